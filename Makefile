@@ -1,0 +1,54 @@
+# The workbook's commands. Each target creates .venv from the repo's files when it is missing or out of date.
+#   make report   set up, then run the demo client's full report (reports/demo/index.html)
+#   make test     set up, then run every test (unit, golden, property, notebooks, CLI)
+#   make lab      set up with JupyterLab, then open the notebooks
+#   make bench    run the speed and memory benchmarks (SIZES="10k 100k 1m")
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+CLIENT ?= clients/demo.yaml
+PYTEST_ARGS ?=
+SIZES  ?= 10k 100k
+
+.PHONY: setup report test test-fast lab bench notebooks-sync clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# the core + test environment (no JupyterLab: it slows every notebook process)
+$(VENV)/.core: pyproject.toml | $(BIN)/python
+	$(PIP) install -e ".[test]"
+	@touch $@
+
+$(VENV)/.lab: pyproject.toml $(VENV)/.core
+	$(PIP) install -e ".[notebooks,test]"
+	@touch $@
+
+$(VENV)/.bench: pyproject.toml $(VENV)/.core
+	$(PIP) install -e ".[bench,test]"
+	@touch $@
+
+setup: $(VENV)/.core
+
+report: $(VENV)/.core
+	$(BIN)/dbmkit report $(CLIENT)
+
+test: $(VENV)/.core
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.core
+	$(BIN)/python -m pytest -m "not notebooks and not slow" $(PYTEST_ARGS)
+
+lab: $(VENV)/.lab
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+bench: $(VENV)/.bench
+	$(BIN)/python benchmarks/run.py $(SIZES)
+
+notebooks-sync: $(VENV)/.core
+	$(BIN)/python tools/notebooks.py sync
+
+clean:
+	rm -rf work reports .pytest_cache

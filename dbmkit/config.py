@@ -1,0 +1,387 @@
+"""Client configuration: one YAML file per client, validated before anything runs.
+
+A config says who the client is (name, title, language, currency), where the data comes from (the synthetic
+retailer, or the client's own files through a column mapping), the economics (margins, contact costs) and the
+knobs of each chapter. ``load_config`` turns a path or a dict into a validated :class:`ClientConfig`; every
+problem is reported as a :class:`ConfigError` that names the field, what is wrong and how to fix it.
+
+Example
+-------
+>>> cfg = load_config({"client": "acme", "data": {"synthetic": {"n_people": 500}}})
+>>> cfg.client, cfg.data.synthetic.n_people, cfg.currency
+('acme', 500, 'USD')
+"""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from . import schema as _schema
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "ClientConfig",
+    "ConfigError",
+    "load_config",
+    "CANONICAL_TABLES",
+    "CANONICAL_COLUMNS",
+]
+
+CHANNELS = ("email", "sms", "mail", "phone")
+
+# Canonical tables a source can feed, with the columns a mapping may target (dbmkit.schema, docs/DATA_MODEL.md).
+CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    t: tuple(c.name for c in _schema.source_columns(t))
+    for t in ("customers", "consents", "orders", "order_items", "sales_lines", "products", "campaigns", "contacts",
+              "responses", "email_events", "sms_events", "area_demographics")
+}
+CANONICAL_TABLES = tuple(CANONICAL_COLUMNS)
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used. ``problems`` lists (field, message) pairs; str() reads as a fix list."""
+
+    def __init__(self, problems: list[tuple[str, str]], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        where = f" in {source}" if source else ""
+        lines = [f"The client config{where} has {len(problems)} problem(s):"]
+        lines += [f"  - {field}: {msg}" for field, msg in problems]
+        super().__init__("\n".join(lines))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+
+class SyntheticSource(_Model):
+    """The built-in synthetic retailer (datasets.synthetic)."""
+
+    n_people: int = Field(20_000, ge=50, le=20_000_000, description="people in the client's world")
+    years: float = Field(3.0, gt=0.4, le=10, description="length of the purchase history in years")
+    end_date: dt.date = Field(dt.date(2026, 6, 30), description="last day of the exported history")
+    locale: Literal["en", "zh"] = "en"
+    seed: int = 42
+    duplicate_share: float = Field(0.07, ge=0, le=0.5, description="share of people with more than one record")
+    invalid_email_share: float = Field(0.03, ge=0, le=0.5)
+    invalid_phone_share: float = Field(0.03, ge=0, le=0.5)
+    n_campaigns: int = Field(8, ge=0, le=40, description="past campaigns in the history")
+
+
+class SourceFile(_Model):
+    """One file or query that feeds one canonical table through a column mapping."""
+
+    path: str | None = Field(None, description="file path, relative to the config file")
+    sql: str | None = Field(None, description="SQL query, run against `url`")
+    url: str | None = Field(None, description="database URL for `sql`: duckdb:///file.duckdb, sqlite:///file.db, postgresql://…")
+    format: Literal["auto", "csv", "excel", "parquet", "sql"] = "auto"
+    delimiter: str | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    header_row: int | None = Field(None, ge=0, description="0-based row of the header (Excel/CSV with title rows)")
+    source_system: str | None = Field(None, description="name of the system the rows come from (crm, web, pos…)")
+    columns: dict[str, str] = Field(default_factory=dict, description="canonical column → column in the file")
+    constants: dict[str, Any] = Field(default_factory=dict, description="canonical column → fixed value")
+    date_format: str | None = Field(None, description="strftime format when dates are ambiguous, e.g. %d/%m/%Y")
+    decimal: str = Field(".", description="decimal mark of amounts: '.' or ','")
+    id_prefix: str = Field("", description="prefix added to customer ids, when two systems use the same numbers")
+
+    @model_validator(mode="after")
+    def _one_of_path_or_sql(self):
+        if bool(self.path) == bool(self.sql):
+            raise ValueError("give exactly one of `path` (a file) or `sql` (a query with `url`)")
+        if self.sql and not self.url:
+            raise ValueError("`sql` needs `url`, the database to run it against (e.g. duckdb:///data/client.duckdb)")
+        return self
+
+
+class DataConfig(_Model):
+    synthetic: SyntheticSource | None = None
+    sources: dict[str, list[SourceFile]] | None = None
+    default_phone_region: str = Field("US", min_length=2, max_length=2, description="ISO country for phones without +")
+    staff_email_domains: list[str] = Field(default_factory=list, description="e-mail domains of staff accounts")
+    test_email_patterns: list[str] = Field(
+        default_factory=lambda: [r"^test\d*@", r"^qa\+", r"@example\.(com|org|net)$", r"^noreply@"],
+        description="regular expressions marking test accounts by e-mail")
+    source_priority: list[str] = Field(default_factory=list,
+                                       description="trusted systems first, for the golden record (e.g. [crm, pos, web])")
+    match_threshold: float = Field(0.85, gt=0, lt=1, description="merge/purge: minimum match probability")
+    household_rule: Literal["address", "address+surname"] = "address+surname"
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _listify(cls, v):
+        if isinstance(v, dict):
+            return {k: (x if isinstance(x, list) else [x]) for k, x in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _exactly_one(self):
+        if (self.synthetic is None) == (self.sources is None):
+            raise ValueError("give exactly one of `synthetic:` (the demo retailer) or `sources:` (the client's files)")
+        if self.sources is not None:
+            bad = [t for t in self.sources if t not in CANONICAL_COLUMNS]
+            if bad:
+                hint = {t: difflib.get_close_matches(t, CANONICAL_TABLES, n=1) for t in bad}
+                msg = ", ".join(f"'{t}'" + (f" (did you mean '{hint[t][0]}'?)" if hint[t] else "") for t in bad)
+                raise ValueError(f"unknown table(s) {msg}; tables are: {', '.join(CANONICAL_TABLES)}")
+            if not any(t in self.sources for t in ("orders", "sales_lines")):
+                raise ValueError("`sources` needs at least a sales file: `orders` (one row per order) "
+                                 "or `sales_lines` (one row per invoice line)")
+            for table, files in self.sources.items():
+                allowed = set(CANONICAL_COLUMNS[table])
+                for i, f in enumerate(files):
+                    for canon in list(f.columns) + list(f.constants):
+                        if canon not in allowed:
+                            close = difflib.get_close_matches(canon, sorted(allowed), n=1)
+                            raise ValueError(
+                                f"sources.{table}[{i}].columns: '{canon}' is not a column of {table}"
+                                + (f" (did you mean '{close[0]}'?)" if close else "")
+                                + f"; allowed: {', '.join(sorted(allowed))}")
+        return self
+
+
+class Economics(_Model):
+    gross_margin: float = Field(0.40, gt=0, lt=1, description="margin on revenue when product costs are unknown")
+    annual_discount_rate: float = Field(0.10, ge=0, lt=1, description="for discounting future value (CLV)")
+    cost_per_contact: dict[str, float] = Field(
+        default_factory=lambda: {"email": 0.02, "sms": 0.06, "mail": 0.85, "phone": 4.50})
+    campaign_fixed_cost: float = Field(1500.0, ge=0, description="creative, set-up and analysis per campaign")
+
+    @field_validator("cost_per_contact")
+    @classmethod
+    def _channels(cls, v):
+        bad = [k for k in v if k not in CHANNELS]
+        if bad:
+            raise ValueError(f"unknown channel(s) {bad}; channels are {list(CHANNELS)}")
+        if any(x < 0 for x in v.values()):
+            raise ValueError("costs cannot be negative")
+        return {**{"email": 0.02, "sms": 0.06, "mail": 0.85, "phone": 4.50}, **v}
+
+
+class RFMConfig(_Model):
+    bins: int = Field(5, ge=2, le=10)
+    method: Literal["independent", "nested"] = "independent"
+    weights: dict[str, float] = Field(default_factory=lambda: {"r": 1.0, "f": 1.0, "m": 1.0})
+    recency_breaks: list[float] | None = Field(None, description="custom day cut-offs, e.g. [30, 90, 180, 365]")
+    frequency_breaks: list[float] | None = None
+    monetary_breaks: list[float] | None = None
+
+
+class AnalysisConfig(_Model):
+    deciles: int = Field(10, ge=4, le=20)
+    rfm: RFMConfig = Field(default_factory=RFMConfig)
+    clv_horizon_months: int = Field(12, ge=1, le=120)
+    active_days: int = Field(365, ge=30, description="a customer who bought within this many days is active")
+    calibration_weeks: int | None = Field(None, ge=4, description="BTYD calibration length; default: all but the last year")
+    k_segments: int | None = Field(None, ge=2, le=12, description="k-means segments; default: chosen by silhouette")
+    min_support: float = Field(0.005, gt=0, lt=1)
+    sequence_days: int = Field(90, ge=1)
+
+
+class CampaignConfig(_Model):
+    name: str = "Spring reactivation"
+    goal: str = Field("Win back lapsing customers", description="the business goal in words")
+    target_response_rate: float | None = Field(None, gt=0, lt=1)
+    channel: Literal["auto", "email", "sms", "mail", "phone"] = "auto"
+    offer: str = "auto"
+    start_date: dt.date | None = Field(None, description="default: a week after the analysis date")
+    response_window_days: int = Field(30, ge=1, le=365)
+    budget: float | None = Field(None, gt=0)
+    control_share: float = Field(0.10, gt=0, lt=0.9)
+    global_holdout_share: float = Field(0.0, ge=0, lt=0.5)
+    significance: float = Field(0.05, gt=0, lt=0.5)
+    power: float = Field(0.80, gt=0.5, lt=1)
+    min_detectable_lift: float = Field(0.01, gt=0, description="absolute lift in response rate to detect")
+    recent_contact_days: int = Field(14, ge=0)
+    max_contacts_30d: int = Field(4, ge=1)
+    min_score_decile: int | None = Field(None, ge=1, le=20)
+
+
+class EvaluateConfig(_Model):
+    attribution: Literal["most_recent", "first", "all"] = "most_recent"
+    response_window_days: int | None = Field(None, ge=1)
+    bootstrap: int = Field(0, ge=0, le=100_000, description="bootstrap resamples for mean CIs (0 = Welch)")
+
+
+class ReportConfig(_Model):
+    phases: list[str] | None = Field(None, description="chapters to run, e.g. ['1', '2', '30']; default all")
+    timeout_per_notebook: int = Field(900, ge=30)
+
+
+class ClientConfig(_Model):
+    client: str = Field(..., description="short name: letters, digits, - and _")
+    title: str | None = None
+    language: Literal["en", "zh"] = "en"
+    currency: str = "USD"
+    analysis_date: dt.date | None = Field(None, description="as-of date; default: the last day with orders")
+    seed: int = 42
+    workdir: str | None = Field(None, description="the client's workspace; default work/<client>")
+    data: DataConfig
+    economics: Economics = Field(default_factory=Economics)
+    analysis: AnalysisConfig = Field(default_factory=AnalysisConfig)
+    campaign: CampaignConfig = Field(default_factory=CampaignConfig)
+    evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+
+    # where the config came from: relative paths resolve against it
+    base_dir: str = Field(default_factory=lambda: os.getcwd(), exclude=True)
+    source_path: str | None = Field(None, exclude=True)
+
+    @field_validator("client")
+    @classmethod
+    def _name(cls, v):
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,63}", v):
+            raise ValueError("use letters, digits, '-' and '_' only (it names folders), e.g. 'acme_retail'")
+        return v
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v):
+        if not re.fullmatch(r"[A-Z]{3}", v):
+            raise ValueError("use a three-letter ISO code such as USD, EUR or CNY")
+        return v
+
+    @model_validator(mode="after")
+    def _defaults(self):
+        if self.title is None:
+            self.title = self.client.replace("_", " ").replace("-", " ").title()
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def is_synthetic(self) -> bool:
+        return self.data.synthetic is not None
+
+    def resolve(self, path: str | os.PathLike) -> Path:
+        """A path from the config, resolved against the config file's folder."""
+        p = Path(os.path.expanduser(str(path)))
+        return p if p.is_absolute() else (Path(self.base_dir) / p).resolve()
+
+    def workdir_path(self) -> Path:
+        env = os.environ.get("DBMKIT_WORKDIR")
+        if env:
+            return Path(env).resolve()
+        if self.workdir:
+            return self.resolve(self.workdir)
+        return (Path(self.base_dir).parent / "work" / self.client).resolve() if Path(self.base_dir).name == "clients" \
+            else (Path(self.base_dir) / "work" / self.client).resolve()
+
+    def contact_cost(self, channel: str) -> float:
+        return float(self.economics.cost_per_contact[channel])
+
+    def fingerprint_data(self) -> dict:
+        """The part of the config that decides the database's content (used to detect a stale database)."""
+        return self.data.model_dump(mode="json")
+
+
+def _set_dotted(d: dict, dotted: str, value: Any) -> None:
+    keys = dotted.split(".")
+    cur = d
+    for k in keys[:-1]:
+        if cur.get(k) is None:
+            cur[k] = {}
+        cur = cur[k]
+    cur[keys[-1]] = value
+
+
+def _format_errors(err: ValidationError) -> list[tuple[str, str]]:
+    out = []
+    for e in err.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            parent_model, name = _closest_field(e["loc"])
+            msg = "unknown field" + (f" (did you mean '{parent_model}'?)" if parent_model else "") + "; remove or rename it"
+        elif e["type"] == "missing":
+            msg = "required field is missing; add it"
+        elif "input" in e and e["type"].endswith(("_parsing", "_type")):
+            msg = f"{msg} (got {e['input']!r})"
+        out.append((loc, msg))
+    return out
+
+
+_ALL_FIELDS = None
+
+
+def _closest_field(loc) -> tuple[str | None, str]:
+    global _ALL_FIELDS
+    if _ALL_FIELDS is None:
+        names = set()
+        for m in (ClientConfig, DataConfig, SyntheticSource, SourceFile, Economics, RFMConfig, AnalysisConfig,
+                  CampaignConfig, EvaluateConfig, ReportConfig):
+            names |= set(m.model_fields)
+        _ALL_FIELDS = sorted(names)
+    name = str(loc[-1])
+    close = difflib.get_close_matches(name, _ALL_FIELDS, n=1)
+    return (close[0] if close else None), name
+
+
+def load_config(source: str | os.PathLike | dict | ClientConfig, overrides: dict | None = None) -> ClientConfig:
+    """Read and validate a client config.
+
+    Parameters
+    ----------
+    source : path to a YAML file, a dict with the same content, or an already loaded ClientConfig.
+    overrides : optional {"dotted.field": value} applied before validation, e.g. {"campaign.budget": 5000}
+        (how papermill parameters reach the config).
+
+    Raises
+    ------
+    ConfigError naming each field with a problem and the fix.
+
+    Example
+    -------
+    >>> cfg = load_config({"client": "t", "data": {"synthetic": {"n_people": 300, "seed": 1}}},
+    ...                   overrides={"campaign.control_share": 0.2})
+    >>> cfg.campaign.control_share
+    0.2
+    """
+    if isinstance(source, ClientConfig) and not overrides:
+        return source
+    label = None
+    if isinstance(source, ClientConfig):
+        raw = source.model_dump(mode="json")
+        base_dir, src_path = source.base_dir, source.source_path
+    elif isinstance(source, dict):
+        raw = dict(source)
+        base_dir, src_path = raw.pop("base_dir", os.getcwd()), raw.pop("source_path", None)
+    else:
+        path = Path(os.path.expanduser(str(source)))
+        label = str(path)
+        if not path.exists():
+            hint = ""
+            if path.parent.exists():
+                close = difflib.get_close_matches(path.name, [p.name for p in path.parent.glob("*.y*ml")], n=1)
+                hint = f" (did you mean {path.parent / close[0]}?)" if close else ""
+            raise ConfigError([("config", f"file not found: {path}{hint}")], source=label)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise ConfigError([("config", f"not valid YAML{where}: {getattr(e, 'problem', e)}")], source=label) from None
+        except UnicodeDecodeError:
+            raise ConfigError([("config", "the file is not UTF-8 text; save it as UTF-8")], source=label) from None
+        if not isinstance(raw, dict):
+            raise ConfigError([("config", "the file must hold a mapping (key: value lines)")], source=label)
+        base_dir, src_path = str(path.resolve().parent), str(path.resolve())
+    for k, v in (overrides or {}).items():
+        if v is not None:
+            _set_dotted(raw, k, v)
+    try:
+        cfg = ClientConfig.model_validate({**raw, "base_dir": base_dir, "source_path": src_path})
+    except ValidationError as e:
+        raise ConfigError(_format_errors(e), source=label) from None
+    return cfg
+
+
+def to_yaml(cfg: ClientConfig) -> str:
+    """The config as YAML text (without defaults that were not set)."""
+    return yaml.safe_dump(cfg.model_dump(mode="json", exclude_unset=True, exclude={"base_dir", "source_path"}),
+                          sort_keys=False, allow_unicode=True)

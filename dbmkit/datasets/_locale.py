@@ -1,0 +1,153 @@
+"""Word lists for the synthetic retailer's two locales (en, zh): names, places, products, e-mail domains.
+
+Everything here is invented for the generator; names are common given names and surnames, places are real
+cities with made-up postal areas. Nothing refers to a real person.
+"""
+from __future__ import annotations
+
+EN = {
+    "currency": "USD",
+    "price_factor": 1.0,
+    "retailer": "Northwind Outfitters",
+    "retailer_domain": "northwind-outfitters.com",
+    "female": ["Mary", "Patricia", "Jennifer", "Linda", "Elizabeth", "Barbara", "Susan", "Jessica", "Sarah", "Karen",
+               "Lisa", "Nancy", "Betty", "Sandra", "Margaret", "Ashley", "Kimberly", "Emily", "Donna", "Michelle",
+               "Carol", "Amanda", "Melissa", "Deborah", "Stephanie", "Rebecca", "Laura", "Sharon", "Cynthia", "Kathleen",
+               "Amy", "Angela", "Anna", "Brenda", "Emma", "Olivia", "Sophia", "Isabella", "Mia", "Charlotte",
+               "Hannah", "Grace", "Chloe", "Victoria", "Natalie", "Julia", "Lucy", "Alice", "Ella", "Zoe"],
+    "male": ["James", "Robert", "John", "Michael", "David", "William", "Richard", "Joseph", "Thomas", "Charles",
+             "Christopher", "Daniel", "Matthew", "Anthony", "Mark", "Donald", "Steven", "Paul", "Andrew", "Joshua",
+             "Kenneth", "Kevin", "Brian", "George", "Timothy", "Ronald", "Edward", "Jason", "Jeffrey", "Ryan",
+             "Jacob", "Gary", "Nicholas", "Eric", "Jonathan", "Stephen", "Larry", "Justin", "Scott", "Brandon",
+             "Benjamin", "Samuel", "Gregory", "Alexander", "Patrick", "Frank", "Jack", "Dennis", "Tyler", "Aaron"],
+    "surnames": ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
+                 "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson",
+                 "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis",
+                 "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill",
+                 "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter",
+                 "Roberts", "Gomez", "Phillips", "Evans", "Turner", "Diaz", "Parker", "Cruz", "Edwards", "Collins",
+                 "Reyes", "Stewart", "Morris", "Morales", "Murphy", "Cook", "Rogers", "Gutierrez", "Ortiz", "Morgan",
+                 "Cooper", "Peterson", "Bailey", "Reed", "Kelly", "Howard", "Ramos", "Kim", "Cox", "Ward", "Richardson",
+                 "Watson", "Brooks", "Chavez", "Wood", "James", "Bennett", "Gray", "Mendoza", "Ruiz", "Hughes",
+                 "Price", "Alvarez", "Castillo", "Sanders", "Patel", "Myers", "Long", "Ross", "Foster", "Jimenez"],
+    "nicknames": {"Robert": "Bob", "William": "Bill", "Richard": "Dick", "James": "Jim", "Michael": "Mike",
+                  "Elizabeth": "Liz", "Jennifer": "Jen", "Margaret": "Maggie", "Thomas": "Tom", "Joseph": "Joe",
+                  "Christopher": "Chris", "Daniel": "Dan", "Matthew": "Matt", "Anthony": "Tony", "Steven": "Steve",
+                  "Patricia": "Pat", "Kimberly": "Kim", "Rebecca": "Becky", "Katherine": "Kate", "Andrew": "Andy",
+                  "Jonathan": "Jon", "Benjamin": "Ben", "Samuel": "Sam", "Alexander": "Alex", "Nicholas": "Nick",
+                  "Edward": "Ed", "Timothy": "Tim", "Gregory": "Greg", "Victoria": "Vicky", "Stephanie": "Steph"},
+    "email_domains": ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "aol.com", "comcast.net",
+                      "proton.me"],
+    "email_domain_weights": [0.42, 0.14, 0.12, 0.1, 0.1, 0.05, 0.04, 0.03],
+    # city, state, postal prefix, has a store, population weight
+    "cities": [("New York", "NY", "100", True, 10), ("Boston", "MA", "021", True, 5), ("Chicago", "IL", "606", True, 8),
+               ("Philadelphia", "PA", "191", True, 6), ("Houston", "TX", "770", True, 7),
+               ("Phoenix", "AZ", "850", False, 5), ("San Diego", "CA", "921", True, 5),
+               ("Dallas", "TX", "752", False, 6), ("Austin", "TX", "787", True, 4), ("Columbus", "OH", "432", False, 3),
+               ("Seattle", "WA", "981", True, 4), ("Denver", "CO", "802", False, 4), ("Nashville", "TN", "372", False, 3),
+               ("Portland", "OR", "972", False, 3), ("Atlanta", "GA", "303", True, 5), ("Miami", "FL", "331", False, 4),
+               ("Minneapolis", "MN", "554", False, 3), ("Hartford", "CT", "061", False, 2),
+               ("Newark", "NJ", "071", False, 2), ("Pittsburgh", "PA", "152", False, 2)],
+    "area_codes": {"New York": "212", "Boston": "617", "Chicago": "312", "Philadelphia": "215", "Houston": "713",
+                   "Phoenix": "602", "San Diego": "619", "Dallas": "214", "Austin": "512", "Columbus": "614",
+                   "Seattle": "206", "Denver": "303", "Nashville": "615", "Portland": "503", "Atlanta": "404",
+                   "Miami": "305", "Minneapolis": "612", "Hartford": "860", "Newark": "973", "Pittsburgh": "412"},
+    "streets": ["Main", "Oak", "Pine", "Maple", "Cedar", "Elm", "Washington", "Lake", "Hill", "Park", "Sunset",
+                "Highland", "Lincoln", "Church", "River", "Spring", "Meadow", "Forest", "Ridge", "Jefferson"],
+    "street_types": [("Street", "St"), ("Avenue", "Ave"), ("Road", "Rd"), ("Drive", "Dr"), ("Lane", "Ln")],
+    "income_bands": ["<25k", "25-50k", "50-75k", "75-100k", "100k+"],
+    "income_edges": [25_000, 50_000, 75_000, 100_000],
+    "median_income": 62_000,
+    "brands": ["Aurora", "Northpeak", "Bluefin", "Cobalt", "Juniper", "Larkspur", "Meridian", "Orchid", "Pioneer",
+               "Quartz", "Redwood", "Summit", "Tidewater", "Vantage", "Willow"],
+    "test_names": [("Test", "Test"), ("Test", "User"), ("QA", "Account"), ("Demo", "Customer"), ("Do Not", "Use")],
+}
+
+ZH_SURNAMES = {"王": "wang", "李": "li", "张": "zhang", "刘": "liu", "陈": "chen", "杨": "yang", "黄": "huang",
+               "赵": "zhao", "吴": "wu", "周": "zhou", "徐": "xu", "孙": "sun", "马": "ma", "朱": "zhu", "胡": "hu",
+               "郭": "guo", "何": "he", "高": "gao", "林": "lin", "罗": "luo", "郑": "zheng", "梁": "liang",
+               "谢": "xie", "宋": "song", "唐": "tang", "许": "xu", "韩": "han", "冯": "feng", "邓": "deng", "曹": "cao"}
+ZH_FEMALE = {"芳": "fang", "娜": "na", "秀英": "xiuying", "敏": "min", "静": "jing", "丽": "li", "艳": "yan",
+             "娟": "juan", "霞": "xia", "秀兰": "xiulan", "玲": "ling", "桂英": "guiying", "丹": "dan", "萍": "ping",
+             "婷": "ting", "雪": "xue", "琳": "lin", "欣怡": "xinyi", "梓涵": "zihan", "诗涵": "shihan", "雨欣": "yuxin",
+             "佳怡": "jiayi", "思琪": "siqi", "晓燕": "xiaoyan", "慧": "hui"}
+ZH_MALE = {"伟": "wei", "强": "qiang", "磊": "lei", "军": "jun", "洋": "yang", "勇": "yong", "杰": "jie",
+           "涛": "tao", "明": "ming", "超": "chao", "刚": "gang", "平": "ping", "辉": "hui", "鹏": "peng", "华": "hua",
+           "飞": "fei", "鑫": "xin", "波": "bo", "斌": "bin", "宇": "yu", "浩然": "haoran", "子轩": "zixuan",
+           "俊杰": "junjie", "建华": "jianhua", "志强": "zhiqiang"}
+
+ZH = {
+    "currency": "CNY",
+    "price_factor": 6.5,
+    "retailer": "北风优选",
+    "retailer_domain": "beifeng-youxuan.cn",
+    "female": list(ZH_FEMALE),
+    "male": list(ZH_MALE),
+    "surnames": list(ZH_SURNAMES),
+    "pinyin": {**ZH_SURNAMES, **ZH_FEMALE, **ZH_MALE},
+    "nicknames": {},
+    "email_domains": ["qq.com", "163.com", "126.com", "sina.com", "foxmail.com", "outlook.com", "aliyun.com"],
+    "email_domain_weights": [0.45, 0.2, 0.1, 0.08, 0.07, 0.06, 0.04],
+    "cities": [("北京", "北京", "100", True, 10), ("上海", "上海", "200", True, 10), ("广州", "广东", "510", True, 7),
+               ("深圳", "广东", "518", True, 7), ("成都", "四川", "610", True, 6), ("杭州", "浙江", "310", True, 5),
+               ("武汉", "湖北", "430", False, 5), ("西安", "陕西", "710", False, 4), ("南京", "江苏", "210", True, 4),
+               ("重庆", "重庆", "400", False, 6), ("天津", "天津", "300", False, 5), ("苏州", "江苏", "215", False, 4),
+               ("长沙", "湖南", "410", False, 3), ("郑州", "河南", "450", False, 4), ("东莞", "广东", "523", False, 3),
+               ("青岛", "山东", "266", False, 3), ("沈阳", "辽宁", "110", False, 3), ("宁波", "浙江", "315", False, 3),
+               ("昆明", "云南", "650", False, 2), ("合肥", "安徽", "230", False, 2)],
+    "mobile_prefixes": ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155",
+                        "156", "158", "159", "176", "177", "180", "181", "185", "186", "187", "188", "189", "199"],
+    "streets": ["中山路", "人民路", "解放路", "建设路", "和平路", "新华路", "胜利路", "长江路", "黄河路", "南京路",
+                "北京路", "文化路", "青年路", "幸福路", "东风路", "光明路", "团结路", "朝阳路", "花园路", "滨江路"],
+    "street_types": [("号", "号")],
+    "income_bands": ["<5万", "5-10万", "10-20万", "20-40万", "40万+"],
+    "income_edges": [50_000, 100_000, 200_000, 400_000],
+    "median_income": 120_000,
+    "brands": ["极光", "北峰", "蓝鳍", "钴蓝", "杜松", "云雀", "子午", "兰花", "先锋", "石英", "红杉", "峰会", "潮汐",
+               "远景", "柳岸"],
+    "test_names": [("测", "试"), ("测试", "用户"), ("内部", "账号"), ("演示", "客户"), ("勿", "用")],
+}
+
+# category → (Chinese name, margin, [(subcategory, Chinese, min price USD, max price USD, popularity, max qty)])
+CATALOG = {
+    "Electronics": ("电子产品", 0.18, [("TVs", "电视", 280, 1900, 0.7, 1), ("Speakers", "音箱", 40, 600, 1.2, 2),
+                                       ("Headphones", "耳机", 20, 380, 2.0, 1), ("Cameras", "相机", 150, 1400, 0.45, 1)]),
+    "Computers": ("电脑办公", 0.15, [("Laptops", "笔记本电脑", 420, 2400, 0.5, 1),
+                                    ("Printers", "打印机", 80, 420, 0.5, 1),
+                                    ("Computer accessories", "电脑配件", 9, 90, 2.2, 3)]),
+    "Home": ("家居", 0.45, [("Bedding", "床品", 28, 260, 1.6, 2), ("Decor", "家饰", 12, 160, 2.0, 3),
+                           ("Furniture", "家具", 140, 1300, 0.45, 1)]),
+    "Kitchen": ("厨房", 0.40, [("Cookware", "锅具", 18, 320, 1.5, 2), ("Small appliances", "小家电", 30, 420, 1.3, 1),
+                               ("Tableware", "餐具", 9, 130, 1.8, 4)]),
+    "Apparel": ("服装", 0.55, [("Womenswear", "女装", 18, 220, 4.0, 3), ("Menswear", "男装", 18, 200, 3.0, 3),
+                               ("Kidswear", "童装", 9, 80, 2.0, 4)]),
+    "Footwear": ("鞋靴", 0.50, [("Sneakers", "运动鞋", 38, 190, 2.2, 2), ("Boots", "靴子", 55, 260, 1.2, 1),
+                                ("Sandals", "凉鞋", 18, 95, 1.0, 2)]),
+    "Beauty": ("美妆", 0.60, [("Skincare", "护肤", 9, 130, 2.6, 3), ("Fragrance", "香水", 28, 160, 1.2, 1),
+                              ("Makeup", "彩妆", 7, 65, 2.4, 4)]),
+    "Sports": ("运动户外", 0.40, [("Fitness", "健身", 14, 520, 1.4, 2), ("Tents", "帐篷", 90, 420, 0.6, 1),
+                                 ("Sleeping bags", "睡袋", 38, 210, 0.6, 2), ("Cycling", "骑行", 18, 900, 0.8, 1)]),
+    "Toys & Baby": ("玩具母婴", 0.38, [("Toys", "玩具", 9, 120, 2.2, 3), ("Diapers", "纸尿裤", 14, 42, 1.4, 4),
+                                       ("Baby gear", "婴儿用品", 25, 380, 0.9, 1)]),
+    "Books & Media": ("图书音像", 0.30, [("Books", "图书", 7, 45, 3.0, 4), ("Music", "音乐", 9, 32, 1.2, 3),
+                                         ("Films", "影视", 9, 32, 1.0, 3)]),
+    "Grocery": ("食品饮料", 0.25, [("Snacks", "零食", 3, 16, 2.5, 6), ("Beer & wine", "啤酒葡萄酒", 8, 45, 1.8, 6),
+                                   ("Coffee & tea", "咖啡茶饮", 7, 32, 2.0, 4)]),
+}
+
+# planted rules: the truth the basket chapter must recover
+BASKET_RULES = [  # (antecedent subcategory, consequent subcategory, probability the consequent joins the basket)
+    ("Womenswear", "Sneakers", 0.30),
+    ("Menswear", "Boots", 0.30),
+    ("Cookware", "Tableware", 0.35),
+    ("Diapers", "Beer & wine", 0.40),
+    ("Laptops", "Computer accessories", 0.55),
+    ("Tents", "Sleeping bags", 0.45),
+]
+SEQUENCE_RULES = [  # (first purchase, later purchase, probability, within days, median lag days)
+    ("TVs", "Speakers", 0.30, 90, 24),
+    ("Cameras", "Computer accessories", 0.25, 60, 14),
+    ("Baby gear", "Toys", 0.20, 120, 45),
+]
+
+CHANNEL_ZH = {"store": "门店", "web": "网站", "app": "App", "catalog": "目录/电话"}

@@ -1,0 +1,770 @@
+"""Identities and raw exports of the synthetic retailer.
+
+A real client hands over files from several systems, each with its own conventions and its own dirt. This module
+turns the clean world of :mod:`dbmkit.datasets.retailer` into such files:
+
+============================  ===========================================================================
+file                          system and conventions
+============================  ===========================================================================
+crm_customers.csv             CRM (catalogue/phone customers): ``;``-separated, cp1252 (zh: GB18030, Chinese
+                              headers), day-first dates, titles, MailOK/PhoneOK flags, deceased/gone-away
+web_accounts.csv              web shop accounts: UTF-8 with BOM, ISO dates (a few day-first), test and staff
+                              accounts, newsletter/SMS flags, acquisition source and cost
+loyalty_members.xlsx          store loyalty programme: Excel with two title rows above the header, card numbers
+                              with leading zeros, "LAST, First" names, month-first birth dates
+pos_sales.csv                 store tills: ``|``-separated invoice lines, returns as negative quantities on
+                              R-invoices, prices with currency symbols and thousands separators, walk-in sales
+                              without a card
+web_orders.csv / _lines.csv   web shop orders and lines (web and app), RETURNED/CANCELLED statuses
+crm_orders.csv / _lines.csv   catalogue and phone orders from the CRM
+products.csv                  the product master
+campaigns.csv, campaign_history.csv, coupon_redemptions.csv     the marketing team's campaign records
+email_events.csv, email_subscribers.tsv, sms_events.csv         the e-mail and SMS platforms
+preference_log.csv            the preference centre's opt-in/opt-out log
+area_demographics.csv         purchased postal-area statistics
+============================  ===========================================================================
+
+The truth keeps which source record belongs to which person (``records``) and the dirt that was applied.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .._util import isin as _isin
+
+NULLISH = ["NULL", "N/A", "-", "null", "n/a"]
+SYSTEM_OF_CHANNEL = {"store": "pos", "web": "web", "app": "web", "catalog": "crm"}
+
+
+# ------------------------------------------------------------------------------------------------ identities
+def _pick(rng, arr, n, p=None):
+    arr = np.asarray(arr, dtype=object)
+    return arr[rng.choice(len(arr), n, p=p)]
+
+
+def _us_phone(rng, area_codes: np.ndarray) -> np.ndarray:
+    exch = rng.integers(200, 990, len(area_codes))
+    exch = np.where(exch % 100 == 11, exch + 1, exch)
+    exch = np.where(exch == 555, 556, exch)
+    line = rng.integers(0, 10_000, len(area_codes))
+    return np.array([f"+1{a}{e:03d}{x:04d}" for a, e, x in zip(area_codes, exch, line)], dtype=object)
+
+
+def _cn_phone(rng, n, prefixes) -> np.ndarray:
+    pre = _pick(rng, prefixes, n)
+    rest = rng.integers(0, 100_000_000, n)
+    return np.array([f"+86{p}{r:08d}" for p, r in zip(pre, rest)], dtype=object)
+
+
+def person_identities(rng, ppl, people_area, loc, locale) -> dict:
+    """Names, households, addresses, e-mails and phones of every person (the clean truth)."""
+    n = len(ppl["person_id"])
+    g = ppl["gender"]
+    female = (g == "F") | ((g == "U") & (rng.random(n) < 0.5))
+    first = np.where(female, _pick(rng, loc["female"], n), _pick(rng, loc["male"], n))
+    last = _pick(rng, loc["surnames"], n)
+
+    # households: ~20 % of people join another person's household in the same postal area
+    area = ppl["area_idx"]
+    joiner = rng.random(n) < 0.2
+    host = np.arange(n)
+    nonj = np.flatnonzero(~joiner)
+    order = nonj[np.argsort(area[nonj], kind="stable")]
+    areas_sorted = area[order]
+    n_areas = int(area.max()) + 1
+    starts = np.searchsorted(areas_sorted, np.arange(n_areas))
+    counts = np.searchsorted(areas_sorted, np.arange(n_areas), side="right") - starts
+    j = np.flatnonzero(joiner)
+    ok = counts[area[j]] > 0
+    pick = starts[area[j]] + np.floor(rng.random(len(j)) * np.maximum(counts[area[j]], 1)).astype(int)
+    host[j[ok]] = order[pick[ok]]
+    same_name = joiner & (rng.random(n) < 0.7)
+    last = np.where(same_name, last[host], last)
+    household_id = np.array([f"H{h + 1:07d}" for h in host], dtype=object)
+
+    # address of the household's host
+    street_name = _pick(rng, loc["streets"], n)
+    stype = rng.integers(0, len(loc["street_types"]), n)
+    number = rng.integers(1, 999, n)
+    if locale == "en":
+        street = np.array([f"{num} {s} {loc['street_types'][t][0]}" for num, s, t in zip(number, street_name, stype)], dtype=object)
+    else:
+        street = np.array([f"{s}{num}号" for num, s in zip(number, street_name)], dtype=object)
+    street = street[host]
+
+    # e-mail
+    dom = _pick(rng, loc["email_domains"], n, p=np.array(loc["email_domain_weights"]) / sum(loc["email_domain_weights"]))
+    style = rng.integers(0, 4, n)
+    if locale == "en":
+        fl, ll = np.char.lower(first.astype(str)), np.char.lower(np.char.replace(last.astype(str), " ", ""))
+    else:
+        py = loc["pinyin"]
+        fl = np.array([py[x] for x in first], dtype=str)
+        ll = np.array([py[x] for x in last], dtype=str)
+    num = rng.integers(1, 99, n)
+    local = np.where(style == 0, np.char.add(np.char.add(fl, "."), ll),
+                     np.where(style == 1, np.char.add(np.char.add(np.array([f[0] for f in fl]), ""), ll),
+                              np.where(style == 2, np.char.add(np.char.add(fl, ll), num.astype(str)),
+                                       np.char.add(np.char.add(ll, "_"), fl))))
+    if locale == "zh":
+        qq = rng.random(n) < 0.35
+        local = np.where(qq & (dom == "qq.com"), rng.integers(10_000_000, 3_000_000_000, n).astype(str), local)
+    email = pd.Series(np.char.add(np.char.add(local, "@"), dom.astype(str)))
+    dupe = email.duplicated(keep="first")
+    if dupe.any():
+        k = email[dupe].groupby(email[dupe]).cumcount() + 100
+        email[dupe] = email[dupe].str.replace("@", "", regex=False).str.slice(0, 0) + \
+            [e.split("@")[0] + str(i) + "@" + e.split("@")[1] for e, i in zip(email[dupe], k)]
+    email = email.to_numpy(dtype=object)
+
+    # phone
+    if locale == "en":
+        codes = np.array([loc["area_codes"][c] for c in people_area["city"]])
+        phone = _us_phone(rng, codes)
+    else:
+        phone = _cn_phone(rng, n, loc["mobile_prefixes"])
+    has_phone = ppl["consent"]["sms"][0] | ppl["consent"]["phone"][0] | (rng.random(n) < 0.6)
+    phone = np.where(has_phone, phone, None)
+    return dict(first_name=first, last_name=last, email=email, phone=phone, street=street, household_id=household_id,
+                female=female)
+
+
+# ------------------------------------------------------------------------------------------------ dirt helpers
+def _typo(rng, s: str) -> str:
+    if not s or len(s) < 3:
+        return s
+    i = int(rng.integers(1, len(s) - 1))
+    k = int(rng.integers(0, 4))
+    if k == 0:
+        return s[:i] + s[i + 1:]                        # deletion
+    if k == 1:
+        return s[:i] + s[i + 1] + s[i] + s[i + 2:]      # transposition
+    if k == 2:
+        return s[:i] + s[i] + s[i:]                     # doubled letter
+    alphabet = "aeioulnrst" if s.isascii() else s
+    return s[:i] + alphabet[int(rng.integers(len(alphabet)))] + s[i + 1:]
+
+
+def _corrupt_email(rng, e: str) -> str:
+    k = int(rng.integers(0, 6))
+    user, _, dom = e.partition("@")
+    return [user + dom, user + "@@" + dom, user + "@" + dom.split(".")[0], user + " @" + dom,
+            e + ".", user + "@" + dom.replace(".", ",")][k]
+
+
+def _corrupt_phone(rng, p: str) -> str:
+    digits = "".join(ch for ch in p if ch.isdigit())
+    k = int(rng.integers(0, 3))
+    return [digits[:6], digits[:-3] + "abc", "0000000"][k]
+
+
+def _fmt_phone(p: str | None, style: int, locale: str) -> str | None:
+    if p is None or (isinstance(p, float) and np.isnan(p)):
+        return None
+    d = p[2:] if locale == "en" else p[3:]
+    if locale == "en":
+        return [f"({d[:3]}) {d[3:6]}-{d[6:]}", f"+1 {d[:3]}-{d[3:6]}-{d[6:]}", d, f"{d[:3]}.{d[3:6]}.{d[6:]}",
+                f"1{d}"][style]
+    return [f"{d[:3]} {d[3:7]} {d[7:]}", f"+86 {d}", d, f"+86-{d[:3]}-{d[3:7]}-{d[7:]}", f"0086{d}"][style]
+
+
+def _abbrev_street(s: str, loc) -> str:
+    for full, short in loc["street_types"]:
+        if s.endswith(" " + full):
+            return s[: -len(full)] + short + "."
+    return s
+
+
+def _nullish(rng, values: np.ndarray, share_nullish: float = 0.06) -> np.ndarray:
+    out = values.astype(object).copy()
+    miss = pd.isna(out)
+    k = miss & (rng.random(len(out)) < share_nullish)
+    out[k] = _pick(rng, NULLISH, int(k.sum()))
+    return out
+
+
+def _dates(d: pd.Series, fmt: str) -> pd.Series:
+    s = pd.to_datetime(d)
+    return s.dt.strftime(fmt).where(s.notna(), None)
+
+
+def _zh_date(d: pd.Series) -> pd.Series:
+    s = pd.to_datetime(d)
+    out = s.dt.year.astype("Int64").astype(str) + "年" + s.dt.month.astype("Int64").astype(str) + "月" + \
+        s.dt.day.astype("Int64").astype(str) + "日"
+    return out.where(s.notna(), None)
+
+
+def _money(rng, x: np.ndarray, symbol: str, share_symbol=0.03) -> np.ndarray:
+    s = np.array([f"{v:,.2f}" if abs(v) >= 1000 and r < 0.5 else f"{v:.2f}" for v, r in zip(x, rng.random(len(x)))],
+                 dtype=object)
+    sym = rng.random(len(x)) < share_symbol
+    s[sym] = [symbol + v for v in s[sym]]
+    return s
+
+
+# ------------------------------------------------------------------------------------------------ records
+def _records(rng, world, ppl, ident, loc, locale):
+    cust = world.tables["customers"]
+    P = world.params
+    idx = pd.Index(ppl["person_id"]).get_indexer(cust["customer_id"])
+    n = len(idx)
+    buyer = ppl["buyer"][idx]
+    home = np.array([SYSTEM_OF_CHANNEL[c] for c in ppl["primary_channel"][idx]], dtype=object)
+    home[~buyer] = "web"
+    dup = rng.random(n) < P["duplicate_share"]
+    systems = np.array(["crm", "web", "pos"], dtype=object)
+    sec = ppl["secondary_channel"][idx]
+    sec_sys = np.array([SYSTEM_OF_CHANNEL.get(c) if c is not None else None for c in sec], dtype=object)
+    other = systems[rng.integers(0, 3, n)]
+    extra_sys = np.where((sec_sys != None) & (sec_sys != home), sec_sys, other)  # noqa: E711
+    same = rng.random(n) < 0.25
+    extra_sys = np.where(same, home, extra_sys)
+    second = dup & (rng.random(n) < 0.12)
+    second_sys = systems[rng.integers(0, 3, n)]
+
+    signup = pd.to_datetime(cust["signup_date"]).to_numpy()
+    end = pd.Timestamp(P["end_date"]).to_datetime64()
+    recs = [pd.DataFrame({"pi": np.arange(n), "system": home, "created": signup, "extra": False})]
+    for mask, sysarr in ((dup, extra_sys), (second, second_sys)):
+        k = np.flatnonzero(mask)
+        span = (end - signup[k]).astype("timedelta64[D]").astype(float)
+        created = signup[k] + (rng.random(len(k)) * np.maximum(span, 0)).astype("timedelta64[D]")
+        recs.append(pd.DataFrame({"pi": k, "system": sysarr[k], "created": created, "extra": True}))
+    rec = pd.concat(recs, ignore_index=True)
+    # record ids per system (leading zeros on loyalty cards)
+    rec["record_id"] = ""
+    for s, fmt, base in (("crm", "C{:06d}", 100001), ("web", "W{:07d}", 1000001), ("pos", "{:09d}", 1000001)):
+        m = (rec["system"] == s).to_numpy()
+        ids = rng.permutation(m.sum()) + base
+        rec.loc[m, "record_id"] = [fmt.format(i) for i in ids]
+    rec["person_id"] = cust["customer_id"].to_numpy()[rec["pi"].to_numpy()]
+    return rec, idx
+
+
+def _record_fields(rng, rec, world, ident, ppl, idx, loc, locale):
+    """Field values of each source record: the person's truth with variants on extra records and general dirt."""
+    cust = world.tables["customers"]
+    P = world.params
+    pi = rec["pi"].to_numpy()
+    N = len(rec)
+    extra = rec["extra"].to_numpy()
+    first = cust["first_name"].to_numpy()[pi].astype(object)
+    last = cust["last_name"].to_numpy()[pi].astype(object)
+    email = cust["email"].to_numpy()[pi].astype(object)
+    phone = cust["phone"].to_numpy()[pi].astype(object)
+    street = cust["street"].to_numpy()[pi].astype(object)
+    postal = cust["postal_code"].to_numpy()[pi].astype(object)
+    city = cust["city"].to_numpy()[pi].astype(object)
+    birth = pd.to_datetime(cust["birth_date"]).to_numpy()[pi]
+    gender = cust["gender"].to_numpy()[pi].astype(object)
+    dirt = {k: np.zeros(N, bool) for k in ("first_typo", "last_typo", "nickname", "email_changed", "email_case",
+                                          "email_invalid", "phone_invalid", "street_abbrev", "birth_outlier")}
+    # variants on duplicate records
+    e = np.flatnonzero(extra)
+    for i in e:
+        r = rng.random(8)
+        if r[0] < 0.18:
+            first[i] = _typo(rng, first[i]); dirt["first_typo"][i] = True
+        elif r[0] < 0.28 and first[i] in loc["nicknames"]:
+            first[i] = loc["nicknames"][first[i]]; dirt["nickname"][i] = True
+        if r[1] < 0.15:
+            last[i] = _typo(rng, last[i]); dirt["last_typo"][i] = True
+        if r[2] < 0.35:
+            user, _, dom = email[i].partition("@")
+            email[i] = f"{user}{int(rng.integers(1, 99))}@{loc['email_domains'][int(rng.integers(len(loc['email_domains'])))]}"
+            dirt["email_changed"][i] = True
+        elif r[2] < 0.55:
+            email[i] = (" " + email[i].upper()) if r[3] < 0.5 else email[i].title()
+            dirt["email_case"][i] = True
+        if r[4] < 0.4 and locale == "en":
+            street[i] = _abbrev_street(street[i], loc); dirt["street_abbrev"][i] = True
+        if r[5] < 0.25:
+            birth[i] = np.datetime64("NaT")
+        if r[6] < 0.1:
+            phone[i] = None
+        if r[7] < 0.08:
+            postal[i] = None
+    # general dirt on every record
+    has_email = pd.notna(email)
+    bad = has_email & (rng.random(N) < P["invalid_email_share"])
+    email[bad] = [_corrupt_email(rng, x.strip()) for x in email[bad]]
+    dirt["email_invalid"] = bad
+    has_phone = pd.notna(phone)
+    badp = has_phone & (rng.random(N) < P["invalid_phone_share"])
+    phone[badp] = [_corrupt_phone(rng, x) for x in phone[badp]]
+    dirt["phone_invalid"] = badp
+    out_b = rng.random(N) < 0.002
+    birth[out_b] = np.datetime64("1900-01-01")
+    dirt["birth_outlier"] = out_b
+    f = pd.DataFrame({"first_name": first, "last_name": last, "email": email, "phone": phone, "street": street,
+                      "postal_code": postal, "city": city, "birth_date": birth, "gender": gender})
+    return f, dirt
+
+
+def build_raw_exports(rng, world, ppl, ident, loc, locale):
+    """All raw export tables (file name → DataFrame of strings as written), the record truth and dirt stats."""
+    P = world.params
+    T = world.tables
+    rec, idx = _records(rng, world, ppl, ident, loc, locale)
+    fields, dirt = _record_fields(rng, rec, world, ident, ppl, idx, loc, locale)
+    rec = pd.concat([rec.reset_index(drop=True), fields], axis=1)
+    cust = T["customers"].set_index("customer_id")
+    pidx_of = pd.Series(np.arange(len(ppl["person_id"])), index=ppl["person_id"])
+    person_ix = pidx_of.reindex(rec["person_id"]).to_numpy()
+    # initial consents at signup (the truth's first consent rows)
+    first_cons = T["consents"].drop_duplicates(["customer_id", "channel"], keep="first")
+    cons_wide = first_cons.pivot(index="customer_id", columns="channel", values="status")
+    for chn in ("email", "sms", "phone", "mail"):
+        rec[f"{chn}_ok"] = (cons_wide[chn].reindex(rec["person_id"]).to_numpy() == "opt_in")
+    rec["acq"] = cust["acquisition_channel"].reindex(rec["person_id"]).to_numpy()
+    rec["cac"] = cust["acquisition_cost"].reindex(rec["person_id"]).to_numpy()
+    rec["is_test"] = False
+    rec["is_staff"] = False
+    rec["deceased"] = False
+    rec["gone_away"] = False
+    age = cust["age"].reindex(rec["person_id"]).to_numpy()
+    crm = (rec["system"] == "crm").to_numpy()
+    rec.loc[crm & (age > 70) & (rng.random(len(rec)) < 0.02), "deceased"] = True
+    rec.loc[crm & ~rec["deceased"].to_numpy() & (rng.random(len(rec)) < 0.008), "gone_away"] = True
+    # staff: real people whose web account uses the company domain
+    web = (rec["system"] == "web").to_numpy()
+    staff = web & (rng.random(len(rec)) < 0.004) & pd.notna(rec["email"]).to_numpy()
+    rec.loc[staff, "email"] = [f"{str(f).lower()}.{str(l).lower()}@{loc['retailer_domain']}" if locale == "en" else
+                               f"staff{int(rng.integers(1000, 9999))}@{loc['retailer_domain']}"
+                               for f, l in zip(rec.loc[staff, "first_name"], rec.loc[staff, "last_name"])]
+    rec.loc[staff, "is_staff"] = True
+    # test accounts (no person behind them)
+    n_test = int(max(5, min(60, len(rec) / 2000)))
+    tn = [loc["test_names"][i % len(loc["test_names"])] for i in range(n_test)]
+    test = pd.DataFrame({"pi": -1, "system": "web", "created": pd.Timestamp(P["start_date"]) + pd.to_timedelta(
+        rng.uniform(0, 365 * P["years"], n_test), unit="D"), "extra": False,
+        "record_id": [f"W{9_900_001 + i:07d}" for i in range(n_test)], "person_id": None,
+        "first_name": [a for a, _ in tn], "last_name": [b for _, b in tn],
+        "email": [f"test{i}@{loc['retailer_domain']}" if i % 2 else f"qa+{i}@example.com" for i in range(n_test)],
+        "phone": None, "street": None, "postal_code": None, "city": None, "birth_date": pd.NaT, "gender": None,
+        "email_ok": True, "sms_ok": False, "phone_ok": False, "mail_ok": False, "acq": "web_search", "cac": 0.0,
+        "is_test": True, "is_staff": False, "deceased": False, "gone_away": False})
+    rec = pd.concat([rec, test], ignore_index=True)
+    rec["created"] = pd.to_datetime(rec["created"])
+    for k in dirt:
+        dirt[k] = np.concatenate([dirt[k], np.zeros(n_test, bool)])
+
+    # ---------------------------------------------------------------- order → record
+    orders = T["orders"].copy()
+    orders["system"] = orders["channel"].map(SYSTEM_OF_CHANNEL)
+    real = rec[rec["pi"] >= 0]
+    firsts = real.sort_values("created").drop_duplicates(["person_id", "system"])
+    o = orders.merge(firsts[["person_id", "system", "record_id", "created"]], left_on=["customer_id", "system"],
+                     right_on=["person_id", "system"], how="left")
+    homes = real[~real["extra"]].set_index("person_id")["record_id"]
+    use_home = o["record_id"].isna() | (o["created"] > o["order_ts"])
+    o.loc[use_home, "record_id"] = homes.reindex(o.loc[use_home, "customer_id"]).to_numpy()
+    # a re-registered person uses the newer record after it exists
+    seconds = real.sort_values("created").groupby(["person_id", "system"]).nth(1)
+    if len(seconds):
+        o = o.merge(seconds[["person_id", "system", "record_id", "created"]].rename(
+            columns={"record_id": "rid2", "created": "created2"}), left_on=["customer_id", "system"],
+            right_on=["person_id", "system"], how="left", suffixes=("", "_2"))
+        sw = o["rid2"].notna() & (o["order_ts"] >= o["created2"]) & (rng.random(len(o)) < 0.65)
+        o.loc[sw, "record_id"] = o.loc[sw, "rid2"]
+    # returns belong to the original's record
+    orig_rec = o.set_index("order_id")["record_id"]
+    is_ret = o["original_order_id"].notna()
+    o.loc[is_ret, "record_id"] = orig_rec.reindex(o.loc[is_ret, "original_order_id"]).to_numpy()
+    order_rec = o.set_index("order_id")["record_id"]
+
+    raw = {}
+    sym = "$" if locale == "en" else "¥"
+    # ---------------------------------------------------------------- customers: CRM
+    c = rec[rec["system"] == "crm"].reset_index(drop=True)
+    title = np.where(c["gender"] == "F", np.where(rng.random(len(c)) < 0.5, "Mrs", "Ms"),
+                     np.where(c["gender"] == "M", "Mr", ""))
+    title = np.where(rng.random(len(c)) < 0.03, "Dr", title)
+    gender_crm = c["gender"].map({"F": "F", "M": "M", "U": ""}).to_numpy(dtype=object)
+    alt = rng.random(len(c)) < 0.3
+    gender_crm[alt] = pd.Series(gender_crm[alt]).map({"F": "Female", "M": "Male", "": ""}).to_numpy()
+    gender_crm[rng.random(len(c)) < 0.1] = None
+    email_c = c["email"].to_numpy(dtype=object).copy()
+    email_c[~c["email_ok"].to_numpy(bool) & (rng.random(len(c)) < 0.6)] = None    # not given without consent
+    phone_c = np.array([_fmt_phone(p, 0, locale) if isinstance(p, str) and p.startswith("+") else (p if isinstance(p, str) else None) for p in c["phone"]], dtype=object)
+    dob = c["birth_date"].where(rng.random(len(c)) > 0.2)
+    status = np.where(c["deceased"], "Deceased", np.where(c["gone_away"], "Gone away", "Active"))
+    if locale == "en":
+        raw["crm_customers.csv"] = pd.DataFrame({
+            "CustNo": c["record_id"], "Title": title, "FirstName": c["first_name"], "LastName": c["last_name"],
+            "Street": c["street"], "PostCode": c["postal_code"], "City": c["city"], "Phone": phone_c, "Email": email_c,
+            "DOB": _dates(dob, "%d/%m/%Y"), "Gender": gender_crm, "Created": _dates(c["created"], "%d.%m.%Y"),
+            "MailOK": np.where(c["mail_ok"], "Y", "N"), "PhoneOK": np.where(c["phone_ok"], "Y", "N"),
+            "Source": c["acq"], "AcqCost": c["cac"].round(2), "Status": status})
+    else:
+        gz = pd.Series(gender_crm).map({"F": "女", "M": "男", "Female": "女", "Male": "男", "": ""}).to_numpy()
+        raw["crm_customers.csv"] = pd.DataFrame({
+            "客户编号": c["record_id"], "姓": c["last_name"], "名": c["first_name"], "地址": c["street"],
+            "邮编": c["postal_code"], "城市": c["city"], "电话": phone_c, "邮箱": email_c,
+            "出生日期": _zh_date(dob), "性别": gz, "建档日期": _dates(c["created"], "%Y/%m/%d"),
+            "允许邮寄": np.where(c["mail_ok"], "是", "否"), "允许电话": np.where(c["phone_ok"], "是", "否"),
+            "来源": c["acq"], "获客成本": c["cac"].round(2),
+            "状态": np.where(c["deceased"], "已故", np.where(c["gone_away"], "地址无效", "正常"))})
+
+    # ---------------------------------------------------------------- customers: web accounts
+    w = rec[rec["system"] == "web"].reset_index(drop=True)
+    bday = w["birth_date"].where(rng.random(len(w)) > 0.45)
+    bday_s = _dates(bday, "%Y-%m-%d")
+    flip = rng.random(len(w)) < 0.01
+    bday_s[flip] = _dates(bday[flip], "%d/%m/%Y")
+    phone_w = np.array([_fmt_phone(p, int(s), locale) if isinstance(p, str) and p.startswith("+") else (p if isinstance(p, str) else None)
+                        for p, s in zip(w["phone"], rng.integers(1, 5, len(w)))], dtype=object)
+    phone_w[~(w["sms_ok"] | w["phone_ok"]).to_numpy(bool) & (rng.random(len(w)) < 0.5)] = None
+    gender_w = w["gender"].map({"F": "f", "M": "m", "U": "u"}).to_numpy(dtype=object)
+    gender_w[rng.random(len(w)) < 0.3] = None
+    zipc = w["postal_code"].to_numpy(dtype=object).copy()
+    if locale == "en":  # spreadsheets drop leading zeros of ZIP codes
+        lz = np.array([isinstance(z, str) and z.startswith("0") for z in zipc]) & (rng.random(len(w)) < 0.5)
+        zipc[lz] = [z.lstrip("0") for z in zipc[lz]]
+    raw["web_accounts.csv"] = pd.DataFrame({
+        "account_id": w["record_id"], "email": w["email"], "first_name": w["first_name"], "last_name": w["last_name"],
+        "mobile": _nullish(rng, phone_w), "address": np.where(rng.random(len(w)) < 0.12, None, w["street"].to_numpy(dtype=object)),
+        "zip": zipc, "city": w["city"], "birthday": _nullish(rng, bday_s.to_numpy()),
+        "gender": gender_w, "created_at": w["created"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
+        "newsletter": np.where(w["email_ok"], "yes", "no"), "sms_ok": np.where(w["sms_ok"], 1, 0),
+        "acquisition_source": w["acq"], "acquisition_cost": w["cac"].round(2)})
+
+    # ---------------------------------------------------------------- customers: loyalty (Excel)
+    p = rec[rec["system"] == "pos"].reset_index(drop=True)
+    if locale == "en":
+        name = (p["last_name"].astype(str).str.upper() + ", " + p["first_name"].astype(str)).to_numpy(dtype=object)
+    else:
+        name = (p["last_name"].astype(str) + p["first_name"].astype(str)).to_numpy(dtype=object)
+    phone_p = np.array([_fmt_phone(ph, 3 if locale == "en" else 0, locale) if isinstance(ph, str) and ph.startswith("+") else (ph if isinstance(ph, str) else None)
+                        for ph in p["phone"]], dtype=object)
+    email_p = p["email"].to_numpy(dtype=object).copy()
+    email_p[~p["email_ok"].to_numpy(bool) & (rng.random(len(p)) < 0.7)] = None
+    bd = p["birth_date"].where(rng.random(len(p)) > 0.25)
+    tier = np.where(rng.random(len(p)) < 0.08, "Gold", np.where(rng.random(len(p)) < 0.02, "Platinum", "Member"))
+    hdr = {"CardNo": "会员卡号", "Name": "姓名", "Phone": "手机号", "Email": "邮箱", "Address": "地址", "Postcode": "邮编", "BirthDate": "生日",
+           "Joined": "入会日期", "HomeStore": "门店", "Tier": "等级"} if locale == "zh" else None
+    loy = pd.DataFrame({"CardNo": p["record_id"], "Name": name, "Phone": phone_p, "Email": email_p,
+                        "Address": np.where(rng.random(len(p)) < 0.2, None, p["street"].to_numpy(dtype=object)),
+                        "Postcode": p["postal_code"], "BirthDate": _dates(bd, "%m/%d/%Y"),
+                        "Joined": p["created"].dt.normalize(), "HomeStore": p["city"], "Tier": tier,
+                        "SMS": np.where(p["sms_ok"], "Y", "N"), "Mail": np.where(p["mail_ok"], "Y", "N")})
+    if hdr:
+        loy = loy.rename(columns={**hdr, "SMS": "短信", "Mail": "邮寄"})
+    raw["loyalty_members.xlsx"] = loy
+
+    # ---------------------------------------------------------------- sales: POS invoice lines
+    items = T["order_items"]
+    prods = T["products"].set_index("product_id")
+    so = orders[orders["channel"] == "store"]
+    so_c = so[so["status"] == "completed"]
+    li = items.merge(so_c[["order_id", "order_ts", "store_id"]], on="order_id")
+    li["card_no"] = order_rec.reindex(li["order_id"]).to_numpy()
+    ret = so[so["status"] == "returned"]
+    rl = items.merge(ret[["original_order_id", "order_id", "order_ts", "store_id"]].rename(
+        columns={"order_id": "ret_id"}), left_on="order_id", right_on="original_order_id")
+    rl["card_no"] = order_rec.reindex(rl["ret_id"]).to_numpy()
+    rl = rl.assign(orig_invoice=rl["order_id"], order_id=rl["ret_id"], quantity=-rl["quantity"],
+                   discount=-rl["discount"])
+    # walk-in sales without a loyalty card
+    n_anon = int(len(so_c) * 0.12)
+    if n_anon:
+        ats = pd.Timestamp(P["start_date"]) + pd.to_timedelta(rng.uniform(0, 365.25 * P["years"], n_anon), unit="D")
+        a_lines = 1 + rng.poisson(0.8, n_anon)
+        a_ord = np.repeat(np.arange(n_anon), a_lines)
+        stores = T["stores"]["store_id"].to_numpy()
+        prod_ids = T["products"]["product_id"].to_numpy()
+        anon = pd.DataFrame({"order_id": [f"S{90_000_000 + i}" for i in a_ord],
+                             "line_no": pd.Series(a_ord).groupby(a_ord).cumcount().to_numpy() + 1,
+                             "product_id": prod_ids[rng.integers(0, len(prod_ids), len(a_ord))],
+                             "quantity": 1, "discount": 0.0,
+                             "order_ts": ats[a_ord].floor("s"), "store_id": stores[rng.integers(0, len(stores), n_anon)][a_ord],
+                             "card_no": None})
+        anon["unit_price"] = prods["list_price"].reindex(anon["product_id"]).to_numpy()
+    else:
+        anon = li.iloc[:0]
+    pos = pd.concat([li.assign(orig_invoice=None), rl, anon.assign(orig_invoice=None)], ignore_index=True)
+    pos = pos.sort_values(["order_ts", "order_id", "line_no"]).reset_index(drop=True)
+    raw["pos_sales.csv"] = pd.DataFrame({
+        "invoice_no": pos["order_id"], "line": pos["line_no"], "store": pos["store_id"],
+        "datetime": pos["order_ts"].dt.strftime("%Y-%m-%d %H:%M:%S"), "card_no": pos["card_no"],
+        "sku": pos["product_id"], "qty": pos["quantity"].astype(int),
+        "unit_price": _money(rng, pos["unit_price"].to_numpy(), sym), "line_discount": pos["discount"].round(2),
+        "orig_invoice": pos["orig_invoice"]})
+
+    # ---------------------------------------------------------------- sales: web orders
+    wo = orders[orders["channel"].isin(["web", "app"])]
+    wret = wo[wo["status"] == "returned"].set_index("original_order_id")
+    base = wo[wo["status"] != "returned"].copy()
+    base["status_raw"] = np.where(base["status"] == "cancelled", "CANCELLED",
+                                  np.where(_isin(base["order_id"], wret.index), "RETURNED", "COMPLETE"))
+    base["returned_at"] = wret["order_ts"].reindex(base["order_id"]).to_numpy()
+    base["account"] = order_rec.reindex(base["order_id"]).to_numpy()
+    # test accounts place a few orders too
+    tests = rec[rec["is_test"]]
+    n_to = len(tests) * 2
+    prod_ids = T["products"]["product_id"].to_numpy()
+    t_orders = pd.DataFrame({"order_id": [f"W{95_000_000 + i}" for i in range(n_to)],
+                             "account": np.repeat(tests["record_id"].to_numpy(), 2),
+                             "order_ts": pd.Timestamp(P["start_date"]) + pd.to_timedelta(rng.uniform(1, 365 * P["years"], n_to), unit="D"),
+                             "channel": "web", "status_raw": "COMPLETE", "returned_at": pd.NaT})
+    t_orders["order_ts"] = t_orders["order_ts"].dt.floor("s")
+    t_lines = pd.DataFrame({"order_id": t_orders["order_id"], "line_no": 1,
+                            "product_id": prod_ids[rng.integers(0, len(prod_ids), n_to)], "quantity": 1, "discount": 0.0})
+    t_lines["unit_price"] = prods["list_price"].reindex(t_lines["product_id"]).to_numpy()
+    t_orders["gross_amount"] = t_lines["unit_price"].to_numpy()
+    t_orders["discount"] = 0.0
+    t_orders["net_amount"] = t_orders["gross_amount"]
+    wlines = pd.concat([items[_isin(items["order_id"], set(base["order_id"]))], t_lines], ignore_index=True)
+    base = pd.concat([base, t_orders], ignore_index=True).sort_values("order_ts").reset_index(drop=True)
+    ts = base["order_ts"].dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object)
+    fut = rng.random(len(base)) < 0.0003
+    ts[fut] = [("2099" + x[4:]) for x in ts[fut]]
+    garbled = rng.random(len(base)) < 0.0002
+    ts[garbled] = "0000-00-00T00:00:00"
+    raw["web_orders.csv"] = pd.DataFrame({
+        "order_id": base["order_id"], "account_id": base["account"], "created_at": ts,
+        "channel": base["channel"].str.upper(), "status": base["status_raw"], "subtotal": base["gross_amount"].round(2),
+        "discount": base["discount"].round(2), "total": base["net_amount"].round(2),
+        "returned_at": pd.to_datetime(base["returned_at"]).dt.strftime("%Y-%m-%dT%H:%M:%S")})
+    raw["web_order_lines.csv"] = pd.DataFrame({
+        "order_id": wlines["order_id"], "line": wlines["line_no"], "sku": wlines["product_id"],
+        "qty": wlines["quantity"].astype(int), "price": wlines["unit_price"].round(2),
+        "line_discount": wlines["discount"].round(2)}).sort_values(["order_id", "line"])
+
+    # ---------------------------------------------------------------- sales: CRM catalogue orders
+    co = orders[orders["channel"] == "catalog"]
+    cret = co[co["status"] == "returned"].set_index("original_order_id")
+    cb = co[co["status"] != "returned"].copy()
+    cb["status_raw"] = np.where(cb["status"] == "cancelled", "Cancelled",
+                                np.where(_isin(cb["order_id"], cret.index), "Returned", "Completed"))
+    cb["returned_at"] = cret["order_ts"].reindex(cb["order_id"]).to_numpy()
+    cb = cb.sort_values("order_ts")
+    raw["crm_orders.csv"] = pd.DataFrame({
+        "OrderNo": cb["order_id"], "CustNo": order_rec.reindex(cb["order_id"]).to_numpy(),
+        "OrderDate": cb["order_ts"].dt.strftime("%d/%m/%Y %H:%M"),
+        "Channel": np.where(rng.random(len(cb)) < 0.6, "Catalogue", "Phone"), "Gross": cb["gross_amount"].round(2),
+        "Discount": cb["discount"].round(2), "Net": cb["net_amount"].round(2), "Status": cb["status_raw"],
+        "ReturnDate": pd.to_datetime(cb["returned_at"]).dt.strftime("%d/%m/%Y")})
+    cl = items[_isin(items["order_id"], set(cb["order_id"]))]
+    raw["crm_order_lines.csv"] = pd.DataFrame({"OrderNo": cl["order_id"], "LineNo": cl["line_no"], "SKU": cl["product_id"],
+                                               "Qty": cl["quantity"].astype(int), "UnitPrice": cl["unit_price"].round(2),
+                                               "Discount": cl["discount"].round(2)})
+
+    # ---------------------------------------------------------------- products, areas
+    pr = T["products"]
+    raw["products.csv"] = pd.DataFrame({"sku": pr["product_id"], "description": pr["name"], "category": pr["category"],
+                                        "subcategory": pr["subcategory"], "cost": pr["unit_cost"], "price": pr["list_price"]})
+    ar = T["area_demographics"]
+    raw["area_demographics.csv"] = ar.rename(columns={"age_18_34": "share_18_34", "age_35_54": "share_35_54",
+                                                      "age_55_plus": "share_55_plus"}).drop(columns=["state"])
+
+    # ---------------------------------------------------------------- campaigns
+    home_rec = real[~real["extra"]].set_index("person_id")
+    if len(T["campaigns"]):
+        cm = T["campaigns"]
+        chan_raw = {"email": "EMAIL", "sms": "SMS", "mail": "DM", "phone": "PHONE"}
+        raw["campaigns.csv"] = pd.DataFrame({
+            "campaign_code": cm["campaign_id"], "campaign_name": cm["name"], "channel": cm["channel"].map(chan_raw),
+            "offer": cm["offer"], "start": pd.to_datetime(cm["start_date"]).dt.strftime("%Y-%m-%d"),
+            "end": pd.to_datetime(cm["end_date"]).dt.strftime("%Y-%m-%d"), "cost_per_contact": cm["cost_per_contact"],
+            "fixed_cost": cm["fixed_cost"], "audience": cm["segment"]})
+        ct = T["contacts"]
+        raw["campaign_history.csv"] = pd.DataFrame({
+            "campaign_code": ct["campaign_id"], "customer_ref": home_rec["record_id"].reindex(ct["customer_id"]).to_numpy(),
+            "cell_code": ct["cell"], "grp": np.where(ct["group"] == "control", "C", "T"),
+            "contact_date": ct["contact_ts"].dt.strftime("%Y-%m-%d %H:%M"), "channel": ct["channel"].map(chan_raw)})
+        rs = T["responses"]
+        raw["coupon_redemptions.csv"] = pd.DataFrame({
+            "campaign_code": rs["campaign_id"], "customer_ref": order_rec.reindex(rs["order_id"]).to_numpy(),
+            "order_ref": rs["order_id"], "redeemed_at": pd.to_datetime(rs["response_ts"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "order_value": rs["revenue"].round(2)})
+        em = T["email_events"]
+        ev_name = {"sent": "send", "delivered": "delivery", "bounced": "bounce", "opened": "open", "clicked": "click",
+                   "unsubscribed": "unsubscribe", "complained": "spamreport"}
+        addr = home_rec["email"].reindex(em["customer_id"]).to_numpy(dtype=object)
+        raw["email_events.csv"] = pd.DataFrame({"campaign": em["campaign_id"], "email": addr,
+                                                "event": em["event"].map(ev_name),
+                                                "timestamp": pd.to_datetime(em["event_ts"]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        sm = T["sms_events"]
+        sms_name = {"sent": "SENT", "delivered": "DELIVERED", "bounced": "FAILED", "clicked": "CLICKED",
+                    "replied": "REPLIED", "unsubscribed": "OPTOUT"}
+        true_phone = cust["phone"].reindex(sm["customer_id"]).to_numpy(dtype=object)
+        raw["sms_events.csv"] = pd.DataFrame({"campaign": sm["campaign_id"],
+                                              "mobile": [_fmt_phone(x, 2, locale) if isinstance(x, str) else None for x in true_phone],
+                                              "status": sm["event"].map(sms_name),
+                                              "ts": pd.to_datetime(sm["event_ts"]).dt.strftime("%Y-%m-%d %H:%M:%S")})
+
+    # ---------------------------------------------------------------- consent changes
+    cons = T["consents"]
+    later = cons[cons.duplicated(["customer_id", "channel"], keep="first")]
+    em_l = later[later["channel"] == "email"]
+    oth = later[later["channel"] != "email"]
+    pref_ch = {"sms": "SMS", "phone": "PHONE", "mail": "POST"}
+    raw["preference_log.csv"] = pd.DataFrame({
+        "customer_ref": home_rec["record_id"].reindex(oth["customer_id"]).to_numpy(),
+        "channel": oth["channel"].map(pref_ch), "action": np.where(oth["status"] == "opt_out", "OPT_OUT", "OPT_IN"),
+        "changed_at": pd.to_datetime(oth["updated_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")})
+    # the e-mail platform: one row per address, latest status
+    last_email = cons[cons["channel"] == "email"].drop_duplicates("customer_id", keep="last")
+    addr = home_rec["email"].reindex(last_email["customer_id"]).to_numpy(dtype=object)
+    subs = pd.DataFrame({"email": addr, "status": np.where(last_email["status"] == "opt_in", "subscribed", "unsubscribed"),
+                         "last_changed": pd.to_datetime(last_email["updated_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")})
+    subs = subs[subs["email"].notna() & ((subs["status"] == "subscribed") |
+                                         _isin(last_email["customer_id"], set(em_l["customer_id"])))]
+    raw["email_subscribers.tsv"] = subs.reset_index(drop=True)
+
+    records = rec[["record_id", "system", "person_id", "extra", "is_test", "is_staff", "deceased", "gone_away",
+                   "created"]].rename(columns={"extra": "is_duplicate_record"})
+    dirt_df = pd.DataFrame(dirt)
+    dirt_df.insert(0, "record_id", rec["record_id"].to_numpy())
+    dirt_df.insert(1, "has_email", pd.notna(rec["email"]).to_numpy())
+    dirt_df.insert(2, "has_phone", pd.notna(rec["phone"]).to_numpy())
+    return raw, records, dirt_df
+
+
+# ------------------------------------------------------------------------------------------------ files + mapping
+def _file_specs(locale: str) -> dict[str, dict]:
+    """How each raw file is written and how it maps onto the canonical tables."""
+    zh = locale == "zh"
+    crm_cols = ({"customer_id": "客户编号", "last_name": "姓", "first_name": "名", "street": "地址", "postal_code": "邮编",
+                 "city": "城市", "phone": "电话", "email": "邮箱", "birth_date": "出生日期", "gender": "性别",
+                 "signup_date": "建档日期", "mail_consent": "允许邮寄", "phone_consent": "允许电话",
+                 "acquisition_channel": "来源", "acquisition_cost": "获客成本", "deceased": "状态", "gone_away": "状态"}
+                if zh else
+                {"customer_id": "CustNo", "first_name": "FirstName", "last_name": "LastName", "street": "Street",
+                 "postal_code": "PostCode", "city": "City", "phone": "Phone", "email": "Email", "birth_date": "DOB",
+                 "gender": "Gender", "signup_date": "Created", "mail_consent": "MailOK", "phone_consent": "PhoneOK",
+                 "acquisition_channel": "Source", "acquisition_cost": "AcqCost", "deceased": "Status",
+                 "gone_away": "Status"})
+    loy_cols = ({"customer_id": "会员卡号", "full_name": "姓名", "phone": "手机号", "email": "邮箱", "street": "地址",
+                 "postal_code": "邮编",
+                 "birth_date": "生日", "signup_date": "入会日期", "city": "门店", "sms_consent": "短信",
+                 "mail_consent": "邮寄"} if zh else
+                {"customer_id": "CardNo", "full_name": "Name", "phone": "Phone", "email": "Email", "street": "Address",
+                 "postal_code": "Postcode", "birth_date": "BirthDate", "signup_date": "Joined", "city": "HomeStore",
+                 "sms_consent": "SMS", "mail_consent": "Mail"})
+    return {
+        "crm_customers.csv": dict(table="customers", sep=";", encoding="gb18030" if zh else "cp1252",
+                                  source_system="crm", date_format="%Y/%m/%d" if zh else "%d/%m/%Y", columns=crm_cols,
+                                  constants={}),
+        "web_accounts.csv": dict(table="customers", sep=",", encoding="utf-8-sig", source_system="web",
+                                 columns={"customer_id": "account_id", "email": "email", "first_name": "first_name",
+                                          "last_name": "last_name", "phone": "mobile", "street": "address",
+                                          "postal_code": "zip",
+                                          "city": "city", "birth_date": "birthday", "gender": "gender",
+                                          "signup_date": "created_at", "email_consent": "newsletter",
+                                          "sms_consent": "sms_ok", "acquisition_channel": "acquisition_source",
+                                          "acquisition_cost": "acquisition_cost"}),
+        "loyalty_members.xlsx": dict(table="customers", format="excel", sheet="Members", header_row=2,
+                                     source_system="pos", date_format="%m/%d/%Y", columns=loy_cols,
+                                     constants={"acquisition_channel": "store"}),
+        "pos_sales.csv": dict(table="sales_lines", sep="|", encoding="utf-8", source_system="pos",
+                              columns={"order_id": "invoice_no", "line_no": "line", "store_id": "store",
+                                       "order_ts": "datetime", "customer_id": "card_no", "product_id": "sku",
+                                       "quantity": "qty", "unit_price": "unit_price", "discount": "line_discount",
+                                       "original_order_id": "orig_invoice"},
+                              constants={"channel": "store"}),
+        "web_orders.csv": dict(table="orders", sep=",", encoding="utf-8", source_system="web",
+                               columns={"order_id": "order_id", "customer_id": "account_id", "order_ts": "created_at",
+                                        "channel": "channel", "status": "status", "gross_amount": "subtotal",
+                                        "discount": "discount", "net_amount": "total", "returned_at": "returned_at"}),
+        "web_order_lines.csv": dict(table="order_items", sep=",", encoding="utf-8", source_system="web",
+                                    columns={"order_id": "order_id", "line_no": "line", "product_id": "sku",
+                                             "quantity": "qty", "unit_price": "price", "discount": "line_discount"}),
+        "crm_orders.csv": dict(table="orders", sep=";", encoding="gb18030" if zh else "cp1252", source_system="crm",
+                               date_format="%d/%m/%Y",
+                               columns={"order_id": "OrderNo", "customer_id": "CustNo", "order_ts": "OrderDate",
+                                        "channel": "Channel", "gross_amount": "Gross", "discount": "Discount",
+                                        "net_amount": "Net", "status": "Status", "returned_at": "ReturnDate"}),
+        "crm_order_lines.csv": dict(table="order_items", sep=";", encoding="gb18030" if zh else "cp1252",
+                                    source_system="crm",
+                                    columns={"order_id": "OrderNo", "line_no": "LineNo", "product_id": "SKU",
+                                             "quantity": "Qty", "unit_price": "UnitPrice", "discount": "Discount"}),
+        "products.csv": dict(table="products", sep=",", encoding="utf-8",
+                             columns={"product_id": "sku", "name": "description", "category": "category",
+                                      "subcategory": "subcategory", "unit_cost": "cost", "list_price": "price"}),
+        "area_demographics.csv": dict(table="area_demographics", sep=",", encoding="utf-8",
+                                      columns={"postal_code": "postal_code", "city": "city", "households": "households",
+                                               "population": "population", "median_income": "median_income",
+                                               "age_18_34": "share_18_34", "age_35_54": "share_35_54",
+                                               "age_55_plus": "share_55_plus"}),
+        "campaigns.csv": dict(table="campaigns", sep=",", encoding="utf-8",
+                              columns={"campaign_id": "campaign_code", "name": "campaign_name", "channel": "channel",
+                                       "offer": "offer", "start_date": "start", "end_date": "end",
+                                       "cost_per_contact": "cost_per_contact", "fixed_cost": "fixed_cost",
+                                       "segment": "audience"}),
+        "campaign_history.csv": dict(table="contacts", sep=",", encoding="utf-8",
+                                     columns={"campaign_id": "campaign_code", "customer_id": "customer_ref",
+                                              "cell": "cell_code", "group": "grp", "contact_ts": "contact_date",
+                                              "channel": "channel"}),
+        "coupon_redemptions.csv": dict(table="responses", sep=",", encoding="utf-8",
+                                       columns={"campaign_id": "campaign_code", "customer_id": "customer_ref",
+                                                "order_id": "order_ref", "response_ts": "redeemed_at",
+                                                "revenue": "order_value"}),
+        "email_events.csv": dict(table="email_events", sep=",", encoding="utf-8",
+                                 columns={"campaign_id": "campaign", "email": "email", "event": "event",
+                                          "event_ts": "timestamp"}),
+        "sms_events.csv": dict(table="sms_events", sep=",", encoding="utf-8",
+                               columns={"campaign_id": "campaign", "phone": "mobile", "event": "status",
+                                        "event_ts": "ts"}),
+        "email_subscribers.tsv": dict(table="consents", sep="\t", encoding="utf-8",
+                                      columns={"email": "email", "status": "status", "updated_at": "last_changed"},
+                                      constants={"channel": "email"}),
+        "preference_log.csv": dict(table="consents", sep=",", encoding="utf-8",
+                                   columns={"customer_id": "customer_ref", "channel": "channel", "status": "action",
+                                            "updated_at": "changed_at"}),
+    }
+
+
+def sources_mapping(locale: str, directory: str = "raw") -> dict:
+    """The ``data.sources`` block of a client config that reads the raw exports from ``directory``."""
+    out: dict[str, list] = {}
+    for fname, spec in _file_specs(locale).items():
+        entry = {"path": f"{directory}/{fname}"}
+        if spec.get("format"):
+            entry["format"] = spec["format"]
+        if "sep" in spec:
+            entry["delimiter"] = spec["sep"]
+        if "encoding" in spec:
+            entry["encoding"] = spec["encoding"]
+        for k in ("sheet", "header_row", "source_system", "date_format"):
+            if spec.get(k) is not None:
+                entry[k] = spec[k]
+        entry["columns"] = dict(spec["columns"])
+        if spec.get("constants"):
+            entry["constants"] = dict(spec["constants"])
+        out.setdefault(spec["table"], []).append(entry)
+    return out
+
+
+def write_raw_files(raw: dict[str, pd.DataFrame], locale: str, directory: Path) -> Path:
+    """Write the exports with their own conventions and a ``sources.yaml`` describing them."""
+    directory.mkdir(parents=True, exist_ok=True)
+    specs = _file_specs(locale)
+    for fname, df in raw.items():
+        spec = specs[fname]
+        path = directory / fname
+        if fname.endswith(".xlsx"):
+            from openpyxl import Workbook
+            wb = Workbook(write_only=True)
+            ws = wb.create_sheet("Members")
+            title = "Loyalty programme — member export" if locale == "en" else "会员计划 — 会员导出"
+            ws.append([title])
+            ws.append(["Confidential. Generated by LoyaltyPro 7.2" if locale == "en" else "内部资料 LoyaltyPro 7.2 导出"])
+            ws.append(list(df.columns))
+            for row in df.itertuples(index=False, name=None):
+                ws.append([None if (isinstance(v, float) and np.isnan(v)) or v is pd.NaT else
+                           (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for v in row])
+            wb.save(path)
+            continue
+        df.to_csv(path, sep=spec["sep"], index=False, encoding=spec["encoding"], lineterminator="\n",
+                  errors="replace")
+    mapping = sources_mapping(locale, directory=".")
+    (directory / "sources.yaml").write_text(yaml.safe_dump({"sources": mapping}, sort_keys=False, allow_unicode=True),
+                                            encoding="utf-8")
+    return directory
