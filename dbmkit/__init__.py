@@ -1,6 +1,49 @@
 """dbmkit — the helper package of the database-marketing workbook (数据库营销).
 
-Notebooks call ``dbm.workspace(config)`` and then the functions of the concept modules
-(``dbm.rfm``, ``dbm.value``, ``dbm.clv``, ``dbm.campaign``, ``dbm.evaluate`` …).
+A notebook starts with::
+
+    import dbmkit as dbm
+    ws = dbm.workspace(config)          # validates the config, builds the database if needed
+
+and then calls the concept modules — ``dbm.rfm``, ``dbm.value``, ``dbm.clv``, ``dbm.segments``, ``dbm.basket``,
+``dbm.models``, ``dbm.campaign``, ``dbm.evaluate`` — and draws with ``dbm.plots``. Modules load on first use.
 """
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
+
+_MODULES = {"config", "workspace", "datasets", "ingest", "clean", "identity", "database", "rfm", "value", "clv",
+            "segments", "basket", "models", "campaign", "evaluate", "plots", "widgets", "exercises", "report",
+            "chapters", "schema", "i18n", "explore", "consultant", "tables"}
+
+
+def __getattr__(name):
+    if name in _MODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "workspace_":
+        raise AttributeError(name)
+    if name in ("load_config", "ClientConfig", "ConfigError"):
+        return getattr(importlib.import_module(f"{__name__}.config"), name)
+    if name in ("record", "provenance"):
+        return getattr(importlib.import_module(f"{__name__}.report"), name)
+    raise AttributeError(f"module 'dbmkit' has no attribute {name!r}")
+
+
+def workspace(config=None, build: bool = True, progress=None, **overrides):
+    """Open the client's workspace (see :func:`dbmkit.workspace.workspace`)."""
+    from .i18n import set_language
+    from .workspace import workspace as _ws
+    ws = _ws(config, build=build, progress=progress, **overrides)
+    set_language(ws.cfg.language)
+    try:
+        from .plots import setup_style
+        setup_style(ws.cfg.language)
+    except ImportError:
+        pass
+    return ws
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_MODULES))

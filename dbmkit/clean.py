@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -165,7 +166,9 @@ def flag_test_accounts(df: pd.DataFrame, patterns: list[str], staff_domains: lis
     email = df["email"].astype("string").str.lower()
     is_test = pd.Series(False, index=df.index)
     for p in patterns:
-        is_test |= email.str.contains(re.compile(p)).fillna(False).astype(bool)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)   # patterns may contain groups; we only test for a match
+            is_test |= email.str.contains(p, regex=True).fillna(False).astype(bool)
     names = (df.get("first_name", pd.Series(index=df.index, dtype="string")).astype("string").fillna("") + " " +
              df.get("last_name", pd.Series(index=df.index, dtype="string")).astype("string").fillna("")).str.lower()
     is_test |= names.str.contains(r"^(?:test|qa|demo|dummy)\b|\btest user\b|do not use|测试|勿用|演示", regex=True).fillna(False).astype(bool)

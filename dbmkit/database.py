@@ -32,7 +32,7 @@ from ._util import isin
 from .config import ClientConfig, SourceFile
 from .ingest import LoadResult, ensure_ingest_tables, load_source
 
-__all__ = ["build", "connect", "ddl", "suppression_list", "erase_customer", "pseudonymise", "stale_customers",
+__all__ = ["build", "connect", "ddl", "table_overview", "suppression_list", "erase_customer", "pseudonymise", "stale_customers",
            "apply_retention", "latest_consents", "enrich_customers", "BuildReport", "table_counts",
            "SCHEMA_VERSION"]
 
@@ -767,3 +767,33 @@ def enrich_customers(customers: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFra
     """Data append (附加数据): add postal-area demographics (households, population, median income, age mix)."""
     a = areas.rename(columns={c: f"area_{c}" for c in areas.columns if c != "postal_code"})
     return customers.merge(a, on="postal_code", how="left")
+
+
+TABLE_NOTES = {
+    "customers": "one row per person (golden record after merge/purge)",
+    "customer_records": "every source record, linked to its person",
+    "consents": "consent history per person and channel (latest wins)",
+    "orders": "orders and returns (returns are negative), per person",
+    "order_items": "order lines: product, quantity, price",
+    "products": "the product master with costs",
+    "campaigns": "past campaigns with their costs",
+    "contacts": "who was contacted (treatment) or held out (control)",
+    "responses": "tracked responses (coupon redemptions)",
+    "email_events": "e-mail platform events: sent, delivered, opened …",
+    "sms_events": "SMS platform events",
+    "area_demographics": "postal-area statistics (for enrichment)",
+    "anonymous_sales": "sales without a customer (counted, not analysed per customer)",
+    "quarantine": "rows that could not be loaded, with the reason",
+    "load_log": "rows read / loaded / quarantined per source",
+}
+
+
+def table_overview(ws_or_con) -> pd.DataFrame:
+    """The database's main tables with their row counts and what they hold."""
+    if hasattr(ws_or_con, "connect"):
+        with ws_or_con.connect() as con:
+            counts = table_counts(con)
+    else:
+        counts = table_counts(ws_or_con)
+    rows = [dict(table=t, rows=counts[t], holds=note) for t, note in TABLE_NOTES.items() if t in counts]
+    return pd.DataFrame(rows)

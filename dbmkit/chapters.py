@@ -1,0 +1,85 @@
+"""The chapter index: one list that the navigation cells, the report's index page and the tests all read.
+
+Each chapter is a notebook ``notebooks/<file>.ipynb``; the first digit of its number is the phase
+(0 start, 1 build, 2 analyse, 3 plan, 4 evaluate, 9 case studies on real data).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Chapter:
+    file: str            # notebook name without .ipynb
+    title: str           # English title
+    title_zh: str        # Chinese title
+    needs: tuple = ()    # inputs the chapter needs beyond sales (customers, consents, campaigns, email_events …)
+
+    @property
+    def number(self) -> str:
+        return self.file.split("_", 1)[0]
+
+    @property
+    def phase(self) -> str:
+        return self.number[0]
+
+
+PHASES = {
+    "0": ("Start", "开始"),
+    "1": ("Build the customer database", "数据库建设"),
+    "2": ("Analyse", "数据分析"),
+    "3": ("Plan the campaign", "营销策略制定"),
+    "4": ("Evaluate and learn", "结果评估"),
+    "9": ("Case studies on real data", "真实数据案例"),
+}
+
+CHAPTERS: list[Chapter] = [
+    Chapter("00_start_here", "Start here: what database marketing is", "从这里开始：什么是数据库营销"),
+    Chapter("10_build_collect", "Collect: sources, mapping and quarantine", "收集数据：数据源、映射与隔离"),
+    Chapter("11_build_clean_merge", "Clean and merge/purge", "数据清洗与合并去重"),
+    Chapter("12_build_store_protect", "Store and protect: the marketing database", "数据存储与隐私保护"),
+    Chapter("20_analyze_explore", "Explore: customers and revenue over time", "探索性分析：客户与收益的变化"),
+    Chapter("21_analyze_rfm", "RFM analysis", "RFM分析"),
+    Chapter("22_analyze_value", "Value: deciles, Pareto and profitability", "价值分析：十分位、帕累托与收益"),
+    Chapter("23_analyze_clv", "Customer lifetime value", "客户终身价值"),
+    Chapter("24_analyze_segments", "Segments, lifecycle and penetration", "客户细分、生命周期与渗透分析"),
+    Chapter("25_analyze_baskets", "Baskets and sequences", "购物篮与序列分析"),
+    Chapter("26_analyze_predict", "Predictive models: response and churn", "预测模型：响应与流失", ("campaigns",)),
+    Chapter("30_plan_campaign", "Plan a campaign: target, offer, channel, timing", "营销活动策划：目标、活动、渠道、时机"),
+    Chapter("31_plan_budget_test", "Budget, break-even and the control group", "预算、盈亏平衡与对照组"),
+    Chapter("40_evaluate_results", "Evaluate: lift over control, ROI and KPIs", "结果评估：提升、投资回报与关键指标"),
+    Chapter("41_evaluate_learn", "Learn: A/B tests, uplift and feedback", "学习与迭代：A/B测试、增量模型与反馈"),
+    Chapter("90_case_complete_journey", "Case study: The Complete Journey (84.51°)", "案例：Complete Journey 零售数据"),
+    Chapter("91_case_cdnow", "Case study: CDNOW and the BG/NBD paper", "案例：CDNOW 与 BG/NBD 模型"),
+]
+
+BY_FILE = {c.file: c for c in CHAPTERS}
+
+
+def workbook_chapters(include_cases: bool = False) -> list[Chapter]:
+    """The chapters a report runs (case studies only when asked)."""
+    return [c for c in CHAPTERS if include_cases or c.phase != "9"]
+
+
+def neighbours(file: str) -> tuple[Chapter | None, Chapter | None]:
+    """Previous and next chapter in reading order (case studies link among themselves)."""
+    seq = [c for c in CHAPTERS if (c.phase == "9") == (BY_FILE[file].phase == "9")]
+    i = [c.file for c in seq].index(file)
+    return (seq[i - 1] if i > 0 else None, seq[i + 1] if i + 1 < len(seq) else None)
+
+
+def select(phases: list[str] | None, include_cases: bool = False) -> list[Chapter]:
+    """Chapters matching ``phases`` entries: a phase digit ('2'), a chapter number ('21') or a file name."""
+    pool = CHAPTERS if include_cases or (phases and any(p.startswith("9") for p in phases)) else workbook_chapters()
+    if not phases:
+        return list(pool)
+    out = []
+    for c in pool:
+        for p in phases:
+            p = str(p).strip()
+            if c.file == p or c.number == p or (len(p) == 1 and c.phase == p) or c.file.startswith(p):
+                out.append(c)
+                break
+    if not out:
+        raise ValueError(f"no chapter matches {phases}; use phase digits (1–4, 9), chapter numbers (21) or file names")
+    return out

@@ -1,0 +1,108 @@
+"""Every chart of the workbook, in one seaborn-based style. Functions return the matplotlib Figure.
+
+Charts are grouped by phase in sub-modules (``build``, ``analyze``, ``plan``, ``evaluate``) and all re-exported
+here, so a notebook writes ``dbm.plots.rfm_heatmap(...)``. Text on charts goes through :func:`dbmkit.i18n.t`, so
+``language: zh`` gives Chinese labels; a CJK font (Noto Sans CJK SC, bundled by the ``mplfonts`` package) is set up
+automatically.
+
+Conventions for a chart function: DataFrame in, Figure out, one idea per chart, a title that states the finding's
+subject, money formatted with the client's currency, at most a few thousand points (sample or aggregate first).
+"""
+from __future__ import annotations
+
+import warnings
+
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from ..i18n import get_language, t  # noqa: E402
+
+PALETTE = ["#1f5f8b", "#e07b39", "#3a9d5d", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974",
+           "#64b5cd"]
+ACCENT = "#e07b39"
+MAIN = "#1f5f8b"
+_STATE = {"font": None}
+
+
+def _cjk_font() -> str | None:
+    """Register the bundled Noto Sans CJK SC font with matplotlib; return its family name (None if unavailable)."""
+    if _STATE["font"] is not None:
+        return _STATE["font"] or None
+    from matplotlib import font_manager
+    name = ""
+    try:
+        from importlib.resources import files
+        path = files("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"
+        if path.is_file():
+            font_manager.fontManager.addfont(str(path))
+            name = font_manager.FontProperties(fname=str(path)).get_name()
+    except (ModuleNotFoundError, OSError):
+        name = ""
+    if not name:
+        for f in font_manager.fontManager.ttflist:
+            if any(k in f.name for k in ("Noto Sans CJK", "Source Han", "WenQuanYi", "SimHei", "Microsoft YaHei")):
+                name = f.name
+                break
+    _STATE["font"] = name
+    return name or None
+
+
+def setup_style(language: str | None = None) -> None:
+    """Apply the workbook's chart style (and a CJK font for Chinese)."""
+    sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
+    plt.rcParams.update({"figure.figsize": (8, 4.2), "figure.dpi": 100, "savefig.dpi": 110,
+                         "axes.titlesize": 12, "axes.titleweight": "bold", "axes.spines.top": False,
+                         "axes.spines.right": False, "figure.autolayout": False, "axes.titlelocation": "left"})
+    lang = language or get_language()
+    font = _cjk_font()
+    if font:
+        base = ["DejaVu Sans"] if lang != "zh" else []
+        plt.rcParams["font.family"] = "sans-serif"
+        plt.rcParams["font.sans-serif"] = base + [font] + (["DejaVu Sans"] if lang == "zh" else [])
+        plt.rcParams["axes.unicode_minus"] = False
+    warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+
+
+def money_axis(ax, axis: str = "y", currency: str = "") -> None:
+    """Format an axis as money with thousands separators (1.2k, 3.4M)."""
+    sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}.get(currency, "")
+
+    def fmt(x, _):
+        a = abs(x)
+        if a >= 1e6:
+            return f"{sym}{x / 1e6:.1f}M"
+        if a >= 1e3:
+            return f"{sym}{x / 1e3:.0f}k"
+        return f"{sym}{x:,.0f}"
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(mticker.FuncFormatter(fmt))
+
+
+def pct_axis(ax, axis: str = "y", decimals: int = 0) -> None:
+    """Format an axis of shares (0–1) as percentages."""
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(mticker.PercentFormatter(1.0, decimals=decimals))
+
+
+def new_figure(width: float = 8, height: float = 4.2, ncols: int = 1, nrows: int = 1, **kw):
+    """A figure and axes in the workbook style."""
+    if _STATE["font"] is None:
+        setup_style()
+    fig, ax = plt.subplots(nrows, ncols, figsize=(width, height), **kw)
+    return fig, ax
+
+
+def finish(fig, title: str | None = None, source: str | None = None):
+    """Tight layout, optional suptitle and source note; closes the figure for pyplot so it is shown once."""
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
+    if source:
+        fig.text(0.99, 0.005, source, ha="right", va="bottom", fontsize=7, color="#777777")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+from .build import *  # noqa: E402,F401,F403
+from .analyze import *  # noqa: E402,F401,F403
+from .plan import *  # noqa: E402,F401,F403
+from .evaluate import *  # noqa: E402,F401,F403

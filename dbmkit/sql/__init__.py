@@ -1,0 +1,53 @@
+"""The transaction-level SQL of the workbook, one query per file (``dbmkit/sql/<name>.sql``).
+
+Anything whose cost grows with the number of transactions runs here, in DuckDB, not in pandas. Keeping the queries
+in plain .sql files makes them easy to read, to test and to port to another engine. Queries take DuckDB named
+parameters (``$as_of``); table and column names that vary are written ``{name}`` and filled by ``render``.
+
+>>> "SELECT" in load("monthly_revenue")
+True
+"""
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+
+__all__ = ["load", "render", "run", "names", "Raw"]
+
+
+def names() -> list[str]:
+    return sorted(p.name[:-4] for p in files(__name__).iterdir() if p.name.endswith(".sql"))
+
+
+def load(name: str) -> str:
+    p = files(__name__) / f"{name}.sql"
+    if not p.is_file():
+        raise KeyError(f"no SQL named {name!r}; have: {', '.join(names())}")
+    return p.read_text(encoding="utf-8")
+
+
+def _ident(x: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(x)):
+        raise ValueError(f"not a safe column or table name: {x!r}")
+    return '"' + str(x) + '"'
+
+
+class Raw(str):
+    """A SQL fragment written by dbmkit code (never user input), inserted as is by ``render``."""
+
+
+def render(name: str, **identifiers) -> str:
+    """The query with ``{name}`` placeholders replaced by quoted identifiers (or ``Raw`` fragments)."""
+    sql = load(name)
+    for k, v in identifiers.items():
+        sql = sql.replace("{" + k + "}", v if isinstance(v, Raw) else _ident(v))
+    return sql
+
+
+def run(target, name: str, params: dict | None = None, **identifiers):
+    """Run a named query on a Workspace or a DuckDB connection; returns a DataFrame."""
+    sql = render(name, **identifiers)
+    if hasattr(target, "connect") and hasattr(target, "cfg"):
+        with target.connect() as con:
+            return con.execute(sql, params or {}).df()
+    return target.execute(sql, params or {}).df()
