@@ -11,6 +11,7 @@ and then calls the concept modules — ``dbm.rfm``, ``dbm.value``, ``dbm.clv``, 
 from __future__ import annotations
 
 import importlib
+import sys
 
 __version__ = "0.1.0"
 
@@ -22,8 +23,6 @@ _MODULES = {"config", "workspace", "datasets", "ingest", "clean", "identity", "d
 def __getattr__(name):
     if name in _MODULES:
         return importlib.import_module(f"{__name__}.{name}")
-    if name == "workspace_":
-        raise AttributeError(name)
     if name in ("load_config", "ClientConfig", "ConfigError"):
         return getattr(importlib.import_module(f"{__name__}.config"), name)
     if name in ("record", "provenance"):
@@ -31,18 +30,8 @@ def __getattr__(name):
     raise AttributeError(f"module 'dbmkit' has no attribute {name!r}")
 
 
-def workspace(config=None, build: bool = True, progress=None, **overrides):
-    """Open the client's workspace (see :func:`dbmkit.workspace.workspace`)."""
-    from .i18n import set_language
-    from .workspace import workspace as _ws
-    ws = _ws(config, build=build, progress=progress, **overrides)
-    set_language(ws.cfg.language)
-    try:
-        from .plots import setup_style
-        setup_style(ws.cfg.language)
-    except ImportError:
-        pass
-    return ws
+# ``dbm.workspace(config)`` opens a workspace: the module is callable (see dbmkit.workspace)
+workspace = importlib.import_module(f"{__name__}.workspace")
 
 
 def __dir__():

@@ -106,7 +106,7 @@ class DataConfig(_Model):
     default_phone_region: str = Field("US", min_length=2, max_length=2, description="ISO country for phones without +")
     staff_email_domains: list[str] = Field(default_factory=list, description="e-mail domains of staff accounts")
     test_email_patterns: list[str] = Field(
-        default_factory=lambda: [r"^test\d*@", r"^qa\+", r"@example\.(com|org|net)$", r"^noreply@"],
+        default_factory=lambda: [r"^test\d*@", r"^qa\+", r"@example\.(?:com|org|net)$", r"^noreply@"],
         description="regular expressions marking test accounts by e-mail")
     source_priority: list[str] = Field(default_factory=list,
                                        description="trusted systems first, for the golden record (e.g. [crm, pos, web])")

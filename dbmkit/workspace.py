@@ -24,7 +24,9 @@ import hashlib
 import importlib
 import json
 import os
+import sys
 import time
+import types
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -288,4 +290,22 @@ def workspace(config: str | os.PathLike | dict | ClientConfig | None = None, bui
         t = time.time()
         ws.ensure_built(progress=progress)
         ws.build_seconds = time.time() - t
+    from .i18n import set_language
+    set_language(cfg.language)
     return ws
+
+
+class _CallableModule(types.ModuleType):
+    """Lets notebooks write ``dbm.workspace(config)`` although ``dbmkit.workspace`` is also this module."""
+
+    def __call__(self, *args, **kwargs):
+        ws = workspace(*args, **kwargs)
+        try:
+            from .plots import setup_style
+            setup_style(ws.cfg.language)
+        except ImportError:
+            pass
+        return ws
+
+
+sys.modules[__name__].__class__ = _CallableModule
