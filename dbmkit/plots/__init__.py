@@ -1,7 +1,7 @@
 """Every chart of the workbook, in one seaborn-based style. Functions return the matplotlib Figure.
 
-Charts are grouped by phase in sub-modules (``build``, ``analyze``, ``plan``, ``evaluate``) and all re-exported
-here, so a notebook writes ``dbm.plots.rfm_heatmap(...)``. Text on charts goes through :func:`dbmkit.i18n.t`, so
+Charts are grouped by topic in sub-modules (``build``, ``explore``, ``rfm_value``, ``clv``, ``plan`` …: one file per
+topic) and all re-exported here, so a notebook writes ``dbm.plots.rfm_heatmap(...)``. Text on charts goes through :func:`dbmkit.i18n.t`, so
 ``language: zh`` gives Chinese labels; a CJK font (Noto Sans CJK SC, bundled by the ``mplfonts`` package) is set up
 automatically.
 
@@ -102,7 +102,17 @@ def finish(fig, title: str | None = None, source: str | None = None):
     return fig
 
 
-from .build import *  # noqa: E402,F401,F403
-from .analyze import *  # noqa: E402,F401,F403
-from .plan import *  # noqa: E402,F401,F403
-from .evaluate import *  # noqa: E402,F401,F403
+def _load_submodules() -> None:
+    """Re-export the public charts of every sub-module (build.py, analyze.py, … one file per topic)."""
+    import importlib
+    import pkgutil
+    g = globals()
+    for m in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if m.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{__name__}.{m.name}")
+        for name in getattr(mod, "__all__", []):
+            g[name] = getattr(mod, name)
+
+
+_load_submodules()
