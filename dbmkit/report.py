@@ -278,6 +278,25 @@ def _index_html(res: ReportResult, cfg, as_of, lang: str, currency: str) -> str:
 <footer>dbmkit · {html.escape(cfg.client)}</footer></body></html>"""
 
 
+def _failed_cell(executed: Path) -> tuple[int | None, str]:
+    """Position (1-based, as in the chapter's own notebook) and first code line of the cell that raised."""
+    import nbformat
+    try:
+        nb = nbformat.read(str(executed), as_version=4)
+    except Exception:  # noqa: BLE001
+        return None, ""
+    k = 0
+    for c in nb.cells:
+        tags = c.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags or any(t_.startswith("papermill-error") for t_ in tags):
+            continue
+        k += 1
+        if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", [])):
+            lines = [ln for ln in c.source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+            return k, (lines[0][:60] if lines else "")
+    return None, ""
+
+
 def run_report(config, out: str | Path | None = None, workdir: str | Path | None = None,
                phases: list[str] | None = None, timeout: int | None = None, overrides: dict | None = None,
                progress: bool = True, include_cases: bool = False) -> ReportResult:
@@ -334,14 +353,15 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
                 continue
             s = time.time()
             try:
-                pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(nb_dir), kernel_name="python3",
+                pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(nb_dir), kernel_name="python3", language="python",
                                     execution_timeout=timeout or cfg.report.timeout_per_notebook,
                                     progress_bar=False, log_output=False, request_save_on_cell_execute=False)
                 run.status = "ok"
             except pm.PapermillExecutionError as e:
                 run.status = "failed"
-                run.cell = e.exec_count
-                run.message = f"{ch.file}.ipynb, cell {e.exec_count}: {e.ename}: {e.evalue}"
+                run.cell, first_line = _failed_cell(dst)
+                where = f"cell {run.cell} ({first_line!r})" if run.cell else f"cell {e.exec_count}"
+                run.message = f"{ch.file}.ipynb, {where}: {e.ename}: {e.evalue}"
             except Exception as e:  # noqa: BLE001 - kernel died, timeout …: report it and go on
                 run.status = "failed"
                 run.message = f"{ch.file}.ipynb: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"

@@ -106,18 +106,18 @@ class SyntheticRetailer:
 def _calendar(start: pd.Timestamp, n_days: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
     """Daily intensity multiplier (mean 1): holiday peaks, Black Friday, spring bump, summer dip, weekends."""
     days = pd.date_range(start, periods=n_days, freq="D")
-    doy = days.dayofyear.to_numpy().astype(float)
+    doy = days.day_of_year.to_numpy().astype(float)
     m = (1.0 + 0.95 * np.exp(-(((doy - 348) / 11.0) ** 2)) + 0.7 * np.exp(-(((doy - 330) / 3.5) ** 2))
          + 0.25 * np.exp(-(((doy - 130) / 18.0) ** 2)) - 0.18 * np.exp(-(((doy - 205) / 25.0) ** 2))
          - 0.25 * np.exp(-(((doy - 8) / 6.0) ** 2)))
-    wd = days.dayofweek.to_numpy()
+    wd = days.day_of_week.to_numpy()
     m = m * np.array([0.92, 0.9, 0.93, 0.97, 1.05, 1.2, 1.03])[wd]
     return m / m.mean(), days
 
 
 def _promo_days(days: pd.DatetimeIndex) -> np.ndarray:
     """Site-wide sale days: Black Friday week, after-Christmas sale, mid-summer sale."""
-    doy = days.dayofyear.to_numpy()
+    doy = days.day_of_year.to_numpy()
     return ((doy >= 327) & (doy <= 333)) | (doy >= 361) | (doy <= 4) | ((doy >= 190) & (doy <= 197))
 
 
