@@ -704,35 +704,34 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     orders["day"] = np.floor(orders["day"].to_numpy()) + _time_of_day(rng, orders["channel"].to_numpy())
     orders = orders.sort_values(["day", "person"], kind="stable").reset_index(drop=True)
 
-    # order ids per source system, statuses, returns
+    # order ids per source system, statuses, returns (integer positions inside, strings only for the output)
     n_o = len(orders)
-    ch = orders["channel"].to_numpy()
-    sysmap = {"store": "S", "web": "W", "app": "W", "catalog": "K"}
-    prefix = np.vectorize(sysmap.get)(ch) if n_o else np.array([], dtype=str)
-    serial = np.arange(1, n_o + 1)
-    orders["order_id"] = pd.Series(prefix, dtype=str) + pd.Series(serial + 10_000_000, dtype=str)
-    pos_to_id = pd.Series(orders["order_id"].to_numpy(), index=orders["pos"].to_numpy())
-    items["order_id"] = pos_to_id.reindex(items["pos"].to_numpy()).to_numpy()
-    cancel_p = np.where(np.isin(ch, ["web", "app"]), 0.03, np.where(ch == "catalog", 0.01, 0.0))
+    ch = orders["channel"].to_numpy().astype(str)
+    prefix = np.select([ch == "store", ch == "catalog"], ["S", "K"], "W")
+    serial = (np.arange(1, n_o + 1) + 10_000_000).astype(str)
+    oid = np.char.add(prefix, serial).astype(object)
+    orders["order_id"] = oid
+    pos = orders["pos"].to_numpy()
+    id_by_pos = np.empty(int(pos.max()) + 1 if n_o else 0, dtype=object)
+    id_by_pos[pos] = oid
+    cancel_p = np.where((ch == "web") | (ch == "app"), 0.03, np.where(ch == "catalog", 0.01, 0.0))
     cancelled = rng.random(n_o) < cancel_p
-    has_soft = items.assign(soft=items["sub"].isin([sub_keys.index(s) for s in ("Womenswear", "Menswear", "Kidswear",
-                                                                                   "Sneakers", "Boots", "Sandals")]))
-    soft_orders = set(has_soft.loc[has_soft["soft"], "order_id"])
-    soft = _isin(orders["order_id"], soft_orders)
+    soft_subs = [sub_keys.index(x) for x in ("Womenswear", "Menswear", "Kidswear", "Sneakers", "Boots", "Sandals")]
+    soft_pos = np.unique(items["pos"].to_numpy()[np.isin(items["sub"].to_numpy(), soft_subs)])
+    soft = np.isin(pos, soft_pos)
     ret_p = 0.02 + 0.07 * soft + 0.30 * ppl["serial_returner"][orders["person"].to_numpy()]
     returned = ~cancelled & (rng.random(n_o) < ret_p)
     orders["status"] = np.where(cancelled, "cancelled", "completed")
-    orders["store_id"] = None
+    store_ids = stores["store_id"].to_numpy()
+    city_store = {c: i for i, c in enumerate(stores["city"])}
+    area_store = np.array([city_store.get(c, k % len(store_ids)) for k, c in enumerate(areas["city"])])
     st_mask = ch == "store"
-    if st_mask.any():
-        city_of = areas["city"].to_numpy()[ppl["area_idx"][orders.loc[st_mask, "person"].to_numpy()]]
-        store_of_city = dict(zip(stores["city"], stores["store_id"]))
-        fallback = stores["store_id"].to_numpy()
-        orders.loc[st_mask, "store_id"] = [store_of_city.get(c) or fallback[i % len(fallback)]
-                                           for i, c in enumerate(city_of)]
+    store = np.full(n_o, None, dtype=object)
+    store[st_mask] = store_ids[area_store[ppl["area_idx"][orders["person"].to_numpy()[st_mask]]]]
+    orders["store_id"] = store
     ret = orders[returned].copy()
     ret["original_order_id"] = ret["order_id"]
-    ret["order_id"] = "R" + ret["order_id"]
+    ret["order_id"] = np.char.add("R", ret["order_id"].to_numpy().astype(str)).astype(object)
     ret["day"] = ret["day"] + rng.uniform(2, 30, len(ret))
     for c in ("gross_amount", "discount", "net_amount", "cost"):
         ret[c] = -ret[c]
@@ -740,17 +739,25 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     ret["origin"] = "return"
     orders["original_order_id"] = None
     orders = pd.concat([orders, ret], ignore_index=True)
-    orders["order_ts"] = start + pd.to_timedelta(orders["day"], unit="D")
-    orders["order_ts"] = orders["order_ts"].dt.floor("s")
+    orders["order_ts"] = (start + pd.to_timedelta(orders["day"].to_numpy(), unit="D")).floor("s")
     orders["customer_id"] = ppl["person_id"][orders["person"].to_numpy()]
 
     end_excl = end + pd.Timedelta(days=1)
-    hist = orders[orders["order_ts"] < end_excl].copy()
-    fut = orders[orders["order_ts"] >= end_excl].copy()
+    in_hist = (orders["order_ts"] < end_excl).to_numpy()
+    hist = orders[in_hist].copy()
+    fut = orders[~in_hist].copy()
 
-    items_out = items.merge(products[["product_id"]].reset_index(names="product_idx"), on="product_idx")
-    items_out = items_out[["order_id", "line_no", "product_id", "quantity", "unit_price", "discount"]]
-    hist_items = items_out[_isin(items_out["order_id"], set(hist["order_id"]))].sort_values(["order_id", "line_no"])
+    hist_pos = orders.loc[in_hist & (orders["status"] != "returned").to_numpy(), "pos"].to_numpy()
+    it_pos = items["pos"].to_numpy()
+    keep_items = np.isin(it_pos, hist_pos)
+    hist_items = pd.DataFrame({
+        "order_id": id_by_pos[it_pos[keep_items]],
+        "line_no": items["line_no"].to_numpy()[keep_items],
+        "product_id": products["product_id"].to_numpy()[items["product_idx"].to_numpy()[keep_items]],
+        "quantity": items["quantity"].to_numpy()[keep_items],
+        "unit_price": items["unit_price"].to_numpy()[keep_items],
+        "discount": items["discount"].to_numpy()[keep_items],
+    })
 
     # ------------------------------------------------------------------ canonical clean tables
     start_ts = start
@@ -768,21 +775,21 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
         "acquisition_channel": ppl["acq_channel"], "acquisition_cost": ppl["cac"],
         "household_id": ident["household_id"], "income_band": ppl["income_band"], "age": ppl["age"],
     })
-    customers = customers[customers["signup_date"] <= end.date()].reset_index(drop=True)
-    in_db = set(customers["customer_id"])
+    in_db = ppl["signup_day"] < hist_days            # everyone signed up within the exported history
+    customers = customers[in_db].reset_index(drop=True)
 
     consents = []
     for chn in ("email", "sms", "phone", "mail"):
         opt_in, _ = ppl["consent"][chn]
         opt_out = camp["optout_day"][chn] if camp is not None else ppl["consent"][chn][1]
-        consents.append(pd.DataFrame({"customer_id": ppl["person_id"], "channel": chn,
-                                      "status": np.where(opt_in, "opt_in", "opt_out"),
-                                      "updated_at": day_to_ts(ppl["signup_day"])}))
-        later = np.isfinite(opt_out) & opt_in & (opt_out < hist_days)
+        consents.append(pd.DataFrame({"customer_id": ppl["person_id"][in_db], "channel": chn,
+                                      "status": np.where(opt_in[in_db], "opt_in", "opt_out"),
+                                      "updated_at": day_to_ts(ppl["signup_day"][in_db])}))
+        later = np.isfinite(opt_out) & opt_in & (opt_out < hist_days) & in_db
         consents.append(pd.DataFrame({"customer_id": ppl["person_id"][later], "channel": chn, "status": "opt_out",
                                       "updated_at": day_to_ts(opt_out[later])}))
     consents = pd.concat(consents, ignore_index=True)
-    consents = consents[_isin(consents["customer_id"], in_db)].sort_values(["customer_id", "channel", "updated_at"])
+    consents = consents.sort_values(["customer_id", "channel", "updated_at"], kind="stable")
     consents = consents.reset_index(drop=True)
 
     tables = {
@@ -790,7 +797,7 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
         "consents": consents,
         "orders": hist[["order_id", "customer_id", "order_ts", "channel", "store_id", "gross_amount", "discount",
                         "net_amount", "cost", "status", "original_order_id"]].sort_values("order_ts").reset_index(drop=True),
-        "order_items": hist_items.reset_index(drop=True),
+        "order_items": hist_items,
         "products": products[["product_id", "name", "category", "subcategory", "unit_cost", "list_price"]].copy(),
         "area_demographics": areas.drop(columns=["has_store"]).copy(),
         "stores": stores,
@@ -808,9 +815,11 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
         "signup_ts": signup_ts,
     })
     fut_done = fut[fut["status"] != "cancelled"]
-    fsum = fut_done.assign(is_order=(fut_done["status"] == "completed").astype(int)).groupby("customer_id").agg(
+    fsum = fut_done.assign(is_order=(fut_done["status"] == "completed").astype(int)).groupby("person").agg(
         future_orders=("is_order", "sum"), future_revenue=("net_amount", "sum"), future_cost=("cost", "sum"))
-    truth_people = truth_people.merge(fsum, left_on="person_id", right_index=True, how="left")
+    fsum = fsum.reindex(np.arange(n_people))
+    for c_ in fsum.columns:
+        truth_people[c_] = fsum[c_].to_numpy()
     for c in ("future_orders", "future_revenue", "future_cost"):
         truth_people[c] = truth_people[c].fillna(0)
     truth_people["future_margin"] = truth_people["future_revenue"] - truth_people["future_cost"]
@@ -839,9 +848,15 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
         # responses as the client tracks them: coupon redemptions of treated people in the window
         meta = cmp_.set_index("campaign_id")
         trt = tables["contacts"][tables["contacts"]["group"] == "treatment"]
-        cand = hist[hist["status"] == "completed"].merge(trt[["campaign_id", "customer_id", "contact_ts"]], on="customer_id")
-        cand = cand[(cand["order_ts"] >= cand["contact_ts"]) &
-                    (cand["order_ts"] < cand["contact_ts"] + pd.to_timedelta(cand["campaign_id"].map(meta["window"]), unit="D"))]
+        done = hist[hist["status"] == "completed"]
+        parts = []
+        for cid_, g in trt.groupby("campaign_id"):
+            lo, hi = g["contact_ts"].min(), g["contact_ts"].max() + pd.Timedelta(days=int(meta.loc[cid_, "window"]))
+            w_ = done[(done["order_ts"] >= lo) & (done["order_ts"] < hi)]
+            m_ = w_.merge(g[["campaign_id", "customer_id", "contact_ts"]], on="customer_id")
+            parts.append(m_[(m_["order_ts"] >= m_["contact_ts"]) &
+                            (m_["order_ts"] < m_["contact_ts"] + pd.Timedelta(days=int(meta.loc[cid_, "window"])))])
+        cand = pd.concat(parts, ignore_index=True)
         coded = (cand["campaign"] == cand["campaign_id"]) | (rng.random(len(cand)) < 0.55)
         resp = cand[coded].sort_values("order_ts").drop_duplicates(["campaign_id", "customer_id"])
         tables["responses"] = pd.DataFrame({"campaign_id": resp["campaign_id"].to_numpy(),
