@@ -1,0 +1,54 @@
+-- Customers over time (客户数量的变化): each month's flows (new, reactivated, newly lapsed, newly lost) and the
+-- stocks at month end (active, lapsed, lost) from completed purchase days up to $as_of.
+-- A customer is active while the last purchase is at most $active_days days ago, lapsed up to $lost_days days,
+-- lost after that. The stocks are cumulative sums of state changes, so the query is linear in purchase days.
+-- Parameters: $as_of (DATE), $active_days, $lost_days (INTEGER, lost_days > active_days).
+WITH days AS (
+    SELECT DISTINCT o.customer_id, CAST(o.order_ts AS DATE) AS d
+    FROM orders o JOIN customers c USING (customer_id)
+    WHERE o.status = 'completed' AND CAST(o.order_ts AS DATE) <= $as_of AND NOT coalesce(c.is_test, false)
+), seq AS (
+    SELECT customer_id, d,
+           lag(d) OVER (PARTITION BY customer_id ORDER BY d) AS prev_d,
+           lead(d) OVER (PARTITION BY customer_id ORDER BY d) AS next_d
+    FROM days
+), events AS (
+    -- first purchase: a new active customer
+    SELECT d AS day, 1 AS d_active, 0 AS d_lapsed, 0 AS d_lost, 'new' AS kind FROM seq WHERE prev_d IS NULL
+    UNION ALL
+    -- no purchase for more than active_days: active -> lapsed on the following day
+    SELECT d + ($active_days + 1), -1, 1, 0, 'lapsed' FROM seq
+    WHERE next_d IS NULL OR next_d > d + ($active_days + 1)
+    UNION ALL
+    -- no purchase for more than lost_days: lapsed -> lost
+    SELECT d + ($lost_days + 1), 0, -1, 1, 'lost' FROM seq
+    WHERE next_d IS NULL OR next_d > d + ($lost_days + 1)
+    UNION ALL
+    -- a purchase after a long gap: back to active (from lapsed or from lost)
+    SELECT d, 1, CASE WHEN d > prev_d + ($lost_days + 1) THEN 0 ELSE -1 END,
+           CASE WHEN d > prev_d + ($lost_days + 1) THEN -1 ELSE 0 END, 'reactivated'
+    FROM seq WHERE prev_d IS NOT NULL AND d > prev_d + ($active_days + 1)
+), monthly AS (
+    SELECT date_trunc('month', day) AS month,
+           count(*) FILTER (WHERE kind = 'new') AS new_customers,
+           count(*) FILTER (WHERE kind = 'reactivated') AS reactivated,
+           count(*) FILTER (WHERE kind = 'lapsed') AS newly_lapsed,
+           count(*) FILTER (WHERE kind = 'lost') AS newly_lost,
+           sum(d_active) AS d_active, sum(d_lapsed) AS d_lapsed, sum(d_lost) AS d_lost
+    FROM events WHERE day <= $as_of GROUP BY 1
+), months AS (
+    SELECT CAST(m AS DATE) AS month
+    FROM range((SELECT min(date_trunc('month', d)) FROM days), date_trunc('month', CAST($as_of AS DATE)) + INTERVAL 1 MONTH,
+               INTERVAL 1 MONTH) t(m)
+)
+SELECT s.month,
+       coalesce(m.new_customers, 0) AS new_customers,
+       coalesce(m.reactivated, 0) AS reactivated,
+       coalesce(m.newly_lapsed, 0) AS newly_lapsed,
+       coalesce(m.newly_lost, 0) AS newly_lost,
+       CAST(sum(coalesce(m.d_active, 0)) OVER w AS BIGINT) AS active,
+       CAST(sum(coalesce(m.d_lapsed, 0)) OVER w AS BIGINT) AS lapsed,
+       CAST(sum(coalesce(m.d_lost, 0)) OVER w AS BIGINT) AS lost
+FROM months s LEFT JOIN monthly m ON m.month = s.month
+WINDOW w AS (ORDER BY s.month ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+ORDER BY s.month
