@@ -1,0 +1,298 @@
+"""Uplift modelling (增量模型): whom does the campaign change?
+
+A response model ranks people by how likely they are to buy *when contacted*; but many of those would have bought
+anyway. What pays is the **uplift** — the difference the contact makes: P(buy | contacted) − P(buy | not contacted).
+People fall into four types: **persuadables** (buy only when contacted: target them), **sure things** (buy
+anyway: the offer is wasted on them), **lost causes** (never buy) and **do-not-disturbs** (buy *less* when
+contacted: leave them alone).
+
+Past randomised campaigns (with control groups) are the training data. Two standard estimators:
+
+* **two-model** (T-learner): one response model on the treated, one on the controls; uplift = difference.
+* **class transformation** (Jaskowski & Jaroszewicz 2012): one classifier for Z = 1 when (treated and bought) or
+  (control and did not buy); with treatment and control weighted to equal size, uplift = 2·P(Z = 1 | x) − 1.
+
+Evaluation: contacts ranked by predicted uplift; per decile the observed uplift (treated rate − control rate,
+``uplift_by_decile``); the **Qini curve** (incremental responses gained as more of the ranked list is targeted)
+and the **Qini coefficient** (``qini``: area between the model's curve and random targeting, divided by the area
+of the perfect model — 0 is random, 1 perfect).
+
+Features come from ``dbmkit/sql/contact_features.sql``: what was known about each customer just before the
+contact (purchases, spend, discount habit, channels, e-mail engagement, earlier contacts, age, tenure).
+
+Example
+-------
+>>> rng = np.random.default_rng(0)
+>>> df = pd.DataFrame({"score": rng.random(4000), "treatment": rng.random(4000) < 0.5})
+>>> df["bought"] = (rng.random(4000) < 0.1 + 0.2 * df["score"] * df["treatment"]).astype(int)
+>>> qini(df, "score", "bought", "treatment") > 0.2
+True
+>>> bool(uplift_by_decile(df, "score", "bought", "treatment", n_bins=5)["observed_uplift"].iloc[0] > 0.1)
+True
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import sql as _sql
+from .attribution import campaign_outcomes
+from .stats import newcombe_interval
+
+__all__ = ["contact_features", "uplift_training_data", "feature_matrix", "TwoModelUplift",
+           "ClassTransformationUplift", "fit_uplift", "uplift_by_decile", "qini_curve", "qini", "targeting_plan",
+           "UPLIFT_TYPES", "NUMERIC_FEATURES"]
+
+UPLIFT_TYPES = ["persuadable", "sure_thing", "lost_cause", "do_not_disturb"]
+CHANNELS = ["email", "sms", "mail", "phone"]
+NUMERIC_FEATURES = ["orders_total", "orders_365d", "orders_90d", "revenue_total", "revenue_365d", "avg_order_value",
+                    "discount_share", "discounted_order_share", "returns_total", "channels_used", "days_since_last",
+                    "days_since_first", "tenure_days", "age", "female", "emails_received", "email_open_share",
+                    "email_click_share", "prior_contacts", "window_days"]
+
+
+def contact_features(ws, contacts: pd.DataFrame) -> pd.DataFrame:
+    """Point-in-time features of each contact (campaign_id, customer_id, contact_ts), computed in DuckDB."""
+    missing = [c for c in ("campaign_id", "customer_id", "contact_ts") if c not in contacts.columns]
+    if missing:
+        raise KeyError(f"contacts has no column(s) {missing}; it has {list(contacts.columns)}")
+    c = contacts[["campaign_id", "customer_id", "contact_ts"]].copy()
+    c["contact_ts"] = pd.to_datetime(c["contact_ts"])
+    q = _sql.render("contact_features", contacts=_sql.Raw("_feat_contacts"))
+    with ws.connect() as con:
+        con.register("_feat_contacts", c)
+        try:
+            return con.execute(q).df()
+        finally:
+            con.unregister("_feat_contacts")
+
+
+def uplift_training_data(ws, campaign_ids=None, window_days: float | None = None) -> pd.DataFrame:
+    """The past randomised campaigns as training data: one row per contact with its features, channel, response
+    window, ``treatment`` (1 = contacted, 0 = control) and ``responded`` (bought in the window)."""
+    out = campaign_outcomes(ws, campaign_ids, window_days=window_days, rule="all")
+    out = out[out["group"].isin(["treatment", "control"])]
+    ctrl = out.groupby("campaign_id")["group"].apply(lambda g: (g == "control").sum())
+    usable = ctrl[ctrl > 0].index
+    out = out[out["campaign_id"].isin(usable)]
+    if out.empty:
+        raise ValueError("no past campaign with a control group: uplift needs randomised campaigns "
+                         "(contacts with group = treatment and control)")
+    feats = contact_features(ws, out)
+    df = out.merge(feats, on=["campaign_id", "customer_id"], how="inner")
+    df["treatment"] = (df["group"] == "treatment").astype(int)
+    return df.reset_index(drop=True)
+
+
+def feature_matrix(df: pd.DataFrame) -> pd.DataFrame:
+    """Numeric features + one-hot channel and acquisition channel (missing values stay NaN)."""
+    X = pd.DataFrame(index=df.index)
+    for c in NUMERIC_FEATURES:
+        X[c] = pd.to_numeric(df[c], errors="coerce").astype(float) if c in df.columns else np.nan
+    ch = df["channel"].astype(str) if "channel" in df.columns else pd.Series("", index=df.index)
+    for c in CHANNELS:
+        X[f"channel_{c}"] = (ch == c).astype(float)
+    acq = df["acquisition_channel"].astype(str) if "acquisition_channel" in df.columns else pd.Series("", index=df.index)
+    for a in ("store", "web_search", "social", "referral", "affiliate", "catalog"):
+        X[f"acq_{a}"] = (acq == a).astype(float)
+    return X
+
+
+def _learner(model: str, seed: int):
+    if model == "gbm":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+        return HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, max_depth=3, min_samples_leaf=60,
+                                              l2_regularization=1.0, random_state=seed)
+    if model == "logistic":
+        from sklearn.impute import SimpleImputer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+        return make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler(),
+                             LogisticRegression(C=0.5, max_iter=2000))
+    raise ValueError(f"model must be 'gbm' (gradient boosting) or 'logistic', not {model!r}")
+
+
+def _treat(t) -> np.ndarray:
+    t = pd.Series(t)
+    if t.dtype == object or pd.api.types.is_string_dtype(t):
+        return (t == "treatment").to_numpy(int)
+    return t.astype(int).to_numpy()
+
+
+class TwoModelUplift:
+    """Two response models — treated and control — and uplift = P(buy | treated) − P(buy | control)."""
+
+    method = "two_model"
+
+    def __init__(self, model: str = "gbm", seed: int = 0):
+        self.model, self.seed = model, seed
+
+    def fit(self, X: pd.DataFrame, treatment, y) -> "TwoModelUplift":
+        t, y = _treat(treatment), np.asarray(y, int)
+        if t.sum() == 0 or (1 - t).sum() == 0:
+            raise ValueError("uplift needs both treated (1) and control (0) rows")
+        self.columns_ = list(X.columns)
+        self.treated_ = _learner(self.model, self.seed).fit(X[t == 1], y[t == 1])
+        self.control_ = _learner(self.model, self.seed).fit(X[t == 0], y[t == 0])
+        return self
+
+    def predict_components(self, X: pd.DataFrame) -> pd.DataFrame:
+        X = X[self.columns_]
+        p1 = self.treated_.predict_proba(X)[:, 1]
+        p0 = self.control_.predict_proba(X)[:, 1]
+        return pd.DataFrame({"p_treated_hat": p1, "p_control_hat": p0, "uplift": p1 - p0}, index=X.index)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.predict_components(X)["uplift"].to_numpy()
+
+
+class ClassTransformationUplift:
+    """One classifier for Z = T·Y + (1 − T)(1 − Y), treatment and control reweighted to equal size
+    (per campaign); uplift = 2·P(Z = 1 | x) − 1."""
+
+    method = "class_transformation"
+
+    def __init__(self, model: str = "gbm", seed: int = 0):
+        self.model, self.seed = model, seed
+
+    def fit(self, X: pd.DataFrame, treatment, y, strata=None) -> "ClassTransformationUplift":
+        t, y = _treat(treatment), np.asarray(y, int)
+        if t.sum() == 0 or (1 - t).sum() == 0:
+            raise ValueError("uplift needs both treated (1) and control (0) rows")
+        strata = np.zeros(len(t)) if strata is None else np.asarray(strata)
+        e = pd.Series(t).groupby(strata).transform("mean").to_numpy()
+        w = np.where(t == 1, 0.5 / e, 0.5 / (1 - e))
+        z = t * y + (1 - t) * (1 - y)
+        self.columns_ = list(X.columns)
+        est = _learner(self.model, self.seed)
+        if self.model == "logistic":
+            est.fit(X, z, logisticregression__sample_weight=w)
+        else:
+            est.fit(X, z, sample_weight=w)
+        self.estimator_ = est
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return 2 * self.estimator_.predict_proba(X[self.columns_])[:, 1] - 1
+
+
+def fit_uplift(train: pd.DataFrame, method: str = "two_model", model: str = "gbm", seed: int = 0):
+    """Fit an uplift model on training data from :func:`uplift_training_data` (treatment, responded, features)."""
+    for c in ("treatment", "responded"):
+        if c not in train.columns:
+            raise KeyError(f"training data needs a {c!r} column; build it with uplift_training_data(ws)")
+    X = feature_matrix(train)
+    if method == "two_model":
+        return TwoModelUplift(model, seed).fit(X, train["treatment"], train["responded"])
+    if method == "class_transformation":
+        strata = train["campaign_id"] if "campaign_id" in train.columns else None
+        return ClassTransformationUplift(model, seed).fit(X, train["treatment"], train["responded"], strata)
+    raise ValueError(f"method must be 'two_model' or 'class_transformation', not {method!r}")
+
+
+def _check(df, cols):
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise KeyError(f"df has no column(s) {missing}; it has {list(df.columns)}")
+
+
+def uplift_by_decile(df: pd.DataFrame, score: str, outcome: str, treatment: str, n_bins: int = 10,
+                     true_uplift: str | None = None, types: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+    """Contacts ranked by predicted uplift (decile 1 = highest) with, per decile: contacts, treated and control
+    counts, response rates, the observed uplift (treated − control rate) and its Newcombe interval, the mean
+    predicted uplift and — for the synthetic client — the mean true uplift and the shares of the four types."""
+    _check(df, [score, outcome, treatment] + ([true_uplift] if true_uplift else []) + ([types] if types else []))
+    d = df.assign(_t=_treat(df[treatment]), _y=df[outcome].astype(int).to_numpy())
+    rank = d[score].rank(method="first", ascending=False)
+    d["decile"] = np.ceil(rank / len(d) * n_bins).clip(1, n_bins).astype(int)
+    rows = []
+    for k, g in d.groupby("decile", sort=True):
+        tr, ct = g[g["_t"] == 1], g[g["_t"] == 0]
+        s1, n1, s0, n0 = tr["_y"].sum(), len(tr), ct["_y"].sum(), len(ct)
+        r1 = s1 / n1 if n1 else np.nan
+        r0 = s0 / n0 if n0 else np.nan
+        lo, hi = newcombe_interval(s1, n1, s0, n0, alpha) if n1 and n0 else (np.nan, np.nan)
+        row = dict(decile=int(k), n=len(g), n_treated=n1, n_control=n0, response_rate_treated=r1,
+                   response_rate_control=r0, observed_uplift=r1 - r0, ci_low=lo, ci_high=hi,
+                   predicted_uplift=float(g[score].mean()))
+        if true_uplift:
+            row["true_uplift"] = float(g[true_uplift].mean())
+        if types:
+            for u in UPLIFT_TYPES:
+                row[f"share_{u}"] = float((g[types] == u).mean())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _curve(score: np.ndarray, y: np.ndarray, t: np.ndarray) -> pd.DataFrame:
+    order = np.argsort(-score, kind="stable")
+    s, y, t = score[order], y[order], t[order]
+    # evaluate only where the score changes (ties are one block)
+    last = np.r_[np.flatnonzero(np.diff(s) != 0), len(s) - 1]
+    n_t = np.cumsum(t)[last].astype(float)
+    n_c = np.cumsum(1 - t)[last].astype(float)
+    r_t = np.cumsum(y * t)[last].astype(float)
+    r_c = np.cumsum(y * (1 - t))[last].astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inc = np.where(n_c > 0, r_t - r_c * n_t / n_c, 0.0)
+    x = (last + 1).astype(float)
+    return pd.DataFrame({"n_targeted": np.r_[0.0, x], "incremental_responses": np.r_[0.0, inc]})
+
+
+def qini_curve(df: pd.DataFrame, score: str, outcome: str, treatment: str) -> pd.DataFrame:
+    """The Qini curve: targeting the top of the ranked list, how many incremental responses
+    (treated responders − control responders scaled to the treated count) we gain. Columns: n_targeted,
+    share_targeted, incremental_responses, random (straight line to the total), perfect (best possible order)."""
+    _check(df, [score, outcome, treatment])
+    y = df[outcome].astype(int).to_numpy()
+    t = _treat(df[treatment])
+    if t.sum() == 0 or (1 - t).sum() == 0:
+        raise ValueError("a Qini curve needs both treated and control contacts")
+    model = _curve(df[score].to_numpy(float), y, t)
+    perfect = _curve((y * t - y * (1 - t)).astype(float), y, t)
+    n = float(len(df))
+    total = model["incremental_responses"].iloc[-1]
+    grid = model["n_targeted"].to_numpy()
+    out = model.assign(share_targeted=grid / n, random=grid / n * total,
+                       perfect=np.interp(grid, perfect["n_targeted"], perfect["incremental_responses"]))
+    return out[["n_targeted", "share_targeted", "incremental_responses", "random", "perfect"]]
+
+
+def _area(x, y) -> float:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    return float(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2))
+
+
+def qini(df: pd.DataFrame, score: str, outcome: str, treatment: str) -> float:
+    """Qini coefficient: (area of the model's Qini curve − random) / (area of the perfect curve − random).
+    0 = no better than random targeting, 1 = perfect; negative = worse than random."""
+    _check(df, [score, outcome, treatment])
+    y = df[outcome].astype(int).to_numpy()
+    t = _treat(df[treatment])
+    model = _curve(df[score].to_numpy(float), y, t)
+    perfect = _curve((y * t - y * (1 - t)).astype(float), y, t)
+    n = float(len(df))
+    total = model["incremental_responses"].iloc[-1]
+    a_random = n * total / 2
+    a_model = _area(model["n_targeted"], model["incremental_responses"]) - a_random
+    a_perfect = _area(perfect["n_targeted"], perfect["incremental_responses"]) - a_random
+    return float(a_model / a_perfect) if a_perfect > 0 else float("nan")
+
+
+def targeting_plan(deciles: pd.DataFrame, margin_per_response: float, cost_per_contact: float,
+                   uplift_col: str = "predicted_uplift") -> pd.DataFrame:
+    """Whom to target next time: per uplift decile the expected incremental profit per contact
+    (uplift × margin per response − cost per contact), and ``target`` where it is positive.
+
+    >>> d = pd.DataFrame({"decile": [1, 2, 3], "n": [100, 100, 100], "predicted_uplift": [0.05, 0.01, -0.02]})
+    >>> targeting_plan(d, 40.0, 0.5)[["decile", "profit_per_contact", "target"]].values.tolist()
+    [[1, 1.5, True], [2, -0.1, False], [3, -1.3, False]]
+    """
+    _check(deciles, ["decile", "n", uplift_col])
+    out = deciles[["decile", "n", uplift_col]].copy()
+    out["profit_per_contact"] = (out[uplift_col] * margin_per_response - cost_per_contact).round(6)
+    out["expected_profit"] = out["profit_per_contact"] * out["n"]
+    out["target"] = out["profit_per_contact"] > 0
+    out["cumulative_profit"] = out["expected_profit"].cumsum()
+    return out
