@@ -1,0 +1,219 @@
+"""Target group vs control group (目标组 vs 对照组): hash-based assignment, a global holdout, sample size, power and a
+balance check.
+
+``assign_groups`` decides each person's group from a hash of (campaign id, seed, customer id): the same person
+gets the same group for the same campaign and seed, whatever the order or the other members of the list, on every
+run and every machine — the property commercial tools get from a stored random number per customer. The share of
+controls is binomial around ``control_share``.
+
+``global_holdout`` keeps a share of all customers out of every campaign (hash with a fixed key), to measure the
+total effect of the programme.
+
+>>> g = assign_groups(["P1", "P2", "P3"], 0.5, "NEW-20260707", seed=42)
+>>> g.equals(assign_groups(["P3", "P1", "P2"], 0.5, "NEW-20260707", seed=42).set_index("customer_id")
+...          .loc[["P1", "P2", "P3"]].reset_index())
+True
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+__all__ = ["assign_groups", "hash_uniform", "global_holdout", "sample_size", "power_at", "detectable_lift",
+           "control_group_check", "balance_check", "ControlGroupWarning", "GLOBAL_HOLDOUT_KEY"]
+
+GLOBAL_HOLDOUT_KEY = "GLOBAL-HOLDOUT"
+
+
+class ControlGroupWarning(UserWarning):
+    """The control group is too small to detect the lift the campaign is meant to detect."""
+
+
+def hash_uniform(customer_ids, key: str) -> np.ndarray:
+    """A number in [0, 1) per id from SHA-256 of ``key|id`` — stable across runs, machines and input order.
+
+    >>> float(hash_uniform(["P1"], "k")[0]) == float(hash_uniform(["P0", "P1"], "k")[1])
+    True
+    """
+    out = np.empty(len(customer_ids), dtype=float)
+    prefix = (str(key) + "|").encode("utf-8")
+    for i, cid in enumerate(customer_ids):
+        h = hashlib.sha256(prefix + str(cid).encode("utf-8")).digest()
+        out[i] = int.from_bytes(h[:8], "big") / 2.0 ** 64
+    return out
+
+
+def assign_groups(customer_ids, control_share: float, campaign_id: str, seed: int) -> pd.DataFrame:
+    """Treatment or control for each customer id, by hash: deterministic, order-independent, stable.
+
+    Returns ``customer_id`` and ``group`` ("treatment" / "control") in the input order. A person is in control when
+    the hash of (campaign id, seed, id) falls below ``control_share``.
+
+    >>> g = assign_groups([f"C{i}" for i in range(10000)], 0.1, "NEW-20260707", 42)
+    >>> bool(0.09 < (g["group"] == "control").mean() < 0.11)
+    True
+    """
+    if not 0 < float(control_share) < 1:
+        raise ValueError(f"control_share must be between 0 and 1 (exclusive), e.g. 0.1 — not {control_share!r}")
+    ids = pd.Series(list(customer_ids) if not isinstance(customer_ids, pd.Series) else customer_ids.to_numpy(),
+                    dtype=object)
+    if ids.isna().any():
+        raise ValueError("customer_ids contain missing values; every person needs an id to be assigned a group")
+    u = hash_uniform(ids.astype(str).to_numpy(), f"{campaign_id}|{seed}")
+    return pd.DataFrame({"customer_id": ids.to_numpy(), "group": np.where(u < control_share, "control", "treatment")})
+
+
+def global_holdout(customer_ids, share: float, seed: int, key: str = GLOBAL_HOLDOUT_KEY) -> pd.Series:
+    """True for the customers in the global holdout (kept out of every campaign): a hash below ``share`` with a
+    key that does not change from campaign to campaign. ``share`` 0 → nobody.
+
+    >>> global_holdout(["P1", "P2"], 0.0, 42).tolist()
+    [False, False]
+    """
+    ids = list(customer_ids)
+    if share <= 0:
+        return pd.Series(False, index=range(len(ids)))
+    if share >= 1:
+        raise ValueError("the global holdout share must be below 1")
+    return pd.Series(hash_uniform([str(i) for i in ids], f"{key}|{seed}") < share)
+
+
+def _z(significance: float, two_sided: bool) -> float:
+    return float(stats.norm.ppf(1 - significance / (2 if two_sided else 1)))
+
+
+def sample_size(baseline_rate: float, min_detectable_lift: float, significance: float = 0.05, power: float = 0.80,
+                control_share: float = 0.5, two_sided: bool = True) -> pd.Series:
+    """People needed to detect an absolute lift in response rate with a two-proportion z-test.
+
+    ``control_share`` is the control's share of everyone in the test (0.5 = equal groups). Returns a Series with
+    ``n_control``, ``n_treatment``, ``n_total`` (rounded up).
+
+    >>> int(sample_size(0.10, 0.02)["n_control"])     # equal groups: ≈ 3,841 each
+    3841
+    """
+    p0, d = float(baseline_rate), float(min_detectable_lift)
+    if not 0 < p0 < 1:
+        raise ValueError(f"baseline_rate must be a probability between 0 and 1, not {baseline_rate!r}")
+    if d <= 0 or p0 + d >= 1:
+        raise ValueError(f"min_detectable_lift must be positive and baseline + lift below 1 (got {min_detectable_lift!r})")
+    if not 0 < control_share < 1:
+        raise ValueError("control_share must be between 0 and 1")
+    k = (1 - control_share) / control_share                        # treatment per control
+    p1 = p0 + d
+    pbar = (p0 + k * p1) / (1 + k)
+    za, zb = _z(significance, two_sided), float(stats.norm.ppf(power))
+    n_c = (za * math.sqrt(pbar * (1 - pbar) * (1 + 1 / k)) + zb * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1) / k)) ** 2 / d ** 2
+    n_c = int(math.ceil(n_c - 1e-9))
+    n_t = int(math.ceil(k * n_c - 1e-9))
+    return pd.Series({"n_control": n_c, "n_treatment": n_t, "n_total": n_c + n_t})
+
+
+def power_at(n_treatment: float, n_control: float, baseline_rate: float, lift: float, significance: float = 0.05,
+             two_sided: bool = True) -> float:
+    """Power of the two-proportion z-test to detect ``lift`` with the given group sizes.
+
+    >>> round(power_at(3841, 3841, 0.10, 0.02), 2)
+    0.8
+    """
+    if n_treatment <= 0 or n_control <= 0:
+        return 0.0
+    p0, p1 = float(baseline_rate), float(baseline_rate) + float(lift)
+    pbar = (n_control * p0 + n_treatment * p1) / (n_control + n_treatment)
+    se0 = math.sqrt(pbar * (1 - pbar) * (1 / n_treatment + 1 / n_control))
+    se1 = math.sqrt(p1 * (1 - p1) / n_treatment + p0 * (1 - p0) / n_control)
+    za = _z(significance, two_sided)
+    return float(stats.norm.cdf((abs(lift) - za * se0) / se1))
+
+
+def detectable_lift(n_treatment: float, n_control: float, baseline_rate: float, significance: float = 0.05,
+                    power: float = 0.80) -> float:
+    """The smallest absolute lift the test detects with the given power (minimum detectable effect).
+
+    >>> round(detectable_lift(3841, 3841, 0.10), 3)
+    0.02
+    """
+    if n_treatment <= 0 or n_control <= 0:
+        return float("nan")
+    hi = 1 - baseline_rate - 1e-9
+    if power_at(n_treatment, n_control, baseline_rate, hi, significance) < power:
+        return float("nan")
+    return float(optimize.brentq(lambda d: power_at(n_treatment, n_control, baseline_rate, d, significance) - power,
+                                 1e-9, hi, xtol=1e-7))
+
+
+def control_group_check(n_treatment: int, n_control: int, baseline_rate: float, min_detectable_lift: float,
+                        significance: float = 0.05, power: float = 0.80, warn: bool = True) -> pd.Series:
+    """Is the planned control group big enough? Power at the plan, the lift it can detect, the control size needed
+    with this treatment group, and a message; warns (``ControlGroupWarning``) when it is too small.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     bool(control_group_check(10000, 100, 0.1, 0.01)["ok"])
+    False
+    """
+    pw = power_at(n_treatment, n_control, baseline_rate, min_detectable_lift, significance)
+    mde = detectable_lift(n_treatment, n_control, baseline_rate, significance, power)
+    if power_at(n_treatment, 10 ** 9, baseline_rate, min_detectable_lift, significance) < power:
+        need = float("inf")
+    else:
+        need = math.ceil(optimize.brentq(
+            lambda n: power_at(n_treatment, n, baseline_rate, min_detectable_lift, significance) - power, 1, 10 ** 9))
+    ok = pw >= power
+    if ok:
+        msg = (f"The control group of {n_control:,} gives {pw:.0%} power to detect +{min_detectable_lift:.1%} points "
+               f"over a {baseline_rate:.1%} response rate.")
+    else:
+        need_txt = f"{need:,}" if np.isfinite(need) else "more than any control group can give with this treatment group"
+        msg = (f"Control group too small: {n_control:,} people give only {pw:.0%} power to detect "
+               f"+{min_detectable_lift:.1%} points (the plan asks {power:.0%}); it can detect about "
+               f"+{mde:.1%} points. Needed: {need_txt} control members — raise the control share, contact more "
+               f"people, or accept a larger detectable lift.")
+        if warn:
+            warnings.warn(msg, ControlGroupWarning, stacklevel=2)
+    return pd.Series({"n_treatment": int(n_treatment), "n_control": int(n_control), "baseline_rate": baseline_rate,
+                      "min_detectable_lift": min_detectable_lift, "power_at_plan": pw, "detectable_lift": mde,
+                      "needed_control": need, "ok": bool(ok), "message": msg})
+
+
+def balance_check(df: pd.DataFrame, features, group_col: str = "group", treatment: str = "treatment",
+                  control: str = "control", threshold: float = 0.1) -> pd.DataFrame:
+    """Are treatment and control alike before the campaign? One row per numeric feature (or per level of a text
+    feature): means in both groups, the standardised mean difference (SMD) and a p-value (Welch t-test); balanced
+    when |SMD| < ``threshold`` (0.1 is the usual rule).
+
+    >>> df = pd.DataFrame({"group": ["treatment", "control"] * 50, "x": list(range(100))})
+    >>> bool(balance_check(df, ["x"])["balanced"].iloc[0])
+    True
+    """
+    if group_col not in df.columns:
+        raise KeyError(f"no column {group_col!r} with the groups; columns are {list(df.columns)}")
+    t, c = df[df[group_col] == treatment], df[df[group_col] == control]
+    if len(t) < 2 or len(c) < 2:
+        raise ValueError(f"balance_check needs at least two people in each group ({treatment}: {len(t)}, "
+                         f"{control}: {len(c)})")
+    rows = []
+    for f in features:
+        if f not in df.columns:
+            raise KeyError(f"no feature column {f!r}; columns are {list(df.columns)}")
+        col = df[f]
+        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+            items = [(f, t[f].astype(float), c[f].astype(float))]
+        else:
+            levels = pd.unique(col.dropna().astype(str))
+            items = [(f"{f} = {lv}", (t[f].astype(str) == lv).astype(float), (c[f].astype(str) == lv).astype(float))
+                     for lv in sorted(levels)]
+        for name, a, b in items:
+            a, b = a.dropna(), b.dropna()
+            sd = math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2) if len(a) > 1 and len(b) > 1 else 0.0
+            smd = (a.mean() - b.mean()) / sd if sd > 0 else 0.0
+            p = float(stats.ttest_ind(a, b, equal_var=False).pvalue) if sd > 0 else 1.0
+            rows.append(dict(feature=name, mean_treatment=float(a.mean()), mean_control=float(b.mean()), smd=float(smd),
+                             p_value=p, balanced=bool(abs(smd) < threshold)))
+    return pd.DataFrame(rows)

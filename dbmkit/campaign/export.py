@@ -1,0 +1,123 @@
+"""The send file: who gets the campaign, through which channel, with which offer and personal fields.
+
+``send_file`` keeps only the treatment group, drops anyone no longer in the database (erased) or suppressed for the
+channel they were planned on, and fills only the contact detail that channel needs (e-mail address for e-mail,
+phone for SMS and phone, name and postal address for mail) — data minimisation. Control and holdout members stay in
+the contact history (``campaign_contacts``), never in the send file. ``export_list`` writes it as CSV and Excel
+(one sheet per channel plus a summary).
+
+>>> contacts = pd.DataFrame({"campaign_id": "NEW-1", "customer_id": ["a", "b", "c"], "cell": "X", "channel": "email",
+...                          "group": ["treatment", "treatment", "control"], "offer": "WELCOME",
+...                          "contact_ts": pd.Timestamp("2026-07-07 10:00")})
+>>> people = pd.DataFrame({"customer_id": ["a", "b", "c"], "first_name": ["Ann", "Bo", "Cy"],
+...                        "email": ["a@x.org", "b@x.org", "c@x.org"]})
+>>> sup = pd.DataFrame({"customer_id": ["b"], "channel": ["email"], "reason": ["not opted in"]})
+>>> send_file(contacts, people, sup)["customer_id"].tolist()
+['a']
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._util import isin
+from .settings import OFFERS
+
+__all__ = ["send_file", "export_list", "contact_details", "campaign_list_dir", "CONTACT_FIELDS"]
+
+# the contact details each channel needs (and the only ones written for it)
+CONTACT_FIELDS = {"email": ["email"], "sms": ["phone"], "phone": ["phone"],
+                  "mail": ["last_name", "street", "postal_code", "city"]}
+_ALL_FIELDS = ["email", "phone", "last_name", "street", "postal_code", "city"]
+
+
+def contact_details(ws, customer_ids=None) -> pd.DataFrame:
+    """First name and contact details from ``customers`` (for the send file only — never show them in a report)."""
+    df = ws.sql("SELECT customer_id, first_name, last_name, email, phone, street, postal_code, city FROM customers")
+    if customer_ids is not None:
+        df = df[isin(df["customer_id"], set(customer_ids))]
+    return df.reset_index(drop=True)
+
+
+def send_file(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.DataFrame,
+              offers: dict | None = None) -> pd.DataFrame:
+    """The rows of the send file (see the module doc). ``suppressions`` has ``customer_id`` and ``channel``
+    (``"*"`` = every channel). The counts of rows dropped here (normally zero: the plan already removed them) are
+    in ``.attrs["dropped"]``.
+    """
+    need = {"campaign_id", "customer_id", "cell", "channel", "group", "offer"}
+    missing = need - set(contacts.columns)
+    if missing:
+        raise KeyError(f"contacts need the columns {sorted(missing)} (the campaign_contacts table)")
+    if "customer_id" not in customers.columns:
+        raise KeyError("customers need a customer_id column")
+    offers = offers or OFFERS
+    c = contacts[contacts["group"] == "treatment"].copy()
+    dropped = {"control or holdout": int((contacts["group"] != "treatment").sum())}
+    known = isin(c["customer_id"], set(customers["customer_id"]))
+    dropped["erased (not in customers)"] = int((~known).sum())
+    c = c[known]
+    sup = suppressions if suppressions is not None else pd.DataFrame(columns=["customer_id", "channel"])
+    everywhere = set(sup.loc[sup["channel"] == "*", "customer_id"])
+    pairs = set(zip(sup["customer_id"], sup["channel"]))
+    bad = np.array([(cid in everywhere) or ((cid, ch) in pairs) for cid, ch in zip(c["customer_id"], c["channel"])],
+                   dtype=bool)
+    dropped["suppressed for the channel"] = int(bad.sum())
+    c = c[~bad]
+    det = customers.drop_duplicates("customer_id").set_index("customer_id")
+    for f in ["first_name"] + _ALL_FIELDS:
+        if f not in det.columns:
+            det[f] = None
+    c = c.join(det[["first_name"] + _ALL_FIELDS], on="customer_id")
+    for f in _ALL_FIELDS:                                      # only the detail the channel needs
+        used = c["channel"].map(lambda ch, f=f: f in CONTACT_FIELDS.get(ch, [])).astype(bool)
+        c[f] = c[f].astype(object).where(used, None)
+    has = pd.Series(True, index=c.index)
+    for ch, fields in CONTACT_FIELDS.items():
+        on = (c["channel"] == ch).to_numpy()
+        for f in fields:
+            if f in ("email", "phone", "street"):
+                has[on] &= c.loc[on, f].notna().to_numpy()
+    dropped["no contact detail for the channel"] = int((~has).sum())
+    c = c[has]
+    names = {k: v.get("name", k) for k, v in offers.items()}
+    c["offer_text"] = c["offer"].map(lambda o: names.get(o, o))
+    c["contact_date"] = pd.to_datetime(c["contact_ts"]).dt.date if "contact_ts" in c.columns else None
+    cols = ["campaign_id", "customer_id", "cell", "channel", "offer", "offer_text", "contact_date", "first_name"] \
+        + _ALL_FIELDS + [x for x in ("recommended_product", "recommended_product_name") if x in c.columns]
+    out = c[cols].sort_values(["channel", "cell", "customer_id"], kind="stable").reset_index(drop=True)
+    out.attrs["dropped"] = dropped
+    return out
+
+
+def export_list(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.DataFrame, out,
+                filename: str = "campaign_list", formats=("csv", "xlsx"), offers: dict | None = None) -> pd.DataFrame:
+    """Write the send file into the folder ``out`` as ``<filename>.csv`` (UTF-8) and ``<filename>.xlsx`` (a sheet
+    per channel and a summary by cell and channel); returns the rows written (see ``send_file``)."""
+    bad = [f for f in formats if f not in ("csv", "xlsx")]
+    if bad:
+        raise ValueError(f"formats are 'csv' and 'xlsx', not {bad}")
+    df = send_file(contacts, customers, suppressions, offers)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if "csv" in formats:
+        df.to_csv(out / f"{filename}.csv", index=False, encoding="utf-8")
+    if "xlsx" in formats:
+        summary = df.groupby(["cell", "channel"]).size().rename("contacts").reset_index() if len(df) else \
+            pd.DataFrame(columns=["cell", "channel", "contacts"])
+        with pd.ExcelWriter(out / f"{filename}.xlsx", engine="openpyxl") as xw:
+            summary.to_excel(xw, sheet_name="summary", index=False)
+            for ch in sorted(pd.unique(df["channel"])) if len(df) else []:
+                part = df[df["channel"] == ch].dropna(axis=1, how="all")
+                part.to_excel(xw, sheet_name=str(ch)[:31], index=False)
+    return df
+
+
+def campaign_list_dir(ws) -> Path:
+    """Where the campaign list goes: the report folder during a report run (``DBMKIT_REPORT_OUT``), otherwise
+    ``<workdir>/exports``."""
+    env = os.environ.get("DBMKIT_REPORT_OUT")
+    return Path(env) if env else Path(ws.workdir) / "exports"

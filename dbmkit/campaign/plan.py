@@ -1,0 +1,327 @@
+"""The whole campaign plan in one call: ``plan_campaign(ws)`` → :class:`CampaignPlan`.
+
+Steps (each is a function of this package a chapter can also call on its own):
+
+1. settings from the config (+ the chapter's overrides) and the SMART goal;
+2. the customer base and the gross selection (eligibility criteria);
+3. cells with priority de-duplication, offers and their economics, loyalty tiers;
+4. channel preferences (rule by value, or expected profit), suppressions, the gross → net waterfall;
+5. rules: N-per household, cell limits; groups (global holdout, control, treatment) by hash;
+6. decile economics, mailing depth (max profit, budget cap) → the planned selection;
+7. timing, recommendations → ``contacts`` in the ``campaign_contacts`` format of docs/DATA_MODEL.md.
+
+``build_campaign_contacts(ws)`` (the builder registered in ``workspace.DERIVED``) returns ``plan.contacts`` for
+the config's settings; ``save_plan(ws, plan)`` writes it (and the waterfall) to the database.
+"""
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import budget as _budget
+from . import control as _control
+from . import personalise as _pers
+from . import selection as _sel
+from .settings import CHANNELS, CampaignSettings, smart_goal
+
+__all__ = ["CampaignPlan", "plan_campaign", "build_campaign_contacts", "save_plan", "CONTACT_COLUMNS",
+           "RULE_STEPS"]
+
+CONTACT_COLUMNS = ["campaign_id", "customer_id", "cell", "group", "channel", "offer", "contact_ts",
+                   "expected_response", "expected_profit", "recommended_product"]
+RULE_STEPS: dict[str, tuple[str, str]] = {
+    "no_cell": ("in no cell", "未进入任何分组"),
+    "cell_limit": ("over the cell's limit", "超出分组上限"),
+    "n_per": ("N-per rule: {n} per household ({channels})", "每户限{n}人（{channels}）"),
+    "below_depth": ("below the mailing depth (score deciles {depth}+)", "低于投放深度（第{depth}个十分位以后）"),
+    "over_budget": ("over the budget", "超出预算"),
+}
+
+
+@dataclass
+class CampaignPlan:
+    """A planned campaign: every table of the plan, from the goal to the contact list."""
+
+    settings: CampaignSettings
+    goal: pd.DataFrame
+    criteria: pd.DataFrame
+    people: pd.DataFrame          # the gross selection with every attribute and where it left the funnel
+    waterfall: pd.DataFrame       # gross → net (suppressions) → planned (rules), each person counted once
+    suppressions: pd.DataFrame
+    channel_rates: pd.DataFrame
+    deciles: pd.DataFrame
+    depth: pd.DataFrame
+    selection: pd.DataFrame       # the planned people (treatment, control, holdout) with their attributes
+    contacts: pd.DataFrame        # campaign_contacts
+    cells: list = field(default_factory=list)
+    rules: pd.DataFrame | None = None
+    fallbacks: list = field(default_factory=list)
+
+    # -------------------------------------------------------------- summaries
+    @property
+    def treatment(self) -> pd.DataFrame:
+        return self.selection[self.selection["group"] == "treatment"]
+
+    def cell_summary(self) -> pd.DataFrame:
+        """Per cell: offer, people by group, contacts by channel, expected responses, cost and profit."""
+        s = self.selection
+        t = s[s["group"] == "treatment"]
+        by = s.groupby("cell").agg(cell_name=("cell_name", "first"), offer=("offer", "first"),
+                                   people=("customer_id", "size"))
+        groups = s.pivot_table(index="cell", columns="group", values="customer_id", aggfunc="count").fillna(0)
+        chans = t.pivot_table(index="cell", columns="channel", values="customer_id", aggfunc="count").fillna(0)
+        money = t.groupby("cell").agg(expected_responses=("expected_response", "sum"),
+                                      contact_cost=("contact_cost", "sum"), expected_profit=("expected_profit", "sum"))
+        out = by.join(groups.astype(int)).join(chans.astype(int).add_prefix("via_")).join(money).fillna(0)
+        order = [c["cell"] for c in self.cells if c["cell"] in out.index]
+        return out.reindex(order).reset_index()
+
+    def channel_summary(self) -> pd.DataFrame:
+        """Per channel of the treatment group: contacts, cost, expected responses, response rate and profit."""
+        t = self.treatment
+        g = t.groupby("channel").agg(contacts=("customer_id", "size"), contact_cost=("contact_cost", "sum"),
+                                     expected_responses=("expected_response", "sum"),
+                                     expected_profit=("expected_profit", "sum"))
+        g["response_rate"] = g["expected_responses"] / g["contacts"]
+        return g.reindex([c for c in CHANNELS if c in g.index]).reset_index()
+
+    def groups(self) -> pd.DataFrame:
+        """People per group of the planned selection (treatment is contacted; control and holdout are not)."""
+        g = self.selection["group"].value_counts()
+        return pd.DataFrame({"group": ["treatment", "control", "holdout"],
+                             "people": [int(g.get(k, 0)) for k in ("treatment", "control", "holdout")]})
+
+    def totals(self) -> dict:
+        """Treatment contacts, costs, expected responses/revenue/margin/profit (after the fixed cost) and ROI."""
+        t = self.treatment
+        cost = float(t["contact_cost"].sum())
+        margin = float(t["expected_margin"].sum())
+        spend = cost + self.settings.fixed_cost
+        profit = margin - spend
+        mpr = float(t["margin_per_response"].mean()) if len(t) else float("nan")
+        return dict(contacts=len(t), contact_cost=cost, fixed_cost=self.settings.fixed_cost, total_cost=spend,
+                    expected_responses=float(t["expected_response"].sum()),
+                    expected_response_rate=float(t["expected_response"].mean()) if len(t) else float("nan"),
+                    expected_revenue=float(t["expected_revenue"].sum()), expected_margin=margin,
+                    expected_profit=profit, expected_roi=profit / spend if spend > 0 else float("nan"),
+                    cost_per_contact=cost / len(t) if len(t) else float("nan"), margin_per_response=mpr,
+                    breakeven_response_rate=(cost / len(t)) / mpr if len(t) and mpr > 0 else float("nan"))
+
+    def power_check(self, warn: bool = True) -> pd.Series:
+        """Is the control group big enough to detect ``min_detectable_lift``? (warns when it is not)."""
+        s = self.settings
+        g = self.selection["group"].value_counts()
+        t = self.treatment
+        base = float((t["expected_response"] - t["expected_incremental"]).mean()) if len(t) else 0.1
+        base = min(max(base, 0.001), 0.99 - s.min_detectable_lift)
+        return _control.control_group_check(int(g.get("treatment", 0)), int(g.get("control", 0)), base,
+                                            s.min_detectable_lift, s.significance, s.power, warn=warn)
+
+    def kpis(self) -> dict:
+        """The chapter's key numbers (names of ``report.KPI_INFO``)."""
+        wf = self.waterfall
+        tot = self.totals()
+        used = self.depth.loc[self.depth["rule"] == "planned", "deciles"]
+        return dict(campaign_gross=int(wf.loc[wf["step"] == "gross", "remaining"].iloc[0]),
+                    campaign_net=int(wf.loc[wf["step"] == "net", "remaining"].iloc[0]),
+                    breakeven_response_rate=tot["breakeven_response_rate"], planned_contacts=tot["contacts"],
+                    control_size=int((self.selection["group"] == "control").sum()),
+                    expected_profit=tot["expected_profit"], expected_roi=tot["expected_roi"],
+                    mailing_depth_deciles=int(used.iloc[0]) if len(used) else 0)
+
+
+# ------------------------------------------------------------------------------------------------ building
+def _labels(settings: CampaignSettings, lang: str = "en") -> dict:
+    i = 1 if lang == "zh" else 0
+    nper = ", ".join(settings.n_per_household) or "-"
+    n = ",".join(str(v) for v in settings.n_per_household.values()) or "1"
+    lab = {k: v[i].format(recent=settings.recent_contact_days, k=settings.max_contacts_30d)
+           for k, v in _sel.STEPS.items()}
+    lab.update({k: v[i].format(n=n, channels=nper, depth="?") for k, v in RULE_STEPS.items()})
+    lab.update(gross=("gross selection" if i == 0 else "初选（毛名单）"), net=("net (after suppressions)" if i == 0 else
+                                                                        "净名单（排除后）"),
+               planned=("planned selection" if i == 0 else "计划名单"))
+    return lab
+
+
+def plan_campaign(ws, cells: list[dict] | None = None, rules: pd.DataFrame | None = None,
+                  recommend: bool = True, language: str | None = None, **overrides) -> CampaignPlan:
+    """Plan the campaign for the workspace's client (see the module doc for the steps).
+
+    ``overrides`` change any field of :class:`CampaignSettings` (``channel="email"``, ``budget=10000``,
+    ``control_share=0.2``, ``recent_contact_days=30`` …; ``None`` keeps the config's value). ``cells`` replaces the
+    default cells (``selection.default_cells``); ``rules`` the product rules used for recommendations.
+    """
+    s = CampaignSettings.from_config(ws.cfg, ws.as_of, **overrides)
+    lang = language or getattr(ws, "language", "en")
+    base, fallbacks = _sel.customer_base(ws, s)
+    base["loyalty_tier"] = _pers.loyalty_tiers(base["clv"].where(base["buyer"], 0.0))
+    mask, criteria = _sel.gross_selection(base, s)
+    g = base[mask.to_numpy()].copy().reset_index(drop=True)
+    cells = cells or _sel.default_cells(s)
+    g = g.join(_sel.assign_cells(g, cells))
+    g = g.join(_pers.offer_economics(g.assign(offer=g["offer"].replace("", "XSELL")), s.offers))
+    with ws.connect() as con:
+        history = _pers.channel_history(con, s.as_of, s.response_window_days)
+        sup = _sel.campaign_suppressions(con, s.channels, s.as_of, s.start, s.recent_contact_days, s.max_contacts_30d)
+    rates = _pers.channel_response_rates(history, s.costs)
+    return _finish_plan(ws, s, g, criteria, sup, rates, cells, fallbacks, lang, rules=rules, recommend=recommend)
+
+
+def _finish_plan(ws, s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=None,
+                 recommend=True) -> CampaignPlan:
+    """Steps 4–7 on a gross selection ``g`` (separate so tests can run them on hand-made inputs; ``ws`` is only
+    used for recommendations)."""
+    index = dict(zip(rates["channel"], rates["index"]))
+    incremental = dict(zip(rates["channel"], rates["incremental_share"]))
+    g = g.set_index("customer_id", drop=False).rename_axis(None)
+    prefs, prof = _pers.channel_preferences(g, s, index, incremental)
+    # erased: in an analysis table but no longer in customers
+    erased = g.loc[~g["in_customers"].astype(bool), "customer_id"]
+    person = sup[sup["channel"] == "*"][["customer_id", "step", "reason"]]
+    person = pd.concat([person, pd.DataFrame({"customer_id": erased, "step": "erased", "reason": "not in customers"})],
+                       ignore_index=True)
+    chosen, chan_rem = _sel.channel_waterfall(prefs, sup)
+    if s.channel_capacity:
+        blocked = set(zip(sup.loc[sup["channel"] != "*", "customer_id"], sup.loc[sup["channel"] != "*", "channel"]))
+        chosen = _pers.apply_capacity(chosen, prefs, blocked, s.channel_capacity, prof)
+    g["channel"] = chosen.reindex(g.index).to_numpy()
+    first_choice = prefs.map(lambda p: p[0])
+    list_channel = g["channel"].fillna(first_choice)
+    list_cost = list_channel.map(s.costs).astype(float)
+    removals = pd.concat([person, chan_rem[["customer_id", "step", "reason"]]], ignore_index=True)
+    labels = _labels(s, lang)
+    wf1, removed_at = _sel.waterfall(g["customer_id"], removals, order=list(_sel.STEPS), cost=list_cost,
+                                     labels=labels, gross_label="gross", net_label="net")
+    wf1 = wf1[(wf1["removed"] > 0) | wf1["step"].isin(["gross", "net"]) |
+              wf1["step"].isin(["not_opted_in", "recent", "pressure"])]
+    g["removed_at"] = removed_at.reindex(g.index).to_numpy()
+    net = g[g["removed_at"].isna()].copy()
+
+    # expected economics on the chosen channel
+    ch = net["channel"]
+    net["contact_cost"] = ch.map(s.costs).astype(float)
+    net["channel_index"] = ch.map(index).astype(float).fillna(1.0)
+    net["expected_response"] = np.minimum(_pers.MAX_RESPONSE, net["response_score"] * net["channel_index"])
+    net["expected_incremental"] = net["expected_response"] * ch.map(incremental).astype(float).fillna(
+        float(np.nanmean(list(incremental.values()))) if incremental else 0.1)
+    net["planning_response"] = net["expected_incremental"] if s.basis == "incremental" else net["expected_response"]
+    net["expected_revenue"] = net["planning_response"] * net["revenue_per_response"]
+    net["expected_margin"] = net["planning_response"] * net["margin_per_response"]
+    net["expected_profit"] = net["expected_margin"] - net["contact_cost"]
+
+    # rules: cells, limits, N-per; groups by hash
+    rule_rem = []
+    no_cell = net.index[(net["cell"] == "").to_numpy()]
+    rule_rem.append(pd.DataFrame({"customer_id": no_cell, "step": "no_cell"}))
+    keep = _sel.apply_cell_limits(net[net["cell"] != ""], cells, "expected_profit")
+    rule_rem.append(pd.DataFrame({"customer_id": keep.index[~keep.to_numpy()], "step": "cell_limit"}))
+    live = net.drop(index=no_cell).drop(index=keep.index[~keep.to_numpy()])
+    for chn, n in s.n_per_household.items():
+        k = _sel.n_per(live, "household_id", n, "expected_profit", where=live["channel"] == chn)
+        rule_rem.append(pd.DataFrame({"customer_id": k.index[~k.to_numpy()], "step": "n_per"}))
+        live = live[k.to_numpy()]
+    ids = live["customer_id"].to_numpy()
+    hold = _control.global_holdout(ids, s.global_holdout_share, s.seed).to_numpy()
+    grp = _control.assign_groups(ids, s.control_share, s.campaign_id, s.seed)["group"].to_numpy()
+    live["group"] = np.where(hold, "holdout", grp)
+    live["treated"] = live["group"] == "treatment"
+
+    # depth and budget
+    order = live.sort_values(["response_score", "customer_id"], ascending=[False, True], kind="stable").index
+    live = live.loc[order]
+    if not len(live):
+        raise ValueError("nobody is left to contact after the suppressions and rules: widen the selection "
+                         "(lifecycle_stages, segments, min_score_decile) or check the consents")
+    deciles = _budget.decile_economics(live, "response_score", 10, s.fixed_cost, treated_col="treated",
+                                       response_col="planning_response")
+    depth = _budget.mailing_depth(deciles, s.budget)
+    pos = np.arange(len(live))
+    live["decile"] = (pos * min(10, len(live)) // len(live) + 1).astype(int)
+    best = int(depth.loc[depth["rule"] == "max_profit", "deciles"].iloc[0])
+    if s.depth_deciles is not None:
+        best = int(s.depth_deciles)
+    elif best == 0:
+        warnings.warn("no score decile is expected to be profitable; planning the top decile only, as a test",
+                      stacklevel=2)
+        best = 1
+    below = live["decile"] > best
+    rule_rem.append(pd.DataFrame({"customer_id": live.index[below.to_numpy()], "step": "below_depth"}))
+    cand = live[~below.to_numpy()]
+    fits = _budget.within_budget(cand["contact_cost"].where(cand["treated"], 0.0), s.budget, s.fixed_cost)
+    rule_rem.append(pd.DataFrame({"customer_id": cand.index[~fits.to_numpy()], "step": "over_budget"}))
+    planned = cand[fits.to_numpy()].copy()
+    used = int(planned["decile"].max()) if len(planned) else 0
+    depth = pd.concat([depth, pd.DataFrame([dict(
+        rule="planned", deciles=used, contacts=int(planned["treated"].sum()),
+        cost=float(planned.loc[planned["treated"], "contact_cost"].sum() + s.fixed_cost),
+        expected_profit=float(planned.loc[planned["treated"], "expected_profit"].sum() - s.fixed_cost))])],
+        ignore_index=True)
+    depth.loc[depth["rule"] == "planned", "roi"] = depth["expected_profit"] / depth["cost"]
+    labels["below_depth"] = RULE_STEPS["below_depth"][1 if lang == "zh" else 0].format(depth=best + 1)
+    rr = pd.concat(rule_rem, ignore_index=True)
+    wf2, rule_at = _sel.waterfall(net["customer_id"], rr, order=list(RULE_STEPS), cost=net["contact_cost"],
+                                  labels=labels, gross_label="net", net_label="planned")
+    wf2 = wf2[(wf2["removed"] > 0) | (wf2["step"] == "planned")]
+    wf1 = wf1.assign(stage=np.where(wf1["step"].isin(["gross", "net"]), "total", "suppression"))
+    wf2 = wf2.assign(stage=np.where(wf2["step"] == "planned", "total", "rule"))
+    wf = pd.concat([wf1, wf2], ignore_index=True)
+    g.loc[rule_at.index[rule_at.notna().to_numpy()], "removed_at"] = rule_at[rule_at.notna()].to_numpy()
+
+    # timing and recommendations
+    planned = planned.join(_pers.contact_timing(planned, s))
+    rules_used = None
+    if recommend and len(planned):
+        try:
+            rules_used = rules if rules is not None else _pers.product_rules(ws, s.as_of)
+            rec = _pers.recommend_products(ws, s.as_of, rules_used)
+        except Exception as e:  # noqa: BLE001 - a plan without recommendations is still a plan; say why
+            warnings.warn(f"no product recommendations ({type(e).__name__}: {e})", stacklevel=2)
+            rec = pd.DataFrame(columns=["customer_id", "recommended_product", "recommended_product_name",
+                                        "recommended_subcategory", "recommendation_rule"])
+        planned = planned.drop(columns=[c for c in rec.columns if c != "customer_id" and c in planned.columns])
+        planned = planned.merge(rec, on="customer_id", how="left").set_index("customer_id", drop=False).rename_axis(None)
+    else:
+        for c in ("recommended_product", "recommended_product_name", "recommended_subcategory", "recommendation_rule"):
+            planned[c] = None
+    rules_used = rules_used if rules_used is not None else rules
+    planned["campaign_id"] = s.campaign_id
+    planned = planned.sort_values(["cell", "customer_id"], kind="stable").reset_index(drop=True)
+    contacts = planned[CONTACT_COLUMNS].copy()
+    contacts["contact_ts"] = pd.to_datetime(contacts["contact_ts"]).astype("datetime64[us]")
+    for c in ("campaign_id", "customer_id", "cell", "group", "channel", "offer", "recommended_product"):
+        contacts[c] = contacts[c].astype(object).where(contacts[c].notna(), None)
+    goal = smart_goal(s, planned=dict(contacts=int((planned["group"] == "treatment").sum()),
+                                      expected_response_rate=float(planned.loc[planned["group"] == "treatment",
+                                                                               "expected_response"].mean())
+                                      if len(planned) else None),
+                      history_rate=_overall_rate(rates),
+                      breakeven=None)
+    return CampaignPlan(settings=s, goal=goal, criteria=criteria, people=g.reset_index(drop=True), waterfall=wf,
+                        suppressions=sup, channel_rates=rates, deciles=deciles, depth=depth, selection=planned,
+                        contacts=contacts, cells=cells, rules=rules_used, fallbacks=fallbacks)
+
+
+def _overall_rate(rates: pd.DataFrame) -> float | None:
+    t = rates["treated"].sum()
+    if not t:
+        return None
+    return float((rates["treated_rate"].fillna(0) * rates["treated"]).sum() / t)
+
+
+def build_campaign_contacts(ws) -> pd.DataFrame:
+    """The ``campaign_contacts`` table for the config's campaign (the builder of ``workspace.DERIVED``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", _control.ControlGroupWarning)
+        return plan_campaign(ws).contacts
+
+
+def save_plan(ws, plan: CampaignPlan) -> None:
+    """Write the plan to the database: ``campaign_contacts`` (the contact history phase 4 reads, every group) and
+    ``campaign_waterfall`` (the gross → net → planned counts)."""
+    ws.save("campaign_contacts", plan.contacts)
+    ws.save("campaign_waterfall", plan.waterfall.assign(campaign_id=plan.settings.campaign_id))

@@ -1,0 +1,223 @@
+"""The campaign's settings and its SMART goal (SMART 目标).
+
+``CampaignSettings.from_config(cfg, as_of)`` gathers every knob of a campaign plan from the client config
+(``campaign:`` and ``economics:``) — a chapter may override any of them by keyword. The campaign id is
+``"NEW-" + start date as YYYYMMDD``; the start date defaults to a week after the analysis date.
+
+``smart_goal(settings)`` writes the goal as a SMART statement (Specific, Measurable, Achievable, Relevant,
+Time-bound) with the way each part will be measured.
+
+>>> s = CampaignSettings(as_of=pd.Timestamp("2026-06-30"))
+>>> s.campaign_id, str(s.start.date()), str(s.end.date())
+('NEW-20260707', '2026-07-07', '2026-08-06')
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = ["CampaignSettings", "OFFERS", "offer_table", "smart_goal", "CHANNELS", "DEFAULT_COSTS"]
+
+CHANNELS = ("email", "sms", "mail", "phone")
+DEFAULT_COSTS = {"email": 0.02, "sms": 0.06, "mail": 0.85, "phone": 4.50}
+
+# The offers of the default cells (个性化: one message per segment). Cost per response = discount × order value
+# + a fixed amount (a voucher, free shipping). Names in English and Chinese.
+OFFERS: dict[str, dict] = {
+    "BIRTHDAY": dict(name="Birthday treat: a $15 voucher", name_zh="生日关怀：15元礼券", discount=0.0, fixed=15.0,
+                     purpose="customer care (客户关怀) in the birthday month"),
+    "PREVIEW": dict(name="Exclusive preview: early access + free shipping", name_zh="专享预览：抢先购 + 免运费",
+                    discount=0.0, fixed=6.0, purpose="reward the best customers (忠诚计划 gold/platinum)"),
+    "WELCOME": dict(name="Welcome: 10 % off your next order", name_zh="欢迎礼：下单享九折", discount=0.10, fixed=0.0,
+                    purpose="turn new registrants and first-time buyers into repeat buyers"),
+    "WINBACK": dict(name="We miss you: 20 % off", name_zh="老客召回：八折优惠", discount=0.20, fixed=0.0,
+                    purpose="win back lapsing and lapsed customers"),
+    "XSELL": dict(name="Picked for you: 10 % off a recommended product", name_zh="为您推荐：推荐商品九折",
+                  discount=0.10, fixed=0.0, purpose="cross-sell to active customers with a personal recommendation"),
+}
+
+
+def offer_table(offers: dict | None = None) -> pd.DataFrame:
+    """The offers as a table: code, name, Chinese name, discount rate, fixed cost per response, purpose.
+
+    >>> float(offer_table().loc["WINBACK", "discount"])
+    0.2
+    """
+    rows = [dict(offer=k, **v) for k, v in (offers or OFFERS).items()]
+    return pd.DataFrame(rows).set_index("offer")
+
+
+def parse_offer(text: str) -> dict:
+    """An offer written in words ("15% off", "$10 voucher", "free shipping") → its cost rule.
+
+    >>> parse_offer("20% off this weekend")["discount"], parse_offer("$10 voucher")["fixed"]
+    (0.2, 10.0)
+    """
+    t = str(text)
+    disc = re.search(r"(\d+(?:\.\d+)?)\s*%", t)
+    money = re.search(r"[$¥€£]\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:元|yuan|dollars?)", t)
+    fixed = float(next(g for g in money.groups() if g)) if money else (6.0 if "shipping" in t.lower() else 0.0)
+    return dict(name=t, name_zh=t, discount=float(disc.group(1)) / 100 if disc else 0.0, fixed=fixed,
+                purpose="the offer set in the config")
+
+
+@dataclass
+class CampaignSettings:
+    """Every knob of a campaign plan. Build it with ``from_config``; override fields by keyword."""
+
+    as_of: pd.Timestamp
+    name: str = "Spring reactivation"
+    goal: str = "Win back lapsing customers"
+    channel: str = "auto"                 # auto (by expected profit) | value (rule by value) | email | sms | mail | phone
+    offer: str = "auto"                   # auto (one offer per cell) | an offer code of OFFERS | an offer in words
+    start_date: pd.Timestamp | None = None
+    response_window_days: int = 30
+    budget: float | None = None
+    control_share: float = 0.10
+    global_holdout_share: float = 0.0
+    significance: float = 0.05
+    power: float = 0.80
+    min_detectable_lift: float = 0.01
+    target_response_rate: float | None = None
+    recent_contact_days: int = 14
+    max_contacts_30d: int = 4
+    min_score_decile: int | None = None   # eligibility: only the best k deciles of the response model's score
+    depth_deciles: int | None = None      # contact the best k deciles of the net selection (None: max expected profit)
+    basis: str = "incremental"            # plan on incremental responses (lift over control) or on all "response"s
+    costs: dict = field(default_factory=lambda: dict(DEFAULT_COSTS))
+    fixed_cost: float = 1500.0
+    gross_margin: float = 0.40
+    seed: int = 42
+    currency: str = "USD"
+    # selection (分段筛选)
+    lifecycle_stages: tuple = ("new", "active", "at_risk", "lapsed")
+    include_prospects: bool = True        # new registrants who have not bought yet (welcome cell)
+    prospect_days: int = 90               # "new registrant" = signed up within this many days
+    segments: tuple | None = None         # RFM segment names to keep (None: all)
+    min_value: float | None = None        # minimum customer value (clv)
+    max_days_since_last: int | None = None
+    # rules
+    n_per_household: dict = field(default_factory=lambda: {"mail": 1})
+    cell_limits: dict = field(default_factory=dict)
+    channel_capacity: dict = field(default_factory=dict)
+    offers: dict = field(default_factory=lambda: dict(OFFERS))
+    lead_days: int = 3                    # contact this many days before the expected next purchase
+    wave_days: int = 7                    # contact waves every week …
+    n_waves: int = 3                      # … for this many weeks
+    value_rule: tuple = ((0.02, ("phone", "mail", "sms", "email")), (0.20, ("mail", "sms", "email")),
+                         (1.0, ("email", "sms")))
+
+    def __post_init__(self):
+        self.as_of = pd.Timestamp(self.as_of).normalize()
+        if self.start_date is None:
+            self.start_date = self.as_of + pd.Timedelta(days=7)
+        self.start_date = pd.Timestamp(self.start_date).normalize()
+        if self.channel not in ("auto", "value") + CHANNELS:
+            raise ValueError(f"channel must be 'auto', 'value' or one of {list(CHANNELS)}, not {self.channel!r}")
+        if not 0 < self.control_share < 0.9:
+            raise ValueError(f"control_share must be between 0 and 0.9, not {self.control_share}")
+        if not 0 <= self.global_holdout_share < 0.5:
+            raise ValueError(f"global_holdout_share must be between 0 and 0.5, not {self.global_holdout_share}")
+        missing = [c for c in CHANNELS if c not in self.costs]
+        if missing:
+            raise ValueError(f"costs needs a cost per contact for every channel; missing {missing}")
+        if self.basis not in ("incremental", "response"):
+            raise ValueError(f"basis must be 'incremental' (responses over control) or 'response' (every purchase in "
+                             f"the window), not {self.basis!r}")
+        if self.depth_deciles is not None and not 1 <= int(self.depth_deciles) <= 10:
+            raise ValueError(f"depth_deciles must be between 1 and 10 (or None), not {self.depth_deciles!r}")
+        if self.budget is not None and self.budget <= 0:
+            raise ValueError("budget must be positive (or None for no cap)")
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.start_date
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return self.start_date + pd.Timedelta(days=self.response_window_days)
+
+    @property
+    def campaign_id(self) -> str:
+        return "NEW-" + self.start_date.strftime("%Y%m%d")
+
+    @property
+    def channels(self) -> tuple:
+        """The channels this campaign may use."""
+        return CHANNELS if self.channel in ("auto", "value") else (self.channel,)
+
+    def offer_rule(self, code: str) -> dict:
+        if code in self.offers:
+            return self.offers[code]
+        return parse_offer(code)
+
+    def replace(self, **changes) -> "CampaignSettings":
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_config(cls, cfg, as_of, **overrides) -> "CampaignSettings":
+        """Settings from a ``ClientConfig`` (its ``campaign`` and ``economics`` sections) plus keyword overrides.
+
+        Unknown override names raise a ValueError listing the valid ones; ``None`` values are ignored, so a
+        notebook can pass its parameters straight through.
+        """
+        c, e = cfg.campaign, cfg.economics
+        seed = cfg.data.synthetic.seed if getattr(cfg, "is_synthetic", False) else cfg.seed
+        kw = dict(as_of=as_of, name=c.name, goal=c.goal, channel=c.channel, offer=c.offer,
+                  start_date=c.start_date, response_window_days=c.response_window_days, budget=c.budget,
+                  control_share=c.control_share, global_holdout_share=c.global_holdout_share,
+                  significance=c.significance, power=c.power, min_detectable_lift=c.min_detectable_lift,
+                  target_response_rate=c.target_response_rate, recent_contact_days=c.recent_contact_days,
+                  max_contacts_30d=c.max_contacts_30d, min_score_decile=c.min_score_decile,
+                  costs={**DEFAULT_COSTS, **dict(e.cost_per_contact)}, fixed_cost=e.campaign_fixed_cost,
+                  gross_margin=e.gross_margin, seed=seed, currency=getattr(cfg, "currency", "USD"))
+        names = {f.name for f in dataclasses.fields(cls)}
+        bad = [k for k in overrides if k not in names]
+        if bad:
+            raise ValueError(f"unknown campaign setting(s) {bad}; settings are: {', '.join(sorted(names))}")
+        kw.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**kw)
+
+
+def smart_goal(settings: CampaignSettings, planned: dict | None = None, history_rate: float | None = None,
+               breakeven: float | None = None) -> pd.DataFrame:
+    """The campaign goal as a SMART statement (Specific, Measurable, Achievable, Relevant, Time-bound).
+
+    ``planned`` may hold the plan's numbers (``contacts``, ``expected_response_rate``) and ``history_rate`` the
+    response rate of earlier campaigns; ``breakeven`` the break-even response rate. Returns one row per letter
+    with the statement and how it will be measured.
+
+    >>> s = CampaignSettings(as_of="2026-06-30", goal="Win back lapsing customers")
+    >>> smart_goal(s)["criterion"].tolist()
+    ['Specific', 'Measurable', 'Achievable', 'Relevant', 'Time-bound']
+    """
+    p = planned or {}
+    who = ", ".join(settings.lifecycle_stages) + (" customers and new registrants" if settings.include_prospects
+                                                  else " customers")
+    n = p.get("contacts")
+    target = settings.target_response_rate or p.get("expected_response_rate")
+    lift = settings.min_detectable_lift
+    rows = [
+        ("Specific", "具体", f"{settings.goal}: {settings.name} to {who}"
+         + (f" ({n:,} planned contacts)" if n else "") + ".",
+         "The selection rules and cells of the plan (who gets which offer through which channel)."),
+        ("Measurable", "可衡量",
+         f"Response rate (响应率) of the treatment group over the control group within {settings.response_window_days} "
+         f"days" + (f", aiming at {target:.1%} and at least +{lift:.1%} points over control" if target else
+                    f", at least +{lift:.1%} points over control") + "; incremental profit and ROI.",
+         "Purchases in the response window joined to the contact history (campaign_contacts), chapter 40."),
+        ("Achievable", "可实现",
+         (f"Earlier campaigns reached {history_rate:.1%} response" if history_rate is not None else
+          "The response model's expected response")
+         + (f"; break-even is {breakeven:.2%}" if breakeven is not None else "") + ".",
+         "Break-even response rate vs expected response by decile (chapter 31)."),
+        ("Relevant", "相关", f"Serves the business goal '{settings.goal}' — retention and repeat purchase are cheaper "
+         "than acquisition (about 1 : 7).", "Reactivated customers and their value after the campaign."),
+        ("Time-bound", "有时限", f"Contacts from {settings.start.date()} over {settings.n_waves} weekly waves; "
+         f"responses counted until {(settings.end + pd.Timedelta(days=7 * (settings.n_waves - 1))).date()}.",
+         "Campaign id " + settings.campaign_id + " in the contact history; results read after the window closes."),
+    ]
+    return pd.DataFrame(rows, columns=["criterion", "criterion_zh", "statement", "measured_by"])
