@@ -2,7 +2,8 @@
 rules; and the data-quality report (completeness, validity, uniqueness, freshness) before and after cleaning.
 
 Functions take and return DataFrames (or Series) and never drop rows: an invalid value becomes NULL with a flag,
-so the quality report can count it.
+so the quality report can count it. ``mask_email`` / ``mask_phone`` hide contact details wherever people are shown
+(reports never show raw e-mails or phone numbers).
 
 Example
 -------
@@ -10,6 +11,8 @@ Example
 ['ann.lee@mail.com', None, None]
 >>> standardise_phones(pd.Series(["(212) 555-0142", "12"]), region="US").tolist()
 ['+12125550142', None]
+>>> mask_email(pd.Series(["ann.lee@mail.com"])).tolist(), mask_phone(pd.Series(["+12125550142"])).tolist()
+(['a***@mail.com'], ['+1*******142'])
 """
 from __future__ import annotations
 
@@ -22,8 +25,9 @@ import pandas as pd
 
 __all__ = [
     "standardise_emails", "email_is_valid", "standardise_phones", "standardise_names", "split_full_name",
-    "standardise_gender", "standardise_postal_codes", "plausible_birth_dates", "clean_customer_records",
-    "flag_test_accounts", "quality_report", "quality_score", "normalise_street",
+    "standardise_gender", "standardise_postal_codes", "plausible_birth_dates", "parse_dates", "clean_customer_records",
+    "flag_test_accounts", "quality_report", "quality_score", "quality_summary", "normalise_street", "mask_email",
+    "mask_phone", "mask_people", "validation_rules", "RULES", "QUALITY_COLUMNS",
 ]
 
 _EMAIL_RE = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@"
@@ -216,48 +220,255 @@ def clean_customer_records(df: pd.DataFrame, region: str = "US", as_of=None, tes
     return out
 
 
-# ------------------------------------------------------------------------------------------------ quality
-_VALIDATORS = {
-    "email": lambda s: email_is_valid(s),
-    "phone": lambda s: s.astype("string").str.replace(r"[^\d]", "", regex=True).str.len().between(7, 15).fillna(False),
-    "birth_date": lambda s: pd.to_datetime(s, errors="coerce").between(pd.Timestamp("1910-01-01"), pd.Timestamp.today()),
-    "postal_code": lambda s: s.astype("string").str.strip().str.fullmatch(r"[0-9A-Za-z\- ]{3,10}").fillna(False),
-    "gender": lambda s: s.astype("string").str.strip().str.upper().isin(["M", "F"]),
+# ------------------------------------------------------------------------------------------------ dates
+_DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y%m%d",
+                 "%Y年%m月%d日", "%Y.%m.%d", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y"]
+
+
+def parse_dates(s: pd.Series, date_format: str | None = None, day_first: bool | None = None) -> pd.Series:
+    """Dates written in mixed formats → datetime (NaT where unreadable). The given ``date_format`` is tried first,
+    then ISO, Chinese and dotted forms, then slash dates day- or month-first (decided by the data when not given:
+    a first number above 12 means day-first), then Excel serial day numbers.
+
+    >>> parse_dates(pd.Series(["2024-03-05", "05/03/2024", "2024年3月5日", "31/12/2024", "45356", "soon"])).dt.strftime("%Y-%m-%d").tolist()
+    ['2024-03-05', '2024-03-05', '2024-03-05', '2024-12-31', '2024-03-05', nan]
+    """
+    t = s.astype("string").str.strip()
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    slash = t.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}( .*)?").fillna(False).astype(bool)
+    if day_first is None:
+        first = pd.to_numeric(t[slash].str.split("/").str[0], errors="coerce")
+        second = pd.to_numeric(t[slash].str.split("/").str[1], errors="coerce")
+        day_first = bool((first > 12).sum() >= (second > 12).sum())
+    slash_fmts = ["%d/%m/%Y", "%m/%d/%Y", "%d/%m/%y", "%m/%d/%y"] if day_first else \
+        ["%m/%d/%Y", "%d/%m/%Y", "%m/%d/%y", "%d/%m/%y"]
+    fmts = ([date_format] if date_format else []) + _DATE_FORMATS + slash_fmts + \
+        [f + " %H:%M" for f in slash_fmts[:2]] + [f + " %H:%M:%S" for f in slash_fmts[:2]]
+    for f in fmts:
+        todo = out.isna() & t.notna()
+        if not todo.any():
+            break
+        out[todo] = pd.to_datetime(t[todo], format=f, errors="coerce")
+    serial = out.isna() & t.str.fullmatch(r"\d{5}(\.\d+)?").fillna(False).astype(bool)
+    if serial.any():
+        out[serial] = pd.Timestamp("1899-12-30") + pd.to_timedelta(t[serial].astype(float).round(), unit="D")
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ masking
+def mask_email(s: pd.Series) -> pd.Series:
+    """Hide an e-mail's user name but the first letter: ``john.smith@gmail.com`` → ``j***@gmail.com``."""
+    def m(x):
+        if not isinstance(x, str) or not x:
+            return None
+        user, at, dom = x.strip().partition("@")
+        return (user[:1] + "***" + at + dom) if at else (x[:1] + "***")
+    return pd.Series([m(x) for x in s], index=s.index, dtype=object)
+
+
+def mask_phone(s: pd.Series) -> pd.Series:
+    """Hide a phone number but the first two and last three characters: ``+12125550142`` → ``+1*******142``."""
+    def m(x):
+        if not isinstance(x, str) or not x:
+            return None
+        x = x.strip()
+        if len(x) <= 5:
+            return "*" * len(x)
+        return x[:2] + "*" * (len(x) - 5) + x[-3:]
+    return pd.Series([m(x) for x in s], index=s.index, dtype=object)
+
+
+def mask_people(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy fit for a report: e-mail columns masked with ``mask_email``, phone columns with ``mask_phone``, house
+    numbers removed from streets."""
+    out = df.copy()
+    for c in out.columns:
+        lc = str(c).lower()
+        if "email" in lc and out[c].dtype != bool:
+            out[c] = mask_email(out[c])
+        elif ("phone" in lc or "mobile" in lc) and out[c].dtype != bool:
+            out[c] = mask_phone(out[c])
+        elif lc == "street" or lc.endswith("_street"):
+            out[c] = out[c].astype("string").str.replace(r"^\s*\d+\w?\s+", "# ", regex=True).astype(object)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ validation rules
+_NAME_RE = re.compile(r"^[^\d@#$%^&*_=+<>?/\\|{}\[\]~]+$")
+
+
+def _valid_name(s: pd.Series) -> pd.Series:
+    t = s.astype("string")
+    ok = t.str.match(_NAME_RE).fillna(False).astype(bool)
+    ascii_caps = t.str.isascii().fillna(False).astype(bool) & (t.str.len() > 1) & \
+        ((t.str.upper() == t) | (t.str.lower() == t)).fillna(False).astype(bool)
+    return ok & ~ascii_caps & (t.str.strip() == t).fillna(False).astype(bool)
+
+
+def _valid_phone(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.fullmatch(r"\+[1-9]\d{6,14}").fillna(False).astype(bool)
+
+
+def _valid_postal(region: str):
+    pat = {"US": r"\d{5}", "CN": r"\d{6}"}.get(region.upper(), r"[0-9A-Za-z][0-9A-Za-z\- ]{1,9}")
+    return lambda s: s.astype("string").str.fullmatch(pat).fillna(False).astype(bool)
+
+
+def _valid_birth(as_of):
+    ref = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
+    def f(s):
+        d = pd.to_datetime(s, errors="coerce")
+        return ((d >= ref - pd.DateOffset(years=110)) & (d <= ref - pd.DateOffset(years=14))).fillna(False)
+    return f
+
+
+def _not_future(as_of):
+    ref = (pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()) + pd.Timedelta(days=1)
+    return lambda s: (pd.to_datetime(s, errors="coerce") < ref).fillna(False)
+
+
+def _in(values):
+    vals = set(values)
+    return lambda s: pd.Series([x in vals for x in s], index=s.index)
+
+
+def rules_for(table: str, region: str = "US", as_of=None) -> dict:
+    """The validation rules (数据校验规则) of a table: column → (rule in words, test returning True where valid)."""
+    from .schema import ENUMS
+    r = {
+        "customers": {
+            "email": ("valid syntax, trimmed, lower case",
+                      lambda s: s.astype("string").str.match(_EMAIL_RE).fillna(False).astype(bool)),
+            "phone": ("E.164 (+<country><number>)", _valid_phone),
+            "first_name": ("letters only, no stray spaces, not ALL CAPS / all lower case", _valid_name),
+            "last_name": ("letters only, no stray spaces, not ALL CAPS / all lower case", _valid_name),
+            "gender": ("M or F", _in({"M", "F"})),
+            "birth_date": ("age between 14 and 110 at the analysis date", _valid_birth(as_of)),
+            "postal_code": (f"postal code format of {region}", _valid_postal(region)),
+            "signup_date": ("not in the future", _not_future(as_of)),
+        },
+        "orders": {
+            "order_ts": ("not in the future", _not_future(as_of)),
+            "status": ("completed / cancelled / returned", _in(set(ENUMS["order_status"]))),
+            "channel": ("a known sales channel", _in(set(ENUMS["sales_channel"]))),
+        },
+        "consents": {
+            "channel": ("email / sms / phone / mail", _in(set(ENUMS["consent_channel"]))),
+            "status": ("opt_in / opt_out", _in(set(ENUMS["consent_status"]))),
+            "updated_at": ("not in the future", _not_future(as_of)),
+        },
+    }
+    return r.get(table, {})
+
+
+RULES = rules_for("customers")      # the customer rules with the default region (for reading)
+
+# the columns each table's quality report covers: (key, date column for freshness, columns, columns whose
+# uniqueness matters)
+QUALITY_COLUMNS: dict[str, tuple[str, str, list[str], list[str]]] = {
+    "customers": ("customer_id", "signup_date",
+                  ["customer_id", "first_name", "last_name", "email", "phone", "gender", "birth_date", "street",
+                   "postal_code", "city", "signup_date"], ["customer_id", "email", "phone"]),
+    "orders": ("order_id", "order_ts", ["order_id", "customer_id", "order_ts", "channel", "net_amount", "status"],
+               ["order_id"]),
+    "consents": (None, "updated_at", ["customer_id", "channel", "status", "updated_at"], []),
 }
+SCORE_COLUMNS = {"customers": ["first_name", "last_name", "email", "phone", "birth_date", "postal_code", "gender"],
+                 "orders": ["customer_id", "order_ts", "channel", "net_amount", "status"],
+                 "consents": ["customer_id", "channel", "status", "updated_at"]}
 
 
+def validation_rules(df: pd.DataFrame, table: str = "customers", region: str = "US", as_of=None) -> pd.DataFrame:
+    """Check each filled value against its column's rule: one row per rule with the values checked, the failures
+    and their share.
+
+    >>> validation_rules(pd.DataFrame({"email": ["a@b.com", "A@B.COM ", None]}))[["column", "checked", "failed"]].values.tolist()
+    [['email', 2, 1]]
+    """
+    rows = []
+    for col, (text, test) in rules_for(table, region, as_of).items():
+        if col not in df.columns:
+            continue
+        s = df[col]
+        filled = s.notna() & (s.astype("string").str.strip().fillna("") != "")
+        if not filled.any():
+            rows.append(dict(column=col, rule=text, checked=0, failed=0, failed_share=np.nan))
+            continue
+        ok = test(s[filled]).astype(bool)
+        rows.append(dict(column=col, rule=text, checked=int(filled.sum()), failed=int((~ok).sum()),
+                         failed_share=float((~ok).mean())))
+    return pd.DataFrame(rows, columns=["column", "rule", "checked", "failed", "failed_share"])
+
+
+# ------------------------------------------------------------------------------------------------ quality
 def quality_report(df: pd.DataFrame, table: str, key: str | None = None, date_col: str | None = None,
-                   as_of=None, stage: str = "") -> pd.DataFrame:
-    """Per column: completeness (non-empty share), validity (share of non-empty values that pass the column's rule),
-    uniqueness (distinct share, for the key) and freshness (days from the newest date to ``as_of``).
+                   as_of=None, stage: str = "", region: str = "US", columns: list[str] | None = None,
+                   unique: list[str] | None = None) -> pd.DataFrame:
+    """Data quality per column (数据质量报告):
+
+    * completeness — share of rows with a value;
+    * validity — share of the filled values that pass the column's validation rule (``rules_for``; empty where the
+      column has no rule);
+    * uniqueness — share of distinct values among the filled ones (for the key and contact columns: duplicates
+      lower it);
+    * freshness — days from the newest date (``date_col``) to ``as_of``.
+
+    ``columns``/``key``/``date_col``/``unique`` default to ``QUALITY_COLUMNS[table]``.
 
     >>> q = quality_report(pd.DataFrame({"email": ["a@b.com", "bad", None]}), "customers")
     >>> q[["column", "completeness", "validity"]].round(2).values.tolist()
     [['email', 0.67, 0.5]]
     """
+    dk, dd, dcols, duniq = QUALITY_COLUMNS.get(table, (None, None, list(df.columns), []))
+    key = key if key is not None else dk
+    date_col = date_col if date_col is not None else dd
+    cols = [c for c in (columns or dcols) if c in df.columns]
+    uniq_cols = set(unique if unique is not None else duniq) | ({key} if key else set())
+    rules = rules_for(table, region, as_of)
     rows = []
     n = len(df)
     ref = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
-    for c in df.columns:
+    for c in cols:
         s = df[c]
         filled = s.notna() & (s.astype("string").str.strip().fillna("") != "")
         comp = float(filled.mean()) if n else np.nan
         val = np.nan
-        if c in _VALIDATORS and filled.any():
-            val = float(_VALIDATORS[c](s[filled]).astype(bool).mean())
-        uniq = float(s[filled].nunique() / filled.sum()) if (c == key and filled.any()) else np.nan
+        if c in rules and filled.any():
+            val = float(rules[c][1](s[filled]).astype(bool).mean())
+        uniq = float(s[filled].nunique() / filled.sum()) if (c in uniq_cols and filled.any()) else np.nan
         fresh = np.nan
         if c == date_col and filled.any():
-            fresh = float((ref - pd.to_datetime(s[filled], errors="coerce").max()).days)
+            d = pd.to_datetime(s[filled], errors="coerce")
+            d = d[d <= ref + pd.Timedelta(days=1)]
+            fresh = float((ref - d.max()).days) if len(d) else np.nan
         rows.append(dict(stage=stage, table=table, column=c, rows=n, completeness=comp, validity=val,
                          uniqueness=uniq, freshness_days=fresh))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["stage", "table", "column", "rows", "completeness", "validity", "uniqueness",
+                                       "freshness_days"])
 
 
 def quality_score(report: pd.DataFrame, columns: list[str] | None = None) -> float:
-    """One number 0–100: the mean over the chosen columns of completeness × validity (validity 1 where no rule)."""
+    """One number 0–100: the mean over the chosen columns of completeness × validity (validity 1 where no rule).
+
+    >>> quality_score(pd.DataFrame({"column": ["a", "b"], "completeness": [1.0, 0.5], "validity": [0.8, None]}))
+    65.0
+    """
     r = report if columns is None else report[report["column"].isin(columns)]
     if r.empty:
         return float("nan")
-    v = r["validity"].fillna(1.0)
-    return float(100 * (r["completeness"] * v).mean())
+    v = r["validity"].astype(float).fillna(1.0)
+    return round(float(100 * (r["completeness"].astype(float) * v).mean()), 1)
+
+
+def quality_summary(report: pd.DataFrame) -> pd.DataFrame:
+    """Quality score per table and stage (before/after cleaning), over each table's score columns.
+
+    >>> rep = pd.DataFrame({"stage": ["before", "after"], "table": ["orders"] * 2, "column": ["order_ts"] * 2,
+    ...                     "completeness": [0.9, 1.0], "validity": [1.0, 1.0]})
+    >>> quality_summary(rep)["score"].tolist()
+    [100.0, 90.0]
+    """
+    rows = []
+    for (table, stage), r in report.groupby(["table", "stage"], sort=False):
+        rows.append(dict(table=table, stage=stage, score=quality_score(r, SCORE_COLUMNS.get(table))))
+    return pd.DataFrame(rows).sort_values(["table", "stage"]).reset_index(drop=True)

@@ -1,13 +1,24 @@
 """The marketing database (数据库/数据仓库): build it from the sources, keep it safe, protect the people in it.
 
-``build`` runs the whole phase-1 pipeline into a new DuckDB file — ingest → clean → merge/purge → store — and only
-then swaps it into place, so a failed build never leaves a half-written database. The schema follows
-:mod:`dbmkit.schema` with primary keys, foreign keys, NOT NULL and CHECK constraints.
+``build`` runs the whole phase-1 pipeline into a new DuckDB file — ingest → rules and duplicates → clean →
+merge/purge → store — and only then swaps it into place (``os.replace``), so a failed build never leaves a
+half-written database. The tables follow :mod:`dbmkit.schema` with primary keys, foreign keys, NOT NULL and CHECK
+constraints (docs/DATA_MODEL.md).
 
-Protection: consent per channel (latest status wins), ``suppression_list(channel)`` of everyone who must not be
-contacted and why, ``erase_customer`` (right to erasure: removes the person from every table and from every later
-build, keeps an audit entry without personal data), ``pseudonymise`` for analysis extracts, and a retention rule
-for stale records.
+Protection (隐私与合规): consent per channel (latest status wins), ``suppression_list(channel)`` of everyone who must
+not be contacted and why, ``erase_customer`` (right to erasure: removes the person from every table, from every
+later build and so from every later export, and keeps an audit entry without personal data), ``pseudonymise`` for
+analysis extracts, and a retention rule for stale records (``stale_customers`` / ``apply_retention``).
+
+Example
+-------
+>>> import tempfile
+>>> from dbmkit.workspace import workspace
+>>> ws = workspace({"client": "doc_db", "workdir": tempfile.mkdtemp(),
+...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+>>> rep = ws.build_summary()
+>>> rep["rows_read"] == rep["rows_loaded"] + rep["rows_quarantined"]
+True
 """
 from __future__ import annotations
 
@@ -15,10 +26,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -32,55 +43,46 @@ from ._util import isin
 from .config import ClientConfig, SourceFile
 from .ingest import LoadResult, ensure_ingest_tables, load_source
 
-__all__ = ["build", "connect", "ddl", "table_overview", "suppression_list", "erase_customer", "pseudonymise", "stale_customers",
-           "apply_retention", "latest_consents", "enrich_customers", "BuildReport", "table_counts",
-           "SCHEMA_VERSION"]
+__all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_fingerprints", "suppression_list",
+           "erase_customer", "pseudonymise", "pseudonymised_extract", "stale_customers", "apply_retention",
+           "latest_consents", "consent_summary", "enrich_customers", "reconciliation", "BuildReport",
+           "SCHEMA_VERSION", "PRIMARY_KEYS", "FOREIGN_KEYS", "load_erasures"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LOAD_ORDER = ["products", "area_demographics", "customers", "orders", "sales_lines", "order_items", "campaigns",
               "contacts", "responses", "consents", "email_events", "sms_events"]
 SQL_TYPES = schema.SQL_TYPES
-PRIMARY_KEYS = {"customers": ["customer_id"], "customer_records": ["record_id"], "products": ["product_id"],
-                "orders": ["order_id"], "order_items": ["order_id", "line_no"], "campaigns": ["campaign_id"],
-                "contacts": ["campaign_id", "customer_id"], "area_demographics": ["postal_code"]}
-FOREIGN_KEYS = {"customer_records": [("customer_id", "customers", "customer_id")],
-                "consents": [("customer_id", "customers", "customer_id")],
-                "orders": [("customer_id", "customers", "customer_id")],
-                "order_items": [("order_id", "orders", "order_id")],
-                "contacts": [("customer_id", "customers", "customer_id"), ("campaign_id", "campaigns", "campaign_id")],
-                "responses": [("customer_id", "customers", "customer_id")],
-                "email_events": [("customer_id", "customers", "customer_id")],
-                "sms_events": [("customer_id", "customers", "customer_id")]}
-DERIVED_PREFIX = "a_"   # analysis tables written by chapters are plain names; see workspace.DERIVED
+PRIMARY_KEYS = schema.PRIMARY_KEYS
+FOREIGN_KEYS = schema.FOREIGN_KEYS
+ERASED = "erased person (right to erasure): row withheld"
+VOLATILE_TABLES = {"_meta", "audit_log"}      # build time and audit time differ between identical builds
+
+
+def _qi(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
 
 
 def ddl(table: str) -> str:
-    """CREATE TABLE statement of a canonical table, with its keys and checks."""
-    cols = schema.TABLES[table]
+    """CREATE TABLE statement of a canonical table, with its keys and checks.
+
+    >>> print(ddl("order_items").splitlines()[1])
+      "order_id" VARCHAR NOT NULL,
+    """
     lines = []
-    for c in cols:
-        t = SQL_TYPES[c.type]
+    for c in schema.TABLES[table]:
         nn = " NOT NULL" if c.required else ""
         chk = ""
-        if c.type == "enum" and c.enum in ("order_status", "consent_channel", "consent_status", "contact_group",
-                                           "email_event", "sms_event"):
+        if c.type == "enum" and c.enum in schema.CHECKED_ENUMS:
             vals = ", ".join(f"'{v}'" for v in schema.ENUMS[c.enum])
             chk = f" CHECK ({_qi(c.name)} IN ({vals}))"
-        lines.append(f"{_qi(c.name)} {t}{nn}{chk}")
-    if table == "orders":
-        lines.append("CHECK (status <> 'returned' OR net_amount <= 0)")
-        lines.append("CHECK (status = 'returned' OR net_amount >= 0)")
-    if table == "order_items":
-        lines.append("CHECK (unit_price >= 0)")
+        lines.append(f"{_qi(c.name)} {SQL_TYPES[c.type]}{nn}{chk}")
+    for cond, _ in schema.CHECKS.get(table, []):
+        lines.append(f"CHECK ({cond})")
     if table in PRIMARY_KEYS:
         lines.append(f"PRIMARY KEY ({', '.join(_qi(k) for k in PRIMARY_KEYS[table])})")
     for col, ref, refcol in FOREIGN_KEYS.get(table, []):
         lines.append(f"FOREIGN KEY ({_qi(col)}) REFERENCES {ref} ({refcol})")
     return f"CREATE TABLE {table} (\n  " + ",\n  ".join(lines) + "\n)"
-
-
-def _qi(name: str) -> str:
-    return '"' + name + '"'
 
 
 def connect(path: str | Path, read_only: bool = True, retries: int = 40) -> duckdb.DuckDBPyConnection:
@@ -98,9 +100,44 @@ def connect(path: str | Path, read_only: bool = True, retries: int = 40) -> duck
                        f"{last}")
 
 
-def table_counts(con) -> dict[str, int]:
-    names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'").fetchall()]
-    return {n: con.execute(f"SELECT count(*) FROM {_qi(n)}").fetchall()[0][0] for n in sorted(names)}
+def _con_of(ws_or_con, read_only: bool = True):
+    """(connection, close?) from a Workspace or a connection."""
+    if hasattr(ws_or_con, "db_path"):
+        return connect(ws_or_con.db_path, read_only=read_only), True
+    return ws_or_con, False
+
+
+def _base_tables(con) -> list[str]:
+    return sorted(r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+        "AND table_schema = current_schema() AND table_catalog = current_database()").fetchall())
+
+
+def table_counts(ws_or_con) -> dict[str, int]:
+    """Rows per table of the database."""
+    con, close = _con_of(ws_or_con)
+    try:
+        return {n: con.execute(f"SELECT count(*) FROM {_qi(n)}").fetchall()[0][0] for n in _base_tables(con)}
+    finally:
+        if close:
+            con.close()
+
+
+def table_fingerprints(ws_or_con, exclude=VOLATILE_TABLES) -> dict[str, str]:
+    """A content hash per table that ignores row order: two builds from the same input and seed give the same
+    fingerprints (the build is reproducible). Tables with timestamps of the build itself are left out."""
+    con, close = _con_of(ws_or_con)
+    try:
+        out = {}
+        for t in _base_tables(con):
+            if t in exclude:
+                continue
+            out[t] = con.execute(f"""SELECT coalesce(md5(string_agg(h, ',' ORDER BY h)), 'empty') FROM
+                (SELECT md5(CAST(x AS VARCHAR)) AS h FROM {_qi(t)} x)""").fetchall()[0][0]
+        return out
+    finally:
+        if close:
+            con.close()
 
 
 # ------------------------------------------------------------------------------------------------ build report
@@ -113,64 +150,142 @@ class BuildReport(dict):
         return "\n".join(lines)
 
 
-# ------------------------------------------------------------------------------------------------ helpers
+# ------------------------------------------------------------------------------------------------ privacy memory
 def _hash(value: str, salt: str) -> str:
     return hashlib.sha256((salt + "|" + str(value)).encode("utf-8")).hexdigest()[:24]
 
 
-def _erasure_file(workdir: Path) -> Path:
+def _privacy_file(workdir: Path) -> Path:
     return Path(workdir) / "erasures.json"
 
 
-def load_erasures(workdir: Path) -> dict:
-    p = _erasure_file(workdir)
-    if p.exists():
-        return json.loads(p.read_text(encoding="utf-8"))
-    return {"salt": hashlib.sha256(os.urandom(16)).hexdigest()[:16], "keys": [], "log": []}
+def load_erasures(workdir: str | Path) -> dict:
+    """The workspace's privacy memory: salts, hashed keys of erased people, the erasure log (no personal data)."""
+    p = _privacy_file(Path(workdir))
+    data = json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+    data.setdefault("salt", hashlib.sha256(os.urandom(16)).hexdigest()[:16])
+    data.setdefault("extract_salt", hashlib.sha256(os.urandom(16)).hexdigest()[:16])
+    data.setdefault("keys", [])
+    data.setdefault("log", [])
+    return data
+
+
+def _save_erasures(workdir: Path, data: dict) -> None:
+    p = _privacy_file(Path(workdir))
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(tmp, p)
+
+
+def _erasure_keys(values, salt: str, region: str = "US") -> set[str]:
+    """Hashed keys of identifiers: record ids, e-mails (as written and standardised), phones (E.164)."""
+    keys = set()
+    vals = [v for v in values if isinstance(v, str) and v.strip()]
+    for v in vals:
+        keys.add(_hash(v.strip(), salt))
+        keys.add(_hash(v.strip().lower(), salt))
+    if vals:
+        phones = _clean.standardise_phones(pd.Series(vals), region)
+        keys |= {_hash(p, salt) for p in phones if isinstance(p, str)}
+    return keys
+
+
+_TOKEN = re.compile(r"[^\s,;|\t\"{}\[\]]+")
+
+
+def _row_mentions(text: str, erased: set[str], salt: str, region: str) -> bool:
+    """Does a raw row (JSON or CSV text) mention an erased identifier?"""
+    toks = set(_TOKEN.findall(text))
+    vals = set()
+    try:
+        obj = json.loads(text)
+        if isinstance(obj, dict):
+            vals = {str(v) for v in obj.values() if v is not None}
+    except (ValueError, TypeError):
+        pass
+    toks |= vals | {t.split(":", 1)[1] for t in toks if ":" in t}
+    return bool(_erasure_keys(toks, salt, region) & erased)
+
+
+def _scrub_raw(con, erased: set[str], salt: str, region: str) -> int:
+    """Withhold the raw values of quarantined rows and value issues that mention an erased person."""
+    if not erased:
+        return 0
+    n = 0
+    for table, col, key in (("quarantine", "raw_values", "reason"), ("value_issues", "raw_value", "problem")):
+        if table not in _base_tables(con):
+            continue
+        df = con.execute(f"SELECT rowid AS rid, {col} AS raw FROM {table} WHERE {col} IS NOT NULL").df()
+        hit = [int(r) for r, raw in zip(df["rid"], df["raw"]) if _row_mentions(str(raw), erased, salt, region)]
+        if hit:
+            con.register("_hit", pd.DataFrame({"rid": hit}))
+            con.execute(f"UPDATE {table} SET {col} = NULL, {key} = {key} || ' [raw values withheld: erased person]' "
+                        f"WHERE rowid IN (SELECT rid FROM _hit)")
+            con.unregister("_hit")
+            n += len(hit)
+    return n
+
+
+# ------------------------------------------------------------------------------------------------ rules helpers
+def _move_counts(con, table: str, sql: str) -> None:
+    """Rows counted as loaded that were then quarantined: move them in the load log."""
+    for src, k in con.execute(sql).fetchall():
+        con.execute("UPDATE load_log SET rows_loaded = rows_loaded - ?, rows_quarantined = rows_quarantined + ? "
+                    "WHERE source = ? AND table_name = ?", [k, k, src, table])
+
+
+def _quarantine_select(con, table: str, where: str, reason_sql: str, column: str, src: str | None = None,
+                       raw: bool = True) -> int:
+    """Move rows of ``src`` (default src_<table>) matching ``where`` to quarantine with a reason."""
+    src = src or f"src_{table}"
+    n = con.execute(f"SELECT count(*) FROM {src} t WHERE {where}").fetchall()[0][0]
+    if not n:
+        return 0
+    raw_sql = "left(CAST(to_json(t) AS VARCHAR), 500)" if raw else "NULL"
+    con.execute(f"""INSERT INTO quarantine SELECT '{table}', t.source_file, t.source_row, '{column}', {reason_sql},
+                    {raw_sql} FROM {src} t WHERE {where}""")
+    _move_counts(con, table, f"SELECT t.source_file, count(*) FROM {src} t WHERE {where} GROUP BY 1")
+    con.execute(f"DELETE FROM {src} t WHERE {where}")
+    return n
 
 
 def _dedupe(con, table: str, key: list[str], label: str) -> None:
-    """Keep the first row per key; quarantine the others (exact duplicates or conflicting content)."""
+    """Keep the first row per key (in file and row order); quarantine the others as exact duplicates or as
+    conflicting rows (same key, different content)."""
     cols = [r[0] for r in con.execute(f"DESCRIBE src_{table}").fetchall()]
     content = [c for c in cols if c not in ("source_file", "source_row", "source_system")]
     k = ", ".join(_qi(c) for c in key)
     h = "md5(concat_ws('|', " + ", ".join(f"coalesce(CAST({_qi(c)} AS VARCHAR), '∅')" for c in content) + "))"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _dd AS SELECT *, row_number() OVER (PARTITION BY {k}
-        ORDER BY source_file, source_row) AS _rn, {h} AS _h FROM src_{table}""")
+        ORDER BY source_file, source_row) AS _rn, {h} AS _h FROM src_{table} WHERE {' AND '.join(f'{_qi(c)} IS NOT NULL' for c in key)}""")
     dup = con.execute(f"""SELECT d.source_file AS source, d.source_row, f.source_file AS first_file,
-        f.source_row AS first_row, d._h = f._h AS same, {' || '.join(f"CAST(d.{_qi(c)} AS VARCHAR)" for c in key)} AS keyval
-        FROM _dd d JOIN (SELECT * FROM _dd WHERE _rn = 1) f USING ({k}) WHERE d._rn > 1""").df()
+        f.source_row AS first_row, d._h = f._h AS same, d.source_system AS sys, f.source_system AS first_sys,
+        {' || '.join(f"CAST(d.{_qi(c)} AS VARCHAR)" for c in key)} AS keyval,
+        left(CAST(to_json(d) AS VARCHAR), 500) AS raw
+        FROM _dd d JOIN (SELECT * FROM _dd WHERE _rn = 1) f USING ({k})
+        WHERE d._rn > 1""").df()
     if len(dup):
-        reason = np.where(dup["same"], f"exact duplicate of {label} ", f"{label} appears again with different content ")
-        dup["reason"] = [f"{r}{kv} (first at {ff} row {fr})" for r, kv, ff, fr in
-                         zip(reason, dup["keyval"], dup["first_file"], dup["first_row"])]
+        reasons = []
+        for same, kv, ff, fr, sys_, fsys in zip(dup["same"], dup["keyval"], dup["first_file"], dup["first_row"],
+                                                dup["sys"], dup["first_sys"]):
+            r = (f"exact duplicate of {label} {kv}" if same else f"{label} {kv} appears again with different content")
+            r += f" (first at {ff} row {fr})"
+            if table == "customers" and sys_ != fsys:
+                r += "; two systems use the same ids? set `id_prefix` for one of them"
+            reasons.append(r)
         q = pd.DataFrame({"table_name": table, "source": dup["source"], "source_row": dup["source_row"],
-                          "column_name": key[0], "reason": dup["reason"], "raw_values": None})
+                          "column_name": key[0], "reason": reasons, "raw_values": dup["raw"]})
         con.register("_qd", q)
         con.execute("INSERT INTO quarantine SELECT * FROM _qd")
         con.unregister("_qd")
-        con.execute(f"CREATE OR REPLACE TABLE src_{table} AS SELECT * EXCLUDE (_rn, _h) FROM _dd WHERE _rn = 1")
-        # the load log counted them as loaded: move them to quarantined
-        per = dup.groupby("source").size()
-        for src, n in per.items():
+        con.execute(f"""CREATE OR REPLACE TABLE src_{table} AS SELECT * EXCLUDE (_rn, _h) FROM _dd WHERE _rn = 1
+                        UNION ALL BY NAME SELECT * FROM src_{table} WHERE {' OR '.join(f'{_qi(c)} IS NULL' for c in key)}
+                        ORDER BY source_file, source_row""")
+        for src, n in dup.groupby("source").size().items():
             con.execute("UPDATE load_log SET rows_loaded = rows_loaded - ?, rows_quarantined = rows_quarantined + ? "
                         "WHERE source = ? AND table_name = ?", [int(n), int(n), src, table])
     con.execute("DROP TABLE IF EXISTS _dd")
-
-
-def _quarantine_select(con, table: str, select_sql: str, reason_sql: str, column: str) -> int:
-    """Move rows of src_<table> matching ``select_sql`` (a WHERE condition) to quarantine with a reason."""
-    n = con.execute(f"SELECT count(*) FROM src_{table} WHERE {select_sql}").fetchall()[0][0]
-    if not n:
-        return 0
-    con.execute(f"""INSERT INTO quarantine SELECT '{table}', source_file, source_row, '{column}', {reason_sql}, NULL
-                    FROM src_{table} WHERE {select_sql}""")
-    per = con.execute(f"SELECT source_file, count(*) FROM src_{table} WHERE {select_sql} GROUP BY 1").fetchall()
-    for src, k in per:
-        con.execute("UPDATE load_log SET rows_loaded = rows_loaded - ?, rows_quarantined = rows_quarantined + ? "
-                    "WHERE source = ? AND table_name = ?", [k, k, src, table])
-    con.execute(f"DELETE FROM src_{table} WHERE {select_sql}")
-    return n
 
 
 def _empty_src(con, table: str) -> None:
@@ -183,13 +298,15 @@ def _empty_src(con, table: str) -> None:
 # ------------------------------------------------------------------------------------------------ build
 def build(cfg: ClientConfig, db_path: str | Path, sources: dict[str, list[SourceFile]], base_dir: str | Path,
           workdir: str | Path, progress=None) -> BuildReport:
-    """Build the marketing database from ``sources`` (the config's mapping) into ``db_path``, atomically.
+    """Build the marketing database from ``sources`` (the config's mapping) into ``db_path``, atomically:
+    everything is written to ``<name>.building.duckdb`` first and swapped into place at the end.
 
     Returns a :class:`BuildReport`. Raises :class:`dbmkit.ingest.IngestError` for a source that cannot be read.
     """
     db_path = Path(db_path)
     workdir = Path(workdir)
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    workdir.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(db_path.stem + ".building.duckdb")
     for p in (tmp, Path(str(tmp) + ".wal")):
         if p.exists():
@@ -200,16 +317,15 @@ def build(cfg: ClientConfig, db_path: str | Path, sources: dict[str, list[Source
     try:
         con.execute("SET preserve_insertion_order = true; SET enable_progress_bar = false")
         ensure_ingest_tables(con)
-        results: list[LoadResult] = []
         say("ingest")
         for table in LOAD_ORDER:
             for spec in sources.get(table, []):
-                results.append(load_source(con, table, spec, base_dir=base_dir, tmpdir=stage_dir))
+                load_source(con, table, spec, base_dir=base_dir, tmpdir=stage_dir)
         for table in LOAD_ORDER:
             _empty_src(con, table)
         erasures = load_erasures(workdir)
         report = _assemble(con, cfg, erasures, say)
-        report["sources"] = [r.as_row() for r in results]
+        report["sources"] = con.execute("SELECT * FROM load_log").df().to_dict("records")
         _meta(con, cfg, report)
         con.execute("CHECKPOINT")
     except BaseException:
@@ -221,71 +337,111 @@ def build(cfg: ClientConfig, db_path: str | Path, sources: dict[str, list[Source
     finally:
         shutil.rmtree(stage_dir, ignore_errors=True)
     con.close()
+    if not _privacy_file(workdir).exists():
+        _save_erasures(workdir, erasures)      # fix the salts of this workspace
     os.replace(tmp, db_path)            # the swap: readers see the old or the new database, never half of one
     return report
 
 
 def _assemble(con, cfg: ClientConfig, erasures: dict, say) -> BuildReport:
     region = cfg.data.default_phone_region
-    today = pd.Timestamp.today().normalize()
-    # -------------------------------------------------------------- keys and duplicates
-    say("duplicates and rules")
-    _quarantine_select(con, "orders", "order_ts > now() + INTERVAL 1 DAY",
-                       "'order_ts: date in the future (' || CAST(order_ts AS VARCHAR) || ')'", "order_ts")
-    _quarantine_select(con, "sales_lines", "order_ts > now() + INTERVAL 1 DAY",
-                       "'order_ts: date in the future (' || CAST(order_ts AS VARCHAR) || ')'", "order_ts")
-    _quarantine_select(con, "sales_lines", "quantity = 0", "'quantity: zero quantity'", "quantity")
-    _quarantine_select(con, "order_items", "quantity = 0", "'quantity: zero quantity'", "quantity")
-    _quarantine_select(con, "order_items", "unit_price < 0", "'unit_price: negative price'", "unit_price")
-    _quarantine_select(con, "sales_lines", "unit_price < 0", "'unit_price: negative price'", "unit_price")
+    as_of = cfg.analysis_date or pd.Timestamp.today().normalize()
+    before = _quality_before(con, region, as_of)
+    say("rules and duplicates")
+    _rules_and_duplicates(con)
+    say("orders")
+    _orders_from_sources(con)
+    say("clean")
+    recs, erased_ids = _customer_records(con, cfg, erasures, region, as_of)
+    say("merge/purge")
+    recs, flag_cons = _consent_flags(recs)
+    linked, scored = _identity.resolve_identities(recs, threshold=cfg.data.match_threshold, con=con,
+                                                  return_pairs=True)
+    gold = _identity.golden_records(linked, cfg.data.source_priority)
+    gold["household_id"] = _identity.assign_households(gold, cfg.data.household_rule).to_numpy()
+    say("store")
+    _create_tables(con)
+    _store_people(con, gold, linked, scored, recs)
+    _store_reference(con)
+    _store_orders(con, cfg, gold, erased_ids)
+    _store_consents(con, linked, flag_cons, erased_ids)
+    _store_contacts_and_events(con, region, erased_ids)
+    _views(con)
+    say("quality")
+    quality = _quality_after(con, before, gold, region, as_of)
+    _scrub_raw(con, set(erasures["keys"]), erasures["salt"], region)
+    for t in LOAD_ORDER:                      # staging is not part of the database (and would keep erased people)
+        con.execute(f"DROP TABLE IF EXISTS src_{t}")
+    ll = con.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM load_log").fetchall()[0]
+    summ = _clean.quality_summary(quality)
+    cust = summ[summ["table"] == "customers"].set_index("stage")["score"]
+    return BuildReport(
+        rows_read=int(ll[0] or 0), rows_loaded=int(ll[1] or 0), rows_quarantined=int(ll[2] or 0),
+        customers_raw=int(len(recs)), persons=int(gold["customer_id"].nunique()),
+        households=int(gold["household_id"].nunique()),
+        quality_score_before=float(cust.get("before cleaning", np.nan)),
+        quality_score_after=float(cust.get("after cleaning", np.nan)),
+        anonymous_orders=int(con.execute("SELECT count(*) FROM anonymous_sales").fetchall()[0][0]),
+        erased_records=len(erased_ids),
+    )
+
+
+def _rules_and_duplicates(con) -> None:
+    """Row rules that need the whole table (future dates, zero quantities …) and duplicate keys."""
+    future = "'order_ts: date in the future (' || CAST(order_ts AS VARCHAR) || ')'"
+    for t in ("orders", "sales_lines"):
+        _quarantine_select(con, t, "order_ts > now() + INTERVAL 1 DAY", future, "order_ts")
+    for t in ("sales_lines", "order_items"):
+        _quarantine_select(con, t, "quantity = 0", "'quantity: zero quantity (nothing was sold or returned)'",
+                           "quantity")
+        _quarantine_select(con, t, "unit_price < 0", "'unit_price: negative price (returns have negative "
+                                                     "quantities, not prices)'", "unit_price")
     _quarantine_select(con, "orders", "coalesce(net_amount, gross_amount) IS NULL",
                        "'net_amount: missing (and no gross_amount)'", "net_amount")
+    _quarantine_select(con, "orders", "coalesce(status, '') IN ('completed', 'cancelled') AND "
+                                      "coalesce(net_amount, gross_amount) < 0",
+                       "'net_amount: negative amount on a ' || status || ' order (a return? map its status as "
+                       "returned)'", "net_amount")
     _dedupe(con, "products", ["product_id"], "product_id")
     _dedupe(con, "orders", ["order_id"], "order_id")
     _dedupe(con, "campaigns", ["campaign_id"], "campaign_id")
     _dedupe(con, "area_demographics", ["postal_code"], "postal_code")
-    con.execute("UPDATE src_customers SET customer_id = customer_id WHERE true")
     _dedupe(con, "customers", ["customer_id"], "customer_id")
-    _dedupe(con, "order_items", ["order_id", "line_no"], "order line") if con.execute(
-        "SELECT count(*) FROM src_order_items WHERE line_no IS NULL").fetchall()[0][0] == 0 else None
-
-    # -------------------------------------------------------------- sales lines → orders and items
-    say("orders")
+    if not con.execute("SELECT count(*) FROM src_order_items WHERE line_no IS NULL").fetchall()[0][0]:
+        _dedupe(con, "order_items", ["order_id", "line_no"], "order line")
+    if not con.execute("SELECT count(*) FROM src_sales_lines WHERE line_no IS NULL").fetchall()[0][0]:
+        _dedupe(con, "sales_lines", ["order_id", "line_no"], "invoice line")
     _quarantine_select(con, "sales_lines", "order_id IN (SELECT order_id FROM src_orders)",
                        "'order_id: ' || order_id || ' is also in an order-level sales file'", "order_id")
+
+
+def _orders_from_sources(con) -> None:
+    """Order-level files and line-level files → one table of orders (``_all_orders``) and of lines (``_items``)."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lines AS SELECT *, coalesce(line_no, row_number() OVER (PARTITION BY order_id
-            ORDER BY source_row)) AS ln, quantity * unit_price AS gross_line FROM src_sales_lines""")
+            ORDER BY source_file, source_row)) AS ln, quantity * unit_price AS gross_line FROM src_sales_lines""")
     # an invoice whose lines disagree on the customer cannot be assigned: quarantine it
-    conflict = con.execute("""SELECT order_id FROM _lines GROUP BY order_id
-                              HAVING count(DISTINCT customer_id) > 1""").df()
-    if len(conflict):
-        con.register("_cf", conflict)
-        con.execute("""INSERT INTO quarantine SELECT 'sales_lines', source_file, source_row, 'customer_id',
-            'order ' || order_id || ' has lines with different customers', NULL FROM _lines
-            WHERE order_id IN (SELECT order_id FROM _cf)""")
-        _move_counts(con, "sales_lines", "SELECT source_file, count(*) FROM _lines WHERE order_id IN "
-                     "(SELECT order_id FROM _cf) GROUP BY 1")
-        con.execute("DELETE FROM _lines WHERE order_id IN (SELECT order_id FROM _cf)")
-        con.unregister("_cf")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _cf AS SELECT order_id FROM _lines GROUP BY order_id
+                   HAVING count(DISTINCT customer_id) > 1""")
+    _quarantine_select(con, "sales_lines", "order_id IN (SELECT order_id FROM _cf)",
+                       "'customer_id: invoice ' || order_id || ' has lines with different customers'", "customer_id",
+                       src="_lines")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _line_orders AS
-        SELECT order_id, any_value(customer_id) AS customer_id, min(order_ts) AS order_ts,
-               any_value(channel) AS channel, any_value(store_id) AS store_id,
+        SELECT order_id, arg_min(customer_id, source_row) AS customer_id, min(order_ts) AS order_ts,
+               arg_min(channel, source_row) AS channel, arg_min(store_id, source_row) AS store_id,
                round(sum(gross_line), 2) AS gross_amount, round(sum(coalesce(discount, 0)), 2) AS discount,
                round(sum(gross_line) - sum(coalesce(discount, 0)), 2) AS net_amount,
-               CASE WHEN bool_and(quantity < 0) OR any_value(status) = 'returned' THEN 'returned'
-                    WHEN any_value(status) = 'cancelled' THEN 'cancelled'
+               CASE WHEN bool_and(quantity < 0) OR bool_or(status = 'returned') THEN 'returned'
+                    WHEN bool_or(status = 'cancelled') THEN 'cancelled'
                     WHEN bool_and(quantity > 0) THEN 'completed'
                     ELSE 'mixed' END AS status,
-               any_value(original_order_id) AS original_order_id, any_value(source_system) AS source_system,
-               min(source_file) AS source_file
+               arg_min(original_order_id, source_row) AS original_order_id,
+               arg_min(source_system, source_row) AS source_system, min(source_file) AS source_file
         FROM _lines GROUP BY order_id""")
     # invoices mixing sales and returns: the net decides
     con.execute("""UPDATE _line_orders SET status = CASE WHEN net_amount < 0 THEN 'returned' ELSE 'completed' END
                    WHERE status = 'mixed'""")
-    con.execute("""UPDATE _line_orders SET gross_amount = -abs(gross_amount), discount = -abs(discount),
-                   net_amount = -abs(net_amount) WHERE status = 'returned'""")
     # order-level sources: a returned order = the sale + a return (negative) at the return date
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _all_orders AS
@@ -293,7 +449,8 @@ def _assemble(con, cfg: ClientConfig, erasures: dict, say) -> BuildReport:
                coalesce(gross_amount, net_amount + coalesce(discount, 0)) AS gross_amount,
                coalesce(discount, coalesce(gross_amount, net_amount) - coalesce(net_amount, gross_amount), 0) AS discount,
                coalesce(net_amount, gross_amount - coalesce(discount, 0)) AS net_amount,
-               cost, CASE WHEN coalesce(status, 'completed') = 'returned' AND coalesce(net_amount, gross_amount) >= 0
+               cost, CASE WHEN status IS NULL AND coalesce(net_amount, gross_amount) < 0 THEN 'returned'
+                          WHEN coalesce(status, 'completed') = 'returned' AND coalesce(net_amount, gross_amount) >= 0
                           THEN 'completed' ELSE coalesce(status, 'completed') END AS status,
                original_order_id, returned_at, source_system, source_file FROM src_orders
         UNION ALL
@@ -307,31 +464,29 @@ def _assemble(con, cfg: ClientConfig, erasures: dict, say) -> BuildReport:
                status, original_order_id, NULL, source_system, source_file FROM _line_orders""")
     con.execute("""UPDATE _all_orders SET gross_amount = -abs(gross_amount), discount = -abs(discount),
                    net_amount = -abs(net_amount), cost = -abs(cost) WHERE status = 'returned'""")
-    con.execute("""UPDATE _all_orders SET gross_amount = abs(gross_amount), net_amount = abs(net_amount)
-                   WHERE status <> 'returned' AND net_amount < 0""")
     # anonymous sales: no customer id → counted, kept apart, not used for customer analysis
     con.execute("""CREATE OR REPLACE TABLE anonymous_sales AS SELECT order_id, order_ts, channel, store_id, net_amount,
-                   status, source_file FROM _all_orders WHERE customer_id IS NULL""")
+                   status, source_file FROM _all_orders WHERE customer_id IS NULL ORDER BY order_ts, order_id""")
     con.execute("DELETE FROM _all_orders WHERE customer_id IS NULL")
-    # order items from order-level files and from sales lines; lines of unknown (or quarantined) orders go to quarantine
+    # order items from order-level files and from sales lines; lines of unknown (or quarantined) orders: quarantine
     _quarantine_select(con, "order_items", "order_id NOT IN (SELECT order_id FROM _all_orders UNION ALL "
                        "SELECT order_id FROM anonymous_sales)",
                        "'order_id: line of an unknown or quarantined order ' || order_id", "order_id")
     con.execute("""CREATE OR REPLACE TEMP TABLE _items AS
-        SELECT order_id, coalesce(line_no, row_number() OVER (PARTITION BY order_id ORDER BY source_row)) AS line_no,
-               product_id, quantity, unit_price, coalesce(discount, 0) AS discount FROM src_order_items
+        SELECT order_id, coalesce(line_no, row_number() OVER (PARTITION BY order_id ORDER BY source_file, source_row))
+               AS line_no, product_id, quantity, unit_price, coalesce(discount, 0) AS discount FROM src_order_items
         UNION ALL SELECT order_id, ln, product_id, quantity, unit_price, coalesce(discount, 0) FROM _lines""")
-    # -------------------------------------------------------------- customers: clean, stub records, erasures
-    say("clean")
-    recs = con.execute("SELECT * FROM src_customers").df()
-    raw_quality = _clean.quality_report(recs.drop(columns=["source_file", "source_row", "source_system"], errors="ignore"),
-                                        "customers", key="customer_id", date_col="signup_date", stage="before cleaning")
+
+
+def _customer_records(con, cfg: ClientConfig, erasures: dict, region: str, as_of):
+    """Source customer records (plus stubs for ids only seen in sales or contacts), cleaned; erased people out."""
+    recs = con.execute("SELECT * FROM src_customers ORDER BY source_file, source_row").df()
     known = set(recs["customer_id"].dropna())
-    referenced = con.execute("""SELECT customer_id, min(order_ts) AS first_ts, any_value(source_system) AS sys FROM (
-            SELECT customer_id, order_ts, source_system FROM _all_orders
+    referenced = con.execute("""SELECT customer_id, min(ts) AS first_ts, arg_min(sys, ts) AS sys FROM (
+            SELECT customer_id, order_ts AS ts, source_system AS sys FROM _all_orders
             UNION ALL SELECT customer_id, contact_ts, NULL FROM src_contacts
             UNION ALL SELECT customer_id, updated_at, NULL FROM src_consents WHERE customer_id IS NOT NULL)
-        WHERE customer_id IS NOT NULL GROUP BY 1""").df()
+        WHERE customer_id IS NOT NULL GROUP BY 1 ORDER BY 1""").df()
     stubs = referenced[~isin(referenced["customer_id"], known)]
     if len(stubs):
         stub = pd.DataFrame({"customer_id": stubs["customer_id"].to_numpy(),
@@ -340,24 +495,49 @@ def _assemble(con, cfg: ClientConfig, erasures: dict, say) -> BuildReport:
                              "source_file": "(referenced by sales/contacts only)"})
         recs = pd.concat([recs, stub], ignore_index=True)
     recs["source_system"] = recs["source_system"].replace("", None).fillna("main")
-    as_of = cfg.analysis_date or today
+    recs["_raw_email"] = recs["email"].astype("string").str.strip().str.lower().astype(object)
+    recs["_raw_phone"] = recs["phone"].astype("string").str.replace(r"\D", "", regex=True).astype(object)
     recs = _clean.clean_customer_records(recs, region=region, as_of=as_of,
                                          test_patterns=cfg.data.test_email_patterns,
                                          staff_domains=cfg.data.staff_email_domains)
     recs = recs.rename(columns={"customer_id": "record_id"})
-    # erasures: people erased earlier never come back
-    salt = erasures["salt"]
+    # people erased earlier never come back: their records (and, below, their orders, consents, events) are
+    # quarantined without their values
     erased = set(erasures["keys"])
+    erased_ids: set[str] = set()
     if erased:
-        keys = pd.DataFrame({"r": [_hash(x, salt) for x in recs["record_id"]],
-                             "e": [_hash(x, salt) if isinstance(x, str) else None for x in recs["email"]],
-                             "p": [_hash(x, salt) if isinstance(x, str) else None for x in recs["phone"]]})
-        gone = keys["r"].isin(erased) | keys["e"].isin(erased) | keys["p"].isin(erased)
-        gone_ids = set(recs.loc[gone.to_numpy(), "record_id"])
-        recs = recs[~gone.to_numpy()].reset_index(drop=True)
-    else:
-        gone_ids = set()
-    # consent flags on the customer records become consent rows at the record's signup date
+        salt = erasures["salt"]
+        hit = np.array([bool(_erasure_keys([r, e, p, re_], salt, region) & erased) for r, e, p, re_ in
+                        zip(recs["record_id"], recs["email"], recs["phone"], recs["_raw_email"])], dtype=bool)
+        if hit.any():
+            gone = recs[hit]
+            erased_ids = set(gone["record_id"])
+            real = gone[gone["source_row"].notna()]
+            if len(real):
+                q = pd.DataFrame({"table_name": "customers", "source": real["source_file"],
+                                  "source_row": real["source_row"].astype("int64"), "column_name": "customer_id",
+                                  "reason": ERASED, "raw_values": None})
+                con.register("_qe", q)
+                con.execute("INSERT INTO quarantine SELECT * FROM _qe")
+                con.unregister("_qe")
+                for src, n in real.groupby("source_file").size().items():
+                    con.execute("UPDATE load_log SET rows_loaded = rows_loaded - ?, rows_quarantined = "
+                                "rows_quarantined + ? WHERE source = ? AND table_name = 'customers'", [int(n), int(n), src])
+            con.register("_ee", pd.DataFrame({"email": sorted({x for x in gone["email"].dropna()} |
+                                                              {x for x in gone["_raw_email"].dropna()})}))
+            con.execute("CREATE OR REPLACE TEMP TABLE _erased_emails AS SELECT * FROM _ee")
+            con.unregister("_ee")
+            recs = recs[~hit].reset_index(drop=True)
+    con.register("_er", pd.DataFrame({"record_id": sorted(erased_ids)}, dtype=object))
+    con.execute("CREATE OR REPLACE TEMP TABLE _erased_records AS SELECT CAST(record_id AS VARCHAR) AS record_id FROM _er")
+    con.unregister("_er")
+    if "_erased_emails" not in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}:
+        con.execute("CREATE OR REPLACE TEMP TABLE _erased_emails (email VARCHAR)")
+    return recs, erased_ids
+
+
+def _consent_flags(recs: pd.DataFrame):
+    """Consent flags on customer records (newsletter yes/no …) become consent rows at the record's sign-up date."""
     flag_cons = []
     for ch in ("email", "sms", "phone", "mail"):
         col = f"{ch}_consent"
@@ -368,55 +548,79 @@ def _assemble(con, cfg: ClientConfig, erasures: dict, say) -> BuildReport:
                                            "updated_at": pd.to_datetime(f["signup_date"]),
                                            "source": f["source_system"]}))
     recs = recs.drop(columns=[c for c in recs.columns if c.endswith("_consent")])
+    return recs, flag_cons
 
-    # -------------------------------------------------------------- merge/purge
-    say("merge/purge")
-    linked, scored = _identity.resolve_identities(recs, threshold=cfg.data.match_threshold, con=con,
-                                                  return_pairs=True)
-    gold = _identity.golden_records(linked, cfg.data.source_priority)
-    gold["household_id"] = _identity.assign_households(gold, cfg.data.household_rule).to_numpy()
-    person_of = linked.set_index("record_id")["customer_id"]
 
-    # -------------------------------------------------------------- final tables
-    say("store")
+def _create_tables(con) -> None:
     for t in ("customers", "customer_records", "products", "area_demographics", "campaigns", "orders",
               "order_items", "consents", "contacts", "responses", "email_events", "sms_events"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
+    for t in ("customers", "customer_records", "products", "area_demographics", "campaigns", "orders",
+              "order_items", "consents", "contacts", "responses", "email_events", "sms_events"):
         con.execute(ddl(t))
+
+
+def _store_people(con, gold, linked, scored, recs) -> None:
     cust_cols = [c.name for c in schema.TABLES["customers"]]
-    gold = gold.reindex(columns=cust_cols)
-    con.register("_gold", gold)
-    con.execute(f"INSERT INTO customers SELECT {', '.join(_qi(c) for c in cust_cols)} FROM _gold")
+    con.register("_gold", gold.reindex(columns=cust_cols))
+    con.execute(f"INSERT INTO customers SELECT {', '.join(_qi(c) for c in cust_cols)} FROM _gold ORDER BY customer_id")
     con.unregister("_gold")
     rec_cols = [c.name for c in schema.TABLES["customer_records"]]
-    lk = linked.reindex(columns=rec_cols)
-    con.register("_lk", lk)
-    con.execute(f"INSERT INTO customer_records SELECT {', '.join(_qi(c) for c in rec_cols)} FROM _lk")
+    con.register("_lk", linked.reindex(columns=rec_cols))
+    con.execute(f"INSERT INTO customer_records SELECT {', '.join(_qi(c) for c in rec_cols)} FROM _lk ORDER BY record_id")
     con.unregister("_lk")
-    con.register("_pairs", scored[["i", "j", "score", "probability"]].assign(
-        record_i=linked["record_id"].to_numpy()[scored["i"].to_numpy()],
-        record_j=linked["record_id"].to_numpy()[scored["j"].to_numpy()]).drop(columns=["i", "j"]))
-    con.execute("CREATE OR REPLACE TABLE identity_pairs AS SELECT record_i, record_j, score, probability FROM _pairs")
+    ids = linked["record_id"].to_numpy()
+    pairs = pd.DataFrame({"record_i": ids[scored["i"].to_numpy()], "record_j": ids[scored["j"].to_numpy()],
+                          "score": scored["score"].to_numpy(), "probability": scored["probability"].to_numpy()})
+    con.register("_pairs", pairs)
+    con.execute("CREATE OR REPLACE TABLE identity_pairs AS SELECT * FROM _pairs ORDER BY record_i, record_j")
     con.unregister("_pairs")
+    # record → person, and contact details (cleaned and as written) → person, for the other tables
+    con.execute("CREATE OR REPLACE TEMP TABLE _rec_person AS SELECT record_id, customer_id, signup_date FROM customer_records")
+    person = linked.set_index("record_id")["customer_id"]
+    key = pd.DataFrame({"record_id": recs["record_id"], "email": recs["email"], "raw_email": recs["_raw_email"],
+                        "phone": recs["phone"], "raw_phone": recs["_raw_phone"],
+                        "signup": pd.to_datetime(recs["signup_date"]).astype("string").fillna("")})
+    key["customer_id"] = person.reindex(key["record_id"]).to_numpy()
+    con.register("_key", key)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _email_person AS
+        SELECT email, arg_max(customer_id, signup || customer_id) AS customer_id FROM (
+            SELECT email, customer_id, signup FROM _key WHERE email IS NOT NULL
+            UNION SELECT raw_email, customer_id, signup FROM _key WHERE raw_email IS NOT NULL) GROUP BY email""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _phone_person AS
+        SELECT phone, arg_max(customer_id, signup || customer_id) AS customer_id FROM (
+            SELECT phone, customer_id, signup FROM _key WHERE phone IS NOT NULL
+            UNION SELECT raw_phone, customer_id, signup FROM _key WHERE raw_phone IS NOT NULL AND raw_phone <> '')
+        GROUP BY phone""")
+    con.unregister("_key")
 
-    con.execute("INSERT INTO products SELECT product_id, name, category, subcategory, unit_cost, list_price FROM src_products")
+
+def _store_reference(con) -> None:
+    con.execute("INSERT INTO products SELECT product_id, name, category, subcategory, unit_cost, list_price "
+                "FROM src_products ORDER BY product_id")
     con.execute("""INSERT INTO area_demographics SELECT postal_code, city, households, population, median_income,
-                   age_18_34, age_35_54, age_55_plus FROM src_area_demographics""")
+                   age_18_34, age_35_54, age_55_plus FROM src_area_demographics ORDER BY postal_code""")
     con.execute("""INSERT INTO campaigns SELECT campaign_id, name, channel, offer, start_date, end_date, cost_per_contact,
-                   fixed_cost, segment FROM src_campaigns""")
+                   fixed_cost, segment FROM src_campaigns ORDER BY campaign_id""")
 
-    # orders: map record → person; cost from products where known, else from the gross margin
-    con.execute("""CREATE OR REPLACE TEMP TABLE _rec_person AS SELECT record_id, customer_id FROM customer_records""")
-    if gone_ids:
-        con.register("_gone", pd.DataFrame({"record_id": sorted(gone_ids)}))
-        con.execute("DELETE FROM _all_orders WHERE customer_id IN (SELECT record_id FROM _gone)")
-        con.execute("DELETE FROM src_contacts WHERE customer_id IN (SELECT record_id FROM _gone)")
-        con.execute("DELETE FROM src_responses WHERE customer_id IN (SELECT record_id FROM _gone)")
-        con.execute("DELETE FROM src_consents WHERE customer_id IN (SELECT record_id FROM _gone)")
-        con.unregister("_gone")
-    test_people = set(gold.loc[gold["is_test"], "customer_id"])
+
+def _erased_rows(con, table: str, src: str, where: str) -> None:
+    """Quarantine rows of an erased person (without their values)."""
+    _quarantine_select(con, table, where, f"'{ERASED}'", "customer_id", src=src, raw=False)
+
+
+def _store_orders(con, cfg: ClientConfig, gold: pd.DataFrame, erased_ids: set) -> None:
+    """Orders by person (cost from product costs where known, else from the gross margin); test accounts apart."""
+    if erased_ids:
+        con.execute("""CREATE OR REPLACE TEMP TABLE _erased_orders AS SELECT order_id FROM _all_orders
+                       WHERE customer_id IN (SELECT record_id FROM _erased_records)""")
+        for t, src in (("orders", "src_orders"), ("sales_lines", "src_sales_lines")):
+            _erased_rows(con, t, src, "t.customer_id IN (SELECT record_id FROM _erased_records)")
+        _erased_rows(con, "order_items", "src_order_items", "t.order_id IN (SELECT order_id FROM _erased_orders)")
+        con.execute("DELETE FROM _all_orders WHERE order_id IN (SELECT order_id FROM _erased_orders)")
+        con.execute("DELETE FROM _items WHERE order_id IN (SELECT order_id FROM _erased_orders)")
     margin = cfg.economics.gross_margin
-    con.execute(f"""
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE _item_cost AS
         SELECT i.order_id, sum(i.quantity * p.unit_cost) AS cost, bool_and(p.unit_cost IS NOT NULL) AS complete
         FROM _items i LEFT JOIN src_products p USING (product_id) GROUP BY 1""")
@@ -431,109 +635,44 @@ def _assemble(con, cfg: ClientConfig, erasures: dict, say) -> BuildReport:
                (o.cost IS NULL AND NOT coalesce(ic.complete, FALSE)) AS cost_estimated, o.source_system
         FROM _all_orders o JOIN _rec_person rp ON rp.record_id = o.customer_id
         LEFT JOIN _item_cost ic ON ic.order_id = o.order_id""")
-    if test_people:
-        con.register("_tp", pd.DataFrame({"customer_id": sorted(test_people)}))
-        con.execute("CREATE OR REPLACE TABLE test_orders AS SELECT * FROM _orders_final WHERE customer_id IN (SELECT customer_id FROM _tp)")
-        con.execute("DELETE FROM _orders_final WHERE customer_id IN (SELECT customer_id FROM _tp)")
-        con.unregister("_tp")
-    else:
-        con.execute("CREATE OR REPLACE TABLE test_orders AS SELECT * FROM _orders_final LIMIT 0")
-    con.execute("INSERT INTO orders SELECT * FROM _orders_final ORDER BY order_ts")
+    test_people = sorted(gold.loc[gold["is_test"].astype(bool), "customer_id"])
+    con.register("_tp", pd.DataFrame({"customer_id": test_people}, dtype=object))
+    con.execute("CREATE OR REPLACE TABLE test_orders AS SELECT * FROM _orders_final WHERE customer_id IN "
+                "(SELECT customer_id FROM _tp) ORDER BY order_ts, order_id")
+    con.execute("DELETE FROM _orders_final WHERE customer_id IN (SELECT customer_id FROM _tp)")
+    con.unregister("_tp")
+    con.execute("INSERT INTO orders SELECT * FROM _orders_final ORDER BY order_ts, order_id")
     con.execute("""INSERT INTO order_items SELECT i.order_id, i.line_no, i.product_id, i.quantity, i.unit_price, i.discount
-                   FROM _items i WHERE i.order_id IN (SELECT order_id FROM orders)""")
+                   FROM _items i WHERE i.order_id IN (SELECT order_id FROM orders) ORDER BY i.order_id, i.line_no""")
 
-    # consents: explicit rows (by record or by e-mail) + flags of the customer records; latest wins later
-    con.execute("""CREATE OR REPLACE TEMP TABLE _email_person AS
-        SELECT email, arg_max(customer_id, signup_date) AS customer_id FROM customer_records
-        WHERE email IS NOT NULL GROUP BY email""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE _phone_person AS
-        SELECT phone, arg_max(customer_id, signup_date) AS customer_id FROM customer_records
-        WHERE phone IS NOT NULL GROUP BY phone""")
-    cons_src = con.execute("SELECT * FROM src_consents").df()
-    if len(cons_src):
-        cons_src["email_clean"] = _clean.standardise_emails(cons_src["email"]) if cons_src["email"].notna().any() else None
-    con.register("_cs", cons_src if len(cons_src) else pd.DataFrame(columns=["customer_id", "email_clean", "channel",
-                                                                            "status", "updated_at", "source_file",
-                                                                            "source_row", "source_system"]))
-    unmatched = con.execute("""SELECT count(*) FROM _cs c LEFT JOIN _rec_person rp ON rp.record_id = c.customer_id
-        LEFT JOIN _email_person ep ON ep.email = c.email_clean WHERE coalesce(rp.customer_id, ep.customer_id) IS NULL""").fetchall()[0][0]
-    if unmatched:
-        con.execute("""INSERT INTO quarantine SELECT 'consents', c.source_file, c.source_row,
-            CASE WHEN c.customer_id IS NULL THEN 'email' ELSE 'customer_id' END,
-            'no customer with this ' || CASE WHEN c.customer_id IS NULL THEN 'e-mail address' ELSE 'id' END, NULL
-            FROM _cs c LEFT JOIN _rec_person rp ON rp.record_id = c.customer_id
-            LEFT JOIN _email_person ep ON ep.email = c.email_clean WHERE coalesce(rp.customer_id, ep.customer_id) IS NULL""")
-        _move_counts(con, "consents", """SELECT c.source_file, count(*) FROM _cs c LEFT JOIN _rec_person rp
-            ON rp.record_id = c.customer_id LEFT JOIN _email_person ep ON ep.email = c.email_clean
-            WHERE coalesce(rp.customer_id, ep.customer_id) IS NULL GROUP BY 1""")
-    con.execute("""INSERT INTO consents SELECT coalesce(rp.customer_id, ep.customer_id), c.channel, c.status,
-        coalesce(c.updated_at, TIMESTAMP '1900-01-01'), coalesce(c.source_system, c.source_file)
-        FROM _cs c LEFT JOIN _rec_person rp ON rp.record_id = c.customer_id
-        LEFT JOIN _email_person ep ON ep.email = c.email_clean WHERE coalesce(rp.customer_id, ep.customer_id) IS NOT NULL""")
-    con.unregister("_cs")
+
+def _store_consents(con, linked: pd.DataFrame, flag_cons: list, erased_ids: set) -> None:
+    """Explicit consent rows (by record id or e-mail) + the flags of the customer records; the latest wins."""
+    cs = con.execute("SELECT * FROM src_consents").df()
+    cs["email_clean"] = _clean.standardise_emails(cs["email"]) if len(cs) else pd.Series(dtype=object)
+    cs["email_raw"] = cs["email"].astype("string").str.strip().str.lower().astype(object) if len(cs) else None
+    con.register("_cs0", cs)
+    con.execute("CREATE OR REPLACE TEMP TABLE _cs AS SELECT * FROM _cs0")
+    con.unregister("_cs0")
+    _erased_rows(con, "consents", "_cs", "t.customer_id IN (SELECT record_id FROM _erased_records) OR "
+                 "t.email_clean IN (SELECT email FROM _erased_emails) OR t.email_raw IN (SELECT email FROM _erased_emails)")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _cs_m AS SELECT c.*, coalesce(rp.customer_id, ep.customer_id, er.customer_id)
+        AS person FROM _cs c LEFT JOIN _rec_person rp ON rp.record_id = c.customer_id
+        LEFT JOIN _email_person ep ON ep.email = c.email_clean LEFT JOIN _email_person er ON er.email = c.email_raw""")
+    _quarantine_select(con, "consents", "t.person IS NULL",
+                       "'no customer with this ' || CASE WHEN t.customer_id IS NULL THEN 'e-mail address' ELSE 'id' END",
+                       "customer_id", src="_cs_m", raw=False)
+    con.execute("""INSERT INTO consents SELECT person, channel, status, coalesce(updated_at, TIMESTAMP '1900-01-01'),
+        coalesce(nullif(source_system, ''), source_file) FROM _cs_m ORDER BY person, channel, updated_at""")
     if flag_cons:
         fc = pd.concat(flag_cons, ignore_index=True)
-        fc["customer_id"] = person_of.reindex(fc["record_id"]).to_numpy()
+        person = linked.set_index("record_id")["customer_id"]
+        fc["customer_id"] = person.reindex(fc["record_id"]).to_numpy()
         fc = fc[fc["customer_id"].notna() & fc["updated_at"].notna()]
         con.register("_fc", fc[["customer_id", "channel", "status", "updated_at", "source"]])
-        con.execute("INSERT INTO consents SELECT customer_id, channel, status, updated_at, source FROM _fc")
+        con.execute("INSERT INTO consents SELECT customer_id, channel, status, updated_at, source FROM _fc "
+                    "ORDER BY customer_id, channel, updated_at")
         con.unregister("_fc")
-
-    # contacts, responses (by record id), message events (by record id, e-mail or phone)
-    _map_people(con, "contacts", """SELECT s.campaign_id, rp.customer_id, s.cell, coalesce(s."group", 'treatment'),
-        s.contact_ts, s.channel, s.source_file, s.source_row FROM src_contacts s LEFT JOIN _rec_person rp
-        ON rp.record_id = s.customer_id""", key=("campaign_id", "customer_id"),
-        dup_reason="the same person was contacted twice in one campaign (two records of one person)")
-    con.execute("""DELETE FROM _m_contacts WHERE campaign_id NOT IN (SELECT campaign_id FROM campaigns)""")
-    con.execute("INSERT INTO contacts SELECT * EXCLUDE (source_file, source_row) FROM _m_contacts")
-    _map_people(con, "responses", """SELECT s.campaign_id, rp.customer_id, s.response_ts, s.order_id, s.revenue,
-        s.source_file, s.source_row FROM src_responses s LEFT JOIN _rec_person rp ON rp.record_id = s.customer_id""")
-    con.execute("INSERT INTO responses SELECT * EXCLUDE (source_file, source_row) FROM _m_responses")
-    ev = con.execute("SELECT * FROM src_email_events").df()
-    ev["email_clean"] = _clean.standardise_emails(ev["email"]) if len(ev) else None
-    con.register("_ev", ev if len(ev) else pd.DataFrame(columns=["campaign_id", "customer_id", "email_clean", "event",
-                                                                 "event_ts", "source_file", "source_row"]))
-    _map_people(con, "email_events", """SELECT s.campaign_id, coalesce(rp.customer_id, ep.customer_id), s.event,
-        s.event_ts, s.source_file, s.source_row FROM _ev s LEFT JOIN _rec_person rp ON rp.record_id = s.customer_id
-        LEFT JOIN _email_person ep ON ep.email = s.email_clean""", what="e-mail address")
-    con.execute("INSERT INTO email_events SELECT * EXCLUDE (source_file, source_row) FROM _m_email_events")
-    con.unregister("_ev")
-    sm = con.execute("SELECT * FROM src_sms_events").df()
-    sm["phone_clean"] = _clean.standardise_phones(sm["phone"], region) if len(sm) else None
-    con.register("_sm", sm if len(sm) else pd.DataFrame(columns=["campaign_id", "customer_id", "phone_clean", "event",
-                                                                 "event_ts", "source_file", "source_row"]))
-    _map_people(con, "sms_events", """SELECT s.campaign_id, coalesce(rp.customer_id, pp.customer_id), s.event,
-        s.event_ts, s.source_file, s.source_row FROM _sm s LEFT JOIN _rec_person rp ON rp.record_id = s.customer_id
-        LEFT JOIN _phone_person pp ON pp.phone = s.phone_clean""", what="phone number")
-    con.execute("INSERT INTO sms_events SELECT * EXCLUDE (source_file, source_row) FROM _m_sms_events")
-    con.unregister("_sm")
-
-    # -------------------------------------------------------------- views and quality
-    _views(con)
-    after = _clean.quality_report(gold.drop(columns=["n_records"]), "customers", key="customer_id",
-                                  date_col="signup_date", stage="after cleaning")
-    q = pd.concat([raw_quality, after], ignore_index=True)
-    con.register("_q", q)
-    con.execute("CREATE OR REPLACE TABLE data_quality AS SELECT * FROM _q")
-    con.unregister("_q")
-    key_cols = ["first_name", "last_name", "email", "phone", "birth_date", "postal_code", "gender"]
-    ll = con.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM load_log").fetchall()[0]
-    rep = BuildReport(
-        rows_read=int(ll[0] or 0), rows_loaded=int(ll[1] or 0), rows_quarantined=int(ll[2] or 0),
-        customers_raw=int(len(recs)), persons=int(gold["customer_id"].nunique()),
-        households=int(gold["household_id"].nunique()),
-        quality_score_before=round(_clean.quality_score(raw_quality, key_cols), 1),
-        quality_score_after=round(_clean.quality_score(after, key_cols), 1),
-        anonymous_orders=int(con.execute("SELECT count(*) FROM anonymous_sales").fetchall()[0][0]),
-        erased_records=len(gone_ids),
-    )
-    return rep
-
-
-def _move_counts(con, table: str, sql: str) -> None:
-    for src, k in con.execute(sql).fetchall():
-        con.execute("UPDATE load_log SET rows_loaded = rows_loaded - ?, rows_quarantined = rows_quarantined + ? "
-                    "WHERE source = ? AND table_name = ?", [k, k, src, table])
 
 
 def _map_people(con, table: str, select: str, key=None, dup_reason=None, what: str = "id") -> None:
@@ -541,22 +680,96 @@ def _map_people(con, table: str, select: str, key=None, dup_reason=None, what: s
     con.execute(f"CREATE OR REPLACE TEMP TABLE _m_{table} AS {select}")
     cols = [r[0] for r in con.execute(f"DESCRIBE _m_{table}").fetchall()]
     cid = cols[1]
-    n = con.execute(f"SELECT count(*) FROM _m_{table} WHERE {_qi(cid)} IS NULL").fetchall()[0][0]
-    if n:
-        con.execute(f"""INSERT INTO quarantine SELECT '{table}', source_file, source_row, 'customer_id',
-            'no customer with this {what}', NULL FROM _m_{table} WHERE {_qi(cid)} IS NULL""")
-        _move_counts(con, table, f"SELECT source_file, count(*) FROM _m_{table} WHERE {_qi(cid)} IS NULL GROUP BY 1")
-        con.execute(f"DELETE FROM _m_{table} WHERE {_qi(cid)} IS NULL")
+    _quarantine_select(con, table, f"t.{_qi(cid)} IS NULL", f"'no customer with this {what}'", "customer_id",
+                       src=f"_m_{table}", raw=False)
     if key:
         k = ", ".join(_qi(cols[0]) if c == "campaign_id" else _qi(cid) for c in key)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _m_{table}_all AS SELECT *, row_number() OVER (PARTITION BY {k}
             ORDER BY source_file, source_row) AS _rn FROM _m_{table}""")
-        if con.execute(f"SELECT count(*) FROM _m_{table}_all WHERE _rn > 1").fetchall()[0][0]:
-            con.execute(f"""INSERT INTO quarantine SELECT '{table}', source_file, source_row, 'customer_id',
-                '{dup_reason}', NULL FROM _m_{table}_all WHERE _rn > 1""")
-            _move_counts(con, table, f"SELECT source_file, count(*) FROM _m_{table}_all WHERE _rn > 1 GROUP BY 1")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _m_{table} AS SELECT * EXCLUDE (_rn) FROM _m_{table}_all WHERE _rn = 1")
+        _quarantine_select(con, table, "t._rn > 1", f"'{dup_reason}'", "customer_id", src=f"_m_{table}_all",
+                           raw=False)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _m_{table} AS SELECT * EXCLUDE (_rn) FROM _m_{table}_all")
         con.execute(f"DROP TABLE _m_{table}_all")
+
+
+def _store_contacts_and_events(con, region: str, erased_ids: set) -> None:
+    er = "t.customer_id IN (SELECT record_id FROM _erased_records)"
+    for t in ("contacts", "responses"):
+        _erased_rows(con, t, f"src_{t}", er)
+    _quarantine_select(con, "contacts", "t.campaign_id NOT IN (SELECT campaign_id FROM campaigns)",
+                       "'campaign_id: ' || t.campaign_id || ' is not in the campaigns file'", "campaign_id")
+    _map_people(con, "contacts", """SELECT s.campaign_id, rp.customer_id, s.cell, coalesce(s."group", 'treatment') AS "group",
+        s.contact_ts, s.channel, s.source_file, s.source_row FROM src_contacts s LEFT JOIN _rec_person rp
+        ON rp.record_id = s.customer_id""", key=("campaign_id", "customer_id"),
+        dup_reason="the same person was contacted twice in one campaign (two records of one person)")
+    con.execute("INSERT INTO contacts SELECT * EXCLUDE (source_file, source_row) FROM _m_contacts "
+                "ORDER BY campaign_id, customer_id")
+    _map_people(con, "responses", """SELECT s.campaign_id, rp.customer_id, s.response_ts, s.order_id, s.revenue,
+        s.source_file, s.source_row FROM src_responses s LEFT JOIN _rec_person rp ON rp.record_id = s.customer_id""")
+    con.execute("INSERT INTO responses SELECT * EXCLUDE (source_file, source_row) FROM _m_responses "
+                "ORDER BY campaign_id, customer_id, response_ts")
+    ev = con.execute("SELECT * FROM src_email_events").df()
+    ev["email_clean"] = _clean.standardise_emails(ev["email"]) if len(ev) else pd.Series(dtype=object)
+    ev["email_raw"] = ev["email"].astype("string").str.strip().str.lower().astype(object) if len(ev) else None
+    con.register("_ev0", ev)
+    con.execute("CREATE OR REPLACE TEMP TABLE _ev AS SELECT * FROM _ev0")
+    con.unregister("_ev0")
+    _erased_rows(con, "email_events", "_ev", er + " OR t.email_clean IN (SELECT email FROM _erased_emails) OR "
+                 "t.email_raw IN (SELECT email FROM _erased_emails)")
+    _map_people(con, "email_events", """SELECT s.campaign_id, coalesce(rp.customer_id, ep.customer_id, eq.customer_id) AS customer_id,
+        s.event, s.event_ts, s.source_file, s.source_row FROM _ev s LEFT JOIN _rec_person rp ON rp.record_id = s.customer_id
+        LEFT JOIN _email_person ep ON ep.email = s.email_clean LEFT JOIN _email_person eq ON eq.email = s.email_raw""",
+                what="e-mail address")
+    con.execute("INSERT INTO email_events SELECT * EXCLUDE (source_file, source_row) FROM _m_email_events "
+                "ORDER BY campaign_id, customer_id, event_ts, event")
+    sm = con.execute("SELECT * FROM src_sms_events").df()
+    sm["phone_clean"] = _clean.standardise_phones(sm["phone"], region) if len(sm) else pd.Series(dtype=object)
+    sm["phone_raw"] = sm["phone"].astype("string").str.replace(r"\D", "", regex=True).astype(object) if len(sm) else None
+    con.register("_sm0", sm)
+    con.execute("CREATE OR REPLACE TEMP TABLE _sm AS SELECT * FROM _sm0")
+    con.unregister("_sm0")
+    _erased_rows(con, "sms_events", "_sm", er)
+    _map_people(con, "sms_events", """SELECT s.campaign_id, coalesce(rp.customer_id, pp.customer_id, pq.customer_id) AS customer_id,
+        s.event, s.event_ts, s.source_file, s.source_row FROM _sm s LEFT JOIN _rec_person rp ON rp.record_id = s.customer_id
+        LEFT JOIN _phone_person pp ON pp.phone = s.phone_clean LEFT JOIN _phone_person pq ON pq.phone = s.phone_raw""",
+                what="phone number")
+    con.execute("INSERT INTO sms_events SELECT * EXCLUDE (source_file, source_row) FROM _m_sms_events "
+                "ORDER BY campaign_id, customer_id, event_ts, event")
+
+
+QUALITY_SQL = {
+    "before cleaning": {
+        "customers": "SELECT * FROM src_customers",
+        "orders": "SELECT order_id, customer_id, order_ts, channel, coalesce(net_amount, gross_amount) AS net_amount, "
+                  "status FROM src_orders UNION ALL SELECT order_id, arg_min(customer_id, source_row), min(order_ts), "
+                  "arg_min(channel, source_row), sum(quantity * unit_price), arg_min(status, source_row) FROM src_sales_lines "
+                  "GROUP BY 1",
+        "consents": "SELECT customer_id, channel, status, updated_at FROM src_consents"},
+    "after cleaning": {
+        "orders": "SELECT order_id, customer_id, order_ts, channel, net_amount, status FROM orders UNION ALL "
+                  "SELECT order_id, NULL, order_ts, channel, net_amount, status FROM anonymous_sales",
+        "consents": "SELECT customer_id, channel, status, updated_at FROM consents"},
+}
+
+
+def _quality_before(con, region: str, as_of) -> pd.DataFrame:
+    """The data-quality report of the sources as loaded (before rules, duplicates, cleaning and merge/purge)."""
+    return pd.concat([_clean.quality_report(con.execute(sql).df(), table, as_of=as_of, stage="before cleaning",
+                                            region=region) for table, sql in QUALITY_SQL["before cleaning"].items()],
+                     ignore_index=True)
+
+
+def _quality_after(con, before: pd.DataFrame, gold: pd.DataFrame, region: str, as_of) -> pd.DataFrame:
+    """Before and after cleaning, per table and column; stored as ``data_quality``."""
+    parts = [before, _clean.quality_report(gold, "customers", as_of=as_of, stage="after cleaning", region=region)]
+    for table, sql in QUALITY_SQL["after cleaning"].items():
+        parts.append(_clean.quality_report(con.execute(sql).df(), table, as_of=as_of, stage="after cleaning",
+                                           region=region))
+    q = pd.concat(parts, ignore_index=True)
+    con.register("_q", q)
+    con.execute("CREATE OR REPLACE TABLE data_quality AS SELECT * FROM _q")
+    con.unregister("_q")
+    return q
 
 
 def _views(con) -> None:
@@ -573,13 +786,11 @@ def _views(con) -> None:
 
         CREATE OR REPLACE VIEW customer_view AS
         SELECT c.*, a.households AS area_households, a.population AS area_population,
-               a.median_income AS area_median_income,
+               a.median_income AS area_median_income, a.age_18_34 AS area_age_18_34,
+               a.age_35_54 AS area_age_35_54, a.age_55_plus AS area_age_55_plus,
                s.first_purchase, s.last_purchase, coalesce(s.orders, 0) AS orders, coalesce(s.revenue, 0) AS revenue,
-               coalesce(s.margin, 0) AS margin, s.channels,
-               (SELECT status FROM consent_latest cl WHERE cl.customer_id = c.customer_id AND cl.channel = 'email') AS email_consent,
-               (SELECT status FROM consent_latest cl WHERE cl.customer_id = c.customer_id AND cl.channel = 'sms') AS sms_consent,
-               (SELECT status FROM consent_latest cl WHERE cl.customer_id = c.customer_id AND cl.channel = 'phone') AS phone_consent,
-               (SELECT status FROM consent_latest cl WHERE cl.customer_id = c.customer_id AND cl.channel = 'mail') AS mail_consent
+               coalesce(s.margin, 0) AS margin, coalesce(s.channels, 0) AS channels,
+               k.email_consent, k.sms_consent, k.phone_consent, k.mail_consent
         FROM customers c
         LEFT JOIN area_demographics a USING (postal_code)
         LEFT JOIN (SELECT customer_id, min(order_ts) FILTER (WHERE status = 'completed') AS first_purchase,
@@ -588,7 +799,12 @@ def _views(con) -> None:
                           sum(net_amount) FILTER (WHERE status <> 'cancelled') AS revenue,
                           sum(net_amount - cost) FILTER (WHERE status <> 'cancelled') AS margin,
                           count(DISTINCT channel) FILTER (WHERE status = 'completed') AS channels
-                   FROM orders GROUP BY 1) s USING (customer_id);
+                   FROM orders GROUP BY 1) s USING (customer_id)
+        LEFT JOIN (SELECT customer_id, any_value(status) FILTER (WHERE channel = 'email') AS email_consent,
+                          any_value(status) FILTER (WHERE channel = 'sms') AS sms_consent,
+                          any_value(status) FILTER (WHERE channel = 'phone') AS phone_consent,
+                          any_value(status) FILTER (WHERE channel = 'mail') AS mail_consent
+                   FROM consent_latest GROUP BY 1) k USING (customer_id);
     """)
 
 
@@ -602,23 +818,85 @@ def _meta(con, cfg: ClientConfig, report: BuildReport) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS audit_log (ts TIMESTAMP, action VARCHAR, subject_token VARCHAR, detail VARCHAR)")
 
 
+def reconciliation(ws_or_con) -> pd.DataFrame:
+    """Per source: rows read, loaded, quarantined and whether read = loaded + quarantined (it always should).
+
+    >>> import duckdb
+    >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE load_log AS SELECT 'orders' AS table_name, "
+    ...     "'a.csv' AS source, 10 AS rows_read, 8 AS rows_loaded, 2 AS rows_quarantined")
+    >>> reconciliation(con)["balanced"].tolist()
+    [True]
+    """
+    con, close = _con_of(ws_or_con)
+    try:
+        df = con.execute("""SELECT table_name, source, rows_read, rows_loaded, rows_quarantined,
+            rows_read = rows_loaded + rows_quarantined AS balanced FROM load_log ORDER BY rowid""").df()
+    finally:
+        if close:
+            con.close()
+    df["source"] = [Path(str(s)).name if not str(s).startswith("sql:") else s for s in df["source"]]
+    return df
+
+
 # ------------------------------------------------------------------------------------------------ protect
 CONTACT_FIELD = {"email": "email", "sms": "phone", "phone": "phone", "mail": "street"}
 
 
 def latest_consents(con, as_of=None) -> pd.DataFrame:
-    """Latest consent status per customer and channel (as of a date: later changes are ignored)."""
-    where = "WHERE updated_at <= ?" if as_of is not None else ""
-    params = [pd.Timestamp(as_of) + pd.Timedelta(days=1)] if as_of is not None else []
-    return con.execute(f"""SELECT customer_id, channel, arg_max(status, updated_at) AS status, max(updated_at) AS updated_at
-        FROM consents {where} GROUP BY 1, 2""", params).df()
+    """Latest consent status per customer and channel (as of a date: later changes are ignored).
+
+    >>> import duckdb
+    >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE consents AS SELECT * FROM (VALUES "
+    ...     "('P1', 'email', 'opt_in', TIMESTAMP '2024-01-01'), ('P1', 'email', 'opt_out', TIMESTAMP '2024-06-01')) "
+    ...     "t(customer_id, channel, status, updated_at)")
+    >>> latest_consents(con)["status"].tolist(), latest_consents(con, as_of="2024-03-01")["status"].tolist()
+    (['opt_out'], ['opt_in'])
+    """
+    con, close = _con_of(con)
+    try:
+        where = "WHERE updated_at < ?" if as_of is not None else ""
+        params = [pd.Timestamp(as_of) + pd.Timedelta(days=1)] if as_of is not None else []
+        return con.execute(f"""SELECT customer_id, channel, arg_max(status, updated_at) AS status,
+            max(updated_at) AS updated_at FROM consents {where} GROUP BY 1, 2 ORDER BY 1, 2""", params).df()
+    finally:
+        if close:
+            con.close()
+
+
+def consent_summary(ws_or_con, as_of=None) -> pd.DataFrame:
+    """Per channel: persons with a consent record, opted in, opted out, the opt-out share, and persons without
+    any record (who must not be contacted either: no consent means no).
+
+    >>> import duckdb
+    >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE customers AS SELECT * FROM (VALUES ('P1'), ('P2')) t(customer_id)")
+    >>> _ = con.execute("CREATE TABLE consents AS SELECT 'P1' AS customer_id, 'email' AS channel, "
+    ...     "'opt_out' AS status, TIMESTAMP '2024-01-01' AS updated_at")
+    >>> consent_summary(con).set_index("channel").loc["email", ["opted_out", "optout_share", "no_record"]].tolist()
+    [1.0, 1.0, 1.0]
+    """
+    con, close = _con_of(ws_or_con)
+    try:
+        lat = latest_consents(con, as_of)
+        n = con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
+    finally:
+        if close:
+            con.close()
+    rows = []
+    for ch in schema.ENUMS["consent_channel"]:
+        d = lat[lat["channel"] == ch]
+        opt_in = int((d["status"] == "opt_in").sum())
+        opt_out = int((d["status"] == "opt_out").sum())
+        rows.append(dict(channel=ch, with_record=len(d), opted_in=opt_in, opted_out=opt_out,
+                         optout_share=opt_out / len(d) if len(d) else np.nan, no_record=int(n - len(d))))
+    return pd.DataFrame(rows)
 
 
 def suppression_list(con, channel: str, as_of=None) -> pd.DataFrame:
     """Everyone who must not be contacted on ``channel``, with the reason (one row per customer and reason).
 
-    Reasons: no opt-in / opted out for the channel (latest status wins), no valid contact detail for the channel,
-    deceased, gone away (mail), test account, staff, e-mail bounced or complained (e-mail), SMS failed (sms).
+    Reasons: no opt-in / opted out for the channel (latest status wins; no record means no consent), no valid
+    contact detail for the channel, deceased, gone away (mail), test account, staff, e-mail bounced or complained
+    or unsubscribed at the platform (e-mail), SMS undeliverable or STOP (sms).
 
     >>> import duckdb
     >>> con = duckdb.connect()
@@ -631,73 +909,91 @@ def suppression_list(con, channel: str, as_of=None) -> pd.DataFrame:
     """
     if channel not in CONTACT_FIELD:
         raise ValueError(f"channel must be one of {list(CONTACT_FIELD)}, not {channel!r}")
-    field = CONTACT_FIELD[channel]
-    ts = pd.Timestamp(as_of) + pd.Timedelta(days=1) if as_of is not None else pd.Timestamp("2999-01-01")
-    parts = [
-        f"""SELECT c.customer_id, 'not opted in' AS reason FROM customers c LEFT JOIN (
-              SELECT customer_id, arg_max(status, updated_at) AS status FROM consents
-              WHERE channel = '{channel}' AND updated_at < $ts GROUP BY 1) k USING (customer_id)
-            WHERE coalesce(k.status, 'none') <> 'opt_in'""",
-        f"SELECT customer_id, 'no valid {field}' FROM customers WHERE {field} IS NULL",
-        "SELECT customer_id, 'deceased' FROM customers WHERE coalesce(deceased, false)",
-        "SELECT customer_id, 'test account' FROM customers WHERE coalesce(is_test, false)",
-        "SELECT customer_id, 'staff' FROM customers WHERE coalesce(is_staff, false)",
-    ]
-    if channel == "mail":
-        parts.append("SELECT customer_id, 'gone away' FROM customers WHERE coalesce(gone_away, false)")
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    if channel == "email" and "email_events" in tables:
-        parts.append("SELECT DISTINCT customer_id, 'e-mail bounced' FROM email_events WHERE event = 'bounced' AND event_ts < $ts")
-        parts.append("SELECT DISTINCT customer_id, 'complained (spam report)' FROM email_events WHERE event = 'complained' AND event_ts < $ts")
-        parts.append("SELECT DISTINCT customer_id, 'unsubscribed' FROM email_events WHERE event = 'unsubscribed' AND event_ts < $ts")
-    if channel == "sms" and "sms_events" in tables:
-        parts.append("SELECT DISTINCT customer_id, 'SMS undeliverable' FROM sms_events WHERE event = 'bounced' AND event_ts < $ts")
-        parts.append("SELECT DISTINCT customer_id, 'unsubscribed' FROM sms_events WHERE event = 'unsubscribed' AND event_ts < $ts")
-    sql = " UNION ".join(parts)
-    return con.execute(f"SELECT customer_id, reason FROM ({sql}) ORDER BY customer_id, reason", {"ts": ts}).df()
+    con, close = _con_of(con)
+    try:
+        field = CONTACT_FIELD[channel]
+        ts = pd.Timestamp(as_of) + pd.Timedelta(days=1) if as_of is not None else pd.Timestamp("2999-01-01")
+        parts = [
+            f"""SELECT c.customer_id, 'not opted in' AS reason FROM customers c LEFT JOIN (
+                  SELECT customer_id, arg_max(status, updated_at) AS status FROM consents
+                  WHERE channel = '{channel}' AND updated_at < $ts GROUP BY 1) k USING (customer_id)
+                WHERE coalesce(k.status, 'none') <> 'opt_in'""",
+            f"SELECT customer_id, 'no valid {field}' FROM customers WHERE {field} IS NULL",
+            "SELECT customer_id, 'deceased' FROM customers WHERE coalesce(deceased, false)",
+            "SELECT customer_id, 'test account' FROM customers WHERE coalesce(is_test, false)",
+            "SELECT customer_id, 'staff' FROM customers WHERE coalesce(is_staff, false)",
+        ]
+        if channel == "mail":
+            parts.append("SELECT customer_id, 'gone away' FROM customers WHERE coalesce(gone_away, false)")
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if channel == "email" and "email_events" in tables:
+            for ev, why in (("bounced", "e-mail bounced"), ("complained", "complained (spam report)"),
+                            ("unsubscribed", "unsubscribed")):
+                parts.append(f"SELECT DISTINCT customer_id, '{why}' FROM email_events WHERE event = '{ev}' "
+                             f"AND event_ts < $ts")
+        if channel == "sms" and "sms_events" in tables:
+            for ev, why in (("bounced", "SMS undeliverable"), ("unsubscribed", "unsubscribed")):
+                parts.append(f"SELECT DISTINCT customer_id, '{why}' FROM sms_events WHERE event = '{ev}' "
+                             f"AND event_ts < $ts")
+        sql = " UNION ".join(parts)
+        return con.execute(f"SELECT customer_id, reason FROM ({sql}) ORDER BY customer_id, reason", {"ts": ts}).df()
+    finally:
+        if close:
+            con.close()
 
 
 PERSON_TABLES = ["consents", "contacts", "responses", "email_events", "sms_events", "order_items", "orders",
                  "test_orders", "customer_records", "customers"]
 
 
-def erase_customer(con, customer_id: str, workdir: str | Path, reason: str = "erasure request") -> dict:
-    """Right to erasure (删除权): remove a person from every table now and from every later build.
+def erase_customer(con, customer_id: str, workdir: str | Path | None = None, reason: str = "erasure request") -> dict:
+    """Right to erasure (删除权 / GDPR art. 17): remove a person from every table now and from every later build.
 
-    Orders are kept for the accounts as anonymous sales (no customer id). The person's record ids, e-mails and
-    phones are remembered only as salted hashes in ``<workdir>/erasures.json`` so a rebuild drops them again, and
-    the audit log gets an entry with a token, never the id or personal data. Derived analysis tables lose the row too.
-
-    Returns counts of rows removed per table.
+    ``con`` is a Workspace (then ``workdir`` is its folder) or a writable connection with ``workdir``. Orders stay
+    in the accounts as anonymous sales (no customer id). Every table with a ``customer_id`` column loses the
+    person's rows — analysis tables and campaign lists too —, quarantined rows mentioning the person lose their raw
+    values, and the person's record ids, e-mails and phones are remembered only as salted hashes in
+    ``<workdir>/erasures.json`` so a rebuild keeps them out. The audit log gets an entry with a salted token and the
+    row counts, never the id or personal data. Returns the rows removed per table.
     """
+    if hasattr(con, "db_path"):
+        ws = con
+        workdir = workdir or ws.workdir
+        c = connect(ws.db_path, read_only=False)
+        try:
+            return erase_customer(c, customer_id, workdir, reason)
+        finally:
+            c.close()
+    if workdir is None:
+        raise ValueError("give the workspace folder (workdir) so the erasure survives a rebuild")
     ers = load_erasures(Path(workdir))
     salt = ers["salt"]
+    region = _region_of(con)
     recs = con.execute("SELECT record_id, email, phone FROM customer_records WHERE customer_id = ?", [customer_id]).df()
     gold = con.execute("SELECT email, phone FROM customers WHERE customer_id = ?", [customer_id]).df()
     if recs.empty and gold.empty:
         raise KeyError(f"no customer {customer_id!r} in the database")
-    keys = set()
-    for v in list(recs["record_id"]) + list(recs["email"]) + list(recs["phone"]) + list(gold["email"]) + list(gold["phone"]):
-        if isinstance(v, str) and v:
-            keys.add(_hash(v, salt))
+    keys = _erasure_keys(list(recs["record_id"]) + list(recs["email"]) + list(recs["phone"]) + list(gold["email"])
+                         + list(gold["phone"]), salt, region)
     removed = {}
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_type='BASE TABLE'").fetchall()}
+    tables = _base_tables(con)
     con.execute("BEGIN TRANSACTION")
     try:
         if "anonymous_sales" in tables:
             con.execute("""INSERT INTO anonymous_sales SELECT order_id, order_ts, channel, store_id, net_amount, status,
                            'erased customer' FROM orders WHERE customer_id = ?""", [customer_id])
-        # every other table that has a customer_id column (analysis tables, contact history, exports)
+        # every other table that has a customer_id column (analysis tables, contact history, campaign lists)
         others = [t for t in tables if t not in PERSON_TABLES and t != "identity_pairs" and "customer_id" in
                   {r[0] for r in con.execute(f"DESCRIBE {_qi(t)}").fetchall()}]
         for t in others + PERSON_TABLES:
             if t not in tables:
                 continue
             if t == "order_items":
-                n = con.execute("DELETE FROM order_items WHERE order_id IN (SELECT order_id FROM orders WHERE customer_id = ?)",
-                                [customer_id]).fetchall()[0][0]
+                n = con.execute("DELETE FROM order_items WHERE order_id IN (SELECT order_id FROM orders WHERE "
+                                "customer_id = ?)", [customer_id]).fetchall()[0][0]
             else:
-                n = con.execute(f"DELETE FROM {_qi(t)} WHERE customer_id = ?", [customer_id]).fetchall()[0][0]
+                n = con.execute(f"DELETE FROM {_qi(t)} WHERE CAST(customer_id AS VARCHAR) = ?",
+                                [customer_id]).fetchall()[0][0]
             removed[t] = int(n)
         if "identity_pairs" in tables and len(recs):
             con.register("_er", recs[["record_id"]])
@@ -705,6 +1001,7 @@ def erase_customer(con, customer_id: str, workdir: str | Path, reason: str = "er
                             "OR record_j IN (SELECT record_id FROM _er)").fetchall()[0][0]
             con.unregister("_er")
             removed["identity_pairs"] = int(n)
+        removed["quarantine_scrubbed"] = _scrub_raw(con, keys, salt, region)
         con.execute("CREATE TABLE IF NOT EXISTS audit_log (ts TIMESTAMP, action VARCHAR, subject_token VARCHAR, detail VARCHAR)")
         token = _hash(customer_id, salt)[:12]
         con.execute("INSERT INTO audit_log VALUES (now(), 'erase', ?, ?)",
@@ -715,10 +1012,18 @@ def erase_customer(con, customer_id: str, workdir: str | Path, reason: str = "er
         raise
     ers["keys"] = sorted(set(ers["keys"]) | keys)
     ers["log"].append({"ts": dt.datetime.now().isoformat(timespec="seconds"), "token": token, "reason": reason})
-    p = _erasure_file(Path(workdir))
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(ers, indent=1), encoding="utf-8")
+    _save_erasures(Path(workdir), ers)
     return removed
+
+
+def _region_of(con) -> str:
+    """The phone region the database was built with (from its phones; US by default)."""
+    try:
+        r = con.execute("SELECT substr(phone, 1, 3) AS p, count(*) FROM customers WHERE phone IS NOT NULL "
+                        "GROUP BY 1 ORDER BY 2 DESC LIMIT 1").fetchall()
+    except duckdb.Error:
+        return "US"
+    return "CN" if r and r[0][0] == "+86" else "US"
 
 
 DIRECT_IDENTIFIERS = ["first_name", "last_name", "full_name", "email", "phone", "street", "birth_date"]
@@ -726,9 +1031,9 @@ DIRECT_IDENTIFIERS = ["first_name", "last_name", "full_name", "email", "phone", 
 
 def pseudonymise(df: pd.DataFrame, salt: str, id_columns=("customer_id", "household_id", "record_id"),
                  drop=DIRECT_IDENTIFIERS) -> pd.DataFrame:
-    """An analysis extract without direct identifiers: ids replaced by salted SHA-256 tokens (the same id gives
-    the same token with the same salt, so tables still join), names/e-mails/phones/streets dropped, birth date
-    reduced to birth year.
+    """An analysis extract without direct identifiers (假名化): ids replaced by salted SHA-256 tokens (the same id
+    gives the same token with the same salt, so tables still join), names/e-mails/phones/streets dropped, birth
+    date reduced to birth year.
 
     >>> pseudonymise(pd.DataFrame({"customer_id": ["P1"], "email": ["a@b.com"], "birth_date": ["1980-05-01"]}),
     ...              salt="s").columns.tolist()
@@ -743,28 +1048,49 @@ def pseudonymise(df: pd.DataFrame, salt: str, id_columns=("customer_id", "househ
     return out.drop(columns=[c for c in drop if c in out.columns])
 
 
+def pseudonymised_extract(ws, query: str) -> pd.DataFrame:
+    """Run a query on a workspace and pseudonymise the result with the workspace's own extract salt (kept in
+    ``<workdir>/erasures.json``, separate from the erasure salt), ready to hand to an analyst or agency."""
+    salt = load_erasures(ws.workdir)["extract_salt"]
+    if not _privacy_file(ws.workdir).exists():
+        _save_erasures(ws.workdir, load_erasures(ws.workdir))
+    return pseudonymise(ws.sql(query), salt)
+
+
 def stale_customers(con, as_of, years: float = 7.0) -> pd.DataFrame:
     """Customers with no purchase, contact, consent change or sign-up in the last ``years`` (retention rule)."""
+    con, close = _con_of(con)
     cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=365.25 * years)
-    return con.execute("""
-        SELECT c.customer_id, greatest(coalesce(max(o.order_ts), TIMESTAMP '1900-01-01'),
-               coalesce(max(k.updated_at), TIMESTAMP '1900-01-01'), coalesce(CAST(c.signup_date AS TIMESTAMP), TIMESTAMP '1900-01-01'))
-               AS last_activity
-        FROM customers c LEFT JOIN orders o USING (customer_id) LEFT JOIN consents k USING (customer_id)
-        GROUP BY c.customer_id, c.signup_date HAVING last_activity < ?
-        ORDER BY last_activity""", [cutoff]).df()
+    try:
+        return con.execute("""
+            WITH act AS (
+                SELECT customer_id, max(order_ts) AS ts FROM orders GROUP BY 1
+                UNION ALL SELECT customer_id, max(updated_at) FROM consents GROUP BY 1
+                UNION ALL SELECT customer_id, max(contact_ts) FROM contacts GROUP BY 1
+                UNION ALL SELECT customer_id, CAST(signup_date AS TIMESTAMP) FROM customers)
+            SELECT customer_id, max(ts) AS last_activity FROM act GROUP BY 1
+            HAVING coalesce(max(ts), TIMESTAMP '1900-01-01') < ? ORDER BY last_activity, customer_id""", [cutoff]).df()
+    finally:
+        if close:
+            con.close()
 
 
-def apply_retention(con, as_of, workdir, years: float = 7.0) -> int:
+def apply_retention(con, as_of, workdir=None, years: float = 7.0) -> int:
     """Erase every stale customer (see ``stale_customers``); returns how many were erased."""
     stale = stale_customers(con, as_of, years)
     for cid in stale["customer_id"]:
-        erase_customer(con, cid, workdir, reason=f"retention: inactive for {years} years")
+        erase_customer(con, cid, workdir, reason=f"retention: inactive for {years:g} years")
     return len(stale)
 
 
 def enrich_customers(customers: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
-    """Data append (附加数据): add postal-area demographics (households, population, median income, age mix)."""
+    """Data append (附加数据): add postal-area demographics (households, population, median income, age mix)
+    to each customer by postal code.
+
+    >>> enrich_customers(pd.DataFrame({"customer_id": ["P1"], "postal_code": ["10001"]}),
+    ...                  pd.DataFrame({"postal_code": ["10001"], "median_income": [70000]})).columns.tolist()
+    ['customer_id', 'postal_code', 'area_median_income']
+    """
     a = areas.rename(columns={c: f"area_{c}" for c in areas.columns if c != "postal_code"})
     return customers.merge(a, on="postal_code", how="left")
 
@@ -783,17 +1109,18 @@ TABLE_NOTES = {
     "sms_events": "SMS platform events",
     "area_demographics": "postal-area statistics (for enrichment)",
     "anonymous_sales": "sales without a customer (counted, not analysed per customer)",
+    "test_orders": "orders of test accounts (kept apart)",
     "quarantine": "rows that could not be loaded, with the reason",
+    "value_issues": "single values that could not be read (left empty)",
     "load_log": "rows read / loaded / quarantined per source",
+    "identity_pairs": "record pairs compared by merge/purge, with their match score",
+    "data_quality": "data-quality report before and after cleaning",
+    "audit_log": "privacy actions (erasures) without personal data",
 }
 
 
 def table_overview(ws_or_con) -> pd.DataFrame:
     """The database's main tables with their row counts and what they hold."""
-    if hasattr(ws_or_con, "connect"):
-        with ws_or_con.connect() as con:
-            counts = table_counts(con)
-    else:
-        counts = table_counts(ws_or_con)
+    counts = table_counts(ws_or_con)
     rows = [dict(table=t, rows=counts[t], holds=note) for t, note in TABLE_NOTES.items() if t in counts]
     return pd.DataFrame(rows)

@@ -28,7 +28,7 @@ Example
 ...     "birth_date": [None, None, None], "postal_code": ["10001", "10001", "10001"],
 ...     "street": ["1 Main St", "1 Main Street", "1 Main St"]})
 >>> linked = resolve_identities(recs)
->>> linked.groupby("customer_id")["record_id"].apply(sorted).tolist()
+>>> sorted(linked.groupby("customer_id")["record_id"].apply(sorted).tolist())
 [['a', 'b'], ['c']]
 """
 from __future__ import annotations

@@ -1,14 +1,18 @@
 """Ingest (收集数据): read a client's sources through the config's column mapping into canonical staging tables.
 
-Each source (a CSV, Excel or Parquet file, or a SQL query) feeds one canonical table. Reading happens in DuckDB,
-so files with tens of millions of rows load in seconds. Every row ends in exactly one place:
+Each source (a CSV — any delimiter, UTF-8 with or without BOM, UTF-16, GBK/GB18030, cp1252, plain or compressed
+with gzip/bz2/zip —, an Excel sheet, a Parquet file, or a SQL query through a DuckDB/SQLite/PostgreSQL URL) feeds
+one canonical table. Parsing and type coercion happen in DuckDB, so large files load quickly. Every row ends in
+exactly one place:
 
-* loaded into the staging table ``src_<table>`` with its ``source_file`` and ``source_row`` (line in the file), or
+* loaded into the staging table ``src_<table>`` with its ``source_file`` and ``source_row`` (the line in the file,
+  the row of the sheet, or the row of the query result), or
 * quarantined in ``quarantine`` with the file, row, column and the reason (never silently dropped).
 
-``load_log`` keeps, per source, rows read = rows loaded + rows quarantined. Problems that stop a source from being
-read at all (file missing, wrong delimiter, a mapped column that does not exist …) raise :class:`IngestError`
-naming the file, the column and the fix.
+A single value that cannot be read in an optional column (a birth date "31/02/1980") leaves that value empty and is
+listed in ``value_issues``. ``load_log`` keeps, per source, rows read = rows loaded + rows quarantined.
+Problems that stop a source from being read at all (file missing, wrong delimiter, a mapped column that does not
+exist …) raise :class:`IngestError` naming the file, the column and the fix.
 
 Example
 -------
@@ -33,6 +37,7 @@ import os
 import re
 import sqlite3
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,15 +48,16 @@ import pandas as pd
 from . import schema
 from .config import SourceFile
 
-__all__ = ["IngestError", "LoadResult", "load_source", "detect_file", "NULL_LIKE", "read_table_preview",
-           "SUPPORTED_SUFFIXES"]
+__all__ = ["IngestError", "LoadResult", "load_source", "load_sources", "detect_file", "detect_encoding", "NULL_LIKE",
+           "read_table_preview", "SUPPORTED_SUFFIXES", "ensure_ingest_tables", "MAX_ID_LEN", "MAX_TEXT_LEN"]
 
 NULL_LIKE = ["", "null", "n/a", "na", "-", "--", "none", "nan", "#n/a", "nil", "(null)", "undefined", "无", "空"]
 SUPPORTED_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".dat": "csv", ".gz": "csv", ".bz2": "csv",
-                      ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel", ".parquet": "parquet", ".pq": "parquet"}
+                      ".zip": "csv", ".xlsx": "excel", ".xlsm": "excel", ".parquet": "parquet", ".pq": "parquet"}
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".dat")
 DELIMITERS = [",", ";", "\t", "|"]
-MAX_ID_LEN = 120
-MAX_TEXT_LEN = 2000
+MAX_ID_LEN = 120        # longer ids are export errors (a swallowed line, a note pasted into the id column)
+MAX_TEXT_LEN = 2000     # longer texts in one field are not names, addresses or product names
 
 
 class IngestError(ValueError):
@@ -73,6 +79,7 @@ class IngestError(ValueError):
 
 @dataclass
 class LoadResult:
+    """What happened to one source: rows read = rows loaded + rows quarantined, and how the file was read."""
     table: str
     source: str
     source_system: str | None
@@ -100,72 +107,146 @@ def _lit(v: str) -> str:
 
 
 def _open_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed when it is a .gz, .bz2 or .zip (one text file inside)."""
+    label = str(path)
     data = path.read_bytes()
-    if path.suffix == ".gz" or data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except OSError as e:
-            raise IngestError(f"cannot decompress gzip file ({e})", file=str(path),
-                              fix="check that the file is a complete .gz archive") from None
-    elif path.suffix == ".bz2":
-        data = bz2.decompress(data)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".gz" or data[:2] == b"\x1f\x8b":
+            return gzip.decompress(data)
+        if suffix == ".bz2" or data[:3] == b"BZh":
+            return bz2.decompress(data)
+        if suffix == ".zip" or data[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                names = [n for n in z.namelist() if not n.endswith("/") and not n.startswith("__MACOSX")]
+                texts = [n for n in names if n.lower().endswith(TEXT_SUFFIXES)]
+                if len(texts) != 1:
+                    raise IngestError(f"the zip archive holds {len(texts)} CSV/TXT files ({', '.join(names[:6])})",
+                                      file=label, fix="put exactly one CSV file in the archive, or unzip it and "
+                                                      "give one source per file")
+                return z.read(texts[0])
+    except (OSError, EOFError, zipfile.BadZipFile, ValueError) as e:
+        if isinstance(e, IngestError):
+            raise
+        raise IngestError(f"cannot decompress the file ({type(e).__name__}: {e})", file=label,
+                          fix="check that the archive is complete (download or export it again)") from None
     return data
 
 
-def _decode(data: bytes, encoding: str | None, label: str) -> tuple[str, str, list[str]]:
-    """Text of the file, the encoding used and warnings. Mixed encodings are read line by line."""
-    warnings: list[str] = []
-    candidates = [encoding] if encoding else ["utf-8-sig", "gb18030", "cp1252"]
-    first = candidates[0]
-    if encoding and encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
-        first = "utf-8-sig"
+_UTF8_NAMES = {"utf8", "utf8sig"}
+
+
+def _norm_enc(encoding: str | None) -> str | None:
+    if not encoding:
+        return None
+    e = encoding.lower().replace("-", "").replace("_", "")
+    if e in _UTF8_NAMES:
+        return "utf-8-sig"
+    if e in ("gbk", "gb2312", "cp936", "gb18030"):
+        return "gb18030"      # GB18030 is a superset of GBK and GB2312
+    return encoding
+
+
+def _chinese_share(text: str, limit: int = 200_000) -> float:
+    """Share of non-ASCII characters that are common Chinese characters or CJK punctuation (GB2312)."""
+    n = ok = 0
+    for ch in text:
+        if ord(ch) < 128:
+            continue
+        n += 1
+        try:
+            b = ch.encode("gb2312")
+            ok += 1 if (0xB0 <= b[0] <= 0xF7 or 0xA1 <= b[0] <= 0xA9) else 0
+        except UnicodeEncodeError:
+            pass
+        if n >= limit:
+            break
+    return ok / n if n else 0.0
+
+
+def detect_encoding(data: bytes) -> str:
+    """The most likely encoding of a text file's bytes: utf-8-sig, utf-16, gb18030 (Chinese) or cp1252 (Western).
+
+    >>> detect_encoding("姓名,城市\\n王伟,北京\\n".encode("gb18030")), detect_encoding("Renée,Zürich\\n".encode("cp1252"))
+    ('gb18030', 'cp1252')
+    """
+    if data[:3] == b"\xef\xbb\xbf":
+        return "utf-8-sig"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "utf-16"
     try:
-        return data.decode(first), first, warnings
-    except (UnicodeDecodeError, LookupError) as e:
-        if isinstance(e, LookupError):
+        data.decode("utf-8")
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        gb = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "gb18030" if _chinese_share(gb) >= 0.8 else "cp1252"
+
+
+def _decode(data: bytes, encoding: str | None, label: str) -> tuple[str, str, list[str]]:
+    """Text of the file, the encoding used and warnings. Files mixing UTF-8 and a legacy encoding are read line
+    by line (each line in the encoding it is valid in)."""
+    warnings: list[str] = []
+    given = _norm_enc(encoding)
+    if given:
+        try:
+            "".encode(given)
+        except LookupError:
             raise IngestError(f"unknown encoding '{encoding}'", file=label,
-                              fix="use utf-8, gb18030 (Chinese), gbk, cp1252 or latin-1") from None
+                              fix="use utf-8, gb18030 (Chinese, also for GBK/GB2312), cp1252 (Western) or utf-16") from None
+    if given and given != "utf-8-sig":
+        try:
+            text = data.decode(given)
+        except UnicodeDecodeError as e:
+            guess = detect_encoding(data)
+            raise IngestError(f"the file is not {encoding}: byte 0x{data[e.start]:02x} at position {e.start} cannot be "
+                              f"decoded", file=label, fix=f"set `encoding: {guess}` for this source (or remove "
+                                                          f"`encoding` to detect it)") from None
+        if given.lower() not in ("utf-16", "utf16") and not data.isascii():
+            try:
+                data.decode("utf-8")
+                raise IngestError(f"the file is UTF-8 but the config says `encoding: {encoding}` (reading it as "
+                                  f"{encoding} would garble every accented or Chinese character)", file=label,
+                                  fix="set `encoding: utf-8` for this source (or remove `encoding` to detect it)")
+            except UnicodeDecodeError:
+                pass
+        return text, given, warnings
+    # UTF-8 given or nothing given
+    if not given and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16"), "utf-16", warnings
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig", warnings
+    except UnicodeDecodeError as e:
         err = e
     lines = data.split(b"\n")
-    bad = []
+    bad, utf8_nonascii = [], 0
     for i, ln in enumerate(lines):
         try:
-            ln.decode(first)
+            ln.decode("utf-8")
+            if not ln.isascii():
+                utf8_nonascii += 1
         except UnicodeDecodeError:
             bad.append(i)
-    if not encoding:
-        for enc in candidates[1:]:
-            try:
-                return data.decode(enc), enc, warnings
-            except UnicodeDecodeError:
-                continue
-    share_bad = len(bad) / max(1, len(lines))
-    if encoding and share_bad > 0.2:
-        guess = None
-        for enc in ("utf-8-sig", "gb18030", "cp1252"):
-            try:
-                data.decode(enc)
-                guess = enc
-                break
-            except UnicodeDecodeError:
-                continue
-        raise IngestError(f"the file is not {encoding}: byte 0x{data[err.start]:02x} cannot be decoded "
-                          f"(line {bad[0] + 1}, and {len(bad) - 1} more lines)", file=label,
-                          fix=f"set `encoding: {guess}` for this source" if guess else "save the file as UTF-8")
-    # mixed encodings: decode each line with the first encoding that works
+    legacy = detect_encoding(b"\n".join(lines[i] for i in bad[:5000]))
+    if given and len(bad) / max(1, len(lines)) > 0.2:
+        raise IngestError(f"the file is not UTF-8: byte 0x{data[err.start]:02x} cannot be decoded (line {bad[0] + 1}, "
+                          f"and {len(bad) - 1} more lines); it looks like {legacy}", file=label,
+                          fix=f"set `encoding: {legacy}` for this source (or remove `encoding` to detect it)")
+    if not given and utf8_nonascii == 0:
+        return data.decode(legacy, errors="replace"), legacy, warnings
     out = []
-    fallback = 0
-    for ln in lines:
-        for enc in (first, "utf-8", "gb18030", "cp1252", "latin-1"):
-            try:
-                out.append(ln.decode(enc))
-                if enc != first:
-                    fallback += 1
-                break
-            except UnicodeDecodeError:
-                continue
-    warnings.append(f"{fallback} line(s) were not {first} and were read as GB18030/cp1252 (mixed encodings)")
-    return "\n".join(out), f"{first}+mixed", warnings
+    for i, ln in enumerate(lines):
+        try:
+            out.append(ln.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(ln.decode(legacy, errors="replace"))
+    warnings.append(f"mixed encodings: {len(bad)} line(s) (first: line {bad[0] + 1}) were not UTF-8 and were read "
+                    f"as {legacy}; check them")
+    text = "\n".join(out)
+    return text.removeprefix("\ufeff"), f"utf-8+{legacy}", warnings
 
 
 def _split_header(line: str, delim: str) -> list[str]:
@@ -176,19 +257,23 @@ def _split_header(line: str, delim: str) -> list[str]:
 
 
 def _detect_delimiter(lines: list[str], given: str | None, label: str, expected: list[str]) -> str:
-    counts = {d: len(_split_header(lines[0], d)) if lines else 0 for d in DELIMITERS}
+    first = lines[0] if lines else ""
+    counts = {d: len(_split_header(first, d)) for d in DELIMITERS}
     if given:
-        if given == "\\t":
+        if given in ("\\t", "tab", "TAB"):
             given = "\t"
-        n_given = counts.get(given) or len(_split_header(lines[0], given))
+        if len(given) != 1:
+            raise IngestError(f"the delimiter must be one character, not {given!r}", file=label,
+                              fix="use one of , ; | or \\t (tab)")
+        n_given = len(_split_header(first, given))
         best = max(counts, key=counts.get)
         if n_given <= 1 and counts[best] >= 2:
             raise IngestError(f"wrong delimiter: the header has 1 column with {given!r} but {counts[best]} with {best!r}",
                               file=label, fix=f"set `delimiter: {best!r}` for this source (or remove it to detect it)")
         return given
-    # prefer the delimiter under which the mapped columns are found, then the one giving most columns
-    def score(d):
-        cols = [c.strip().lstrip("\ufeff") for c in _split_header(lines[0], d)]
+
+    def score(d):       # prefer the delimiter under which the mapped columns are found, then the most columns
+        cols = [c.strip().lstrip("\ufeff") for c in _split_header(first, d)]
         hits = sum(1 for e in expected if e in cols)
         return (hits, counts[d])
     return max(DELIMITERS, key=score)
@@ -204,6 +289,14 @@ def _find_header_row(rows: list[list[str]], expected: list[str]) -> int:
         if hits > best_hits:
             best, best_hits = i, hits
     return best if best_hits > 0 else 0
+
+
+def _first_wide_row(rows: list[list]) -> int:
+    widths = [sum(1 for c in r if c is not None and str(c).strip() and str(c) != "nan") for r in rows]
+    if not widths:
+        return 0
+    m = max(widths)
+    return next(i for i, w in enumerate(widths) if w >= max(2, m * 0.6))
 
 
 def detect_file(path: str | Path, encoding: str | None = None, delimiter: str | None = None,
@@ -231,7 +324,7 @@ def detect_file(path: str | Path, encoding: str | None = None, delimiter: str | 
         return dict(format="parquet", encoding=None, delimiter=None, header_row=0, columns=list(cols))
     data = _open_bytes(path)[: 2_000_000]
     text, enc, _ = _decode(data, encoding, label)
-    lines = [ln for ln in text.splitlines()[:40]]
+    lines = text.splitlines()[:40]
     if not lines:
         raise IngestError("the file is empty", file=label, fix="export the data again; the file has no content")
     rows_any = [_split_header(ln, _detect_delimiter([ln], delimiter, label, expected)) for ln in lines]
@@ -241,25 +334,21 @@ def detect_file(path: str | Path, encoding: str | None = None, delimiter: str | 
     return dict(format="csv", encoding=enc, delimiter=delim, header_row=h, columns=cols)
 
 
-def _first_wide_row(rows: list[list]) -> int:
-    widths = [sum(1 for c in r if c is not None and str(c).strip() and str(c) != "nan") for r in rows]
-    if not widths:
-        return 0
-    m = max(widths)
-    return next(i for i, w in enumerate(widths) if w >= max(2, m * 0.6))
-
-
 def _format_of(path: Path) -> str:
     suffix = path.suffix.lower()
-    if suffix in (".gz", ".bz2"):
+    if suffix in (".gz", ".bz2", ".zip"):
         inner = Path(path.stem).suffix.lower()
-        if inner and inner not in (".csv", ".tsv", ".txt", ".dat"):
+        if inner and inner not in TEXT_SUFFIXES:
             raise IngestError(f"unsupported compressed file type '{inner}{suffix}'", file=str(path),
-                              fix="compress only CSV/TSV text files, or use Excel/Parquet")
+                              fix="compress only CSV/TSV text files, or use Excel/Parquet uncompressed")
         return "csv"
+    if suffix == ".xls":
+        raise IngestError("old Excel format '.xls' is not supported", file=str(path),
+                          fix="open it in Excel and save as .xlsx (or export the sheet as CSV)")
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(f"unsupported file type '{suffix or '(none)'}'", file=str(path),
-                          fix="export as CSV/TSV (optionally .gz), Excel (.xlsx) or Parquet; or use `sql:` for a database")
+                          fix="export as CSV/TSV (optionally .gz/.bz2/.zip), Excel (.xlsx) or Parquet; "
+                              "or use `sql:` with `url:` for a database")
     return SUPPORTED_SUFFIXES[suffix]
 
 
@@ -289,70 +378,117 @@ def _read_excel_raw(path: Path, sheet, label: str) -> pd.DataFrame:
         close = difflib.get_close_matches(sheet, sheets, n=1)
         raise IngestError(f"no sheet named '{sheet}'", file=label,
                           fix=f"use one of {sheets}" + (f" (did you mean '{close[0]}'?)" if close else ""))
-    df = pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
-    return df
+    return pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, n in enumerate(names):
+        n = n.strip().lstrip("\ufeff") or f"column_{i + 1}"
+        if n in seen:
+            seen[n] += 1
+            out.append(f"{n}_{seen[n] + 1}")
+        else:
+            seen[n] = 0
+            out.append(n)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ staging
+_REJECT_REASON = {
+    "TOO MANY COLUMNS": "the line has more fields than the header (a delimiter inside an unquoted value?)",
+    "MISSING COLUMNS": "the line has fewer fields than the header",
+    "UNQUOTED VALUE": "a quote opens but never closes properly (the rest of the line or file was swallowed)",
+    "LINE SIZE OVER MAXIMUM": "the line is longer than 10 MB",
+    "INVALID UNICODE": "the line holds bytes that are not text in the file's encoding",
+    "INVALID ENCODING": "the line holds bytes that are not text in the file's encoding",
+}
+
+
+def _record_lines(lines: list[str], skip: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each CSV record after the first ``skip`` physical lines: its first line number (1-based) and whether it
+    is blank. A quoted value that spans lines makes one record (this is how DuckDB numbers rejected lines)."""
+    starts, blank = [], []
+    inside = False
+    for i in range(skip, len(lines)):
+        ln = lines[i]
+        if not inside:
+            starts.append(i + 1)
+            blank.append(ln == "")
+        if '"' in ln and ln.count('"') % 2 == 1:
+            inside = not inside
+    return np.asarray(starts, dtype="int64"), np.asarray(blank, dtype=bool)
+
+
 def _stage_csv(con, spec: SourceFile, path: Path, label: str, expected: list[str], stg: str, res: LoadResult,
                tmpdir: Path) -> None:
     if path.stat().st_size == 0:
-        raise IngestError("the file is empty (0 bytes)", file=label, fix="export the data again")
+        raise IngestError("the file is empty (0 bytes)", file=label,
+                          fix="export the data again, or remove this source from the config")
     data = _open_bytes(path)
     if not data.strip():
-        raise IngestError("the file is empty (only blank space)", file=label, fix="export the data again")
+        raise IngestError("the file is empty (only blank space)", file=label,
+                          fix="export the data again, or remove this source from the config")
     text, enc, warns = _decode(data, spec.encoding, label)
     res.encoding, res.warnings = enc, res.warnings + warns
     lines = text.splitlines()
-    head = lines[:40]
     if spec.header_row is not None:
         h = spec.header_row
         if h >= len(lines):
             raise IngestError(f"header_row {h} is beyond the end of the file ({len(lines)} lines)", file=label,
                               fix="set header_row to the 0-based line of the column names")
     else:
-        rows_any = [_split_header(ln, _detect_delimiter([ln], spec.delimiter, label, expected)) for ln in head]
+        rows_any = [_split_header(ln, _detect_delimiter([ln], spec.delimiter, label, expected)) for ln in lines[:40]]
         h = _find_header_row(rows_any, expected)
     delim = _detect_delimiter(lines[h:h + 5], spec.delimiter, label, expected)
     res.delimiter, res.header_row = delim, h
-    # DuckDB reads UTF-8; re-encode when the file is not plain UTF-8 or is compressed
-    plain_utf8 = enc in ("utf-8-sig",) and path.suffix.lower() not in (".gz", ".bz2") and not data.startswith(b"\xef\xbb\xbf")
-    if plain_utf8:
+    header = _dedupe(_split_header(lines[h], delim))
+    # DuckDB reads UTF-8: re-encode when the file is not plain UTF-8 without BOM, or is compressed
+    plain = enc == "utf-8-sig" and path.suffix.lower() not in (".gz", ".bz2", ".zip") and not data.startswith(b"\xef\xbb\xbf")
+    if plain:
         src = path
     else:
         src = tmpdir / (re.sub(r"[^A-Za-z0-9_.-]", "_", path.name) + ".utf8.csv")
-        src.write_text(text, encoding="utf-8")
+        src.write_text(text.removeprefix("\ufeff"), encoding="utf-8", newline="\n")
     del data, text
     rej = f"rej_{stg}"
-    con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
+    cols = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in header) + "}"
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {stg}_raw AS SELECT * FROM read_csv({_lit(str(src))}, delim={_lit(delim)}, "
-            f"header=true, skip={h}, all_varchar=true, quote='\"', escape='\"', store_rejects=true, "
-            f"rejects_table='{rej}', rejects_scan='{rej}_scan', auto_detect=true, sample_size=-1, "
-            f"null_padding=false, max_line_size=10000000)")
+            f"header=false, skip={h + 1}, auto_detect=false, columns={cols}, quote='\"', escape='\"', "
+            f"strict_mode=true, null_padding=false, store_rejects=true, rejects_table='{rej}', "
+            f"rejects_scan='{rej}_scan', max_line_size=10000000)")
     except duckdb.Error as e:
         raise IngestError(f"cannot parse the file as delimited text ({str(e).splitlines()[0]})", file=label,
                           fix="check the delimiter, quoting and header_row of this source") from None
     n_ok = con.execute(f"SELECT count(*) FROM {stg}_raw").fetchall()[0][0]
-    rejects = con.execute(f"SELECT line, error_type, error_message, csv_line FROM {rej} ORDER BY line").df()
-    # source_row = line number in the file (1-based); accepted rows fill the lines that were not rejected
-    first_data_line = h + 2
+    rejects = con.execute(f"""SELECT line, string_agg(DISTINCT error_type, ', ') AS error_type,
+        any_value(error_message) AS error_message, any_value(csv_line) AS csv_line FROM {rej}
+        GROUP BY line ORDER BY line""").df()
+    con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
+    # source_row = the physical line of each record in the file (1-based)
+    starts, blank = _record_lines(lines, h + 1)
+    rec_no = np.arange(h + 2, h + 2 + len(starts))           # DuckDB's record numbering (header = line h + 1)
+    rejected = np.isin(rec_no, rejects["line"].to_numpy()) if len(rejects) else np.zeros(len(starts), bool)
+    ok_lines = starts[~blank & ~rejected]
+    if len(ok_lines) != n_ok:          # unusual quoting: fall back to consecutive numbering
+        res.warnings.append("line numbers are approximate (unusual quoting)")
+        ok_lines = np.arange(h + 2, h + 2 + n_ok)
+    con.register(f"{stg}_lines", pd.DataFrame({"_i": np.arange(1, n_ok + 1), "_line": ok_lines[:n_ok]}))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT r.*, l._line AS _row FROM "
+                f"(SELECT *, row_number() OVER () AS _i FROM {stg}_raw) r JOIN {stg}_lines l USING (_i) ORDER BY _i")
+    con.execute(f"ALTER TABLE {stg} DROP COLUMN _i")
+    con.unregister(f"{stg}_lines")
     if len(rejects):
-        total = n_ok + len(rejects)
-        all_lines = np.arange(first_data_line, first_data_line + total + 5)
-        ok_lines = all_lines[~np.isin(all_lines, rejects["line"].to_numpy())][:n_ok]
-        con.register(f"{stg}_lines", pd.DataFrame({"_i": np.arange(1, n_ok + 1), "_line": ok_lines}))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT r.*, l._line AS _row FROM "
-                    f"(SELECT *, row_number() OVER () AS _i FROM {stg}_raw) r JOIN {stg}_lines l USING (_i)")
-        con.unregister(f"{stg}_lines")
-        q = pd.DataFrame({"source_row": rejects["line"].astype("int64"), "column_name": None,
-                          "reason": "unreadable line: " + rejects["error_message"].astype(str),
-                          "raw_values": rejects["csv_line"].astype(str).str.slice(0, 500)})
+        line_of = dict(zip(rec_no, starts))
+        reasons = [("unreadable line: " + "; ".join(_REJECT_REASON.get(t.strip(), t.strip().lower())
+                                                     for t in str(et).split(",")) + f" ({msg})")
+                   for et, msg in zip(rejects["error_type"], rejects["error_message"].astype(str))]
+        q = pd.DataFrame({"source_row": [int(line_of.get(x, x)) for x in rejects["line"]], "column_name": None,
+                          "reason": reasons, "raw_values": rejects["csv_line"].astype(str).str.slice(0, 500)})
         _quarantine_df(con, res, q)
-    else:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT *, (row_number() OVER () + {first_data_line - 1})::BIGINT AS _row "
-                    f"FROM {stg}_raw")
     con.execute(f"DROP TABLE IF EXISTS {stg}_raw")
     res.rows_read += n_ok + len(rejects)
 
@@ -363,17 +499,22 @@ def _stage_excel(con, spec, path, label, expected, stg, res):
         raise IngestError("the sheet is empty", file=label, fix="check the `sheet` of this source")
     rows = raw.head(30).values.tolist()
     h = spec.header_row if spec.header_row is not None else _find_header_row(rows, expected)
+    if h >= len(raw):
+        raise IngestError(f"header_row {h} is beyond the last row of the sheet ({len(raw)} rows)", file=label,
+                          fix="set header_row to the 0-based row of the column names")
     res.header_row = h
-    header = [str(c).strip() if c is not None and str(c) != "nan" else f"column_{i + 1}" for i, c in enumerate(raw.iloc[h])]
+    header = _dedupe([str(c).strip() if c is not None and str(c) != "nan" else "" for c in raw.iloc[h]])
     body = raw.iloc[h + 1:].copy()
-    body.columns = _dedupe(header)
+    body.columns = header
     body = body.dropna(how="all")
-    body["_row"] = (body.index + 1).astype("int64")   # Excel row number (1-based)
+    body["_row"] = (body.index + 1).astype("int64")   # the Excel row number (1-based)
 
     def to_text(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
             return None
         if isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"):
+            if hasattr(v, "hour") and (v.hour, v.minute, v.second) == (0, 0, 0):
+                return v.date().isoformat() if hasattr(v, "date") else v.isoformat()
             return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
@@ -388,19 +529,6 @@ def _stage_excel(con, spec, path, label, expected, stg, res):
     res.rows_read += len(body)
 
 
-def _dedupe(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        if n in seen:
-            seen[n] += 1
-            out.append(f"{n}_{seen[n]}")
-        else:
-            seen[n] = 0
-            out.append(n)
-    return out
-
-
 def _stage_parquet(con, spec, path, label, stg, res):
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT *, row_number() OVER ()::BIGINT AS _row "
@@ -411,52 +539,72 @@ def _stage_parquet(con, spec, path, label, stg, res):
     res.rows_read += con.execute(f"SELECT count(*) FROM {stg}").fetchall()[0][0]
 
 
+SQL_URL = re.compile(r"^(duckdb|sqlite|sqlite3|postgresql|postgres)(?:\+\w+)?://(.*)$")
+
+
 def _stage_sql(con, spec, base_dir, stg, res):
     url = spec.url
     label = f"sql source ({url})"
-    m = re.match(r"^(duckdb|sqlite|postgresql|postgres)(?:\+\w+)?:///?(.*)$", url)
+    m = SQL_URL.match(url or "")
     if not m:
         raise IngestError(f"unsupported database URL '{url}'", file=label,
-                          fix="use duckdb:///path/file.duckdb, sqlite:///path/file.db or postgresql://user@host/db")
+                          fix="use duckdb:///path/file.duckdb, sqlite:///path/file.db or postgresql://user@host/db "
+                              "(other databases: export the table as CSV or Parquet)")
     kind, rest = m.group(1), m.group(2)
-    if kind in ("duckdb", "sqlite"):
-        p = Path(rest)
+    if kind in ("duckdb", "sqlite", "sqlite3"):
+        rest = rest[1:] if rest.startswith("/") else rest        # duckdb:///rel.db → rel.db; duckdb:////abs → /abs
+        p = Path(os.path.expanduser(rest))
         if not p.is_absolute():
             p = (Path(base_dir) / p).resolve()
         if not p.exists():
-            raise IngestError(f"database file not found: {p}", file=label, fix="check the path in `url`")
+            raise IngestError(f"database file not found: {p}", file=label,
+                              fix="check the path in `url` (duckdb:///relative/path.duckdb is relative to the "
+                                  "config file; use four slashes for an absolute path)")
     try:
         if kind == "duckdb":
             src = duckdb.connect(str(p), read_only=True)
+            query = spec.sql.strip().rstrip(";")
             try:
-                df = src.execute(spec.sql).df()
+                try:        # every column as text, so ids keep their leading zeros and amounts their digits
+                    cur = src.execute(f"SELECT CAST(COLUMNS(*) AS VARCHAR) FROM ({query})")
+                except duckdb.ParserException:
+                    cur = src.execute(query)
+                rows = cur.fetchall()
+                names = [d[0] for d in cur.description]
             finally:
                 src.close()
-        elif kind == "sqlite":
-            with sqlite3.connect(f"file:{p}?mode=ro", uri=True) as sc:
-                df = pd.read_sql_query(spec.sql, sc)
+        elif kind in ("sqlite", "sqlite3"):
+            sc = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+            try:
+                cur = sc.execute(spec.sql)
+                rows = cur.fetchall()
+                names = [d[0] for d in cur.description]
+            finally:
+                sc.close()
         else:
             try:
-                import psycopg  # noqa: F401
+                import psycopg
             except ImportError:
                 raise IngestError("reading PostgreSQL needs the psycopg package", file=label,
-                                  fix="pip install 'psycopg[binary]' in the workbook's environment, or export CSV") from None
-            import psycopg
+                                  fix="pip install 'psycopg[binary]' in the workbook's environment, or export the "
+                                      "table as CSV/Parquet") from None
             with psycopg.connect(url) as pc:
-                df = pd.read_sql_query(spec.sql, pc)
+                cur = pc.execute(spec.sql)
+                rows = cur.fetchall()
+                names = [d.name for d in cur.description]
     except IngestError:
         raise
     except Exception as e:  # noqa: BLE001 - database drivers raise their own types
         raise IngestError(f"the SQL query failed: {type(e).__name__}: {str(e).splitlines()[0]}", file=label,
                           fix="run the query in a SQL client first; check table and column names") from None
-    df = df.astype(object).where(df.notna(), None)
-    for c in df.columns:
-        df[c] = pd.array([None if v is None else str(v) for v in df[c]], dtype="str")
-    df["_row"] = np.arange(1, len(df) + 1, dtype="int64")
-    con.register(f"{stg}_df", df)
+    names = _dedupe([str(n) for n in names])
+    out = pd.DataFrame({n: pd.array([None if r[k] is None else str(r[k]) for r in rows], dtype="str")
+                        for k, n in enumerate(names)})
+    out["_row"] = np.arange(1, len(rows) + 1, dtype="int64")
+    con.register(f"{stg}_df", out)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT * FROM {stg}_df")
     con.unregister(f"{stg}_df")
-    res.rows_read += len(df)
+    res.rows_read += len(out)
     res.encoding = None
 
 
@@ -497,15 +645,13 @@ def _coerce(c: schema.Col, v: str, out: str, con, stg: str, src_col: str | None,
     to the typed column ``out`` (NULL when fine). Each expression is used once, so the SQL stays small."""
     name = c.name
     q3 = "''''"     # SQL literal of one quote
-    if c.type == "id":
+    if c.type == "id":       # text, never a number: leading zeros stay; "123.0" from a spreadsheet becomes "123"
         val = f"regexp_replace(regexp_replace({v}, '^([0-9]+)\\.0+$', '\\1'), '\\s+', ' ', 'g')"
         if name == "customer_id" and spec.id_prefix:
             val = f"({_lit(spec.id_prefix)} || {val})"
-        prob = f"CASE WHEN length({v}) > {MAX_ID_LEN} THEN '{name}: value too long (' || length({v}) || ' characters)' END"
-        return val, prob
+        return val, "NULL"
     if c.type == "text":
-        prob = f"CASE WHEN length({v}) > {MAX_TEXT_LEN} THEN '{name}: value too long (' || length({v}) || ' characters)' END"
-        return v, prob
+        return v, "NULL"
     if c.type in ("date", "timestamp"):
         fmts = _date_formats(con, stg, src_col, spec.date_format) if src_col else DATE_FORMATS_ISO
         fl = "[" + ", ".join(_lit(f) for f in fmts) + "]"
@@ -583,9 +729,12 @@ def _quarantine_df(con, res: LoadResult, q: pd.DataFrame) -> None:
 
 
 def ensure_ingest_tables(con) -> None:
+    """Create the bookkeeping tables of ingest (quarantine, value_issues, load_log) when missing."""
     con.execute("""
         CREATE TABLE IF NOT EXISTS quarantine (table_name VARCHAR, source VARCHAR, source_row BIGINT,
             column_name VARCHAR, reason VARCHAR, raw_values VARCHAR);
+        CREATE TABLE IF NOT EXISTS value_issues (table_name VARCHAR, source VARCHAR, source_row BIGINT,
+            column_name VARCHAR, problem VARCHAR, raw_value VARCHAR);
         CREATE TABLE IF NOT EXISTS load_log (table_name VARCHAR, source VARCHAR, source_system VARCHAR,
             rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, encoding VARCHAR, delimiter VARCHAR,
             warnings VARCHAR);
@@ -602,6 +751,8 @@ def _resolve_path(spec: SourceFile, base_dir: str | Path) -> Path:
             close = difflib.get_close_matches(p.name, [x.name for x in p.parent.iterdir()], n=2)
             if close:
                 hint = f"did you mean {', '.join(close)}? "
+        else:
+            hint = f"the folder {p.parent} does not exist either; "
         raise IngestError(f"file not found: {p}", file=spec.path,
                           fix=f"{hint}check `path` (relative paths start at the config file's folder)")
     if p.is_dir():
@@ -609,7 +760,8 @@ def _resolve_path(spec: SourceFile, base_dir: str | Path) -> Path:
     return p
 
 
-def _check_mapping(con, stg: str, table: str, spec: SourceFile, label: str) -> list[str]:
+def _check_mapping(con, stg: str, table: str, spec: SourceFile, label: str) -> tuple[list[str | None], bool]:
+    """The source column of each canonical column (None when unmapped) and whether order ids must be made up."""
     cols = [r[0] for r in con.execute(f"DESCRIBE {stg}").fetchall() if r[0] != "_row"]
     lower = {c.lower().strip(): c for c in cols}
     fixed = {}
@@ -617,24 +769,23 @@ def _check_mapping(con, stg: str, table: str, spec: SourceFile, label: str) -> l
         if src in cols:
             fixed[canon] = src
             continue
-        if src.lower().strip() in lower:           # tolerate case and surrounding spaces
-            fixed[canon] = lower[src.lower().strip()]
+        if str(src).lower().strip() in lower:           # tolerate case and surrounding spaces
+            fixed[canon] = lower[str(src).lower().strip()]
             continue
-        close = difflib.get_close_matches(src, cols, n=3, cutoff=0.5) or \
-            difflib.get_close_matches(src.lower(), list(lower), n=3, cutoff=0.5)
+        close = difflib.get_close_matches(str(src), cols, n=3, cutoff=0.5) or \
+            [lower[x] for x in difflib.get_close_matches(str(src).lower(), list(lower), n=3, cutoff=0.5)]
         raise IngestError(f"the mapping says {canon} ← '{src}', but the file has no column '{src}'", file=label,
                           column=src,
                           fix=(f"did you mean {', '.join(repr(c) for c in close)}? " if close else "") +
                               f"columns in the file: {', '.join(cols[:30])}")
-    required = schema.REQUIRED_MAPPING.get(table, [])
+    derive_order_id = table == "orders" and "order_id" not in fixed and "order_id" not in spec.constants
+    required = [r for r in schema.REQUIRED_MAPPING.get(table, []) if not (derive_order_id and r == "order_id")]
     missing = [r for r in required if r not in fixed and r not in spec.constants]
-    if table == "orders" and not ({"net_amount", "gross_amount"} & set(fixed)):
+    if table == "orders" and not ({"net_amount", "gross_amount"} & (set(fixed) | set(spec.constants))):
         missing.append("net_amount (or gross_amount)")
-    if table in ("consents",) and not ({"customer_id", "email"} & (set(fixed) | set(spec.constants))):
+    if table in ("consents", "email_events") and not ({"customer_id", "email"} & (set(fixed) | set(spec.constants))):
         missing.append("customer_id (or email)")
-    if table in ("email_events",) and not ({"customer_id", "email"} & set(fixed)):
-        missing.append("customer_id (or email)")
-    if table in ("sms_events",) and not ({"customer_id", "phone"} & set(fixed)):
+    if table == "sms_events" and not ({"customer_id", "phone"} & set(fixed)):
         missing.append("customer_id (or phone)")
     if missing:
         guesses = []
@@ -644,98 +795,160 @@ def _check_mapping(con, stg: str, table: str, spec: SourceFile, label: str) -> l
             if close:
                 guesses.append(f"{base}: {close[0]!r}?")
         raise IngestError(f"the {table} mapping lacks {', '.join(missing)}", file=label,
-                          fix="add them under `columns:`" + (f" (candidates: {'; '.join(guesses)})" if guesses else ""))
-    spec_cols = dict(fixed)
-    return [spec_cols.get(c.name) for c in schema.source_columns(table)]
+                          fix="add them under `columns:` (canonical column: column in the file)" +
+                              (f"; candidates: {'; '.join(guesses)}" if guesses else "") +
+                              f"; columns in the file: {', '.join(cols[:30])}")
+    return [fixed.get(c.name) for c in schema.source_columns(table)], derive_order_id
+
+
+def _stage(con, table: str, spec: SourceFile, base_dir, stg: str, res: LoadResult, tmp: Path, label: str) -> None:
+    expected = list(spec.columns.values())
+    if spec.sql:
+        _stage_sql(con, spec, base_dir, stg, res)
+        return
+    path = _resolve_path(spec, base_dir)
+    fmt = spec.format if spec.format != "auto" else _format_of(path)
+    if fmt == "csv":
+        _stage_csv(con, spec, path, label, expected, stg, res, tmp)
+    elif fmt == "excel":
+        _stage_excel(con, spec, path, label, expected, stg, res)
+    elif fmt == "parquet":
+        _stage_parquet(con, spec, path, label, stg, res)
+    else:
+        raise IngestError(f"format '{fmt}' cannot be read from a file", file=label,
+                          fix="use format csv, excel or parquet for a file, or `sql:` with `url:` for a database")
 
 
 def load_source(con: duckdb.DuckDBPyConnection, table: str, spec: SourceFile, base_dir: str | Path = ".",
                 stage_name: str | None = None, tmpdir: str | Path | None = None) -> LoadResult:
     """Read one source into ``src_<table>`` (typed canonical columns + source_file, source_row, source_system).
 
-    Rows with a problem in a required column go to ``quarantine`` with the reason; optional columns that cannot be
-    read become NULL and are counted in the load warnings. Returns the row counts (read = loaded + quarantined).
+    Rows with a problem in a required column, or with a value too long to be real, go to ``quarantine`` with the
+    reason; a value of an optional column that cannot be read becomes NULL and is listed in ``value_issues``.
+    Returns the row counts (read = loaded + quarantined) and how the file was read.
     """
+    if table not in schema.REQUIRED_MAPPING:
+        raise IngestError(f"unknown table '{table}'", file=spec.path or "sql",
+                          fix=f"sources feed one of: {', '.join(schema.REQUIRED_MAPPING)}")
     ensure_ingest_tables(con)
-    label = spec.path if spec.path else f"sql: {spec.sql[:60]}"
+    label = spec.path if spec.path else f"sql: {' '.join(spec.sql.split())[:60]}"
     res = LoadResult(table=table, source=str(label), source_system=spec.source_system)
-    n_existing = con.execute("SELECT count(*) FROM (SELECT 1 FROM information_schema.tables WHERE table_name LIKE 'stg_%')").fetchall()[0][0]
-    stg = stage_name or f"stg_{table}_{n_existing}"
+    stg = stage_name or f"stg_{table}"
+    own_tmp = tmpdir is None
     tmp = Path(tmpdir) if tmpdir else Path(tempfile.mkdtemp(prefix="dbmkit_"))
     tmp.mkdir(parents=True, exist_ok=True)
-    expected = list(spec.columns.values())
-    if spec.sql:
-        _stage_sql(con, spec, base_dir, stg, res)
-    else:
-        path = _resolve_path(spec, base_dir)
-        fmt = spec.format if spec.format != "auto" else _format_of(path)
-        if fmt == "csv":
-            _stage_csv(con, spec, path, label, expected, stg, res, tmp)
-        elif fmt == "excel":
-            _stage_excel(con, spec, path, label, expected, stg, res)
-        elif fmt == "parquet":
-            _stage_parquet(con, spec, path, label, stg, res)
-        else:
-            raise IngestError(f"format '{fmt}' cannot be read from a file", file=label, fix="use csv, excel or parquet")
-    src_cols = _check_mapping(con, stg, table, spec, label)
+    try:
+        _stage(con, table, spec, base_dir, stg, res, tmp, label)
+        _load_staged(con, table, spec, stg, res, label)
+    finally:
+        for t in (stg, f"{stg}_typed", f"{stg}_v", f"{stg}_t"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        if own_tmp:
+            import shutil
+            shutil.rmtree(tmp, ignore_errors=True)
+    return res
+
+
+def _load_staged(con, table: str, spec: SourceFile, stg: str, res: LoadResult, label: str) -> None:
+    src_cols, derive_order_id = _check_mapping(con, stg, table, spec, label)
     cols = schema.source_columns(table)
-    # stage 1: the mapped text, trimmed, NULL-like strings as NULL (one column per canonical column)
+    if res.rows_read == 0:
+        res.warnings.append("no data rows (the file has a header only)")
+    # stage 1: the mapped text, trimmed, NULL-like strings ("NULL", "N/A", "-") as NULL
     vsel = []
     for c, src in zip(cols, src_cols):
         if src is not None:
             vsel.append(f"{_nullif(_q(src))} AS {_q('v_' + c.name)}")
         elif c.name in spec.constants:
             vsel.append(f"{_nullif(_lit(spec.constants[c.name]))} AS {_q('v_' + c.name)}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg}_v AS SELECT t._row, left(CAST(to_json(t) AS VARCHAR), 500) AS _raw"
-                + "".join(", " + x for x in vsel) + f" FROM {stg} t")
+        elif c.name == "order_id" and derive_order_id:
+            prefix = spec.source_system or Path(str(spec.path or "sql")).name.split(".")[0]
+            vsel.append(f"({_lit(prefix)} || '-' || CAST(t._row AS VARCHAR)) AS {_q('v_order_id')}")
+    if derive_order_id:
+        res.warnings.append("no order_id mapped: each row is one order, numbered by its row in the file")
+    header_vals = [f"lower(trim(CAST({_q(src)} AS VARCHAR))) = {_lit(str(src).lower().strip())}"
+                   for src in src_cols if src is not None]
+    is_header = " AND ".join(header_vals) if header_vals else "FALSE"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg}_v AS SELECT t._row, left(CAST(to_json(t) AS VARCHAR), 500) AS _raw,"
+                f" ({is_header}) AS _is_header" + "".join(", " + x for x in vsel) + f" FROM {stg} t")
     # stage 2: typed values; stage 3: problems (a problem in a required column quarantines the row)
     tsel, probs, warns = [], [], []
     row_required = set(schema.REQUIRED_MAPPING.get(table, []))
+    mapped = {c.name for c, src in zip(cols, src_cols) if src is not None} | set(spec.constants) | \
+        ({"order_id"} if derive_order_id else set())
     for c, src in zip(cols, src_cols):
         sqlt = schema.SQL_TYPES[c.type]
-        if src is None and c.name not in spec.constants:
+        if c.name not in mapped:
             tsel.append(f"CAST(NULL AS {sqlt}) AS {_q(c.name)}")
-            if c.name in row_required:
-                probs.append(f"'{c.name}: missing'")
             continue
         v = _q("v_" + c.name)
         val, prob = _coerce(c, v, _q(c.name), con, stg, src, spec)
         tsel.append(f"CAST({val} AS {sqlt}) AS {_q(c.name)}")
+        if c.type in ("id", "text"):       # a value far too long is a broken export, not data: quarantine the row
+            limit = MAX_ID_LEN if c.type == "id" else MAX_TEXT_LEN
+            probs.append(f"CASE WHEN length({v}) > {limit} THEN '{c.name}: value too long (' || length({v}) || "
+                         f"' characters; the limit is {limit}) — a broken line or a note pasted into the field?' END")
         if c.name in row_required:
             probs.append(prob)
             probs.append(f"CASE WHEN {_q(c.name)} IS NULL AND {v} IS NULL THEN '{c.name}: missing' END")
         elif prob != "NULL":
             warns.append((c.name, prob))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {stg}_t AS SELECT *, {', '.join(tsel)} FROM {stg}_v")
-    reason = "NULLIF(concat_ws('; ', " + ", ".join(probs) + "), '')" if probs else "NULL"
-    wsel = "".join(f", {p} AS {_q('_warn_' + n)}" for n, p in warns)
+    probs = ["CASE WHEN _is_header THEN 'repeated header line (files concatenated?)' END"] + \
+        [p for p in probs if p != "NULL"]
+    reason = "CASE WHEN _is_header THEN 'repeated header line (files concatenated?)' ELSE NULLIF(concat_ws('; ', " + \
+        ", ".join(probs[1:] or ["NULL"]) + "), '') END"
+    wsel = "".join(f", CASE WHEN NOT _is_header THEN {p} END AS {_q('_warn_' + n)}" for n, p in warns)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {stg}_typed AS SELECT *, {reason} AS _reason{wsel} FROM {stg}_t")
     con.execute(f"DROP TABLE IF EXISTS {stg}_v; DROP TABLE IF EXISTS {stg}_t")
-    bad = con.execute(f"SELECT _row AS source_row, NULL AS column_name, _reason AS reason, _raw AS raw_values "
-                      f"FROM {stg}_typed WHERE _reason IS NOT NULL").df()
+    bad = con.execute(f"SELECT _row AS source_row, _reason AS reason, _raw AS raw_values "
+                      f"FROM {stg}_typed WHERE _reason IS NOT NULL ORDER BY _row").df()
     if len(bad):
-        bad["column_name"] = bad["reason"].str.split(":").str[0]
+        bad["column_name"] = [r.split(":")[0] if ":" in r and not r.startswith("repeated") else None
+                              for r in bad["reason"]]
     _quarantine_df(con, res, bad)
-    # warnings for optional columns that could not be read (their values are left empty)
+    # values of optional columns that could not be read: left empty, listed in value_issues
     for n, _ in warns:
-        w = "_warn_" + n
-        k, ex = con.execute(f"SELECT count({_q(w)}), any_value({_q('v_' + n)}) FILTER (WHERE {_q(w)} IS NOT NULL) "
-                            f"FROM {stg}_typed WHERE _reason IS NULL").fetchall()[0]
+        w = _q("_warn_" + n)
+        k = con.execute(f"SELECT count(*) FROM {stg}_typed WHERE _reason IS NULL AND {w} IS NOT NULL").fetchall()[0][0]
         if k:
-            res.warnings.append(f"{k} value(s) of {n} could not be read and were left empty (e.g. {ex!r})")
+            con.execute(f"""INSERT INTO value_issues SELECT {_lit(table)}, {_lit(label)}, _row, {_lit(n)}, {w},
+                left({_q('v_' + n)}, 200) FROM {stg}_typed WHERE _reason IS NULL AND {w} IS NOT NULL""")
+            ex = con.execute(f"SELECT any_value({_q('v_' + n)}) FROM {stg}_typed WHERE _reason IS NULL AND {w} IS NOT NULL"
+                             ).fetchall()[0][0]
+            res.warnings.append(f"{k} value(s) of {n} could not be read and were left empty (e.g. {ex!r}; "
+                                f"see value_issues)")
     keep = ", ".join(_q(c.name) for c in cols)
     target = f"src_{table}"
     defs = ", ".join(f"{_q(c.name)} {schema.SQL_TYPES[c.type]}" for c in cols)
     con.execute(f"CREATE TABLE IF NOT EXISTS {target} ({defs}, source_file VARCHAR, source_row BIGINT, "
                 f"source_system VARCHAR)")
     con.execute(f"INSERT INTO {target} SELECT {keep}, {_lit(label)}, _row, {_lit(spec.source_system or '')} "
-                f"FROM {stg}_typed WHERE _reason IS NULL")
+                f"FROM {stg}_typed WHERE _reason IS NULL ORDER BY _row")
     res.rows_loaded = con.execute(f"SELECT count(*) FROM {stg}_typed WHERE _reason IS NULL").fetchall()[0][0]
-    con.execute(f"DROP TABLE IF EXISTS {stg}; DROP TABLE IF EXISTS {stg}_typed")
     con.execute("INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(res.as_row().values()))
     if res.rows_read != res.rows_loaded + res.rows_quarantined:   # the reconciliation rule
         raise AssertionError(f"{label}: read {res.rows_read} ≠ loaded {res.rows_loaded} + quarantined {res.rows_quarantined}")
-    return res
+
+
+def load_sources(sources: dict[str, list[SourceFile] | SourceFile | dict], base_dir: str | Path = ".",
+                 con: duckdb.DuckDBPyConnection | None = None) -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame]:
+    """Load several sources ({table: [source, …]}) into a DuckDB connection (in memory by default); returns the
+    connection and the load log (rows read / loaded / quarantined per source).
+
+    >>> import tempfile, os
+    >>> d = tempfile.mkdtemp(); _ = open(os.path.join(d, "o.csv"), "w").write("id;day;eur\\n1;2024-01-02;3,50\\n")
+    >>> con, log = load_sources({"orders": {"path": "o.csv", "decimal": ",",
+    ...     "columns": {"order_id": "id", "order_ts": "day", "net_amount": "eur"}}}, base_dir=d)
+    >>> log[["rows_read", "rows_loaded"]].values.tolist(), con.sql("SELECT net_amount FROM src_orders").fetchall()
+    ([[1, 1]], [(3.5,)])
+    """
+    con = con or duckdb.connect()
+    for table, specs in sources.items():
+        for spec in (specs if isinstance(specs, list) else [specs]):
+            load_source(con, table, spec if isinstance(spec, SourceFile) else SourceFile.model_validate(spec),
+                        base_dir=base_dir)
+    return con, con.execute("SELECT * FROM load_log").df()
 
 
 def read_table_preview(path: str | Path, n: int = 5, **kw) -> pd.DataFrame:
@@ -747,10 +960,15 @@ def read_table_preview(path: str | Path, n: int = 5, **kw) -> pd.DataFrame:
     res = LoadResult(table="preview", source=str(path), source_system=None)
     ensure_ingest_tables(con)
     p = Path(path)
-    if info["format"] == "csv":
-        _stage_csv(con, spec, p, str(path), [], "stg_preview", res, Path(tempfile.mkdtemp(prefix="dbmkit_")))
-    elif info["format"] == "excel":
-        _stage_excel(con, spec, p, str(path), [], "stg_preview", res)
-    else:
-        _stage_parquet(con, spec, p, str(path), "stg_preview", res)
-    return con.execute(f"SELECT * EXCLUDE (_row) FROM stg_preview LIMIT {int(n)}").df()
+    tmp = Path(tempfile.mkdtemp(prefix="dbmkit_"))
+    try:
+        if info["format"] == "csv":
+            _stage_csv(con, spec, p, str(path), [], "stg_preview", res, tmp)
+        elif info["format"] == "excel":
+            _stage_excel(con, spec, p, str(path), [], "stg_preview", res)
+        else:
+            _stage_parquet(con, spec, p, str(path), "stg_preview", res)
+    finally:
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
+    return con.execute(f"SELECT * EXCLUDE (_row) FROM stg_preview ORDER BY _row LIMIT {int(n)}").df()

@@ -107,8 +107,11 @@ TABLES: dict[str, list[Col]] = {
         Col("birth_date", "date"), Col("street", "text"), Col("postal_code", "text"), Col("city", "text"),
         Col("signup_date", "date", doc="first time the person appears in any system"),
         Col("acquisition_channel", "text"), Col("acquisition_cost", "money"),
-        Col("household_id", "id"), Col("is_test", "bool"), Col("is_staff", "bool"), Col("deceased", "bool"),
-        Col("gone_away", "bool"), Col("n_records", "int", doc="source records merged into this person"),
+        Col("household_id", "id", doc="persons at the same address (and surname, by default)"),
+        Col("is_test", "bool", doc="test/QA account (kept, never contacted, orders in `test_orders`)"),
+        Col("is_staff", "bool", doc="company e-mail domain"), Col("deceased", "bool"),
+        Col("gone_away", "bool", doc="post returned: do not mail"),
+        Col("n_records", "int", doc="source records merged into this person"),
     ],
     "customer_records": [
         Col("record_id", "id", True, "the source system's customer id (with the source's id_prefix)"),
@@ -118,22 +121,28 @@ TABLES: dict[str, list[Col]] = {
         Col("postal_code", "text"), Col("city", "text"), Col("signup_date", "date"),
         Col("acquisition_channel", "text"), Col("acquisition_cost", "money"), Col("is_test", "bool"),
         Col("is_staff", "bool"), Col("deceased", "bool"), Col("gone_away", "bool"),
-        Col("email_valid", "bool"), Col("phone_valid", "bool"), Col("source_file", "text"), Col("source_row", "int"),
+        Col("email_valid", "bool", doc="false when an e-mail was given but invalid (it is then empty)"),
+        Col("phone_valid", "bool", doc="false when a phone was given but invalid (it is then empty)"),
+        Col("source_file", "text"), Col("source_row", "int", doc="line (CSV) or row (Excel) in the source file"),
     ],
     "consents": [
         Col("customer_id", "id", True), Col("channel", "enum", True, enum="consent_channel"),
-        Col("status", "enum", True, enum="consent_status"), Col("updated_at", "timestamp", True),
-        Col("source", "text"),
+        Col("status", "enum", True, enum="consent_status"),
+        Col("updated_at", "timestamp", True, doc="when the person gave or withdrew consent"),
+        Col("source", "text", doc="the system the consent came from"),
     ],
     "products": [
         Col("product_id", "id", True), Col("name", "text"), Col("category", "text"), Col("subcategory", "text"),
         Col("unit_cost", "money"), Col("list_price", "money"),
     ],
     "orders": [
-        Col("order_id", "id", True), Col("customer_id", "id", True), Col("order_ts", "timestamp", True),
+        Col("order_id", "id", True), Col("customer_id", "id", True, "the person (after merge/purge)"),
+        Col("order_ts", "timestamp", True),
         Col("channel", "enum", enum="sales_channel"), Col("store_id", "id"), Col("gross_amount", "money", True),
-        Col("discount", "money", True), Col("net_amount", "money", True), Col("cost", "money", True),
-        Col("status", "enum", True, enum="order_status"), Col("original_order_id", "id"),
+        Col("discount", "money", True), Col("net_amount", "money", True, "gross − discount; negative for returns"),
+        Col("cost", "money", True, "from product costs, else net × (1 − gross margin)"),
+        Col("status", "enum", True, enum="order_status"),
+        Col("original_order_id", "id", doc="for a return: the sale it returns"),
         Col("cost_estimated", "bool", doc="cost from the config's gross margin, not from product costs"),
         Col("source_system", "text"),
     ],
@@ -202,6 +211,196 @@ SALES_LINE_COLUMNS = [
     Col("quantity", "number", True), Col("unit_price", "money", True), Col("discount", "money"),
     Col("status", "enum", enum="order_status"), Col("original_order_id", "id"),
 ]
+
+
+
+# ------------------------------------------------------------------------------------------------ keys and rules
+TABLE_DOCS: dict[str, str] = {
+    "customers": "One row per person after merge/purge (the golden record, 统一客户视图). Test accounts, staff, "
+                 "deceased and gone-away people stay in the table with their flag, so suppression can name the reason.",
+    "customer_records": "Every source record (CRM, web account, loyalty card …) linked to the person it was merged "
+                        "into: the audit trail of merge/purge.",
+    "consents": "Consent history per person and channel; the latest `updated_at` wins (view `consent_latest`).",
+    "products": "The product master with unit costs and list prices.",
+    "orders": "One row per order or return of a known person. Returns are separate rows with negative amounts and "
+              "`status = 'returned'` (`original_order_id` points to the sale). Sales without a customer are in "
+              "`anonymous_sales`, test accounts' orders in `test_orders`.",
+    "order_items": "Order lines: product, quantity, unit price and line discount (negative quantities on returns).",
+    "campaigns": "Past campaigns with their costs.",
+    "contacts": "Who was selected for a campaign: treatment (contacted) or control (held out).",
+    "responses": "Tracked responses (coupon redemptions, response codes).",
+    "email_events": "E-mail platform events per person and campaign.",
+    "sms_events": "SMS platform events per person and campaign.",
+    "area_demographics": "Purchased postal-area statistics for data append (附加数据) and penetration analysis.",
+}
+
+PRIMARY_KEYS: dict[str, list[str]] = {
+    "customers": ["customer_id"], "customer_records": ["record_id"], "products": ["product_id"],
+    "orders": ["order_id"], "order_items": ["order_id", "line_no"], "campaigns": ["campaign_id"],
+    "contacts": ["campaign_id", "customer_id"], "area_demographics": ["postal_code"],
+}
+
+FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
+    "customer_records": [("customer_id", "customers", "customer_id")],
+    "consents": [("customer_id", "customers", "customer_id")],
+    "orders": [("customer_id", "customers", "customer_id")],
+    "order_items": [("order_id", "orders", "order_id")],
+    "contacts": [("customer_id", "customers", "customer_id"), ("campaign_id", "campaigns", "campaign_id")],
+    "responses": [("customer_id", "customers", "customer_id")],
+    "email_events": [("customer_id", "customers", "customer_id")],
+    "sms_events": [("customer_id", "customers", "customer_id")],
+}
+
+# enums whose values the database enforces with CHECK (the others keep unknown values in lower case)
+CHECKED_ENUMS = ("order_status", "consent_channel", "consent_status", "contact_group", "email_event", "sms_event",
+                 "gender")
+
+# table-level rules: (SQL condition, what it means)
+CHECKS: dict[str, list[tuple[str, str]]] = {
+    "customers": [("email IS NULL OR email LIKE '%_@_%._%'", "e-mails are cleaned (valid syntax, lower case)"),
+                  ("phone IS NULL OR phone LIKE '+%'", "phones are in E.164 (+<country><number>)"),
+                  ("n_records >= 1", "every person comes from at least one source record")],
+    "orders": [("status <> 'returned' OR net_amount <= 0", "returns have negative (or zero) amounts"),
+               ("status = 'returned' OR net_amount >= 0", "sales and cancellations have non-negative amounts")],
+    "order_items": [("unit_price >= 0", "prices are not negative (returns have negative quantities)"),
+                    ("quantity <> 0", "lines with zero quantity are quarantined")],
+}
+
+# bookkeeping tables written by the build (not fed by sources)
+SUPPORT_TABLES: dict[str, tuple[str, list[Col]]] = {
+    "anonymous_sales": ("Sales without a customer id (walk-in till receipts, erased customers): counted in revenue, "
+                        "left out of customer analysis.",
+                        [Col("order_id", "id", True), Col("order_ts", "timestamp"), Col("channel", "text"),
+                         Col("store_id", "id"), Col("net_amount", "money"), Col("status", "text"),
+                         Col("source_file", "text")]),
+    "test_orders": ("Orders of test accounts, kept apart (same columns as `orders`).", []),
+    "quarantine": ("Every row that could not be loaded, with the file, the row (line number in the file), the "
+                   "column and the reason. Rows read = rows loaded + rows quarantined, per source.",
+                   [Col("table_name", "text"), Col("source", "text"), Col("source_row", "int"),
+                    Col("column_name", "text"), Col("reason", "text"),
+                    Col("raw_values", "text", doc="the row as read (JSON, first 500 characters)")]),
+    "value_issues": ("Single values that could not be read in an optional column and were left empty (the row "
+                     "itself was loaded).",
+                     [Col("table_name", "text"), Col("source", "text"), Col("source_row", "int"),
+                      Col("column_name", "text"), Col("problem", "text"), Col("raw_value", "text")]),
+    "load_log": ("One row per source: rows read, loaded and quarantined, the encoding and delimiter used, warnings.",
+                 [Col("table_name", "text"), Col("source", "text"), Col("source_system", "text"),
+                  Col("rows_read", "int"), Col("rows_loaded", "int"), Col("rows_quarantined", "int"),
+                  Col("encoding", "text"), Col("delimiter", "text"), Col("warnings", "text")]),
+    "identity_pairs": ("Candidate pairs of source records compared by merge/purge, with their match score.",
+                       [Col("record_i", "id"), Col("record_j", "id"), Col("score", "number"),
+                        Col("probability", "number")]),
+    "data_quality": ("The data-quality report per table and column, before and after cleaning.",
+                     [Col("stage", "text"), Col("table", "text"), Col("column", "text"), Col("rows", "int"),
+                      Col("completeness", "number"), Col("validity", "number"), Col("uniqueness", "number"),
+                      Col("freshness_days", "number")]),
+    "audit_log": ("Privacy actions (erasure, retention) with a salted token instead of the person's id.",
+                  [Col("ts", "timestamp"), Col("action", "text"), Col("subject_token", "text"),
+                   Col("detail", "text")]),
+    "_meta": ("Build facts: schema version, build time, analysis date, fingerprint, the build report (JSON).",
+              [Col("key", "text", True), Col("value", "text")]),
+}
+
+VIEWS: dict[str, str] = {
+    "consent_latest": "latest consent status per person and channel (latest `updated_at` wins)",
+    "purchases": "completed orders (`status = 'completed'`)",
+    "sales": "orders that count for revenue: completed and returned (returns are negative)",
+    "customer_view": "the single customer view: the golden record + area demographics + purchase summary "
+                     "(first/last purchase, orders, revenue, margin, channels) + latest consent per channel",
+}
+
+
+def markdown() -> str:
+    """The canonical section of docs/DATA_MODEL.md, generated from this module (tests/test_docs.py keeps it in step).
+
+    >>> "### customers" in markdown()
+    True
+    """
+    out = ["Column types: " + ", ".join(f"`{k}` ({v})" for k, v in SQL_TYPES.items()) + ". "
+           "**required** columns are NOT NULL; *enum* columns accept the synonyms listed under Enumerations.", ""]
+
+    def table(name: str, cols: list[Col], doc: str) -> None:
+        out.append(f"### {name}")
+        out.append(doc)
+        out.append("")
+        if cols:
+            out.append("| column | type | required | notes |")
+            out.append("|---|---|---|---|")
+            for c in cols:
+                note = c.doc
+                if c.enum:
+                    vals = "/".join(ENUMS[c.enum])
+                    note = (note + "; " if note else "") + f"enum `{c.enum}`: {vals}"
+                out.append(f"| `{c.name}` | {c.type} ({SQL_TYPES[c.type]}) | {'yes' if c.required else ''} | {note} |")
+            out.append("")
+        rules = []
+        if name in PRIMARY_KEYS:
+            rules.append("primary key (" + ", ".join(PRIMARY_KEYS[name]) + ")")
+        for col, ref, refcol in FOREIGN_KEYS.get(name, []):
+            rules.append(f"foreign key {col} → {ref}.{refcol}")
+        for c in cols:
+            if c.enum in CHECKED_ENUMS:
+                rules.append(f"check {c.name} in ({', '.join(ENUMS[c.enum])})")
+        for cond, meaning in CHECKS.get(name, []):
+            rules.append(f"check `{cond}` — {meaning}")
+        if rules:
+            out.append("Rules: " + "; ".join(rules) + ".")
+            out.append("")
+
+    for name, cols in TABLES.items():
+        table(name, cols, TABLE_DOCS[name])
+    out.append("### sales_lines (a source shape, not a table)")
+    out.append("Line-level sales files (one row per invoice line, quantity × unit price) are mapped to `sales_lines`; "
+               "the build derives `orders` (one per invoice; negative quantities or a returned status make a return, "
+               "a cancelled status a cancellation) and `order_items` from them. Lines without a customer id become "
+               "anonymous sales.")
+    out.append("")
+    out.append("| column | type | required |")
+    out.append("|---|---|---|")
+    for c in SALES_LINE_COLUMNS:
+        out.append(f"| `{c.name}` | {c.type} | {'yes' if c.required else ''} |")
+    out.append("")
+    out.append("### Columns a source may map besides the canonical ones")
+    for t, cols in SOURCE_ONLY.items():
+        out.append(f"* {t}: " + ", ".join(f"`{c.name}`" for c in cols))
+    out.append("")
+    out.append("### Minimum mapping per source table")
+    for t, cols in REQUIRED_MAPPING.items():
+        extra = {"orders": " plus net_amount or gross_amount (order_id may be left out: it is then made from the "
+                           "file and row)", "consents": " plus customer_id or email",
+                 "email_events": " plus customer_id or email", "sms_events": " plus customer_id or phone"}.get(t, "")
+        out.append(f"* {t}: " + ", ".join(cols) + extra)
+    out.append("")
+    out.append("## Bookkeeping tables and views")
+    out.append("")
+    for name, (doc, cols) in SUPPORT_TABLES.items():
+        table(name, cols, doc)
+    out.append("### Views")
+    for name, doc in VIEWS.items():
+        out.append(f"* `{name}`: {doc}")
+    out.append("")
+    out.append("### Enumerations (canonical value: accepted synonyms, case-insensitive)")
+    for enum, values in ENUMS.items():
+        out.append(f"* **{enum}**: " + "; ".join(f"`{k}` ← {v}" for k, v in values.items()))
+    return "\n".join(out).rstrip() + "\n"
+
+
+DOC_BEGIN = "<!-- canonical tables: generated section, see dbmkit.schema.markdown() -->"
+DOC_END = "<!-- end of generated section -->"
+
+
+def write_markdown(path=None) -> bool:
+    """Rewrite the generated section of docs/DATA_MODEL.md; returns True when the file changed."""
+    from pathlib import Path
+    p = Path(path) if path else Path(__file__).resolve().parents[1] / "docs" / "DATA_MODEL.md"
+    text = p.read_text(encoding="utf-8")
+    i = text.index(DOC_BEGIN) + len(DOC_BEGIN)
+    j = text.index(DOC_END, i) if DOC_END in text[i:] else i
+    new = text[:i] + "\n\n" + markdown() + "\n" + DOC_END + text[j + (len(DOC_END) if DOC_END in text[i:] else 0):]
+    if new != text:
+        p.write_text(new, encoding="utf-8")
+        return True
+    return False
 
 
 def source_columns(table: str) -> list[Col]:

@@ -618,6 +618,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
                                          _isin(last_email["customer_id"], set(em_l["customer_id"])))]
     raw["email_subscribers.tsv"] = subs.reset_index(drop=True)
 
+    _plant_file_faults(raw, int(P["seed"]))
     records = rec[["record_id", "system", "person_id", "extra", "is_test", "is_staff", "deceased", "gone_away",
                    "created"]].rename(columns={"extra": "is_duplicate_record"})
     dirt_df = pd.DataFrame(dirt)
@@ -625,6 +626,45 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
     dirt_df.insert(1, "has_email", pd.notna(rec["email"]).to_numpy())
     dirt_df.insert(2, "has_phone", pd.notna(rec["phone"]).to_numpy())
     return raw, records, dirt_df
+
+
+def _plant_file_faults(raw: dict[str, pd.DataFrame], seed: int) -> None:
+    """File-level faults of real exports that ingest must quarantine (all rows are extra: the clean content of the
+    files is unchanged, so the database built from them is too). A separate random stream keeps every other
+    generated value as it was.
+
+    * crm_orders.csv: overlapping exports repeat 0.3 % of the orders exactly, and 0.1 % come again with a changed
+      net amount (edited after the first export);
+    * pos_sales.csv: voided scans — 0.2 % extra lines with quantity 0;
+    * email_events.csv: two monthly exports concatenated, so the header line appears again in the middle;
+    * preference_log.csv: a few changes whose channel was lost ("N/A").
+    """
+    rng = np.random.default_rng([seed, 7301])
+    crm = raw.get("crm_orders.csv")
+    if crm is not None and len(crm) > 50:
+        same = crm.iloc[np.sort(rng.choice(len(crm), max(1, int(len(crm) * 0.003)), replace=False))]
+        edited = crm.iloc[np.sort(rng.choice(len(crm), max(1, int(len(crm) * 0.001)), replace=False))].copy()
+        edited["Net"] = (edited["Net"] * 1.1).round(2)
+        raw["crm_orders.csv"] = pd.concat([crm, same, edited], ignore_index=True)
+    pos = raw.get("pos_sales.csv")
+    if pos is not None and len(pos) > 50:
+        k = np.sort(rng.choice(len(pos), max(1, int(len(pos) * 0.002)), replace=False))
+        void = pos.iloc[k].copy()
+        void["qty"] = 0
+        void["line"] = void["line"] + 100
+        out = pd.concat([pos, void]).sort_index(kind="stable").reset_index(drop=True)
+        raw["pos_sales.csv"] = out
+    ev = raw.get("email_events.csv")
+    if ev is not None and len(ev) > 10:
+        cut = len(ev) // 2
+        header = pd.DataFrame([dict(zip(ev.columns, ev.columns))])
+        raw["email_events.csv"] = pd.concat([ev.iloc[:cut], header, ev.iloc[cut:]], ignore_index=True)
+    pref = raw.get("preference_log.csv")
+    if pref is not None and len(pref) > 20:
+        k = rng.choice(len(pref), 3, replace=False)
+        lost = pref.iloc[np.sort(k)].copy()
+        lost["channel"] = "N/A"
+        raw["preference_log.csv"] = pd.concat([pref, lost], ignore_index=True)
 
 
 # ------------------------------------------------------------------------------------------------ files + mapping
