@@ -9,7 +9,7 @@ WITH purchases AS (
 ), btyd AS (
     SELECT customer_id, count(*) - 1 AS frequency,
            datediff('day', min(d), max(d)) AS recency, datediff('day', min(d), $as_of) AS "T",
-           datediff('day', max(d), $as_of) AS days_since_last, sum(n) AS n_orders,
+           datediff('day', max(d), $as_of) AS days_since_last, CAST(sum(n) AS BIGINT) AS n_orders,
            coalesce(avg(amount) FILTER (WHERE k > 1), 0) AS monetary_mean_repeat,
            min(d) AS first_purchase, max(d) AS last_purchase
     FROM ranked GROUP BY 1
