@@ -9,11 +9,57 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Need:
+    """An input a chapter needs beyond sales, checked against the client's database before the chapter runs."""
+    what: str            # in words (English)
+    what_zh: str         # 中文
+    query: str           # SQL counting the rows that satisfy it
+    fix: str             # how a consultant provides it (config sources)
+    min_rows: int = 1
+
+
+NEEDS: dict[str, Need] = {
+    "order_items": Need(
+        "order lines with products (what was in each basket)", "订单明细（每笔订单购买了哪些商品）",
+        "SELECT count(*) FROM order_items",
+        "map a line-level sales file as `sales_lines` (order id, product, quantity, unit price) or add an "
+        "`order_items` source next to `orders`"),
+    "contact_details": Need(
+        "customers with an e-mail address, phone number or postal address", "有电子邮件、电话或地址的客户",
+        "SELECT count(*) FROM customers WHERE email IS NOT NULL OR phone IS NOT NULL OR street IS NOT NULL",
+        "add a `customers` source with the customer id and e-mail / phone / street (the CRM export)"),
+    "consents": Need(
+        "consent per channel (opt-in / opt-out)", "各渠道的营销许可（订阅/退订）",
+        "SELECT count(*) FROM consents",
+        "add a `consents` source (customer id or e-mail, channel, status, date), or consent flags "
+        "(`email_consent`, `sms_consent` …) in the `customers` source"),
+    "campaigns": Need(
+        "past campaigns with the customers they contacted", "历史营销活动及其接触客户",
+        "SELECT least((SELECT count(*) FROM campaigns), (SELECT count(*) FROM contacts))",
+        "add `campaigns` (campaign id, name, channel, dates, costs) and `contacts` (campaign id, customer id, "
+        "group, contact date) sources"),
+    "control_groups": Need(
+        "campaign contacts with a control group (people held out on purpose)", "含对照组的营销接触记录",
+        "SELECT count(*) FROM contacts WHERE \"group\" = 'control'",
+        "in the `contacts` source map `group` (treatment / control); without a control group lift cannot be measured"),
+    "email_events": Need(
+        "e-mail platform events (sent, opened, clicked …)", "邮件平台事件（发送、打开、点击…）",
+        "SELECT count(*) FROM email_events",
+        "add an `email_events` source (campaign id, customer id or e-mail, event, timestamp) from the e-mail platform"),
+    "repeat_buyers": Need(
+        "at least 30 customers who bought on two or more days", "至少30位多次购买的客户",
+        "SELECT count(*) FROM (SELECT customer_id FROM orders WHERE status = 'completed' GROUP BY 1 "
+        "HAVING count(DISTINCT CAST(order_ts AS DATE)) > 1)",
+        "a longer sales history (at least a year is usual for lifetime value)", min_rows=30),
+}
+
+
+@dataclass(frozen=True)
 class Chapter:
     file: str            # notebook name without .ipynb
     title: str           # English title
     title_zh: str        # Chinese title
-    needs: tuple = ()    # inputs the chapter needs beyond sales (customers, consents, campaigns, email_events …)
+    needs: tuple = ()    # keys of NEEDS: inputs the chapter needs beyond sales; unmet → the report skips it
 
     @property
     def number(self) -> str:
@@ -41,14 +87,16 @@ CHAPTERS: list[Chapter] = [
     Chapter("20_analyze_explore", "Explore: customers and revenue over time", "探索性分析：客户与收益的变化"),
     Chapter("21_analyze_rfm", "RFM analysis", "RFM分析"),
     Chapter("22_analyze_value", "Value: deciles, Pareto and profitability", "价值分析：十分位、帕累托与收益"),
-    Chapter("23_analyze_clv", "Customer lifetime value", "客户终身价值"),
+    Chapter("23_analyze_clv", "Customer lifetime value", "客户终身价值", ("repeat_buyers",)),
     Chapter("24_analyze_segments", "Segments, lifecycle and penetration", "客户细分、生命周期与渗透分析"),
-    Chapter("25_analyze_baskets", "Baskets and sequences", "购物篮与序列分析"),
+    Chapter("25_analyze_baskets", "Baskets and sequences", "购物篮与序列分析", ("order_items",)),
     Chapter("26_analyze_predict", "Predictive models: response and churn", "预测模型：响应与流失", ("campaigns",)),
     Chapter("30_plan_campaign", "Plan a campaign: target, offer, channel, timing", "营销活动策划：目标、活动、渠道、时机"),
     Chapter("31_plan_budget_test", "Budget, break-even and the control group", "预算、盈亏平衡与对照组"),
-    Chapter("40_evaluate_results", "Evaluate: lift over control, ROI and KPIs", "结果评估：提升、投资回报与关键指标"),
-    Chapter("41_evaluate_learn", "Learn: A/B tests, uplift and feedback", "学习与迭代：A/B测试、增量模型与反馈"),
+    Chapter("40_evaluate_results", "Evaluate: lift over control, ROI and KPIs", "结果评估：提升、投资回报与关键指标",
+            ("campaigns", "control_groups")),
+    Chapter("41_evaluate_learn", "Learn: A/B tests, uplift and feedback", "学习与迭代：A/B测试、增量模型与反馈",
+            ("campaigns", "control_groups")),
     Chapter("90_case_complete_journey", "Case study: The Complete Journey (84.51°)", "案例：Complete Journey 零售数据"),
     Chapter("91_case_cdnow", "Case study: CDNOW and the BG/NBD paper", "案例：CDNOW 与 BG/NBD 模型"),
 ]
@@ -66,6 +114,24 @@ def neighbours(file: str) -> tuple[Chapter | None, Chapter | None]:
     seq = [c for c in CHAPTERS if (c.phase == "9") == (BY_FILE[file].phase == "9")]
     i = [c.file for c in seq].index(file)
     return (seq[i - 1] if i > 0 else None, seq[i + 1] if i + 1 < len(seq) else None)
+
+
+def missing_inputs(chapter: Chapter | str, con) -> list[tuple[str, Need]]:
+    """The needs of ``chapter`` that the client's database does not meet (``con``: a DuckDB connection).
+
+    A need whose table does not exist counts as unmet. Returns (key, Need) pairs; empty when the chapter can run.
+    """
+    ch = BY_FILE[chapter] if isinstance(chapter, str) else chapter
+    out = []
+    for key in ch.needs:
+        need = NEEDS[key]
+        try:
+            n = con.execute(need.query).fetchall()[0][0] or 0
+        except Exception:  # noqa: BLE001 - a missing table means the input is missing
+            n = 0
+        if n < need.min_rows:
+            out.append((key, need))
+    return out
 
 
 def select(phases: list[str] | None, include_cases: bool = False) -> list[Chapter]:

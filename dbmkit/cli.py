@@ -39,40 +39,126 @@ def _cmd_report(a) -> int:
     return 0 if not failed else 1
 
 
+# reason in the quarantine → what to do about it (first match wins)
+FIXES = [
+    (r"as a date", "set `date_format` for this source (e.g. '%d/%m/%Y'), or correct those dates in the export"),
+    (r"is not a number", "check `decimal` (',' when amounts look like 1.234,50) or clean that column in the export"),
+    (r"in the future", "day and month swapped? set `date_format`; otherwise check the export's clock"),
+    (r"duplicate|appears again", "the export repeats rows or the id is not unique: remove duplicates, or map a "
+                                 "truly unique id column"),
+    (r"repeated header", "several exports were concatenated: the extra header line was set aside; nothing to fix"),
+    (r"unreadable line", "the line has a different number of fields: check `delimiter` and quoting in the export"),
+    (r"zero quantity", "lines with quantity 0 carry no sale; they can be ignored"),
+    (r"negative price", "negative prices are adjustments (fees, bad debt), not sales; they can be ignored"),
+    (r"unknown or quarantined order", "these lines belong to orders missing from (or rejected in) the orders file"),
+    (r"different customers", "one invoice cannot belong to two customers: fix the customer id on its lines"),
+    (r"no customer with this", "the id, e-mail or phone is not in the customers source: check `id_prefix` and "
+                               "the files"),
+    (r"too long", "the mapping probably points at the wrong column: check `columns:`"),
+    (r"missing", "fill the column in the export (rows without it cannot be loaded), or map another column"),
+]
+
+
+def fix_for(reason: str) -> str:
+    """The usual fix for a quarantine reason (used by ``dbmkit check``).
+
+    >>> fix_for("order_ts: cannot read '31/02/2024' as a date")[:17]
+    'set `date_format`'
+    """
+    import re
+    for pattern, fix in FIXES:
+        if re.search(pattern, str(reason), re.I):
+            return fix
+    return "look at these rows in the quarantine table (chapter 10 shows them) and correct the export"
+
+
+_QUARANTINE_SQL = """
+    SELECT table_name, source, column_name, regexp_replace(reason, '''[^'']*''|[0-9]{3,}', '…', 'g') AS kind,
+           count(*) AS n, min(source_row) AS first_row, arg_min(reason, source_row) AS example
+    FROM quarantine GROUP BY ALL ORDER BY n DESC LIMIT 25"""
+
+
 def check_summary(ws) -> tuple[str, bool]:
-    """A readable summary of a client's data after loading (used by ``dbmkit check``)."""
+    """A readable summary of a client's data after loading (used by ``dbmkit check``): sources, tables, the
+    period, customers, problems with file, column, row and fix, and the chapters the data cannot support.
+    Returns (text, ok) where ok means a report can run."""
+    from . import chapters as _chapters
     lines = []
     with ws.connect() as con:
-        log = con.execute("SELECT table_name, source, rows_read, rows_loaded, rows_quarantined, warnings FROM load_log").df()
+        log = con.execute("SELECT table_name, source, rows_read, rows_loaded, rows_quarantined, encoding, delimiter, "
+                          "warnings FROM load_log").df()
+        names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchall()[0][0] for t in
                   ("customers", "orders", "order_items", "products", "consents", "campaigns", "contacts",
-                   "email_events", "anonymous_sales")}
-        rng = con.execute("SELECT min(order_ts), max(order_ts) FROM orders").fetchall()[0]
-        q = con.execute("""SELECT table_name, source, column_name, reason, count(*) AS n, min(source_row) AS first_row
-            FROM quarantine GROUP BY ALL ORDER BY n DESC LIMIT 25""").df()
+                   "responses", "email_events", "sms_events", "anonymous_sales", "test_orders") if t in names}
+        rng = con.execute("SELECT min(order_ts), max(order_ts), count(DISTINCT customer_id), "
+                          "count(*) FILTER (WHERE status = 'returned'), "
+                          "count(*) FILTER (WHERE status = 'cancelled') FROM orders").fetchall()[0]
+        reach = con.execute("SELECT count(*) FILTER (WHERE email IS NOT NULL), count(*) FILTER (WHERE phone IS NOT NULL), "
+                            "count(*) FILTER (WHERE street IS NOT NULL) FROM customers").fetchall()[0]
+        q = con.execute(_QUARANTINE_SQL).df()
+        vi = con.execute("""SELECT table_name, source, column_name, count(*) AS n, min(source_row) AS first_row,
+            arg_min(problem, source_row) AS problem FROM value_issues GROUP BY ALL ORDER BY n DESC LIMIT 10""").df() \
+            if "value_issues" in names else None
+        missing = {c.file: _chapters.missing_inputs(c, con) for c in _chapters.workbook_chapters()}
     lines.append(f"Client: {ws.cfg.client} — {ws.cfg.title}")
     lines.append("")
     lines.append("Sources (rows read = loaded + quarantined):")
     for r in log.itertuples():
-        lines.append(f"  {r.table_name:<18} {Path(r.source).name:<32} read {r.rows_read:>9,}  loaded {r.rows_loaded:>9,}"
-                     f"  quarantined {r.rows_quarantined:>7,}")
-        if r.warnings:
-            lines.append(f"      warning: {r.warnings}")
+        enc = r.encoding if isinstance(r.encoding, str) and r.encoding else None
+        dlm = r.delimiter if isinstance(r.delimiter, str) and r.delimiter else None
+        how = ", ".join(x for x in (enc and f"encoding {enc}", dlm and f"delimiter {dlm!r}") if x)
+        lines.append(f"  {r.table_name:<17} {Path(str(r.source)).name:<28} read {r.rows_read:>9,}  loaded "
+                     f"{r.rows_loaded:>9,}  quarantined {r.rows_quarantined:>7,}" + (f"  ({how})" if how else ""))
+        if isinstance(r.warnings, str) and r.warnings:
+            for w in r.warnings.split("; "):
+                lines.append(f"      warning: {w}")
     lines.append("")
     lines.append("Database:")
     for k, v in counts.items():
         lines.append(f"  {k:<18} {v:>10,}")
     if rng[0] is not None:
-        lines.append(f"  orders from {rng[0]:%Y-%m-%d} to {rng[1]:%Y-%m-%d}")
+        lines.append("")
+        lines.append(f"Period: orders from {rng[0]:%Y-%m-%d} to {rng[1]:%Y-%m-%d} "
+                     f"({(rng[1] - rng[0]).days / 30.44:.0f} months); analysis date {ws.as_of.date()}")
+        lines.append(f"Customers: {counts.get('customers', 0):,} people, {rng[2]:,} of them with orders; "
+                     f"{rng[3] or 0:,} returns, {rng[4] or 0:,} cancellations")
+        anon = counts.get("anonymous_sales", 0)
+        if anon:
+            share = anon / max(anon + counts.get("orders", 0), 1)
+            lines.append(f"Anonymous sales (no customer id): {anon:,} orders ({100 * share:.1f} %), counted in revenue "
+                         "but not in customer analysis")
+        lines.append(f"Reachable: {reach[0]:,} with an e-mail, {reach[1]:,} with a phone, {reach[2]:,} with an address")
     if len(q):
         lines.append("")
-        lines.append("Problems (quarantined rows; fix the source and run again):")
+        lines.append("Problems (rows quarantined; fix the source and run again):")
         for r in q.itertuples():
-            row = f", first at row {int(r.first_row)}" if r.first_row == r.first_row and r.first_row is not None else ""
-            lines.append(f"  {r.n:>6,} × {Path(str(r.source)).name} [{r.column_name}]: {r.reason}{row}")
-    ok = counts["orders"] > 0 and counts["customers"] > 0
+            row = f", first at row {int(r.first_row)}" if r.first_row is not None and r.first_row == r.first_row else ""
+            col = f" [{r.column_name}]" if isinstance(r.column_name, str) and r.column_name else ""
+            lines.append(f"  {r.n:>6,} × {Path(str(r.source)).name}{col}{row}: {r.example}")
+            lines.append(f"           fix: {fix_for(r.example)}")
+    if vi is not None and len(vi):
+        lines.append("")
+        lines.append("Values left empty (the rows were loaded):")
+        for r in vi.itertuples():
+            row = f", first at row {int(r.first_row)}" if r.first_row is not None and r.first_row == r.first_row else ""
+            lines.append(f"  {r.n:>6,} × {Path(str(r.source)).name} [{r.column_name}]{row}: {r.problem}")
+            lines.append(f"           fix: {fix_for(r.problem)}")
+    skipped = {f: m for f, m in missing.items() if m}
+    if skipped:
+        lines.append("")
+        lines.append("Chapters the report will skip (their inputs are missing):")
+        for f, m in skipped.items():
+            lines.append(f"  {f}: needs " + "; ".join(n.what for _, n in m))
+            for _, n in m:
+                lines.append(f"      to provide it: {n.fix}")
+    ok = counts.get("orders", 0) > 0 and counts.get("customers", 0) > 0
     lines.append("")
-    lines.append("A report can run." if ok else "A report cannot run: no orders with customers were loaded.")
+    if ok:
+        lines.append("A report can run.")
+    else:
+        why = "no orders were loaded" if not counts.get("orders") else "no customers were loaded"
+        lines.append(f"A report cannot run: {why}. Look at the problems above (customer ids mapped? dates read?).")
     return "\n".join(lines), ok
 
 

@@ -25,10 +25,11 @@ import numpy as np
 import pandas as pd
 
 from . import chapters as _chapters
+from .i18n import add as add_labels
 from .i18n import t
 
 __all__ = ["record", "recorded", "provenance", "run_report", "ReportResult", "KPI_INFO", "notebooks_dir",
-           "export_html", "repo_root"]
+           "export_html", "repo_root", "find_pii", "mask_pii", "skipped_page_html"]
 
 _KPIS: dict[str, object] = {}
 
@@ -155,19 +156,178 @@ def notebooks_dir() -> Path:
 
 
 # ------------------------------------------------------------------------------------------------ HTML export
-def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", language: str = "en") -> None:
-    """A chapter page without code: inputs, prompts, parameter/exercise cells and stderr removed; links to
-    other chapters point at their HTML pages."""
+add_labels({
+    "what_it_means": ("What this means for the marketer", "对营销人员的意义"),
+    "skipped_title": ("This chapter was skipped", "本章已跳过"),
+    "skipped_why": ("The client's data does not have what this chapter needs:", "客户数据缺少本章所需的内容："),
+    "skipped_fix": ("How to provide it", "如何提供"),
+    "skipped_after": ("Add the source to the client config, run `dbmkit check CONFIG`, then run the report again.",
+                      "在客户配置中加入数据源，运行 `dbmkit check CONFIG`，然后重新生成报告。"),
+    "data": ("Data", "数据概况"),
+    "customers_n": ("Customers", "客户数"),
+    "buyers_n": ("Buyers", "购买客户数"),
+    "orders_n": ("Orders", "订单数"),
+    "revenue_total": ("Revenue (net)", "净收入"),
+    "period": ("Period", "时间范围"),
+    "sources_n": ("Sources", "数据源"),
+    "all_key_numbers": ("All key numbers", "全部关键指标"),
+    "notes_skipped": ("Skipped chapters (inputs missing)", "已跳过的章节（缺少数据）"),
+    "notes_failed": ("Chapters that failed", "运行失败的章节"),
+    "time": ("Time", "用时"),
+    "status": ("Status", "状态"),
+    "chapter": ("Chapter", "章节"),
+    "masked_note": ("contact details masked on this page", "条联系方式已在本页隐藏"),
+    "language_note": ("Chapter text is written in English with the Chinese terms; headings, labels and charts "
+                      "are in Chinese.", "章节正文为英文（附中文术语）；标题、标签与图表为中文。"),
+})
+
+# Raw e-mail addresses and phone numbers must never reach a report page (the tests scan every page with these).
+PII_PATTERNS = {
+    "email": re.compile(r"(?<![\w.+%-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
+    "phone_international": re.compile(r"(?<![\w+])\+\d{1,3}[\d \-().]{6,16}\d(?!\d)"),
+    "phone_national": re.compile(r"(?<![\d\w])\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}(?![\d\w])"),
+    "phone_cn_mobile": re.compile(r"(?<![\d.\w])1[3-9]\d{9}(?![\d.\w])"),
+}
+
+
+_PII_ANY = re.compile("|".join(f"(?:{rx.pattern})" for rx in PII_PATTERNS.values()))
+
+
+def find_pii(text: str) -> list[str]:
+    """Raw e-mail addresses and phone numbers found in ``text``.
+
+    >>> find_pii("write to ann.lee@mail.com or call +1 212 555 0142; order 12345 on 2024-01-05")
+    ['ann.lee@mail.com', '+1 212 555 0142']
+    """
+    return [m.group(0) for m in _PII_ANY.finditer(text)]
+
+
+def _mask_match(m: re.Match) -> str:
+    s = m.group(0)
+    if "@" in s:
+        local, domain = s.split("@", 1)
+        return local[:1] + "***@" + domain
+    digits = [c for c in s if c.isdigit()]
+    return ("+" if s.startswith("+") else "") + "*" * max(len(digits) - 3, 3) + "".join(digits[-3:])
+
+
+def mask_pii(text: str) -> tuple[str, int]:
+    """Mask raw e-mails and phone numbers in ``text`` (a***@mail.com, ********142); returns (text, count).
+
+    >>> mask_pii("ann.lee@mail.com, 13912345678")
+    ('a***@mail.com, ********678', 2)
+    """
+    return _PII_ANY.subn(_mask_match, text)
+
+
+def _mask_cell_outputs(cell) -> int:
+    n = 0
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream":
+            o["text"], k = mask_pii(o.get("text", ""))
+            n += k
+        for mime in ("text/plain", "text/html", "text/markdown", "text/latex"):
+            data = o.get("data", {})
+            if mime in data:
+                val = data[mime] if isinstance(data[mime], str) else "".join(data[mime])
+                data[mime], k = mask_pii(val)
+                n += k
+    return n
+
+
+_HEADING_ZH = {
+    "what this means for the marketer": "对营销人员的意义",
+    "what this means for the marketer:": "对营销人员的意义：",
+    "learning objectives": "学习目标",
+    "summary": "小结",
+    "key numbers": "关键指标",
+    "next steps": "下一步",
+    "the data": "数据",
+}
+
+
+def _zh_markdown(src: str) -> str:
+    """Headings with a Chinese term in brackets show it first ('RFM analysis (RFM分析)' → 'RFM分析（RFM analysis）');
+    the standard headings are translated."""
+    out = []
+    for line in src.splitlines():
+        m = re.match(r"^(#{1,6})\s+(\d{2} · )?(.+?)\s*[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]\s*$", line)
+        if m:
+            line = f"{m.group(1)} {m.group(2) or ''}{m.group(4)}（{m.group(3)}）"
+        else:
+            m = re.match(r"^(#{1,6})\s+(.+?)\s*$", line)
+            if m and m.group(2).lower() in _HEADING_ZH:
+                line = f"{m.group(1)} {_HEADING_ZH[m.group(2).lower()]}（{m.group(2)}）"
+        line = re.sub(r"\*\*What this means for the marketer:?\*\*:?",
+                      "**对营销人员的意义（What this means for the marketer）：**", line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _drop_your_turn(cells: list) -> list:
+    """Remove the "Your turn" sections (student exercises) from a report page."""
+    keep, inside = [], False
+    for c in cells:
+        tags = c.get("metadata", {}).get("tags", [])
+        heads = [ln for ln in c.source.splitlines() if ln.startswith("#")] if c.cell_type == "markdown" else []
+        if c.cell_type == "markdown" and heads:
+            inside = any(re.search(r"your turn|动手练习|练习", h, re.I) for h in heads[:1])
+            if inside:
+                continue
+        elif inside and (c.cell_type == "markdown" or "exercise" in tags):
+            continue
+        elif c.cell_type == "code" and "exercise" not in tags:
+            inside = False
+        keep.append(c)
+    return keep
+
+
+_PAGE_CSS = """
+<style>
+body{background:#fff}
+.dbm-banner{font-family:-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC',Roboto,Helvetica,Arial,sans-serif;
+  padding:8px 16px;background:#1f5f8b;color:#fff;font-size:14px}
+.dbm-banner a{color:#fff}
+.dbm-head{font-family:-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC',Roboto,Helvetica,Arial,sans-serif;
+  padding:10px 24px 0 24px;color:#5b6b7b;font-size:13px}.dbm-head p{margin:0}
+.jp-RenderedHTMLCommon table.dataframe, .jp-RenderedHTMLCommon table{border-collapse:collapse;font-size:13px;
+  margin:8px 0;font-variant-numeric:tabular-nums;border:none}
+.jp-RenderedHTMLCommon table.dataframe thead th{background:#eef3f8;position:sticky;top:0;z-index:1}
+.jp-RenderedHTMLCommon table.dataframe th,.jp-RenderedHTMLCommon table.dataframe td{padding:5px 10px;
+  border:none;border-bottom:1px solid #e3e8ee}
+.jp-RenderedHTMLCommon table.dataframe tbody tr:nth-child(even){background:#f7f9fb}
+.jp-RenderedHTMLCommon table.dataframe tbody tr:hover{background:#eaf2fb}
+.jp-OutputArea-output[data-mime-type="text/html"]{max-height:560px;overflow:auto}
+.jp-RenderedImage img{max-width:100%;height:auto}
+</style>
+"""
+
+
+def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", language: str = "en",
+                subtitle: str = "") -> dict:
+    """A chapter page without code: inputs, prompts, parameter/exercise cells, "Your turn" sections and stderr
+    removed; tables styled for reading; raw e-mails and phone numbers masked; with ``language="zh"`` the headings
+    show their Chinese terms first. Links to other chapters point at their HTML pages.
+
+    Returns {"masked": number of contact details masked}.
+    """
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
     nb = nbformat.read(str(nb_path), as_version=4)
+    masked = 0
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            masked += _mask_cell_outputs(cell)
         if cell.cell_type == "markdown":
-            cell.source = re.sub(r"\(([\w\-]+)\.ipynb\)", r"(\1.html)", cell.source)
+            cell.source = re.sub(r"\(([\w\-]+)\.ipynb(#[\w\-]*)?\)", r"(\1.html\2)", cell.source)
+            cell.source, k = mask_pii(cell.source)
+            masked += k
+            if language == "zh":
+                cell.source = _zh_markdown(cell.source)
+    nb.cells = _drop_your_turn(nb.cells)
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = True
     exporter.exclude_input_prompt = True
@@ -176,12 +336,37 @@ def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", langu
                                                   "solution", "nav"})
     exporter.register_preprocessor(trp, enabled=True)
     body, _ = exporter.from_notebook_node(nb)
-    banner = (f'<div style="font-family:sans-serif;padding:8px 16px;background:#1f5f8b;color:white">'
-              f'<a style="color:white" href="index.html">← {html.escape(t("back_to_index", language))}</a> {nav}</div>')
+    banner = (f'<div class="dbm-banner">'
+              f'<a href="index.html">← {html.escape(t("back_to_index", language))}</a> {nav}</div>')
+    note = ""
+    if masked:
+        note = f" · {masked} {html.escape(t('masked_note', language))}"
+    head = f'<div class="dbm-head"><p>{html.escape(subtitle)}{note}</p></div>' if (subtitle or note) else ""
+    body = body.replace("</head>", _PAGE_CSS + "</head>", 1)
     body = body.replace("<body", "<body data-dbmkit-chapter=\"1\"", 1)
-    body = re.sub(r"(<body[^>]*>)", r"\1" + banner.replace("\\", "\\\\"), body, count=1)
-    body = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S)
+    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner + head, body, count=1)
+    body = re.sub(r"<title>.*?</title>", lambda m: f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S)
+    if language == "zh":
+        body = body.replace('<html lang="en">', '<html lang="zh-CN">', 1)
     html_path.write_text(body, encoding="utf-8")
+    return {"masked": masked}
+
+
+def skipped_page_html(ch, missing: list, lang: str, nav: str = "", client: str = "") -> str:
+    """The short page of a chapter the report skipped: what is missing and how to provide it."""
+    title = f"{ch.number} · {ch.title_zh if lang == 'zh' else ch.title}"
+    items = "".join(
+        f"<li><b>{html.escape(n.what_zh if lang == 'zh' else n.what)}</b><br>"
+        f"<span class=\"fix\">{html.escape(t('skipped_fix', lang))}: {html.escape(n.fix)}</span></li>"
+        for _, n in missing)
+    return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>
+<style>{_CSS} .fix{{color:#5b6b7b;font-size:14px}} li{{margin:10px 0}}</style></head>
+<body data-dbmkit-chapter="1" data-dbmkit-skipped="1"><div class="dbm-banner" style="padding:8px 16px;background:#174a6d">
+<a style="color:white" href="index.html">← {html.escape(t("back_to_index", lang))}</a> {nav}</div>
+<header><h1>{html.escape(title)}</h1><p>{html.escape(t('skipped_title', lang))}</p></header>
+<main><h2>{html.escape(t('skipped_why', lang))}</h2><ul>{items}</ul>
+<p>{html.escape(t('skipped_after', lang))}</p></main><footer>dbmkit · {html.escape(client)}</footer></body></html>"""
 
 
 # ------------------------------------------------------------------------------------------------ runner
@@ -193,6 +378,8 @@ class ChapterRun:
     seconds: float = 0.0
     message: str = ""
     cell: int | None = None
+    masked: int = 0                # contact details masked on the page (a chapter showed raw e-mails/phones)
+    missing: list = field(default_factory=list)   # keys of chapters.NEEDS the client's data does not meet
 
 
 @dataclass
@@ -242,40 +429,92 @@ table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;over
 td,th{padding:9px 12px;border-bottom:1px solid #e8edf2;text-align:left;font-size:14px}
 th{background:#eef3f8;font-weight:600}.ok{color:#2e7d32}.failed{color:#c62828}.skipped{color:#8d6e00}
 a{color:#1f5f8b}.msg{font-size:12px;color:#c62828;white-space:pre-wrap}footer{padding:20px 40px;color:#7a8896;font-size:12px}
+.msg.skipped{color:#8d6e00}tr.phase td{background:#f7f9fb;font-weight:600;color:#1f5f8b;font-size:13px}
+.cards.data .card .v{font-size:18px}td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.key{color:#7a8896;font-size:12px;font-family:monospace}h3{font-size:15px;margin:16px 0 6px 0}.small{font-size:12px;color:#5b6b7b}
 """
 
 
-def _index_html(res: ReportResult, cfg, as_of, lang: str, currency: str) -> str:
+def data_summary(ws) -> dict:
+    """Customers, buyers, orders, net revenue, period and sources of a client's database (for the report index)."""
+    with ws.connect() as con:
+        r = con.execute("""SELECT (SELECT count(*) FROM customers), count(DISTINCT customer_id), count(*),
+                                  sum(net_amount), min(order_ts), max(order_ts) FROM sales""").fetchall()[0]
+        n_src = con.execute("SELECT count(*) FROM load_log").fetchall()[0][0]
+    return {"customers": int(r[0] or 0), "buyers": int(r[1] or 0), "orders": int(r[2] or 0),
+            "revenue": float(r[3] or 0.0), "first": r[4], "last": r[5], "sources": int(n_src or 0)}
+
+
+def _index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: dict | None = None) -> str:
     title = html.escape(cfg.title or cfg.client)
+    esc = html.escape
+    # key-number cards: the headline numbers first, then the rest (all of them in the table further down)
+    shown = [k for k in HEADLINE if k in res.kpis] + [k for k in res.kpis if k not in HEADLINE and k in KPI_INFO]
     cards = []
-    shown = [k for k in HEADLINE if k in res.kpis] + [k for k in res.kpis if k not in HEADLINE]
-    for k in shown[:24]:
+    for k in shown[:16]:
         label, val = _fmt_kpi(k, res.kpis[k], lang, currency)
-        cards.append(f'<div class="card" data-kpi="{html.escape(k)}"><div class="v">{val}</div>'
-                     f'<div class="l">{html.escape(label)}</div></div>')
+        cards.append(f'<div class="card" data-kpi="{esc(k)}"><div class="v">{val}</div>'
+                     f'<div class="l">{esc(label)}</div></div>')
+    data_html = ""
+    if data:
+        sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}.get(currency, currency + " ")
+        period = (f"{data['first']:%Y-%m-%d} – {data['last']:%Y-%m-%d}" if data.get("first") is not None else "–")
+        items = [(t("customers_n", lang), f"{data['customers']:,}"), (t("buyers_n", lang), f"{data['buyers']:,}"),
+                 (t("orders_n", lang), f"{data['orders']:,}"), (t("revenue_total", lang), f"{sym}{data['revenue']:,.0f}"),
+                 (t("period", lang), period), (t("sources_n", lang), f"{data['sources']:,}")]
+        data_html = ('<div class="cards data">' + "".join(
+            f'<div class="card small"><div class="v">{esc(v)}</div><div class="l">{esc(k)}</div></div>'
+            for k, v in items) + "</div>")
+    # the chapter list, by phase
     rows = []
+    last_phase = None
     for r in res.runs:
         ch = _chapters.BY_FILE.get(r.file)
+        if ch and ch.phase != last_phase:
+            last_phase = ch.phase
+            en, zh = _chapters.PHASES.get(ch.phase, (ch.phase, ch.phase))
+            rows.append(f'<tr class="phase"><td colspan="4">{esc(zh if lang == "zh" else en)}'
+                        f'{"" if lang == "zh" else " · " + esc(zh)}</td></tr>')
         name = (ch.title_zh if lang == "zh" else ch.title) if ch else r.file
-        link = f'<a href="{r.file}.html">{html.escape(name)}</a>' if r.status in ("ok", "failed") else html.escape(name)
+        has_page = (res.out / f"{r.file}.html").exists()
+        link = f'<a href="{r.file}.html">{esc(name)}</a>' if has_page else esc(name)
         status = t("status_" + r.status, lang)
-        msg = f'<div class="msg">{html.escape(r.message)}</div>' if r.message else ""
-        rows.append(f"<tr><td>{html.escape(r.file.split('_')[0])}</td><td>{link}{msg}</td>"
-                    f'<td class="{r.status}">{status}</td><td>{r.seconds:.0f} s</td></tr>')
+        msg = f'<div class="msg {r.status}">{esc(r.message)}</div>' if r.message else ""
+        rows.append(f'<tr data-chapter="{esc(r.file)}"><td>{esc(r.file.split("_")[0])}</td><td>{link}{msg}</td>'
+                    f'<td class="{r.status}">{esc(status)}</td><td>{r.seconds:.0f} s</td></tr>')
+    notes = []
+    skipped = [r for r in res.runs if r.status == "skipped"]
+    failed = [r for r in res.runs if r.status == "failed"]
+    if skipped:
+        notes.append(f"<h3>{esc(t('notes_skipped', lang))}</h3><ul>" + "".join(
+            f'<li><a href="{r.file}.html">{esc(r.file)}</a>: {esc(r.message)}</li>' if (res.out / f"{r.file}.html").exists()
+            else f"<li>{esc(r.file)}: {esc(r.message)}</li>" for r in skipped) + "</ul>")
+    if failed:
+        notes.append(f"<h3>{esc(t('notes_failed', lang))}</h3><ul>" + "".join(
+            f"<li>{esc(r.message)}</li>" for r in failed) + "</ul>")
+    if lang == "zh":
+        notes.append(f"<p class=\"small\">{esc(t('language_note', lang))}</p>")
     downloads = []
     for fname, key in (("campaign_list.csv", "campaign_list"), ("kpis.json", "kpi_file")):
         if (res.out / fname).exists():
-            downloads.append(f'<li><a href="{fname}">{html.escape(t(key, lang))}</a> ({fname})</li>')
+            downloads.append(f'<li><a href="{fname}">{esc(t(key, lang))}</a> ({fname})</li>')
+    all_rows = "".join(
+        f"<tr><td>{esc(_fmt_kpi(k, v, lang, currency)[0])}</td><td class=\"num\">{_fmt_kpi(k, v, lang, currency)[1]}</td>"
+        f"<td class=\"key\">{esc(k)}</td></tr>" for k, v in sorted(res.kpis.items()))
     gen = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    th = "".join(f"<th>{esc(x)}</th>" for x in ("#", t("chapter", lang), t("status", lang), t("time", lang)))
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} — {html.escape(t('report_title', lang))}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} — {esc(t('report_title', lang))}</title>
 <style>{_CSS}</style></head><body>
-<header><h1>{title}</h1><p>{html.escape(t('report_title', lang))} · {html.escape(t('analysis_date', lang))}: {as_of}
- · {html.escape(t('generated', lang))}: {gen}</p></header>
-<main><h2>{html.escape(t('key_numbers', lang))}</h2><div class="cards">{''.join(cards) or '–'}</div>
-<h2>{html.escape(t('chapters', lang))}</h2><table><tr><th>#</th><th></th><th></th><th></th></tr>{''.join(rows)}</table>
-<h2>{html.escape(t('downloads', lang))}</h2><ul>{''.join(downloads) or '<li>–</li>'}</ul></main>
-<footer>dbmkit · {html.escape(cfg.client)}</footer></body></html>"""
+<header><h1>{title}</h1><p>{esc(t('report_title', lang))} · {esc(t('analysis_date', lang))}: {as_of}
+ · {esc(t('generated', lang))}: {gen}</p></header>
+<main><h2>{esc(t('key_numbers', lang))}</h2><div class="cards">{''.join(cards) or '–'}</div>
+{f"<h2>{esc(t('data', lang))}</h2>{data_html}" if data_html else ""}
+<h2>{esc(t('chapters', lang))}</h2><table class="chapters"><tr>{th}</tr>{''.join(rows)}</table>
+{f"<h2>{esc(t('notes', lang))}</h2>" + "".join(notes) if notes else ""}
+<h2>{esc(t('downloads', lang))}</h2><ul>{''.join(downloads) or '<li>–</li>'}</ul>
+{f"<h2>{esc(t('all_key_numbers', lang))}</h2><table class='kpis'>{all_rows}</table>" if all_rows else ""}</main>
+<footer>dbmkit · {esc(cfg.client)}</footer></body></html>"""
 
 
 def _failed_cell(executed: Path) -> tuple[int | None, str]:
@@ -342,14 +581,33 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
         params.update({k.replace(".", "__"): v for k, v in (overrides or {}).items()})
         nb_dir = notebooks_dir()
         bar = tqdm(chs, desc=cfg.client, unit="chapter", disable=not progress, file=sys.stdout)
+        subtitle = f"{cfg.title or cfg.client} · {t('analysis_date', lang)}: {ws.as_of.date()}"
+        for old in out.glob("*.html"):              # pages of an earlier run must not survive as stale links
+            if old.stem in _chapters.BY_FILE or old.name == "index.html":
+                old.unlink()
         for ch in bar:
             bar.set_postfix_str(ch.file)
             run = ChapterRun(ch.file, ch.title)
             res.runs.append(run)
             src = nb_dir / f"{ch.file}.ipynb"
             dst = out / "notebooks" / f"{ch.file}.ipynb"
+            prev, nxt = _chapters.neighbours(ch.file)
+            nav = " · ".join(x for x in (
+                f'<a style="color:white" href="{prev.file}.html">← {html.escape(t("previous", lang))}</a>' if prev else "",
+                f'<a style="color:white" href="{nxt.file}.html">{html.escape(t("next", lang))} →</a>' if nxt else "") if x)
             if not src.exists():
                 run.status, run.message = "skipped", f"notebook {src.name} not found"
+                continue
+            with ws.connect() as con:
+                missing = _chapters.missing_inputs(ch, con)
+            if missing:
+                run.status, run.missing = "skipped", [k for k, _ in missing]
+                run.message = ("inputs missing: " if lang != "zh" else "缺少数据：") + "; ".join(
+                    (n.what_zh if lang == "zh" else n.what) for _, n in missing)
+                (out / f"{ch.file}.html").write_text(skipped_page_html(ch, missing, lang, nav, cfg.client),
+                                                      encoding="utf-8")
+                if dst.exists():
+                    dst.unlink()
                 continue
             s = time.time()
             try:
@@ -368,12 +626,9 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
             run.seconds = time.time() - s
             if dst.exists():
                 try:
-                    prev, nxt = _chapters.neighbours(ch.file)
-                    nav = " · ".join(x for x in (
-                        f'<a style="color:white" href="{prev.file}.html">← {html.escape(t("previous", lang))}</a>' if prev else "",
-                        f'<a style="color:white" href="{nxt.file}.html">{html.escape(t("next", lang))} →</a>' if nxt else "") if x)
                     title = f"{ch.number} · {ch.title_zh if lang == 'zh' else ch.title}"
-                    export_html(dst, out / f"{ch.file}.html", title, nav=nav, language=lang)
+                    run.masked = export_html(dst, out / f"{ch.file}.html", title, nav=nav, language=lang,
+                                             subtitle=subtitle)["masked"]
                 except Exception as e:  # noqa: BLE001
                     run.message += f" (HTML export failed: {e})"
             if run.status == "failed" and progress:
@@ -382,7 +637,11 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
         res.kpis = json.loads(kp.read_text(encoding="utf-8")) if kp.exists() else {}
         kp.write_text(json.dumps(res.kpis, indent=1, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         as_of = str(ws.as_of.date())
-        (out / "index.html").write_text(_index_html(res, cfg, as_of, lang, ws.currency), encoding="utf-8")
+        try:
+            data = data_summary(ws)
+        except Exception:  # noqa: BLE001 - the index must be written even if the summary query fails
+            data = None
+        (out / "index.html").write_text(_index_html(res, cfg, as_of, lang, ws.currency, data), encoding="utf-8")
         (out / "status.json").write_text(json.dumps(
             {"client": cfg.client, "ok": res.ok, "seconds": round(time.time() - t0, 1),
              "chapters": [r.__dict__ for r in res.runs]}, indent=1), encoding="utf-8")
