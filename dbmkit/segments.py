@@ -34,10 +34,12 @@ LIFECYCLE_STAGES = ["new", "active", "at_risk", "lapsed", "lost"]
 
 # names a marketer can use for behavioural clusters (English, 中文)
 SEGMENT_NAMES: dict[str, tuple[str, str]] = {
+    "multichannel_vip": ("Multi-channel VIPs", "多渠道高价值客户"),
     "high_value_loyal": ("High-value loyal", "高价值忠诚客户"),
     "valuable_slipping": ("Valuable but slipping", "高价值待挽回客户"),
     "potential_high_spenders": ("Potential high spenders", "潜在高消费客户"),
     "new_registrants": ("New customers", "新注册客户"),
+    "serial_returners": ("Frequent returners", "频繁退货客户"),
     "deal_seekers": ("Deal seekers", "价格敏感客户"),
     "multichannel_regulars": ("Multi-channel regulars", "多渠道常客"),
     "dormant_one_timers": ("Dormant one-timers", "沉睡的一次性客户"),
@@ -163,7 +165,7 @@ def choose_k(features: pd.DataFrame, k_range=range(2, 9), columns: list[str] | N
     idx = rng.choice(len(x), size=min(sample, len(x)), replace=False)
     rows = []
     for k in ks:
-        km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(x)
+        km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(x)
         sil = silhouette_score(x[idx], km.labels_[idx]) if len(set(km.labels_[idx])) > 1 else np.nan
         rows.append({"k": k, "inertia": float(km.inertia_), "silhouette": float(sil)})
     out = pd.DataFrame(rows)
@@ -197,7 +199,7 @@ def kmeans_segments(features: pd.DataFrame, k: int | None = None, k_range=range(
     if len(features) <= k:
         raise ValueError(f"{len(features)} customers are too few for k={k} segments")
     x = _scaled(features, cols)
-    km = KMeans(n_clusters=int(k), n_init=10, random_state=seed).fit(x)
+    km = KMeans(n_clusters=int(k), n_init=5, random_state=seed).fit(x)
     money = features["monetary_total"].astype(float).to_numpy() if "monetary_total" in features.columns else x[:, 0]
     order = pd.Series(money).groupby(km.labels_).mean().sort_values(ascending=False).index
     relabel = {old: new + 1 for new, old in enumerate(order)}
@@ -232,9 +234,10 @@ def profile(df: pd.DataFrame, by: str = "cluster", columns: list[str] | None = N
 
 def name_segments(profile_index: pd.DataFrame, by: str = "cluster", language: str = "en") -> dict:
     """Names a marketer can use for clusters, from their profile as an index vs average (``profile(..., index=True)``
-    of :func:`segment_features` columns). Rules, in order: new customers (short customer age), high-value loyal,
-    valuable but slipping, dormant one-timers, deal seekers, potential high spenders, multi-channel regulars,
-    regulars, occasional buyers; a name is used once (a second match gets the next rule).
+    of :func:`segment_features` columns). Rules, in order: new customers (short customer age), multi-channel VIPs,
+    high-value loyal, valuable but slipping, frequent returners, deal seekers, dormant one-timers, potential high
+    spenders, multi-channel regulars, regulars, occasional buyers; the clusters with the highest revenue choose
+    first and a name is used once (a second match gets the next rule that fits).
 
     Returns {cluster: name}.
     """
@@ -247,10 +250,12 @@ def name_segments(profile_index: pd.DataFrame, by: str = "cluster", language: st
         return float(row[c]) if c in row and pd.notna(row[c]) else default
     rules = [
         ("new_registrants", lambda r: g(r, "T") < 45),
-        ("high_value_loyal", lambda r: g(r, "monetary_total") >= 150 and g(r, "days_since_last") <= 80),
-        ("valuable_slipping", lambda r: g(r, "monetary_total") >= 120 and g(r, "days_since_last") > 80),
-        ("dormant_one_timers", lambda r: g(r, "days_since_last") >= 160 and g(r, "n_orders") < 60),
+        ("multichannel_vip", lambda r: g(r, "monetary_total") >= 150 and g(r, "channels_used") >= 140),
+        ("high_value_loyal", lambda r: g(r, "monetary_total") >= 150 and g(r, "days_since_last") <= 100),
+        ("valuable_slipping", lambda r: g(r, "monetary_total") >= 120 and g(r, "days_since_last") > 100),
+        ("serial_returners", lambda r: g(r, "return_share") >= 300),
         ("deal_seekers", lambda r: g(r, "discount_share") >= 150),
+        ("dormant_one_timers", lambda r: g(r, "days_since_last") >= 150 and g(r, "n_orders") < 60),
         ("potential_high_spenders", lambda r: g(r, "avg_order_value") >= 130 and g(r, "n_orders") < 100),
         ("multichannel_regulars", lambda r: g(r, "channels_used") >= 125),
         ("regulars", lambda r: g(r, "n_orders") >= 90),
