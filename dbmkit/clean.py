@@ -85,7 +85,7 @@ def _fix_case(name: str) -> str:
 def standardise_names(s: pd.Series) -> pd.Series:
     """Trim, collapse spaces, normalise Unicode width, and fix ALL CAPS / all lower case (Latin names)."""
     t = s.astype("string").str.strip()
-    t = t.map(lambda x: unicodedata.normalize("NFKC", x) if isinstance(x, str) else x)
+    t = t.map(lambda x: unicodedata.normalize("NFKC", x) if isinstance(x, str) else x).astype("string")
     t = t.str.replace(r"\s+", " ", regex=True)
     out = t.map(lambda x: _fix_case(x) if isinstance(x, str) and x else None)
     return out.astype(object).where(out.notna() & (out != ""), None)

@@ -614,8 +614,10 @@ def _nullif(expr: str) -> str:
     return f"(CASE WHEN lower(trim(CAST({expr} AS VARCHAR))) IN ({null_list}) THEN NULL ELSE trim(CAST({expr} AS VARCHAR)) END)"
 
 
-DATE_FORMATS_ISO = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d %H:%M",
-                    "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S%z", "%Y/%m/%d",
+# Time-zone suffixes ("Z", "+08:00") are dropped before parsing: timestamps are the client's local time, without zone
+# (a %z format would turn every value into a TIMESTAMPTZ and shift it by the machine's zone).
+DATE_FORMATS_ISO = ["%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
+                    "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f", "%Y/%m/%d",
                     "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y%m%d", "%Y年%m月%d日", "%Y年%m月%d日 %H:%M:%S",
                     "%Y.%m.%d", "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y",
                     "%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S"]
@@ -656,7 +658,9 @@ def _coerce(c: schema.Col, v: str, out: str, con, stg: str, src_col: str | None,
         fmts = _date_formats(con, stg, src_col, spec.date_format) if src_col else DATE_FORMATS_ISO
         fl = "[" + ", ".join(_lit(f) for f in fmts) + "]"
         # Excel serial day numbers (e.g. 45123) as well as text dates
-        ts = (f"CAST(COALESCE(try_strptime({v}, {fl}), CASE WHEN regexp_matches({v}, '^[0-9]{{5}}(\\.[0-9]+)?$') "
+        naive = (f"regexp_replace({v}, '([0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}(\\.[0-9]+)?)?)\\s*(Z|UTC|[+-][0-9]{{2}}:?[0-9]{{2}})$', "
+                 f"'\\1')")
+        ts = (f"CAST(COALESCE(try_strptime({naive}, {fl}), CASE WHEN regexp_matches({v}, '^[0-9]{{5}}(\\.[0-9]+)?$') "
               f"THEN TIMESTAMP '1899-12-30' + to_days(CAST(floor(CAST({v} AS DOUBLE)) AS INTEGER)) END) AS TIMESTAMP)")
         val = f"CAST({ts} AS DATE)" if c.type == "date" else ts
         prob = (f"CASE WHEN {v} IS NOT NULL AND {out} IS NULL THEN '{name}: cannot read ' || {q3} || left({v}, 40) "
@@ -669,13 +673,15 @@ def _coerce(c: schema.Col, v: str, out: str, con, stg: str, src_col: str | None,
         else:
             s = f"regexp_replace({s}, '[,\\s]', '', 'g')"
         s = f"regexp_replace({s}, '^\\((.*)\\)$', '-\\1')"               # (12.00) → -12.00
-        s = f"regexp_replace({s}, '[^0-9eE+\\-.]', '', 'g')"             # currency symbols and codes
+        s = f"regexp_replace({s}, '[A-Z]{{3}}|元|[^0-9eE+\\-.]', '', 'g')"  # currency symbols and codes
         num = f"TRY_CAST(NULLIF({s}, '') AS DOUBLE)"
         if c.type == "int":
             num = f"CAST(round({num}) AS BIGINT)"
-        # a number may carry a currency symbol or code, but no other words ("12abc" is not a number)
-        shape = "'^[^0-9]{0,4}[0-9(][0-9.,\\s'')]*[^0-9]{0,4}$'"
-        prob = (f"CASE WHEN {v} IS NOT NULL AND ({out} IS NULL OR NOT regexp_matches({v}, {shape})) "
+        # a number may carry a currency symbol or ISO code and a sign, but no other words ("12abc" is not a number)
+        shape = ("'^([A-Z]{3}\\s*|[^\\w\\s]\\s*){0,3}[0-9][0-9.,\\s'']*([eE][-+]?[0-9]+)?\\s*"
+                 "([A-Z]{3}|元|[^\\w\\s]){0,2}\\s*$'")
+        num = f"CASE WHEN regexp_matches({v}, {shape}) THEN {num} END"
+        prob = (f"CASE WHEN {v} IS NOT NULL AND {out} IS NULL "
                 f"THEN '{name}: ' || {q3} || left({v}, 40) || {q3} || ' is not a number' END")
         return num, prob
     if c.type == "bool":
@@ -876,6 +882,8 @@ def _load_staged(con, table: str, spec: SourceFile, stg: str, res: LoadResult, l
     row_required = set(schema.REQUIRED_MAPPING.get(table, []))
     mapped = {c.name for c, src in zip(cols, src_cols) if src is not None} | set(spec.constants) | \
         ({"order_id"} if derive_order_id else set())
+    if table == "orders":             # an order needs an amount: the net, or the gross when no net is given
+        row_required.add("net_amount" if "net_amount" in mapped else "gross_amount")
     for c, src in zip(cols, src_cols):
         sqlt = schema.SQL_TYPES[c.type]
         if c.name not in mapped:
