@@ -36,8 +36,8 @@ from .i18n import add as _add_labels
 
 __all__ = ["gains_table", "decile", "calibration_table", "roc_table", "model_features", "design_matrix",
            "response_training_set", "churn_training_set", "fit", "predict", "evaluate", "response_model",
-           "churn_model", "ModelResult", "build_scores", "feature_importance", "NUMERIC_FEATURES",
-           "CATEGORICAL_FEATURES", "MODEL_TYPES"]
+           "churn_model", "ModelResult", "build_scores", "feature_importance", "response_truth", "truth_by_decile",
+           "churn_truth", "NUMERIC_FEATURES", "CATEGORICAL_FEATURES", "MODEL_TYPES"]
 
 NUMERIC_FEATURES = ["orders_total", "orders_12m", "orders_90d", "purchase_days", "revenue_total", "revenue_12m",
                     "margin_total", "avg_order_value", "discount_share", "return_share", "channels_used",
@@ -469,3 +469,48 @@ def build_scores(ws, kind: str = "gbm", horizon_days: int = 180) -> pd.DataFrame
     out = pd.DataFrame({"customer_id": feats["customer_id"].to_numpy(), "response_score": resp,
                         "response_decile": decile(resp), "churn_score": churn, "churn_decile": decile(churn)})
     return out
+
+
+# ------------------------------------------------------------------------------------------------ truth (synthetic)
+def response_truth(ws, result: ModelResult) -> pd.DataFrame | None:
+    """For the synthetic client: the validation contacts of a response model with the true probability of buying
+    in the window when contacted (``p_treated`` of ``ws.truth["campaign_uplift"]``). ``attrs["spearman"]`` is the
+    rank correlation between score and true probability. None for a real client."""
+    from .explore import truth_people
+    tp = truth_people(ws)
+    if tp is None or "campaign_uplift" not in ws.truth:
+        return None
+    cu = ws.truth["campaign_uplift"][["campaign_id", "person_id", "p_treated"]]
+    d = result.test[["campaign_id", "customer_id", "y", "score"]].merge(tp[["customer_id", "person_id"]], on="customer_id")
+    d = d.merge(cu, on=["campaign_id", "person_id"], how="inner").rename(columns={"p_treated": "true_probability"})
+    d.attrs["spearman"] = float(d["score"].rank().corr(d["true_probability"].rank())) if len(d) > 2 else float("nan")
+    return d
+
+
+def truth_by_decile(d: pd.DataFrame, score: str = "score", truth: str = "true_probability", y: str = "y",
+                    n_bins: int = 10) -> pd.DataFrame:
+    """Mean true probability, mean score and observed rate per score decile (1 = highest scores)."""
+    g = d.assign(decile=decile(d[score], n_bins)).groupby("decile")
+    return pd.DataFrame({"decile": np.arange(1, n_bins + 1), "n": g.size().to_numpy(),
+                         "mean_score": g[score].mean().to_numpy(), "true_probability": g[truth].mean().to_numpy(),
+                         "observed_rate": g[y].mean().to_numpy()})
+
+
+def churn_truth(ws, scores: pd.DataFrame, horizon_days: int = 180) -> pd.DataFrame | None:
+    """For the synthetic client: each scored customer's true outcome after the analysis date — ``churned`` = no
+    completed purchase in the next ``horizon_days`` days of the truth's future orders. ``attrs["auc"]`` is the AUC
+    of ``churn_score`` against that real future. None for a real client."""
+    from sklearn.metrics import roc_auc_score
+
+    from .explore import truth_people
+    tp = truth_people(ws)
+    if tp is None or "future_orders" not in ws.truth:
+        return None
+    fo = ws.truth["future_orders"]
+    end = ws.as_of.normalize() + pd.Timedelta(days=1)
+    fut = fo[(fo["status"] == "completed") & (fo["order_ts"] >= end) & (fo["order_ts"] < end + pd.Timedelta(days=horizon_days))]
+    bought = set(fut["customer_id"])                 # truth ids = person_id
+    d = scores[["customer_id", "churn_score"]].merge(tp[["customer_id", "person_id"]], on="customer_id")
+    d["churned"] = (~d["person_id"].isin(bought)).astype(int)
+    d.attrs["auc"] = float(roc_auc_score(d["churned"], d["churn_score"])) if d["churned"].nunique() == 2 else float("nan")
+    return d

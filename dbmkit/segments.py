@@ -27,8 +27,7 @@ from . import sql as _sql
 from .i18n import add as _add_labels
 
 __all__ = ["LIFECYCLE_STAGES", "lifecycle_stage", "segment_features", "choose_k", "kmeans_segments", "profile",
-           "name_segments", "demographic_segments", "penetration", "cohort_retention", "abc_class",
-           "build_segments", "age_band", "SEGMENT_NAMES"]
+           "name_segments", "demographic_segments", "penetration", "cohort_retention", "build_segments", "age_band", "SEGMENT_NAMES"]
 
 LIFECYCLE_STAGES = ["new", "active", "at_risk", "lapsed", "lost"]
 
@@ -434,57 +433,36 @@ def cohort_retention(ws, period: str = "month", max_periods: int | None = None) 
 
 
 # ------------------------------------------------------------------------------------------------ table
-def abc_class(summary: pd.DataFrame, value_col: str = "margin_total", cuts=(0.5, 0.8, 0.95)) -> pd.Series:
-    """ABC class (顾客金字塔) from value to date: customers sorted by ``value_col``; those making the first 50 % of
-    the total are A (VIP), up to 80 % B (major), up to 95 % C (ordinary), the rest — and everyone with no positive
-    value — D (small). Used by :func:`build_segments` when :func:`dbmkit.value.abc_classes` is not available.
-
-    >>> abc_class(pd.DataFrame({"margin_total": [60.0, 25.0, 10.0, 5.0, -3.0]})).tolist()
-    ['A', 'B', 'C', 'D', 'D']
-    """
-    v = summary[value_col].astype(float).fillna(0).to_numpy()
-    pos = np.clip(v, 0, None)
-    order = np.argsort(-v, kind="stable")
-    total = pos.sum()
-    # the share of the total made by customers ranked above each customer (so the first one is always A)
-    before = np.concatenate([[0.0], np.cumsum(pos[order])[:-1]]) / total if total > 0 else np.ones(len(v))
-    cls = np.empty(len(v), dtype=object)
-    cls[order] = np.select([before < cuts[0], before < cuts[1], before < cuts[2]], ["A", "B", "C"], default="D")
-    cls[v <= 0] = "D"
-    return pd.Series(cls, index=summary.index, name="abc_class")
+def _abc(summary: pd.DataFrame) -> pd.Series:
+    """ABC classes (顾客金字塔) by margin to date from :func:`dbmkit.value.abc_classes`, aligned with ``summary``."""
+    from .value import abc_classes
+    res = abc_classes(summary, value="margin_total")
+    return summary[["customer_id"]].merge(res[["customer_id", "abc_class"]], on="customer_id", how="left")["abc_class"]
 
 
-def _abc(ws, summary: pd.DataFrame) -> pd.Series:
-    """ABC classes from dbmkit.value when that module provides them, else the simple rule of :func:`abc_class`."""
-    try:
-        from . import value as _value
-        fn = getattr(_value, "abc_classes")
-    except (ImportError, AttributeError):
-        return abc_class(summary)
-    try:
-        res = fn(summary)
-    except Exception:  # noqa: BLE001 - the value module's signature may differ; fall back to the simple rule
-        return abc_class(summary)
-    if isinstance(res, pd.DataFrame) and "abc_class" in res.columns:
-        if "customer_id" in res.columns:
-            return summary[["customer_id"]].merge(res[["customer_id", "abc_class"]], how="left")["abc_class"].set_axis(summary.index)
-        return res["abc_class"].set_axis(summary.index)
-    if isinstance(res, pd.Series) and len(res) == len(summary):
-        return res.set_axis(summary.index).rename("abc_class")
-    return abc_class(summary)
-
-
-def build_segments(ws) -> pd.DataFrame:
+def build_segments(ws, k: int | None = None, new_days: int = 90, at_risk_after: float = 1.5,
+                   lapsed_after: float = 3.0, lost_days: int | None = None, k_range=range(3, 9)) -> pd.DataFrame:
     """The ``segments`` table: one row per customer of ``customer_summary`` with lifecycle_stage, cluster,
-    cluster_name and abc_class (A–D). k comes from the config's ``analysis.k_segments`` or the best silhouette."""
+    cluster_name and abc_class (A–D, by margin to date: :func:`dbmkit.value.abc_classes`).
+
+    k comes from ``k``, else the config's ``analysis.k_segments``, else the best silhouette in ``k_range``; the
+    k table is kept in ``result.attrs["k_table"]``. ``lost_days`` defaults to the config's ``analysis.active_days``.
+    """
     s = ws.table("customer_summary")
-    life = lifecycle_stage(s, lost_days=int(ws.cfg.analysis.active_days))
+    lost = int(lost_days if lost_days is not None else ws.cfg.analysis.active_days)
+    life = lifecycle_stage(s, new_days=new_days, at_risk_after=at_risk_after, lapsed_after=lapsed_after,
+                           lost_days=lost)
     feats = segment_features(s)
-    seg = kmeans_segments(feats, k=ws.cfg.analysis.k_segments, seed=int(ws.cfg.seed))
+    seg = kmeans_segments(feats, k=k if k is not None else ws.cfg.analysis.k_segments, k_range=k_range,
+                          seed=int(ws.cfg.seed))
     prof = profile(feats.merge(seg, on="customer_id"), by="cluster", index=True)
     names = name_segments(prof, language=ws.language)
     out = life[["customer_id", "lifecycle_stage"]].merge(seg, on="customer_id", how="left")
     out["lifecycle_stage"] = out["lifecycle_stage"].astype(str)
     out["cluster_name"] = out["cluster"].map(names)
-    out["abc_class"] = _abc(ws, s).to_numpy()
-    return out[["customer_id", "lifecycle_stage", "cluster", "cluster_name", "abc_class"]]
+    out["abc_class"] = _abc(s).to_numpy()
+    out = out[["customer_id", "lifecycle_stage", "cluster", "cluster_name", "abc_class"]]
+    out.attrs["k"] = seg.attrs.get("k")
+    if "k_table" in seg.attrs:
+        out.attrs["k_table"] = seg.attrs["k_table"]
+    return out
