@@ -1013,15 +1013,22 @@ def format_batch_table(df: pd.DataFrame) -> str:
     """The batch summary as plain text for the terminal."""
     show = df[["client", "status", "chapters_ok", "chapters_failed", "chapters_skipped", "seconds",
                "persons", "customers_active", "top20_revenue_share", "message"]].copy()
-    show["message"] = show["message"].fillna("").astype(str).str.slice(0, 80)
-    show.columns = ["client", "status", "ok", "failed", "skipped", "seconds", "persons", "active", "top20 share",
+    show["message"] = show["message"].fillna("").astype(str).str.slice(0, 160)
+    for c in ("persons", "customers_active", "top20_revenue_share"):
+        show[c] = pd.to_numeric(show[c], errors="coerce")
+    show["top20_revenue_share"] = (100 * show["top20_revenue_share"]).round(1)
+    show.columns = ["client", "status", "ok", "failed", "skipped", "seconds", "persons", "active", "top20 %",
                     "message"]
     return show.to_string(index=False, na_rep="–")
 
 
 # ------------------------------------------------------------------------------------------------ CLI
 def _cmd_new_client(a) -> int:
-    path = new_client(a.name, a.files, directory=a.dir, force=a.force)
+    try:
+        path = new_client(a.name, a.files, directory=a.dir, force=a.force)
+    except FileExistsError as e:
+        print(f"[dbmkit] error: {e}", file=sys.stderr)
+        return 2
     print(f"[dbmkit] wrote {path}")
     for d in new_client.last_drafts:
         print(f"  {Path(d.path).name}: {d.table} ({d.table_why})")
