@@ -54,7 +54,7 @@ def wilson_interval(successes, n, alpha: float = 0.05):
         denom = 1 + z * z / n
         centre = (p + z * z / (2 * n)) / denom
         half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-        lo, hi = centre - half, centre + half
+        lo, hi = np.minimum(centre - half, p), np.maximum(centre + half, p)   # exact at p = 0 and p = 1
     lo = np.where(n > 0, np.clip(lo, 0, 1), np.nan)
     hi = np.where(n > 0, np.clip(hi, 0, 1), np.nan)
     return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)
