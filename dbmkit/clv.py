@@ -9,6 +9,8 @@ Three ways to put a number on a customer's future, from simplest to best:
   drop out after any purchase (:class:`BetaGeo`, Fader, Hardie & Lee 2005); the value of a purchase varies around
   the customer's own mean (:class:`GammaGamma`, Fader & Hardie 2013). Both are fitted by maximum likelihood.
   CLV = expected purchases × expected spend × margin, discounted (:func:`btyd_clv`, :func:`build_clv`).
+  :class:`ModifiedBetaGeo` (MBG/NBD) also lets a customer drop out right after the first purchase — BG/NBD
+  assumes every one-time buyer is still alive; :func:`fit_purchase_model` keeps the better-fitting of the two.
 
 The BTYD inputs come from :func:`dbmkit.rfm.customer_summary`: ``frequency`` = repeat purchases (purchase days after
 the first), ``recency`` = time from the first to the last purchase, ``T`` = time from the first purchase to the
@@ -41,9 +43,10 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-__all__ = ["BetaGeo", "GammaGamma", "ConvergenceError", "historical_clv", "retention_clv", "retention_rate",
+__all__ = ["BetaGeo", "ModifiedBetaGeo", "GammaGamma", "ConvergenceError", "historical_clv", "retention_clv", "retention_rate",
            "btyd_clv", "calibration_holdout", "holdout_by_frequency", "holdout_summary", "build_clv",
-           "fit_btyd", "value_tiers", "truth_person_map", "VALUE_TIERS"]
+           "fit_btyd", "value_tiers", "truth_person_map", "truth_future", "VALUE_TIERS", "frequency_histogram",
+           "p_alive_matrix", "decile_calibration", "margin_rates", "clv_holdout", "fit_purchase_model", "MODELS"]
 
 # value tiers of the clv table: (name, share of customers by CLV rank, from the top)
 VALUE_TIERS = (("platinum", 0.05), ("gold", 0.15), ("silver", 0.30), ("bronze", 0.50))
@@ -151,8 +154,8 @@ def _summary_table(names, params: dict, se_log: np.ndarray) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------------------------- BG/NBD
 class BetaGeo:
-    """The BG/NBD model: while alive a customer buys with rate λ ~ Gamma(r, α); after each purchase they drop out
-    with probability p ~ Beta(a, b).
+    """The BG/NBD model: while alive a customer buys with rate λ ~ Gamma(r, α); after each *repeat* purchase they
+    drop out with probability p ~ Beta(a, b) (so a customer without repeat purchases is always "alive").
 
     ``fit(frequency, recency, T, weights=None)`` estimates r, α, a, b by maximum likelihood (``params_``,
     ``log_likelihood_``); the time unit of α and of every ``t`` is the unit of the inputs.
@@ -165,6 +168,9 @@ class BetaGeo:
     """
 
     param_names = ("r", "alpha", "a", "b")
+    # 0: BG/NBD (drop-out chances after repeat purchases only); 1: MBG/NBD (also right after the first purchase)
+    _k = 0
+    model_name = "BG/NBD"
 
     def __init__(self, max_iter: int = 2000):
         self.max_iter = max_iter
@@ -179,18 +185,18 @@ class BetaGeo:
         ux, ix = np.unique(x, return_inverse=True)
         utx, itx = np.unique(tx, return_inverse=True)
         uT, iT = np.unique(T, return_inverse=True)
-        return dict(x=x, w=w, ux=ux, ix=ix, utx=utx, itx=itx, uT=uT, iT=iT, Wx=np.bincount(ix, weights=w),
-                    pos=ux > 0)
+        return dict(x=x, w=w, ux=ux, ix=ix, utx=utx, itx=itx, uT=uT, iT=iT, Wx=np.bincount(ix, weights=w))
 
-    @staticmethod
-    def _ll_grad(theta, d):
+    @classmethod
+    def _ll_grad(cls, theta, d):
+        k = cls._k
         r, alpha, a, b = np.exp(theta)
-        ux, pos, Wx, w, x = d["ux"], d["pos"], d["Wx"], d["w"], d["x"]
-        ix = d["ix"]
+        ux, Wx, w, x, ix = d["ux"], d["Wx"], d["w"], d["x"], d["ix"]
+        pos = (ux > 0) if k == 0 else np.ones(len(ux), bool)   # who can have dropped out after the last purchase
         # per unique x
         C = (gammaln(r + ux) - gammaln(r) + r * np.log(alpha)
-             + gammaln(a + b) + gammaln(b + ux) - gammaln(b) - gammaln(a + b + ux))
-        inv_b = np.where(pos, 1.0 / np.where(pos, b + ux - 1, 1.0), 0.0)
+             + gammaln(a + b) + gammaln(b + ux + k) - gammaln(b) - gammaln(a + b + ux + k))
+        inv_b = np.where(pos, 1.0 / np.where(pos, b + ux + k - 1, 1.0), 0.0)
         K = np.where(pos, np.log(a) + np.log(inv_b, where=pos, out=np.zeros_like(inv_b)), -np.inf)
         # per unique T / recency, gathered per row
         LT, Ltx = np.log(alpha + d["uT"])[d["iT"]], np.log(alpha + d["utx"])[d["itx"]]
@@ -203,17 +209,18 @@ class BetaGeo:
         d_r = _wsum(Wx, digamma(r + ux) - digamma(r) + np.log(alpha)) - _wsum(w, LT) + _wsum(ws_, LT - Ltx)
         d_alpha = r / alpha * Wx.sum() - _wsum(w, rx * IT) + _wsum(ws_, rx * (IT - Itx))
         S_x = np.bincount(ix, weights=ws_, minlength=len(ux))
-        d_a = _wsum(Wx, digamma(a + b) - digamma(a + b + ux)) + S_x.sum() / a
-        d_b = _wsum(Wx, digamma(a + b) + digamma(b + ux) - digamma(b) - digamma(a + b + ux)) - _wsum(S_x, inv_b)
+        d_a = _wsum(Wx, digamma(a + b) - digamma(a + b + ux + k)) + S_x.sum() / a
+        d_b = (_wsum(Wx, digamma(a + b) + digamma(b + ux + k) - digamma(b) - digamma(a + b + ux + k))
+               - _wsum(S_x, inv_b))
         return ll, np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
 
-    def fit(self, frequency, recency, T, weights=None) -> "BetaGeo":
+    def fit(self, frequency, recency, T, weights=None):
         """Maximum-likelihood fit on the unique (frequency, recency, T) rows; returns self."""
         x, tx, TT, w = _check_btyd(frequency, recency, T, weights)
         if w.sum() <= 0:
             raise ValueError("no customers to fit (all weights are zero)")
         if not (x[w > 0] > 0).any():
-            raise ValueError("no customer has a repeat purchase (frequency > 0): BG/NBD cannot be fitted")
+            raise ValueError(f"no customer has a repeat purchase (frequency > 0): {self.model_name} cannot be fitted")
         (x, tx, TT), w = _unique_rows([x, tx, TT], w)
         scale = float(TT.max()) / 10.0 if TT.max() > 0 else 1.0
         data = self._data(x, tx / scale, TT / scale, w)
@@ -226,7 +233,7 @@ class BetaGeo:
             return -ll / total, -g / total
 
         x0 = np.log([0.5, max(float(np.average(TT / scale, weights=w)), 0.1) / 2, 1.0, 1.0])
-        res = _minimise(fun, x0, "BG/NBD", self.max_iter)
+        res = _minimise(fun, x0, self.model_name, self.max_iter)
         r, alpha_s, a, b = np.exp(res.x)
         self._theta, self._data_scaled = res.x, data
         self.params_ = {"r": float(r), "alpha": float(alpha_s * scale), "a": float(a), "b": float(b)}
@@ -238,7 +245,7 @@ class BetaGeo:
 
     def _p(self):
         if not self.params_:
-            raise RuntimeError("fit the model first: BetaGeo().fit(frequency, recency, T)")
+            raise RuntimeError(f"fit the model first: {type(self).__name__}().fit(frequency, recency, T)")
         p = self.params_
         return p["r"], p["alpha"], p["a"], p["b"]
 
@@ -248,33 +255,36 @@ class BetaGeo:
         se = _hessian_se(lambda th: self._ll_grad(th, self._data_scaled)[1], self._theta)
         return _summary_table(self.param_names, self.params_, se)
 
+    def _drop_term(self, x, tx, TT):
+        """log of the odds that the customer dropped out right after their last purchase (−inf if impossible)."""
+        r, alpha, a, b = self._p()
+        k = self._k
+        pos = (x > 0) if k == 0 else np.ones(np.shape(x), bool)
+        bx = np.where(pos, b + x + k - 1, 1.0)
+        return np.where(pos, np.log(a) - np.log(bx) + (r + x) * (np.log(alpha + TT) - np.log(alpha + tx)), -np.inf)
+
     def log_likelihood(self, frequency, recency, T) -> np.ndarray:
         """Each customer's log-likelihood under the fitted parameters."""
         r, alpha, a, b = self._p()
         x, tx, TT, _ = _check_btyd(frequency, recency, T)
-        pos = x > 0
-        A1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        A2 = gammaln(a + b) + gammaln(b + x) - gammaln(b) - gammaln(a + b + x)
-        A3 = -(r + x) * np.log(alpha + TT)
-        A4 = np.where(pos, np.log(a) - np.log(np.where(pos, b + x - 1, 1.0)) - (r + x) * np.log(alpha + tx), -np.inf)
-        return A1 + A2 + A3 + np.logaddexp(0.0, A4 - A3)
+        k = self._k
+        A = (gammaln(r + x) - gammaln(r) + r * np.log(alpha) + gammaln(a + b) + gammaln(b + x + k) - gammaln(b)
+             - gammaln(a + b + x + k) - (r + x) * np.log(alpha + TT))
+        return A + np.logaddexp(0.0, self._drop_term(x, tx, TT))
 
     def p_alive(self, frequency, recency, T):
         """P(alive | frequency, recency, T): the probability that the customer has not dropped out."""
-        r, alpha, a, b = self._p()
         x, tx, TT = np.broadcast_arrays(*(np.asarray(v, float) for v in (frequency, recency, T)))
-        pos = x > 0
-        z = np.where(pos, np.log(a) - np.log(np.where(pos, b + x - 1, 1.0))
-                     + (r + x) * (np.log(alpha + TT) - np.log(alpha + tx)), -np.inf)
-        return expit(-z)
+        return expit(-self._drop_term(x, tx, TT))
 
     def expected_purchases(self, t, frequency, recency, T):
         """E[Y(t) | frequency, recency, T]: expected purchases in the next ``t`` time units."""
         r, alpha, a, b = self._p()
+        k = self._k
         t, x, tx, TT = np.broadcast_arrays(*(np.asarray(v, float) for v in (t, frequency, recency, T)))
         with np.errstate(divide="ignore", invalid="ignore"):
-            hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + TT + t))
-            mult = (a + b + x - 1) / (a - 1)
+            hyp = hyp2f1(r + x, b + x + k, a + b + x + k - 1, t / (alpha + TT + t))
+            mult = (a + b + x + k - 1) / (a - 1)
             body = 1.0 - hyp * np.exp((r + x) * (np.log(alpha + TT) - np.log(alpha + TT + t)))
         out = mult * body * self.p_alive(x, tx, TT)
         return np.where(t == 0, 0.0, out)
@@ -287,36 +297,56 @@ class BetaGeo:
         return (a + b - 1) / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
 
     def probability_of_purchases(self, x, t):
-        """P(X(t) = x): the probability that a new customer makes exactly ``x`` purchases in ``t`` time units
+        """P(X(t) = x): the probability that a new customer makes exactly ``x`` repeat purchases in ``t`` time units
         (the model's histogram of repeat purchases, to compare with the data)."""
         r, alpha, a, b = self._p()
+        k = self._k
         x, t = np.broadcast_arrays(np.asarray(x, float), np.asarray(t, float))
         lb = betaln(a, b)
-        log_nb = gammaln(r + x) - gammaln(r) - gammaln(x + 1) + r * np.log(alpha / (alpha + t)) + x * np.log(
-            np.where(t > 0, t / (alpha + t), 1.0))
-        first = np.exp(betaln(a, b + x) - lb + log_nb)
+        with np.errstate(divide="ignore"):
+            log_nb = gammaln(r + x) - gammaln(r) - gammaln(x + 1) + r * np.log(alpha / (alpha + t)) + x * np.log(
+                np.where(t > 0, t / (alpha + t), 1.0))
+        first = np.exp(betaln(a, b + x + k) - lb + log_nb)
         first = np.where((t == 0) & (x > 0), 0.0, first)
-        out = first.astype(float)
-        pos = x > 0
-        if pos.any():
-            # 1 − Σ_{j<x} P_NB(j): the probability of at least x purchases while alive
-            xmax = int(x.max())
-            j = np.arange(xmax)[:, None]
-            tt = t.ravel()[None, :]
+        pos = (x > 0) if k == 0 else np.ones(x.shape, bool)
+        # P(at least x purchases while alive) = 1 − Σ_{j<x} P_NB(j)
+        xmax = int(x.max()) if x.size else 0
+        j = np.arange(max(xmax, 1))[:, None]
+        tt = t.ravel()[None, :]
+        with np.errstate(divide="ignore"):
             lj = gammaln(r + j) - gammaln(r) - gammaln(j + 1) + r * np.log(alpha / (alpha + tt)) + j * np.log(
                 np.where(tt > 0, tt / (alpha + tt), 1.0))
-            pj = np.exp(lj) * (j < x.ravel()[None, :])
-            tail = 1.0 - pj.sum(axis=0)
-            bx1 = np.where(pos, b + x - 1, 1.0)
-            second = np.exp(betaln(a + 1, bx1) - lb) * tail.reshape(x.shape)
-            out = out + np.where(pos, second, 0.0)
-        return out
+        pj = np.exp(lj) * (j < x.ravel()[None, :])
+        tail = (1.0 - pj.sum(axis=0)).reshape(x.shape)
+        bx = np.where(pos, b + x + k - 1, 1.0)
+        second = np.where(pos, np.exp(betaln(a + 1, bx) - lb) * tail, 0.0)
+        return first + second
 
     def __repr__(self) -> str:
         if not self.params_:
-            return "BetaGeo(unfitted)"
+            return f"{type(self).__name__}(unfitted)"
         ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
-        return f"BetaGeo({ps}, log_likelihood={self.log_likelihood_:.2f})"
+        return f"{type(self).__name__}({ps}, log_likelihood={self.log_likelihood_:.2f})"
+
+
+class ModifiedBetaGeo(BetaGeo):
+    """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007): like BG/NBD, but a customer may also drop out right
+    after the first purchase, so one-time buyers are not assumed to be alive. Same parameters and methods as
+    :class:`BetaGeo`; compare the two fits by ``log_likelihood_`` (same number of parameters).
+
+    >>> m = ModifiedBetaGeo().fit([0, 1, 3, 0, 2, 5, 1, 0], [0, 4, 20, 0, 15, 30, 2, 0], [10, 30, 35, 20, 40, 32, 25, 5])
+    >>> bool(m.p_alive(0, 0, 10) < 1.0)
+    True
+    """
+
+    _k = 1
+    model_name = "MBG/NBD"
+
+    def expected_purchases_new(self, t):
+        r, alpha, a, b = self._p()
+        t = np.asarray(t, float)
+        hyp = hyp2f1(r, b + 1, a + b, t / (alpha + t))
+        return b / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
 
 
 # --------------------------------------------------------------------------------------------- Gamma-Gamma
@@ -535,9 +565,33 @@ def btyd_clv(summary: pd.DataFrame, bg: BetaGeo, gg: GammaGamma, horizon_months:
     return out
 
 
-def fit_btyd(summary: pd.DataFrame, monetary_col: str = "monetary_mean_repeat") -> tuple[BetaGeo, GammaGamma]:
-    """Fit BG/NBD (all customers) and Gamma-Gamma (repeat buyers with positive mean spend) on a customer summary."""
-    bg = BetaGeo().fit(summary["frequency"], summary["recency"], summary["T"])
+MODELS = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo}
+
+
+def fit_purchase_model(frequency, recency, T, model: str = "auto") -> BetaGeo:
+    """Fit the purchase model: ``"bgnbd"`` (:class:`BetaGeo`), ``"mbgnbd"`` (:class:`ModifiedBetaGeo`) or ``"auto"``
+    — both, keeping the one with the higher log-likelihood (they have the same number of parameters)."""
+    if model not in ("auto", *MODELS):
+        raise ValueError(f"model must be 'auto', 'bgnbd' or 'mbgnbd', not {model!r}")
+    if model != "auto":
+        return MODELS[model]().fit(frequency, recency, T)
+    fits = []
+    for cls in MODELS.values():
+        try:
+            fits.append(cls().fit(frequency, recency, T))
+        except ConvergenceError:
+            continue
+    if not fits:
+        raise ConvergenceError("neither BG/NBD nor MBG/NBD converged: check the inputs (one time unit, enough "
+                               "repeat buyers)")
+    return max(fits, key=lambda f: f.log_likelihood_)
+
+
+def fit_btyd(summary: pd.DataFrame, monetary_col: str = "monetary_mean_repeat", model: str = "auto"
+             ) -> tuple[BetaGeo, GammaGamma]:
+    """Fit the purchase model (BG/NBD, MBG/NBD or the better of the two, see :func:`fit_purchase_model`) on all
+    customers and Gamma-Gamma on repeat buyers with a positive mean spend."""
+    bg = fit_purchase_model(summary["frequency"], summary["recency"], summary["T"], model)
     rep = summary[(summary["frequency"] > 0) & (summary[monetary_col] > 0)]
     gg = GammaGamma().fit(rep["frequency"], rep[monetary_col])
     return bg, gg
@@ -650,6 +704,81 @@ def holdout_by_frequency(ch: pd.DataFrame, bg: BetaGeo, max_frequency: int = 7, 
     return out[["frequency", "customers", "actual", "predicted", "actual_total", "predicted_total"]]
 
 
+def frequency_histogram(summary: pd.DataFrame, bg: BetaGeo, max_frequency: int = 7, frequency_col: str = "frequency",
+                        T_col: str = "T") -> pd.DataFrame:
+    """How many customers made 0, 1, … ``max_frequency``+ repeat purchases: actual vs the fitted model
+    (Σ over customers of P(X(T) = x)) — the in-sample fit check of FHL 2005, figure 2."""
+    x = np.minimum(summary[frequency_col].to_numpy(int), max_frequency)
+    Tu, counts = np.unique(summary[T_col].to_numpy(float), return_counts=True)
+    xs = np.arange(max_frequency)
+    probs = np.array([bg.probability_of_purchases(xs, t) for t in Tu])          # unique T × x
+    model = (probs * counts[:, None]).sum(axis=0)
+    model = np.append(model, len(x) - model.sum())
+    actual = np.bincount(x, minlength=max_frequency + 1)
+    labels = [str(i) for i in range(max_frequency)] + [f"{max_frequency}+"]
+    return pd.DataFrame({"frequency": labels, "actual": actual, "model": model})
+
+
+def p_alive_matrix(bg: BetaGeo, T: float, max_frequency: int = 20, steps: int = 40) -> pd.DataFrame:
+    """P(alive) for every frequency 0…``max_frequency`` (rows) and BTYD recency from 0 to T (columns) of a customer
+    with age T: bright where customers bought often *and* recently."""
+    rec = np.linspace(0, T, steps + 1)
+    xs = np.arange(max_frequency + 1)
+    X, R = np.meshgrid(xs, rec, indexing="ij")
+    P = bg.p_alive(X, np.where(X == 0, 0, R), np.full_like(R, T))
+    return pd.DataFrame(P, index=pd.Index(xs, name="frequency"), columns=pd.Index(rec.round(1), name="recency"))
+
+
+def decile_calibration(predicted, actual, n: int = 10) -> pd.DataFrame:
+    """Customers grouped into ``n`` equal groups by predicted value (1 = highest): mean predicted vs mean actual
+    per group — how well the model ranks and sizes customers.
+
+    >>> decile_calibration([5, 4, 3, 2, 1, 0], [6, 3, 3, 1, 1, 0], n=3)[["group", "predicted", "actual"]].values.tolist()
+    [[1.0, 4.5, 4.5], [2.0, 2.5, 2.0], [3.0, 0.5, 0.5]]
+    """
+    p = np.asarray(predicted, float)
+    a = np.asarray(actual, float)
+    order = np.argsort(-p, kind="stable")
+    g = np.empty(len(p), np.int64)
+    g[order] = np.arange(len(p)) * n // max(len(p), 1) + 1
+    df = pd.DataFrame({"group": g, "predicted": p, "actual": a}).groupby("group")
+    out = pd.DataFrame({"customers": df.size(), "predicted": df["predicted"].mean(), "actual": df["actual"].mean(),
+                        "predicted_total": df["predicted"].sum(), "actual_total": df["actual"].sum()})
+    return out.reset_index()
+
+
+def clv_holdout(ws, holdout_days: int = 365, model: str = "auto") -> dict:
+    """Validate the CLV model on the workspace's own history: fit the purchase model (``model``, as in
+    :func:`fit_purchase_model`) and Gamma-Gamma on all but the last ``holdout_days`` and predict the holdout's
+    purchases and revenue of the same customers.
+
+    Returns a dict: ``by_frequency`` (table of :func:`holdout_by_frequency`), ``customers`` (per-customer
+    predicted and actual holdout purchases and revenue), the fitted ``bg`` and ``gg``, and the totals
+    predicted_purchases, actual_purchases, predicted_revenue, actual_revenue with their relative errors
+    (``purchases_error``, ``revenue_error`` = predicted / actual − 1)."""
+    ch = holdout_summary(ws, holdout_days)
+    if ch.empty or not (ch["frequency_cal"] > 0).any():
+        raise ValueError(f"not enough history before the last {holdout_days} days to validate the model; use a "
+                         "shorter holdout_days")
+    bg = fit_purchase_model(ch["frequency_cal"], ch["recency_cal"], ch["T_cal"], model)
+    rep = ch[(ch["frequency_cal"] > 0) & (ch["monetary_value_cal"] > 0)]
+    gg = GammaGamma().fit(rep["frequency_cal"], rep["monetary_value_cal"])
+    t = ch["duration_holdout"].to_numpy(float)
+    pred_n = bg.expected_purchases(t, ch["frequency_cal"], ch["recency_cal"], ch["T_cal"])
+    spend = gg.conditional_expected_spend(ch["frequency_cal"], ch["monetary_value_cal"])
+    cust = pd.DataFrame({"customer_id": ch["customer_id"], "predicted_purchases": pred_n,
+                         "actual_purchases": ch["frequency_holdout"].to_numpy(float),
+                         "predicted_revenue": pred_n * spend, "actual_revenue": ch["monetary_holdout"].to_numpy(float)})
+    res = {"by_frequency": holdout_by_frequency(ch, bg), "customers": cust, "bg": bg, "gg": gg,
+           "predicted_purchases": float(cust["predicted_purchases"].sum()),
+           "actual_purchases": float(cust["actual_purchases"].sum()),
+           "predicted_revenue": float(cust["predicted_revenue"].sum()),
+           "actual_revenue": float(cust["actual_revenue"].sum())}
+    res["purchases_error"] = res["predicted_purchases"] / res["actual_purchases"] - 1
+    res["revenue_error"] = res["predicted_revenue"] / res["actual_revenue"] - 1
+    return res
+
+
 # --------------------------------------------------------------------------------------------- synthetic truth
 def truth_person_map(ws) -> pd.DataFrame | None:
     """For the synthetic client: each true person's customer_id in the database (the customer holding most of the
@@ -665,7 +794,8 @@ def truth_person_map(ws) -> pd.DataFrame | None:
 
 def truth_future(ws) -> pd.DataFrame | None:
     """For the synthetic client: what each database customer really does in the year after the analysis date —
-    purchase days (completed orders), revenue and margin (net of returns). None for a real client."""
+    future_purchases (purchase days of completed orders), future_sales (their net amount, before returns),
+    future_revenue and future_margin (net of returns). None for a real client."""
     pmap = truth_person_map(ws)
     if pmap is None or "future_orders" not in ws.truth:
         return None
@@ -675,15 +805,16 @@ def truth_future(ws) -> pd.DataFrame | None:
     fut = fut.assign(day=fut["order_ts"].dt.normalize(), margin=fut["net_amount"] - fut["cost"])
     done = fut[fut["status"] == "completed"]
     days = done.groupby("customer_id")["day"].nunique().rename("future_purchases")
+    sales = done.groupby("customer_id")["net_amount"].sum().rename("future_sales")
     money = fut.groupby("customer_id")[["net_amount", "margin"]].sum().rename(
         columns={"net_amount": "future_revenue", "margin": "future_margin"})
-    return pd.concat([days, money], axis=1).fillna(0).reset_index()
+    return pd.concat([days, sales, money], axis=1).fillna(0).reset_index()
 
 
 # --------------------------------------------------------------------------------------------- the clv table
 def build_clv(ws) -> pd.DataFrame:
-    """The ``clv`` table (docs/DATA_MODEL.md): BG/NBD + Gamma-Gamma fitted on the customer summary (days) as of the
-    analysis date; horizon ``analysis.clv_horizon_months``, discount ``economics.annual_discount_rate``, margin rate
+    """The ``clv`` table (docs/DATA_MODEL.md): the purchase model (BG/NBD or MBG/NBD, whichever fits better) and
+    Gamma-Gamma fitted on the customer summary (days) as of the analysis date; horizon ``analysis.clv_horizon_months``, discount ``economics.annual_discount_rate``, margin rate
     per customer from their own history shrunk to the base's (the config's ``gross_margin`` when costs are unknown).
 
     Columns: customer_id, p_alive, expected_purchases, expected_spend, clv_revenue (expected revenue over the
@@ -692,7 +823,7 @@ def build_clv(ws) -> pd.DataFrame:
     """
     s = ws.table("customer_summary")
     cfg = ws.cfg
-    bg, gg = fit_btyd(s)
+    bg, gg = fit_btyd(s, model="auto")
     rates = margin_rates(s, cfg.economics.gross_margin)
     out = btyd_clv(s, bg, gg, horizon_months=cfg.analysis.clv_horizon_months, margin=rates,
                    annual_discount_rate=cfg.economics.annual_discount_rate, days_per_unit=1.0)
