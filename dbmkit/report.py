@@ -536,6 +536,13 @@ def _failed_cell(executed: Path) -> tuple[int | None, str]:
     return None, ""
 
 
+def _neighbours_in(chs: list, ch, nb_dir: Path):
+    """Previous and next chapter of this report run (chapters without a notebook have no page to link to)."""
+    seq = [c for c in chs if (nb_dir / f"{c.file}.ipynb").exists() or c.file == ch.file]
+    i = seq.index(ch)
+    return (seq[i - 1] if i > 0 else None, seq[i + 1] if i + 1 < len(seq) else None)
+
+
 def run_report(config, out: str | Path | None = None, workdir: str | Path | None = None,
                phases: list[str] | None = None, timeout: int | None = None, overrides: dict | None = None,
                progress: bool = True, include_cases: bool = False) -> ReportResult:
@@ -591,12 +598,13 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
             res.runs.append(run)
             src = nb_dir / f"{ch.file}.ipynb"
             dst = out / "notebooks" / f"{ch.file}.ipynb"
-            prev, nxt = _chapters.neighbours(ch.file)
+            prev, nxt = _neighbours_in(chs, ch, nb_dir)
             nav = " · ".join(x for x in (
                 f'<a style="color:white" href="{prev.file}.html">← {html.escape(t("previous", lang))}</a>' if prev else "",
                 f'<a style="color:white" href="{nxt.file}.html">{html.escape(t("next", lang))} →</a>' if nxt else "") if x)
             if not src.exists():
-                run.status, run.message = "skipped", f"notebook {src.name} not found"
+                run.status = "skipped"
+                run.message = f"缺少笔记本 {src.name}" if lang == "zh" else f"notebook {src.name} not found"
                 continue
             with ws.connect() as con:
                 missing = _chapters.missing_inputs(ch, con)
