@@ -114,6 +114,14 @@ def _learner(model: str, seed: int):
     raise ValueError(f"model must be 'gbm' (gradient boosting) or 'logistic', not {model!r}")
 
 
+def _observed_columns(X: pd.DataFrame) -> list[str]:
+    """Features with at least one value (a client without e-mail data has no e-mail features)."""
+    cols = [c for c in X.columns if X[c].notna().any()]
+    if not cols:
+        raise ValueError("no usable features: every feature column is empty")
+    return cols
+
+
 def _treat(t) -> np.ndarray:
     t = pd.Series(t)
     if t.dtype == object or pd.api.types.is_string_dtype(t):
@@ -133,7 +141,8 @@ class TwoModelUplift:
         t, y = _treat(treatment), np.asarray(y, int)
         if t.sum() == 0 or (1 - t).sum() == 0:
             raise ValueError("uplift needs both treated (1) and control (0) rows")
-        self.columns_ = list(X.columns)
+        self.columns_ = _observed_columns(X)
+        X = X[self.columns_]
         self.treated_ = _learner(self.model, self.seed).fit(X[t == 1], y[t == 1])
         self.control_ = _learner(self.model, self.seed).fit(X[t == 0], y[t == 0])
         return self
@@ -165,7 +174,8 @@ class ClassTransformationUplift:
         e = pd.Series(t).groupby(strata).transform("mean").to_numpy()
         w = np.where(t == 1, 0.5 / e, 0.5 / (1 - e))
         z = t * y + (1 - t) * (1 - y)
-        self.columns_ = list(X.columns)
+        self.columns_ = _observed_columns(X)
+        X = X[self.columns_]
         est = _learner(self.model, self.seed)
         if self.model == "logistic":
             est.fit(X, z, logisticregression__sample_weight=w)
@@ -236,7 +246,7 @@ def _curve(score: np.ndarray, y: np.ndarray, t: np.ndarray) -> pd.DataFrame:
     r_t = np.cumsum(y * t)[last].astype(float)
     r_c = np.cumsum(y * (1 - t))[last].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        inc = np.where(n_c > 0, r_t - r_c * n_t / n_c, 0.0)
+        inc = r_t - np.where(n_c > 0, r_c * n_t / n_c, 0.0)     # no control yet: nothing to subtract
     x = (last + 1).astype(float)
     return pd.DataFrame({"n_targeted": np.r_[0.0, x], "incremental_responses": np.r_[0.0, inc]})
 
