@@ -134,8 +134,9 @@ def compare_with_planted(rules: pd.DataFrame, planted: pd.DataFrame, products: p
     ``rules``: output of :func:`association_rules` (kind 'basket') or :func:`sequence_rules` (kind 'sequence') at
     subcategory level. ``products``: ``ws.truth["products"]`` to translate the planted subcategory keys into the
     names used in the database (needed for a Chinese client). Returns one row per planted rule with its planted
-    probability, the rank of the rule in ``rules`` as sorted (1 = first: by lift for baskets, by excess for
-    sequences), lift, confidence or probability/before_rate/excess, and median lag.
+    probability, the rank of the rule in ``rules`` as sorted (for baskets the rank of the *pair* by lift, since
+    both directions share it; for sequences the row by excess), lift, confidence or probability/before_rate/excess,
+    and median lag.
     """
     p = planted[planted["kind"] == kind].copy()
     if products is not None and {"subcategory_key", "subcategory"} <= set(products.columns):
@@ -143,7 +144,14 @@ def compare_with_planted(rules: pd.DataFrame, planted: pd.DataFrame, products: p
         p["antecedent"] = p["antecedent"].map(lambda x: names.get(x, x))
         p["consequent"] = p["consequent"].map(lambda x: names.get(x, x))
     r = rules.reset_index(drop=True).copy()
-    r["rank"] = np.arange(1, len(r) + 1)
+    if kind == "basket":
+        # both directions of a pair have the same lift: rank the pairs, not the rows
+        pair = r.apply(lambda x: tuple(sorted((str(x["antecedent"]), str(x["consequent"])))), axis=1)
+        first = ~pair.duplicated()
+        pair_rank = pd.Series(np.arange(1, int(first.sum()) + 1), index=pair[first].to_numpy())
+        r["rank"] = pair.map(pair_rank).to_numpy()
+    else:
+        r["rank"] = np.arange(1, len(r) + 1)
     cols = ["antecedent", "consequent", "rank", "lift"] + [c for c in ("confidence", "support", "probability",
                                                                          "before_rate", "excess", "median_lag_days")
                                                            if c in r.columns]

@@ -160,13 +160,15 @@ def choose_k(features: pd.DataFrame, k_range=range(2, 9), columns: list[str] | N
     x = _scaled(features, cols)
     if len(x) <= max(ks):
         raise ValueError(f"{len(x)} customers are too few for k up to {max(ks)}")
+    from .models import compute_threads
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(x), size=min(sample, len(x)), replace=False)
     rows = []
-    for k in ks:
-        km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(x)
-        sil = silhouette_score(x[idx], km.labels_[idx]) if len(set(km.labels_[idx])) > 1 else np.nan
-        rows.append({"k": k, "inertia": float(km.inertia_), "silhouette": float(sil)})
+    with compute_threads():
+        for k in ks:
+            km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(x)
+            sil = silhouette_score(x[idx], km.labels_[idx]) if len(set(km.labels_[idx])) > 1 else np.nan
+            rows.append({"k": k, "inertia": float(km.inertia_), "silhouette": float(sil)})
     out = pd.DataFrame(rows)
     out["best"] = out["k"] == int(out.loc[out["silhouette"].idxmax(), "k"])
     return out
@@ -197,8 +199,10 @@ def kmeans_segments(features: pd.DataFrame, k: int | None = None, k_range=range(
         k = int(k_table.loc[k_table["best"], "k"].iloc[0])
     if len(features) <= k:
         raise ValueError(f"{len(features)} customers are too few for k={k} segments")
+    from .models import compute_threads
     x = _scaled(features, cols)
-    km = KMeans(n_clusters=int(k), n_init=5, random_state=seed).fit(x)
+    with compute_threads():
+        km = KMeans(n_clusters=int(k), n_init=5, random_state=seed).fit(x)
     money = features["monetary_total"].astype(float).to_numpy() if "monetary_total" in features.columns else x[:, 0]
     order = pd.Series(money).groupby(km.labels_).mean().sort_values(ascending=False).index
     relabel = {old: new + 1 for new, old in enumerate(order)}
@@ -312,7 +316,7 @@ def demographic_segments(ws, months: int = 12, edges=(18, 25, 35, 45, 55, 65)) -
     """
     v = _customer_values(ws, months)
     v["age_band"] = age_band(v["birth_date"], ws.as_of, edges).to_numpy()
-    v["gender"] = v["gender"].fillna("U").astype(str).replace({"": "U"})
+    v["gender"] = v["gender"].fillna("U").astype(str).replace({"": "U", "U": "unknown"})
     g = v.groupby(["age_band", "gender"]).agg(customers=("customer_id", "size"), buyers=("is_buyer", "sum"),
                                                revenue=("revenue", "sum")).reset_index()
     g["buyer_share"] = g["buyers"] / g["customers"]

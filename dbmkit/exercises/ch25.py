@@ -38,6 +38,6 @@ def _cat_conf(ws):
           hint="dbm.basket.sequence_rules(ws, within_days) is sorted by excess; give the probability of the first "
                "rule (the share of its antecedent's buyers who buy the consequent within the window).",
           solution="answer = dbm.basket.sequence_rules(ws, within_days)['probability'].iloc[0]")
-def _top_sequence(ws, within_days=None):
+def _top_sequence(ws, within_days=None, level="subcategory"):
     from ..basket import sequence_rules
-    return float(sequence_rules(ws, within_days)["probability"].iloc[0])
+    return float(sequence_rules(ws, within_days, level=level)["probability"].iloc[0])

@@ -28,9 +28,12 @@ def _base_rate(ws):
     return float(c.loc[c["group"] == "treatment", "responded"].astype(float).mean())
 
 
-@exercise("26.3", "Win-back targets: most at risk, yet responsive",
-          hint="In ws.table('scores') count the customers in churn_decile 1 whose response_decile is 1, 2 or 3.",
-          solution="s = ws.table('scores')\nanswer = int(((s['churn_decile'] == 1) & (s['response_decile'] <= 3)).sum())")
-def _winback(ws):
-    s = ws.table("scores")
-    return int(((s["churn_decile"] == 1) & (s["response_decile"] <= 3)).sum())
+@exercise("26.3", "Active today, but predicted to stop buying",
+          hint="Join ws.table('scores') with ws.table('customer_summary') on customer_id and count the customers "
+               "with days_since_last <= active_days (still active) and churn_score > 0.5.",
+          solution="d = ws.table('scores').merge(ws.table('customer_summary'), on='customer_id')\n"
+                   "answer = int(((d['days_since_last'] <= active_days) & (d['churn_score'] > 0.5)).sum())")
+def _active_at_risk(ws, active_days=None):
+    a = int(active_days if active_days is not None else ws.cfg.analysis.active_days)
+    d = ws.table("scores").merge(ws.table("customer_summary"), on="customer_id")
+    return int(((d["days_since_last"] <= a) & (d["churn_score"] > 0.5)).sum())
