@@ -27,7 +27,7 @@ from .export import CONTACT_FIELDS, campaign_list_dir, contact_details, export_l
 from .personalise import (apply_capacity, channel_history, channel_preferences, channel_response_rates,
                           contact_timing, expected_channel_profit, follow_up_rules, loyalty_tier_table, loyalty_tiers,
                           offer_economics, product_rules, recommend_products, value_rule_channels)
-from .plan import CONTACT_COLUMNS, CampaignPlan, build_campaign_contacts, plan_campaign, save_plan
+from .plan import CONTACT_COLUMNS, CampaignPlan, build_campaign_contacts, plan_campaign, plan_from_tables, save_plan
 from .selection import (STEPS, apply_cell_limits, assign_cells, campaign_suppressions, channel_waterfall,
                         classify_reason, customer_base, default_cells, gross_selection, n_per, waterfall)
 from .settings import CHANNELS, OFFERS, CampaignSettings, offer_table, parse_offer, smart_goal
@@ -40,7 +40,7 @@ __all__ = [
     "channel_history", "channel_response_rates", "expected_channel_profit", "channel_preferences",
     "value_rule_channels", "apply_capacity", "offer_economics", "contact_timing", "product_rules",
     "recommend_products", "loyalty_tiers", "loyalty_tier_table", "follow_up_rules",
-    "CampaignPlan", "plan_campaign", "build_campaign_contacts", "save_plan", "CONTACT_COLUMNS",
+    "CampaignPlan", "plan_campaign", "plan_from_tables", "build_campaign_contacts", "save_plan", "CONTACT_COLUMNS",
     "STEPS", "customer_base", "gross_selection", "campaign_suppressions", "classify_reason", "waterfall",
     "channel_waterfall", "default_cells", "assign_cells", "apply_cell_limits", "n_per",
     "CampaignSettings", "OFFERS", "offer_table", "parse_offer", "smart_goal", "CHANNELS",

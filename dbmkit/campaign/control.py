@@ -116,7 +116,8 @@ def sample_size(baseline_rate: float, min_detectable_lift: float, significance: 
 
 def power_at(n_treatment: float, n_control: float, baseline_rate: float, lift: float, significance: float = 0.05,
              two_sided: bool = True) -> float:
-    """Power of the two-proportion z-test to detect ``lift`` with the given group sizes.
+    """Power of the two-proportion z-test (pooled variance under the null) to detect ``lift`` with the given
+    group sizes (the same as statsmodels' ``power_proportions_2indep``).
 
     >>> round(power_at(3841, 3841, 0.10, 0.02), 2)
     0.8
@@ -128,7 +129,10 @@ def power_at(n_treatment: float, n_control: float, baseline_rate: float, lift: f
     se0 = math.sqrt(pbar * (1 - pbar) * (1 / n_treatment + 1 / n_control))
     se1 = math.sqrt(p1 * (1 - p1) / n_treatment + p0 * (1 - p0) / n_control)
     za = _z(significance, two_sided)
-    return float(stats.norm.cdf((abs(lift) - za * se0) / se1))
+    pw = stats.norm.cdf((abs(lift) - za * se0) / se1)
+    if two_sided:                                  # the (tiny) chance of a significant result in the wrong direction
+        pw += stats.norm.cdf((-abs(lift) - za * se0) / se1)
+    return float(pw)
 
 
 def detectable_lift(n_treatment: float, n_control: float, baseline_rate: float, significance: float = 0.05,

@@ -80,7 +80,7 @@ def channel_response_rates(history: pd.DataFrame, costs: dict | None = None, shr
     overall = out["treated_buyers"].sum() / out["treated"].sum() if out["treated"].sum() > 0 else np.nan
     if np.isfinite(overall) and overall > 0:
         shrunk = (out["treated_buyers"] + shrink * overall) / (out["treated"] + shrink)
-        out["index"] = (shrunk / overall).round(6)
+        out["index"] = (shrunk / overall).round(6).fillna(1.0)
     else:
         out["index"] = 1.0
     has = (out["control"] > 0) & (out["treated_buyers"] > 0)
@@ -168,7 +168,7 @@ def channel_preferences(df: pd.DataFrame, settings: CampaignSettings, index: dic
 def apply_capacity(chosen: pd.Series, prefs: pd.Series, blocked: set, capacity: dict, profit: pd.DataFrame) -> pd.Series:
     """Respect channel capacities (e.g. the call centre can make 300 calls): the people with the highest expected
     profit keep the channel, the others move to their next permitted channel that still has room."""
-    chosen = chosen.copy()
+    chosen = chosen.astype(object).copy()
     for ch, cap in capacity.items():
         on = chosen.index[(chosen == ch).to_numpy()]
         if len(on) <= cap:

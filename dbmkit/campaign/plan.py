@@ -28,8 +28,8 @@ from . import personalise as _pers
 from . import selection as _sel
 from .settings import CHANNELS, CampaignSettings, smart_goal
 
-__all__ = ["CampaignPlan", "plan_campaign", "build_campaign_contacts", "save_plan", "CONTACT_COLUMNS",
-           "RULE_STEPS"]
+__all__ = ["CampaignPlan", "plan_campaign", "plan_from_tables", "build_campaign_contacts", "save_plan",
+           "CONTACT_COLUMNS", "RULE_STEPS"]
 
 CONTACT_COLUMNS = ["campaign_id", "customer_id", "cell", "group", "channel", "offer", "contact_ts",
                    "expected_response", "expected_profit", "recommended_product"]
@@ -70,7 +70,8 @@ class CampaignPlan:
         """Per cell: offer, people by group, contacts by channel, expected responses, cost and profit."""
         s = self.selection
         t = s[s["group"] == "treatment"]
-        by = s.groupby("cell").agg(cell_name=("cell_name", "first"), offer=("offer", "first"),
+        by = s.groupby("cell").agg(cell_name=("cell_name", "first"), offer=("offer_code", "first"),
+                                   offer_text=("offer", "first"),
                                    people=("customer_id", "size"))
         groups = s.pivot_table(index="cell", columns="group", values="customer_id", aggfunc="count").fillna(0)
         chans = t.pivot_table(index="cell", columns="channel", values="customer_id", aggfunc="count").fillna(0)
@@ -157,25 +158,46 @@ def plan_campaign(ws, cells: list[dict] | None = None, rules: pd.DataFrame | Non
     default cells (``selection.default_cells``); ``rules`` the product rules used for recommendations.
     """
     s = CampaignSettings.from_config(ws.cfg, ws.as_of, **overrides)
-    lang = language or getattr(ws, "language", "en")
     base, fallbacks = _sel.customer_base(ws, s)
+    rec = None
+    if recommend:
+        try:
+            rules = rules if rules is not None else _pers.product_rules(ws, s.as_of)
+            rec = _pers.recommend_products(ws, s.as_of, rules)
+        except Exception as e:  # noqa: BLE001 - a plan without recommendations is still a plan; say why
+            warnings.warn(f"no product recommendations ({type(e).__name__}: {e})", stacklevel=2)
+    with ws.connect() as con:
+        return plan_from_tables(con, base, s, cells=cells, recommendations=rec, rules=rules,
+                                language=language or getattr(ws, "language", "en"), fallbacks=fallbacks)
+
+
+def plan_from_tables(con, base: pd.DataFrame, settings: CampaignSettings, cells: list[dict] | None = None,
+                     history: pd.DataFrame | None = None, recommendations: pd.DataFrame | None = None,
+                     rules: pd.DataFrame | None = None, language: str = "en", fallbacks=()) -> CampaignPlan:
+    """The plan from a DuckDB connection holding the canonical tables (customers, consents, contacts, e-mail/SMS
+    events …) and a customer base like ``selection.customer_base`` returns. ``history`` (past campaigns by channel
+    and group) is read from the connection when not given; ``recommendations`` (``recommend_products``) are
+    optional.
+    """
+    s = settings
+    base = base.copy()
     base["loyalty_tier"] = _pers.loyalty_tiers(base["clv"].where(base["buyer"], 0.0))
     mask, criteria = _sel.gross_selection(base, s)
     g = base[mask.to_numpy()].copy().reset_index(drop=True)
     cells = cells or _sel.default_cells(s)
     g = g.join(_sel.assign_cells(g, cells))
     g = g.join(_pers.offer_economics(g.assign(offer=g["offer"].replace("", "XSELL")), s.offers))
-    with ws.connect() as con:
+    if history is None:
         history = _pers.channel_history(con, s.as_of, s.response_window_days)
-        sup = _sel.campaign_suppressions(con, s.channels, s.as_of, s.start, s.recent_contact_days, s.max_contacts_30d)
+    sup = _sel.campaign_suppressions(con, s.channels, s.as_of, s.start, s.recent_contact_days, s.max_contacts_30d)
     rates = _pers.channel_response_rates(history, s.costs)
-    return _finish_plan(ws, s, g, criteria, sup, rates, cells, fallbacks, lang, rules=rules, recommend=recommend)
+    return _finish_plan(s, g, criteria, sup, rates, cells, list(fallbacks), language, rules=rules,
+                        recommendations=recommendations)
 
 
-def _finish_plan(ws, s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=None,
-                 recommend=True) -> CampaignPlan:
-    """Steps 4–7 on a gross selection ``g`` (separate so tests can run them on hand-made inputs; ``ws`` is only
-    used for recommendations)."""
+def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=None,
+                 recommendations=None) -> CampaignPlan:
+    """Steps 4–7 on the gross selection ``g`` with its cells and offer economics."""
     index = dict(zip(rates["channel"], rates["index"]))
     incremental = dict(zip(rates["channel"], rates["incremental_share"]))
     g = g.set_index("customer_id", drop=False).rename_axis(None)
@@ -274,22 +296,18 @@ def _finish_plan(ws, s, g, criteria, sup, rates, cells, fallbacks, lang="en", ru
 
     # timing and recommendations
     planned = planned.join(_pers.contact_timing(planned, s))
-    rules_used = None
-    if recommend and len(planned):
-        try:
-            rules_used = rules if rules is not None else _pers.product_rules(ws, s.as_of)
-            rec = _pers.recommend_products(ws, s.as_of, rules_used)
-        except Exception as e:  # noqa: BLE001 - a plan without recommendations is still a plan; say why
-            warnings.warn(f"no product recommendations ({type(e).__name__}: {e})", stacklevel=2)
-            rec = pd.DataFrame(columns=["customer_id", "recommended_product", "recommended_product_name",
-                                        "recommended_subcategory", "recommendation_rule"])
-        planned = planned.drop(columns=[c for c in rec.columns if c != "customer_id" and c in planned.columns])
-        planned = planned.merge(rec, on="customer_id", how="left").set_index("customer_id", drop=False).rename_axis(None)
-    else:
-        for c in ("recommended_product", "recommended_product_name", "recommended_subcategory", "recommendation_rule"):
+    rec_cols = ["recommended_product", "recommended_product_name", "recommended_subcategory", "recommendation_rule"]
+    if recommendations is not None and len(planned):
+        rec = recommendations[["customer_id"] + [c for c in rec_cols if c in recommendations.columns]]
+        planned = planned.drop(columns=[c for c in rec_cols if c in planned.columns])
+        planned = planned.merge(rec.drop_duplicates("customer_id"), on="customer_id", how="left")
+        planned = planned.set_index("customer_id", drop=False).rename_axis(None)
+    for c in rec_cols:
+        if c not in planned.columns:
             planned[c] = None
-    rules_used = rules_used if rules_used is not None else rules
     planned["campaign_id"] = s.campaign_id
+    planned["offer_code"] = planned["offer"]
+    planned["offer"] = [s.offer_rule(o).get("name", o) for o in planned["offer_code"]]   # readable: "20 % off" …
     planned = planned.sort_values(["cell", "customer_id"], kind="stable").reset_index(drop=True)
     contacts = planned[CONTACT_COLUMNS].copy()
     contacts["contact_ts"] = pd.to_datetime(contacts["contact_ts"]).astype("datetime64[us]")
@@ -303,7 +321,7 @@ def _finish_plan(ws, s, g, criteria, sup, rates, cells, fallbacks, lang="en", ru
                       breakeven=None)
     return CampaignPlan(settings=s, goal=goal, criteria=criteria, people=g.reset_index(drop=True), waterfall=wf,
                         suppressions=sup, channel_rates=rates, deciles=deciles, depth=depth, selection=planned,
-                        contacts=contacts, cells=cells, rules=rules_used, fallbacks=fallbacks)
+                        contacts=contacts, cells=cells, rules=rules, fallbacks=fallbacks)
 
 
 def _overall_rate(rates: pd.DataFrame) -> float | None:

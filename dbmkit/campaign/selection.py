@@ -296,7 +296,7 @@ def waterfall(ids, removals: pd.DataFrame, order=None, cost: pd.Series | None = 
     order = list(order or [])
     order += [s for s in pd.unique(rem["step"]) if s not in order] if len(rem) else []
     rank = {s: i for i, s in enumerate(order)}
-    removed_at = pd.Series(None, index=ids, dtype=object)
+    removed_at = pd.Series([None] * len(ids), index=ids, dtype=object)
     if len(rem):
         r = rem.assign(_rank=rem["step"].map(rank)).sort_values(["_rank"], kind="stable")
         first = r.drop_duplicates("customer_id").set_index("customer_id")["step"]

@@ -1,0 +1,169 @@
+"""Budget, break-even, mailing depth, sensitivity and the statistics of the control group (dbmkit.campaign)."""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import power_proportions_2indep
+
+from dbmkit.campaign import (ControlGroupWarning, balance_check, breakeven_response_rate, control_group_check,
+                             decile_economics, detectable_lift, mailing_depth, power_at, sample_size,
+                             sensitivity_table, within_budget)
+
+
+# ------------------------------------------------------------------------------------------------ break-even
+def test_breakeven_is_cost_over_margin():
+    # published formula: break-even response rate = cost per contact / margin per response
+    assert breakeven_response_rate(0.85, 34.0) == pytest.approx(0.025)
+    assert breakeven_response_rate(cost_per_contact=4.5, margin_per_response=30.0) == pytest.approx(0.15)
+    s = breakeven_response_rate(pd.Series([0.02, 0.06, 0.85, 4.5], index=list("abcd")), 40.0)
+    assert list(s.index) == list("abcd")
+    assert s.round(6).tolist() == [0.0005, 0.0015, 0.02125, 0.1125]
+    arr = breakeven_response_rate(np.array([1.0, 2.0]), np.array([10.0, 10.0]))
+    assert arr.tolist() == [0.1, 0.2]
+
+
+@pytest.mark.parametrize("cost, margin, word", [(1.0, 0.0, "margin_per_response"), (1.0, -5, "margin_per_response"),
+                                                (-1.0, 10.0, "cost_per_contact"), (float("nan"), 10, "numbers")])
+def test_breakeven_rejects_bad_input_with_a_clear_message(cost, margin, word):
+    with pytest.raises(ValueError, match=word):
+        breakeven_response_rate(cost, margin)
+
+
+# ------------------------------------------------------------------------------------------------ deciles and depth
+def _people(n=100, seed=0):
+    rng = np.random.default_rng(seed)
+    score = np.sort(rng.uniform(0, 0.4, n))[::-1]
+    df = pd.DataFrame({"customer_id": [f"C{i:03d}" for i in range(n)], "response_score": score})
+    df["expected_response"] = score
+    df["expected_revenue"] = score * 100
+    df["expected_margin"] = score * 30
+    df["contact_cost"] = 0.85
+    return df
+
+
+def test_decile_economics_hand_computed():
+    df = _people()
+    t = decile_economics(df, n_bins=10, fixed_cost=100.0)
+    assert t["people"].tolist() == [10] * 10 and t["contacts"].sum() == 100
+    top = df.iloc[:10]
+    assert t.loc[0, "expected_responses"] == pytest.approx(top["expected_response"].sum())
+    assert t.loc[0, "expected_profit"] == pytest.approx(top["expected_margin"].sum() - 8.5)
+    assert t.loc[0, "roi"] == pytest.approx(t.loc[0, "expected_profit"] / 8.5)
+    assert t.loc[0, "rome"] == pytest.approx(top["expected_revenue"].sum() / 8.5)
+    # cumulative columns include the fixed cost once
+    assert t["cum_cost"].iloc[-1] == pytest.approx(85.0 + 100.0)
+    assert t["cum_profit"].iloc[-1] == pytest.approx(df["expected_margin"].sum() - 85.0 - 100.0)
+    # deciles are ordered by score: the response rate falls
+    assert t["response_rate"].is_monotonic_decreasing
+    # the break-even rate of a decile = cost per contact / margin per response
+    assert t.loc[3, "breakeven_rate"] == pytest.approx(0.85 / 30.0)
+
+
+def test_decile_economics_counts_only_the_treated():
+    df = _people().assign(treated=lambda d: np.arange(len(d)) % 10 != 0)     # 10 % control
+    t = decile_economics(df, treated_col="treated")
+    assert t["contacts"].sum() == 90 and t["people"].sum() == 100
+    assert t["contact_cost"].sum() == pytest.approx(90 * 0.85)
+
+
+def test_decile_economics_errors():
+    with pytest.raises(KeyError, match="expected_margin"):
+        decile_economics(_people().drop(columns="expected_margin"))
+    with pytest.raises(ValueError, match="empty"):
+        decile_economics(_people().iloc[:0])
+
+
+def test_mailing_depth_max_profit_and_budget():
+    df = _people()
+    t = decile_economics(df, fixed_cost=50.0)
+    d = mailing_depth(t, budget=80.0).set_index("rule")
+    # max profit: the last decile whose margin still pays its contacts (margin per person = 30 × score ≥ 0.85)
+    k = int(d.loc["max_profit", "deciles"])
+    assert t.loc[k - 1, "cum_profit"] == t["cum_profit"].max()
+    # within budget: cost (fixed included) ≤ 80 → at most 35 contacts → 3 whole deciles
+    assert int(d.loc["within_budget", "deciles"]) == 3
+    assert d.loc["within_budget", "cost"] <= 80.0
+    # a budget below the fixed cost allows nothing
+    assert int(mailing_depth(t, budget=40.0).set_index("rule").loc["within_budget", "deciles"]) == 0
+
+
+def test_within_budget_counts_the_fixed_cost_and_skips_free_rows():
+    keep = within_budget(pd.Series([1.0, 0.0, 1.0, 1.0, 0.0]), budget=3.0, fixed_cost=1.0)
+    assert keep.tolist() == [True, True, True, False, False]
+    assert within_budget(pd.Series([5.0]), None).all()
+
+
+def test_sensitivity_table():
+    t = sensitivity_table(1000, 0.05, 40.0, 0.85, fixed_cost=100.0, change=0.2).set_index("scenario")
+    assert t.loc["base", "expected_profit"] == pytest.approx(1000 * (0.05 * 40 - 0.85) - 100)
+    assert t.loc["response_rate +20%", "expected_profit"] == pytest.approx(1000 * (0.06 * 40 - 0.85) - 100)
+    assert t.loc["cost_per_contact −20%", "expected_profit"] == pytest.approx(1000 * (0.05 * 40 - 0.68) - 100)
+    assert t.loc["worst case", "expected_profit"] < t.loc["base", "expected_profit"] < t.loc["best case", "expected_profit"]
+    assert t.loc["base", "breakeven_rate"] == pytest.approx(0.85 / 40)
+    assert len(t) == 9
+
+
+# ------------------------------------------------------------------------------------------------ power
+@pytest.mark.parametrize("n_t, n_c, p0, d", [(3841, 3841, 0.10, 0.02), (9000, 1000, 0.25, 0.01),
+                                             (500, 5000, 0.03, 0.01), (20000, 2000, 0.18, 0.015)])
+def test_power_matches_statsmodels(n_t, n_c, p0, d):
+    ref = power_proportions_2indep(d, p0, n_t, ratio=n_c / n_t, alpha=0.05, alternative="two-sided").power
+    assert power_at(n_t, n_c, p0, d) == pytest.approx(ref, rel=1e-9)
+
+
+@pytest.mark.parametrize("p0, d, share", [(0.10, 0.02, 0.5), (0.25, 0.01, 0.1), (0.03, 0.005, 0.2)])
+def test_sample_size_reaches_the_power(p0, d, share):
+    n = sample_size(p0, d, 0.05, 0.8, control_share=share)
+    assert n["n_total"] == n["n_control"] + n["n_treatment"]
+    assert n["n_treatment"] / n["n_total"] == pytest.approx(1 - share, abs=0.01)
+    assert power_at(n["n_treatment"], n["n_control"], p0, d) >= 0.8 - 1e-6
+    # and not much more than needed
+    assert power_at(n["n_treatment"] * 0.95, n["n_control"] * 0.95, p0, d) < 0.8
+
+
+def test_sample_size_classic_case():
+    # equal groups, 10 % → 12 %, α = 0.05 two-sided, 80 % power: 3,841 per group (normal approximation)
+    assert int(sample_size(0.10, 0.02)["n_control"]) == 3841
+
+
+def test_detectable_lift_inverts_power():
+    d = detectable_lift(8000, 900, 0.2)
+    assert power_at(8000, 900, 0.2, d) == pytest.approx(0.8, abs=1e-4)
+
+
+def test_sample_size_errors():
+    with pytest.raises(ValueError, match="baseline_rate"):
+        sample_size(1.5, 0.01)
+    with pytest.raises(ValueError, match="min_detectable_lift"):
+        sample_size(0.1, 0)
+
+
+def test_control_group_check_warns_when_too_small():
+    with pytest.warns(ControlGroupWarning, match="too small"):
+        r = control_group_check(10000, 200, 0.2, 0.01)
+    assert not r["ok"] and r["power_at_plan"] < 0.8
+    assert r["detectable_lift"] > 0.01
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ok = control_group_check(40000, 40000, 0.2, 0.01)
+    assert ok["ok"] and ok["needed_control"] <= 40000
+    assert power_at(40000, ok["needed_control"], 0.2, 0.01) >= 0.8 - 1e-6
+
+
+# ------------------------------------------------------------------------------------------------ balance
+def test_balance_check_flags_an_unbalanced_feature():
+    rng = np.random.default_rng(1)
+    n = 20000                     # SMD standard error ≈ 0.018: a fair feature stays far below 0.1
+    g = np.where(rng.random(n) < 0.2, "control", "treatment")
+    df = pd.DataFrame({"group": g, "fair": rng.normal(size=n), "biased": rng.normal(size=n) + (g == "treatment") * 0.5,
+                       "flag": rng.random(n) < 0.3, "tier": rng.choice(["gold", "silver"], n)})
+    b = balance_check(df, ["fair", "biased", "flag", "tier"]).set_index("feature")
+    assert b.loc["fair", "balanced"] and b.loc["flag", "balanced"] and b.loc["tier = gold", "balanced"]
+    assert not b.loc["biased", "balanced"] and b.loc["biased", "p_value"] < 1e-6
+    assert b.loc["biased", "smd"] == pytest.approx(0.5, abs=0.1)
+    with pytest.raises(KeyError, match="nope"):
+        balance_check(df, ["nope"])
