@@ -49,6 +49,7 @@ HEADER_SYNONYMS: dict[str, list[str]] = {
     "order_id": ["order_id", "order id", "order no", "order number", "order nr", "invoice", "invoice no",
                  "invoice_no", "invoice number", "invoice id", "receipt", "receipt no", "ticket", "ticket no",
                  "transaction id", "transaction no", "txn id", "transaction ref", "txn ref", "basket", "basket id",
+                 "purchase id", "purchase no", "purchase number", "sale id", "sales id", "order ref", "transaction",
                  "bestellnummer", "auftragsnummer", "rechnungsnummer", "belegnummer", "bon",
                  "commande", "n° commande", "no commande", "numero commande", "numéro de commande", "facture",
                  "pedido", "numero pedido", "factura",
@@ -270,6 +271,7 @@ class ColumnProfile:
     letter_prefix_share: float = 0.0
     currency: str | None = None
     cjk_share: float = 0.0
+    top_values: list = field(default_factory=list)    # the most frequent values (for enums such as status)
 
 
 def _profile(name: str, values: pd.Series) -> ColumnProfile:
@@ -282,6 +284,8 @@ def _profile(name: str, values: pd.Series) -> ColumnProfile:
                       unique_ratio=(distinct / n) if n else 0.0, examples=ex)
     if not n:
         return p
+    if distinct <= 50:
+        p.top_values = pd.Series(vals).value_counts().index[:20].tolist()
     p.cjk_share = sum(bool(re.search(r"[\u4e00-\u9fff]", v)) for v in vals) / n
 
     def share(pred) -> float:
@@ -435,8 +439,24 @@ def _header_score(canon: str, header: str) -> tuple[float, str]:
     return 0.0, ""
 
 
-def _fits(canon_type: str, canon: str, prof: ColumnProfile) -> bool:
+_STRICT_ENUMS = {"order_status", "consent_channel", "consent_status", "contact_group", "email_event", "sms_event",
+                 "gender"}
+
+
+def _enum_share(enum: str, prof: ColumnProfile) -> float:
+    """Share of the column's frequent values that are known values (or synonyms) of ``enum``."""
+    if not prof.top_values:
+        return 0.0
+    syn = schema.SYNONYMS[enum]
+    key = [str(v).strip().lower().replace("-", "_").replace(" ", "_") for v in prof.top_values]
+    known = {k.replace("-", "_").replace(" ", "_") for k in syn}
+    return sum(k in known for k in key) / len(key)
+
+
+def _fits(canon_type: str, canon: str, prof: ColumnProfile, enum: str | None = None) -> bool:
     if prof.kind == "empty":
+        return False
+    if enum in _STRICT_ENUMS and _enum_share(enum, prof) < 0.5:
         return False
     if canon == "email":
         return prof.kind == "email"
@@ -469,7 +489,7 @@ def _map_table(table: str, profiles: dict[str, ColumnProfile]) -> tuple[dict[str
             hs, why = _header_score(canon, src)
             if hs <= 0:
                 continue
-            if not _fits(col.type, canon, prof):
+            if not _fits(col.type, canon, prof, col.enum):
                 continue
             cand.append(Guess(canon, src, hs, f"{why}; {_value_note(prof)}"))
     cand.sort(key=lambda g: (-g.score, list(cols).index(g.canonical)))
@@ -481,20 +501,27 @@ def _map_table(table: str, profiles: dict[str, ColumnProfile]) -> tuple[dict[str
         chosen[g.canonical] = g
         used.add(g.column)
     _fill_by_values(table, profiles, chosen, used)
-    required = schema.REQUIRED_MAPPING.get(table, [])
+    required = list(schema.REQUIRED_MAPPING.get(table, []))
+    if table == "orders":          # one of the two amounts is required
+        required += ["net_amount"] if "net_amount" in chosen else ["gross_amount"]
     got = set(chosen)
     score = sum(2 * g.score for c, g in chosen.items() if c in required) + \
         sum(0.5 * g.score for c, g in chosen.items() if c not in required)
     missing = [r for r in required if r not in got]
-    if table == "orders" and not ({"net_amount", "gross_amount"} & got):
-        missing.append("net_amount")
     score -= 2.5 * len(missing)
     return chosen, score
+
+
+def _id_like_header(name: str) -> bool:
+    """Headers that name a key ('campaign_id', 'Kunden-Nr', '客户编号'): their numbers are never amounts."""
+    h = _norm(name)
+    return bool(re.search(r"(id|key|code|nr|no|number|num|编号|号|代码|编码)$", h)) or h in ("upc", "ean", "sku")
 
 
 def _fill_by_values(table: str, profiles: dict[str, ColumnProfile], chosen: dict[str, Guess], used: set) -> None:
     """Place required columns of ``table`` that no header named, from what the values look like."""
     free = {k: p for k, p in profiles.items() if k not in used and p.kind != "empty"}
+    numbers = {k for k in free if not _id_like_header(k)}       # 'campaign_id' holds numbers, not amounts
 
     need = set(schema.REQUIRED_MAPPING.get(table, []))
     if table in ("orders", "sales_lines"):
@@ -514,8 +541,8 @@ def _fill_by_values(table: str, profiles: dict[str, ColumnProfile], chosen: dict
             free.pop(k)
     # numbers: quantities are small whole numbers, amounts have decimals
     if "quantity" in need and "quantity" not in chosen:
-        qs = [(k, p) for k, p in free.items() if p.kind == "int" and p.median is not None and abs(p.median) <= 50
-              and (p.max_abs or 0) < 100_000]
+        qs = [(k, p) for k, p in free.items() if k in numbers and p.kind == "int" and p.median is not None
+              and abs(p.median) <= 50 and (p.max_abs or 0) < 100_000]
         if qs:
             k, p = min(qs, key=lambda kp: abs(kp[1].median or 0))
             chosen["quantity"] = Guess("quantity", k, 0.4, f"guessed from the values: small whole numbers; {_value_note(p)}")
@@ -523,9 +550,8 @@ def _fill_by_values(table: str, profiles: dict[str, ColumnProfile], chosen: dict
             free.pop(k)
     for canon in ("unit_price", "net_amount"):
         if canon in need and canon not in chosen:
-            am = [(k, p) for k, p in free.items() if p.kind == "decimal"] or \
-                 [(k, p) for k, p in free.items() if p.kind == "int" and (p.median or 0) > 0 and k not in
-                  {g.column for g in chosen.values()}]
+            am = [(k, p) for k, p in free.items() if k in numbers and p.kind == "decimal"] or \
+                 [(k, p) for k, p in free.items() if k in numbers and p.kind == "int" and (p.median or 0) > 0]
             if am:
                 # the order amount is the larger one (a gross or tax column aside); a unit price the first one
                 k, p = (max(am, key=lambda kp: kp[1].median or 0) if canon == "net_amount" else am[0])
@@ -565,15 +591,19 @@ def _choose_table(profiles: dict[str, ColumnProfile], rows: int) -> tuple[str, d
     maps = {t: _map_table(t, profiles) for t in GUESSABLE}
     lines, lscore = maps["sales_lines"]
     orders, oscore = maps["orders"]
+    others = max(score for t, (_, score) in maps.items() if t not in SALES_TABLES)
     has = set(lines)
-    line_shape = {"product_id", "quantity", "unit_price"} <= has and "order_ts" in has
-    if line_shape:
+    named = sum(1 for c in ("product_id", "quantity", "unit_price") if c in lines and lines[c].score >= 0.55)
+    line_shape = {"product_id", "quantity", "unit_price"} <= has and "order_ts" in has and named >= 2
+    if line_shape and lscore >= others:
         oid = lines.get("order_id")
         rep = profiles[oid.column].unique_ratio if oid else 1.0
         why = ("one row per invoice line: product, quantity and unit price"
                + (f"; an order id repeats over lines ({100 * rep:.0f} % distinct)" if oid and rep < 1 else ""))
         return "sales_lines", lines, why
-    if "order_ts" in orders and ({"net_amount", "gross_amount"} & set(orders)):
+    amount = orders.get("net_amount") or orders.get("gross_amount")
+    if "order_ts" in orders and amount is not None and oscore >= others and (
+            amount.score >= 0.55 or profiles[amount.column].kind == "decimal"):
         return "orders", orders, "one row per order: a date and an order amount"
     best = max(GUESSABLE, key=lambda t: (maps[t][1], -GUESSABLE.index(t)))
     return best, maps[best][0], "the columns fit this table best"
@@ -643,7 +673,7 @@ def _unplaced_note(col: str, p: ColumnProfile, table: str) -> str:
             if c.name in ("customer_id", "product_id"):
                 continue
             hs, _ = _header_score(c.name, col)
-            if hs >= 0.85 and _fits(c.type, c.name, p):
+            if hs >= 0.85 and _fits(c.type, c.name, p, c.enum):
                 hints.append(f"a {other} file could use it as `{c.name}`")
                 break
     if p.kind in ("email", "phone"):
@@ -661,7 +691,7 @@ def _people_column(col: str, d: SourceDraft) -> str | None:
         if c.name == "customer_id":
             continue
         hs, _ = _header_score(c.name, col)
-        if hs >= 0.85 and (prof is None or _fits(c.type, c.name, _as_profile(prof, col))):
+        if hs >= 0.85 and (prof is None or _fits(c.type, c.name, _as_profile(prof, col), c.enum)):
             return c.name
     return None
 
@@ -686,6 +716,11 @@ def _notes(d: SourceDraft, profiles: dict[str, ColumnProfile]) -> None:
         for c, p in profiles.items():
             if c not in cols.values() and p.kind == "decimal" and _header_score("net_amount", c)[0] > 0:
                 d.notes.append(f"'{c}' looks like a line total; the build computes quantity × unit price itself")
+        up = cols.get("unit_price")
+        if up and _header_score("unit_price", up)[0] == 0 and _header_score("net_amount", up)[0] > 0:
+            d.notes.append(f"CHECK: unit_price ← '{up}', which is named like a line total. If it is quantity × price, "
+                           f"map unit_price to a price column, or keep it and set `constants: {{quantity: 1}}` "
+                           f"(revenue right, unit counts lost)")
     cid = profiles.get(cols.get("customer_id", ""), None)
     if cid is not None and d.rows:
         missing = 1 - cid.non_null / d.rows
