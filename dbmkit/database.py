@@ -288,6 +288,15 @@ def _dedupe(con, table: str, key: list[str], label: str) -> None:
     con.execute("DROP TABLE IF EXISTS _dd")
 
 
+def _register_text(con, name: str, df: pd.DataFrame, text_cols: list[str]) -> None:
+    """A temp table from a DataFrame with the given columns as VARCHAR (an empty or all-NULL column would otherwise
+    get another type)."""
+    con.register(f"{name}_df", df)
+    sel = ", ".join(f"CAST({_qi(c)} AS VARCHAR) AS {_qi(c)}" if c in text_cols else _qi(c) for c in df.columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {sel} FROM {name}_df")
+    con.unregister(f"{name}_df")
+
+
 def _empty_src(con, table: str) -> None:
     cols = schema.source_columns(table)
     defs = ", ".join(f"{_qi(c.name)} {SQL_TYPES[c.type]}" for c in cols)
@@ -582,7 +591,7 @@ def _store_people(con, gold, linked, scored, recs) -> None:
                         "phone": recs["phone"], "raw_phone": recs["_raw_phone"],
                         "signup": pd.to_datetime(recs["signup_date"]).astype("string").fillna("")})
     key["customer_id"] = person.reindex(key["record_id"]).to_numpy()
-    con.register("_key", key)
+    _register_text(con, "_key", key, list(key.columns))
     con.execute("""CREATE OR REPLACE TEMP TABLE _email_person AS
         SELECT email, arg_max(customer_id, signup || customer_id) AS customer_id FROM (
             SELECT email, customer_id, signup FROM _key WHERE email IS NOT NULL
@@ -592,7 +601,6 @@ def _store_people(con, gold, linked, scored, recs) -> None:
             SELECT phone, customer_id, signup FROM _key WHERE phone IS NOT NULL
             UNION SELECT raw_phone, customer_id, signup FROM _key WHERE raw_phone IS NOT NULL AND raw_phone <> '')
         GROUP BY phone""")
-    con.unregister("_key")
 
 
 def _store_reference(con) -> None:
@@ -651,9 +659,8 @@ def _store_consents(con, linked: pd.DataFrame, flag_cons: list, erased_ids: set)
     cs = con.execute("SELECT * FROM src_consents").df()
     cs["email_clean"] = _clean.standardise_emails(cs["email"]) if len(cs) else pd.Series(dtype=object)
     cs["email_raw"] = cs["email"].astype("string").str.strip().str.lower().astype(object) if len(cs) else None
-    con.register("_cs0", cs)
-    con.execute("CREATE OR REPLACE TEMP TABLE _cs AS SELECT * FROM _cs0")
-    con.unregister("_cs0")
+    _register_text(con, "_cs", cs, ["customer_id", "email", "email_clean", "email_raw", "channel", "status",
+                                    "source_file", "source_system"])
     _erased_rows(con, "consents", "_cs", "t.customer_id IN (SELECT record_id FROM _erased_records) OR "
                  "t.email_clean IN (SELECT email FROM _erased_emails) OR t.email_raw IN (SELECT email FROM _erased_emails)")
     con.execute("""CREATE OR REPLACE TEMP TABLE _cs_m AS SELECT c.*, coalesce(rp.customer_id, ep.customer_id, er.customer_id)
@@ -711,9 +718,8 @@ def _store_contacts_and_events(con, region: str, erased_ids: set) -> None:
     ev = con.execute("SELECT * FROM src_email_events").df()
     ev["email_clean"] = _clean.standardise_emails(ev["email"]) if len(ev) else pd.Series(dtype=object)
     ev["email_raw"] = ev["email"].astype("string").str.strip().str.lower().astype(object) if len(ev) else None
-    con.register("_ev0", ev)
-    con.execute("CREATE OR REPLACE TEMP TABLE _ev AS SELECT * FROM _ev0")
-    con.unregister("_ev0")
+    _register_text(con, "_ev", ev, ["campaign_id", "customer_id", "email", "email_clean", "email_raw", "event",
+                                    "source_file"])
     _erased_rows(con, "email_events", "_ev", er + " OR t.email_clean IN (SELECT email FROM _erased_emails) OR "
                  "t.email_raw IN (SELECT email FROM _erased_emails)")
     _map_people(con, "email_events", """SELECT s.campaign_id, coalesce(rp.customer_id, ep.customer_id, eq.customer_id) AS customer_id,
@@ -725,9 +731,8 @@ def _store_contacts_and_events(con, region: str, erased_ids: set) -> None:
     sm = con.execute("SELECT * FROM src_sms_events").df()
     sm["phone_clean"] = _clean.standardise_phones(sm["phone"], region) if len(sm) else pd.Series(dtype=object)
     sm["phone_raw"] = sm["phone"].astype("string").str.replace(r"\D", "", regex=True).astype(object) if len(sm) else None
-    con.register("_sm0", sm)
-    con.execute("CREATE OR REPLACE TEMP TABLE _sm AS SELECT * FROM _sm0")
-    con.unregister("_sm0")
+    _register_text(con, "_sm", sm, ["campaign_id", "customer_id", "phone", "phone_clean", "phone_raw", "event",
+                                    "source_file"])
     _erased_rows(con, "sms_events", "_sm", er)
     _map_people(con, "sms_events", """SELECT s.campaign_id, coalesce(rp.customer_id, pp.customer_id, pq.customer_id) AS customer_id,
         s.event, s.event_ts, s.source_file, s.source_row FROM _sm s LEFT JOIN _rec_person rp ON rp.record_id = s.customer_id
@@ -975,44 +980,50 @@ def erase_customer(con, customer_id: str, workdir: str | Path | None = None, rea
         raise KeyError(f"no customer {customer_id!r} in the database")
     keys = _erasure_keys(list(recs["record_id"]) + list(recs["email"]) + list(recs["phone"]) + list(gold["email"])
                          + list(gold["phone"]), salt, region)
-    removed = {}
-    tables = _base_tables(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if "anonymous_sales" in tables:
-            con.execute("""INSERT INTO anonymous_sales SELECT order_id, order_ts, channel, store_id, net_amount, status,
-                           'erased customer' FROM orders WHERE customer_id = ?""", [customer_id])
-        # every other table that has a customer_id column (analysis tables, contact history, campaign lists)
-        others = [t for t in tables if t not in PERSON_TABLES and t != "identity_pairs" and "customer_id" in
-                  {r[0] for r in con.execute(f"DESCRIBE {_qi(t)}").fetchall()}]
-        for t in others + PERSON_TABLES:
-            if t not in tables:
-                continue
-            if t == "order_items":
-                n = con.execute("DELETE FROM order_items WHERE order_id IN (SELECT order_id FROM orders WHERE "
-                                "customer_id = ?)", [customer_id]).fetchall()[0][0]
-            else:
-                n = con.execute(f"DELETE FROM {_qi(t)} WHERE CAST(customer_id AS VARCHAR) = ?",
-                                [customer_id]).fetchall()[0][0]
-            removed[t] = int(n)
-        if "identity_pairs" in tables and len(recs):
-            con.register("_er", recs[["record_id"]])
-            n = con.execute("DELETE FROM identity_pairs WHERE record_i IN (SELECT record_id FROM _er) "
-                            "OR record_j IN (SELECT record_id FROM _er)").fetchall()[0][0]
-            con.unregister("_er")
-            removed["identity_pairs"] = int(n)
-        removed["quarantine_scrubbed"] = _scrub_raw(con, keys, salt, region)
-        con.execute("CREATE TABLE IF NOT EXISTS audit_log (ts TIMESTAMP, action VARCHAR, subject_token VARCHAR, detail VARCHAR)")
-        token = _hash(customer_id, salt)[:12]
-        con.execute("INSERT INTO audit_log VALUES (now(), 'erase', ?, ?)",
-                    [token, json.dumps({"reason": reason, "rows": removed})])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    # 1. remember the erasure first (hashes only), so even an interrupted erasure keeps the person out of rebuilds
+    token = _hash(customer_id, salt)[:12]
     ers["keys"] = sorted(set(ers["keys"]) | keys)
     ers["log"].append({"ts": dt.datetime.now().isoformat(timespec="seconds"), "token": token, "reason": reason})
     _save_erasures(Path(workdir), ers)
+    # 2. delete: rows that refer to the person, then their orders, then the person (DuckDB checks foreign keys
+    # against the state at the start of a transaction, so each level is its own transaction)
+    removed: dict[str, int] = {}
+    tables = _base_tables(con)
+    cols = {t: {r[0] for r in con.execute(f"DESCRIBE {_qi(t)}").fetchall()} for t in tables}
+    others = [t for t in tables if t not in PERSON_TABLES and "customer_id" in cols[t]]
+    first = others + [t for t in PERSON_TABLES if t not in ("orders", "customers")]
+    for level in (first, ["orders"], ["customers"]):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for t in level:
+                if t not in tables:
+                    continue
+                if t == "order_items":
+                    n = con.execute("DELETE FROM order_items WHERE order_id IN (SELECT order_id FROM orders WHERE "
+                                    "customer_id = ?)", [customer_id]).fetchall()[0][0]
+                else:
+                    if t == "orders" and "anonymous_sales" in tables:     # the accounts keep the sales, anonymous
+                        con.execute("""INSERT INTO anonymous_sales SELECT order_id, order_ts, channel, store_id,
+                            net_amount, status, 'erased customer' FROM orders WHERE customer_id = ?""", [customer_id])
+                    n = con.execute(f"DELETE FROM {_qi(t)} WHERE CAST(customer_id AS VARCHAR) = ?",
+                                    [customer_id]).fetchall()[0][0]
+                removed[t] = int(n)
+            if level is first:
+                if "identity_pairs" in tables and len(recs):
+                    con.register("_er", recs[["record_id"]])
+                    removed["identity_pairs"] = int(con.execute(
+                        "DELETE FROM identity_pairs WHERE record_i IN (SELECT record_id FROM _er) "
+                        "OR record_j IN (SELECT record_id FROM _er)").fetchall()[0][0])
+                    con.unregister("_er")
+                removed["quarantine_scrubbed"] = _scrub_raw(con, keys, salt, region)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    # 3. the audit entry: a salted token and the counts, never the id or personal data
+    con.execute("CREATE TABLE IF NOT EXISTS audit_log (ts TIMESTAMP, action VARCHAR, subject_token VARCHAR, detail VARCHAR)")
+    con.execute("INSERT INTO audit_log VALUES (now(), 'erase', ?, ?)", [token, json.dumps({"reason": reason,
+                                                                                          "rows": removed})])
     return removed
 
 

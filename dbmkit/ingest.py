@@ -249,6 +249,15 @@ def _decode(data: bytes, encoding: str | None, label: str) -> tuple[str, str, li
     return text.removeprefix("\ufeff"), f"utf-8+{legacy}", warnings
 
 
+def _lines(text: str) -> list[str]:
+    """Physical lines as a CSV reader sees them: split on \\n only (not on the Unicode breaks that
+    ``str.splitlines`` also honours), without the \\r of Windows line ends and without the final empty line."""
+    out = text.split("\n")
+    if out and out[-1] == "":
+        out.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in out]
+
+
 def _split_header(line: str, delim: str) -> list[str]:
     try:
         return next(csv.reader([line], delimiter=delim))
@@ -324,7 +333,7 @@ def detect_file(path: str | Path, encoding: str | None = None, delimiter: str | 
         return dict(format="parquet", encoding=None, delimiter=None, header_row=0, columns=list(cols))
     data = _open_bytes(path)[: 2_000_000]
     text, enc, _ = _decode(data, encoding, label)
-    lines = text.splitlines()[:40]
+    lines = _lines(text)[:40]
     if not lines:
         raise IngestError("the file is empty", file=label, fix="export the data again; the file has no content")
     rows_any = [_split_header(ln, _detect_delimiter([ln], delimiter, label, expected)) for ln in lines]
@@ -406,9 +415,31 @@ _REJECT_REASON = {
 }
 
 
-def _record_lines(lines: list[str], skip: int) -> tuple[np.ndarray, np.ndarray]:
+def _ends_in_quotes(line: str, delim: str, inside: bool) -> bool:
+    """Whether a line ends inside a quoted value (RFC 4180: a quote opens a value only at the start of a field;
+    "" inside a quoted value is an escaped quote; a quote in the middle of an unquoted value is just a character)."""
+    start = not inside
+    j, n = 0, len(line)
+    while j < n:
+        c = line[j]
+        if inside:
+            if c == '"':
+                if j + 1 < n and line[j + 1] == '"':
+                    j += 2
+                    continue
+                inside = False
+            j += 1
+            continue
+        if c == '"' and start:
+            inside = True
+        start = c == delim
+        j += 1
+    return inside
+
+
+def _record_lines(lines: list[str], skip: int, delim: str) -> tuple[np.ndarray, np.ndarray]:
     """For each CSV record after the first ``skip`` physical lines: its first line number (1-based) and whether it
-    is blank. A quoted value that spans lines makes one record (this is how DuckDB numbers rejected lines)."""
+    is blank. A quoted value that spans lines makes one record (this is how DuckDB numbers its records)."""
     starts, blank = [], []
     inside = False
     for i in range(skip, len(lines)):
@@ -416,8 +447,9 @@ def _record_lines(lines: list[str], skip: int) -> tuple[np.ndarray, np.ndarray]:
         if not inside:
             starts.append(i + 1)
             blank.append(ln == "")
-        if '"' in ln and ln.count('"') % 2 == 1:
-            inside = not inside
+            if '"' not in ln:
+                continue
+        inside = _ends_in_quotes(ln, delim, inside)
     return np.asarray(starts, dtype="int64"), np.asarray(blank, dtype=bool)
 
 
@@ -432,7 +464,7 @@ def _stage_csv(con, spec: SourceFile, path: Path, label: str, expected: list[str
                           fix="export the data again, or remove this source from the config")
     text, enc, warns = _decode(data, spec.encoding, label)
     res.encoding, res.warnings = enc, res.warnings + warns
-    lines = text.splitlines()
+    lines = _lines(text)
     if spec.header_row is not None:
         h = spec.header_row
         if h >= len(lines):
@@ -469,13 +501,15 @@ def _stage_csv(con, spec: SourceFile, path: Path, label: str, expected: list[str
         GROUP BY line ORDER BY line""").df()
     con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
     # source_row = the physical line of each record in the file (1-based)
-    starts, blank = _record_lines(lines, h + 1)
+    starts, blank = _record_lines(lines, h + 1, delim)
     rec_no = np.arange(h + 2, h + 2 + len(starts))           # DuckDB's record numbering (header = line h + 1)
     rejected = np.isin(rec_no, rejects["line"].to_numpy()) if len(rejects) else np.zeros(len(starts), bool)
     ok_lines = starts[~blank & ~rejected]
-    if len(ok_lines) != n_ok:          # unusual quoting: fall back to consecutive numbering
-        res.warnings.append("line numbers are approximate (unusual quoting)")
-        ok_lines = np.arange(h + 2, h + 2 + n_ok)
+    if len(ok_lines) != n_ok:          # quoting we could not follow: number records as DuckDB does
+        res.warnings.append("row numbers count records, not physical lines (unusual quoting)")
+        seq = np.arange(h + 2, h + 2 + n_ok + len(rejects) + 1)
+        ok_lines = seq[~np.isin(seq, rejects["line"].to_numpy())][:n_ok]
+        starts = rec_no = seq
     con.register(f"{stg}_lines", pd.DataFrame({"_i": np.arange(1, n_ok + 1), "_line": ok_lines[:n_ok]}))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT r.*, l._line AS _row FROM "
                 f"(SELECT *, row_number() OVER () AS _i FROM {stg}_raw) r JOIN {stg}_lines l USING (_i) ORDER BY _i")
