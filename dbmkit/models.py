@@ -336,8 +336,11 @@ def fit(features: pd.DataFrame, y, kind: str = "gbm", seed: int = 42, categories
     if kind == "logistic":
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, C=0.5))
     elif kind == "gbm":
-        model = HistGradientBoostingClassifier(learning_rate=0.05, max_iter=250, max_leaf_nodes=15,
-                                               min_samples_leaf=40, l2_regularization=1.0, random_state=seed)
+        # early stopping on an inner validation split keeps small training sets from over-fitting
+        model = HistGradientBoostingClassifier(learning_rate=0.05, max_iter=300, max_leaf_nodes=15,
+                                               min_samples_leaf=40, l2_regularization=1.0, early_stopping=True,
+                                               validation_fraction=0.15, n_iter_no_change=20,
+                                               scoring="loss", random_state=seed)
     else:
         raise ValueError("kind must be 'logistic' or 'gbm'")
     with compute_threads():
