@@ -87,8 +87,12 @@ def test_mailing_depth_max_profit_and_budget():
     # within budget: cost (fixed included) ≤ 80 → at most 35 contacts → 3 whole deciles
     assert int(d.loc["within_budget", "deciles"]) == 3
     assert d.loc["within_budget", "cost"] <= 80.0
+    assert bool(d.loc["max_profit", "pays_back"])
     # a budget below the fixed cost allows nothing
     assert int(mailing_depth(t, budget=40.0).set_index("rule").loc["within_budget", "deciles"]) == 0
+    # a fixed cost nothing can pay back: still the depth that loses least, flagged
+    big = mailing_depth(decile_economics(df, fixed_cost=10_000.0)).set_index("rule")
+    assert int(big.loc["max_profit", "deciles"]) == k and not bool(big.loc["max_profit", "pays_back"])
 
 
 def test_within_budget_counts_the_fixed_cost_and_skips_free_rows():

@@ -111,8 +111,10 @@ def mailing_depth(deciles: pd.DataFrame, budget: float | None = None) -> pd.Data
     """How deep to mail: the number of deciles (1..k) that maximises expected profit, and the most profitable depth
     whose total cost (``cum_cost``, fixed cost included) stays within ``budget``.
 
-    Returns one row per rule (``max_profit``, ``within_budget``) with deciles, contacts, cost, expected_profit, roi;
-    a depth of 0 means no decile is worth it (or the budget does not even cover the first decile).
+    Returns one row per rule (``max_profit``, ``within_budget``) with deciles, contacts, cost, expected_profit, roi
+    and ``pays_back`` (expected profit after the fixed cost > 0). When even the best depth does not pay back the
+    fixed cost, it is still the depth that loses least — whether to run the campaign at all is a separate decision.
+    ``within_budget`` is 0 deciles when the budget does not cover the first decile.
 
     >>> t = pd.DataFrame({"decile": [1, 2, 3], "cum_contacts": [10, 20, 30], "cum_cost": [10.0, 20.0, 30.0],
     ...                   "cum_profit": [50.0, 60.0, 55.0]})
@@ -121,18 +123,18 @@ def mailing_depth(deciles: pd.DataFrame, budget: float | None = None) -> pd.Data
     """
     def row(rule, k):
         if k == 0:
-            return dict(rule=rule, deciles=0, contacts=0, cost=0.0, expected_profit=0.0, roi=np.nan)
+            return dict(rule=rule, deciles=0, contacts=0, cost=0.0, expected_profit=0.0, roi=np.nan, pays_back=False)
         r = deciles.iloc[k - 1]
         return dict(rule=rule, deciles=int(r["decile"]), contacts=int(r["cum_contacts"]), cost=float(r["cum_cost"]),
                     expected_profit=float(r["cum_profit"]),
-                    roi=float(r["cum_profit"] / r["cum_cost"]) if r["cum_cost"] > 0 else np.nan)
+                    roi=float(r["cum_profit"] / r["cum_cost"]) if r["cum_cost"] > 0 else np.nan,
+                    pays_back=bool(r["cum_profit"] > 0))
     prof = deciles["cum_profit"].to_numpy(dtype=float)
-    best = int(np.argmax(prof)) + 1 if len(prof) and prof.max() > 0 else 0
+    best = int(np.argmax(prof)) + 1 if len(prof) else 0
     rows = [row("max_profit", best)]
     if budget is not None:
         ok = deciles["cum_cost"].to_numpy(dtype=float) <= budget
-        cand = np.where(ok, prof, -np.inf)
-        kb = int(np.argmax(cand)) + 1 if ok.any() and cand.max() > 0 else 0
+        kb = int(np.argmax(np.where(ok, prof, -np.inf))) + 1 if ok.any() else 0
         rows.append(row("within_budget", kb))
     else:
         rows.append(dict(row("within_budget", best), rule="within_budget"))

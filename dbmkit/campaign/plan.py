@@ -267,10 +267,10 @@ def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=
     best = int(depth.loc[depth["rule"] == "max_profit", "deciles"].iloc[0])
     if s.depth_deciles is not None:
         best = int(s.depth_deciles)
-    elif best == 0:
-        warnings.warn("no score decile is expected to be profitable; planning the top decile only, as a test",
-                      stacklevel=2)
-        best = 1
+    elif not bool(depth.loc[depth["rule"] == "max_profit", "pays_back"].iloc[0]):
+        warnings.warn("the campaign is not expected to pay back its fixed cost at any depth; it is planned at the "
+                      "depth that loses least — reconsider the fixed cost, the offer or whether to run it",
+                      stacklevel=3)
     below = live["decile"] > best
     rule_rem.append(pd.DataFrame({"customer_id": live.index[below.to_numpy()], "step": "below_depth"}))
     cand = live[~below.to_numpy()]
@@ -283,6 +283,7 @@ def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=
         cost=float(planned.loc[planned["treated"], "contact_cost"].sum() + s.fixed_cost),
         expected_profit=float(planned.loc[planned["treated"], "expected_profit"].sum() - s.fixed_cost))])],
         ignore_index=True)
+    depth.loc[depth["rule"] == "planned", "pays_back"] = bool(depth["expected_profit"].iloc[-1] > 0)
     depth.loc[depth["rule"] == "planned", "roi"] = depth["expected_profit"] / depth["cost"]
     labels["below_depth"] = RULE_STEPS["below_depth"][1 if lang == "zh" else 0].format(depth=best + 1)
     rr = pd.concat(rule_rem, ignore_index=True)
