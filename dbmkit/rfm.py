@@ -32,7 +32,7 @@ from . import sql as _sql
 
 __all__ = ["customer_summary", "build_customer_summary", "TIME_UNITS", "rfm_scores", "rfm_segments", "SEGMENT_MAP",
            "segment_grid", "segment_table", "rfm_settings", "build_rfm", "campaign_rfm_contacts", "rfm_cell_table",
-           "breakeven_cells", "RFM_COLUMNS"]
+           "breakeven_cells", "RFM_COLUMNS", "score_counts", "segment_truth"]
 
 TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
 
@@ -188,6 +188,17 @@ def rfm_scores(summary: pd.DataFrame, bins: int = 5, method: str = "independent"
     return out
 
 
+def score_counts(scores: dict) -> pd.DataFrame:
+    """Customers per score value for several named score columns side by side (to compare schemes).
+
+    >>> score_counts({"R": pd.Series([1, 2, 2]), "F": pd.Series([1, 1, 3])}).to_dict("list")
+    {'R': [1, 2, 0], 'F': [2, 0, 1]}
+    """
+    out = pd.DataFrame({name: pd.Series(col).value_counts() for name, col in scores.items()}).fillna(0)
+    out = out.reindex(range(int(out.index.min()), int(out.index.max()) + 1), fill_value=0).astype(int)
+    return out.rename_axis("score")
+
+
 # ============================================================================================ named segments
 # Ordered rules on R (1–5) and FM = the mean of F and M rounded half up (1–5); the first matching rule wins.
 # Scores on other scales are mapped to 1–5 first. Every one of the 25 R × FM cells is covered.
@@ -314,6 +325,26 @@ def build_rfm(ws) -> pd.DataFrame:
     sc = rfm_segments(rfm_scores(s, **rfm_settings(ws.cfg)))
     return sc[["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "rfm_cell",
                "rfm_score", "segment", "segment_zh"]]
+
+
+def segment_truth(rfm_table: pd.DataFrame, ws) -> pd.DataFrame | None:
+    """For the synthetic client: per segment, the share of customers truly still alive at the analysis date and
+    their real purchases and margin in the following year (the truth). None for a real client."""
+    from .clv import truth_future, truth_person_map
+    pmap = truth_person_map(ws)
+    if pmap is None:
+        return None
+    people = ws.truth["people"][["person_id", "alive_at_end"]].merge(pmap, on="person_id")
+    alive = people.groupby("customer_id")["alive_at_end"].max()
+    d = rfm_table[["customer_id", "segment"]].merge(truth_future(ws), on="customer_id", how="left").fillna(
+        {"future_purchases": 0, "future_margin": 0})
+    d["alive"] = d["customer_id"].map(alive).fillna(False).astype(bool)
+    g = d.groupby("segment")
+    out = pd.DataFrame({"customers": g.size(), "truly_alive": g["alive"].mean(),
+                        "next_year_purchases": g["future_purchases"].mean(),
+                        "next_year_margin": g["future_margin"].mean()})
+    order = [r["name"] for r in SEGMENT_MAP] + ["Other"]
+    return out.reindex([o for o in order if o in out.index]).reset_index()
 
 
 # ============================================================================================ cells and campaigns

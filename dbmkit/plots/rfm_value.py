@@ -17,6 +17,8 @@ add({
     "share_of_customers": ("Share of customers", "客户占比"), "share_of_revenue": ("Share of revenue", "收入占比"),
     "segment_shares_title": ("Who the segments are — and what they are worth", "各细分的人数与价值"),
     "response_by_cell": ("Past response rate by cell", "各单元过往响应率"),
+    "incremental_by_cell": ("Past incremental response (treated − control) by cell", "各单元过往增量响应率（目标组 − 对照组）"),
+    "incremental_rate": ("Incremental response rate", "增量响应率"),
     "breakeven": ("Break-even", "盈亏平衡"), "selected": ("Selected", "入选"), "not_selected": ("Not selected", "未入选"),
     "control_rate": ("Control group rate", "对照组响应率"),
     "monetary_deciles": ("Monetary deciles: each 10 % of customers' share of sales and profit", "货币十分位：各组销售额与利润占比"),
@@ -124,12 +126,13 @@ def segment_share_chart(seg_table: pd.DataFrame, title: str | None = None):
 
 
 def cell_response_chart(cells: pd.DataFrame, by: str = "rfm_cell", breakeven_rate: float | None = None,
-                        top: int = 30, title: str | None = None):
+                        top: int = 30, rate: str = "response_rate", title: str | None = None):
     """Past response rate per cell (bars, coloured by break-even selection when ``selected`` is present) with the
-    control group's rate and the break-even line. Shows the ``top`` cells with most contacts."""
+    control group's rate and the break-even line. Shows the ``top`` cells with most contacts. ``rate`` =
+    "incremental_rate" draws treated − control instead (without the control dots)."""
     from . import ACCENT, MAIN, finish, new_figure, pct_axis
     d = cells.nlargest(top, "contacts") if len(cells) > top else cells
-    d = d.sort_values("response_rate", ascending=False)
+    d = d.assign(_rate=d[rate].fillna(0.0)).sort_values("_rate", ascending=False)
     labels = [str(x) for x in d[by]]
     if by == "segment" and "segment" in d.columns:
         from ..rfm import SEGMENT_MAP
@@ -138,14 +141,16 @@ def cell_response_chart(cells: pd.DataFrame, by: str = "rfm_cell", breakeven_rat
     colors = [MAIN if s else "#b8b8b8" for s in d["selected"]] if "selected" in d.columns else MAIN
     fig, ax = new_figure(max(8, 0.3 * len(d) + 3), 4.3)
     x = np.arange(len(d))
-    ax.bar(x, d["response_rate"], color=colors)
-    if "control_rate" in d.columns:
+    ax.bar(x, d["_rate"], color=colors)
+    if rate == "response_rate" and "control_rate" in d.columns:
         ax.scatter(x, d["control_rate"], color=ACCENT, zorder=3, s=18, label=t("control_rate"))
     if breakeven_rate is not None:
         ax.axhline(breakeven_rate, color="#c44e52", ls="--", lw=1.2, label=f"{t('breakeven')} {breakeven_rate:.1%}")
     ax.set_xticks(x, labels, rotation=90 if len(d) > 12 else 30, ha="center" if len(d) > 12 else "right", fontsize=8)
     pct_axis(ax, "y")
-    ax.set_ylabel(t("response_rate"))
+    ax.set_ylabel(t(rate))
+    if rate != "response_rate":
+        ax.axhline(0, color="#444444", lw=0.8)
     if "selected" in d.columns:
         import matplotlib.patches as mpatches
         handles, lbls = ax.get_legend_handles_labels()
@@ -154,7 +159,7 @@ def cell_response_chart(cells: pd.DataFrame, by: str = "rfm_cell", breakeven_rat
         ax.legend(handles, lbls, frameon=False, fontsize=8, ncol=2)
     else:
         ax.legend(frameon=False, fontsize=8)
-    ax.set_title(title or t("response_by_cell"))
+    ax.set_title(title or t("response_by_cell" if rate == "response_rate" else "incremental_by_cell"))
     return finish(fig)
 
 
