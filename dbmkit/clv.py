@@ -46,7 +46,8 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 __all__ = ["BetaGeo", "ModifiedBetaGeo", "GammaGamma", "ConvergenceError", "historical_clv", "retention_clv", "retention_rate",
            "btyd_clv", "calibration_holdout", "holdout_by_frequency", "holdout_summary", "build_clv",
            "fit_btyd", "value_tiers", "truth_person_map", "truth_future", "VALUE_TIERS", "frequency_histogram",
-           "p_alive_matrix", "decile_calibration", "margin_rates", "clv_holdout", "fit_purchase_model", "MODELS"]
+           "p_alive_matrix", "decile_calibration", "margin_rates", "clv_holdout", "fit_purchase_model", "MODELS",
+           "clv_table", "model_comparison"]
 
 # value tiers of the clv table: (name, share of customers by CLV rank, from the top)
 VALUE_TIERS = (("platinum", 0.05), ("gold", 0.15), ("silver", 0.30), ("bronze", 0.50))
@@ -812,22 +813,49 @@ def truth_future(ws) -> pd.DataFrame | None:
 
 
 # --------------------------------------------------------------------------------------------- the clv table
-def build_clv(ws) -> pd.DataFrame:
-    """The ``clv`` table (docs/DATA_MODEL.md): the purchase model (BG/NBD or MBG/NBD, whichever fits better) and
-    Gamma-Gamma fitted on the customer summary (days) as of the analysis date; horizon ``analysis.clv_horizon_months``, discount ``economics.annual_discount_rate``, margin rate
-    per customer from their own history shrunk to the base's (the config's ``gross_margin`` when costs are unknown).
+def clv_table(ws, horizon_months: int | None = None, model: str = "auto", summary: pd.DataFrame | None = None,
+              return_models: bool = False):
+    """The ``clv`` table (docs/DATA_MODEL.md) with the chapter's knobs: the purchase model (``model``: "auto" = the
+    better-fitting of BG/NBD and MBG/NBD, or "bgnbd" / "mbgnbd") and Gamma-Gamma fitted on the customer summary
+    (days) as of the analysis date; horizon ``horizon_months`` (default: the config's ``analysis.clv_horizon_months``),
+    discount ``economics.annual_discount_rate``, margin rate per customer from their own history shrunk to the
+    base's (the config's ``gross_margin`` when costs are unknown).
 
     Columns: customer_id, p_alive, expected_purchases, expected_spend, clv_revenue (expected revenue over the
-    horizon, undiscounted), clv (discounted expected margin over the horizon), historical_clv (margin to date),
-    value_tier (platinum top 5 % by clv, gold next 15 %, silver next 30 %, bronze the rest).
+    horizon, undiscounted, before returns), clv (discounted expected margin over the horizon, after returns),
+    historical_clv (margin to date), value_tier (platinum top 5 % by clv, gold next 15 %, silver next 30 %,
+    bronze the rest). With ``return_models`` the result is (table, purchase model, spend model).
     """
-    s = ws.table("customer_summary")
+    s = ws.table("customer_summary") if summary is None else summary
     cfg = ws.cfg
-    bg, gg = fit_btyd(s, model="auto")
+    bg, gg = fit_btyd(s, model=model)
     rates = margin_rates(s, cfg.economics.gross_margin)
-    out = btyd_clv(s, bg, gg, horizon_months=cfg.analysis.clv_horizon_months, margin=rates,
+    out = btyd_clv(s, bg, gg, horizon_months=horizon_months or cfg.analysis.clv_horizon_months, margin=rates,
                    annual_discount_rate=cfg.economics.annual_discount_rate, days_per_unit=1.0)
     out["historical_clv"] = s["margin_total"].fillna(0).to_numpy(float)
     out["value_tier"] = value_tiers(out["clv"].to_numpy())
-    return out[["customer_id", "p_alive", "expected_purchases", "expected_spend", "clv_revenue", "clv",
-                "historical_clv", "value_tier"]]
+    out = out[["customer_id", "p_alive", "expected_purchases", "expected_spend", "clv_revenue", "clv",
+               "historical_clv", "value_tier"]]
+    return (out, bg, gg) if return_models else out
+
+
+def build_clv(ws) -> pd.DataFrame:
+    """The ``clv`` table with the config's settings (see :func:`clv_table`); registered in ``workspace.DERIVED``."""
+    return clv_table(ws)
+
+
+def model_comparison(summary: pd.DataFrame, truth: dict | None = None) -> pd.DataFrame:
+    """BG/NBD and MBG/NBD fitted on the same customers: parameters (with standard errors), log-likelihood, and the
+    truth's parameters when known — which model describes the customers better?"""
+    rows = {}
+    for name, cls in (("BG/NBD", BetaGeo), ("MBG/NBD", ModifiedBetaGeo)):
+        m = cls().fit(summary["frequency"], summary["recency"], summary["T"])
+        sm = m.summary().set_index("parameter")
+        col = {p: sm.loc[p, "estimate"] for p in m.param_names}
+        col.update({f"{p} (s.e.)": sm.loc[p, "std_error"] for p in m.param_names})
+        col["log-likelihood"] = m.log_likelihood_
+        rows[name] = col
+    out = pd.DataFrame(rows)
+    if truth:
+        out["truth"] = pd.Series({p: truth[p] for p in ("r", "alpha", "a", "b") if p in truth})
+    return out

@@ -14,8 +14,8 @@ add({
                       "验证期预测与实际购买次数（按校准期重复购买次数）"),
     "repeat_purchases_cal": ("Repeat purchases in the calibration period", "校准期重复购买次数"),
     "purchases_per_customer": ("Purchases per customer", "客均购买次数"),
-    "actual": ("Actual", "实际"), "predicted": ("Predicted (BG/NBD)", "预测（BG/NBD）"),
-    "model": ("Model (BG/NBD)", "模型（BG/NBD）"),
+    "actual": ("Actual", "实际"), "predicted": ("Predicted", "预测"),
+    "model": ("Model", "模型"),
     "fit_title": ("Repeat purchases: data vs model", "重复购买次数：数据与模型"),
     "p_alive_title": ("P(alive) by frequency and time of last purchase", "不同频率与最后购买时间的存活概率"),
     "btyd_recency": ("Time of the last purchase since the first (BTYD recency, days)", "最后一次购买距首次购买的时间（BTYD近期，天）"),
@@ -26,7 +26,7 @@ add({
                           "按预测CLV十分位：预测与实际次年价值"),
     "predicted_group": ("Decile of predicted value (1 = highest)", "预测价值十分位（1 = 最高）"),
     "mean_per_customer": ("Mean per customer", "客均值"),
-    "recovery_title": ("BG/NBD estimates (95 % interval) vs the true parameters", "BG/NBD估计值（95%区间）与真实参数"),
+    "recovery_title": ("Purchase-model estimates (95 % interval) vs the true parameters", "购买模型估计值（95%区间）与真实参数"),
     "estimate": ("Estimate", "估计值"), "truth": ("Truth", "真实值"),
     "platinum": ("Platinum", "铂金"), "gold": ("Gold", "黄金"), "silver": ("Silver", "白银"), "bronze": ("Bronze", "青铜"),
 })
@@ -107,7 +107,7 @@ def clv_tier_chart(clv: pd.DataFrame, currency: str = "", title: str | None = No
 
 def clv_calibration_chart(calib: pd.DataFrame, currency: str = "", title: str | None = None):
     """Mean predicted vs mean realised value per decile of prediction (from ``clv.decile_calibration``)."""
-    from . import ACCENT, MAIN, finish, money_axis, new_figure
+    from . import ACCENT, MAIN, finish, new_figure
     fig, ax = new_figure(8, 4.2)
     x = calib["group"].to_numpy()
     ax.bar(x - 0.2, calib["predicted"], width=0.4, color=ACCENT, label=t("predicted"))
@@ -116,14 +116,15 @@ def clv_calibration_chart(calib: pd.DataFrame, currency: str = "", title: str | 
     ax.set_xlabel(t("predicted_group"))
     ax.set_ylabel(t("mean_per_customer"))
     if currency:
-        money_axis(ax, "y", currency)
+        sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}.get(currency, "")
+        ax.yaxis.set_major_formatter(lambda v, _: f"{sym}{v:,.0f}")
     ax.legend(frameon=False)
     ax.set_title(title or t("calibration_title"))
     return finish(fig)
 
 
 def parameter_recovery_chart(summary: pd.DataFrame, truth: dict, title: str | None = None):
-    """Each BG/NBD parameter's estimate with its 95 % interval against the truth, as a ratio to the truth."""
+    """Each purchase-model parameter's estimate with its 95 % interval against the truth, as a ratio to the truth."""
     from . import ACCENT, MAIN, finish, new_figure
     d = summary[summary["parameter"].isin(list(truth))].reset_index(drop=True)
     tr = np.array([truth[p] for p in d["parameter"]], float)
