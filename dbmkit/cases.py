@@ -29,7 +29,7 @@ from . import sql as _sql
 
 __all__ = ["CDNOW_PAPER", "cdnow_sales_file", "weekly_repeat_transactions", "expected_repeat_transactions",
            "tracking_table", "paper_comparison", "campaign_pairs", "redemption_by", "band_order",
-           "households_reached", "CJ_FACTS"]
+           "households_reached", "CJ_FACTS", "campaign_overview", "rfm_at_campaign_start"]
 
 # ------------------------------------------------------------------------------------------------ CDNOW
 # Published numbers of the BG/NBD paper (Fader, Hardie & Lee 2005, Marketing Science 24(2):275–284) on the
@@ -175,11 +175,13 @@ def band_order(values) -> list:
     return sorted(pd.unique(pd.Series(list(values)).dropna()), key=key)
 
 
-def redemption_by(pairs: pd.DataFrame, by: str, outcome: str = "redeemed", z: float = 1.96) -> pd.DataFrame:
+def redemption_by(pairs: pd.DataFrame, by: str, outcome: str = "redeemed", z: float = 1.96,
+                  order: list | None = None, min_pairs: int = 1) -> pd.DataFrame:
     """Redemption rate of household–campaign pairs per group of ``by`` (campaign type, a demographic, an RFM
     segment): pairs, households, redeemed, rate with a 95 % Wilson interval, and the index against the overall
-    rate (100 = average). Groups are in their natural order (bands sorted by number). Pairs with ``by`` missing
-    are left out (the column ``share_known`` of the first row says how many had it)."""
+    rate (100 = average). Groups are in ``order`` when given, else in their natural order (bands sorted by
+    number); groups with fewer than ``min_pairs`` pairs are left out. Pairs with ``by`` missing are left out too
+    (``share_known`` says which share of the pairs had it)."""
     if by not in pairs.columns:
         raise KeyError(f"pairs has no column {by!r}; it has {list(pairs.columns)}")
     known = pairs[pairs[by].notna()]
@@ -193,9 +195,13 @@ def redemption_by(pairs: pd.DataFrame, by: str, outcome: str = "redeemed", z: fl
     out["ci_low"], out["ci_high"] = centre - half, centre + half
     overall = known[outcome].mean() if len(known) else np.nan
     out["index"] = 100 * out["rate"] / overall if overall else np.nan
-    order = band_order(out.index) if out.index.dtype == object or str(out.index.dtype).startswith("str") else \
-        sorted(out.index)
-    out = out.reindex(order).reset_index(names=by)
+    if order is not None:
+        order = [g for g in order if g in out.index] + [g for g in out.index if g not in order]
+    else:
+        order = band_order(out.index) if out.index.dtype == object or str(out.index.dtype).startswith("str") else \
+            sorted(out.index)
+    out = out.reindex(order)
+    out = out[out["pairs"] >= min_pairs].reset_index(names=by)
     out["share_known"] = len(known) / max(len(pairs), 1)
     return out
 
@@ -206,3 +212,49 @@ def households_reached(pairs: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"campaigns": g.size(), "campaigns_redeemed": g["redeemed"].sum()})
     out["ever_redeemed"] = (out["campaigns_redeemed"] > 0).astype("int64")
     return out.reset_index()
+
+
+def campaign_overview(descriptions: pd.DataFrame, campaigns: pd.DataFrame, coupons: pd.DataFrame) -> pd.DataFrame:
+    """What distinguishes the campaign types in the data: per type the number of campaigns, their median length
+    in days, households reached per campaign, and distinct coupons and products per campaign."""
+    per = descriptions[["campaign_id", "campaign_type", "start_date", "end_date"]].copy()
+    per["days"] = (pd.to_datetime(per["end_date"]) - pd.to_datetime(per["start_date"])).dt.days
+    per = per.merge(campaigns.groupby("campaign_id")["household_id"].nunique().rename("households").reset_index(),
+                    on="campaign_id", how="left")
+    per = per.merge(coupons.groupby("campaign_id").agg(coupons=("coupon_upc", "nunique"),
+                                                       products=("product_id", "nunique")).reset_index(),
+                    on="campaign_id", how="left")
+    g = per.groupby("campaign_type")
+    out = pd.DataFrame({"campaigns": g.size(), "median_days": g["days"].median(),
+                        "households_per_campaign": g["households"].mean(), "households_reached": g["households"].sum(),
+                        "coupons_per_campaign": g["coupons"].mean(), "products_per_campaign": g["products"].mean()})
+    return out.reset_index()
+
+
+def rfm_at_campaign_start(transactions: pd.DataFrame, pairs: pd.DataFrame, customer_col: str = "household_id",
+                          date_col: str = "transaction_timestamp", amount_col: str = "sales_value",
+                          bins: int = 5) -> pd.DataFrame:
+    """Each household–campaign pair with the household's RFM scores and segment **as of the day before the
+    campaign started** — what the marketer knew when selecting, so the response cannot leak into the score.
+    Scores are quantiles among the households that had bought by then (``dbmkit.rfm``); households without a
+    purchase before the campaign get the segment "No purchase yet". The summaries run in DuckDB."""
+    from .rfm import customer_summary, rfm_scores, rfm_segments
+    if "start_date" not in pairs.columns:
+        raise KeyError("pairs needs start_date (from campaign_pairs with the campaign descriptions)")
+    out = []
+    for start, grp in pairs.groupby("start_date", sort=True):
+        as_of = pd.Timestamp(start) - pd.Timedelta(days=1)
+        before = transactions[pd.to_datetime(transactions[date_col]) <= as_of]
+        if before.empty:
+            out.append(grp.assign(segment="No purchase yet"))
+            continue
+        summ = customer_summary(before, customer_col, date_col, amount_col, as_of=as_of)
+        sc = rfm_segments(rfm_scores(summ, bins=bins))
+        sc = sc.rename(columns={"customer_id": "household_id"})[["household_id", "r_score", "f_score", "m_score",
+                                                                  "rfm_cell", "segment", "segment_zh"]]
+        g = grp.merge(sc, on="household_id", how="left")
+        g["segment"] = g["segment"].fillna("No purchase yet")
+        g["segment_zh"] = g["segment_zh"].fillna("尚未购买")
+        out.append(g)
+    return pd.concat(out, ignore_index=True).sort_values(["campaign_id", "household_id"], kind="stable") \
+        .reset_index(drop=True)

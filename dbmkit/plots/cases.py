@@ -19,6 +19,7 @@ add({
     "redemption_rate": ("Redemption rate", "核销率"),
     "redemption_title": ("Coupon redemption rate of household–campaign pairs", "家庭-活动对的优惠券核销率"),
     "average": ("average", "平均"),
+    "dashed_average": ("dashed line: average", "虚线：平均"),
     "campaign_type": ("Campaign type", "活动类型"),
     "pairs_n": ("pairs", "对"),
     "age": ("Age", "年龄"), "income": ("Household income", "家庭收入"), "household_size": ("Household size", "家庭人数"),
@@ -69,12 +70,10 @@ def redemption_chart(rates: pd.DataFrame, by: str, title: str | None = None, lab
         ax.annotate(f"{100 * r:.1f} %  (n={k:,})", (hi, y[yi]), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=8, color="#333333")
     ax.axvline(overall, color="#555555", lw=1, ls="--")
-    ax.annotate(f"{t('average')} {100 * overall:.1f} %", (overall, n - 0.4), xytext=(3, 0),
-                textcoords="offset points", fontsize=8, color="#555555")
     ax.set_yticks(y, [str(v) for v in rates[by]])
     ax.set_xlim(0, float(rates["ci_high"].max()) * 1.35)
     pct_axis(ax, "x")
-    ax.set_xlabel(t("redemption_rate"))
+    ax.set_xlabel(f"{t('redemption_rate')} ({t('dashed_average')} {100 * overall:.1f} %)")
     ax.set_ylabel(label or t(by))
     ax.grid(axis="y", visible=False)
     ax.set_title(title or t("redemption_title"))
@@ -101,7 +100,7 @@ def redemption_grid_chart(tables: dict[str, pd.DataFrame], title: str | None = N
         ax.set_xlim(0, top)
         pct_axis(ax, "x")
         ax.grid(axis="y", visible=False)
-        ax.set_title(t(key), fontsize=10)
+        ax.set_title(f"{t(key)} ({t('average')} {100 * overall:.1f} %)", fontsize=10)
     for ax in axes.ravel()[len(keys):]:
         ax.set_visible(False)
     return finish(fig, title=title or t("redemption_title"))
