@@ -278,18 +278,36 @@ def mask_phone(s: pd.Series) -> pd.Series:
     return pd.Series([m(x) for x in s], index=s.index, dtype=object)
 
 
+_PHONE_COL = re.compile(r"phone|mobile|tel|cell|手机|电话", re.I)
+_NOT_CONTACT_COL = re.compile(r"ok|consent|valid|flag|allow|允许|同意", re.I)
+_STREET_COL = re.compile(r"street|address|地址", re.I)
+_EMAIL_VALUE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+
+
 def mask_people(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy fit for a report: e-mail columns masked with ``mask_email``, phone columns with ``mask_phone``, house
-    numbers removed from streets."""
+    """A copy fit for a report: every value that looks like an e-mail masked with ``mask_email``, phone columns
+    (phone, mobile, tel, 手机, 电话 — not their consent flags) with ``mask_phone``, house numbers removed from
+    street and address columns.
+
+    >>> mask_people(pd.DataFrame({"Mail": ["ann@x.com"], "Phone": ["(212) 555-0142"], "PhoneOK": ["Y"]})).values.tolist()
+    [['a***@x.com', '(2*********142', 'Y']]
+    """
     out = df.copy()
     for c in out.columns:
-        lc = str(c).lower()
-        if "email" in lc and out[c].dtype != bool:
-            out[c] = mask_email(out[c])
-        elif ("phone" in lc or "mobile" in lc) and out[c].dtype != bool:
-            out[c] = mask_phone(out[c])
-        elif lc == "street" or lc.endswith("_street"):
-            out[c] = out[c].astype("string").str.replace(r"^\s*\d+\w?\s+", "# ", regex=True).astype(object)
+        s = out[c]
+        if s.dtype == bool or pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        name = str(c)
+        if _PHONE_COL.search(name) and not _NOT_CONTACT_COL.search(name):
+            out[c] = mask_phone(s.astype(object).where(s.notna(), None).map(lambda x: None if x is None else str(x)))
+            continue
+        vals = s.astype(object)
+        is_mail = vals.map(lambda x: isinstance(x, str) and bool(_EMAIL_VALUE.search(x)))
+        if is_mail.any():
+            out[c] = vals.where(~is_mail, mask_email(vals.where(is_mail, None)))
+        if _STREET_COL.search(name):
+            out[c] = out[c].astype("string").str.replace(r"^\s*\d+\w?\s+", "# ", regex=True) \
+                .str.replace(r"(\d+)号", "#号", regex=True).astype(object)
     return out
 
 

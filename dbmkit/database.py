@@ -45,7 +45,8 @@ from .ingest import LoadResult, ensure_ingest_tables, load_source
 
 __all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_fingerprints", "suppression_list",
            "erase_customer", "pseudonymise", "pseudonymised_extract", "stale_customers", "apply_retention",
-           "latest_consents", "consent_summary", "enrich_customers", "reconciliation", "BuildReport",
+           "latest_consents", "consent_summary", "enrich_customers", "reconciliation", "quarantine_summary",
+           "reason_kind", "Sandbox", "BuildReport",
            "SCHEMA_VERSION", "PRIMARY_KEYS", "FOREIGN_KEYS", "load_erasures"]
 
 SCHEMA_VERSION = 2
@@ -841,6 +842,69 @@ def reconciliation(ws_or_con) -> pd.DataFrame:
             con.close()
     df["source"] = [Path(str(s)).name if not str(s).startswith("sql:") else s for s in df["source"]]
     return df
+
+
+_KIND_RE = [(re.compile(r"'[^']*'"), "'…'"), (re.compile(r"\([^()]*\)"), ""),
+            (re.compile(r"\b(?=[\w-]*\d)[\w-]+\b"), "…"), (re.compile(r"\s+"), " ")]
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without its values, ids and row references, to count rows by kind of problem.
+
+    >>> reason_kind("exact duplicate of order_id K10011011 (first at ./crm_orders.csv row 982)")
+    'exact duplicate of order_id …'
+    """
+    r = str(reason)
+    for rx, rep in _KIND_RE:
+        r = rx.sub(rep, r)
+    return r.strip(" ;:")
+
+
+def quarantine_summary(ws_or_con) -> pd.DataFrame:
+    """Quarantined rows by table, file and kind of reason, with the count and the first row in the file (the
+    place to start fixing the source)."""
+    con, close = _con_of(ws_or_con)
+    try:
+        q = con.execute("SELECT table_name, source, source_row, column_name, reason FROM quarantine").df()
+    finally:
+        if close:
+            con.close()
+    if q.empty:
+        return pd.DataFrame(columns=["table_name", "source", "column_name", "reason_kind", "rows", "first_row",
+                                     "example"])
+    q["reason_kind"] = [reason_kind(r) for r in q["reason"]]
+    q["source"] = [Path(str(x)).name for x in q["source"]]
+    g = q.sort_values("source_row").groupby(["table_name", "source", "column_name", "reason_kind"], dropna=False)
+    out = g.agg(rows=("reason", "size"), first_row=("source_row", "min"), example=("reason", "first")).reset_index()
+    return out.sort_values("rows", ascending=False).reset_index(drop=True)
+
+
+class Sandbox:
+    """A private copy of a workspace's database (and privacy memory) to try destructive things on — erasure,
+    retention — without touching the real database. ``sql``/``connect`` work as on a workspace."""
+
+    def __init__(self, ws, directory: str | Path | None = None):
+        self.workdir = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="dbmkit_sandbox_"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.workdir / "marketing.duckdb"
+        shutil.copy(ws.db_path, self.db_path)
+        if _privacy_file(ws.workdir).exists():
+            shutil.copy(_privacy_file(ws.workdir), _privacy_file(self.workdir))
+        self.cfg = ws.cfg
+
+    def connect(self, read_only: bool = True):
+        from contextlib import closing
+        return closing(connect(self.db_path, read_only=read_only))
+
+    def sql(self, query: str, params=None) -> pd.DataFrame:
+        with self.connect() as con:
+            return con.execute(query, params or []).df()
+
+    def close(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def __repr__(self) -> str:
+        return f"Sandbox({str(self.db_path)!r})"
 
 
 # ------------------------------------------------------------------------------------------------ protect

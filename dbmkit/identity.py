@@ -42,7 +42,8 @@ import pandas as pd
 from .clean import normalise_street
 
 __all__ = ["candidate_pairs", "compare_pairs", "score_pairs", "resolve_identities", "golden_records",
-           "assign_households", "match_quality", "threshold_curve", "WEIGHTS"]
+           "assign_households", "match_quality", "threshold_curve", "link_at", "match_examples", "household_sizes",
+           "WEIGHTS", "BLOCKS"]
 
 NICKNAMES = {"bob": "robert", "rob": "robert", "bill": "william", "will": "william", "dick": "richard",
              "rick": "richard", "jim": "james", "jimmy": "james", "mike": "michael", "liz": "elizabeth",
@@ -267,16 +268,96 @@ def match_quality(linked: pd.DataFrame, truth: pd.DataFrame, record_col: str = "
                 records=len(m), persons_true=int(m[true_col].nunique()), persons_found=int(m[predicted_col].nunique()))
 
 
-def threshold_curve(records: pd.DataFrame, scored_pairs: pd.DataFrame, truth: pd.DataFrame,
-                    thresholds=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99)) -> pd.DataFrame:
-    """Precision/recall/F1 of the linkage at each match-probability threshold (the trade-off chart)."""
-    rows = []
+DEFAULT_THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
+
+
+def _pair_positions(records: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (i, j) of the pairs' records: from columns i/j, or from record ids record_i/record_j."""
+    if {"i", "j"} <= set(pairs.columns):
+        return pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    pos = pd.Series(np.arange(len(records)), index=records["record_id"].astype(str).to_numpy())
+    return pos.reindex(pairs["record_i"].astype(str)).to_numpy(), pos.reindex(pairs["record_j"].astype(str)).to_numpy()
+
+
+def link_at(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """record_id → cluster number when every pair with probability ≥ ``threshold`` is linked."""
     rec = records.reset_index(drop=True)
+    i, j = _pair_positions(rec, pairs)
+    keep = (pairs["probability"].to_numpy() >= threshold) & ~pd.isna(i) & ~pd.isna(j)
+    comp = _components(len(rec), i[keep].astype(int), j[keep].astype(int))
+    return pd.DataFrame({"record_id": rec["record_id"].to_numpy(), "customer_id": comp})
+
+
+def threshold_curve(records: pd.DataFrame, scored_pairs: pd.DataFrame, truth: pd.DataFrame,
+                    thresholds=DEFAULT_THRESHOLDS) -> pd.DataFrame:
+    """Precision/recall/F1 of the linkage at each match-probability threshold (the trade-off chart).
+
+    ``scored_pairs`` has ``probability`` and either positions ``i``/``j`` in ``records`` or record ids
+    ``record_i``/``record_j`` (the ``identity_pairs`` table of the database).
+
+    >>> recs = pd.DataFrame({"record_id": list("abc")})
+    >>> pairs = pd.DataFrame({"record_i": ["a", "a"], "record_j": ["b", "c"], "probability": [0.9, 0.6]})
+    >>> truth = pd.DataFrame({"record_id": list("abc"), "person_id": ["x", "x", "y"]})
+    >>> threshold_curve(recs, pairs, truth, thresholds=(0.5, 0.8))[["threshold", "precision", "recall"]].values.tolist()
+    [[0.5, 0.3333333333333333, 1.0], [0.8, 1.0, 1.0]]
+    """
+    rows = []
     for t in thresholds:
-        link = scored_pairs[scored_pairs["probability"] >= t]
-        comp = _components(len(rec), link["i"].to_numpy(), link["j"].to_numpy())
-        lk = pd.DataFrame({"record_id": rec["record_id"].to_numpy(), "customer_id": comp})
-        q = match_quality(lk, truth)
+        q = match_quality(link_at(records, scored_pairs, t), truth)
         rows.append(dict(threshold=t, precision=q["precision"], recall=q["recall"], f1=q["f1"],
-                         persons_found=q["persons_found"]))
+                         persons_found=q["persons_found"], persons_true=q["persons_true"]))
     return pd.DataFrame(rows)
+
+
+COMPARE_COLUMNS = ["source_system", "first_name", "last_name", "email", "phone", "birth_date", "postal_code", "street"]
+
+
+def match_examples(records: pd.DataFrame, pairs: pd.DataFrame, truth: pd.DataFrame | None = None,
+                   threshold: float = 0.85, n: int = 3, seed: int = 0) -> pd.DataFrame:
+    """Example pairs side by side, e-mails and phones masked: true matches found, false matches (linked but two
+    people), missed matches (one person, not linked) — or, without a truth, sure matches, borderline pairs
+    (probability 0.5–threshold: for clerical review) and sure non-matches.
+
+    One row per record of each example pair, with the pair's ``kind``, ``pair`` number and ``probability``.
+    """
+    from .clean import mask_email, mask_phone
+    rec = records.set_index("record_id", drop=False)
+    p = pairs.copy()
+    p["linked"] = p["probability"] >= threshold
+    if truth is not None:
+        person = truth.set_index("record_id")["person_id"]
+        same = person.reindex(p["record_i"]).to_numpy() == person.reindex(p["record_j"]).to_numpy()
+        same &= pd.notna(person.reindex(p["record_i"]).to_numpy())
+        kinds = {"true match found": p["linked"] & same, "false match": p["linked"] & ~same,
+                 "missed match": ~p["linked"] & same}
+    else:
+        kinds = {"sure match": p["probability"] >= 0.99, "review (borderline)": (p["probability"] >= 0.5) &
+                 ~p["linked"], "sure non-match": p["probability"] < 0.01}
+    out = []
+    k = 0
+    for kind, mask in kinds.items():
+        sel = p[mask.to_numpy()]
+        if len(sel) > n:
+            sel = sel.sample(n, random_state=seed)
+        for r in sel.itertuples():
+            k += 1
+            for rid in (r.record_i, r.record_j):
+                if rid not in rec.index:
+                    continue
+                row = {"kind": kind, "pair": k, "probability": round(float(r.probability), 3)}
+                row.update({c: rec.at[rid, c] if c in rec.columns else None for c in ["record_id", *COMPARE_COLUMNS]})
+                out.append(row)
+    df = pd.DataFrame(out, columns=["kind", "pair", "probability", "record_id", *COMPARE_COLUMNS])
+    df["email"] = mask_email(df["email"])
+    df["phone"] = mask_phone(df["phone"])
+    return df
+
+
+def household_sizes(customers: pd.DataFrame) -> pd.DataFrame:
+    """How many households have 1, 2, 3 … persons.
+
+    >>> household_sizes(pd.DataFrame({"household_id": ["H1", "H1", "H2"]})).values.tolist()
+    [[1, 1], [2, 1]]
+    """
+    size = customers.groupby("household_id").size()
+    return size.value_counts().sort_index().rename_axis("persons").reset_index(name="households")

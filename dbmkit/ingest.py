@@ -49,6 +49,7 @@ from . import schema
 from .config import SourceFile
 
 __all__ = ["IngestError", "LoadResult", "load_source", "load_sources", "detect_file", "detect_encoding", "NULL_LIKE",
+           "sources_of", "source_table", "mapping_table", "preview_source", "source_records",
            "read_table_preview", "SUPPORTED_SUFFIXES", "ensure_ingest_tables", "MAX_ID_LEN", "MAX_TEXT_LEN"]
 
 NULL_LIKE = ["", "null", "n/a", "na", "-", "--", "none", "nan", "#n/a", "nil", "(null)", "undefined", "无", "空"]
@@ -1014,3 +1015,85 @@ def read_table_preview(path: str | Path, n: int = 5, **kw) -> pd.DataFrame:
         import shutil
         shutil.rmtree(tmp, ignore_errors=True)
     return con.execute(f"SELECT * EXCLUDE (_row) FROM stg_preview ORDER BY _row LIMIT {int(n)}").df()
+
+
+# ------------------------------------------------------------------------------------------------ for chapters
+def sources_of(ws) -> tuple[dict[str, list[SourceFile]], Path]:
+    """The sources of a workspace (the config's mapping; the synthetic client's raw exports) and their folder."""
+    return ws._sources()
+
+
+def source_table(ws) -> pd.DataFrame:
+    """One row per source of a workspace: the canonical table it feeds, file, format, system and the settings
+    given in the config (encoding, delimiter, sheet, header row, date format) and how many columns it maps."""
+    sources, base = sources_of(ws)
+    rows = []
+    for table, specs in sources.items():
+        for sp in specs:
+            rows.append(dict(table=table, source=sp.path or f"sql: {sp.sql[:40]}",
+                             format=sp.format if sp.format != "auto" else (
+                                 _format_of(Path(sp.path)) if sp.path else "sql"),
+                             source_system=sp.source_system, encoding=sp.encoding, delimiter=sp.delimiter,
+                             sheet=sp.sheet, header_row=sp.header_row, date_format=sp.date_format,
+                             mapped_columns=len(sp.columns), constants=len(sp.constants)))
+    return pd.DataFrame(rows)
+
+
+def mapping_table(table: str, spec: SourceFile) -> pd.DataFrame:
+    """The column mapping of one source: canonical column ← source column (or constant), its type and whether the
+    table requires it.
+
+    >>> m = mapping_table("orders", SourceFile(path="x.csv", columns={"order_id": "Invoice"}))
+    >>> m.loc[m["source"].notna(), ["canonical", "source", "type", "required"]].values.tolist()
+    [['order_id', 'Invoice', 'id', True]]
+    """
+    req = set(schema.REQUIRED_MAPPING.get(table, []))
+    rows = []
+    for c in schema.source_columns(table):
+        src = spec.columns.get(c.name)
+        const = spec.constants.get(c.name)
+        rows.append(dict(canonical=c.name, source=src if src is not None else (
+            f"(constant {const!r})" if const is not None else None), type=c.type, required=c.name in req))
+    return pd.DataFrame(rows)
+
+
+def _spec_path(ws, name: str) -> tuple[str, SourceFile, Path]:
+    sources, base = sources_of(ws)
+    for table, specs in sources.items():
+        for sp in specs:
+            if sp.path and (Path(sp.path).name == name or sp.path == name):
+                return table, sp, Path(base)
+    names = [Path(sp.path).name for specs in sources.values() for sp in specs if sp.path]
+    close = difflib.get_close_matches(name, names, n=1)
+    raise KeyError(f"no source file {name!r}" + (f" (did you mean {close[0]!r}?)" if close else "") +
+                   f"; sources: {', '.join(names)}")
+
+
+def preview_source(ws, name: str, n: int = 5) -> pd.DataFrame:
+    """The first ``n`` rows of a source file as its system wrote them (text, the config's settings applied), with
+    e-mails and phone numbers masked."""
+    from .clean import mask_people
+    table, sp, base = _spec_path(ws, name)
+    con = duckdb.connect()
+    res = LoadResult(table=table, source=name, source_system=sp.source_system)
+    ensure_ingest_tables(con)
+    tmp = Path(tempfile.mkdtemp(prefix="dbmkit_"))
+    try:
+        _stage(con, table, sp, base, "stg_preview", res, tmp, name)
+        df = con.execute(f"SELECT * EXCLUDE (_row) FROM stg_preview ORDER BY _row LIMIT {int(n)}").df()
+    finally:
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
+    return mask_people(df)
+
+
+def source_records(ws, table: str = "customers") -> pd.DataFrame:
+    """The rows of every source of ``table`` as loaded (typed, before cleaning and merge/purge), read again from
+    the sources into memory — the "before" of the cleaning chapter. Contains personal data: mask before showing."""
+    sources, base = sources_of(ws)
+    if table not in sources:
+        return pd.DataFrame(columns=[c.name for c in schema.source_columns(table)])
+    con = duckdb.connect()
+    for sp in sources[table]:
+        load_source(con, table, sp, base_dir=base)
+    return con.execute(f"SELECT * FROM src_{table} ORDER BY source_file, source_row").df()
