@@ -82,6 +82,18 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "email_open_rate": ("E-mail open rate", "邮件打开率", "pct"),
     "email_ctor": ("E-mail click-to-open rate", "邮件点击打开率", "pct"),
     "uplift_qini": ("Uplift model Qini", "增量模型Qini系数", "float"),
+    # case studies (chapters 90, 91)
+    "cj_redemption_rate": ("Complete Journey: coupon redemption rate", "Complete Journey：优惠券核销率", "pct"),
+    "cj_redemption_type_a": ("Complete Journey: redemption, Type A", "Complete Journey：A类活动核销率", "pct"),
+    "cj_redemption_type_b": ("Complete Journey: redemption, Type B", "Complete Journey：B类活动核销率", "pct"),
+    "cj_redemption_type_c": ("Complete Journey: redemption, Type C", "Complete Journey：C类活动核销率", "pct"),
+    "cj_households_reached": ("Complete Journey: households reached", "Complete Journey：触达家庭数", "int"),
+    "cj_champions_redemption_index": ("Complete Journey: Champions' redemption index", "Complete Journey：冠军客户核销指数", "float"),
+    "cdnow_bgnbd_r": ("CDNOW: BG/NBD r", "CDNOW：BG/NBD参数r", "float"),
+    "cdnow_bgnbd_log_likelihood": ("CDNOW: BG/NBD log-likelihood", "CDNOW：BG/NBD对数似然", "float"),
+    "cdnow_repeat_customers": ("CDNOW: repeat customers (39 weeks)", "CDNOW：重复购买客户（39周）", "int"),
+    "cdnow_holdout_error": ("CDNOW: holdout forecast error", "CDNOW：验证期预测误差", "pct"),
+    "cdnow_gg_p": ("CDNOW: Gamma-Gamma p", "CDNOW：Gamma-Gamma参数p", "float"),
 }
 HEADLINE = ["persons", "customers_active", "top20_revenue_share", "clv_total", "response_model_auc",
             "planned_contacts", "expected_roi", "campaign_lift", "campaign_roi", "identity_precision",
