@@ -10,6 +10,8 @@ __all__ = ["holdout_chart", "frequency_fit_chart", "p_alive_chart", "clv_tier_ch
            "parameter_recovery_chart"]
 
 add({
+    "cdnow_holdout_title": ("CDNOW holdout (weeks 40–78): actual vs predicted purchases",
+                            "CDNOW验证期（第40–78周）：实际与预测购买次数"),
     "holdout_title": ("Predicted vs actual purchases in the holdout, by past repeat purchases",
                       "验证期预测与实际购买次数（按校准期重复购买次数）"),
     "repeat_purchases_cal": ("Repeat purchases in the calibration period", "校准期重复购买次数"),

@@ -238,11 +238,11 @@ def pyramid_chart(abc: pd.DataFrame, title: str | None = None):
         poly = [(0.5 - bot_w / 2, y0), (0.5 + bot_w / 2, y0), (0.5 + top_w / 2, y1), (0.5 - top_w / 2, y1)]
         ax.add_patch(mpatches.Polygon(poly, closed=True, facecolor=PALETTE[i % len(PALETTE)], edgecolor="white", lw=2))
         name = row.name_zh if get_language() == "zh" else row.name
-        ax.text(0.5, y0 + 0.42, f"{row.abc_class} · {name}", ha="center", va="center", color="white",
-                fontweight="bold", fontsize=9)
-        ax.text(1.02, y0 + 0.5, f"{row.share_customers:.1%} {t('customers').lower()} → "
+        ax.text(0.5, y0 + 0.4, row.abc_class, ha="center", va="center", color="white", fontweight="bold",
+                fontsize=12)
+        ax.text(0.98, y0 + 0.5, f"{row.abc_class} · {name}: {row.share_customers:.1%} {t('customers').lower()} → "
                 f"{row.share_value:.1%} {t('share_of_value').lower()}", va="center", fontsize=9)
-    ax.set_xlim(0, 1.75)
+    ax.set_xlim(0, 1.9)
     ax.set_ylim(0, k)
     ax.axis("off")
     ax.set_title(title or t("pyramid_title"))
