@@ -196,3 +196,17 @@ def test_planted_product_rules_are_found(small_ws):
     top = rules[rules["kind"] == "basket"].nlargest(12, "lift")
     pairs = {frozenset(x) for x in zip(top["antecedent"], top["consequent"])}
     assert sum(frozenset((a, b)) in pairs for a, b in zip(basket["antecedent"], basket["consequent"])) >= 5
+
+
+def test_sensitivity_and_breakeven_of_the_plan(plan):
+    sens = plan.sensitivity().set_index("scenario")
+    assert sens.loc["base", "expected_profit"] == pytest.approx(plan.kpis()["expected_profit"])
+    assert sens.loc["response_rate +20%", "expected_profit"] > sens.loc["base", "expected_profit"]
+    be = plan.breakeven_by_channel()
+    assert set(be["channel"]) == set(plan.treatment["channel"])
+    costs = plan.settings.costs
+    for _, r in be.iterrows():
+        assert r["cost_per_contact"] == pytest.approx(costs[r["channel"]])
+        assert r["breakeven_rate"] == pytest.approx(r["cost_per_contact"] / r["margin_per_response"])
+        assert r["pays"] == (r["expected_rate"] >= r["breakeven_rate"])
+    assert be["contacts"].sum() == plan.kpis()["planned_contacts"]

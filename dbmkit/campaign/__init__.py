@@ -20,7 +20,8 @@ power, balance), ``export`` (send file), ``plan`` (the orchestration).
 """
 from __future__ import annotations
 
-from .budget import breakeven_response_rate, decile_economics, mailing_depth, sensitivity_table, within_budget
+from .budget import (breakeven_response_rate, decile_economics, mailing_depth, rescale_deciles, sensitivity_table,
+                     within_budget)
 from .control import (ControlGroupWarning, assign_groups, balance_check, control_group_check, detectable_lift,
                       global_holdout, hash_uniform, power_at, sample_size)
 from .export import CONTACT_FIELDS, campaign_list_dir, contact_details, export_list, send_file
@@ -33,7 +34,8 @@ from .selection import (STEPS, apply_cell_limits, assign_cells, campaign_suppres
 from .settings import CHANNELS, OFFERS, CampaignSettings, offer_table, parse_offer, smart_goal
 
 __all__ = [
-    "breakeven_response_rate", "decile_economics", "mailing_depth", "sensitivity_table", "within_budget",
+    "breakeven_response_rate", "decile_economics", "mailing_depth", "rescale_deciles", "sensitivity_table",
+    "within_budget",
     "assign_groups", "hash_uniform", "global_holdout", "sample_size", "power_at", "detectable_lift",
     "control_group_check", "balance_check", "ControlGroupWarning",
     "send_file", "export_list", "contact_details", "campaign_list_dir", "CONTACT_FIELDS", "export_campaign_list",

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["breakeven_response_rate", "decile_economics", "mailing_depth", "within_budget", "sensitivity_table"]
+__all__ = ["breakeven_response_rate", "decile_economics", "rescale_deciles", "mailing_depth", "within_budget",
+           "sensitivity_table"]
 
 
 def breakeven_response_rate(cost_per_contact, margin_per_response):
@@ -105,6 +106,38 @@ def decile_economics(df: pd.DataFrame, score_col: str = "response_score", n_bins
     return t[["decile", "people", "contacts", "mean_score", "expected_responses", "response_rate", "expected_revenue",
               "expected_margin", "contact_cost", "expected_profit", "roi", "rome", "breakeven_rate", "cum_contacts",
               "cum_cost", "cum_profit", "cum_roi"]]
+
+
+def rescale_deciles(deciles: pd.DataFrame, response: float = 1.0, margin: float = 1.0, cost: float = 1.0,
+                    fixed_cost: float | None = None) -> pd.DataFrame:
+    """What-if on a ``decile_economics`` table: responses × ``response``, margin per response × ``margin``, cost per
+    contact × ``cost`` and a new fixed cost (kept when None); every derived column is recomputed.
+
+    >>> t = pd.DataFrame({"decile": [1], "people": [10], "contacts": [10], "mean_score": [0.1],
+    ...                   "expected_responses": [1.0], "expected_revenue": [100.0], "expected_margin": [40.0],
+    ...                   "contact_cost": [10.0], "cum_cost": [110.0], "cum_profit": [-70.0]})
+    >>> float(rescale_deciles(t, response=2.0)["cum_profit"].iloc[0])
+    -30.0
+    """
+    t = deciles[["decile", "people", "contacts", "mean_score", "expected_responses", "expected_revenue",
+                 "expected_margin", "contact_cost"]].copy()
+    if fixed_cost is None:
+        fixed_cost = float(deciles["cum_cost"].iloc[0] - deciles["contact_cost"].iloc[0])
+    t["expected_responses"] *= response
+    t["expected_revenue"] *= response
+    t["expected_margin"] *= response * margin
+    t["contact_cost"] *= cost
+    t["response_rate"] = t["expected_responses"] / t["contacts"].where(t["contacts"] > 0)
+    t["expected_profit"] = t["expected_margin"] - t["contact_cost"]
+    t["roi"] = t["expected_profit"] / t["contact_cost"].where(t["contact_cost"] > 0)
+    t["rome"] = t["expected_revenue"] / t["contact_cost"].where(t["contact_cost"] > 0)
+    mpr = t["expected_margin"] / t["expected_responses"].where(t["expected_responses"] > 0)
+    t["breakeven_rate"] = (t["contact_cost"] / t["contacts"].where(t["contacts"] > 0)) / mpr.where(mpr > 0)
+    t["cum_contacts"] = t["contacts"].cumsum()
+    t["cum_cost"] = t["contact_cost"].cumsum() + fixed_cost
+    t["cum_profit"] = t["expected_profit"].cumsum() - fixed_cost
+    t["cum_roi"] = t["cum_profit"] / t["cum_cost"].where(t["cum_cost"] > 0)
+    return t
 
 
 def mailing_depth(deciles: pd.DataFrame, budget: float | None = None) -> pd.DataFrame:

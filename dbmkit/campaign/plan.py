@@ -67,25 +67,30 @@ class CampaignPlan:
         return self.selection[self.selection["group"] == "treatment"]
 
     def cell_summary(self) -> pd.DataFrame:
-        """Per cell: offer, people by group, contacts by channel, expected responses, cost and profit."""
+        """Per cell: offer, people by group, treatment contacts by channel, expected responses (plan's basis; all
+        purchases in the window as ``gross_responses``), contact cost and expected profit."""
         s = self.selection
         t = s[s["group"] == "treatment"]
-        by = s.groupby("cell").agg(cell_name=("cell_name", "first"), offer=("offer_code", "first"),
+        by = s.groupby("cell").agg(cell_name=("cell_name", "first"), cell_name_zh=("cell_name_zh", "first"),
+                                   offer=("offer_code", "first"),
                                    offer_text=("offer", "first"),
                                    people=("customer_id", "size"))
         groups = s.pivot_table(index="cell", columns="group", values="customer_id", aggfunc="count").fillna(0)
         chans = t.pivot_table(index="cell", columns="channel", values="customer_id", aggfunc="count").fillna(0)
-        money = t.groupby("cell").agg(expected_responses=("expected_response", "sum"),
+        money = t.groupby("cell").agg(expected_responses=("planning_response", "sum"),
+                                      gross_responses=("expected_response", "sum"),
                                       contact_cost=("contact_cost", "sum"), expected_profit=("expected_profit", "sum"))
         out = by.join(groups.astype(int)).join(chans.astype(int).add_prefix("via_")).join(money).fillna(0)
         order = [c["cell"] for c in self.cells if c["cell"] in out.index]
         return out.reindex(order).reset_index()
 
     def channel_summary(self) -> pd.DataFrame:
-        """Per channel of the treatment group: contacts, cost, expected responses, response rate and profit."""
+        """Per channel of the treatment group: contacts, cost, expected responses (plan's basis and gross),
+        response rate (plan's basis) and profit."""
         t = self.treatment
         g = t.groupby("channel").agg(contacts=("customer_id", "size"), contact_cost=("contact_cost", "sum"),
-                                     expected_responses=("expected_response", "sum"),
+                                     expected_responses=("planning_response", "sum"),
+                                     gross_responses=("expected_response", "sum"),
                                      expected_profit=("expected_profit", "sum"))
         g["response_rate"] = g["expected_responses"] / g["contacts"]
         return g.reindex([c for c in CHANNELS if c in g.index]).reset_index()
@@ -97,20 +102,52 @@ class CampaignPlan:
                              "people": [int(g.get(k, 0)) for k in ("treatment", "control", "holdout")]})
 
     def totals(self) -> dict:
-        """Treatment contacts, costs, expected responses/revenue/margin/profit (after the fixed cost) and ROI."""
+        """Treatment contacts and costs; expected responses (on the plan's basis: incremental by default, and all
+        purchases in the window as ``expected_gross_responses``), revenue, margin, profit after the fixed cost, ROI,
+        the average cost per contact and margin per response, and the break-even response rate."""
         t = self.treatment
+        n = len(t)
         cost = float(t["contact_cost"].sum())
         margin = float(t["expected_margin"].sum())
+        resp = float(t["planning_response"].sum())
         spend = cost + self.settings.fixed_cost
         profit = margin - spend
-        mpr = float(t["margin_per_response"].mean()) if len(t) else float("nan")
-        return dict(contacts=len(t), contact_cost=cost, fixed_cost=self.settings.fixed_cost, total_cost=spend,
-                    expected_responses=float(t["expected_response"].sum()),
-                    expected_response_rate=float(t["expected_response"].mean()) if len(t) else float("nan"),
+        mpr = margin / resp if resp > 0 else float("nan")
+        cpc = cost / n if n else float("nan")
+        return dict(contacts=n, contact_cost=cost, fixed_cost=self.settings.fixed_cost, total_cost=spend,
+                    basis=self.settings.basis, expected_responses=resp,
+                    expected_response_rate=resp / n if n else float("nan"),
+                    expected_gross_responses=float(t["expected_response"].sum()),
                     expected_revenue=float(t["expected_revenue"].sum()), expected_margin=margin,
                     expected_profit=profit, expected_roi=profit / spend if spend > 0 else float("nan"),
-                    cost_per_contact=cost / len(t) if len(t) else float("nan"), margin_per_response=mpr,
-                    breakeven_response_rate=(cost / len(t)) / mpr if len(t) and mpr > 0 else float("nan"))
+                    cost_per_contact=cpc, margin_per_response=mpr,
+                    breakeven_response_rate=cpc / mpr if n and mpr > 0 else float("nan"))
+
+    def breakeven_by_channel(self) -> pd.DataFrame:
+        """Per channel of the treatment group: contacts, cost per contact, margin per response, the break-even
+        response rate and the expected response rate on the plan's basis (and all purchases in the window)."""
+        from .budget import breakeven_response_rate
+        t = self.treatment
+        rows = []
+        for ch in [c for c in CHANNELS if (t["channel"] == c).any()]:
+            x = t[t["channel"] == ch]
+            resp = float(x["planning_response"].sum())
+            mpr = float(x["expected_margin"].sum()) / resp if resp > 0 else float(x["margin_per_response"].mean())
+            cpc = float(x["contact_cost"].mean())
+            be = breakeven_response_rate(cpc, mpr) if mpr > 0 else float("nan")
+            rows.append(dict(channel=ch, contacts=len(x), cost_per_contact=cpc, margin_per_response=mpr,
+                             breakeven_rate=be, expected_rate=resp / len(x),
+                             expected_gross_rate=float(x["expected_response"].mean()),
+                             pays=bool(resp / len(x) >= be) if be == be else False))
+        return pd.DataFrame(rows)
+
+    def sensitivity(self, change: float = 0.20) -> pd.DataFrame:
+        """``budget.sensitivity_table`` for the planned treatment group: cost per contact, margin per response and
+        response rate (plan's basis) one at a time ± ``change``; the base row equals the plan's expected profit."""
+        from .budget import sensitivity_table
+        tot = self.totals()
+        return sensitivity_table(tot["contacts"], tot["expected_response_rate"], tot["margin_per_response"],
+                                 tot["cost_per_contact"], tot["fixed_cost"], change)
 
     def power_check(self, warn: bool = True) -> pd.Series:
         """Is the control group big enough to detect ``min_detectable_lift``? (warns when it is not)."""

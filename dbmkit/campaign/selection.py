@@ -352,19 +352,21 @@ def channel_waterfall(prefs: pd.Series, suppressions: pd.DataFrame) -> tuple[pd.
 def default_cells(settings: CampaignSettings) -> list[dict]:
     """The default cells in priority order: birthday care, gold/platinum preview, welcome, win-back, cross-sell.
 
-    A cell is a dict: ``cell`` (code), ``name``, ``where`` (a pandas expression over the selection, or a function
+    A cell is a dict: ``cell`` (code), ``name`` (and ``name_zh``), ``where`` (a pandas expression over the selection, or a function
     of it returning a boolean mask), ``offer`` (a code of ``settings.offers`` or words like "15% off") and an
     optional ``limit`` (most people in the cell, best expected profit first).
     """
     fixed = None if settings.offer == "auto" else settings.offer
     cells = [
-        dict(cell="BDAY", name="Birthday care (客户关怀)", where="birthday_in_window and buyer", offer="BIRTHDAY"),
-        dict(cell="VIP", name="Gold & platinum preview (忠诚计划)", where="loyalty_tier in ['platinum', 'gold']",
-             offer="PREVIEW"),
-        dict(cell="NEW", name="Welcome (欢迎)", where="lifecycle_stage in ['new', 'prospect']", offer="WELCOME"),
-        dict(cell="WIN", name="Win-back (召回)", where="lifecycle_stage in ['at_risk', 'lapsed', 'lost']",
+        dict(cell="BDAY", name="Birthday care", name_zh="生日关怀", where="birthday_in_window and buyer",
+             offer="BIRTHDAY"),
+        dict(cell="VIP", name="Gold & platinum preview", name_zh="金卡/白金卡专享",
+             where="loyalty_tier in ['platinum', 'gold']", offer="PREVIEW"),
+        dict(cell="NEW", name="Welcome", name_zh="新客欢迎", where="lifecycle_stage in ['new', 'prospect']",
+             offer="WELCOME"),
+        dict(cell="WIN", name="Win-back", name_zh="老客召回", where="lifecycle_stage in ['at_risk', 'lapsed', 'lost']",
              offer="WINBACK"),
-        dict(cell="XSELL", name="Cross-sell (推荐)", where="buyer or not buyer", offer="XSELL"),
+        dict(cell="XSELL", name="Cross-sell", name_zh="交叉销售", where="buyer or not buyer", offer="XSELL"),
     ]
     for c in cells:
         if fixed:
@@ -388,7 +390,7 @@ def _mask(df: pd.DataFrame, where) -> pd.Series:
 
 def assign_cells(df: pd.DataFrame, cells: list[dict]) -> pd.DataFrame:
     """Each person in the first cell (priority order) whose rule they meet: columns ``cell``, ``cell_name``,
-    ``offer`` (None when no cell matches).
+    ``cell_name_zh``, ``offer`` (empty when no cell matches).
 
     >>> df = pd.DataFrame({"value": [5, 50, 500]})
     >>> assign_cells(df, [dict(cell="TOP", where="value > 100", offer="A"),
@@ -400,12 +402,13 @@ def assign_cells(df: pd.DataFrame, cells: list[dict]) -> pd.DataFrame:
     codes = [c.get("cell") for c in cells]
     if len(set(codes)) != len(codes) or any(not c for c in codes):
         raise ValueError(f"cell codes must be present and unique, got {codes}")
-    out = pd.DataFrame({"cell": "", "cell_name": "", "offer": ""}, index=df.index)
+    out = pd.DataFrame({"cell": "", "cell_name": "", "cell_name_zh": "", "offer": ""}, index=df.index)
     free = pd.Series(True, index=df.index)
     for c in cells:
         m = _mask(df, c.get("where", "True")) & free
         out.loc[m, "cell"] = c["cell"]
         out.loc[m, "cell_name"] = c.get("name", c["cell"])
+        out.loc[m, "cell_name_zh"] = c.get("name_zh", c.get("name", c["cell"]))
         out.loc[m, "offer"] = c.get("offer", "")
         free &= ~m
     return out
