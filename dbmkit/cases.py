@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import sql as _sql
 
-__all__ = ["CDNOW_PAPER", "cdnow_sales_file", "weekly_repeat_transactions", "expected_repeat_transactions",
+__all__ = ["CDNOW_PAPER", "weekly_repeat_transactions", "expected_repeat_transactions",
            "tracking_table", "paper_comparison", "campaign_pairs", "redemption_by", "band_order",
            "households_reached", "CJ_FACTS", "campaign_overview", "rfm_at_campaign_start"]
 
@@ -42,26 +42,6 @@ CDNOW_PAPER = {
     "gg_p": 6.25, "gg_q": 3.74, "gg_gamma": 15.44, "gg_log_likelihood": -4055.9,
     "calibration_end": "1997-09-30", "start": "1997-01-01", "weeks": 78,
 }
-
-
-def cdnow_sales_file(path: str | Path | None = None) -> pd.DataFrame:
-    """The CDNOW sample as a client's sales export (``clients/data/cdnow_sample.csv``): one row per purchase
-    record with ``purchase_id`` (the customer's id and the record's number — the original file has no order id),
-    ``customer_id`` (the sample id), ``date`` (yyyymmdd, as in the original), ``number_of_cds``, ``dollar_value``.
-    Written to ``path`` when given.
-
-    >>> f = cdnow_sales_file()
-    >>> f.shape, f.iloc[0].astype(str).tolist()
-    ((6919, 5), ['S1-1', '1', '19970101', '2', '29.33'])
-    """
-    from .datasets.real import cdnow
-    s = cdnow("sample")
-    out = pd.DataFrame({"purchase_id": "S" + s["customer_id"] + "-" + (s.groupby("customer_id").cumcount() + 1).astype(str),
-                        "customer_id": s["customer_id"], "date": s["date"].dt.strftime("%Y%m%d"),
-                        "number_of_cds": s["cds"].astype("int64"), "dollar_value": s["dollars"].round(2)})
-    if path is not None:
-        out.to_csv(path, index=False, float_format="%.2f", lineterminator="\n")
-    return out
 
 
 def weekly_repeat_transactions(transactions: pd.DataFrame, customer_col: str = "customer_id",

@@ -501,7 +501,7 @@ def _map_table(table: str, profiles: dict[str, ColumnProfile]) -> tuple[dict[str
         chosen[g.canonical] = g
         used.add(g.column)
     _fill_by_values(table, profiles, chosen, used)
-    required = list(schema.REQUIRED_MAPPING.get(table, []))
+    required = _required(table)
     if table == "orders":          # one of the two amounts is required
         required += ["net_amount"] if "net_amount" in chosen else ["gross_amount"]
     got = set(chosen)
@@ -516,6 +516,12 @@ def _id_like_header(name: str) -> bool:
     """Headers that name a key ('campaign_id', 'Kunden-Nr', '客户编号'): their numbers are never amounts."""
     h = _norm(name)
     return bool(re.search(r"(id|key|code|nr|no|number|num|编号|号|代码|编码)$", h)) or h in ("upc", "ean", "sku")
+
+
+def _required(table: str) -> list[str]:
+    """Canonical columns a source of ``table`` must map (an order file may leave out order_id: ingest then numbers
+    its rows, one order per row)."""
+    return [c for c in schema.REQUIRED_MAPPING.get(table, []) if not (table == "orders" and c == "order_id")]
 
 
 def _fill_by_values(table: str, profiles: dict[str, ColumnProfile], chosen: dict[str, Guess], used: set) -> None:
@@ -561,9 +567,13 @@ def _fill_by_values(table: str, profiles: dict[str, ColumnProfile], chosen: dict
     # keys: an order id is (nearly) unique per order, repeats on invoice lines; a customer id repeats more
     ids = [(k, p) for k, p in free.items() if p.kind in ("id", "int", "code") and p.distinct >= 2
            and not (p.kind == "int" and (p.max_abs or 0) < 100 and p.distinct < 20)]
-    if "order_id" in need and "order_id" not in chosen and ids:
+    ids_unique = []
+    if table == "orders":
+        need.add("order_id")
+        ids_unique = [kp for kp in ids if kp[1].unique_ratio >= 0.95]     # an order id is unique per row
+    if "order_id" in need and "order_id" not in chosen and (ids_unique if table == "orders" else ids):
         if table == "orders":
-            k, p = max(ids, key=lambda kp: kp[1].unique_ratio)
+            k, p = max(ids_unique, key=lambda kp: kp[1].unique_ratio)
         else:
             k, p = max(ids, key=lambda kp: (kp[1].kind != "code", kp[1].letter_prefix is not None, kp[1].distinct))
         chosen["order_id"] = Guess("order_id", k, 0.35, f"guessed from the values: "
@@ -634,7 +644,7 @@ def draft_source(path: str | os.PathLike, sample_rows: int = 5000, **detect) -> 
     profiles = {c: _profile(c, sample[c]) for c in sample.columns}
     table, chosen, why = _choose_table(profiles, len(sample))
     columns = {c.name: chosen[c.name].column for c in schema.source_columns(table) if c.name in chosen}
-    required = schema.REQUIRED_MAPPING.get(table, [])
+    required = _required(table)
     missing = [r for r in required if r not in columns]
     if table == "orders" and not ({"net_amount", "gross_amount"} & set(columns)):
         missing.append("net_amount")
@@ -727,6 +737,9 @@ def _notes(d: SourceDraft, profiles: dict[str, ColumnProfile]) -> None:
         if missing > 0.001:
             d.notes.append(f"{100 * missing:.1f} % of the rows have no customer id: they are kept as anonymous sales "
                            "(counted in revenue, left out of customer analysis)")
+    if d.table == "orders" and "order_id" not in cols:
+        d.notes.append("no order id found: each row is taken as one order and numbered by its row in the file; "
+                       "map `order_id` if the file has one")
     if d.table in SALES_TABLES and "customer_id" not in cols:
         d.notes.append("no customer id found: without it no customer analysis is possible; map the column that "
                        "identifies the buyer (member card, account, e-mail …)")
