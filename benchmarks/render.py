@@ -1,0 +1,254 @@
+"""Write the measured tables of ``benchmarks/RESULTS.md`` from ``benchmarks/results.json``.
+
+Only the part between ``<!-- results:begin -->`` and ``<!-- results:end -->`` is generated; the notes, profiles
+and explanations around it are written by hand and kept.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+
+STEP_LABELS = {
+    "generate": "generate the synthetic client (world + raw exports + truth)",
+    "build": "ingest + clean + merge/purge + build the database",
+    "customer_summary": "`customer_summary` table (DuckDB SQL)",
+    "rfm": "RFM scores + segments + deciles",
+    "clv": "BG/NBD + Gamma-Gamma fit and prediction, `clv` table",
+    "basket": "association rules (subcategory, product) + sequence rules",
+    "report": "full `dbmkit report` (every chapter + HTML)",
+}
+
+# (what, size, how to read the number, limit, unit)
+TARGETS = [
+    ("customer_summary on 10M transactions: time", "≤ 5 s"),
+    ("customer_summary on 10M transactions: peak memory", "≤ 2 GB"),
+    ("customer_summary vs lifetimes on 10M transactions", "≥ 10× faster"),
+    ("BG/NBD fit on 1M customers", "≤ 5 s"),
+    ("demo report (20k people)", "≤ 2 min"),
+    ("1M-people report: time", "≤ 15 min"),
+    ("1M-people report: peak memory", "≤ 12 GB"),
+    ("generate 1M people with raw exports", "≲ 2 min"),
+]
+
+
+def _size_key(s: str) -> float:
+    s = s.lower()
+    if s == "demo":
+        return 20_000
+    m = {"k": 1e3, "m": 1e6}.get(s[-1], 1)
+    try:
+        return float(s[:-1] if s[-1] in "km" else s) * m
+    except ValueError:
+        return float("inf")
+
+
+def _cell(m: dict | None) -> str:
+    if not m:
+        return "–"
+    if m.get("timed_out"):
+        return f"timed out after {m['wall_s']:.0f} s"
+    if m.get("returncode"):
+        return f"failed ({m['wall_s']:.0f} s)"
+    return f"{_dur(m['wall_s'])} · {_mem(m['peak_rss_mb'])}"
+
+
+def _dur(s: float | None) -> str:
+    if s is None:
+        return "–"
+    if s < 10:
+        return f"{s:.2f} s"
+    if s < 120:
+        return f"{s:.1f} s"
+    return f"{s / 60:.1f} min"
+
+
+def _mem(mb: float | None) -> str:
+    if mb is None:
+        return "–"
+    return f"{mb / 1024:.2f} GB" if mb >= 1024 else f"{mb:.0f} MB"
+
+
+def _ok(flag: bool | None) -> str:
+    return "–" if flag is None else ("✅ met" if flag else "❌ missed")
+
+
+def _targets(res: dict) -> list[tuple[str, str, str, bool | None]]:
+    rows = []
+    cs = (res.get("compare") or {}).get("customer_summary", {}).get("10m", {}).get("impls", {})
+    ours, lt = cs.get("ours"), cs.get("lifetimes")
+    t = ours["inner"].get("summary_s") if ours and not ours.get("returncode") else None
+    rows.append((*TARGETS[0], f"{t:.2f} s (in-memory DataFrame); whole process {_dur(ours['wall_s'])}" if t else "–",
+                 None if t is None else t <= 5))
+    rows.append((*TARGETS[1], _mem(ours["peak_rss_mb"]) + " (whole process, data included)" if ours else "–",
+                 None if not ours else ours["peak_rss_mb"] <= 2048))
+    if ours and lt and not lt.get("returncode") and t:
+        sp = lt["inner"]["summary_s"] / t
+        rows.append((*TARGETS[2], f"{sp:.0f}× ({lt['inner']['summary_s']:.1f} s vs {t:.2f} s)", sp >= 10))
+    else:
+        rows.append((*TARGETS[2], "–" if not lt else "lifetimes failed or timed out", None if not lt else True))
+    fit = (res.get("compare") or {}).get("bgnbd_fit", {}).get("1m", {}).get("impls", {}).get("ours")
+    f = fit["inner"].get("fit_s") if fit else None
+    rows.append((*TARGETS[3], f"{f:.2f} s (median of 3 fits)" if f is not None else "–", None if f is None else f <= 5))
+    sizes = res.get("sizes", {})
+    demo = sizes.get("demo", {}).get("steps", {}).get("report") or sizes.get("20k", {}).get("steps", {}).get("report")
+    rows.append((*TARGETS[4], _dur(demo["wall_s"]) if demo else "–", None if not demo else demo["wall_s"] <= 120))
+    big = sizes.get("1m", {}).get("steps", {}).get("report")
+    ok_big = big is not None and not big.get("returncode") and not big.get("timed_out")
+    rows.append((*TARGETS[5], _dur(big["wall_s"]) if big else "–", None if not big else ok_big and big["wall_s"] <= 900))
+    rows.append((*TARGETS[6], _mem(big["peak_rss_mb"]) if big else "–",
+                 None if not big else big["peak_rss_mb"] <= 12 * 1024))
+    gen = sizes.get("1m", {}).get("steps", {}).get("generate")
+    rows.append((*TARGETS[7], _dur(gen["wall_s"]) + f" · {_mem(gen['peak_rss_mb'])}" if gen else "–",
+                 None if not gen else gen["wall_s"] <= 150))
+    return rows
+
+
+def tables(res: dict) -> str:
+    out: list[str] = []
+    sizes = sorted(res.get("sizes", {}), key=_size_key)
+    S = res.get("sizes", {})
+    # machine
+    machines = {(S[s]["machine"]["cores"], S[s]["machine"]["memory_gb"], S[s]["machine"]["cpu_model"]) for s in sizes}
+    comp = res.get("compare") or {}
+    if comp.get("machine"):
+        machines.add((comp["machine"]["cores"], comp["machine"]["memory_gb"], comp["machine"]["cpu_model"]))
+    out.append("### Machine\n")
+    for cores, mem, model in sorted(machines, key=str):
+        out.append(f"* **{cores} cores, {mem} GB memory** — {model}")
+    any_m = (S[sizes[0]]["machine"] if sizes else comp.get("machine")) or {}
+    if any_m:
+        v = any_m.get("versions", {})
+        out.append(f"* Python {any_m.get('python')}, " + ", ".join(f"{k} {x}" for k, x in v.items() if x))
+    for s in sizes:
+        m = S[s]["machine"]
+        out.append(f"* size {s}: run {S[s].get('started', '')} – {S[s].get('finished', '')}, commit {m.get('commit')}, "
+                   f"load average at start {m.get('load_avg_1m')}")
+    if comp.get("started"):
+        out.append(f"* comparisons: run {comp.get('started')} – {comp.get('finished', '')}, commit "
+                   f"{comp['machine'].get('commit')}, load average at start {comp['machine'].get('load_avg_1m')}")
+    out.append("")
+
+    # targets
+    out.append("### Targets\n")
+    out.append("| target | limit | measured | |")
+    out.append("|---|---|---|---|")
+    for what, limit, got, ok in _targets(res):
+        out.append(f"| {what} | {limit} | {got} | {_ok(ok)} |")
+    out.append("")
+
+    if sizes:
+        out.append("### The workbook's steps (each a separate process: wall time · peak memory of the process tree)\n")
+        out.append("| step | " + " | ".join(f"{s} people" if s != "demo" else "demo (20k)" for s in sizes) + " |")
+        out.append("|---|" + "---|" * len(sizes))
+        def inner(s, step, key):
+            return (S[s]["steps"].get(step) or {}).get("inner", {}).get(key)
+        for label, step, key in (("customers in the database", "build", "customers"),
+                                 ("buyers", "build", "buyers"), ("orders", "build", "orders"),
+                                 ("order lines", "build", "order_items"),
+                                 ("raw export files", "generate", "raw_mb"), ("database file", "build", "db_mb")):
+            vals = []
+            for s in sizes:
+                v = inner(s, step, key)
+                vals.append("–" if v is None else (f"{v:,.0f} MB" if key.endswith("_mb") else f"{v:,}"))
+            out.append(f"| *{label}* | " + " | ".join(vals) + " |")
+        for step in STEP_LABELS:
+            if not any(step in S[s]["steps"] for s in sizes):
+                continue
+            out.append(f"| {STEP_LABELS[step]} | " + " | ".join(_cell(S[s]["steps"].get(step)) for s in sizes) + " |")
+        out.append("")
+        out.append("Time inside the measured calls (without interpreter start-up, imports and reading inputs):\n")
+        out.append("| step | part | " + " | ".join(sizes) + " |")
+        out.append("|---|---|" + "---|" * len(sizes))
+        for step in STEP_LABELS:
+            keys = []
+            for s in sizes:
+                for k, v in ((S[s]["steps"].get(step) or {}).get("inner") or {}).items():
+                    if k.endswith("_s") and k not in keys and isinstance(v, (int, float)):
+                        keys.append(k)
+            for k in keys:
+                vals = [inner(s, step, k) for s in sizes]
+                out.append(f"| {step} | {k[:-2].replace('_', ' ')} | " + " | ".join(_dur(v) for v in vals) + " |")
+        out.append("")
+        rep = [s for s in sizes if (S[s]["steps"].get("report") or {}).get("inner", {}).get("chapters")]
+        if rep:
+            out.append("### The report, chapter by chapter (seconds of each notebook, kernel start included)\n")
+            out.append("| chapter | " + " | ".join(rep) + " |")
+            out.append("|---|" + "---|" * len(rep))
+            chs = []
+            for s in rep:
+                for c in S[s]["steps"]["report"]["inner"]["chapters"]:
+                    if c not in chs:
+                        chs.append(c)
+            for c in chs:
+                vals = []
+                for s in rep:
+                    x = S[s]["steps"]["report"]["inner"]["chapters"].get(c)
+                    vals.append("–" if not x else (f"{x['seconds']:.1f}" if x["status"] == "ok" else
+                                                   f"{x['status']} ({x['seconds']:.0f})"))
+                out.append(f"| {c} | " + " | ".join(vals) + " |")
+            out.append("| *HTML pages, total* | " + " | ".join(
+                f"{S[s]['steps']['report']['inner']['html_mb']:.1f} MB" for s in rep) + " |")
+            out.append("| *executed notebooks, total* | " + " | ".join(
+                f"{S[s]['steps']['report']['inner']['notebooks_mb']:.1f} MB" for s in rep) + " |")
+            out.append("")
+
+    cs = comp.get("customer_summary") or {}
+    if cs:
+        out.append("### customer_summary vs plain pandas vs lifetimes\n")
+        out.append("Seconds inside the call (input already in memory; `ours_parquet` reads the Parquet file itself), "
+                   "and the whole process (start-up, reading the Parquet input, the call, writing the result):\n")
+        out.append("| transactions | implementation | customers | call | whole process | peak memory | vs lifetimes |")
+        out.append("|---|---|---|---|---|---|---|")
+        for ts in sorted(cs, key=_size_key):
+            r = cs[ts]
+            lt = r["impls"].get("lifetimes")
+            lt_s = lt["inner"].get("summary_s") if lt and not lt.get("returncode") else None
+            for impl, m in r["impls"].items():
+                s_ = m["inner"].get("summary_s")
+                sp = f"{lt_s / s_:.0f}× faster" if lt_s and s_ and impl != "lifetimes" else ""
+                status = "" if not m.get("returncode") else (" (timed out)" if m.get("timed_out") else " (failed)")
+                out.append(f"| {r['rows']:,} | {impl}{status} | {m['inner'].get('customers', '–'):,} | {_dur(s_)} | "
+                           f"{_dur(m['wall_s'])} | {_mem(m['peak_rss_mb'])} | {sp} |")
+            chk = r.get("check") or {}
+            if chk:
+                same = "identical" if chk.get("all_identical") else "NOT identical"
+                out.append(f"| | *outputs* | {same} | | | | |")
+        out.append("")
+        for ts in sorted(cs, key=_size_key):
+            chk = (cs[ts].get("check") or {}).get("checks") or {}
+            for k, v in chk.items():
+                d = v.get("max_abs_diff", {})
+                out.append(f"* {ts}: {k}: same customers {v.get('same_customers')}, largest differences "
+                           + ", ".join(f"{a} {b:.2g}" for a, b in d.items()))
+        out.append("")
+    fits = comp.get("bgnbd_fit") or {}
+    if fits:
+        out.append("### BG/NBD fit: dbmkit vs lifetimes\n")
+        out.append("| data | implementation | customers | fit | whole process | peak memory | r | alpha | a | b | "
+                   "log-likelihood |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        for fs, r in fits.items():
+            for impl, m in r["impls"].items():
+                i = m["inner"]
+                p = i.get("params") or {}
+                status = "" if not m.get("returncode") else (" (timed out)" if m.get("timed_out") else " (failed)")
+                name = "CDNOW master, 39 weeks" if fs == "cdnow" else f"{fs} simulated customers"
+                ll = i.get("log_likelihood")
+                ll_s = "–" if ll is None else f"{ll:,.1f}"
+                ps = " | ".join(f"{p[k]:.4f}" if k in p else "–" for k in ("r", "alpha", "a", "b"))
+                out.append(f"| {name} | {impl}{status} | {i.get('customers', 0):,} | {_dur(i.get('fit_s'))} | "
+                           f"{_dur(m['wall_s'])} | {_mem(m['peak_rss_mb'])} | {ps} | {ll_s} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def render(res: dict, path: Path = HERE / "RESULTS.md") -> None:
+    body = tables(res)
+    text = path.read_text(encoding="utf-8") if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text or END not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(f"{head}{BEGIN}\n{body}\n{END}{tail}", encoding="utf-8")

@@ -1,0 +1,247 @@
+"""Speed and memory benchmarks of the workbook: ``python benchmarks/run.py [SIZES …] [options]`` (``make bench``).
+
+For every size (``10k``, ``100k``, ``1m`` people, ``demo`` = the demo client's 20k, or any number such as ``250k``)
+a synthetic client is generated under ``benchmarks/_data/<size>/`` and each step of the workbook runs as its own
+child process, measured as a whole (wall time, CPU time, peak memory of the process tree; see ``measure.py``):
+
+    generate → build → customer_summary → rfm → clv → basket → (reset) → report
+
+Then the side-by-side comparisons run once (skip with ``--no-compare``): customer summary by dbmkit, plain pandas
+and lifetimes on 1M and 10M transactions (outputs checked to be identical), and the BG/NBD fit by dbmkit and
+lifetimes on CDNOW master and on 1M simulated customers.
+
+Results are merged into ``benchmarks/results.json`` (sizes run at different times accumulate) and the tables in
+``benchmarks/RESULTS.md`` are regenerated from it (between its ``results`` markers; the notes around them stay).
+
+Examples::
+
+    python benchmarks/run.py 10k                       # quick check of the harness (≈ 2 minutes)
+    python benchmarks/run.py 10k 100k 1m               # the full suite (≈ an hour on 2 cores)
+    python benchmarks/run.py 1m --steps report --reuse # one step again on existing data
+    python benchmarks/run.py --compare-only --tx-sizes 1m 10m
+    python benchmarks/run.py --render                  # only rewrite RESULTS.md from results.json
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "_data"
+RESULTS_JSON = HERE / "results.json"
+sys.path.insert(0, str(HERE))
+
+from measure import machine_info, run_measured  # noqa: E402
+
+STEPS = ["generate", "build", "customer_summary", "rfm", "clv", "basket", "report"]
+SUMMARY_IMPLS = ["ours", "ours_parquet", "pandas", "lifetimes"]
+FIT_IMPLS = ["ours", "lifetimes"]
+
+
+def parse_size(s: str) -> int:
+    s = s.lower().strip()
+    if s == "demo":
+        return 20_000
+    mult = {"k": 1_000, "m": 1_000_000}.get(s[-1], 1)
+    return int(float(s[:-1] if s[-1] in "km" else s) * mult)
+
+
+def size_config(size: str) -> Path:
+    """The benchmark client's config: the demo client's settings with ``n_people`` of the size."""
+    d = DATA / size
+    d.mkdir(parents=True, exist_ok=True)
+    cfg = yaml.safe_load((ROOT / "clients" / "demo.yaml").read_text(encoding="utf-8"))
+    if size != "demo":
+        cfg["client"] = f"bench_{size}"
+        cfg["title"] = f"Benchmark client ({size} people)"
+        cfg["data"]["synthetic"]["n_people"] = parse_size(size)
+    cfg["workdir"] = str(d / "work")
+    path = d / "client.yaml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def _fmt(m: dict) -> str:
+    flag = " TIMED OUT" if m.get("timed_out") else ("" if m["returncode"] == 0 else f" FAILED (exit {m['returncode']})")
+    return f"{m['wall_s']:.1f} s wall, {m['cpu_s']} s CPU, peak {m['peak_rss_mb']:.0f} MB{flag}"
+
+
+def run_size(size: str, steps: list[str], reuse: bool, timeout: float) -> dict:
+    cfg = size_config(size)
+    py = sys.executable
+    logs = DATA / size / "logs"
+    out: dict = {"people": parse_size(size), "config": str(cfg.relative_to(ROOT)), "started": dt.datetime.now().isoformat(
+        timespec="seconds"), "machine": machine_info(), "steps": {}}
+    generated = (DATA / size / "work" / "raw" / ".generated").exists()
+    base_tables = DATA / size / "base_tables.json"
+    for step in steps:
+        if step == "generate" and reuse and generated:
+            _log(f"{size}: generate skipped (--reuse, data exist)")
+            continue
+        if step == "build" and reuse and (DATA / size / "work" / "marketing.duckdb").exists() and base_tables.exists():
+            _log(f"{size}: build skipped (--reuse, database exists)")
+            continue
+        if step == "report":
+            # the report must compute its analysis tables itself: drop what the earlier steps saved
+            run_measured([py, str(HERE / "steps.py"), "reset", str(cfg)], logs / "reset.log", timeout=600,
+                         env={"BENCH_BASE_TABLES": str(base_tables)} if base_tables.exists() else None)
+            cmd = [str(Path(py).parent / "dbmkit"), "report", str(cfg), "--out", str(DATA / size / "report"),
+                   "--workdir", str(DATA / size / "work")]
+        else:
+            cmd = [py, str(HERE / "steps.py"), step, str(cfg)]
+        _log(f"{size}: {step} …")
+        m = run_measured(cmd, logs / f"{step}.log", timeout=timeout, cwd=str(ROOT))
+        if step == "report":
+            m["inner"] = _report_status(DATA / size / "report")
+        if step == "build" and m["returncode"] == 0:
+            base_tables.write_text(json.dumps(m["inner"].get("base_tables", [])))
+        out["steps"][step] = m
+        _log(f"{size}: {step}: {_fmt(m)}")
+        if m["returncode"] != 0 and step in ("generate", "build"):
+            _log(f"{size}: stopping this size (see {m['log']})")
+            break
+    out["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    return out
+
+
+def _report_status(out: Path) -> dict:
+    p = out / "status.json"
+    if not p.exists():
+        return {}
+    st = json.loads(p.read_text())
+    chapters = {c.get("file"): {"status": c.get("status"), "seconds": round(c.get("seconds") or 0, 1)}
+                for c in st.get("chapters", [])}
+    html_mb = round(sum(f.stat().st_size for f in out.glob("*.html")) / 2**20, 2)
+    nb_mb = round(sum(f.stat().st_size for f in (out / "notebooks").glob("*.ipynb")) / 2**20, 2)
+    biggest = sorted(((f.stat().st_size, f.name) for f in out.glob("*.html")), reverse=True)[:3]
+    return {"ok": st.get("ok"), "seconds": st.get("seconds"), "chapters": chapters, "html_mb": html_mb,
+            "notebooks_mb": nb_mb, "largest_pages": [[n, round(s / 2**20, 2)] for s, n in biggest]}
+
+
+def run_compare(tx_sizes: list[str], fit_sizes: list[str], timeout: float, impls: list[str]) -> dict:
+    py = sys.executable
+    d = DATA / "compare"
+    logs = d / "logs"
+    out: dict = {"started": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine_info(),
+                 "customer_summary": {}, "bgnbd_fit": {}}
+    for ts in tx_sizes:
+        n = parse_size(ts)
+        tx = d / f"tx_{ts}.parquet"
+        if not tx.exists():
+            _log(f"compare: make {n:,} transactions …")
+            m = run_measured([py, str(HERE / "compare.py"), "make_tx", str(n), str(tx)], logs / f"make_tx_{ts}.log",
+                             timeout=timeout)
+            if m["returncode"] != 0:
+                _log(f"compare: making transactions failed (see {m['log']})")
+                continue
+        res: dict = {"rows": n, "impls": {}}
+        outs = []
+        for impl in impls:
+            o = d / f"summary_{ts}_{impl}.parquet"
+            o.unlink(missing_ok=True)
+            _log(f"compare: customer summary of {ts} transactions by {impl} …")
+            m = run_measured([py, str(HERE / "compare.py"), "summary", impl, str(tx), str(o)],
+                             logs / f"summary_{ts}_{impl}.log", timeout=timeout, cwd=str(ROOT))
+            res["impls"][impl] = m
+            _log(f"compare: {impl}: {_fmt(m)}; inner {m['inner'].get('summary_s')} s")
+            if m["returncode"] == 0 and o.exists():
+                outs.append(str(o))
+        if len(outs) > 1:
+            m = run_measured([py, str(HERE / "compare.py"), "check", *outs], logs / f"check_{ts}.log", timeout=timeout)
+            res["check"] = m["inner"]
+            _log(f"compare: outputs identical: {m['inner'].get('all_identical')}")
+        out["customer_summary"][ts] = res
+    for fs in fit_sizes:
+        data = d / f"bgnbd_{fs}.parquet"
+        kind, n = ("cdnow", 0) if fs == "cdnow" else ("sim", parse_size(fs))
+        if not data.exists():
+            run_measured([py, str(HERE / "compare.py"), "bgnbd_data", kind, str(data), str(n)],
+                         logs / f"bgnbd_data_{fs}.log", timeout=timeout)
+        res = {"impls": {}}
+        for impl in FIT_IMPLS:
+            if impl not in impls and impl != "ours":
+                continue
+            _log(f"compare: BG/NBD fit on {fs} by {impl} …")
+            m = run_measured([py, str(HERE / "compare.py"), "fit", impl, str(data), "3" if impl == "ours" else "1"],
+                             logs / f"fit_{fs}_{impl}.log", timeout=timeout, cwd=str(ROOT))
+            res["impls"][impl] = m
+            _log(f"compare: {impl}: {_fmt(m)}; fit {m['inner'].get('fit_s')} s, {m['inner'].get('params')}")
+        out["bgnbd_fit"][fs] = res
+    out["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    return out
+
+
+def load_results() -> dict:
+    if RESULTS_JSON.exists():
+        return json.loads(RESULTS_JSON.read_text())
+    return {"sizes": {}, "compare": {}}
+
+
+def save_results(res: dict) -> None:
+    RESULTS_JSON.write_text(json.dumps(res, indent=1, sort_keys=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("sizes", nargs="*", default=[], help="people per client: 10k 100k 1m demo …")
+    ap.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated subset of {','.join(STEPS)}")
+    ap.add_argument("--reuse", action="store_true", help="keep generated data and database when they exist")
+    ap.add_argument("--no-compare", action="store_true", help="skip the side-by-side comparisons")
+    ap.add_argument("--compare-only", action="store_true", help="run only the comparisons")
+    ap.add_argument("--tx-sizes", nargs="+", default=["1m", "10m"], help="transactions for the summary comparison")
+    ap.add_argument("--fit-sizes", nargs="+", default=["cdnow", "1m"], help="'cdnow' and/or simulated customers")
+    ap.add_argument("--impls", default=",".join(SUMMARY_IMPLS),
+                    help="implementations to compare (drop lifetimes if it is not installed)")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds per step before it is stopped")
+    ap.add_argument("--render", action="store_true", help="only rewrite RESULTS.md from results.json")
+    a = ap.parse_args(argv)
+
+    from render import render
+    if a.render:
+        render(load_results())
+        return 0
+    steps = [s.strip() for s in a.steps.split(",") if s.strip()]
+    bad = [s for s in steps if s not in STEPS]
+    if bad:
+        ap.error(f"unknown steps {bad}; choose from {STEPS}")
+    impls = list(dict.fromkeys(s.strip() for s in a.impls.split(",") if s.strip()))
+    if "lifetimes" in impls:
+        try:
+            import lifetimes  # noqa: F401
+        except ImportError:
+            _log("lifetimes is not installed (pip install -e '.[bench]'): comparing without it")
+            impls.remove("lifetimes")
+    _log(f"machine: {machine_info()['cores']} cores, {machine_info()['memory_gb']} GB, load {os.getloadavg()[0]:.2f}")
+    results = load_results()
+    if not a.compare_only:
+        for size in a.sizes:
+            results["sizes"][size] = run_size(size, steps, a.reuse, a.timeout)
+            save_results(results)
+            render(results)
+    if not a.no_compare and (a.compare_only or a.sizes):
+        new = run_compare(a.tx_sizes, a.fit_sizes, a.timeout, impls)
+        old = results.get("compare") or {}
+        for k in ("customer_summary", "bgnbd_fit"):      # sizes compared at different times accumulate
+            old.setdefault(k, {}).update(new[k])
+        old.update({k: v for k, v in new.items() if k not in ("customer_summary", "bgnbd_fit")})
+        results["compare"] = old
+        save_results(results)
+    render(results)
+    _log(f"results: {RESULTS_JSON.relative_to(ROOT)}, {(HERE / 'RESULTS.md').relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
