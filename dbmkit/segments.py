@@ -48,7 +48,7 @@ SEGMENT_NAMES: dict[str, tuple[str, str]] = {
 
 _add_labels({
     "at_risk": ("At risk", "有流失风险"), "lifecycle_stage": ("Lifecycle stage", "生命周期阶段"),
-    "cluster": ("Cluster", "聚类"), "silhouette": ("Silhouette", "轮廓系数"), "inertia": ("Inertia (within-cluster SS)", "簇内平方和"),
+    "cluster": ("Cluster", "聚类"), "silhouette": ("Silhouette", "轮廓系数"), "inertia": ("Inertia (within-cluster SS per customer)", "簇内平方和（每客户）"),
     "customers_per_household": ("Customers per household", "户均客户数"),
     "sales_per_household": ("Sales per household", "户均销售额"), "penetration_index": ("Index (100 = average)", "指数（平均=100）"),
     "age_band": ("Age band", "年龄段"), "income_band": ("Income band (area median)", "收入段（地区中位数）"),
@@ -145,9 +145,10 @@ def _scaled(features: pd.DataFrame, columns: list[str]) -> np.ndarray:
 
 
 def choose_k(features: pd.DataFrame, k_range=range(2, 9), columns: list[str] | None = None, seed: int = 42,
-             sample: int = 5000) -> pd.DataFrame:
-    """The choice of k for k-means: for each k the inertia (within-cluster sum of squares, for the elbow plot) and the
-    silhouette (how well separated the clusters are, −1…1; higher is better; on a sample of ``sample`` customers).
+             sample: int = 5000, max_fit: int = 50_000) -> pd.DataFrame:
+    """The choice of k for k-means: for each k the inertia (within-cluster sum of squares per customer, for the elbow
+    plot) and the silhouette (how well separated the clusters are, −1…1; higher is better; on a sample of ``sample``
+    customers). With more than ``max_fit`` customers the clusterings are fitted on a random sample of that size.
 
     Returns k, inertia, silhouette and ``best`` (the k with the highest silhouette).
     """
@@ -162,25 +163,28 @@ def choose_k(features: pd.DataFrame, k_range=range(2, 9), columns: list[str] | N
         raise ValueError(f"{len(x)} customers are too few for k up to {max(ks)}")
     from .models import compute_threads
     rng = np.random.default_rng(seed)
+    if len(x) > max_fit:
+        x = x[rng.choice(len(x), size=max_fit, replace=False)]
     idx = rng.choice(len(x), size=min(sample, len(x)), replace=False)
     rows = []
     with compute_threads():
         for k in ks:
             km = KMeans(n_clusters=k, n_init=3, random_state=seed).fit(x)
             sil = silhouette_score(x[idx], km.labels_[idx]) if len(set(km.labels_[idx])) > 1 else np.nan
-            rows.append({"k": k, "inertia": float(km.inertia_), "silhouette": float(sil)})
+            rows.append({"k": k, "inertia": float(km.inertia_) / len(x), "silhouette": float(sil)})
     out = pd.DataFrame(rows)
     out["best"] = out["k"] == int(out.loc[out["silhouette"].idxmax(), "k"])
     return out
 
 
 def kmeans_segments(features: pd.DataFrame, k: int | None = None, k_range=range(3, 9),
-                    columns: list[str] | None = None, seed: int = 42) -> pd.DataFrame:
+                    columns: list[str] | None = None, seed: int = 42, max_fit: int = 200_000) -> pd.DataFrame:
     """Behavioural segments by k-means (聚类) on scaled features (skewed ones log-transformed first).
 
     With ``k=None`` the k with the best silhouette in ``k_range`` is used (the table is in ``result.attrs["k_table"]``).
-    Clusters are numbered 1…k by mean revenue, highest first, so numbers are stable across runs. Returns
-    customer_id and cluster.
+    Clusters are numbered 1…k by mean revenue, highest first, so numbers are stable across runs. With more than
+    ``max_fit`` customers the centres are fitted on a random sample and every customer is assigned to the nearest
+    centre (fast on millions). Returns customer_id and cluster.
 
     >>> rng = np.random.default_rng(0)
     >>> f = pd.DataFrame({"customer_id": [str(i) for i in range(60)], "n_orders": np.r_[rng.poisson(2, 30), rng.poisson(20, 30)],
@@ -201,13 +205,15 @@ def kmeans_segments(features: pd.DataFrame, k: int | None = None, k_range=range(
         raise ValueError(f"{len(features)} customers are too few for k={k} segments")
     from .models import compute_threads
     x = _scaled(features, cols)
+    fit_rows = x if len(x) <= max_fit else x[np.random.default_rng(seed).choice(len(x), size=max_fit, replace=False)]
     with compute_threads():
-        km = KMeans(n_clusters=int(k), n_init=5, random_state=seed).fit(x)
+        km = KMeans(n_clusters=int(k), n_init=5, random_state=seed).fit(fit_rows)
+        labels = km.labels_ if fit_rows is x else km.predict(x)
     money = features["monetary_total"].astype(float).to_numpy() if "monetary_total" in features.columns else x[:, 0]
-    order = pd.Series(money).groupby(km.labels_).mean().sort_values(ascending=False).index
+    order = pd.Series(money).groupby(labels).mean().sort_values(ascending=False).index
     relabel = {old: new + 1 for new, old in enumerate(order)}
     out = pd.DataFrame({"customer_id": features["customer_id"].to_numpy(),
-                        "cluster": np.vectorize(relabel.get)(km.labels_).astype("int64")})
+                        "cluster": np.vectorize(relabel.get)(labels).astype("int64")})
     out.attrs["k"] = int(k)
     if k_table is not None:
         out.attrs["k_table"] = k_table

@@ -76,6 +76,9 @@ def test_kmeans_finds_planted_groups_and_orders_them_by_revenue():
     assert (again["cluster"].to_numpy() == seg["cluster"].to_numpy()).all()
     auto = sg.kmeans_segments(f, k=None, k_range=range(2, 6), seed=3)
     assert auto.attrs["k"] == 3 and "k_table" in auto.attrs
+    # on big bases the centres are fitted on a sample and everyone is assigned: the same segments
+    sampled = sg.kmeans_segments(f, k=3, seed=3, max_fit=200)
+    assert (sampled["cluster"].to_numpy() == seg["cluster"].to_numpy()).mean() > 0.97
 
 
 def test_profile_and_names():

@@ -49,7 +49,7 @@ def k_choice_chart(k_table: pd.DataFrame, title: str | None = None):
     fig, axes = new_figure(9, 3.6, ncols=2)
     axes[0].plot(k_table["k"], k_table["inertia"], marker="o", color=MAIN)
     axes[0].set_title(t("inertia"), fontsize=11)
-    axes[0].yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    axes[0].yaxis.set_major_formatter(lambda v, _: f"{v:,.2f}")
     axes[1].plot(k_table["k"], k_table["silhouette"], marker="o", color=MAIN)
     axes[1].set_title(t("silhouette"), fontsize=11)
     if "best" in k_table.columns and k_table["best"].any():
