@@ -278,17 +278,20 @@ class BetaGeo:
         x, tx, TT = np.broadcast_arrays(*(np.asarray(v, float) for v in (frequency, recency, T)))
         return expit(-self._drop_term(x, tx, TT))
 
-    def expected_purchases(self, t, frequency, recency, T):
-        """E[Y(t) | frequency, recency, T]: expected purchases in the next ``t`` time units."""
+    def _alive_purchases(self, t, x, TT):
+        """Expected purchases in the next t of a customer known to be alive (depends on frequency and T only)."""
         r, alpha, a, b = self._p()
         k = self._k
-        t, x, tx, TT = np.broadcast_arrays(*(np.asarray(v, float) for v in (t, frequency, recency, T)))
         with np.errstate(divide="ignore", invalid="ignore"):
             hyp = hyp2f1(r + x, b + x + k, a + b + x + k - 1, t / (alpha + TT + t))
             mult = (a + b + x + k - 1) / (a - 1)
             body = 1.0 - hyp * np.exp((r + x) * (np.log(alpha + TT) - np.log(alpha + TT + t)))
-        out = mult * body * self.p_alive(x, tx, TT)
-        return np.where(t == 0, 0.0, out)
+        return np.where(t == 0, 0.0, mult * body)
+
+    def expected_purchases(self, t, frequency, recency, T):
+        """E[Y(t) | frequency, recency, T]: expected purchases in the next ``t`` time units."""
+        t, x, tx, TT = np.broadcast_arrays(*(np.asarray(v, float) for v in (t, frequency, recency, T)))
+        return self._alive_purchases(t, x, TT) * self.p_alive(x, tx, TT)
 
     def expected_purchases_new(self, t):
         """E[X(t)]: expected purchases of a newly acquired customer in ``t`` time units (unconditional)."""
@@ -457,12 +460,14 @@ class ParetoNBD:
         out = expit(-z)
         return out if np.ndim(frequency) or np.ndim(recency) or np.ndim(T) else out[0]
 
+    def _alive_purchases(self, t, x, TT):
+        r, alpha, s, beta = self._p()
+        return (r + x) * (beta + TT) / ((alpha + TT) * (s - 1)) * (1 - ((beta + TT) / (beta + TT + t)) ** (s - 1))
+
     def expected_purchases(self, t, frequency, recency, T):
         """E[Y(t) | frequency, recency, T]: expected purchases in the next ``t`` time units."""
-        r, alpha, s, beta = self._p()
         t, x, tx, TT = np.broadcast_arrays(*(np.asarray(v, float) for v in (t, frequency, recency, T)))
-        body = (r + x) * (beta + TT) / ((alpha + TT) * (s - 1)) * (1 - ((beta + TT) / (beta + TT + t)) ** (s - 1))
-        return body * self.p_alive(x, tx, TT)
+        return self._alive_purchases(t, x, TT) * self.p_alive(x, tx, TT)
 
     def expected_purchases_new(self, t):
         """E[X(t)] for a newly acquired customer."""
@@ -643,19 +648,6 @@ def retention_rate(ws, by: str | None = None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------- BTYD CLV
-def _unique_eval(frequency, recency, T, fn):
-    """Evaluate ``fn(x, tx, T)`` once per unique (frequency, recency, T) and map back."""
-    df = pd.DataFrame({"x": np.asarray(frequency, float), "tx": np.asarray(recency, float), "T": np.asarray(T, float)})
-    key = df.groupby(["x", "tx", "T"], sort=False).ngroup().to_numpy()
-    u = df.drop_duplicates(["x", "tx", "T"])
-    res = fn(u["x"].to_numpy(), u["tx"].to_numpy(), u["T"].to_numpy())
-    order = pd.DataFrame({"x": u["x"].to_numpy(), "tx": u["tx"].to_numpy(), "T": u["T"].to_numpy()}).groupby(
-        ["x", "tx", "T"], sort=False).ngroup().to_numpy()
-    pos = np.empty(len(order), int)
-    pos[order] = np.arange(len(order))
-    return res[pos[key]] if res.ndim == 1 else res[pos[key], :]
-
-
 def btyd_clv(summary: pd.DataFrame, bg: BetaGeo, gg: GammaGamma, horizon_months: int = 12, margin=0.40,
              annual_discount_rate: float = 0.10, days_per_unit: float = 1.0,
              monetary_col: str = "monetary_mean_repeat") -> pd.DataFrame:
@@ -676,10 +668,14 @@ def btyd_clv(summary: pd.DataFrame, bg: BetaGeo, gg: GammaGamma, horizon_months:
     ts = np.arange(horizon_months + 1) * month
     x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
 
-    def cum(xu, txu, Tu):
-        return np.column_stack([bg.expected_purchases(t, xu, txu, Tu) if t > 0 else np.zeros(len(xu)) for t in ts])
-
-    cum_purchases = _unique_eval(x, tx, T, cum)
+    # expected purchases while alive depend on (frequency, T) only: compute them once per unique pair and month,
+    # then multiply by each customer's P(alive)
+    xt = pd.DataFrame({"x": x, "T": T})
+    key = xt.groupby(["x", "T"], sort=False).ngroup().to_numpy()
+    u = xt.drop_duplicates(["x", "T"])
+    alive_cum = np.column_stack([bg._alive_purchases(np.full(len(u), t), u["x"].to_numpy(), u["T"].to_numpy())
+                                 if t > 0 else np.zeros(len(u)) for t in ts])
+    cum_purchases = alive_cum[key] * bg.p_alive(x, tx, T)[:, None]
     step = np.diff(cum_purchases, axis=1)
     disc = (1.0 + annual_discount_rate) ** (-np.arange(1, horizon_months + 1) / 12.0)
     spend = gg.conditional_expected_spend(x, summary[monetary_col].to_numpy(float))
