@@ -13,6 +13,7 @@ module                      what it does
 ``stats``                   ``compare_groups`` (Wilson/Newcombe for rates, Welch/bootstrap for means),
                             ``srm_check``, ``holm_adjust``
 ``economics``               ``campaign_economics``: incremental responses, revenue, profit, ROI
+``products``                ``category_lift``: evaluation by product category (treated vs control)
 ``kpis``                    ``email_kpis``, ``sms_kpis`` (delivery, open, click, CTOR, unsubscribe, bounce …)
 ``abtest``                  ``ab_sample_size``, ``ab_power``, ``minimum_detectable_lift``, ``ab_test``,
                             ``peeking_simulation``
@@ -34,32 +35,41 @@ from __future__ import annotations
 import pandas as pd  # noqa: F401  (doctest)
 
 from ..i18n import add as _add_labels
-from .abtest import ab_power, ab_sample_size, ab_test, minimum_detectable_lift, peeking_simulation, power_curve
+from .abtest import (ab_power, ab_sample_size, ab_test, ab_test_data, minimum_detectable_lift, peeking_simulation,
+                     power_curve)
 from .attribution import (RULES, attribute_responses, attribution_summary, campaign_outcomes, campaign_windows,
-                          contact_outcomes)
+                          compare_attribution_rules, contact_outcomes)
 from .dashboard import Dashboard, cac_by_channel, campaign_history, clv_to_cac, kpi_dashboard, retention_rates
 from .economics import campaign_economics, contact_costs
 from .kpis import EMAIL_RATES, SMS_RATES, email_kpis, message_counts, overall_rates, sms_kpis
 from .lessons import THRESHOLDS, lessons
+from .products import category_lift, category_outcomes
 from .results import (RESULT_COLUMNS, CampaignResults, NoResultsYet, build_campaign_results, campaign_feedback,
-                      collect_results, consent_changes, follow_up_list, write_back)
+                      collect_results, consent_changes, expected_split, find_ab_test, follow_up_list, group_summary,
+                      latest_test_campaign, with_segments, write_back)
 from .stats import (bootstrap_mean_diff, compare_groups, holm_adjust, is_binary, newcombe_interval, srm_check,
                     two_proportion_p_value, welch_interval, wilson_interval)
-from .uplift import (UPLIFT_TYPES, ClassTransformationUplift, TwoModelUplift, contact_features, feature_matrix,
-                     fit_uplift, qini, qini_curve, targeting_plan, uplift_by_decile, uplift_training_data)
+from .uplift import (UPLIFT_TYPES, ClassTransformationUplift, TwoModelUplift, UpliftComparison,
+                     compare_uplift_models, contact_features, feature_matrix, fit_uplift, qini, qini_curve,
+                     score_campaign, score_uplift, split_by_contact, targeting_plan, uplift_by_decile, uplift_training_data,
+                     with_true_uplift)
 
 __all__ = [
     "collect_results", "build_campaign_results", "CampaignResults", "NoResultsYet", "RESULT_COLUMNS",
-    "campaign_feedback", "consent_changes", "write_back", "follow_up_list",
+    "campaign_feedback", "consent_changes", "write_back", "follow_up_list", "group_summary", "expected_split",
+    "with_segments", "latest_test_campaign", "find_ab_test", "category_outcomes", "category_lift",
     "attribute_responses", "attribution_summary", "contact_outcomes", "campaign_outcomes", "campaign_windows",
+    "compare_attribution_rules",
     "RULES",
     "compare_groups", "srm_check", "wilson_interval", "newcombe_interval", "welch_interval",
     "two_proportion_p_value", "bootstrap_mean_diff", "holm_adjust", "is_binary",
     "campaign_economics", "contact_costs",
     "email_kpis", "sms_kpis", "message_counts", "overall_rates", "EMAIL_RATES", "SMS_RATES",
     "ab_sample_size", "ab_power", "minimum_detectable_lift", "power_curve", "ab_test", "peeking_simulation",
+    "ab_test_data",
     "contact_features", "uplift_training_data", "feature_matrix", "TwoModelUplift", "ClassTransformationUplift",
-    "fit_uplift", "uplift_by_decile", "qini_curve", "qini", "targeting_plan", "UPLIFT_TYPES",
+    "fit_uplift", "uplift_by_decile", "qini_curve", "qini", "targeting_plan", "UPLIFT_TYPES", "with_true_uplift",
+    "split_by_contact", "UpliftComparison", "compare_uplift_models", "score_uplift", "score_campaign",
     "kpi_dashboard", "Dashboard", "cac_by_channel", "clv_to_cac", "retention_rates", "campaign_history",
     "lessons", "THRESHOLDS",
 ]

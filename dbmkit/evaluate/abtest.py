@@ -27,7 +27,8 @@ from scipy import stats as _st
 
 from .stats import compare_groups
 
-__all__ = ["ab_sample_size", "ab_power", "minimum_detectable_lift", "power_curve", "ab_test", "peeking_simulation"]
+__all__ = ["ab_sample_size", "ab_power", "minimum_detectable_lift", "power_curve", "ab_test", "peeking_simulation",
+           "ab_test_data"]
 
 
 def _check_p(p_base: float, lift: float) -> None:
@@ -141,3 +142,21 @@ def peeking_simulation(p_base: float = 0.10, n_per_arm: int = 5000, looks=(1, 2,
         idx = (np.arange(1, k + 1) * grid // k) - 1
         rows.append(dict(looks=k, share_significant=float(sig[:, idx].any(axis=1).mean())))
     return pd.DataFrame(rows)
+
+
+def ab_test_data(ws, campaign_id: str) -> pd.DataFrame:
+    """The treated contacts of a past campaign with their cell (version) and 0/1 outcomes: opened and clicked
+    (from ``email_events``, unique per recipient; a click counts as an open), responded (bought in the window),
+    plus revenue and margin."""
+    from .attribution import campaign_outcomes
+    out = campaign_outcomes(ws, campaign_id, rule="all")
+    out = out[out["group"] == "treatment"]
+    ev = ws.sql("""SELECT customer_id,
+                          max(CASE WHEN event IN ('opened', 'clicked') THEN 1 ELSE 0 END) AS opened,
+                          max(CASE WHEN event = 'clicked' THEN 1 ELSE 0 END) AS clicked
+                   FROM email_events WHERE campaign_id = ? GROUP BY customer_id""", [campaign_id])
+    out = out.merge(ev, on="customer_id", how="left")
+    for c in ("opened", "clicked"):
+        out[c] = out[c].fillna(0).astype(int)
+    return out[["campaign_id", "customer_id", "cell", "opened", "clicked", "responded", "revenue", "margin"]]\
+        .reset_index(drop=True)

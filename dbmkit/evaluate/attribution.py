@@ -32,7 +32,7 @@ import pandas as pd
 from .. import sql as _sql
 
 __all__ = ["attribute_responses", "attribution_summary", "contact_outcomes", "campaign_outcomes", "RULES",
-           "campaign_windows"]
+           "campaign_windows", "compare_attribution_rules"]
 
 RULES = ("most_recent", "first", "all")
 _ORDER_COLS = ["order_id", "customer_id", "order_ts", "net_amount", "cost", "status"]
@@ -201,3 +201,34 @@ def campaign_outcomes(ws, campaign_ids=None, window_days: float | None = None, r
     out = out.merge(red, on=["campaign_id", "customer_id"], how="left")
     out["redeemed"] = out["redeemed"].fillna(0).astype(int)
     return out.sort_values(["campaign_id", "customer_id"]).reset_index(drop=True)
+
+
+def compare_attribution_rules(contacts: pd.DataFrame, orders, window_days: float | None = None) -> pd.DataFrame:
+    """Orders and revenue credited to each campaign's treated contacts under every rule, with the ambiguous
+    orders (inside the windows of several campaigns). Control contacts compete for orders like everyone else.
+
+    >>> contacts = pd.DataFrame({"campaign_id": ["A", "B"], "customer_id": "c1", "group": "treatment",
+    ...                          "contact_ts": pd.to_datetime(["2024-01-01", "2024-01-10"])})
+    >>> orders = pd.DataFrame({"order_id": ["o1", "o2"], "customer_id": "c1", "order_ts":
+    ...                        pd.to_datetime(["2024-01-05", "2024-01-12"]), "net_amount": [50.0, 80.0]})
+    >>> compare_attribution_rules(contacts, orders, 30)[["campaign_id", "ambiguous_orders", "orders_most_recent",
+    ...                                                  "orders_first", "orders_all"]].values.tolist()
+    [['A', 1, 1, 2, 2], ['B', 1, 1, 0, 1]]
+    """
+    parts = []
+    for rule in RULES:
+        s = attribution_summary(attribute_responses(contacts, orders, window_days, rule))
+        s = s[s["group"] == "treatment"] if "group" in s else s
+        s = s.set_index("campaign_id")
+        parts.append(s[["orders", "revenue"]].add_suffix(f"_{rule}"))
+        if rule == "all":
+            parts.append(s[["ambiguous_orders"]])
+    out = pd.concat(parts, axis=1)
+    ids = pd.Index(sorted(set(contacts.loc[contacts.get("group", pd.Series("treatment", index=contacts.index))
+                                          == "treatment", "campaign_id"])), name="campaign_id")
+    out = out.reindex(ids).fillna(0)
+    for c in out.columns:
+        if c.startswith("orders") or c == "ambiguous_orders":
+            out[c] = out[c].astype(int)
+    cols = ["ambiguous_orders"] + [f"{k}_{r}" for k in ("orders", "revenue") for r in RULES]
+    return out[cols].reset_index()

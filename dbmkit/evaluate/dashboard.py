@@ -124,6 +124,7 @@ def kpi_dashboard(ws, period_days: int = 365, alpha: float = 0.05) -> Dashboard:
     overall_cac = float((cac["cac"] * cac["customers"]).sum() / tot_c) if tot_c else np.nan
     overall_ltv = float((cac["lifetime_value"] * cac["customers"]).sum() / tot_c) if tot_c else np.nan
     head = pd.Series({
+        "period_days": float(period_days),
         "cac": overall_cac,
         "clv_to_cac": overall_ltv / overall_cac if overall_cac else np.nan,
         "churn_rate": float(ret["churn_rate"].iloc[-1]) if len(ret) else np.nan,

@@ -22,7 +22,8 @@ import pandas as pd
 from .attribution import campaign_outcomes, contact_outcomes
 
 __all__ = ["CampaignResults", "collect_results", "build_campaign_results", "campaign_feedback", "consent_changes",
-           "write_back", "follow_up_list", "NoResultsYet", "RESULT_COLUMNS"]
+           "write_back", "follow_up_list", "NoResultsYet", "RESULT_COLUMNS", "group_summary", "expected_split",
+           "with_segments", "latest_test_campaign", "find_ab_test"]
 
 RESULT_COLUMNS = ["campaign_id", "customer_id", "group", "cell", "channel", "offer", "responded", "response_ts",
                   "order_id", "revenue", "margin"]
@@ -47,7 +48,7 @@ class CampaignResults:
     window_days: float
     cost_per_contact: dict | float
     fixed_cost: float
-    planned: pd.DataFrame | None = None
+    planned: pd.DataFrame | None = None     # the contact list (with contact_ts) the results belong to
 
     @property
     def campaign_ids(self) -> list[str]:
@@ -124,20 +125,50 @@ def _past(ws, campaign_id, window_days) -> CampaignResults:
         dict(zip(camp["campaign_id"], camp["cost_per_contact"].fillna(0)))
     src = (f"past campaign {', '.join(ids)} from the database (orders in each campaign's window after the "
            "contact, every contact keeps its own orders)")
+    contacts = out[["campaign_id", "customer_id", "group", "cell", "channel", "contact_ts", "window_days"]]
     return CampaignResults(res, email, sms, _unsubscribes(email, sms), truth, src,
                            float(out["window_days"].iloc[0]) if len(out) else _window(ws, window_days),
-                           cpc, float(camp["fixed_cost"].fillna(0).sum()))
+                           cpc, float(camp["fixed_cost"].fillna(0).sum()), contacts)
+
+
+def latest_test_campaign(ws) -> str | None:
+    """The most recent past campaign with both a treated and a control group (None if there is none)."""
+    r = ws.sql("""SELECT c.campaign_id FROM contacts c JOIN campaigns k USING (campaign_id)
+                  GROUP BY c.campaign_id, k.start_date
+                  HAVING count(*) FILTER (WHERE c."group" = 'control') > 0
+                     AND count(*) FILTER (WHERE c."group" = 'treatment') > 0
+                  ORDER BY k.start_date DESC NULLS LAST, c.campaign_id DESC LIMIT 1""")
+    return None if r.empty else str(r["campaign_id"].iloc[0])
+
+
+def find_ab_test(ws) -> str | None:
+    """The most recent past campaign whose treated contacts were split into two or more cells (an A/B test)."""
+    r = ws.sql("""SELECT c.campaign_id FROM contacts c JOIN campaigns k USING (campaign_id)
+                  WHERE c."group" = 'treatment' GROUP BY c.campaign_id, k.start_date
+                  HAVING count(DISTINCT c.cell) >= 2 ORDER BY k.start_date DESC NULLS LAST LIMIT 1""")
+    return None if r.empty else str(r["campaign_id"].iloc[0])
 
 
 def collect_results(ws, campaign_id=None, contacts: pd.DataFrame | None = None, window_days: float | None = None,
-                    seed: int | None = None, **simulate_options) -> CampaignResults:
+                    seed: int | None = None, fallback_to_past: bool = False, **simulate_options) -> CampaignResults:
     """The results to evaluate.
 
     * ``campaign_id=None`` (default): the planned campaign (``campaign_contacts``, or ``contacts``). Synthetic
       client: simulated from the truth with the config's seed. Real client: the orders and message logs after the
-      contact that the client loaded into the database (``NoResultsYet`` if there are none yet).
+      contact that the client loaded into the database (``NoResultsYet`` if there are none yet — or, with
+      ``fallback_to_past=True``, the most recent past campaign with a control group instead).
     * ``campaign_id="CMP08"``: a past campaign of the database (any client).
     """
+    if campaign_id is None and fallback_to_past and ws.truth is None:
+        try:
+            return collect_results(ws, None, contacts, window_days, seed, False, **simulate_options)
+        except (NoResultsYet, ValueError) as e:
+            past = latest_test_campaign(ws)
+            if past is None:
+                raise
+            b = _past(ws, [past], window_days)
+            b.source = f"{b.source}; the planned campaign has no results yet ({str(e).split(':')[0]})"
+            return b
     if campaign_id is not None:
         known = set(ws.sql("SELECT campaign_id FROM campaigns")["campaign_id"])
         ids = [campaign_id] if isinstance(campaign_id, str) else list(campaign_id)
@@ -283,3 +314,47 @@ def follow_up_list(bundle: CampaignResults, wait_days: float = 3.0) -> pd.DataFr
     order = {"clicked, no purchase": 0, "opened, no click": 1, "not opened": 2}
     return out.sort_values(["trigger", "send_at"], key=lambda s: s.map(order) if s.name == "trigger" else s)\
               .reset_index(drop=True)
+
+
+def group_summary(results: pd.DataFrame, group_col: str = "group") -> pd.DataFrame:
+    """What the campaign brought, per group: contacts, responders, response (conversion) rate (转化率), revenue
+    (销售额), revenue and margin per contact.
+
+    >>> r = pd.DataFrame({"group": ["treatment", "treatment", "control"], "responded": [1, 0, 0],
+    ...                   "revenue": [80.0, 0.0, 0.0], "margin": [30.0, 0.0, 0.0]})
+    >>> group_summary(r)[["group", "contacts", "responders", "response_rate", "revenue"]].values.tolist()
+    [['control', 1, 0, 0.0, 0.0], ['treatment', 2, 1, 0.5, 80.0]]
+    """
+    g = results.groupby(group_col, sort=True)
+    out = pd.DataFrame({"contacts": g.size(), "responders": g["responded"].sum().astype(int),
+                        "response_rate": g["responded"].mean(), "revenue": g["revenue"].sum(),
+                        "revenue_per_contact": g["revenue"].mean(), "margin": g["margin"].sum(),
+                        "margin_per_contact": g["margin"].mean()})
+    return out.reset_index()
+
+
+def expected_split(ws, results: pd.DataFrame, group_col: str = "group") -> dict[str, float]:
+    """The planned shares of the groups present (config: campaign.control_share, global_holdout_share)."""
+    c = ws.cfg.campaign
+    shares = {"control": c.control_share, "holdout": c.global_holdout_share}
+    present = set(results[group_col])
+    out = {g: s for g, s in shares.items() if g in present and s > 0}
+    out["treatment"] = 1.0 - sum(out.values())
+    return out
+
+
+def with_segments(ws, results: pd.DataFrame) -> pd.DataFrame:
+    """The results with the customer's RFM segment and lifecycle stage (as of the analysis date) when those
+    analysis tables can be built; columns are left out otherwise."""
+    out = results.copy()
+    for table, cols in (("rfm", ["segment"]), ("segments", ["lifecycle_stage"])):
+        try:
+            t = ws.table(table)
+        except (ImportError, AttributeError, KeyError, ValueError, RuntimeError):
+            continue
+        keep = [c for c in cols if c in t.columns and c not in out.columns]
+        if keep:
+            out = out.merge(t[["customer_id", *keep]], on="customer_id", how="left")
+            for c in keep:
+                out[c] = out[c].fillna("no purchase yet")
+    return out

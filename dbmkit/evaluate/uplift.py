@@ -32,6 +32,8 @@ True
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -41,14 +43,17 @@ from .stats import newcombe_interval
 
 __all__ = ["contact_features", "uplift_training_data", "feature_matrix", "TwoModelUplift",
            "ClassTransformationUplift", "fit_uplift", "uplift_by_decile", "qini_curve", "qini", "targeting_plan",
-           "UPLIFT_TYPES", "NUMERIC_FEATURES"]
+           "UPLIFT_TYPES", "NUMERIC_FEATURES", "with_true_uplift", "split_by_contact", "UpliftComparison",
+           "compare_uplift_models", "score_uplift", "score_campaign"]
 
 UPLIFT_TYPES = ["persuadable", "sure_thing", "lost_cause", "do_not_disturb"]
 CHANNELS = ["email", "sms", "mail", "phone"]
 NUMERIC_FEATURES = ["orders_total", "orders_365d", "orders_90d", "revenue_total", "revenue_365d", "avg_order_value",
                     "discount_share", "discounted_order_share", "returns_total", "channels_used", "days_since_last",
                     "days_since_first", "tenure_days", "age", "female", "emails_received", "email_open_share",
-                    "email_click_share", "prior_contacts", "window_days"]
+                    "email_click_share", "prior_contacts"]
+# Not a feature: the response window. Each past campaign had its own window, so the window only tells the
+# campaigns apart, and two separate models extrapolate its (noisy) effect wildly to a new campaign's window.
 
 
 def contact_features(ws, contacts: pd.DataFrame) -> pd.DataFrame:
@@ -307,3 +312,88 @@ def targeting_plan(deciles: pd.DataFrame, margin_per_response: float, cost_per_c
     out["target"] = out["profit_per_contact"] > 0
     out["cumulative_profit"] = out["expected_profit"].cumsum()
     return out
+
+
+def with_true_uplift(ws, df: pd.DataFrame) -> pd.DataFrame:
+    """Past contacts (campaign_id, customer_id) with the synthetic truth's true_uplift and uplift_type; unchanged
+    for a real client."""
+    if ws.truth is None or "campaign_uplift" not in ws.truth:
+        return df
+    from ..datasets.simulate import person_map
+    pm = person_map(ws)
+    cu = ws.truth["campaign_uplift"][["campaign_id", "person_id", "true_uplift", "uplift_type"]]
+    out = df.assign(_person=pm.reindex(df["customer_id"]).to_numpy())
+    out = out.merge(cu.rename(columns={"person_id": "_person"}), on=["campaign_id", "_person"], how="left")
+    return out.drop(columns="_person")
+
+
+def split_by_contact(df: pd.DataFrame, test_share: float = 0.3, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Random train/test split, stratified by campaign and group (each campaign's control group is split too)."""
+    if not 0 < test_share < 1:
+        raise ValueError("test_share must be between 0 and 1, e.g. 0.3")
+    rng = np.random.default_rng(seed)
+    u = pd.Series(rng.random(len(df)), index=df.index)
+    keys = [c for c in ("campaign_id", "treatment") if c in df.columns]
+    rank = u.groupby([df[k] for k in keys]).rank(pct=True) if keys else u
+    test = rank <= test_share
+    return df[~test].reset_index(drop=True), df[test].reset_index(drop=True)
+
+
+@dataclasses.dataclass
+class UpliftComparison:
+    """Uplift models trained on past campaigns and judged on held-out contacts."""
+
+    models: dict
+    train: pd.DataFrame
+    test: pd.DataFrame          # held-out contacts with one score column per model (uplift_<method>)
+    qini: pd.DataFrame          # method, qini (and qini of the true uplift for the synthetic client)
+
+    def best(self) -> str:
+        """The fitted method with the highest held-out Qini."""
+        q = self.qini[self.qini["method"].isin(list(self.models))]
+        return str(q.sort_values("qini", ascending=False)["method"].iloc[0])
+
+
+def compare_uplift_models(data: pd.DataFrame, methods=("two_model", "class_transformation"), model: str = "logistic",
+                          test_share: float = 0.3, seed: int = 0) -> UpliftComparison:
+    """Fit each uplift method on a training part of the past contacts and compute its Qini on the held-out part
+    (with ``true_uplift`` in the data, also the Qini of ranking by the truth — the best one can hope for)."""
+    train, test = split_by_contact(data, test_share, seed)
+    models, rows = {}, []
+    Xt = feature_matrix(test)
+    for m in methods:
+        models[m] = fit_uplift(train, m, model, seed)
+        test[f"uplift_{m}"] = models[m].predict(Xt)
+        rows.append(dict(method=m, qini=qini(test, f"uplift_{m}", "responded", "treatment")))
+    if "true_uplift" in test.columns and test["true_uplift"].notna().any():
+        rows.append(dict(method="truth (synthetic)",
+                         qini=qini(test.assign(_t=test["true_uplift"].fillna(0)), "_t", "responded", "treatment")))
+    return UpliftComparison(models, train, test, pd.DataFrame(rows))
+
+
+def score_uplift(ws, model, contacts: pd.DataFrame, window_days: float | None = None) -> pd.DataFrame:
+    """Predicted uplift of each contact of a contact list (campaign_id, customer_id, channel, contact_ts): the
+    features as of the contact, the model's uplift in column ``predicted_uplift``."""
+    feats = contact_features(ws, contacts)
+    keep = [c for c in contacts.columns if c not in feats.columns or c in ("campaign_id", "customer_id")]
+    df = contacts[keep].merge(feats, on=["campaign_id", "customer_id"], how="left")
+    if "window_days" not in df:
+        df["window_days"] = float(window_days or ws.cfg.evaluate.response_window_days
+                                  or ws.cfg.campaign.response_window_days)
+    df["predicted_uplift"] = model.predict(feature_matrix(df))
+    return df
+
+
+def score_campaign(ws, model, bundle) -> pd.DataFrame:
+    """The contacts of an evaluated campaign (``collect_results``) with their predicted uplift, group, responded,
+    margin and — for the synthetic client — true_uplift and uplift_type: ready for ``uplift_by_decile``."""
+    if bundle.planned is None:
+        raise ValueError("the results carry no contact list with contact times; use collect_results(ws)")
+    scored = score_uplift(ws, model, bundle.planned, bundle.window_days)
+    res = bundle.results[["campaign_id", "customer_id", "group", "responded", "margin"]]
+    scored = scored.drop(columns=[c for c in ("group", "responded", "margin") if c in scored.columns])
+    scored = scored.merge(res, on=["campaign_id", "customer_id"], how="left")
+    if bundle.truth is not None and "true_uplift" in bundle.truth:
+        t = bundle.truth[["campaign_id", "customer_id", "true_uplift", "uplift_type"]]
+        scored = scored.merge(t, on=["campaign_id", "customer_id"], how="left")
+    return scored
