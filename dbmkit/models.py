@@ -77,7 +77,11 @@ def compute_threads():
     On a shared or small machine, many threads competing for few cores make gradient boosting and k-means tens of
     times slower; one thread is fast enough for customer-level tables. Set the environment variable
     ``DBMKIT_THREADS`` to use more."""
-    from threadpoolctl import threadpool_limits
+    try:
+        from threadpoolctl import threadpool_limits      # installed with scikit-learn
+    except ImportError:
+        yield
+        return
     n = int(os.environ.get("DBMKIT_THREADS", "1") or 1)
     with threadpool_limits(limits=max(n, 1)):
         yield
