@@ -67,6 +67,11 @@ def association_rules(ws, level: str = "subcategory", min_support: float | None 
     confidence (P(consequent | antecedent)), lift (confidence / P(consequent); 1 = no affinity), leverage,
     conviction and n_baskets — strongest lift first. Both directions of a pair are listed (their lift is equal,
     their confidence is not).
+
+    Example::
+
+        rules = association_rules(ws, level="subcategory")
+        rules[rules["support"] > 0.01].head()               # strong and common pairs
     """
     if basket not in ("order", "customer"):
         raise ValueError("basket must be 'order' or 'customer'")
@@ -114,6 +119,11 @@ def sequence_rules(ws, within_days: int | None = None, level: str = "subcategory
 
     Returns antecedent, consequent, anchors, hits, probability, before_rate, base_rate, lift, excess,
     median_lag_days, n_anchors — strongest excess first.
+
+    Example::
+
+        seq = sequence_rules(ws, within_days=90)
+        seq[seq["excess"] > 0.1]                            # real sequences, not just affinities
     """
     within = int(ws.cfg.analysis.sequence_days if within_days is None else within_days)
     if within < 1:
@@ -137,6 +147,10 @@ def compare_with_planted(rules: pd.DataFrame, planted: pd.DataFrame, products: p
     probability, the rank of the rule in ``rules`` as sorted (for baskets the rank of the *pair* by lift, since
     both directions share it; for sequences the row by excess), lift, confidence or probability/before_rate/excess,
     and median lag.
+
+    Example::
+
+        compare_with_planted(association_rules(ws), ws.truth["planted_rules"], ws.truth["products"])
     """
     p = planted[planted["kind"] == kind].copy()
     if products is not None and {"subcategory_key", "subcategory"} <= set(products.columns):

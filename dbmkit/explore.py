@@ -80,6 +80,11 @@ def customers_over_time(ws, active_days: int | None = None, lost_days: int | Non
     month), ``ever_bought`` and ``churn_rate`` (newly lapsed / active at the start of the month).
 
     Stocks always add up: active + lapsed + lost = everybody who has bought so far.
+
+    Example (``ws = dbm.workspace("../clients/demo.yaml")``)::
+
+        flows = customers_over_time(ws, active_days=365)
+        flows[["month", "new_customers", "newly_lapsed", "active", "lapsed", "lost"]].tail()
     """
     a = int(active_days if active_days is not None else _cfg_active_days(ws))
     b = int(lost_days if lost_days is not None else 2 * a)
@@ -97,7 +102,12 @@ def customers_over_time(ws, active_days: int | None = None, lost_days: int | Non
 
 def customers_active(ws, active_days: int | None = None) -> int:
     """Customers with a completed purchase in the last ``active_days`` days (default from the config) at the
-    analysis date — the key number ``customers_active``."""
+    analysis date — the key number ``customers_active``.
+
+    Example::
+
+        customers_active(ws)            # e.g. 12977 on the demo client
+    """
     a = int(active_days if active_days is not None else _cfg_active_days(ws))
     q = """SELECT count(DISTINCT o.customer_id) AS n FROM orders o JOIN customers c USING (customer_id)
            WHERE o.status = 'completed' AND CAST(o.order_ts AS DATE) <= ? AND CAST(o.order_ts AS DATE) >= ?
@@ -114,6 +124,10 @@ def churn_by_channel(ws, by: str = "acquisition_channel", period_days: int = 365
     ``by`` is a column of ``customers`` (``acquisition_channel``, ``gender``, ``city`` …) or ``first_channel`` (the
     sales channel of the first purchase). Returns group, active_at_start, retained, churned, churn_rate and
     ``index`` (churn rate / overall churn rate × 100), worst group first, plus a row ``(all)``.
+
+    Example::
+
+        churn_by_channel(ws, by="acquisition_channel", period_days=365)[["group", "churn_rate", "index"]]
     """
     from .schema import TABLES
     allowed = {c.name for c in TABLES["customers"]} | {"first_channel"}
@@ -146,6 +160,11 @@ def revenue_by_period(ws, period: str = "month") -> pd.DataFrame:
     orders_per_customer, avg_order_value, revenue_per_customer and ``complete`` (False for a period cut by the
     start of the history or by the analysis date — do not compare those with full periods). Revenue is net of
     discounts and returns.
+
+    Example::
+
+        p = revenue_by_period(ws, "year")
+        revenue_bridge(p)               # why revenue changed between complete years
     """
     if period not in _PERIODS:
         raise ValueError(f"period must be one of {_PERIODS}, not {period!r}")
@@ -208,6 +227,13 @@ def revenue_by(ws, by: str = "channel", period: str | None = None, segments: pd.
     For ``by="segment"`` pass ``segments``: a customer-level DataFrame with ``customer_id`` and ``segment_col``
     (e.g. ``ws.table("segments")`` with ``segment_col="lifecycle_stage"``). Returns period, group, revenue, margin,
     orders, customers, revenue_share (within the period), margin_rate and revenue_per_customer.
+
+    Example::
+
+        revenue_by(ws, "category")                          # per product category, all history
+        revenue_by(ws, "channel", period="quarter")         # per sales channel and quarter
+        stages = dbm.segments.lifecycle_stage(ws.table("customer_summary"))
+        revenue_by(ws, "segment", segments=stages, segment_col="lifecycle_stage")
     """
     if by not in REVENUE_DIMENSIONS:
         raise ValueError(f"revenue_by(by={by!r}): choose one of {sorted(REVENUE_DIMENSIONS)}")
@@ -290,6 +316,11 @@ def truth_people(ws) -> pd.DataFrame | None:
 
     Merge/purge is not perfect: a customer is mapped to the person most of its source records belong to.
     Returns None for a real client (no truth).
+
+    Example::
+
+        t = truth_people(ws)
+        t.groupby("acquisition_channel")["p_drop"].mean()   # the true drop-out probability per channel
     """
     truth = ws.truth
     if truth is None or "records" not in truth or "people" not in truth:

@@ -163,7 +163,11 @@ def calibration_table(y_true, score, n_bins: int = 10) -> pd.DataFrame:
 
 
 def roc_table(y_true, score) -> pd.DataFrame:
-    """The ROC curve (false and true positive rates at every threshold) and its area in ``attrs["auc"]``."""
+    """The ROC curve (false and true positive rates at every threshold) and its area in ``attrs["auc"]``.
+
+    >>> roc_table([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]).attrs["auc"]
+    0.75
+    """
     from sklearn.metrics import roc_auc_score, roc_curve
     y, s = _check_y_score(y_true, score)
     fpr, tpr, thr = roc_curve(y, s)
@@ -173,7 +177,12 @@ def roc_table(y_true, score) -> pd.DataFrame:
 
 
 def evaluate(y_true, score, n_bins: int = 10) -> dict:
-    """AUC, log loss, Brier score, base rate, top-decile lift and the share of responders in the top 30 %."""
+    """AUC, log loss, Brier score, base rate, top-decile lift and the share of responders in the top 30 %.
+
+    >>> e = evaluate([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], n_bins=2)
+    >>> e["auc"], e["base_rate"], e["top_decile_lift"]
+    (0.75, 0.5, 1.0)
+    """
     from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
     y, s = _check_y_score(y_true, score)
     both = 0 < y.sum() < len(y)
@@ -195,6 +204,11 @@ def model_features(ws, snapshots: pd.DataFrame) -> pd.DataFrame:
 
     Columns: snapshot_id, customer_id, snapshot_ts and :data:`NUMERIC_FEATURES` / :data:`CATEGORICAL_FEATURES`
     (days_since_last is missing for people who never bought; :func:`design_matrix` fills it).
+
+    Example::
+
+        snap = pd.DataFrame({"customer_id": ["P1", "P2"], "snapshot_ts": pd.Timestamp("2026-01-01")})
+        model_features(ws, snap)[["customer_id", "orders_total", "days_since_last"]]
     """
     missing = [c for c in ("customer_id", "snapshot_ts") if c not in snapshots.columns]
     if missing:
@@ -219,6 +233,11 @@ def design_matrix(features: pd.DataFrame, categories: dict | None = None) -> tup
     categories of the training data (pass ``categories`` from training when scoring new data).
 
     Returns (X, categories).
+
+    Example::
+
+        x, cats = design_matrix(response_training_set(ws))       # training
+        x_new, _ = design_matrix(new_features, cats)              # scoring: the same columns
     """
     f = features
     missing = [c for c in NUMERIC_FEATURES + CATEGORICAL_FEATURES if c not in f.columns and c != "age_known"]
@@ -265,6 +284,11 @@ def response_training_set(ws, group: str = "treatment", features_as_of: str = "c
     ``"today"`` computes them as of the analysis date — the leaky way, only to show why it is wrong. Context columns
     ``ctx_channel`` and ``ctx_window_days`` describe the campaign. ``group``: 'treatment' (default), 'control' or
     'all'.
+
+    Example::
+
+        d = response_training_set(ws)
+        d.groupby("campaign_id")["responded"].mean()        # response rate per past campaign
     """
     if features_as_of not in ("contact", "today"):
         raise ValueError("features_as_of must be 'contact' (no leakage) or 'today' (leaky, for demonstration)")
@@ -288,7 +312,13 @@ def response_training_set(ws, group: str = "treatment", features_as_of: str = "c
 def churn_training_set(ws, snapshot=None, horizon_days: int = 180) -> pd.DataFrame:
     """Customers signed up before ``snapshot`` with features as of the snapshot and the label ``churned`` = no
     completed purchase in the ``horizon_days`` after it (the snapshot defaults to the analysis date minus the
-    horizon, the latest moment whose outcome is known). Returns features plus churned and bought_before."""
+    horizon, the latest moment whose outcome is known). Returns features plus churned and bought_before.
+
+    Example::
+
+        d = churn_training_set(ws, horizon_days=180)
+        d["churned"].mean()                                 # share who did not buy in the next 180 days
+    """
     snap = pd.Timestamp(snapshot) if snapshot is not None else ws.as_of - pd.Timedelta(days=horizon_days)
     snap_ts = snap.normalize() + pd.Timedelta(days=1)                # end of the snapshot day
     end_ts = snap_ts + pd.Timedelta(days=int(horizon_days))
@@ -328,7 +358,14 @@ class ModelResult:
 
 def fit(features: pd.DataFrame, y, kind: str = "gbm", seed: int = 42, categories: dict | None = None):
     """Fit a classifier on model features: ``kind="logistic"`` (standardised inputs, L2-regularised logistic
-    regression) or ``"gbm"`` (histogram gradient boosting). Returns (model, categories, columns)."""
+    regression) or ``"gbm"`` (histogram gradient boosting). Returns (model, categories, columns).
+
+    Example::
+
+        d = response_training_set(ws)
+        model, cats, cols = fit(d, d["responded"], kind="logistic")
+        predict(model, d, cats, cols)
+    """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -363,7 +400,12 @@ def predict(model, features: pd.DataFrame, categories: dict, columns: list | Non
 
 def feature_importance(result: ModelResult, n_repeats: int = 2, seed: int = 42, max_rows: int = 4000) -> pd.DataFrame:
     """Which inputs matter: the drop in AUC on the validation rows when a feature is shuffled (permutation
-    importance), largest first. Works for both model kinds; one-hot columns of a category are shuffled together."""
+    importance), largest first. Works for both model kinds; one-hot columns of a category are shuffled together.
+
+    Example::
+
+        feature_importance(response_model(ws)).head()
+    """
     test = result.test
     if len(test) > max_rows:
         test = test.sample(max_rows, random_state=seed)
@@ -423,6 +465,12 @@ def response_model(ws, kinds=("logistic", "gbm"), prefer: str | None = None, tes
 
     Returns a :class:`ModelResult` (the model with the better validation AUC unless ``prefer`` names one;
     ``metrics`` compares all ``kinds``). ``data`` may pass a ready :func:`response_training_set`.
+
+    Example::
+
+        res = response_model(ws)
+        res.metrics[["model", "auc", "top_decile_lift"]]
+        gains_table(res.test["y"], res.test["score"])
     """
     d = data if data is not None else response_training_set(ws, features_as_of=features_as_of)
     camp = d.groupby("campaign_id").agg(start=("contact_ts", "min"), n=("campaign_id", "size")).sort_values("start")
@@ -451,7 +499,13 @@ def churn_model(ws, horizon_days: int = 180, kinds=("logistic", "gbm"), prefer: 
     """Train churn models (用户流失模型) and validate them **out of time**: learn from a snapshot two horizons
     before the analysis date (who did not buy in the following ``horizon_days``), validate on the snapshot one
     horizon before it — the latest outcome we know. Validation rows include prospects who never bought; the
-    column ``bought_before`` lets you judge the model on real customers only."""
+    column ``bought_before`` lets you judge the model on real customers only.
+
+    Example::
+
+        res = churn_model(ws, horizon_days=180)
+        res.metrics[["model", "auc"]]
+    """
     train = churn_training_set(ws, ws.as_of - pd.Timedelta(days=2 * horizon_days), horizon_days)
     test = churn_training_set(ws, ws.as_of - pd.Timedelta(days=horizon_days), horizon_days)
     split = (f"out of time: trained on the snapshot of {(ws.as_of - pd.Timedelta(days=2 * horizon_days)).date()}, "
@@ -476,6 +530,11 @@ def build_scores(ws, kind: str = "gbm", horizon_days: int = 180) -> pd.DataFrame
     ``response_window_days``. The churn model is refitted on the latest known snapshot (analysis date − horizon)
     and scores the probability of no purchase in the next ``horizon_days`` days. Without past campaigns the
     response score falls back to 1 − churn score.
+
+    Example::
+
+        scores = build_scores(ws)
+        ws.save("scores", scores)
     """
     seed = int(ws.cfg.seed)
     cust = ws.sql("SELECT customer_id FROM customers ORDER BY 1")
@@ -504,7 +563,12 @@ def build_scores(ws, kind: str = "gbm", horizon_days: int = 180) -> pd.DataFrame
 def response_truth(ws, result: ModelResult) -> pd.DataFrame | None:
     """For the synthetic client: the validation contacts of a response model with the true probability of buying
     in the window when contacted (``p_treated`` of ``ws.truth["campaign_uplift"]``). ``attrs["spearman"]`` is the
-    rank correlation between score and true probability. None for a real client."""
+    rank correlation between score and true probability. None for a real client.
+
+    Example::
+
+        truth_by_decile(response_truth(ws, response_model(ws)))
+    """
     from .explore import truth_people
     tp = truth_people(ws)
     if tp is None or "campaign_uplift" not in ws.truth:
@@ -528,7 +592,12 @@ def truth_by_decile(d: pd.DataFrame, score: str = "score", truth: str = "true_pr
 def churn_truth(ws, scores: pd.DataFrame, horizon_days: int = 180) -> pd.DataFrame | None:
     """For the synthetic client: each scored customer's true outcome after the analysis date — ``churned`` = no
     completed purchase in the next ``horizon_days`` days of the truth's future orders. ``attrs["auc"]`` is the AUC
-    of ``churn_score`` against that real future. None for a real client."""
+    of ``churn_score`` against that real future. None for a real client.
+
+    Example::
+
+        churn_truth(ws, ws.table("scores")).attrs["auc"]
+    """
     from sklearn.metrics import roc_auc_score
 
     from .explore import truth_people

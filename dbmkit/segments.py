@@ -151,6 +151,11 @@ def choose_k(features: pd.DataFrame, k_range=range(2, 9), columns: list[str] | N
     customers). With more than ``max_fit`` customers the clusterings are fitted on a random sample of that size.
 
     Returns k, inertia, silhouette and ``best`` (the k with the highest silhouette).
+
+    Example::
+
+        k_table = choose_k(segment_features(ws.table("customer_summary")), range(2, 9))
+        dbm.plots.k_choice_chart(k_table)
     """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
@@ -319,6 +324,11 @@ def demographic_segments(ws, months: int = 12, edges=(18, 25, 35, 45, 55, 65)) -
     the last ``months`` months, revenue per customer and its index vs the average (100 = average).
 
     Customers without a birth date or gender show as 'unknown'.
+
+    Example::
+
+        d = demographic_segments(ws)
+        d.pivot_table(index="age_band", columns="gender", values="index")
     """
     v = _customer_values(ws, months)
     v["age_band"] = age_band(v["birth_date"], ws.as_of, edges).to_numpy()
@@ -358,6 +368,11 @@ def penetration(ws, by: str = "postal_code", months: int = 12, n_bands: int = 5,
     ``by``: ``postal_code`` (or ``city``) — one row per area; ``age_band`` — households split by the areas' age
     shares (age_18_34 …), customers by their birth dates; ``income_band`` — areas grouped into ``n_bands`` bands of
     median household income (equal numbers of households).
+
+    Example::
+
+        penetration(ws, by="postal_code").head()            # best-served areas first
+        penetration(ws, by="income_band")[["income_band", "customers_per_household", "index"]]
     """
     if by not in ("postal_code", "city", "age_band", "income_band"):
         raise ValueError(f"penetration(by={by!r}): use 'postal_code', 'city', 'age_band' or 'income_band'")
@@ -431,6 +446,11 @@ def cohort_retention(ws, period: str = "month", max_periods: int | None = None) 
     of the cohort that bought (period_index 0 is the first purchase itself, so retention is 1 there).
 
     Returns cohort, period_index, cohort_size, customers, retention, revenue (long format; pivot it for a heatmap).
+
+    Example::
+
+        c = cohort_retention(ws, "quarter")
+        c.pivot_table(index="cohort", columns="period_index", values="retention")
     """
     if period not in ("month", "quarter", "year"):
         raise ValueError(f"period must be 'month', 'quarter' or 'year', not {period!r}")
@@ -457,6 +477,11 @@ def build_segments(ws, k: int | None = None, new_days: int = 90, at_risk_after: 
 
     k comes from ``k``, else the config's ``analysis.k_segments``, else the best silhouette in ``k_range``; the
     k table is kept in ``result.attrs["k_table"]``. ``lost_days`` defaults to the config's ``analysis.active_days``.
+
+    Example::
+
+        seg = build_segments(ws, k=6)
+        ws.save("segments", seg)
     """
     s = ws.table("customer_summary")
     lost = int(lost_days if lost_days is not None else ws.cfg.analysis.active_days)
