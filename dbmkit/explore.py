@@ -139,8 +139,8 @@ def churn_by_channel(ws, by: str = "acquisition_channel", period_days: int = 365
     col = _sql.Raw("p.first_channel") if by == "first_channel" else _sql.Raw(f'c."{by}"')
     df = _sql.run(ws, "churn_by_group", {"as_of": ws.as_of.date(), "start": start, "active_days": a}, by=col)
     if df.empty:
-        raise ValueError(f"no customers were active on {start}: the history is shorter than period_days="
-                         f"{period_days} + active_days={a}; choose a shorter period")
+        raise ValueError(f"no customers were active on {start} (a completed purchase in the {a} days before it): "
+                         f"the history is too short for period_days={period_days}; choose a shorter period")
     tot = pd.DataFrame([{"group": "(all)", "active_at_start": df["active_at_start"].sum(),
                          "retained": df["retained"].sum(), "churned": df["churned"].sum()}])
     tot["churn_rate"] = tot["churned"] / tot["active_at_start"]

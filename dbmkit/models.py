@@ -273,7 +273,12 @@ def design_matrix(features: pd.DataFrame, categories: dict | None = None) -> tup
 
 # ------------------------------------------------------------------------------------------------ training sets
 def _contacts(ws) -> pd.DataFrame:
-    return _sql.run(ws, "contact_responses", {"as_of": ws.as_of.date()})
+    import duckdb
+    try:
+        return _sql.run(ws, "contact_responses", {"as_of": ws.as_of.date()})
+    except duckdb.CatalogException as e:
+        raise ValueError(f"a response model needs the campaigns, contacts and orders tables of past campaigns ({e})"
+                         ) from None
 
 
 def response_training_set(ws, group: str = "treatment", features_as_of: str = "contact") -> pd.DataFrame:
