@@ -4,15 +4,15 @@ WITH purchases AS (
     SELECT customer_id, CAST(order_ts AS DATE) AS d, sum(net_amount) AS amount, count(*) AS n
     FROM orders WHERE status = 'completed' AND CAST(order_ts AS DATE) <= $as_of
     GROUP BY 1, 2
-), ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY d) AS k FROM purchases
 ), btyd AS (
+    -- mean repeat spend = (all days − the first day) / repeat days: no window function (fast on 10M+ orders)
     SELECT customer_id, count(*) - 1 AS frequency,
            datediff('day', min(d), max(d)) AS recency, datediff('day', min(d), $as_of) AS "T",
            datediff('day', max(d), $as_of) AS days_since_last, CAST(sum(n) AS BIGINT) AS n_orders,
-           coalesce(avg(amount) FILTER (WHERE k > 1), 0) AS monetary_mean_repeat,
+           CASE WHEN count(*) > 1 THEN (sum(amount) - arg_min(amount, d)) / (count(*) - 1) ELSE 0 END
+               AS monetary_mean_repeat,
            min(d) AS first_purchase, max(d) AS last_purchase
-    FROM ranked GROUP BY 1
+    FROM purchases GROUP BY 1
 ), money AS (
     SELECT customer_id,
            sum(net_amount) FILTER (WHERE status <> 'cancelled') AS monetary_total,
