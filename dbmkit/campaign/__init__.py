@@ -13,7 +13,8 @@ become one plan::
 Sub-modules: ``settings`` (knobs, SMART goal, offers), ``selection`` (base, eligibility, suppressions, waterfall,
 cells, N-per), ``personalise`` (channel, offer economics, timing, recommendations, loyalty tiers, follow-ups),
 ``budget`` (break-even, decile economics, mailing depth, sensitivity), ``control`` (groups, holdout, sample size,
-power, balance), ``export`` (send file), ``plan`` (the orchestration).
+power, balance), ``export`` (send file), ``plan`` (the orchestration), ``truth`` (checks against the synthetic
+client's truth).
 
 >>> round(breakeven_response_rate(cost_per_contact=0.85, margin_per_response=34.0), 4)
 0.025
@@ -32,6 +33,7 @@ from .plan import CONTACT_COLUMNS, CampaignPlan, build_campaign_contacts, plan_c
 from .selection import (STEPS, apply_cell_limits, assign_cells, campaign_suppressions, channel_waterfall,
                         classify_reason, customer_base, default_cells, gross_selection, n_per, waterfall)
 from .settings import CHANNELS, OFFERS, CampaignSettings, offer_table, parse_offer, smart_goal
+from .truth import plan_vs_truth, planted_rules_found, uplift_mix
 
 __all__ = [
     "breakeven_response_rate", "decile_economics", "mailing_depth", "rescale_deciles", "sensitivity_table",
@@ -46,6 +48,7 @@ __all__ = [
     "STEPS", "customer_base", "gross_selection", "campaign_suppressions", "classify_reason", "waterfall",
     "channel_waterfall", "default_cells", "assign_cells", "apply_cell_limits", "n_per",
     "CampaignSettings", "OFFERS", "offer_table", "parse_offer", "smart_goal", "CHANNELS",
+    "uplift_mix", "planted_rules_found", "plan_vs_truth",
 ]
 
 

@@ -174,11 +174,12 @@ def control_group_check(n_treatment: int, n_control: int, baseline_rate: float, 
         msg = (f"The control group of {n_control:,} gives {pw:.0%} power to detect +{min_detectable_lift:.1%} points "
                f"over a {baseline_rate:.1%} response rate.")
     else:
-        need_txt = f"{need:,}" if np.isfinite(need) else "more than any control group can give with this treatment group"
+        need_txt = (f"about {need:,} control members would be needed" if np.isfinite(need) else
+                    f"even an unlimited control group would not reach {power:.0%} with {n_treatment:,} treated")
         msg = (f"Control group too small: {n_control:,} people give only {pw:.0%} power to detect "
                f"+{min_detectable_lift:.1%} points (the plan asks {power:.0%}); it can detect about "
-               f"+{mde:.1%} points. Needed: {need_txt} control members — raise the control share, contact more "
-               f"people, or accept a larger detectable lift.")
+               f"+{mde:.1%} points, and {need_txt}. Raise the control share, contact more people, or accept a "
+               f"larger detectable lift.")
         if warn:
             warnings.warn(msg, ControlGroupWarning, stacklevel=2)
     return pd.Series({"n_treatment": int(n_treatment), "n_control": int(n_control), "baseline_rate": baseline_rate,

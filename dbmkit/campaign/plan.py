@@ -156,8 +156,13 @@ class CampaignPlan:
         t = self.treatment
         base = float((t["expected_response"] - t["expected_incremental"]).mean()) if len(t) else 0.1
         base = min(max(base, 0.001), 0.99 - s.min_detectable_lift)
-        return _control.control_group_check(int(g.get("treatment", 0)), int(g.get("control", 0)), base,
-                                            s.min_detectable_lift, s.significance, s.power, warn=warn)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = _control.control_group_check(int(g.get("treatment", 0)), int(g.get("control", 0)), base,
+                                               s.min_detectable_lift, s.significance, s.power, warn=warn)
+        for w in caught:                                     # re-issued so that it points at the caller
+            warnings.warn(w.message, w.category, stacklevel=2)
+        return out
 
     def kpis(self) -> dict:
         """The chapter's key numbers (names of ``report.KPI_INFO``)."""
@@ -307,7 +312,7 @@ def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=
     elif not bool(depth.loc[depth["rule"] == "max_profit", "pays_back"].iloc[0]):
         warnings.warn("the campaign is not expected to pay back its fixed cost at any depth; it is planned at the "
                       "depth that loses least — reconsider the fixed cost, the offer or whether to run it",
-                      stacklevel=3)
+                      stacklevel=4)
     below = live["decile"] > best
     rule_rem.append(pd.DataFrame({"customer_id": live.index[below.to_numpy()], "step": "below_depth"}))
     cand = live[~below.to_numpy()]

@@ -62,8 +62,8 @@ def waterfall_chart(waterfall: pd.DataFrame, title: str | None = None):
                     fontweight="bold")
         else:
             ax.barh(yi, r["removed"], left=r["remaining"], color=ACCENT if r["stage"] == "suppression" else "#8c8c8c")
-            ax.text(r["remaining"] + r["removed"] + top * 0.01, yi, f"−{int(r['removed']):,}", va="center",
-                    fontsize=8.5)
+            ax.text(r["remaining"] + r["removed"] + top * 0.01, yi,
+                    f"−{int(r['removed']):,}" if r["removed"] else "0", va="center", fontsize=8.5)
     ax.set_yticks(y)
     ax.set_yticklabels(wf["label"], fontsize=8.5)
     ax.set_xlim(0, top * 1.13)

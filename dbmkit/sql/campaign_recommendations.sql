@@ -3,7 +3,8 @@
 -- A sequence rule applies when its antecedent was bought in the last $sequence_days days (the customer's moment,
 -- 时机) and wins over basket rules; otherwise the strongest basket rule (confidence × lift) of anything bought in the
 -- last $lookback_days days. Subcategories the customer already bought in that time are never recommended. Without
--- a rule the customer's favourite subcategory is used. The product is the best seller of the subcategory.
+-- a rule the customer's favourite subcategory is used; without purchases in the lookback (new registrants, long
+-- lapsed customers) the overall best seller. The product is the best seller of the subcategory.
 WITH lines AS (
     SELECT DISTINCT o.customer_id, CAST(o.order_ts AS DATE) AS d, p.subcategory AS sub, i.product_id
     FROM orders o JOIN order_items i USING (order_id) JOIN products p USING (product_id)
@@ -31,8 +32,20 @@ WITH lines AS (
     SELECT coalesce(b.customer_id, f.customer_id) AS customer_id, coalesce(b.sub, f.sub) AS sub,
            coalesce(b.rule, 'favourite: ' || f.sub) AS rule
     FROM best b FULL OUTER JOIN favourite f USING (customer_id)
+), overall AS (
+    SELECT arg_max(product_id, n) AS product_id, arg_max(sub, n) AS sub FROM (
+        SELECT product_id, any_value(sub) AS sub, count(*) AS n FROM lines GROUP BY 1)
+), ruled AS (
+    SELECT c.customer_id, t.product_id, c.sub, c.rule
+    FROM chosen c JOIN top_seller t USING (sub)
+), everyone AS (
+    SELECT * FROM ruled
+    UNION ALL
+    SELECT k.customer_id, o.product_id, o.sub, 'best seller overall'
+    FROM customers k, overall o
+    WHERE o.product_id IS NOT NULL AND k.customer_id NOT IN (SELECT customer_id FROM ruled)
 )
-SELECT c.customer_id, t.product_id AS recommended_product, p.name AS recommended_product_name,
-       c.sub AS recommended_subcategory, c.rule AS recommendation_rule
-FROM chosen c JOIN top_seller t USING (sub) JOIN products p ON p.product_id = t.product_id
-ORDER BY c.customer_id
+SELECT e.customer_id, e.product_id AS recommended_product, p.name AS recommended_product_name,
+       e.sub AS recommended_subcategory, e.rule AS recommendation_rule
+FROM everyone e JOIN products p ON p.product_id = e.product_id
+ORDER BY e.customer_id
