@@ -117,6 +117,10 @@ def test_feedback_and_write_back_leave_base_tables_alone(copy_ws):
     assert len(stored) == len(b.results) and stored["responded"].sum() == b.results["responded"].sum()
     with pytest.raises(ValueError, match="base table"):
         copy_ws.save("consents", cc)
+    # a past campaign's results never replace the planned campaign's campaign_results
+    past = write_back(copy_ws, collect_results(copy_ws, campaign_id="CMP08"))
+    assert "campaign_results" not in past and past["campaign_feedback"] > 0
+    assert len(copy_ws.table("campaign_results", build=False)) == len(b.results)
 
 
 def test_follow_up_triggers(small_ws):

@@ -49,6 +49,7 @@ class CampaignResults:
     cost_per_contact: dict | float
     fixed_cost: float
     planned: pd.DataFrame | None = None     # the contact list (with contact_ts) the results belong to
+    kind: str = "planned"                   # "planned" (campaign_contacts) or "past" (a campaign of the database)
 
     @property
     def campaign_ids(self) -> list[str]:
@@ -128,7 +129,7 @@ def _past(ws, campaign_id, window_days) -> CampaignResults:
     contacts = out[["campaign_id", "customer_id", "group", "cell", "channel", "contact_ts", "window_days"]]
     return CampaignResults(res, email, sms, _unsubscribes(email, sms), truth, src,
                            float(out["window_days"].iloc[0]) if len(out) else _window(ws, window_days),
-                           cpc, float(camp["fixed_cost"].fillna(0).sum()), contacts)
+                           cpc, float(camp["fixed_cost"].fillna(0).sum()), contacts, kind="past")
 
 
 def latest_test_campaign(ws) -> str | None:
@@ -265,10 +266,14 @@ def consent_changes(feedback: pd.DataFrame) -> pd.DataFrame:
 
 def write_back(ws, bundle: CampaignResults, evaluation: pd.DataFrame | None = None) -> dict[str, int]:
     """Store the results and the feedback in the database as tables of their own (``campaign_results``,
-    ``campaign_feedback`` and, when given, ``campaign_evaluation``). Returns the rows written per table."""
+    ``campaign_feedback`` and, when given, ``campaign_evaluation``). Returns the rows written per table.
+
+    ``campaign_results`` belongs to the planned campaign (one row per row of ``campaign_contacts``): the results
+    of a past campaign are not written there, only its feedback and evaluation."""
     written = {}
-    ws.save("campaign_results", bundle.results)
-    written["campaign_results"] = len(bundle.results)
+    if bundle.kind == "planned":
+        ws.save("campaign_results", bundle.results)
+        written["campaign_results"] = len(bundle.results)
     fb = campaign_feedback(bundle)
     ws.save("campaign_feedback", fb)
     written["campaign_feedback"] = len(fb)
