@@ -47,7 +47,7 @@ __all__ = ["BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "Convergence
            "btyd_clv", "calibration_holdout", "holdout_by_frequency", "holdout_summary", "build_clv",
            "fit_btyd", "value_tiers", "truth_person_map", "truth_future", "VALUE_TIERS", "frequency_histogram",
            "p_alive_matrix", "decile_calibration", "margin_rates", "clv_holdout", "fit_purchase_model", "MODELS",
-           "clv_table", "model_comparison"]
+           "clv_table", "model_comparison", "calibration_end"]
 
 # value tiers of the clv table: (name, share of customers by CLV rank, from the top)
 VALUE_TIERS = (("platinum", 0.05), ("gold", 0.15), ("silver", 0.30), ("bronze", 0.50))
@@ -798,14 +798,32 @@ def calibration_holdout(transactions: pd.DataFrame | str, customer_col: str = "c
     return out
 
 
-def holdout_summary(ws, holdout_days: int = 365) -> pd.DataFrame:
-    """:func:`calibration_holdout` on the workspace's completed purchases (days): calibration ends ``holdout_days``
-    before the analysis date, the holdout is the rest."""
+def calibration_end(ws, holdout_days: int | None = None) -> pd.Timestamp:
+    """The end of the calibration period: ``holdout_days`` before the analysis date when given; else the config's
+    ``analysis.calibration_weeks`` counted from the first purchase (CDNOW: 39 weeks → 1997-09-30); else one year
+    before the analysis date."""
+    if holdout_days is not None:
+        if holdout_days < 1:
+            raise ValueError("holdout_days must be at least 1")
+        return ws.as_of - pd.Timedelta(days=int(holdout_days))
+    weeks = ws.cfg.analysis.calibration_weeks
+    if weeks:
+        first = ws.sql("SELECT min(CAST(order_ts AS DATE)) AS d FROM purchases")["d"].iloc[0]
+        return pd.Timestamp(first) + pd.Timedelta(days=7 * int(weeks) - 1)
+    return ws.as_of - pd.Timedelta(days=365)
+
+
+def holdout_summary(ws, holdout_days: int | None = None) -> pd.DataFrame:
+    """:func:`calibration_holdout` on the workspace's completed purchases (days): calibration up to
+    :func:`calibration_end`, the holdout is the rest up to the analysis date."""
     end = ws.as_of
+    cal = calibration_end(ws, holdout_days)
+    if cal >= end:
+        raise ValueError(f"the calibration period ends {cal.date()}, not before the analysis date {end.date()}: "
+                         "shorten analysis.calibration_weeks or give holdout_days")
     with ws.connect() as con:
-        return calibration_holdout("purchases", "customer_id", "order_ts", "net_amount",
-                                   calibration_end=end - pd.Timedelta(days=holdout_days), holdout_end=end,
-                                   time_unit="D", cost_col="cost", con=con)
+        return calibration_holdout("purchases", "customer_id", "order_ts", "net_amount", calibration_end=cal,
+                                   holdout_end=end, time_unit="D", cost_col="cost", con=con)
 
 
 def holdout_by_frequency(ch: pd.DataFrame, bg: BetaGeo, max_frequency: int = 7, actual_col: str = "frequency_holdout",
@@ -871,10 +889,11 @@ def decile_calibration(predicted, actual, n: int = 10) -> pd.DataFrame:
     return out.reset_index()
 
 
-def clv_holdout(ws, holdout_days: int = 365, model: str = "auto") -> dict:
+def clv_holdout(ws, holdout_days: int | None = None, model: str = "auto") -> dict:
     """Validate the CLV model on the workspace's own history: fit the purchase model (``model``, as in
-    :func:`fit_purchase_model`) and Gamma-Gamma on all but the last ``holdout_days`` and predict the holdout's
-    purchases and revenue of the same customers.
+    :func:`fit_purchase_model`) and Gamma-Gamma on the calibration period (see :func:`calibration_end`: all but the
+    last ``holdout_days``, or the config's ``calibration_weeks``, or all but the last year) and predict the
+    holdout's purchases and revenue of the same customers.
 
     Returns a dict: ``by_frequency`` (table of :func:`holdout_by_frequency`), ``customers`` (per-customer
     predicted and actual holdout purchases and revenue), the fitted ``bg`` and ``gg``, and the totals
@@ -882,8 +901,8 @@ def clv_holdout(ws, holdout_days: int = 365, model: str = "auto") -> dict:
     (``purchases_error``, ``revenue_error`` = predicted / actual − 1)."""
     ch = holdout_summary(ws, holdout_days)
     if ch.empty or not (ch["frequency_cal"] > 0).any():
-        raise ValueError(f"not enough history before the last {holdout_days} days to validate the model; use a "
-                         "shorter holdout_days")
+        raise ValueError("not enough history in the calibration period to validate the model (no repeat buyers); "
+                         "use a shorter holdout_days")
     bg = fit_purchase_model(ch["frequency_cal"], ch["recency_cal"], ch["T_cal"], model)
     rep = ch[(ch["frequency_cal"] > 0) & (ch["monetary_value_cal"] > 0)]
     gg = GammaGamma().fit(rep["frequency_cal"], rep["monetary_value_cal"])
@@ -893,7 +912,8 @@ def clv_holdout(ws, holdout_days: int = 365, model: str = "auto") -> dict:
     cust = pd.DataFrame({"customer_id": ch["customer_id"], "predicted_purchases": pred_n,
                          "actual_purchases": ch["frequency_holdout"].to_numpy(float),
                          "predicted_revenue": pred_n * spend, "actual_revenue": ch["monetary_holdout"].to_numpy(float)})
-    res = {"by_frequency": holdout_by_frequency(ch, bg), "customers": cust, "bg": bg, "gg": gg,
+    res = {"calibration_end": calibration_end(ws, holdout_days).date(),
+           "by_frequency": holdout_by_frequency(ch, bg), "customers": cust, "bg": bg, "gg": gg,
            "predicted_purchases": float(cust["predicted_purchases"].sum()),
            "actual_purchases": float(cust["actual_purchases"].sum()),
            "predicted_revenue": float(cust["predicted_revenue"].sum()),
