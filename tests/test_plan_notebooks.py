@@ -1,0 +1,70 @@
+"""Chapters 30–31 run end to end on the small client (nbval, headless: the explorers fall back to static charts),
+record their key numbers, write the contact history and the send file — and the numbers agree with a direct plan."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ["30_plan_campaign", "31_plan_budget_test"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("plan_notebooks")
+    kpi_file = tmp / "kpis.json"
+    env = dict(os.environ, DBMKIT_CONFIG=str(ROOT / "tests" / "small_client.yaml"), DBMKIT_WORKDIR=str(tmp / "work"),
+               DBMKIT_KPI_FILE=str(kpi_file), MPLBACKEND="Agg")
+    env.pop("DBMKIT_REPORT_OUT", None)
+    notebooks = [str(ROOT / "notebooks" / f"{c}.ipynb") for c in CHAPTERS]
+    r = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
+                        "--nbval-cell-timeout=600", "-p", "no:cacheprovider", "-q", "-x", *notebooks],
+                       env=env, capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-2000:]
+    from dbmkit.config import load_config
+    from dbmkit.workspace import Workspace
+    ws = Workspace(load_config(ROOT / "tests" / "small_client.yaml", overrides={"workdir": str(tmp / "work")}))
+    return json.loads(kpi_file.read_text()), ws
+
+
+@pytest.mark.notebooks
+def test_key_numbers_are_recorded_and_consistent(run):
+    got, ws = run
+    names = ["campaign_gross", "campaign_net", "breakeven_response_rate", "planned_contacts", "control_size",
+             "expected_profit", "expected_roi", "mailing_depth_deciles"]
+    for n in names:
+        assert n in got and got[n] is not None and np.isfinite(got[n]), n
+    assert got["campaign_gross"] >= got["campaign_net"] >= got["planned_contacts"] + got["control_size"] > 0
+    n = got["planned_contacts"] + got["control_size"]
+    assert abs(got["control_size"] - 0.1 * n) <= 5 * np.sqrt(n * 0.09)
+    assert 0 < got["breakeven_response_rate"] < 0.05 and 1 <= got["mailing_depth_deciles"] <= 10
+    # the same numbers as a plan made directly with the config's settings
+    from dbmkit.campaign import plan_campaign
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        k = plan_campaign(ws, recommend=False).kpis()
+    for name in names:
+        assert got[name] == pytest.approx(k[name], rel=1e-6, abs=1e-6), name
+
+
+@pytest.mark.notebooks
+def test_contact_history_and_send_file_are_written(run):
+    got, ws = run
+    contacts = ws.table("campaign_contacts", build=False)
+    assert list(contacts.columns) == ["campaign_id", "customer_id", "cell", "group", "channel", "offer", "contact_ts",
+                                      "expected_response", "expected_profit", "recommended_product"]
+    assert (contacts["group"] == "treatment").sum() == got["planned_contacts"]
+    assert (contacts["group"] == "control").sum() == got["control_size"]
+    wf = ws.table("campaign_waterfall", build=False).set_index("step")
+    assert wf.loc["gross", "remaining"] == got["campaign_gross"] and wf.loc["net", "remaining"] == got["campaign_net"]
+    sent = pd.read_csv(ws.workdir / "exports" / "campaign_list.csv", dtype=str)
+    assert set(sent["customer_id"]) == set(contacts.loc[contacts["group"] == "treatment", "customer_id"])
+    assert (ws.workdir / "exports" / "campaign_list.xlsx").exists()
