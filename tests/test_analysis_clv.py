@@ -272,3 +272,23 @@ def test_p_alive_matrix_and_histogram(summary):
     h = clv.frequency_histogram(summary, m)
     assert h["actual"].sum() == len(summary)
     assert h["model"].sum() == pytest.approx(len(summary))
+
+
+def test_cdnow_client_pipeline_reproduces_the_published_summary(tmp_path):
+    """The CDNOW sample loaded as a client (clients/cdnow.yaml: ingest → merge/purge → database) gives, with the
+    config's 39-week calibration, exactly the published summary (in days ÷ 7) and the published BG/NBD fit."""
+    from dbmkit.config import load_config
+    from dbmkit.workspace import Workspace
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    ws = Workspace(load_config(root / "clients" / "cdnow.yaml", overrides={"workdir": str(tmp_path)})).ensure_built()
+    assert str(clv.calibration_end(ws).date()) == "1997-09-30"
+    h = clv.holdout_summary(ws)
+    ids = ws.sql("SELECT record_id, customer_id FROM customer_records")
+    ids["ID"] = ids["record_id"].astype(int).astype(str)
+    m = h.merge(ids, on="customer_id").merge(dbm.datasets.cdnow_summary(), left_on="ID", right_on="customer_id")
+    assert len(m) == 2357
+    assert (m["frequency_cal"] == m["frequency"]).all()
+    assert np.abs(m["recency_cal"] / 7 - m["recency"]).max() <= 0.005 + 1e-9
+    assert np.abs(m["T_cal"] / 7 - m["T"]).max() <= 0.005 + 1e-9
+    bg = BetaGeo().fit(h["frequency_cal"], h["recency_cal"] / 7, h["T_cal"] / 7)
+    assert {k: round(v, 3) for k, v in bg.params_.items()} == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
