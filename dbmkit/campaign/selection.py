@@ -72,12 +72,13 @@ def classify_reason(reason: str) -> str:
 
 # ------------------------------------------------------------------------------------------------ the customer base
 def _analysis_table(ws, name: str):
-    """An analysis table of the workspace, or None when its builder does not exist (yet)."""
+    """An analysis table of the workspace, or None when it cannot be built (its builder is missing, or fails on
+    this client's data) — the plan then uses a simple fallback and says so."""
     try:
         return ws.table(name)
-    except (ImportError, AttributeError) as e:        # builder module/function missing: degrade, say so
-        warnings.warn(f"campaign: the '{name}' table is not available ({e}); using a simple fallback computed from "
-                      "customer_summary", stacklevel=3)
+    except Exception as e:  # noqa: BLE001 - degrade to the fallback, with the reason in the warning
+        warnings.warn(f"campaign: the '{name}' table is not available ({type(e).__name__}: {e}); using a simple "
+                      "fallback computed from customer_summary", stacklevel=3)
         return None
 
 
