@@ -44,6 +44,7 @@ add({
     "ev_types": ("The four types in each predicted-uplift decile (truth)", "各预测增量十分位中的四类客户（真实）"),
     "ev_cac": ("CAC and CLV : CAC by acquisition channel", "按获客渠道的获客成本与CLV:CAC"),
     "ev_retention": ("Retention and churn", "留存率与流失率"),
+    "ev_period_days": (" ({d}-day periods)", "（每期{d}天）"),
     "ev_campaign_roi": ("Campaign ROI (incremental)", "活动投资回报率（增量）"),
     "ev_campaign_response": ("Response rates: treated vs control", "响应率：目标组 vs 对照组"),
     "ev_dashboard": ("KPI dashboard", "关键绩效指标看板"),
@@ -351,7 +352,7 @@ def kpi_dashboard_chart(dashboard, currency: str = "", title: str | None = None)
     b.tick_params(axis="x", labelsize=7, rotation=45)
     days = int((pd.Timestamp(ret["period_end"].iloc[-1]) - pd.Timestamp(ret["period_start"].iloc[-1])).days) + 1 \
         if len(ret) else 0
-    b.set_title(t("ev_retention") + (f" ({days}-day periods)" if days else ""))
+    b.set_title(t("ev_retention") + (t("ev_period_days").format(d=days) if days else ""))
     h = dashboard.campaigns
     if len(h):
         x = np.arange(len(h))
