@@ -635,7 +635,7 @@ def retention_rate(ws, by: str | None = None) -> pd.DataFrame:
     from . import sql as _sql
     df = _sql.run(ws, "yearly_retention", {"as_of": ws.as_of.date()})
     if by:
-        cust = ws.sql(f'SELECT customer_id, "{by}" AS grp FROM customers') if by != "all" else None
+        cust = ws.sql(f"SELECT customer_id, {_sql._ident(by)} AS grp FROM customers") if by != "all" else None
         df = df.merge(cust, on="customer_id", how="left") if cust is not None else df.assign(grp="all")
     else:
         df = df.assign(grp="all")

@@ -16,8 +16,8 @@ add({
                       "验证期预测与实际购买次数（按校准期重复购买次数）"),
     "repeat_purchases_cal": ("Repeat purchases in the calibration period", "校准期重复购买次数"),
     "purchases_per_customer": ("Purchases per customer", "客均购买次数"),
-    "actual": ("Actual", "实际"), "predicted": ("Predicted", "预测"),
-    "model": ("Model", "模型"),
+    "clv_actual": ("Actual", "实际"), "clv_predicted": ("Predicted", "预测"),
+    "clv_model": ("Model", "模型"),
     "fit_title": ("Repeat purchases: data vs model", "重复购买次数：数据与模型"),
     "p_alive_title": ("P(alive) by frequency and time of last purchase", "不同频率与最后购买时间的存活概率"),
     "btyd_recency": ("Time of the last purchase since the first (BTYD recency, days)", "最后一次购买距首次购买的时间（BTYD近期，天）"),
@@ -29,7 +29,7 @@ add({
     "predicted_group": ("Decile of predicted value (1 = highest)", "预测价值十分位（1 = 最高）"),
     "mean_per_customer": ("Mean per customer", "客均值"),
     "recovery_title": ("Purchase-model estimates (95 % interval) vs the true parameters", "购买模型估计值（95%区间）与真实参数"),
-    "estimate": ("Estimate", "估计值"), "truth": ("Truth", "真实值"),
+    "clv_estimate": ("Estimate", "估计值"), "clv_truth": ("Truth", "真实值"),
     "platinum": ("Platinum", "铂金"), "gold": ("Gold", "黄金"), "silver": ("Silver", "白银"), "bronze": ("Bronze", "青铜"),
 })
 
@@ -40,8 +40,8 @@ def holdout_chart(by_freq: pd.DataFrame, title: str | None = None):
     from . import ACCENT, MAIN, finish, new_figure
     fig, ax = new_figure(8, 4.2)
     x = np.arange(len(by_freq))
-    ax.bar(x - 0.2, by_freq["actual"], width=0.4, color=MAIN, label=t("actual"))
-    ax.bar(x + 0.2, by_freq["predicted"], width=0.4, color=ACCENT, label=t("predicted"))
+    ax.bar(x - 0.2, by_freq["actual"], width=0.4, color=MAIN, label=t("clv_actual"))
+    ax.bar(x + 0.2, by_freq["predicted"], width=0.4, color=ACCENT, label=t("clv_predicted"))
     for xi, n in zip(x, by_freq["customers"]):
         ax.annotate(f"n={n:,}", (xi, 0), textcoords="offset points", xytext=(0, -26), ha="center", fontsize=7,
                     color="#666666", annotation_clip=False)
@@ -58,8 +58,8 @@ def frequency_fit_chart(hist: pd.DataFrame, title: str | None = None):
     from . import ACCENT, MAIN, finish, new_figure
     fig, ax = new_figure(8, 4)
     x = np.arange(len(hist))
-    ax.bar(x - 0.2, hist["actual"], width=0.4, color=MAIN, label=t("actual"))
-    ax.bar(x + 0.2, hist["model"], width=0.4, color=ACCENT, label=t("model"))
+    ax.bar(x - 0.2, hist["actual"], width=0.4, color=MAIN, label=t("clv_actual"))
+    ax.bar(x + 0.2, hist["model"], width=0.4, color=ACCENT, label=t("clv_model"))
     ax.set_xticks(x, hist["frequency"])
     ax.set_xlabel(t("frequency_repeat"))
     ax.set_ylabel(t("customers"))
@@ -112,8 +112,8 @@ def clv_calibration_chart(calib: pd.DataFrame, currency: str = "", title: str | 
     from . import ACCENT, MAIN, finish, new_figure
     fig, ax = new_figure(8, 4.2)
     x = calib["group"].to_numpy()
-    ax.bar(x - 0.2, calib["predicted"], width=0.4, color=ACCENT, label=t("predicted"))
-    ax.bar(x + 0.2, calib["actual"], width=0.4, color=MAIN, label=t("actual"))
+    ax.bar(x - 0.2, calib["predicted"], width=0.4, color=ACCENT, label=t("clv_predicted"))
+    ax.bar(x + 0.2, calib["actual"], width=0.4, color=MAIN, label=t("clv_actual"))
     ax.set_xticks(x)
     ax.set_xlabel(t("predicted_group"))
     ax.set_ylabel(t("mean_per_customer"))
@@ -133,8 +133,8 @@ def parameter_recovery_chart(summary: pd.DataFrame, truth: dict, title: str | No
     fig, ax = new_figure(7, 3.6)
     y = np.arange(len(d))
     ax.errorbar(d["estimate"] / tr, y, xerr=[(d["estimate"] - d["ci_low"]) / tr, (d["ci_high"] - d["estimate"]) / tr],
-                fmt="o", color=MAIN, capsize=4, label=t("estimate"))
-    ax.axvline(1.0, color=ACCENT, ls="--", label=t("truth"))
+                fmt="o", color=MAIN, capsize=4, label=t("clv_estimate"))
+    ax.axvline(1.0, color=ACCENT, ls="--", label=t("clv_truth"))
     ax.set_yticks(y, [f"{p} (true {v:g})" for p, v in zip(d["parameter"], tr)])
     ax.set_xlabel("estimate / truth")
     ax.legend(frameon=False, loc="lower right")

@@ -19,7 +19,7 @@ add({
     "response_by_cell": ("Past response rate by cell", "各单元过往响应率"),
     "incremental_by_cell": ("Past incremental response (treated − control) by cell", "各单元过往增量响应率（目标组 − 对照组）"),
     "incremental_rate": ("Incremental response rate", "增量响应率"),
-    "breakeven": ("Break-even", "盈亏平衡"), "selected": ("Selected", "入选"), "not_selected": ("Not selected", "未入选"),
+    "rv_breakeven": ("Break-even", "盈亏平衡"), "selected": ("Selected", "入选"), "not_selected": ("Not selected", "未入选"),
     "control_rate": ("Control group rate", "对照组响应率"),
     "monetary_deciles": ("Monetary deciles: each 10 % of customers' share of sales and profit", "货币十分位：各组销售额与利润占比"),
     "decile_top": ("Decile (1 = best 10 % of customers)", "十分位（1 = 最好的10%客户）"),
@@ -35,7 +35,7 @@ add({
     "whale_title": ("Cumulative contribution, most profitable customers first", "累计贡献（从最赚钱的客户开始）"),
     "share_of_contribution": ("Share of total contribution", "占总贡献比例"),
     "customers_best_first": ("Share of customers (most profitable first)", "客户占比（从最赚钱开始）"),
-    "discount_share": ("Discount share of gross revenue", "折扣占毛收入比例"),
+    "rv_discount_share": ("Discount share of gross revenue", "折扣占毛收入比例"),
     "contribution": ("Contribution", "贡献"),
     "price_only": ("Price-only buyers", "只看价格的顾客"), "relationship": ("Relationship customers", "关系顾客"),
     "price_vs_relationship": ("Price-only buyers vs relationship customers", "只看价格的顾客与关系顾客"),
@@ -145,7 +145,7 @@ def cell_response_chart(cells: pd.DataFrame, by: str = "rfm_cell", breakeven_rat
     if rate == "response_rate" and "control_rate" in d.columns:
         ax.scatter(x, d["control_rate"], color=ACCENT, zorder=3, s=18, label=t("control_rate"))
     if breakeven_rate is not None:
-        ax.axhline(breakeven_rate, color="#c44e52", ls="--", lw=1.2, label=f"{t('breakeven')} {breakeven_rate:.1%}")
+        ax.axhline(breakeven_rate, color="#c44e52", ls="--", lw=1.2, label=f"{t('rv_breakeven')} {breakeven_rate:.1%}")
     ax.set_xticks(x, labels, rotation=90 if len(d) > 12 else 30, ha="center" if len(d) > 12 else "right", fontsize=8)
     pct_axis(ax, "y")
     ax.set_ylabel(t(rate))
@@ -282,7 +282,7 @@ def discount_contribution_chart(prof: pd.DataFrame, threshold: float | None = No
     ax.set_yscale("symlog", linthresh=100)
     pct_axis(ax, "x")
     money_axis(ax, "y", currency)
-    ax.set_xlabel(t("discount_share"))
+    ax.set_xlabel(t("rv_discount_share"))
     ax.set_ylabel(t("contribution"))
     ax.legend(frameon=False, markerscale=2)
     ax.set_title(title or t("price_vs_relationship"))
