@@ -27,7 +27,8 @@ __all__ = [
     "standardise_emails", "email_is_valid", "standardise_phones", "standardise_names", "split_full_name",
     "standardise_gender", "standardise_postal_codes", "plausible_birth_dates", "parse_dates", "clean_customer_records",
     "flag_test_accounts", "quality_report", "quality_score", "quality_summary", "normalise_street", "mask_email",
-    "mask_phone", "mask_people", "validation_rules", "RULES", "QUALITY_COLUMNS",
+    "mask_phone", "mask_people", "mask_text", "cleaning_examples", "validation_rules", "rules_for", "RULES",
+    "QUALITY_COLUMNS",
 ]
 
 _EMAIL_RE = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@"
@@ -281,13 +282,21 @@ def mask_phone(s: pd.Series) -> pd.Series:
 _PHONE_COL = re.compile(r"phone|mobile|tel|cell|手机|电话", re.I)
 _NOT_CONTACT_COL = re.compile(r"ok|consent|valid|flag|allow|允许|同意", re.I)
 _STREET_COL = re.compile(r"street|address|地址", re.I)
-_EMAIL_VALUE = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+_EMAIL_ONLY = re.compile(r"\S*@\S*")
+_EMAIL_COL = re.compile(r"e-?mail|邮箱|邮件地址", re.I)
+
+
+def mask_text(s: pd.Series) -> pd.Series:
+    """E-mails and phone numbers inside free text (a quarantined row, a reason) masked where they appear, with the
+    patterns the report uses to check its pages (``dbmkit.report.find_pii``)."""
+    from .report import mask_pii
+    return pd.Series([mask_pii(x)[0] if isinstance(x, str) else x for x in s], index=s.index, dtype=object)
 
 
 def mask_people(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy fit for a report: every value that looks like an e-mail masked with ``mask_email``, phone columns
-    (phone, mobile, tel, 手机, 电话 — not their consent flags) with ``mask_phone``, house numbers removed from
-    street and address columns.
+    """A copy fit for a report: e-mail values masked with ``mask_email``, phone columns (phone, mobile, tel, 手机,
+    电话 — not their consent flags) with ``mask_phone``, e-mails and phones inside other text masked where they
+    appear, house numbers removed from street and address columns.
 
     >>> mask_people(pd.DataFrame({"Mail": ["ann@x.com"], "Phone": ["(212) 555-0142"], "PhoneOK": ["Y"]})).values.tolist()
     [['a***@x.com', '(2*********142', 'Y']]
@@ -298,17 +307,53 @@ def mask_people(df: pd.DataFrame) -> pd.DataFrame:
         if s.dtype == bool or pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
             continue
         name = str(c)
+        vals = s.astype(object).where(s.notna(), None)
         if _PHONE_COL.search(name) and not _NOT_CONTACT_COL.search(name):
-            out[c] = mask_phone(s.astype(object).where(s.notna(), None).map(lambda x: None if x is None else str(x)))
+            out[c] = mask_phone(vals.map(lambda x: None if x is None else str(x)))
             continue
-        vals = s.astype(object)
-        is_mail = vals.map(lambda x: isinstance(x, str) and bool(_EMAIL_VALUE.search(x)))
+        mail_col = bool(_EMAIL_COL.search(name)) and not _NOT_CONTACT_COL.search(name)
+        is_mail = vals.map(lambda x: isinstance(x, str) and (mail_col or bool(_EMAIL_ONLY.fullmatch(x.strip()))))
         if is_mail.any():
-            out[c] = vals.where(~is_mail, mask_email(vals.where(is_mail, None)))
+            vals = vals.where(~is_mail, mask_email(vals.where(is_mail, None)))
+        vals = mask_text(vals)
         if _STREET_COL.search(name):
-            out[c] = out[c].astype("string").str.replace(r"^\s*\d+\w?\s+", "# ", regex=True) \
+            vals = vals.astype("string").str.replace(r"^\s*\d+\w?\s+", "# ", regex=True) \
                 .str.replace(r"(\d+)号", "#号", regex=True).astype(object)
+        out[c] = vals
     return out
+
+
+def _as_text(x):
+    if x is None or (not isinstance(x, str) and pd.isna(x)):
+        return None
+    if isinstance(x, pd.Timestamp) and x == x.normalize():
+        return x.date().isoformat()
+    return x.isoformat() if hasattr(x, "isoformat") else str(x)
+
+
+def cleaning_examples(before: pd.DataFrame, after: pd.DataFrame, columns: list[str] | None = None,
+                      n: int = 3) -> pd.DataFrame:
+    """What cleaning changed, column by column: how many values changed or were emptied, and a few examples
+    (before → after, e-mails and phones masked). ``before`` and ``after`` have the same rows in the same order.
+
+    >>> b = pd.DataFrame({"email": [" A@X.COM", "bad@", "c@x.com"]})
+    >>> cleaning_examples(b, pd.DataFrame({"email": ["a@x.com", None, "c@x.com"]}))[["column", "changed", "emptied"]].values.tolist()
+    [['email', 2, 1]]
+    """
+    cols = columns or [c for c in before.columns if c in after.columns]
+    rows = []
+    for c in cols:
+        if c not in before.columns or c not in after.columns:
+            continue
+        b = before[c].reset_index(drop=True).map(_as_text)
+        a = after[c].reset_index(drop=True).map(_as_text)
+        changed = (b != a) & ~(b.isna() & a.isna())
+        emptied = b.notna() & a.isna()
+        ex = pd.DataFrame({"before": b[changed], "after": a[changed]}).drop_duplicates().head(n)
+        masked = mask_people(ex.rename(columns={"before": c, "after": c + "_"}))
+        rows.append(dict(column=c, changed=int(changed.sum()), emptied=int(emptied.sum()),
+                         examples="; ".join(f"{x!s} → {y!s}" for x, y in zip(masked[c], masked[c + "_"]))))
+    return pd.DataFrame(rows, columns=["column", "changed", "emptied", "examples"])
 
 
 # ------------------------------------------------------------------------------------------------ validation rules

@@ -46,7 +46,7 @@ from .ingest import LoadResult, ensure_ingest_tables, load_source
 __all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_fingerprints", "suppression_list",
            "erase_customer", "pseudonymise", "pseudonymised_extract", "stale_customers", "apply_retention",
            "latest_consents", "consent_summary", "enrich_customers", "reconciliation", "quarantine_summary",
-           "reason_kind", "Sandbox", "BuildReport",
+           "reason_kind", "Sandbox", "cleaning_settings", "clean_like_build", "BuildReport",
            "SCHEMA_VERSION", "PRIMARY_KEYS", "FOREIGN_KEYS", "load_erasures"]
 
 SCHEMA_VERSION = 2
@@ -818,10 +818,31 @@ def _meta(con, cfg: ClientConfig, report: BuildReport) -> None:
     last = con.execute("SELECT max(order_ts) FROM orders WHERE status = 'completed'").fetchall()[0][0]
     as_of = cfg.analysis_date or (last.date() if last else dt.date.today())
     meta = {"schema_version": SCHEMA_VERSION, "built_at": dt.datetime.now().isoformat(timespec="seconds"),
-            "client": cfg.client, "as_of": str(as_of), "report": json.dumps(report, default=str)}
+            "client": cfg.client, "as_of": str(as_of), "report": json.dumps(report, default=str),
+            "cleaning": json.dumps({"region": cfg.data.default_phone_region,
+                                    "as_of": str(cfg.analysis_date or pd.Timestamp.today().date()),
+                                    "test_patterns": list(cfg.data.test_email_patterns),
+                                    "staff_domains": list(cfg.data.staff_email_domains),
+                                    "match_threshold": cfg.data.match_threshold,
+                                    "source_priority": list(cfg.data.source_priority)})}
     con.execute("CREATE OR REPLACE TABLE _meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
     con.executemany("INSERT INTO _meta VALUES (?, ?)", [[k, str(v)] for k, v in meta.items()])
     con.execute("CREATE TABLE IF NOT EXISTS audit_log (ts TIMESTAMP, action VARCHAR, subject_token VARCHAR, detail VARCHAR)")
+
+
+def cleaning_settings(ws) -> dict:
+    """The settings the database was cleaned with (phone region, analysis date, test and staff patterns, match
+    threshold, source priority) — for a synthetic client they come from its locale."""
+    return json.loads(ws.meta.get("cleaning", "{}"))
+
+
+def clean_like_build(ws, records: pd.DataFrame) -> pd.DataFrame:
+    """Clean source customer records exactly as the build did (``dbm.clean.clean_customer_records`` with the
+    database's settings)."""
+    st = cleaning_settings(ws)
+    return _clean.clean_customer_records(records, region=st.get("region", "US"), as_of=st.get("as_of"),
+                                         test_patterns=st.get("test_patterns", ()),
+                                         staff_domains=st.get("staff_domains", ()))
 
 
 def reconciliation(ws_or_con) -> pd.DataFrame:
@@ -1015,79 +1036,91 @@ PERSON_TABLES = ["consents", "contacts", "responses", "email_events", "sms_event
                  "test_orders", "customer_records", "customers"]
 
 
-def erase_customer(con, customer_id: str, workdir: str | Path | None = None, reason: str = "erasure request") -> dict:
-    """Right to erasure (删除权 / GDPR art. 17): remove a person from every table now and from every later build.
+def erase_customer(con, customer_id, workdir: str | Path | None = None, reason: str = "erasure request") -> dict:
+    """Right to erasure (删除权 / GDPR art. 17): remove a person (or a list of persons) from every table now and from
+    every later build.
 
-    ``con`` is a Workspace (then ``workdir`` is its folder) or a writable connection with ``workdir``. Orders stay
-    in the accounts as anonymous sales (no customer id). Every table with a ``customer_id`` column loses the
-    person's rows — analysis tables and campaign lists too —, quarantined rows mentioning the person lose their raw
-    values, and the person's record ids, e-mails and phones are remembered only as salted hashes in
-    ``<workdir>/erasures.json`` so a rebuild keeps them out. The audit log gets an entry with a salted token and the
-    row counts, never the id or personal data. Returns the rows removed per table.
+    ``con`` is a Workspace or Sandbox (then ``workdir`` is its folder) or a writable connection with ``workdir``.
+    Orders stay in the accounts as anonymous sales (no customer id). Every table with a ``customer_id`` column loses
+    the person's rows — analysis tables and campaign lists too —, quarantined rows mentioning the person lose their
+    raw values, and the person's record ids, e-mails and phones are remembered only as salted hashes in
+    ``<workdir>/erasures.json`` so a rebuild keeps them out. The audit log gets one entry per person with a salted
+    token, never the id or personal data. Returns the rows removed per table.
     """
     if hasattr(con, "db_path"):
-        ws = con
-        workdir = workdir or ws.workdir
-        c = connect(ws.db_path, read_only=False)
+        workdir = workdir or con.workdir
+        c = connect(con.db_path, read_only=False)
         try:
             return erase_customer(c, customer_id, workdir, reason)
         finally:
             c.close()
     if workdir is None:
         raise ValueError("give the workspace folder (workdir) so the erasure survives a rebuild")
+    ids = [customer_id] if isinstance(customer_id, str) else [str(x) for x in customer_id]
+    if not ids:
+        return {}
     ers = load_erasures(Path(workdir))
     salt = ers["salt"]
     region = _region_of(con)
-    recs = con.execute("SELECT record_id, email, phone FROM customer_records WHERE customer_id = ?", [customer_id]).df()
-    gold = con.execute("SELECT email, phone FROM customers WHERE customer_id = ?", [customer_id]).df()
-    if recs.empty and gold.empty:
-        raise KeyError(f"no customer {customer_id!r} in the database")
-    keys = _erasure_keys(list(recs["record_id"]) + list(recs["email"]) + list(recs["phone"]) + list(gold["email"])
-                         + list(gold["phone"]), salt, region)
-    # 1. remember the erasure first (hashes only), so even an interrupted erasure keeps the person out of rebuilds
-    token = _hash(customer_id, salt)[:12]
-    ers["keys"] = sorted(set(ers["keys"]) | keys)
-    ers["log"].append({"ts": dt.datetime.now().isoformat(timespec="seconds"), "token": token, "reason": reason})
-    _save_erasures(Path(workdir), ers)
-    # 2. delete: rows that refer to the person, then their orders, then the person (DuckDB checks foreign keys
-    # against the state at the start of a transaction, so each level is its own transaction)
-    removed: dict[str, int] = {}
-    tables = _base_tables(con)
-    cols = {t: {r[0] for r in con.execute(f"DESCRIBE {_qi(t)}").fetchall()} for t in tables}
-    others = [t for t in tables if t not in PERSON_TABLES and "customer_id" in cols[t]]
-    first = others + [t for t in PERSON_TABLES if t not in ("orders", "customers")]
-    for level in (first, ["orders"], ["customers"]):
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for t in level:
-                if t not in tables:
-                    continue
-                if t == "order_items":
-                    n = con.execute("DELETE FROM order_items WHERE order_id IN (SELECT order_id FROM orders WHERE "
-                                    "customer_id = ?)", [customer_id]).fetchall()[0][0]
-                else:
-                    if t == "orders" and "anonymous_sales" in tables:     # the accounts keep the sales, anonymous
-                        con.execute("""INSERT INTO anonymous_sales SELECT order_id, order_ts, channel, store_id,
-                            net_amount, status, 'erased customer' FROM orders WHERE customer_id = ?""", [customer_id])
-                    n = con.execute(f"DELETE FROM {_qi(t)} WHERE CAST(customer_id AS VARCHAR) = ?",
-                                    [customer_id]).fetchall()[0][0]
-                removed[t] = int(n)
-            if level is first:
-                if "identity_pairs" in tables and len(recs):
-                    con.register("_er", recs[["record_id"]])
-                    removed["identity_pairs"] = int(con.execute(
-                        "DELETE FROM identity_pairs WHERE record_i IN (SELECT record_id FROM _er) "
-                        "OR record_j IN (SELECT record_id FROM _er)").fetchall()[0][0])
-                    con.unregister("_er")
-                removed["quarantine_scrubbed"] = _scrub_raw(con, keys, salt, region)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    # 3. the audit entry: a salted token and the counts, never the id or personal data
-    con.execute("CREATE TABLE IF NOT EXISTS audit_log (ts TIMESTAMP, action VARCHAR, subject_token VARCHAR, detail VARCHAR)")
-    con.execute("INSERT INTO audit_log VALUES (now(), 'erase', ?, ?)", [token, json.dumps({"reason": reason,
-                                                                                          "rows": removed})])
+    con.register("_erase_ids", pd.DataFrame({"customer_id": ids}, dtype=object))
+    try:
+        recs = con.execute("SELECT record_id, email, phone FROM customer_records WHERE customer_id IN "
+                           "(SELECT customer_id FROM _erase_ids)").df()
+        gold = con.execute("SELECT customer_id, email, phone FROM customers WHERE customer_id IN "
+                           "(SELECT customer_id FROM _erase_ids)").df()
+        missing = sorted(set(ids) - set(gold["customer_id"]))
+        if missing:
+            raise KeyError(f"no customer {missing[0]!r} in the database" + (f" (and {len(missing) - 1} more)"
+                                                                            if len(missing) > 1 else ""))
+        keys = _erasure_keys(list(recs["record_id"]) + list(recs["email"]) + list(recs["phone"]) +
+                             list(gold["email"]) + list(gold["phone"]), salt, region)
+        # 1. remember the erasure first (hashes only): even an interrupted erasure keeps the people out of rebuilds
+        tokens = [_hash(c, salt)[:12] for c in ids]
+        now = dt.datetime.now().isoformat(timespec="seconds")
+        ers["keys"] = sorted(set(ers["keys"]) | keys)
+        ers["log"] += [{"ts": now, "token": tk, "reason": reason} for tk in tokens]
+        _save_erasures(Path(workdir), ers)
+        # 2. delete: rows that refer to the people, then their orders, then the people (DuckDB checks foreign keys
+        # against the state at the start of a transaction, so each level is its own transaction)
+        removed: dict[str, int] = {}
+        tables = _base_tables(con)
+        cols = {t: {r[0] for r in con.execute(f"DESCRIBE {_qi(t)}").fetchall()} for t in tables}
+        others = [t for t in tables if t not in PERSON_TABLES and "customer_id" in cols[t]]
+        first = others + [t for t in PERSON_TABLES if t not in ("orders", "customers")]
+        who = "(SELECT customer_id FROM _erase_ids)"
+        for level in (first, ["orders"], ["customers"]):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                for t in level:
+                    if t not in tables:
+                        continue
+                    if t == "order_items":
+                        sql = f"DELETE FROM order_items WHERE order_id IN (SELECT order_id FROM orders WHERE customer_id IN {who})"
+                    else:
+                        if t == "orders" and "anonymous_sales" in tables:   # the accounts keep the sales, anonymous
+                            con.execute(f"""INSERT INTO anonymous_sales SELECT order_id, order_ts, channel, store_id,
+                                net_amount, status, 'erased customer' FROM orders WHERE customer_id IN {who}""")
+                        sql = f"DELETE FROM {_qi(t)} WHERE CAST(customer_id AS VARCHAR) IN {who}"
+                    removed[t] = int(con.execute(sql).fetchall()[0][0])
+                if level is first:
+                    if "identity_pairs" in tables and len(recs):
+                        con.register("_er", recs[["record_id"]])
+                        removed["identity_pairs"] = int(con.execute(
+                            "DELETE FROM identity_pairs WHERE record_i IN (SELECT record_id FROM _er) "
+                            "OR record_j IN (SELECT record_id FROM _er)").fetchall()[0][0])
+                        con.unregister("_er")
+                    removed["quarantine_scrubbed"] = _scrub_raw(con, keys, salt, region)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        # 3. the audit entries: a salted token per person and the counts, never the id or personal data
+        con.execute("CREATE TABLE IF NOT EXISTS audit_log (ts TIMESTAMP, action VARCHAR, subject_token VARCHAR, "
+                    "detail VARCHAR)")
+        detail = json.dumps({"reason": reason, "persons_in_request": len(ids), "rows": removed})
+        con.executemany("INSERT INTO audit_log VALUES (now(), 'erase', ?, ?)", [[tk, detail] for tk in tokens])
+    finally:
+        con.unregister("_erase_ids")
     return removed
 
 
@@ -1151,10 +1184,10 @@ def stale_customers(con, as_of, years: float = 7.0) -> pd.DataFrame:
 
 
 def apply_retention(con, as_of, workdir=None, years: float = 7.0) -> int:
-    """Erase every stale customer (see ``stale_customers``); returns how many were erased."""
+    """Erase every stale customer (see ``stale_customers``) in one erasure; returns how many were erased."""
     stale = stale_customers(con, as_of, years)
-    for cid in stale["customer_id"]:
-        erase_customer(con, cid, workdir, reason=f"retention: inactive for {years:g} years")
+    if len(stale):
+        erase_customer(con, list(stale["customer_id"]), workdir, reason=f"retention: inactive for {years:g} years")
     return len(stale)
 
 

@@ -198,10 +198,34 @@ def resolve_identities(records: pd.DataFrame, threshold: float = 0.85, weights: 
     return out
 
 
+def _consensus(d: pd.DataFrame, col: str) -> pd.Series:
+    """Per person (``customer_id``) the value of ``col`` most similar to all the person's values (Jaro–Winkler);
+    ties go to the earlier row of ``d`` (which is sorted by preference)."""
+    from rapidfuzz.distance import JaroWinkler
+    v = d[["customer_id", col]].dropna()
+    v = v[v["customer_id"].duplicated(keep=False)]
+    out = {}
+    for cid, vals in v.groupby("customer_id", sort=False)[col]:
+        vals = [str(x) for x in vals]
+        if len(set(vals)) == 1:
+            continue
+        score = [sum(JaroWinkler.normalized_similarity(a.lower(), b.lower()) for b in vals) for a in vals]
+        out[cid] = vals[int(np.argmax(score))]       # argmax takes the first of equal scores
+    return pd.Series(out, dtype=object)
+
+
 def golden_records(linked: pd.DataFrame, source_priority: list[str] | None = None) -> pd.DataFrame:
-    """One row per person (survivorship). Names, birth date, gender, address: the most trusted source first
-    (``source_priority``), then the most complete record, then the most recent. E-mail and phone: the most recent
-    valid value. Flags (test, staff, deceased, gone away) are true if any record says so.
+    """One row per person (survivorship). Birth date, gender, address: the most trusted source first
+    (``source_priority``), then the most complete record, then the most recent. Names: the spelling the person's
+    records agree on most (a typo or nickname is the odd one out), then the trusted source, then the first
+    registration. E-mail and phone: the most recent valid value. Sign-up: the earliest. Flags (test, staff,
+    deceased, gone away) are true if any record says so.
+
+    >>> recs = pd.DataFrame({"customer_id": ["P1"] * 3, "source_system": ["web"] * 3,
+    ...     "first_name": ["Tyler", "Tuler", "Tyyler"], "signup_date": ["2024-01-01", "2024-05-01", "2025-01-01"],
+    ...     "email": ["t@x.com", None, "t2@x.com"], "phone": [None, None, None]})
+    >>> golden_records(recs)[["first_name", "email", "n_records"]].values.tolist()
+    [['Tyler', 't2@x.com', 3]]
     """
     prio = {s: k for k, s in enumerate(source_priority or [])}
     d = linked.copy()
@@ -212,6 +236,13 @@ def golden_records(linked: pd.DataFrame, source_priority: list[str] | None = Non
     d = d.sort_values(["customer_id", "_prio", "_filled", "_recent"], ascending=[True, True, False, False])
     g = d.groupby("customer_id", sort=True)
     gold = g[[c for c in fields if c in d.columns]].first()
+    # names: the spelling the person's records agree on most (a typo or a nickname is an outlier among them);
+    # among equals the trusted source, then the first registration (names rarely change; re-registrations are
+    # typed in a hurry)
+    first_reg = d.sort_values(["customer_id", "_prio", "_recent"], ascending=[True, True, True], na_position="last")
+    for c in ("first_name", "last_name"):
+        if c in d.columns:
+            gold[c] = _consensus(first_reg, c).reindex(gold.index).fillna(gold[c])
     recent = d.sort_values(["customer_id", "_recent"], ascending=[True, False]).groupby("customer_id")
     gold["email"] = recent["email"].first()
     gold["phone"] = recent["phone"].first()
@@ -288,12 +319,13 @@ def link_at(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> pd.
     return pd.DataFrame({"record_id": rec["record_id"].to_numpy(), "customer_id": comp})
 
 
-def threshold_curve(records: pd.DataFrame, scored_pairs: pd.DataFrame, truth: pd.DataFrame,
+def threshold_curve(records: pd.DataFrame, scored_pairs: pd.DataFrame, truth: pd.DataFrame | None,
                     thresholds=DEFAULT_THRESHOLDS) -> pd.DataFrame:
     """Precision/recall/F1 of the linkage at each match-probability threshold (the trade-off chart).
 
     ``scored_pairs`` has ``probability`` and either positions ``i``/``j`` in ``records`` or record ids
-    ``record_i``/``record_j`` (the ``identity_pairs`` table of the database).
+    ``record_i``/``record_j`` (the ``identity_pairs`` table of the database). Without a truth (a real client)
+    only the number of persons found at each threshold.
 
     >>> recs = pd.DataFrame({"record_id": list("abc")})
     >>> pairs = pd.DataFrame({"record_i": ["a", "a"], "record_j": ["b", "c"], "probability": [0.9, 0.6]})
@@ -303,7 +335,11 @@ def threshold_curve(records: pd.DataFrame, scored_pairs: pd.DataFrame, truth: pd
     """
     rows = []
     for t in thresholds:
-        q = match_quality(link_at(records, scored_pairs, t), truth)
+        lk = link_at(records, scored_pairs, t)
+        if truth is None:          # a real client: only how many persons each threshold finds
+            rows.append(dict(threshold=t, persons_found=int(lk["customer_id"].nunique())))
+            continue
+        q = match_quality(lk, truth)
         rows.append(dict(threshold=t, precision=q["precision"], recall=q["recall"], f1=q["f1"],
                          persons_found=q["persons_found"], persons_true=q["persons_true"]))
     return pd.DataFrame(rows)
@@ -320,7 +356,7 @@ def match_examples(records: pd.DataFrame, pairs: pd.DataFrame, truth: pd.DataFra
 
     One row per record of each example pair, with the pair's ``kind``, ``pair`` number and ``probability``.
     """
-    from .clean import mask_email, mask_phone
+    from .clean import mask_people
     rec = records.set_index("record_id", drop=False)
     p = pairs.copy()
     p["linked"] = p["probability"] >= threshold
@@ -348,9 +384,7 @@ def match_examples(records: pd.DataFrame, pairs: pd.DataFrame, truth: pd.DataFra
                 row.update({c: rec.at[rid, c] if c in rec.columns else None for c in ["record_id", *COMPARE_COLUMNS]})
                 out.append(row)
     df = pd.DataFrame(out, columns=["kind", "pair", "probability", "record_id", *COMPARE_COLUMNS])
-    df["email"] = mask_email(df["email"])
-    df["phone"] = mask_phone(df["phone"])
-    return df
+    return mask_people(df)
 
 
 def household_sizes(customers: pd.DataFrame) -> pd.DataFrame:

@@ -49,7 +49,8 @@ from . import schema
 from .config import SourceFile
 
 __all__ = ["IngestError", "LoadResult", "load_source", "load_sources", "detect_file", "detect_encoding", "NULL_LIKE",
-           "sources_of", "source_table", "mapping_table", "preview_source", "source_records",
+           "sources_of", "source_table", "source_spec", "mapping_table", "preview_source", "source_records",
+           "DATA_KINDS",
            "read_table_preview", "SUPPORTED_SUFFIXES", "ensure_ingest_tables", "MAX_ID_LEN", "MAX_TEXT_LEN"]
 
 NULL_LIKE = ["", "null", "n/a", "na", "-", "--", "none", "nan", "#n/a", "nil", "(null)", "undefined", "无", "空"]
@@ -1023,6 +1024,22 @@ def sources_of(ws) -> tuple[dict[str, list[SourceFile]], Path]:
     return ws._sources()
 
 
+DATA_KINDS = {     # the kind of customer data each canonical table holds (CONCEPTS: phase 1, collect)
+    "customers": "demographic + contact (人口统计属性)",
+    "consents": "permission (许可)",
+    "orders": "behavioural: transactions (行为属性)",
+    "sales_lines": "behavioural: transactions (行为属性)",
+    "order_items": "behavioural: what was bought (行为属性)",
+    "products": "product data (产品数据)",
+    "campaigns": "business data: past campaigns (业务数据)",
+    "contacts": "business data: who was contacted (业务数据)",
+    "responses": "behavioural: campaign responses (行为属性)",
+    "email_events": "channel data: e-mail platform (渠道数据)",
+    "sms_events": "channel data: SMS platform (渠道数据)",
+    "area_demographics": "appended: area demographics (附加数据)",
+}
+
+
 def source_table(ws) -> pd.DataFrame:
     """One row per source of a workspace: the canonical table it feeds, file, format, system and the settings
     given in the config (encoding, delimiter, sheet, header row, date format) and how many columns it maps."""
@@ -1030,7 +1047,7 @@ def source_table(ws) -> pd.DataFrame:
     rows = []
     for table, specs in sources.items():
         for sp in specs:
-            rows.append(dict(table=table, source=sp.path or f"sql: {sp.sql[:40]}",
+            rows.append(dict(table=table, kind=DATA_KINDS.get(table), source=sp.path or f"sql: {sp.sql[:40]}",
                              format=sp.format if sp.format != "auto" else (
                                  _format_of(Path(sp.path)) if sp.path else "sql"),
                              source_system=sp.source_system, encoding=sp.encoding, delimiter=sp.delimiter,
@@ -1055,6 +1072,18 @@ def mapping_table(table: str, spec: SourceFile) -> pd.DataFrame:
         rows.append(dict(canonical=c.name, source=src if src is not None else (
             f"(constant {const!r})" if const is not None else None), type=c.type, required=c.name in req))
     return pd.DataFrame(rows)
+
+
+def source_spec(ws, name: str | None = None) -> tuple[str, SourceFile]:
+    """(table, source) of a workspace's source file by name — by default the first customer file (else the first
+    source)."""
+    if name is None:
+        sources, _ = sources_of(ws)
+        specs = [(t, sp) for t, sps in sources.items() for sp in sps if sp.path]
+        first = [x for x in specs if x[0] == "customers"] or specs
+        return first[0]
+    table, sp, _ = _spec_path(ws, name)
+    return table, sp
 
 
 def _spec_path(ws, name: str) -> tuple[str, SourceFile, Path]:

@@ -7,13 +7,16 @@ import pandas as pd
 from ..i18n import add, t
 
 __all__ = ["source_rows_chart", "quarantine_chart", "quality_chart", "match_tradeoff_chart", "match_score_chart",
-           "consent_chart", "suppression_chart", "schema_diagram", "penetration_chart"]
+           "household_chart", "consent_chart", "suppression_chart", "schema_diagram", "area_penetration_chart"]
 
 add({
     "rows_read_title": ("Rows read per source — and how many were quarantined", "各数据源读取行数与隔离行数"),
     "rows_read": ("Rows read (log scale)", "读取行数（对数刻度）"),
     "loaded": ("Loaded", "已载入"), "quarantined": ("Quarantined", "已隔离"),
     "quarantine_title": ("Why rows were quarantined", "行被隔离的原因"), "rows": ("Rows", "行数"),
+    "nothing_quarantined": ("Every row was loaded: nothing was quarantined", "所有行均已载入：没有被隔离的行"),
+    "household_title": ("Households by number of persons", "按人数划分的家庭"),
+    "persons_in_household": ("Persons in the household", "家庭人数"), "households": ("Households", "家庭数"),
     "quality_title": ("Data quality per column, before and after cleaning", "各字段数据质量：清洗前后对比"),
     "completeness": ("Completeness", "完整性"), "validity": ("Validity", "有效性"), "uniqueness": ("Uniqueness", "唯一性"),
     "before cleaning": ("Before cleaning", "清洗前"), "after cleaning": ("After cleaning", "清洗后"),
@@ -56,7 +59,8 @@ def source_rows_chart(recon: pd.DataFrame, title: str | None = None):
     ax.set_yticks(y, d["label"], fontsize=8)
     for yi, (r, q) in enumerate(zip(d["rows_read"], d["rows_quarantined"])):
         if q:
-            ax.text(max(r, 1) * 1.15, yi, f"{q:,} ({q / r:.1%})", va="center", fontsize=7, color=ACCENT)
+            share = "<0.1%" if q / r < 0.001 else f"{q / r:.1%}"
+            ax.text(max(r, 1) * 1.15, yi, f"{q:,} ({share})", va="center", fontsize=7, color=ACCENT)
     ax.set_xlabel(t("rows_read"))
     ax.set_xlim(0.8, max(10, d["rows_read"].max()) * 8)
     ax.legend(loc="lower right", frameon=False, fontsize=8)
@@ -67,6 +71,12 @@ def source_rows_chart(recon: pd.DataFrame, title: str | None = None):
 def quarantine_chart(summary: pd.DataFrame, top: int = 12, title: str | None = None):
     """Quarantined rows by kind of reason (``dbm.database.quarantine_summary(ws)``)."""
     from . import ACCENT, finish, new_figure
+    if summary.empty:
+        fig, ax = new_figure(8, 1.6)
+        ax.axis("off")
+        ax.text(0.5, 0.5, t("nothing_quarantined"), ha="center", va="center", fontsize=11)
+        ax.set_title(title or t("quarantine_title"))
+        return finish(fig)
     d = summary.groupby(["table_name", "reason_kind"], as_index=False)["rows"].sum()
     d = d.sort_values("rows", ascending=False).head(top).iloc[::-1]
     fig, ax = new_figure(9, 0.38 * max(len(d), 1) + 1.3)
@@ -97,8 +107,9 @@ def quality_chart(quality: pd.DataFrame, table: str = "customers", title: str | 
             v = q[q["stage"] == stage].set_index("column")[m].reindex(cols)
             ax.barh(y + (0.2 if k == 0 else -0.2), v.fillna(0), height=0.38, color=color, label=t(stage))
             for yi, x in zip(y, v):
-                if pd.isna(x):
-                    ax.text(0.01, yi + (0.2 if k == 0 else -0.2), "–", va="center", fontsize=6, color="#999999")
+                if pd.isna(x) or x < 0.005:
+                    ax.text(0.01, yi + (0.2 if k == 0 else -0.2), "–" if pd.isna(x) else "0%", va="center",
+                            fontsize=6, color="#999999" if pd.isna(x) else color)
         ax.set_xlim(0, 1.05)
         pct_axis(ax, "x")
         ax.set_title(t(m), fontsize=10, loc="center")
@@ -141,17 +152,32 @@ def match_score_chart(pairs: pd.DataFrame, same_person=None, threshold: float | 
         same = np.asarray(same_person, dtype=bool)
         ax.hist([p[same], p[~same]], bins=bins, stacked=True, color=[MAIN, ACCENT],
                 label=[t("same_person"), t("two_people")])
-        ax.legend(frameon=False, loc="upper center")
+        ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0.12, 1.0))
     else:
         ax.hist(p, bins=bins, color=MAIN, label=t("all_pairs"))
     ax.set_yscale("log")
     if threshold is not None:
         ax.axvline(threshold, color="#555555", lw=1, ls=":")
-        ax.text(threshold, 0.95, f" {t('chosen')} {threshold:g}", fontsize=8, color="#555555", va="top",
-                transform=ax.get_xaxis_transform())
+        ax.text(threshold, 0.02, f"{t('chosen')} {threshold:g} ", fontsize=8, color="#555555", va="bottom",
+                ha="right", transform=ax.get_xaxis_transform())
     ax.set_xlabel(t("match_probability"))
     ax.set_ylabel(t("pairs"))
     ax.set_title(title or t("scores_title"))
+    return finish(fig)
+
+
+def household_chart(sizes: pd.DataFrame, title: str | None = None):
+    """Bar chart of households by number of persons (``dbm.identity.household_sizes``)."""
+    from . import MAIN, finish, new_figure
+    fig, ax = new_figure(7, 3.4)
+    ax.bar(sizes["persons"].astype(str), sizes["households"], color=MAIN)
+    total = sizes["households"].sum()
+    for x, v in zip(sizes["persons"].astype(str), sizes["households"]):
+        ax.text(x, v, f"{v:,}\n{v / total:.0%}", ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(0, sizes["households"].max() * 1.25)
+    ax.set_xlabel(t("persons_in_household"))
+    ax.set_ylabel(t("households"))
+    ax.set_title(title or t("household_title"))
     return finish(fig)
 
 
@@ -188,7 +214,8 @@ def suppression_chart(sup: pd.DataFrame, channel: str, n_customers: int | None =
     ax.barh(np.arange(len(d)), d.to_numpy(), color=ACCENT)
     ax.set_yticks(np.arange(len(d)), d.index, fontsize=9)
     for yi, v in enumerate(d.to_numpy()):
-        lab = f" {v:,}" + (f" ({v / n_customers:.0%})" if n_customers else "")
+        share = (v / n_customers) if n_customers else None
+        lab = f" {v:,}" + ("" if share is None else (" (<1%)" if share < 0.005 else f" ({share:.0%})"))
         ax.text(v, yi, lab, va="center", fontsize=8)
     ax.set_xlim(0, max(1, d.max()) * 1.25)
     ax.set_xlabel(t("customers_n"))
@@ -196,45 +223,62 @@ def suppression_chart(sup: pd.DataFrame, channel: str, n_customers: int | None =
     return finish(fig)
 
 
-_LAYOUT = {  # table: (x, y) of the box centre on a 0–10 × 0–6 canvas
-    "customer_records": (1.3, 5.1), "customers": (4.4, 3.9), "area_demographics": (1.3, 2.6),
-    "consents": (1.3, 0.8), "orders": (7.3, 5.1), "order_items": (9.6, 3.6), "products": (9.6, 1.6),
-    "contacts": (4.4, 1.7), "campaigns": (7.3, 0.4), "responses": (4.4, 0.25), "email_events": (7.3, 2.6),
-    "sms_events": (7.3, 1.5),
+_LAYOUT = {  # table: (x, y) of the box centre on a 12 × 6 canvas; no foreign-key line crosses another box
+    "customer_records": (1.5, 5.3), "orders": (6.0, 5.3), "order_items": (10.5, 5.3),
+    "consents": (1.5, 3.0), "customers": (6.0, 3.0), "products": (10.5, 3.8), "email_events": (10.5, 2.3),
+    "area_demographics": (1.5, 0.6), "contacts": (3.7, 0.6), "campaigns": (6.0, 0.6), "responses": (8.3, 0.6),
+    "sms_events": (10.5, 0.9),
 }
+_BOX_W = 1.9
+
+
+def _box_lines(table: str) -> list[str]:
+    from .. import schema
+    keys = schema.PRIMARY_KEYS.get(table, [])
+    fks = [c for c, _, _ in schema.FOREIGN_KEYS.get(table, [])]
+    return [table] + [f"PK {k}" for k in keys] + [f"FK {c}" for c in fks if c not in keys] + \
+        [f"{len(schema.TABLES[table])} columns"]
+
+
+def _edge(x1, y1, x2, y2, half_w, half_h):
+    """Where the segment from (x1, y1) towards the box centred at (x2, y2) enters that box."""
+    dx, dy = x2 - x1, y2 - y1
+    t = min(half_w / abs(dx) if dx else np.inf, half_h / abs(dy) if dy else np.inf)
+    return x2 - dx * t, y2 - dy * t
 
 
 def schema_diagram(title: str | None = None):
-    """The canonical tables as boxes (primary key underlined) with their foreign keys as arrows."""
+    """The canonical tables as boxes (primary and foreign keys listed) with their foreign keys as arrows pointing
+    to the table they reference."""
     from matplotlib.patches import FancyBboxPatch
 
     from . import ACCENT, MAIN, finish, new_figure
     from .. import schema
-    fig, ax = new_figure(11, 6.2)
-    ax.set_xlim(0, 11)
-    ax.set_ylim(-0.5, 6.2)
+    fig, ax = new_figure(12, 6.4)
+    ax.set_xlim(0.4, 11.6)
+    ax.set_ylim(-0.1, 6.0)
     ax.axis("off")
-    for table, (x, y) in _LAYOUT.items():
-        keys = schema.PRIMARY_KEYS.get(table, [])
-        fks = [c for c, _, _ in schema.FOREIGN_KEYS.get(table, [])]
-        n = len(schema.TABLES[table])
-        lines = [f"{table}"] + [f"PK {k}" for k in keys] + \
-            [f"FK {c}" for c in fks if c not in keys] + [f"… {n} columns"]
-        h = 0.22 * len(lines) + 0.15
-        ax.add_patch(FancyBboxPatch((x - 1.05, y - h / 2), 2.1, h, boxstyle="round,pad=0.04", fc="#eef4f9",
-                                    ec=MAIN, lw=1.2))
-        for k, ln in enumerate(lines):
-            ax.text(x, y + h / 2 - 0.2 - 0.22 * k, ln, ha="center", va="center", fontsize=8 if k else 9,
-                    fontweight="bold" if k == 0 else "normal", color=MAIN if k == 0 else "#333333")
+    heights = {tb: 0.22 * len(_box_lines(tb)) + 0.12 for tb in _LAYOUT}
     for table, refs in schema.FOREIGN_KEYS.items():
         for _, ref, _ in refs:
             (x1, y1), (x2, y2) = _LAYOUT[table], _LAYOUT[ref]
-            ax.annotate("", xy=(x2, y2), xytext=(x1, y1),
-                        arrowprops=dict(arrowstyle="-|>", color=ACCENT, lw=1, shrinkA=28, shrinkB=28, alpha=0.8))
+            start = _edge(x2, y2, x1, y1, _BOX_W / 2 + 0.05, heights[table] / 2 + 0.05)
+            end = _edge(x1, y1, x2, y2, _BOX_W / 2 + 0.06, heights[ref] / 2 + 0.06)
+            ax.annotate("", xy=end, xytext=start, zorder=1,
+                        arrowprops=dict(arrowstyle="-|>", color=ACCENT, lw=1.2, shrinkA=0, shrinkB=0))
+    for table, (x, y) in _LAYOUT.items():
+        lines = _box_lines(table)
+        h = heights[table]
+        ax.add_patch(FancyBboxPatch((x - _BOX_W / 2, y - h / 2), _BOX_W, h, boxstyle="round,pad=0.03",
+                                    fc="#eef4f9", ec=MAIN, lw=1.2, zorder=2))
+        for k, ln in enumerate(lines):
+            ax.text(x, y + h / 2 - 0.17 - 0.22 * k, ln, ha="center", va="center", zorder=3,
+                    fontsize=8 if k else 9, fontweight="bold" if k == 0 else "normal",
+                    color=MAIN if k == 0 else "#333333")
     return finish(fig, title=title or t("schema_title"))
 
 
-def penetration_chart(areas: pd.DataFrame, currency: str = "", title: str | None = None):
+def area_penetration_chart(areas: pd.DataFrame, currency: str = "", title: str | None = None):
     """Penetration (customers per 100 households) against the area's median income; bubble size = households."""
     from . import MAIN, finish, money_axis, new_figure
     d = areas.dropna(subset=["median_income", "penetration"])
