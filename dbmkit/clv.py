@@ -281,6 +281,9 @@ class BetaGeo:
     def _alive_purchases(self, t, x, TT):
         """Expected purchases in the next t of a customer known to be alive (depends on frequency and T only)."""
         r, alpha, a, b = self._p()
+        if abs(a - 1) < 1e-5:        # removable singularity at a = 1: average the two sides
+            return 0.5 * (self._with_a(1 + 2e-5)._alive_purchases(t, x, TT)
+                          + self._with_a(1 - 2e-5)._alive_purchases(t, x, TT))
         k = self._k
         with np.errstate(divide="ignore", invalid="ignore"):
             hyp = hyp2f1(r + x, b + x + k, a + b + x + k - 1, t / (alpha + TT + t))
@@ -293,9 +296,16 @@ class BetaGeo:
         t, x, tx, TT = np.broadcast_arrays(*(np.asarray(v, float) for v in (t, frequency, recency, T)))
         return self._alive_purchases(t, x, TT) * self.p_alive(x, tx, TT)
 
+    def _with_a(self, a: float):
+        twin = type(self)()
+        twin.params_ = {**self.params_, "a": a}
+        return twin
+
     def expected_purchases_new(self, t):
         """E[X(t)]: expected purchases of a newly acquired customer in ``t`` time units (unconditional)."""
         r, alpha, a, b = self._p()
+        if abs(a - 1) < 1e-5:
+            return 0.5 * (self._with_a(1 + 2e-5).expected_purchases_new(t) + self._with_a(1 - 2e-5).expected_purchases_new(t))
         t = np.asarray(t, float)
         hyp = hyp2f1(r, b, a + b - 1, t / (alpha + t))
         return (a + b - 1) / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
@@ -348,6 +358,8 @@ class ModifiedBetaGeo(BetaGeo):
 
     def expected_purchases_new(self, t):
         r, alpha, a, b = self._p()
+        if abs(a - 1) < 1e-5:
+            return 0.5 * (self._with_a(1 + 2e-5).expected_purchases_new(t) + self._with_a(1 - 2e-5).expected_purchases_new(t))
         t = np.asarray(t, float)
         hyp = hyp2f1(r, b + 1, a + b, t / (alpha + t))
         return b / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
@@ -664,6 +676,9 @@ def btyd_clv(summary: pd.DataFrame, bg: BetaGeo, gg: GammaGamma, horizon_months:
             raise KeyError(f"btyd_clv needs column {c!r} (from dbmkit.rfm.customer_summary); have {list(summary.columns)}")
     if horizon_months < 1:
         raise ValueError("horizon_months must be at least 1")
+    if gg.params_ and gg.params_["q"] <= 1:
+        raise ValueError(f"Gamma-Gamma q = {gg.params_['q']:.3f} ≤ 1: the model's mean spend is infinite (a very heavy "
+                         "tail of purchase values). Cap extreme order values or check for data errors before the CLV.")
     month = 365.25 / 12 / days_per_unit
     ts = np.arange(horizon_months + 1) * month
     x, tx, T = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))

@@ -292,3 +292,26 @@ def test_cdnow_client_pipeline_reproduces_the_published_summary(tmp_path):
     assert np.abs(m["T_cal"] / 7 - m["T"]).max() <= 0.005 + 1e-9
     bg = BetaGeo().fit(h["frequency_cal"], h["recency_cal"] / 7, h["T_cal"] / 7)
     assert {k: round(v, 3) for k, v in bg.params_.items()} == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+
+
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo])
+def test_expectations_are_continuous_at_a_equal_one(cls):
+    """(a + b + x − 1)/(a − 1) × [1 − …] is 0/0 at a = 1; the value there is the limit from both sides."""
+    vals = []
+    for a in (1 - 1e-3, 1.0, 1 + 1e-3):
+        m = cls()
+        m.params_ = {**TRUE, "a": a}
+        vals.append((float(m.expected_purchases(100, 3, 200, 300)), float(m.expected_purchases_new(100))))
+    for k in range(2):
+        assert np.isfinite(vals[1][k])
+        assert vals[1][k] == pytest.approx((vals[0][k] + vals[2][k]) / 2, rel=1e-4)
+
+
+def test_infinite_mean_spend_is_refused():
+    s = pd.DataFrame({"customer_id": ["a"], "frequency": [2], "recency": [10.0], "T": [20.0],
+                      "monetary_mean_repeat": [50.0]})
+    bg, gg = BetaGeo(), GammaGamma()
+    bg.params_ = dict(TRUE)
+    gg.params_ = {"p": 2.0, "q": 0.8, "gamma": 10.0}
+    with pytest.raises(ValueError, match="q = 0.800"):
+        clv.btyd_clv(s, bg, gg)
