@@ -180,7 +180,8 @@ class CampaignPlan:
 # ------------------------------------------------------------------------------------------------ building
 def _labels(settings: CampaignSettings, lang: str = "en") -> dict:
     i = 1 if lang == "zh" else 0
-    nper = ", ".join(settings.n_per_household) or "-"
+    from ..i18n import t
+    nper = ", ".join(t(ch, lang) for ch in settings.n_per_household) or "-"
     n = ",".join(str(v) for v in settings.n_per_household.values()) or "1"
     lab = {k: v[i].format(recent=settings.recent_contact_days, k=settings.max_contacts_30d)
            for k, v in _sel.STEPS.items()}

@@ -23,6 +23,7 @@ add({
     "contacts": ("Contacts", "接触人数"),
     "timing_title": ("When the contacts go out: weekly waves by channel", "接触时间：按渠道的每周波次"),
     "contact_date": ("Contact date", "接触日期"),
+    "best_first": ("(1 = best score)", "（1 = 最高分）"),
     "deciles_title": ("Expected profit by score decile and the mailing depth", "各分数十分位的预期利润与投放深度"),
     "expected_profit": ("Expected profit", "预期利润"),
     "cum_profit": ("Cumulative profit after fixed cost", "扣除固定成本后的累计利润"),
@@ -165,7 +166,7 @@ def decile_profit_chart(deciles: pd.DataFrame, depth: pd.DataFrame | None = None
                 ax.axvline(k, color="#333333", ls=style, lw=1.2, label=f"{t(lab)}: {int(dd.loc[rule, 'deciles'])}")
     money_axis(ax, "y", currency)
     ax.set_xticks(d["decile"])
-    ax.set_xlabel(t("decile") + " (1 = best score)")
+    ax.set_xlabel(t("decile") + " " + t("best_first"))
     ax.set_ylabel(t("expected_profit"))
     ax.legend(frameon=False, fontsize=8.5, loc="best")
     ax.set_title(title or t("deciles_title"))
