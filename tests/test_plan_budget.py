@@ -1,7 +1,6 @@
 """Budget, break-even, mailing depth, sensitivity and the statistics of the control group (dbmkit.campaign)."""
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np

@@ -145,7 +145,6 @@ def test_builder_registered_in_the_workspace(small_ws):
 
 def test_erased_people_never_come_back(small_ws, plan, tmp_path):
     """Erase a planned person; even if a stale analysis table still lists them, they are 'erased' in the waterfall."""
-    from dbmkit.config import load_config
     from dbmkit.workspace import Workspace
     cfg = small_ws.cfg.model_copy(deep=True)
     cfg.workdir = str(tmp_path / "copy")

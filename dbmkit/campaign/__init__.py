@@ -57,7 +57,6 @@ def export_campaign_list(ws, plan: CampaignPlan | None = None, filename: str = "
     """Write the send file of ``plan`` (default: the ``campaign_contacts`` table of the database) into the report
     folder during a report run, else ``<workdir>/exports``; suppressions are checked again on the way out.
     Returns the rows written."""
-    import pandas as pd
     if plan is not None:
         contacts, sup = plan.contacts.merge(plan.selection[["customer_id", "recommended_product_name"]],
                                             on="customer_id", how="left"), plan.suppressions

@@ -15,7 +15,6 @@ the config's settings; ``save_plan(ws, plan)`` writes it (and the waterfall) to 
 """
 from __future__ import annotations
 
-import dataclasses
 import warnings
 from dataclasses import dataclass, field
 
