@@ -782,6 +782,143 @@ def sources_mapping(locale: str, directory: str = "raw") -> dict:
     return out
 
 
+def _xml_text(values) -> pd.Series:
+    """Strings escaped for XML (Arrow string kernels: vectorised, no Python loop)."""
+    s = pd.Series(values, dtype="str")
+    return s.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False).str.replace(
+        ">", "&gt;", regex=False)
+
+
+def _col_letter(i: int) -> str:
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def write_xlsx(path: Path, df: pd.DataFrame, sheet: str = "Sheet1", title_rows: list[str] = ()) -> None:
+    """Write ``df`` as a one-sheet Excel workbook, below ``title_rows`` (one text cell each) and the header.
+
+    A minimal Office Open XML writer built from vectorised string operations: openpyxl's write-only mode spends
+    ~50 µs per cell in Python, which made this the slowest raw export at a million people. Text cells are inline
+    strings, numbers plain values, date-times Excel serial numbers with a date format (read back as datetimes by
+    openpyxl and pandas); missing values are left out.
+    """
+    import zipfile
+    n = len(df)
+    first_data = len(title_rows) + 2                       # 1-based row of the first data row
+    rownum = pd.Series(np.arange(first_data, first_data + n).astype(str), dtype="str")
+    pieces = None
+    for j, col in enumerate(df.columns):
+        v = df[col]
+        ref = '<c r="' + _col_letter(j) + rownum
+        if pd.api.types.is_datetime64_any_dtype(v.dtype):
+            ts = pd.to_datetime(v)
+            serial = (ts - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
+            cell = ref + '" s="1"><v>' + pd.Series(serial.round(8).astype(str).to_numpy(), dtype="str") + "</v></c>"
+            cell = cell.where(ts.notna().to_numpy(), "")
+        elif pd.api.types.is_numeric_dtype(v.dtype) and not pd.api.types.is_bool_dtype(v.dtype):
+            num = pd.Series(v.to_numpy(), dtype="str")
+            cell = (ref + '"><v>' + num + "</v></c>").where(v.notna().to_numpy(), "")
+        else:
+            ok = pd.notna(v.to_numpy(dtype=object))
+            txt = _xml_text(np.where(ok, v.to_numpy(dtype=object), "").astype(str))
+            cell = (ref + '" t="inlineStr"><is><t xml:space="preserve">' + txt + "</t></is></c>").where(ok, "")
+        cell = cell.fillna("")
+        pieces = cell if pieces is None else pieces + cell
+    rows = '<row r="' + rownum + '">' + (pieces if pieces is not None else "") + "</row>"
+
+    def text_row(r: int, values) -> str:
+        cells = "".join(f'<c r="{_col_letter(j)}{r}" t="inlineStr"><is><t xml:space="preserve">'
+                        f'{_xml_text([str(x)]).iloc[0]}</t></is></c>' for j, x in enumerate(values))
+        return f'<row r="{r}">{cells}</row>'
+
+    head = [text_row(i + 1, [t]) for i, t in enumerate(title_rows)]
+    head.append(text_row(len(title_rows) + 1, list(df.columns)))
+    sheet_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                 '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                 + "".join(head) + "\n".join(rows.tolist()) + "</sheetData></worksheet>")
+    files = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.styles+xml"/></Types>'),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            f'<sheets><sheet name="{_xml_text([sheet]).iloc[0]}" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'worksheet" Target="worksheets/sheet1.xml"/>'
+            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'styles" Target="styles.xml"/></Relationships>'),
+        "xl/styles.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+            '</fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+            '<xf numFmtId="22" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
+        "xl/worksheets/sheet1.xml": sheet_xml,
+    }
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, text in files.items():
+            z.writestr(name, text.encode("utf-8"))
+
+
+def write_csv(df: pd.DataFrame, path: Path, sep: str = ",", encoding: str = "utf-8") -> None:
+    """Write ``df`` as CSV, byte for byte as ``df.to_csv(path, sep=sep, index=False, encoding=encoding,
+    lineterminator="\\n", errors="replace")`` would, but several times faster: DuckDB writes UTF-8 (in C++, on all
+    cores), then other encodings (cp1252, GB18030, UTF-8 with BOM …) are transcoded in large blocks."""
+    import codecs
+    import os
+
+    import duckdb
+    out = df.copy(deep=False)
+    for c in out.columns:            # Python objects and booleans as pandas writes them (str(); True/False)
+        if out[c].dtype == object or pd.api.types.is_bool_dtype(out[c].dtype):
+            out[c] = out[c].astype("str")
+        if pd.api.types.is_string_dtype(out[c].dtype):   # pandas writes "" unquoted, like a missing value
+            out[c] = out[c].mask(out[c] == "")
+    tmp = path.with_name(path.name + ".utf8.tmp") if codecs.lookup(encoding).name != "utf-8" else path
+    con = duckdb.connect()
+    try:
+        con.register("_raw_export", out)
+        delim = sep.replace("'", "''")
+        con.execute(f"COPY _raw_export TO '{str(tmp).replace(chr(39), chr(39) * 2)}' "
+                    f"(FORMAT csv, HEADER, DELIMITER '{delim}')")
+    finally:
+        con.close()
+    if tmp != path:
+        dec = codecs.getincrementaldecoder("utf-8")()
+        enc = codecs.getincrementalencoder(encoding)(errors="replace")
+        with open(tmp, "rb") as src, open(path, "wb") as dst:
+            while block := src.read(1 << 24):
+                dst.write(enc.encode(dec.decode(block)))
+            dst.write(enc.encode(dec.decode(b"", final=True), final=True))
+        os.remove(tmp)
+
+
 def write_raw_files(raw: dict[str, pd.DataFrame], locale: str, directory: Path) -> Path:
     """Write the exports with their own conventions and a ``sources.yaml`` describing them."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -790,20 +927,11 @@ def write_raw_files(raw: dict[str, pd.DataFrame], locale: str, directory: Path) 
         spec = specs[fname]
         path = directory / fname
         if fname.endswith(".xlsx"):
-            from openpyxl import Workbook
-            wb = Workbook(write_only=True)
-            ws = wb.create_sheet("Members")
             title = "Loyalty programme — member export" if locale == "en" else "会员计划 — 会员导出"
-            ws.append([title])
-            ws.append(["Confidential. Generated by LoyaltyPro 7.2" if locale == "en" else "内部资料 LoyaltyPro 7.2 导出"])
-            ws.append(list(df.columns))
-            for row in df.itertuples(index=False, name=None):
-                ws.append([None if (isinstance(v, float) and np.isnan(v)) or v is pd.NaT else
-                           (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for v in row])
-            wb.save(path)
+            note = "Confidential. Generated by LoyaltyPro 7.2" if locale == "en" else "内部资料 LoyaltyPro 7.2 导出"
+            write_xlsx(path, df, sheet="Members", title_rows=[title, note])
             continue
-        df.to_csv(path, sep=spec["sep"], index=False, encoding=spec["encoding"], lineterminator="\n",
-                  errors="replace")
+        write_csv(df, path, sep=spec["sep"], encoding=spec["encoding"])
     mapping = sources_mapping(locale, directory=".")
     (directory / "sources.yaml").write_text(yaml.safe_dump({"sources": mapping}, sort_keys=False, allow_unicode=True),
                                             encoding="utf-8")
