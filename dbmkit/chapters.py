@@ -46,6 +46,15 @@ NEEDS: dict[str, Need] = {
         "e-mail platform events (sent, opened, clicked …)", "邮件平台事件（发送、打开、点击…）",
         "SELECT count(*) FROM email_events",
         "add an `email_events` source (campaign id, customer id or e-mail, event, timestamp) from the e-mail platform"),
+    "area_demographics": Need(
+        "postal-area statistics (households, population, income per postal code)", "邮编区域统计（户数、人口、收入）",
+        "SELECT count(*) FROM area_demographics",
+        "add an `area_demographics` source (postal code, households, population, median income …), e.g. census "
+        "data bought for data append; and map `postal_code` in the `customers` source"),
+    "products": Need(
+        "a product master (names, categories, costs)", "商品主数据（名称、类别、成本）",
+        "SELECT count(*) FROM products",
+        "add a `products` source (product id, name, category, unit cost, list price)"),
     "repeat_buyers": Need(
         "at least 30 customers who bought on two or more days", "至少30位多次购买的客户",
         "SELECT count(*) FROM (SELECT customer_id FROM orders WHERE status = 'completed' GROUP BY 1 "
@@ -132,6 +141,38 @@ def missing_inputs(chapter: Chapter | str, con) -> list[tuple[str, Need]]:
         if n < need.min_rows:
             out.append((key, need))
     return out
+
+
+def has(ws, key: str) -> bool:
+    """True when the client's data meets the need ``key`` of :data:`NEEDS` — for a chapter section that needs an
+    input the chapter as a whole does not (show :func:`missing_note` otherwise).
+
+    In a notebook::
+
+        if dbm.chapters.has(ws, "area_demographics"):
+            pen = dbm.segments.penetration(ws, by="postal_code")
+        else:
+            display(dbm.chapters.missing_note("area_demographics", ws.language))
+    """
+    if key not in NEEDS:
+        raise KeyError(f"unknown need {key!r}; needs are {', '.join(NEEDS)}")
+    need = NEEDS[key]
+    with ws.connect() as con:
+        try:
+            n = con.execute(need.query).fetchall()[0][0] or 0
+        except Exception:  # noqa: BLE001 - a missing table means the input is missing
+            n = 0
+    return n >= need.min_rows
+
+
+def missing_note(key: str, language: str = "en"):
+    """A short note (Markdown) for a section skipped because the input ``key`` is missing: what is missing and how
+    a consultant provides it — the same words as the page of a skipped chapter."""
+    from IPython.display import Markdown
+    need = NEEDS[key]
+    if language == "zh":
+        return Markdown(f"> **本节已跳过：** 客户数据缺少{need.what_zh}。如何提供：{need.fix}")
+    return Markdown(f"> **This section was skipped:** the client's data has no {need.what}. To provide it: {need.fix}.")
 
 
 def select(phases: list[str] | None, include_cases: bool = False) -> list[Chapter]:

@@ -53,7 +53,8 @@ def online_retail_csv(d: Path, seed: int = 1) -> tuple[Path, dict]:
     facts = {"customers": int(known["CustomerID"].nunique()), "invoices": int(known["InvoiceNo"].nunique()),
              "net_revenue": float((known["Quantity"] * known["UnitPrice"]).sum()),
              "anonymous_invoices": int(df.loc[df["CustomerID"].isna(), "InvoiceNo"].nunique()),
-             "returns": int(known.loc[known["InvoiceNo"].str.startswith("C"), "InvoiceNo"].nunique())}
+             "returns": int(known.loc[known["InvoiceNo"].str.startswith("C"), "InvoiceNo"].nunique()),
+             "first": str(inv["ts"].min()), "last": str(inv["ts"].max())}
     return p, facts
 
 
@@ -79,7 +80,9 @@ def chinese_orders_csv(d: Path, seed: int = 2) -> tuple[Path, dict]:
     p = d / "订单导出.csv"
     df.to_csv(p, index=False, encoding="gb18030")
     facts = {"customers": int(o["cust"].nunique()), "orders": len(o),
-             "completed_revenue": float(o.loc[status == "已完成", "amount"].sum())}
+             "net_revenue": float(o.loc[status == "已完成", "amount"].sum()),      # returns cancel their sale
+             "returns": int((status == "已退货").sum()), "cancelled": int((status == "已取消").sum()),
+             "first": str(o["ts"].min().floor("min")), "last": str(o["ts"].max().floor("min"))}
     return p, facts
 
 
@@ -98,7 +101,8 @@ def european_semicolon_csv(d: Path, seed: int = 3) -> tuple[Path, dict]:
     })
     p = d / "export_ventes.csv"
     df.to_csv(p, index=False, sep=";", encoding="cp1252")
-    facts = {"customers": int(o["cust"].nunique()), "orders": len(o), "revenue": float(o["amount"].sum())}
+    facts = {"customers": int(o["cust"].nunique()), "orders": len(o), "net_revenue": float(o["amount"].round(2).sum()),
+             "first": str(o["ts"].min().normalize()), "last": str(o["ts"].max().normalize())}
     return p, facts
 
 
@@ -117,7 +121,8 @@ def excel_with_title_rows(d: Path, seed: int = 4) -> tuple[Path, dict]:
         pd.DataFrame([["Loyalty programme — sales export"], ["generated 2024-07-01 by POS v2"], [None]]).to_excel(
             xw, sheet_name="Sales", header=False, index=False, startrow=0)
         body.to_excel(xw, sheet_name="Sales", index=False, startrow=3)
-    facts = {"customers": int(o["cust"].nunique()), "orders": len(o), "revenue": float(o["amount"].sum())}
+    facts = {"customers": int(o["cust"].nunique()), "orders": len(o), "net_revenue": float(o["amount"].sum()),
+             "first": str(o["ts"].min().floor("min")), "last": str(o["ts"].max().floor("min"))}
     return p, facts
 
 
@@ -139,7 +144,8 @@ def parquet_lines(d: Path, seed: int = 5) -> tuple[Path, dict]:
     p = d / "basket_lines.parquet"
     df.to_parquet(p, index=False)
     facts = {"customers": int(df["hh_key"].nunique()), "orders": int(df["basket"].nunique()),
-             "revenue": float((df["qty"] * df["price_each"]).sum())}
+             "net_revenue": float((df["qty"] * df["price_each"]).sum()),
+             "first": str(df["ts"].min()), "last": str(df["ts"].max())}
     return p, facts
 
 
