@@ -356,12 +356,13 @@ def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=
     contacts["contact_ts"] = pd.to_datetime(contacts["contact_ts"]).astype("datetime64[us]")
     for c in ("campaign_id", "customer_id", "cell", "group", "channel", "offer", "recommended_product"):
         contacts[c] = contacts[c].astype(object).where(contacts[c].notna(), None)
-    goal = smart_goal(s, planned=dict(contacts=int((planned["group"] == "treatment").sum()),
-                                      expected_response_rate=float(planned.loc[planned["group"] == "treatment",
-                                                                               "expected_response"].mean())
-                                      if len(planned) else None),
-                      history_rate=_overall_rate(rates),
-                      breakeven=None)
+    tr = planned[planned["group"] == "treatment"]
+    resp = float(tr["planning_response"].sum())
+    be = (float(tr["contact_cost"].mean()) / (float(tr["expected_margin"].sum()) / resp)
+          if len(tr) and resp > 0 and tr["expected_margin"].sum() > 0 else None)
+    goal = smart_goal(s, planned=dict(contacts=len(tr),
+                                      expected_response_rate=float(tr["expected_response"].mean()) if len(tr) else None),
+                      history_rate=_overall_rate(rates), history_lift=_overall_lift(rates), breakeven=be)
     return CampaignPlan(settings=s, goal=goal, criteria=criteria, people=g.reset_index(drop=True), waterfall=wf,
                         suppressions=sup, channel_rates=rates, deciles=deciles, depth=depth, selection=planned,
                         contacts=contacts, cells=cells, rules=rules, fallbacks=fallbacks)
@@ -372,6 +373,13 @@ def _overall_rate(rates: pd.DataFrame) -> float | None:
     if not t:
         return None
     return float((rates["treated_rate"].fillna(0) * rates["treated"]).sum() / t)
+
+
+def _overall_lift(rates: pd.DataFrame) -> float | None:
+    r = rates[(rates["treated"] > 0) & (rates["control"] > 0)]
+    if not len(r):
+        return None
+    return float((r["lift"] * r["treated"]).sum() / r["treated"].sum())
 
 
 def build_campaign_contacts(ws) -> pd.DataFrame:

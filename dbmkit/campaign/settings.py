@@ -183,12 +183,12 @@ class CampaignSettings:
 
 
 def smart_goal(settings: CampaignSettings, planned: dict | None = None, history_rate: float | None = None,
-               breakeven: float | None = None) -> pd.DataFrame:
+               breakeven: float | None = None, history_lift: float | None = None) -> pd.DataFrame:
     """The campaign goal as a SMART statement (Specific, Measurable, Achievable, Relevant, Time-bound).
 
-    ``planned`` may hold the plan's numbers (``contacts``, ``expected_response_rate``) and ``history_rate`` the
-    response rate of earlier campaigns; ``breakeven`` the break-even response rate. Returns one row per letter
-    with the statement and how it will be measured.
+    ``planned`` may hold the plan's numbers (``contacts``, ``expected_response_rate``), ``history_rate`` the
+    response rate of earlier campaigns and ``history_lift`` their lift over control (points), ``breakeven`` the
+    break-even response rate. Returns one row per letter with the statement and how it will be measured.
 
     >>> s = CampaignSettings(as_of="2026-06-30", goal="Win back lapsing customers")
     >>> smart_goal(s)["criterion"].tolist()
@@ -210,9 +210,11 @@ def smart_goal(settings: CampaignSettings, planned: dict | None = None, history_
                     f", at least +{lift:.1%} points over control") + "; incremental profit and ROI.",
          "Purchases in the response window joined to the contact history (campaign_contacts), chapter 40."),
         ("Achievable", "可实现",
-         (f"Earlier campaigns reached {history_rate:.1%} response" if history_rate is not None else
-          "The response model's expected response")
-         + (f"; break-even is {breakeven:.2%}" if breakeven is not None else "") + ".",
+         (f"In earlier campaigns {history_rate:.1%} of the contacted bought within the window"
+          + (f", {history_lift:+.1%} points over their control groups" if history_lift is not None else "")
+          if history_rate is not None else "The response model's expected response")
+         + (f"; a contact breaks even at {breakeven:.2%} {'incremental ' if settings.basis == 'incremental' else ''}"
+            "response" if breakeven is not None and breakeven == breakeven else "") + ".",
          "Break-even response rate vs expected response by decile (chapter 31)."),
         ("Relevant", "相关", f"Serves the business goal '{settings.goal}' — retention and repeat purchase are cheaper "
          "than acquisition (about 1 : 7).", "Reactivated customers and their value after the campaign."),
