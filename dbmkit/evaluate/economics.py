@@ -42,12 +42,14 @@ def contact_costs(df: pd.DataFrame, cost_per_contact, channel_col: str = "channe
 def campaign_economics(results: pd.DataFrame, cost_per_contact=0.0, fixed_cost: float = 0.0,
                        group_col: str = "group", control="control", by: str | list[str] | None = None,
                        alpha: float = 0.05, response_col: str = "responded", revenue_col: str = "revenue",
-                       margin_col: str = "margin", channel_col: str = "channel") -> pd.DataFrame:
+                       margin_col: str = "margin", channel_col: str = "channel", bootstrap: int = 0,
+                       seed: int = 0) -> pd.DataFrame:
     """Incremental responses, revenue, margin, cost, profit and ROI of every treatment group (against the control).
 
     ``results`` holds one row per contact with the group, responded (0/1), revenue and margin (in the response
     window). The control group costs nothing (nobody was contacted); the fixed cost is shared out over the treated
     contacts of the groups/slices. With ``by`` the same numbers per slice (channel, cell, segment, offer).
+    ``bootstrap=B`` gives the money intervals by a percentile bootstrap instead of Welch (``cfg.evaluate.bootstrap``).
 
     Returns one row per treatment group [per slice]: n, response_rate, control_response_rate, lift (points),
     lift_ci_low/high, p_value, incremental_responses, incremental_revenue, incremental_margin (+ CI), contact_cost,
@@ -59,7 +61,8 @@ def campaign_economics(results: pd.DataFrame, cost_per_contact=0.0, fixed_cost: 
         raise KeyError(f"results has no column(s) {missing}; it has {list(results.columns)}")
     bys = [] if by is None else ([by] if isinstance(by, str) else list(by))
     cmp_ = compare_groups(results, group_col, [response_col, revenue_col, margin_col], control, alpha=alpha,
-                          by=bys or None, kinds={response_col: "proportion", revenue_col: "mean", margin_col: "mean"})
+                          by=bys or None, kinds={response_col: "proportion", revenue_col: "mean", margin_col: "mean"},
+                          bootstrap=bootstrap, seed=seed)
     keys = [*bys, "group"]
     wide = {o: cmp_[cmp_["outcome"] == o].set_index(keys) for o in (response_col, revenue_col, margin_col)}
     r, rev, mar = wide[response_col], wide[revenue_col], wide[margin_col]

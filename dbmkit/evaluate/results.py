@@ -100,9 +100,9 @@ def _planned_contacts(ws, contacts):
                          f"campaign_id= ({type(e).__name__}: {e})") from None
 
 
-def _past(ws, campaign_id, window_days) -> CampaignResults:
+def _past(ws, campaign_id, window_days, rule: str = "all") -> CampaignResults:
     ids = [campaign_id] if isinstance(campaign_id, str) else list(campaign_id)
-    out = campaign_outcomes(ws, ids, window_days=window_days, rule="all")
+    out = campaign_outcomes(ws, ids, window_days=window_days, rule=rule)
     camp = ws.sql("SELECT campaign_id, offer, cost_per_contact, fixed_cost FROM campaigns")
     camp = camp[camp["campaign_id"].isin(ids)]
     out = out.merge(camp[["campaign_id", "offer"]], on="campaign_id", how="left")
@@ -151,7 +151,8 @@ def find_ab_test(ws) -> str | None:
 
 
 def collect_results(ws, campaign_id=None, contacts: pd.DataFrame | None = None, window_days: float | None = None,
-                    seed: int | None = None, fallback_to_past: bool = False, **simulate_options) -> CampaignResults:
+                    seed: int | None = None, fallback_to_past: bool = False, rule: str = "all",
+                    **simulate_options) -> CampaignResults:
     """The results to evaluate.
 
     * ``campaign_id=None`` (default): the planned campaign (``campaign_contacts``, or ``contacts``). Synthetic
@@ -159,10 +160,14 @@ def collect_results(ws, campaign_id=None, contacts: pd.DataFrame | None = None, 
       contact that the client loaded into the database (``NoResultsYet`` if there are none yet — or, with
       ``fallback_to_past=True``, the most recent past campaign with a control group instead).
     * ``campaign_id="CMP08"``: a past campaign of the database (any client).
+
+    ``rule`` is the attribution rule for orders of a real client's campaign: ``all`` (default) lets every contact
+    keep the orders of its own window, which is right for measuring against the control group; ``most_recent``
+    or ``first`` (``cfg.evaluate.attribution``) give an order in overlapping windows to one campaign only.
     """
     if campaign_id is None and fallback_to_past and ws.truth is None:
         try:
-            return collect_results(ws, None, contacts, window_days, seed, False, **simulate_options)
+            return collect_results(ws, None, contacts, window_days, seed, False, rule, **simulate_options)
         except (NoResultsYet, ValueError) as e:
             past = latest_test_campaign(ws)
             if past is None:
@@ -174,7 +179,7 @@ def collect_results(ws, campaign_id=None, contacts: pd.DataFrame | None = None, 
         known = set(ws.sql("SELECT campaign_id FROM campaigns")["campaign_id"])
         ids = [campaign_id] if isinstance(campaign_id, str) else list(campaign_id)
         if set(ids) <= known:
-            return _past(ws, ids, window_days)
+            return _past(ws, ids, window_days, rule)
         if contacts is None:
             raise ValueError(f"no campaign {sorted(set(ids) - known)} in the database; campaigns: {sorted(known)}")
     planned = _planned_contacts(ws, contacts)
@@ -207,7 +212,7 @@ def collect_results(ws, campaign_id=None, contacts: pd.DataFrame | None = None, 
             f"{pd.Timestamp(last).date() if last is not None and not pd.isna(last) else 'nothing'}: load the orders "
             "(and e-mail/SMS logs) after the campaign into the client's sources and rebuild, or evaluate a past "
             "campaign: collect_results(ws, campaign_id=...)")
-    out = contact_outcomes(planned, ws, window_days=window, rule="all")
+    out = contact_outcomes(planned, ws, window_days=window, rule=rule)
     for c in ("cell", "channel", "offer"):
         if c not in out:
             out[c] = None
