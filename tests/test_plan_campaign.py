@@ -209,3 +209,27 @@ def test_sensitivity_and_breakeven_of_the_plan(plan):
         assert r["breakeven_rate"] == pytest.approx(r["cost_per_contact"] / r["margin_per_response"])
         assert r["pays"] == (r["expected_rate"] >= r["breakeven_rate"])
     assert be["contacts"].sum() == plan.kpis()["planned_contacts"]
+
+
+def test_global_holdout_is_kept_out_of_every_campaign(small_ws, tmp_path, monkeypatch):
+    """With a global holdout the same customers are held out of two different campaigns, are recorded in the
+    contact history as 'holdout' and never reach the send file."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = C.plan_campaign(small_ws, global_holdout_share=0.2, budget=None, recommend=False)
+        b = C.plan_campaign(small_ws, global_holdout_share=0.2, budget=None, recommend=False,
+                            start_date=small_ws.as_of + pd.Timedelta(days=40))
+    assert a.settings.campaign_id != b.settings.campaign_id
+    ha = set(a.contacts.loc[a.contacts["group"] == "holdout", "customer_id"])
+    hb = set(b.contacts.loc[b.contacts["group"] == "holdout", "customer_id"])
+    both = set(a.contacts["customer_id"]) & set(b.contacts["customer_id"])
+    assert ha and (ha & both) == (hb & both)                        # held out in both campaigns alike
+    n = len(a.contacts)
+    assert abs(len(ha) - 0.2 * n) <= 5 * np.sqrt(n * 0.16)
+    # the campaign control groups differ between campaigns (a new draw per campaign id)
+    ca = set(a.contacts.loc[a.contacts["group"] == "control", "customer_id"]) & both
+    cb = set(b.contacts.loc[b.contacts["group"] == "control", "customer_id"]) & both
+    assert ca != cb
+    monkeypatch.setenv("DBMKIT_REPORT_OUT", str(tmp_path))
+    sent = C.export_campaign_list(small_ws, a)
+    assert not set(sent["customer_id"]) & ha
