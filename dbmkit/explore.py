@@ -116,14 +116,16 @@ def customers_active(ws, active_days: int | None = None) -> int:
     return int(ws.sql(q, [d, d - pd.Timedelta(days=a)])["n"].iloc[0])
 
 
-def churn_by_channel(ws, by: str = "acquisition_channel", period_days: int = 365,
+def churn_by_channel(ws, by: str = "acquisition_channel", period_days: int | None = 365,
                      active_days: int | None = None) -> pd.DataFrame:
     """Churn by group (客户流失率): of the customers who were active ``period_days`` before the analysis date, the
     share who did not buy again since then.
 
     ``by`` is a column of ``customers`` (``acquisition_channel``, ``gender``, ``city`` …) or ``first_channel`` (the
-    sales channel of the first purchase). Returns group, active_at_start, retained, churned, churn_rate and
-    ``index`` (churn rate / overall churn rate × 100), worst group first, plus a row ``(all)``.
+    sales channel of the first purchase). ``period_days=None`` takes a year when the history allows it, otherwise
+    what the history allows (and a shorter activity window if needed). Returns group, active_at_start, retained,
+    churned, churn_rate and ``index`` (churn rate / overall churn rate × 100), worst group first, plus a row
+    ``(all)``; ``attrs`` hold the period_days and active_days used.
 
     Example::
 
@@ -135,12 +137,20 @@ def churn_by_channel(ws, by: str = "acquisition_channel", period_days: int = 365
         raise ValueError(f"churn_by_channel(by={by!r}): use a column of customers or 'first_channel', e.g. "
                          f"'acquisition_channel'")
     a = int(active_days if active_days is not None else _cfg_active_days(ws))
+    if period_days is None:
+        first = ws.sql("SELECT min(CAST(order_ts AS DATE)) AS d FROM orders WHERE status = 'completed'")["d"].iloc[0]
+        if pd.isna(first):
+            raise ValueError("no completed purchases: churn needs purchase history")
+        hist = (ws.as_of - pd.Timestamp(first)).days
+        period_days = 365 if hist >= 365 + a else max(hist - a, hist // 2, 1)
+        a = min(a, max(hist - period_days, 1))
     start = (ws.as_of - pd.Timedelta(days=int(period_days))).date()
     col = _sql.Raw("p.first_channel") if by == "first_channel" else _sql.Raw(f'c."{by}"')
     df = _sql.run(ws, "churn_by_group", {"as_of": ws.as_of.date(), "start": start, "active_days": a}, by=col)
     if df.empty:
         raise ValueError(f"no customers were active on {start} (a completed purchase in the {a} days before it): "
-                         f"the history is too short for period_days={period_days}; choose a shorter period")
+                         f"the history is too short for period_days={period_days}; choose a shorter period "
+                         "(or period_days=None)")
     tot = pd.DataFrame([{"group": "(all)", "active_at_start": df["active_at_start"].sum(),
                          "retained": df["retained"].sum(), "churned": df["churned"].sum()}])
     tot["churn_rate"] = tot["churned"] / tot["active_at_start"]
@@ -149,6 +159,7 @@ def churn_by_channel(ws, by: str = "acquisition_channel", period_days: int = 365
     out["index"] = 100 * out["churn_rate"] / float(tot["churn_rate"].iloc[0])
     for c in ("active_at_start", "retained", "churned"):
         out[c] = out[c].astype("int64")
+    out.attrs.update(period_days=int(period_days), active_days=int(a))
     return out
 
 

@@ -13,7 +13,17 @@ add({"rules_title": ("Strongest basket rules (lift)", "最强的购物篮关联�
      "after": ("Bought C within the window after A", "买A后窗口期内买C"),
      "before": ("Bought C within the window before A (control)", "买A前窗口期内买C（对照）"),
      "planted": ("planted in the synthetic truth", "合成数据中预设的规则"),
-     "median_lag": ("median", "中位间隔")})
+     "median_lag": ("median", "中位间隔"),
+     "no_rules": ("No rule reaches the thresholds", "没有规则达到阈值")})
+
+
+def _empty(title: str):
+    from . import finish, new_figure
+    fig, ax = new_figure(8, 2.5)
+    ax.text(0.5, 0.5, t("no_rules"), ha="center", va="center", fontsize=11, color="#555555")
+    ax.set_axis_off()
+    ax.set_title(title)
+    return finish(fig)
 
 
 def _label(a, c):
@@ -24,6 +34,8 @@ def rules_chart(rules: pd.DataFrame, top: int = 12, planted: set | None = None, 
     """Horizontal bars of the lift of the strongest rules (one direction per pair), with confidence and support as
     labels; rules in ``planted`` (set of (antecedent, consequent)) are highlighted."""
     from . import ACCENT, MAIN, finish, new_figure
+    if rules.empty:
+        return _empty(title or t("rules_title"))
     r = rules.copy()
     key = r.apply(lambda x: tuple(sorted((x["antecedent"], x["consequent"]))), axis=1)
     # one direction per pair: the one with the higher confidence (the more useful recommendation)
@@ -51,6 +63,8 @@ def sequence_chart(seq: pd.DataFrame, top: int = 8, title: str | None = None):
     """For the strongest sequence rules: the probability of buying C within the window after A next to the rate in
     the same window before A (the control), with the median lag in days."""
     from . import MAIN, finish, new_figure, pct_axis
+    if seq.empty:
+        return _empty(title or t("sequence_title"))
     r = seq.head(top).iloc[::-1]
     fig, ax = new_figure(9, 0.5 * len(r) + 1.8)
     y = np.arange(len(r))

@@ -12,6 +12,7 @@ add({"customers_over_time": ("Customers over time", "客户数量的变化"),
      "customer_flows": ("New, reactivated and lapsing customers per month", "每月新增、重新激活与转为沉睡的客户"),
      "net_change": ("Net change of active customers", "活跃客户净变化"),
      "churn_by_group": ("Churn rate of customers active a year ago", "一年前活跃客户的流失率"),
+     "churn_by_group_days": ("Churn rate of customers active {n} days ago", "{n}天前活跃客户的流失率"),
      "average": ("Average", "平均"), "revenue_bridge": ("Why revenue changed", "收入变化的来源"),
      "customers_effect": ("More / fewer buyers", "购买客户数"),
      "frequency_effect": ("Orders per buyer", "客均订单数"),
@@ -99,7 +100,8 @@ def churn_by_group(churn: pd.DataFrame, title: str | None = None):
     pct_axis(ax, "x")
     ax.set_xlim(0, float(d["churn_rate"].max()) * 1.3)
     ax.set_xlabel(t("churn_rate"))
-    ax.set_title(title or t("churn_by_group"))
+    days = churn.attrs.get("period_days", 365)
+    ax.set_title(title or (t("churn_by_group") if days == 365 else t("churn_by_group_days").format(n=days)))
     return finish(fig)
 
 
