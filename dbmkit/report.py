@@ -597,7 +597,11 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
     res = ReportResult(out=out, client=cfg.client)
     lang = cfg.language
     try:
-        chs = _chapters.select(phases or cfg.report.phases, include_cases=include_cases)
+        try:
+            chs = _chapters.select(phases or cfg.report.phases, include_cases=include_cases)
+        except ValueError as e:
+            from .config import ConfigError
+            raise ConfigError([("--phases" if phases else "report.phases", str(e))], source=cfg.source_path) from None
         ws = Workspace(cfg)
         if progress:
             print(f"[dbmkit] {cfg.client}: preparing the database in {ws.workdir} …", flush=True)
