@@ -239,3 +239,16 @@ def test_multichannel_spend_by_hand():
     assert m.loc["3", "customers"] == 1 and m.loc["single", "share"] == 0.5
     with pytest.raises(KeyError, match="customer_summary"):
         explore.multichannel_spend(s.drop(columns="n_orders"))
+
+
+def test_churn_period_fits_a_short_history():
+    cust = customers(["a", "b"])
+    o = orders([("1", "a", "2024-01-01", 5, "completed"), ("2", "a", "2024-03-20", 5, "completed"),
+                ("3", "b", "2024-02-01", 5, "completed")])
+    ws = TinyWS({"customers": cust, "orders": o}, "2024-05-30", active_days=60)
+    with pytest.raises(ValueError, match="history is too short"):
+        explore.churn_by_channel(ws, period_days=365)
+    c = explore.churn_by_channel(ws, period_days=None)
+    # 150 days of history and a 60-day activity window: churn over the last 90 days (start 2024-03-01)
+    assert c.attrs == {"period_days": 90, "active_days": 60}
+    assert c.set_index("group").loc["(all)", ["active_at_start", "churned"]].tolist() == [2, 1]
