@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from . import sql as _sql
+from ._util import isin as _isin
 from .i18n import add as _add_labels
 
 __all__ = ["gains_table", "decile", "calibration_table", "roc_table", "model_features", "design_matrix",
@@ -336,7 +337,7 @@ def churn_training_set(ws, snapshot=None, horizon_days: int = 180) -> pd.DataFra
     feats = model_features(ws, pd.DataFrame({"customer_id": cust["customer_id"], "snapshot_ts": snap_ts}))
     after = _sql.run(ws, "purchases_between", {"start": snap_ts.to_pydatetime(), "end": end_ts.to_pydatetime()})
     bought = set(after["customer_id"])
-    feats["churned"] = (~feats["customer_id"].isin(bought)).astype(int)
+    feats["churned"] = (~_isin(feats["customer_id"], bought)).astype(int)
     feats["bought_before"] = (1 - feats["never_bought"]).astype(int)
     return feats
 
@@ -614,6 +615,6 @@ def churn_truth(ws, scores: pd.DataFrame, horizon_days: int = 180) -> pd.DataFra
     fut = fo[(fo["status"] == "completed") & (fo["order_ts"] >= end) & (fo["order_ts"] < end + pd.Timedelta(days=horizon_days))]
     bought = set(fut["customer_id"])                 # truth ids = person_id
     d = scores[["customer_id", "churn_score"]].merge(tp[["customer_id", "person_id"]], on="customer_id")
-    d["churned"] = (~d["person_id"].isin(bought)).astype(int)
+    d["churned"] = (~_isin(d["person_id"], bought)).astype(int)
     d.attrs["auc"] = float(roc_auc_score(d["churned"], d["churn_score"])) if d["churned"].nunique() == 2 else float("nan")
     return d

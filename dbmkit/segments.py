@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import sql as _sql
+from ._util import isin as _isin
 from .i18n import add as _add_labels
 
 __all__ = ["LIFECYCLE_STAGES", "lifecycle_stage", "segment_features", "choose_k", "kmeans_segments", "profile",
@@ -383,7 +384,7 @@ def penetration(ws, by: str = "postal_code", months: int = 12, n_bands: int = 5,
     v = _customer_values(ws, months)
     v["postal_code"] = v["postal_code"].astype(str)
     areas["postal_code"] = areas["postal_code"].astype(str)
-    known = v[v["postal_code"].isin(set(areas["postal_code"]))]
+    known = v[_isin(v["postal_code"], set(areas["postal_code"]))]
     if by in ("postal_code", "city"):
         per = known.groupby("postal_code").agg(customers=("customer_id", "size"), buyers=("is_buyer", "sum"),
                                                revenue=("revenue", "sum"))
