@@ -418,7 +418,6 @@ class SourceDraft:
     language: str | None = None
     rows: int = 0
     profiles: pd.DataFrame | None = None
-    constants: dict = field(default_factory=dict)
 
 
 def _header_score(canon: str, header: str) -> tuple[float, str]:
@@ -428,7 +427,7 @@ def _header_score(canon: str, header: str) -> tuple[float, str]:
         return 0.0, ""
     if h == _norm(canon) or h in syn:
         return 1.0, f"the header '{header}' is a usual name for {canon}"
-    # a synonym inside the header ("Invoice Date (UTC)", "订单金额(元)"): only for synonyms of 3+ characters (2 for CJK)
+    # a synonym inside the header ("Invoice Date (UTC)", "订单金额(元)"): only synonyms of 4+ letters (2+ for CJK)
     best = 0.0
     for s in syn:
         long_enough = len(s) >= 4 or (re.search(r"[\u4e00-\u9fff]", s) and len(s) >= 2)
@@ -597,7 +596,9 @@ def _fill_by_values(table: str, profiles: dict[str, ColumnProfile], chosen: dict
         free.pop(k)
 
 
-def _choose_table(profiles: dict[str, ColumnProfile], rows: int) -> tuple[str, dict[str, Guess], str]:
+def _choose_table(profiles: dict[str, ColumnProfile]) -> tuple[str, dict[str, Guess], str]:
+    """The table a file feeds: invoice lines and orders need real evidence (named columns, an amount); otherwise
+    the table whose mapping scores best."""
     maps = {t: _map_table(t, profiles) for t in GUESSABLE}
     lines, lscore = maps["sales_lines"]
     orders, oscore = maps["orders"]
@@ -642,7 +643,7 @@ def draft_source(path: str | os.PathLike, sample_rows: int = 5000, **detect) -> 
         if c.startswith("_"):
             sample = sample.drop(columns=c)
     profiles = {c: _profile(c, sample[c]) for c in sample.columns}
-    table, chosen, why = _choose_table(profiles, len(sample))
+    table, chosen, why = _choose_table(profiles)
     columns = {c.name: chosen[c.name].column for c in schema.source_columns(table) if c.name in chosen}
     required = _required(table)
     missing = [r for r in required if r not in columns]

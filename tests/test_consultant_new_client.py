@@ -185,3 +185,33 @@ def test_any_usual_headers_in_any_order_are_mapped(tmp_path_factory, headers, or
     draft = consultant.draft_source(p)
     assert draft.table == "orders"
     assert draft.columns == {c: headers[c] for c in ("order_id", "customer_id", "order_ts", "net_amount")}
+
+
+def test_drafts_for_the_bundled_real_data():
+    """The real files the client configs in clients/ map: each is guessed as the table the hand-written config uses."""
+    data = ROOT / "data"
+    expect = {
+        "completejourney/transactions_sample.csv.gz": ("sales_lines", {"order_id": "basket_id",
+                                                                       "customer_id": "household_id",
+                                                                       "order_ts": "transaction_timestamp",
+                                                                       "product_id": "product_id"}),
+        "completejourney/products.csv.gz": ("products", {"product_id": "product_id", "category": "department"}),
+        "completejourney/campaign_descriptions.csv.gz": ("campaigns", {"campaign_id": "campaign_id",
+                                                                       "start_date": "start_date",
+                                                                       "end_date": "end_date"}),
+        "completejourney/campaigns.csv.gz": ("contacts", {"campaign_id": "campaign_id", "customer_id": "household_id"}),
+        "completejourney/coupon_redemptions.csv.gz": ("responses", {"campaign_id": "campaign_id",
+                                                                    "customer_id": "household_id",
+                                                                    "response_ts": "redemption_date"}),
+        "completejourney/demographics.csv.gz": ("customers", {"customer_id": "household_id"}),
+        "cdnow/CDNOW_sample.csv": ("orders", {"customer_id": "customer_id", "order_ts": "date", "net_amount": "dollars"}),
+    }
+    for f, (table, mapping) in expect.items():
+        d = consultant.draft_source(data / f)
+        assert d.table == table, f
+        assert {k: d.columns.get(k) for k in mapping} == mapping, f
+    tx = consultant.draft_source(data / "completejourney/transactions_sample.csv.gz")
+    assert any(n.startswith("CHECK: unit_price ← 'sales_value'") for n in tx.notes)    # a line total, flagged
+    cd = consultant.draft_source(data / "cdnow/CDNOW_sample.csv")
+    assert "order_id" not in cd.columns and cd.date_format == "%Y%m%d"
+    assert any("no order id found" in n for n in cd.notes)
