@@ -165,7 +165,7 @@ class CampaignSettings:
         notebook can pass its parameters straight through.
         """
         c, e = cfg.campaign, cfg.economics
-        seed = cfg.data.synthetic.seed if getattr(cfg, "is_synthetic", False) else cfg.seed
+        seed = cfg.seed                    # the config's seed: same config and seed → same control group
         kw = dict(as_of=as_of, name=c.name, goal=c.goal, channel=c.channel, offer=c.offer,
                   start_date=c.start_date, response_window_days=c.response_window_days, budget=c.budget,
                   control_share=c.control_share, global_holdout_share=c.global_holdout_share,
