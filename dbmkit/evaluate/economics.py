@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .stats import compare_groups
+from .stats import compare_groups, holm_adjust
 
 __all__ = ["campaign_economics", "contact_costs"]
 
@@ -53,7 +53,8 @@ def campaign_economics(results: pd.DataFrame, cost_per_contact=0.0, fixed_cost: 
 
     Returns one row per treatment group [per slice]: n, response_rate, control_response_rate, lift (points),
     lift_ci_low/high, p_value, incremental_responses, incremental_revenue, incremental_margin (+ CI), contact_cost,
-    fixed_cost, cost, incremental_profit (+ CI), roi (incremental profit / cost), cost_per_incremental_response.
+    fixed_cost, cost, incremental_profit (+ CI), roi (incremental profit / cost), cost_per_incremental_response;
+    with ``by`` also p_adjusted (Holm over the slices) and note (small cells).
     """
     need = [group_col, response_col, revenue_col, margin_col]
     missing = [c for c in need if c not in results.columns]
@@ -99,6 +100,8 @@ def campaign_economics(results: pd.DataFrame, cost_per_contact=0.0, fixed_cost: 
     out["cost_per_incremental_response"] = out["cost"] / out["incremental_responses"].where(
         out["incremental_responses"] > 0)
     out = out.reset_index()
+    if bys:
+        out["p_adjusted"] = holm_adjust(out["p_value"].to_numpy())    # the lift's p-value, over the slices
     if bys and "note" in cmp_.columns:
         notes = cmp_[cmp_["outcome"] == response_col].set_index(keys)["note"]
         out["note"] = notes.reindex(pd.MultiIndex.from_frame(out[keys]) if len(keys) > 1 else out[keys[0]]).to_numpy()

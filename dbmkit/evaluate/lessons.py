@@ -108,8 +108,9 @@ def lessons(economics: pd.DataFrame, breakdown: pd.DataFrame | None = None, emai
         got = float(economics["incremental_profit"].sum())
         add("planning", "planned vs realised profit",
             f"planned {_money(planned_profit, currency)}, realised (incremental) {_money(got, currency)}",
-            "recalibrate the response model's expectations: it predicts responses, not incremental responses"
-            if got < planned_profit else "the plan was conservative; keep the same assumptions")
+            "check the plan's assumptions (response rates, share of incremental responses, order value) against what "
+            "the control group shows, and recalibrate them" if got < planned_profit else
+            "the plan was conservative; keep its assumptions under review")
     if true_lift is not None and len(economics):
         e = economics.iloc[0]
         covered = e["lift_ci_low"] <= true_lift <= e["lift_ci_high"]
@@ -128,10 +129,13 @@ def lessons(economics: pd.DataFrame, breakdown: pd.DataFrame | None = None, emai
             ok = ok.assign(profit_per_contact=ok["incremental_profit"] / ok["n"])
             best, worst = ok.loc[ok["profit_per_contact"].idxmax()], ok.loc[ok["profit_per_contact"].idxmin()]
             caveat = f" (compared {len(ok)} slices: expect about {max(1, round(len(ok) * alpha))} false alarm(s) at p < {alpha})"
+            p_adj = best["p_adjusted"] if "p_adjusted" in best else best["p_value"] * len(ok)
             add("slices", f"best slice: {name(best)}",
                 f"incremental profit {_money(best['profit_per_contact'], currency)} per contact, lift "
                 f"{_pts(best['lift'])}, p = {best['p_value']:.3g}" + caveat,
-                "give it more budget next time — after confirming it in a new test")
+                "give it more budget next time" if p_adj < alpha and best["lift"] > 0 else
+                "a hint, not a finding (not significant after the adjustment for many slices): test it again before "
+                "moving budget")
             if worst["profit_per_contact"] < 0:
                 add("slices", f"worst slice: {name(worst)}",
                     f"incremental profit {_money(worst['profit_per_contact'], currency)} per contact, lift "
