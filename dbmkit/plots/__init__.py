@@ -72,8 +72,10 @@ def money_axis(ax, axis: str = "y", currency: str = "") -> None:
         a = abs(x)
         if a >= 1e6:
             return f"{sym}{x / 1e6:.1f}M"
-        if a >= 1e3:
+        if a >= 1e4:
             return f"{sym}{x / 1e3:.0f}k"
+        if a >= 1e3:
+            return f"{sym}{x / 1e3:.1f}k".replace(".0k", "k")
         return f"{sym}{x:,.0f}"
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(mticker.FuncFormatter(fmt))
 

@@ -38,10 +38,13 @@ class Raw(str):
 
 def render(name: str, **identifiers) -> str:
     """The query with ``{name}`` placeholders replaced by quoted identifiers (or ``Raw`` fragments)."""
-    sql = load(name)
-    for k, v in identifiers.items():
-        sql = sql.replace("{" + k + "}", v if isinstance(v, Raw) else _ident(v))
-    return sql
+    lines = []
+    for line in load(name).splitlines():
+        if not line.lstrip().startswith("--"):          # placeholders in comments stay as they are
+            for k, v in identifiers.items():
+                line = line.replace("{" + k + "}", v if isinstance(v, Raw) else _ident(v))
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def run(target, name: str, params: dict | None = None, **identifiers):
