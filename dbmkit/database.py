@@ -49,7 +49,7 @@ __all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_f
            "reason_kind", "Sandbox", "cleaning_settings", "clean_like_build", "BuildReport",
            "SCHEMA_VERSION", "PRIMARY_KEYS", "FOREIGN_KEYS", "load_erasures"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LOAD_ORDER = ["products", "area_demographics", "customers", "orders", "sales_lines", "order_items", "campaigns",
               "contacts", "responses", "consents", "email_events", "sms_events"]
 SQL_TYPES = schema.SQL_TYPES
@@ -383,14 +383,14 @@ def _assemble(con, cfg: ClientConfig, erasures: dict, say) -> BuildReport:
     for t in LOAD_ORDER:                      # staging is not part of the database (and would keep erased people)
         con.execute(f"DROP TABLE IF EXISTS src_{t}")
     ll = con.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM load_log").fetchall()[0]
-    summ = _clean.quality_summary(quality)
-    cust = summ[summ["table"] == "customers"].set_index("stage")["score"]
+    # one quality score per stage: the mean of the table scores (tables that came from a source)
+    summ = _clean.quality_summary(quality).groupby("stage")["score"].mean()
     return BuildReport(
         rows_read=int(ll[0] or 0), rows_loaded=int(ll[1] or 0), rows_quarantined=int(ll[2] or 0),
         customers_raw=int(len(recs)), persons=int(gold["customer_id"].nunique()),
         households=int(gold["household_id"].nunique()),
-        quality_score_before=float(cust.get("before cleaning", np.nan)),
-        quality_score_after=float(cust.get("after cleaning", np.nan)),
+        quality_score_before=round(float(summ.get("before cleaning", np.nan)), 1),
+        quality_score_after=round(float(summ.get("after cleaning", np.nan)), 1),
         anonymous_orders=int(con.execute("SELECT count(*) FROM anonymous_sales").fetchall()[0][0]),
         erased_records=len(erased_ids),
     )
@@ -759,18 +759,27 @@ QUALITY_SQL = {
 
 
 def _quality_before(con, region: str, as_of) -> pd.DataFrame:
-    """The data-quality report of the sources as loaded (before rules, duplicates, cleaning and merge/purge)."""
-    return pd.concat([_clean.quality_report(con.execute(sql).df(), table, as_of=as_of, stage="before cleaning",
-                                            region=region) for table, sql in QUALITY_SQL["before cleaning"].items()],
-                     ignore_index=True)
+    """The data-quality report of the sources as loaded (before rules, duplicates, cleaning and merge/purge), for
+    the tables that have a source."""
+    parts = []
+    for table, sql in QUALITY_SQL["before cleaning"].items():
+        df = con.execute(sql).df()
+        if len(df):
+            parts.append(_clean.quality_report(df, table, as_of=as_of, stage="before cleaning", region=region))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["stage", "table", "column", "rows", "completeness", "validity", "uniqueness", "freshness_days"])
 
 
 def _quality_after(con, before: pd.DataFrame, gold: pd.DataFrame, region: str, as_of) -> pd.DataFrame:
     """Before and after cleaning, per table and column; stored as ``data_quality``."""
-    parts = [before, _clean.quality_report(gold, "customers", as_of=as_of, stage="after cleaning", region=region)]
+    sourced = set(before["table"])
+    parts = [before]
+    if "customers" in sourced:
+        parts.append(_clean.quality_report(gold, "customers", as_of=as_of, stage="after cleaning", region=region))
     for table, sql in QUALITY_SQL["after cleaning"].items():
-        parts.append(_clean.quality_report(con.execute(sql).df(), table, as_of=as_of, stage="after cleaning",
-                                           region=region))
+        if table in sourced:
+            parts.append(_clean.quality_report(con.execute(sql).df(), table, as_of=as_of, stage="after cleaning",
+                                               region=region))
     q = pd.concat(parts, ignore_index=True)
     con.register("_q", q)
     con.execute("CREATE OR REPLACE TABLE data_quality AS SELECT * FROM _q")

@@ -1069,6 +1069,8 @@ def mapping_table(table: str, spec: SourceFile) -> pd.DataFrame:
     for c in schema.source_columns(table):
         src = spec.columns.get(c.name)
         const = spec.constants.get(c.name)
+        if src is None and const is None and table == "orders" and c.name == "order_id":
+            src = "(none: rows are numbered)"
         rows.append(dict(canonical=c.name, source=src if src is not None else (
             f"(constant {const!r})" if const is not None else None), type=c.type, required=c.name in req))
     return pd.DataFrame(rows)

@@ -27,6 +27,8 @@ add({
     "pairs": ("Candidate pairs", "候选对"), "same_person": ("Same person (truth)", "同一人（真实）"),
     "two_people": ("Two people (truth)", "不同的人（真实）"), "all_pairs": ("All pairs", "全部候选对"),
     "match_probability": ("Match probability", "匹配概率"),
+    "no_pairs": ("No candidate pairs: no two records share a name, e-mail, phone or address",
+                 "没有候选记录对：没有两条记录共享姓名、邮箱、电话或地址"),
     "consent_title": ("Consent per channel (latest status wins)", "各渠道许可状态（以最新为准）"),
     "opted_in": ("Opted in", "已同意"), "opted_out": ("Opted out", "已退订"), "no_record": ("No record", "无记录"),
     "share_of_customers_c": ("Share of customers", "客户占比"),
@@ -146,6 +148,11 @@ def match_score_chart(pairs: pd.DataFrame, same_person=None, threshold: float | 
     """Histogram of the candidate pairs' match probabilities, split by the truth (same person or not) when known."""
     from . import ACCENT, MAIN, finish, new_figure
     fig, ax = new_figure(8, 4)
+    if not len(pairs):
+        ax.axis("off")
+        ax.text(0.5, 0.5, t("no_pairs"), ha="center", va="center", fontsize=11)
+        ax.set_title(title or t("scores_title"))
+        return finish(fig)
     bins = np.linspace(0, 1, 26)
     p = pairs["probability"].to_numpy()
     if same_person is not None:
