@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import _locale as L
 from .._util import isin as _isin
@@ -684,20 +685,25 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     parts_items.append(items2)
     parts_tot.append(tot2)
 
-    # 4. assemble all orders
+    # 4. assemble all orders. Intermediates are released as soon as they are merged: at a million people each
+    # copy of the order lines is about 2 GB.
+    del items0, items1, items2, tot0, tot1, tot2, ev, inc_ev, seq_ev, pe, pi_, src
     offset = 0
     all_ev, all_items = [], []
-    for pe, pit, pt in zip(parts_ev, parts_items, parts_tot):
-        pe = pe.reset_index(drop=True).copy()
+    while parts_ev:
+        pe, pit, pt = parts_ev.pop(0), parts_items.pop(0), parts_tot.pop(0)
+        pe = pe.reset_index(drop=True)
         pe["pos"] = np.arange(len(pe)) + offset
         pe = pe.join(pt, how="left")
-        pit = pit.copy()
         pit["pos"] = pit["order_pos"] + offset
         offset += len(pe)
         all_ev.append(pe)
         all_items.append(pit)
+    del pe, pit, pt
     orders = pd.concat(all_ev, ignore_index=True)
+    del all_ev
     items = pd.concat(all_items, ignore_index=True)
+    del all_items
     kept = orders["keep"].to_numpy()
     orders = orders[kept]
     items = items[np.isin(items["pos"].to_numpy(), orders["pos"].to_numpy())]
@@ -709,11 +715,11 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     ch = orders["channel"].to_numpy().astype(str)
     prefix = np.select([ch == "store", ch == "catalog"], ["S", "K"], "W")
     serial = (np.arange(1, n_o + 1) + 10_000_000).astype(str)
-    oid = np.char.add(prefix, serial).astype(object)
-    orders["order_id"] = oid
+    oid = pa.array(np.char.add(prefix, serial), type=pa.string())      # Arrow strings: no Python objects
+    orders["order_id"] = pd.Series(oid, dtype="str")
     pos = orders["pos"].to_numpy()
-    id_by_pos = np.empty(int(pos.max()) + 1 if n_o else 0, dtype=object)
-    id_by_pos[pos] = oid
+    row_by_pos = np.full(int(pos.max()) + 1 if n_o else 0, -1, dtype=np.int64)
+    row_by_pos[pos] = np.arange(n_o)
     cancel_p = np.where((ch == "web") | (ch == "app"), 0.03, np.where(ch == "catalog", 0.01, 0.0))
     cancelled = rng.random(n_o) < cancel_p
     soft_subs = [sub_keys.index(x) for x in ("Womenswear", "Menswear", "Kidswear", "Sneakers", "Boots", "Sandals")]
@@ -731,7 +737,7 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     orders["store_id"] = store
     ret = orders[returned].copy()
     ret["original_order_id"] = ret["order_id"]
-    ret["order_id"] = np.char.add("R", ret["order_id"].to_numpy().astype(str)).astype(object)
+    ret["order_id"] = "R" + ret["order_id"]
     ret["day"] = ret["day"] + rng.uniform(2, 30, len(ret))
     for c in ("gross_amount", "discount", "net_amount", "cost"):
         ret[c] = -ret[c]
@@ -740,7 +746,7 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     orders["original_order_id"] = None
     orders = pd.concat([orders, ret], ignore_index=True)
     orders["order_ts"] = (start + pd.to_timedelta(orders["day"].to_numpy(), unit="D")).floor("s")
-    orders["customer_id"] = ppl["person_id"][orders["person"].to_numpy()]
+    orders["customer_id"] = pd.Series(pa.array(ppl["person_id"]).take(orders["person"].to_numpy()), dtype="str")
 
     end_excl = end + pd.Timedelta(days=1)
     in_hist = (orders["order_ts"] < end_excl).to_numpy()
@@ -751,13 +757,14 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     it_pos = items["pos"].to_numpy()
     keep_items = np.isin(it_pos, hist_pos)
     hist_items = pd.DataFrame({
-        "order_id": id_by_pos[it_pos[keep_items]],
+        "order_id": pd.Series(oid.take(row_by_pos[it_pos[keep_items]]), dtype="str"),
         "line_no": items["line_no"].to_numpy()[keep_items],
         "product_id": products["product_id"].to_numpy()[items["product_idx"].to_numpy()[keep_items]],
         "quantity": items["quantity"].to_numpy()[keep_items],
         "unit_price": items["unit_price"].to_numpy()[keep_items],
         "discount": items["discount"].to_numpy()[keep_items],
     })
+    del items, it_pos, keep_items, orders, row_by_pos, oid
 
     # ------------------------------------------------------------------ canonical clean tables
     start_ts = start
