@@ -168,7 +168,8 @@ def test_channel_response_rates_from_history():
                       "group": ["treatment", "control", "treatment", "control"], "people": [1000, 100, 500, 100],
                       "buyers": [100, 8, 100, 22], "revenue": [1.0, 0, 2.0, 0], "margin": [0, 0, 0, 0],
                       "tracked_responses": [50, 0, 60, 0]})
-    r = channel_response_rates(h, {"email": 0.02, "mail": 0.85}, shrink=0, shrink_control=0).set_index("channel")
+    r = channel_response_rates(h, {"email": 0.02, "mail": 0.85}, shrink=0, shrink_control=0,
+                               shrink_prior=0).set_index("channel")
     assert r.loc["email", "treated_rate"] == 0.1 and r.loc["mail", "control_rate"] == 0.22
     overall = 200 / 1500
     assert r.loc["mail", "index"] == pytest.approx(0.2 / overall)
@@ -176,10 +177,16 @@ def test_channel_response_rates_from_history():
     assert r.loc["mail", "incremental_share"] == 0.0                          # negative lift → 0
     assert r.loc["sms", "index"] == 1.0 and r.loc["sms", "treated"] == 0      # no history
     # with shrinkage the noisy lifts move towards the pooled share
-    r2 = channel_response_rates(h, shrink_control=1000).set_index("channel")
+    r2 = channel_response_rates(h, shrink_control=1000, shrink_prior=0).set_index("channel")
     pooled = ((100 - 0.08 * 1000) + (100 - 0.22 * 500)) / 200                # 0.05
     assert r2.loc["sms", "incremental_share"] == pytest.approx(pooled)
     assert 0 < r2.loc["mail", "incremental_share"] < pooled
+    # the pooled share leans on the prior (10 %) when the control groups are small: 200 controls vs 2,000 pseudo
+    r3 = channel_response_rates(h).set_index("channel")
+    assert r3.loc["sms", "incremental_share"] == pytest.approx((200 * 0.05 + 2000 * 0.10) / 2200)
+    # no control group anywhere: the prior
+    r4 = channel_response_rates(h[h["group"] == "treatment"]).set_index("channel")
+    assert (r4["incremental_share"] == 0.10).all()
 
 
 def test_offer_economics_and_expected_profit():

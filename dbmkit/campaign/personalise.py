@@ -43,7 +43,8 @@ def channel_history(ws_or_con, as_of, default_window: int = 30) -> pd.DataFrame:
 
 
 def channel_response_rates(history: pd.DataFrame, costs: dict | None = None, shrink: int = 200,
-                           shrink_control: int = 1000, default_incremental_share: float = 0.10) -> pd.DataFrame:
+                           shrink_control: int = 1000, default_incremental_share: float = 0.10,
+                           shrink_prior: int = 2000) -> pd.DataFrame:
     """Response by channel from past campaigns: treated and control purchase rates in the window, the lift, tracked
     (coupon) response rate, and two planning factors:
 
@@ -51,15 +52,16 @@ def channel_response_rates(history: pd.DataFrame, costs: dict | None = None, shr
       pseudo-contacts (few contacts → little evidence); channels never used get 1;
     * ``incremental_share`` = the share of the channel's responders who bought *because* of the contact,
       lift ÷ treated rate, shrunk towards the pooled share of all channels with ``shrink_control`` pseudo control
-      members (control groups are small, so raw lifts are noisy) and kept within 0–1;
-      ``default_incremental_share`` when no campaign had a control group.
+      members (control groups are small, so raw lifts are noisy), the pooled share itself shrunk towards the
+      prior ``default_incremental_share`` (10 %: an assumption) with ``shrink_prior`` pseudo control members, and
+      kept within 0–1. Without any control group it is the prior.
 
     One row per channel of ``CHANNELS``.
 
     >>> h = pd.DataFrame({"channel": ["email", "email"], "campaign_id": ["C1", "C1"], "group": ["treatment", "control"],
     ...                   "people": [1000, 100], "buyers": [200, 15], "revenue": [0, 0], "margin": [0, 0],
     ...                   "tracked_responses": [80, 0]})
-    >>> r = channel_response_rates(h, shrink=0).set_index("channel")
+    >>> r = channel_response_rates(h, shrink=0, shrink_prior=0).set_index("channel")
     >>> r.loc["email", ["treated_rate", "control_rate", "lift", "index", "incremental_share"]].round(6).tolist()
     [0.2, 0.15, 0.05, 1.0, 0.25]
     """
@@ -86,7 +88,10 @@ def channel_response_rates(history: pd.DataFrame, costs: dict | None = None, shr
     has = (out["control"] > 0) & (out["treated_buyers"] > 0)
     raw = (out["lift"] / out["treated_rate"]).where(has)
     extra = (out["treated_buyers"] - out["control_rate"] * out["treated"]).where(has)
-    pooled = float(extra.sum() / out.loc[has, "treated_buyers"].sum()) if has.any() else default_incremental_share
+    n_ctrl = float(out.loc[has, "control"].sum())
+    raw_pooled = float(extra.sum() / out.loc[has, "treated_buyers"].sum()) if has.any() else 0.0
+    pooled = (n_ctrl * raw_pooled + shrink_prior * default_incremental_share) / (n_ctrl + shrink_prior) \
+        if n_ctrl + shrink_prior > 0 else default_incremental_share
     pooled = float(np.clip(pooled, 0, 1))
     w = out["control"].where(has, 0.0)
     out["incremental_share"] = ((w * raw.fillna(0) + shrink_control * pooled) / (w + shrink_control)).clip(0, 1)
