@@ -211,17 +211,29 @@ PII_PATTERNS = {
 _PII_ANY = re.compile("|".join(f"(?:{rx.pattern})" for rx in PII_PATTERNS.values()))
 
 
-def find_pii(text: str) -> list[str]:
-    """Raw e-mail addresses and phone numbers found in ``text``.
+def _reserved(s: str) -> bool:
+    """Values reserved for documentation, never a person's: e-mails at example.com/.org/.net (RFC 2606) and North
+    American numbers 555-0100 … 555-0199 (reserved for fiction) — teaching text may show them."""
+    if "@" in s:
+        return bool(re.search(r"@(?:[\w-]+\.)*example\.(?:com|org|net)$", s, re.I))
+    digits = re.sub(r"\D", "", s)
+    return bool(re.fullmatch(r"1?\d{3}55501\d\d", digits))
 
-    >>> find_pii("write to ann.lee@mail.com or call +1 212 555 0142; order 12345 on 2024-01-05")
-    ['ann.lee@mail.com', '+1 212 555 0142']
+
+def find_pii(text: str) -> list[str]:
+    """Raw e-mail addresses and phone numbers found in ``text`` (documentation values such as
+    x@example.com or 212-555-0142 are not personal data and are not reported).
+
+    >>> find_pii("write to ann.lee@mail.com or call +1 212 555 0342; order 12345 on 2024-01-05; demo@example.com")
+    ['ann.lee@mail.com', '+1 212 555 0342']
     """
-    return [m.group(0) for m in _PII_ANY.finditer(text)]
+    return [m.group(0) for m in _PII_ANY.finditer(text) if not _reserved(m.group(0))]
 
 
 def _mask_match(m: re.Match) -> str:
     s = m.group(0)
+    if _reserved(s):
+        return s
     if "@" in s:
         local, domain = s.split("@", 1)
         return local[:1] + "***@" + domain
@@ -232,10 +244,17 @@ def _mask_match(m: re.Match) -> str:
 def mask_pii(text: str) -> tuple[str, int]:
     """Mask raw e-mails and phone numbers in ``text`` (a***@mail.com, ********142); returns (text, count).
 
-    >>> mask_pii("ann.lee@mail.com, 13912345678")
-    ('a***@mail.com, ********678', 2)
+    >>> mask_pii("ann.lee@mail.com, 13912345678, (212) 555-0142")
+    ('a***@mail.com, ********678, (212) 555-0142', 2)
     """
-    return _PII_ANY.subn(_mask_match, text)
+    n = 0
+
+    def sub(m: re.Match) -> str:
+        nonlocal n
+        out = _mask_match(m)
+        n += out != m.group(0)
+        return out
+    return _PII_ANY.sub(sub, text), n
 
 
 def _mask_cell_outputs(cell) -> int:

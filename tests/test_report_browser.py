@@ -70,12 +70,14 @@ def test_no_raw_emails_or_phone_numbers_on_any_page(zh_report):
 
 
 def test_pii_patterns_and_masking():
-    text = ("Kontakt: ann.lee@mail.com, +86 138 0013 8000, 13912345678, (212) 555-0142, +12125550142; "
-            "not contacts: 2024-01-05, 1,234.50, order 100023, ¥12,345,678, 0.0123")
-    assert report.find_pii(text) == ["ann.lee@mail.com", "+86 138 0013 8000", "13912345678", "(212) 555-0142",
-                                     "+12125550142"]
+    text = ("Kontakt: ann.lee@mail.com, +86 138 0013 8000, 13912345678, (212) 555-0342, +12125550342; "
+            "not contacts: 2024-01-05, 1,234.50, order 100023, ¥12,345,678, 0.0123; "
+            "documentation values: demo@example.com, (212) 555-0142, +1 212-555-0199")
+    assert report.find_pii(text) == ["ann.lee@mail.com", "+86 138 0013 8000", "13912345678", "(212) 555-0342",
+                                     "+12125550342"]
     masked, n = report.mask_pii(text)
     assert n == 5 and report.find_pii(masked) == [] and "2024-01-05" in masked and "100023" in masked
+    assert "demo@example.com" in masked and "(212) 555-0142" in masked     # reserved for examples: kept
 
 
 def test_headings_and_labels_are_chinese(zh_report):
