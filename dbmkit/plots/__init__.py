@@ -104,6 +104,9 @@ def finish(fig, title: str | None = None, source: str | None = None):
     return fig
 
 
+_EXPORTED: dict[str, str] = {}
+
+
 def _load_submodules() -> None:
     """Re-export the public charts of every sub-module (build.py, analyze.py, … one file per topic)."""
     import importlib
@@ -114,6 +117,10 @@ def _load_submodules() -> None:
             continue
         mod = importlib.import_module(f"{__name__}.{m.name}")
         for name in getattr(mod, "__all__", []):
+            if name in _EXPORTED and _EXPORTED[name] != m.name:
+                raise ImportError(f"chart name clash: {name!r} is defined in plots/{_EXPORTED[name]}.py and "
+                                  f"plots/{m.name}.py; rename one of them")
+            _EXPORTED[name] = m.name
             g[name] = getattr(mod, name)
 
 
