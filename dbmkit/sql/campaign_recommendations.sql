@@ -4,7 +4,8 @@
 -- 时机) and wins over basket rules; otherwise the strongest basket rule (confidence × lift) of anything bought in the
 -- last $lookback_days days. Subcategories the customer already bought in that time are never recommended. Without
 -- a rule the customer's favourite subcategory is used; without purchases in the lookback (new registrants, long
--- lapsed customers) the overall best seller. The product is the best seller of the subcategory.
+-- lapsed customers) the overall best seller. The product is the best seller of the subcategory. Ties are broken by
+-- name/id so the same data always give the same recommendation.
 WITH lines AS (
     SELECT DISTINCT o.customer_id, CAST(o.order_ts AS DATE) AS d, p.subcategory AS sub, i.product_id
     FROM orders o JOIN order_items i USING (order_id) JOIN products p USING (product_id)
@@ -20,20 +21,21 @@ WITH lines AS (
     WHERE (r.kind = 'basket' OR b.last_d > CAST($as_of AS DATE) - to_days(CAST($sequence_days AS INTEGER)))
       AND NOT EXISTS (SELECT 1 FROM bought g WHERE g.customer_id = b.customer_id AND g.sub = r.consequent)
 ), best AS (
-    SELECT customer_id, arg_max(consequent, (seq_first, strength)) AS sub,
-           arg_max(kind || ': ' || antecedent || ' → ' || consequent, (seq_first, strength)) AS rule
+    SELECT customer_id, arg_max(consequent, (seq_first, strength, consequent, antecedent)) AS sub,
+           arg_max(kind || ': ' || antecedent || ' → ' || consequent, (seq_first, strength, consequent, antecedent))
+               AS rule
     FROM candidates GROUP BY 1
 ), favourite AS (
-    SELECT customer_id, arg_max(sub, (n, last_d)) AS sub FROM bought GROUP BY 1
+    SELECT customer_id, arg_max(sub, (n, last_d, sub)) AS sub FROM bought GROUP BY 1
 ), top_seller AS (
-    SELECT sub, arg_max(product_id, n) AS product_id FROM (
+    SELECT sub, arg_max(product_id, (n, product_id)) AS product_id FROM (
         SELECT sub, product_id, count(*) AS n FROM lines GROUP BY 1, 2) GROUP BY 1
 ), chosen AS (
     SELECT coalesce(b.customer_id, f.customer_id) AS customer_id, coalesce(b.sub, f.sub) AS sub,
            coalesce(b.rule, 'favourite: ' || f.sub) AS rule
     FROM best b FULL OUTER JOIN favourite f USING (customer_id)
 ), overall AS (
-    SELECT arg_max(product_id, n) AS product_id, arg_max(sub, n) AS sub FROM (
+    SELECT arg_max(product_id, (n, product_id)) AS product_id, arg_max(sub, (n, product_id)) AS sub FROM (
         SELECT product_id, any_value(sub) AS sub, count(*) AS n FROM lines GROUP BY 1)
 ), ruled AS (
     SELECT c.customer_id, t.product_id, c.sub, c.rule
