@@ -47,7 +47,7 @@ __all__ = ["BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "Convergence
            "btyd_clv", "calibration_holdout", "holdout_by_frequency", "holdout_summary", "build_clv",
            "fit_btyd", "value_tiers", "truth_person_map", "truth_future", "VALUE_TIERS", "frequency_histogram",
            "p_alive_matrix", "decile_calibration", "margin_rates", "clv_holdout", "fit_purchase_model", "MODELS",
-           "clv_table", "model_comparison", "calibration_end"]
+           "clv_table", "model_comparison", "calibration_end", "BOUNDARY_NOTE"]
 
 # value tiers of the clv table: (name, share of customers by CLV rank, from the top)
 VALUE_TIERS = (("platinum", 0.05), ("gold", 0.15), ("silver", 0.30), ("bronze", 0.50))
@@ -56,6 +56,26 @@ VALUE_TIERS = (("platinum", 0.05), ("gold", 0.15), ("silver", 0.30), ("bronze", 
 def _wsum(w: np.ndarray, v: np.ndarray) -> float:
     """Weighted sum without BLAS (np.dot starts BLAS threads that spin on a busy machine: 10× slower)."""
     return float(np.sum(w * v))
+
+
+def _hyp2f1(a, b, c, z):
+    """Gauss's hypergeometric function: scipy's, with a direct power series where scipy gives up (very large
+    first parameter, e.g. a fit whose purchase rates barely vary: r in the tens of thousands; |z| < 1 here)."""
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, float) for v in (a, b, c, z)))
+    with np.errstate(all="ignore"):
+        out = np.asarray(hyp2f1(a, b, c, z), float).copy()
+    bad = ~np.isfinite(out) & (np.abs(z) < 1)
+    if bad.any():
+        A, B, C, Z = a[bad], b[bad], c[bad], z[bad]
+        total = np.ones_like(Z)
+        term = np.ones_like(Z)
+        for n in range(20000):
+            term = term * (A + n) * (B + n) / ((C + n) * (n + 1)) * Z
+            total = total + term
+            if np.all(np.abs(term) <= 1e-16 * np.abs(total)):
+                break
+        out[bad] = total
+    return out if out.ndim else float(out)
 
 
 class ConvergenceError(RuntimeError):
@@ -108,26 +128,51 @@ def _unique_rows(cols: list[np.ndarray], w: np.ndarray) -> tuple[list[np.ndarray
     return [g[f"c{i}"].to_numpy(float) for i in range(len(cols))], g["w"].to_numpy(float)
 
 
+LOG_BOUND = 18.0      # log-parameters stay within ±18 (parameters between 1.5e-8 and 6.6e7, in scaled time units)
+
+
 def _minimise(fun, x0: np.ndarray, what: str, max_iter: int) -> optimize.OptimizeResult:
-    """L-BFGS on log-parameters, with a second start before giving up."""
+    """L-BFGS-B on bounded log-parameters, with a second start before giving up.
+
+    When the likelihood keeps rising towards an edge of the parameter space (e.g. all customers buy at the same
+    rate: r, α → ∞; nobody drops out: b → ∞), the optimum sits on the bound; the result is kept and flagged by
+    the caller (``at_boundary_``) instead of failing."""
     best = None
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * len(x0)
     for start in (x0, x0 + np.array([0.5, -0.5, 0.3, -0.3][: len(x0)])):
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            res = optimize.minimize(fun, start, jac=True, method="L-BFGS-B", options={"maxiter": max_iter,
-                                                                                     "gtol": 1e-9, "ftol": 1e-13})
-        ok = np.isfinite(res.fun) and np.all(np.isfinite(res.x)) and np.all(np.abs(res.x) < 30)
+            res = optimize.minimize(fun, np.clip(start, -LOG_BOUND + 1, LOG_BOUND - 1), jac=True, method="L-BFGS-B",
+                                    bounds=bounds, options={"maxiter": max_iter, "gtol": 1e-9, "ftol": 1e-13})
+        ok = np.isfinite(res.fun) and res.fun < 1e19 and np.all(np.isfinite(res.x))
         if ok and (best is None or res.fun < best.fun):
             best = res
         if ok and res.success:
             return res
-    if best is not None and np.linalg.norm(best.jac, np.inf) < 1e-4:
-        return best
+    if best is not None:
+        # the projected gradient (zero along coordinates pushing against a bound) must be small
+        g = np.asarray(best.jac, float).copy()
+        g[(best.x <= -LOG_BOUND + 1e-6) & (g > 0)] = 0.0
+        g[(best.x >= LOG_BOUND - 1e-6) & (g < 0)] = 0.0
+        if np.linalg.norm(g, np.inf) < 1e-4:
+            return best
     msg = getattr(best, "message", "no finite likelihood") if best is not None else "no finite likelihood"
     raise ConvergenceError(
         f"The {what} fit did not converge ({msg}). Check that the inputs are in one time unit and in a sensible "
         "range (e.g. weeks or days, not seconds), that there are enough repeat buyers (a few hundred customers at "
         "least), and that the data are not all identical; then try another time unit or more data.")
+
+
+def _at_boundary(theta: np.ndarray) -> bool:
+    """True when a (scaled) parameter drifted far from any usual value (below 1e-4 or above 8,000): the likelihood is
+    flat towards an edge of the parameter space (see BOUNDARY_NOTE)."""
+    return bool(np.any(np.abs(np.asarray(theta)) >= 9.0))
+
+
+BOUNDARY_NOTE = ("some parameters ran to the edge of the parameter space: the data cannot tell them apart from "
+                 "'infinitely large or small' (typically: customers who all buy at about the same rate or spend "
+                 "about the same, or no sign of customers leaving). Predictions remain usable; the parameter values "
+                 "and their standard errors are not meaningful on their own.")
 
 
 def _hessian_se(grad, theta: np.ndarray) -> np.ndarray:
@@ -242,6 +287,7 @@ class BetaGeo:
         self.log_likelihood_ = float(-res.fun * total - _wsum(w, x) * np.log(scale))
         self.n_customers_ = float(total)
         self.n_unique_rows_ = int(len(w))
+        self.at_boundary_ = _at_boundary(res.x)
         return self
 
     def _p(self):
@@ -286,7 +332,7 @@ class BetaGeo:
                           + self._with_a(1 - 2e-5)._alive_purchases(t, x, TT))
         k = self._k
         with np.errstate(divide="ignore", invalid="ignore"):
-            hyp = hyp2f1(r + x, b + x + k, a + b + x + k - 1, t / (alpha + TT + t))
+            hyp = _hyp2f1(r + x, b + x + k, a + b + x + k - 1, t / (alpha + TT + t))
             mult = (a + b + x + k - 1) / (a - 1)
             body = 1.0 - hyp * np.exp((r + x) * (np.log(alpha + TT) - np.log(alpha + TT + t)))
         return np.where(t == 0, 0.0, mult * body)
@@ -307,7 +353,7 @@ class BetaGeo:
         if abs(a - 1) < 1e-5:
             return 0.5 * (self._with_a(1 + 2e-5).expected_purchases_new(t) + self._with_a(1 - 2e-5).expected_purchases_new(t))
         t = np.asarray(t, float)
-        hyp = hyp2f1(r, b, a + b - 1, t / (alpha + t))
+        hyp = _hyp2f1(r, b, a + b - 1, t / (alpha + t))
         return (a + b - 1) / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
 
     def probability_of_purchases(self, x, t):
@@ -361,7 +407,7 @@ class ModifiedBetaGeo(BetaGeo):
         if abs(a - 1) < 1e-5:
             return 0.5 * (self._with_a(1 + 2e-5).expected_purchases_new(t) + self._with_a(1 - 2e-5).expected_purchases_new(t))
         t = np.asarray(t, float)
-        hyp = hyp2f1(r, b + 1, a + b, t / (alpha + t))
+        hyp = _hyp2f1(r, b + 1, a + b, t / (alpha + t))
         return b / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
 
 
@@ -426,9 +472,10 @@ class ParetoNBD:
                                              "maxfev": 2 * self.max_iter})
             polish = optimize.minimize(fun, res.x, method="BFGS", options={"gtol": 1e-10})
         best = polish if np.isfinite(polish.fun) and polish.fun <= res.fun else res
-        if not np.isfinite(best.fun) or np.any(np.abs(best.x) > 30) or (not res.success and not polish.success):
+        if not np.isfinite(best.fun) or best.fun >= 1e19 or (not res.success and not polish.success):
             raise ConvergenceError("The Pareto/NBD fit did not converge. Check that the inputs are in one time unit "
                                    "and in a sensible range, and that there are enough repeat buyers.")
+        self.at_boundary_ = _at_boundary(best.x)
         r, alpha_s, s_, beta_s = np.exp(best.x)
         self._theta, self._scaled = best.x, (xs, txs, Ts, w, scale)
         self.params_ = {"r": float(r), "alpha": float(alpha_s * scale), "s": float(s_), "beta": float(beta_s * scale)}
@@ -566,6 +613,7 @@ class GammaGamma:
         # density of the mean spend carries a factor 1/scale per customer
         self.log_likelihood_ = float(-res.fun * total - total * np.log(scale))
         self.n_customers_ = float(total)
+        self.at_boundary_ = _at_boundary(res.x)
         return self
 
     def _p(self):
@@ -630,7 +678,8 @@ def retention_clv(margin, retention, discount_rate: float = 0.10):
     266.67
     """
     r = np.asarray(retention, float)
-    if np.any((r < 0) | (r > 1)) or not np.all(np.isfinite(r)):
+    known = np.isfinite(r)       # unknown retention (no history to measure it) gives an unknown value
+    if np.any((r[known] < 0) | (r[known] > 1)) or np.any(np.isinf(r)):
         raise ValueError("retention must be a probability between 0 and 1 (e.g. 0.8 for 80 % of customers staying)")
     if not 0 <= discount_rate < 1:
         raise ValueError("discount_rate is a rate per period between 0 and 1, e.g. 0.10")
@@ -643,7 +692,7 @@ def retention_clv(margin, retention, discount_rate: float = 0.10):
 def retention_rate(ws, by: str | None = None) -> pd.DataFrame:
     """Year-on-year retention (顾客保留率): of the customers who bought in the year before last, the share who bought
     again in the last year, and their average margin in the last year (overall, or per value of a ``customers``
-    column such as ``acquisition_channel``)."""
+    column such as ``acquisition_channel``). With less than two years of history the rates are unknown (NaN)."""
     from . import sql as _sql
     df = _sql.run(ws, "yearly_retention", {"as_of": ws.as_of.date()})
     if by:
@@ -651,11 +700,15 @@ def retention_rate(ws, by: str | None = None) -> pd.DataFrame:
         df = df.merge(cust, on="customer_id", how="left") if cust is not None else df.assign(grp="all")
     else:
         df = df.assign(grp="all")
+    if df.empty:        # less than two years of history: nothing to measure
+        return pd.DataFrame({by or "group": ["all"], "customers": [0], "retained": [0],
+                             "margin_per_customer": [np.nan], "retention_rate": [np.nan],
+                             "margin_per_retained": [np.nan]})
     g = df.groupby("grp", dropna=False)
     out = pd.DataFrame({"customers": g.size(), "retained": g["retained"].sum(),
                         "margin_per_customer": g["margin_prev"].mean()})
     out["retention_rate"] = out["retained"] / out["customers"]
-    out["margin_per_retained"] = g.apply(lambda d: d.loc[d["retained"], "margin_last"].mean(), include_groups=False)
+    out["margin_per_retained"] = df[df["retained"]].groupby("grp", dropna=False)["margin_last"].mean().reindex(out.index)
     return out.reset_index(names=by or "group")
 
 
@@ -816,16 +869,17 @@ def calibration_holdout(transactions: pd.DataFrame | str, customer_col: str = "c
 def calibration_end(ws, holdout_days: int | None = None) -> pd.Timestamp:
     """The end of the calibration period: ``holdout_days`` before the analysis date when given; else the config's
     ``analysis.calibration_weeks`` counted from the first purchase (CDNOW: 39 weeks → 1997-09-30); else one year
-    before the analysis date."""
+    before the analysis date — or the last third of the history when it is shorter than three years."""
     if holdout_days is not None:
         if holdout_days < 1:
             raise ValueError("holdout_days must be at least 1")
         return ws.as_of - pd.Timedelta(days=int(holdout_days))
+    first = pd.Timestamp(ws.sql("SELECT min(CAST(order_ts AS DATE)) AS d FROM purchases")["d"].iloc[0])
     weeks = ws.cfg.analysis.calibration_weeks
     if weeks:
-        first = ws.sql("SELECT min(CAST(order_ts AS DATE)) AS d FROM purchases")["d"].iloc[0]
-        return pd.Timestamp(first) + pd.Timedelta(days=7 * int(weeks) - 1)
-    return ws.as_of - pd.Timedelta(days=365)
+        return first + pd.Timedelta(days=7 * int(weeks) - 1)
+    history = (ws.as_of - first).days
+    return ws.as_of - pd.Timedelta(days=int(min(365, max(history // 3, 1))))
 
 
 def holdout_summary(ws, holdout_days: int | None = None) -> pd.DataFrame:
@@ -1007,7 +1061,10 @@ def model_comparison(summary: pd.DataFrame, truth: dict | None = None) -> pd.Dat
     truth's parameters when known — which model describes the customers better?"""
     rows = {}
     for name, cls in (("BG/NBD", BetaGeo), ("MBG/NBD", ModifiedBetaGeo)):
-        m = cls().fit(summary["frequency"], summary["recency"], summary["T"])
+        try:
+            m = cls().fit(summary["frequency"], summary["recency"], summary["T"])
+        except ConvergenceError:
+            continue
         sm = m.summary().set_index("parameter")
         col = {p: sm.loc[p, "estimate"] for p in m.param_names}
         col.update({f"{p} (s.e.)": sm.loc[p, "std_error"] for p in m.param_names})

@@ -315,3 +315,24 @@ def test_infinite_mean_spend_is_refused():
     gg.params_ = {"p": 2.0, "q": 0.8, "gamma": 10.0}
     with pytest.raises(ValueError, match="q = 0.800"):
         clv.btyd_clv(s, bg, gg)
+
+
+def test_degenerate_data_fit_at_the_edge_and_still_predict():
+    """Customers who all buy at the same rate and never leave (a plain Poisson process): the likelihood keeps rising
+    towards r, α → ∞; the fit stops at the bound, says so, and predicts the common rate."""
+    rng = np.random.default_rng(7)
+    n, lam = 3000, 0.02
+    T = rng.uniform(200, 400, n)
+    times = [np.cumsum(rng.exponential(1 / lam, 60)) for _ in range(n)]
+    x = np.array([(tt <= Ti).sum() for tt, Ti in zip(times, T)])
+    last = np.array([tt[k - 1] if k else 0.0 for tt, k in zip(times, x)])
+    for cls in (BetaGeo, ModifiedBetaGeo):
+        m = cls().fit(x, last, T)
+        assert m.at_boundary_
+        pred = float(m.expected_purchases(100, 6, 300, 310))
+        assert np.isfinite(pred) and pred == pytest.approx(lam * 100, rel=0.25)
+
+
+def test_short_history_retention_is_unknown_not_an_error():
+    assert np.isnan(clv.retention_clv(np.nan, np.nan))
+    assert clv.retention_clv(pd.Series([10.0, np.nan]), pd.Series([0.5, np.nan]), 0.1).isna().tolist() == [False, True]
