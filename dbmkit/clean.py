@@ -16,6 +16,7 @@ Example
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import warnings
@@ -28,6 +29,7 @@ __all__ = [
     "standardise_gender", "standardise_postal_codes", "plausible_birth_dates", "parse_dates", "clean_customer_records",
     "flag_test_accounts", "quality_report", "quality_score", "quality_summary", "normalise_street", "mask_email",
     "mask_phone", "mask_people", "mask_text", "cleaning_examples", "validation_rules", "rules_for", "RULES",
+    "quality_report_sql",
     "QUALITY_COLUMNS",
 ]
 
@@ -48,27 +50,36 @@ def standardise_emails(s: pd.Series) -> pd.Series:
     return t.where(ok).astype(object).where(ok, None)
 
 
+@functools.lru_cache(maxsize=500_000)
+def _e164(key: str, region: str) -> str | None:
+    import phonenumbers
+    try:
+        num = phonenumbers.parse(key, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164) \
+        if phonenumbers.is_valid_number(num) else None
+
+
+def _phone_key(x: str) -> str:
+    """The number as ``phonenumbers`` needs it: digits (and a leading +; 00 → +). Letters are kept, so that
+    "21255501ab" stays invalid instead of becoming a shorter number."""
+    x = x.strip()
+    if re.search(r"[A-Za-z]", x):
+        return x
+    digits = re.sub(r"[^\d+]", "", x)
+    return "+" + digits[2:] if digits.startswith("00") else digits
+
+
 def standardise_phones(s: pd.Series, region: str = "US") -> pd.Series:
     """Phone numbers to E.164 (+<country><number>) with ``phonenumbers``; invalid ones become NULL.
 
-    Each distinct value is parsed once, so a million rows with repeated numbers stay fast.
+    Each distinct number is parsed once (and remembered across calls), so a million rows with repeated numbers
+    stay fast.
     """
-    import phonenumbers
-
     t = s.astype("string").str.strip()
     uniq = pd.unique(t.dropna().to_numpy())
-    out = {}
-    for raw in uniq:
-        x = str(raw)
-        digits = re.sub(r"[^\d+]", "", x)
-        if x.startswith("00"):
-            digits = "+" + digits[2:]
-        try:
-            num = phonenumbers.parse(digits if digits.startswith("+") else x, region)
-            out[raw] = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164) \
-                if phonenumbers.is_valid_number(num) else None
-        except phonenumbers.NumberParseException:
-            out[raw] = None
+    out = {raw: _e164(_phone_key(str(raw)), region) for raw in uniq}
     res = t.map(out)
     return res.astype(object).where(res.notna(), None)
 
@@ -391,8 +402,8 @@ def _not_future(as_of):
 
 
 def _in(values):
-    vals = set(values)
-    return lambda s: pd.Series([x in vals for x in s], index=s.index)
+    vals = sorted(values)
+    return lambda s: s.astype(object).isin(vals)
 
 
 def rules_for(table: str, region: str = "US", as_of=None) -> dict:
@@ -506,6 +517,59 @@ def quality_report(df: pd.DataFrame, table: str, key: str | None = None, date_co
             fresh = float((ref - d.max()).days) if len(d) else np.nan
         rows.append(dict(stage=stage, table=table, column=c, rows=n, completeness=comp, validity=val,
                          uniqueness=uniq, freshness_days=fresh))
+    return pd.DataFrame(rows, columns=["stage", "table", "column", "rows", "completeness", "validity", "uniqueness",
+                                       "freshness_days"])
+
+
+def _rules_sql(table: str, as_of) -> dict[str, str]:
+    """The validation rules of ``rules_for`` that tables of transactions need, as SQL conditions on ``{c}``."""
+    from .schema import ENUMS
+    ref = ((pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize())
+           + pd.Timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+    inlist = lambda enum: "{c} IN (" + ", ".join(f"'{v}'" for v in ENUMS[enum]) + ")"   # noqa: E731
+    return {"orders": {"order_ts": f"{{c}} < TIMESTAMP '{ref}'", "status": inlist("order_status"),
+                       "channel": inlist("sales_channel")},
+            "consents": {"channel": inlist("consent_channel"), "status": inlist("consent_status"),
+                         "updated_at": f"{{c}} < TIMESTAMP '{ref}'"}}.get(table, {})
+
+
+def quality_report_sql(con, relation: str, table: str, as_of=None, stage: str = "") -> pd.DataFrame:
+    """``quality_report`` computed inside DuckDB for a table of transactions (``relation`` is a table name or a
+    query), so millions of orders never travel to pandas. Same columns and definitions as ``quality_report``.
+
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> q = quality_report_sql(con, "SELECT * FROM (VALUES ('1', 'completed'), ('1', 'lost'), ('2', NULL)) "
+    ...                        "t(order_id, status)", "orders")
+    >>> q[["column", "completeness", "validity", "uniqueness"]].round(3).values.tolist()
+    [['order_id', 1.0, nan, 0.667], ['status', 0.667, 0.5, nan]]
+    """
+    key, date_col, cols, uniq = QUALITY_COLUMNS[table]
+    have = [r[0] for r in con.execute(f"DESCRIBE ({relation})").fetchall()]
+    cols = [c for c in cols if c in have]
+    rules = _rules_sql(table, as_of)
+    ref = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
+    parts = ["count(*) AS n"]
+    for k, c in enumerate(cols):
+        q = f'"{c}"'
+        filled = f"({q} IS NOT NULL AND trim(CAST({q} AS VARCHAR)) <> '')"
+        parts.append(f"count(*) FILTER (WHERE {filled}) AS f{k}")
+        if c in rules:
+            parts.append(f"count(*) FILTER (WHERE {filled} AND coalesce({rules[c].format(c=q)}, false)) AS v{k}")
+        if c in set(uniq) | {key}:
+            parts.append(f"count(DISTINCT {q}) FILTER (WHERE {filled}) AS u{k}")
+        if c == date_col:
+            parts.append(f"max({q}) FILTER (WHERE {q} < TIMESTAMP '{(ref + pd.Timedelta(days=1)):%Y-%m-%d}') AS d{k}")
+    r = con.execute(f"SELECT {', '.join(parts)} FROM ({relation})").df().iloc[0]
+    n = int(r["n"])
+    rows = []
+    for k, c in enumerate(cols):
+        f = int(r[f"f{k}"])
+        val = float(r[f"v{k}"] / f) if (f"v{k}" in r and f) else np.nan
+        uni = float(r[f"u{k}"] / f) if (f"u{k}" in r and f) else np.nan
+        fresh = float((ref - pd.Timestamp(r[f"d{k}"])).days) if (f"d{k}" in r and pd.notna(r[f"d{k}"])) else np.nan
+        rows.append(dict(stage=stage, table=table, column=c, rows=n, completeness=f / n if n else np.nan,
+                         validity=val, uniqueness=uni, freshness_days=fresh))
     return pd.DataFrame(rows, columns=["stage", "table", "column", "rows", "completeness", "validity", "uniqueness",
                                        "freshness_days"])
 

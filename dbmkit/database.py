@@ -253,40 +253,44 @@ def _quarantine_select(con, table: str, where: str, reason_sql: str, column: str
 
 def _dedupe(con, table: str, key: list[str], label: str) -> None:
     """Keep the first row per key (in file and row order); quarantine the others as exact duplicates or as
-    conflicting rows (same key, different content)."""
+    conflicting rows (same key, different content). Only the keys that repeat are examined."""
+    k = ", ".join(_qi(c) for c in key)
+    notnull = " AND ".join(f"{_qi(c)} IS NOT NULL" for c in key)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _dk AS SELECT {k} FROM src_{table} WHERE {notnull}
+                    GROUP BY {k} HAVING count(*) > 1""")
+    if not con.execute("SELECT count(*) FROM _dk").fetchall()[0][0]:
+        con.execute("DROP TABLE _dk")
+        return
     cols = [r[0] for r in con.execute(f"DESCRIBE src_{table}").fetchall()]
     content = [c for c in cols if c not in ("source_file", "source_row", "source_system")]
-    k = ", ".join(_qi(c) for c in key)
     h = "md5(concat_ws('|', " + ", ".join(f"coalesce(CAST({_qi(c)} AS VARCHAR), '∅')" for c in content) + "))"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _dd AS SELECT *, row_number() OVER (PARTITION BY {k}
-        ORDER BY source_file, source_row) AS _rn, {h} AS _h FROM src_{table} WHERE {' AND '.join(f'{_qi(c)} IS NOT NULL' for c in key)}""")
+        ORDER BY source_file, source_row) AS _rn, {h} AS _h FROM src_{table} s SEMI JOIN _dk USING ({k})""")
     dup = con.execute(f"""SELECT d.source_file AS source, d.source_row, f.source_file AS first_file,
         f.source_row AS first_row, d._h = f._h AS same, d.source_system AS sys, f.source_system AS first_sys,
         {' || '.join(f"CAST(d.{_qi(c)} AS VARCHAR)" for c in key)} AS keyval,
         left(CAST(to_json(d) AS VARCHAR), 500) AS raw
         FROM _dd d JOIN (SELECT * FROM _dd WHERE _rn = 1) f USING ({k})
-        WHERE d._rn > 1""").df()
-    if len(dup):
-        reasons = []
-        for same, kv, ff, fr, sys_, fsys in zip(dup["same"], dup["keyval"], dup["first_file"], dup["first_row"],
-                                                dup["sys"], dup["first_sys"]):
-            r = (f"exact duplicate of {label} {kv}" if same else f"{label} {kv} appears again with different content")
-            r += f" (first at {ff} row {fr})"
-            if table == "customers" and sys_ != fsys:
-                r += "; two systems use the same ids? set `id_prefix` for one of them"
-            reasons.append(r)
-        q = pd.DataFrame({"table_name": table, "source": dup["source"], "source_row": dup["source_row"],
-                          "column_name": key[0], "reason": reasons, "raw_values": dup["raw"]})
-        con.register("_qd", q)
-        con.execute("INSERT INTO quarantine SELECT * FROM _qd")
-        con.unregister("_qd")
-        con.execute(f"""CREATE OR REPLACE TABLE src_{table} AS SELECT * EXCLUDE (_rn, _h) FROM _dd WHERE _rn = 1
-                        UNION ALL BY NAME SELECT * FROM src_{table} WHERE {' OR '.join(f'{_qi(c)} IS NULL' for c in key)}
-                        ORDER BY source_file, source_row""")
-        for src, n in dup.groupby("source").size().items():
-            con.execute("UPDATE load_log SET rows_loaded = rows_loaded - ?, rows_quarantined = rows_quarantined + ? "
-                        "WHERE source = ? AND table_name = ?", [int(n), int(n), src, table])
-    con.execute("DROP TABLE IF EXISTS _dd")
+        WHERE d._rn > 1 ORDER BY d.source_file, d.source_row""").df()
+    reasons = []
+    for same, kv, ff, fr, sys_, fsys in zip(dup["same"], dup["keyval"], dup["first_file"], dup["first_row"],
+                                            dup["sys"], dup["first_sys"]):
+        r = (f"exact duplicate of {label} {kv}" if same else f"{label} {kv} appears again with different content")
+        r += f" (first at {ff} row {fr})"
+        if table == "customers" and sys_ != fsys:
+            r += "; two systems use the same ids? set `id_prefix` for one of them"
+        reasons.append(r)
+    q = pd.DataFrame({"table_name": table, "source": dup["source"], "source_row": dup["source_row"],
+                      "column_name": key[0], "reason": reasons, "raw_values": dup["raw"]})
+    con.register("_qd", q)
+    con.execute("INSERT INTO quarantine SELECT * FROM _qd")
+    con.execute(f"""DELETE FROM src_{table} WHERE (source_file, source_row) IN
+                    (SELECT (source, source_row) FROM _qd)""")
+    con.unregister("_qd")
+    for src, n in dup.groupby("source").size().items():
+        con.execute("UPDATE load_log SET rows_loaded = rows_loaded - ?, rows_quarantined = rows_quarantined + ? "
+                    "WHERE source = ? AND table_name = ?", [int(n), int(n), src, table])
+    con.execute("DROP TABLE IF EXISTS _dd; DROP TABLE IF EXISTS _dk")
 
 
 def _register_text(con, name: str, df: pd.DataFrame, text_cols: list[str]) -> None:
@@ -763,9 +767,13 @@ def _quality_before(con, region: str, as_of) -> pd.DataFrame:
     the tables that have a source."""
     parts = []
     for table, sql in QUALITY_SQL["before cleaning"].items():
-        df = con.execute(sql).df()
-        if len(df):
-            parts.append(_clean.quality_report(df, table, as_of=as_of, stage="before cleaning", region=region))
+        if not con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0]:
+            continue                  # no source for this table
+        if table == "customers":      # customer-level: the full rules (e-mail syntax, phones …) in pandas
+            parts.append(_clean.quality_report(con.execute(sql).df(), table, as_of=as_of, stage="before cleaning",
+                                               region=region))
+        else:                         # transactions: inside DuckDB
+            parts.append(_clean.quality_report_sql(con, sql, table, as_of=as_of, stage="before cleaning"))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["stage", "table", "column", "rows", "completeness", "validity", "uniqueness", "freshness_days"])
 
@@ -778,8 +786,7 @@ def _quality_after(con, before: pd.DataFrame, gold: pd.DataFrame, region: str, a
         parts.append(_clean.quality_report(gold, "customers", as_of=as_of, stage="after cleaning", region=region))
     for table, sql in QUALITY_SQL["after cleaning"].items():
         if table in sourced:
-            parts.append(_clean.quality_report(con.execute(sql).df(), table, as_of=as_of, stage="after cleaning",
-                                               region=region))
+            parts.append(_clean.quality_report_sql(con, sql, table, as_of=as_of, stage="after cleaning"))
     q = pd.concat(parts, ignore_index=True)
     con.register("_q", q)
     con.execute("CREATE OR REPLACE TABLE data_quality AS SELECT * FROM _q")

@@ -364,18 +364,18 @@ def _format_of(path: Path) -> str:
 
 
 def _excel_sheets(path: Path) -> list[str]:
-    from openpyxl import load_workbook
-    wb = load_workbook(path, read_only=True)
-    try:
-        return list(wb.sheetnames)
-    finally:
-        wb.close()
+    """Sheet names, read from the workbook's index (without parsing the sheets or their shared strings)."""
+    import xml.etree.ElementTree as ET
+    with zipfile.ZipFile(path) as z:
+        root = ET.fromstring(z.read("xl/workbook.xml"))
+    return [el.get("name") for el in root.iter() if el.tag.endswith("}sheet")]
 
 
 def _read_excel_raw(path: Path, sheet, label: str) -> pd.DataFrame:
+    """The sheet's cells as objects, one openpyxl pass (row i of the frame = Excel row i + 1)."""
     try:
         sheets = _excel_sheets(path)
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many types for broken files
+    except Exception as e:  # noqa: BLE001 - a broken archive raises many types
         raise IngestError(f"cannot open the workbook ({type(e).__name__}: {e})", file=label,
                           fix="save it again as .xlsx from Excel, or export the sheet as CSV") from None
     if sheet is None:
@@ -389,7 +389,20 @@ def _read_excel_raw(path: Path, sheet, label: str) -> pd.DataFrame:
         close = difflib.get_close_matches(sheet, sheets, n=1)
         raise IngestError(f"no sheet named '{sheet}'", file=label,
                           fix=f"use one of {sheets}" + (f" (did you mean '{close[0]}'?)" if close else ""))
-    return pd.read_excel(path, sheet_name=sheet, header=None, dtype=object, engine="openpyxl")
+    from openpyxl import load_workbook
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001
+        raise IngestError(f"cannot open the workbook ({type(e).__name__}: {e})", file=label,
+                          fix="save it again as .xlsx from Excel, or export the sheet as CSV") from None
+    try:
+        ws = wb[sheet]
+        ws.reset_dimensions()          # some writers store wrong dimensions; read what is there
+        rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
 
 
 def _dedupe(names: list[str]) -> list[str]:
@@ -873,6 +886,7 @@ def load_source(con: duckdb.DuckDBPyConnection, table: str, spec: SourceFile, ba
         raise IngestError(f"unknown table '{table}'", file=spec.path or "sql",
                           fix=f"sources feed one of: {', '.join(schema.REQUIRED_MAPPING)}")
     ensure_ingest_tables(con)
+    con.execute("SET enable_progress_bar = false")
     label = spec.path if spec.path else f"sql: {' '.join(spec.sql.split())[:60]}"
     res = LoadResult(table=table, source=str(label), source_system=spec.source_system)
     stg = stage_name or f"stg_{table}"
@@ -911,8 +925,7 @@ def _load_staged(con, table: str, spec: SourceFile, stg: str, res: LoadResult, l
     header_vals = [f"lower(trim(CAST({_q(src)} AS VARCHAR))) = {_lit(str(src).lower().strip())}"
                    for src in src_cols if src is not None]
     is_header = " AND ".join(header_vals) if header_vals else "FALSE"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg}_v AS SELECT t._row, left(CAST(to_json(t) AS VARCHAR), 500) AS _raw,"
-                f" ({is_header}) AS _is_header" + "".join(", " + x for x in vsel) + f" FROM {stg} t")
+    stage1 = f"SELECT t._row, ({is_header}) AS _is_header" + "".join(", " + x for x in vsel) + f" FROM {stg} t"
     # stage 2: typed values; stage 3: problems (a problem in a required column quarantines the row)
     tsel, probs, warns = [], [], []
     row_required = set(schema.REQUIRED_MAPPING.get(table, []))
@@ -937,16 +950,16 @@ def _load_staged(con, table: str, spec: SourceFile, stg: str, res: LoadResult, l
             probs.append(f"CASE WHEN {_q(c.name)} IS NULL AND {v} IS NULL THEN '{c.name}: missing' END")
         elif prob != "NULL":
             warns.append((c.name, prob))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg}_t AS SELECT *, {', '.join(tsel)} FROM {stg}_v")
+    stage2 = f"SELECT *, {', '.join(tsel)} FROM ({stage1}) v"
     probs = ["CASE WHEN _is_header THEN 'repeated header line (files concatenated?)' END"] + \
         [p for p in probs if p != "NULL"]
     reason = "CASE WHEN _is_header THEN 'repeated header line (files concatenated?)' ELSE NULLIF(concat_ws('; ', " + \
         ", ".join(probs[1:] or ["NULL"]) + "), '') END"
     wsel = "".join(f", CASE WHEN NOT _is_header THEN {p} END AS {_q('_warn_' + n)}" for n, p in warns)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg}_typed AS SELECT *, {reason} AS _reason{wsel} FROM {stg}_t")
-    con.execute(f"DROP TABLE IF EXISTS {stg}_v; DROP TABLE IF EXISTS {stg}_t")
-    bad = con.execute(f"SELECT _row AS source_row, _reason AS reason, _raw AS raw_values "
-                      f"FROM {stg}_typed WHERE _reason IS NOT NULL ORDER BY _row").df()
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg}_typed AS SELECT *, {reason} AS _reason{wsel} FROM ({stage2}) x")
+    bad = con.execute(f"SELECT b._row AS source_row, b._reason AS reason, left(CAST(to_json(s) AS VARCHAR), 500) "
+                      f"AS raw_values FROM {stg}_typed b JOIN {stg} s USING (_row) WHERE b._reason IS NOT NULL "
+                      f"ORDER BY b._row").df()
     if len(bad):
         bad["column_name"] = [r.split(":")[0] if ":" in r and not r.startswith("repeated") else None
                               for r in bad["reason"]]
