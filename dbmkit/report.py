@@ -487,6 +487,7 @@ def _index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: d
     esc = html.escape
     # key-number cards: the headline numbers first, then the rest (all of them in the table further down)
     shown = [k for k in HEADLINE if k in res.kpis] + [k for k in res.kpis if k not in HEADLINE and k in KPI_INFO]
+    shown = [k for k in shown if res.kpis[k] is not None]          # a number the data could not give: table only
     cards = []
     for k in shown[:16]:
         label, val = _fmt_kpi(k, res.kpis[k], lang, currency)
@@ -522,10 +523,15 @@ def _index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: d
     notes = []
     skipped = [r for r in res.runs if r.status == "skipped"]
     failed = [r for r in res.runs if r.status == "failed"]
+    def chapter_name(f: str) -> str:
+        ch = _chapters.BY_FILE.get(f)
+        return f"{ch.number} · {ch.title_zh if lang == 'zh' else ch.title}" if ch else f
+
     if skipped:
         notes.append(f"<h3>{esc(t('notes_skipped', lang))}</h3><ul>" + "".join(
-            f'<li><a href="{r.file}.html">{esc(r.file)}</a>: {esc(r.message)}</li>' if (res.out / f"{r.file}.html").exists()
-            else f"<li>{esc(r.file)}: {esc(r.message)}</li>" for r in skipped) + "</ul>")
+            f'<li><a href="{r.file}.html">{esc(chapter_name(r.file))}</a>: {esc(r.message)}</li>'
+            if (res.out / f"{r.file}.html").exists() else f"<li>{esc(chapter_name(r.file))}: {esc(r.message)}</li>"
+            for r in skipped) + "</ul>")
     if failed:
         notes.append(f"<h3>{esc(t('notes_failed', lang))}</h3><ul>" + "".join(
             f"<li>{esc(r.message)}</li>" for r in failed) + "</ul>")
