@@ -126,6 +126,13 @@ def _promo_days(days: pd.DatetimeIndex) -> np.ndarray:
 # world: areas, stores, products
 
 
+_SINGULAR = {"TVs": "TV", "Speakers": "Speaker", "Cameras": "Camera", "Laptops": "Laptop", "Printers": "Printer",
+             "Computer accessories": "Computer Accessory", "Small appliances": "Appliance", "Sneakers": "Sneaker",
+             "Boots": "Boot", "Sandals": "Sandal", "Tents": "Tent", "Sleeping bags": "Sleeping Bag", "Toys": "Toy",
+             "Diapers": "Diapers", "Books": "Book", "Films": "Film", "Snacks": "Snack Box", "Beer & wine": "Wine Case",
+             "Coffee & tea": "Coffee", "Womenswear": "Womenswear", "Menswear": "Menswear", "Kidswear": "Kidswear"}
+
+
 def _products(rng: np.random.Generator, loc: dict, locale: str) -> pd.DataFrame:
     rows = []
     pid = 10001
@@ -137,7 +144,7 @@ def _products(rng: np.random.Generator, loc: dict, locale: str) -> pd.DataFrame:
                 brand = loc["brands"][rng.integers(len(loc["brands"]))]
                 m = float(np.clip(margin + rng.normal(0, 0.04), 0.05, 0.8))
                 list_price = round(float(price) * factor * rng.uniform(0.95, 1.05), 0) - 0.01
-                name = (f"{brand} {sub.rstrip('s') if sub.endswith('s') and not sub.endswith('ss') else sub} "
+                name = (f"{brand} {_SINGULAR.get(sub, sub)} "
                         f"{['Basic', 'Classic', 'Plus', 'Pro', 'Premium', 'Signature'][k]}") if locale == "en" else \
                     f"{brand}{sub_zh}{['基础款', '经典款', '升级款', '专业款', '高级款', '旗舰款'][k]}"
                 rows.append(dict(product_id=f"SKU{pid}", name=name,
@@ -412,13 +419,19 @@ def _make_items(rng, ev, ppl, products, first_line=None, discount_override=None,
         rate = np.where(np.isnan(discount_override), rate, np.maximum(rate * 0.3, discount_override))
     gross_line = qty * price
     disc_line = np.round(gross_line * rate[order_of_line], 2)
-    items = pd.DataFrame({"order_pos": order_of_line, "product_idx": prod, "quantity": qty, "unit_price": price,
-                          "discount": disc_line, "line_cost": qty * cost, "sub": sub_line})
-    items["line_no"] = items.groupby("order_pos").cumcount() + 1
-    items["line_gross"] = items["quantity"] * items["unit_price"]
-    tot = items.groupby("order_pos").agg(gross_amount=("line_gross", "sum"), discount=("discount", "sum"),
-                                          cost=("line_cost", "sum"))
-    items = items.drop(columns="line_gross")
+    # lines are sorted by order: line numbers and order totals by position (compact dtypes: at a million people
+    # this table has ~40 million lines)
+    first = np.r_[True, order_of_line[1:] != order_of_line[:-1]] if len(order_of_line) else np.zeros(0, bool)
+    starts = np.flatnonzero(first)
+    line_no = np.arange(len(order_of_line)) - np.repeat(starts, np.diff(np.r_[starts, len(order_of_line)])) + 1
+    items = pd.DataFrame({"order_pos": order_of_line.astype(np.int64), "product_idx": prod.astype(np.int32),
+                          "quantity": qty.astype(np.int32), "unit_price": price, "discount": disc_line,
+                          "sub": sub_line.astype(np.int16), "line_no": line_no.astype(np.int32)})
+    orders_with_lines = order_of_line[starts]
+    tot = pd.DataFrame({"gross_amount": np.add.reduceat(gross_line, starts) if len(starts) else np.zeros(0),
+                        "discount": np.add.reduceat(disc_line, starts) if len(starts) else np.zeros(0),
+                        "cost": np.add.reduceat(qty * cost, starts) if len(starts) else np.zeros(0)},
+                       index=pd.Index(orders_with_lines, name="order_pos"))
     tot["gross_amount"] = tot["gross_amount"].round(2)
     tot["discount"] = tot["discount"].round(2)
     tot["net_amount"] = (tot["gross_amount"] - tot["discount"]).round(2)
@@ -750,17 +763,19 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
 
     end_excl = end + pd.Timedelta(days=1)
     in_hist = (orders["order_ts"] < end_excl).to_numpy()
-    hist = orders[in_hist].copy()
-    fut = orders[~in_hist].copy()
+    orders = orders.drop(columns=["keep", "disc"])
+    hist = orders[in_hist]
+    fut = orders[~in_hist]
 
     hist_pos = orders.loc[in_hist & (orders["status"] != "returned").to_numpy(), "pos"].to_numpy()
     it_pos = items["pos"].to_numpy()
     keep_items = np.isin(it_pos, hist_pos)
     hist_items = pd.DataFrame({
         "order_id": pd.Series(oid.take(row_by_pos[it_pos[keep_items]]), dtype="str"),
-        "line_no": items["line_no"].to_numpy()[keep_items],
-        "product_id": products["product_id"].to_numpy()[items["product_idx"].to_numpy()[keep_items]],
-        "quantity": items["quantity"].to_numpy()[keep_items],
+        "line_no": items["line_no"].to_numpy()[keep_items].astype(np.int64),
+        "product_id": pd.Series(pa.array(products["product_id"].to_numpy(dtype=str)).take(
+            items["product_idx"].to_numpy()[keep_items]), dtype="str"),
+        "quantity": items["quantity"].to_numpy()[keep_items].astype(np.int64),
         "unit_price": items["unit_price"].to_numpy()[keep_items],
         "discount": items["discount"].to_numpy()[keep_items],
     })

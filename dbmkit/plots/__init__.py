@@ -10,6 +10,7 @@ subject, money formatted with the client's currency, at most a few thousand poin
 """
 from __future__ import annotations
 
+import logging
 import warnings
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -57,11 +58,12 @@ def setup_style(language: str | None = None) -> None:
     lang = language or get_language()
     font = _cjk_font()
     if font:
-        base = ["DejaVu Sans"] if lang != "zh" else []
-        plt.rcParams["font.family"] = "sans-serif"
-        plt.rcParams["font.sans-serif"] = base + [font] + (["DejaVu Sans"] if lang == "zh" else [])
+        # a list of families gives per-glyph fallback: Latin text in DejaVu Sans, Chinese in Noto Sans CJK (en);
+        # everything in Noto Sans CJK first (zh)
+        plt.rcParams["font.family"] = ["DejaVu Sans", font] if lang != "zh" else [font, "DejaVu Sans"]
         plt.rcParams["axes.unicode_minus"] = False
     warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)   # no bold CJK face: regular is used
 
 
 def money_axis(ax, axis: str = "y", currency: str = "") -> None:
