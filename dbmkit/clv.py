@@ -43,11 +43,12 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-__all__ = ["BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "ConvergenceError", "historical_clv", "retention_clv", "retention_rate",
-           "btyd_clv", "calibration_holdout", "holdout_by_frequency", "holdout_summary", "build_clv",
-           "fit_btyd", "value_tiers", "truth_person_map", "truth_future", "VALUE_TIERS", "frequency_histogram",
-           "p_alive_matrix", "decile_calibration", "margin_rates", "clv_holdout", "fit_purchase_model", "MODELS",
-           "clv_table", "model_comparison", "calibration_end", "BOUNDARY_NOTE"]
+__all__ = ["BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "ConvergenceError", "historical_clv",
+           "retention_clv", "retention_rate", "btyd_clv", "calibration_holdout", "holdout_by_frequency",
+           "holdout_summary", "build_clv", "fit_btyd", "value_tiers", "truth_person_map", "truth_future",
+           "VALUE_TIERS", "frequency_histogram", "p_alive_matrix", "decile_calibration", "margin_rates",
+           "clv_holdout", "fit_purchase_model", "MODELS", "clv_table", "model_comparison", "calibration_end",
+           "BOUNDARY_NOTE"]
 
 # value tiers of the clv table: (name, share of customers by CLV rank, from the top)
 VALUE_TIERS = (("platinum", 0.05), ("gold", 0.15), ("silver", 0.30), ("bronze", 0.50))
@@ -351,7 +352,8 @@ class BetaGeo:
         """E[X(t)]: expected purchases of a newly acquired customer in ``t`` time units (unconditional)."""
         r, alpha, a, b = self._p()
         if abs(a - 1) < 1e-5:
-            return 0.5 * (self._with_a(1 + 2e-5).expected_purchases_new(t) + self._with_a(1 - 2e-5).expected_purchases_new(t))
+            return 0.5 * (self._with_a(1 + 2e-5).expected_purchases_new(t)
+                          + self._with_a(1 - 2e-5).expected_purchases_new(t))
         t = np.asarray(t, float)
         hyp = _hyp2f1(r, b, a + b - 1, t / (alpha + t))
         return (a + b - 1) / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
@@ -394,7 +396,8 @@ class ModifiedBetaGeo(BetaGeo):
     after the first purchase, so one-time buyers are not assumed to be alive. Same parameters and methods as
     :class:`BetaGeo`; compare the two fits by ``log_likelihood_`` (same number of parameters).
 
-    >>> m = ModifiedBetaGeo().fit([0, 1, 3, 0, 2, 5, 1, 0], [0, 4, 20, 0, 15, 30, 2, 0], [10, 30, 35, 20, 40, 32, 25, 5])
+    >>> m = ModifiedBetaGeo().fit([0, 1, 3, 0, 2, 5, 1, 0], [0, 4, 20, 0, 15, 30, 2, 0],
+    ...                           [10, 30, 35, 20, 40, 32, 25, 5])
     >>> bool(m.p_alive(0, 0, 10) < 1.0)
     True
     """
@@ -405,7 +408,8 @@ class ModifiedBetaGeo(BetaGeo):
     def expected_purchases_new(self, t):
         r, alpha, a, b = self._p()
         if abs(a - 1) < 1e-5:
-            return 0.5 * (self._with_a(1 + 2e-5).expected_purchases_new(t) + self._with_a(1 - 2e-5).expected_purchases_new(t))
+            return 0.5 * (self._with_a(1 + 2e-5).expected_purchases_new(t)
+                          + self._with_a(1 - 2e-5).expected_purchases_new(t))
         t = np.asarray(t, float)
         hyp = _hyp2f1(r, b + 1, a + b, t / (alpha + t))
         return b / (a - 1) * (1.0 - (alpha / (alpha + t)) ** r * hyp)
@@ -584,7 +588,8 @@ class GammaGamma:
         m = np.atleast_1d(_as_array(monetary_value, "monetary_value"))
         if x.shape != m.shape:
             raise ValueError(f"frequency ({x.shape[0]}) and monetary_value ({m.shape[0]}) differ in length")
-        w = np.ones(x.shape) if weights is None else np.broadcast_to(_as_array(weights, "weights"), x.shape).astype(float)
+        w = (np.ones(x.shape) if weights is None
+             else np.broadcast_to(_as_array(weights, "weights"), x.shape).astype(float))
         keep = np.isfinite(x) & (x > 0)
         x, m, w = x[keep], m[keep], w[keep]
         bad = ~np.isfinite(m) | (m <= 0)
@@ -708,7 +713,8 @@ def retention_rate(ws, by: str | None = None) -> pd.DataFrame:
     out = pd.DataFrame({"customers": g.size(), "retained": g["retained"].sum(),
                         "margin_per_customer": g["margin_prev"].mean()})
     out["retention_rate"] = out["retained"] / out["customers"]
-    out["margin_per_retained"] = df[df["retained"]].groupby("grp", dropna=False)["margin_last"].mean().reindex(out.index)
+    kept = df[df["retained"]].groupby("grp", dropna=False)["margin_last"].mean()
+    out["margin_per_retained"] = kept.reindex(out.index)
     return out.reset_index(names=by or "group")
 
 
@@ -726,7 +732,8 @@ def btyd_clv(summary: pd.DataFrame, bg: BetaGeo, gg: GammaGamma, horizon_months:
     """
     for c in ("frequency", "recency", "T", monetary_col):
         if c not in summary.columns:
-            raise KeyError(f"btyd_clv needs column {c!r} (from dbmkit.rfm.customer_summary); have {list(summary.columns)}")
+            raise KeyError(f"btyd_clv needs column {c!r} (from dbmkit.rfm.customer_summary); "
+                           f"have {list(summary.columns)}")
     if horizon_months < 1:
         raise ValueError("horizon_months must be at least 1")
     if gg.params_ and gg.params_["q"] <= 1:
@@ -748,7 +755,8 @@ def btyd_clv(summary: pd.DataFrame, bg: BetaGeo, gg: GammaGamma, horizon_months:
     disc = (1.0 + annual_discount_rate) ** (-np.arange(1, horizon_months + 1) / 12.0)
     spend = gg.conditional_expected_spend(x, summary[monetary_col].to_numpy(float))
     m = np.broadcast_to(np.asarray(margin, float), x.shape)
-    out = pd.DataFrame({"customer_id": summary["customer_id"].to_numpy() if "customer_id" in summary else summary.index})
+    ids = summary["customer_id"].to_numpy() if "customer_id" in summary else summary.index
+    out = pd.DataFrame({"customer_id": ids})
     out["p_alive"] = bg.p_alive(x, tx, T)
     out["expected_purchases"] = cum_purchases[:, -1]
     out["expected_spend"] = spend
@@ -944,7 +952,8 @@ def decile_calibration(predicted, actual, n: int = 10) -> pd.DataFrame:
     """Customers grouped into ``n`` equal groups by predicted value (1 = highest): mean predicted vs mean actual
     per group — how well the model ranks and sizes customers.
 
-    >>> decile_calibration([5, 4, 3, 2, 1, 0], [6, 3, 3, 1, 1, 0], n=3)[["group", "predicted", "actual"]].values.tolist()
+    >>> c = decile_calibration([5, 4, 3, 2, 1, 0], [6, 3, 3, 1, 1, 0], n=3)
+    >>> c[["group", "predicted", "actual"]].values.tolist()
     [[1.0, 4.5, 4.5], [2.0, 2.5, 2.0], [3.0, 0.5, 0.5]]
     """
     p = np.asarray(predicted, float)

@@ -152,7 +152,8 @@ def rfm_scores(summary: pd.DataFrame, bins: int = 5, method: str = "independent"
         raise ValueError(f"bins must be between 2 and 10 (5 gives the classic quintiles), not {bins}")
     missing = [c for c in ("customer_id", recency_col, frequency_col, monetary_col) if c not in summary.columns]
     if missing:
-        raise KeyError(f"rfm_scores needs column(s) {missing} (from the customer summary); have {list(summary.columns)}")
+        raise KeyError(f"rfm_scores needs column(s) {missing} (from the customer summary); "
+                       f"have {list(summary.columns)}")
     w = {"r": 1.0, "f": 1.0, "m": 1.0, **(weights or {})}
     if set(w) - {"r", "f", "m"} or any(v < 0 for v in w.values()) or sum(w.values()) <= 0:
         raise ValueError(f"weights take keys r, f, m with non-negative values, not all zero; got {weights!r}")

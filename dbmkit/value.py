@@ -61,7 +61,8 @@ def decile_table(summary: pd.DataFrame, value: str = "monetary_total", profit: s
     (decile 1 = the top 10 %); each group's customers, value, share of total value and cumulative share, mean and
     range of value, and — with ``profit`` — its profit and share of total profit.
 
-    >>> s = pd.DataFrame({"customer_id": list("abcd"), "monetary_total": [40.0, 30, 20, 10], "margin_total": [10.0, 8, 2, -1]})
+    >>> s = pd.DataFrame({"customer_id": list("abcd"), "monetary_total": [40.0, 30, 20, 10],
+    ...                   "margin_total": [10.0, 8, 2, -1]})
     >>> d = decile_table(s, n=2)
     >>> d["customers"].tolist(), d["value_share"].round(2).tolist(), d["profit_share"].round(3).tolist()
     ([2, 2], [0.7, 0.3], [0.947, 0.053])
@@ -110,8 +111,8 @@ def purchase_deciles(summary: pd.DataFrame, value: str = "monetary_total", n: in
     part = np.minimum((before * n + 1e-12).astype(np.int64) + 1, n)
     counts = np.bincount(part, minlength=n + 1)[1:]
     vals = np.bincount(part, weights=sv, minlength=n + 1)[1:]
-    out = pd.DataFrame({"part": np.arange(1, n + 1), "from_share": np.arange(n) / n, "to_share": np.arange(1, n + 1) / n,
-                        "customers": counts, "value": vals})
+    out = pd.DataFrame({"part": np.arange(1, n + 1), "from_share": np.arange(n) / n,
+                        "to_share": np.arange(1, n + 1) / n, "customers": counts, "value": vals})
     out["share_customers"] = out["customers"] / len(v)
     out["cum_customers"] = out["customers"].cumsum()
     out["cum_share_customers"] = out["cum_customers"] / len(v)
@@ -133,7 +134,8 @@ def pareto(summary: pd.DataFrame, value: str = "monetary_total",
     rows = []
     for s in top_shares:
         k = int(round(s * len(v)))
-        rows.append({"top_share": s, "customers": k, "value_share": (cum[k - 1] / total) if k > 0 and total > 0 else 0.0})
+        share = (cum[k - 1] / total) if k > 0 and total > 0 else 0.0
+        rows.append({"top_share": s, "customers": k, "value_share": share})
     return pd.DataFrame(rows)
 
 
@@ -196,7 +198,8 @@ def abc_classes(summary: pd.DataFrame, value: str = "margin_total", cuts=(0.5, 0
     ['A', 'B', 'C', 'D', 'D']
     """
     if by not in ("value", "customers"):
-        raise ValueError(f"by must be 'value' (cumulative value shares) or 'customers' (shares of customers), not {by!r}")
+        raise ValueError("by must be 'value' (cumulative value shares) or 'customers' (shares of customers), "
+                         f"not {by!r}")
     c = np.asarray(cuts, float)
     if len(c) != 3 or not (np.all(np.diff(c) > 0) and c[0] > 0 and c[-1] < 1):
         raise ValueError(f"cuts are three increasing shares between 0 and 1, e.g. (0.5, 0.8, 0.95); got {cuts!r}")
@@ -260,7 +263,8 @@ def profitability(data, price_only_share: float = 0.15, cost_per_return: float =
     need = ["customer_id", "net_revenue", "product_cost", "contact_cost", "n_returns", "discount_share"]
     missing = [c for c in need if c not in df.columns]
     if missing:
-        raise KeyError(f"profitability needs column(s) {missing} (from customer_profitability); have {list(df.columns)}")
+        raise KeyError(f"profitability needs column(s) {missing} (from customer_profitability); "
+                       f"have {list(df.columns)}")
     if not 0 < price_only_share < 1:
         raise ValueError("price_only_share is a share of gross revenue between 0 and 1, e.g. 0.15")
     df["return_cost"] = df["n_returns"].astype(float) * float(cost_per_return)
@@ -345,6 +349,7 @@ def profitable_groups_table(groups: pd.DataFrame) -> pd.DataFrame:
     for key, (en, zh) in labels.items():
         d = groups[groups[key]]
         rows.append({"group": key, "name": en, "name_zh": zh, "customers": len(d), "share_customers": len(d) / total_c,
-                     "share_revenue": d["net_revenue"].sum() / total_r, "share_contribution": d["contribution"].sum() / total_p,
+                     "share_revenue": d["net_revenue"].sum() / total_r,
+                     "share_contribution": d["contribution"].sum() / total_p,
                      "revenue_12m": d["revenue_12m"].mean(), "revenue_prev_12m": d["revenue_prev_12m"].mean()})
     return pd.DataFrame(rows)

@@ -162,7 +162,8 @@ def test_generic_summary_with_cost_and_channels():
     tx = pd.DataFrame({"c": ["a", "a", "b", "a"], "d": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-02",
                                                                        "2024-01-05"]),
                        "v": [10.0, 20.0, 5.0, 1.0], "k": [4.0, 8.0, 1.0, 0.0], "ch": ["web", "store", "web", "web"]})
-    s = rfm.customer_summary(tx, "c", "d", "v", as_of="2024-01-10", cost_col="k", channel_col="ch").set_index("customer_id")
+    s = rfm.customer_summary(tx, "c", "d", "v", as_of="2024-01-10", cost_col="k", channel_col="ch")
+    s = s.set_index("customer_id")
     assert s.loc["a", "margin_total"] == pytest.approx(19.0) and s.loc["a", "channels_used"] == 2
     assert s.loc["a", "n_orders"] == 3 and s.loc["a", "frequency"] == 1
     assert s.loc["a", "monetary_mean_repeat"] == pytest.approx(21.0)

@@ -32,7 +32,8 @@ def _r(ws):
           hint="With the BG/NBD fitted on the customer summary (days), call expected_purchases(90, frequency=5, "
                "recency=300, T=400) for a customer with 5 repeat purchases, the last one 300 days after the first, "
                "400 days ago.",
-          solution="s = ws.table('customer_summary')\nbg = dbm.clv.BetaGeo().fit(s['frequency'], s['recency'], s['T'])\n"
+          solution="s = ws.table('customer_summary')\n"
+                   "bg = dbm.clv.BetaGeo().fit(s['frequency'], s['recency'], s['T'])\n"
                    "answer = float(bg.expected_purchases(90, 5, 300, 400))",
           rel_tol=2e-3)
 def _expected(ws):
