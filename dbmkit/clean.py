@@ -588,7 +588,8 @@ def quality_score(report: pd.DataFrame, columns: list[str] | None = None) -> flo
 
 
 def quality_summary(report: pd.DataFrame) -> pd.DataFrame:
-    """Quality score per table and stage (before/after cleaning), over each table's score columns.
+    """Quality score per table and stage (before/after cleaning), over each table's score columns, with the
+    table's freshness (days from its newest date to the analysis date).
 
     >>> rep = pd.DataFrame({"stage": ["before", "after"], "table": ["orders"] * 2, "column": ["order_ts"] * 2,
     ...                     "completeness": [0.9, 1.0], "validity": [1.0, 1.0]})
@@ -597,5 +598,7 @@ def quality_summary(report: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for (table, stage), r in report.groupby(["table", "stage"], sort=False):
-        rows.append(dict(table=table, stage=stage, score=quality_score(r, SCORE_COLUMNS.get(table))))
-    return pd.DataFrame(rows).sort_values(["table", "stage"]).reset_index(drop=True)
+        rows.append(dict(table=table, stage=stage, score=quality_score(r, SCORE_COLUMNS.get(table)),
+                         freshness_days=r["freshness_days"].min() if "freshness_days" in r else np.nan))
+    return pd.DataFrame(rows, columns=["table", "stage", "score", "freshness_days"]).sort_values(
+        ["table", "stage"]).reset_index(drop=True)
