@@ -7,11 +7,12 @@ truth (which source record belongs to which person, each person's latent purchas
 each person's true campaign uplift, what they buy after the export date) is kept apart, so every chapter can check
 its estimates.
 
-The purchasing process is BG/NBD in "operational time": each buyer has a purchase rate λ ~ Gamma(r, α) and after
-each purchase drops out with probability p ~ Beta(a, b); calendar time is a warp of operational time with holiday
-peaks, so seasonality does not disturb the model's truth. Channel, acquisition source and multi-channel use are
-drawn *given* the latent λ and p (rank-based), so observables carry signal while the population stays exactly
-BG/NBD.
+The purchasing process is MBG/NBD (Batislam et al. 2007) in "operational time": each buyer has a purchase rate
+λ ~ Gamma(r, α) and after each purchase — the first one included, which is what distinguishes MBG/NBD from BG/NBD —
+drops out with probability p ~ Beta(a, b); calendar time is a warp of operational time with holiday peaks, so
+seasonality does not disturb the model's truth. Channel, acquisition source and multi-channel use are drawn *given*
+the latent λ and p (rank-based), so observables carry signal while the population stays exactly MBG/NBD
+(chapter 23 shows that MBG/NBD recovers these parameters and that BG/NBD, misspecified here, does not).
 
 Example
 -------
@@ -318,7 +319,7 @@ def _people(rng, n, loc, locale, areas, products, start, hist_days, m, tp):
 
 
 def _purchase_events(rng, ppl, C, horizon_days):
-    """BG/NBD purchases in operational time, mapped to calendar days. Returns (person idx, day) and death day."""
+    """MBG/NBD purchases in operational time, mapped to calendar days. Returns (person idx, day) and death day."""
     buyers = np.flatnonzero(ppl["buyer"])
     grid = np.arange(len(C) + 1, dtype=float)
     Cg = np.concatenate([[0.0], C])
@@ -915,6 +916,8 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
                   currency=loc["currency"], retailer=loc["retailer"], true_params=tp,
                   time_unit_of_true_params="days")
     world = SyntheticRetailer(params=params, tables=tables, truth=truth, raw={})
+    # the working frames are no longer needed: free them before the raw exports (the memory peak)
+    del hist, fut, fut_done, camp, customers, consents, truth_people, people_area
     if raw:
         world.raw, truth["records"], truth["raw_dirt"] = build_raw_exports(rng, world, ppl, ident, loc, locale)
     return world
