@@ -184,7 +184,6 @@ def cmd_bgnbd_data(kind: str, path: str, n: str = "1000000") -> None:
         from dbmkit.rfm import customer_summary
         tx = cdnow("master")
         s = customer_summary(tx, "customer_id", "date", "dollars", as_of=CDNOW_CALIBRATION_END, time_unit="W")
-        s = s[s["first_purchase"] <= pd.Timestamp(CDNOW_CALIBRATION_END).date()]
         df = s[["frequency", "recency", "T"]].astype(float)
     else:
         df = simulate_bgnbd(int(float(n)))

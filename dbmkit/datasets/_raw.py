@@ -606,6 +606,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
         "sku": pos["product_id"], "qty": pos["quantity"].astype(int),
         "unit_price": _money(rng, pos["unit_price"].to_numpy(), sym), "line_discount": pos["discount"].round(2),
         "orig_invoice": pos["orig_invoice"]})
+    del pos, li, li_o, rl, rl_o, r_of_line, tie
 
     # ---------------------------------------------------------------- sales: web orders
     web_o = ((channel == "web") | (channel == "app")).to_numpy()
@@ -655,6 +656,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
         "order_id": wlines["order_id"], "line": wlines["line_no"], "sku": wlines["product_id"],
         "qty": wlines["quantity"].astype(int), "price": wlines["unit_price"].round(2),
         "line_discount": wlines["discount"].round(2)}).reset_index(drop=True)
+    del base, wlines, wl, serial, ts
 
     # ---------------------------------------------------------------- sales: CRM catalogue orders
     cat_o = (channel == "catalog").to_numpy()
@@ -674,6 +676,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
                                                "Qty": cl["quantity"].astype(int), "UnitPrice": cl["unit_price"].round(2),
                                                "Discount": cl["discount"].round(2)}).reset_index(drop=True)
 
+    del cl, it_code, it_ok
     # ---------------------------------------------------------------- products, areas
     pr = T["products"]
     raw["products.csv"] = pd.DataFrame({"sku": pr["product_id"], "description": pr["name"], "category": pr["category"],
