@@ -49,7 +49,7 @@ __all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_f
            "reason_kind", "Sandbox", "cleaning_settings", "clean_like_build", "BuildReport",
            "SCHEMA_VERSION", "PRIMARY_KEYS", "FOREIGN_KEYS", "load_erasures"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 LOAD_ORDER = ["products", "area_demographics", "customers", "orders", "sales_lines", "order_items", "campaigns",
               "contacts", "responses", "consents", "email_events", "sms_events"]
 SQL_TYPES = schema.SQL_TYPES
@@ -797,7 +797,7 @@ def _quality_after(con, before: pd.DataFrame, gold: pd.DataFrame, region: str, a
 def _views(con) -> None:
     con.execute("""
         CREATE OR REPLACE VIEW consent_latest AS
-        SELECT customer_id, channel, arg_max(status, updated_at) AS status, max(updated_at) AS updated_at
+        SELECT customer_id, channel, arg_max(status, (updated_at, status = 'opt_out')) AS status, max(updated_at) AS updated_at
         FROM consents GROUP BY customer_id, channel;
 
         CREATE OR REPLACE VIEW purchases AS
@@ -949,7 +949,8 @@ CONTACT_FIELD = {"email": "email", "sms": "phone", "phone": "phone", "mail": "st
 
 
 def latest_consents(con, as_of=None) -> pd.DataFrame:
-    """Latest consent status per customer and channel (as of a date: later changes are ignored).
+    """Latest consent status per customer and channel (as of a date: later changes are ignored). When an opt-in
+    and an opt-out carry the same time, the opt-out wins (the safe reading).
 
     >>> import duckdb
     >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE consents AS SELECT * FROM (VALUES "
@@ -962,7 +963,7 @@ def latest_consents(con, as_of=None) -> pd.DataFrame:
     try:
         where = "WHERE updated_at < ?" if as_of is not None else ""
         params = [pd.Timestamp(as_of) + pd.Timedelta(days=1)] if as_of is not None else []
-        return con.execute(f"""SELECT customer_id, channel, arg_max(status, updated_at) AS status,
+        return con.execute(f"""SELECT customer_id, channel, arg_max(status, (updated_at, status = 'opt_out')) AS status,
             max(updated_at) AS updated_at FROM consents {where} GROUP BY 1, 2 ORDER BY 1, 2""", params).df()
     finally:
         if close:
@@ -1021,7 +1022,7 @@ def suppression_list(con, channel: str, as_of=None) -> pd.DataFrame:
         ts = pd.Timestamp(as_of) + pd.Timedelta(days=1) if as_of is not None else pd.Timestamp("2999-01-01")
         parts = [
             f"""SELECT c.customer_id, 'not opted in' AS reason FROM customers c LEFT JOIN (
-                  SELECT customer_id, arg_max(status, updated_at) AS status FROM consents
+                  SELECT customer_id, arg_max(status, (updated_at, status = 'opt_out')) AS status FROM consents
                   WHERE channel = '{channel}' AND updated_at < $ts GROUP BY 1) k USING (customer_id)
                 WHERE coalesce(k.status, 'none') <> 'opt_in'""",
             f"SELECT customer_id, 'no valid {field}' FROM customers WHERE {field} IS NULL",

@@ -115,6 +115,9 @@ def test_latest_consent_wins_and_no_record_means_no():
         {"P1": "opt_in", "P2": "opt_out"}
     sup = database.suppression_list(con, "email")
     assert set(sup["customer_id"]) == {"P1", "P3"}
+    tie = _consent_db([("P1", "sms", "opt_in", "2024-01-01"), ("P1", "sms", "opt_out", "2024-01-01")])
+    assert database.latest_consents(tie)["status"].tolist() == ["opt_out"]           # a tie: the safe reading
+    assert "P1" in set(database.suppression_list(tie, "sms")["customer_id"])
     assert sup.set_index("customer_id").loc["P3", "reason"] == "not opted in"
     s = database.consent_summary(con).set_index("channel")
     assert s.loc["email", ["with_record", "opted_in", "opted_out", "no_record"]].tolist() == [2, 1, 1, 1]
