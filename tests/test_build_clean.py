@@ -1,7 +1,6 @@
 """Cleaning: standardisation of each field, validation rules, the quality report, masking for reports."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
