@@ -365,8 +365,11 @@ def _record_fields(rng, rec, world, ident, ppl, idx, loc, locale):
     return f, dirt
 
 
-def build_raw_exports(rng, world, ppl, ident, loc, locale):
-    """All raw export tables (file name → DataFrame of strings as written), the record truth and dirt stats."""
+def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = None):
+    """All raw export tables (file name → DataFrame of strings as written), the record truth and dirt stats.
+
+    ``keys`` (from the generator) holds integer keys: ``item_order`` (each order line's row in the orders table)
+    and ``order_customer`` (each order's row in the customers table); without them they are found by text."""
     P = world.params
     T = world.tables
     rec, idx = _records(rng, world, ppl, ident, loc, locale)
@@ -420,7 +423,10 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
     n_o = len(orders)
     o_index = pd.Index(orders["order_id"])
     n_c = len(T["customers"])
-    o_row = pd.Index(T["customers"]["customer_id"]).get_indexer(orders["customer_id"])
+    if keys is not None and "order_customer" in keys:
+        o_row = keys["order_customer"]
+    else:
+        o_row = pd.Index(T["customers"]["customer_id"]).get_indexer(orders["customer_id"])
     sys_code = {"crm": 0, "web": 1, "pos": 2}
     o_sys = orders["channel"].map({c: sys_code[s] for c, s in SYSTEM_OF_CHANNEL.items()}).to_numpy(np.int64)
     o_ts = orders["order_ts"].to_numpy("datetime64[ns]")
@@ -520,7 +526,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
         "account_id": w["record_id"], "email": w["email"], "first_name": w["first_name"], "last_name": w["last_name"],
         "mobile": _nullish(rng, phone_w), "address": np.where(rng.random(len(w)) < 0.12, None, w["street"].to_numpy(dtype=object)),
         "zip": zipc, "city": w["city"], "birthday": _nullish(rng, bday_s.to_numpy()),
-        "gender": gender_w, "created_at": w["created"].dt.strftime("%Y-%m-%dT%H:%M:%S"),
+        "gender": gender_w, "created_at": _strftime(w["created"], "%Y-%m-%dT%H:%M:%S"),
         "newsletter": np.where(w["email_ok"], "yes", "no"), "sms_ok": np.where(w["sms_ok"], 1, 0),
         "acquisition_source": w["acq"], "acquisition_cost": w["cac"].round(2)})
 
@@ -551,7 +557,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
     items = T["order_items"]
     prods = T["products"]
     price_of = prods["list_price"].to_numpy()
-    it_code = o_index.get_indexer(items["order_id"])
+    it_code = keys["item_order"] if keys is not None and "item_order" in keys else o_index.get_indexer(items["order_id"])
     it_ok = it_code >= 0
     it_code = np.maximum(it_code, 0)
     status = orders["status"]
@@ -693,18 +699,18 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
         chan_raw = {"email": "EMAIL", "sms": "SMS", "mail": "DM", "phone": "PHONE"}
         raw["campaigns.csv"] = pd.DataFrame({
             "campaign_code": cm["campaign_id"], "campaign_name": cm["name"], "channel": cm["channel"].map(chan_raw),
-            "offer": cm["offer"], "start": pd.to_datetime(cm["start_date"]).dt.strftime("%Y-%m-%d"),
-            "end": pd.to_datetime(cm["end_date"]).dt.strftime("%Y-%m-%d"), "cost_per_contact": cm["cost_per_contact"],
+            "offer": cm["offer"], "start": _strftime(cm["start_date"], "%Y-%m-%d"),
+            "end": _strftime(cm["end_date"], "%Y-%m-%d"), "cost_per_contact": cm["cost_per_contact"],
             "fixed_cost": cm["fixed_cost"], "audience": cm["segment"]})
         ct = T["contacts"]
         raw["campaign_history.csv"] = pd.DataFrame({
             "campaign_code": ct["campaign_id"], "customer_ref": home_rec["record_id"].reindex(ct["customer_id"]).to_numpy(),
             "cell_code": ct["cell"], "grp": np.where(ct["group"] == "control", "C", "T"),
-            "contact_date": ct["contact_ts"].dt.strftime("%Y-%m-%d %H:%M"), "channel": ct["channel"].map(chan_raw)})
+            "contact_date": _strftime(ct["contact_ts"], "%Y-%m-%d %H:%M"), "channel": ct["channel"].map(chan_raw)})
         rs = T["responses"]
         raw["coupon_redemptions.csv"] = pd.DataFrame({
             "campaign_code": rs["campaign_id"], "customer_ref": order_record(rs["order_id"]),
-            "order_ref": rs["order_id"], "redeemed_at": pd.to_datetime(rs["response_ts"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+            "order_ref": rs["order_id"], "redeemed_at": _strftime(rs["response_ts"], "%Y-%m-%d %H:%M:%S"),
             "order_value": rs["revenue"].round(2)})
         em = T["email_events"]
         ev_name = {"sent": "send", "delivered": "delivery", "bounced": "bounce", "opened": "open", "clicked": "click",
@@ -712,7 +718,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
         addr = home_rec["email"].reindex(em["customer_id"]).to_numpy(dtype=object)
         raw["email_events.csv"] = pd.DataFrame({"campaign": em["campaign_id"], "email": addr,
                                                 "event": em["event"].map(ev_name),
-                                                "timestamp": pd.to_datetime(em["event_ts"]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")})
+                                                "timestamp": _strftime(em["event_ts"], "%Y-%m-%dT%H:%M:%SZ")})
         sm = T["sms_events"]
         sms_name = {"sent": "SENT", "delivered": "DELIVERED", "bounced": "FAILED", "clicked": "CLICKED",
                     "replied": "REPLIED", "unsubscribed": "OPTOUT"}
@@ -720,7 +726,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
         raw["sms_events.csv"] = pd.DataFrame({"campaign": sm["campaign_id"],
                                               "mobile": [_fmt_phone(x, 2, locale) if isinstance(x, str) else None for x in true_phone],
                                               "status": sm["event"].map(sms_name),
-                                              "ts": pd.to_datetime(sm["event_ts"]).dt.strftime("%Y-%m-%d %H:%M:%S")})
+                                              "ts": _strftime(sm["event_ts"], "%Y-%m-%d %H:%M:%S")})
 
     # ---------------------------------------------------------------- consent changes
     cons = T["consents"]
@@ -731,12 +737,12 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale):
     raw["preference_log.csv"] = pd.DataFrame({
         "customer_ref": home_rec["record_id"].reindex(oth["customer_id"]).to_numpy(),
         "channel": oth["channel"].map(pref_ch), "action": np.where(oth["status"] == "opt_out", "OPT_OUT", "OPT_IN"),
-        "changed_at": pd.to_datetime(oth["updated_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")})
+        "changed_at": _strftime(oth["updated_at"], "%Y-%m-%d %H:%M:%S")})
     # the e-mail platform: one row per address, latest status
     last_email = cons[cons["channel"] == "email"].drop_duplicates("customer_id", keep="last")
     addr = home_rec["email"].reindex(last_email["customer_id"]).to_numpy(dtype=object)
     subs = pd.DataFrame({"email": addr, "status": np.where(last_email["status"] == "opt_in", "subscribed", "unsubscribed"),
-                         "last_changed": pd.to_datetime(last_email["updated_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")})
+                         "last_changed": _strftime(last_email["updated_at"], "%Y-%m-%d %H:%M:%S")})
     subs = subs[subs["email"].notna() & ((subs["status"] == "subscribed") |
                                          _isin(last_email["customer_id"], set(em_l["customer_id"])))]
     raw["email_subscribers.tsv"] = subs.reset_index(drop=True)

@@ -780,6 +780,9 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
         "unit_price": items["unit_price"].to_numpy()[keep_items],
         "discount": items["discount"].to_numpy()[keep_items],
     })
+    item_order_row = row_by_pos[it_pos[keep_items]]          # each line's row in `orders`
+    order_person = orders["person"].to_numpy()
+    n_orders_all = len(orders)
     del items, it_pos, keep_items, orders, row_by_pos, oid
 
     # ------------------------------------------------------------------ canonical clean tables
@@ -815,11 +818,20 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     consents = consents.sort_values(["customer_id", "channel", "updated_at"], kind="stable")
     consents = consents.reset_index(drop=True)
 
+    orders_table = hist[["order_id", "customer_id", "order_ts", "channel", "store_id", "gross_amount", "discount",
+                         "net_amount", "cost", "status", "original_order_id"]].sort_values("order_ts")
+    # integer keys for the raw exports (so they need not look order ids up by text): each order line's row in the
+    # orders table, each order's row in the customers table
+    table_row = np.full(n_orders_all, -1)
+    table_row[orders_table.index.to_numpy()] = np.arange(len(orders_table))
+    customer_row = np.where(in_db, np.cumsum(in_db) - 1, -1)
+    raw_keys = {"item_order": table_row[item_order_row],
+                "order_customer": customer_row[order_person[orders_table.index.to_numpy()]]}
+    del table_row, item_order_row, order_person
     tables = {
         "customers": customers,
         "consents": consents,
-        "orders": hist[["order_id", "customer_id", "order_ts", "channel", "store_id", "gross_amount", "discount",
-                        "net_amount", "cost", "status", "original_order_id"]].sort_values("order_ts").reset_index(drop=True),
+        "orders": orders_table.reset_index(drop=True),
         "order_items": hist_items,
         "products": products[["product_id", "name", "category", "subcategory", "unit_cost", "list_price"]].copy(),
         "area_demographics": areas.drop(columns=["has_store"]).copy(),
@@ -919,5 +931,6 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     # the working frames are no longer needed: free them before the raw exports (the memory peak)
     del hist, fut, fut_done, camp, customers, consents, truth_people, people_area
     if raw:
-        world.raw, truth["records"], truth["raw_dirt"] = build_raw_exports(rng, world, ppl, ident, loc, locale)
+        world.raw, truth["records"], truth["raw_dirt"] = build_raw_exports(rng, world, ppl, ident, loc, locale,
+                                                                           keys=raw_keys)
     return world
