@@ -46,6 +46,7 @@ from .ingest import ensure_ingest_tables, load_source
 __all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_fingerprints", "suppression_list",
            "erase_customer", "pseudonymise", "pseudonymised_extract", "stale_customers", "apply_retention",
            "latest_consents", "consent_summary", "enrich_customers", "reconciliation", "quarantine_summary",
+           "value_issue_summary",
            "reason_kind", "Sandbox", "cleaning_settings", "clean_like_build", "BuildReport",
            "SCHEMA_VERSION", "PRIMARY_KEYS", "FOREIGN_KEYS", "load_erasures"]
 
@@ -914,6 +915,25 @@ def quarantine_summary(ws_or_con) -> pd.DataFrame:
     g = q.sort_values("source_row").groupby(["table_name", "source", "column_name", "reason_kind"], dropna=False)
     out = g.agg(rows=("reason", "size"), first_row=("source_row", "min"), example=("reason", "first")).reset_index()
     return out.sort_values("rows", ascending=False).reset_index(drop=True)
+
+
+def value_issue_summary(ws_or_con) -> pd.DataFrame:
+    """Unreadable values of optional columns (left empty, the row loaded) by table, file, column and kind of
+    problem, with the count, the first row and one example value."""
+    con, close = _con_of(ws_or_con)
+    try:
+        v = con.execute("SELECT table_name, source, source_row, column_name, problem, raw_value FROM value_issues").df()
+    finally:
+        if close:
+            con.close()
+    cols = ["table_name", "source", "column_name", "problem_kind", "values", "first_row", "example"]
+    if v.empty:
+        return pd.DataFrame(columns=cols)
+    v["problem_kind"] = [reason_kind(p) for p in v["problem"]]
+    v["source"] = [Path(str(x)).name for x in v["source"]]
+    g = v.sort_values("source_row").groupby(["table_name", "source", "column_name", "problem_kind"], dropna=False)
+    out = g.agg(values=("problem", "size"), first_row=("source_row", "min"), example=("raw_value", "first"))
+    return out.reset_index()[cols].sort_values("values", ascending=False).reset_index(drop=True)
 
 
 class Sandbox:

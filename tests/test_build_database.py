@@ -238,3 +238,11 @@ def test_a_build_failing_after_the_tables_are_written_leaves_the_old_database(tm
         ws.ensure_built(force=True)
     assert database.table_fingerprints(ws) == before
     assert not list(tmp_path.glob("*.building.duckdb*")) and not list(tmp_path.glob("dbmkit_stage_*"))
+
+
+def test_unreadable_optional_values_are_listed_not_lost(small_ws):
+    vi = database.value_issue_summary(small_ws)
+    row = vi[(vi["source"] == "web_accounts.csv") & (vi["column_name"] == "birth_date")]
+    assert len(row) == 1 and row["values"].item() >= 1 and row["example"].item().startswith(("30/02", "31/02"))
+    log = small_ws.sql("SELECT warnings, rows_quarantined FROM load_log WHERE source LIKE '%web_accounts%'")
+    assert "birth_date could not be read" in log["warnings"].item() and log["rows_quarantined"].item() == 0

@@ -766,6 +766,8 @@ def _plant_file_faults(raw: dict[str, pd.DataFrame], seed: int) -> None:
       net amount (edited after the first export);
     * pos_sales.csv: voided scans — 0.2 % extra lines with quantity 0;
     * email_events.csv: two monthly exports concatenated, so the header line appears again in the middle;
+    * web_accounts.csv: 0.3 % of the birthdays are impossible dates (30/02/1975): the value is unreadable, the row
+      is not;
     * preference_log.csv: a few changes whose channel was lost ("N/A").
     """
     rng = np.random.default_rng([seed, 7301])
@@ -788,6 +790,15 @@ def _plant_file_faults(raw: dict[str, pd.DataFrame], seed: int) -> None:
         cut = len(ev) // 2
         header = pd.DataFrame([dict(zip(ev.columns, ev.columns))])
         raw["email_events.csv"] = pd.concat([ev.iloc[:cut], header, ev.iloc[cut:]], ignore_index=True)
+    web = raw.get("web_accounts.csv")
+    if web is not None and len(web) > 50:
+        filled = np.flatnonzero(web["birthday"].notna().to_numpy() & ~web["birthday"].isin(NULLISH).to_numpy())
+        k = rng.choice(filled, max(1, int(len(filled) * 0.003)), replace=False) if len(filled) else []
+        web = web.copy()
+        # impossible dates typed into the sign-up form: the row loads, the value is left empty (value_issues)
+        web.loc[web.index[k], "birthday"] = [f"{int(d):02d}/{int(m):02d}/{int(y)}" for d, m, y in zip(
+            rng.integers(30, 32, len(k)), np.full(len(k), 2), rng.integers(1950, 2000, len(k)))]
+        raw["web_accounts.csv"] = web
     pref = raw.get("preference_log.csv")
     if pref is not None and len(pref) > 20:
         k = rng.choice(len(pref), 3, replace=False)
