@@ -14,6 +14,8 @@ import pytest
 from dbmkit import consultant
 
 ROOT = Path(__file__).resolve().parents[1]
+# the tests share one expensive module fixture: keep them on one xdist worker (make test uses --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("batch")
 
 
 def _nb(cells: list[str], path: Path) -> None:

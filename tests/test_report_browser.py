@@ -16,6 +16,8 @@ import pytest
 from dbmkit import report
 
 ROOT = Path(__file__).resolve().parents[1]
+# the tests share one expensive module fixture: keep them on one xdist worker (make test uses --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("zh_report")
 CHROMIUM = Path("/usr/bin/chromium")
 # chapters in the test report: the start, phase 1 (which shows customer records: the PII scan matters there) and
 # the first analysis chapter (charts)

@@ -15,6 +15,8 @@ import pytest
 from dbmkit import chapters, report
 
 ROOT = Path(__file__).resolve().parents[1]
+# the tests share one expensive module fixture: keep them on one xdist worker (make test uses --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("sales_only_report")
 
 
 def _nb(cells: list[tuple[str, str, list]], path: Path) -> None:
