@@ -38,13 +38,21 @@ _EMAIL_RE = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`
 
 
 def email_is_valid(s: pd.Series) -> pd.Series:
-    """True where the text is a syntactically valid e-mail address (after trimming and lower-casing)."""
+    """True where the text is a syntactically valid e-mail address (after trimming and lower-casing).
+
+    >>> email_is_valid(pd.Series(["a@b.com", " A@B.COM ", "a@b", None])).tolist()
+    [True, True, False, False]
+    """
     t = s.astype("string").str.strip().str.lower()
     return t.str.match(_EMAIL_RE).fillna(False).astype(bool)
 
 
 def standardise_emails(s: pd.Series) -> pd.Series:
-    """Trim, lower-case and validate e-mails; invalid ones become NULL (count them with ``email_is_valid``)."""
+    """Trim, lower-case and validate e-mails; invalid ones become NULL (count them with ``email_is_valid``).
+
+    >>> standardise_emails(pd.Series([" Ann@X.COM", "ann@@x.com"])).tolist()
+    ['ann@x.com', None]
+    """
     t = s.astype("string").str.strip().str.lower()
     ok = t.str.match(_EMAIL_RE).fillna(False).astype(bool)
     return t.where(ok).astype(object).where(ok, None)
@@ -76,6 +84,9 @@ def standardise_phones(s: pd.Series, region: str = "US") -> pd.Series:
 
     Each distinct number is parsed once (and remembered across calls), so a million rows with repeated numbers
     stay fast.
+
+    >>> standardise_phones(pd.Series(["138 0013 8000", "+86 138 0013 8000", "12345"]), region="CN").tolist()
+    ['+8613800138000', '+8613800138000', None]
     """
     t = s.astype("string").str.strip()
     uniq = pd.unique(t.dropna().to_numpy())
@@ -95,7 +106,11 @@ def _fix_case(name: str) -> str:
 
 
 def standardise_names(s: pd.Series) -> pd.Series:
-    """Trim, collapse spaces, normalise Unicode width, and fix ALL CAPS / all lower case (Latin names)."""
+    """Trim, collapse spaces, normalise Unicode width, and fix ALL CAPS / all lower case (Latin names).
+
+    >>> standardise_names(pd.Series(["  MARY  O'NEIL ", "mcdonald", "王伟"])).tolist()
+    ["Mary O'Neil", 'McDonald', '王伟']
+    """
     t = s.astype("string").str.strip()
     t = t.map(lambda x: unicodedata.normalize("NFKC", x) if isinstance(x, str) else x).astype("string")
     t = t.str.replace(r"\s+", " ", regex=True)
@@ -134,7 +149,11 @@ def split_full_name(s: pd.Series) -> pd.DataFrame:
 
 
 def standardise_gender(s: pd.Series) -> pd.Series:
-    """Map gender codes and titles (m, Male, Mr, 男 / f, Female, Mrs, Ms, 女) to 'M' / 'F'; others to NULL."""
+    """Map gender codes and titles (m, Male, Mr, 男 / f, Female, Mrs, Ms, 女) to 'M' / 'F'; others to NULL.
+
+    >>> standardise_gender(pd.Series(["Mrs.", "m", "女", "?"])).tolist()
+    ['F', 'M', 'F', None]
+    """
     from .schema import SYNONYMS
     syn = SYNONYMS["gender"]
     t = s.astype("string").str.strip().str.lower().str.rstrip(".")
@@ -143,7 +162,11 @@ def standardise_gender(s: pd.Series) -> pd.Series:
 
 
 def standardise_postal_codes(s: pd.Series, region: str = "US") -> pd.Series:
-    """Remove spaces; restore leading zeros that spreadsheets dropped (US 5 digits, CN 6 digits)."""
+    """Remove spaces; restore leading zeros that spreadsheets dropped (US 5 digits, CN 6 digits).
+
+    >>> standardise_postal_codes(pd.Series(["2183", "10001-1234", "x"]), "US").tolist()
+    ['02183', '10001', None]
+    """
     t = s.astype("string").str.strip().str.replace(r"\s+", "", regex=True).str.replace(r"\.0$", "", regex=True)
     width = {"US": 5, "CN": 6}.get(region.upper())
     if width:
@@ -157,7 +180,11 @@ def standardise_postal_codes(s: pd.Series, region: str = "US") -> pd.Series:
 
 
 def plausible_birth_dates(s: pd.Series, as_of=None, min_age: int = 14, max_age: int = 110) -> pd.Series:
-    """Birth dates outside [as_of − max_age, as_of − min_age] become NULL (placeholders like 1900-01-01)."""
+    """Birth dates outside [as_of − max_age, as_of − min_age] become NULL (placeholders like 1900-01-01).
+
+    >>> [str(d) for d in plausible_birth_dates(pd.Series(["1900-01-01", "1980-05-01"]), as_of="2026-06-30")]
+    ['None', '1980-05-01']
+    """
     d = pd.to_datetime(s, errors="coerce")
     ref = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
     ok = (d >= ref - pd.DateOffset(years=max_age)) & (d <= ref - pd.DateOffset(years=min_age))
@@ -170,7 +197,11 @@ _STREET_ABBR = {"street": "st", "avenue": "ave", "road": "rd", "drive": "dr", "l
 
 
 def normalise_street(s: pd.Series) -> pd.Series:
-    """A comparison key for addresses: lower case, no punctuation, standard abbreviations (Street → st)."""
+    """A comparison key for addresses: lower case, no punctuation, standard abbreviations (Street → st).
+
+    >>> normalise_street(pd.Series(["12 Oak Street, Apt. 3", "12 oak st apt 3"])).tolist()
+    ['12 oak st apt 3', '12 oak st apt 3']
+    """
     t = s.astype("string").str.lower().str.replace(r"[.,#]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
     for full, ab in _STREET_ABBR.items():
         t = t.str.replace(rf"\b{full}\b", ab, regex=True)
@@ -178,7 +209,12 @@ def normalise_street(s: pd.Series) -> pd.Series:
 
 
 def flag_test_accounts(df: pd.DataFrame, patterns: list[str], staff_domains: list[str]) -> pd.DataFrame:
-    """Set ``is_test`` (test/QA accounts by e-mail pattern or name) and ``is_staff`` (company e-mail domains)."""
+    """Set ``is_test`` (test/QA accounts by e-mail pattern or name) and ``is_staff`` (company e-mail domains).
+
+    >>> out = flag_test_accounts(pd.DataFrame({"email": ["test1@shop.com", "ann@x.com"]}), [r"^test\\d*@"], ["shop.com"])
+    >>> out[["is_test", "is_staff"]].values.tolist()
+    [[True, True], [False, False]]
+    """
     email = df["email"].astype("string").str.lower()
     is_test = pd.Series(False, index=df.index)
     for p in patterns:
@@ -204,6 +240,11 @@ def clean_customer_records(df: pd.DataFrame, region: str = "US", as_of=None, tes
     """Standardise every field of the source customer records (no rows dropped).
 
     Adds ``email_valid`` and ``phone_valid`` (False when a value was present but invalid, NULL when absent).
+
+    >>> out = clean_customer_records(pd.DataFrame({"customer_id": ["1"], "full_name": ["LEE, Ann"],
+    ...                                            "email": ["bad@"], "phone": ["(212) 555-0142"]}))
+    >>> out[["first_name", "last_name", "email", "email_valid", "phone"]].values.tolist()
+    [['Ann', 'Lee', None, False, '+12125550142']]
     """
     out = df.copy()
     if "full_name" in out.columns:
@@ -269,7 +310,11 @@ def parse_dates(s: pd.Series, date_format: str | None = None, day_first: bool | 
 
 # ------------------------------------------------------------------------------------------------ masking
 def mask_email(s: pd.Series) -> pd.Series:
-    """Hide an e-mail's user name but the first letter: ``john.smith@gmail.com`` → ``j***@gmail.com``."""
+    """Hide an e-mail's user name but the first letter: ``john.smith@gmail.com`` → ``j***@gmail.com``.
+
+    >>> mask_email(pd.Series(["john.smith@gmail.com", None])).tolist()
+    ['j***@gmail.com', None]
+    """
     def m(x):
         if not isinstance(x, str) or not x:
             return None
@@ -279,7 +324,11 @@ def mask_email(s: pd.Series) -> pd.Series:
 
 
 def mask_phone(s: pd.Series) -> pd.Series:
-    """Hide a phone number but the first two and last three characters: ``+12125550142`` → ``+1*******142``."""
+    """Hide a phone number but the first two and last three characters: ``+12125550142`` → ``+1*******142``.
+
+    >>> mask_phone(pd.Series(["+8613800138000"])).tolist()
+    ['+8*********000']
+    """
     def m(x):
         if not isinstance(x, str) or not x:
             return None
@@ -299,7 +348,11 @@ _EMAIL_COL = re.compile(r"e-?mail|邮箱|邮件地址", re.I)
 
 def mask_text(s: pd.Series) -> pd.Series:
     """E-mails and phone numbers inside free text (a quarantined row, a reason) masked where they appear, with the
-    patterns the report uses to check its pages (``dbmkit.report.find_pii``)."""
+    patterns the report uses to check its pages (``dbmkit.report.find_pii``).
+
+    >>> mask_text(pd.Series(["write to ann@x.com or call +1 212 736 0142"])).tolist()
+    ['write to a***@x.com or call +********142']
+    """
     from .report import mask_pii
     return pd.Series([mask_pii(x)[0] if isinstance(x, str) else x for x in s], index=s.index, dtype=object)
 
@@ -407,7 +460,11 @@ def _in(values):
 
 
 def rules_for(table: str, region: str = "US", as_of=None) -> dict:
-    """The validation rules (数据校验规则) of a table: column → (rule in words, test returning True where valid)."""
+    """The validation rules (数据校验规则) of a table: column → (rule in words, test returning True where valid).
+
+    >>> sorted(rules_for("orders"))
+    ['channel', 'order_ts', 'status']
+    """
     from .schema import ENUMS
     r = {
         "customers": {

@@ -88,7 +88,13 @@ def ddl(table: str) -> str:
 
 
 def connect(path: str | Path, read_only: bool = True, retries: int = 40) -> duckdb.DuckDBPyConnection:
-    """Open the marketing database; waits a little when another process is writing it."""
+    """Open the marketing database; waits a little when another process is writing it.
+
+    >>> import os, tempfile
+    >>> con = connect(os.path.join(tempfile.mkdtemp(), "x.duckdb"), read_only=False)
+    >>> con.execute("SELECT 42").fetchall()
+    [(42,)]
+    """
     last = None
     for k in range(retries):
         try:
@@ -116,7 +122,13 @@ def _base_tables(con) -> list[str]:
 
 
 def table_counts(ws_or_con) -> dict[str, int]:
-    """Rows per table of the database."""
+    """Rows per table of the database.
+
+    >>> import duckdb
+    >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE t AS SELECT range AS x FROM range(3)")
+    >>> table_counts(con)
+    {'t': 3}
+    """
     con, close = _con_of(ws_or_con)
     try:
         return {n: con.execute(f"SELECT count(*) FROM {_qi(n)}").fetchall()[0][0] for n in _base_tables(con)}
@@ -127,7 +139,15 @@ def table_counts(ws_or_con) -> dict[str, int]:
 
 def table_fingerprints(ws_or_con, exclude=VOLATILE_TABLES) -> dict[str, str]:
     """A content hash per table that ignores row order: two builds from the same input and seed give the same
-    fingerprints (the build is reproducible). Tables with timestamps of the build itself are left out."""
+    fingerprints (the build is reproducible). Tables with timestamps of the build itself are left out.
+
+    >>> import duckdb
+    >>> a, b = duckdb.connect(), duckdb.connect()
+    >>> _ = a.execute("CREATE TABLE t AS SELECT * FROM (VALUES (1), (2)) v(x)")
+    >>> _ = b.execute("CREATE TABLE t AS SELECT * FROM (VALUES (2), (1)) v(x)")
+    >>> table_fingerprints(a) == table_fingerprints(b)
+    True
+    """
     con, close = _con_of(ws_or_con)
     try:
         out = {}
@@ -144,7 +164,13 @@ def table_fingerprints(ws_or_con, exclude=VOLATILE_TABLES) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------------------------ build report
 class BuildReport(dict):
-    """What a build did: rows read/loaded/quarantined per source, counts per table, identity and quality figures."""
+    """What a build did: rows read/loaded/quarantined per source, counts per table, identity and quality figures.
+
+    >>> print(BuildReport(rows_read=10, rows_loaded=9, rows_quarantined=1, customers_raw=5, persons=4,
+    ...                   households=3).summary())
+    rows read 10 = loaded 9 + quarantined 1
+    source records 5 → persons 4 in 3 households
+    """
 
     def summary(self) -> str:
         lines = [f"rows read {self['rows_read']:,} = loaded {self['rows_loaded']:,} + quarantined {self['rows_quarantined']:,}",
@@ -162,7 +188,12 @@ def _privacy_file(workdir: Path) -> Path:
 
 
 def load_erasures(workdir: str | Path) -> dict:
-    """The workspace's privacy memory: salts, hashed keys of erased people, the erasure log (no personal data)."""
+    """The workspace's privacy memory: salts, hashed keys of erased people, the erasure log (no personal data).
+
+    >>> import tempfile
+    >>> sorted(load_erasures(tempfile.mkdtemp()))
+    ['extract_salt', 'keys', 'log', 'salt']
+    """
     p = _privacy_file(Path(workdir))
     data = json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
     data.setdefault("salt", hashlib.sha256(os.urandom(16)).hexdigest()[:16])
@@ -317,6 +348,8 @@ def build(cfg: ClientConfig, db_path: str | Path, sources: dict[str, list[Source
     everything is written to ``<name>.building.duckdb`` first and swapped into place at the end.
 
     Returns a :class:`BuildReport`. Raises :class:`dbmkit.ingest.IngestError` for a source that cannot be read.
+
+    (``dbm.workspace(config)`` calls it when the database is missing or stale; see the module example.)
     """
     db_path = Path(db_path)
     workdir = Path(workdir)
@@ -849,13 +882,29 @@ def _meta(con, cfg: ClientConfig, report: BuildReport) -> None:
 
 def cleaning_settings(ws) -> dict:
     """The settings the database was cleaned with (phone region, analysis date, test and staff patterns, match
-    threshold, source priority) — for a synthetic client they come from its locale."""
+    threshold, source priority) — for a synthetic client they come from its locale.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> cleaning_settings(ws)["region"], cleaning_settings(ws)["match_threshold"]
+    ('US', 0.85)
+    """
     return json.loads(ws.meta.get("cleaning", "{}"))
 
 
 def clean_like_build(ws, records: pd.DataFrame) -> pd.DataFrame:
     """Clean source customer records exactly as the build did (``dbm.clean.clean_customer_records`` with the
-    database's settings)."""
+    database's settings).
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> clean_like_build(ws, pd.DataFrame({"customer_id": ["1"], "email": [" Ann@X.com"]}))["email"].tolist()
+    ['ann@x.com']
+    """
     st = cleaning_settings(ws)
     return _clean.clean_customer_records(records, region=st.get("region", "US"), as_of=st.get("as_of"),
                                          test_patterns=st.get("test_patterns", ()),
@@ -900,7 +949,16 @@ def reason_kind(reason: str) -> str:
 
 def quarantine_summary(ws_or_con) -> pd.DataFrame:
     """Quarantined rows by table, file and kind of reason, with the count and the first row in the file (the
-    place to start fixing the source)."""
+    place to start fixing the source).
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> qs = quarantine_summary(ws)
+    >>> int(qs["rows"].sum()) == ws.build_summary()["rows_quarantined"]
+    True
+    """
     con, close = _con_of(ws_or_con)
     try:
         q = con.execute("SELECT table_name, source, source_row, column_name, reason FROM quarantine").df()
@@ -919,7 +977,15 @@ def quarantine_summary(ws_or_con) -> pd.DataFrame:
 
 def value_issue_summary(ws_or_con) -> pd.DataFrame:
     """Unreadable values of optional columns (left empty, the row loaded) by table, file, column and kind of
-    problem, with the count, the first row and one example value."""
+    problem, with the count, the first row and one example value.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> list(value_issue_summary(ws).columns)
+    ['table_name', 'source', 'column_name', 'problem_kind', 'values', 'first_row', 'example']
+    """
     con, close = _con_of(ws_or_con)
     try:
         v = con.execute("SELECT table_name, source, source_row, column_name, problem, raw_value FROM value_issues").df()
@@ -938,7 +1004,18 @@ def value_issue_summary(ws_or_con) -> pd.DataFrame:
 
 class Sandbox:
     """A private copy of a workspace's database (and privacy memory) to try destructive things on — erasure,
-    retention — without touching the real database. ``sql``/``connect`` work as on a workspace."""
+    retention — without touching the real database. ``sql``/``connect`` work as on a workspace.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> sb = Sandbox(ws)
+    >>> _ = erase_customer(sb, sb.sql("SELECT min(customer_id) AS c FROM customers")["c"].iloc[0])
+    >>> len(sb.sql("SELECT * FROM customers")) == len(ws.sql("SELECT * FROM customers")) - 1
+    True
+    >>> sb.close()
+    """
 
     def __init__(self, ws, directory: str | Path | None = None):
         self.workdir = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="dbmkit_sandbox_"))
@@ -1083,6 +1160,17 @@ def erase_customer(con, customer_id, workdir: str | Path | None = None, reason: 
     raw values, and the person's record ids, e-mails and phones are remembered only as salted hashes in
     ``<workdir>/erasures.json`` so a rebuild keeps them out. The audit log gets one entry per person with a salted
     token, never the id or personal data. Returns the rows removed per table.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> sb = Sandbox(ws)                                  # try it on a copy
+    >>> who = sb.sql("SELECT customer_id FROM customers ORDER BY n_records DESC LIMIT 1")["customer_id"].iloc[0]
+    >>> removed = erase_customer(sb, who, reason="customer request")
+    >>> removed["customers"], len(sb.sql("SELECT * FROM audit_log"))
+    (1, 1)
+    >>> sb.close()
     """
     if hasattr(con, "db_path"):
         workdir = workdir or con.workdir
@@ -1195,7 +1283,15 @@ def pseudonymise(df: pd.DataFrame, salt: str, id_columns=("customer_id", "househ
 
 def pseudonymised_extract(ws, query: str) -> pd.DataFrame:
     """Run a query on a workspace and pseudonymise the result with the workspace's own extract salt (kept in
-    ``<workdir>/erasures.json``, separate from the erasure salt), ready to hand to an analyst or agency."""
+    ``<workdir>/erasures.json``, separate from the erasure salt), ready to hand to an analyst or agency.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> list(pseudonymised_extract(ws, "SELECT customer_id, email, birth_date FROM customers LIMIT 3").columns)
+    ['customer_id', 'birth_year']
+    """
     salt = load_erasures(ws.workdir)["extract_salt"]
     if not _privacy_file(ws.workdir).exists():
         _save_erasures(ws.workdir, load_erasures(ws.workdir))
@@ -1203,7 +1299,16 @@ def pseudonymised_extract(ws, query: str) -> pd.DataFrame:
 
 
 def stale_customers(con, as_of, years: float = 7.0) -> pd.DataFrame:
-    """Customers with no purchase, contact, consent change or sign-up in the last ``years`` (retention rule)."""
+    """Customers with no purchase, contact, consent change or sign-up in the last ``years`` (retention rule).
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> stale = stale_customers(ws, ws.as_of, years=1)
+    >>> bool((stale["last_activity"] < ws.as_of - pd.Timedelta(days=365)).all())
+    True
+    """
     con, close = _con_of(con)
     cutoff = pd.Timestamp(as_of) - pd.Timedelta(days=365.25 * years)
     try:
@@ -1221,7 +1326,18 @@ def stale_customers(con, as_of, years: float = 7.0) -> pd.DataFrame:
 
 
 def apply_retention(con, as_of, workdir=None, years: float = 7.0) -> int:
-    """Erase every stale customer (see ``stale_customers``) in one erasure; returns how many were erased."""
+    """Erase every stale customer (see ``stale_customers``) in one erasure; returns how many were erased.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> sb = Sandbox(ws)
+    >>> n = apply_retention(sb, ws.as_of, years=1)
+    >>> n == len(stale_customers(ws, ws.as_of, years=1)), len(stale_customers(sb, ws.as_of, years=1))
+    (True, 0)
+    >>> sb.close()
+    """
     stale = stale_customers(con, as_of, years)
     if len(stale):
         erase_customer(con, list(stale["customer_id"]), workdir, reason=f"retention: inactive for {years:g} years")
@@ -1265,7 +1381,15 @@ TABLE_NOTES = {
 
 
 def table_overview(ws_or_con) -> pd.DataFrame:
-    """The database's main tables with their row counts and what they hold."""
+    """The database's main tables with their row counts and what they hold.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> table_overview(ws).set_index("table").loc["customers", "holds"]
+    'one row per person (golden record after merge/purge)'
+    """
     counts = table_counts(ws_or_con)
     rows = [dict(table=t, rows=counts[t], holds=note) for t, note in TABLE_NOTES.items() if t in counts]
     return pd.DataFrame(rows)

@@ -97,6 +97,12 @@ def candidate_pairs(records: pd.DataFrame, blocks=BLOCKS, max_block: int = MAX_B
     """Pairs of record positions (i < j) that share at least one blocking key (computed in DuckDB).
 
     Keys shared by more than ``max_block`` records (placeholders such as a shop's own phone number) are skipped.
+
+    >>> recs = pd.DataFrame({"record_id": ["a", "b", "c"], "first_name": ["Ann", "Ann", "Bo"],
+    ...     "last_name": ["Lee", "Lee", "Kim"], "email": ["a@x.com", "a@x.com", None], "phone": [None] * 3,
+    ...     "birth_date": [None] * 3, "postal_code": ["1", "2", "3"], "street": [None] * 3})
+    >>> candidate_pairs(recs)[["i", "j"]].values.tolist()
+    [[0, 1]]
     """
     r = _prep(records) if "_i" not in records.columns else records
     con = con or duckdb.connect()
@@ -117,7 +123,14 @@ def candidate_pairs(records: pd.DataFrame, blocks=BLOCKS, max_block: int = MAX_B
 
 
 def compare_pairs(records: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Field similarities of each candidate pair (1 agree, 0 disagree, NaN when either value is missing)."""
+    """Field similarities of each candidate pair (1 agree, 0 disagree, NaN when either value is missing).
+
+    >>> recs = pd.DataFrame({"record_id": ["a", "b"], "first_name": ["Robert", "Bob"], "last_name": ["Smith", "Smyth"],
+    ...     "email": [None, None], "phone": ["+12125550142"] * 2, "birth_date": [None, None],
+    ...     "postal_code": ["10001", "10002"], "street": [None, None]})
+    >>> compare_pairs(recs, pd.DataFrame({"i": [0], "j": [1]}))[["phone", "first_name", "postal_code"]].values.tolist()
+    [[1.0, 1.0, 0.0]]
+    """
     from rapidfuzz import fuzz, process
     from rapidfuzz.distance import JaroWinkler
 
@@ -152,7 +165,13 @@ def compare_pairs(records: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_pairs(comp: pd.DataFrame, weights: dict = WEIGHTS) -> pd.DataFrame:
-    """Add ``score`` (summed log-likelihood evidence) and ``probability`` (logistic of score) to compared pairs."""
+    """Add ``score`` (summed log-likelihood evidence) and ``probability`` (logistic of score) to compared pairs.
+
+    >>> comp = pd.DataFrame({"email": [1.0], "email_user": [np.nan], "phone": [np.nan], "birth_date": [np.nan],
+    ...     "postal_code": [1.0], "first_name": [1.0], "last_name": [1.0], "street": [np.nan]})
+    >>> round(float(score_pairs(comp)["probability"].iloc[0]), 3)   # e-mail, names and postal code agree
+    0.999
+    """
     w = weights
     s = np.full(len(comp), float(w["prior"]))
     for f in ("email", "email_user", "phone", "birth_date", "postal_code"):
@@ -184,7 +203,14 @@ def _pid(key: str, prefix: str) -> str:
 def resolve_identities(records: pd.DataFrame, threshold: float = 0.85, weights: dict = WEIGHTS,
                        con: duckdb.DuckDBPyConnection | None = None, return_pairs: bool = False):
     """Link source records to persons. Returns the records with ``customer_id`` (stable: derived from the
-    smallest record id of the person) and, with ``return_pairs``, the scored candidate pairs too."""
+    smallest record id of the person) and, with ``return_pairs``, the scored candidate pairs too.
+
+    >>> recs = pd.DataFrame({"record_id": ["a", "b"], "first_name": ["Ann", "Ann"], "last_name": ["Lee", "Lee"],
+    ...     "email": ["ann@x.com", "ann@x.com"], "phone": [None, None], "birth_date": [None, None],
+    ...     "postal_code": ["1", "1"], "street": [None, None]})
+    >>> resolve_identities(recs)["customer_id"].nunique()
+    1
+    """
     r = _prep(records)
     pairs = candidate_pairs(r, con=con)
     scored = score_pairs(compare_pairs(r, pairs), weights)
@@ -262,7 +288,13 @@ def golden_records(linked: pd.DataFrame, source_priority: list[str] | None = Non
 
 def assign_households(customers: pd.DataFrame, rule: str = "address+surname") -> pd.Series:
     """Household id per person: same normalised street and postal code (and surname with ``address+surname``).
-    People without an address form their own household."""
+    People without an address form their own household.
+
+    >>> h = assign_households(pd.DataFrame({"customer_id": ["P1", "P2"], "street": ["1 Oak Street", "1 oak st"],
+    ...                                     "postal_code": ["10001", "10001"], "last_name": ["Lee", "Lee"]}))
+    >>> h.nunique()
+    1
+    """
     street = normalise_street(customers["street"])
     key = street.astype("string") + "|" + customers["postal_code"].astype("string")
     if rule == "address+surname":
@@ -311,7 +343,12 @@ def _pair_positions(records: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndar
 
 
 def link_at(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """record_id → cluster number when every pair with probability ≥ ``threshold`` is linked."""
+    """record_id → cluster number when every pair with probability ≥ ``threshold`` is linked.
+
+    >>> pairs = pd.DataFrame({"record_i": ["a"], "record_j": ["b"], "probability": [0.7]})
+    >>> link_at(pd.DataFrame({"record_id": ["a", "b"]}), pairs, 0.5)["customer_id"].nunique()
+    1
+    """
     rec = records.reset_index(drop=True)
     i, j = _pair_positions(rec, pairs)
     keep = (pairs["probability"].to_numpy() >= threshold) & ~pd.isna(i) & ~pd.isna(j)
@@ -355,6 +392,12 @@ def match_examples(records: pd.DataFrame, pairs: pd.DataFrame, truth: pd.DataFra
     (probability 0.5–threshold: for clerical review) and sure non-matches.
 
     One row per record of each example pair, with the pair's ``kind``, ``pair`` number and ``probability``.
+
+    >>> recs = pd.DataFrame({"record_id": ["a", "b"], "source_system": ["crm", "web"], "first_name": ["Ann", "Ann"],
+    ...     "last_name": ["Lee", "Lee"], "email": ["ann@x.com", "ann@x.com"]})
+    >>> pairs = pd.DataFrame({"record_i": ["a"], "record_j": ["b"], "probability": [0.999]})
+    >>> match_examples(recs, pairs)[["kind", "email"]].values.tolist()
+    [['sure match', 'a***@x.com'], ['sure match', 'a***@x.com']]
     """
     from .clean import mask_people
     rec = records.set_index("record_id", drop=False)

@@ -784,7 +784,13 @@ def _quarantine_df(con, res: LoadResult, q: pd.DataFrame) -> None:
 
 
 def ensure_ingest_tables(con) -> None:
-    """Create the bookkeeping tables of ingest (quarantine, value_issues, load_log) when missing."""
+    """Create the bookkeeping tables of ingest (quarantine, value_issues, load_log) when missing.
+
+    >>> import duckdb
+    >>> con = duckdb.connect(); ensure_ingest_tables(con)
+    >>> sorted(r[0] for r in con.execute("SHOW TABLES").fetchall())
+    ['load_log', 'quarantine', 'value_issues']
+    """
     con.execute("""
         CREATE TABLE IF NOT EXISTS quarantine (table_name VARCHAR, source VARCHAR, source_row BIGINT,
             column_name VARCHAR, reason VARCHAR, raw_values VARCHAR);
@@ -881,6 +887,8 @@ def load_source(con: duckdb.DuckDBPyConnection, table: str, spec: SourceFile, ba
     Rows with a problem in a required column, or with a value too long to be real, go to ``quarantine`` with the
     reason; a value of an optional column that cannot be read becomes NULL and is listed in ``value_issues``.
     Returns the row counts (read = loaded + quarantined) and how the file was read.
+
+    See the module example; ``load_sources`` loads several sources at once.
     """
     if table not in schema.REQUIRED_MAPPING:
         raise IngestError(f"unknown table '{table}'", file=spec.path or "sql",
@@ -1009,7 +1017,13 @@ def load_sources(sources: dict[str, list[SourceFile] | SourceFile | dict], base_
 
 
 def read_table_preview(path: str | Path, n: int = 5, **kw) -> pd.DataFrame:
-    """The first rows of a file as text, with the detected settings applied (for new-client and notebooks)."""
+    """The first rows of a file as text, with the detected settings applied (for new-client and notebooks).
+
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.csv"); _ = open(p, "w").write("Title\\n\\nid;amount\\n1;2,50\\n")
+    >>> read_table_preview(p, expected=["id", "amount"]).values.tolist()
+    [['1', '2,50']]
+    """
     info = detect_file(path, **kw)
     con = duckdb.connect()
     spec = SourceFile(path=str(path), delimiter=info.get("delimiter"), encoding=info.get("encoding"),
@@ -1033,7 +1047,16 @@ def read_table_preview(path: str | Path, n: int = 5, **kw) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------ for chapters
 def sources_of(ws) -> tuple[dict[str, list[SourceFile]], Path]:
-    """The sources of a workspace (the config's mapping; the synthetic client's raw exports) and their folder."""
+    """The sources of a workspace (the config's mapping; the synthetic client's raw exports) and their folder.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_ingest"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> sources, folder = sources_of(ws)
+    >>> sorted(sources)[:3], folder.name
+    (['area_demographics', 'campaigns', 'consents'], 'raw')
+    """
     return ws._sources()
 
 
@@ -1055,7 +1078,15 @@ DATA_KINDS = {     # the kind of customer data each canonical table holds (CONCE
 
 def source_table(ws) -> pd.DataFrame:
     """One row per source of a workspace: the canonical table it feeds, file, format, system and the settings
-    given in the config (encoding, delimiter, sheet, header row, date format) and how many columns it maps."""
+    given in the config (encoding, delimiter, sheet, header row, date format) and how many columns it maps.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_ingest"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> source_table(ws).query("table == 'customers'")["source"].tolist()
+    ['./crm_customers.csv', './web_accounts.csv', './loyalty_members.xlsx']
+    """
     sources, base = sources_of(ws)
     rows = []
     for table, specs in sources.items():
@@ -1091,7 +1122,16 @@ def mapping_table(table: str, spec: SourceFile) -> pd.DataFrame:
 
 def source_spec(ws, name: str | None = None) -> tuple[str, SourceFile]:
     """(table, source) of a workspace's source file by name — by default the first customer file (else the first
-    source)."""
+    source).
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_ingest"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> table, spec = source_spec(ws)
+    >>> table, spec.path, spec.columns["customer_id"]
+    ('customers', './crm_customers.csv', 'CustNo')
+    """
     if name is None:
         sources, _ = sources_of(ws)
         specs = [(t, sp) for t, sps in sources.items() for sp in sps if sp.path]
@@ -1115,7 +1155,15 @@ def _spec_path(ws, name: str) -> tuple[str, SourceFile, Path]:
 
 def preview_source(ws, name: str, n: int = 5) -> pd.DataFrame:
     """The first ``n`` rows of a source file as its system wrote them (text, the config's settings applied), with
-    e-mails and phone numbers masked."""
+    e-mails and phone numbers masked.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_ingest"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> preview_source(ws, "web_accounts.csv", 2)["email"].str.contains("[*]{3}@").all()
+    np.True_
+    """
     from .clean import mask_people
     table, sp, base = _spec_path(ws, name)
     con = duckdb.connect()
@@ -1133,7 +1181,16 @@ def preview_source(ws, name: str, n: int = 5) -> pd.DataFrame:
 
 def source_records(ws, table: str = "customers") -> pd.DataFrame:
     """The rows of every source of ``table`` as loaded (typed, before cleaning and merge/purge), read again from
-    the sources into memory — the "before" of the cleaning chapter. Contains personal data: mask before showing."""
+    the sources into memory — the "before" of the cleaning chapter. Contains personal data: mask before showing.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_ingest"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> stubs = int(ws.sql("SELECT count(*) AS n FROM customer_records WHERE source_row IS NULL")["n"].iloc[0])
+    >>> len(source_records(ws, "customers")) == ws.build_summary()["customers_raw"] - stubs
+    True
+    """
     sources, base = sources_of(ws)
     if table not in sources:
         return pd.DataFrame(columns=[c.name for c in schema.source_columns(table)])

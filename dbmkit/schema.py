@@ -24,6 +24,8 @@ SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "date": "DATE", "timestamp": "T
 
 @dataclass(frozen=True)
 class Col:
+    """A column of the canonical model: name, type (see the module docstring), NOT NULL or not, a note, and for
+    ``enum`` columns the name of its value list in ``ENUMS``."""
     name: str
     type: str
     required: bool = False
@@ -404,7 +406,11 @@ def write_markdown(path=None) -> bool:
 
 
 def source_columns(table: str) -> list[Col]:
-    """Columns a source file for ``table`` may map (canonical + source-only)."""
+    """Columns a source file for ``table`` may map (canonical + source-only).
+
+    >>> [c.name for c in source_columns("consents")]
+    ['customer_id', 'channel', 'status', 'updated_at', 'email']
+    """
     if table == "sales_lines":
         return SALES_LINE_COLUMNS
     cols = [c for c in TABLES[table] if c.name not in ("n_records", "cost_estimated", "source_system", "source")]
@@ -412,6 +418,11 @@ def source_columns(table: str) -> list[Col]:
 
 
 def column(table: str, name: str) -> Col:
+    """One column of what a source for ``table`` may map.
+
+    >>> column("orders", "net_amount").type
+    'money'
+    """
     for c in source_columns(table):
         if c.name == name:
             return c

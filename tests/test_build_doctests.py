@@ -1,0 +1,17 @@
+"""The docstring examples of the build modules run and give what they show (one process per module, so the
+examples that share a small workspace build it once)."""
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["dbmkit.ingest", "dbmkit.clean", "dbmkit.identity", "dbmkit.database", "dbmkit.schema"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    mod = importlib.import_module(name)
+    res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
