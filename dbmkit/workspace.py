@@ -113,8 +113,7 @@ class Workspace:
         world = synthetic(n_people=syn.n_people, years=syn.years, end_date=syn.end_date, locale=syn.locale,
                           seed=syn.seed, duplicate_share=syn.duplicate_share,
                           invalid_email_share=syn.invalid_email_share, invalid_phone_share=syn.invalid_phone_share,
-                          n_campaigns=syn.n_campaigns)
-        world.write_raw(self.raw_dir)
+                          n_campaigns=syn.n_campaigns, raw_dir=self.raw_dir)   # exports written as built
         world.save_truth(self.truth_dir)
         stamp.write_text(key)
         self._truth = None

@@ -365,11 +365,12 @@ def _record_fields(rng, rec, world, ident, ppl, idx, loc, locale):
     return f, dirt
 
 
-def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = None):
+def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = None, sink=None):
     """All raw export tables (file name → DataFrame of strings as written), the record truth and dirt stats.
 
     ``keys`` (from the generator) holds integer keys: ``item_order`` (each order line's row in the orders table)
-    and ``order_customer`` (each order's row in the customers table); without them they are found by text."""
+    and ``order_customer`` (each order's row in the customers table); without them they are found by text.
+    ``sink(name, df)``, when given, receives each export as soon as it is complete instead of the returned dict."""
     P = world.params
     T = world.tables
     rec, idx = _records(rng, world, ppl, ident, loc, locale)
@@ -474,7 +475,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
         codes = o_index.get_indexer(order_ids)
         return _take(record_ids, np.where(codes >= 0, orec[np.maximum(codes, 0)], -1))
 
-    raw = {}
+    raw = _Exports(int(P["seed"]), sink)
     sym = "$" if locale == "en" else "¥"
     # ---------------------------------------------------------------- customers: CRM
     c = rec[rec["system"] == "crm"].reset_index(drop=True)
@@ -747,20 +748,75 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
                                          _isin(last_email["customer_id"], set(em_l["customer_id"])))]
     raw["email_subscribers.tsv"] = subs.reset_index(drop=True)
 
-    _plant_file_faults(raw, int(P["seed"]))
     records = rec[["record_id", "system", "person_id", "extra", "is_test", "is_staff", "deceased", "gone_away",
                    "created"]].rename(columns={"extra": "is_duplicate_record"})
     dirt_df = pd.DataFrame(dirt)
     dirt_df.insert(0, "record_id", rec["record_id"].to_numpy())
     dirt_df.insert(1, "has_email", pd.notna(rec["email"]).to_numpy())
     dirt_df.insert(2, "has_phone", pd.notna(rec["phone"]).to_numpy())
-    return raw, records, dirt_df
+    return dict(raw), records, dirt_df
 
 
-def _plant_file_faults(raw: dict[str, pd.DataFrame], seed: int) -> None:
-    """File-level faults of real exports that ingest must quarantine (all rows are extra: the clean content of the
-    files is unchanged, so the database built from them is too). A separate random stream keeps every other
-    generated value as it was.
+def _fault_crm_orders(crm: pd.DataFrame, rng) -> pd.DataFrame:
+    if len(crm) <= 50:
+        return crm
+    same = crm.iloc[np.sort(rng.choice(len(crm), max(1, int(len(crm) * 0.003)), replace=False))]
+    edited = crm.iloc[np.sort(rng.choice(len(crm), max(1, int(len(crm) * 0.001)), replace=False))].copy()
+    edited["Net"] = (edited["Net"] * 1.1).round(2)
+    return pd.concat([crm, same, edited], ignore_index=True)
+
+
+def _fault_pos_sales(pos: pd.DataFrame, rng) -> pd.DataFrame:
+    if len(pos) <= 50:
+        return pos
+    k = np.sort(rng.choice(len(pos), max(1, int(len(pos) * 0.002)), replace=False))
+    void = pos.iloc[k].copy()
+    void["qty"] = 0
+    void["line"] = void["line"] + 100
+    # each voided scan right after the line it repeats
+    order = np.argsort(np.concatenate([np.arange(len(pos)), k]), kind="stable")
+    return pd.concat([pos, void], ignore_index=True).iloc[order].reset_index(drop=True)
+
+
+def _fault_email_events(ev: pd.DataFrame, rng) -> pd.DataFrame:
+    if len(ev) <= 10:
+        return ev
+    cut = len(ev) // 2
+    header = pd.DataFrame([dict(zip(ev.columns, ev.columns))])
+    return pd.concat([ev.iloc[:cut], header, ev.iloc[cut:]], ignore_index=True)
+
+
+def _fault_web_accounts(web: pd.DataFrame, rng) -> pd.DataFrame:
+    if len(web) <= 50:
+        return web
+    filled = np.flatnonzero(web["birthday"].notna().to_numpy() & ~web["birthday"].isin(NULLISH).to_numpy())
+    k = rng.choice(filled, max(1, int(len(filled) * 0.003)), replace=False) if len(filled) else []
+    web = web.copy()
+    # impossible dates typed into the sign-up form: the row loads, the value is left empty (value_issues)
+    web.loc[web.index[k], "birthday"] = [f"{int(d):02d}/{int(m):02d}/{int(y)}" for d, m, y in zip(
+        rng.integers(30, 32, len(k)), np.full(len(k), 2), rng.integers(1950, 2000, len(k)))]
+    return web
+
+
+def _fault_preference_log(pref: pd.DataFrame, rng) -> pd.DataFrame:
+    if len(pref) <= 20:
+        return pref
+    k = rng.choice(len(pref), 3, replace=False)
+    lost = pref.iloc[np.sort(k)].copy()
+    lost["channel"] = "N/A"
+    return pd.concat([pref, lost], ignore_index=True)
+
+
+# file → (its own random stream, the fault)
+_FAULTS = {"crm_orders.csv": (1, _fault_crm_orders), "pos_sales.csv": (2, _fault_pos_sales),
+           "email_events.csv": (3, _fault_email_events), "web_accounts.csv": (4, _fault_web_accounts),
+           "preference_log.csv": (5, _fault_preference_log)}
+
+
+def plant_file_fault(name: str, df: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """The export ``name`` with the file-level fault of real exports that ingest must quarantine (all rows are
+    extra or values unreadable: the clean content of the files is unchanged, so the database built from them is
+    too). Each file has its own random stream, so every other generated value stays as it was.
 
     * crm_orders.csv: overlapping exports repeat 0.3 % of the orders exactly, and 0.1 % come again with a changed
       net amount (edited after the first export);
@@ -770,41 +826,26 @@ def _plant_file_faults(raw: dict[str, pd.DataFrame], seed: int) -> None:
       is not;
     * preference_log.csv: a few changes whose channel was lost ("N/A").
     """
-    rng = np.random.default_rng([seed, 7301])
-    crm = raw.get("crm_orders.csv")
-    if crm is not None and len(crm) > 50:
-        same = crm.iloc[np.sort(rng.choice(len(crm), max(1, int(len(crm) * 0.003)), replace=False))]
-        edited = crm.iloc[np.sort(rng.choice(len(crm), max(1, int(len(crm) * 0.001)), replace=False))].copy()
-        edited["Net"] = (edited["Net"] * 1.1).round(2)
-        raw["crm_orders.csv"] = pd.concat([crm, same, edited], ignore_index=True)
-    pos = raw.get("pos_sales.csv")
-    if pos is not None and len(pos) > 50:
-        k = np.sort(rng.choice(len(pos), max(1, int(len(pos) * 0.002)), replace=False))
-        void = pos.iloc[k].copy()
-        void["qty"] = 0
-        void["line"] = void["line"] + 100
-        out = pd.concat([pos, void]).sort_index(kind="stable").reset_index(drop=True)
-        raw["pos_sales.csv"] = out
-    ev = raw.get("email_events.csv")
-    if ev is not None and len(ev) > 10:
-        cut = len(ev) // 2
-        header = pd.DataFrame([dict(zip(ev.columns, ev.columns))])
-        raw["email_events.csv"] = pd.concat([ev.iloc[:cut], header, ev.iloc[cut:]], ignore_index=True)
-    web = raw.get("web_accounts.csv")
-    if web is not None and len(web) > 50:
-        filled = np.flatnonzero(web["birthday"].notna().to_numpy() & ~web["birthday"].isin(NULLISH).to_numpy())
-        k = rng.choice(filled, max(1, int(len(filled) * 0.003)), replace=False) if len(filled) else []
-        web = web.copy()
-        # impossible dates typed into the sign-up form: the row loads, the value is left empty (value_issues)
-        web.loc[web.index[k], "birthday"] = [f"{int(d):02d}/{int(m):02d}/{int(y)}" for d, m, y in zip(
-            rng.integers(30, 32, len(k)), np.full(len(k), 2), rng.integers(1950, 2000, len(k)))]
-        raw["web_accounts.csv"] = web
-    pref = raw.get("preference_log.csv")
-    if pref is not None and len(pref) > 20:
-        k = rng.choice(len(pref), 3, replace=False)
-        lost = pref.iloc[np.sort(k)].copy()
-        lost["channel"] = "N/A"
-        raw["preference_log.csv"] = pd.concat([pref, lost], ignore_index=True)
+    if name not in _FAULTS:
+        return df
+    k, fault = _FAULTS[name]
+    return fault(df, np.random.default_rng([seed, 7301, k]))
+
+
+class _Exports(dict):
+    """The raw exports as they are built: each gets its file fault; with a ``sink`` (e.g. a writer) each is handed
+    over at once and not kept, so a million people's exports never sit in memory together."""
+
+    def __init__(self, seed: int, sink=None):
+        super().__init__()
+        self.seed, self.sink = seed, sink
+
+    def __setitem__(self, name: str, df: pd.DataFrame) -> None:
+        df = plant_file_fault(name, df, self.seed)
+        if self.sink is None:
+            super().__setitem__(name, df)
+        else:
+            self.sink(name, df)
 
 
 # ------------------------------------------------------------------------------------------------ files + mapping
@@ -1022,8 +1063,10 @@ def write_xlsx(path: Path, df: pd.DataFrame, sheet: str = "Sheet1", title_rows: 
         "xl/worksheets/sheet1.xml": sheet_xml,
     }
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for name, text in files.items():
-            z.writestr(name, text.encode("utf-8"))
+        for name, text in files.items():      # a fixed time stamp: the same data give the same file
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, text.encode("utf-8"), compresslevel=1)
 
 
 def write_csv(df: pd.DataFrame, path: Path, sep: str = ",", encoding: str = "utf-8") -> None:
@@ -1059,20 +1102,32 @@ def write_csv(df: pd.DataFrame, path: Path, sep: str = ",", encoding: str = "utf
         os.remove(tmp)
 
 
+def write_raw_file(fname: str, df: pd.DataFrame, locale: str, directory: Path) -> Path:
+    """Write one export with its system's conventions (separator, encoding, Excel title rows)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    spec = _file_specs(locale)[fname]
+    path = directory / fname
+    if fname.endswith(".xlsx"):
+        title = "Loyalty programme — member export" if locale == "en" else "会员计划 — 会员导出"
+        note = "Confidential. Generated by LoyaltyPro 7.2" if locale == "en" else "内部资料 LoyaltyPro 7.2 导出"
+        write_xlsx(path, df, sheet="Members", title_rows=[title, note])
+    else:
+        write_csv(df, path, sep=spec["sep"], encoding=spec["encoding"])
+    return path
+
+
+def write_sources_yaml(locale: str, directory: Path) -> Path:
+    """The ``sources.yaml`` describing the exports of ``directory`` (the mapping a consultant would write)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    mapping = sources_mapping(locale, directory=".")
+    path = directory / "sources.yaml"
+    path.write_text(yaml.safe_dump({"sources": mapping}, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def write_raw_files(raw: dict[str, pd.DataFrame], locale: str, directory: Path) -> Path:
     """Write the exports with their own conventions and a ``sources.yaml`` describing them."""
-    directory.mkdir(parents=True, exist_ok=True)
-    specs = _file_specs(locale)
     for fname, df in raw.items():
-        spec = specs[fname]
-        path = directory / fname
-        if fname.endswith(".xlsx"):
-            title = "Loyalty programme — member export" if locale == "en" else "会员计划 — 会员导出"
-            note = "Confidential. Generated by LoyaltyPro 7.2" if locale == "en" else "内部资料 LoyaltyPro 7.2 导出"
-            write_xlsx(path, df, sheet="Members", title_rows=[title, note])
-            continue
-        write_csv(df, path, sep=spec["sep"], encoding=spec["encoding"])
-    mapping = sources_mapping(locale, directory=".")
-    (directory / "sources.yaml").write_text(yaml.safe_dump({"sources": mapping}, sort_keys=False, allow_unicode=True),
-                                            encoding="utf-8")
+        write_raw_file(fname, df, locale, directory)
+    write_sources_yaml(locale, directory)
     return directory
