@@ -200,6 +200,29 @@ def _decode(data: bytes, encoding: str | None, label: str) -> tuple[str, str, li
             raise IngestError(f"unknown encoding '{encoding}'", file=label,
                               fix="use utf-8, gb18030 (Chinese, also for GBK/GB2312), cp1252 (Western) or utf-16") from None
     if given and given != "utf-8-sig":
+        legacy = given.lower() not in ("utf-16", "utf16") and not data.isascii()
+        utf8_lines = bad_lines = 0
+        if legacy:              # lines that are valid UTF-8 with non-ASCII characters were not written in `given`
+            for ln in data.split(b"\n"):
+                if not ln.isascii():
+                    try:
+                        ln.decode("utf-8")
+                        utf8_lines += 1
+                    except UnicodeDecodeError:
+                        bad_lines += 1
+        if utf8_lines and not bad_lines:
+            raise IngestError(f"the file is UTF-8 but the config says `encoding: {encoding}` (reading it as "
+                              f"{encoding} would garble every accented or Chinese character)", file=label,
+                              fix="set `encoding: utf-8` for this source (or remove `encoding` to detect it)")
+        if utf8_lines >= max(2, 0.05 * (utf8_lines + bad_lines)):   # mixed (a few chance-valid lines are not)
+            out = []
+            for ln in data.split(b"\n"):
+                try:
+                    out.append(ln.decode("utf-8"))
+                except UnicodeDecodeError:
+                    out.append(ln.decode(given, errors="replace"))
+            warnings.append(f"mixed encodings: {utf8_lines} line(s) were UTF-8, not {encoding}; read as UTF-8")
+            return "\n".join(out), f"{given}+utf-8", warnings
         try:
             text = data.decode(given)
         except UnicodeDecodeError as e:
@@ -207,14 +230,6 @@ def _decode(data: bytes, encoding: str | None, label: str) -> tuple[str, str, li
             raise IngestError(f"the file is not {encoding}: byte 0x{data[e.start]:02x} at position {e.start} cannot be "
                               f"decoded", file=label, fix=f"set `encoding: {guess}` for this source (or remove "
                                                           f"`encoding` to detect it)") from None
-        if given.lower() not in ("utf-16", "utf16") and not data.isascii():
-            try:
-                data.decode("utf-8")
-                raise IngestError(f"the file is UTF-8 but the config says `encoding: {encoding}` (reading it as "
-                                  f"{encoding} would garble every accented or Chinese character)", file=label,
-                                  fix="set `encoding: utf-8` for this source (or remove `encoding` to detect it)")
-            except UnicodeDecodeError:
-                pass
         return text, given, warnings
     # UTF-8 given or nothing given
     if not given and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -237,7 +252,8 @@ def _decode(data: bytes, encoding: str | None, label: str) -> tuple[str, str, li
         raise IngestError(f"the file is not UTF-8: byte 0x{data[err.start]:02x} cannot be decoded (line {bad[0] + 1}, "
                           f"and {len(bad) - 1} more lines); it looks like {legacy}", file=label,
                           fix=f"set `encoding: {legacy}` for this source (or remove `encoding` to detect it)")
-    if not given and utf8_nonascii == 0:
+    if not given and utf8_nonascii < max(2, 0.05 * (utf8_nonascii + len(bad))):
+        # a legacy file (a few of its lines may be valid UTF-8 by chance: GBK byte pairs can look like UTF-8)
         return data.decode(legacy, errors="replace"), legacy, warnings
     out = []
     for i, ln in enumerate(lines):

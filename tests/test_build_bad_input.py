@@ -145,6 +145,10 @@ def test_12_mixed_encodings_in_one_file_are_read_line_by_line(tmp_path):
     names = [r[0] for r in con.execute("SELECT customer_id FROM src_orders ORDER BY order_id").fetchall()]
     assert names == ["Zoë", "王伟", "Renée"]
     assert any("mixed encodings" in w and "line 3" in w for w in res.warnings)
+    # the same file declared as GB18030: the UTF-8 lines are still read as UTF-8
+    con, res = load(tmp_path, "orders", ORDERS, encoding="gbk", con=duckdb.connect())
+    assert [r[0] for r in con.execute("SELECT customer_id FROM src_orders ORDER BY order_id").fetchall()] == names
+    assert any("mixed encodings" in w for w in res.warnings)
 
 
 def test_13_excel_with_title_rows_above_the_header(tmp_path):
