@@ -422,9 +422,10 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
     # merges and reindexing over millions of orders and lines dominated the time at a million people.
     orders = T["orders"]
     n_o = len(orders)
-    o_index = pd.Index(orders["order_id"])
+    keys = keys or {}
+    o_index = None if {"item_order", "order_original"} <= set(keys) else pd.Index(orders["order_id"])
     n_c = len(T["customers"])
-    if keys is not None and "order_customer" in keys:
+    if "order_customer" in keys:
         o_row = keys["order_customer"]
     else:
         o_row = pd.Index(T["customers"]["customer_id"]).get_indexer(orders["customer_id"])
@@ -460,7 +461,10 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
     # returns belong to the original's record
     is_ret = orders["original_order_id"].notna().to_numpy()
     orig_code = np.full(n_o, -1)
-    orig_code[is_ret] = o_index.get_indexer(orders["original_order_id"][is_ret])
+    if "order_original" in keys:
+        orig_code[is_ret] = keys["order_original"][is_ret]
+    else:
+        orig_code[is_ret] = o_index.get_indexer(orders["original_order_id"][is_ret])
     orec[is_ret] = np.where(orig_code[is_ret] >= 0, orec[np.maximum(orig_code[is_ret], 0)], -1)
     ret_of = np.full(n_o, -1)                   # the return of each original order (-1: not returned)
     ret_of[orig_code[is_ret & (orig_code >= 0)]] = np.flatnonzero(is_ret & (orig_code >= 0))
@@ -472,7 +476,14 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
 
     def order_record(order_ids) -> np.ndarray:
         """The customer record (record_id) each order was placed under."""
-        codes = o_index.get_indexer(order_ids)
+        if o_index is not None:
+            codes = o_index.get_indexer(order_ids)
+        else:       # few ids: hash them and scan the orders once (no index of all order ids)
+            wanted = pd.Index(pd.unique(np.asarray(order_ids, dtype=object)))
+            hit = wanted.get_indexer(orders["order_id"])
+            found = np.full(len(wanted), -1)
+            found[hit[hit >= 0]] = np.flatnonzero(hit >= 0)
+            codes = found[wanted.get_indexer(order_ids)]
         return _take(record_ids, np.where(codes >= 0, orec[np.maximum(codes, 0)], -1))
 
     raw = _Exports(int(P["seed"]), sink)
@@ -558,7 +569,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
     items = T["order_items"]
     prods = T["products"]
     price_of = prods["list_price"].to_numpy()
-    it_code = keys["item_order"] if keys is not None and "item_order" in keys else o_index.get_indexer(items["order_id"])
+    it_code = keys["item_order"] if "item_order" in keys else o_index.get_indexer(items["order_id"])
     it_ok = it_code >= 0
     it_code = np.maximum(it_code, 0)
     status = orders["status"]

@@ -188,6 +188,18 @@ def _areas(rng: np.random.Generator, loc: dict, locale: str, n_people: int) -> t
 # people
 
 
+def _sorted_unique(a: np.ndarray) -> np.ndarray:
+    """np.unique of an already sorted array, in one pass (no sort)."""
+    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
+
+
+def _flags(positions: np.ndarray, n: int) -> np.ndarray:
+    """A boolean array of length ``n`` that is True at ``positions`` (set membership by lookup, not by sorting)."""
+    f = np.zeros(n, bool)
+    f[positions] = True
+    return f
+
+
 def _rank01(x: np.ndarray) -> np.ndarray:
     return (np.argsort(np.argsort(x, kind="stable"), kind="stable") + 0.5) / len(x)
 
@@ -388,7 +400,7 @@ def _make_items(rng, ev, ppl, products, first_line=None, discount_override=None,
     # planted basket affinities: the consequent joins the basket
     extra_o, extra_s = [], []
     for a, b, prob in L.BASKET_RULES:
-        hit = np.unique(order_of_line[sub_line == sub_index[a]])
+        hit = _sorted_unique(order_of_line[sub_line == sub_index[a]])      # lines are in order of orders
         hit = hit[rng.random(len(hit)) < prob]
         extra_o.append(hit)
         extra_s.append(np.full(len(hit), sub_index[b]))
@@ -652,11 +664,11 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     # 1. organic purchases (history + future)
     idx, day, death = _purchase_events(rng, ppl, C, total_days)
     ppl["death"] = death
-    ev = pd.DataFrame({"person": idx, "day": day})
+    o = np.lexsort((day, idx))                       # by person, then day (stable, numeric keys only)
+    ev = pd.DataFrame({"person": idx[o], "day": day[o]})
     ev["origin"] = "organic"
     ev["campaign"] = None
     ev["disc"] = np.nan
-    ev = ev.sort_values(["person", "day"], kind="stable").reset_index(drop=True)
     ev["channel"] = _assign_channel(rng, ppl, ev["person"].to_numpy())
     items0, tot0 = _make_items(rng, ev, ppl, products, promo=promo)
 
@@ -681,11 +693,11 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     sub_keys = products.drop_duplicates("subcategory_key")["subcategory_key"].tolist()
     seq_ev, seq_first = [], []
     for pe, pi_, k in ((parts_ev[0], items0, 0), (parts_ev[1], items1, 1)):
-        kept_orders = np.flatnonzero(pe["keep"].to_numpy())
+        kept_order = pe["keep"].to_numpy()
         for a, b, prob, within, median in L.SEQUENCE_RULES:
             ia, ib = sub_keys.index(a), sub_keys.index(b)
-            hit = np.unique(pi_.loc[pi_["sub"] == ia, "order_pos"].to_numpy())
-            hit = hit[np.isin(hit, kept_orders)]
+            hit = _sorted_unique(pi_["order_pos"].to_numpy()[pi_["sub"].to_numpy() == ia])
+            hit = hit[kept_order[hit]]
             hit = hit[rng.random(len(hit)) < prob]
             lag = np.minimum(rng.gamma(2.0, median / 1.68, len(hit)), within - 0.5) + 0.5
             src = pe.iloc[hit]
@@ -723,9 +735,9 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     del all_items
     kept = orders["keep"].to_numpy()
     orders = orders[kept]
-    items = items[np.isin(items["pos"].to_numpy(), orders["pos"].to_numpy())]
+    items = items[_flags(orders["pos"].to_numpy(), offset)[items["pos"].to_numpy()]]
     orders["day"] = np.floor(orders["day"].to_numpy()) + _time_of_day(rng, orders["channel"].to_numpy())
-    orders = orders.sort_values(["day", "person"], kind="stable").reset_index(drop=True)
+    orders = orders.iloc[np.lexsort((orders["person"].to_numpy(), orders["day"].to_numpy()))].reset_index(drop=True)
 
     # order ids per source system, statuses, returns (integer positions inside, strings only for the output)
     n_o = len(orders)
@@ -740,8 +752,7 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     cancel_p = np.where((ch == "web") | (ch == "app"), 0.03, np.where(ch == "catalog", 0.01, 0.0))
     cancelled = rng.random(n_o) < cancel_p
     soft_subs = [sub_keys.index(x) for x in ("Womenswear", "Menswear", "Kidswear", "Sneakers", "Boots", "Sandals")]
-    soft_pos = np.unique(items["pos"].to_numpy()[np.isin(items["sub"].to_numpy(), soft_subs)])
-    soft = np.isin(pos, soft_pos)
+    soft = _flags(items["pos"].to_numpy()[np.isin(items["sub"].to_numpy(), soft_subs)], offset)[pos]
     ret_p = 0.02 + 0.07 * soft + 0.30 * ppl["serial_returner"][orders["person"].to_numpy()]
     returned = ~cancelled & (rng.random(n_o) < ret_p)
     orders["status"] = np.where(cancelled, "cancelled", "completed")
@@ -773,7 +784,7 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
 
     hist_pos = orders.loc[in_hist & (orders["status"] != "returned").to_numpy(), "pos"].to_numpy()
     it_pos = items["pos"].to_numpy()
-    keep_items = np.isin(it_pos, hist_pos)
+    keep_items = _flags(hist_pos, offset)[it_pos]
     hist_items = pd.DataFrame({
         "order_id": pd.Series(oid.take(row_by_pos[it_pos[keep_items]]), dtype="str"),
         "line_no": items["line_no"].to_numpy()[keep_items].astype(np.int64),
@@ -786,7 +797,8 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     item_order_row = row_by_pos[it_pos[keep_items]]          # each line's row in `orders`
     order_person = orders["person"].to_numpy()
     n_orders_all = len(orders)
-    del items, it_pos, keep_items, orders, row_by_pos, oid
+    order_pos = orders["pos"].to_numpy()
+    del items, it_pos, keep_items, orders, oid
 
     # ------------------------------------------------------------------ canonical clean tables
     start_ts = start
@@ -828,9 +840,12 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     table_row = np.full(n_orders_all, -1)
     table_row[orders_table.index.to_numpy()] = np.arange(len(orders_table))
     customer_row = np.where(in_db, np.cumsum(in_db) - 1, -1)
+    rows = orders_table.index.to_numpy()
+    is_return = orders_table["status"].to_numpy() == "returned"      # a return shares its original's position
     raw_keys = {"item_order": table_row[item_order_row],
-                "order_customer": customer_row[order_person[orders_table.index.to_numpy()]]}
-    del table_row, item_order_row, order_person
+                "order_customer": customer_row[order_person[rows]],
+                "order_original": np.where(is_return, table_row[row_by_pos[order_pos[rows]]], -1)}
+    del table_row, item_order_row, order_person, order_pos, row_by_pos, rows, is_return
     tables = {
         "customers": customers,
         "consents": consents,
