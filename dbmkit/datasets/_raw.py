@@ -46,18 +46,31 @@ def _pick(rng, arr, n, p=None):
     return arr[rng.choice(len(arr), n, p=p)]
 
 
+def _zpad(x: np.ndarray, width: int) -> np.ndarray:
+    """Integers as zero-padded text (vectorised f"{x:0{width}d}" for x ≥ 0)."""
+    return np.strings.zfill(np.asarray(x).astype(str), width)
+
+
+def _cat(*parts) -> np.ndarray:
+    """Element-wise concatenation of text arrays and scalars (NumPy string ufuncs, no Python loop)."""
+    out = np.asarray(parts[0])
+    for p in parts[1:]:
+        out = np.strings.add(out, np.asarray(p))
+    return out
+
+
 def _us_phone(rng, area_codes: np.ndarray) -> np.ndarray:
     exch = rng.integers(200, 990, len(area_codes))
     exch = np.where(exch % 100 == 11, exch + 1, exch)
     exch = np.where(exch == 555, 556, exch)
     line = rng.integers(0, 10_000, len(area_codes))
-    return np.array([f"+1{a}{e:03d}{x:04d}" for a, e, x in zip(area_codes, exch, line)], dtype=object)
+    return _cat("+1", np.asarray(area_codes).astype(str), _zpad(exch, 3), _zpad(line, 4)).astype(object)
 
 
 def _cn_phone(rng, n, prefixes) -> np.ndarray:
     pre = _pick(rng, prefixes, n)
     rest = rng.integers(0, 100_000_000, n)
-    return np.array([f"+86{p}{r:08d}" for p, r in zip(pre, rest)], dtype=object)
+    return _cat("+86", pre.astype(str), _zpad(rest, 8)).astype(object)
 
 
 def person_identities(rng, ppl, people_area, loc, locale) -> dict:
@@ -84,16 +97,17 @@ def person_identities(rng, ppl, people_area, loc, locale) -> dict:
     host[j[ok]] = order[pick[ok]]
     same_name = joiner & (rng.random(n) < 0.7)
     last = np.where(same_name, last[host], last)
-    household_id = np.array([f"H{h + 1:07d}" for h in host], dtype=object)
+    household_id = _cat("H", _zpad(host + 1, 7)).astype(object)
 
     # address of the household's host
     street_name = _pick(rng, loc["streets"], n)
     stype = rng.integers(0, len(loc["street_types"]), n)
     number = rng.integers(1, 999, n)
     if locale == "en":
-        street = np.array([f"{num} {s} {loc['street_types'][t][0]}" for num, s, t in zip(number, street_name, stype)], dtype=object)
+        kinds = np.array([t[0] for t in loc["street_types"]])
+        street = _cat(number.astype(str), " ", street_name.astype(str), " ", kinds[stype]).astype(object)
     else:
-        street = np.array([f"{s}{num}号" for num, s in zip(number, street_name)], dtype=object)
+        street = _cat(street_name.astype(str), number.astype(str), "号").astype(object)
     street = street[host]
 
     # e-mail
@@ -123,7 +137,7 @@ def person_identities(rng, ppl, people_area, loc, locale) -> dict:
 
     # phone
     if locale == "en":
-        codes = np.array([loc["area_codes"][c] for c in people_area["city"]])
+        codes = people_area["city"].map(loc["area_codes"]).to_numpy().astype(str)
         phone = _us_phone(rng, codes)
     else:
         phone = _cn_phone(rng, n, loc["mobile_prefixes"])
