@@ -33,3 +33,55 @@ def small_world():
     """A small synthetic retailer in memory (tables, truth and raw exports)."""
     from dbmkit.datasets import synthetic
     return synthetic(n_people=1500, seed=3)
+
+
+# ------------------------------------------------------------------------------------------ the chapters, run once
+CHAPTER_NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-4]*.ipynb"))
+
+
+class NotebookRun:
+    """Every chapter 00–41 executed once (in order, under ``pytest --nbval-lax``) on the small client."""
+
+    def __init__(self, returncode: int, output: str, kpis: dict, workdir: Path):
+        self.returncode, self.output, self.kpis, self.workdir = returncode, output, kpis, workdir
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def ws(self):
+        from dbmkit.config import load_config
+        from dbmkit.workspace import Workspace
+        return Workspace(load_config(SMALL_CONFIG, overrides={"workdir": str(self.workdir)}))
+
+    def require_ok(self) -> None:
+        assert self.ok, "a chapter failed under nbval:\n" + self.output[-8000:]
+
+
+@pytest.fixture(scope="session")
+def notebook_run(tmp_path_factory) -> NotebookRun:
+    import json
+    import subprocess
+    import sys
+    tmp = tmp_path_factory.mktemp("notebooks")
+    work, kpis = tmp / "work", tmp / "kpis.json"
+    env = dict(os.environ, DBMKIT_CONFIG=str(SMALL_CONFIG), DBMKIT_WORKDIR=str(work), DBMKIT_KPI_FILE=str(kpis),
+               MPLBACKEND="Agg")
+    env.pop("DBMKIT_REPORT_OUT", None)
+    # build the database once, before the kernels start
+    subprocess.run([sys.executable, "-m", "dbmkit.cli", "build", str(SMALL_CONFIG)], env=env, check=True,
+                   capture_output=True)
+    r = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
+                        "--nbval-cell-timeout=900", "-p", "no:cacheprovider", "-q",
+                        *[str(p) for p in CHAPTER_NOTEBOOKS]], env=env, capture_output=True, text=True, cwd=ROOT)
+    got = json.loads(kpis.read_text()) if kpis.exists() else {}
+    return NotebookRun(r.returncode, r.stdout + r.stderr, got, work)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests that read the chapters' run share one worker, so the chapters execute once per test session."""
+    for item in items:
+        if "notebook_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("notebooks"))
+            item.add_marker(pytest.mark.notebooks)

@@ -15,21 +15,10 @@ CHAPTERS = ["20_analyze_explore", "24_analyze_segments", "25_analyze_baskets", "
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("explore_notebooks")
-    kpi_file = tmp / "kpis.json"
-    env = dict(os.environ, DBMKIT_CONFIG=str(ROOT / "tests" / "small_client.yaml"), DBMKIT_WORKDIR=str(tmp / "work"),
-               DBMKIT_KPI_FILE=str(kpi_file), MPLBACKEND="Agg")
-    env.pop("DBMKIT_REPORT_OUT", None)
-    notebooks = [str(ROOT / "notebooks" / f"{c}.ipynb") for c in CHAPTERS]
-    r = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
-                        "--nbval-cell-timeout=600", "-p", "no:cacheprovider", "-q", "-x", *notebooks],
-                       env=env, capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-2000:]
-    from dbmkit.config import load_config
-    from dbmkit.workspace import Workspace
-    ws = Workspace(load_config(ROOT / "tests" / "small_client.yaml", overrides={"workdir": str(tmp / "work")}))
-    return json.loads(kpi_file.read_text()), ws
+def run(notebook_run):
+    """The chapters' shared run (tests/conftest.py): key numbers and the workspace they left behind."""
+    notebook_run.require_ok()
+    return notebook_run.kpis, notebook_run.ws
 
 
 @pytest.mark.notebooks

@@ -2,13 +2,14 @@
 numbers in range (checked against the synthetic truth where there is one)."""
 from __future__ import annotations
 
-import json
-import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import CHAPTER_NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = ROOT / "notebooks"
@@ -33,30 +34,54 @@ def test_navigation_drift_is_detected(tmp_path):
     assert tool.check_notebook(p) == []
 
 
-# key numbers of the small client (tests/small_client.yaml): (low, high); None = just present and finite
+# key numbers of the small client (tests/small_client.yaml): (low, high)
 EXPECTED_KPIS = {
+    # phase 1
     "identity_precision": (0.95, 1.0),
     "identity_recall": (0.90, 1.0),
+    "persons": (2400, 2600),
+    "households": (2000, 2500),
+    "email_optout_share": (0.15, 0.45),
+    "quality_score_before": (50, 95),
+    "quality_score_after": (80, 100),
+    # phase 2
+    "customers_active": (1300, 2000),
+    "top20_revenue_share": (0.55, 0.85),
+    "gini": (0.5, 0.85),
+    "clv_total": (1e5, 1e7),
+    "clv_holdout_error": (-0.25, 0.25),
+    "segments_k": (3, 10),
+    "top_rule_lift": (3, 50),
+    "response_model_auc": (0.62, 0.9),
+    "top_decile_lift": (1.4, 5),
+    "churn_model_auc": (0.75, 0.98),
+    # phase 3
+    "breakeven_response_rate": (0.0001, 0.2),
+    "planned_contacts": (100, 2600),
+    "control_size": (10, 1000),
+    # phase 4
+    "campaign_response_rate_treatment": (0.02, 0.6),
+    "campaign_response_rate_control": (0.02, 0.6),
+    "email_open_rate": (0.15, 0.45),
+    "email_ctor": (0.02, 0.5),
+    "uplift_qini": (-1, 1),
 }
 
 
-@pytest.mark.notebooks
-def test_all_notebooks_run_under_nbval(tmp_path):
-    work, kpis = tmp_path / "work", tmp_path / "kpis.json"
-    env = dict(os.environ, DBMKIT_CONFIG=str(ROOT / "tests" / "small_client.yaml"), DBMKIT_WORKDIR=str(work),
-               DBMKIT_KPI_FILE=str(kpis), MPLBACKEND="Agg")
-    env.pop("DBMKIT_REPORT_OUT", None)
-    # build the database once, before the kernels start
-    subprocess.run([sys.executable, "-m", "dbmkit.cli", "build", str(ROOT / "tests" / "small_client.yaml")],
-                   env=env, check=True, capture_output=True)
-    notebooks = sorted(str(p) for p in NB.glob("[0-4]*.ipynb"))
-    r = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
-                        "--nbval-cell-timeout=900", "-p", "no:cacheprovider", "-q", "-x", *notebooks],
-                       env=env, capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-2000:]
-    got = json.loads(kpis.read_text())
-    for name, bounds in EXPECTED_KPIS.items():
-        assert name in got, f"{name} was not recorded by any chapter"
-        if bounds:
-            lo, hi = bounds
-            assert lo <= got[name] <= hi, f"{name} = {got[name]} outside [{lo}, {hi}]"
+def test_every_chapter_runs_under_nbval(notebook_run):
+    notebook_run.require_ok()
+    m = re.search(r"(\d+) passed", notebook_run.output)
+    assert m and int(m.group(1)) >= 10 * len(CHAPTER_NOTEBOOKS), notebook_run.output[-2000:]
+
+
+def test_key_numbers_are_recorded_and_in_range(notebook_run):
+    notebook_run.require_ok()
+    got = notebook_run.kpis
+    missing = [k for k in EXPECTED_KPIS if k not in got]
+    assert not missing, f"not recorded by any chapter: {missing}"
+    out = {k: got[k] for k, (lo, hi) in EXPECTED_KPIS.items() if not (lo <= got[k] <= hi)}
+    assert not out, f"outside their ranges: {out}"
+    assert got["rows_read"] == got["rows_loaded"] + got["rows_quarantined"]
+    assert got["quality_score_after"] > got["quality_score_before"]
+    assert got["campaign_net"] <= got["campaign_gross"]
+    assert got["campaign_lift_ci_low"] <= got["campaign_lift"] <= got["campaign_lift_ci_high"]
