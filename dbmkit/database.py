@@ -1139,6 +1139,10 @@ def suppression_list(con, channel: str, as_of=None) -> pd.DataFrame:
             for ev, why in (("bounced", "SMS undeliverable"), ("unsubscribed", "unsubscribed")):
                 parts.append(f"SELECT DISTINCT customer_id, '{why}' FROM sms_events WHERE event = '{ev}' "
                              f"AND event_ts < $ts")
+        if "campaign_feedback" in tables:       # phase 4 feedback: opt-outs and bounces of the planned campaign
+            parts.append(f"""SELECT DISTINCT customer_id, CASE kind WHEN 'bounce' THEN 'bounced (campaign feedback)'
+                ELSE 'opted out (campaign feedback)' END FROM campaign_feedback WHERE channel = '{channel}'
+                AND kind IN ('unsubscribe', 'complaint', 'bounce') AND event_ts < $ts""")
         sql = " UNION ".join(parts)
         return con.execute(f"SELECT customer_id, reason FROM ({sql}) ORDER BY customer_id, reason", {"ts": ts}).df()
     finally:

@@ -246,3 +246,22 @@ def test_unreadable_optional_values_are_listed_not_lost(small_ws):
     assert len(row) == 1 and row["values"].item() >= 1 and row["example"].item().startswith(("30/02", "31/02"))
     log = small_ws.sql("SELECT warnings, rows_quarantined FROM load_log WHERE source LIKE '%web_accounts%'")
     assert "birth_date could not be read" in log["warnings"].item() and log["rows_quarantined"].item() == 0
+
+
+def test_campaign_feedback_opt_outs_are_suppressed():
+    """Opt-outs and bounces written back by phase 4 (campaign_feedback) suppress the person for that channel."""
+    import duckdb
+    from dbmkit.database import suppression_list
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE customers AS SELECT * FROM (VALUES
+        ('P1', 'a@b.com', NULL, 'x', false, false, false, false),
+        ('P2', 'c@d.com', NULL, 'y', false, false, false, false)) t(customer_id, email, phone, street, is_test,
+        is_staff, deceased, gone_away)""")
+    con.execute("""CREATE TABLE consents AS SELECT * FROM (VALUES ('P1', 'email', 'opt_in', TIMESTAMP '2024-01-01'),
+        ('P2', 'email', 'opt_in', TIMESTAMP '2024-01-01')) t(customer_id, channel, status, updated_at)""")
+    assert suppression_list(con, "email").empty
+    con.execute("""CREATE TABLE campaign_feedback AS SELECT 'NEW-1' AS campaign_id, 'P2' AS customer_id,
+        'unsubscribe' AS kind, 'email' AS channel, TIMESTAMP '2024-06-01' AS event_ts""")
+    s = suppression_list(con, "email")
+    assert s.values.tolist() == [["P2", "opted out (campaign feedback)"]]
+    assert suppression_list(con, "email", as_of="2024-05-01").empty     # not yet as of an earlier date
