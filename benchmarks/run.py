@@ -227,7 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     results = load_results()
     if not a.compare_only:
         for size in a.sizes:
-            results["sizes"][size] = run_size(size, steps, a.reuse, a.timeout)
+            new = run_size(size, steps, a.reuse, a.timeout)
+            old = results["sizes"].get(size)
+            if old and set(new["steps"]) != set(STEPS):      # some steps only: keep the others' earlier figures
+                old["steps"].update(new["steps"])
+                old.update({k: v for k, v in new.items() if k != "steps"})
+                new = old
+            results["sizes"][size] = new
             save_results(results)
             render(results)
     if not a.no_compare and (a.compare_only or a.sizes):

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from . import _locale as L
 from .._util import isin as _isin
@@ -745,8 +746,8 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     n_o = len(orders)
     ch = orders["channel"].to_numpy().astype(str)
     prefix = np.select([ch == "store", ch == "catalog"], ["S", "K"], "W")
-    serial = (np.arange(1, n_o + 1) + 10_000_000).astype(str)
-    oid = pa.array(np.char.add(prefix, serial), type=pa.string())      # Arrow strings: no Python objects
+    serial = pa.array(np.arange(1, n_o + 1) + 10_000_000).cast(pa.string())
+    oid = pa.compute.binary_join_element_wise(pa.array(prefix), serial, "")   # Arrow strings: compact, no objects
     orders["order_id"] = pd.Series(oid, dtype="str")
     pos = orders["pos"].to_numpy()
     row_by_pos = np.full(int(pos.max()) + 1 if n_o else 0, -1, dtype=np.int64)
