@@ -94,6 +94,7 @@ def run_size(size: str, steps: list[str], reuse: bool, timeout: float) -> dict:
             _log(f"{size}: build skipped (--reuse, database exists)")
             continue
         if step == "report":
+            (DATA / size / "report" / "status.json").unlink(missing_ok=True)
             # the report must compute its analysis tables itself: drop what the earlier steps saved
             run_measured([py, str(HERE / "steps.py"), "reset", str(cfg)], logs / "reset.log", timeout=600,
                          env={"BENCH_BASE_TABLES": str(base_tables)} if base_tables.exists() else None)
@@ -117,12 +118,24 @@ def run_size(size: str, steps: list[str], reuse: bool, timeout: float) -> dict:
 
 
 def _report_status(out: Path) -> dict:
+    """Chapters, seconds and page sizes of a report run (from status.json; for a run that was stopped, from the
+    notebooks it executed)."""
     p = out / "status.json"
-    if not p.exists():
-        return {}
-    st = json.loads(p.read_text())
-    chapters = {c.get("file"): {"status": c.get("status"), "seconds": round(c.get("seconds") or 0, 1)}
-                for c in st.get("chapters", [])}
+    if p.exists():
+        st = json.loads(p.read_text())
+        chapters = {c.get("file"): {"status": c.get("status"), "seconds": round(c.get("seconds") or 0, 1)}
+                    for c in st.get("chapters", [])}
+    else:
+        st = {"ok": False, "seconds": None}
+        chapters = {}
+        for nb in sorted((out / "notebooks").glob("*.ipynb")):
+            try:
+                meta = json.loads(nb.read_text()).get("metadata", {}).get("papermill", {})
+            except (OSError, json.JSONDecodeError):
+                continue
+            done = meta.get("end_time") is not None and not meta.get("exception")
+            chapters[nb.stem] = {"status": "ok" if done else "unfinished",
+                                 "seconds": round(meta.get("duration") or 0, 1)}
     html_mb = round(sum(f.stat().st_size for f in out.glob("*.html")) / 2**20, 2)
     nb_mb = round(sum(f.stat().st_size for f in (out / "notebooks").glob("*.ipynb")) / 2**20, 2)
     biggest = sorted(((f.stat().st_size, f.name) for f in out.glob("*.html")), reverse=True)[:3]
