@@ -74,3 +74,10 @@ def test_config_env_override(small_ws, monkeypatch):
     monkeypatch.setenv("DBMKIT_WORKDIR", str(small_ws.workdir))
     ws = workspace("clients/does-not-exist.yaml")
     assert ws.cfg.client == "small" and not ws.is_stale()
+
+
+def test_client_without_past_campaigns_builds(tmp_path):
+    ws = Workspace(load_config({"client": "nocamp", "workdir": str(tmp_path),
+                                "data": {"synthetic": {"n_people": 300, "n_campaigns": 0}}})).ensure_built()
+    assert ws.sql("SELECT count(*) AS n FROM campaigns")["n"].iloc[0] == 0
+    assert ws.sql("SELECT count(*) AS n FROM orders")["n"].iloc[0] > 500

@@ -754,6 +754,11 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
                                               "status": sm["event"].map(sms_name),
                                               "ts": _strftime(sm["event_ts"], "%Y-%m-%d %H:%M:%S")})
 
+    else:   # no past campaigns: the marketing team's files exist but hold only their headers
+        for fname, spec in _file_specs(locale).items():
+            if spec["table"] in ("campaigns", "contacts", "responses", "email_events", "sms_events"):
+                raw[fname] = pd.DataFrame(columns=list(dict.fromkeys(spec["columns"].values())))
+
     # ---------------------------------------------------------------- consent changes
     cons = T["consents"]
     later = cons[cons.duplicated(["customer_id", "channel"], keep="first")]
