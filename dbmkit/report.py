@@ -8,6 +8,7 @@ with its cell and error; the report still shows everything that ran.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
@@ -560,6 +561,21 @@ def _index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: d
 <footer>dbmkit · {esc(cfg.client)}</footer></body></html>"""
 
 
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send this process's and its children's standard error (file descriptor 2) to ``path`` for a while."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as f:
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _failed_cell(executed: Path) -> tuple[int | None, str]:
     """Position (1-based, as in the chapter's own notebook) and first code line of the cell that raised."""
     import nbformat
@@ -666,9 +682,10 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
                 continue
             s = time.time()
             try:
-                pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(nb_dir), kernel_name="python3", language="python",
-                                    execution_timeout=timeout or cfg.report.timeout_per_notebook,
-                                    progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+                with _stderr_to(out / "kernels.log"):      # kernel chatter goes to a log, not the terminal
+                    pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(nb_dir), kernel_name="python3",
+                                        language="python", execution_timeout=timeout or cfg.report.timeout_per_notebook,
+                                        progress_bar=False, log_output=False, request_save_on_cell_execute=False)
                 run.status = "ok"
             except pm.PapermillExecutionError as e:
                 run.status = "failed"

@@ -104,6 +104,10 @@ def check_notebook(path: Path) -> list[str]:
     params = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(params) != 1 or "config" not in params[0].source:
         problems.append(f"{path.name}: needs exactly one cell tagged 'parameters' that sets `config`")
+    else:
+        for ln in params[0].source.splitlines():
+            if "#" in ln and "=" in ln.split("#", 1)[1]:
+                problems.append(f"{path.name}: papermill cannot parse a parameter whose comment contains '=': {ln!r}")
     code = [c for c in cells if c.cell_type == "code"]
     if not any("dbm.workspace(" in c.source or "dbm.datasets" in c.source for c in code):
         problems.append(f"{path.name}: no setup cell calling dbm.workspace(config)")
