@@ -202,8 +202,16 @@ def load_results() -> dict:
     return {"sizes": {}, "compare": {}}
 
 
-def save_results(res: dict) -> None:
-    RESULTS_JSON.write_text(json.dumps(res, indent=1, sort_keys=False) + "\n")
+def save_results(res: dict, sizes: list[str] = (), compare: bool = False) -> dict:
+    """Merge this run's sizes (and comparisons) into results.json as it is on disk now — several runs may have
+    written to it since this one started — and return the merged results."""
+    disk = load_results()
+    for s in sizes:
+        disk["sizes"][s] = res["sizes"][s]
+    if compare:
+        disk["compare"] = res["compare"]
+    RESULTS_JSON.write_text(json.dumps(disk, indent=1, sort_keys=False) + "\n")
+    return disk
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,22 +249,23 @@ def main(argv: list[str] | None = None) -> int:
     if not a.compare_only:
         for size in a.sizes:
             new = run_size(size, steps, a.reuse, a.timeout)
-            old = results["sizes"].get(size)
+            old = load_results()["sizes"].get(size)
             if old and set(new["steps"]) != set(STEPS):      # some steps only: keep the others' earlier figures
                 old["steps"].update(new["steps"])
                 old.update({k: v for k, v in new.items() if k != "steps"})
                 new = old
             results["sizes"][size] = new
-            save_results(results)
+            results = save_results(results, sizes=[size])
             render(results)
     if not a.no_compare and (a.compare_only or a.sizes):
         new = run_compare(a.tx_sizes, a.fit_sizes, a.timeout, impls)
+        results = load_results()
         old = results.get("compare") or {}
         for k in ("customer_summary", "bgnbd_fit"):      # sizes compared at different times accumulate
             old.setdefault(k, {}).update(new[k])
         old.update({k: v for k, v in new.items() if k not in ("customer_summary", "bgnbd_fit")})
         results["compare"] = old
-        save_results(results)
+        results = save_results(results, compare=True)
     render(results)
     _log(f"results: {RESULTS_JSON.relative_to(ROOT)}, {(HERE / 'RESULTS.md').relative_to(ROOT)}")
     return 0
