@@ -161,8 +161,8 @@ PUBLISHED_CDNOW = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}     # Fad
 
 def simulate_bgnbd(n: int, seed: int = 2, r=0.243, alpha=4.414, a=0.793, b=2.426, weeks: float = 78.0
                    ) -> pd.DataFrame:
-    """``n`` customers from a BG/NBD world (CDNOW's parameters, weeks), purchase days rounded to whole days
-    and T in whole days, as a real customer summary would have them."""
+    """``n`` customers from a BG/NBD world (CDNOW's parameters, weeks), the last purchase rounded up to a whole
+    day and T in whole days, as a real customer summary would have them."""
     rng = np.random.default_rng(seed)
     T = np.ceil(rng.uniform(0, weeks * 7, n)) / 7.0
     lam = rng.gamma(r, 1.0 / alpha, n)
@@ -178,7 +178,7 @@ def simulate_bgnbd(n: int, seed: int = 2, r=0.243, alpha=4.414, a=0.793, b=2.426
         tx[active] = t[active]
         drop = rng.random(active.size) < p[active]
         active = active[~drop]
-    tx = np.floor(tx * 7.0) / 7.0
+    tx = np.minimum(np.ceil(tx * 7.0) / 7.0, T)      # whole days; a repeat purchase is at least a day later
     return pd.DataFrame({"frequency": x, "recency": tx, "T": T})
 
 
