@@ -221,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reuse", action="store_true", help="keep generated data and database when they exist")
     ap.add_argument("--no-compare", action="store_true", help="skip the side-by-side comparisons")
     ap.add_argument("--compare-only", action="store_true", help="run only the comparisons")
-    ap.add_argument("--tx-sizes", nargs="+", default=["1m", "10m"], help="transactions for the summary comparison")
-    ap.add_argument("--fit-sizes", nargs="+", default=["cdnow", "1m"], help="'cdnow' and/or simulated customers")
+    ap.add_argument("--tx-sizes", nargs="*", default=["1m", "10m"], help="transactions for the summary comparison")
+    ap.add_argument("--fit-sizes", nargs="*", default=["cdnow", "1m"], help="'cdnow' and/or simulated customers")
     ap.add_argument("--impls", default=",".join(SUMMARY_IMPLS),
                     help="implementations to compare (drop lifetimes if it is not installed)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per step before it is stopped")
