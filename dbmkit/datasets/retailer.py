@@ -624,7 +624,8 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
 
     Parameters
     ----------
-    n_people : people in the retailer's world (≈ 88 % of them buy; 1M people takes about a minute).
+    n_people : people in the retailer's world (≈ 88 % of them buy). With the raw exports, 100k people take about
+        20 CPU-seconds and 1.7 GB, 1M people about 3 CPU-minutes and 14 GB at the peak (benchmarks/RESULTS.md).
     years : length of the exported history, ending at ``end_date``.
     locale : ``"en"`` (US names, USD) or ``"zh"`` (Chinese names, +86 mobiles, Chinese cities, CNY).
     seed : everything is deterministic for a seed.
