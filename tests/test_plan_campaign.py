@@ -91,11 +91,14 @@ def test_knobs_change_the_plan(small_ws):
         warnings.simplefilter("ignore")
         email = C.plan_campaign(small_ws, channel="email", recommend=False)
         assert set(email.contacts["channel"]) == {"email"}
-        tight = C.plan_campaign(small_ws, budget=1600.0, recommend=False)
+        free = C.plan_campaign(small_ws, budget=None, recommend=False).totals()
+        cap = free["fixed_cost"] + free["contact_cost"] / 2        # a budget that covers about half the contacts
+        tight = C.plan_campaign(small_ws, budget=cap, recommend=False)
         half = C.plan_campaign(small_ws, depth_deciles=5, budget=None, recommend=False)
         ctrl = C.plan_campaign(small_ws, control_share=0.3, budget=None, recommend=False)
-    assert tight.totals()["total_cost"] <= 1600 + 1e-6
+    assert tight.totals()["total_cost"] <= cap + 1e-6
     assert "over_budget" in set(tight.waterfall["step"])
+    assert tight.totals()["contacts"] < free["contacts"]
     assert half.kpis()["mailing_depth_deciles"] == 5
     n = len(ctrl.contacts)
     assert abs((ctrl.contacts["group"] == "control").sum() - 0.3 * n) <= 5 * np.sqrt(n * 0.21)
