@@ -41,7 +41,10 @@ def _tree_rss(proc: psutil.Process) -> int:
 
 def run_measured(cmd: list[str], log: Path, timeout: float | None = None, env: dict | None = None,
                  cwd: str | None = None, interval: float = 0.05) -> dict:
-    """Run ``cmd`` and return wall_s, cpu_s, peak_rss_mb, max_rss_single_mb, returncode, inner, timed_out."""
+    """Run ``cmd`` and return wall_s, cpu_s, peak_rss_mb, max_rss_single_mb, load_mean, returncode, inner, timed_out.
+
+    ``load_mean`` is the mean 1-minute load average sampled once a second while the step ran: on 2 cores a value
+    well above ~1.5 means other work shared the machine and the wall time is pessimistic."""
     log.parent.mkdir(parents=True, exist_ok=True)
     fd, result_path = tempfile.mkstemp(prefix="bench_", suffix=".json")
     os.close(fd)
@@ -56,11 +59,15 @@ def run_measured(cmd: list[str], log: Path, timeout: float | None = None, env: d
         timed_out = False
         rusage = None
         status = 0
+        loads, next_load = [], t0
         while True:
             pid, status, rusage = os.wait4(popen.pid, os.WNOHANG)
             if pid == popen.pid:
                 break
             peak = max(peak, _tree_rss(proc))
+            if time.perf_counter() >= next_load:          # the machine's load while the step runs, once a second
+                loads.append(os.getloadavg()[0])
+                next_load += 1.0
             if timeout and time.perf_counter() - t0 > timeout:
                 timed_out = True
                 for p in [proc] + proc.children(recursive=True):
@@ -84,6 +91,7 @@ def run_measured(cmd: list[str], log: Path, timeout: float | None = None, env: d
         "cpu_s": round(rusage.ru_utime + rusage.ru_stime, 2) if rusage else None,
         "peak_rss_mb": round(peak / 2**20, 1),
         "max_rss_single_mb": round(rusage.ru_maxrss / 1024, 1) if rusage else None,
+        "load_mean": round(sum(loads) / len(loads), 2) if loads else None,
         "returncode": popen.returncode,
         "timed_out": timed_out,
         "inner": inner,

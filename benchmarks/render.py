@@ -123,8 +123,11 @@ def tables(res: dict) -> str:
         out.append(f"* Python {any_m.get('python')}, " + ", ".join(f"{k} {x}" for k, x in v.items() if x))
     for s in sizes:
         m = S[s]["machine"]
+        during = [(k, v["load_mean"]) for k, v in S[s].get("steps", {}).items()
+                  if isinstance(v, dict) and v.get("load_mean") is not None]
+        busy = (", mean load during the steps " + ", ".join(f"{k} {v:.1f}" for k, v in during)) if during else ""
         out.append(f"* size {s}: run {S[s].get('started', '')} – {S[s].get('finished', '')}, commit {m.get('commit')}, "
-                   f"load average at start {m.get('load_avg_1m')}")
+                   f"load average at start {m.get('load_avg_1m')}{busy}")
     if comp.get("started"):
         out.append(f"* comparisons: run {comp.get('started')} – {comp.get('finished', '')}, commit "
                    f"{comp['machine'].get('commit')}, load average at start {comp['machine'].get('load_avg_1m')}")
