@@ -40,7 +40,7 @@ from .i18n import add as _add_labels
 __all__ = ["gains_table", "decile", "calibration_table", "roc_table", "model_features", "design_matrix",
            "response_training_set", "churn_training_set", "fit", "predict", "evaluate", "response_model",
            "churn_model", "ModelResult", "build_scores", "feature_importance", "response_truth", "truth_by_decile",
-           "churn_truth", "compute_threads", "NUMERIC_FEATURES", "CATEGORICAL_FEATURES", "MODEL_TYPES"]
+           "churn_truth", "compute_threads", "fit_sample", "MAX_FIT_ROWS", "NUMERIC_FEATURES", "CATEGORICAL_FEATURES", "MODEL_TYPES"]
 
 NUMERIC_FEATURES = ["orders_total", "orders_12m", "orders_90d", "purchase_days", "revenue_total", "revenue_12m",
                     "margin_total", "avg_order_value", "discount_share", "return_share", "channels_used",
@@ -51,6 +51,10 @@ _LOG = {"orders_total", "orders_12m", "orders_90d", "purchase_days", "revenue_to
         "avg_order_value", "days_since_last", "days_since_first", "tenure_days", "contacts_total", "responses_total",
         "email_opens_180d", "email_clicks_180d"}
 _NEVER_DAYS = 3650.0   # days since last purchase of someone who never bought (a long time, for the models)
+# Models learn from at most this many rows (a seeded sample stratified by the outcome, see fit_sample) and then score
+# everyone: beyond a few hundred thousand examples a customer-level model hardly improves, while the fitting time
+# keeps growing with the rows. Above the size of the demo client, so it only changes large clients.
+MAX_FIT_ROWS = 200_000
 
 # the six model types of data mining in the seeds, and where the workbook uses each
 MODEL_TYPES = pd.DataFrame([
@@ -362,9 +366,43 @@ class ModelResult:
         return predict(self.model, features, self.categories, self.columns)
 
 
-def fit(features: pd.DataFrame, y, kind: str = "gbm", seed: int = 42, categories: dict | None = None):
+def fit_sample(y, max_rows: int | None = MAX_FIT_ROWS, seed: int = 42) -> np.ndarray:
+    """Positions of the rows a model learns from: all rows when there are at most ``max_rows`` (``None`` = no
+    cap), else a seeded random sample of ``max_rows`` rows **stratified by the outcome** (each value of ``y`` keeps
+    its share, so the response or churn rate of the sample equals that of all rows). Sorted, deterministic.
+
+    >>> y = np.array([1] * 10 + [0] * 90)
+    >>> idx = fit_sample(y, max_rows=20, seed=1)
+    >>> len(idx), int(y[idx].sum())
+    (20, 2)
+    >>> fit_sample([0, 1, 0], max_rows=5).tolist()
+    [0, 1, 2]
+    """
+    yy = np.asarray(y).ravel()
+    n = len(yy)
+    if max_rows is None or n <= max_rows:
+        return np.arange(n)
+    if max_rows < 2:
+        raise ValueError("max_rows must be at least 2 (a model needs both outcomes), or None for no cap")
+    rng = np.random.default_rng(seed)
+    values, inverse, counts = np.unique(yy, return_inverse=True, return_counts=True)
+    quota = np.floor(counts * max_rows / n).astype(int)
+    rest = max_rows - quota.sum()                     # the rounding remainder goes to the largest fractions
+    if rest > 0:
+        frac = counts * max_rows / n - quota
+        quota[np.argsort(-frac, kind="stable")[:rest]] += 1
+    quota = np.maximum(quota, np.minimum(counts, 1))  # never drop a class entirely
+    parts = [rng.permutation(np.flatnonzero(inverse == k))[:q] for k, q in enumerate(quota)]
+    return np.sort(np.concatenate(parts))
+
+
+def fit(features: pd.DataFrame, y, kind: str = "gbm", seed: int = 42, categories: dict | None = None,
+        max_rows: int | None = MAX_FIT_ROWS):
     """Fit a classifier on model features: ``kind="logistic"`` (standardised inputs, L2-regularised logistic
     regression) or ``"gbm"`` (histogram gradient boosting). Returns (model, categories, columns).
+
+    With more than ``max_rows`` rows (default :data:`MAX_FIT_ROWS`; ``None`` = all) the model learns from a seeded
+    sample stratified by ``y`` (:func:`fit_sample`); score everyone with :func:`predict` afterwards.
 
     Example::
 
@@ -376,8 +414,13 @@ def fit(features: pd.DataFrame, y, kind: str = "gbm", seed: int = 42, categories
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    x, cats = design_matrix(features, categories)
     yy = np.asarray(y, dtype=int)
+    if len(yy) != len(features):
+        raise ValueError(f"features have {len(features)} rows but y has {len(yy)}; they must be aligned")
+    idx = fit_sample(yy, max_rows, seed)
+    if len(idx) < len(yy):
+        features, yy = features.iloc[idx], yy[idx]
+    x, cats = design_matrix(features, categories)
     if len(np.unique(yy)) < 2:
         raise ValueError("the outcome has only one value in the training data; a model needs both 0s and 1s")
     if kind == "logistic":
@@ -442,10 +485,10 @@ def _permutation_importance(result: ModelResult, x: pd.DataFrame, y: np.ndarray,
 
 
 def _compare(train: pd.DataFrame, test: pd.DataFrame, ycol: str, kinds, seed: int, name: str, split: str,
-             prefer: str) -> ModelResult:
+             prefer: str, max_rows: int | None = MAX_FIT_ROWS) -> ModelResult:
     fitted, rows, scores = {}, [], {}
     for k in kinds:
-        model, cats, cols = fit(train, train[ycol], kind=k, seed=seed)
+        model, cats, cols = fit(train, train[ycol], kind=k, seed=seed, max_rows=max_rows)
         s = predict(model, test, cats, cols)
         m = evaluate(test[ycol], s)
         rows.append({"model": k, **m})
@@ -464,13 +507,16 @@ def _compare(train: pd.DataFrame, test: pd.DataFrame, ycol: str, kinds, seed: in
 
 
 def response_model(ws, kinds=("logistic", "gbm"), prefer: str | None = None, test_share: float = 0.2,
-                   features_as_of: str = "contact", data: pd.DataFrame | None = None) -> ModelResult:
+                   features_as_of: str = "contact", data: pd.DataFrame | None = None,
+                   max_rows: int | None = MAX_FIT_ROWS) -> ModelResult:
     """Train response models on treated contacts of past campaigns and validate them **out of time**: the most
     recent campaigns (at least ``test_share`` of the contacts) are held out, the model learns from the earlier
     ones — as it will be used: trained on the past, applied to the next campaign.
 
     Returns a :class:`ModelResult` (the model with the better validation AUC unless ``prefer`` names one;
-    ``metrics`` compares all ``kinds``). ``data`` may pass a ready :func:`response_training_set`.
+    ``metrics`` compares all ``kinds``). ``data`` may pass a ready :func:`response_training_set`. The models learn
+    from at most ``max_rows`` training contacts (a seeded sample stratified by the outcome, see :func:`fit`) and are
+    validated on all held-out contacts.
 
     Example::
 
@@ -498,14 +544,17 @@ def response_model(ws, kinds=("logistic", "gbm"), prefer: str | None = None, tes
     train, test = d[~is_test].reset_index(drop=True), d[is_test].reset_index(drop=True)
     if train["responded"].nunique() < 2 or test["responded"].nunique() < 2:
         raise ValueError("the past campaigns have too few responders to train and validate a response model")
-    return _compare(train, test, "responded", kinds, int(ws.cfg.seed), "response_model", split, prefer or "")
+    return _compare(train, test, "responded", kinds, int(ws.cfg.seed), "response_model", split, prefer or "",
+                    max_rows)
 
 
-def churn_model(ws, horizon_days: int = 180, kinds=("logistic", "gbm"), prefer: str | None = None) -> ModelResult:
+def churn_model(ws, horizon_days: int = 180, kinds=("logistic", "gbm"), prefer: str | None = None,
+                max_rows: int | None = MAX_FIT_ROWS) -> ModelResult:
     """Train churn models (用户流失模型) and validate them **out of time**: learn from a snapshot two horizons
     before the analysis date (who did not buy in the following ``horizon_days``), validate on the snapshot one
     horizon before it — the latest outcome we know. Validation rows include prospects who never bought; the
-    column ``bought_before`` lets you judge the model on real customers only.
+    column ``bought_before`` lets you judge the model on real customers only. The models learn from at most
+    ``max_rows`` customers (a seeded sample stratified by the outcome) and are validated on all.
 
     Example::
 
@@ -516,7 +565,7 @@ def churn_model(ws, horizon_days: int = 180, kinds=("logistic", "gbm"), prefer: 
     test = churn_training_set(ws, ws.as_of - pd.Timedelta(days=horizon_days), horizon_days)
     split = (f"out of time: trained on the snapshot of {(ws.as_of - pd.Timedelta(days=2 * horizon_days)).date()}, "
              f"validated on {(ws.as_of - pd.Timedelta(days=horizon_days)).date()} ({horizon_days}-day windows)")
-    return _compare(train, test, "churned", kinds, int(ws.cfg.seed), "churn_model", split, prefer or "")
+    return _compare(train, test, "churned", kinds, int(ws.cfg.seed), "churn_model", split, prefer or "", max_rows)
 
 
 # ------------------------------------------------------------------------------------------------ scores
@@ -527,7 +576,8 @@ def _scoring_context(ws, training: pd.DataFrame) -> tuple[str, float]:
     return str(ch), float(ws.cfg.campaign.response_window_days)
 
 
-def build_scores(ws, kind: str = "gbm", horizon_days: int = 180) -> pd.DataFrame:
+def build_scores(ws, kind: str = "gbm", horizon_days: int = 180, max_rows: int | None = MAX_FIT_ROWS,
+                 response_data: pd.DataFrame | None = None, churn_data: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ``scores`` table: every customer of ``customers`` with response_score, response_decile, churn_score and
     churn_decile (decile 1 = most likely to respond / most at risk).
 
@@ -536,6 +586,11 @@ def build_scores(ws, kind: str = "gbm", horizon_days: int = 180) -> pd.DataFrame
     ``response_window_days``. The churn model is refitted on the latest known snapshot (analysis date − horizon)
     and scores the probability of no purchase in the next ``horizon_days`` days. Without past campaigns the
     response score falls back to 1 − churn score.
+
+    Both models learn from at most ``max_rows`` rows (a seeded sample stratified by the outcome, see :func:`fit`)
+    and score every customer. ``response_data`` (a :func:`response_training_set`) and ``churn_data`` (the
+    :func:`churn_training_set` of the snapshot ``as_of − horizon_days``, e.g. ``churn_model(...).test``) reuse
+    training sets a chapter has already built instead of computing them again.
 
     Example::
 
@@ -546,17 +601,20 @@ def build_scores(ws, kind: str = "gbm", horizon_days: int = 180) -> pd.DataFrame
     cust = ws.sql("SELECT customer_id FROM customers ORDER BY 1")
     now = ws.as_of.normalize() + pd.Timedelta(days=1)
     feats = model_features(ws, pd.DataFrame({"customer_id": cust["customer_id"], "snapshot_ts": now}))
-    ch_train = churn_training_set(ws, ws.as_of - pd.Timedelta(days=horizon_days), horizon_days)
-    m, cats, cols = fit(ch_train, ch_train["churned"], kind=kind, seed=seed)
+    ch_train = churn_data if churn_data is not None else \
+        churn_training_set(ws, ws.as_of - pd.Timedelta(days=horizon_days), horizon_days)
+    if "churned" not in ch_train.columns:
+        raise KeyError("churn_data must be a churn_training_set (with the column churned)")
+    m, cats, cols = fit(ch_train, ch_train["churned"], kind=kind, seed=seed, max_rows=max_rows)
     churn = predict(m, feats, cats, cols)
     try:
-        tr = response_training_set(ws)
+        tr = response_data if response_data is not None else response_training_set(ws)
         ok = tr["responded"].nunique() == 2
     except ValueError:
         ok = False
     if ok:
         channel, window = _scoring_context(ws, tr)
-        m, cats, cols = fit(tr, tr["responded"], kind=kind, seed=seed)
+        m, cats, cols = fit(tr, tr["responded"], kind=kind, seed=seed, max_rows=max_rows)
         resp = predict(m, feats.assign(ctx_channel=channel, ctx_window_days=window), cats, cols)
     else:
         resp = 1.0 - churn

@@ -255,7 +255,8 @@ def campaign_suppressions(con, channels=CHANNELS, as_of=None, start=None, recent
         s = suppression_list(con, ch, as_of)
         if len(s):
             s = s.assign(channel=ch)
-            s["step"] = [classify_reason(r) for r in s["reason"]]
+            steps = {r: classify_reason(r) for r in pd.unique(s["reason"])}   # a few distinct reasons
+            s["step"] = s["reason"].map(steps).astype(object)
             parts.append(s)
     sup = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["customer_id", "reason", "channel", "step"])
     person = sup["step"].isin(PERSON_REASONS)
@@ -338,13 +339,22 @@ def channel_waterfall(prefs: pd.Series, suppressions: pd.DataFrame) -> tuple[pd.
     Returns (channel per customer, may be None; removal rows customer_id/step/reason/channel).
     """
     chan = suppressions[suppressions["channel"] != "*"]
-    blocked = set(zip(chan["customer_id"], chan["channel"]))
-    out = {}
-    for cid, pr in prefs.items():
-        out[cid] = next((c for c in pr if (cid, c) not in blocked), None)
-    chosen = pd.Series(out, dtype=object)
-    none = chosen.index[chosen.isna().to_numpy()]
-    first = pd.DataFrame({"customer_id": none, "channel": [prefs[c][0] for c in none]})
+    ids = np.asarray(prefs.index, dtype=object)
+    lists = [tuple(p) for p in prefs.to_numpy()]
+    lens = np.fromiter((len(p) for p in lists), dtype=np.int64, count=len(lists))
+    # one row per (person, channel of their list, rank); drop the blocked pairs; the best rank left wins
+    long = pd.DataFrame({"customer_id": np.repeat(ids, lens),
+                         "channel": np.asarray([c for p in lists for c in p], dtype=object),
+                         "rank": np.concatenate([np.arange(n) for n in lens]) if len(lens) else np.array([], int)})
+    pairs = chan[["customer_id", "channel"]].drop_duplicates().assign(_blocked=True)
+    long = long.merge(pairs, on=["customer_id", "channel"], how="left", sort=False)
+    ok = long[long["_blocked"].isna().to_numpy()].sort_values("rank", kind="stable").drop_duplicates("customer_id")
+    chosen = pd.Series(ok["channel"].to_numpy(dtype=object), index=ok["customer_id"].to_numpy(dtype=object),
+                       dtype=object).reindex(pd.Index(ids, dtype=object))
+    chosen = chosen.astype(object).where(chosen.notna(), None)
+    none = np.asarray(chosen.isna().to_numpy())
+    first = pd.DataFrame({"customer_id": ids[none],
+                          "channel": np.asarray([p[0] if p else None for p, n in zip(lists, none) if n], dtype=object)})
     rem = first.merge(chan, on=["customer_id", "channel"], how="inner")
     return chosen, rem[["customer_id", "step", "reason", "channel"]]
 
