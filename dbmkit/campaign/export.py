@@ -25,6 +25,7 @@ import pandas as pd
 
 from .._util import isin
 from .settings import OFFERS
+from .xlsx import write_xlsx
 
 __all__ = ["send_file", "export_list", "contact_details", "campaign_list_dir", "CONTACT_FIELDS"]
 
@@ -62,9 +63,10 @@ def send_file(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.
     c = c[known]
     sup = suppressions if suppressions is not None else pd.DataFrame(columns=["customer_id", "channel"])
     everywhere = set(sup.loc[sup["channel"] == "*", "customer_id"])
-    pairs = set(zip(sup["customer_id"], sup["channel"]))
-    bad = np.array([(cid in everywhere) or ((cid, ch) in pairs) for cid, ch in zip(c["customer_id"], c["channel"])],
-                   dtype=bool)
+    pairs = sup.loc[sup["channel"] != "*", ["customer_id", "channel"]].drop_duplicates().astype(object)
+    on_channel = c[["customer_id", "channel"]].astype(object).merge(pairs.assign(_sup=True), how="left",
+                                                                    on=["customer_id", "channel"], sort=False)
+    bad = isin(c["customer_id"], everywhere) | on_channel["_sup"].notna().to_numpy()
     dropped["suppressed for the channel"] = int(bad.sum())
     c = c[~bad]
     det = customers.drop_duplicates("customer_id").set_index("customer_id")
@@ -73,7 +75,7 @@ def send_file(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.
             det[f] = None
     c = c.join(det[["first_name"] + _ALL_FIELDS], on="customer_id")
     for f in _ALL_FIELDS:                                      # only the detail the channel needs
-        used = c["channel"].map(lambda ch, f=f: f in CONTACT_FIELDS.get(ch, [])).astype(bool)
+        used = c["channel"].isin([ch for ch, fields in CONTACT_FIELDS.items() if f in fields]).to_numpy()
         c[f] = c[f].astype(object).where(used, None)
     has = pd.Series(True, index=c.index)
     for ch, fields in CONTACT_FIELDS.items():
@@ -108,11 +110,10 @@ def export_list(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: p
     if "xlsx" in formats:
         summary = df.groupby(["cell", "channel"]).size().rename("contacts").reset_index() if len(df) else \
             pd.DataFrame(columns=["cell", "channel", "contacts"])
-        with pd.ExcelWriter(out / f"{filename}.xlsx", engine="openpyxl") as xw:
-            summary.to_excel(xw, sheet_name="summary", index=False)
-            for ch in sorted(pd.unique(df["channel"])) if len(df) else []:
-                part = df[df["channel"] == ch].dropna(axis=1, how="all")
-                part.to_excel(xw, sheet_name=str(ch)[:31], index=False)
+        sheets = {"summary": summary}
+        for ch in sorted(pd.unique(df["channel"])) if len(df) else []:
+            sheets[str(ch)[:31]] = df[df["channel"] == ch].dropna(axis=1, how="all")
+        write_xlsx(out / f"{filename}.xlsx", sheets)       # streamed: linear in the rows
     return df
 
 
