@@ -370,15 +370,35 @@ def threshold_curve(records: pd.DataFrame, scored_pairs: pd.DataFrame, truth: pd
     >>> threshold_curve(recs, pairs, truth, thresholds=(0.5, 0.8))[["threshold", "precision", "recall"]].values.tolist()
     [[0.5, 0.3333333333333333, 1.0], [0.8, 1.0, 1.0]]
     """
+    # the same numbers as link_at + match_quality at each threshold, with the record positions, the truth and its
+    # pair count worked out once (integer codes instead of string ids: a linear cost per threshold)
+    rec = records.reset_index(drop=True)
+    i, j = _pair_positions(rec, scored_pairs)
+    valid = ~pd.isna(i) & ~pd.isna(j)
+    prob = scored_pairs["probability"].to_numpy()
+    if truth is not None:
+        m = pd.DataFrame({"record_id": rec["record_id"].to_numpy(), "_pos": np.arange(len(rec))}).merge(
+            truth[["record_id", "person_id"]], on="record_id")
+        m = m[m["person_id"].notna()]
+        pos = m["_pos"].to_numpy()
+        person = pd.factorize(m["person_id"])[0].astype(np.int64)
+        tt = _pair_count(np.bincount(person)[np.bincount(person) > 0]) if len(person) else 0.0
     rows = []
     for t in thresholds:
-        lk = link_at(records, scored_pairs, t)
+        keep = valid & (prob >= t)
+        comp = _components(len(rec), i[keep].astype(int), j[keep].astype(int))
         if truth is None:          # a real client: only how many persons each threshold finds
-            rows.append(dict(threshold=t, persons_found=int(lk["customer_id"].nunique())))
+            rows.append(dict(threshold=t, persons_found=int(len(np.unique(comp)))))
             continue
-        q = match_quality(lk, truth)
-        rows.append(dict(threshold=t, precision=q["precision"], recall=q["recall"], f1=q["f1"],
-                         persons_found=q["persons_found"], persons_true=q["persons_true"]))
+        c = comp[pos].astype(np.int64)
+        pred = np.bincount(c) if len(c) else np.zeros(0, dtype=np.int64)
+        both = np.unique(c * (int(person.max()) + 1) + person, return_counts=True)[1] if len(c) else pred
+        tp, pp = _pair_count(both), _pair_count(pred[pred > 0])
+        precision = tp / pp if pp else 1.0
+        recall = tp / tt if tt else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        rows.append(dict(threshold=t, precision=precision, recall=recall, f1=f1,
+                         persons_found=int((pred > 0).sum()), persons_true=int(len(np.unique(person)))))
     return pd.DataFrame(rows)
 
 

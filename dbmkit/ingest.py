@@ -388,7 +388,8 @@ def _excel_sheets(path: Path) -> list[str]:
 
 
 def _read_excel_raw(path: Path, sheet, label: str) -> pd.DataFrame:
-    """The sheet's cells as objects, one openpyxl pass (row i of the frame = Excel row i + 1)."""
+    """The sheet's cells as objects, one pass of python-calamine or openpyxl (row i of the frame = Excel row
+    i + 1)."""
     try:
         sheets = _excel_sheets(path)
     except Exception as e:  # noqa: BLE001 - a broken archive raises many types
@@ -405,6 +406,38 @@ def _read_excel_raw(path: Path, sheet, label: str) -> pd.DataFrame:
         close = difflib.get_close_matches(sheet, sheets, n=1)
         raise IngestError(f"no sheet named '{sheet}'", file=label,
                           fix=f"use one of {sheets}" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    rows = _read_excel_fast(path, sheet)
+    if rows is None:
+        rows = _read_excel_openpyxl(path, sheet, label)
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+
+
+def _read_excel_fast(path: Path, sheet: str) -> list[list] | None:
+    """The sheet's cells read with python-calamine (a compiled reader, ~15x faster than openpyxl): the same values
+    as openpyxl gives once written as text (empty cells None, dates as dates, numbers as numbers). None when
+    calamine is missing or cannot read the file, or when the sheet holds an integer too large for a float (openpyxl
+    keeps it exact): the caller then uses openpyxl."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        return None
+    try:
+        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    except Exception:  # noqa: BLE001 - any problem: let openpyxl read it (and report it)
+        return None
+    out = []
+    for r in rows:
+        row = [None if isinstance(v, str) and v == "" else v for v in r]
+        if any(isinstance(v, float) and abs(v) >= 2 ** 53 for v in row):
+            return None
+        out.append(row)
+    while out and all(v is None for v in out[-1]):     # trailing empty rows hold nothing
+        out.pop()
+    return out
+
+
+def _read_excel_openpyxl(path: Path, sheet: str, label: str) -> list[list]:
     from openpyxl import load_workbook
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
@@ -417,8 +450,7 @@ def _read_excel_raw(path: Path, sheet, label: str) -> pd.DataFrame:
         rows = [list(r) for r in ws.iter_rows(values_only=True)]
     finally:
         wb.close()
-    width = max((len(r) for r in rows), default=0)
-    return pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+    return rows
 
 
 def _dedupe(names: list[str]) -> list[str]:
