@@ -4,7 +4,8 @@
 * :func:`association_rules` — "customers who buy A in a basket also buy C": support, confidence, lift, leverage
   and conviction for every pair of categories, subcategories or products, counted in DuckDB SQL (co-occurrence by a
   self-join of the baskets), so millions of order lines take seconds.
-* :func:`sequence_rules` — "a buyer of A buys C within N days": probability, base rate, lift and median lag.
+* :func:`sequence_rules` — "a buyer of A buys C within N days": probability, base rate, lift and median lag;
+  :func:`sequence_rules_by_window` the same for several windows with one scan of the orders.
 * :func:`rules_from_baskets` — the same pair rules for any (basket, item) DataFrame, e.g. a small hand-made example.
 * :func:`compare_with_planted` — for the synthetic client, where the planted rules of the truth rank among the rules
   found.
@@ -25,7 +26,8 @@ import pandas as pd
 from . import sql as _sql
 from .i18n import add as _add_labels
 
-__all__ = ["association_rules", "sequence_rules", "rules_from_baskets", "compare_with_planted", "LEVELS"]
+__all__ = ["association_rules", "sequence_rules", "sequence_rules_by_window", "rules_from_baskets",
+           "compare_with_planted", "pair_key", "LEVELS", "MAX_ANCHORS_PER_CUSTOMER"]
 
 LEVELS = {"category": "p.category", "subcategory": "p.subcategory", "product": "coalesce(p.name, i.product_id)",
           "product_id": "i.product_id"}
@@ -44,6 +46,19 @@ def _level(level: str) -> str:
 
 def _strip_comments(sql: str) -> str:
     return "\n".join(ln for ln in sql.splitlines() if not ln.lstrip().startswith("--"))
+
+
+def pair_key(rules: pd.DataFrame) -> pd.Series:
+    """The unordered pair of each rule, (smaller item, larger item), so that A → C and C → A share one key
+    (vectorised: fast on tens of thousands of product rules).
+
+    >>> pair_key(pd.DataFrame({"antecedent": ["tent", "bag"], "consequent": ["bag", "tent"]})).tolist()
+    [('bag', 'tent'), ('bag', 'tent')]
+    """
+    a = rules["antecedent"].astype(str).to_numpy(dtype=object)
+    c = rules["consequent"].astype(str).to_numpy(dtype=object)
+    first = a <= c
+    return pd.Series(list(zip(np.where(first, a, c), np.where(first, c, a))), index=rules.index, dtype=object)
 
 
 def _finish(df: pd.DataFrame, min_support: float, min_confidence: float, min_lift: float) -> pd.DataFrame:
@@ -102,13 +117,52 @@ def rules_from_baskets(transactions: pd.DataFrame, basket_col: str = "basket", i
     return _finish(df, min_support, min_confidence, min_lift)
 
 
+MAX_ANCHORS_PER_CUSTOMER = 500
+"""At most this many of one customer's repeat orders serve as anchors of sequence rules (a fixed pseudo-random
+choice), so a wholesale buyer with thousands of orders neither dominates the rules nor the run time."""
+
+
+def sequence_rules_by_window(ws, windows, level: str = "subcategory", min_count: int = 10, min_lift: float = 0.0,
+                             max_anchors: int = MAX_ANCHORS_PER_CUSTOMER) -> dict[int, pd.DataFrame]:
+    """Sequence rules for several windows with one scan of the orders: ``{within_days: rules}``, each table the same
+    as :func:`sequence_rules` with that window (the orders are paired once for the largest window and every window
+    is derived from the days between them).
+
+    Example::
+
+        seqs = sequence_rules_by_window(ws, [30, 60, 90])
+        seqs[60].head()                                     # == sequence_rules(ws, within_days=60).head()
+    """
+    try:
+        ws_list = sorted({int(w) for w in (windows if np.ndim(windows) else [windows])})
+    except (TypeError, ValueError):
+        raise ValueError(f"windows must be whole numbers of days, e.g. [30, 90]; got {windows!r}") from None
+    if not ws_list or ws_list[0] < 1:
+        raise ValueError(f"every window must be at least 1 day; got {windows!r}")
+    if int(max_anchors) < 1:
+        raise ValueError("max_anchors must be at least 1")
+    df = _sql.run(ws, "sequence_pairs", {"as_of": ws.as_of.date(), "windows": ws_list, "min_count": int(min_count),
+                                         "max_anchors": int(max_anchors)},
+                  item=_sql.Raw(_level(level)))
+    for c in ("probability", "before_rate", "base_rate", "lift", "excess", "median_lag_days"):
+        df[c] = df[c].astype(float)
+    df = df[df["lift"] >= min_lift]
+    out = {}
+    for w in ws_list:
+        part = df[df["within_days"] == w].drop(columns="within_days").reset_index(drop=True)
+        part.attrs["within_days"] = w
+        out[w] = part
+    return out
+
+
 def sequence_rules(ws, within_days: int | None = None, level: str = "subcategory", min_count: int = 10,
-                   min_lift: float = 0.0) -> pd.DataFrame:
+                   min_lift: float = 0.0, max_anchors: int = MAX_ANCHORS_PER_CUSTOMER) -> pd.DataFrame:
     """Sequence rules (序列发现): "a customer who buys A buys C within ``within_days`` days" (default: the config's
     ``analysis.sequence_days``).
 
     An *anchor* is a completed order that is not the customer's first purchase and whose windows of
-    ``within_days`` before and after lie inside the history. For each item A in an anchor order:
+    ``within_days`` before and after lie inside the history (a customer contributes at most ``max_anchors``
+    anchors, a fixed pseudo-random choice, so a wholesale buyer cannot dominate). For each item A in an anchor order:
 
     * ``probability`` — share of those anchors followed by C in another order within the window;
     * ``before_rate`` — share with C in the same number of days *before* (the same customers' usual appetite for C);
@@ -118,7 +172,7 @@ def sequence_rules(ws, within_days: int | None = None, level: str = "subcategory
     * ``median_lag_days`` — median days until the first C.
 
     Returns antecedent, consequent, anchors, hits, probability, before_rate, base_rate, lift, excess,
-    median_lag_days, n_anchors — strongest excess first.
+    median_lag_days, n_anchors — strongest excess first. Several windows at once: :func:`sequence_rules_by_window`.
 
     Example::
 
@@ -128,13 +182,8 @@ def sequence_rules(ws, within_days: int | None = None, level: str = "subcategory
     within = int(ws.cfg.analysis.sequence_days if within_days is None else within_days)
     if within < 1:
         raise ValueError("within_days must be at least 1")
-    df = _sql.run(ws, "sequence_pairs", {"as_of": ws.as_of.date(), "within": within, "min_count": int(min_count)},
-                  item=_sql.Raw(_level(level)))
-    for c in ("probability", "before_rate", "base_rate", "lift", "excess", "median_lag_days"):
-        df[c] = df[c].astype(float)
-    df = df[df["lift"] >= min_lift]
-    df.attrs["within_days"] = within
-    return df.reset_index(drop=True)
+    return sequence_rules_by_window(ws, [within], level=level, min_count=min_count, min_lift=min_lift,
+                                    max_anchors=max_anchors)[within]
 
 
 def compare_with_planted(rules: pd.DataFrame, planted: pd.DataFrame, products: pd.DataFrame | None = None,
@@ -160,7 +209,7 @@ def compare_with_planted(rules: pd.DataFrame, planted: pd.DataFrame, products: p
     r = rules.reset_index(drop=True).copy()
     if kind == "basket":
         # both directions of a pair have the same lift: rank the pairs, not the rows
-        pair = r.apply(lambda x: tuple(sorted((str(x["antecedent"]), str(x["consequent"])))), axis=1)
+        pair = pair_key(r)
         first = ~pair.duplicated()
         pair_rank = pd.Series(np.arange(1, int(first.sum()) + 1), index=pair[first].to_numpy())
         r["rank"] = pair.map(pair_rank).to_numpy()

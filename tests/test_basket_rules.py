@@ -141,3 +141,143 @@ def test_planted_sequences_are_found(small_ws):
         # rules that are only basket affinities show no sequence effect
         aff = seq[(seq["antecedent"] == "Tents") & (seq["consequent"] == "Sleeping bags")]
         assert aff.empty or abs(float(aff["excess"].iloc[0])) < 0.1
+
+
+# --- one scan for several windows, and the per-customer cap (chapter 25 at scale) ---------------------------------
+# The single-window query as it was before the multi-window rewrite: the reference the fast query must reproduce.
+_REFERENCE_SQL = """
+WITH b AS (
+    SELECT DISTINCT o.order_id, o.customer_id, CAST(o.order_ts AS DATE) AS d, CAST(p.subcategory AS VARCHAR) AS item
+    FROM order_items i JOIN orders o USING (order_id) LEFT JOIN products p USING (product_id)
+    WHERE o.status = 'completed' AND CAST(o.order_ts AS DATE) <= $as_of AND p.subcategory IS NOT NULL
+), bounds AS (SELECT min(d) AS lo FROM b
+), firsts AS (SELECT customer_id, min(d) AS first_d FROM b GROUP BY 1
+), anchors AS (
+    SELECT DISTINCT b.order_id, b.customer_id, b.d FROM b JOIN firsts f USING (customer_id) CROSS JOIN bounds
+    WHERE b.d > f.first_d AND b.d - CAST($within AS INTEGER) >= bounds.lo
+      AND b.d + CAST($within AS INTEGER) <= CAST($as_of AS DATE)
+), follow AS (
+    SELECT a.order_id, f.item, min(datediff('day', a.d, f.d)) AS lag_days
+    FROM anchors a JOIN b f ON f.customer_id = a.customer_id AND f.d >= a.d
+     AND f.d <= a.d + CAST($within AS INTEGER) AND f.order_id <> a.order_id
+    GROUP BY 1, 2
+), before AS (
+    SELECT DISTINCT a.order_id, f.item FROM anchors a JOIN b f ON f.customer_id = a.customer_id AND f.d <= a.d
+     AND f.d >= a.d - CAST($within AS INTEGER) AND f.order_id <> a.order_id
+), n AS (SELECT count(*) AS n FROM anchors
+), base AS (SELECT item, count(*) AS hits FROM follow GROUP BY 1
+), ant AS (SELECT DISTINCT b.order_id, b.item FROM b JOIN anchors USING (order_id)
+), ant_n AS (SELECT item, count(*) AS anchors FROM ant GROUP BY 1
+), pair AS (
+    SELECT x.item AS antecedent, f.item AS consequent, count(*) AS hits, median(f.lag_days) AS median_lag_days
+    FROM ant x JOIN follow f USING (order_id) WHERE x.item <> f.item GROUP BY 1, 2 HAVING count(*) >= $min_count
+), pair_before AS (
+    SELECT x.item AS antecedent, f.item AS consequent, count(*) AS hits_before
+    FROM ant x JOIN before f USING (order_id) WHERE x.item <> f.item GROUP BY 1, 2
+)
+SELECT p.antecedent, p.consequent, a.anchors, p.hits, p.hits / a.anchors AS probability,
+       coalesce(pb.hits_before, 0) / a.anchors AS before_rate, bs.hits / n.n AS base_rate,
+       (p.hits / a.anchors) / (bs.hits / n.n) AS lift,
+       (p.hits / a.anchors - coalesce(pb.hits_before, 0) / a.anchors) / (1 - coalesce(pb.hits_before, 0) / a.anchors) AS excess,
+       p.median_lag_days, n.n AS n_anchors
+FROM pair p JOIN ant_n a ON a.item = p.antecedent JOIN base bs ON bs.item = p.consequent CROSS JOIN n
+LEFT JOIN pair_before pb ON pb.antecedent = p.antecedent AND pb.consequent = p.consequent
+ORDER BY excess DESC, hits DESC, antecedent, consequent
+"""
+
+
+def _reference(ws, within, min_count):
+    with ws.connect() as con:
+        df = con.execute(_REFERENCE_SQL, {"as_of": ws.as_of.date(), "within": int(within),
+                                          "min_count": int(min_count)}).df()
+    for c in ("probability", "before_rate", "base_rate", "lift", "excess", "median_lag_days"):
+        df[c] = df[c].astype(float)
+    return df
+
+
+def _assert_same(fast: pd.DataFrame, ref: pd.DataFrame):
+    pd.testing.assert_frame_equal(fast.reset_index(drop=True), ref.reset_index(drop=True), check_dtype=False)
+
+
+def test_sequence_windows_match_the_one_window_query_on_the_small_client(small_ws):
+    planted = small_ws.truth["planted_rules"]
+    windows = sorted({30, int(small_ws.cfg.analysis.sequence_days),
+                      *planted.loc[planted["kind"] == "sequence", "within_days"].astype(int)})
+    seqs = basket.sequence_rules_by_window(small_ws, windows)
+    assert sorted(seqs) == windows
+    for w in windows:
+        assert seqs[w].attrs["within_days"] == w
+        assert len(seqs[w]) > 0
+        _assert_same(seqs[w], _reference(small_ws, w, 10))
+    # the one-window function is the same query
+    _assert_same(basket.sequence_rules(small_ws, within_days=windows[0]), seqs[windows[0]])
+
+
+def test_sequence_windows_by_hand_and_errors():
+    ws = _seq_ws()
+    seqs = basket.sequence_rules_by_window(ws, [60, 30, 60, 200], min_count=1)
+    assert sorted(seqs) == [30, 60, 200]
+    r60 = seqs[60].set_index(["antecedent", "consequent"]).loc[("TVs", "Speakers")]
+    assert r60["anchors"] == 4 and r60["hits"] == 2 and r60["median_lag_days"] == pytest.approx(30.0)
+    # 30 days: only a's speakers (10 days) follow; d's speakers (45 days before) are outside the control window
+    r30 = seqs[30].set_index(["antecedent", "consequent"]).loc[("TVs", "Speakers")]
+    assert r30["hits"] == 1 and r30["before_rate"] == 0
+    # 200 days: no TV anchor has 200 days of history before it → no rule at all
+    assert seqs[200].empty
+    for w in (30, 60, 200):
+        _assert_same(seqs[w], _reference(ws, w, 1))
+    for bad in ([0, 30], [], ["soon"]):
+        with pytest.raises(ValueError, match="window"):
+            basket.sequence_rules_by_window(ws, bad)
+    with pytest.raises(ValueError, match="max_anchors"):
+        basket.sequence_rules_by_window(ws, [30], max_anchors=0)
+
+
+_DAYS = st.lists(st.tuples(st.integers(0, 360), st.sampled_from(["tv", "sp", "mug"])), min_size=1, max_size=7)
+
+
+@settings(max_examples=25, deadline=None)
+@given(plan=st.lists(_DAYS, min_size=1, max_size=6),
+       windows=st.lists(st.integers(1, 150), min_size=1, max_size=3, unique=True))
+def test_sequence_windows_equal_the_one_window_query(plan, windows):
+    """Property: every window read off the single scan equals the one-window query (without a cap)."""
+    products = _seq_ws().sql("SELECT * FROM products")
+    rows, items = [], []
+    for c, buys in enumerate(plan):
+        for k, (day, prod) in enumerate(buys):
+            oid = f"{c}-{k}"
+            rows.append({"order_id": oid, "customer_id": f"c{c}", "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=day),
+                         "channel": "web", "store_id": None, "gross_amount": 2.0, "discount": 0.0, "net_amount": 2.0,
+                         "cost": 1.0, "status": "completed", "original_order_id": None})
+            items.append({"order_id": oid, "line_no": 1, "product_id": prod, "quantity": 1, "unit_price": 2.0,
+                          "discount": 0.0})
+    ws = TinyWS({"customers": customers([f"c{c}" for c in range(len(plan))]), "orders": pd.DataFrame(rows),
+                 "order_items": pd.DataFrame(items), "products": products}, "2024-12-31")
+    seqs = basket.sequence_rules_by_window(ws, windows, min_count=1)
+    for w in windows:
+        _assert_same(seqs[w], _reference(ws, w, 1))
+
+
+def test_a_wholesale_buyer_contributes_at_most_max_anchors():
+    """One customer with 40 repeat orders of TVs and speakers: with max_anchors=5 only 5 of them are anchors,
+    the same 5 on every run."""
+    products = _seq_ws().sql("SELECT * FROM products")
+    rows, items = [], []
+    for k in range(41):
+        oid = f"w{k}"
+        rows.append({"order_id": oid, "customer_id": "big", "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=3 * k),
+                     "channel": "web", "store_id": None, "gross_amount": 2.0, "discount": 0.0, "net_amount": 2.0,
+                     "cost": 1.0, "status": "completed", "original_order_id": None})
+        items.append({"order_id": oid, "line_no": 1, "product_id": "tv" if k % 2 else "sp", "quantity": 1,
+                      "unit_price": 2.0, "discount": 0.0})
+    ws = TinyWS({"customers": customers(["big"]), "orders": pd.DataFrame(rows), "order_items": pd.DataFrame(items),
+                 "products": products}, "2024-12-31")
+    full = basket.sequence_rules(ws, within_days=5, min_count=1)
+    capped = basket.sequence_rules(ws, within_days=5, min_count=1, max_anchors=5)
+    # every repeat order with 5 days of history before it: all but day 0 (the first purchase) and day 3
+    assert full["n_anchors"].iloc[0] == 39
+    assert capped["n_anchors"].max() <= 5
+    assert capped["anchors"].max() <= 5
+    again = basket.sequence_rules(ws, within_days=5, min_count=1, max_anchors=5)
+    _assert_same(capped, again)
+    _assert_same(full, _reference(ws, 5, 1))                 # far below the default cap nothing changes

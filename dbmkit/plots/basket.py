@@ -37,7 +37,8 @@ def rules_chart(rules: pd.DataFrame, top: int = 12, planted: set | None = None, 
     if rules.empty:
         return _empty(title or t("rules_title"))
     r = rules.copy()
-    key = r.apply(lambda x: tuple(sorted((x["antecedent"], x["consequent"]))), axis=1)
+    from ..basket import pair_key
+    key = pair_key(r)
     # one direction per pair: the one with the higher confidence (the more useful recommendation)
     r = r.assign(_pair=key, _lift=r["lift"].round(6)).sort_values(["_lift", "confidence"], ascending=False)
     r = r.drop_duplicates("_pair").head(top)
