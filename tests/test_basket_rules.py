@@ -59,6 +59,28 @@ def test_pair_rules_agree_with_mlxtend(baskets):
         assert np.allclose(m[a], m[b])
 
 
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sets(st.sampled_from(list("abcdefg")), min_size=1, max_size=4), min_size=3, max_size=40),
+       st.integers(1, 4))
+def test_pair_rules_min_count_equals_counting_by_hand(baskets, min_count):
+    """Property: the pairs kept with min_count (rare items are dropped before the self-join) are exactly the pairs
+    held by at least min_count baskets, with their counts and the full-data supports."""
+    tx = pd.DataFrame([(i, it) for i, b in enumerate(baskets) for it in b], columns=["basket", "item"])
+    ours = basket.rules_from_baskets(tx, min_count=min_count)
+    counts = {}
+    for b in baskets:
+        for a in b:
+            for c in b:
+                if a != c:
+                    counts[(a, c)] = counts.get((a, c), 0) + 1
+    expected = {k: v for k, v in counts.items() if v >= min_count}
+    assert dict(zip(zip(ours["antecedent"], ours["consequent"]), ours["baskets"])) == expected
+    n_item = {it: sum(it in b for b in baskets) for b in baskets for it in b}
+    for a, sup in zip(ours["antecedent"], ours["antecedent_support"]):
+        assert sup == pytest.approx(n_item[a] / len(baskets))
+    assert (ours["n_baskets"] == len(baskets)).all()
+
+
 def _seq_ws():
     """Customers buying TVs and speakers on known days (subcategory level)."""
     products = pd.DataFrame({"product_id": ["tv", "sp", "mug"], "name": ["TV", "Speaker", "Mug"],

@@ -9,14 +9,16 @@ WITH b AS (
 ), n AS (
     SELECT count(DISTINCT basket) AS n FROM b
 ), single AS (
-    SELECT item, count(*) AS cnt FROM b GROUP BY 1
+    SELECT item, count(*) AS cnt, row_number() OVER (ORDER BY item) AS iid FROM b GROUP BY 1
+), bi AS (                     -- whole-number item keys, and only items frequent enough to be in a pair
+    SELECT b.basket, s.iid FROM b JOIN single s USING (item) WHERE s.cnt >= $min_count
 ), pairs AS (
-    SELECT x.item AS antecedent, y.item AS consequent, count(*) AS cnt
-    FROM b x JOIN b y ON x.basket = y.basket AND x.item <> y.item
+    SELECT x.iid AS a, y.iid AS c, count(*) AS cnt
+    FROM bi x JOIN bi y ON x.basket = y.basket AND x.iid <> y.iid
     GROUP BY 1, 2
     HAVING count(*) >= $min_count
 )
-SELECT p.antecedent, p.consequent, p.cnt AS baskets,
+SELECT sa.item AS antecedent, sc.item AS consequent, p.cnt AS baskets,
        p.cnt / n.n AS support,
        sa.cnt / n.n AS antecedent_support,
        sc.cnt / n.n AS consequent_support,
@@ -25,5 +27,5 @@ SELECT p.antecedent, p.consequent, p.cnt AS baskets,
        p.cnt / n.n - (sa.cnt / n.n) * (sc.cnt / n.n) AS leverage,
        CASE WHEN p.cnt = sa.cnt THEN NULL ELSE (1 - sc.cnt / n.n) / (1 - p.cnt / sa.cnt) END AS conviction,
        n.n AS n_baskets
-FROM pairs p JOIN single sa ON sa.item = p.antecedent JOIN single sc ON sc.item = p.consequent CROSS JOIN n
+FROM pairs p JOIN single sa ON sa.iid = p.a JOIN single sc ON sc.iid = p.c CROSS JOIN n
 ORDER BY lift DESC, baskets DESC, antecedent, consequent
