@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
+from ..models import MAX_FIT_ROWS, fit_sample
 from .attribution import campaign_outcomes
 from .stats import newcombe_interval
 
@@ -139,8 +140,8 @@ class TwoModelUplift:
 
     method = "two_model"
 
-    def __init__(self, model: str = "logistic", seed: int = 0):
-        self.model, self.seed = model, seed
+    def __init__(self, model: str = "logistic", seed: int = 0, max_rows: int | None = MAX_FIT_ROWS):
+        self.model, self.seed, self.max_rows = model, seed, max_rows
 
     def fit(self, X: pd.DataFrame, treatment, y) -> "TwoModelUplift":
         t, y = _treat(treatment), np.asarray(y, int)
@@ -148,8 +149,12 @@ class TwoModelUplift:
             raise ValueError("uplift needs both treated (1) and control (0) rows")
         self.columns_ = _observed_columns(X)
         X = X[self.columns_]
-        self.treated_ = _learner(self.model, self.seed).fit(X[t == 1], y[t == 1])
-        self.control_ = _learner(self.model, self.seed).fit(X[t == 0], y[t == 0])
+        fitted = []
+        for group in (1, 0):                  # each model learns from at most max_rows rows, stratified by y
+            rows = np.flatnonzero(t == group)
+            rows = rows[fit_sample(y[rows], self.max_rows, self.seed)]
+            fitted.append(_learner(self.model, self.seed).fit(X.iloc[rows], y[rows]))
+        self.treated_, self.control_ = fitted
         return self
 
     def predict_components(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -168,8 +173,8 @@ class ClassTransformationUplift:
 
     method = "class_transformation"
 
-    def __init__(self, model: str = "logistic", seed: int = 0):
-        self.model, self.seed = model, seed
+    def __init__(self, model: str = "logistic", seed: int = 0, max_rows: int | None = MAX_FIT_ROWS):
+        self.model, self.seed, self.max_rows = model, seed, max_rows
 
     def fit(self, X: pd.DataFrame, treatment, y, strata=None) -> "ClassTransformationUplift":
         t, y = _treat(treatment), np.asarray(y, int)
@@ -181,6 +186,9 @@ class ClassTransformationUplift:
         z = t * y + (1 - t) * (1 - y)
         self.columns_ = _observed_columns(X)
         X = X[self.columns_]
+        rows = fit_sample(2 * t + y, self.max_rows, self.seed)     # at most max_rows, stratified by group × outcome
+        if len(rows) < len(t):
+            X, z, w = X.iloc[rows], z[rows], w[rows]
         est = _learner(self.model, self.seed)
         if self.model == "logistic":
             est.fit(X, z, logisticregression__sample_weight=w)
@@ -193,17 +201,21 @@ class ClassTransformationUplift:
         return 2 * self.estimator_.predict_proba(X[self.columns_])[:, 1] - 1
 
 
-def fit_uplift(train: pd.DataFrame, method: str = "two_model", model: str = "logistic", seed: int = 0):
-    """Fit an uplift model on training data from :func:`uplift_training_data` (treatment, responded, features)."""
+def fit_uplift(train: pd.DataFrame, method: str = "two_model", model: str = "logistic", seed: int = 0,
+               max_rows: int | None = MAX_FIT_ROWS):
+    """Fit an uplift model on training data from :func:`uplift_training_data` (treatment, responded, features).
+
+    Each model learns from at most ``max_rows`` rows (``dbmkit.models.MAX_FIT_ROWS``; ``None`` = all): a seeded
+    sample stratified by the outcome (and by treatment for the class transformation) — only on large clients."""
     for c in ("treatment", "responded"):
         if c not in train.columns:
             raise KeyError(f"training data needs a {c!r} column; build it with uplift_training_data(ws)")
     X = feature_matrix(train)
     if method == "two_model":
-        return TwoModelUplift(model, seed).fit(X, train["treatment"], train["responded"])
+        return TwoModelUplift(model, seed, max_rows).fit(X, train["treatment"], train["responded"])
     if method == "class_transformation":
         strata = train["campaign_id"] if "campaign_id" in train.columns else None
-        return ClassTransformationUplift(model, seed).fit(X, train["treatment"], train["responded"], strata)
+        return ClassTransformationUplift(model, seed, max_rows).fit(X, train["treatment"], train["responded"], strata)
     raise ValueError(f"method must be 'two_model' or 'class_transformation', not {method!r}")
 
 
