@@ -1227,9 +1227,13 @@ def preview_source(ws, name: str, n: int = 5) -> pd.DataFrame:
     return mask_people(df)
 
 
-def source_records(ws, table: str = "customers") -> pd.DataFrame:
+def source_records(ws, table: str = "customers", max_rows: int | None = None, seed: int = 0) -> pd.DataFrame:
     """The rows of every source of ``table`` as loaded (typed, before cleaning and merge/purge), read again from
     the sources into memory — the "before" of the cleaning chapter. Contains personal data: mask before showing.
+
+    With ``max_rows``, a source table larger than that is cut to a seeded sample of about ``max_rows`` rows,
+    stratified by source file (each file keeps its share), so what is cleaned again stays small for a large
+    client; the same seed gives the same rows.
 
     >>> import os, tempfile
     >>> from dbmkit.workspace import workspace
@@ -1238,6 +1242,8 @@ def source_records(ws, table: str = "customers") -> pd.DataFrame:
     >>> stubs = int(ws.sql("SELECT count(*) AS n FROM customer_records WHERE source_row IS NULL")["n"].iloc[0])
     >>> len(source_records(ws, "customers")) == ws.build_summary()["customers_raw"] - stubs
     True
+    >>> len(source_records(ws, "customers", max_rows=100)) <= 100
+    True
     """
     sources, base = sources_of(ws)
     if table not in sources:
@@ -1245,4 +1251,13 @@ def source_records(ws, table: str = "customers") -> pd.DataFrame:
     con = duckdb.connect()
     for sp in sources[table]:
         load_source(con, table, sp, base_dir=base)
-    return con.execute(f"SELECT * FROM src_{table} ORDER BY source_file, source_row").df()
+    n = con.execute(f"SELECT count(*) FROM src_{table}").fetchall()[0][0]
+    if max_rows is None or n <= max_rows:
+        return con.execute(f"SELECT * FROM src_{table} ORDER BY source_file, source_row").df()
+    if max_rows < 1:
+        raise ValueError(f"max_rows must be at least 1 (got {max_rows}); use None for every row")
+    return con.execute(f"""SELECT * EXCLUDE (_k, _n) FROM (
+            SELECT *, row_number() OVER (PARTITION BY source_file ORDER BY hash(source_row, ?), source_row) AS _k,
+                   count(*) OVER (PARTITION BY source_file) AS _n FROM src_{table})
+        WHERE _k <= greatest(1, floor(_n * ? / ?)) ORDER BY source_file, source_row""",
+                       [int(seed), int(max_rows), int(n)]).df()

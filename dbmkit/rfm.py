@@ -364,10 +364,21 @@ def campaign_rfm_contacts(ws, campaign_ids: list[str] | None = None, **settings)
         return out.assign(r_score=pd.Series(dtype="int64"), f_score=pd.Series(dtype="int64"),
                           m_score=pd.Series(dtype="int64"), rfm_cell=pd.Series(dtype="str"),
                           segment=pd.Series(dtype="str"))
+    groups = list(out.groupby(["campaign_id", "start_date"], sort=True))
+    days = sorted({(pd.Timestamp(start) - pd.Timedelta(days=1)).date() for (_, start), _ in groups})
+    own_columns = any(settings.get(f"{k}_col", c) != c for k, c in RFM_COLUMNS.items())
+    inputs = None
+    if not own_columns:       # the three RFM inputs as of every campaign's eve in one pass over the orders
+        inputs = _sql.run(ws, "rfm_inputs_as_of", {"dates": days},
+                          dates=_sql.Raw("(SELECT unnest($dates) AS as_of)"))
+        inputs = dict(tuple(inputs.groupby(pd.to_datetime(inputs["as_of"]).dt.date)))
     parts = []
-    for (cid, start), k in out.groupby(["campaign_id", "start_date"], sort=True):
+    for (cid, start), k in groups:
         as_of = pd.Timestamp(start) - pd.Timedelta(days=1)
-        s = _sql.run(ws, "customer_summary_db", {"as_of": as_of.date()})
+        if inputs is None:
+            s = _sql.run(ws, "customer_summary_db", {"as_of": as_of.date()})
+        else:
+            s = inputs.get(as_of.date(), pd.DataFrame(columns=["customer_id", *RFM_COLUMNS.values()]))
         sc = rfm_segments(rfm_scores(s, **settings))
         keep = sc[["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
                    "rfm_cell", "rfm_score", "segment", "segment_zh"]]

@@ -190,3 +190,52 @@ def test_threshold_curve_hand_case():
     assert curve["recall"].tolist() == [1.0, 1.0, 0.0]
     assert curve["persons_found"].tolist() == [2, 3, 4]
     assert curve["persons_true"].tolist() == [3, 3, 3]
+
+
+def test_source_records_sample_is_capped_seeded_and_stratified(small_ws):
+    full = dbm.ingest.source_records(small_ws, "customers")
+    cap = len(full) // 3
+    a = dbm.ingest.source_records(small_ws, "customers", max_rows=cap)
+    b = dbm.ingest.source_records(small_ws, "customers", max_rows=cap)
+    c = dbm.ingest.source_records(small_ws, "customers", max_rows=cap, seed=1)
+    assert len(a) <= cap and len(a) >= cap - full["source_file"].nunique()
+    pd.testing.assert_frame_equal(a, b)                                   # same seed, same rows
+    assert set(a["source_row"].astype(str) + a["source_file"]) != set(c["source_row"].astype(str) + c["source_file"])
+    share_full = full["source_file"].value_counts(normalize=True)
+    share_a = a["source_file"].value_counts(normalize=True).reindex(share_full.index)
+    assert (share_a - share_full).abs().max() < 0.01                      # every file keeps its share
+    key = ["source_file", "source_row"]                                   # the sampled rows are the rows as read
+    pd.testing.assert_frame_equal(a.reset_index(drop=True),
+                                  full.merge(a[key], on=key).reset_index(drop=True))
+    pd.testing.assert_frame_equal(dbm.ingest.source_records(small_ws, "customers", max_rows=len(full)), full)
+    with pytest.raises(ValueError, match="max_rows"):
+        dbm.ingest.source_records(small_ws, "customers", max_rows=0)
+
+
+# ------------------------------------------------------------------------------------------------ chapter 21
+def _old_campaign_rfm_contacts(ws, **settings):
+    """The former loop: one full customer summary per campaign (as of the day before its start)."""
+    from dbmkit import rfm
+    from dbmkit import sql as _sql
+    out = _sql.run(ws, "rfm_contact_outcomes", {"as_of": ws.as_of.date()})
+    parts = []
+    for (_, start), k in out.groupby(["campaign_id", "start_date"], sort=True):
+        as_of = pd.Timestamp(start) - pd.Timedelta(days=1)
+        sc = rfm.rfm_segments(rfm.rfm_scores(_sql.run(ws, "customer_summary_db", {"as_of": as_of.date()}), **settings))
+        parts.append(k.merge(sc[["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score",
+                                 "m_score", "rfm_cell", "rfm_score", "segment", "segment_zh"]],
+                             on="customer_id", how="left"))
+    res = pd.concat(parts, ignore_index=True)
+    prospect = res["rfm_cell"].isna()
+    res.loc[prospect, ["rfm_cell", "segment", "segment_zh"]] = ["prospect", "Prospect", "潜在客户"]
+    return res
+
+
+@pytest.mark.parametrize("method", ["independent", "nested"])
+def test_campaign_rfm_contacts_equal_one_summary_per_campaign(small_ws, method):
+    settings = {**dbm.rfm.rfm_settings(small_ws.cfg), "method": method}
+    new = dbm.rfm.campaign_rfm_contacts(small_ws, **settings)
+    old = _old_campaign_rfm_contacts(small_ws, **settings)
+    assert new["campaign_id"].nunique() > 1 and (new["rfm_cell"] == "prospect").any()
+    pd.testing.assert_frame_equal(new, old, check_exact=False, rtol=1e-12)
+    assert (new["rfm_cell"] == old["rfm_cell"]).all()
