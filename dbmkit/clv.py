@@ -1035,7 +1035,8 @@ def truth_future(ws) -> pd.DataFrame | None:
 
 # --------------------------------------------------------------------------------------------- the clv table
 def clv_table(ws, horizon_months: int | None = None, model: str = "auto", summary: pd.DataFrame | None = None,
-              return_models: bool = False):
+              return_models: bool = False, purchase_model: BetaGeo | None = None,
+              spend_model: GammaGamma | None = None):
     """The ``clv`` table (docs/DATA_MODEL.md) with the chapter's knobs: the purchase model (``model``: "auto" = the
     better-fitting of BG/NBD and MBG/NBD, or "bgnbd" / "mbgnbd") and Gamma-Gamma fitted on the customer summary
     (days) as of the analysis date; horizon ``horizon_months`` (default: the config's ``analysis.clv_horizon_months``),
@@ -1046,10 +1047,26 @@ def clv_table(ws, horizon_months: int | None = None, model: str = "auto", summar
     horizon, undiscounted, before returns), clv (discounted expected margin over the horizon, after returns),
     historical_clv (margin to date), value_tier (platinum top 5 % by clv, gold next 15 %, silver next 30 %,
     bronze the rest). With ``return_models`` the result is (table, purchase model, spend model).
+
+    ``purchase_model`` / ``spend_model``: models already fitted on this summary (e.g. in the chapter, by
+    :func:`fit_purchase_model` and ``GammaGamma().fit`` on the repeat buyers) are used as they are instead of being
+    fitted again; ``model`` then only names the choice.
     """
     s = ws.table("customer_summary") if summary is None else summary
     cfg = ws.cfg
-    bg, gg = fit_btyd(s, model=model)
+    for name, m in (("purchase_model", purchase_model), ("spend_model", spend_model)):
+        if m is not None and not getattr(m, "params_", None):
+            raise ValueError(f"clv_table({name}=...) needs a fitted model: call .fit(...) first, or leave it None "
+                             "to fit one here")
+    if purchase_model is None and spend_model is None:
+        bg, gg = fit_btyd(s, model=model)
+    else:
+        bg = purchase_model if purchase_model is not None else \
+            fit_purchase_model(s["frequency"], s["recency"], s["T"], model)
+        if spend_model is None:
+            rep = s[(s["frequency"] > 0) & (s["monetary_mean_repeat"] > 0)]
+            spend_model = GammaGamma().fit(rep["frequency"], rep["monetary_mean_repeat"])
+        gg = spend_model
     rates = margin_rates(s, cfg.economics.gross_margin)
     out = btyd_clv(s, bg, gg, horizon_months=horizon_months or cfg.analysis.clv_horizon_months, margin=rates,
                    annual_discount_rate=cfg.economics.annual_discount_rate, days_per_unit=1.0)

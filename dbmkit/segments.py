@@ -315,9 +315,32 @@ def age_band(birth_date, as_of, edges=(18, 25, 35, 45, 55, 65), ) -> pd.Series:
     return pd.Series(out, index=bd.index, dtype=object)
 
 
+_VALUES_CACHE: dict = {}
+
+
 def _customer_values(ws, months: int) -> pd.DataFrame:
+    """Every customer with demographics and the period's revenue (SQL ``customer_period_value``). The last two
+    results are kept for the same database file (path, modification time of it and of its write-ahead log) and
+    period, so a chapter asking for penetration by area, age and income reads the customer table once; a copy is
+    returned."""
     start = (ws.as_of - pd.DateOffset(months=int(months)) + pd.Timedelta(days=1)).date()
-    return _sql.run(ws, "customer_period_value", {"start": start, "as_of": ws.as_of.date()})
+    key = None
+    path = getattr(ws, "db_path", None)
+    if path is not None:
+        try:
+            wal = path.with_name(path.name + ".wal")
+            key = (str(path), path.stat().st_mtime_ns, wal.stat().st_mtime_ns if wal.exists() else None, start,
+                   ws.as_of.date())
+        except OSError:
+            key = None
+    if key is not None and key in _VALUES_CACHE:
+        return _VALUES_CACHE[key].copy()
+    v = _sql.run(ws, "customer_period_value", {"start": start, "as_of": ws.as_of.date()})
+    if key is not None:
+        while len(_VALUES_CACHE) >= 2:
+            _VALUES_CACHE.pop(next(iter(_VALUES_CACHE)))
+        _VALUES_CACHE[key] = v.copy()
+    return v
 
 
 def demographic_segments(ws, months: int = 12, edges=(18, 25, 35, 45, 55, 65)) -> pd.DataFrame:

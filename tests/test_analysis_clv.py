@@ -170,6 +170,21 @@ def test_clv_table_contract(small_ws, summary):
     assert t["clv"].sum() < t["clv_revenue"].sum()
 
 
+def test_clv_table_uses_models_fitted_in_the_chapter(small_ws, summary):
+    """Passing the purchase and spend models the chapter already fitted gives the same table as fitting inside."""
+    own, bg, gg = clv.clv_table(small_ws, summary=summary, return_models=True)
+    pm = clv.fit_purchase_model(summary["frequency"], summary["recency"], summary["T"], "auto")
+    rep = summary[(summary["frequency"] > 0) & (summary["monetary_mean_repeat"] > 0)]
+    sm = GammaGamma().fit(rep["frequency"], rep["monetary_mean_repeat"])
+    assert pm.params_ == pytest.approx(bg.params_) and sm.params_ == pytest.approx(gg.params_)
+    reused = clv.clv_table(small_ws, summary=summary, purchase_model=pm, spend_model=sm)
+    pd.testing.assert_frame_equal(own, reused)
+    only_bg = clv.clv_table(small_ws, summary=summary, purchase_model=pm)
+    pd.testing.assert_frame_equal(own, only_bg)
+    with pytest.raises(ValueError, match="fitted model"):
+        clv.clv_table(small_ws, summary=summary, purchase_model=BetaGeo())
+
+
 def test_clv_predictions_rank_customers_like_the_truth(small_ws):
     """Customers in the top decile of predicted CLV really bring more next year than those in the bottom one."""
     t = clv.build_clv(small_ws).merge(clv.truth_future(small_ws), on="customer_id", how="left").fillna(0)

@@ -2,6 +2,7 @@
 stages and clusters line up with the synthetic truth."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from dbmkit import explore
@@ -67,3 +68,31 @@ def test_penetration_reconciles_with_the_database(small_ws):
     assert len(inc) == 5 and inc["share_of_households"].between(0.15, 0.25).all()
     # the synthetic client draws more customers in richer areas: the top income band beats the bottom one
     assert inc.sort_values("median_income")["index"].iloc[-1] > inc.sort_values("median_income")["index"].iloc[0]
+
+
+def test_customer_values_are_read_once_per_database_state(small_ws):
+    """Penetration by area, age and income reads the customer table once: a cached copy for the same database
+    file and period, invalidated when the file changes; callers get their own copy."""
+    import os
+
+    sg._VALUES_CACHE.clear()
+    first = sg._customer_values(small_ws, 12)
+    assert len(sg._VALUES_CACHE) == 1
+    first.loc[first.index[0], "revenue"] = -1.0                  # the caller's copy, not the cache
+    again = sg._customer_values(small_ws, 12)
+    assert len(sg._VALUES_CACHE) == 1 and again["revenue"].iloc[0] != -1.0
+    direct = sg._sql.run(small_ws, "customer_period_value",
+                         {"start": (small_ws.as_of - pd.DateOffset(months=12) + pd.Timedelta(days=1)).date(),
+                          "as_of": small_ws.as_of.date()})
+    pd.testing.assert_frame_equal(again, direct)
+    sg._customer_values(small_ws, 6)                             # another period: its own entry
+    assert len(sg._VALUES_CACHE) == 2
+    st = small_ws.db_path.stat()
+    os.utime(small_ws.db_path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    try:
+        sg._customer_values(small_ws, 12)                        # the file changed: read again, oldest entry dropped
+        assert len(sg._VALUES_CACHE) == 2
+        assert all(k[1] == st.st_mtime_ns + 1_000_000_000 for k in list(sg._VALUES_CACHE)[-1:])
+    finally:
+        os.utime(small_ws.db_path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        sg._VALUES_CACHE.clear()

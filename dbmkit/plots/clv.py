@@ -87,7 +87,8 @@ def p_alive_chart(matrix: pd.DataFrame, title: str | None = None):
 def clv_tier_chart(clv: pd.DataFrame, currency: str = "", title: str | None = None):
     """Share of customers and share of total CLV per value tier, with the mean CLV of each tier."""
     from . import ACCENT, MAIN, finish, new_figure, pct_axis
-    order = [k for k in ("platinum", "gold", "silver", "bronze") if k in set(clv["value_tier"])]
+    present = set(pd.unique(clv["value_tier"].astype(str)))          # unique first: no per-row loop
+    order = [k for k in ("platinum", "gold", "silver", "bronze") if k in present]
     g = clv.groupby("value_tier")
     d = pd.DataFrame({"customers": g.size(), "clv": g["clv"].sum(), "mean": g["clv"].mean()}).reindex(order)
     d["share_customers"] = d["customers"] / d["customers"].sum()

@@ -23,8 +23,9 @@ def lifecycle_chart(stages: pd.DataFrame, truth_alive: pd.Series | None = None, 
     """Customers per lifecycle stage (from ``segments.lifecycle_stage``); with ``truth_alive`` (share truly alive
     per stage, synthetic client) a second axis shows how well the stages separate live from dead customers."""
     from . import ACCENT, MAIN, finish, new_figure, pct_axis
-    order = [s for s in ["new", "active", "at_risk", "lapsed", "lost"] if s in set(stages["lifecycle_stage"].astype(str))]
-    n = stages["lifecycle_stage"].astype(str).value_counts().reindex(order).fillna(0)
+    counts = stages["lifecycle_stage"].astype(str).value_counts()        # counted once, no per-row loop
+    order = [s for s in ["new", "active", "at_risk", "lapsed", "lost"] if s in counts.index]
+    n = counts.reindex(order).fillna(0)
     fig, ax = new_figure(8, 4)
     bars = ax.bar([t(s) for s in order], n.to_numpy(), color=MAIN)
     for b, v in zip(bars, n.to_numpy()):
