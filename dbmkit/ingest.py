@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import bz2
 import csv
+import datetime as _dt
 import difflib
 import gzip
 import io
@@ -609,6 +610,8 @@ def _stage_excel(con, spec, path, label, expected, stg, res):
     def to_text(v):
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
             return None
+        if isinstance(v, _dt.time):                   # a cell formatted as a time of day: "14:30:00"
+            return v.isoformat()
         if isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"):
             if hasattr(v, "hour") and (v.hour, v.minute, v.second) == (0, 0, 0):
                 return v.date().isoformat() if hasattr(v, "date") else v.isoformat()

@@ -239,3 +239,29 @@ def test_campaign_rfm_contacts_equal_one_summary_per_campaign(small_ws, method):
     assert new["campaign_id"].nunique() > 1 and (new["rfm_cell"] == "prospect").any()
     pd.testing.assert_frame_equal(new, old, check_exact=False, rtol=1e-12)
     assert (new["rfm_cell"] == old["rfm_cell"]).all()
+
+
+def test_a_time_of_day_cell_is_read_as_text_by_both_readers(tmp_path, monkeypatch):
+    """A cell formatted as a time of day (a shop's 'visit time' column) loads as "HH:MM:SS", never a crash."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["CardNo", "Joined", "Visit time"])
+    ws.append(["A1", dt.date(2024, 3, 5), dt.time(14, 30)])
+    ws.append(["A2", dt.date(2024, 3, 6), dt.time(9, 5, 7)])
+    wb.save(tmp_path / "visits.xlsx")
+    # the time column is mapped to a free-text field only to see the text the reader made of the cell
+    spec = SourceFile(path=str(tmp_path / "visits.xlsx"), columns={"customer_id": "CardNo", "signup_date": "Joined",
+                                                                   "street": "Visit time"})
+    import duckdb
+
+    def load():
+        con = duckdb.connect()
+        ingest.load_source(con, "customers", spec)
+        return con.execute("SELECT * FROM src_customers ORDER BY source_row").df()
+
+    fast = load()
+    monkeypatch.setattr(ingest, "_read_excel_fast", lambda path, sheet: None)
+    slow = load()
+    assert fast["customer_id"].tolist() == slow["customer_id"].tolist() == ["A1", "A2"]
+    assert fast["street"].tolist() == slow["street"].tolist() == ["14:30:00", "09:05:07"]
