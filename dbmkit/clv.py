@@ -768,17 +768,43 @@ def btyd_clv(summary: pd.DataFrame, bg: BetaGeo, gg: GammaGamma, horizon_months:
 MODELS = {"bgnbd": BetaGeo, "mbgnbd": ModifiedBetaGeo}
 
 
+_FIT_CACHE: dict = {}
+
+
+def _fit_once(cls, frequency, recency, T):
+    """``cls().fit(frequency, recency, T)``, remembered for the last few identical inputs (a chapter compares the
+    models, then fits the chosen one on the same customers): a copy of the earlier fit, the same numbers."""
+    import copy
+    import hashlib
+
+    try:
+        arrays = [np.ascontiguousarray(np.asarray(v, dtype=float)) for v in (frequency, recency, T)]
+    except (TypeError, ValueError):
+        return cls().fit(frequency, recency, T)         # not numbers: the fit's own message names the problem
+    h = hashlib.sha1()
+    for v in arrays:
+        h.update(str(v.shape).encode())
+        h.update(v.tobytes())
+    key = (cls.__name__, h.hexdigest())
+    if key not in _FIT_CACHE:
+        fitted = cls().fit(*arrays)                      # a ConvergenceError is raised, not remembered
+        while len(_FIT_CACHE) >= 4:
+            _FIT_CACHE.pop(next(iter(_FIT_CACHE)))
+        _FIT_CACHE[key] = fitted
+    return copy.deepcopy(_FIT_CACHE[key])
+
+
 def fit_purchase_model(frequency, recency, T, model: str = "auto") -> BetaGeo:
     """Fit the purchase model: ``"bgnbd"`` (:class:`BetaGeo`), ``"mbgnbd"`` (:class:`ModifiedBetaGeo`) or ``"auto"``
     — both, keeping the one with the higher log-likelihood (they have the same number of parameters)."""
     if model not in ("auto", *MODELS):
         raise ValueError(f"model must be 'auto', 'bgnbd' or 'mbgnbd', not {model!r}")
     if model != "auto":
-        return MODELS[model]().fit(frequency, recency, T)
+        return _fit_once(MODELS[model], frequency, recency, T)
     fits = []
     for cls in MODELS.values():
         try:
-            fits.append(cls().fit(frequency, recency, T))
+            fits.append(_fit_once(cls, frequency, recency, T))
         except ConvergenceError:
             continue
     if not fits:
@@ -1088,7 +1114,7 @@ def model_comparison(summary: pd.DataFrame, truth: dict | None = None) -> pd.Dat
     rows = {}
     for name, cls in (("BG/NBD", BetaGeo), ("MBG/NBD", ModifiedBetaGeo)):
         try:
-            m = cls().fit(summary["frequency"], summary["recency"], summary["T"])
+            m = _fit_once(cls, summary["frequency"], summary["recency"], summary["T"])
         except ConvergenceError:
             continue
         sm = m.summary().set_index("parameter")

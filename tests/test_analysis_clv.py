@@ -185,6 +185,30 @@ def test_clv_table_uses_models_fitted_in_the_chapter(small_ws, summary):
         clv.clv_table(small_ws, summary=summary, purchase_model=BetaGeo())
 
 
+def test_a_model_fitted_twice_on_the_same_customers_is_fitted_once(summary):
+    """model_comparison and fit_purchase_model on the same summary: the second call reuses the fit (same numbers,
+    an independent copy); other data is fitted afresh."""
+    clv._FIT_CACHE.clear()
+    table = clv.model_comparison(summary)
+    assert len(clv._FIT_CACHE) == 2
+    best = clv.fit_purchase_model(summary["frequency"], summary["recency"], summary["T"], "auto")
+    assert len(clv._FIT_CACHE) == 2                               # no new fit
+    fresh = {"BG/NBD": BetaGeo, "MBG/NBD": ModifiedBetaGeo}
+    for name, cls in fresh.items():
+        direct = cls().fit(summary["frequency"], summary["recency"], summary["T"])
+        assert table.loc["log-likelihood", name] == pytest.approx(direct.log_likelihood_, rel=1e-12)
+    assert best.log_likelihood_ == pytest.approx(table.loc["log-likelihood"].max(), rel=1e-12)
+    best.params_["r"] = -1.0                                      # the caller's copy, not the remembered fit
+    again = clv.fit_purchase_model(summary["frequency"], summary["recency"], summary["T"], "auto")
+    assert again.params_["r"] > 0
+    half = summary.iloc[: len(summary) // 2]
+    clv.fit_purchase_model(half["frequency"], half["recency"], half["T"], "bgnbd")
+    assert len(clv._FIT_CACHE) == 3
+    with pytest.raises(ValueError, match="numbers"):
+        clv.fit_purchase_model(["a"], [0], [1], "bgnbd")
+    clv._FIT_CACHE.clear()
+
+
 def test_clv_predictions_rank_customers_like_the_truth(small_ws):
     """Customers in the top decile of predicted CLV really bring more next year than those in the bottom one."""
     t = clv.build_clv(small_ws).merge(clv.truth_future(small_ws), on="customer_id", how="left").fillna(0)
