@@ -134,3 +134,24 @@ def test_write_xlsx_rejects_bad_sheet_names(tmp_path):
         write_xlsx(tmp_path / "t.xlsx", {"a/b": pd.DataFrame({"x": [1]})})
     with pytest.raises(ValueError, match="at least one sheet"):
         write_xlsx(tmp_path / "t.xlsx", {})
+
+
+# ------------------------------------------------------------------------------------------------ a second plan
+def test_a_second_plan_reusing_the_first_equals_planning_from_scratch(small_ws):
+    import warnings
+
+    from dbmkit.campaign import plan_campaign
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = plan_campaign(small_ws, recommend=False)
+        other = "response" if first.settings.basis == "incremental" else "incremental"
+        fresh = plan_campaign(small_ws, recommend=False, basis=other)
+        quick = plan_campaign(small_ws, recommend=False, basis=other, reuse=first)
+        moved = plan_campaign(small_ws, recommend=False, recent_contact_days=1, reuse=first)  # other suppressions
+        moved_fresh = plan_campaign(small_ws, recommend=False, recent_contact_days=1)
+    assert quick.inputs["base"] is first.inputs["base"]                      # really reused
+    pd.testing.assert_frame_equal(quick.contacts, fresh.contacts)
+    pd.testing.assert_frame_equal(quick.waterfall, fresh.waterfall)
+    assert quick.kpis() == fresh.kpis()
+    assert moved.inputs["suppressions"] is not first.inputs["suppressions"]  # a changed setting reads them again
+    pd.testing.assert_frame_equal(moved.waterfall, moved_fresh.waterfall)

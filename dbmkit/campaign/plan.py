@@ -59,6 +59,7 @@ class CampaignPlan:
     cells: list = field(default_factory=list)
     rules: pd.DataFrame | None = None
     fallbacks: list = field(default_factory=list)
+    inputs: dict = field(default_factory=dict, repr=False)   # customer base, history, suppressions (for reuse)
 
     # -------------------------------------------------------------- summaries
     @property
@@ -191,16 +192,31 @@ def _labels(settings: CampaignSettings, lang: str = "en") -> dict:
     return lab
 
 
+def _inputs_key(s: CampaignSettings) -> tuple:
+    """The settings the customer base, the campaign history and the suppressions depend on."""
+    return (str(s.as_of), str(s.start), int(s.response_window_days), float(s.gross_margin), tuple(s.channels),
+            int(s.recent_contact_days), int(s.max_contacts_30d))
+
+
 def plan_campaign(ws, cells: list[dict] | None = None, rules: pd.DataFrame | None = None,
-                  recommend: bool = True, language: str | None = None, **overrides) -> CampaignPlan:
+                  recommend: bool = True, language: str | None = None, reuse: CampaignPlan | None = None,
+                  **overrides) -> CampaignPlan:
     """Plan the campaign for the workspace's client (see the module doc for the steps).
 
     ``overrides`` change any field of :class:`CampaignSettings` (``channel="email"``, ``budget=10000``,
     ``control_share=0.2``, ``recent_contact_days=30`` …; ``None`` keeps the config's value). ``cells`` replaces the
     default cells (``selection.default_cells``); ``rules`` the product rules used for recommendations.
+    ``reuse`` (an earlier plan of the same workspace) takes its customer base, campaign history and suppressions
+    instead of reading them again when the settings they depend on are the same — a quick second plan with, say,
+    another budget or planning basis; the result is the same as without it.
     """
     s = CampaignSettings.from_config(ws.cfg, ws.as_of, **overrides)
-    base, fallbacks = _sel.customer_base(ws, s)
+    key = _inputs_key(s)
+    cached = reuse.inputs if reuse is not None and reuse.inputs.get("key") == key else None
+    if cached is not None:
+        base, fallbacks = cached["base"], list(reuse.fallbacks)
+    else:
+        base, fallbacks = _sel.customer_base(ws, s)
     rec = None
     if recommend:
         try:
@@ -209,17 +225,27 @@ def plan_campaign(ws, cells: list[dict] | None = None, rules: pd.DataFrame | Non
         except Exception as e:  # noqa: BLE001 - a plan without recommendations is still a plan; say why
             warnings.warn(f"no product recommendations ({type(e).__name__}: {e})", stacklevel=2)
     with ws.connect() as con:
-        return plan_from_tables(con, base, s, cells=cells, recommendations=rec, rules=rules,
-                                language=language or getattr(ws, "language", "en"), fallbacks=fallbacks)
+        if cached is not None:
+            history, sup = cached["history"], cached["suppressions"]
+        else:
+            history = _pers.channel_history(con, s.as_of, s.response_window_days)
+            sup = _sel.campaign_suppressions(con, s.channels, s.as_of, s.start, s.recent_contact_days,
+                                             s.max_contacts_30d)
+        plan = plan_from_tables(con, base, s, cells=cells, history=history, recommendations=rec, rules=rules,
+                                language=language or getattr(ws, "language", "en"), fallbacks=fallbacks,
+                                suppressions=sup)
+    plan.inputs = dict(key=key, base=base, history=history, suppressions=sup)
+    return plan
 
 
 def plan_from_tables(con, base: pd.DataFrame, settings: CampaignSettings, cells: list[dict] | None = None,
                      history: pd.DataFrame | None = None, recommendations: pd.DataFrame | None = None,
-                     rules: pd.DataFrame | None = None, language: str = "en", fallbacks=()) -> CampaignPlan:
+                     rules: pd.DataFrame | None = None, language: str = "en", fallbacks=(),
+                     suppressions: pd.DataFrame | None = None) -> CampaignPlan:
     """The plan from a DuckDB connection holding the canonical tables (customers, consents, contacts, e-mail/SMS
     events …) and a customer base like ``selection.customer_base`` returns. ``history`` (past campaigns by channel
-    and group) is read from the connection when not given; ``recommendations`` (``recommend_products``) are
-    optional.
+    and group) and ``suppressions`` (``selection.campaign_suppressions``) are read from the connection when not
+    given; ``recommendations`` (``recommend_products``) are optional.
     """
     s = settings
     base = base.copy()
@@ -231,7 +257,8 @@ def plan_from_tables(con, base: pd.DataFrame, settings: CampaignSettings, cells:
     g = g.join(_pers.offer_economics(g.assign(offer=g["offer"].replace("", "XSELL")), s.offers))
     if history is None:
         history = _pers.channel_history(con, s.as_of, s.response_window_days)
-    sup = _sel.campaign_suppressions(con, s.channels, s.as_of, s.start, s.recent_contact_days, s.max_contacts_30d)
+    sup = suppressions if suppressions is not None else \
+        _sel.campaign_suppressions(con, s.channels, s.as_of, s.start, s.recent_contact_days, s.max_contacts_30d)
     rates = _pers.channel_response_rates(history, s.costs)
     return _finish_plan(s, g, criteria, sup, rates, cells, list(fallbacks), language, rules=rules,
                         recommendations=recommendations)
