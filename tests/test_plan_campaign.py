@@ -132,7 +132,7 @@ def test_export_writes_only_the_treatment_group(plan, small_ws, tmp_path, monkey
     if (csv["channel"] == "mail").any():
         m = csv[csv["channel"] == "mail"]
         assert m["street"].notna().all() and m["email"].isna().all()
-    xl = pd.ExcelFile(tmp_path / "campaign_list.xlsx")
+    xl = pd.ExcelFile(tmp_path / "campaign_list.xlsx", engine="openpyxl")
     assert "summary" in xl.sheet_names and set(xl.sheet_names) - {"summary"} == set(csv["channel"])
     # without a report run the list goes to <workdir>/exports
     monkeypatch.delenv("DBMKIT_REPORT_OUT")
