@@ -236,3 +236,32 @@ def test_global_holdout_is_kept_out_of_every_campaign(small_ws, tmp_path, monkey
     monkeypatch.setenv("DBMKIT_REPORT_OUT", str(tmp_path))
     sent = C.export_campaign_list(small_ws, a)
     assert not set(sent["customer_id"]) & ha
+
+
+def test_recommendations_are_kept_in_the_database_and_read_back_equal(small_ws, tmp_path):
+    """The default rules and recommendations are saved on first use; the second plan reads the same frames; other
+    inputs recompute; an erasure removes the person's saved recommendation."""
+    from dbmkit.workspace import Workspace
+    cfg = small_ws.cfg.model_copy(deep=True)
+    cfg.workdir = str(tmp_path / "copy")
+    ws = Workspace(cfg)
+    ws.workdir.mkdir(parents=True)
+    shutil.copy(small_ws.db_path, ws.db_path)
+    for t in (C.personalise.RULES_TABLE, C.personalise.RECOMMENDATIONS_TABLE):
+        ws.drop(t)
+    fresh_rules = C.product_rules(ws, ws.as_of)
+    fresh_rec = C.recommend_products(ws, ws.as_of, fresh_rules)
+    r1, rec1 = C.cached_recommendations(ws, ws.as_of)                     # computes and saves
+    assert ws.has_table("product_rules") and ws.has_table("product_recommendations")
+    r2, rec2 = C.cached_recommendations(ws, ws.as_of)                     # reads back
+    for a, b in ((r1, fresh_rules), (r2, fresh_rules), (rec1, fresh_rec), (rec2, fresh_rec)):
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
+    # another window: computed again, and the saved tables now carry the new inputs only
+    _, rec3 = C.cached_recommendations(ws, ws.as_of, sequence_days=30)
+    assert set(ws.sql("SELECT DISTINCT inputs FROM product_recommendations")["inputs"]) == {
+        f"{ws.as_of.date()}|730|30"}
+    victim = rec3["customer_id"].iloc[0]
+    with ws.connect(read_only=False) as con:
+        database.erase_customer(con, victim, ws.workdir)
+    _, rec4 = C.cached_recommendations(ws, ws.as_of, sequence_days=30)
+    assert victim not in set(rec4["customer_id"])

@@ -28,7 +28,8 @@ from .control import (ControlGroupWarning, assign_groups, balance_check, control
 from .export import CONTACT_FIELDS, campaign_list_dir, contact_details, export_list, send_file
 from .personalise import (apply_capacity, channel_history, channel_preferences, channel_response_rates,
                           contact_timing, expected_channel_profit, follow_up_rules, loyalty_tier_table, loyalty_tiers,
-                          offer_economics, product_rules, recommend_products, value_rule_channels)
+                          offer_economics, product_rules, recommend_products, value_rule_channels,
+                          cached_recommendations)
 from .plan import CONTACT_COLUMNS, CampaignPlan, build_campaign_contacts, plan_campaign, plan_from_tables, save_plan
 from .selection import (STEPS, apply_cell_limits, assign_cells, campaign_suppressions, channel_waterfall,
                         classify_reason, customer_base, default_cells, gross_selection, n_per, waterfall)
@@ -42,7 +43,7 @@ __all__ = [
     "control_group_check", "balance_check", "ControlGroupWarning",
     "send_file", "export_list", "contact_details", "campaign_list_dir", "CONTACT_FIELDS", "export_campaign_list",
     "channel_history", "channel_response_rates", "expected_channel_profit", "channel_preferences",
-    "value_rule_channels", "apply_capacity", "offer_economics", "contact_timing", "product_rules",
+    "value_rule_channels", "apply_capacity", "offer_economics", "contact_timing", "product_rules", "cached_recommendations",
     "recommend_products", "loyalty_tiers", "loyalty_tier_table", "follow_up_rules",
     "CampaignPlan", "plan_campaign", "plan_from_tables", "build_campaign_contacts", "save_plan", "CONTACT_COLUMNS",
     "STEPS", "customer_base", "gross_selection", "campaign_suppressions", "classify_reason", "waterfall",

@@ -256,6 +256,35 @@ def recommend_products(ws, as_of, rules: pd.DataFrame | None = None, lookback_da
             con.unregister("_campaign_rules")
 
 
+RULES_TABLE, RECOMMENDATIONS_TABLE = "product_rules", "product_recommendations"
+
+
+def cached_recommendations(ws, as_of, lookback_days: int = 730, sequence_days: int = 90
+                           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``product_rules`` and ``recommend_products`` with their default rules, kept in the database.
+
+    Both scan two years of order lines — about half of a plan's time on a large client — and depend only on the
+    order history, ``as_of`` and the two windows. The first call saves them as the analysis tables
+    ``product_rules`` and ``product_recommendations`` (each row tagged with those inputs); a later call with the same
+    inputs — chapter 31's plans after chapter 30's — reads them back. A rebuild of the database starts without them;
+    an erasure removes the person's recommendation like any analysis table row. Returns ``(rules, recommendations)``.
+    """
+    key = f"{pd.Timestamp(as_of).date()}|{int(lookback_days)}|{int(sequence_days)}"
+    if ws.has_table(RULES_TABLE) and ws.has_table(RECOMMENDATIONS_TABLE):
+        keys = ws.sql(f"SELECT DISTINCT inputs FROM {RULES_TABLE} UNION SELECT DISTINCT inputs FROM "
+                      f"{RECOMMENDATIONS_TABLE}")["inputs"].tolist()
+        if keys == [key]:
+            rules = ws.sql(f"SELECT * EXCLUDE (inputs) FROM {RULES_TABLE} ORDER BY kind, lift DESC, antecedent, "
+                           "consequent")
+            rec = ws.sql(f"SELECT * EXCLUDE (inputs) FROM {RECOMMENDATIONS_TABLE} ORDER BY customer_id")
+            return rules, rec
+    rules = product_rules(ws, as_of, lookback_days, sequence_days)
+    rec = recommend_products(ws, as_of, rules, lookback_days, sequence_days)
+    ws.save(RULES_TABLE, rules.assign(inputs=key))
+    ws.save(RECOMMENDATIONS_TABLE, rec.assign(inputs=key))
+    return rules, rec
+
+
 # ------------------------------------------------------------------------------------------------ loyalty
 LOYALTY_SHARES = {"platinum": 0.02, "gold": 0.08, "silver": 0.20}
 LOYALTY_BENEFITS = {

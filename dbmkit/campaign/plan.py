@@ -220,8 +220,10 @@ def plan_campaign(ws, cells: list[dict] | None = None, rules: pd.DataFrame | Non
     rec = None
     if recommend:
         try:
-            rules = rules if rules is not None else _pers.product_rules(ws, s.as_of)
-            rec = _pers.recommend_products(ws, s.as_of, rules)
+            if rules is None:           # the default rules: computed once per database and analysis date
+                rules, rec = _pers.cached_recommendations(ws, s.as_of)
+            else:
+                rec = _pers.recommend_products(ws, s.as_of, rules)
         except Exception as e:  # noqa: BLE001 - a plan without recommendations is still a plan; say why
             warnings.warn(f"no product recommendations ({type(e).__name__}: {e})", stacklevel=2)
     with ws.connect() as con:
