@@ -607,26 +607,35 @@ def _stage_excel(con, spec, path, label, expected, stg, res):
     body = body.dropna(how="all")
     body["_row"] = (body.index + 1).astype("int64")   # the Excel row number (1-based)
 
-    def to_text(v):
-        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
-            return None
-        if isinstance(v, _dt.time):                   # a cell formatted as a time of day: "14:30:00"
-            return v.isoformat()
-        if isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"):
-            if hasattr(v, "hour") and (v.hour, v.minute, v.second) == (0, 0, 0):
-                return v.date().isoformat() if hasattr(v, "date") else v.isoformat()
-            return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v)
-
     for c in body.columns:
         if c != "_row":
-            body[c] = pd.array([to_text(v) for v in body[c].to_numpy()], dtype="str")
+            body[c] = pd.array([_excel_cell_text(v) for v in body[c].to_numpy()], dtype="str")
     con.register(f"{stg}_df", body)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT * FROM {stg}_df")
     con.unregister(f"{stg}_df")
     res.rows_read += len(body)
+
+
+def _excel_cell_text(v) -> str | None:
+    """The text an Excel cell is staged as (every source column is staged as text, then typed by the mapping):
+    a date-time at midnight is a date ("2024-03-05"), a time of day "14:30:00", a whole float an integer ("12").
+
+    >>> import datetime as dt
+    >>> [_excel_cell_text(v) for v in (dt.datetime(2024, 3, 5), dt.datetime(2024, 3, 5, 14, 30), dt.time(9, 5),
+    ...                                12.0, 0.25, None)]
+    ['2024-03-05', '2024-03-05 14:30:00', '09:05:00', '12', '0.25', None]
+    """
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, _dt.time):                   # a cell formatted as a time of day
+        return v.isoformat()
+    if isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"):
+        if hasattr(v, "hour") and (v.hour, v.minute, v.second) == (0, 0, 0):
+            return v.date().isoformat() if hasattr(v, "date") else v.isoformat()
+        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def _stage_parquet(con, spec, path, label, stg, res):

@@ -58,22 +58,8 @@ def test_fast_excel_reader_gives_the_openpyxl_cells(tmp_path):
         assert fast is not None
         # the same cells once written as text the way ingest does (dates: a datetime at midnight is a date)
         width = max(len(r) for r in slow)
-        pad = lambda rows: [[ingest_text(v) for v in r] + [None] * (width - len(r)) for r in rows]   # noqa: E731
+        pad = lambda rows: [[ingest._excel_cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows]   # noqa: E731
         assert pad(fast) == pad(slow)
-
-
-def ingest_text(v):
-    """The text ingest makes of a cell (the to_text of ``ingest._stage_excel``)."""
-    import numpy as np
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    if hasattr(v, "isoformat"):
-        if hasattr(v, "hour") and (v.hour, v.minute, v.second) == (0, 0, 0):
-            return v.date().isoformat() if hasattr(v, "date") else v.isoformat()
-        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
 
 
 def test_fast_excel_reader_loads_the_same_source(tmp_path, monkeypatch):
