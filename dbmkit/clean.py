@@ -2,8 +2,7 @@
 rules; and the data-quality report (completeness, validity, uniqueness, freshness) before and after cleaning.
 
 Functions take and return DataFrames (or Series) and never drop rows: an invalid value becomes NULL with a flag,
-so the quality report can count it. ``mask_email`` / ``mask_phone`` hide contact details wherever people are shown
-(reports never show raw e-mails or phone numbers).
+so the quality report can count it. Masking contact details for display lives in ``dbmkit.privacy``.
 
 Example
 -------
@@ -11,8 +10,6 @@ Example
 ['ann.lee@mail.com', None, None]
 >>> standardise_phones(pd.Series(["(212) 555-0142", "12"]), region="US").tolist()
 ['+12125550142', None]
->>> mask_email(pd.Series(["ann.lee@mail.com"])).tolist(), mask_phone(pd.Series(["+12125550142"])).tolist()
-(['a***@mail.com'], ['+1*******142'])
 """
 from __future__ import annotations
 
@@ -24,11 +21,13 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .privacy import mask_people
+
 __all__ = [
     "standardise_emails", "email_is_valid", "standardise_phones", "standardise_names", "split_full_name",
     "standardise_gender", "standardise_postal_codes", "plausible_birth_dates", "parse_dates", "clean_customer_records",
-    "flag_test_accounts", "quality_report", "quality_score", "quality_summary", "normalise_street", "mask_email",
-    "mask_phone", "mask_people", "mask_text", "cleaning_examples", "validation_rules", "rules_for", "RULES",
+    "flag_test_accounts", "quality_report", "quality_score", "quality_summary", "normalise_street",
+    "cleaning_examples", "validation_rules", "rules_for", "RULES",
     "quality_report_sql",
     "QUALITY_COLUMNS",
 ]
@@ -305,85 +304,6 @@ def parse_dates(s: pd.Series, date_format: str | None = None, day_first: bool | 
     serial = out.isna() & t.str.fullmatch(r"\d{5}(\.\d+)?").fillna(False).astype(bool)
     if serial.any():
         out[serial] = pd.Timestamp("1899-12-30") + pd.to_timedelta(t[serial].astype(float).round(), unit="D")
-    return out
-
-
-# ------------------------------------------------------------------------------------------------ masking
-def mask_email(s: pd.Series) -> pd.Series:
-    """Hide an e-mail's user name but the first letter: ``john.smith@gmail.com`` → ``j***@gmail.com``.
-
-    >>> mask_email(pd.Series(["john.smith@gmail.com", None])).tolist()
-    ['j***@gmail.com', None]
-    """
-    def m(x):
-        if not isinstance(x, str) or not x:
-            return None
-        user, at, dom = x.strip().partition("@")
-        return (user[:1] + "***" + at + dom) if at else (x[:1] + "***")
-    return pd.Series([m(x) for x in s], index=s.index, dtype=object)
-
-
-def mask_phone(s: pd.Series) -> pd.Series:
-    """Hide a phone number but the first two and last three characters: ``+12125550142`` → ``+1*******142``.
-
-    >>> mask_phone(pd.Series(["+8613800138000"])).tolist()
-    ['+8*********000']
-    """
-    def m(x):
-        if not isinstance(x, str) or not x:
-            return None
-        x = x.strip()
-        if len(x) <= 5:
-            return "*" * len(x)
-        return x[:2] + "*" * (len(x) - 5) + x[-3:]
-    return pd.Series([m(x) for x in s], index=s.index, dtype=object)
-
-
-_PHONE_COL = re.compile(r"phone|mobile|tel|cell|手机|电话", re.I)
-_NOT_CONTACT_COL = re.compile(r"ok|consent|valid|flag|allow|允许|同意", re.I)
-_STREET_COL = re.compile(r"street|address|地址", re.I)
-_EMAIL_ONLY = re.compile(r"\S*@\S*")
-_EMAIL_COL = re.compile(r"e-?mail|邮箱|邮件地址", re.I)
-
-
-def mask_text(s: pd.Series) -> pd.Series:
-    """E-mails and phone numbers inside free text (a quarantined row, a reason) masked where they appear, with the
-    patterns the report uses to check its pages (``dbmkit.report.find_pii``).
-
-    >>> mask_text(pd.Series(["write to ann@x.com or call +1 212 736 0142"])).tolist()
-    ['write to a***@x.com or call +********142']
-    """
-    from .report import mask_pii
-    return pd.Series([mask_pii(x)[0] if isinstance(x, str) else x for x in s], index=s.index, dtype=object)
-
-
-def mask_people(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy fit for a report: e-mail values masked with ``mask_email``, phone columns (phone, mobile, tel, 手机,
-    电话 — not their consent flags) with ``mask_phone``, e-mails and phones inside other text masked where they
-    appear, house numbers removed from street and address columns.
-
-    >>> mask_people(pd.DataFrame({"Mail": ["ann@x.com"], "Phone": ["(212) 555-0142"], "PhoneOK": ["Y"]})).values.tolist()
-    [['a***@x.com', '(2*********142', 'Y']]
-    """
-    out = df.copy()
-    for c in out.columns:
-        s = out[c]
-        if s.dtype == bool or pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
-            continue
-        name = str(c)
-        vals = s.astype(object).where(s.notna(), None)
-        if _PHONE_COL.search(name) and not _NOT_CONTACT_COL.search(name):
-            out[c] = mask_phone(vals.map(lambda x: None if x is None else str(x)))
-            continue
-        mail_col = bool(_EMAIL_COL.search(name)) and not _NOT_CONTACT_COL.search(name)
-        is_mail = vals.map(lambda x: isinstance(x, str) and (mail_col or bool(_EMAIL_ONLY.fullmatch(x.strip()))))
-        if is_mail.any():
-            vals = vals.where(~is_mail, mask_email(vals.where(is_mail, None)))
-        vals = mask_text(vals)
-        if _STREET_COL.search(name):
-            vals = vals.astype("string").str.replace(r"^\s*\d+\w?\s+", "# ", regex=True) \
-                .str.replace(r"(\d+)号", "#号", regex=True).astype(object)
-        out[c] = vals
     return out
 
 

@@ -419,7 +419,7 @@ def match_examples(records: pd.DataFrame, pairs: pd.DataFrame, truth: pd.DataFra
     >>> match_examples(recs, pairs)[["kind", "email"]].values.tolist()
     [['sure match', 'a***@x.com'], ['sure match', 'a***@x.com']]
     """
-    from .clean import mask_people
+    from .privacy import mask_people
     rec = records.set_index("record_id", drop=False)
     p = pairs.copy()
     p["linked"] = p["probability"] >= threshold

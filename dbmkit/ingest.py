@@ -1224,7 +1224,7 @@ def preview_source(ws, name: str, n: int = 5) -> pd.DataFrame:
     >>> preview_source(ws, "web_accounts.csv", 2)["email"].str.contains("[*]{3}@").all()
     np.True_
     """
-    from .clean import mask_people
+    from .privacy import mask_people
     table, sp, base = _spec_path(ws, name)
     con = duckdb.connect()
     res = LoadResult(table=table, source=name, source_system=sp.source_system)

@@ -27,10 +27,11 @@ import pandas as pd
 
 from . import chapters as _chapters
 from .i18n import add as add_labels
+from .privacy import mask_pii
 from .i18n import t
 
 __all__ = ["record", "recorded", "provenance", "run_report", "ReportResult", "KPI_INFO", "notebooks_dir",
-           "export_html", "repo_root", "find_pii", "mask_pii", "skipped_page_html"]
+           "export_html", "repo_root", "skipped_page_html"]
 
 _KPIS: dict[str, object] = {}
 
@@ -199,64 +200,6 @@ add_labels({
     "language_note": ("Chapter text is written in English with the Chinese terms; headings, labels and charts "
                       "are in Chinese.", "章节正文为英文（附中文术语）；标题、标签与图表为中文。"),
 })
-
-# Raw e-mail addresses and phone numbers must never reach a report page (the tests scan every page with these).
-PII_PATTERNS = {
-    "email": re.compile(r"(?<![\w.+%-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
-    "phone_international": re.compile(r"(?<![\w+])\+\d{1,3}[\d \-().]{6,16}\d(?!\d)"),
-    "phone_national": re.compile(r"(?<![\d\w])\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}(?![\d\w])"),
-    "phone_cn_mobile": re.compile(r"(?<![\d.\w])1[3-9]\d{9}(?![\d.\w])"),
-}
-
-
-_PII_ANY = re.compile("|".join(f"(?:{rx.pattern})" for rx in PII_PATTERNS.values()))
-
-
-def _reserved(s: str) -> bool:
-    """Values reserved for documentation, never a person's: e-mails at example.com/.org/.net (RFC 2606) and North
-    American numbers 555-0100 … 555-0199 (reserved for fiction) — teaching text may show them."""
-    if "@" in s:
-        return bool(re.search(r"@(?:[\w-]+\.)*example\.(?:com|org|net)$", s, re.I))
-    digits = re.sub(r"\D", "", s)
-    return bool(re.fullmatch(r"1?\d{3}55501\d\d", digits))
-
-
-def find_pii(text: str) -> list[str]:
-    """Raw e-mail addresses and phone numbers found in ``text`` (documentation values such as
-    x@example.com or 212-555-0142 are not personal data and are not reported).
-
-    >>> find_pii("write to ann.lee@mail.com or call +1 212 555 0342; order 12345 on 2024-01-05; demo@example.com")
-    ['ann.lee@mail.com', '+1 212 555 0342']
-    """
-    return [m.group(0) for m in _PII_ANY.finditer(text) if not _reserved(m.group(0))]
-
-
-def _mask_match(m: re.Match) -> str:
-    s = m.group(0)
-    if _reserved(s):
-        return s
-    if "@" in s:
-        local, domain = s.split("@", 1)
-        return local[:1] + "***@" + domain
-    digits = [c for c in s if c.isdigit()]
-    return ("+" if s.startswith("+") else "") + "*" * max(len(digits) - 3, 3) + "".join(digits[-3:])
-
-
-def mask_pii(text: str) -> tuple[str, int]:
-    """Mask raw e-mails and phone numbers in ``text`` (a***@mail.com, ********142); returns (text, count).
-
-    >>> mask_pii("ann.lee@mail.com, 13912345678, (212) 555-0142")
-    ('a***@mail.com, ********678, (212) 555-0142', 2)
-    """
-    n = 0
-
-    def sub(m: re.Match) -> str:
-        nonlocal n
-        out = _mask_match(m)
-        n += out != m.group(0)
-        return out
-    return _PII_ANY.sub(sub, text), n
-
 
 def _mask_cell_outputs(cell) -> int:
     n = 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dbmkit import clean
-from dbmkit.report import find_pii
+from dbmkit import clean, privacy
+from dbmkit.privacy import find_pii
 
 
 def test_emails_trimmed_lowered_and_checked():
@@ -74,12 +74,12 @@ def test_masking_hides_every_contact_detail():
                        "手机号": ["13912345678", "+86 138 0013 8000", None], "PhoneOK": ["Y", "N", "Y"],
                        "note": ["call (212) 736-0142 or ann@x.com", "ok", None],
                        "Address": ["12 Oak Street", "长安街8号", None]})
-    out = clean.mask_people(df)
+    out = privacy.mask_people(df)
     assert find_pii(out.to_string()) == [] and "736-0142" not in out.to_string()
     assert out["Email"].tolist()[:2] == ["a***@mail.com", "j***@@gmail.com"]
     assert out["PhoneOK"].tolist() == ["Y", "N", "Y"]            # consent flags are not phone numbers
     assert out["Address"].tolist()[:2] == ["# Oak Street", "长安街#号"]
-    assert clean.mask_phone(pd.Series(["+12125550142"])).iloc[0] == "+1*******142"
+    assert privacy.mask_phone(pd.Series(["+12125550142"])).iloc[0] == "+1*******142"
 
 
 def test_validation_rules_count_failures_per_column():

@@ -10,7 +10,7 @@ import pytest
 
 from dbmkit import database, ingest, schema
 from dbmkit.config import load_config
-from dbmkit.report import find_pii
+from dbmkit.privacy import find_pii
 from dbmkit.workspace import Workspace
 
 

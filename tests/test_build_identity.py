@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dbmkit import identity
-from dbmkit.report import find_pii
+from dbmkit.privacy import find_pii
 
 
 def _recs(**cols):

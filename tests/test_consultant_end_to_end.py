@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dbmkit import report
+from dbmkit import privacy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import consultant_files as cf  # noqa: E402
@@ -102,4 +102,4 @@ def test_new_client_check_report_on_an_unseen_file(kind, tmp_path):
     for page in out.glob("*.html"):
         text = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=\s]+", " ", page.read_text(encoding="utf-8"))
         text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S)
-        assert report.find_pii(re.sub(r"<[^>]+>", " ", text)) == [], page.name
+        assert privacy.find_pii(re.sub(r"<[^>]+>", " ", text)) == [], page.name

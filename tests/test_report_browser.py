@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dbmkit import report
+from dbmkit import privacy, report
 
 ROOT = Path(__file__).resolve().parents[1]
 # the tests share one expensive module fixture: keep them on one xdist worker (make test uses --dist loadgroup)
@@ -63,7 +63,7 @@ def test_no_raw_emails_or_phone_numbers_on_any_page(zh_report):
     res, out = zh_report
     pages = _pages(out)
     assert len(pages) >= 2
-    leaks = {p.name: report.find_pii(visible_text(p.read_text(encoding="utf-8"))) for p in pages}
+    leaks = {p.name: privacy.find_pii(visible_text(p.read_text(encoding="utf-8"))) for p in pages}
     leaks = {k: v[:5] for k, v in leaks.items() if v}
     assert not leaks, f"raw contact details in the report: {leaks}"
     masked = {r.file: r.masked for r in res.runs if r.masked}
@@ -75,10 +75,10 @@ def test_pii_patterns_and_masking():
     text = ("Kontakt: ann.lee@mail.com, +86 138 0013 8000, 13912345678, (212) 555-0342, +12125550342; "
             "not contacts: 2024-01-05, 1,234.50, order 100023, ¥12,345,678, 0.0123; "
             "documentation values: demo@example.com, (212) 555-0142, +1 212-555-0199")
-    assert report.find_pii(text) == ["ann.lee@mail.com", "+86 138 0013 8000", "13912345678", "(212) 555-0342",
+    assert privacy.find_pii(text) == ["ann.lee@mail.com", "+86 138 0013 8000", "13912345678", "(212) 555-0342",
                                      "+12125550342"]
-    masked, n = report.mask_pii(text)
-    assert n == 5 and report.find_pii(masked) == [] and "2024-01-05" in masked and "100023" in masked
+    masked, n = privacy.mask_pii(text)
+    assert n == 5 and privacy.find_pii(masked) == [] and "2024-01-05" in masked and "100023" in masked
     assert "demo@example.com" in masked and "(212) 555-0142" in masked     # reserved for examples: kept
 
 

@@ -12,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from dbmkit import chapters, report
+from dbmkit import chapters, privacy, report
 
 ROOT = Path(__file__).resolve().parents[1]
 # the tests share one expensive module fixture: keep them on one xdist worker (make test uses --dist loadgroup)
@@ -87,7 +87,7 @@ def test_chapters_with_missing_inputs_are_skipped_with_a_page(sales_only, tmp_pa
     assert "ann.lee@mail.com" not in ch and "a***@mail.com" in ch and "555 0342" not in ch
     assert "x@example.com" in ch                                # a documentation address is not masked
     assert runs["21_analyze_rfm"].masked == 2 and "2 contact details masked on this page" in ch
-    assert report.find_pii(ch) == []
+    assert privacy.find_pii(ch) == []
     # the data summary of the index
     assert "Customers" in index and ">30<" in index and ">120<" in index
 
