@@ -1,6 +1,7 @@
 # The workbook's commands. Each target creates .venv from the repo's files when it is missing or out of date.
 #   make report   set up, then run the demo client's full report (reports/demo/index.html)
-#   make test     set up, then run every test (unit, golden, property, notebooks, CLI)
+#   make test     set up, then lint and run every test (unit, golden, property, notebooks, CLI)
+#   make lint     ruff over the code and the notebooks
 #   make lab      set up with JupyterLab, then open the notebooks
 #   make bench    run the speed and memory benchmarks (SIZES="10k 100k 1m")
 
@@ -12,7 +13,7 @@ CLIENT ?= clients/demo.yaml
 PYTEST_ARGS ?=
 SIZES  ?= 10k 100k
 
-.PHONY: setup report test test-fast lab bench notebooks-sync clean
+.PHONY: setup report lint test test-fast lab bench notebooks-sync hooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,17 +36,24 @@ setup: $(VENV)/.core
 report: $(VENV)/.core
 	$(BIN)/dbmkit report $(CLIENT)
 
-test: $(VENV)/.core
+lint: $(VENV)/.core
+	$(BIN)/ruff check .
+
+test: $(VENV)/.core lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.core
 	$(BIN)/python -m pytest -m "not notebooks and not slow" $(PYTEST_ARGS)
 
-lab: $(VENV)/.lab
+lab: $(VENV)/.lab hooks
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
 
 bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/run.py $(SIZES)
+
+# git keeps notebooks without outputs: the nbstripout filter named in .gitattributes (run once per clone)
+hooks: $(VENV)/.core
+	@if [ -d .git ]; then $(BIN)/nbstripout --install >/dev/null 2>&1 || true; fi
 
 notebooks-sync: $(VENV)/.core
 	$(BIN)/python tools/notebooks.py sync
