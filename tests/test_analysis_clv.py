@@ -252,6 +252,8 @@ def test_retention_formulas(small_ws):
     assert rr["retention_rate"].iloc[0] == pytest.approx(len(prev & last) / len(prev))
     by = clv.retention_rate(small_ws, by="acquisition_channel")
     assert by["customers"].sum() == len(prev)
+    with pytest.raises(ValueError, match="column of customers"):
+        clv.retention_rate(small_ws, by='city" FROM customers; --')
 
 
 def test_historical_clv():

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
+from ..schema import TABLES
 from .betageo import BetaGeo
 from .gammagamma import GammaGamma
 
@@ -23,6 +24,7 @@ __all__ = ["historical_clv", "retention_clv", "retention_rate", "btyd_clv", "mar
 
 # value tiers of the clv table: (name, share of customers by CLV rank, from the top)
 VALUE_TIERS = (("platinum", 0.05), ("gold", 0.15), ("silver", 0.30), ("bronze", 0.50))
+CUSTOMER_COLUMNS = frozenset(c.name for c in TABLES["customers"])     # what retention_rate(by=...) may group by
 
 # --------------------------------------------------------------------------------------------- simple CLV
 def historical_clv(summary: pd.DataFrame, margin_col: str = "margin_total",
@@ -69,9 +71,11 @@ def retention_rate(ws, by: str | None = None) -> pd.DataFrame:
     """Year-on-year retention (顾客保留率): of the customers who bought in the year before last, the share who bought
     again in the last year, and their average margin in the last year (overall, or per value of a ``customers``
     column such as ``acquisition_channel``). With less than two years of history the rates are unknown (NaN)."""
+    if by and by != "all" and by not in CUSTOMER_COLUMNS:
+        raise ValueError(f"retention_rate(by={by!r}): use a column of customers, e.g. 'acquisition_channel'")
     df = _sql.run(ws, "yearly_retention", {"as_of": ws.as_of.date()})
     if by:
-        cust = ws.sql(f"SELECT customer_id, {_sql._ident(by)} AS grp FROM customers") if by != "all" else None
+        cust = ws.sql(f'SELECT customer_id, "{by}" AS grp FROM customers') if by != "all" else None
         df = df.merge(cust, on="customer_id", how="left") if cust is not None else df.assign(grp="all")
     else:
         df = df.assign(grp="all")
