@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import sql as _sql
+from .datasets.truth import truth_people  # (lives in dbmkit.datasets.truth; re-exported as before)
 from .i18n import add as _add_labels
 
 __all__ = ["monthly_revenue", "customers_over_time", "customers_active", "churn_by_channel", "revenue_by_period",
@@ -319,26 +320,3 @@ def cohort_retention(ws, period: str = "month", max_periods: int | None = None) 
     """Cohort retention (see :func:`dbmkit.segments.cohort_retention`)."""
     from .segments import cohort_retention as _cr
     return _cr(ws, period=period, max_periods=max_periods)
-
-
-def truth_people(ws) -> pd.DataFrame | None:
-    """The synthetic client's truth per customer of the database: ``customer_id`` (after merge/purge) joined to the
-    true person's latent facts (``lam_per_day``, ``p_drop``, ``alive_at_end``, ``future_orders`` …).
-
-    Merge/purge is not perfect: a customer is mapped to the person most of its source records belong to.
-    Returns None for a real client (no truth).
-
-    Example::
-
-        t = truth_people(ws)
-        t.groupby("acquisition_channel")["p_drop"].mean()   # the true drop-out probability per channel
-    """
-    truth = ws.truth
-    if truth is None or "records" not in truth or "people" not in truth:
-        return None
-    rec = ws.sql("SELECT record_id, customer_id FROM customer_records")
-    m = rec.merge(truth["records"][["record_id", "person_id"]], on="record_id", how="inner")
-    m = (m.groupby(["customer_id", "person_id"]).size().rename("n").reset_index()
-         .sort_values(["customer_id", "n", "person_id"], ascending=[True, False, True])
-         .drop_duplicates("customer_id"))
-    return m[["customer_id", "person_id"]].merge(truth["people"], on="person_id", how="left")

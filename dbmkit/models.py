@@ -633,7 +633,7 @@ def response_truth(ws, result: ModelResult) -> pd.DataFrame | None:
 
         truth_by_decile(response_truth(ws, response_model(ws)))
     """
-    from .explore import truth_people
+    from .datasets.truth import truth_people
     tp = truth_people(ws)
     if tp is None or "campaign_uplift" not in ws.truth:
         return None
@@ -664,7 +664,7 @@ def churn_truth(ws, scores: pd.DataFrame, horizon_days: int = 180) -> pd.DataFra
     """
     from sklearn.metrics import roc_auc_score
 
-    from .explore import truth_people
+    from .datasets.truth import truth_people
     tp = truth_people(ws)
     if tp is None or "future_orders" not in ws.truth:
         return None

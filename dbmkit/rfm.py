@@ -29,10 +29,11 @@ import numpy as np
 import pandas as pd
 
 from . import sql as _sql
+from .datasets.truth import truth_future, truth_person_map
 
 __all__ = ["customer_summary", "build_customer_summary", "TIME_UNITS", "rfm_scores", "rfm_segments", "SEGMENT_MAP",
            "segment_grid", "segment_table", "rfm_settings", "build_rfm", "campaign_rfm_contacts", "rfm_cell_table",
-           "breakeven_cells", "RFM_COLUMNS", "score_counts", "segment_truth"]
+           "breakeven_cells", "RFM_COLUMNS", "score_counts", "segment_truth", "rescale_to_5"]
 
 TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
 
@@ -229,7 +230,12 @@ SEGMENT_MAP: list[dict] = [
 ]
 
 
-def _to5(score: np.ndarray, nbins: int) -> np.ndarray:
+def rescale_to_5(score: np.ndarray, nbins: int) -> np.ndarray:
+    """Scores on a 1…``nbins`` scale mapped to 1…5 (rounded half up), as the segment map reads them.
+
+    >>> rescale_to_5([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 10).tolist()
+    [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    """
     if nbins == 5:
         return np.asarray(score, np.int64)
     return (1 + np.floor((np.asarray(score, float) - 1) * 4 / (nbins - 1) + 0.5)).astype(np.int64)
@@ -285,9 +291,9 @@ def rfm_segments(scores: pd.DataFrame, segment_map: list[dict] | None = None, bi
         nb = 5
     if isinstance(nb, int):
         nb = {"r": nb, "f": nb, "m": nb}
-    r5 = _to5(scores["r_score"].to_numpy(), nb["r"])
-    f5 = _to5(scores["f_score"].to_numpy(), nb["f"])
-    m5 = _to5(scores["m_score"].to_numpy(), nb["m"])
+    r5 = rescale_to_5(scores["r_score"].to_numpy(), nb["r"])
+    f5 = rescale_to_5(scores["f_score"].to_numpy(), nb["f"])
+    m5 = rescale_to_5(scores["m_score"].to_numpy(), nb["m"])
     fm5 = np.floor((f5 + m5) / 2 + 0.5).astype(np.int64)
     seg = segment_map or SEGMENT_MAP
     out = scores.copy()
@@ -331,8 +337,7 @@ def build_rfm(ws) -> pd.DataFrame:
 def segment_truth(rfm_table: pd.DataFrame, ws) -> pd.DataFrame | None:
     """For the synthetic client: per segment, the share of customers truly still alive at the analysis date and
     their real purchases and margin in the following year (the truth). None for a real client."""
-    from .clv import truth_future, truth_person_map
-    pmap = truth_person_map(ws)
+    pmap = truth_person_map(ws, one_per="person")
     if pmap is None:
         return None
     people = ws.truth["people"][["person_id", "alive_at_end"]].merge(pmap, on="person_id")

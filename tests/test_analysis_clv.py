@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 import dbmkit as dbm
 from dbmkit import clv
-from dbmkit.clv import BetaGeo, ConvergenceError, GammaGamma, ModifiedBetaGeo
+from dbmkit.clv import BetaGeo, ConvergenceError, GammaGamma, ModifiedBetaGeo, NotFittedError, ParetoNBD
+from dbmkit.datasets.truth import truth_future
 
 TRUE = {"r": 0.9, "alpha": 36.0, "a": 0.55, "b": 5.5}   # the synthetic retailer's population parameters (days)
 
@@ -122,7 +123,7 @@ def test_truth_is_mbgnbd_and_is_recovered(small_ws, summary):
 def test_predicted_next_year_purchases_agree_with_the_truth_by_frequency(small_ws, summary, model):
     """Predicted purchases in the year after the analysis date vs what the truth says each customer did:
     by calibration frequency, within 3 standard errors of the bucket's mean plus 10 %; in total within 8 %."""
-    fut = clv.truth_future(small_ws)
+    fut = truth_future(small_ws)
     m = summary.merge(fut, on="customer_id", how="left").fillna({"future_purchases": 0})
     fitted = clv.fit_purchase_model(m["frequency"], m["recency"], m["T"], model)
     ch = pd.DataFrame({"frequency_cal": m["frequency"], "recency_cal": m["recency"], "T_cal": m["T"],
@@ -188,11 +189,11 @@ def test_clv_table_uses_models_fitted_in_the_chapter(small_ws, summary):
 def test_a_model_fitted_twice_on_the_same_customers_is_fitted_once(summary):
     """model_comparison and fit_purchase_model on the same summary: the second call reuses the fit (same numbers,
     an independent copy); other data is fitted afresh."""
-    clv._FIT_CACHE.clear()
+    clv.FIT_CACHE.clear()
     table = clv.model_comparison(summary)
-    assert len(clv._FIT_CACHE) == 2
+    assert len(clv.FIT_CACHE) == 2
     best = clv.fit_purchase_model(summary["frequency"], summary["recency"], summary["T"], "auto")
-    assert len(clv._FIT_CACHE) == 2                               # no new fit
+    assert len(clv.FIT_CACHE) == 2                               # no new fit
     fresh = {"BG/NBD": BetaGeo, "MBG/NBD": ModifiedBetaGeo}
     for name, cls in fresh.items():
         direct = cls().fit(summary["frequency"], summary["recency"], summary["T"])
@@ -203,15 +204,15 @@ def test_a_model_fitted_twice_on_the_same_customers_is_fitted_once(summary):
     assert again.params_["r"] > 0
     half = summary.iloc[: len(summary) // 2]
     clv.fit_purchase_model(half["frequency"], half["recency"], half["T"], "bgnbd")
-    assert len(clv._FIT_CACHE) == 3
+    assert len(clv.FIT_CACHE) == 3
     with pytest.raises(ValueError, match="numbers"):
         clv.fit_purchase_model(["a"], [0], [1], "bgnbd")
-    clv._FIT_CACHE.clear()
+    clv.FIT_CACHE.clear()
 
 
 def test_clv_predictions_rank_customers_like_the_truth(small_ws):
     """Customers in the top decile of predicted CLV really bring more next year than those in the bottom one."""
-    t = clv.build_clv(small_ws).merge(clv.truth_future(small_ws), on="customer_id", how="left").fillna(0)
+    t = clv.build_clv(small_ws).merge(truth_future(small_ws), on="customer_id", how="left").fillna(0)
     cal = clv.decile_calibration(t["clv"], t["future_margin"])
     assert cal["actual"].iloc[0] > 5 * cal["actual"].iloc[-1]
     assert np.corrcoef(cal["predicted"], cal["actual"])[0, 1] > 0.95
@@ -251,6 +252,8 @@ def test_retention_formulas(small_ws):
     assert rr["retention_rate"].iloc[0] == pytest.approx(len(prev & last) / len(prev))
     by = clv.retention_rate(small_ws, by="acquisition_channel")
     assert by["customers"].sum() == len(prev)
+    with pytest.raises(ValueError, match="column of customers"):
+        clv.retention_rate(small_ws, by='city" FROM customers; --')
 
 
 def test_historical_clv():
@@ -276,6 +279,24 @@ def test_bad_inputs_are_named():
         GammaGamma().fit([1, 2], [10.0, 0.0])
     with pytest.raises(RuntimeError, match="fit the model first"):
         BetaGeo().p_alive(1, 1, 2)
+
+
+@pytest.mark.parametrize("cls", [BetaGeo, ModifiedBetaGeo, ParetoNBD, GammaGamma])
+def test_fitters_follow_the_estimator_conventions(cls):
+    """Settings only in __init__, learned state only from fit (trailing underscore), a clear NotFittedError before
+    it (an AttributeError like scikit-learn's, and a RuntimeError as before), one repr and summary for all."""
+    m = cls(max_iter=123)
+    assert m.max_iter == 123 and not [k for k in vars(m) if k.endswith("_")]
+    assert not hasattr(m, "params_") and repr(m) == f"{cls.__name__}(unfitted)"
+    args = "frequency, monetary_value" if cls is GammaGamma else "frequency, recency, T"
+    with pytest.raises(NotFittedError, match=rf"fit the model first: {cls.__name__}\(\)\.fit\({args}\)"):
+        m.summary()
+    assert issubclass(NotFittedError, AttributeError) and issubclass(NotFittedError, RuntimeError)
+    # parameters set by hand predict, but have no likelihood to give standard errors
+    m.params_ = {n: 2.0 for n in m.param_names}
+    assert repr(m).startswith(f"{cls.__name__}(") and "log_likelihood=nan" in repr(m)
+    with pytest.raises(NotFittedError, match="set by hand"):
+        m.summary()
 
 
 def test_non_convergence_raises_a_clear_error():

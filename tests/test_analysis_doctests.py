@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import pkgutil
 
 import pytest
 
-MODULES = ["dbmkit.rfm", "dbmkit.value", "dbmkit.clv", "dbmkit.datasets.real"]
+import dbmkit.clv
+
+# every module of the clv package carries an example
+CLV_MODULES = ["dbmkit.clv"] + [f"dbmkit.clv.{m.name}" for m in pkgutil.iter_modules(dbmkit.clv.__path__)]
+MODULES = ["dbmkit.rfm", "dbmkit.value", *CLV_MODULES, "dbmkit.datasets.real"]
 
 
 @pytest.mark.parametrize("name", MODULES)

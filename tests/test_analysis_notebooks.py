@@ -40,7 +40,7 @@ def test_clv_total_matches_the_truths_next_year(kpis):
     """The chapter's 12-month CLV (discounted margin) is within 15 % of the margin the customers really bring in the
     year after the analysis date (undiscounted; the discount alone is about −5 %)."""
     got, workdir = kpis
-    from dbmkit.clv import truth_future
+    from dbmkit.datasets.truth import truth_future
     from dbmkit.config import load_config
     from dbmkit.workspace import Workspace
     ws = Workspace(load_config(ROOT / "tests" / "small_client.yaml", overrides={"workdir": str(workdir)}))

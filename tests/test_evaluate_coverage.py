@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from dbmkit.datasets.simulate import person_map, simulate_campaign
+from dbmkit.datasets.simulate import simulate_campaign
+from dbmkit.datasets.truth import person_map
 from dbmkit.evaluate import compare_groups
 
 N_RUNS = 200

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from dbmkit.datasets import simulate_campaign
-from dbmkit.datasets.simulate import CHANNEL_PI, DND_LOSS, offer_discount, person_map
+from dbmkit.datasets.simulate import CHANNEL_PI, DND_LOSS, offer_discount
+from dbmkit.datasets.truth import person_map
 
 
 @pytest.fixture(scope="module")

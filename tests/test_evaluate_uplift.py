@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbmkit.datasets.simulate import person_map
+from dbmkit.datasets.truth import person_map
 from dbmkit.evaluate import (ClassTransformationUplift, TwoModelUplift, contact_features, feature_matrix, fit_uplift,
                              qini, qini_curve, targeting_plan, uplift_by_decile, uplift_training_data)
 

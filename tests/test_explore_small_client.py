@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from dbmkit import explore
+from dbmkit.datasets import truth
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +68,8 @@ def test_multichannel_customers_buy_more_and_are_truly_multichannel(small_ws):
     s = small_ws.table("customer_summary")
     m = explore.multichannel_spend(s).set_index("channels")
     assert m.loc["multi", "revenue_per_customer"] > m.loc["single", "revenue_per_customer"]
-    truth = explore.truth_people(small_ws)
-    j = s.merge(truth[["customer_id", "multichannel"]], on="customer_id")
+    people = truth.truth_people(small_ws)
+    j = s.merge(people[["customer_id", "multichannel"]], on="customer_id")
     # customers seen buying in several channels are the truly multi-channel ones (the rest mostly had no chance yet)
     assert j.loc[j["is_multichannel"], "multichannel"].mean() > 0.9
     assert j.loc[~j["is_multichannel"], "multichannel"].mean() < 0.3
@@ -85,7 +86,7 @@ def test_cohort_retention(small_ws):
 
 
 def test_truth_people_maps_customers_to_persons(small_ws):
-    t = explore.truth_people(small_ws)
+    t = truth.truth_people(small_ws)
     n = small_ws.sql("SELECT count(*) AS n FROM customers")["n"].iloc[0]
     assert t["customer_id"].is_unique
     assert len(t) >= 0.98 * n

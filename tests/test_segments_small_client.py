@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dbmkit import explore
 from dbmkit import segments as sg
+from dbmkit.datasets.truth import truth_people
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def test_segments_table_contract(small_ws, seg_table):
 
 
 def test_lifecycle_stages_separate_live_from_dead_customers(small_ws, seg_table):
-    truth = explore.truth_people(small_ws)
+    truth = truth_people(small_ws)
     alive = seg_table.merge(truth[["customer_id", "alive_at_end", "future_orders"]], on="customer_id").groupby(
         "lifecycle_stage")[["alive_at_end", "future_orders"]].mean()
     a = alive["alive_at_end"]
@@ -42,7 +42,7 @@ def test_lifecycle_stages_separate_live_from_dead_customers(small_ws, seg_table)
 
 
 def test_clusters_find_hidden_traits(small_ws, seg_table):
-    truth = explore.truth_people(small_ws)
+    truth = truth_people(small_ws)
     j = seg_table.merge(truth[["customer_id", "deal_seeker", "multichannel"]], on="customer_id")
     by = j.groupby("cluster_name")[["deal_seeker", "multichannel"]].mean()
     # the cluster richest in deal seekers holds far more of them than average; same for multi-channel shoppers

@@ -18,7 +18,7 @@ The per-contact truth ``p_control`` (probability of buying in the window without
 
 Database customers (golden records after merge/purge) are mapped to the true persons through
 ``customer_records.record_id`` → truth ``records.person_id`` (the majority person when a golden record merged
-records of several persons — rare).
+records of several persons — rare): :func:`dbmkit.datasets.truth.person_map`.
 
 Example
 -------
@@ -46,8 +46,9 @@ import pandas as pd
 
 from .._util import isin
 from .retailer import CAMPAIGN_PLAN, _calendar
+from .truth import person_map  # (evaluate and campaign import it from here too)
 
-__all__ = ["simulate_campaign", "SimulatedCampaign", "CHANNEL_PI", "DND_LOSS", "person_map", "offer_discount"]
+__all__ = ["simulate_campaign", "SimulatedCampaign", "CHANNEL_PI", "DND_LOSS", "offer_discount"]
 
 # base incremental probability of a persuadable, per channel: the mean over the past campaigns of CAMPAIGN_PLAN
 CHANNEL_PI: dict[str, float] = {
@@ -101,23 +102,6 @@ def offer_discount(offer) -> tuple[float, float]:
     p = float(pct.group(1)) / 100 if pct else 0.0
     m = float(next(g for g in money.groups() if g)) if money else 0.0
     return min(p, 0.95), m
-
-
-def person_map(ws) -> pd.Series:
-    """Database customer id → true person id (synthetic client): through the source records, majority person.
-
-    Customers without a true person (test accounts planted in the raw exports) are absent.
-    """
-    if ws.truth is None:
-        raise ValueError("person_map needs the synthetic client's truth; this workspace is a real client")
-    recs = ws.sql("SELECT record_id, customer_id FROM customer_records")
-    tr = ws.truth["records"][["record_id", "person_id"]].dropna()
-    m = recs.merge(tr, on="record_id", how="inner")
-    m = m.groupby(["customer_id", "person_id"], as_index=False).size()
-    m = m.sort_values(["customer_id", "size", "person_id"], ascending=[True, False, True])
-    m = m.drop_duplicates("customer_id")
-    return pd.Series(m["person_id"].to_numpy(), index=pd.Index(m["customer_id"].to_numpy(), name="customer_id"),
-                     name="person_id")
 
 
 def _source_parts(truth, person_of, params, orders):

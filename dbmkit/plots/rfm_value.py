@@ -57,11 +57,12 @@ def rfm_grid_chart(rfm: pd.DataFrame, segment_map: list[dict] | None = None, tit
     import matplotlib.patches as mpatches
 
     from . import finish, new_figure
-    from ..rfm import SEGMENT_MAP, _to5, segment_grid
+    from ..rfm import SEGMENT_MAP, rescale_to_5, segment_grid
     seg = segment_map or SEGMENT_MAP
     nb = rfm.attrs.get("rfm_bins", {"r": 5, "f": 5, "m": 5})
-    r5 = _to5(rfm["r_score"].to_numpy(), nb["r"])
-    fm5 = np.floor((_to5(rfm["f_score"].to_numpy(), nb["f"]) + _to5(rfm["m_score"].to_numpy(), nb["m"])) / 2 + 0.5)
+    r5 = rescale_to_5(rfm["r_score"].to_numpy(), nb["r"])
+    f5, m5 = rescale_to_5(rfm["f_score"].to_numpy(), nb["f"]), rescale_to_5(rfm["m_score"].to_numpy(), nb["m"])
+    fm5 = np.floor((f5 + m5) / 2 + 0.5)
     counts = pd.crosstab(r5, fm5.astype(int)).reindex(index=range(5, 0, -1), columns=range(1, 6), fill_value=0)
     grid = segment_grid(seg, "en")
     zh = {r["name"]: r.get("name_zh", r["name"]) for r in seg}
