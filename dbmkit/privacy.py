@@ -152,3 +152,22 @@ def mask_people(df: pd.DataFrame) -> pd.DataFrame:
                 .str.replace(r"(\d+)号", "#号", regex=True).astype(object)
         out[c] = vals
     return out
+
+
+# ---------------------------------------------------------------------------------------------- pseudonymisation
+import hashlib  # noqa: E402  (this section is appended: the imports above belong to the masking part)
+
+__all__ += ["salted_hash"]
+
+
+def salted_hash(value, salt: str) -> str:
+    """A salted SHA-256 token of a value (24 hex characters): the same value and salt always give the same token,
+    another salt another one, and the value cannot be read back. Used for pseudonymised extracts and for the
+    erasure memory (``dbmkit.database.erasure``), which keeps erased people out without keeping who they were.
+
+    >>> salted_hash("P1", "s") == salted_hash("P1", "s"), salted_hash("P1", "s") == salted_hash("P1", "t")
+    (True, False)
+    >>> len(salted_hash("ann@x.com", "s"))
+    24
+    """
+    return hashlib.sha256((salt + "|" + str(value)).encode("utf-8")).hexdigest()[:24]

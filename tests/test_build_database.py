@@ -233,7 +233,7 @@ def test_a_build_failing_after_the_tables_are_written_leaves_the_old_database(tm
 
     def late_crash(*a, **k):
         raise RuntimeError("disk full while storing the contacts")
-    monkeypatch.setattr(database, "_store_contacts_and_events", late_crash)
+    monkeypatch.setattr(database.pipeline, "_store_contacts_and_events", late_crash)
     with pytest.raises(RuntimeError, match="disk full"):
         ws.ensure_built(force=True)
     assert database.table_fingerprints(ws) == before

@@ -7,7 +7,9 @@ import importlib
 
 import pytest
 
-MODULES = ["dbmkit.ingest", "dbmkit.clean", "dbmkit.identity", "dbmkit.database", "dbmkit.schema"]
+MODULES = ["dbmkit.ingest", "dbmkit.clean", "dbmkit.identity", "dbmkit.database", "dbmkit.database.store",
+           "dbmkit.database.rules", "dbmkit.database.pipeline", "dbmkit.database.consent", "dbmkit.database.erasure",
+           "dbmkit.database.quality", "dbmkit.database.sandbox", "dbmkit.schema"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -94,17 +94,17 @@ def test_fast_excel_reader_leaves_huge_integers_to_openpyxl(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ chapter 12
 def _old_scrub_hits(texts, erased, salt, region):
-    return [bool(database._erasure_keys(database._row_tokens(t), salt, region) & erased) for t in texts]
+    return [bool(database.erasure.erasure_keys(database.erasure.row_tokens(t), salt, region) & erased) for t in texts]
 
 
 def test_batched_scrub_finds_the_rows_the_row_by_row_test_found():
     salt = "s"
-    erased = database._erasure_keys(["ann@x.com", "(212) 555-0142", "R000123"], salt, "US")
+    erased = database.erasure.erasure_keys(["ann@x.com", "(212) 555-0142", "R000123"], salt, "US")
     texts = ['{"email":"ANN@x.com ","phone":null}', "a,b,212.555.0142", '{"id":"R000123"}', "R0001234,x",
              "nothing here", '{"phone":"+1 212 555 0142"}', "ann@x.co", "email:ann@x.com"]
     old = _old_scrub_hits(texts, erased, salt, "US")
-    tokens = [database._row_tokens(t) for t in texts]
-    hitting = database._hitting_tokens(sorted(set().union(*tokens)), erased, salt, "US")
+    tokens = [database.erasure.row_tokens(t) for t in texts]
+    hitting = database.erasure.hitting_tokens(sorted(set().union(*tokens)), erased, salt, "US")
     new = [not t.isdisjoint(hitting) for t in tokens]
     assert new == old == [True, True, True, False, False, True, False, True]
 
@@ -124,10 +124,10 @@ def test_erasure_scrubs_the_same_quarantined_rows(small_ws):
                       [ids])
         gold = sb.sql("SELECT email, phone FROM customers WHERE customer_id IN (SELECT unnest(?))", [ids])
         salt = database.load_erasures(sb.workdir)["salt"]
-        keys = database._erasure_keys(list(recs["record_id"]) + list(recs["email"]) + list(recs["phone"]) +
-                                      list(gold["email"]) + list(gold["phone"]), salt, "US")
+        keys = database.erasure.erasure_keys(list(recs["record_id"]) + list(recs["email"]) + list(recs["phone"]) +
+                                             list(gold["email"]) + list(gold["phone"]), salt, "US")
         expected = {int(r) for r, t in zip(q["rid"], q["raw_values"])
-                    if database._row_mentions(str(t), keys, salt, "US")}
+                    if database.erasure.row_mentions(str(t), keys, salt, "US")}
         marked = "SELECT rowid AS rid FROM quarantine WHERE raw_values IS NULL AND reason LIKE '%erased person%'"
         before = set(sb.sql(marked)["rid"])
         removed = database.erase_customer(sb, ids, reason="test")

@@ -53,7 +53,7 @@ def test_failed_build_leaves_the_old_database(tmp_path, monkeypatch):
 
     def boom(*a, **k):
         raise RuntimeError("simulated crash in the middle of a build")
-    monkeypatch.setattr(database, "_assemble", boom)
+    monkeypatch.setattr(database.pipeline, "_assemble", boom)
     with pytest.raises(RuntimeError, match="simulated crash"):
         ws.ensure_built(force=True)
     assert ws.sql("SELECT count(*) AS n FROM orders")["n"].iloc[0] == before

@@ -1,0 +1,54 @@
+"""The marketing database (数据库/数据仓库): build it from the sources, keep it safe, protect the people in it.
+
+One concept per module:
+
+* ``store`` — the database file: DDL of the canonical tables with keys and checks (``ddl``), ``connect``, row
+  counts and content fingerprints, the views, the build's ``_meta`` record, running a build step's SQL file;
+* ``pipeline`` — the build, phase 1 (``build``: ingest → rules and duplicates → orders → clean → merge/purge →
+  store, written to a new file and swapped into place with ``os.replace``, so a failed build never leaves a
+  half-written database), ``BuildReport``, ``cleaning_settings``, ``clean_like_build``;
+* ``rules`` — the row rules and duplicate keys that send staged rows to quarantine, and the quarantine
+  bookkeeping (rows read = loaded + quarantined);
+* ``consent`` — consent per channel (latest status wins; an opt-out wins a tie; no record means no consent) and
+  ``suppression_list(channel)`` of everyone who must not be contacted and why;
+* ``erasure`` — right to erasure (``erase_customer``: from every table, every later build and so every later
+  export, with an audit entry without personal data), pseudonymised extracts, the retention rule
+  (``stale_customers`` / ``apply_retention``);
+* ``quality`` — reconciliation, quarantine and value-issue summaries, the truth check of orders, the table overview,
+  the data-quality report before/after cleaning;
+* ``sandbox`` — ``Sandbox``, a private copy to try erasure and retention on.
+
+The tables follow :mod:`dbmkit.schema` with primary keys, foreign keys, NOT NULL and CHECK constraints
+(docs/DATA_MODEL.md); the SQL of the build steps is in ``dbmkit/sql/build_<step>.sql``. Every public name is
+available here as ``dbm.database.<name>``.
+
+Example
+-------
+>>> import tempfile
+>>> from dbmkit.workspace import workspace
+>>> ws = workspace({"client": "doc_db", "workdir": tempfile.mkdtemp(),
+...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+>>> rep = ws.build_summary()
+>>> rep["rows_read"] == rep["rows_loaded"] + rep["rows_quarantined"]
+True
+"""
+from __future__ import annotations
+
+from .pipeline import LOAD_ORDER, BuildReport, build, clean_like_build, cleaning_settings
+from .consent import CONTACT_FIELD, consent_summary, latest_consents, suppression_list
+from .erasure import (DIRECT_IDENTIFIERS, ERASED, PERSON_TABLES, apply_retention, erase_customer, load_erasures,
+                      pseudonymise, pseudonymised_extract, stale_customers)
+from .quality import (QUALITY_SQL, TABLE_NOTES, order_truth_check, quarantine_summary, reason_kind, reconciliation,
+                      table_overview, value_issue_summary)
+from .sandbox import Sandbox
+from .store import (FOREIGN_KEYS, PRIMARY_KEYS, SCHEMA_VERSION, SQL_TYPES, VOLATILE_TABLES, connect, ddl,
+                    enrich_customers, table_counts, table_fingerprints)
+
+__all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_fingerprints", "suppression_list",
+           "erase_customer", "pseudonymise", "pseudonymised_extract", "stale_customers", "apply_retention",
+           "latest_consents", "consent_summary", "enrich_customers", "reconciliation", "quarantine_summary",
+           "value_issue_summary", "order_truth_check",
+           "reason_kind", "Sandbox", "cleaning_settings", "clean_like_build", "BuildReport",
+           "SCHEMA_VERSION", "PRIMARY_KEYS", "FOREIGN_KEYS", "SQL_TYPES", "VOLATILE_TABLES", "LOAD_ORDER",
+           "CONTACT_FIELD", "ERASED", "PERSON_TABLES", "DIRECT_IDENTIFIERS", "QUALITY_SQL", "TABLE_NOTES",
+           "load_erasures"]

@@ -1,0 +1,267 @@
+"""The database file itself (数据库): the canonical tables with their keys and checks, opening it, what is in it.
+
+``ddl`` writes the CREATE TABLE of a canonical table from :mod:`dbmkit.schema` (primary keys, foreign keys, NOT NULL,
+CHECK); ``connect`` opens the file (waiting while another process writes it); ``table_counts`` and
+``table_fingerprints`` say what the database holds (two builds from the same input give the same fingerprints);
+``create_views`` adds the views (``consent_latest``, ``purchases``, ``sales``, ``customer_view``) and ``write_meta``
+the build's ``_meta`` record (schema version, analysis date, cleaning settings). ``run_step`` runs one build step's
+SQL file (``dbmkit/sql/build_<step>.sql``). The other modules of :mod:`dbmkit.database` build on this one.
+
+>>> import duckdb
+>>> con = duckdb.connect(); _ = con.execute(ddl("products"))
+>>> table_counts(con)
+{'products': 0}
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .. import schema
+from .. import sql as sqlfiles
+from ..config import ClientConfig
+
+__all__ = ["SCHEMA_VERSION", "SQL_TYPES", "PRIMARY_KEYS", "FOREIGN_KEYS", "VOLATILE_TABLES", "CANONICAL_TABLES",
+           "AUDIT_LOG_DDL", "quote_name", "sql_literal", "ddl", "connect", "connection_of", "base_tables",
+           "table_counts", "table_fingerprints", "run_step", "register_text", "create_tables", "create_views",
+           "write_meta", "enrich_customers"]
+
+SCHEMA_VERSION = 4
+SQL_TYPES = schema.SQL_TYPES
+PRIMARY_KEYS = schema.PRIMARY_KEYS
+FOREIGN_KEYS = schema.FOREIGN_KEYS
+VOLATILE_TABLES = {"_meta", "audit_log"}      # build time and audit time differ between identical builds
+# the canonical tables the build creates, in an order that satisfies their foreign keys
+CANONICAL_TABLES = ["customers", "customer_records", "products", "area_demographics", "campaigns", "orders",
+                    "order_items", "consents", "contacts", "responses", "email_events", "sms_events"]
+AUDIT_LOG_DDL = ("CREATE TABLE IF NOT EXISTS audit_log (ts TIMESTAMP, action VARCHAR, subject_token VARCHAR, "
+                 "detail VARCHAR)")
+
+
+def quote_name(name: str) -> str:
+    """A table or column name quoted for SQL.
+
+    >>> print(quote_name("group"))
+    "group"
+    """
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def sql_literal(text: str) -> str:
+    """A text as a SQL string literal (for the ``Raw`` fragments of a build step's SQL file).
+
+    >>> sql_literal("it's")
+    "'it''s'"
+    """
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def ddl(table: str) -> str:
+    """CREATE TABLE statement of a canonical table, with its keys and checks.
+
+    >>> print(ddl("order_items").splitlines()[1])
+      "order_id" VARCHAR NOT NULL,
+    """
+    lines = []
+    for c in schema.TABLES[table]:
+        nn = " NOT NULL" if c.required else ""
+        chk = ""
+        if c.type == "enum" and c.enum in schema.CHECKED_ENUMS:
+            vals = ", ".join(f"'{v}'" for v in schema.ENUMS[c.enum])
+            chk = f" CHECK ({quote_name(c.name)} IN ({vals}))"
+        lines.append(f"{quote_name(c.name)} {SQL_TYPES[c.type]}{nn}{chk}")
+    for cond, _ in schema.CHECKS.get(table, []):
+        lines.append(f"CHECK ({cond})")
+    if table in PRIMARY_KEYS:
+        lines.append(f"PRIMARY KEY ({', '.join(quote_name(k) for k in PRIMARY_KEYS[table])})")
+    for col, ref, refcol in FOREIGN_KEYS.get(table, []):
+        lines.append(f"FOREIGN KEY ({quote_name(col)}) REFERENCES {ref} ({refcol})")
+    return f"CREATE TABLE {table} (\n  " + ",\n  ".join(lines) + "\n)"
+
+
+def connect(path: str | Path, read_only: bool = True, retries: int = 40) -> duckdb.DuckDBPyConnection:
+    """Open the marketing database; waits a little when another process is writing it.
+
+    >>> import os, tempfile
+    >>> con = connect(os.path.join(tempfile.mkdtemp(), "x.duckdb"), read_only=False)
+    >>> con.execute("SELECT 42").fetchall()
+    [(42,)]
+    """
+    last = None
+    for k in range(retries):
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            con.execute("SET enable_progress_bar = false")
+            return con
+        except duckdb.IOException as e:       # locked by a writer
+            last = e
+            time.sleep(min(0.05 * (k + 1), 0.5))
+    raise RuntimeError(f"the database {path} is locked by another process (a notebook or report still running?): "
+                       f"{last}")
+
+
+def connection_of(ws_or_con, read_only: bool = True):
+    """(connection, close?) from a Workspace or Sandbox (a new connection to close after use) or a connection.
+
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> connection_of(con) == (con, False)
+    True
+    """
+    if hasattr(ws_or_con, "db_path"):
+        return connect(ws_or_con.db_path, read_only=read_only), True
+    return ws_or_con, False
+
+
+def base_tables(con) -> list[str]:
+    """The names of the database's tables (not views, not temporary tables), sorted.
+
+    >>> import duckdb
+    >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE b (x INT); CREATE TABLE a (x INT); CREATE VIEW v AS SELECT 1")
+    >>> base_tables(con)
+    ['a', 'b']
+    """
+    return sorted(r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+        "AND table_schema = current_schema() AND table_catalog = current_database()").fetchall())
+
+
+def table_counts(ws_or_con) -> dict[str, int]:
+    """Rows per table of the database.
+
+    >>> import duckdb
+    >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE t AS SELECT range AS x FROM range(3)")
+    >>> table_counts(con)
+    {'t': 3}
+    """
+    con, close = connection_of(ws_or_con)
+    try:
+        return {n: con.execute(f"SELECT count(*) FROM {quote_name(n)}").fetchall()[0][0] for n in base_tables(con)}
+    finally:
+        if close:
+            con.close()
+
+
+def table_fingerprints(ws_or_con, exclude=VOLATILE_TABLES) -> dict[str, str]:
+    """A content hash per table that ignores row order: two builds from the same input and seed give the same
+    fingerprints (the build is reproducible). Tables with timestamps of the build itself are left out.
+
+    >>> import duckdb
+    >>> a, b = duckdb.connect(), duckdb.connect()
+    >>> _ = a.execute("CREATE TABLE t AS SELECT * FROM (VALUES (1), (2)) v(x)")
+    >>> _ = b.execute("CREATE TABLE t AS SELECT * FROM (VALUES (2), (1)) v(x)")
+    >>> table_fingerprints(a) == table_fingerprints(b)
+    True
+    """
+    con, close = connection_of(ws_or_con)
+    try:
+        out = {}
+        for t in base_tables(con):
+            if t in exclude:
+                continue
+            out[t] = con.execute(f"""SELECT coalesce(md5(string_agg(h, ',' ORDER BY h)), 'empty') FROM
+                (SELECT md5(CAST(x AS VARCHAR)) AS h FROM {quote_name(t)} x)""").fetchall()[0][0]
+        return out
+    finally:
+        if close:
+            con.close()
+
+
+def run_step(con, name: str, **identifiers) -> duckdb.DuckDBPyConnection:
+    """Run one build step's SQL file (``dbmkit/sql/<name>.sql``, its statements in order); ``identifiers`` fill its
+    ``{placeholders}`` (see :func:`dbmkit.sql.render`). Returns the connection, holding the last statement's result.
+
+    >>> import duckdb
+    >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE load_log (table_name VARCHAR, source VARCHAR, "
+    ...     "rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT)")
+    >>> run_step(con, "build_reconciliation").df().columns[-1]
+    'balanced'
+    """
+    return con.execute(sqlfiles.render(name, **identifiers))
+
+
+def register_text(con, name: str, df: pd.DataFrame, text_cols: list[str]) -> None:
+    """A temp table from a DataFrame with the given columns as VARCHAR (an empty or all-NULL column would otherwise
+    get another type).
+
+    >>> import duckdb
+    >>> con = duckdb.connect(); register_text(con, "_t", pd.DataFrame({"a": [None], "n": [1]}), ["a"])
+    >>> con.execute("SELECT typeof(a), typeof(n) FROM _t").fetchall()
+    [('VARCHAR', 'BIGINT')]
+    """
+    con.register(f"{name}_df", df)
+    sel = ", ".join(f"CAST({quote_name(c)} AS VARCHAR) AS {quote_name(c)}" if c in text_cols else quote_name(c)
+                    for c in df.columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {sel} FROM {name}_df")
+    con.unregister(f"{name}_df")
+
+
+def create_tables(con) -> None:
+    """(Re)create the canonical tables, empty, with their keys and checks.
+
+    >>> import duckdb
+    >>> con = duckdb.connect(); create_tables(con)
+    >>> sorted(table_counts(con)) == sorted(CANONICAL_TABLES)
+    True
+    """
+    for t in CANONICAL_TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    for t in CANONICAL_TABLES:
+        con.execute(ddl(t))
+
+
+def create_views(con) -> None:
+    """The views of the database (``build_views.sql``): latest consent per person and channel (an opt-out wins a
+    timestamp tie), completed purchases, sales (all but cancelled) and the customer view with area data, purchase
+    summary and consents.
+
+    >>> import duckdb
+    >>> con = duckdb.connect(); create_tables(con); create_views(con)
+    >>> sorted(r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall())
+    ['consent_latest', 'customer_view', 'purchases', 'sales']
+    """
+    run_step(con, "build_views")
+
+
+def write_meta(con, cfg: ClientConfig, report: dict) -> None:
+    """The ``_meta`` table of a build (schema version, build time, client, analysis date, the build report and the
+    cleaning settings), and an empty ``audit_log``.
+
+    >>> import duckdb
+    >>> from dbmkit.config import load_config
+    >>> con = duckdb.connect(); create_tables(con)
+    >>> cfg = load_config({"client": "x", "analysis_date": "2024-12-31", "data": {"synthetic": {"n_people": 300}}})
+    >>> write_meta(con, cfg, {"rows_read": 0})
+    >>> dict(con.execute("SELECT * FROM _meta").fetchall())["as_of"]
+    '2024-12-31'
+    """
+    last = con.execute("SELECT max(order_ts) FROM orders WHERE status = 'completed'").fetchall()[0][0]
+    as_of = cfg.analysis_date or (last.date() if last else dt.date.today())
+    meta = {"schema_version": SCHEMA_VERSION, "built_at": dt.datetime.now().isoformat(timespec="seconds"),
+            "client": cfg.client, "as_of": str(as_of), "report": json.dumps(report, default=str),
+            "cleaning": json.dumps({"region": cfg.data.default_phone_region,
+                                    "as_of": str(cfg.analysis_date or pd.Timestamp.today().date()),
+                                    "test_patterns": list(cfg.data.test_email_patterns),
+                                    "staff_domains": list(cfg.data.staff_email_domains),
+                                    "match_threshold": cfg.data.match_threshold,
+                                    "source_priority": list(cfg.data.source_priority)})}
+    con.execute("CREATE OR REPLACE TABLE _meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.executemany("INSERT INTO _meta VALUES (?, ?)", [[k, str(v)] for k, v in meta.items()])
+    con.execute(AUDIT_LOG_DDL)
+
+
+def enrich_customers(customers: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """Data append (附加数据): add postal-area demographics (households, population, median income, age mix)
+    to each customer by postal code (what the ``customer_view`` view does inside the database).
+
+    >>> enrich_customers(pd.DataFrame({"customer_id": ["P1"], "postal_code": ["10001"]}),
+    ...                  pd.DataFrame({"postal_code": ["10001"], "median_income": [70000]})).columns.tolist()
+    ['customer_id', 'postal_code', 'area_median_income']
+    """
+    a = areas.rename(columns={c: f"area_{c}" for c in areas.columns if c != "postal_code"})
+    return customers.merge(a, on="postal_code", how="left")
