@@ -697,8 +697,8 @@ def _sandboxed_duckdb(path: Path, label: str):
     database)."""
     con = duckdb.connect(":memory:")
     try:
-        alias = path.stem if path.stem.isidentifier() and path.stem.lower() not in ("memory", "system", "temp",
-                                                                                     "main") else "client"
+        # named after the file, as DuckDB names a database it opens (shop.duckdb → shop.main.sales)
+        alias = path.stem if path.stem and path.stem.lower() not in ("memory", "system", "temp", "main") else "client"
         con.execute(f"ATTACH {_lit(str(path))} AS {_q(alias)} (READ_ONLY)")
         con.execute(f"USE {_q(alias)}")
         for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
