@@ -51,7 +51,7 @@ class ConfigError(ValueError):
         self.source = source
         where = f" in {source}" if source else ""
         lines = [f"The client config{where} has {len(problems)} problem(s):"]
-        lines += [f"  - {field}: {msg}" for field, msg in problems]
+        lines += [f"  - {' '.join(str(field).split())}: {' '.join(str(msg).split())}" for field, msg in problems]
         super().__init__("\n".join(lines))
 
 
@@ -283,11 +283,85 @@ class ClientConfig(_Model):
 def _set_dotted(d: dict, dotted: str, value: Any) -> None:
     keys = dotted.split(".")
     cur = d
-    for k in keys[:-1]:
+    for i, k in enumerate(keys[:-1]):
         if cur.get(k) is None:
             cur[k] = {}
         cur = cur[k]
+        if not isinstance(cur, dict):
+            raise ConfigError([(dotted, f"cannot set it: {'.'.join(keys[:i + 1])} is a value, not a section; "
+                                        "use the field's full dotted name, e.g. campaign.budget=5000")])
     cur[keys[-1]] = value
+
+
+MAX_CONFIG_BYTES = 1_000_000        # a client config is a page of text; anything larger is not one
+MAX_CONFIG_DEPTH = 50               # nesting of sections and lists
+
+
+class _Alias(Exception):
+    def __init__(self, mark, name):
+        self.mark, self.name = mark, name
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """yaml.SafeLoader without aliases (``*name``, ``<<: *name``): an alias can make a few lines expand into
+    billions of values ("billion laughs"), and no client config needs one. Dates that do not exist
+    (``2024-13-45``) are YAML errors with their line, not a ValueError from deep inside."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            ev = self.peek_event()
+            raise _Alias(ev.start_mark, ev.anchor)
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_CONFIG_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.YAMLError(f"sections nested more than {MAX_CONFIG_DEPTH} deep at line {mark.line + 1}")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as e:
+            raise yaml.constructor.ConstructorError(None, None, f"'{node.value}' is not a date ({e}); write "
+                                                    "YYYY-MM-DD, or quote the value", node.start_mark) from None
+
+
+_ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", _ConfigLoader.construct_yaml_timestamp)
+
+
+def _read_yaml(path: Path, label: str):
+    """The config file's content (a dict), or a ConfigError of one line naming the line and the fix."""
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise ConfigError([("config", f"{path} is a folder; give the config file (clients/<client>.yaml)")],
+                              source=label)
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError([("config", f"the file has {size:,} bytes, more than a client config can hold "
+                                          f"({MAX_CONFIG_BYTES:,}); point at the client's .yaml file")], source=label)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError([("config", "the file is not UTF-8 text; save it as UTF-8")], source=label) from None
+    except OSError as e:
+        raise ConfigError([("config", f"cannot read the file ({e.strerror or e}); check its permissions")],
+                          source=label) from None
+    try:
+        return yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader without aliases
+    except _Alias as a:
+        raise ConfigError([("config", f"line {a.mark.line + 1}, column {a.mark.column + 1}: YAML alias "
+                                      f"'*{a.name}' — aliases (*name, <<: *name) are not allowed in a client config "
+                                      "(a few lines could expand into billions of values); write the values out in "
+                                      "full")], source=label) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError([("config", f"not valid YAML{where}: {getattr(e, 'problem', None) or e}")],
+                          source=label) from None
+    except RecursionError:
+        raise ConfigError([("config", f"sections nested more than {MAX_CONFIG_DEPTH} deep; a client config has a "
+                                      "few levels (data → sources → table → source)")], source=label) from None
 
 
 def _format_errors(err: ValidationError) -> list[tuple[str, str]]:
@@ -301,7 +375,8 @@ def _format_errors(err: ValidationError) -> list[tuple[str, str]]:
         elif e["type"] == "missing":
             msg = "required field is missing; add it"
         elif "input" in e and e["type"].endswith(("_parsing", "_type")):
-            msg = f"{msg} (got {e['input']!r})"
+            got = repr(e["input"])
+            msg = f"{msg} (got {got if len(got) <= 80 else got[:77] + '...'})"
         out.append((loc, msg))
     return out
 
@@ -360,20 +435,16 @@ def load_config(source: str | os.PathLike | dict | ClientConfig, overrides: dict
                 close = difflib.get_close_matches(path.name, [p.name for p in path.parent.glob("*.y*ml")], n=1)
                 hint = f" (did you mean {path.parent / close[0]}?)" if close else ""
             raise ConfigError([("config", f"file not found: {path}{hint}")], source=label)
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise ConfigError([("config", f"not valid YAML{where}: {getattr(e, 'problem', e)}")], source=label) from None
-        except UnicodeDecodeError:
-            raise ConfigError([("config", "the file is not UTF-8 text; save it as UTF-8")], source=label) from None
+        raw = _read_yaml(path, label)
         if not isinstance(raw, dict):
             raise ConfigError([("config", "the file must hold a mapping (key: value lines)")], source=label)
         base_dir, src_path = str(path.resolve().parent), str(path.resolve())
-    for k, v in (overrides or {}).items():
-        if v is not None:
-            _set_dotted(raw, k, v)
+    try:
+        for k, v in (overrides or {}).items():
+            if v is not None:
+                _set_dotted(raw, k, v)
+    except ConfigError as e:
+        raise ConfigError(e.problems, source=label) from None
     try:
         cfg = ClientConfig.model_validate({**raw, "base_dir": base_dir, "source_path": src_path})
     except ValidationError as e:

@@ -650,6 +650,74 @@ def _stage_parquet(con, spec, path, label, stg, res):
 
 SQL_URL = re.compile(r"^(duckdb|sqlite|sqlite3|postgresql|postgres)(?:\+\w+)?://(.*)$")
 
+# A source query only reads: one SELECT (WITH … SELECT, VALUES, FROM …, TABLE …). It never writes files, attaches
+# other databases, loads extensions or changes settings.
+_READ_KEYWORDS = {"SELECT", "WITH", "VALUES", "FROM", "TABLE"}
+_SQL_NOISE = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(\w*)\$.*?\$\1\$", re.S)
+_QUERY_FIX = ("write one SELECT … FROM … query (WITH … SELECT is fine); a source query only reads the tables of its "
+              "own database — it cannot write files (COPY … TO, EXPORT), attach other databases (ATTACH), load "
+              "extensions (INSTALL/LOAD) or change settings (SET, PRAGMA): give another database its own source "
+              "with `url:`, or export the data as CSV/Parquet")
+
+
+def _read_only_query(query: str, label: str) -> str:
+    """The query without its trailing ``;`` when it is one reading statement; otherwise an IngestError naming what
+    the query would do.
+
+    >>> _read_only_query("/* orders */ SELECT * FROM sales; ", "x")
+    '/* orders */ SELECT * FROM sales'
+    >>> _read_only_query("COPY sales TO '/tmp/x.csv'", "sql source (duckdb:///shop.duckdb)")
+    Traceback (most recent call last):
+    ...
+    dbmkit.ingest.IngestError: sql source (duckdb:///shop.duckdb): the query is a COPY statement, but a source query may only read (one SELECT)
+      Fix: write one SELECT … FROM … query (WITH … SELECT is fine); a source query only reads the tables of its own database — it cannot write files (COPY … TO, EXPORT), attach other databases (ATTACH), load extensions (INSTALL/LOAD) or change settings (SET, PRAGMA): give another database its own source with `url:`, or export the data as CSV/Parquet
+    """
+    bare = _SQL_NOISE.sub(lambda m: " " if m.group(0).startswith(("--", "/*")) else "''", query or "")
+    parts = [x for x in bare.split(";") if x.strip()]
+    if not parts:
+        raise IngestError("the query is empty", file=label, fix=_QUERY_FIX)
+    if len(parts) > 1:
+        raise IngestError(f"the query holds {len(parts)} statements, but a source query is one SELECT", file=label,
+                          fix=_QUERY_FIX)
+    words = re.findall(r"[A-Za-z_]+", parts[0])
+    first = words[0].upper() if words else "?"
+    if first not in _READ_KEYWORDS:
+        kind = " ".join(w.upper() for w in words[:2]) if first in ("EXPORT", "IMPORT", "CREATE", "DROP") else first
+        raise IngestError(f"the query is a {kind} statement, but a source query may only read (one SELECT)",
+                          file=label, fix=_QUERY_FIX)
+    q = query.strip()
+    while q.endswith(";"):
+        q = q[:-1].rstrip()
+    return q
+
+
+def _sandboxed_duckdb(path: Path, label: str):
+    """An in-memory DuckDB with the client's database attached read-only and then sealed: no file access outside
+    it, no extensions, settings locked (a client query cannot read /etc/passwd, write a file or attach another
+    database)."""
+    con = duckdb.connect(":memory:")
+    try:
+        # named after the file, as DuckDB names a database it opens (shop.duckdb → shop.main.sales)
+        alias = path.stem if path.stem and path.stem.lower() not in ("memory", "system", "temp", "main") else "client"
+        con.execute(f"ATTACH {_lit(str(path))} AS {_q(alias)} (READ_ONLY)")
+        con.execute(f"USE {_q(alias)}")
+        for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
+                        "enable_external_access = false", "lock_configuration = true"):
+            con.execute(f"SET {setting}")
+    except duckdb.Error as e:
+        con.close()
+        raise IngestError(f"cannot open the DuckDB database ({str(e).splitlines()[0]})", file=label,
+                          fix="check that `url` points at a DuckDB database file (duckdb:///path/file.duckdb)") from None
+    return con
+
+
+_SQLITE_ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
+                   getattr(sqlite3, "SQLITE_RECURSIVE", 33)}
+_SQLITE_ACTIONS = {v: k.removeprefix("SQLITE_").replace("_", " ") for k, v in vars(sqlite3).items()
+                   if k.startswith("SQLITE_") and isinstance(v, int) and k not in (
+                       "SQLITE_OK", "SQLITE_DENY", "SQLITE_IGNORE") and not k.startswith(("SQLITE_LIMIT",
+                                                                                          "SQLITE_DBCONFIG"))}
+
 
 def _stage_sql(con, spec, base_dir, stg, res):
     url = spec.url
@@ -660,32 +728,44 @@ def _stage_sql(con, spec, base_dir, stg, res):
                           fix="use duckdb:///path/file.duckdb, sqlite:///path/file.db or postgresql://user@host/db "
                               "(other databases: export the table as CSV or Parquet)")
     kind, rest = m.group(1), m.group(2)
+    query = _read_only_query(spec.sql, label)
     if kind in ("duckdb", "sqlite", "sqlite3"):
         rest = rest[1:] if rest.startswith("/") else rest        # duckdb:///rel.db → rel.db; duckdb:////abs → /abs
-        p = Path(os.path.expanduser(rest))
-        if not p.is_absolute():
-            p = (Path(base_dir) / p).resolve()
+        p = _client_path(rest, base_dir, label, what="`url`")
         if not p.exists():
             raise IngestError(f"database file not found: {p}", file=label,
                               fix="check the path in `url` (duckdb:///relative/path.duckdb is relative to the "
                                   "config file; use four slashes for an absolute path)")
+    denied: list[str] = []
     try:
         if kind == "duckdb":
-            src = duckdb.connect(str(p), read_only=True)
-            query = spec.sql.strip().rstrip(";")
+            src = _sandboxed_duckdb(p, label)
             try:
+                kinds = [st.type.name for st in src.extract_statements(query)]
+                if kinds != ["SELECT"]:
+                    raise IngestError(f"the query is a {' + '.join(kinds) or 'empty'} statement, but a source query "
+                                      "may only read (one SELECT)", file=label, fix=_QUERY_FIX)
                 try:        # every column as text, so ids keep their leading zeros and amounts their digits
                     cur = src.execute(f"SELECT CAST(COLUMNS(*) AS VARCHAR) FROM ({query})")
                 except duckdb.ParserException:
                     cur = src.execute(query)
                 rows = cur.fetchall()
-                names = [d[0] for d in cur.description]
+                names = [d[0] for d in cur.description or []]
             finally:
                 src.close()
         elif kind in ("sqlite", "sqlite3"):
             sc = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+
+            def authorize(action, *_):          # only reading; ATTACH, PRAGMA, writes … are refused
+                if action in _SQLITE_ALLOWED:
+                    return sqlite3.SQLITE_OK
+                denied.append(_SQLITE_ACTIONS.get(action, str(action)))
+                return sqlite3.SQLITE_DENY
             try:
-                cur = sc.execute(spec.sql)
+                sc.set_authorizer(authorize)
+                cur = sc.execute(query)
+                if cur.description is None:
+                    raise IngestError("the query returns no table", file=label, fix=_QUERY_FIX)
                 rows = cur.fetchall()
                 names = [d[0] for d in cur.description]
             finally:
@@ -698,12 +778,22 @@ def _stage_sql(con, spec, base_dir, stg, res):
                                   fix="pip install 'psycopg[binary]' in the workbook's environment, or export the "
                                       "table as CSV/Parquet") from None
             with psycopg.connect(url) as pc:
-                cur = pc.execute(spec.sql)
+                pc.read_only = True                 # a read-only transaction: the server refuses any write
+                cur = pc.execute(query)
+                if cur.description is None:
+                    raise IngestError("the query returns no table", file=label, fix=_QUERY_FIX)
                 rows = cur.fetchall()
                 names = [d.name for d in cur.description]
     except IngestError:
         raise
+    except duckdb.PermissionException as e:
+        raise IngestError("the query reaches outside its database (a file, another database or an extension): "
+                          f"{str(e).splitlines()[0]}", file=label, fix=_QUERY_FIX) from None
     except Exception as e:  # noqa: BLE001 - database drivers raise their own types
+        if denied or "not authorized" in str(e):       # SQLite's authorizer (or load_extension, which is off)
+            what = denied[0] if denied else f"something a source may not do ({str(e).splitlines()[0]})"
+            raise IngestError(f"the query asks for {what}, but a source query may only read (one SELECT)",
+                              file=label, fix=_QUERY_FIX) from None
         raise IngestError(f"the SQL query failed: {type(e).__name__}: {str(e).splitlines()[0]}", file=label,
                           fix="run the query in a SQL client first; check table and column names") from None
     names = _dedupe([str(n) for n in names])
@@ -862,10 +952,35 @@ def ensure_ingest_tables(con) -> None:
     """)
 
 
+def _client_path(path: str, base_dir: str | Path, label: str, what: str = "`path`") -> Path:
+    """A source's file: an absolute path (or ``~/…``) as written; a relative one from the config file's folder,
+    which must stay inside that folder or its parent — the project folder, where ``clients/`` sits beside
+    ``data/`` (``../data/acme/orders.csv`` is fine, ``../../x`` or ``../../../etc/passwd`` is refused).
+
+    >>> _client_path("../data/x.csv", "/p/clients", "x").as_posix()
+    '/p/data/x.csv'
+    >>> _client_path("../../etc/passwd", "/p/clients", "orders.csv")
+    Traceback (most recent call last):
+    ...
+    dbmkit.ingest.IngestError: orders.csv: the path '../../etc/passwd' leads outside the client's folder (/p/clients) and the project folder above it (/p)
+      Fix: put the client's files in the config's folder or in the project's data folder (e.g. ../data/<client>/…); a file elsewhere must be given as an absolute path, on purpose
+    """
+    p = Path(os.path.expanduser(str(path)))
+    if p.is_absolute():
+        return p.resolve()
+    base = Path(os.path.abspath(base_dir))
+    full = Path(os.path.normpath(base / p))          # by the written path: a link the consultant made is followed
+    if not any(full == root or root in full.parents for root in (base, base.parent)):
+        raise IngestError(f"the path {str(path)!r} leads outside the client's folder ({base}) and the project "
+                          f"folder above it ({base.parent})", file=label,
+                          fix=f"put the client's files in the config's folder or in the project's data folder "
+                              f"(e.g. ../data/<client>/…); a file elsewhere must be given as an absolute path, "
+                              f"on purpose")
+    return full.resolve()
+
+
 def _resolve_path(spec: SourceFile, base_dir: str | Path) -> Path:
-    p = Path(os.path.expanduser(spec.path))
-    if not p.is_absolute():
-        p = (Path(base_dir) / p).resolve()
+    p = _client_path(spec.path, base_dir, spec.path)
     if not p.exists():
         hint = ""
         if p.parent.exists():

@@ -6,6 +6,12 @@ phone for SMS and phone, name and postal address for mail) — data minimisation
 the contact history (``campaign_contacts``), never in the send file. ``export_list`` writes it as CSV and Excel
 (one sheet per channel plus a summary).
 
+The send file is opened in spreadsheets, so a text cell must never run as a formula (CSV injection): in the CSV a
+text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (``csv_safe``,
+the OWASP rule), except an E.164 phone number in the ``phone`` column (``+4915123456789``: only a sign and digits,
+which a spreadsheet reads as a number, never as code — and the SMS or call platform needs it as written); numbers
+are written as numbers. The Excel file writes every text as a text cell (never a formula), as it is.
+
 >>> contacts = pd.DataFrame({"campaign_id": "NEW-1", "customer_id": ["a", "b", "c"], "cell": "X", "channel": "email",
 ...                          "group": ["treatment", "treatment", "control"], "offer": "WELCOME",
 ...                          "contact_ts": pd.Timestamp("2026-07-07 10:00")})
@@ -18,6 +24,7 @@ the contact history (``campaign_contacts``), never in the send file. ``export_li
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +34,7 @@ from .._util import isin
 from .settings import OFFERS
 from .xlsx import write_xlsx
 
-__all__ = ["send_file", "export_list", "contact_details", "campaign_list_dir", "CONTACT_FIELDS"]
+__all__ = ["send_file", "export_list", "contact_details", "campaign_list_dir", "CONTACT_FIELDS", "csv_safe"]
 
 # the contact details each channel needs (and the only ones written for it)
 CONTACT_FIELDS = {"email": ["email"], "sms": ["phone"], "phone": ["phone"],
@@ -95,10 +102,41 @@ def send_file(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.
     return out
 
 
+_FORMULA_START = r"^[=+\-@\t\r]"           # what a spreadsheet reads as the start of a formula (OWASP)
+_E164 = r"\+[1-9]\d{6,14}"
+
+
+def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as formulas in a spreadsheet: a text beginning with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a leading ``'``. Numbers stay numbers (``-12.5`` is not touched), and an
+    E.164 number in the ``phone`` column stays dialable as it is.
+
+    >>> df = pd.DataFrame({"first_name": ["=1+1", "Ann", "-Bo", None],
+    ...                    "phone": ["+4915123456789", "+1 (212) =1", None, "@x"], "n": [-1.5, 2, 3, 4]})
+    >>> csv_safe(df).values.tolist()
+    [["'=1+1", '+4915123456789', -1.5], ['Ann', "'+1 (212) =1", 2.0], ["'-Bo", nan, 3.0], [nan, "'@x", 4.0]]
+    """
+    out = df.copy()
+    for c in out.columns:
+        s = out[c]
+        if s.dtype == bool or pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        txt = s.map(lambda v: v if isinstance(v, str) else None).astype("string")
+        risky = txt.str.contains(_FORMULA_START, regex=True).fillna(False).to_numpy(bool)
+        if str(c) == "phone":
+            risky &= ~txt.str.fullmatch(_E164).fillna(False).to_numpy(bool)
+        if risky.any():
+            vals = s.astype(object).to_numpy(copy=True)
+            vals[risky] = ["'" + v for v in vals[risky]]
+            out[c] = pd.Series(vals, index=s.index, dtype=object)
+    return out
+
+
 def export_list(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.DataFrame, out,
                 filename: str = "campaign_list", formats=("csv", "xlsx"), offers: dict | None = None) -> pd.DataFrame:
-    """Write the send file into the folder ``out`` as ``<filename>.csv`` (UTF-8) and ``<filename>.xlsx`` (a sheet
-    per channel and a summary by cell and channel); returns the rows written (see ``send_file``)."""
+    """Write the send file into the folder ``out`` as ``<filename>.csv`` (UTF-8, text cells made safe with
+    ``csv_safe``) and ``<filename>.xlsx`` (a sheet per channel and a summary by cell and channel; text as text
+    cells); returns the rows written (see ``send_file``)."""
     bad = [f for f in formats if f not in ("csv", "xlsx")]
     if bad:
         raise ValueError(f"formats are 'csv' and 'xlsx', not {bad}")
@@ -106,7 +144,8 @@ def export_list(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: p
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if "csv" in formats:
-        df.to_csv(out / f"{filename}.csv", index=False, encoding="utf-8")
+        # no formulas; CRLF rows (RFC 4180), so that a carriage return inside a value is quoted and stays in its cell
+        csv_safe(df).to_csv(out / f"{filename}.csv", index=False, encoding="utf-8", lineterminator="\r\n")
     if "xlsx" in formats:
         summary = df.groupby(["cell", "channel"]).size().rename("contacts").reset_index() if len(df) else \
             pd.DataFrame(columns=["cell", "channel", "contacts"])
