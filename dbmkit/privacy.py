@@ -25,11 +25,12 @@ and North American numbers 555-0100 … 555-0199.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 
 import pandas as pd
 
-__all__ = ["PII_PATTERNS", "PHONE_REGIONS", "find_pii", "mask_pii", "mask_text", "mask_email", "mask_phone",
+__all__ = ["PII_PATTERNS", "PHONE_REGIONS", "salted_hash", "find_pii", "mask_pii", "mask_text", "mask_email", "mask_phone",
            "mask_people"]
 
 
@@ -295,9 +296,7 @@ def mask_people(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------- pseudonymisation
-import hashlib  # noqa: E402  (this section is appended: the imports above belong to the masking part)
 
-__all__ += ["salted_hash"]
 
 
 def salted_hash(value, salt: str) -> str:
