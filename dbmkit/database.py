@@ -39,9 +39,9 @@ import pandas as pd
 from . import clean as _clean
 from . import identity as _identity
 from . import schema
-from ._util import isin
 from .config import ClientConfig, SourceFile
 from .ingest import ensure_ingest_tables, load_source
+from .util import isin
 
 __all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_fingerprints", "suppression_list",
            "erase_customer", "pseudonymise", "pseudonymised_extract", "stale_customers", "apply_retention",

@@ -44,7 +44,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .._util import isin
+from ..util import isin
 from .retailer import CAMPAIGN_PLAN, _calendar
 
 __all__ = ["simulate_campaign", "SimulatedCampaign", "CHANNEL_PI", "DND_LOSS", "person_map", "offer_discount"]
