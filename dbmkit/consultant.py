@@ -1032,7 +1032,7 @@ def batch_summary_html(df: pd.DataFrame, out_root: Path) -> str:
     """The batch summary as an HTML page (one row per client, links to each report)."""
     import html as _html
 
-    from .report import KPI_INFO, _CSS, _fmt_kpi
+    from .report import KPI_INFO, REPORT_CSS, format_kpi
     head = ["Client", "Status", "Chapters ok / failed / skipped", "Time"] + \
         [KPI_INFO.get(k, (k,))[0] for k in BATCH_KPIS] + ["Message"]
     rows = []
@@ -1044,7 +1044,7 @@ def batch_summary_html(df: pd.DataFrame, out_root: Path) -> str:
         kp = []
         for k in BATCH_KPIS:
             v = r.get(k)
-            kp.append("–" if v is None or (isinstance(v, float) and np.isnan(v)) else _fmt_kpi(k, v, "en", "")[1])
+            kp.append("–" if v is None or (isinstance(v, float) and np.isnan(v)) else format_kpi(k, v, "en", "")[1])
         cls = {"ok": "ok", "failed": "failed", "error": "failed"}.get(r["status"], "")
         rows.append(f"<tr><td>{link}</td><td class=\"{cls}\">{_html.escape(r['status'])}</td>"
                     f"<td>{r['chapters_ok']} / {r['chapters_failed']} / {r['chapters_skipped']}</td>"
@@ -1052,7 +1052,7 @@ def batch_summary_html(df: pd.DataFrame, out_root: Path) -> str:
                     f"<td class=\"msg\">{_html.escape(str(r['message'] or ''))}</td></tr>")
     n_ok = int((df["status"] == "ok").sum())
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Batch report</title>'
-            f"<style>{_CSS}</style></head><body><header><h1>Batch run</h1><p>{n_ok} of {len(df)} client(s) ok · "
+            f"<style>{REPORT_CSS}</style></head><body><header><h1>Batch run</h1><p>{n_ok} of {len(df)} client(s) ok · "
             f"{dt.datetime.now():%Y-%m-%d %H:%M}</p></header><main><table><tr>"
             + "".join(f"<th>{_html.escape(h)}</th>" for h in head) + "</tr>" + "".join(rows) +
             "</table></main></body></html>")
