@@ -67,7 +67,6 @@ KIND_FITS = {
 }
 
 
-
 _STRICT_ENUMS = {"order_status", "consent_channel", "consent_status", "contact_group", "email_event", "sms_event",
                  "gender"}
 

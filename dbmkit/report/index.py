@@ -44,6 +44,8 @@ def data_summary(ws) -> dict:
 
 
 def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: dict | None = None) -> str:
+    """The ``index.html`` of a report run ``res`` for the client config ``cfg``, in ``lang``; ``data`` is the
+    :func:`data_summary` (None leaves the data cards out)."""
     title = html.escape(cfg.title or cfg.client)
     esc = html.escape
     # key-number cards: the headline numbers first, then the rest (all of them in the table further down)
