@@ -10,7 +10,8 @@ Everything that grows with the number of orders runs in DuckDB (``dbmkit/sql``);
 * :func:`revenue_by_period`, :func:`revenue_bridge`, :func:`revenue_by` — revenue per period split into customers ×
   orders per customer × average order value, and per channel, category, product or segment.
 * :func:`multichannel_spend` — multi-channel vs single-channel customers (多渠道营销).
-* :func:`cohort_retention` (from :mod:`dbmkit.segments`) — the cohort heatmap's data.
+
+The cohort heatmap's data comes from :func:`dbmkit.segments.cohort_retention`.
 
 Example (``ws`` is a workspace, e.g. ``dbm.workspace("../clients/demo.yaml")``)::
 
@@ -23,12 +24,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import schema as _schema
 from . import sql as _sql
 from .datasets.truth import truth_people  # (lives in dbmkit.datasets.truth; re-exported as before)
 from .i18n import add as _add_labels
 
 __all__ = ["monthly_revenue", "customers_over_time", "customers_active", "churn_by_channel", "revenue_by_period",
-           "revenue_bridge", "revenue_by", "multichannel_spend", "cohort_retention", "truth_people",
+           "revenue_bridge", "revenue_by", "multichannel_spend", "truth_people",
            "REVENUE_DIMENSIONS"]
 
 _add_labels({
@@ -132,8 +134,7 @@ def churn_by_channel(ws, by: str = "acquisition_channel", period_days: int | Non
 
         churn_by_channel(ws, by="acquisition_channel", period_days=365)[["group", "churn_rate", "index"]]
     """
-    from .schema import TABLES
-    allowed = {c.name for c in TABLES["customers"]} | {"first_channel"}
+    allowed = {c.name for c in _schema.TABLES["customers"]} | {"first_channel"}
     if by not in allowed:
         raise ValueError(f"churn_by_channel(by={by!r}): use a column of customers or 'first_channel', e.g. "
                          f"'acquisition_channel'")
@@ -316,7 +317,3 @@ def multichannel_spend(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def cohort_retention(ws, period: str = "month", max_periods: int | None = None) -> pd.DataFrame:
-    """Cohort retention (see :func:`dbmkit.segments.cohort_retention`)."""
-    from .segments import cohort_retention as _cr
-    return _cr(ws, period=period, max_periods=max_periods)

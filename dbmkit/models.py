@@ -26,21 +26,20 @@ Example
 """
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from . import sql as _sql
-from ._util import isin as _isin
 from .i18n import add as _add_labels
+from .util import compute_threads
+from .util import isin as _isin
 
 __all__ = ["gains_table", "decile", "calibration_table", "roc_table", "model_features", "design_matrix",
            "response_training_set", "churn_training_set", "fit", "predict", "evaluate", "response_model",
            "churn_model", "ModelResult", "build_scores", "feature_importance", "response_truth", "truth_by_decile",
-           "churn_truth", "compute_threads", "fit_sample", "MAX_FIT_ROWS", "NUMERIC_FEATURES", "CATEGORICAL_FEATURES", "MODEL_TYPES"]
+           "churn_truth", "contact_responses", "fit_sample", "MAX_FIT_ROWS", "NUMERIC_FEATURES", "CATEGORICAL_FEATURES", "MODEL_TYPES"]
 
 NUMERIC_FEATURES = ["orders_total", "orders_12m", "orders_90d", "purchase_days", "revenue_total", "revenue_12m",
                     "margin_total", "avg_order_value", "discount_share", "return_share", "channels_used",
@@ -73,23 +72,6 @@ _add_labels({"cum_pct_customers": ("Share of customers contacted", "接触客户
              "response_model": ("Response model", "响应模型"), "churn_model": ("Churn model", "流失模型"),
              "logistic": ("Logistic regression", "逻辑回归"), "gbm": ("Gradient boosting", "梯度提升"),
              "false_positive_rate": ("False positive rate", "假阳性率"), "true_positive_rate": ("True positive rate", "真阳性率")})
-
-
-@contextmanager
-def compute_threads():
-    """Limit the threads of scikit-learn's native code (OpenMP/BLAS) while fitting and scoring.
-
-    On a shared or small machine, many threads competing for few cores make gradient boosting and k-means tens of
-    times slower; one thread is fast enough for customer-level tables. Set the environment variable
-    ``DBMKIT_THREADS`` to use more."""
-    try:
-        from threadpoolctl import threadpool_limits      # installed with scikit-learn
-    except ImportError:
-        yield
-        return
-    n = int(os.environ.get("DBMKIT_THREADS", "1") or 1)
-    with threadpool_limits(limits=max(n, 1)):
-        yield
 
 
 # ------------------------------------------------------------------------------------------------ judging a score
@@ -277,7 +259,16 @@ def design_matrix(features: pd.DataFrame, categories: dict | None = None) -> tup
 
 
 # ------------------------------------------------------------------------------------------------ training sets
-def _contacts(ws) -> pd.DataFrame:
+def contact_responses(ws) -> pd.DataFrame:
+    """Past campaign contacts (every group) with their outcome: ``responded`` (a completed order within the
+    campaign's window after ``contact_ts``) and ``response_revenue``; contacts after the analysis date are left out
+    (``dbmkit/sql/contact_responses.sql``).
+
+    Example::
+
+        c = contact_responses(ws)
+        c.groupby(["campaign_id", "group"])["responded"].mean()   # response rate per campaign and group
+    """
     import duckdb
     try:
         return _sql.run(ws, "contact_responses", {"as_of": ws.as_of.date()})
@@ -302,7 +293,7 @@ def response_training_set(ws, group: str = "treatment", features_as_of: str = "c
     """
     if features_as_of not in ("contact", "today"):
         raise ValueError("features_as_of must be 'contact' (no leakage) or 'today' (leaky, for demonstration)")
-    c = _contacts(ws)
+    c = contact_responses(ws)
     if c.empty:
         raise ValueError("no past campaign contacts: a response model needs the contacts and campaigns tables")
     if group != "all":

@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from . import sql as _sql
-from ._util import isin as _isin
 from .i18n import add as _add_labels
+from .util import compute_threads
+from .util import isin as _isin
+from .value import abc_classes
 
 __all__ = ["LIFECYCLE_STAGES", "lifecycle_stage", "segment_features", "choose_k", "kmeans_segments", "profile",
            "name_segments", "demographic_segments", "penetration", "cohort_retention", "build_segments", "age_band", "SEGMENT_NAMES"]
@@ -167,7 +169,6 @@ def choose_k(features: pd.DataFrame, k_range=range(2, 9), columns: list[str] | N
     x = _scaled(features, cols)
     if len(x) <= max(ks):
         raise ValueError(f"{len(x)} customers are too few for k up to {max(ks)}")
-    from .models import compute_threads
     rng = np.random.default_rng(seed)
     if len(x) > max_fit:
         x = x[rng.choice(len(x), size=max_fit, replace=False)]
@@ -209,7 +210,6 @@ def kmeans_segments(features: pd.DataFrame, k: int | None = None, k_range=range(
         k = int(k_table.loc[k_table["best"], "k"].iloc[0])
     if len(features) <= k:
         raise ValueError(f"{len(features)} customers are too few for k={k} segments")
-    from .models import compute_threads
     x = _scaled(features, cols)
     fit_rows = x if len(x) <= max_fit else x[np.random.default_rng(seed).choice(len(x), size=max_fit, replace=False)]
     with compute_threads():
@@ -489,7 +489,6 @@ def cohort_retention(ws, period: str = "month", max_periods: int | None = None) 
 # ------------------------------------------------------------------------------------------------ table
 def _abc(summary: pd.DataFrame) -> pd.Series:
     """ABC classes (顾客金字塔) by margin to date from :func:`dbmkit.value.abc_classes`, aligned with ``summary``."""
-    from .value import abc_classes
     res = abc_classes(summary, value="margin_total")
     return summary[["customer_id"]].merge(res[["customer_id", "abc_class"]], on="customer_id", how="left")["abc_class"]
 

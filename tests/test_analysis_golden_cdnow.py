@@ -212,7 +212,7 @@ def test_cdnow_loaders():
     assert m.shape == (69659, 4) and m["customer_id"].nunique() == 23570
     # every sampled customer is in the master log with the same purchases
     cols = ["id", "date", "cds", "dollars"]
-    from_master = m[dbm._util.isin(m["customer_id"], set(s["master_id"]))].rename(columns={"customer_id": "id"})
+    from_master = m[dbm.util.isin(m["customer_id"], set(s["master_id"]))].rename(columns={"customer_id": "id"})
     from_sample = s.drop(columns="customer_id").rename(columns={"master_id": "id"})
     pd.testing.assert_frame_equal(from_master[cols].sort_values(cols).reset_index(drop=True),
                                   from_sample[cols].sort_values(cols).reset_index(drop=True))

@@ -172,7 +172,7 @@ _ORDER_HEADERS = {c: consultant.HEADER_SYNONYMS[c] for c in ("order_id", "custom
        st.sampled_from(["utf-8", "gb18030"]))
 def test_any_usual_headers_in_any_order_are_mapped(tmp_path_factory, headers, order, sep, encoding):
     """Whatever usual names and column order a client's order file has, the mapping comes back right."""
-    if len({consultant._norm(h) for h in headers.values()}) < 4:
+    if len({consultant.normalise_header(h) for h in headers.values()}) < 4:
         return                                                  # two columns with the same name: not a real file
     rng = np.random.default_rng(0)
     n = 120

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbmkit import explore
+from dbmkit import explore, segments
 from dbmkit.datasets import truth
 
 
@@ -76,13 +76,13 @@ def test_multichannel_customers_buy_more_and_are_truly_multichannel(small_ws):
 
 
 def test_cohort_retention(small_ws):
-    c = explore.cohort_retention(small_ws, "quarter")
+    c = segments.cohort_retention(small_ws, "quarter")
     first = c[c["period_index"] == 0]
     assert np.allclose(first["retention"], 1.0)
     assert first["cohort_size"].sum() == len(small_ws.table("customer_summary"))
     assert ((c["retention"] > 0) & (c["retention"] <= 1)).all()
     with pytest.raises(ValueError, match="period"):
-        explore.cohort_retention(small_ws, "fortnight")
+        segments.cohort_retention(small_ws, "fortnight")
 
 
 def test_truth_people_maps_customers_to_persons(small_ws):

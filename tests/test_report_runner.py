@@ -134,14 +134,14 @@ def test_every_need_and_chapter_reference_is_known():
 
 def test_markdown_helpers():
     src = "# 21 · RFM analysis (RFM分析)\n## What this means for the marketer\n## Plain heading\ntext (中文)"
-    out = report._zh_markdown(src).splitlines()
+    out = report.pages._zh_markdown(src).splitlines()
     assert out[0] == "# 21 · RFM分析（RFM analysis）"
     assert out[1] == "## 对营销人员的意义（What this means for the marketer）"
     assert out[2] == "## Plain heading" and out[3] == "text (中文)"
     cells = [nbformat.v4.new_markdown_cell("## A"), nbformat.v4.new_markdown_cell("## Your turn"),
              nbformat.v4.new_markdown_cell("**1.1** q"), nbformat.v4.new_code_cell("x", metadata={"tags": ["exercise"]}),
              nbformat.v4.new_markdown_cell("<a id='x'></a>\n## Chapters"), nbformat.v4.new_code_cell("dbm.provenance()")]
-    kept = report._drop_your_turn(cells)
+    kept = report.pages._drop_your_turn(cells)
     assert [c.source for c in kept] == ["## A", "<a id='x'></a>\n## Chapters", "dbm.provenance()"]
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._util import isin
+from ..util import isin
 from .settings import OFFERS
 from .xlsx import write_xlsx
 

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
-from .._util import isin
+from ..util import isin
 from .settings import CHANNELS, CampaignSettings
 
 __all__ = ["STEPS", "customer_base", "gross_selection", "campaign_suppressions", "classify_reason", "waterfall",

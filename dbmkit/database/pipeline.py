@@ -43,7 +43,7 @@ import pandas as pd
 from .. import clean as _clean
 from .. import identity as _identity
 from .. import schema
-from .._util import isin
+from ..util import isin
 from ..config import ClientConfig, SourceFile
 from ..ingest import ensure_ingest_tables, load_source
 from ..sql import Raw

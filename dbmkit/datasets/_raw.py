@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .._util import isin as _isin
+from ..util import isin as _isin
 
 NULLISH = ["NULL", "N/A", "-", "null", "n/a"]
 SYSTEM_OF_CHANNEL = {"store": "pos", "web": "web", "app": "web", "catalog": "crm"}

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from . import _locale as L
-from .._util import isin as _isin
+from ..util import isin as _isin
 from ._raw import build_raw_exports, sources_mapping, write_raw_file, write_raw_files, write_sources_yaml
 
 __all__ = ["SyntheticRetailer", "synthetic", "TRUE_PARAMS", "CAMPAIGN_PLAN"]

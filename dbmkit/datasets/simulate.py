@@ -44,7 +44,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .._util import isin
+from ..util import isin
 from .retailer import CAMPAIGN_PLAN, _calendar
 from .truth import person_map  # (evaluate and campaign import it from here too)
 

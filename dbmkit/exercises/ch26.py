@@ -23,8 +23,8 @@ def _hand_lift(ws=None):
                "is the base rate a model must beat.",
           solution="answer = dbm.models.response_training_set(ws)['responded'].mean()")
 def _base_rate(ws):
-    from ..models import _contacts
-    c = _contacts(ws)
+    from ..models import contact_responses
+    c = contact_responses(ws)
     return float(c.loc[c["group"] == "treatment", "responded"].astype(float).mean())
 
 

@@ -1,0 +1,157 @@
+"""Many clients in one go: :func:`run_batch` runs each client's report in its own process, so one failing client
+never stops the others, and writes the summary table (``batch_summary.csv``) and page (``index.html``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html as _html
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..config import ConfigError, load_config
+from ..report import KPI_INFO, REPORT_CSS, format_kpi, repo_root
+
+__all__ = ["BATCH_KPIS", "run_batch", "batch_summary_html", "format_batch_table"]
+
+BATCH_KPIS = ["persons", "customers_active", "top20_revenue_share", "gini", "clv_total", "planned_contacts",
+              "expected_roi", "campaign_lift"]
+
+
+def _run_one(cfg_path: Path, out_root: Path, phases, timeout, workdir_root, extra_args) -> dict:
+    t0 = time.time()
+    row = {"config": str(cfg_path), "client": cfg_path.stem, "status": "error", "chapters_ok": 0,
+           "chapters_failed": 0, "chapters_skipped": 0, "seconds": 0.0, "message": "", "report": ""}
+    try:
+        cfg = load_config(cfg_path)
+        row["client"] = cfg.client
+    except ConfigError as e:
+        row["message"] = "config error: " + " | ".join(f"{f}: {m}" for f, m in e.problems)
+        row["seconds"] = round(time.time() - t0, 1)
+        return row
+    out = out_root / cfg.client
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "dbmkit.cli", "report", str(cfg_path), "--out", str(out)]
+    if phases:
+        cmd += ["--phases", *[str(p) for p in phases]]
+    if timeout:
+        cmd += ["--timeout", str(int(timeout))]
+    env = dict(os.environ)
+    env.pop("DBMKIT_CONFIG", None)
+    env.pop("DBMKIT_KPI_FILE", None)
+    shared = env.pop("DBMKIT_WORKDIR", None)
+    root = workdir_root or shared
+    if root:
+        cmd += ["--workdir", str(Path(root) / cfg.client)]
+    cmd += list(extra_args or [])
+    log = out / "batch.log"
+    with open(log, "w", encoding="utf-8") as fh:
+        proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=str(Path.cwd()))
+    row["seconds"] = round(time.time() - t0, 1)
+    status = out / "status.json"
+    st = json.loads(status.read_text(encoding="utf-8")) if status.exists() else None
+    fresh = st is not None and status.stat().st_mtime >= t0 - 1
+    if fresh:
+        chs = st.get("chapters", [])
+        row["chapters_ok"] = sum(c["status"] == "ok" for c in chs)
+        row["chapters_failed"] = sum(c["status"] == "failed" for c in chs)
+        row["chapters_skipped"] = sum(c["status"] == "skipped" for c in chs)
+        row["report"] = str(out / "index.html")
+        failed = [c["message"] for c in chs if c["status"] == "failed"]
+        row["status"] = "ok" if proc.returncode == 0 and not failed else "failed"
+        row["message"] = "; ".join(failed)[:500]
+        kp = out / "kpis.json"
+        kpis = json.loads(kp.read_text(encoding="utf-8")) if kp.exists() else {}
+        for k in BATCH_KPIS:
+            row[k] = kpis.get(k)
+    else:
+        text = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        errs = [ln for ln in text if "error" in ln.lower()] or text[-3:]
+        row["message"] = (" ".join(errs[-3:]) or f"exit code {proc.returncode}")[:500]
+        row["status"] = "error"
+    return row
+
+
+def run_batch(configs: list, out: str | os.PathLike | None = None, phases: list[str] | None = None,
+              jobs: int = 1, timeout: int | None = None, workdir_root: str | os.PathLike | None = None,
+              extra_args: list[str] | None = None) -> pd.DataFrame:
+    """Run the report of several clients, each in its own process; return the summary table.
+
+    A client that fails (bad config, unreadable data, a failing chapter, even a crashed process) is reported in
+    the summary and never stops the others. ``out`` is the folder for all reports (``reports/batch-<time>``),
+    one sub-folder per client, with ``batch_summary.csv`` and ``index.html`` beside them. ``jobs`` runs that many
+    clients at once.
+
+    Columns: client, config, status (ok / failed / error), chapters_ok, chapters_failed, chapters_skipped,
+    seconds, message, report, and the key numbers in ``BATCH_KPIS``.
+    """
+    paths = [Path(c).resolve() for c in configs]
+    if not paths:
+        raise ValueError("give at least one client config, e.g. dbmkit batch clients/a.yaml clients/b.yaml")
+    out_root = Path(out) if out else repo_root() / "reports" / f"batch-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    out_root = out_root.resolve()
+    out_root.mkdir(parents=True, exist_ok=True)
+    # the same client name twice would write into one folder: run those one after the other
+    args = [(p, out_root, phases, timeout, Path(workdir_root).resolve() if workdir_root else None, extra_args)
+            for p in paths]
+    if jobs <= 1:
+        rows = [_run_one(*a) for a in args]
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as ex:
+            rows = list(ex.map(lambda a: _run_one(*a), args))
+    df = pd.DataFrame(rows)
+    for k in BATCH_KPIS:
+        if k not in df.columns:
+            df[k] = None
+    df = df[["client", "status", "chapters_ok", "chapters_failed", "chapters_skipped", "seconds", *BATCH_KPIS,
+             "message", "config", "report"]]
+    df.to_csv(out_root / "batch_summary.csv", index=False)
+    (out_root / "index.html").write_text(batch_summary_html(df, out_root), encoding="utf-8")
+    return df
+
+
+def batch_summary_html(df: pd.DataFrame, out_root: Path) -> str:
+    """The batch summary as an HTML page (one row per client, links to each report)."""
+    head = ["Client", "Status", "Chapters ok / failed / skipped", "Time"] + \
+        [KPI_INFO.get(k, (k,))[0] for k in BATCH_KPIS] + ["Message"]
+    rows = []
+    for r in df.to_dict("records"):
+        link = _html.escape(str(r["client"]))
+        if r.get("report"):
+            rel = os.path.relpath(r["report"], out_root)
+            link = f'<a href="{_html.escape(rel)}">{link}</a>'
+        kp = []
+        for k in BATCH_KPIS:
+            v = r.get(k)
+            kp.append("–" if v is None or (isinstance(v, float) and np.isnan(v)) else format_kpi(k, v, "en", "")[1])
+        cls = {"ok": "ok", "failed": "failed", "error": "failed"}.get(r["status"], "")
+        rows.append(f"<tr><td>{link}</td><td class=\"{cls}\">{_html.escape(r['status'])}</td>"
+                    f"<td>{r['chapters_ok']} / {r['chapters_failed']} / {r['chapters_skipped']}</td>"
+                    f"<td>{r['seconds']:.0f} s</td>" + "".join(f"<td>{x}</td>" for x in kp) +
+                    f"<td class=\"msg\">{_html.escape(str(r['message'] or ''))}</td></tr>")
+    n_ok = int((df["status"] == "ok").sum())
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Batch report</title>'
+            f"<style>{REPORT_CSS}</style></head><body><header><h1>Batch run</h1><p>{n_ok} of {len(df)} client(s) ok · "
+            f"{dt.datetime.now():%Y-%m-%d %H:%M}</p></header><main><table><tr>"
+            + "".join(f"<th>{_html.escape(h)}</th>" for h in head) + "</tr>" + "".join(rows) +
+            "</table></main></body></html>")
+
+
+def format_batch_table(df: pd.DataFrame) -> str:
+    """The batch summary as plain text for the terminal."""
+    show = df[["client", "status", "chapters_ok", "chapters_failed", "chapters_skipped", "seconds",
+               "persons", "customers_active", "top20_revenue_share", "message"]].copy()
+    show["message"] = show["message"].fillna("").astype(str).str.slice(0, 160)
+    for c in ("persons", "customers_active", "top20_revenue_share"):
+        show[c] = pd.to_numeric(show[c], errors="coerce")
+    show["top20_revenue_share"] = (100 * show["top20_revenue_share"]).round(1)
+    show.columns = ["client", "status", "ok", "failed", "skipped", "seconds", "persons", "active", "top20 %",
+                    "message"]
+    return show.to_string(index=False, na_rep="–")

@@ -1,0 +1,123 @@
+"""The report's index page: the client, the analysis date, the key numbers as cards, a summary of the data, every
+chapter with its status and time, notes on skipped and failed chapters, and the downloads."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from .. import chapters as _chapters
+from ..i18n import add as add_labels
+from ..i18n import t
+from .kpis import HEADLINE, KPI_INFO, format_kpi
+from .result import ReportResult
+from .style import REPORT_CSS
+
+__all__ = ["data_summary", "index_html"]
+
+add_labels({
+    "data": ("Data", "数据概况"),
+    "customers_n": ("Customers", "客户数"),
+    "buyers_n": ("Buyers", "购买客户数"),
+    "orders_n": ("Orders", "订单数"),
+    "revenue_total": ("Revenue (net)", "净收入"),
+    "period": ("Period", "时间范围"),
+    "sources_n": ("Sources", "数据源"),
+    "all_key_numbers": ("All key numbers", "全部关键指标"),
+    "notes_skipped": ("Skipped chapters (inputs missing)", "已跳过的章节（缺少数据）"),
+    "notes_failed": ("Chapters that failed", "运行失败的章节"),
+    "time": ("Time", "用时"),
+    "status": ("Status", "状态"),
+    "chapter": ("Chapter", "章节"),
+    "language_note": ("Chapter text is written in English with the Chinese terms; headings, labels and charts "
+                      "are in Chinese.", "章节正文为英文（附中文术语）；标题、标签与图表为中文。"),
+})
+
+
+def data_summary(ws) -> dict:
+    """Customers, buyers, orders, net revenue, period and sources of a client's database (for the report index)."""
+    with ws.connect() as con:
+        r = con.execute("""SELECT (SELECT count(*) FROM customers), count(DISTINCT customer_id), count(*),
+                                  sum(net_amount), min(order_ts), max(order_ts) FROM sales""").fetchall()[0]
+        n_src = con.execute("SELECT count(*) FROM load_log").fetchall()[0][0]
+    return {"customers": int(r[0] or 0), "buyers": int(r[1] or 0), "orders": int(r[2] or 0),
+            "revenue": float(r[3] or 0.0), "first": r[4], "last": r[5], "sources": int(n_src or 0)}
+
+
+def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: dict | None = None) -> str:
+    """The ``index.html`` of a report run ``res`` for the client config ``cfg``, in ``lang``; ``data`` is the
+    :func:`data_summary` (None leaves the data cards out)."""
+    title = html.escape(cfg.title or cfg.client)
+    esc = html.escape
+    # key-number cards: the headline numbers first, then the rest (all of them in the table further down)
+    shown = [k for k in HEADLINE if k in res.kpis] + [k for k in res.kpis if k not in HEADLINE and k in KPI_INFO]
+    shown = [k for k in shown if res.kpis[k] is not None]          # a number the data could not give: table only
+    cards = []
+    for k in shown[:16]:
+        label, val = format_kpi(k, res.kpis[k], lang, currency)
+        cards.append(f'<div class="card" data-kpi="{esc(k)}"><div class="v">{val}</div>'
+                     f'<div class="l">{esc(label)}</div></div>')
+    data_html = ""
+    if data:
+        sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}.get(currency, currency + " ")
+        period = (f"{data['first']:%Y-%m-%d} – {data['last']:%Y-%m-%d}" if data.get("first") is not None else "–")
+        items = [(t("customers_n", lang), f"{data['customers']:,}"), (t("buyers_n", lang), f"{data['buyers']:,}"),
+                 (t("orders_n", lang), f"{data['orders']:,}"), (t("revenue_total", lang), f"{sym}{data['revenue']:,.0f}"),
+                 (t("period", lang), period), (t("sources_n", lang), f"{data['sources']:,}")]
+        data_html = ('<div class="cards data">' + "".join(
+            f'<div class="card small"><div class="v">{esc(v)}</div><div class="l">{esc(k)}</div></div>'
+            for k, v in items) + "</div>")
+    # the chapter list, by phase
+    rows = []
+    last_phase = None
+    for r in res.runs:
+        ch = _chapters.BY_FILE.get(r.file)
+        if ch and ch.phase != last_phase:
+            last_phase = ch.phase
+            en, zh = _chapters.PHASES.get(ch.phase, (ch.phase, ch.phase))
+            rows.append(f'<tr class="phase"><td colspan="4">{esc(zh if lang == "zh" else en)}'
+                        f'{"" if lang == "zh" else " · " + esc(zh)}</td></tr>')
+        name = (ch.title_zh if lang == "zh" else ch.title) if ch else r.file
+        has_page = (res.out / f"{r.file}.html").exists()
+        link = f'<a href="{r.file}.html">{esc(name)}</a>' if has_page else esc(name)
+        status = t("status_" + r.status, lang)
+        msg = f'<div class="msg {r.status}">{esc(r.message)}</div>' if r.message else ""
+        rows.append(f'<tr data-chapter="{esc(r.file)}"><td>{esc(r.file.split("_")[0])}</td><td>{link}{msg}</td>'
+                    f'<td class="{r.status}">{esc(status)}</td><td>{r.seconds:.0f} s</td></tr>')
+    notes = []
+    skipped = [r for r in res.runs if r.status == "skipped"]
+    failed = [r for r in res.runs if r.status == "failed"]
+    def chapter_name(f: str) -> str:
+        ch = _chapters.BY_FILE.get(f)
+        return f"{ch.number} · {ch.title_zh if lang == 'zh' else ch.title}" if ch else f
+
+    if skipped:
+        notes.append(f"<h3>{esc(t('notes_skipped', lang))}</h3><ul>" + "".join(
+            f'<li><a href="{r.file}.html">{esc(chapter_name(r.file))}</a>: {esc(r.message)}</li>'
+            if (res.out / f"{r.file}.html").exists() else f"<li>{esc(chapter_name(r.file))}: {esc(r.message)}</li>"
+            for r in skipped) + "</ul>")
+    if failed:
+        notes.append(f"<h3>{esc(t('notes_failed', lang))}</h3><ul>" + "".join(
+            f"<li>{esc(r.message)}</li>" for r in failed) + "</ul>")
+    if lang == "zh":
+        notes.append(f"<p class=\"small\">{esc(t('language_note', lang))}</p>")
+    downloads = []
+    for fname, key in (("campaign_list.csv", "campaign_list"), ("kpis.json", "kpi_file")):
+        if (res.out / fname).exists():
+            downloads.append(f'<li><a href="{fname}">{esc(t(key, lang))}</a> ({fname})</li>')
+    all_rows = "".join(
+        f"<tr><td>{esc(format_kpi(k, v, lang, currency)[0])}</td><td class=\"num\">{format_kpi(k, v, lang, currency)[1]}</td>"
+        f"<td class=\"key\">{esc(k)}</td></tr>" for k, v in sorted(res.kpis.items()))
+    gen = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    th = "".join(f"<th>{esc(x)}</th>" for x in ("#", t("chapter", lang), t("status", lang), t("time", lang)))
+    return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} — {esc(t('report_title', lang))}</title>
+<style>{REPORT_CSS}</style></head><body>
+<header><h1>{title}</h1><p>{esc(t('report_title', lang))} · {esc(t('analysis_date', lang))}: {as_of}
+ · {esc(t('generated', lang))}: {gen}</p></header>
+<main><h2>{esc(t('key_numbers', lang))}</h2><div class="cards">{''.join(cards) or '–'}</div>
+{f"<h2>{esc(t('data', lang))}</h2>{data_html}" if data_html else ""}
+<h2>{esc(t('chapters', lang))}</h2><table class="chapters"><tr>{th}</tr>{''.join(rows)}</table>
+{f"<h2>{esc(t('notes', lang))}</h2>" + "".join(notes) if notes else ""}
+<h2>{esc(t('downloads', lang))}</h2><ul>{''.join(downloads) or '<li>–</li>'}</ul>
+{f"<h2>{esc(t('all_key_numbers', lang))}</h2><table class='kpis'>{all_rows}</table>" if all_rows else ""}</main>
+<footer>dbmkit · {esc(cfg.client)}</footer></body></html>"""

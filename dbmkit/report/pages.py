@@ -1,0 +1,153 @@
+"""The report's chapter pages: an executed notebook exported as HTML without code (:func:`export_html`), and the
+short page of a chapter the report skipped because the client's data lacks its inputs (:func:`skipped_page_html`).
+"""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from ..i18n import add as add_labels
+from ..i18n import t
+from ..privacy import mask_pii
+from .style import CHAPTER_CSS, REPORT_CSS
+
+__all__ = ["export_html", "skipped_page_html"]
+
+add_labels({
+    "what_it_means": ("What this means for the marketer", "对营销人员的意义"),
+    "skipped_title": ("This chapter was skipped", "本章已跳过"),
+    "skipped_why": ("The client's data does not have what this chapter needs:", "客户数据缺少本章所需的内容："),
+    "skipped_fix": ("How to provide it", "如何提供"),
+    "skipped_after": ("Add the source to the client config, run `dbmkit check CONFIG`, then run the report again.",
+                      "在客户配置中加入数据源，运行 `dbmkit check CONFIG`，然后重新生成报告。"),
+    "masked_note": ("contact details masked on this page", "条联系方式已在本页隐藏"),
+})
+
+
+def _mask_cell_outputs(cell) -> int:
+    n = 0
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream":
+            o["text"], k = mask_pii(o.get("text", ""))
+            n += k
+        for mime in ("text/plain", "text/html", "text/markdown", "text/latex"):
+            data = o.get("data", {})
+            if mime in data:
+                val = data[mime] if isinstance(data[mime], str) else "".join(data[mime])
+                data[mime], k = mask_pii(val)
+                n += k
+    return n
+
+
+_HEADING_ZH = {
+    "what this means for the marketer": "对营销人员的意义",
+    "what this means for the marketer:": "对营销人员的意义：",
+    "learning objectives": "学习目标",
+    "summary": "小结",
+    "key numbers": "关键指标",
+    "next steps": "下一步",
+    "the data": "数据",
+}
+
+
+def _zh_markdown(src: str) -> str:
+    """Headings with a Chinese term in brackets show it first ('RFM analysis (RFM分析)' → 'RFM分析（RFM analysis）');
+    the standard headings are translated."""
+    out = []
+    for line in src.splitlines():
+        m = re.match(r"^(#{1,6})\s+(\d{2} · )?(.+?)\s*[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]\s*$", line)
+        if m:
+            line = f"{m.group(1)} {m.group(2) or ''}{m.group(4)}（{m.group(3)}）"
+        else:
+            m = re.match(r"^(#{1,6})\s+(.+?)\s*$", line)
+            if m and m.group(2).lower() in _HEADING_ZH:
+                line = f"{m.group(1)} {_HEADING_ZH[m.group(2).lower()]}（{m.group(2)}）"
+        line = re.sub(r"\*\*What this means for the marketer:?\*\*:?",
+                      "**对营销人员的意义（What this means for the marketer）：**", line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _drop_your_turn(cells: list) -> list:
+    """Remove the "Your turn" sections (student exercises) from a report page."""
+    keep, inside = [], False
+    for c in cells:
+        tags = c.get("metadata", {}).get("tags", [])
+        heads = [ln for ln in c.source.splitlines() if ln.startswith("#")] if c.cell_type == "markdown" else []
+        if c.cell_type == "markdown" and heads:
+            inside = any(re.search(r"your turn|动手练习|练习", h, re.I) for h in heads[:1])
+            if inside:
+                continue
+        elif inside and (c.cell_type == "markdown" or "exercise" in tags):
+            continue
+        elif c.cell_type == "code" and "exercise" not in tags:
+            inside = False
+        keep.append(c)
+    return keep
+
+
+def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", language: str = "en",
+                subtitle: str = "") -> dict:
+    """A chapter page without code: inputs, prompts, parameter/exercise cells, "Your turn" sections and stderr
+    removed; tables styled for reading; raw e-mails and phone numbers masked; with ``language="zh"`` the headings
+    show their Chinese terms first. Links to other chapters point at their HTML pages.
+
+    Returns {"masked": number of contact details masked}.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb = nbformat.read(str(nb_path), as_version=4)
+    masked = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            masked += _mask_cell_outputs(cell)
+        if cell.cell_type == "markdown":
+            cell.source = re.sub(r"\(([\w\-]+)\.ipynb(#[\w\-]*)?\)", r"(\1.html\2)", cell.source)
+            cell.source, k = mask_pii(cell.source)
+            masked += k
+            if language == "zh":
+                cell.source = _zh_markdown(cell.source)
+    nb.cells = _drop_your_turn(nb.cells)
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    trp = TagRemovePreprocessor(remove_cell_tags={"parameters", "injected-parameters", "exercise", "remove",
+                                                  "solution", "nav"})
+    exporter.register_preprocessor(trp, enabled=True)
+    body, _ = exporter.from_notebook_node(nb)
+    banner = (f'<div class="dbm-banner">'
+              f'<a href="index.html">← {html.escape(t("back_to_index", language))}</a> {nav}</div>')
+    note = ""
+    if masked:
+        note = f" · {masked} {html.escape(t('masked_note', language))}"
+    head = f'<div class="dbm-head"><p>{html.escape(subtitle)}{note}</p></div>' if (subtitle or note) else ""
+    body = body.replace("</head>", CHAPTER_CSS + "</head>", 1)
+    body = body.replace("<body", "<body data-dbmkit-chapter=\"1\"", 1)
+    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner + head, body, count=1)
+    body = re.sub(r"<title>.*?</title>", lambda m: f"<title>{html.escape(title)}</title>", body, count=1, flags=re.S)
+    if language == "zh":
+        body = body.replace('<html lang="en">', '<html lang="zh-CN">', 1)
+    html_path.write_text(body, encoding="utf-8")
+    return {"masked": masked}
+
+
+def skipped_page_html(ch, missing: list, lang: str, nav: str = "", client: str = "") -> str:
+    """The short page of a chapter the report skipped: what is missing and how to provide it."""
+    title = f"{ch.number} · {ch.title_zh if lang == 'zh' else ch.title}"
+    items = "".join(
+        f"<li><b>{html.escape(n.what_zh if lang == 'zh' else n.what)}</b><br>"
+        f"<span class=\"fix\">{html.escape(t('skipped_fix', lang))}: {html.escape(n.fix)}</span></li>"
+        for _, n in missing)
+    return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>
+<style>{REPORT_CSS} .fix{{color:#5b6b7b;font-size:14px}} li{{margin:10px 0}}</style></head>
+<body data-dbmkit-chapter="1" data-dbmkit-skipped="1"><div class="dbm-banner" style="padding:8px 16px;background:#174a6d">
+<a style="color:white" href="index.html">← {html.escape(t("back_to_index", lang))}</a> {nav}</div>
+<header><h1>{html.escape(title)}</h1><p>{html.escape(t('skipped_title', lang))}</p></header>
+<main><h2>{html.escape(t('skipped_why', lang))}</h2><ul>{items}</ul>
+<p>{html.escape(t('skipped_after', lang))}</p></main><footer>dbmkit · {html.escape(client)}</footer></body></html>"""

@@ -1,0 +1,196 @@
+"""The report runner: :func:`run_report` executes the workbook's chapters for one client with papermill and writes
+the report folder.
+
+Parameters of every chapter: the config path and the overrides. The folder gets one HTML page per chapter (no code
+cells, figures embedded), the executed notebooks, ``kpis.json``, ``status.json`` and ``index.html``. A chapter whose
+inputs are missing gets a page saying what is missing; a failing chapter is named with its cell and error, and the
+report still shows everything that ran.
+"""
+from __future__ import annotations
+
+import contextlib
+import html
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from .. import chapters as _chapters
+from ..config import ConfigError, load_config, to_yaml
+from ..i18n import t
+from ..workspace import Workspace
+from .index import data_summary, index_html
+from .pages import export_html, skipped_page_html
+from .result import ChapterRun, ReportResult
+
+__all__ = ["run_report", "repo_root", "notebooks_dir"]
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[2]
+
+
+def notebooks_dir() -> Path:
+    env = os.environ.get("DBMKIT_NOTEBOOKS")
+    return Path(env) if env else repo_root() / "notebooks"
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path):
+    """Send this process's and its children's standard error (file descriptor 2) to ``path`` for a while."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(path, "ab") as f:
+        os.dup2(f.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _failed_cell(executed: Path) -> tuple[int | None, str]:
+    """Position (1-based, as in the chapter's own notebook) and first code line of the cell that raised."""
+    import nbformat
+    try:
+        nb = nbformat.read(str(executed), as_version=4)
+    except Exception:  # noqa: BLE001
+        return None, ""
+    k = 0
+    for c in nb.cells:
+        tags = c.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags or any(t_.startswith("papermill-error") for t_ in tags):
+            continue
+        k += 1
+        if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", [])):
+            lines = [ln for ln in c.source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+            return k, (lines[0][:60] if lines else "")
+    return None, ""
+
+
+def _neighbours_in(chs: list, ch, nb_dir: Path):
+    """Previous and next chapter of this report run (chapters without a notebook have no page to link to)."""
+    seq = [c for c in chs if (nb_dir / f"{c.file}.ipynb").exists() or c.file == ch.file]
+    i = seq.index(ch)
+    return (seq[i - 1] if i > 0 else None, seq[i + 1] if i + 1 < len(seq) else None)
+
+
+def run_report(config, out: str | Path | None = None, workdir: str | Path | None = None,
+               phases: list[str] | None = None, timeout: int | None = None, overrides: dict | None = None,
+               progress: bool = True, include_cases: bool = False) -> ReportResult:
+    """Execute the workbook for one client and write the report folder. Returns a :class:`ReportResult`."""
+    import papermill as pm
+    from tqdm.auto import tqdm
+
+    t0 = time.time()
+    cfg = load_config(config)
+    cfg_path = Path(cfg.source_path) if cfg.source_path else None
+    out = Path(out) if out else repo_root() / "reports" / cfg.client
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "notebooks").mkdir(exist_ok=True)
+    for old in ("kpis.json", "campaign_list.csv"):
+        if (out / old).exists():
+            (out / old).unlink()
+    saved_env = {k: os.environ.get(k) for k in ("DBMKIT_KPI_FILE", "DBMKIT_WORKDIR", "DBMKIT_REPORT_OUT",
+                                                 "DBMKIT_CONFIG", "DBMKIT_LANGUAGE")}
+    os.environ["DBMKIT_KPI_FILE"] = str(out / "kpis.json")
+    os.environ["DBMKIT_REPORT_OUT"] = str(out)
+    os.environ["DBMKIT_LANGUAGE"] = cfg.language
+    os.environ.pop("DBMKIT_CONFIG", None)
+    if workdir:
+        os.environ["DBMKIT_WORKDIR"] = str(Path(workdir).resolve())
+    if cfg_path is None:   # a config given as a dict: write it where the kernels can read it
+        cfg_path = out / f"{cfg.client}.yaml"
+        cfg_path.write_text(to_yaml(cfg), encoding="utf-8")
+    res = ReportResult(out=out, client=cfg.client)
+    lang = cfg.language
+    try:
+        try:
+            chs = _chapters.select(phases or cfg.report.phases, include_cases=include_cases)
+        except ValueError as e:
+            raise ConfigError([("--phases" if phases else "report.phases", str(e))], source=cfg.source_path) from None
+        ws = Workspace(cfg)
+        if progress:
+            print(f"[dbmkit] {cfg.client}: preparing the database in {ws.workdir} …", flush=True)
+        ws.ensure_built(progress=(lambda m: print(f"[dbmkit]   {m}", flush=True)) if progress else None)
+        params = {"config": str(cfg_path)}
+        params.update({k.replace(".", "__"): v for k, v in (overrides or {}).items()})
+        nb_dir = notebooks_dir()
+        bar = tqdm(chs, desc=cfg.client, unit="chapter", disable=not progress, file=sys.stdout)
+        subtitle = f"{cfg.title or cfg.client} · {t('analysis_date', lang)}: {ws.as_of.date()}"
+        for old in out.glob("*.html"):              # pages of an earlier run must not survive as stale links
+            if old.stem in _chapters.BY_FILE or old.name == "index.html":
+                old.unlink()
+        for ch in bar:
+            bar.set_postfix_str(ch.file)
+            run = ChapterRun(ch.file, ch.title)
+            res.runs.append(run)
+            src = nb_dir / f"{ch.file}.ipynb"
+            dst = out / "notebooks" / f"{ch.file}.ipynb"
+            prev, nxt = _neighbours_in(chs, ch, nb_dir)
+            nav = " · ".join(x for x in (
+                f'<a style="color:white" href="{prev.file}.html">← {html.escape(t("previous", lang))}</a>' if prev else "",
+                f'<a style="color:white" href="{nxt.file}.html">{html.escape(t("next", lang))} →</a>' if nxt else "") if x)
+            if not src.exists():
+                run.status = "skipped"
+                run.message = f"缺少笔记本 {src.name}" if lang == "zh" else f"notebook {src.name} not found"
+                continue
+            with ws.connect() as con:
+                missing = _chapters.missing_inputs(ch, con)
+            if missing:
+                run.status, run.missing = "skipped", [k for k, _ in missing]
+                run.message = ("inputs missing: " if lang != "zh" else "缺少数据：") + "; ".join(
+                    (n.what_zh if lang == "zh" else n.what) for _, n in missing)
+                (out / f"{ch.file}.html").write_text(skipped_page_html(ch, missing, lang, nav, cfg.client),
+                                                      encoding="utf-8")
+                if dst.exists():
+                    dst.unlink()
+                continue
+            s = time.time()
+            try:
+                with _stderr_to(out / "kernels.log"):      # kernel chatter goes to a log, not the terminal
+                    pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(nb_dir), kernel_name="python3",
+                                        language="python", execution_timeout=timeout or cfg.report.timeout_per_notebook,
+                                        progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+                run.status = "ok"
+            except pm.PapermillExecutionError as e:
+                run.status = "failed"
+                run.cell, first_line = _failed_cell(dst)
+                where = f"cell {run.cell} ({first_line!r})" if run.cell else f"cell {e.exec_count}"
+                run.message = f"{ch.file}.ipynb, {where}: {e.ename}: {e.evalue}"
+            except Exception as e:  # noqa: BLE001 - kernel died, timeout …: report it and go on
+                run.status = "failed"
+                run.message = f"{ch.file}.ipynb: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            run.seconds = time.time() - s
+            if dst.exists():
+                try:
+                    title = f"{ch.number} · {ch.title_zh if lang == 'zh' else ch.title}"
+                    run.masked = export_html(dst, out / f"{ch.file}.html", title, nav=nav, language=lang,
+                                             subtitle=subtitle)["masked"]
+                except Exception as e:  # noqa: BLE001
+                    run.message += f" (HTML export failed: {e})"
+            if run.status == "failed" and progress:
+                print(f"\n[dbmkit] chapter failed — {run.message}", flush=True)
+        kp = out / "kpis.json"
+        res.kpis = json.loads(kp.read_text(encoding="utf-8")) if kp.exists() else {}
+        kp.write_text(json.dumps(res.kpis, indent=1, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        as_of = str(ws.as_of.date())
+        try:
+            data = data_summary(ws)
+        except Exception:  # noqa: BLE001 - the index must be written even if the summary query fails
+            data = None
+        (out / "index.html").write_text(index_html(res, cfg, as_of, lang, ws.currency, data), encoding="utf-8")
+        (out / "status.json").write_text(json.dumps(
+            {"client": cfg.client, "ok": res.ok, "seconds": round(time.time() - t0, 1),
+             "chapters": [r.__dict__ for r in res.runs]}, indent=1), encoding="utf-8")
+    finally:
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    res.seconds = time.time() - t0
+    return res

@@ -1,0 +1,46 @@
+"""The look of the report: the style sheet of dbmkit's own pages (the index, skipped chapters, the batch summary)
+and the additions to the style of the chapter pages nbconvert writes."""
+from __future__ import annotations
+
+__all__ = ["REPORT_CSS", "CHAPTER_CSS"]
+
+# the index page, the page of a skipped chapter and the consultant's batch summary
+REPORT_CSS = """
+body{font-family:-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC',Roboto,Helvetica,Arial,sans-serif;
+margin:0;background:#f5f7fa;color:#1d2733}
+header{background:#1f5f8b;color:#fff;padding:28px 40px}header h1{margin:0 0 6px 0;font-size:28px}
+header p{margin:0;opacity:.85}main{padding:24px 40px;max-width:1200px}
+h2{font-size:18px;margin:28px 0 12px 0;color:#1f5f8b}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:12px}
+.card{background:#fff;border-radius:8px;padding:14px 16px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+.card .v{font-size:24px;font-weight:600;color:#1d2733}.card .l{font-size:12px;color:#5b6b7b;margin-top:4px}
+table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;overflow:hidden;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+td,th{padding:9px 12px;border-bottom:1px solid #e8edf2;text-align:left;font-size:14px}
+th{background:#eef3f8;font-weight:600}.ok{color:#2e7d32}.failed{color:#c62828}.skipped{color:#8d6e00}
+a{color:#1f5f8b}.msg{font-size:12px;color:#c62828;white-space:pre-wrap}footer{padding:20px 40px;color:#7a8896;font-size:12px}
+.msg.skipped{color:#8d6e00}tr.phase td{background:#f7f9fb;font-weight:600;color:#1f5f8b;font-size:13px}
+.cards.data .card .v{font-size:18px}td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.key{color:#7a8896;font-size:12px;font-family:monospace}h3{font-size:15px;margin:16px 0 6px 0}.small{font-size:12px;color:#5b6b7b}
+"""
+
+
+# added to the <head> of every chapter page (nbconvert's lab template)
+CHAPTER_CSS = """
+<style>
+body{background:#fff}
+.dbm-banner{font-family:-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC',Roboto,Helvetica,Arial,sans-serif;
+  padding:8px 16px;background:#1f5f8b;color:#fff;font-size:14px}
+.dbm-banner a{color:#fff}
+.dbm-head{font-family:-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC',Roboto,Helvetica,Arial,sans-serif;
+  padding:10px 24px 0 24px;color:#5b6b7b;font-size:13px}.dbm-head p{margin:0}
+.jp-RenderedHTMLCommon table.dataframe, .jp-RenderedHTMLCommon table{border-collapse:collapse;font-size:13px;
+  margin:8px 0;font-variant-numeric:tabular-nums;border:none}
+.jp-RenderedHTMLCommon table.dataframe thead th{background:#eef3f8;position:sticky;top:0;z-index:1}
+.jp-RenderedHTMLCommon table.dataframe th,.jp-RenderedHTMLCommon table.dataframe td{padding:5px 10px;
+  border:none;border-bottom:1px solid #e3e8ee}
+.jp-RenderedHTMLCommon table.dataframe tbody tr:nth-child(even){background:#f7f9fb}
+.jp-RenderedHTMLCommon table.dataframe tbody tr:hover{background:#eaf2fb}
+.jp-OutputArea-output[data-mime-type="text/html"]{max-height:560px;overflow:auto}
+.jp-RenderedImage img{max-width:100%;height:auto}
+</style>
+"""
