@@ -6,7 +6,9 @@ import warnings
 from . import exercise
 
 
-def _plan(ws, plan=None, **overrides):
+def referencereference_plan(ws, plan=None, **overrides):
+    """The plan an exercise checks against: the student's own ``plan`` when given (and no knob is changed),
+    else the config's plan with these overrides (the checker computes it, it is never stored)."""
     if plan is not None and not overrides:
         return plan
     from ..campaign import plan_campaign
@@ -21,7 +23,7 @@ def _plan(ws, plan=None, **overrides):
           solution="wf = plan.waterfall.set_index('step')\n"
                    "answer = 1 - wf.loc['net', 'remaining'] / wf.loc['gross', 'remaining']")
 def _lost_share(ws, plan=None):
-    wf = _plan(ws, plan).waterfall.set_index("step")
+    wf = reference_plan(ws, plan).waterfall.set_index("step")
     return 1 - wf.loc["net", "remaining"] / wf.loc["gross", "remaining"]
 
 
@@ -33,7 +35,7 @@ def _lost_share(ws, plan=None):
                    "answer = int((dbm.campaign.assign_cells(plan.selection, cells)['cell'] == 'VIP').sum())")
 def _vip_first(ws, plan=None):
     from ..campaign import assign_cells, default_cells
-    p = _plan(ws, plan)
+    p = reference_plan(ws, plan)
     cells = default_cells(p.settings)
     cells = [c for c in cells if c["cell"] == "VIP"] + [c for c in cells if c["cell"] != "VIP"]
     return int((assign_cells(p.selection, cells)["cell"] == "VIP").sum())
@@ -46,7 +48,7 @@ def _vip_first(ws, plan=None):
                    "plan.totals()['margin_per_response'])")
 def _sms_breakeven(ws, plan=None):
     from ..campaign import breakeven_response_rate
-    p = _plan(ws, plan)
+    p = reference_plan(ws, plan)
     return breakeven_response_rate(p.settings.costs["sms"], p.totals()["margin_per_response"])
 
 
@@ -57,5 +59,5 @@ def _sms_breakeven(ws, plan=None):
                    "wf = p60.waterfall.set_index('step')\n"
                    "answer = int(wf.loc['recent', 'removed']) if 'recent' in wf.index else 0")
 def _recent_60(ws, plan=None):
-    wf = _plan(ws, None, recent_contact_days=60).waterfall.set_index("step")
+    wf = reference_plan(ws, None, recent_contact_days=60).waterfall.set_index("step")
     return int(wf.loc["recent", "removed"]) if "recent" in wf.index else 0

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import exercise
-from .ch30 import _plan
+from .ch30 import reference_plan
 
 
 @exercise("31.1", "Break-even response rate of a catalogue (direct mail)",
@@ -10,7 +10,7 @@ from .ch30 import _plan
                "response (plan.totals()['margin_per_response']).",
           solution="answer = ws.cfg.economics.cost_per_contact['mail'] / plan.totals()['margin_per_response']")
 def _mail_breakeven(ws, plan=None):
-    p = _plan(ws, plan)
+    p = reference_plan(ws, plan)
     return float(ws.cfg.economics.cost_per_contact["mail"]) / p.totals()["margin_per_response"]
 
 
@@ -32,7 +32,7 @@ def _control_size(ws=None, **context):
                    "answer = int(d.set_index('rule').loc['within_budget', 'deciles'])")
 def _half_budget(ws, plan=None):
     from ..campaign import mailing_depth
-    p = _plan(ws, plan)
+    p = reference_plan(ws, plan)
     d = mailing_depth(p.deciles, budget=p.settings.fixed_cost + p.totals()["contact_cost"] / 2)
     return int(d.set_index("rule").loc["within_budget", "deciles"])
 
