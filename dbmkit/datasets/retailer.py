@@ -34,9 +34,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from . import _locale as L
+from . import locale_words as L
 from .._util import isin as _isin
-from ._raw import build_raw_exports, sources_mapping, write_raw_file, write_raw_files, write_sources_yaml
+from .raw_exports import build_raw_exports, sources_mapping, write_raw_file, write_raw_files, write_sources_yaml
 
 __all__ = ["SyntheticRetailer", "synthetic", "TRUE_PARAMS", "CAMPAIGN_PLAN"]
 
@@ -106,7 +106,7 @@ class SyntheticRetailer:
 # calendar
 
 
-def _calendar(start: pd.Timestamp, n_days: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
+def sales_calendar(start: pd.Timestamp, n_days: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
     """Daily intensity multiplier (mean 1): holiday peaks, Black Friday, spring bump, summer dip, weekends."""
     days = pd.date_range(start, periods=n_days, freq="D")
     doy = days.day_of_year.to_numpy().astype(float)
@@ -656,7 +656,7 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     hist_days = int(round(years * 365.25))
     start = end - pd.Timedelta(days=hist_days - 1)
     total_days = hist_days + future_days
-    m, cal_days = _calendar(start, total_days + 2)
+    m, cal_days = sales_calendar(start, total_days + 2)
     C = np.cumsum(m)
     promo = _promo_days(cal_days)
     tp = dict(TRUE_PARAMS)
@@ -810,7 +810,7 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     people_area = areas.iloc[ppl["area_idx"]].reset_index(drop=True)
     birth = (end - pd.to_timedelta(ppl["age"] * 365.25 + rng.uniform(0, 364, n_people), unit="D")).normalize()
     signup_ts = day_to_ts(ppl["signup_day"])
-    from ._raw import person_identities
+    from .raw_exports import person_identities
     ident = person_identities(rng, ppl, people_area, loc, locale)
     customers = pd.DataFrame({
         "customer_id": ppl["person_id"], "first_name": ident["first_name"], "last_name": ident["last_name"],

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .._util import isin
-from .retailer import CAMPAIGN_PLAN, _calendar
+from .retailer import CAMPAIGN_PLAN, sales_calendar
 
 __all__ = ["simulate_campaign", "SimulatedCampaign", "CHANNEL_PI", "DND_LOSS", "person_map", "offer_discount"]
 
@@ -159,7 +159,7 @@ def _operational_clock(params: dict):
     hist_days = int(round(float(params["years"]) * 365.25))
     start = end - pd.Timedelta(days=hist_days - 1)
     total = hist_days + int(params.get("future_days", 365))
-    m, _ = _calendar(start, total + 2)
+    m, _ = sales_calendar(start, total + 2)
     Cg = np.concatenate([[0.0], np.cumsum(m)])
     grid = np.arange(len(Cg), dtype=float)
     return start, end, grid, Cg

@@ -35,6 +35,7 @@ import pandas as pd
 import yaml
 
 from .._util import isin as _isin
+from ..xlsx import write_xlsx
 
 NULLISH = ["NULL", "N/A", "-", "null", "n/a"]
 SYSTEM_OF_CHANNEL = {"store": "pos", "web": "web", "app": "web", "catalog": "crm"}
@@ -993,112 +994,6 @@ def sources_mapping(locale: str, directory: str = "raw") -> dict:
     return out
 
 
-def _xml_text(values) -> pd.Series:
-    """Strings escaped for XML (Arrow string kernels: vectorised, no Python loop)."""
-    s = pd.Series(values, dtype="str")
-    return s.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False).str.replace(
-        ">", "&gt;", regex=False)
-
-
-def _col_letter(i: int) -> str:
-    out = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def write_xlsx(path: Path, df: pd.DataFrame, sheet: str = "Sheet1", title_rows: list[str] = ()) -> None:
-    """Write ``df`` as a one-sheet Excel workbook, below ``title_rows`` (one text cell each) and the header.
-
-    A minimal Office Open XML writer built from vectorised string operations: openpyxl's write-only mode spends
-    ~50 µs per cell in Python, which made this the slowest raw export at a million people. Text cells are inline
-    strings, numbers plain values, date-times Excel serial numbers with a date format (read back as datetimes by
-    openpyxl and pandas); missing values are left out.
-    """
-    import zipfile
-    n = len(df)
-    first_data = len(title_rows) + 2                       # 1-based row of the first data row
-    rownum = pd.Series(np.arange(first_data, first_data + n).astype(str), dtype="str")
-    pieces = None
-    for j, col in enumerate(df.columns):
-        v = df[col]
-        ref = '<c r="' + _col_letter(j) + rownum
-        if pd.api.types.is_datetime64_any_dtype(v.dtype):
-            ts = pd.to_datetime(v)
-            serial = (ts - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
-            cell = ref + '" s="1"><v>' + pd.Series(serial.round(8).astype(str).to_numpy(), dtype="str") + "</v></c>"
-            cell = cell.where(ts.notna().to_numpy(), "")
-        elif pd.api.types.is_numeric_dtype(v.dtype) and not pd.api.types.is_bool_dtype(v.dtype):
-            num = pd.Series(v.to_numpy(), dtype="str")
-            cell = (ref + '"><v>' + num + "</v></c>").where(v.notna().to_numpy(), "")
-        else:
-            ok = pd.notna(v.to_numpy(dtype=object))
-            txt = _xml_text(np.where(ok, v.to_numpy(dtype=object), "").astype(str))
-            cell = (ref + '" t="inlineStr"><is><t xml:space="preserve">' + txt + "</t></is></c>").where(ok, "")
-        cell = cell.fillna("")
-        pieces = cell if pieces is None else pieces + cell
-    rows = '<row r="' + rownum + '">' + (pieces if pieces is not None else "") + "</row>"
-
-    def text_row(r: int, values) -> str:
-        cells = "".join(f'<c r="{_col_letter(j)}{r}" t="inlineStr"><is><t xml:space="preserve">'
-                        f'{_xml_text([str(x)]).iloc[0]}</t></is></c>' for j, x in enumerate(values))
-        return f'<row r="{r}">{cells}</row>'
-
-    head = [text_row(i + 1, [t]) for i, t in enumerate(title_rows)]
-    head.append(text_row(len(title_rows) + 1, list(df.columns)))
-    sheet_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                 '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-                 + "".join(head) + "\n".join(rows.tolist()) + "</sheetData></worksheet>")
-    files = {
-        "[Content_Types].xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.spreadsheetml.worksheet+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.styles+xml"/></Types>'),
-        "_rels/.rels": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
-        "xl/workbook.xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<sheets><sheet name="{_xml_text([sheet]).iloc[0]}" sheetId="1" r:id="rId1"/></sheets></workbook>'),
-        "xl/_rels/workbook.xml.rels": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            'worksheet" Target="worksheets/sheet1.xml"/>'
-            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            'styles" Target="styles.xml"/></Relationships>'),
-        "xl/styles.xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
-            '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
-            '</fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-            '<xf numFmtId="22" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
-            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
-        "xl/worksheets/sheet1.xml": sheet_xml,
-    }
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for name, text in files.items():      # a fixed time stamp: the same data give the same file
-            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, text.encode("utf-8"), compresslevel=1)
-
-
 def write_csv(df: pd.DataFrame, path: Path, sep: str = ",", encoding: str = "utf-8") -> None:
     """Write ``df`` as CSV, byte for byte as ``df.to_csv(path, sep=sep, index=False, encoding=encoding,
     lineterminator="\\n", errors="replace")`` would, but several times faster: DuckDB writes UTF-8 (in C++, on all
@@ -1140,7 +1035,7 @@ def write_raw_file(fname: str, df: pd.DataFrame, locale: str, directory: Path) -
     if fname.endswith(".xlsx"):
         title = "Loyalty programme — member export" if locale == "en" else "会员计划 — 会员导出"
         note = "Confidential. Generated by LoyaltyPro 7.2" if locale == "en" else "内部资料 LoyaltyPro 7.2 导出"
-        write_xlsx(path, df, sheet="Members", title_rows=[title, note])
+        write_xlsx(path, {"Members": df}, title_rows=[title, note])
     else:
         write_csv(df, path, sep=spec["sep"], encoding=spec["encoding"])
     return path
