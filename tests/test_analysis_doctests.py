@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["dbmkit.rfm", "dbmkit.value", "dbmkit.clv", "dbmkit.datasets.real"]
+MODULES = ["dbmkit.rfm", "dbmkit.value", "dbmkit.clv", "dbmkit.datasets.real", "dbmkit.datasets.messages"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -36,6 +36,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from . import locale_words as L
 from .._util import isin as _isin
+from .messages import message_events
 from .raw_exports import build_raw_exports, sources_mapping, write_raw_file, write_raw_files, write_sources_yaml
 
 __all__ = ["SyntheticRetailer", "synthetic", "TRUE_PARAMS", "CAMPAIGN_PLAN"]
@@ -565,44 +566,18 @@ def _campaigns(rng, ppl, ev, tot, items, products, start, hist_days, C, loc, n_c
         tday = contact_day[treated]
         responded = np.isin(tw, inc_who)
         if ch in ("email", "sms"):
-            m = len(tw)
-            bounce = rng.random(m) < (0.015 if ch == "email" else 0.03)
-            eng = ppl["engagement"][tw]
-            if ch == "email":
-                p_open = np.where(responded, np.maximum(eng, 0.75), eng) * subject_boost[treated]
-                opened = ~bounce & (rng.random(m) < np.minimum(p_open, 0.98))
-                clicked = opened & (rng.random(m) < np.where(responded, 0.6, 0.09))
-            else:
-                opened = np.zeros(m, bool)
-                clicked = ~bounce & (rng.random(m) < np.where(responded, 0.5, 0.04))
-            unsub_p = np.where(ppl["uplift_type"][tw] == "do_not_disturb", 0.03, 0.0025)
-            unsub = ~bounce & (rng.random(m) < unsub_p)
-            complain = ~bounce & (rng.random(m) < np.where(ppl["uplift_type"][tw] == "do_not_disturb", 0.004, 0.0004)) \
-                if ch == "email" else np.zeros(m, bool)
-            replied = (~bounce & (rng.random(m) < 0.012)) if ch == "sms" else np.zeros(m, bool)
-            ev_rows = [pd.DataFrame({"person": tw, "event": "sent", "day": tday})]
-            ev_rows.append(pd.DataFrame({"person": tw[bounce], "event": "bounced", "day": tday[bounce] + 0.001}))
-            ev_rows.append(pd.DataFrame({"person": tw[~bounce], "event": "delivered", "day": tday[~bounce] + 0.002}))
-            if ch == "email":
-                n_opens = 1 + rng.poisson(0.6, opened.sum())
-                o_who = np.repeat(tw[opened], n_opens)
-                o_day = np.repeat(tday[opened], n_opens) + rng.exponential(0.6, n_opens.sum())
-                ev_rows.append(pd.DataFrame({"person": o_who, "event": "opened", "day": o_day}))
-            c_day = tday[clicked] + rng.exponential(0.7, clicked.sum()) + 0.01
-            ev_rows.append(pd.DataFrame({"person": tw[clicked], "event": "clicked", "day": c_day}))
-            ev_rows.append(pd.DataFrame({"person": tw[unsub], "event": "unsubscribed",
-                                         "day": tday[unsub] + rng.exponential(1.0, unsub.sum()) + 0.02}))
-            ev_rows.append(pd.DataFrame({"person": tw[complain], "event": "complained",
-                                         "day": tday[complain] + rng.exponential(1.0, complain.sum()) + 0.02}))
-            ev_rows.append(pd.DataFrame({"person": tw[replied], "event": "replied",
-                                         "day": tday[replied] + rng.exponential(0.3, replied.sum()) + 0.02}))
-            evs = pd.concat(ev_rows, ignore_index=True)
+            e = message_events(rng, ch, tday, responded, ppl["engagement"][tw],
+                               ppl["uplift_type"][tw] == "do_not_disturb", subject_boost[treated])
+            k = e["message"].to_numpy()
+            evs = pd.DataFrame({"person": tw[k], "event": e["event"], "day": e["day"]})
             evs["campaign_id"] = cid
             evs["channel"] = ch
             rows_ev.append(evs)
             # unsubscribes become consent changes
-            u_people = tw[unsub | complain]
-            u_days = tday[unsub | complain] + 0.05
+            opted = np.zeros(len(tw), bool)
+            opted[k[e["event"].isin(["unsubscribed", "complained"]).to_numpy()]] = True
+            u_people = tw[opted]
+            u_days = tday[opted] + 0.05
             unsub_day[ch][u_people] = np.minimum(unsub_day[ch][u_people], u_days)
     camp = pd.DataFrame(rows_c)
     contacts = pd.concat(rows_ct, ignore_index=True)
