@@ -3,16 +3,18 @@ synthetic client's loyalty export (``datasets.raw_exports``, two title rows abov
 
 ``DataFrame.to_excel`` (openpyxl) builds one Python object per cell and takes minutes for a few hundred thousand
 rows. This writer builds the sheet XML a column at a time with Arrow string kernels and streams it into the zip
-file in blocks of rows, so its cost is linear in the cells and small, and its memory bounded by a block. It is
-hand-written rather than a library because it is the fastest: for 100,000 rows × 12 columns (benchmarks/RESULTS.md,
-"One xlsx writer") it takes ~1.5 s, where XlsxWriter's ``constant_memory`` mode — the maintained library that
-streams — takes ~17 s (its per-cell Python calls), and the former per-cell streamed writer 5.7 s.
+file in blocks of rows, so its cost is linear in the cells and small, and its memory bounded by a block. It grew
+out of the faster of the two hand-written writers it replaces (the raw exports' vectorised one; the send file had
+a per-cell streamed one) and stays hand-written because a library is much slower: for 100,000 rows × 12 columns
+(``benchmarks/xlsx_writers.py``; benchmarks/RESULTS.md, "One xlsx writer") it needs 1.8 s of CPU, the former
+writers 2.5 s and 6.8 s, and XlsxWriter's ``constant_memory`` mode — the maintained library that streams — 19 s
+(its Python calls per cell), about 8 times the faster former writer.
 
 What it writes — values only, one sheet per table, a plain header row (optionally below a few title rows):
 
 * text as inline strings — always text, never a formula or a number, whatever it looks like ("=1+1", "007");
   control characters XML 1.0 cannot hold are dropped;
-* numbers as numbers (integers as integers, floats in their shortest exact form); ±inf as the text "inf";
+* numbers as numbers (integers as integers, floats in their shortest exact form); ±inf as the text "inf" / "-inf";
 * booleans as booleans; dates (``datetime.date``, or date-times at midnight) with a date format, other date-times
   with a date-and-time format (time zones dropped: local wall time);
 * missing values (None, NaN, NaT, NA) as empty cells.

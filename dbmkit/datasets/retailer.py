@@ -39,7 +39,7 @@ from .._util import isin as _isin
 from .messages import message_events
 from .raw_exports import build_raw_exports, sources_mapping, write_raw_file, write_raw_files, write_sources_yaml
 
-__all__ = ["SyntheticRetailer", "synthetic", "TRUE_PARAMS", "CAMPAIGN_PLAN"]
+__all__ = ["SyntheticRetailer", "synthetic", "TRUE_PARAMS", "CAMPAIGN_PLAN", "sales_calendar"]
 
 # population parameters of the latent process (time unit: days) and of spend
 TRUE_PARAMS = {
@@ -108,7 +108,14 @@ class SyntheticRetailer:
 
 
 def sales_calendar(start: pd.Timestamp, n_days: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
-    """Daily intensity multiplier (mean 1): holiday peaks, Black Friday, spring bump, summer dip, weekends."""
+    """The retailer's calendar: a daily purchase-intensity multiplier (mean 1 over the ``n_days`` from ``start``:
+    holiday peaks, Black Friday, spring bump, summer dip, weekends) and the days. Calendar time is this warp of the
+    purchase process's operational time, here and in ``simulate``.
+
+    >>> m, days = sales_calendar(pd.Timestamp("2025-01-01"), 365)
+    >>> round(float(m.mean()), 6), str(days[int(m.argmax())].date())
+    (1.0, '2025-12-13')
+    """
     days = pd.date_range(start, periods=n_days, freq="D")
     doy = days.day_of_year.to_numpy().astype(float)
     m = (1.0 + 0.95 * np.exp(-(((doy - 348) / 11.0) ** 2)) + 0.7 * np.exp(-(((doy - 330) / 3.5) ** 2))

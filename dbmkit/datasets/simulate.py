@@ -2,7 +2,8 @@
 
 A real client sends the campaign and, weeks later, hands over the orders, coupon redemptions and e-mail/SMS logs.
 The synthetic client cannot send anything, but it knows how every person behaves, so ``simulate_campaign`` draws
-those results consistently with the same model that produced the past campaigns (``retailer._campaigns``):
+those results consistently with the same model that produced the past campaigns (``retailer``; e-mail and SMS
+events by the same ``messages.message_events``):
 
 * every person keeps buying organically: the orders after the export date are already in the truth
   (``future_orders``, origin "organic"); a contact *responds* when they buy within the response window;
