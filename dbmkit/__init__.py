@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 _MODULES = {"config", "workspace", "datasets", "ingest", "clean", "identity", "database", "rfm", "value", "clv",
             "segments", "basket", "models", "campaign", "evaluate", "plots", "widgets", "exercises", "report",
-            "chapters", "schema", "i18n", "explore", "consultant", "cases", "privacy", "util"}
+            "chapters", "schema", "i18n", "explore", "consultant", "cases", "privacy", "util", "power", "xlsx"}
 
 
 def __getattr__(name):

@@ -1232,7 +1232,7 @@ def sources_of(ws) -> tuple[dict[str, list[SourceFile]], Path]:
     >>> sorted(sources)[:3], folder.name
     (['area_demographics', 'campaigns', 'consents'], 'raw')
     """
-    return ws._sources()
+    return ws.sources()
 
 
 DATA_KINDS = {     # the kind of customer data each canonical table holds (CONCEPTS: phase 1, collect)

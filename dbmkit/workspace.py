@@ -67,9 +67,11 @@ class Workspace:
         self._meta_cache = None
 
     # ------------------------------------------------------------------ building
-    def _sources(self) -> tuple[dict[str, list[SourceFile]], Path]:
+    def sources(self) -> tuple[dict[str, list[SourceFile]], Path]:
+        """The sources the database is built from and the folder their paths are relative to: the config's
+        mapping, or for the synthetic client the mapping of its raw exports in ``raw/``."""
         if self.cfg.is_synthetic:
-            from .datasets._raw import sources_mapping
+            from .datasets.raw_exports import sources_mapping
             mapping = sources_mapping(self.cfg.data.synthetic.locale, directory=".")
             return ({t: [SourceFile.model_validate(x) for x in xs] for t, xs in mapping.items()}, self.raw_dir)
         return self.cfg.data.sources, Path(self.cfg.base_dir)
@@ -129,8 +131,8 @@ class Workspace:
             self.generate_synthetic()
             cfg = self.cfg
             if not cfg.data.staff_email_domains:
-                from .datasets import _locale
-                loc = _locale.EN if cfg.data.synthetic.locale == "en" else _locale.ZH
+                from .datasets import locale_words
+                loc = locale_words.EN if cfg.data.synthetic.locale == "en" else locale_words.ZH
                 cfg = cfg.model_copy(deep=True)
                 cfg.data.staff_email_domains = [loc["retailer_domain"]]
                 cfg.data.default_phone_region = "US" if cfg.data.synthetic.locale == "en" else "CN"
@@ -140,7 +142,7 @@ class Workspace:
                     cfg.analysis_date = cfg.data.synthetic.end_date
         else:
             cfg = self.cfg
-        sources, base = self._sources()
+        sources, base = self.sources()
         report = database.build(cfg, self.db_path, sources, base, self.workdir, progress=progress)
         with self.connect(read_only=False) as con:
             con.execute("INSERT OR REPLACE INTO _meta VALUES ('fingerprint', ?)", [self.fingerprint()])

@@ -11,7 +11,7 @@ import dbmkit.clv
 
 # every module of the clv package carries an example
 CLV_MODULES = ["dbmkit.clv"] + [f"dbmkit.clv.{m.name}" for m in pkgutil.iter_modules(dbmkit.clv.__path__)]
-MODULES = ["dbmkit.rfm", "dbmkit.value", *CLV_MODULES, "dbmkit.datasets.real"]
+MODULES = ["dbmkit.rfm", "dbmkit.value", *CLV_MODULES, "dbmkit.datasets.real", "dbmkit.datasets.messages"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dbmkit.datasets import synthetic
-from dbmkit.datasets._raw import _money, _strftime, write_csv, write_xlsx
+from dbmkit.datasets.raw_exports import _money, _strftime, write_csv
 from dbmkit.rfm import customer_summary
+from dbmkit.xlsx import write_xlsx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import compare  # noqa: E402  (benchmarks/compare.py)
@@ -68,7 +69,7 @@ def test_write_xlsx_reads_back_like_the_data(tmp_path):
                        "Joined": pd.to_datetime(["2024-01-02", None, "2025-03-04 10:00:00"], format="mixed"),
                        "Amount": [1.5, np.nan, 3.0]})
     path = tmp_path / "x.xlsx"
-    write_xlsx(path, df, sheet="Members", title_rows=["Loyalty programme — member export", "note"])
+    write_xlsx(path, {"Members": df}, title_rows=["Loyalty programme — member export", "note"])
     back = pd.read_excel(path, sheet_name="Members", header=2, dtype=object, engine="openpyxl")
     assert list(back.columns) == list(df.columns)
     assert back["CardNo"].tolist()[:2] == ["001000753", "001000425"] and pd.isna(back["CardNo"].iloc[2])
@@ -79,7 +80,7 @@ def test_write_xlsx_reads_back_like_the_data(tmp_path):
     assert top == "Loyalty programme — member export"
     # the same data give the same file (fixed time stamps inside the archive)
     again = tmp_path / "y.xlsx"
-    write_xlsx(again, df, sheet="Members", title_rows=["Loyalty programme — member export", "note"])
+    write_xlsx(again, {"Members": df}, title_rows=["Loyalty programme — member export", "note"])
     assert filecmp.cmp(path, again, shallow=False)
 
 
@@ -106,3 +107,46 @@ def test_benchmark_references_agree_with_customer_summary():
     s = compare.simulate_bgnbd(2000, seed=3)
     assert ((s["recency"] >= 0) & (s["recency"] <= s["T"] + 1e-9)).all()
     assert (s.loc[s["frequency"] > 0, "recency"] > 0).all()
+
+
+def test_xlsx_cells_read_back_as_the_openpyxl_writer_gives_them(tmp_path):
+    """The one xlsx writer (send file and raw exports) against pandas' openpyxl writer, read back by openpyxl:
+    the same values, dates as dates, booleans as booleans, missing values empty."""
+    import datetime as dt
+
+    import openpyxl
+    df = pd.DataFrame({
+        "text": pd.Series(["Ann", None, "A & B <c>", " lead", "张三", "x"], dtype=object),
+        "arrow": pd.Series(["a", "b", None, "d", "e", "f"], dtype="str"),
+        "n": [1, -2, 3, 10 ** 12, 0, 7], "na_int": pd.array([1, None, 3, 4, None, 6], dtype="Int64"),
+        "x": [1.5, np.nan, -2.0, 0.1, 1e16, 1 / 3], "flag": [True, False, True, False, True, False],
+        "day": [dt.date(2026, 7, 7)] * 5 + [None],
+        "ts": pd.to_datetime(["2026-07-07 10:30", "2026-07-08", None, "1999-12-31 23:59:59", "2026-01-01", None],
+                             format="mixed"),
+        "cat": pd.Categorical(["u", "v", "u", None, "v", "u"]),
+    })
+    ours, ref = tmp_path / "ours.xlsx", tmp_path / "openpyxl.xlsx"
+    write_xlsx(ours, {"s": df})
+    df.to_excel(ref, sheet_name="s", index=False, engine="openpyxl")
+    a = [[(c.value, c.is_date) for c in r] for r in openpyxl.load_workbook(ours)["s"].iter_rows()]
+    b = [[(c.value, c.is_date) for c in r] for r in openpyxl.load_workbook(ref)["s"].iter_rows()]
+    assert a == b
+    kinds = [{type(c.value) for c in col} for col in openpyxl.load_workbook(ours)["s"].iter_cols(min_row=2)]
+    assert kinds == [{str, type(None)}, {str, type(None)}, {int}, {int, type(None)}, {float, type(None)}, {bool},
+                     {dt.datetime, type(None)}, {dt.datetime, type(None)}, {str, type(None)}]   # -2.0 stays a float
+
+
+def test_xlsx_strings_are_always_text(tmp_path):
+    """Text that looks like a formula, a number, a boolean or a date stays text (openpyxl would write "=…" as a
+    formula); control characters XML cannot hold are dropped."""
+    import openpyxl
+    texts = ["=1+1", "=HYPERLINK(\"http://x\")", "+1 212 555 0100", "-5", "007", "1.5", "TRUE", "2026-07-07",
+             "@SUM(A1)", "a\x01b"]
+    write_xlsx(tmp_path / "t.xlsx", {"s": pd.DataFrame({"v": texts, "o": pd.Series(texts, dtype=object)})},
+               title_rows=["=title"])
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["s"]
+    assert ws["A1"].value == "=title" and ws["A1"].data_type == "s"
+    for col in ("A", "B"):
+        cells = [ws[f"{col}{i}"] for i in range(3, 3 + len(texts))]
+        assert [c.value for c in cells] == texts[:-1] + ["ab"]
+        assert {c.data_type for c in cells} == {"s"}

@@ -7,7 +7,8 @@ import importlib
 import pytest
 
 MODULES = ["dbmkit.campaign", "dbmkit.campaign.settings", "dbmkit.campaign.selection", "dbmkit.campaign.personalise",
-           "dbmkit.campaign.budget", "dbmkit.campaign.control", "dbmkit.campaign.export", "dbmkit.widgets"]
+           "dbmkit.campaign.budget", "dbmkit.campaign.control", "dbmkit.campaign.export", "dbmkit.widgets",
+           "dbmkit.power", "dbmkit.xlsx"]
 
 
 @pytest.mark.parametrize("name", MODULES)

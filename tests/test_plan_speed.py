@@ -109,7 +109,7 @@ def test_write_xlsx_reads_back_with_openpyxl(tmp_path):
 
     import openpyxl
 
-    from dbmkit.campaign.xlsx import write_xlsx
+    from dbmkit.xlsx import write_xlsx
     df = pd.DataFrame({"text": ['a<&>"', None, " lead", "张三\x01"], "n": [1, 2, 3, 4], "x": [1.5, np.nan, -2.0, 0.0],
                        "flag": [True, False, True, False], "day": [dt.date(2026, 7, 7)] * 4,
                        "ts": pd.to_datetime(["2026-07-07 10:30", "2026-07-08 00:00", None, "2026-01-01 00:00"])})
@@ -129,7 +129,7 @@ def test_write_xlsx_reads_back_with_openpyxl(tmp_path):
 def test_write_xlsx_rejects_bad_sheet_names(tmp_path):
     import pytest
 
-    from dbmkit.campaign.xlsx import write_xlsx
+    from dbmkit.xlsx import write_xlsx
     with pytest.raises(ValueError, match="sheet names"):
         write_xlsx(tmp_path / "t.xlsx", {"a/b": pd.DataFrame({"x": [1]})})
     with pytest.raises(ValueError, match="at least one sheet"):

@@ -9,6 +9,9 @@ controls is binomial around ``control_share``.
 ``global_holdout`` keeps a share of all customers out of every campaign (hash with a fixed key), to measure the
 total effect of the programme.
 
+Sample size, power and the detectable lift (``sample_size``, ``power_at``, ``detectable_lift``) are those of
+:mod:`dbmkit.power`, shared with the A/B tests of phase 4; ``control_group_check`` applies them to a plan.
+
 >>> g = assign_groups(["P1", "P2", "P3"], 0.5, "NEW-20260707", seed=42)
 >>> g.equals(assign_groups(["P3", "P1", "P2"], 0.5, "NEW-20260707", seed=42).set_index("customer_id")
 ...          .loc[["P1", "P2", "P3"]].reset_index())
@@ -23,6 +26,8 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+
+from ..power import detectable_lift, power_at, sample_size      # the campaign's names for them (__all__)
 
 __all__ = ["assign_groups", "hash_uniform", "global_holdout", "sample_size", "power_at", "detectable_lift",
            "control_group_check", "balance_check", "ControlGroupWarning", "GLOBAL_HOLDOUT_KEY"]
@@ -81,74 +86,6 @@ def global_holdout(customer_ids, share: float, seed: int, key: str = GLOBAL_HOLD
     if share >= 1:
         raise ValueError("the global holdout share must be below 1")
     return pd.Series(hash_uniform([str(i) for i in ids], f"{key}|{seed}") < share)
-
-
-def _z(significance: float, two_sided: bool) -> float:
-    return float(stats.norm.ppf(1 - significance / (2 if two_sided else 1)))
-
-
-def sample_size(baseline_rate: float, min_detectable_lift: float, significance: float = 0.05, power: float = 0.80,
-                control_share: float = 0.5, two_sided: bool = True) -> pd.Series:
-    """People needed to detect an absolute lift in response rate with a two-proportion z-test.
-
-    ``control_share`` is the control's share of everyone in the test (0.5 = equal groups). Returns a Series with
-    ``n_control``, ``n_treatment``, ``n_total`` (rounded up).
-
-    >>> int(sample_size(0.10, 0.02)["n_control"])     # equal groups: ≈ 3,841 each
-    3841
-    """
-    p0, d = float(baseline_rate), float(min_detectable_lift)
-    if not 0 < p0 < 1:
-        raise ValueError(f"baseline_rate must be a probability between 0 and 1, not {baseline_rate!r}")
-    if d <= 0 or p0 + d >= 1:
-        raise ValueError(f"min_detectable_lift must be positive and baseline + lift below 1 (got {min_detectable_lift!r})")
-    if not 0 < control_share < 1:
-        raise ValueError("control_share must be between 0 and 1")
-    k = (1 - control_share) / control_share                        # treatment per control
-    p1 = p0 + d
-    pbar = (p0 + k * p1) / (1 + k)
-    za, zb = _z(significance, two_sided), float(stats.norm.ppf(power))
-    n_c = (za * math.sqrt(pbar * (1 - pbar) * (1 + 1 / k)) + zb * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1) / k)) ** 2 / d ** 2
-    n_c = int(math.ceil(n_c - 1e-9))
-    n_t = int(math.ceil(k * n_c - 1e-9))
-    return pd.Series({"n_control": n_c, "n_treatment": n_t, "n_total": n_c + n_t})
-
-
-def power_at(n_treatment: float, n_control: float, baseline_rate: float, lift: float, significance: float = 0.05,
-             two_sided: bool = True) -> float:
-    """Power of the two-proportion z-test (pooled variance under the null) to detect ``lift`` with the given
-    group sizes (the same as statsmodels' ``power_proportions_2indep``).
-
-    >>> round(power_at(3841, 3841, 0.10, 0.02), 2)
-    0.8
-    """
-    if n_treatment <= 0 or n_control <= 0:
-        return 0.0
-    p0, p1 = float(baseline_rate), float(baseline_rate) + float(lift)
-    pbar = (n_control * p0 + n_treatment * p1) / (n_control + n_treatment)
-    se0 = math.sqrt(pbar * (1 - pbar) * (1 / n_treatment + 1 / n_control))
-    se1 = math.sqrt(p1 * (1 - p1) / n_treatment + p0 * (1 - p0) / n_control)
-    za = _z(significance, two_sided)
-    pw = stats.norm.cdf((abs(lift) - za * se0) / se1)
-    if two_sided:                                  # the (tiny) chance of a significant result in the wrong direction
-        pw += stats.norm.cdf((-abs(lift) - za * se0) / se1)
-    return float(pw)
-
-
-def detectable_lift(n_treatment: float, n_control: float, baseline_rate: float, significance: float = 0.05,
-                    power: float = 0.80) -> float:
-    """The smallest absolute lift the test detects with the given power (minimum detectable effect).
-
-    >>> round(detectable_lift(3841, 3841, 0.10), 3)
-    0.02
-    """
-    if n_treatment <= 0 or n_control <= 0:
-        return float("nan")
-    hi = 1 - baseline_rate - 1e-9
-    if power_at(n_treatment, n_control, baseline_rate, hi, significance) < power:
-        return float("nan")
-    return float(optimize.brentq(lambda d: power_at(n_treatment, n_control, baseline_rate, d, significance) - power,
-                                 1e-9, hi, xtol=1e-7))
 
 
 def control_group_check(n_treatment: int, n_control: int, baseline_rate: float, min_detectable_lift: float,

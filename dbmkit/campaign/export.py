@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..util import isin
 from .settings import OFFERS
-from .xlsx import write_xlsx
+from ..xlsx import write_xlsx
 
 __all__ = ["send_file", "export_list", "contact_details", "campaign_list_dir", "CONTACT_FIELDS", "csv_safe"]
 

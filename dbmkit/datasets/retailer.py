@@ -34,11 +34,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
-from . import _locale as L
+from . import locale_words as L
 from ..util import isin as _isin
-from ._raw import build_raw_exports, sources_mapping, write_raw_file, write_raw_files, write_sources_yaml
+from .messages import message_events
+from .raw_exports import build_raw_exports, sources_mapping, write_raw_file, write_raw_files, write_sources_yaml
 
-__all__ = ["SyntheticRetailer", "synthetic", "TRUE_PARAMS", "CAMPAIGN_PLAN"]
+__all__ = ["SyntheticRetailer", "synthetic", "TRUE_PARAMS", "CAMPAIGN_PLAN", "sales_calendar"]
 
 # population parameters of the latent process (time unit: days) and of spend
 TRUE_PARAMS = {
@@ -106,8 +107,15 @@ class SyntheticRetailer:
 # calendar
 
 
-def _calendar(start: pd.Timestamp, n_days: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
-    """Daily intensity multiplier (mean 1): holiday peaks, Black Friday, spring bump, summer dip, weekends."""
+def sales_calendar(start: pd.Timestamp, n_days: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """The retailer's calendar: a daily purchase-intensity multiplier (mean 1 over the ``n_days`` from ``start``:
+    holiday peaks, Black Friday, spring bump, summer dip, weekends) and the days. Calendar time is this warp of the
+    purchase process's operational time, here and in ``simulate``.
+
+    >>> m, days = sales_calendar(pd.Timestamp("2025-01-01"), 365)
+    >>> round(float(m.mean()), 6), str(days[int(m.argmax())].date())
+    (1.0, '2025-12-13')
+    """
     days = pd.date_range(start, periods=n_days, freq="D")
     doy = days.day_of_year.to_numpy().astype(float)
     m = (1.0 + 0.95 * np.exp(-(((doy - 348) / 11.0) ** 2)) + 0.7 * np.exp(-(((doy - 330) / 3.5) ** 2))
@@ -565,44 +573,18 @@ def _campaigns(rng, ppl, ev, tot, items, products, start, hist_days, C, loc, n_c
         tday = contact_day[treated]
         responded = np.isin(tw, inc_who)
         if ch in ("email", "sms"):
-            m = len(tw)
-            bounce = rng.random(m) < (0.015 if ch == "email" else 0.03)
-            eng = ppl["engagement"][tw]
-            if ch == "email":
-                p_open = np.where(responded, np.maximum(eng, 0.75), eng) * subject_boost[treated]
-                opened = ~bounce & (rng.random(m) < np.minimum(p_open, 0.98))
-                clicked = opened & (rng.random(m) < np.where(responded, 0.6, 0.09))
-            else:
-                opened = np.zeros(m, bool)
-                clicked = ~bounce & (rng.random(m) < np.where(responded, 0.5, 0.04))
-            unsub_p = np.where(ppl["uplift_type"][tw] == "do_not_disturb", 0.03, 0.0025)
-            unsub = ~bounce & (rng.random(m) < unsub_p)
-            complain = ~bounce & (rng.random(m) < np.where(ppl["uplift_type"][tw] == "do_not_disturb", 0.004, 0.0004)) \
-                if ch == "email" else np.zeros(m, bool)
-            replied = (~bounce & (rng.random(m) < 0.012)) if ch == "sms" else np.zeros(m, bool)
-            ev_rows = [pd.DataFrame({"person": tw, "event": "sent", "day": tday})]
-            ev_rows.append(pd.DataFrame({"person": tw[bounce], "event": "bounced", "day": tday[bounce] + 0.001}))
-            ev_rows.append(pd.DataFrame({"person": tw[~bounce], "event": "delivered", "day": tday[~bounce] + 0.002}))
-            if ch == "email":
-                n_opens = 1 + rng.poisson(0.6, opened.sum())
-                o_who = np.repeat(tw[opened], n_opens)
-                o_day = np.repeat(tday[opened], n_opens) + rng.exponential(0.6, n_opens.sum())
-                ev_rows.append(pd.DataFrame({"person": o_who, "event": "opened", "day": o_day}))
-            c_day = tday[clicked] + rng.exponential(0.7, clicked.sum()) + 0.01
-            ev_rows.append(pd.DataFrame({"person": tw[clicked], "event": "clicked", "day": c_day}))
-            ev_rows.append(pd.DataFrame({"person": tw[unsub], "event": "unsubscribed",
-                                         "day": tday[unsub] + rng.exponential(1.0, unsub.sum()) + 0.02}))
-            ev_rows.append(pd.DataFrame({"person": tw[complain], "event": "complained",
-                                         "day": tday[complain] + rng.exponential(1.0, complain.sum()) + 0.02}))
-            ev_rows.append(pd.DataFrame({"person": tw[replied], "event": "replied",
-                                         "day": tday[replied] + rng.exponential(0.3, replied.sum()) + 0.02}))
-            evs = pd.concat(ev_rows, ignore_index=True)
+            e = message_events(rng, ch, tday, responded, ppl["engagement"][tw],
+                               ppl["uplift_type"][tw] == "do_not_disturb", subject_boost[treated])
+            k = e["message"].to_numpy()
+            evs = pd.DataFrame({"person": tw[k], "event": e["event"], "day": e["day"]})
             evs["campaign_id"] = cid
             evs["channel"] = ch
             rows_ev.append(evs)
             # unsubscribes become consent changes
-            u_people = tw[unsub | complain]
-            u_days = tday[unsub | complain] + 0.05
+            opted = np.zeros(len(tw), bool)
+            opted[k[e["event"].isin(["unsubscribed", "complained"]).to_numpy()]] = True
+            u_people = tw[opted]
+            u_days = tday[opted] + 0.05
             unsub_day[ch][u_people] = np.minimum(unsub_day[ch][u_people], u_days)
     camp = pd.DataFrame(rows_c)
     contacts = pd.concat(rows_ct, ignore_index=True)
@@ -656,7 +638,7 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     hist_days = int(round(years * 365.25))
     start = end - pd.Timedelta(days=hist_days - 1)
     total_days = hist_days + future_days
-    m, cal_days = _calendar(start, total_days + 2)
+    m, cal_days = sales_calendar(start, total_days + 2)
     C = np.cumsum(m)
     promo = _promo_days(cal_days)
     tp = dict(TRUE_PARAMS)
@@ -810,7 +792,7 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     people_area = areas.iloc[ppl["area_idx"]].reset_index(drop=True)
     birth = (end - pd.to_timedelta(ppl["age"] * 365.25 + rng.uniform(0, 364, n_people), unit="D")).normalize()
     signup_ts = day_to_ts(ppl["signup_day"])
-    from ._raw import person_identities
+    from .raw_exports import person_identities
     ident = person_identities(rng, ppl, people_area, loc, locale)
     customers = pd.DataFrame({
         "customer_id": ppl["person_id"], "first_name": ident["first_name"], "last_name": ident["last_name"],

@@ -2,7 +2,8 @@
 
 A real client sends the campaign and, weeks later, hands over the orders, coupon redemptions and e-mail/SMS logs.
 The synthetic client cannot send anything, but it knows how every person behaves, so ``simulate_campaign`` draws
-those results consistently with the same model that produced the past campaigns (``retailer._campaigns``):
+those results consistently with the same model that produced the past campaigns (``retailer``; e-mail and SMS
+events by the same ``messages.message_events``):
 
 * every person keeps buying organically: the orders after the export date are already in the truth
   (``future_orders``, origin "organic"); a contact *responds* when they buy within the response window;
@@ -45,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from ..util import isin
-from .retailer import CAMPAIGN_PLAN, _calendar
+from .messages import message_events
+from .retailer import CAMPAIGN_PLAN, sales_calendar
 from .truth import person_map  # (evaluate and campaign import it from here too)
 
 __all__ = ["simulate_campaign", "SimulatedCampaign", "CHANNEL_PI", "DND_LOSS", "offer_discount"]
@@ -143,7 +145,7 @@ def _operational_clock(params: dict):
     hist_days = int(round(float(params["years"]) * 365.25))
     start = end - pd.Timedelta(days=hist_days - 1)
     total = hist_days + int(params.get("future_days", 365))
-    m, _ = _calendar(start, total + 2)
+    m, _ = sales_calendar(start, total + 2)
     Cg = np.concatenate([[0.0], np.cumsum(m)])
     grid = np.arange(len(Cg), dtype=float)
     return start, end, grid, Cg
@@ -366,7 +368,7 @@ def simulate_campaign(contacts: pd.DataFrame, truth, window_days: int = 30, seed
 
 
 def _message_events(rng, c, treated, responded, engagement, dnd, boost):
-    """E-mail and SMS events of the treated, with the probabilities of the past campaigns."""
+    """E-mail and SMS events of the treated, by the simulation of the past campaigns (``messages``)."""
     out = {"email": [], "sms": []}
     unsub_rows = []
     for ch in ("email", "sms"):
@@ -377,42 +379,11 @@ def _message_events(rng, c, treated, responded, engagement, dnd, boost):
         ts = c["contact_ts"].to_numpy()[idx]
         who = c["customer_id"].to_numpy()[idx]
         cid = c["campaign_id"].to_numpy()[idx]
-        resp = responded[idx]
-        eng = engagement[idx]
-        bounce = rng.random(m) < (0.015 if ch == "email" else 0.03)
-        if ch == "email":
-            p_open = np.where(resp, np.maximum(eng, 0.75), eng) * boost[idx]
-            opened = ~bounce & (rng.random(m) < np.minimum(p_open, 0.98))
-            clicked = opened & (rng.random(m) < np.where(resp, 0.6, 0.09))
-        else:
-            opened = np.zeros(m, bool)
-            clicked = ~bounce & (rng.random(m) < np.where(resp, 0.5, 0.04))
-        d = dnd[idx]
-        unsub = ~bounce & (rng.random(m) < np.where(d, 0.03, 0.0025))
-        complain = (~bounce & (rng.random(m) < np.where(d, 0.004, 0.0004))) if ch == "email" else np.zeros(m, bool)
-        replied = (~bounce & (rng.random(m) < 0.012)) if ch == "sms" else np.zeros(m, bool)
-
-        def days(x):
-            return pd.to_timedelta(x, unit="D")
-        parts = [(np.ones(m, bool), "sent", np.zeros(m)), (bounce, "bounced", np.full(m, 0.001)),
-                 (~bounce, "delivered", np.full(m, 0.002))]
-        if ch == "email":
-            n_opens = 1 + rng.poisson(0.6, int(opened.sum()))
-            o_idx = np.repeat(np.flatnonzero(opened), n_opens)
-            o_lag = rng.exponential(0.6, len(o_idx))
-        parts_lag = {"clicked": rng.exponential(0.7, m) + 0.01, "unsubscribed": rng.exponential(1.0, m) + 0.02,
-                     "complained": rng.exponential(1.0, m) + 0.02, "replied": rng.exponential(0.3, m) + 0.02}
-        parts += [(clicked, "clicked", parts_lag["clicked"]), (unsub, "unsubscribed", parts_lag["unsubscribed"]),
-                  (complain, "complained", parts_lag["complained"]), (replied, "replied", parts_lag["replied"])]
-        frames = []
-        for mask, event, lag in parts:
-            k = np.flatnonzero(mask)
-            frames.append(pd.DataFrame({"campaign_id": cid[k], "customer_id": who[k], "event": event,
-                                        "event_ts": ts[k] + days(lag[k]).to_numpy()}))
-        if ch == "email":
-            frames.append(pd.DataFrame({"campaign_id": cid[o_idx], "customer_id": who[o_idx], "event": "opened",
-                                        "event_ts": ts[o_idx] + days(o_lag).to_numpy()}))
-        ev = pd.concat(frames, ignore_index=True)
+        e = message_events(rng, ch, np.zeros(m), responded[idx], engagement[idx], dnd[idx], boost[idx])
+        k = e["message"].to_numpy()
+        ev = pd.DataFrame({"campaign_id": pd.Series(cid[k], dtype=object), "customer_id": pd.Series(who[k], dtype=object),
+                           "event": e["event"],
+                           "event_ts": ts[k] + pd.to_timedelta(e["day"].to_numpy(), unit="D").to_numpy()})
         ev["event_ts"] = pd.to_datetime(ev["event_ts"]).dt.floor("s")
         out[ch] = ev.sort_values(["event_ts", "customer_id", "event"]).reset_index(drop=True)
         u = ev[ev["event"].isin(["unsubscribed", "complained"])].assign(channel=ch)

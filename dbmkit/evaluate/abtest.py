@@ -4,7 +4,9 @@ An A/B test sends two versions (subject lines, content, images, send time, call 
 of a list and compares a rate. Three rules keep it honest:
 
 1. **Power before** — decide the smallest lift worth detecting and compute the sample size per version
-   (``ab_sample_size``); a test too small to see a realistic lift mostly produces "no difference".
+   (``ab_sample_size``); a test too small to see a realistic lift mostly produces "no difference". The maths is
+   :mod:`dbmkit.power` (the same as for a campaign's control group), here in A/B terms: version A is the control,
+   version B the treatment, ``alpha`` the significance, ``ratio`` = B per A.
 2. **Significance after** — compare B with A once, at the planned size (``ab_test``: difference, Newcombe
    interval, p-value); a p-value says how surprising the difference would be if there were none.
 3. **No peeking** — looking at the p-value every day and stopping at the first "significant" result inflates the
@@ -22,64 +24,41 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize as _opt
-from scipy import stats as _st
-
+from ..power import detectable_lift, power_at, sample_size, z_critical
 from .stats import compare_groups
 
 __all__ = ["ab_sample_size", "ab_power", "minimum_detectable_lift", "power_curve", "ab_test", "peeking_simulation",
            "ab_test_data"]
 
 
-def _check_p(p_base: float, lift: float) -> None:
-    if not 0 < p_base < 1:
-        raise ValueError(f"p_base is a rate between 0 and 1 (e.g. 0.2 for 20 %), not {p_base!r}")
-    if not 0 < p_base + lift < 1:
-        raise ValueError(f"p_base + lift = {p_base + lift} is not a rate between 0 and 1; give the lift in points "
-                         "of rate, e.g. 0.02 for +2 points")
-
-
 def ab_sample_size(p_base: float, lift: float, alpha: float = 0.05, power: float = 0.80,
                    ratio: float = 1.0) -> int:
     """Contacts needed in version A to detect an absolute ``lift`` over the base rate ``p_base`` (two-sided
-    test of two proportions); version B gets ``ratio`` × that many.
+    test of two proportions); version B gets ``ratio`` × that many. :func:`dbmkit.power.sample_size` in A/B
+    terms (A is the control, B the treatment, ``alpha`` the significance).
 
     >>> ab_sample_size(0.05, 0.01), ab_sample_size(0.05, 0.01, ratio=9)
     (8158, 4651)
     """
-    _check_p(p_base, lift)
-    if lift == 0:
-        raise ValueError("a lift of 0 cannot be detected; give the smallest lift worth finding (e.g. 0.01)")
-    p1, p2 = p_base, p_base + lift
-    k = float(ratio)
-    pbar = (p1 + k * p2) / (1 + k)
-    za, zb = _st.norm.ppf(1 - alpha / 2), _st.norm.ppf(power)
-    num = za * np.sqrt(pbar * (1 - pbar) * (1 + 1 / k)) + zb * np.sqrt(p1 * (1 - p1) + p2 * (1 - p2) / k)
-    return int(np.ceil(num ** 2 / lift ** 2))
+    if not float(ratio) > 0:
+        raise ValueError(f"ratio is the number of B contacts per A contact (1 = equal versions), not {ratio!r}")
+    return int(sample_size(p_base, lift, alpha, power, control_share=1 / (1 + float(ratio)))["n_control"])
 
 
 def ab_power(n_a: int, n_b: int, p_base: float, lift: float, alpha: float = 0.05) -> float:
-    """Probability that a test with ``n_a`` and ``n_b`` contacts finds a true ``lift`` significant (two-sided)."""
-    _check_p(p_base, lift)
-    p1, p2 = p_base, p_base + lift
-    pbar = (n_a * p1 + n_b * p2) / (n_a + n_b)
-    se0 = np.sqrt(pbar * (1 - pbar) * (1 / n_a + 1 / n_b))
-    se1 = np.sqrt(p1 * (1 - p1) / n_a + p2 * (1 - p2) / n_b)
-    za = _st.norm.ppf(1 - alpha / 2)
-    d = abs(lift)
-    return float(_st.norm.cdf((d - za * se0) / se1) + _st.norm.cdf((-d - za * se0) / se1))
+    """Probability that a test with ``n_a`` and ``n_b`` contacts finds a true ``lift`` significant (two-sided):
+    :func:`dbmkit.power.power_at` in A/B terms."""
+    return power_at(n_b, n_a, p_base, lift, alpha)
 
 
 def minimum_detectable_lift(n_a: int, n_b: int, p_base: float, alpha: float = 0.05, power: float = 0.80) -> float:
-    """The smallest absolute lift that a test of this size detects with the given power.
+    """The smallest absolute lift that a test of this size detects with the given power
+    (:func:`dbmkit.power.detectable_lift` in A/B terms).
 
     >>> round(minimum_detectable_lift(3841, 3841, 0.10), 3)
     0.02
     """
-    hi = 1 - p_base - 1e-9
-    if ab_power(n_a, n_b, p_base, hi, alpha) < power:
-        return float("nan")
-    return float(_opt.brentq(lambda d: ab_power(n_a, n_b, p_base, d, alpha) - power, 1e-9, hi))
+    return detectable_lift(n_b, n_a, p_base, alpha, power)
 
 
 def power_curve(p_base: float, n_a: int, n_b: int, lifts=None, alpha: float = 0.05) -> pd.DataFrame:
@@ -136,7 +115,7 @@ def peeking_simulation(p_base: float = 0.10, n_per_arm: int = 5000, looks=(1, 2,
     se = np.sqrt(pool * (1 - pool) * 2 / n)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(se > 0, (b - a) / n / se, 0.0)
-    sig = np.abs(z) > _st.norm.ppf(1 - alpha / 2)
+    sig = np.abs(z) > z_critical(alpha)
     rows = []
     for k in looks:
         idx = (np.arange(1, k + 1) * grid // k) - 1

@@ -27,17 +27,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from ..power import z_critical
+
 __all__ = ["compare_groups", "srm_check", "wilson_interval", "newcombe_interval", "welch_interval",
            "two_proportion_p_value", "bootstrap_mean_diff", "holm_adjust", "is_binary"]
 
 COLUMNS = ["group", "outcome", "kind", "n", "control_n", "value", "control_value", "abs_lift", "rel_lift",
            "ci_low", "ci_high", "p_value", "incremental"]
-
-
-def _z(alpha: float) -> float:
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1 (e.g. 0.05 for 95 % intervals), not {alpha!r}")
-    return float(_st.norm.ppf(1 - alpha / 2))
 
 
 def wilson_interval(successes, n, alpha: float = 0.05):
@@ -48,7 +44,7 @@ def wilson_interval(successes, n, alpha: float = 0.05):
     """
     s = np.asarray(successes, float)
     n = np.asarray(n, float)
-    z = _z(alpha)
+    z = z_critical(alpha)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = s / n
         denom = 1 + z * z / n

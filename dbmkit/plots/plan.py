@@ -253,7 +253,7 @@ def power_curve(n_treatment: int, baseline_rate: float, lift: float, n_control: 
                 significance: float = 0.05, power: float = 0.80, title: str | None = None):
     """Power of the test against the control-group size (treatment size fixed), with the planned control size and
     the target power marked."""
-    from ..campaign.control import power_at
+    from ..power import power_at
     from . import ACCENT, MAIN, finish, new_figure, pct_axis
     hi = max(n_treatment * 3, (n_control or 0) * 4, 1000)
     n = np.unique(np.geomspace(20, hi, 120).astype(int))

@@ -35,6 +35,7 @@ import pandas as pd
 import yaml
 
 from ..util import isin as _isin
+from ..xlsx import write_xlsx
 
 NULLISH = ["NULL", "N/A", "-", "null", "n/a"]
 SYSTEM_OF_CHANNEL = {"store": "pos", "web": "web", "app": "web", "catalog": "crm"}
@@ -384,15 +385,49 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
 
     ``keys`` (from the generator) holds integer keys: ``item_order`` (each order line's row in the orders table)
     and ``order_customer`` (each order's row in the customers table); without them they are found by text.
-    ``sink(name, df)``, when given, receives each export as soon as it is complete instead of the returned dict."""
-    P = world.params
+    ``sink(name, df)``, when given, receives each export as soon as it is complete instead of the returned dict.
+
+    The steps run in a fixed order on one random stream (each export's file fault has its own): the customer
+    records of every system, which record each order was placed under, then one step per export or family of
+    exports."""
     T = world.tables
+    keys = keys or {}
+    cust = T["customers"].set_index("customer_id")
+    rec, dirt = _customer_records(rng, world, ppl, ident, loc, locale, cust)
+    ix = _OrderRecords(rng, rec, T, keys)
+    raw = _Exports(int(world.params["seed"]), sink)
+    raw.add(_crm_customers(rng, rec, locale))
+    raw.add(_web_accounts(rng, rec, locale))
+    raw.add(_loyalty_members(rng, rec, locale))
+    raw.add(_sales(rng, world, rec, ix, keys, "$" if locale == "en" else "¥"))
+    raw.add(_products_and_areas(T))
+    real = rec[rec["pi"] >= 0]
+    home_rec = real[~real["extra"]].set_index("person_id")      # each person's first record
+    raw.add(_campaign_files(T, home_rec, cust, ix, locale))
+    raw.add(_consent_files(T, home_rec))
+    records, dirt_df = _record_truth(rec, dirt)
+    return dict(raw), records, dirt_df
+
+
+# ------------------------------------------------------------------------------------------------ customer records
+def _customer_records(rng, world, ppl, ident, loc, locale, cust):
+    """Every customer record of the three systems with its field values, flags and consents, plus the web shop's
+    test accounts; and the dirt applied to each record."""
     rec, idx = _records(rng, world, ppl, ident, loc, locale)
     fields, dirt = _record_fields(rng, rec, world, ident, ppl, idx, loc, locale)
     rec = pd.concat([rec.reset_index(drop=True), fields], axis=1)
-    cust = T["customers"].set_index("customer_id")
-    pidx_of = pd.Series(np.arange(len(ppl["person_id"])), index=ppl["person_id"])
-    person_ix = pidx_of.reindex(rec["person_id"]).to_numpy()
+    _record_flags(rng, rec, world.tables, cust, loc, locale)
+    test = _test_accounts(rng, len(rec), world.params, loc)
+    rec = pd.concat([rec, test], ignore_index=True)
+    rec["created"] = pd.to_datetime(rec["created"])
+    for k in dirt:
+        dirt[k] = np.concatenate([dirt[k], np.zeros(len(test), bool)])
+    return rec, dirt
+
+
+def _record_flags(rng, rec, T, cust, loc, locale) -> None:
+    """Consents at signup, acquisition source and cost, deceased / gone-away (CRM) and staff accounts (web), in
+    place."""
     # initial consents at signup (the truth's first consent rows)
     first_cons = T["consents"].drop_duplicates(["customer_id", "channel"], keep="first")
     cons_wide = first_cons.pivot(index="customer_id", columns="channel", values="status")
@@ -415,10 +450,13 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
                                f"staff{int(rng.integers(1000, 9999))}@{loc['retailer_domain']}"
                                for f, l in zip(rec.loc[staff, "first_name"], rec.loc[staff, "last_name"])]
     rec.loc[staff, "is_staff"] = True
-    # test accounts (no person behind them)
-    n_test = int(max(5, min(60, len(rec) / 2000)))
+
+
+def _test_accounts(rng, n_records: int, P: dict, loc) -> pd.DataFrame:
+    """The web shop's test accounts (no person behind them): one per 2,000 records, between 5 and 60."""
+    n_test = int(max(5, min(60, n_records / 2000)))
     tn = [loc["test_names"][i % len(loc["test_names"])] for i in range(n_test)]
-    test = pd.DataFrame({"pi": -1, "system": "web", "created": pd.Timestamp(P["start_date"]) + pd.to_timedelta(
+    return pd.DataFrame({"pi": -1, "system": "web", "created": pd.Timestamp(P["start_date"]) + pd.to_timedelta(
         rng.uniform(0, 365 * P["years"], n_test), unit="D"), "extra": False,
         "record_id": [f"W{9_900_001 + i:07d}" for i in range(n_test)], "person_id": None,
         "first_name": [a for a, _ in tn], "last_name": [b for _, b in tn],
@@ -426,83 +464,101 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
         "phone": None, "street": None, "postal_code": None, "city": None, "birth_date": pd.NaT, "gender": None,
         "email_ok": True, "sms_ok": False, "phone_ok": False, "mail_ok": False, "acq": "web_search", "cac": 0.0,
         "is_test": True, "is_staff": False, "deceased": False, "gone_away": False})
-    rec = pd.concat([rec, test], ignore_index=True)
-    rec["created"] = pd.to_datetime(rec["created"])
-    for k in dirt:
-        dirt[k] = np.concatenate([dirt[k], np.zeros(n_test, bool)])
 
-    # ---------------------------------------------------------------- order → record
-    # Integer positions throughout (an order's customer row, its system, the record it was placed under): string
-    # merges and reindexing over millions of orders and lines dominated the time at a million people.
-    orders = T["orders"]
-    n_o = len(orders)
-    keys = keys or {}
-    o_index = None if {"item_order", "order_original"} <= set(keys) else pd.Index(orders["order_id"])
-    n_c = len(T["customers"])
-    if "order_customer" in keys:
-        o_row = keys["order_customer"]
-    else:
-        o_row = pd.Index(T["customers"]["customer_id"]).get_indexer(orders["customer_id"])
-    sys_code = {"crm": 0, "web": 1, "pos": 2}
-    o_sys = orders["channel"].map({c: sys_code[s] for c, s in SYSTEM_OF_CHANNEL.items()}).to_numpy(np.int64)
-    o_ts = orders["order_ts"].to_numpy("datetime64[ns]")
-    r_pi = rec["pi"].to_numpy(np.int64)
-    r_sys = rec["system"].map(sys_code).to_numpy(np.int64)
-    r_created = rec["created"].to_numpy("datetime64[ns]")
-    real_rows = np.flatnonzero(r_pi >= 0)
-    # first and second record of each (customer, system) by creation time; the home record of each customer
-    srt = real_rows[np.lexsort((r_created[real_rows], r_pi[real_rows] * 3 + r_sys[real_rows]))]
-    ks = r_pi[srt] * 3 + r_sys[srt]
-    head = np.r_[True, ks[1:] != ks[:-1]] if len(ks) else np.zeros(0, bool)
-    first_of = np.full(n_c * 3, -1)
-    first_of[ks[head]] = srt[head]
-    nxt = np.flatnonzero(~head & np.r_[False, head[:-1]]) if len(ks) else np.zeros(0, np.int64)
-    second_of = np.full(n_c * 3, -1)
-    second_of[ks[nxt]] = srt[nxt]
-    home_of = np.full(n_c, -1)
-    hr = real_rows[~rec["extra"].to_numpy(bool)[real_rows]]
-    home_of[r_pi[hr]] = hr
-    has_row = o_row >= 0
-    okey = np.where(has_row, o_row * 3 + o_sys, 0)
-    orec = np.where(has_row, first_of[okey], -1)
-    use_home = has_row & ((orec < 0) | (r_created[np.maximum(orec, 0)] > o_ts))
-    orec = np.where(use_home, home_of[np.maximum(o_row, 0)], orec)
-    # a re-registered person uses the newer record after it exists
-    if len(nxt):
-        sec = np.where(has_row, second_of[okey], -1)
-        sw = (sec >= 0) & (o_ts >= r_created[np.maximum(sec, 0)]) & (rng.random(n_o) < 0.65)
-        orec = np.where(sw, sec, orec)
-    # returns belong to the original's record
-    is_ret = orders["original_order_id"].notna().to_numpy()
-    orig_code = np.full(n_o, -1)
-    if "order_original" in keys:
-        orig_code[is_ret] = keys["order_original"][is_ret]
-    else:
-        orig_code[is_ret] = o_index.get_indexer(orders["original_order_id"][is_ret])
-    orec[is_ret] = np.where(orig_code[is_ret] >= 0, orec[np.maximum(orig_code[is_ret], 0)], -1)
-    ret_of = np.full(n_o, -1)                   # the return of each original order (-1: not returned)
-    ret_of[orig_code[is_ret & (orig_code >= 0)]] = np.flatnonzero(is_ret & (orig_code >= 0))
-    record_ids = rec["record_id"].reset_index(drop=True)
 
-    def _take(col: pd.Series, idx):
+def _record_truth(rec, dirt) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The truth's ``records`` (which person each source record belongs to) and ``raw_dirt`` tables."""
+    records = rec[["record_id", "system", "person_id", "extra", "is_test", "is_staff", "deceased", "gone_away",
+                   "created"]].rename(columns={"extra": "is_duplicate_record"})
+    dirt_df = pd.DataFrame(dirt)
+    dirt_df.insert(0, "record_id", rec["record_id"].to_numpy())
+    dirt_df.insert(1, "has_email", pd.notna(rec["email"]).to_numpy())
+    dirt_df.insert(2, "has_phone", pd.notna(rec["phone"]).to_numpy())
+    return records, dirt_df
+
+
+# ------------------------------------------------------------------------------------------------ order → record
+class _OrderRecords:
+    """Which customer record each order was placed under (``orec``: a row of the records, -1 for none), and the
+    return of each original order (``ret_of``: a row of the orders, -1 when not returned).
+
+    Integer positions throughout (an order's customer row, its system, the record it was placed under): string
+    merges and reindexing over millions of orders and lines dominated the time at a million people."""
+
+    def __init__(self, rng, rec, T, keys: dict):
+        orders = T["orders"]
+        self.orders = orders
+        n_o = self.n_orders = len(orders)
+        self.o_index = None if {"item_order", "order_original"} <= set(keys) else pd.Index(orders["order_id"])
+        n_c = len(T["customers"])
+        if "order_customer" in keys:
+            o_row = keys["order_customer"]
+        else:
+            o_row = pd.Index(T["customers"]["customer_id"]).get_indexer(orders["customer_id"])
+        sys_code = {"crm": 0, "web": 1, "pos": 2}
+        o_sys = orders["channel"].map({c: sys_code[s] for c, s in SYSTEM_OF_CHANNEL.items()}).to_numpy(np.int64)
+        o_ts = self.o_ts = orders["order_ts"].to_numpy("datetime64[ns]")
+        r_pi = rec["pi"].to_numpy(np.int64)
+        r_sys = rec["system"].map(sys_code).to_numpy(np.int64)
+        r_created = rec["created"].to_numpy("datetime64[ns]")
+        real_rows = np.flatnonzero(r_pi >= 0)
+        # first and second record of each (customer, system) by creation time; the home record of each customer
+        srt = real_rows[np.lexsort((r_created[real_rows], r_pi[real_rows] * 3 + r_sys[real_rows]))]
+        ks = r_pi[srt] * 3 + r_sys[srt]
+        head = np.r_[True, ks[1:] != ks[:-1]] if len(ks) else np.zeros(0, bool)
+        first_of = np.full(n_c * 3, -1)
+        first_of[ks[head]] = srt[head]
+        nxt = np.flatnonzero(~head & np.r_[False, head[:-1]]) if len(ks) else np.zeros(0, np.int64)
+        second_of = np.full(n_c * 3, -1)
+        second_of[ks[nxt]] = srt[nxt]
+        home_of = np.full(n_c, -1)
+        hr = real_rows[~rec["extra"].to_numpy(bool)[real_rows]]
+        home_of[r_pi[hr]] = hr
+        has_row = o_row >= 0
+        okey = np.where(has_row, o_row * 3 + o_sys, 0)
+        orec = np.where(has_row, first_of[okey], -1)
+        use_home = has_row & ((orec < 0) | (r_created[np.maximum(orec, 0)] > o_ts))
+        orec = np.where(use_home, home_of[np.maximum(o_row, 0)], orec)
+        # a re-registered person uses the newer record after it exists
+        if len(nxt):
+            sec = np.where(has_row, second_of[okey], -1)
+            sw = (sec >= 0) & (o_ts >= r_created[np.maximum(sec, 0)]) & (rng.random(n_o) < 0.65)
+            orec = np.where(sw, sec, orec)
+        # returns belong to the original's record
+        is_ret = orders["original_order_id"].notna().to_numpy()
+        orig_code = np.full(n_o, -1)
+        if "order_original" in keys:
+            orig_code[is_ret] = keys["order_original"][is_ret]
+        else:
+            orig_code[is_ret] = self.o_index.get_indexer(orders["original_order_id"][is_ret])
+        orec[is_ret] = np.where(orig_code[is_ret] >= 0, orec[np.maximum(orig_code[is_ret], 0)], -1)
+        self.orec = orec
+        self.ret_of = np.full(n_o, -1)
+        self.ret_of[orig_code[is_ret & (orig_code >= 0)]] = np.flatnonzero(is_ret & (orig_code >= 0))
+        self.record_ids = rec["record_id"].reset_index(drop=True)
+
+    @staticmethod
+    def take(col: pd.Series, idx):
         """Values of ``col`` at integer positions (-1 → missing), as an array (no index to align)."""
         return col.array.take(np.asarray(idx, np.int64), allow_fill=True)
 
-    def order_record(order_ids) -> np.ndarray:
+    def record_of(self, order_ids) -> np.ndarray:
         """The customer record (record_id) each order was placed under."""
-        if o_index is not None:
-            codes = o_index.get_indexer(order_ids)
+        if self.o_index is not None:
+            codes = self.o_index.get_indexer(order_ids)
         else:       # few ids: hash them and scan the orders once (no index of all order ids)
             wanted = pd.Index(pd.unique(np.asarray(order_ids, dtype=object)))
-            hit = wanted.get_indexer(orders["order_id"])
+            hit = wanted.get_indexer(self.orders["order_id"])
             found = np.full(len(wanted), -1)
             found[hit[hit >= 0]] = np.flatnonzero(hit >= 0)
             codes = found[wanted.get_indexer(order_ids)]
-        return _take(record_ids, np.where(codes >= 0, orec[np.maximum(codes, 0)], -1))
+        return self.take(self.record_ids, np.where(codes >= 0, self.orec[np.maximum(codes, 0)], -1))
 
-    raw = _Exports(int(P["seed"]), sink)
-    sym = "$" if locale == "en" else "¥"
-    # ---------------------------------------------------------------- customers: CRM
+
+# ------------------------------------------------------------------------------------------------ the exports
+# Each step yields (file name, table) pairs; ``_Exports.add`` takes them as they come.
+def _crm_customers(rng, rec, locale):
+    """crm_customers.csv: the CRM's customers (titles, day-first dates, MailOK/PhoneOK, deceased/gone away)."""
     c = rec[rec["system"] == "crm"].reset_index(drop=True)
     title = np.where(c["gender"] == "F", np.where(rng.random(len(c)) < 0.5, "Mrs", "Ms"),
                      np.where(c["gender"] == "M", "Mr", ""))
@@ -517,7 +573,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
     dob = c["birth_date"].where(rng.random(len(c)) > 0.2)
     status = np.where(c["deceased"], "Deceased", np.where(c["gone_away"], "Gone away", "Active"))
     if locale == "en":
-        raw["crm_customers.csv"] = pd.DataFrame({
+        yield "crm_customers.csv", pd.DataFrame({
             "CustNo": c["record_id"], "Title": title, "FirstName": c["first_name"], "LastName": c["last_name"],
             "Street": c["street"], "PostCode": c["postal_code"], "City": c["city"], "Phone": phone_c, "Email": email_c,
             "DOB": _dates(dob, "%d/%m/%Y"), "Gender": gender_crm, "Created": _dates(c["created"], "%d.%m.%Y"),
@@ -525,7 +581,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
             "Source": c["acq"], "AcqCost": c["cac"].round(2), "Status": status})
     else:
         gz = pd.Series(gender_crm).map({"F": "女", "M": "男", "Female": "女", "Male": "男", "": ""}).to_numpy()
-        raw["crm_customers.csv"] = pd.DataFrame({
+        yield "crm_customers.csv", pd.DataFrame({
             "客户编号": c["record_id"], "姓": c["last_name"], "名": c["first_name"], "地址": c["street"],
             "邮编": c["postal_code"], "城市": c["city"], "电话": phone_c, "邮箱": email_c,
             "出生日期": _zh_date(dob), "性别": gz, "建档日期": _dates(c["created"], "%Y/%m/%d"),
@@ -533,7 +589,9 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
             "来源": c["acq"], "获客成本": c["cac"].round(2),
             "状态": np.where(c["deceased"], "已故", np.where(c["gone_away"], "地址无效", "正常"))})
 
-    # ---------------------------------------------------------------- customers: web accounts
+
+def _web_accounts(rng, rec, locale):
+    """web_accounts.csv: the web shop's accounts (ISO dates with a few day-first, "NULL"-like blanks)."""
     w = rec[rec["system"] == "web"].reset_index(drop=True)
     bday = w["birth_date"].where(rng.random(len(w)) > 0.45)
     bday_s = _dates(bday, "%Y-%m-%d")
@@ -548,7 +606,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
     if locale == "en":  # spreadsheets drop leading zeros of ZIP codes
         lz = np.array([isinstance(z, str) and z.startswith("0") for z in zipc]) & (rng.random(len(w)) < 0.5)
         zipc[lz] = [z.lstrip("0") for z in zipc[lz]]
-    raw["web_accounts.csv"] = pd.DataFrame({
+    yield "web_accounts.csv", pd.DataFrame({
         "account_id": w["record_id"], "email": w["email"], "first_name": w["first_name"], "last_name": w["last_name"],
         "mobile": _nullish(rng, phone_w), "address": np.where(rng.random(len(w)) < 0.12, None, w["street"].to_numpy(dtype=object)),
         "zip": zipc, "city": w["city"], "birthday": _nullish(rng, bday_s.to_numpy()),
@@ -556,7 +614,9 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
         "newsletter": np.where(w["email_ok"], "yes", "no"), "sms_ok": np.where(w["sms_ok"], 1, 0),
         "acquisition_source": w["acq"], "acquisition_cost": w["cac"].round(2)})
 
-    # ---------------------------------------------------------------- customers: loyalty (Excel)
+
+def _loyalty_members(rng, rec, locale):
+    """loyalty_members.xlsx: the store loyalty programme's members ("LAST, First" names, month-first birthdays)."""
     p = rec[rec["system"] == "pos"].reset_index(drop=True)
     if locale == "en":
         name = (p["last_name"].astype(str).str.upper() + ", " + p["first_name"].astype(str)).to_numpy(dtype=object)
@@ -577,20 +637,29 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
                         "SMS": np.where(p["sms_ok"], "Y", "N"), "Mail": np.where(p["mail_ok"], "Y", "N")})
     if hdr:
         loy = loy.rename(columns={**hdr, "SMS": "短信", "Mail": "邮寄"})
-    raw["loyalty_members.xlsx"] = loy
+    yield "loyalty_members.xlsx", loy
 
-    # ---------------------------------------------------------------- sales: POS invoice lines
-    items = T["order_items"]
-    prods = T["products"]
-    price_of = prods["list_price"].to_numpy()
-    it_code = keys["item_order"] if "item_order" in keys else o_index.get_indexer(items["order_id"])
+
+def _sales(rng, world, rec, ix, keys, sym):
+    """The sales exports: store tills, web shop orders and lines, CRM catalogue orders and lines."""
+    items = world.tables["order_items"]
+    it_code = keys["item_order"] if "item_order" in keys else ix.o_index.get_indexer(items["order_id"])
     it_ok = it_code >= 0
     it_code = np.maximum(it_code, 0)
-    status = orders["status"]
-    completed = (status == "completed").to_numpy()
-    cancelled = (status == "cancelled").to_numpy()
-    channel = orders["channel"]
-    store_o = (channel == "store").to_numpy()
+    yield from _pos_sales(rng, world, ix, it_code, it_ok, sym)
+    yield from _web_orders(rng, world, rec, ix, it_code, it_ok)
+    yield from _crm_orders(rng, world.tables, ix, it_code, it_ok)
+
+
+def _pos_sales(rng, world, ix, it_code, it_ok, sym):
+    """pos_sales.csv: invoice lines of the store tills; returns as negative lines on R-invoices, walk-in sales
+    without a card, prices as printed."""
+    T, P = world.tables, world.params
+    orders, items, prods = ix.orders, T["order_items"], T["products"]
+    n_o, o_ts, orec, ret_of, record_ids, _take = ix.n_orders, ix.o_ts, ix.orec, ix.ret_of, ix.record_ids, ix.take
+    price_of = prods["list_price"].to_numpy()
+    completed = (orders["status"] == "completed").to_numpy()
+    store_o = (orders["channel"] == "store").to_numpy()
     o_ids, o_store = orders["order_id"], orders["store_id"]
     li = np.flatnonzero(it_ok & (store_o & completed)[it_code])
     li_o = it_code[li]
@@ -632,15 +701,23 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
     # by time, invoice (sales, then returns, then walk-ins at the same second), line
     tie = np.concatenate([li_o, n_o + rl_o, 2 * n_o + a_ord])
     pos = pos.iloc[np.lexsort((pos["line_no"].to_numpy(), tie, pos["order_ts"].to_numpy()))].reset_index(drop=True)
-    raw["pos_sales.csv"] = pd.DataFrame({
+    yield "pos_sales.csv", pd.DataFrame({
         "invoice_no": pos["order_id"], "line": pos["line_no"], "store": pos["store_id"],
         "datetime": _strftime(pos["order_ts"], "%Y-%m-%d %H:%M:%S"), "card_no": pos["card_no"],
         "sku": pos["product_id"], "qty": pos["quantity"].astype(int),
         "unit_price": _money(rng, pos["unit_price"].to_numpy(), sym), "line_discount": pos["discount"].round(2),
         "orig_invoice": pos["orig_invoice"]})
-    del pos, li, li_o, rl, rl_o, r_of_line, tie
 
-    # ---------------------------------------------------------------- sales: web orders
+
+def _web_orders(rng, world, rec, ix, it_code, it_ok):
+    """web_orders.csv and web_order_lines.csv (web and app; RETURNED/CANCELLED statuses, the test accounts'
+    orders, a few impossible time stamps)."""
+    T, P = world.tables, world.params
+    orders, items, prods = ix.orders, T["order_items"], T["products"]
+    o_ts, orec, ret_of, record_ids, _take = ix.o_ts, ix.orec, ix.ret_of, ix.record_ids, ix.take
+    price_of = prods["list_price"].to_numpy()
+    status, channel, o_ids = orders["status"], orders["channel"], orders["order_id"]
+    cancelled = (status == "cancelled").to_numpy()
     web_o = ((channel == "web") | (channel == "app")).to_numpy()
     returned = (status == "returned").to_numpy()
     b = np.flatnonzero(web_o & ~returned)
@@ -676,7 +753,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
     ts[fut] = "2099" + ts[fut].str.slice(4)
     garbled = rng.random(len(base)) < 0.0002
     ts[garbled] = "0000-00-00T00:00:00"
-    raw["web_orders.csv"] = pd.DataFrame({
+    yield "web_orders.csv", pd.DataFrame({
         "order_id": base["order_id"], "account_id": base["account"], "created_at": ts,
         "channel": base["channel"].str.upper(), "status": base["status_raw"], "subtotal": base["gross_amount"].round(2),
         "discount": base["discount"].round(2), "total": base["net_amount"].round(2),
@@ -684,18 +761,24 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
     # by order number (W + 8 digits, so numeric order is text order) and line
     serial = wlines["order_id"].str.slice(1).astype("int64").to_numpy()
     wlines = wlines.iloc[np.lexsort((wlines["line_no"].to_numpy(), serial))]
-    raw["web_order_lines.csv"] = pd.DataFrame({
+    yield "web_order_lines.csv", pd.DataFrame({
         "order_id": wlines["order_id"], "line": wlines["line_no"], "sku": wlines["product_id"],
         "qty": wlines["quantity"].astype(int), "price": wlines["unit_price"].round(2),
         "line_discount": wlines["discount"].round(2)}).reset_index(drop=True)
-    del base, wlines, wl, serial, ts
 
-    # ---------------------------------------------------------------- sales: CRM catalogue orders
+
+def _crm_orders(rng, T, ix, it_code, it_ok):
+    """crm_orders.csv and crm_order_lines.csv: catalogue and phone orders (day-first dates)."""
+    orders, items = ix.orders, T["order_items"]
+    o_ts, orec, ret_of, record_ids, _take = ix.o_ts, ix.orec, ix.ret_of, ix.record_ids, ix.take
+    status, channel, o_ids = orders["status"], orders["channel"], orders["order_id"]
+    cancelled = (status == "cancelled").to_numpy()
+    returned = (status == "returned").to_numpy()
     cat_o = (channel == "catalog").to_numpy()
     cb = np.flatnonzero(cat_o & ~returned)
     cb = cb[np.argsort(o_ts[cb], kind="stable")]
     cb_ret = ret_of[cb]
-    raw["crm_orders.csv"] = pd.DataFrame({
+    yield "crm_orders.csv", pd.DataFrame({
         "OrderNo": _take(o_ids, cb), "CustNo": _take(record_ids, orec[cb]),
         "OrderDate": _strftime(o_ts[cb], "%d/%m/%Y %H:%M"),
         "Channel": np.where(rng.random(len(cb)) < 0.6, "Catalogue", "Phone"),
@@ -704,52 +787,54 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
         "Status": np.where(cancelled[cb], "Cancelled", np.where(cb_ret >= 0, "Returned", "Completed")),
         "ReturnDate": _strftime(np.where(cb_ret >= 0, o_ts[np.maximum(cb_ret, 0)], np.datetime64("NaT")), "%d/%m/%Y")})
     cl = items.iloc[np.flatnonzero(it_ok & (cat_o & ~returned)[it_code])]
-    raw["crm_order_lines.csv"] = pd.DataFrame({"OrderNo": cl["order_id"], "LineNo": cl["line_no"], "SKU": cl["product_id"],
+    yield "crm_order_lines.csv", pd.DataFrame({"OrderNo": cl["order_id"], "LineNo": cl["line_no"], "SKU": cl["product_id"],
                                                "Qty": cl["quantity"].astype(int), "UnitPrice": cl["unit_price"].round(2),
                                                "Discount": cl["discount"].round(2)}).reset_index(drop=True)
 
-    del cl, it_code, it_ok
-    # ---------------------------------------------------------------- products, areas
+
+def _products_and_areas(T):
+    """products.csv (the product master) and area_demographics.csv (purchased postal-area statistics)."""
     pr = T["products"]
-    raw["products.csv"] = pd.DataFrame({"sku": pr["product_id"], "description": pr["name"], "category": pr["category"],
+    yield "products.csv", pd.DataFrame({"sku": pr["product_id"], "description": pr["name"], "category": pr["category"],
                                         "subcategory": pr["subcategory"], "cost": pr["unit_cost"], "price": pr["list_price"]})
     ar = T["area_demographics"]
-    raw["area_demographics.csv"] = ar.rename(columns={"age_18_34": "share_18_34", "age_35_54": "share_35_54",
+    yield "area_demographics.csv", ar.rename(columns={"age_18_34": "share_18_34", "age_35_54": "share_35_54",
                                                       "age_55_plus": "share_55_plus"}).drop(columns=["state"])
 
-    # ---------------------------------------------------------------- campaigns
-    real = rec[rec["pi"] >= 0]
-    home_rec = real[~real["extra"]].set_index("person_id")
+
+def _campaign_files(T, home_rec, cust, ix, locale):
+    """The marketing team's campaign records and the e-mail/SMS platforms' event logs (header-only files when
+    there were no past campaigns)."""
     if len(T["campaigns"]):
         cm = T["campaigns"]
         chan_raw = {"email": "EMAIL", "sms": "SMS", "mail": "DM", "phone": "PHONE"}
-        raw["campaigns.csv"] = pd.DataFrame({
+        yield "campaigns.csv", pd.DataFrame({
             "campaign_code": cm["campaign_id"], "campaign_name": cm["name"], "channel": cm["channel"].map(chan_raw),
             "offer": cm["offer"], "start": _strftime(cm["start_date"], "%Y-%m-%d"),
             "end": _strftime(cm["end_date"], "%Y-%m-%d"), "cost_per_contact": cm["cost_per_contact"],
             "fixed_cost": cm["fixed_cost"], "audience": cm["segment"]})
         ct = T["contacts"]
-        raw["campaign_history.csv"] = pd.DataFrame({
+        yield "campaign_history.csv", pd.DataFrame({
             "campaign_code": ct["campaign_id"], "customer_ref": home_rec["record_id"].reindex(ct["customer_id"]).to_numpy(),
             "cell_code": ct["cell"], "grp": np.where(ct["group"] == "control", "C", "T"),
             "contact_date": _strftime(ct["contact_ts"], "%Y-%m-%d %H:%M"), "channel": ct["channel"].map(chan_raw)})
         rs = T["responses"]
-        raw["coupon_redemptions.csv"] = pd.DataFrame({
-            "campaign_code": rs["campaign_id"], "customer_ref": order_record(rs["order_id"]),
+        yield "coupon_redemptions.csv", pd.DataFrame({
+            "campaign_code": rs["campaign_id"], "customer_ref": ix.record_of(rs["order_id"]),
             "order_ref": rs["order_id"], "redeemed_at": _strftime(rs["response_ts"], "%Y-%m-%d %H:%M:%S"),
             "order_value": rs["revenue"].round(2)})
         em = T["email_events"]
         ev_name = {"sent": "send", "delivered": "delivery", "bounced": "bounce", "opened": "open", "clicked": "click",
                    "unsubscribed": "unsubscribe", "complained": "spamreport"}
         addr = home_rec["email"].reindex(em["customer_id"]).to_numpy(dtype=object)
-        raw["email_events.csv"] = pd.DataFrame({"campaign": em["campaign_id"], "email": addr,
+        yield "email_events.csv", pd.DataFrame({"campaign": em["campaign_id"], "email": addr,
                                                 "event": em["event"].map(ev_name),
                                                 "timestamp": _strftime(em["event_ts"], "%Y-%m-%dT%H:%M:%SZ")})
         sm = T["sms_events"]
         sms_name = {"sent": "SENT", "delivered": "DELIVERED", "bounced": "FAILED", "clicked": "CLICKED",
                     "replied": "REPLIED", "unsubscribed": "OPTOUT"}
         true_phone = cust["phone"].reindex(sm["customer_id"]).to_numpy(dtype=object)
-        raw["sms_events.csv"] = pd.DataFrame({"campaign": sm["campaign_id"],
+        yield "sms_events.csv", pd.DataFrame({"campaign": sm["campaign_id"],
                                               "mobile": [_fmt_phone(x, 2, locale) if isinstance(x, str) else None for x in true_phone],
                                               "status": sm["event"].map(sms_name),
                                               "ts": _strftime(sm["event_ts"], "%Y-%m-%d %H:%M:%S")})
@@ -757,15 +842,18 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
     else:   # no past campaigns: the marketing team's files exist but hold only their headers
         for fname, spec in _file_specs(locale).items():
             if spec["table"] in ("campaigns", "contacts", "responses", "email_events", "sms_events"):
-                raw[fname] = pd.DataFrame(columns=list(dict.fromkeys(spec["columns"].values())))
+                yield fname, pd.DataFrame(columns=list(dict.fromkeys(spec["columns"].values())))
 
-    # ---------------------------------------------------------------- consent changes
+
+def _consent_files(T, home_rec):
+    """preference_log.csv (the preference centre's later opt-ins/opt-outs) and email_subscribers.tsv (the e-mail
+    platform: one row per address, latest status)."""
     cons = T["consents"]
     later = cons[cons.duplicated(["customer_id", "channel"], keep="first")]
     em_l = later[later["channel"] == "email"]
     oth = later[later["channel"] != "email"]
     pref_ch = {"sms": "SMS", "phone": "PHONE", "mail": "POST"}
-    raw["preference_log.csv"] = pd.DataFrame({
+    yield "preference_log.csv", pd.DataFrame({
         "customer_ref": home_rec["record_id"].reindex(oth["customer_id"]).to_numpy(),
         "channel": oth["channel"].map(pref_ch), "action": np.where(oth["status"] == "opt_out", "OPT_OUT", "OPT_IN"),
         "changed_at": _strftime(oth["updated_at"], "%Y-%m-%d %H:%M:%S")})
@@ -776,15 +864,7 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
                          "last_changed": _strftime(last_email["updated_at"], "%Y-%m-%d %H:%M:%S")})
     subs = subs[subs["email"].notna() & ((subs["status"] == "subscribed") |
                                          _isin(last_email["customer_id"], set(em_l["customer_id"])))]
-    raw["email_subscribers.tsv"] = subs.reset_index(drop=True)
-
-    records = rec[["record_id", "system", "person_id", "extra", "is_test", "is_staff", "deceased", "gone_away",
-                   "created"]].rename(columns={"extra": "is_duplicate_record"})
-    dirt_df = pd.DataFrame(dirt)
-    dirt_df.insert(0, "record_id", rec["record_id"].to_numpy())
-    dirt_df.insert(1, "has_email", pd.notna(rec["email"]).to_numpy())
-    dirt_df.insert(2, "has_phone", pd.notna(rec["phone"]).to_numpy())
-    return dict(raw), records, dirt_df
+    yield "email_subscribers.tsv", subs.reset_index(drop=True)
 
 
 def _fault_crm_orders(crm: pd.DataFrame, rng) -> pd.DataFrame:
@@ -876,6 +956,12 @@ class _Exports(dict):
             super().__setitem__(name, df)
         else:
             self.sink(name, df)
+
+    def add(self, exports) -> None:
+        """Take the (file name, table) pairs of one export step, each as soon as it is built."""
+        for name, df in exports:
+            self[name] = df
+            del df                        # not kept alive while the step builds its next export
 
 
 # ------------------------------------------------------------------------------------------------ files + mapping
@@ -993,112 +1079,6 @@ def sources_mapping(locale: str, directory: str = "raw") -> dict:
     return out
 
 
-def _xml_text(values) -> pd.Series:
-    """Strings escaped for XML (Arrow string kernels: vectorised, no Python loop)."""
-    s = pd.Series(values, dtype="str")
-    return s.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False).str.replace(
-        ">", "&gt;", regex=False)
-
-
-def _col_letter(i: int) -> str:
-    out = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def write_xlsx(path: Path, df: pd.DataFrame, sheet: str = "Sheet1", title_rows: list[str] = ()) -> None:
-    """Write ``df`` as a one-sheet Excel workbook, below ``title_rows`` (one text cell each) and the header.
-
-    A minimal Office Open XML writer built from vectorised string operations: openpyxl's write-only mode spends
-    ~50 µs per cell in Python, which made this the slowest raw export at a million people. Text cells are inline
-    strings, numbers plain values, date-times Excel serial numbers with a date format (read back as datetimes by
-    openpyxl and pandas); missing values are left out.
-    """
-    import zipfile
-    n = len(df)
-    first_data = len(title_rows) + 2                       # 1-based row of the first data row
-    rownum = pd.Series(np.arange(first_data, first_data + n).astype(str), dtype="str")
-    pieces = None
-    for j, col in enumerate(df.columns):
-        v = df[col]
-        ref = '<c r="' + _col_letter(j) + rownum
-        if pd.api.types.is_datetime64_any_dtype(v.dtype):
-            ts = pd.to_datetime(v)
-            serial = (ts - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
-            cell = ref + '" s="1"><v>' + pd.Series(serial.round(8).astype(str).to_numpy(), dtype="str") + "</v></c>"
-            cell = cell.where(ts.notna().to_numpy(), "")
-        elif pd.api.types.is_numeric_dtype(v.dtype) and not pd.api.types.is_bool_dtype(v.dtype):
-            num = pd.Series(v.to_numpy(), dtype="str")
-            cell = (ref + '"><v>' + num + "</v></c>").where(v.notna().to_numpy(), "")
-        else:
-            ok = pd.notna(v.to_numpy(dtype=object))
-            txt = _xml_text(np.where(ok, v.to_numpy(dtype=object), "").astype(str))
-            cell = (ref + '" t="inlineStr"><is><t xml:space="preserve">' + txt + "</t></is></c>").where(ok, "")
-        cell = cell.fillna("")
-        pieces = cell if pieces is None else pieces + cell
-    rows = '<row r="' + rownum + '">' + (pieces if pieces is not None else "") + "</row>"
-
-    def text_row(r: int, values) -> str:
-        cells = "".join(f'<c r="{_col_letter(j)}{r}" t="inlineStr"><is><t xml:space="preserve">'
-                        f'{_xml_text([str(x)]).iloc[0]}</t></is></c>' for j, x in enumerate(values))
-        return f'<row r="{r}">{cells}</row>'
-
-    head = [text_row(i + 1, [t]) for i, t in enumerate(title_rows)]
-    head.append(text_row(len(title_rows) + 1, list(df.columns)))
-    sheet_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                 '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-                 + "".join(head) + "\n".join(rows.tolist()) + "</sheetData></worksheet>")
-    files = {
-        "[Content_Types].xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.spreadsheetml.worksheet+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'spreadsheetml.styles+xml"/></Types>'),
-        "_rels/.rels": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
-        "xl/workbook.xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            f'<sheets><sheet name="{_xml_text([sheet]).iloc[0]}" sheetId="1" r:id="rId1"/></sheets></workbook>'),
-        "xl/_rels/workbook.xml.rels": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            'worksheet" Target="worksheets/sheet1.xml"/>'
-            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            'styles" Target="styles.xml"/></Relationships>'),
-        "xl/styles.xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
-            '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
-            '</fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-            '<xf numFmtId="22" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
-            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
-        "xl/worksheets/sheet1.xml": sheet_xml,
-    }
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for name, text in files.items():      # a fixed time stamp: the same data give the same file
-            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, text.encode("utf-8"), compresslevel=1)
-
-
 def write_csv(df: pd.DataFrame, path: Path, sep: str = ",", encoding: str = "utf-8") -> None:
     """Write ``df`` as CSV, byte for byte as ``df.to_csv(path, sep=sep, index=False, encoding=encoding,
     lineterminator="\\n", errors="replace")`` would, but several times faster: DuckDB writes UTF-8 (in C++, on all
@@ -1140,7 +1120,7 @@ def write_raw_file(fname: str, df: pd.DataFrame, locale: str, directory: Path) -
     if fname.endswith(".xlsx"):
         title = "Loyalty programme — member export" if locale == "en" else "会员计划 — 会员导出"
         note = "Confidential. Generated by LoyaltyPro 7.2" if locale == "en" else "内部资料 LoyaltyPro 7.2 导出"
-        write_xlsx(path, df, sheet="Members", title_rows=[title, note])
+        write_xlsx(path, {"Members": df}, title_rows=[title, note])
     else:
         write_csv(df, path, sep=spec["sep"], encoding=spec["encoding"])
     return path
