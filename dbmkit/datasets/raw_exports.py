@@ -1,5 +1,8 @@
 """Identities and raw exports of the synthetic retailer.
 
+One concept: turning the synthetic world into the dirty files a real client would hand over (one function per
+export and dirt step; the long module is the catalogue of those steps).
+
 A real client hands over files from several systems, each with its own conventions and its own dirt. This module
 turns the clean world of :mod:`dbmkit.datasets.retailer` into such files:
 

@@ -1,5 +1,8 @@
 """The synthetic retailer: a multi-channel client with known ground truth.
 
+One concept: simulating the retailer's world (people, purchasing, products, past campaigns); its raw exports live
+in :mod:`dbmkit.datasets.raw_exports`, the e-mail/SMS events in :mod:`dbmkit.datasets.messages`.
+
 ``synthetic()`` builds a complete world for one retailer — people, households, postal areas, consent, purchasing,
 products, past campaigns with control groups, e-mail and SMS event logs — and then exports it the way a real client
 would hand it over: several source systems in different conventions, with duplicates, typos and other dirt. The
