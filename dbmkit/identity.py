@@ -4,7 +4,9 @@ The method, step by step:
 
 1. **Blocking** (in DuckDB): only records that share a blocking key are compared — the same e-mail, the same
    phone, the same surname + postal code + first initial, the same first name + surname + birth date, the same
-   postal code + birth date, the same e-mail user name. This turns n² comparisons into a few per record.
+   postal code + birth date, the same e-mail user name. This turns n² comparisons into a few per record. A key
+   shared by more than ``MAX_BLOCK`` records (a shop's phone number, info@ addresses) is a large block: only its
+   records with the same full name are compared, and every large block is reported (``large_block_summary``).
 2. **Comparison** (rapidfuzz): per candidate pair, Jaro–Winkler similarity of first and last names (nicknames
    mapped: Bob → Robert), equality of e-mail, phone, birth date, postal code, and address similarity.
 3. **Scoring** (Fellegi–Sunter): each field adds evidence — a log-likelihood weight for agreement, a penalty for
@@ -199,10 +201,10 @@ def _mask_key(st: pd.DataFrame, block) -> pd.Series:
 
 def large_block_summary(large_blocks, n: int = 5, max_block: int = MAX_BLOCK, count: int | None = None,
                         not_compared: int | None = None) -> list[str]:
-    """Readable lines about the large blocks of a linkage (``report["large_blocks"]`` of :func:`candidate_pairs`, or
-    its records as stored in the build report, with the totals ``count`` and ``not_compared`` when the list is
-    cut): how many, how many records in them could not be compared on their key, and the largest ones (keys
-    masked). No lines when there were none.
+    """Readable lines about the large blocks of a linkage (``report["large_blocks"]`` of :func:`candidate_pairs`, its
+    records with the totals ``count`` and ``not_compared`` when the list is cut, or a build summary): how many, how
+    many records in them could not be compared on their key, and the largest ones (keys masked). No lines when
+    there were none.
 
     >>> lb = pd.DataFrame({"block": ["e-mail"], "key": ["i***@shop.com"], "records": [100], "name_groups": [100],
     ...                    "compared": [0], "not_compared": [100], "windowed": [False]})
@@ -212,6 +214,10 @@ def large_block_summary(large_blocks, n: int = 5, max_block: int = MAX_BLOCK, co
     >>> print(block)
       e-mail i***@shop.com: 100 records, 100 names, 0 compared, 100 not compared
     """
+    if isinstance(large_blocks, dict):          # a build summary (``ws.build_summary()``)
+        count = large_blocks.get("identity_large_blocks", 0)
+        not_compared = large_blocks.get("identity_not_compared", 0)
+        large_blocks = large_blocks.get("identity_large_block_list") or []
     lb = pd.DataFrame(large_blocks, columns=LARGE_BLOCK_COLUMNS) if not isinstance(large_blocks, pd.DataFrame) \
         else large_blocks
     k = int(count if count is not None else len(lb))

@@ -724,8 +724,9 @@ HASH_BLOCK = 1 << 20        # files are hashed in 1 MB blocks
 
 
 def file_digest(path: str | Path) -> str:
-    """A content hash of a file (BLAKE2b of its bytes, streamed in 1 MB blocks): changes when any byte changes,
-    whatever the file's size and modification time say.
+    """A content hash of a file (SHA-256 of its bytes, streamed in 1 MB blocks; SHA-256 is hardware-accelerated on
+    current CPUs, faster than BLAKE2b here): changes when any byte changes, whatever the file's size and modification
+    time say.
 
     >>> import os, tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "a.csv")
@@ -733,7 +734,7 @@ def file_digest(path: str | Path) -> str:
     >>> _ = open(p, "w").write("id,status,1,opt_ou"); a == file_digest(p)       # same size
     False
     """
-    h = hashlib.blake2b(digest_size=20)
+    h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(HASH_BLOCK):
             h.update(block)

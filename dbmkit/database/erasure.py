@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 
 from .. import clean as _clean
-from .._util import isin
 from ..privacy import mask_pii, salted_hash
 from . import ledger as _ledger
 from .rules import quarantine_frame
@@ -231,7 +230,7 @@ def erased_record_mask(recs: pd.DataFrame, sets, region: str = "US") -> np.ndarr
     mask = np.zeros(len(recs), dtype=bool)
     if hitting:
         for c in cols:
-            mask |= np.asarray(isin(recs[c].astype(object), hitting), dtype=bool)
+            mask |= recs[c].astype(object).isin(sorted(hitting)).to_numpy(dtype=bool)   # few values
     return mask
 
 
@@ -339,13 +338,15 @@ def _erase(con, customer_id, workdir, reason, ledger, also, log, client) -> dict
                 values[row.customer_id] += [getattr(row, c) for c in cols]
         keys = erasure_keys([v for vs in values.values() for v in vs], salt, region)
         # 1. remember the erasure first (hashes only): even an interrupted erasure keeps the people out of rebuilds
+        # — in the client's ledger (with what this work folder remembered before), then in the work folder's memory
+        if ledger is not None:
+            _remember_in_ledger(con, ledger, client, values, reason, region, ers, workdir, log)
+            ers["in_ledger"] = sorted(set(ers.get("in_ledger", [])) | keys)      # nothing left to import later
         tokens = [salted_hash(c, salt)[:12] for c in ids]
         now = dt.datetime.now().isoformat(timespec="seconds")
         ers["keys"] = sorted(set(ers["keys"]) | keys)
         ers["log"] += [{"ts": now, "token": tk, "reason": reason} for tk in tokens]
         save_erasures(Path(workdir), ers)
-        if ledger is not None:
-            _remember_in_ledger(con, ledger, client, values, reason, region, workdir, log)
         # 2. delete: rows that refer to the people, then their orders, then the people (DuckDB checks foreign keys
         # against the state at the start of a transaction, so each level is its own transaction)
         removed: dict[str, int] = {}
@@ -405,22 +406,25 @@ def import_workdir_memory(ledger: str | Path, workdir: str | Path, client: str |
     (1, 0)
     """
     mem = load_erasures(workdir)
-    if not mem["keys"]:
+    todo = set(mem["keys"]) - set(mem.get("in_ledger", []))
+    if not todo:
         return 0
     if Path(ledger).exists():
         known = {m["salt"]: set(m["keys"]) for m in _ledger.load_ledger(ledger, client)["imported"]}
-        if set(mem["keys"]) <= known.get(mem["salt"], set()):
+        if todo <= known.get(mem["salt"], set()):
             return 0
     with _ledger.updating(ledger, client) as led:
         return _ledger.import_memory(led, mem, str(workdir))
 
 
-def _remember_in_ledger(con, ledger, client, values: dict, reason: str, region: str, workdir, log: bool) -> None:
-    """Write the persons' hashed identifiers into the client's ledger (one log entry per person); a database that had
-    applied the ledger up to now is marked as having applied the new state too (this erasure is applied in place)."""
+def _remember_in_ledger(con, ledger, client, values: dict, reason: str, region: str, memory: dict, workdir,
+                        log: bool) -> None:
+    """Write the persons' hashed identifiers into the client's ledger (one log entry per person), with what the
+    work folder's own ``memory`` held before; a database that had applied the ledger up to now is marked as having
+    applied the new state too (this erasure is applied in place)."""
     before = _ledger.ledger_digest(ledger)
     with _ledger.updating(ledger, client) as led:
-        _ledger.import_memory(led, load_erasures(workdir), str(workdir))
+        _ledger.import_memory(led, memory, str(workdir))
         for person, vals in values.items():
             _ledger.add_keys(led, vals, token_of=person, reason=reason, region=region, how="erase_customer", log=log)
     _mark_applied(con, before, _ledger.ledger_digest(ledger))
@@ -546,7 +550,7 @@ def apply_ledger(ws) -> int:
     hit = set()
     for salt, keys in sets:
         hit |= {v for v in vals if salted_hash(v, salt) in keys or salted_hash(v.lower(), salt) in keys}
-    persons = sorted(set(people.loc[isin(people["v"], hit), "customer_id"]))
+    persons = sorted(set(people.loc[people["v"].astype(object).isin(sorted(hit)), "customer_id"]))
     if persons:
         erase_customer(ws, persons, reason="erasure ledger: erased in another work folder", log=False)
     c = connect(ws.db_path, read_only=False)

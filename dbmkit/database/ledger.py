@@ -185,7 +185,7 @@ def add_keys(data: dict, values, token_of: str | None, reason: str, region: str 
 def import_memory(data: dict, memory: dict, where: str) -> int:
     """Bring a work folder's own privacy memory (``erasures.json``: its salt and hashed keys) into the ledger, so its
     erasures count for every work folder of the client; returns how many keys were new (0 when all were known)."""
-    keys = set(memory.get("keys", []))
+    keys = set(memory.get("keys", [])) - set(memory.get("in_ledger", []))      # not those written here already
     if not keys:
         return 0
     entry = next((m for m in data["imported"] if m["salt"] == memory["salt"]), None)

@@ -222,7 +222,7 @@ def _withhold_erased_people(con, recs, linked, scored, erased: np.ndarray):
     gone = erased
     if erased.any():
         persons = set(linked.loc[erased, "customer_id"])
-        gone = isin(linked["customer_id"], persons).to_numpy(dtype=bool)
+        gone = np.asarray(isin(linked["customer_id"], persons), dtype=bool)
     recs, erased_ids = withhold_records(con, recs, gone)
     if gone.any():
         keep = ~gone
