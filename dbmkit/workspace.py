@@ -141,14 +141,14 @@ class Workspace:
                 before = old.get("sources", {})
                 for key, src in parts["sources"].items():
                     was = before.get(key)
+                    if self.cfg.is_synthetic and src["digest"] == "missing":
+                        continue        # the synthetic client's raw exports are made from its config when needed
                     if was is None:
                         reasons.append(f"new {src['name']}")
                     elif was["digest"] != src["digest"]:
                         why = {"missing": "is missing", "unreadable": "cannot be read (the build will say why)"}
                         reasons.append(f"{src['name']} {why.get(src['digest'], 'changed')}")
                 reasons += [f"{was['name']} was removed" for key, was in before.items() if key not in parts["sources"]]
-                if not reasons:
-                    reasons.append("the database's fingerprint changed")
         if meta.get("erasure_ledger") != ledger:
             reasons.append("the client's erasure ledger holds erasures this database has not applied")
         return reasons, parts, ledger
