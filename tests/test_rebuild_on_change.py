@@ -73,6 +73,7 @@ def test_a_same_size_same_mtime_edit_is_noticed(tmp_path):
     p.write_text(text.replace(line, "buyer03@shop.org,n,2025-02-01"))
     os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))                 # same size, same modification time
     assert os.stat(p).st_size == st.st_size and os.stat(p).st_mtime_ns == st.st_mtime_ns
+    assert ws.is_stale()
     assert ws.stale_reasons() == ["source file consents.csv changed"]
     said: list[str] = []
     ws.ensure_built(progress=said.append)
@@ -128,6 +129,7 @@ def test_a_new_opt_out_in_a_sql_source_triggers_a_rebuild(tmp_path, engine):
     assert not _suppressed(ws) and not ws.is_stale()
     opt_out("buyer05@shop.org")
     name = f"SQL source consents[0] ({url})"
+    assert ws.is_stale()
     assert ws.stale_reasons() == [f"{name} changed"]
     said: list[str] = []
     ws.ensure_built(progress=said.append)
@@ -145,4 +147,5 @@ def test_a_missing_or_unreadable_source_is_named(tmp_path):
                                           "updated_at: changed}\n        constants: {channel: email}"))
     ws = _ws(cfg, tmp_path).ensure_built()
     (tmp_path / "consents.csv").unlink()
+    assert ws.is_stale()
     assert ws.stale_reasons() == ["source file consents.csv is missing"]
