@@ -3,6 +3,9 @@
     dbmkit report CONFIG [--out DIR] [--workdir DIR] [--phases 1 2 30 …] [--timeout S] [--set key=value …]
     dbmkit check CONFIG          validate the config and the data through the mapping; run no notebook
     dbmkit build CONFIG          (re)build the client's marketing database only
+    dbmkit erase CONFIG (--customer-id ID | --email ADDRESS | --phone NUMBER) [--reason TEXT] [--workdir DIR]
+                                 erase a person for good: from the database now, and through the client's
+                                 erasure ledger (hashes only) from every later build and export of any work folder
 
 Exit codes: 0 success, 1 a chapter failed or the data cannot support a report, 2 a config or data error.
 """
@@ -144,6 +147,13 @@ def check_summary(ws) -> tuple[str, bool]:
             row = f", first at row {int(r.first_row)}" if r.first_row is not None and r.first_row == r.first_row else ""
             lines.append(f"  {r.n:>6,} × {Path(str(r.source)).name} [{r.column_name}]{row}: {r.problem}")
             lines.append(f"           fix: {fix_for(r.problem)}")
+    build = ws.build_summary()
+    if build.get("identity_large_blocks"):       # merge/purge never skips a large block silently
+        from .identity import large_block_summary
+        lines.append("")
+        lines += large_block_summary(build.get("identity_large_block_list") or [], n=10,
+                                     count=build["identity_large_blocks"],
+                                     not_compared=build.get("identity_not_compared"))
     skipped = {f: m for f, m in missing.items() if m}
     if skipped:
         lines.append("")
@@ -179,6 +189,28 @@ def _cmd_build(a) -> int:
     return 0
 
 
+def _cmd_erase(a) -> int:
+    import os
+
+    from .database import erase_identifier
+    from .workspace import workspace
+    if a.workdir:
+        os.environ["DBMKIT_WORKDIR"] = a.workdir
+    ws = workspace(a.config, progress=lambda m: print(f"[dbmkit] {m}", flush=True))
+    how = "customer id" if a.customer_id is not None else "e-mail address" if a.email is not None else "phone number"
+    done = erase_identifier(ws, customer_id=a.customer_id, email=a.email, phone=a.phone, reason=a.reason)
+    if done["persons"]:
+        rows = sum(v for k, v in done["removed"].items() if k != "quarantine_scrubbed")
+        print(f"[dbmkit] erased {done['persons']} person{'s' if done['persons'] > 1 else ''} with this {how} "
+              f"({rows:,} rows removed from {ws.db_path}; orders kept as anonymous sales)")
+    else:
+        print(f"[dbmkit] nobody with this {how} is in the database now; it is recorded so that no record "
+              "carrying it is ever loaded")
+    print(f"[dbmkit] erasure ledger: {done['ledger']} (salted hashes only, no personal data) — every build and "
+          "every export of this client, in any work folder, applies it; keep the ledger with the client's config")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="dbmkit", description="Database marketing workbook: reports per client.")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -197,13 +229,24 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="rebuild the client's marketing database")
     b.add_argument("config")
     b.set_defaults(func=_cmd_build)
+    e = sub.add_parser("erase", help="erase a person for good (right to erasure), in every work folder of the client")
+    e.add_argument("config")
+    who = e.add_mutually_exclusive_group(required=True)
+    who.add_argument("--customer-id", help="a customer id of the client's files (or a person id of the database)")
+    who.add_argument("--email", help="an e-mail address (any spelling: it is standardised)")
+    who.add_argument("--phone", help="a phone number (any format: it is standardised to E.164)")
+    e.add_argument("--reason", default="erasure request",
+                   help="why (kept in the ledger and the audit log; contact details in it are masked)")
+    e.add_argument("--workdir", help="work folder of the database to erase from now (default work/<client>)")
+    e.set_defaults(func=_cmd_erase)
     _register_more(sub)
     a = p.parse_args(argv)
     from .config import ConfigError
+    from .database import LedgerError
     from .ingest import IngestError
     try:
         return a.func(a)
-    except (ConfigError, IngestError) as e:
+    except (ConfigError, IngestError, LedgerError) as e:
         print(f"[dbmkit] error: {e}", file=sys.stderr)
         return 2
 

@@ -214,6 +214,20 @@ class ReportConfig(_Model):
     timeout_per_notebook: int = Field(900, ge=30)
 
 
+class PrivacyConfig(_Model):
+    """Privacy settings: where the client's erasure ledger lives.
+
+    The erasure ledger remembers every erased person of the client as salted hashes of their ids, e-mail addresses
+    and phone numbers (never the values), with its own salt, so that every workspace of the client — whatever its
+    ``--workdir`` — keeps the person out of every build and every export (``dbmkit erase``,
+    :mod:`dbmkit.database.ledger`).
+    """
+
+    erasure_ledger: str | None = Field(
+        None, description="the client's erasure ledger (JSON, hashes only), relative to the config file; "
+                          "default <config folder>/<client>.erasures.json")
+
+
 class ClientConfig(_Model):
     client: str = Field(..., description="short name: letters, digits, - and _")
     title: str | None = None
@@ -228,6 +242,7 @@ class ClientConfig(_Model):
     campaign: CampaignConfig = Field(default_factory=CampaignConfig)
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
 
     # where the config came from: relative paths resolve against it
     base_dir: str = Field(default_factory=lambda: os.getcwd(), exclude=True)
@@ -271,6 +286,23 @@ class ClientConfig(_Model):
             return self.resolve(self.workdir)
         return (Path(self.base_dir).parent / "work" / self.client).resolve() if Path(self.base_dir).name == "clients" \
             else (Path(self.base_dir) / "work" / self.client).resolve()
+
+    def erasure_ledger_path(self) -> Path | None:
+        """The client's erasure ledger: ``privacy.erasure_ledger`` (relative to the config file), else
+        ``<client>.erasures.json`` beside the config file; None for a config given as a dict without that field
+        (then only the workspace's own memory ``<workdir>/erasures.json`` remembers erasures).
+
+        >>> load_config({"client": "acme", "data": {"synthetic": {}}}).erasure_ledger_path() is None
+        True
+        >>> load_config({"client": "acme", "data": {"synthetic": {}}, "base_dir": "/clients",
+        ...              "privacy": {"erasure_ledger": "acme.erasures.json"}}).erasure_ledger_path().as_posix()
+        '/clients/acme.erasures.json'
+        """
+        if self.privacy.erasure_ledger:
+            return self.resolve(self.privacy.erasure_ledger)
+        if self.source_path:
+            return Path(self.source_path).parent / f"{self.client}.erasures.json"
+        return None
 
     def contact_cost(self, channel: str) -> float:
         return float(self.economics.cost_per_contact[channel])
@@ -389,7 +421,7 @@ def _closest_field(loc) -> tuple[str | None, str]:
     if _ALL_FIELDS is None:
         names = set()
         for m in (ClientConfig, DataConfig, SyntheticSource, SourceFile, Economics, RFMConfig, AnalysisConfig,
-                  CampaignConfig, EvaluateConfig, ReportConfig):
+                  CampaignConfig, EvaluateConfig, ReportConfig, PrivacyConfig):
             names |= set(m.model_fields)
         _ALL_FIELDS = sorted(names)
     name = str(loc[-1])

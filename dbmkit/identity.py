@@ -4,7 +4,9 @@ The method, step by step:
 
 1. **Blocking** (in DuckDB): only records that share a blocking key are compared — the same e-mail, the same
    phone, the same surname + postal code + first initial, the same first name + surname + birth date, the same
-   postal code + birth date, the same e-mail user name. This turns n² comparisons into a few per record.
+   postal code + birth date, the same e-mail user name. This turns n² comparisons into a few per record. A key
+   shared by more than ``MAX_BLOCK`` records (a shop's phone number, info@ addresses) is a large block: only its
+   records with the same full name are compared, and every large block is reported (``large_block_summary``).
 2. **Comparison** (rapidfuzz): per candidate pair, Jaro–Winkler similarity of first and last names (nicknames
    mapped: Bob → Robert), equality of e-mail, phone, birth date, postal code, and address similarity.
 3. **Scoring** (Fellegi–Sunter): each field adds evidence — a log-likelihood weight for agreement, a penalty for
@@ -43,7 +45,7 @@ from .clean import normalise_street
 
 __all__ = ["candidate_pairs", "compare_pairs", "score_pairs", "resolve_identities", "golden_records",
            "assign_households", "match_quality", "threshold_curve", "link_at", "match_examples", "household_sizes",
-           "WEIGHTS", "BLOCKS"]
+           "large_block_summary", "WEIGHTS", "BLOCKS", "MAX_BLOCK", "LARGE_BLOCK_COLUMNS"]
 
 NICKNAMES = {"bob": "robert", "rob": "robert", "bill": "william", "will": "william", "dick": "richard",
              "rick": "richard", "jim": "james", "jimmy": "james", "mike": "michael", "liz": "elizabeth",
@@ -90,36 +92,149 @@ def _prep(records: pd.DataFrame) -> pd.DataFrame:
 
 BLOCKS = [("_email",), ("_phone",), ("_ln", "_zip", "_fi"), ("_fn", "_ln", "_dob"), ("_zip", "_dob"),
           ("_user", "_zip"), ("_fn", "_zip", "_street")]
+# names of the blocking keys' parts, for the report of large blocks
+KEY_NAMES = {"_email": "e-mail", "_phone": "phone", "_ln": "last name", "_fn": "first name", "_fi": "first initial",
+             "_dob": "birth date", "_zip": "postal code", "_user": "e-mail user name", "_street": "street"}
+LARGE_BLOCK_COLUMNS = ["block", "key", "records", "name_groups", "compared", "not_compared", "windowed"]
 
 
 def candidate_pairs(records: pd.DataFrame, blocks=BLOCKS, max_block: int = MAX_BLOCK,
-                    con: duckdb.DuckDBPyConnection | None = None) -> pd.DataFrame:
+                    con: duckdb.DuckDBPyConnection | None = None, report: dict | None = None) -> pd.DataFrame:
     """Pairs of record positions (i < j) that share at least one blocking key (computed in DuckDB).
 
-    Keys shared by more than ``max_block`` records (placeholders such as a shop's own phone number) are skipped.
+    A key shared by at most ``max_block`` records: every pair of them. A **large block** — a key shared by more
+    records, such as a shop's own phone number or a company address like info@shop.com, where comparing every pair
+    would cost n² and the key itself says little — is split by the full name (first name with nicknames mapped +
+    last name): only records with the same key *and* the same name are compared (the same person registered many
+    times merges; different people who share a generic address do not). A name group still larger than
+    ``max_block`` is compared in a sliding window (each record with the next ``max_block - 1`` of its group, in
+    record order: linear cost, and a chain of matches still links the group). Records of a large block without a
+    name, or with a name nobody else in the block has, are not compared on that key: ``report`` (a dict), when
+    given, receives ``large_blocks``, one row per large block with the key masked (``LARGE_BLOCK_COLUMNS``: block,
+    key, records, name_groups, compared, not_compared, windowed) — large blocks are never skipped silently.
 
     >>> recs = pd.DataFrame({"record_id": ["a", "b", "c"], "first_name": ["Ann", "Ann", "Bo"],
     ...     "last_name": ["Lee", "Lee", "Kim"], "email": ["a@x.com", "a@x.com", None], "phone": [None] * 3,
     ...     "birth_date": [None] * 3, "postal_code": ["1", "2", "3"], "street": [None] * 3})
     >>> candidate_pairs(recs)[["i", "j"]].values.tolist()
     [[0, 1]]
+    >>> shared = pd.DataFrame({"record_id": list("abcd"), "first_name": ["Ann", "Ann", "Bo", "Cy"],
+    ...     "last_name": ["Lee", "Lee", "Kim", "Wu"], "email": ["info@shop.com"] * 4, "phone": [None] * 4,
+    ...     "birth_date": [None] * 4, "postal_code": ["1", "2", "3", "4"], "street": [None] * 4})
+    >>> rep = {}
+    >>> candidate_pairs(shared, max_block=3, report=rep)[["i", "j"]].values.tolist()   # only the two Ann Lees
+    [[0, 1]]
+    >>> rep["large_blocks"][["block", "key", "records", "name_groups", "compared", "not_compared"]].values.tolist()
+    [['e-mail', 'i***@shop.com', 4, 3, 2, 2]]
     """
     r = _prep(records) if "_i" not in records.columns else records
     con = con or duckdb.connect()
-    cols = sorted({c for b in blocks for c in b})
+    cols = sorted({c for b in blocks for c in b} | {"_fn", "_ln"})
     con.register("_recs", r[["_i", *cols]])
-    parts = []
-    for b in blocks:
-        key = " AND ".join(f"a.{c} = b.{c}" for c in b)
-        notnull = " AND ".join(f"{c} IS NOT NULL" for c in b)
-        grp = ", ".join(b)
-        parts.append(f"""SELECT a._i AS i, b._i AS j FROM
-            (SELECT * FROM _recs WHERE {notnull} AND ({grp}) IN (SELECT ({grp}) FROM _recs WHERE {notnull}
-                GROUP BY {grp} HAVING count(*) BETWEEN 2 AND {max_block})) a
-            JOIN (SELECT * FROM _recs WHERE {notnull}) b ON {key} AND a._i < b._i""")
-    pairs = con.execute(" UNION ".join(parts)).df()
-    con.unregister("_recs")
+    m = int(max_block)
+    parts, stats = [], []
+    try:
+        for k, b in enumerate(blocks):
+            key = " AND ".join(f"a.{c} = b.{c}" for c in b)
+            notnull = " AND ".join(f"{c} IS NOT NULL" for c in b)
+            grp = ", ".join(b)
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE _blk{k} AS SELECT _i, {grp}, _fn, _ln,
+                count(*) OVER (PARTITION BY {grp}) AS n FROM _recs WHERE {notnull}""")
+            parts.append(f"""SELECT a._i AS i, b._i AS j FROM
+                (SELECT * FROM _blk{k} WHERE n BETWEEN 2 AND {m}) a
+                JOIN (SELECT * FROM _blk{k} WHERE n BETWEEN 2 AND {m}) b ON {key} AND a._i < b._i""")
+            big = int(con.execute(f"SELECT count(*) FROM _blk{k} WHERE n > {m}").fetchall()[0][0])
+            if not big:
+                continue
+            # large blocks: by key and full name; a name group over max_block with its neighbours in a window
+            con.execute(f"""CREATE OR REPLACE TEMP TABLE _big{k} AS SELECT *,
+                count(*) OVER (PARTITION BY {grp}, _fn, _ln) AS g,
+                row_number() OVER (PARTITION BY {grp}, _fn, _ln ORDER BY _i) AS rn
+                FROM _blk{k} WHERE n > {m} AND _fn IS NOT NULL AND _ln IS NOT NULL""")
+            parts.append(f"""SELECT a._i AS i, b._i AS j FROM _big{k} a, range(1, {m}) AS w(d)
+                JOIN _big{k} b ON {key} AND a._fn = b._fn AND a._ln = b._ln AND b.rn = a.rn + w.d""")
+            sel = ", ".join(f"CAST(t.{c} AS VARCHAR) AS {c}" for c in b)
+            on = " AND ".join(f"x.{c} = t.{c}" for c in b)
+            st = con.execute(f"""SELECT {sel}, t.n AS records, coalesce(x.name_groups, 0) AS name_groups,
+                    coalesce(x.compared, 0) AS compared, coalesce(x.largest, 0) AS largest
+                FROM (SELECT {grp}, any_value(n) AS n FROM _blk{k} WHERE n > {m} GROUP BY ALL) t
+                LEFT JOIN (SELECT {grp}, count(DISTINCT (_fn, _ln)) AS name_groups,
+                                  count(*) FILTER (WHERE g >= 2) AS compared, max(g) AS largest
+                           FROM _big{k} GROUP BY ALL) x ON {on}
+                ORDER BY records DESC, {", ".join(f"t.{c}" for c in b)}""").df()
+            st.insert(0, "block", " + ".join(KEY_NAMES.get(c, c) for c in b))
+            st["key"] = _mask_key(st, b)
+            st["not_compared"] = st["records"] - st["compared"]
+            st["windowed"] = st["largest"] > m
+            stats.append(st[LARGE_BLOCK_COLUMNS])
+        pairs = con.execute(" UNION ".join(parts)).df()
+    finally:
+        con.unregister("_recs")
+        for k in range(len(blocks)):
+            con.execute(f"DROP TABLE IF EXISTS _blk{k}")
+            con.execute(f"DROP TABLE IF EXISTS _big{k}")
+    if report is not None:
+        report["large_blocks"] = (pd.concat(stats, ignore_index=True) if stats else
+                                  pd.DataFrame({c: pd.Series(dtype=object) for c in LARGE_BLOCK_COLUMNS}))
     return pairs.sort_values(["i", "j"]).reset_index(drop=True)
+
+
+def _mask_key(st: pd.DataFrame, block) -> pd.Series:
+    """The key of a large block, readable but not personal: e-mails and phones masked, names and birth dates cut to
+    their first character; postal codes shown."""
+    from .privacy import mask_email, mask_phone
+    parts = []
+    for c in block:
+        v = st[c].astype(object)
+        if c in ("_email",):
+            v = mask_email(v)
+        elif c == "_phone":
+            v = mask_phone(v)
+        elif c != "_zip":
+            v = v.map(lambda x: (str(x)[:1] + "…") if isinstance(x, str) else x)
+        parts.append(v.astype(str))
+    out = parts[0]
+    for x in parts[1:]:
+        out = out + " | " + x
+    return out
+
+
+def large_block_summary(large_blocks, n: int = 5, max_block: int = MAX_BLOCK, count: int | None = None,
+                        not_compared: int | None = None) -> list[str]:
+    """Readable lines about the large blocks of a linkage (``report["large_blocks"]`` of :func:`candidate_pairs`, its
+    records with the totals ``count`` and ``not_compared`` when the list is cut, or a build summary): how many, how
+    many records in them could not be compared on their key, and the largest ones (keys masked). No lines when
+    there were none.
+
+    >>> lb = pd.DataFrame({"block": ["e-mail"], "key": ["i***@shop.com"], "records": [100], "name_groups": [100],
+    ...                    "compared": [0], "not_compared": [100], "windowed": [False]})
+    >>> head, block = large_block_summary(lb)
+    >>> head[:66]
+    'merge/purge: 1 large block (a key shared by more than 60 records) '
+    >>> print(block)
+      e-mail i***@shop.com: 100 records, 100 names, 0 compared, 100 not compared
+    """
+    if isinstance(large_blocks, dict):          # a build summary (``ws.build_summary()``)
+        count = large_blocks.get("identity_large_blocks", 0)
+        not_compared = large_blocks.get("identity_not_compared", 0)
+        large_blocks = large_blocks.get("identity_large_block_list") or []
+    lb = pd.DataFrame(large_blocks, columns=LARGE_BLOCK_COLUMNS) if not isinstance(large_blocks, pd.DataFrame) \
+        else large_blocks
+    k = int(count if count is not None else len(lb))
+    if not k:
+        return []
+    skipped = int(not_compared if not_compared is not None else lb["not_compared"].sum())
+    lines = [f"merge/purge: {k:,} large block{'s' if k > 1 else ''} (a key shared by more than {max_block} records) "
+             f"compared by full name; {skipped:,} of {'their' if k > 1 else 'its'} records had no same-name partner "
+             f"and were not compared on {'them' if k > 1 else 'it'}"]
+    for r in lb.sort_values("records", ascending=False).head(n).itertuples():
+        extra = f" (a name group over {max_block}: each record with its {max_block - 1} neighbours)" \
+            if bool(r.windowed) else ""
+        lines.append(f"  {r.block} {r.key}: {int(r.records):,} records, {int(r.name_groups):,} names, "
+                     f"{int(r.compared):,} compared, {int(r.not_compared):,} not compared{extra}")
+    if k > n:
+        lines.append(f"  … and {k - n:,} more")
+    return lines
 
 
 def compare_pairs(records: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -201,9 +316,11 @@ def _pid(key: str, prefix: str) -> str:
 
 
 def resolve_identities(records: pd.DataFrame, threshold: float = 0.85, weights: dict = WEIGHTS,
-                       con: duckdb.DuckDBPyConnection | None = None, return_pairs: bool = False):
+                       con: duckdb.DuckDBPyConnection | None = None, return_pairs: bool = False,
+                       report: dict | None = None):
     """Link source records to persons. Returns the records with ``customer_id`` (stable: derived from the
-    smallest record id of the person) and, with ``return_pairs``, the scored candidate pairs too.
+    smallest record id of the person) and, with ``return_pairs``, the scored candidate pairs too. ``report`` (a
+    dict) receives the ``large_blocks`` of the blocking (see :func:`candidate_pairs`).
 
     >>> recs = pd.DataFrame({"record_id": ["a", "b"], "first_name": ["Ann", "Ann"], "last_name": ["Lee", "Lee"],
     ...     "email": ["ann@x.com", "ann@x.com"], "phone": [None, None], "birth_date": [None, None],
@@ -212,7 +329,7 @@ def resolve_identities(records: pd.DataFrame, threshold: float = 0.85, weights: 
     1
     """
     r = _prep(records)
-    pairs = candidate_pairs(r, con=con)
+    pairs = candidate_pairs(r, con=con, report=report)
     scored = score_pairs(compare_pairs(r, pairs), weights)
     link = scored[scored["probability"] >= threshold]
     comp = _components(len(r), link["i"].to_numpy(), link["j"].to_numpy())

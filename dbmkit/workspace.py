@@ -8,7 +8,11 @@ Analysis tables that a chapter needs but that an earlier chapter has not written
 ``clv``, ``segments``, ``scores``, ``campaign_contacts``, ``campaign_results``) are built on demand by the function
 registered in ``DERIVED``, so any notebook can be opened on its own.
 
-The database is opened per operation (read-only for reads), so several notebooks can be open at once.
+The database is opened per operation (read-only for reads), so several notebooks can be open at once. It is rebuilt
+when it is stale (``stale_reasons``): the data config or the schema version changed, a source's content changed (a
+hash of each file's bytes; for a SQL source a row count and hash aggregate computed by its database,
+:func:`dbmkit.ingest.source_fingerprint`), or the client's erasure ledger holds erasures the database has not
+applied (:mod:`dbmkit.database.ledger`). The build's progress output says which.
 
 Example
 -------
@@ -24,6 +28,7 @@ import hashlib
 import importlib
 import json
 import os
+import re
 import sys
 import time
 import types
@@ -35,6 +40,9 @@ import pandas as pd
 
 from . import database
 from .config import ClientConfig, SourceFile, load_config
+from .database.erasure import import_workdir_memory
+from .database.ledger import ledger_digest
+from .ingest import IngestError, source_fingerprint
 
 __all__ = ["Workspace", "workspace", "DERIVED"]
 
@@ -54,6 +62,15 @@ def _sha(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
 
 
+def _source_name(table: str, k: int, spec: SourceFile) -> str:
+    """How a rebuild message names a source: the file as the config writes it, or the SQL source with its database
+    (a password in the URL left out)."""
+    if spec.path:
+        return f"source file {spec.path}"
+    url = re.sub(r"//[^/@]*:[^/@]*@", "//", spec.url or "")
+    return f"SQL source {table}[{k}] ({url})"
+
+
 class Workspace:
     """A client's workspace: paths, the database, the truth (synthetic clients) and derived tables."""
 
@@ -63,6 +80,8 @@ class Workspace:
         self.db_path = self.workdir / "marketing.duckdb"
         self.raw_dir = self.workdir / "raw"
         self.truth_dir = self.workdir / "truth"
+        # the client's erasure ledger (None for a dict config without privacy.erasure_ledger)
+        self.ledger_path = cfg.erasure_ledger_path()
         self._truth = None
         self._meta_cache = None
 
@@ -76,20 +95,27 @@ class Workspace:
             return ({t: [SourceFile.model_validate(x) for x in xs] for t, xs in mapping.items()}, self.raw_dir)
         return self.cfg.data.sources, Path(self.cfg.base_dir)
 
+    def fingerprint_parts(self) -> dict:
+        """What the database is built from: the data config (with the schema version, the margin and the analysis
+        date) and the content of every source (``dbmkit.ingest.source_fingerprint``: a hash of a file's bytes,
+        ``missing`` for a file that is not there, a SQL source's row count and row-hash aggregate, ``unreadable``
+        for a source that cannot be read now — the build will say why)."""
+        parts: dict = {"config": _sha({"data": self.cfg.fingerprint_data(), "schema": database.SCHEMA_VERSION,
+                                       "margin": self.cfg.economics.gross_margin,
+                                       "as_of": str(self.cfg.analysis_date)}), "sources": {}}
+        sources, base = self._sources()
+        for table, specs in sources.items():
+            for k, spec in enumerate(specs):
+                try:
+                    digest = source_fingerprint(spec, base)
+                except IngestError:
+                    digest = "unreadable"
+                parts["sources"][f"{table}[{k}]"] = {"name": _source_name(table, k, spec), "digest": digest}
+        return parts
+
     def fingerprint(self) -> str:
-        """Changes whenever the database would change: the data config, the source files, the schema version."""
-        parts: dict = {"data": self.cfg.fingerprint_data(), "schema": database.SCHEMA_VERSION,
-                       "margin": self.cfg.economics.gross_margin, "as_of": str(self.cfg.analysis_date)}
-        if not self.cfg.is_synthetic:
-            files = []
-            for specs in (self.cfg.data.sources or {}).values():
-                for s in specs:
-                    if s.path:
-                        p = self.cfg.resolve(s.path)
-                        st = p.stat() if p.exists() else None
-                        files.append([str(p), st.st_size if st else None, int(st.st_mtime) if st else None])
-            parts["files"] = files
-        return _sha(parts)
+        """Changes whenever the database would change: the data config, the sources' content, the schema version."""
+        return _sha(self.fingerprint_parts())
 
     def _read_meta(self) -> dict:
         if not self.db_path.exists():
@@ -100,9 +126,42 @@ class Workspace:
         except (duckdb.Error, RuntimeError):
             return {}
 
-    def is_stale(self) -> bool:
+    def _staleness(self) -> tuple[list[str], dict, str]:
+        parts = self.fingerprint_parts()
+        ledger = ledger_digest(self.ledger_path)
         meta = self._read_meta()
-        return meta.get("fingerprint") != self.fingerprint()
+        if not meta:
+            return ["no database yet"], parts, ledger
+        reasons = []
+        if meta.get("fingerprint") != _sha(parts):
+            old = json.loads(meta.get("fingerprint_parts") or "{}")
+            if not old:
+                reasons.append("the database was built by an older version of dbmkit")
+            else:
+                if old.get("config") != parts["config"]:
+                    reasons.append("the data config, the schema version or the analysis date changed")
+                before = old.get("sources", {})
+                for key, src in parts["sources"].items():
+                    was = before.get(key)
+                    if self.cfg.is_synthetic and src["digest"] == "missing":
+                        continue        # the synthetic client's raw exports are made from its config when needed
+                    if was is None:
+                        reasons.append(f"new {src['name']}")
+                    elif was["digest"] != src["digest"]:
+                        why = {"missing": "is missing", "unreadable": "cannot be read (the build will say why)"}
+                        reasons.append(f"{src['name']} {why.get(src['digest'], 'changed')}")
+                reasons += [f"{was['name']} was removed" for key, was in before.items() if key not in parts["sources"]]
+        if meta.get("erasure_ledger") != ledger:
+            reasons.append("the client's erasure ledger holds erasures this database has not applied")
+        return reasons, parts, ledger
+
+    def stale_reasons(self) -> list[str]:
+        """Why the database must be (re)built — empty when it is current: no database yet, the data config or
+        schema version changed, a source's content changed (named), a new erasure in the client's ledger."""
+        return self._staleness()[0]
+
+    def is_stale(self) -> bool:
+        return bool(self.stale_reasons())
 
     def generate_synthetic(self, force: bool = False) -> None:
         """Write the synthetic client's raw exports and truth into the workspace (skipped when current)."""
@@ -121,14 +180,19 @@ class Workspace:
         self._truth = None
 
     def ensure_built(self, force: bool = False, progress=None) -> "Workspace":
-        """Build the database when it is missing or stale (or ``force``); return the workspace."""
+        """Build the database when it is missing or stale (or ``force``); return the workspace. The reasons for a
+        rebuild (which source changed …) go to ``progress`` first, like the build's steps."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        if not force and not self.is_stale():
+        say = progress or (lambda msg: None)
+        reasons, parts, _ = self._staleness()
+        if not force and not reasons:
             return self
+        for why in reasons or ["asked for"]:
+            say(f"{'build' if why == 'no database yet' else 'rebuild'}: {why}")
         if self.cfg.is_synthetic:
-            if progress:
-                progress("generate the synthetic client")
+            say("generate the synthetic client")
             self.generate_synthetic()
+            parts = self.fingerprint_parts()              # the raw exports as they are now
             cfg = self.cfg
             if not cfg.data.staff_email_domains:
                 from .datasets import locale_words
@@ -142,10 +206,16 @@ class Workspace:
                     cfg.analysis_date = cfg.data.synthetic.end_date
         else:
             cfg = self.cfg
+        if self.ledger_path is not None:        # erasures this work folder remembered before the ledger existed
+            import_workdir_memory(self.ledger_path, self.workdir, cfg.client)
         sources, base = self.sources()
-        report = database.build(cfg, self.db_path, sources, base, self.workdir, progress=progress)
+        report = database.build(cfg, self.db_path, sources, base, self.workdir, progress=progress,
+                                ledger=self.ledger_path)
         with self.connect(read_only=False) as con:
-            con.execute("INSERT OR REPLACE INTO _meta VALUES ('fingerprint', ?)", [self.fingerprint()])
+            # the fingerprint of the sources as they were read (a change during the build shows at the next check)
+            con.executemany("INSERT OR REPLACE INTO _meta VALUES (?, ?)",
+                            [["fingerprint", _sha(parts)], ["fingerprint_parts", json.dumps(parts)],
+                             ["rebuild_reasons", json.dumps(reasons or ["asked for"])]])
         self._meta_cache = None
         self.build_report = report
         return self

@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["dbmkit.ingest", "dbmkit.clean", "dbmkit.identity", "dbmkit.database", "dbmkit.database.store",
            "dbmkit.database.rules", "dbmkit.database.pipeline", "dbmkit.database.consent", "dbmkit.database.erasure",
-           "dbmkit.database.quality", "dbmkit.database.sandbox", "dbmkit.schema"]
+           "dbmkit.database.quality", "dbmkit.database.sandbox", "dbmkit.database.ledger", "dbmkit.schema"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -21,6 +21,7 @@ client's truth).
 """
 from __future__ import annotations
 
+from ..database.erasure import apply_ledger
 from .budget import (breakeven_response_rate, decile_economics, mailing_depth, rescale_deciles, sensitivity_table,
                      within_budget)
 from .control import (ControlGroupWarning, assign_groups, balance_check, control_group_check, detectable_lift,
@@ -56,8 +57,10 @@ __all__ = [
 def export_campaign_list(ws, plan: CampaignPlan | None = None, filename: str = "campaign_list",
                          formats=("csv", "xlsx")):
     """Write the send file of ``plan`` (default: the ``campaign_contacts`` table of the database) into the report
-    folder during a report run, else ``<workdir>/exports``; suppressions are checked again on the way out.
-    Returns the rows written."""
+    folder during a report run, else ``<workdir>/exports``; suppressions are checked again on the way out, and
+    erasures recorded in the client's erasure ledger since the database was built (in another work folder, or by
+    ``dbmkit erase``) are applied first, so an erased person is never exported. Returns the rows written."""
+    apply_ledger(ws)
     if plan is not None:
         contacts, sup = plan.contacts.merge(plan.selection[["customer_id", "recommended_product_name"]],
                                             on="customer_id", how="left"), plan.suppressions

@@ -12,8 +12,11 @@ One concept per module:
 * ``consent`` — consent per channel (latest status wins; an opt-out wins a tie; no record means no consent) and
   ``suppression_list(channel)`` of everyone who must not be contacted and why;
 * ``erasure`` — right to erasure (``erase_customer``: from every table, every later build and so every later
-  export, with an audit entry without personal data), pseudonymised extracts, the retention rule
-  (``stale_customers`` / ``apply_retention``);
+  export, with an audit entry without personal data; ``erase_identifier`` finds the person by id, e-mail or phone
+  for ``dbmkit erase``; ``apply_ledger`` applies another work folder's erasures before an export), pseudonymised
+  extracts, the retention rule (``stale_customers`` / ``apply_retention``);
+* ``ledger`` — the client's erasure ledger: salted hashes of every erased person's identifiers (no personal data),
+  beside the client's config and shared by all its work folders;
 * ``quality`` — reconciliation, quarantine and value-issue summaries, the truth check of orders, the table overview,
   the data-quality report before/after cleaning;
 * ``sandbox`` — ``Sandbox``, a private copy to try erasure and retention on.
@@ -36,8 +39,10 @@ from __future__ import annotations
 
 from .pipeline import LOAD_ORDER, BuildReport, build, clean_like_build, cleaning_settings
 from .consent import CONTACT_FIELD, consent_summary, latest_consents, suppression_list
-from .erasure import (DIRECT_IDENTIFIERS, ERASED, PERSON_TABLES, apply_retention, erase_customer, load_erasures,
-                      pseudonymise, pseudonymised_extract, stale_customers)
+from .erasure import (DIRECT_IDENTIFIERS, ERASED, PERSON_TABLES, apply_ledger, apply_retention, erase_customer,
+                      erase_identifier, find_persons, load_erasures, pseudonymise, pseudonymised_extract,
+                      stale_customers)
+from .ledger import LedgerError, ledger_digest, load_ledger
 from .quality import (QUALITY_SQL, TABLE_NOTES, order_truth_check, quarantine_summary, reason_kind, reconciliation,
                       table_overview, value_issue_summary)
 from .sandbox import Sandbox
@@ -51,4 +56,5 @@ __all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_f
            "reason_kind", "Sandbox", "cleaning_settings", "clean_like_build", "BuildReport",
            "SCHEMA_VERSION", "PRIMARY_KEYS", "FOREIGN_KEYS", "SQL_TYPES", "VOLATILE_TABLES", "LOAD_ORDER",
            "CONTACT_FIELD", "ERASED", "PERSON_TABLES", "DIRECT_IDENTIFIERS", "QUALITY_SQL", "TABLE_NOTES",
-           "load_erasures"]
+           "load_erasures", "erase_identifier", "find_persons", "apply_ledger", "load_ledger", "ledger_digest",
+           "LedgerError"]

@@ -1,11 +1,15 @@
 """Right to erasure, pseudonymisation and retention (删除权、假名化与保留期限): protecting the people in the database.
 
-``erase_customer`` removes a person (or a list of persons) from every table now and — through the workspace's
-privacy memory ``<workdir>/erasures.json`` (``load_erasures``: salts and salted hashes of the erased people's record
-ids, e-mails and phones, never the values) — from every later build: ``withhold_erased_records`` keeps their source
-records out, the build's store steps quarantine their orders, consents, contacts and events without their values,
-and ``scrub_raw`` withholds the raw values of quarantined rows that mention them. The audit log gets one entry
-per person with a salted token, never the id or personal data.
+``erase_customer`` removes a person (or a list of persons) from every table now and — through the privacy memory —
+from every later build: the client's erasure ledger (:mod:`dbmkit.database.ledger`, beside the client's config,
+shared by every work folder of the client) and the workspace's own memory ``<workdir>/erasures.json``
+(``load_erasures``: salts and salted hashes of the erased people's record ids, e-mails and phones, never the
+values). ``erase_identifier`` is ``dbmkit erase``: a person found by customer id, e-mail or phone. At a build,
+``erased_record_mask`` finds the source records that match a memory, the build withholds every record of the
+persons they belong to (``withhold_records``: quarantined without their values), its store steps quarantine their
+orders, consents, contacts and events the same way, and ``scrub_raw`` withholds the raw values of quarantined rows
+that mention them. ``apply_ledger`` applies erasures made in another work folder before an export. The audit log
+gets one entry per person with a salted token, never the id or personal data.
 
 ``pseudonymise`` / ``pseudonymised_extract`` make analysis extracts without direct identifiers (salted tokens by
 :func:`dbmkit.privacy.salted_hash`); ``stale_customers`` / ``apply_retention`` are the retention rule (erase who has
@@ -30,13 +34,16 @@ import numpy as np
 import pandas as pd
 
 from .. import clean as _clean
-from ..privacy import salted_hash
+from ..privacy import mask_pii, salted_hash
+from . import ledger as _ledger
 from .rules import quarantine_frame
 from .store import AUDIT_LOG_DDL, base_tables, connect, connection_of, quote_name
 
 __all__ = ["ERASED", "PERSON_TABLES", "DIRECT_IDENTIFIERS", "privacy_file", "load_erasures", "save_erasures",
            "erasure_keys", "row_tokens", "hitting_tokens", "row_mentions", "scrub_raw", "withhold_erased_records",
-           "erase_customer", "pseudonymise", "pseudonymised_extract", "stale_customers", "apply_retention"]
+           "erasure_key_sets", "erased_values", "erased_record_mask", "withhold_records", "import_workdir_memory",
+           "erase_customer", "find_persons", "erase_identifier", "apply_ledger",
+           "pseudonymise", "pseudonymised_extract", "stale_customers", "apply_retention"]
 
 ERASED = "erased person (right to erasure): row withheld"
 PERSON_TABLES = ["consents", "contacts", "responses", "email_events", "sms_events", "order_items", "orders",
@@ -152,10 +159,12 @@ def row_mentions(text: str, erased: set[str], salt: str, region: str) -> bool:
     return bool(erasure_keys(row_tokens(text), salt, region) & erased)
 
 
-def scrub_raw(con, erased: set[str], salt: str, region: str) -> int:
+def scrub_raw(con, erased, salt: str | None = None, region: str = "US") -> int:
     """Withhold the raw values of quarantined rows and value issues that mention an erased person; returns how
-    many rows lost their raw values."""
-    if not erased:
+    many rows lost their raw values. ``erased`` is a set of hashed keys made with ``salt``, or (``salt`` None) a
+    list of (salt, keys) memories (``erasure_key_sets``)."""
+    sets = [(s, k) for s, k in (erased if salt is None else [(salt, erased)]) if k]
+    if not sets:
         return 0
     n = 0
     for table, col, key in (("quarantine", "raw_values", "reason"), ("value_issues", "raw_value", "problem")):
@@ -163,7 +172,7 @@ def scrub_raw(con, erased: set[str], salt: str, region: str) -> int:
             continue
         df = con.execute(f"SELECT rowid AS rid, {col} AS raw FROM {table} WHERE {col} IS NOT NULL").df()
         tokens = [row_tokens(str(raw)) for raw in df["raw"]]         # the same test as row_mentions, batched
-        hitting = hitting_tokens(sorted(set().union(*tokens)) if tokens else [], erased, salt, region)
+        hitting = erased_values(set().union(*tokens) if tokens else set(), sets, region)
         hit = [int(r) for r, toks in zip(df["rid"], tokens) if not toks.isdisjoint(hitting)]
         if hit:
             con.register("_hit", pd.DataFrame({"rid": hit}))
@@ -174,56 +183,110 @@ def scrub_raw(con, erased: set[str], salt: str, region: str) -> int:
     return n
 
 
-def withhold_erased_records(con, recs: pd.DataFrame, erasures: dict, region: str) -> tuple[pd.DataFrame, set]:
-    """The build's guard against erased people coming back: the cleaned source customer records (``record_id``,
-    ``email``, ``phone``, ``_raw_email``) that match the privacy memory go to quarantine without their values.
+def erasure_key_sets(workdir: str | Path, ledger: str | Path | None = None, client: str | None = None):
+    """The memories a build of ``workdir`` applies — the client's erasure ledger (its own keys and those it
+    imported) and the workspace's own ``erasures.json`` — as a list of (salt, hashed keys), and the ledger's digest
+    (stored with the build).
 
-    Returns the remaining records and the erased record ids, and leaves the temp tables ``_erased_records``
-    (record ids) and ``_erased_emails`` (their e-mails, cleaned and as written) for the store steps, which withhold
-    the people's orders, consents, contacts and events."""
-    erased = set(erasures["keys"])
+    >>> import tempfile
+    >>> sets, digest = erasure_key_sets(tempfile.mkdtemp())
+    >>> [len(k) for _, k in sets], digest
+    ([0], 'none')
+    """
+    mem = load_erasures(workdir)
+    sets = [(mem["salt"], frozenset(mem["keys"]))]
+    if ledger is None:
+        return sets, _ledger.NO_LEDGER
+    led = _ledger.load_ledger(ledger, client)
+    return _ledger.key_sets(led) + sets, _ledger.digest_of(led)
+
+
+def erased_values(values, sets, region: str = "US") -> set[str]:
+    """The values (record ids, e-mails, phones, raw tokens) whose hashed keys are in one of the memories ``sets``
+    (list of (salt, keys)).
+
+    >>> erased_values(["ANN@x.com", "bob@x.com"], [("s", erasure_keys(["ann@x.com"], "s"))])
+    {'ANN@x.com'}
+    """
+    vals = sorted({v for v in values if isinstance(v, str) and v.strip()})
+    hit: set[str] = set()
+    for salt, keys in sets:
+        if keys:
+            hit |= hitting_tokens(vals, set(keys), salt, region)
+    return hit
+
+
+def erased_record_mask(recs: pd.DataFrame, sets, region: str = "US") -> np.ndarray:
+    """Which cleaned source customer records (``record_id``, ``email``, ``phone``, ``_raw_email``) match one of the
+    memories ``sets`` (every value tested once, in one batch).
+
+    >>> recs = pd.DataFrame({"record_id": ["R1", "R2"], "email": ["ann@x.com", None], "phone": [None, None],
+    ...                      "_raw_email": ["ann@x.com", None]})
+    >>> erased_record_mask(recs, [("s", erasure_keys(["R2"], "s"))]).tolist()
+    [False, True]
+    """
+    cols = [c for c in ("record_id", "email", "phone", "_raw_email") if c in recs.columns]
+    hitting = erased_values({v for c in cols for v in recs[c]}, sets, region)
+    mask = np.zeros(len(recs), dtype=bool)
+    if hitting:
+        for c in cols:
+            mask |= recs[c].astype(object).isin(sorted(hitting)).to_numpy(dtype=bool)   # few values
+    return mask
+
+
+def withhold_records(con, recs: pd.DataFrame, gone: np.ndarray) -> tuple[pd.DataFrame, set]:
+    """Withhold the records marked ``gone`` (erased people): their source rows go to quarantine without their
+    values. Returns the remaining records and the withheld record ids, and leaves the temp tables
+    ``_erased_records`` (record ids) and ``_erased_emails`` (their e-mails, cleaned and as written) for the store
+    steps, which withhold the people's orders, consents, contacts and events."""
+    gone = np.asarray(gone, dtype=bool)
     erased_ids: set[str] = set()
-    if erased:
-        salt = erasures["salt"]
-        cols = [recs["record_id"], recs["email"], recs["phone"], recs["_raw_email"]]
-        values = {v for c in cols for v in c if isinstance(v, str)}       # every value tested once, in one batch
-        hitting = hitting_tokens(sorted(values), erased, salt, region)
-        hit = np.array([any(isinstance(v, str) and v in hitting for v in row) for row in zip(*cols)], dtype=bool)
-        if hit.any():
-            gone = recs[hit]
-            erased_ids = set(gone["record_id"])
-            real = gone[gone["source_row"].notna()]
-            if len(real):
-                q = pd.DataFrame({"table_name": "customers", "source": real["source_file"],
-                                  "source_row": real["source_row"].astype("int64"), "column_name": "customer_id",
-                                  "reason": ERASED, "raw_values": None})
-                con.register("_qe", q)
-                quarantine_frame(con, "_qe")
-                con.unregister("_qe")
-            con.register("_ee", pd.DataFrame({"email": sorted({x for x in gone["email"].dropna()} |
-                                                              {x for x in gone["_raw_email"].dropna()})}))
-            con.execute("CREATE OR REPLACE TEMP TABLE _erased_emails AS SELECT * FROM _ee")
-            con.unregister("_ee")
-            recs = recs[~hit].reset_index(drop=True)
+    emails: set[str] = set()
+    if gone.any():
+        out = recs[gone]
+        erased_ids = set(out["record_id"])
+        real = out[out["source_row"].notna()] if "source_row" in out.columns else out.iloc[:0]
+        if len(real):
+            q = pd.DataFrame({"table_name": "customers", "source": real["source_file"],
+                              "source_row": real["source_row"].astype("int64"), "column_name": "customer_id",
+                              "reason": ERASED, "raw_values": None})
+            con.register("_qe", q)
+            quarantine_frame(con, "_qe")
+            con.unregister("_qe")
+        emails = {x for c in ("email", "_raw_email") if c in out.columns for x in out[c].dropna()}
+        recs = recs[~gone].reset_index(drop=True)
     con.register("_er", pd.DataFrame({"record_id": sorted(erased_ids)}, dtype=object))
     con.execute("CREATE OR REPLACE TEMP TABLE _erased_records AS SELECT CAST(record_id AS VARCHAR) AS record_id FROM _er")
     con.unregister("_er")
-    if "_erased_emails" not in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}:
-        con.execute("CREATE OR REPLACE TEMP TABLE _erased_emails (email VARCHAR)")
+    con.register("_ee", pd.DataFrame({"email": sorted(emails)}, dtype=object))
+    con.execute("CREATE OR REPLACE TEMP TABLE _erased_emails AS SELECT CAST(email AS VARCHAR) AS email FROM _ee")
+    con.unregister("_ee")
     return recs, erased_ids
 
 
+def withhold_erased_records(con, recs: pd.DataFrame, erasures, region: str) -> tuple[pd.DataFrame, set]:
+    """The records that match the privacy memory (``erasures``: a workspace memory from ``load_erasures``, or a
+    list of (salt, keys)) go to quarantine without their values (``erased_record_mask`` + ``withhold_records``).
+    The build itself withholds every record of the persons such records belong to."""
+    sets = [(erasures["salt"], frozenset(erasures["keys"]))] if isinstance(erasures, dict) else erasures
+    return withhold_records(con, recs, erased_record_mask(recs, sets, region))
+
+
 # ------------------------------------------------------------------------------------------------ erasure
-def erase_customer(con, customer_id, workdir: str | Path | None = None, reason: str = "erasure request") -> dict:
+def erase_customer(con, customer_id, workdir: str | Path | None = None, reason: str = "erasure request",
+                   ledger: str | Path | None = None, also=(), log: bool = True) -> dict:
     """Right to erasure (删除权 / GDPR art. 17): remove a person (or a list of persons) from every table now and from
     every later build.
 
-    ``con`` is a Workspace or Sandbox (then ``workdir`` is its folder) or a writable connection with ``workdir``.
-    Orders stay in the accounts as anonymous sales (no customer id). Every table with a ``customer_id`` column loses
-    the person's rows — analysis tables and campaign lists too —, quarantined rows mentioning the person lose their
-    raw values, and the person's record ids, e-mails and phones are remembered only as salted hashes in
-    ``<workdir>/erasures.json`` so a rebuild keeps them out. The audit log gets one entry per person with a salted
-    token, never the id or personal data. Returns the rows removed per table.
+    ``con`` is a Workspace or Sandbox (then ``workdir`` is its folder, and a Workspace's ``ledger`` the client's
+    erasure ledger) or a writable connection with ``workdir`` (and, optionally, ``ledger``). Orders stay in the
+    accounts as anonymous sales (no customer id). Every table with a ``customer_id`` column loses the person's
+    rows — analysis tables and campaign lists too —, quarantined rows mentioning the person lose their raw values,
+    and the person's record ids, e-mails and phones (and the identifiers in ``also``) are remembered only as salted
+    hashes — in ``<workdir>/erasures.json`` and in the client's erasure ledger, so a rebuild in any work folder of
+    the client keeps them out. The audit log (and, with ``log``, the ledger's log) gets one entry per person with a
+    salted token, never the id or personal data. A Sandbox has no ledger: erasures tried there stay there.
+    Returns the rows removed per table.
 
     >>> import os, tempfile
     >>> from dbmkit.database import Sandbox
@@ -239,11 +302,17 @@ def erase_customer(con, customer_id, workdir: str | Path | None = None, reason: 
     """
     if hasattr(con, "db_path"):
         workdir = workdir or con.workdir
+        ledger = ledger if ledger is not None else getattr(con, "ledger_path", None)
+        client = getattr(getattr(con, "cfg", None), "client", None)
         c = connect(con.db_path, read_only=False)
         try:
-            return erase_customer(c, customer_id, workdir, reason)
+            return _erase(c, customer_id, workdir, reason, ledger, also, log, client)
         finally:
             c.close()
+    return _erase(con, customer_id, workdir, reason, ledger, also, log, None)
+
+
+def _erase(con, customer_id, workdir, reason, ledger, also, log, client) -> dict:
     if workdir is None:
         raise ValueError("give the workspace folder (workdir) so the erasure survives a rebuild")
     ids = [customer_id] if isinstance(customer_id, str) else [str(x) for x in customer_id]
@@ -252,9 +321,10 @@ def erase_customer(con, customer_id, workdir: str | Path | None = None, reason: 
     ers = load_erasures(Path(workdir))
     salt = ers["salt"]
     region = _region_of(con)
+    reason = mask_pii(str(reason))[0]
     con.register("_erase_ids", pd.DataFrame({"customer_id": ids}, dtype=object))
     try:
-        recs = con.execute("SELECT record_id, email, phone FROM customer_records WHERE customer_id IN "
+        recs = con.execute("SELECT customer_id, record_id, email, phone FROM customer_records WHERE customer_id IN "
                            "(SELECT customer_id FROM _erase_ids)").df()
         gold = con.execute("SELECT customer_id, email, phone FROM customers WHERE customer_id IN "
                            "(SELECT customer_id FROM _erase_ids)").df()
@@ -262,9 +332,16 @@ def erase_customer(con, customer_id, workdir: str | Path | None = None, reason: 
         if missing:
             raise KeyError(f"no customer {missing[0]!r} in the database" + (f" (and {len(missing) - 1} more)"
                                                                             if len(missing) > 1 else ""))
-        keys = erasure_keys(list(recs["record_id"]) + list(recs["email"]) + list(recs["phone"]) +
-                            list(gold["email"]) + list(gold["phone"]), salt, region)
+        values = {c: list(also) for c in ids}                # per person: every id, e-mail and phone they have
+        for df, cols in ((recs, ("record_id", "email", "phone")), (gold, ("email", "phone"))):
+            for row in df.itertuples(index=False):
+                values[row.customer_id] += [getattr(row, c) for c in cols]
+        keys = erasure_keys([v for vs in values.values() for v in vs], salt, region)
         # 1. remember the erasure first (hashes only): even an interrupted erasure keeps the people out of rebuilds
+        # — in the client's ledger (with what this work folder remembered before), then in the work folder's memory
+        if ledger is not None:
+            _remember_in_ledger(con, ledger, client, values, reason, region, ers, workdir, log)
+            ers["in_ledger"] = sorted(set(ers.get("in_ledger", [])) | keys)      # nothing left to import later
         tokens = [salted_hash(c, salt)[:12] for c in ids]
         now = dt.datetime.now().isoformat(timespec="seconds")
         ers["keys"] = sorted(set(ers["keys"]) | keys)
@@ -317,8 +394,183 @@ def erase_customer(con, customer_id, workdir: str | Path | None = None, reason: 
     return removed
 
 
+def import_workdir_memory(ledger: str | Path, workdir: str | Path, client: str | None = None) -> int:
+    """Bring the erasures remembered by a work folder (``erasures.json``, from before the client had a ledger) into
+    the client's ledger, so they count in every work folder; returns how many keys were new (the ledger is not
+    written when there are none).
+
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp(); save_erasures(d, {"salt": "s", "extract_salt": "e", "keys": ["k1"], "log": []})
+    >>> led = os.path.join(d, "acme.erasures.json")
+    >>> import_workdir_memory(led, d), import_workdir_memory(led, d)
+    (1, 0)
+    """
+    mem = load_erasures(workdir)
+    todo = set(mem["keys"]) - set(mem.get("in_ledger", []))
+    if not todo:
+        return 0
+    if Path(ledger).exists():
+        known = {m["salt"]: set(m["keys"]) for m in _ledger.load_ledger(ledger, client)["imported"]}
+        if todo <= known.get(mem["salt"], set()):
+            return 0
+    with _ledger.updating(ledger, client) as led:
+        return _ledger.import_memory(led, mem, str(workdir))
+
+
+def _remember_in_ledger(con, ledger, client, values: dict, reason: str, region: str, memory: dict, workdir,
+                        log: bool) -> None:
+    """Write the persons' hashed identifiers into the client's ledger (one log entry per person), with what the
+    work folder's own ``memory`` held before; a database that had applied the ledger up to now is marked as having
+    applied the new state too (this erasure is applied in place)."""
+    before = _ledger.ledger_digest(ledger)
+    with _ledger.updating(ledger, client) as led:
+        _ledger.import_memory(led, memory, str(workdir))
+        for person, vals in values.items():
+            _ledger.add_keys(led, vals, token_of=person, reason=reason, region=region, how="erase_customer", log=log)
+    _mark_applied(con, before, _ledger.ledger_digest(ledger))
+
+
+def _mark_applied(con, before: str | None, after: str) -> None:
+    """Record in ``_meta`` that the database has applied the ledger state ``after`` (only if it had applied
+    ``before``; ``before`` None: unconditionally)."""
+    try:
+        cond = "" if before is None else " AND value = ?"
+        con.execute(f"UPDATE _meta SET value = ? WHERE key = 'erasure_ledger'{cond}",
+                    [after] if before is None else [after, before])
+    except duckdb.Error:
+        pass                            # not a built database (a bare test connection)
+
+
+def find_persons(con, customer_id: str | None = None, email: str | None = None, phone: str | None = None,
+                 region: str = "US") -> list[str]:
+    """The persons (``customer_id`` of ``customers``) with this id (a person id or a source record id), e-mail
+    address or phone number (standardised as the build does), in any of their source records.
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> rec = ws.sql("SELECT record_id, customer_id, email FROM customer_records WHERE email IS NOT NULL LIMIT 1")
+    >>> find_persons(ws, email=rec["email"].iloc[0].upper()) == [rec["customer_id"].iloc[0]]
+    True
+    """
+    con, close = connection_of(con)
+    try:
+        if customer_id is not None:
+            sql, value = ("SELECT customer_id FROM customers WHERE customer_id = $v UNION "
+                          "SELECT customer_id FROM customer_records WHERE record_id = $v"), str(customer_id).strip()
+        else:
+            col = "email" if email is not None else "phone"
+            raw = pd.Series([email if email is not None else phone], dtype=object)
+            std = (_clean.standardise_emails(raw) if email is not None else
+                   _clean.standardise_phones(raw, region)).iloc[0]
+            if not isinstance(std, str):
+                return []
+            sql, value = (f"SELECT customer_id FROM customers WHERE {col} = $v UNION "
+                          f"SELECT customer_id FROM customer_records WHERE {col} = $v"), std
+        found = {r[0] for r in con.execute(sql, {"v": value}).fetchall() if r[0] is not None}
+        known = {r[0] for r in con.execute("SELECT customer_id FROM customers").fetchall()}
+        return sorted(found & known)
+    finally:
+        if close:
+            con.close()
+
+
+def erase_identifier(ws, customer_id: str | None = None, email: str | None = None, phone: str | None = None,
+                     reason: str = "erasure request") -> dict:
+    """``dbmkit erase``: erase whoever has this customer id (person or source record), e-mail address or phone
+    number — every person found, from every table now (``erase_customer``: all their records, e-mails and phones go
+    into the client's ledger) — and remember the identifier itself in the ledger, so a record carrying it never
+    comes back from the raw files in any work folder. Returns ``persons`` (how many were in the database),
+    ``removed`` (rows per table) and ``ledger`` (its path).
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> d = tempfile.mkdtemp()
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(d, "work"),
+    ...                 "privacy": {"erasure_ledger": os.path.join(d, "doc.erasures.json")},
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> email = ws.sql("SELECT email FROM customers WHERE email IS NOT NULL LIMIT 1")["email"].iloc[0]
+    >>> done = erase_identifier(ws, email=email, reason="customer request")
+    >>> done["persons"], email in open(done["ledger"]).read()
+    (1, False)
+    """
+    given = [(k, v) for k, v in (("customer_id", customer_id), ("email", email), ("phone", phone)) if v is not None]
+    if len(given) != 1 or not str(given[0][1]).strip():
+        raise ValueError("give exactly one of customer_id, email or phone")
+    how, value = given[0]
+    value = str(value).strip()
+    ledger = getattr(ws, "ledger_path", None)
+    if ledger is None:
+        raise ValueError("this workspace has no erasure ledger: load the client's config from its file, or set "
+                         "privacy.erasure_ledger")
+    region = json.loads((ws.meta if hasattr(ws, "meta") else {}).get("cleaning", "{}")).get("region", "US")
+    persons = find_persons(ws, region=region, **{how: value})
+    removed: dict = {}
+    if persons:
+        removed = erase_customer(ws, persons, reason=reason, also=[value])
+    else:                               # nobody has it now; a record that brings it later is withheld
+        with _ledger.updating(ledger, ws.cfg.client) as led:
+            _ledger.add_keys(led, [value], token_of=value, reason=reason, region=region, how=f"erase by {how} "
+                             "(not in the database)")
+    return {"persons": len(persons), "removed": removed, "ledger": str(ledger)}
+
+
+def apply_ledger(ws) -> int:
+    """Apply erasures recorded in the client's ledger since this workspace's database was built (made in another
+    work folder, or by ``dbmkit erase``): the persons the ledger names are erased now, in place, and the database
+    records the ledger state it has applied. Called before every export; returns how many persons were erased
+    (0 when the database is current — the usual case, which costs one small file read).
+
+    >>> import os, tempfile
+    >>> from dbmkit.workspace import workspace
+    >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
+    ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
+    >>> apply_ledger(ws)                      # a dict config without privacy.erasure_ledger has no ledger
+    0
+    """
+    ledger = getattr(ws, "ledger_path", None)
+    if ledger is None or not Path(ws.db_path).exists():
+        return 0
+    digest = _ledger.ledger_digest(ledger)
+    with ws.connect() as con:
+        applied = dict(con.execute("SELECT key, value FROM _meta").fetchall()).get("erasure_ledger")
+    if applied == digest:
+        return 0
+    sets = _ledger.key_sets(_ledger.load_ledger(ledger, ws.cfg.client))
+    with ws.connect() as con:
+        people = con.execute("SELECT customer_id, record_id AS v FROM customer_records UNION ALL "
+                             "SELECT customer_id, email FROM customer_records UNION ALL "
+                             "SELECT customer_id, phone FROM customer_records UNION ALL "
+                             "SELECT customer_id, customer_id FROM customers UNION ALL "
+                             "SELECT customer_id, email FROM customers UNION ALL "
+                             "SELECT customer_id, phone FROM customers").df().dropna()
+    # the database's values are standardised already: each is hashed as it is and lower-cased
+    vals = sorted(set(people["v"]))
+    hit = set()
+    for salt, keys in sets:
+        hit |= {v for v in vals if salted_hash(v, salt) in keys or salted_hash(v.lower(), salt) in keys}
+    persons = sorted(set(people.loc[people["v"].astype(object).isin(sorted(hit)), "customer_id"]))
+    if persons:
+        erase_customer(ws, persons, reason="erasure ledger: erased in another work folder", log=False)
+    c = connect(ws.db_path, read_only=False)
+    try:
+        scrub_raw(c, sets, None, _region_of(c))
+        _mark_applied(c, None, _ledger.ledger_digest(ledger))
+    finally:
+        c.close()
+    return len(persons)
+
+
 def _region_of(con) -> str:
-    """The phone region the database was built with (from its phones; US by default)."""
+    """The phone region the database was built with (its cleaning settings; else from its phones; US by default)."""
+    try:
+        meta = dict(con.execute("SELECT key, value FROM _meta").fetchall())
+        region = json.loads(meta.get("cleaning", "{}")).get("region")
+        if region:
+            return region
+    except (duckdb.Error, ValueError):
+        pass
     try:
         r = con.execute("SELECT substr(phone, 1, 3) AS p, count(*) FROM customers WHERE phone IS NOT NULL "
                         "GROUP BY 1 ORDER BY 2 DESC LIMIT 1").fetchall()

@@ -8,8 +8,10 @@ failed build never leaves a half-written database:
 2. row rules and duplicate keys (:mod:`dbmkit.database.rules`; ``build_row_rules.sql``, ``build_duplicates.sql``);
 3. orders from the order-level and line-level sales files (``build_orders_from_sources.sql``);
 4. clean the customer records (:mod:`dbmkit.clean`; stubs for ids seen only in sales or contacts,
-   ``build_referenced_customers.sql``), keep erased people out (:mod:`dbmkit.database.erasure`);
-5. merge/purge: persons and households (:mod:`dbmkit.identity`);
+   ``build_referenced_customers.sql``) and find those of erased people (:mod:`dbmkit.database.erasure`: the
+   client's erasure ledger and the workspace's own memory);
+5. merge/purge: persons and households (:mod:`dbmkit.identity`); every record of a person with an erased record is
+   withheld (quarantined without its values), so an erased person never comes back, whichever record names them;
 6. store the canonical tables (``build_store_people.sql``, ``build_store_reference.sql``,
    ``build_store_orders.sql``, consents by :mod:`dbmkit.database.consent`, ``build_store_contacts.sql``,
    ``build_store_email_events.sql``, ``build_store_sms_events.sql``) and the views (``build_views.sql``);
@@ -48,7 +50,8 @@ from ..config import ClientConfig, SourceFile
 from ..ingest import ensure_ingest_tables, load_source
 from ..sql import Raw
 from .consent import consent_flag_rows, store_consents
-from .erasure import ERASED, load_erasures, privacy_file, save_erasures, scrub_raw, withhold_erased_records
+from .erasure import (ERASED, erased_record_mask, erasure_key_sets, load_erasures, privacy_file, save_erasures,
+                      scrub_raw, withhold_records)
 from .quality import quality_after, quality_before
 from .rules import quarantine_hits, rules_and_duplicates
 from .store import (SQL_TYPES, create_tables, create_views, quote_name, register_text, run_step, sql_literal,
@@ -77,9 +80,11 @@ class BuildReport(dict):
 
 # ------------------------------------------------------------------------------------------------ build
 def build(cfg: ClientConfig, db_path: str | Path, sources: dict[str, list[SourceFile]], base_dir: str | Path,
-          workdir: str | Path, progress=None) -> BuildReport:
+          workdir: str | Path, progress=None, ledger: str | Path | None = None) -> BuildReport:
     """Build the marketing database from ``sources`` (the config's mapping) into ``db_path``, atomically:
-    everything is written to ``<name>.building.duckdb`` first and swapped into place at the end.
+    everything is written to ``<name>.building.duckdb`` first and swapped into place at the end. Erased people are
+    kept out by the client's erasure ledger (``ledger``) and the workspace's own memory; the ledger state applied is
+    stored in ``_meta`` (``erasure_ledger``).
 
     Returns a :class:`BuildReport`. Raises :class:`dbmkit.ingest.IngestError` for a source that cannot be read.
 
@@ -106,9 +111,11 @@ def build(cfg: ClientConfig, db_path: str | Path, sources: dict[str, list[Source
         for table in LOAD_ORDER:
             _empty_src(con, table)
         erasures = load_erasures(workdir)
-        report = _assemble(con, cfg, erasures, say)
+        key_sets, ledger_state = erasure_key_sets(workdir, ledger, cfg.client)
+        report = _assemble(con, cfg, key_sets, say)
         report["sources"] = con.execute("SELECT * FROM load_log").df().to_dict("records")
         write_meta(con, cfg, report)
+        con.execute("INSERT OR REPLACE INTO _meta VALUES ('erasure_ledger', ?)", [ledger_state])
         con.execute("CHECKPOINT")
     except BaseException:
         con.close()
@@ -133,7 +140,7 @@ def _empty_src(con, table: str) -> None:
                 f"source_system VARCHAR)")
 
 
-def _assemble(con, cfg: ClientConfig, erasures: dict, say) -> BuildReport:
+def _assemble(con, cfg: ClientConfig, erasures: list, say) -> BuildReport:
     region = cfg.data.default_phone_region
     as_of = cfg.analysis_date or pd.Timestamp.today().normalize()
     before = quality_before(con, region, as_of)
@@ -143,11 +150,14 @@ def _assemble(con, cfg: ClientConfig, erasures: dict, say) -> BuildReport:
     run_step(con, "build_orders_from_sources")
     quarantine_hits(con)
     say("clean")
-    recs, erased_ids = _customer_records(con, cfg, erasures, region, as_of)
+    recs = _customer_records(con, cfg, region, as_of)
+    erased = erased_record_mask(recs, erasures, region)
     say("merge/purge")
     recs, flag_cons = consent_flag_rows(recs)
+    blocks: dict = {}
     linked, scored = _identity.resolve_identities(recs, threshold=cfg.data.match_threshold, con=con,
-                                                  return_pairs=True)
+                                                  return_pairs=True, report=blocks)
+    recs, linked, scored, erased_ids = _withhold_erased_people(con, recs, linked, scored, erased)
     gold = _identity.golden_records(linked, cfg.data.source_priority)
     gold["household_id"] = _identity.assign_households(gold, cfg.data.household_rule).to_numpy()
     say("store")
@@ -160,12 +170,13 @@ def _assemble(con, cfg: ClientConfig, erasures: dict, say) -> BuildReport:
     create_views(con)
     say("quality")
     quality = quality_after(con, before, gold, region, as_of)
-    scrub_raw(con, set(erasures["keys"]), erasures["salt"], region)
+    scrub_raw(con, erasures, None, region)
     for t in LOAD_ORDER:                      # staging is not part of the database (and would keep erased people)
         con.execute(f"DROP TABLE IF EXISTS src_{t}")
     ll = con.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM load_log").fetchall()[0]
     # one quality score per stage: the mean of the table scores (tables that came from a source)
     summ = _clean.quality_summary(quality).groupby("stage")["score"].mean()
+    large = blocks["large_blocks"]
     return BuildReport(
         rows_read=int(ll[0] or 0), rows_loaded=int(ll[1] or 0), rows_quarantined=int(ll[2] or 0),
         customers_raw=int(len(recs)), persons=int(gold["customer_id"].nunique()),
@@ -174,11 +185,16 @@ def _assemble(con, cfg: ClientConfig, erasures: dict, say) -> BuildReport:
         quality_score_after=round(float(summ.get("after cleaning", np.nan)), 1),
         anonymous_orders=int(con.execute("SELECT count(*) FROM anonymous_sales").fetchall()[0][0]),
         erased_records=len(erased_ids),
+        identity_pairs=int(len(scored)),
+        identity_large_blocks=int(len(large)),
+        identity_not_compared=int(large["not_compared"].sum()) if len(large) else 0,
+        # the largest ones, keys masked (e-mails and phones hidden, names cut to their first letter)
+        identity_large_block_list=large.head(20).astype(object).to_dict("records"),
     )
 
 
-def _customer_records(con, cfg: ClientConfig, erasures: dict, region: str, as_of):
-    """Source customer records (plus stubs for ids only seen in sales or contacts), cleaned; erased people out."""
+def _customer_records(con, cfg: ClientConfig, region: str, as_of) -> pd.DataFrame:
+    """Source customer records (plus stubs for ids only seen in sales or contacts), cleaned."""
     recs = con.execute("SELECT * FROM src_customers ORDER BY source_file, source_row").df()
     known = set(recs["customer_id"].dropna())
     referenced = run_step(con, "build_referenced_customers").df()
@@ -195,10 +211,29 @@ def _customer_records(con, cfg: ClientConfig, erasures: dict, region: str, as_of
     recs = _clean.clean_customer_records(recs, region=region, as_of=as_of,
                                          test_patterns=cfg.data.test_email_patterns,
                                          staff_domains=cfg.data.staff_email_domains)
-    recs = recs.rename(columns={"customer_id": "record_id"})
-    # people erased earlier never come back: their records (and, in the store steps, their orders, consents,
-    # events) are quarantined without their values
-    return withhold_erased_records(con, recs, erasures, region)
+    return recs.rename(columns={"customer_id": "record_id"})
+
+
+def _withhold_erased_people(con, recs, linked, scored, erased: np.ndarray):
+    """People erased earlier never come back: every record of a person (as merge/purge links them) with an erased
+    record is withheld — quarantined without its values, and in the store steps their orders, consents, contacts
+    and events — so a new record of an erased person is kept out too, whatever it carries. Returns the remaining
+    records, linked records and scored pairs (positions renumbered), and the withheld record ids."""
+    gone = erased
+    if erased.any():
+        persons = set(linked.loc[erased, "customer_id"])
+        gone = np.asarray(isin(linked["customer_id"], persons), dtype=bool)
+    recs, erased_ids = withhold_records(con, recs, gone)
+    if gone.any():
+        keep = ~gone
+        linked = linked[keep].reset_index(drop=True)
+        pos = np.cumsum(keep) - 1
+        i, j = scored["i"].to_numpy(), scored["j"].to_numpy()
+        ok = keep[i] & keep[j]
+        scored = scored[ok].copy()
+        scored["i"], scored["j"] = pos[i[ok]], pos[j[ok]]
+        scored = scored.reset_index(drop=True)
+    return recs, linked, scored, erased_ids
 
 
 def _store_people(con, gold, linked, scored, recs) -> None:

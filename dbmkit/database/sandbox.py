@@ -50,6 +50,7 @@ class Sandbox:
         if privacy_file(ws.workdir).exists():
             shutil.copy(privacy_file(ws.workdir), privacy_file(self.workdir))
         self.cfg = ws.cfg
+        self.ledger_path = None       # erasures tried in a sandbox never reach the client's erasure ledger
 
     def connect(self, read_only: bool = True):
         return closing(connect(self.db_path, read_only=read_only))
