@@ -15,6 +15,7 @@ Exit codes: 0 success, 1 a chapter failed or the data cannot support a report, 2
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -160,34 +161,42 @@ def check_summary(ws) -> tuple[str, bool]:
     return "\n".join(lines), ok
 
 
+@contextlib.contextmanager
 def _built_workspace(a, force: bool = False):
     """The client's workspace, built if missing or stale (``force``: always), with the work folder checked and
-    locked while it builds."""
+    locked while the command runs (``--workdir`` holds for the command only)."""
     from .overrides import load_with_sets
     from .preflight import workdir_lock, writable_dir
     from .workspace import Workspace
+    saved = os.environ.get("DBMKIT_WORKDIR")
     if a.workdir:
         os.environ["DBMKIT_WORKDIR"] = str(Path(a.workdir).resolve())
-    cfg, sets = load_with_sets(a.config, a.set)
-    wd = writable_dir(cfg.workdir_path(), "the work folder",
-                      "give --workdir a folder you can write to (or set `workdir:` in the config)")
-    ws = Workspace(cfg)
-    ws.overrides = sets
-    with workdir_lock(wd, wait=a.wait, command=f"dbmkit {a.cmd} {cfg.client}"):
-        ws.ensure_built(force=force, progress=lambda m: print(f"[dbmkit] {m}", flush=True))
-    return ws
+    try:
+        cfg, sets = load_with_sets(a.config, a.set)
+        wd = writable_dir(cfg.workdir_path(), "the work folder",
+                          "give --workdir a folder you can write to (or set `workdir:` in the config)")
+        ws = Workspace(cfg)
+        ws.overrides = sets
+        with workdir_lock(wd, wait=a.wait, command=f"dbmkit {a.cmd} {cfg.client}"):
+            ws.ensure_built(force=force, progress=lambda m: print(f"[dbmkit] {m}", flush=True))
+            yield ws
+    finally:
+        if saved is None:
+            os.environ.pop("DBMKIT_WORKDIR", None)
+        else:
+            os.environ["DBMKIT_WORKDIR"] = saved
 
 
 def _cmd_check(a) -> int:
-    ws = _built_workspace(a)
-    text, ok = check_summary(ws)
+    with _built_workspace(a) as ws:
+        text, ok = check_summary(ws)
     print(text)
     return 0 if ok else 1
 
 
 def _cmd_build(a) -> int:
-    ws = _built_workspace(a, force=True)
-    print(f"[dbmkit] built {ws.db_path}")
+    with _built_workspace(a, force=True) as ws:
+        print(f"[dbmkit] built {ws.db_path}")
     return 0
 
 

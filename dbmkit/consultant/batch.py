@@ -176,4 +176,7 @@ def format_batch_table(df: pd.DataFrame) -> str:
     show["top20_revenue_share"] = (100 * show["top20_revenue_share"]).round(1)
     show.columns = ["client", "status", "ok", "failed", "skipped", "seconds", "persons", "active", "top20 %",
                     "message"]
+    width = max([len("message"), *show["message"].str.len()])         # the reasons read left-aligned
+    show["message"] = show["message"].str.ljust(width)
+    show = show.rename(columns={"message": "message".ljust(width)})
     return show.to_string(index=False, na_rep="–")
