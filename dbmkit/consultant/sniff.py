@@ -32,7 +32,7 @@ _MAGIC = [
     (b"%PDF-", "a PDF document", "tables in a PDF cannot be read; " + _EXPORT),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.xls/.doc)",
      "open it in Excel and save it as .xlsx, or export the sheet as CSV"),
-    (b"PAR1", "a Parquet file", "rename it to .parquet"),
+    (b"PAR1", "a Parquet file named as text", "rename it to .parquet"),
     (b"SQLite format 3\x00", "an SQLite database",
      "read a table of it with `sql:` and `url: sqlite:///…` in the config, or export the table as CSV"),
     (b"\x00\x00\xfe\xff", "UTF-32 text (big-endian)", "save it as UTF-8 (or UTF-16) text"),
@@ -109,6 +109,8 @@ def not_a_table(path: str | os.PathLike) -> tuple[str, str] | None:
         return f"cannot read the file ({e.strerror or e})", "check its permissions"
     if not head:
         return "the file is empty (0 bytes)", "export the data again; the file has no content"
+    if suffix in (".xlsx", ".xlsm", ".parquet") and head.startswith((b"PK\x03\x04", b"PAR1")):
+        return None                                # what its name says: its reader takes it from here
     for magic, what, fix in _MAGIC:
         if what and head.startswith(magic):
             return f"the file is {what}" + ("" if "text" in what or "file" in what else ", not a table"), fix
