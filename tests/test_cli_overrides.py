@@ -171,3 +171,33 @@ def test_set_budget_changes_the_plan_and_the_report_says_so(budget_run):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'data-override="campaign.budget"' in index and "campaign.budget = 500.0" in index
     assert json.loads((out / "status.json").read_text())["overrides"] == {"campaign.budget": 500.0}
+
+
+# ------------------------------------------------------------------------------------------ every chapter, every run
+def test_a_chapter_sees_the_override_even_when_an_earlier_run_stored_its_table(tmp_path, monkeypatch):
+    """`rfm` stored by a run with 5 bins is not what a later `--set analysis.rfm.bins=3` run reads: the tables made
+    with other settings are computed again."""
+    from dbmkit import report
+    n = 150
+    pd.DataFrame({"order": [f"O{i}" for i in range(n)], "customer": [f"C{i % 40}" for i in range(n)],
+                  "date": pd.date_range("2024-01-01", periods=n, freq="2D").strftime("%Y-%m-%d"),
+                  "amount": [5.0 + (i * 7) % 50 for i in range(n)]}).to_csv(tmp_path / "orders.csv", index=False)
+    cfg = tmp_path / "shop.yaml"
+    cfg.write_text("client: shop\ndata:\n  sources:\n    orders:\n      - path: orders.csv\n"
+                   "        columns: {order_id: order, customer_id: customer, order_ts: date, net_amount: amount}\n")
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('config = ""\noverrides = None', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import dbmkit as dbm\nws = dbm.workspace(config, overrides=overrides)\n"
+                                          "dbm.record('rfm_levels', int(ws.table('rfm')['r_score'].max()))\n"
+                                          "dbm.record('budget_seen', ws.cfg.campaign.budget)")]
+    nbformat.write(nb, str(nbdir / "21_analyze_rfm.ipynb"))
+    monkeypatch.setenv("DBMKIT_NOTEBOOKS", str(nbdir))
+    seen = []
+    for sets in ({}, {"analysis.rfm.bins": 3, "campaign.budget": 800}, {}):
+        res = report.run_report(cfg, out=tmp_path / "rep", workdir=tmp_path / "work", phases=["21"], progress=False,
+                                overrides=sets or None)
+        assert res.ok, [r.message for r in res.runs]
+        seen.append((res.kpis["rfm_levels"], res.kpis["budget_seen"]))
+    assert seen == [(5, None), (3, 800.0), (5, None)]

@@ -22,7 +22,7 @@ from ..config import ConfigError, load_config, to_yaml
 from ..i18n import t
 from ..overrides import effective_overrides
 from ..preflight import PreflightError, workdir_lock, writable_dir
-from ..workspace import Workspace
+from ..workspace import DERIVED, Workspace
 from .index import data_summary, index_html
 from .pages import export_html, skipped_page_html
 from .result import ChapterRun, ReportResult
@@ -78,6 +78,29 @@ def _neighbours_in(chs: list, ch, nb_dir: Path):
     seq = [c for c in chs if (nb_dir / f"{c.file}.ipynb").exists() or c.file == ch.file]
     i = seq.index(ch)
     return (seq[i - 1] if i > 0 else None, seq[i + 1] if i + 1 < len(seq) else None)
+
+
+# the settings the analysis tables of workspace.DERIVED are computed with (customer_summary needs only the data and
+# the analysis date, which rebuild the database when they change)
+DERIVED_SETTINGS = ("analysis", "economics", "campaign", "evaluate", "seed")
+
+
+def derived_follow_settings(ws) -> list[str]:
+    """Drop the stored analysis tables (rfm, clv, segments, scores, the plan …) when the settings they were computed
+    with differ from the config's now (``--set analysis.rfm.bins=4``, an edited YAML), so that no chapter reads a
+    table made with other settings; they are computed again on demand. Returns the tables dropped."""
+    import hashlib
+    key = hashlib.sha256(json.dumps(ws.cfg.model_dump(mode="json", include=set(DERIVED_SETTINGS)),
+                                    sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    derived = [n for n in DERIVED if n != "customer_summary"]
+    with ws.connect(read_only=False) as con:
+        got = con.execute("SELECT value FROM _meta WHERE key = 'derived_settings'").fetchall()
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        dropped = [n for n in derived if n in tables] if (got[0][0] if got else None) != key else []
+        for n in dropped:
+            con.execute(f'DROP TABLE IF EXISTS "{n}"')
+        con.execute("INSERT OR REPLACE INTO _meta VALUES ('derived_settings', ?)", [key])
+    return dropped
 
 
 def run_report(config, out: str | Path | None = None, workdir: str | Path | None = None,
@@ -140,6 +163,10 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
         if progress:
             print(f"[dbmkit] {cfg.client}: preparing the database in {ws.workdir} …", flush=True)
         ws.ensure_built(progress=(lambda m: print(f"[dbmkit]   {m}", flush=True)) if progress else None)
+        dropped = derived_follow_settings(ws)
+        if progress and dropped:
+            print(f"[dbmkit]   the analysis settings changed since the last run: {', '.join(dropped)} will be "
+                  "computed again", flush=True)
         params = {"config": str(cfg_path), "overrides": dict(overrides) or None}   # each chapter's parameters
         if progress and overrides:
             print("[dbmkit]   settings changed for this run: " + ", ".join(
