@@ -326,3 +326,11 @@ def test_an_unexpected_error_is_a_message_not_a_traceback(shop, capsys, monkeypa
     monkeypatch.setenv("DBMKIT_DEBUG", "1")
     with pytest.raises(RuntimeError):
         cli.main(["check", str(cfg), "--workdir", str(work)])
+
+
+@pytest.mark.parametrize("name", ["dbmkit.preflight", "dbmkit.overrides", "dbmkit.consultant.sniff", "dbmkit.cli"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+    res = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
