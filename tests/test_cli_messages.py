@@ -243,6 +243,15 @@ def test_new_client_on_a_file_that_is_not_a_table(shape, tmp_path, capsys):
     assert not list(clients.glob("*.yaml")) and not list(clients.glob(".*"))     # no config, no half draft
 
 
+def test_new_client_on_an_image_end_to_end(tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    r = _cli(["new-client", "acme", str(path), "--dir", str(tmp_path / "clients")])
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"[dbmkit] error: {path}: the file is a PNG image, not a table" in r.stderr and "Fix: export" in r.stderr
+    assert not (tmp_path / "clients" / "acme.yaml").exists()
+
+
 def test_new_client_reads_gzip_and_utf16_under_a_csv_name(tmp_path, capsys):
     src, _ = cf.european_semicolon_csv(tmp_path)
     gz = tmp_path / "sales_gz.csv"
