@@ -1,41 +1,40 @@
 """The ``dbmkit`` command.
 
-    dbmkit report CONFIG [--out DIR] [--workdir DIR] [--phases 1 2 30 …] [--timeout S] [--set key=value …]
-    dbmkit check CONFIG          validate the config and the data through the mapping; run no notebook
-    dbmkit build CONFIG          (re)build the client's marketing database only
+    dbmkit report CONFIG [--out DIR] [--workdir DIR] [--phases 1 2 30 …] [--timeout S] [--set key=value …] [--wait S]
+    dbmkit check CONFIG [--workdir DIR] [--set key=value …]   validate the config and the data; run no notebook
+    dbmkit build CONFIG [--workdir DIR] [--set key=value …]   (re)build the client's marketing database only
     dbmkit erase CONFIG (--customer-id ID | --email ADDRESS | --phone NUMBER) [--reason TEXT] [--workdir DIR]
                                  erase a person for good: from the database now, and through the client's
                                  erasure ledger (hashes only) from every later build and export of any work folder
 
-Exit codes: 0 success, 1 a chapter failed or the data cannot support a report, 2 a config or data error.
+``--set campaign.budget=500`` changes one setting of the config for this run (dotted names as in
+docs/CONFIG.md; values read as YAML: 500, 0.2, true, [1, 2], null). It is validated with the config before anything
+runs: a misspelt name or a value the setting refuses is one error line (with the closest setting's name).
+
+Exit codes: 0 success, 1 a chapter failed or the data cannot support a report, 2 nothing ran: a config, data or
+``--set`` error, a folder that cannot be written, or another build on the same work folder; 3 an unexpected error
+(a bug: ``DBMKIT_DEBUG=1`` shows the traceback).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from pathlib import Path
 
-__all__ = ["main"]
-
-
-def _parse_sets(items: list[str] | None) -> dict:
-    import yaml
-    out = {}
-    for it in items or []:
-        if "=" not in it:
-            raise SystemExit(f"--set needs key=value, got {it!r}")
-        k, v = it.split("=", 1)
-        out[k.strip()] = yaml.safe_load(v)
-    return out
+__all__ = ["main", "run_command"]
 
 
 def _cmd_report(a) -> int:
+    from .overrides import load_with_sets
     from .report import run_report
+    _, sets = load_with_sets(a.config, a.set)        # a bad --set stops here, before anything runs
     res = run_report(a.config, out=a.out, workdir=a.workdir, phases=a.phases, timeout=a.timeout,
-                     overrides=_parse_sets(a.set), include_cases=a.cases)
+                     overrides=sets or None, include_cases=a.cases, wait=a.wait)
     failed = [r for r in res.runs if r.status == "failed"]
     print(f"\n[dbmkit] report for {res.client}: {len(res.runs) - len(failed)}/{len(res.runs)} chapters ran "
-          f"in {res.seconds:.0f} s")
+          f"in {res.seconds:.0f} s" + (f" (settings changed: {', '.join(res.overrides)})" if res.overrides else ""))
     for r in failed:
         print(f"[dbmkit]   FAILED {r.message}")
     print(f"[dbmkit] open {res.index}")
@@ -172,20 +171,42 @@ def check_summary(ws) -> tuple[str, bool]:
     return "\n".join(lines), ok
 
 
+@contextlib.contextmanager
+def _built_workspace(a, force: bool = False):
+    """The client's workspace, built if missing or stale (``force``: always), with the work folder checked and
+    locked while the command runs (``--workdir`` holds for the command only)."""
+    from .overrides import load_with_sets
+    from .preflight import workdir_lock, writable_dir
+    from .workspace import Workspace
+    saved = os.environ.get("DBMKIT_WORKDIR")
+    if a.workdir:
+        os.environ["DBMKIT_WORKDIR"] = str(Path(a.workdir).resolve())
+    try:
+        cfg, sets = load_with_sets(a.config, a.set)
+        wd = writable_dir(cfg.workdir_path(), "the work folder",
+                          "give --workdir a folder you can write to (or set `workdir:` in the config)")
+        ws = Workspace(cfg)
+        ws.overrides = sets
+        with workdir_lock(wd, wait=a.wait, command=f"dbmkit {a.cmd} {cfg.client}"):
+            ws.ensure_built(force=force, progress=lambda m: print(f"[dbmkit] {m}", flush=True))
+            yield ws
+    finally:
+        if saved is None:
+            os.environ.pop("DBMKIT_WORKDIR", None)
+        else:
+            os.environ["DBMKIT_WORKDIR"] = saved
+
+
 def _cmd_check(a) -> int:
-    from .workspace import workspace
-    ws = workspace(a.config, progress=lambda m: print(f"[dbmkit] {m}", flush=True))
-    text, ok = check_summary(ws)
+    with _built_workspace(a) as ws:
+        text, ok = check_summary(ws)
     print(text)
     return 0 if ok else 1
 
 
 def _cmd_build(a) -> int:
-    from .config import load_config
-    from .workspace import Workspace
-    ws = Workspace(load_config(a.config))
-    ws.ensure_built(force=True, progress=lambda m: print(f"[dbmkit] {m}", flush=True))
-    print(f"[dbmkit] built {ws.db_path}")
+    with _built_workspace(a, force=True) as ws:
+        print(f"[dbmkit] built {ws.db_path}")
     return 0
 
 
@@ -211,23 +232,32 @@ def _cmd_erase(a) -> int:
     return 0
 
 
+def _common(p, report: bool = False) -> None:
+    p.add_argument("config")
+    if report:
+        p.add_argument("--out", help="report folder (default reports/<client>)")
+    p.add_argument("--workdir", help="work folder for the database (default work/<client>)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="change one config setting for this run, e.g. campaign.budget=5000 (repeatable; "
+                        "names as in docs/CONFIG.md)")
+    p.add_argument("--wait", type=float, default=0, metavar="S",
+                   help="when another build runs on the work folder, wait up to S seconds (default: stop at once)")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="dbmkit", description="Database marketing workbook: reports per client.")
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("report", help="run the workbook for a client and write the HTML report")
-    r.add_argument("config")
-    r.add_argument("--out", help="report folder (default reports/<client>)")
-    r.add_argument("--workdir", help="work folder for the database (default work/<client>)")
+    _common(r, report=True)
     r.add_argument("--phases", nargs="*", help="phases (1–4, 9) or chapter numbers (21) to run")
     r.add_argument("--timeout", type=int, help="seconds per notebook")
-    r.add_argument("--set", action="append", metavar="KEY=VALUE", help="config override, e.g. campaign.budget=5000")
     r.add_argument("--cases", action="store_true", help="also run the case-study chapters (9x)")
     r.set_defaults(func=_cmd_report)
     c = sub.add_parser("check", help="validate the config and the data; run nothing else")
-    c.add_argument("config")
+    _common(c)
     c.set_defaults(func=_cmd_check)
     b = sub.add_parser("build", help="rebuild the client's marketing database")
-    b.add_argument("config")
+    _common(b)
     b.set_defaults(func=_cmd_build)
     e = sub.add_parser("erase", help="erase a person for good (right to erasure), in every work folder of the client")
     e.add_argument("config")
@@ -241,14 +271,34 @@ def main(argv: list[str] | None = None) -> int:
     e.set_defaults(func=_cmd_erase)
     _register_more(sub)
     a = p.parse_args(argv)
-    from .config import ConfigError
+    return run_command(a.func, a)
+
+
+def run_command(func, a) -> int:
+    """Run one sub-command; every error a user can fix is one message (exit code 2), never a traceback."""
+    from .config import ConfigError, OverrideError
     from .database import LedgerError
     from .ingest import IngestError
+    from .preflight import PreflightError
     try:
-        return a.func(a)
-    except (ConfigError, IngestError, LedgerError) as e:
+        return func(a)
+    except OverrideError as e:
+        for line in e.lines():
+            print(f"[dbmkit] error: --set {line}", file=sys.stderr)
+        return 2
+    except (ConfigError, IngestError, PreflightError, LedgerError, FileExistsError) as e:
         print(f"[dbmkit] error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("[dbmkit] interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - a message, not a traceback; DBMKIT_DEBUG=1 shows it
+        if os.environ.get("DBMKIT_DEBUG"):
+            raise
+        text = " ".join(str(e).split())
+        print(f"[dbmkit] error: unexpected {type(e).__name__}{': ' + text[:300] if text else ''} — this is a bug in "
+              "dbmkit; please report it with the command you ran (DBMKIT_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return 3
 
 
 def _register_more(sub) -> None:

@@ -13,6 +13,7 @@ Example
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
 import os
@@ -27,7 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 __all__ = [
     "ClientConfig",
     "ConfigError",
+    "OverrideError",
     "load_config",
+    "setting_paths",
     "CANONICAL_TABLES",
     "CANONICAL_COLUMNS",
 ]
@@ -53,6 +56,33 @@ class ConfigError(ValueError):
         lines = [f"The client config{where} has {len(problems)} problem(s):"]
         lines += [f"  - {' '.join(str(field).split())}: {' '.join(str(msg).split())}" for field, msg in problems]
         super().__init__("\n".join(lines))
+
+
+class OverrideError(ConfigError):
+    """An override (``dbmkit report --set key=value``, ``workspace(config, overrides=…)``) that names no setting or
+    gives a value the setting refuses, while the config file itself is fine. ``problems`` are (dotted key, message)
+    pairs as in ConfigError, ``values`` the overrides; :meth:`lines` has one line per problem, ``key=value: message``
+    (how ``dbmkit`` prints them after ``--set``)."""
+
+    def __init__(self, problems: list[tuple[str, str]], source: str | None = None, values: dict | None = None):
+        super().__init__(problems, source=source)
+        self.values = dict(values or {})
+
+    def lines(self) -> list[str]:
+        out = []
+        for field, msg in self.problems:
+            key = next((k for k in self.values if field == k or field.startswith(k + ".") or k.startswith(field + ".")),
+                       None)
+            shown = f"{key}={_show_value(self.values[key])}" if key is not None else field
+            out.append(f"{shown}: {' '.join(str(msg).split())}")
+        return out
+
+
+def _show_value(v) -> str:
+    import json
+    text = v if isinstance(v, str) else json.dumps(v, default=str, ensure_ascii=False)
+    text = " ".join(str(text).split())
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class _Model(BaseModel):
@@ -213,6 +243,14 @@ class ReportConfig(_Model):
     phases: list[str] | None = Field(None, description="chapters to run, e.g. ['1', '2', '30']; default all")
     timeout_per_notebook: int = Field(900, ge=30)
 
+    @field_validator("phases", mode="before")
+    @classmethod
+    def _phase_names(cls, v):
+        """Phases written as numbers (``[1, 2]``, or ``--set report.phases=[1,2]``) are the same phases."""
+        if not isinstance(v, list):
+            return v
+        return [str(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in v]
+
 
 class PrivacyConfig(_Model):
     """Privacy settings: where the client's erasure ledger lives.
@@ -316,13 +354,97 @@ def _set_dotted(d: dict, dotted: str, value: Any) -> None:
     keys = dotted.split(".")
     cur = d
     for i, k in enumerate(keys[:-1]):
-        if cur.get(k) is None:
-            cur[k] = {}
-        cur = cur[k]
-        if not isinstance(cur, dict):
+        if isinstance(cur, list) and k.isdigit() and int(k) < len(cur):      # data.sources.orders.0.date_format
+            cur = cur[int(k)]
+        elif isinstance(cur, dict):
+            if cur.get(k) is None:
+                cur[k] = {}
+            cur = cur[k]
+        else:
+            cur = None
+        if not isinstance(cur, (dict, list)):
             raise ConfigError([(dotted, f"cannot set it: {'.'.join(keys[:i + 1])} is a value, not a section; "
                                         "use the field's full dotted name, e.g. campaign.budget=5000")])
-    cur[keys[-1]] = value
+    if isinstance(cur, list):
+        if not (keys[-1].isdigit() and int(keys[-1]) < len(cur)):
+            raise ConfigError([(dotted, f"{'.'.join(keys[:-1])} is a list of {len(cur)}; give an index from 0 to "
+                                        f"{len(cur) - 1}")])
+        cur[int(keys[-1])] = value
+    else:
+        cur[keys[-1]] = value
+
+
+def _submodel(annotation) -> type[BaseModel] | None:
+    """The config section (a model) a field holds, also when it is optional (``SyntheticSource | None``)."""
+    import typing
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for a in typing.get_args(annotation):
+        m = _submodel(a)
+        if m is not None:
+            return m
+    return None
+
+
+def _free_below(annotation) -> bool:
+    """A field whose keys are free (a dict such as ``cost_per_contact`` or ``sources``): anything below it is left
+    to the field's validation."""
+    import typing
+    if typing.get_origin(annotation) in (dict, list) or annotation in (dict, list):
+        return True
+    return any(_free_below(a) for a in typing.get_args(annotation))
+
+
+def setting_paths(model: type[BaseModel] | None = None, prefix: str = "") -> list[str]:
+    """Every setting of the client config by dotted name (sections and fields), as ``--set`` accepts them.
+
+    >>> "campaign.budget" in setting_paths() and "analysis.rfm.bins" in setting_paths()
+    True
+    """
+    model = model or ClientConfig
+    out = []
+    for name, f in model.model_fields.items():
+        if f.exclude:
+            continue
+        out.append(prefix + name)
+        sub = _submodel(f.annotation)
+        if sub is not None:
+            out += setting_paths(sub, prefix + name + ".")
+    return out
+
+
+def _override_key_problem(dotted: str) -> str | None:
+    """Why ``dotted`` names no setting of the config (with the closest setting), or None when it names one."""
+    parts = dotted.split(".")
+    model = ClientConfig
+    for i, part in enumerate(parts):
+        fields = {n: f for n, f in model.model_fields.items() if not f.exclude}
+        if part not in fields:
+            return "unknown setting" + (f" (did you mean '{s}'?)" if (s := _closest_setting(dotted)) else "") + \
+                "; the settings are listed in docs/CONFIG.md"
+        ann = fields[part].annotation
+        if i == len(parts) - 1 or _free_below(ann):
+            return None
+        sub = _submodel(ann)
+        if sub is None:
+            return (f"cannot set it: {'.'.join(parts[:i + 1])} is a value, not a section; use the field's full "
+                    "dotted name, e.g. campaign.budget=5000")
+        model = sub
+    return None
+
+
+def _closest_setting(dotted: str) -> str | None:
+    paths = setting_paths()
+    leaf = dotted.rsplit(".", 1)[-1]
+    same = [p for p in paths if p.rsplit(".", 1)[-1] == leaf and p != dotted]
+    if same:                                     # budget → campaign.budget
+        return same[0]
+    close = difflib.get_close_matches(dotted, paths, n=1, cutoff=0.75)
+    if close:                                    # campaign.budgt → campaign.budget
+        return close[0]
+    leaves = {p.rsplit(".", 1)[-1]: p for p in reversed(paths)}
+    close = difflib.get_close_matches(leaf, list(leaves), n=1, cutoff=0.75)
+    return leaves[close[0]] if close else None
 
 
 MAX_CONFIG_BYTES = 1_000_000        # a client config is a page of text; anything larger is not one
@@ -436,11 +558,12 @@ def load_config(source: str | os.PathLike | dict | ClientConfig, overrides: dict
     ----------
     source : path to a YAML file, a dict with the same content, or an already loaded ClientConfig.
     overrides : optional {"dotted.field": value} applied before validation, e.g. {"campaign.budget": 5000}
-        (how papermill parameters reach the config).
+        (``dbmkit report --set``, and how the report's chapters get them). A value of None sets the field to null.
 
     Raises
     ------
-    ConfigError naming each field with a problem and the fix.
+    ConfigError naming each field with a problem and the fix; OverrideError (a ConfigError) when the file is fine
+    but an override names no setting (with the closest one) or gives a value the setting refuses.
 
     Example
     -------
@@ -471,16 +594,28 @@ def load_config(source: str | os.PathLike | dict | ClientConfig, overrides: dict
         if not isinstance(raw, dict):
             raise ConfigError([("config", "the file must hold a mapping (key: value lines)")], source=label)
         base_dir, src_path = str(path.resolve().parent), str(path.resolve())
+    overrides = dict(overrides or {})
+    unknown = [(k, msg) for k in overrides if (msg := _override_key_problem(str(k)))]
+    if unknown:
+        raise OverrideError(unknown, source=label, values=overrides)
+    plain = copy.deepcopy(raw) if overrides else raw
     try:
-        for k, v in (overrides or {}).items():
-            if v is not None:
-                _set_dotted(raw, k, v)
+        for k, v in overrides.items():
+            _set_dotted(raw, k, v)
     except ConfigError as e:
-        raise ConfigError(e.problems, source=label) from None
+        raise OverrideError(e.problems, source=label, values=overrides) from None
     try:
         cfg = ClientConfig.model_validate({**raw, "base_dir": base_dir, "source_path": src_path})
     except ValidationError as e:
-        raise ConfigError(_format_errors(e), source=label) from None
+        problems = _format_errors(e)
+        if overrides:
+            try:                                 # the file alone is fine: the overrides are to blame
+                ClientConfig.model_validate({**plain, "base_dir": base_dir, "source_path": src_path})
+            except ValidationError:
+                pass
+            else:
+                raise OverrideError(problems, source=label, values=overrides) from None
+        raise ConfigError(problems, source=label) from None
     return cfg
 
 

@@ -103,7 +103,7 @@ class Workspace:
         parts: dict = {"config": _sha({"data": self.cfg.fingerprint_data(), "schema": database.SCHEMA_VERSION,
                                        "margin": self.cfg.economics.gross_margin,
                                        "as_of": str(self.cfg.analysis_date)}), "sources": {}}
-        sources, base = self._sources()
+        sources, base = self.sources()
         for table, specs in sources.items():
             for k, spec in enumerate(specs):
                 try:
@@ -342,11 +342,14 @@ class _LazyTruth(dict):
 
 
 def workspace(config: str | os.PathLike | dict | ClientConfig | None = None, build: bool = True,
-              progress=None, **overrides) -> Workspace:
+              progress=None, overrides: dict | str | None = None, **settings) -> Workspace:
     """Open a client's workspace: validate the config, build the database if missing or stale.
 
-    ``config`` is the path of the client's YAML (or a dict / ClientConfig). Keyword ``overrides`` set config fields
-    by dotted name, e.g. ``workspace("clients/demo.yaml", **{"campaign.budget": 5000})``. The environment variable
+    ``config`` is the path of the client's YAML (or a dict / ClientConfig). ``overrides`` set config fields by
+    dotted name, ``{"campaign.budget": 5000}`` (a dict, or the same as a JSON string): the report runner passes
+    ``dbmkit report --set`` this way to every chapter (the ``overrides`` parameter of each notebook; None when a
+    notebook is opened by hand). Keyword arguments do the same, ``workspace(path, **{"campaign.budget": 5000})``,
+    where None means "not set". ``ws.overrides`` keeps the overrides applied. The environment variable
     ``DBMKIT_CONFIG`` replaces the path (the test suite uses it to run every notebook on a small client) and
     ``DBMKIT_WORKDIR`` the work folder.
     """
@@ -355,8 +358,12 @@ def workspace(config: str | os.PathLike | dict | ClientConfig | None = None, bui
         config = env
     if config is None:
         raise ValueError("give the client config, e.g. workspace('../clients/demo.yaml')")
-    cfg = load_config(config, overrides={k: v for k, v in overrides.items() if v is not None} or None)
+    if isinstance(overrides, str):
+        overrides = json.loads(overrides) if overrides.strip() else None
+    applied = {**(overrides or {}), **{k: v for k, v in settings.items() if v is not None}}
+    cfg = load_config(config, overrides=applied or None)
     ws = Workspace(cfg)
+    ws.overrides = applied
     if build:
         t = time.time()
         ws.ensure_built(progress=progress)

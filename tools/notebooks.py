@@ -6,9 +6,12 @@
                                               build a notebook from a percent-format script (authoring aid)
 
 Conventions checked: stored without outputs; first and last cells are the generated navigation (tag ``nav``); the
-second cell is the title "# NN · Title (中文)"; a cell tagged ``parameters`` holds ``config``; a setup cell calls
-``dbm.workspace(``; the closing code cell calls ``provenance(``; chapters 1x–4x have at least three "Your turn"
-exercises (cells tagged ``exercise`` calling ``dbm.exercises.check``).
+second cell is the title "# NN · Title (中文)"; a cell tagged ``parameters`` holds ``config`` and ``overrides`` (the
+settings ``dbmkit report --set`` changes, None when the notebook is opened by hand); the setup cell calls
+``dbm.workspace(config, overrides=overrides)`` (case studies: ``dbm.load_config(config, overrides=overrides)``); the
+closing code cell calls ``provenance(``; chapters 1x–4x have at least three "Your turn" exercises (cells tagged
+``exercise`` calling ``dbm.exercises.check``). ``sync`` adds the ``overrides`` parameter and passes it in the setup
+call where a notebook lacks them.
 """
 from __future__ import annotations
 
@@ -48,6 +51,30 @@ def _is_nav(cell) -> bool:
     return "nav" in cell.get("metadata", {}).get("tags", [])
 
 
+# the report's --set settings reach every chapter as one parameter, passed to the setup call
+OVERRIDES_COMMENT = '# changed settings, e.g. {"campaign.budget": 5000} (dbmkit report --set)'
+SETUP_CALLS = {"dbm.workspace(config)": "dbm.workspace(config, overrides=overrides)",
+               "dbm.load_config(config)": "dbm.load_config(config, overrides=overrides)"}
+_OVERRIDES_LINE = re.compile(r"^overrides\s*=", re.M)
+
+
+def _with_overrides_parameter(source: str) -> str:
+    """The parameters cell with an ``overrides = None`` line after ``config`` (aligned with its comment)."""
+    if _OVERRIDES_LINE.search(source):
+        return source
+    lines = source.splitlines()
+    i = next((k for k, ln in enumerate(lines) if ln.startswith("config")), 0)
+    col = lines[i].find("#") if lines and "#" in lines[i] else 34
+    lines.insert(i + 1, "overrides = None".ljust(col) + OVERRIDES_COMMENT)
+    return "\n".join(lines)
+
+
+def _with_overrides_setup(source: str) -> str:
+    for old, new in SETUP_CALLS.items():
+        source = source.replace(old, new)
+    return source
+
+
 def sync_notebook(path: Path) -> bool:
     """Rewrite the navigation cells and strip outputs; returns True when the file changed."""
     nb = nbformat.read(str(path), as_version=4)
@@ -62,6 +89,10 @@ def sync_notebook(path: Path) -> bool:
     for c in nb.cells:
         if "chapter-index" in c.get("metadata", {}).get("tags", []):
             c.source = chapter_index_markdown()
+        if "parameters" in c.get("metadata", {}).get("tags", []):
+            c.source = _with_overrides_parameter(c.source)
+        elif c.cell_type == "code":
+            c.source = _with_overrides_setup(c.source)
     for i, c in enumerate(nb.cells):
         c["id"] = f"{file[:2]}-{i:03d}"
         if c.cell_type == "code":
@@ -108,9 +139,20 @@ def check_notebook(path: Path) -> list[str]:
         for ln in params[0].source.splitlines():
             if "#" in ln and "=" in ln.split("#", 1)[1]:
                 problems.append(f"{path.name}: papermill cannot parse a parameter whose comment contains '=': {ln!r}")
+        if not _OVERRIDES_LINE.search(params[0].source):
+            problems.append(f"{path.name}: the parameters cell must set `overrides = None` (the report's --set "
+                            "settings; run `make notebooks-sync`)")
     code = [c for c in cells if c.cell_type == "code"]
     if not any("dbm.workspace(" in c.source or "dbm.datasets" in c.source for c in code):
         problems.append(f"{path.name}: no setup cell calling dbm.workspace(config)")
+    if not any(new in c.source for c in code for new in SETUP_CALLS.values()):
+        problems.append(f"{path.name}: the setup cell must pass the overrides: dbm.workspace(config, "
+                        "overrides=overrides) (run `make notebooks-sync`)")
+    for c in code:
+        for old in SETUP_CALLS:
+            if old in c.source:
+                problems.append(f"{path.name}: `{old}` ignores the report's --set settings; write "
+                                f"`{SETUP_CALLS[old]}` (run `make notebooks-sync`)")
     if not code or "provenance(" not in code[-1].source:
         problems.append(f"{path.name}: the last code cell must show provenance (dbm.provenance(...))")
     if ch.phase in "1234":

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..config import ConfigError, load_config
+from ..config import ConfigError, OverrideError, load_config
+from ..preflight import writable_dir
 from ..report import KPI_INFO, REPORT_CSS, format_kpi, repo_root
 
 __all__ = ["BATCH_KPIS", "run_batch", "batch_summary_html", "format_batch_table"]
@@ -25,20 +26,40 @@ BATCH_KPIS = ["persons", "customers_active", "top20_revenue_share", "gini", "clv
               "expected_roi", "campaign_lift"]
 
 
-def _run_one(cfg_path: Path, out_root: Path, phases, timeout, workdir_root, extra_args) -> dict:
+def _one_line(text: str, limit: int = 500) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _run_one(cfg_path: Path, out_root: Path, phases, timeout, workdir_root, extra_args, overrides=None) -> dict:
+    """One client's report in its own process; any failure becomes the row's status and one-line message."""
     t0 = time.time()
     row = {"config": str(cfg_path), "client": cfg_path.stem, "status": "error", "chapters_ok": 0,
            "chapters_failed": 0, "chapters_skipped": 0, "seconds": 0.0, "message": "", "report": ""}
     try:
-        cfg = load_config(cfg_path)
+        _run_client(row, t0, cfg_path, out_root, phases, timeout, workdir_root, extra_args, overrides)
+    except Exception as e:  # noqa: BLE001 - one client's trouble never stops the batch or its summary
+        row["status"] = "error"
+        row["message"] = _one_line(f"{type(e).__name__}: {e}")
+    row["seconds"] = round(time.time() - t0, 1)
+    return row
+
+
+def _run_client(row, t0, cfg_path: Path, out_root: Path, phases, timeout, workdir_root, extra_args, overrides):
+    try:
+        cfg = load_config(cfg_path, overrides=overrides or None)
         row["client"] = cfg.client
+    except OverrideError as e:
+        row["message"] = _one_line("--set error: " + " | ".join(e.lines()))
+        return
     except ConfigError as e:
-        row["message"] = "config error: " + " | ".join(f"{f}: {m}" for f, m in e.problems)
-        row["seconds"] = round(time.time() - t0, 1)
-        return row
+        row["message"] = _one_line("config error: " + " | ".join(f"{f}: {m}" for f, m in e.problems))
+        return
     out = out_root / cfg.client
     out.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "dbmkit.cli", "report", str(cfg_path), "--out", str(out)]
+    for k, v in (overrides or {}).items():
+        cmd += ["--set", f"{k}={json.dumps(v, default=str)}"]
     if phases:
         cmd += ["--phases", *[str(p) for p in phases]]
     if timeout:
@@ -54,7 +75,6 @@ def _run_one(cfg_path: Path, out_root: Path, phases, timeout, workdir_root, extr
     log = out / "batch.log"
     with open(log, "w", encoding="utf-8") as fh:
         proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=str(Path.cwd()))
-    row["seconds"] = round(time.time() - t0, 1)
     status = out / "status.json"
     st = json.loads(status.read_text(encoding="utf-8")) if status.exists() else None
     fresh = st is not None and status.stat().st_mtime >= t0 - 1
@@ -66,22 +86,21 @@ def _run_one(cfg_path: Path, out_root: Path, phases, timeout, workdir_root, extr
         row["report"] = str(out / "index.html")
         failed = [c["message"] for c in chs if c["status"] == "failed"]
         row["status"] = "ok" if proc.returncode == 0 and not failed else "failed"
-        row["message"] = "; ".join(failed)[:500]
+        row["message"] = _one_line("; ".join(failed))
         kp = out / "kpis.json"
         kpis = json.loads(kp.read_text(encoding="utf-8")) if kp.exists() else {}
         for k in BATCH_KPIS:
             row[k] = kpis.get(k)
     else:
         text = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        errs = [ln for ln in text if "error" in ln.lower()] or text[-3:]
-        row["message"] = (" ".join(errs[-3:]) or f"exit code {proc.returncode}")[:500]
+        errs = [ln.removeprefix("[dbmkit] error: ") for ln in text if "error" in ln.lower()] or text[-3:]
+        row["message"] = _one_line(" ".join(errs[-3:]) or f"exit code {proc.returncode}")
         row["status"] = "error"
-    return row
 
 
 def run_batch(configs: list, out: str | os.PathLike | None = None, phases: list[str] | None = None,
               jobs: int = 1, timeout: int | None = None, workdir_root: str | os.PathLike | None = None,
-              extra_args: list[str] | None = None) -> pd.DataFrame:
+              extra_args: list[str] | None = None, overrides: dict | None = None) -> pd.DataFrame:
     """Run the report of several clients, each in its own process; return the summary table.
 
     A client that fails (bad config, unreadable data, a failing chapter, even a crashed process) is reported in
@@ -89,18 +108,20 @@ def run_batch(configs: list, out: str | os.PathLike | None = None, phases: list[
     one sub-folder per client, with ``batch_summary.csv`` and ``index.html`` beside them. ``jobs`` runs that many
     clients at once.
 
+    ``overrides`` ({"campaign.budget": 500}, ``dbmkit batch --set``) apply to every client; a client whose config
+    refuses them is an error row.
+
     Columns: client, config, status (ok / failed / error), chapters_ok, chapters_failed, chapters_skipped,
-    seconds, message, report, and the key numbers in ``BATCH_KPIS``.
+    seconds, message (one line), report, and the key numbers in ``BATCH_KPIS``; ``df.attrs["out"]`` is the folder.
     """
     paths = [Path(c).resolve() for c in configs]
     if not paths:
         raise ValueError("give at least one client config, e.g. dbmkit batch clients/a.yaml clients/b.yaml")
     out_root = Path(out) if out else repo_root() / "reports" / f"batch-{dt.datetime.now():%Y%m%d-%H%M%S}"
-    out_root = out_root.resolve()
-    out_root.mkdir(parents=True, exist_ok=True)
+    out_root = writable_dir(out_root, "the batch folder", "give --out a folder you can write to")
     # the same client name twice would write into one folder: run those one after the other
-    args = [(p, out_root, phases, timeout, Path(workdir_root).resolve() if workdir_root else None, extra_args)
-            for p in paths]
+    args = [(p, out_root, phases, timeout, Path(workdir_root).resolve() if workdir_root else None, extra_args,
+             overrides) for p in paths]
     if jobs <= 1:
         rows = [_run_one(*a) for a in args]
     else:
@@ -114,6 +135,7 @@ def run_batch(configs: list, out: str | os.PathLike | None = None, phases: list[
              "message", "config", "report"]]
     df.to_csv(out_root / "batch_summary.csv", index=False)
     (out_root / "index.html").write_text(batch_summary_html(df, out_root), encoding="utf-8")
+    df.attrs["out"] = str(out_root)
     return df
 
 
@@ -154,4 +176,7 @@ def format_batch_table(df: pd.DataFrame) -> str:
     show["top20_revenue_share"] = (100 * show["top20_revenue_share"]).round(1)
     show.columns = ["client", "status", "ok", "failed", "skipped", "seconds", "persons", "active", "top20 %",
                     "message"]
+    width = max([len("message"), *show["message"].str.len()])         # the reasons read left-aligned
+    show["message"] = show["message"].str.ljust(width)
+    show = show.rename(columns={"message": "message".ljust(width)})
     return show.to_string(index=False, na_rep="–")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..overrides import parse_sets
 from .batch import format_batch_table, run_batch
 from .draft import new_client
 
@@ -33,13 +34,16 @@ def _cmd_new_client(a) -> int:
 
 
 def _cmd_batch(a) -> int:
+    sets = parse_sets(a.set)
+    extra = ["--wait", str(a.wait)] if a.wait else []
     df = run_batch(a.configs, out=a.out, phases=a.phases, jobs=a.jobs, timeout=a.timeout,
-                   workdir_root=a.workdir_root)
+                   workdir_root=a.workdir_root, overrides=sets or None, extra_args=extra)
     print(format_batch_table(df))
-    out = Path(df["report"].dropna().iloc[0]).parents[1] if df["report"].astype(bool).any() else None
-    if a.out or out:
-        print(f"[dbmkit] summary: {Path(a.out or out) / 'index.html'}")
-    return 0 if (df["status"] == "ok").all() else 1
+    n_bad = int((df["status"] != "ok").sum())
+    print(f"[dbmkit] {len(df) - n_bad} of {len(df)} client(s) ok" + (f", {n_bad} not: see the message column"
+                                                                     if n_bad else ""))
+    print(f"[dbmkit] summary: {Path(df.attrs['out']) / 'index.html'}")
+    return 0 if n_bad == 0 else 1
 
 
 def register_cli(sub) -> None:
@@ -57,4 +61,8 @@ def register_cli(sub) -> None:
     b.add_argument("--jobs", type=int, default=1, help="clients run at once (default 1)")
     b.add_argument("--timeout", type=int, help="seconds per notebook")
     b.add_argument("--workdir-root", help="one work folder per client under this folder")
+    b.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="change one config setting for every client, e.g. campaign.budget=5000 (repeatable)")
+    b.add_argument("--wait", type=float, default=0, metavar="S",
+                   help="a client whose work folder is busy waits up to S seconds")
     b.set_defaults(func=_cmd_batch)

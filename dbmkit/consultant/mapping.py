@@ -15,6 +15,7 @@ from .. import schema
 from ..ingest import IngestError, detect_file, read_table_preview
 from .headers import header_score, normalise_header
 from .profile import ColumnProfile, profile_column
+from .sniff import not_a_table
 
 __all__ = ["SALES_TABLES", "GUESSABLE", "KIND_FITS", "Guess", "SourceDraft", "draft_source", "customers_column"]
 
@@ -249,6 +250,11 @@ def _choose_table(profiles: dict[str, ColumnProfile]) -> tuple[str, dict[str, Gu
     return best, maps[best][0], "the columns fit this table best"
 
 
+def _one_line(e: Exception) -> str:
+    text = str(e).splitlines()[0] if str(e).strip() else ""
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
+
+
 def draft_source(path: str | os.PathLike, sample_rows: int = 5000, **detect) -> SourceDraft:
     """Detect the format of one file and draft its mapping: the table it feeds, canonical → file column.
 
@@ -258,13 +264,23 @@ def draft_source(path: str | os.PathLike, sample_rows: int = 5000, **detect) -> 
     path = Path(path)
     if not path.exists():
         raise IngestError(f"file not found: {path}", file=str(path), fix="check the path of the file")
-    info = detect_file(path, **detect)
+    problem = not_a_table(path)
+    if problem:
+        raise IngestError(problem[0], file=str(path), fix=problem[1])
+    try:
+        info = detect_file(path, **detect)
+    except IngestError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a file no reader can make out: say so, never a deep traceback
+        raise IngestError(f"cannot make out a table in the file ({_one_line(e)})", file=str(path),
+                          fix="open it to check it is a table with a header row and one row per record; "
+                              "export it again as CSV or Excel") from None
     try:
         sample = read_table_preview(path, n=sample_rows, **detect)
     except IngestError:
         raise
     except Exception as e:  # noqa: BLE001 - report what could not be read, never a deep traceback
-        raise IngestError(f"cannot read a preview of the file ({type(e).__name__}: {str(e).splitlines()[0]})",
+        raise IngestError(f"cannot read a preview of the file ({_one_line(e)})",
                           file=str(path), fix="open the file to check it is a table; export it as CSV or Excel") from None
     for c in list(sample.columns):
         if c.startswith("_"):

@@ -1,5 +1,6 @@
-"""The report's index page: the client, the analysis date, the key numbers as cards, a summary of the data, every
-chapter with its status and time, notes on skipped and failed chapters, and the downloads."""
+"""The report's index page: the client, the analysis date, the settings changed with ``--set``, the key numbers as
+cards, a summary of the data, every chapter with its status and time, notes on skipped and failed chapters, and the
+downloads."""
 from __future__ import annotations
 
 import datetime as dt
@@ -26,6 +27,8 @@ add_labels({
     "notes_skipped": ("Skipped chapters (inputs missing)", "已跳过的章节（缺少数据）"),
     "notes_failed": ("Chapters that failed", "运行失败的章节"),
     "time": ("Time", "用时"),
+    "overrides_used": ("Settings changed for this run (dbmkit report --set; the config file says otherwise)",
+                       "本次运行修改的设置（dbmkit report --set；与配置文件不同）"),
     "status": ("Status", "状态"),
     "chapter": ("Chapter", "章节"),
     "language_note": ("Chapter text is written in English with the Chinese terms; headings, labels and charts "
@@ -107,6 +110,12 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
     all_rows = "".join(
         f"<tr><td>{esc(format_kpi(k, v, lang, currency)[0])}</td><td class=\"num\">{format_kpi(k, v, lang, currency)[1]}</td>"
         f"<td class=\"key\">{esc(k)}</td></tr>" for k, v in sorted(res.kpis.items()))
+    overrides = ""
+    if res.overrides:
+        import json
+        overrides = (f'<div class="overrides"><h3>{esc(t("overrides_used", lang))}</h3><ul>' + "".join(
+            f'<li data-override="{esc(k)}"><code>{esc(k)} = {esc(json.dumps(v, ensure_ascii=False))}</code></li>'
+            for k, v in res.overrides.items()) + "</ul></div>")
     gen = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     th = "".join(f"<th>{esc(x)}</th>" for x in ("#", t("chapter", lang), t("status", lang), t("time", lang)))
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
@@ -114,7 +123,7 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
 <style>{REPORT_CSS}</style></head><body>
 <header><h1>{title}</h1><p>{esc(t('report_title', lang))} · {esc(t('analysis_date', lang))}: {as_of}
  · {esc(t('generated', lang))}: {gen}</p></header>
-<main><h2>{esc(t('key_numbers', lang))}</h2><div class="cards">{''.join(cards) or '–'}</div>
+<main>{overrides}<h2>{esc(t('key_numbers', lang))}</h2><div class="cards">{''.join(cards) or '–'}</div>
 {f"<h2>{esc(t('data', lang))}</h2>{data_html}" if data_html else ""}
 <h2>{esc(t('chapters', lang))}</h2><table class="chapters"><tr>{th}</tr>{''.join(rows)}</table>
 {f"<h2>{esc(t('notes', lang))}</h2>" + "".join(notes) if notes else ""}

@@ -171,6 +171,8 @@ def provenance(ws=None, seed: int | None = None):
                  ("data fingerprint", ws.fingerprint()), ("analysis date", str(ws.as_of.date())),
                  ("database built", ws.meta.get("built_at", "?")),
                  ("seed", str(cfg.data.synthetic.seed if cfg.is_synthetic else cfg.seed))]
+        if getattr(ws, "overrides", None):               # dbmkit report --set, or workspace(overrides=…)
+            rows.append(("settings changed", ", ".join(f"{k}={v}" for k, v in ws.overrides.items())))
     elif seed is not None:
         rows.append(("seed", str(seed)))
     rows.append(("run at", dt.datetime.now().isoformat(timespec="seconds")))

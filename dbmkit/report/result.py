@@ -26,6 +26,7 @@ class ReportResult:
     runs: list[ChapterRun] = field(default_factory=list)
     kpis: dict = field(default_factory=dict)
     seconds: float = 0.0
+    overrides: dict = field(default_factory=dict)   # the --set settings of this run ({"campaign.budget": 500.0})
 
     @property
     def ok(self) -> bool:

@@ -1,10 +1,11 @@
 """The report runner: :func:`run_report` executes the workbook's chapters for one client with papermill and writes
 the report folder.
 
-Parameters of every chapter: the config path and the overrides. The folder gets one HTML page per chapter (no code
-cells, figures embedded), the executed notebooks, ``kpis.json``, ``status.json`` and ``index.html``. A chapter whose
-inputs are missing gets a page saying what is missing; a failing chapter is named with its cell and error, and the
-report still shows everything that ran.
+Parameters of every chapter: the config path and ``overrides``, the ``--set`` settings as one dict
+({"campaign.budget": 500.0}) that the chapter's setup cell passes to ``dbm.workspace(config, overrides=overrides)``.
+The folder gets one HTML page per chapter (no code cells, figures embedded), the executed notebooks, ``kpis.json``,
+``status.json`` and ``index.html``. A chapter whose inputs are missing gets a page saying what is missing; a failing
+chapter is named with its cell and error, and the report still shows everything that ran.
 """
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from pathlib import Path
 from .. import chapters as _chapters
 from ..config import ConfigError, load_config, to_yaml
 from ..i18n import t
-from ..workspace import Workspace
+from ..overrides import effective_overrides
+from ..preflight import PreflightError, workdir_lock, writable_dir
+from ..workspace import DERIVED, Workspace
 from .index import data_summary, index_html
 from .pages import export_html, skipped_page_html
 from .result import ChapterRun, ReportResult
@@ -77,19 +80,63 @@ def _neighbours_in(chs: list, ch, nb_dir: Path):
     return (seq[i - 1] if i > 0 else None, seq[i + 1] if i + 1 < len(seq) else None)
 
 
+# the settings the analysis tables of workspace.DERIVED are computed with (customer_summary needs only the data and
+# the analysis date, which rebuild the database when they change)
+DERIVED_SETTINGS = ("analysis", "economics", "campaign", "evaluate", "seed")
+
+
+def derived_follow_settings(ws) -> list[str]:
+    """Drop the stored analysis tables (rfm, clv, segments, scores, the plan …) when the settings they were computed
+    with differ from the config's now (``--set analysis.rfm.bins=4``, an edited YAML), so that no chapter reads a
+    table made with other settings; they are computed again on demand. Returns the tables dropped."""
+    import hashlib
+    key = hashlib.sha256(json.dumps(ws.cfg.model_dump(mode="json", include=set(DERIVED_SETTINGS)),
+                                    sort_keys=True).encode("utf-8")).hexdigest()[:16]
+    derived = [n for n in DERIVED if n != "customer_summary"]
+    with ws.connect(read_only=False) as con:
+        got = con.execute("SELECT value FROM _meta WHERE key = 'derived_settings'").fetchall()
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        dropped = [n for n in derived if n in tables] if (got[0][0] if got else None) != key else []
+        for n in dropped:
+            con.execute(f'DROP TABLE IF EXISTS "{n}"')
+        con.execute("INSERT OR REPLACE INTO _meta VALUES ('derived_settings', ?)", [key])
+    return dropped
+
+
 def run_report(config, out: str | Path | None = None, workdir: str | Path | None = None,
                phases: list[str] | None = None, timeout: int | None = None, overrides: dict | None = None,
-               progress: bool = True, include_cases: bool = False) -> ReportResult:
-    """Execute the workbook for one client and write the report folder. Returns a :class:`ReportResult`."""
+               progress: bool = True, include_cases: bool = False, wait: float = 0) -> ReportResult:
+    """Execute the workbook for one client and write the report folder. Returns a :class:`ReportResult`.
+
+    ``overrides`` ({"campaign.budget": 500}, ``dbmkit report --set``) are validated with the config before anything
+    runs (:class:`~dbmkit.config.OverrideError`), applied to the database build and passed to every chapter (its
+    ``overrides`` parameter); the index page and ``status.json`` list them. The report folder and the work folder
+    must be writable (:class:`~dbmkit.preflight.PreflightError` otherwise), and the work folder is locked for the
+    run: another build on it is waited for up to ``wait`` seconds (:class:`~dbmkit.preflight.WorkdirBusy`).
+    """
+    t0 = time.time()
+    cfg = load_config(config, overrides=overrides)
+    applied = effective_overrides(cfg, overrides)
+    out = writable_dir(Path(out) if out else repo_root() / "reports" / cfg.client, "the report folder",
+                       "give --out a folder you can write to")
+    wd = writable_dir(Path(workdir) if workdir else cfg.workdir_path(), "the work folder",
+                      "give --workdir a folder you can write to (or set `workdir:` in the config)")
+    db = wd / "marketing.duckdb"
+    if db.exists() and not os.access(db, os.W_OK):
+        raise PreflightError(f"cannot write the database {db} (read-only file); give --workdir a folder you can "
+                             "write to, or make the file writable")
+    with workdir_lock(wd, wait=wait, command=f"dbmkit report {cfg.client}"):
+        res = _run(cfg, out, wd if workdir else None, phases, timeout, applied, progress, include_cases)
+    res.seconds = time.time() - t0
+    return res
+
+
+def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bool, include_cases: bool):
     import papermill as pm
     from tqdm.auto import tqdm
 
     t0 = time.time()
-    cfg = load_config(config)
     cfg_path = Path(cfg.source_path) if cfg.source_path else None
-    out = Path(out) if out else repo_root() / "reports" / cfg.client
-    out = out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
     (out / "notebooks").mkdir(exist_ok=True)
     for old in ("kpis.json", "campaign_list.csv"):
         if (out / old).exists():
@@ -105,7 +152,7 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
     if cfg_path is None:   # a config given as a dict: write it where the kernels can read it
         cfg_path = out / f"{cfg.client}.yaml"
         cfg_path.write_text(to_yaml(cfg), encoding="utf-8")
-    res = ReportResult(out=out, client=cfg.client)
+    res = ReportResult(out=out, client=cfg.client, overrides=dict(overrides))
     lang = cfg.language
     try:
         try:
@@ -116,8 +163,14 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
         if progress:
             print(f"[dbmkit] {cfg.client}: preparing the database in {ws.workdir} …", flush=True)
         ws.ensure_built(progress=(lambda m: print(f"[dbmkit]   {m}", flush=True)) if progress else None)
-        params = {"config": str(cfg_path)}
-        params.update({k.replace(".", "__"): v for k, v in (overrides or {}).items()})
+        dropped = derived_follow_settings(ws)
+        if progress and dropped:
+            print(f"[dbmkit]   the analysis settings changed since the last run: {', '.join(dropped)} will be "
+                  "computed again", flush=True)
+        params = {"config": str(cfg_path), "overrides": dict(overrides) or None}   # each chapter's parameters
+        if progress and overrides:
+            print("[dbmkit]   settings changed for this run: " + ", ".join(
+                f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items()), flush=True)
         nb_dir = notebooks_dir()
         bar = tqdm(chs, desc=cfg.client, unit="chapter", disable=not progress, file=sys.stdout)
         subtitle = f"{cfg.title or cfg.client} · {t('analysis_date', lang)}: {ws.as_of.date()}"
@@ -184,13 +237,12 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
             data = None
         (out / "index.html").write_text(index_html(res, cfg, as_of, lang, ws.currency, data), encoding="utf-8")
         (out / "status.json").write_text(json.dumps(
-            {"client": cfg.client, "ok": res.ok, "seconds": round(time.time() - t0, 1),
-             "chapters": [r.__dict__ for r in res.runs]}, indent=1), encoding="utf-8")
+            {"client": cfg.client, "ok": res.ok, "seconds": round(time.time() - t0, 1), "overrides": res.overrides,
+             "chapters": [r.__dict__ for r in res.runs]}, indent=1, ensure_ascii=False), encoding="utf-8")
     finally:
         for k, v in saved_env.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    res.seconds = time.time() - t0
     return res
