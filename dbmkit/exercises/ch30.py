@@ -6,7 +6,7 @@ import warnings
 from . import exercise
 
 
-def referencereference_plan(ws, plan=None, **overrides):
+def reference_plan(ws, plan=None, **overrides):
     """The plan an exercise checks against: the student's own ``plan`` when given (and no knob is changed),
     else the config's plan with these overrides (the checker computes it, it is never stored)."""
     if plan is not None and not overrides:
