@@ -75,14 +75,24 @@ NEEDS: dict[str, Need] = {
         "sales channel of the orders (store, web, app …)", "订单的销售渠道（门店、网店、App…）",
         "SELECT count(*) FROM orders WHERE channel IS NOT NULL",
         "map `channel` in the sales source, or give each file its channel with `constants: {channel: web}`"),
+    "several_channels": Need(
+        "orders in two or more sales channels", "两个及以上销售渠道的订单",
+        "SELECT count(DISTINCT channel) FROM orders WHERE channel IS NOT NULL",
+        "map `channel` in every sales source (a client selling in one channel has no multi-channel customers)",
+        min_rows=2),
     "acquisition_channel": Need(
         "acquisition channel of the customers (how each customer was won)", "客户的获客渠道",
         "SELECT count(*) FROM customers WHERE acquisition_channel IS NOT NULL",
         "map `acquisition_channel` (and `acquisition_cost`) in the `customers` source"),
+    "acquisition_cost": Need(
+        "acquisition cost per customer (what winning each customer cost)", "每位客户的获客成本",
+        "SELECT count(*) FROM customers WHERE acquisition_cost IS NOT NULL",
+        "map `acquisition_cost` in the `customers` source (e.g. the cost per lead of the channel that brought them)"),
     "product_categories": Need(
         "product categories of the order lines", "订单明细的商品类别",
         "SELECT count(*) FROM order_items i JOIN products p USING (product_id) WHERE p.category IS NOT NULL",
-        "add a `products` source (product id, name, category, subcategory) whose ids match the sales lines'"),
+        "add order lines (`sales_lines` or `order_items`) and a `products` source (product id, name, category, "
+        "subcategory) whose ids match theirs"),
     "product_costs": Need(
         "product costs (what each product costs the client)", "商品成本",
         "SELECT count(*) FROM orders WHERE NOT coalesce(cost_estimated, TRUE)",
