@@ -84,8 +84,9 @@ def invoice_lines(d: Path, seed: int = 21) -> tuple[Path, dict]:
     return _write_config(d, cfg), facts
 
 
-def orders_only(d: Path, seed: int = 22) -> tuple[Path, dict]:
-    """One order-level CSV: order, customer, date, total (the corner shop of docs/CONFIG.md)."""
+def orders_only(d: Path, seed: int = 22, language: str = "en") -> tuple[Path, dict]:
+    """One order-level CSV: order, customer, date, total (the corner shop of docs/CONFIG.md); ``language: zh``
+    gives a Chinese report (currency CNY)."""
     rng = np.random.default_rng(seed)
     o = _purchase_days(rng, 350, 720)
     start = END - pd.Timedelta(days=719)
@@ -97,7 +98,7 @@ def orders_only(d: Path, seed: int = 22) -> tuple[Path, dict]:
     path = d / "orders.csv"
     df.to_csv(path, index=False)
     facts = {"customers": int(df["Customer"].nunique()), "orders": len(df), "net_revenue": float(df["Total"].sum())}
-    cfg = {"client": "shape_orders_only", "currency": "GBP",
+    cfg = {"client": "shape_orders_only", "language": language, "currency": "CNY" if language == "zh" else "GBP",
            "data": {"sources": {"orders": [{"path": path.name, "columns": {
                "order_id": "Order", "customer_id": "Customer", "order_ts": "Date", "net_amount": "Total"}}]}},
            "campaign": {"budget": 2000}}
