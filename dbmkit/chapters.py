@@ -60,6 +60,52 @@ NEEDS: dict[str, Need] = {
         "SELECT count(*) FROM (SELECT customer_id FROM orders WHERE status = 'completed' GROUP BY 1 "
         "HAVING count(DISTINCT CAST(order_ts AS DATE)) > 1)",
         "a longer sales history (at least a year is usual for lifetime value)", min_rows=30),
+    # dimensions: a chapter runs without them, the sections that need one say so (has / missing_note)
+    "customer_file": Need(
+        "customer file (the CRM or shop accounts: names, e-mails, phones, addresses to clean and merge)",
+        "客户档案（CRM或网店账户：需清洗与合并的姓名、邮件、电话、地址）",
+        "SELECT count(*) FROM customer_records WHERE source_row IS NOT NULL",
+        "add a `customers` source (customer id, names, e-mail, phone, street, postal code …); without it the "
+        "customers are the customer ids of the sales file"),
+    "addresses": Need(
+        "street addresses (households are people at the same address)", "街道地址（同一地址的客户组成家庭）",
+        "SELECT count(*) FROM customers WHERE street IS NOT NULL",
+        "map `street` and `postal_code` in the `customers` source"),
+    "sales_channel": Need(
+        "sales channel of the orders (store, web, app …)", "订单的销售渠道（门店、网店、App…）",
+        "SELECT count(*) FROM orders WHERE channel IS NOT NULL",
+        "map `channel` in the sales source, or give each file its channel with `constants: {channel: web}`"),
+    "several_channels": Need(
+        "orders in two or more sales channels", "两个及以上销售渠道的订单",
+        "SELECT count(DISTINCT channel) FROM orders WHERE channel IS NOT NULL",
+        "map `channel` in every sales source (a client selling in one channel has no multi-channel customers)",
+        min_rows=2),
+    "acquisition_channel": Need(
+        "acquisition channel of the customers (how each customer was won)", "客户的获客渠道",
+        "SELECT count(*) FROM customers WHERE acquisition_channel IS NOT NULL",
+        "map `acquisition_channel` (and `acquisition_cost`) in the `customers` source"),
+    "acquisition_cost": Need(
+        "acquisition cost per customer (what winning each customer cost)", "每位客户的获客成本",
+        "SELECT count(*) FROM customers WHERE acquisition_cost IS NOT NULL",
+        "map `acquisition_cost` in the `customers` source (e.g. the cost per lead of the channel that brought them)"),
+    "product_categories": Need(
+        "product categories of the order lines", "订单明细的商品类别",
+        "SELECT count(*) FROM order_items i JOIN products p USING (product_id) WHERE p.category IS NOT NULL",
+        "add order lines (`sales_lines` or `order_items`) and a `products` source (product id, name, category, "
+        "subcategory) whose ids match theirs"),
+    "product_costs": Need(
+        "product costs (what each product costs the client)", "商品成本",
+        "SELECT count(*) FROM orders WHERE NOT coalesce(cost_estimated, TRUE)",
+        "add a `products` source with `unit_cost` (or map `cost` in the orders source); until then margins are "
+        "estimated with `economics.gross_margin`"),
+    "discounts": Need(
+        "discounts on the orders", "订单折扣",
+        "SELECT count(*) FROM orders WHERE discount > 0",
+        "map `discount` (or `gross_amount` next to `net_amount`) in the sales source"),
+    "demographics": Need(
+        "birth dates or genders of the customers", "客户的出生日期或性别",
+        "SELECT count(*) FROM customers WHERE birth_date IS NOT NULL OR gender IS NOT NULL",
+        "map `birth_date` and `gender` in the `customers` source"),
 }
 
 
@@ -167,14 +213,43 @@ def has(ws, key: str) -> bool:
     return n >= need.min_rows
 
 
-def missing_note(key: str, language: str = "en"):
+def missing_note(key: str, language: str = "en", instead=None):
     """A short note (Markdown) for a section skipped because the input ``key`` is missing: what is missing and how
-    a consultant provides it — the same words as the page of a skipped chapter."""
+    a consultant provides it — the same words as the page of a skipped chapter.
+
+    ``instead``: what the section does without the input, when it still runs on a stated assumption (a text, or a
+    pair ``(English, 中文)``); the note then says so instead of "skipped".
+
+    >>> missing_note("sales_channel").data.startswith("> **This section was skipped:** the client's data has no sales")
+    True
+    >>> missing_note("product_costs", "zh", instead=("Margins are estimated.", "毛利按估算。")).data[:30]
+    '> **数据中没有：** 商品成本。毛利按估算。 如何提供：'
+    """
     from IPython.display import Markdown
     need = NEEDS[key]
+    if isinstance(instead, (tuple, list)):
+        instead = instead[1] if language == "zh" else instead[0]
     if language == "zh":
+        if instead:
+            return Markdown(f"> **数据中没有：** {need.what_zh}。{instead} 如何提供：{need.fix}")
         return Markdown(f"> **本节已跳过：** 客户数据缺少{need.what_zh}。如何提供：{need.fix}")
+    if instead:
+        return Markdown(f"> **Not in the client's data:** {need.what}. {instead} To provide it: {need.fix}.")
     return Markdown(f"> **This section was skipped:** the client's data has no {need.what}. To provide it: {need.fix}.")
+
+
+def note(text, language: str = "en"):
+    """A short note (Markdown) in the chapter's language for a section whose data is too thin to show — not a
+    missing input (that is :func:`missing_note`) but, say, too few buyers to compare. ``text``: a pair
+    ``(English, 中文)`` or one text.
+
+    >>> note(("Too few buyers to compare.", "购买者太少，无法比较。"), "zh").data
+    '> **说明：** 购买者太少，无法比较。'
+    """
+    from IPython.display import Markdown
+    if isinstance(text, (tuple, list)):
+        text = text[1] if language == "zh" else text[0]
+    return Markdown(f"> **说明：** {text}" if language == "zh" else f"> **Note:** {text}")
 
 
 def select(phases: list[str] | None, include_cases: bool = False) -> list[Chapter]:

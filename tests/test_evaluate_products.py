@@ -36,3 +36,13 @@ def test_category_lift_table(small_ws):
     tr = co[co["group"] == "treatment"][top["category"]].mean()
     ct = co[co["group"] == "control"][top["category"]].mean()
     assert top["value"] == pytest.approx(tr) and top["control_value"] == pytest.approx(ct)
+
+
+def test_category_lift_without_enough_buyers_keeps_its_columns(small_ws):
+    """A small campaign whose contacts bought no category often enough: no rows, but the same columns (chapter 40
+    selects them), and the attrs say why."""
+    full = category_lift(small_ws, "CMP03", min_buyers=3)
+    empty = category_lift(small_ws, "CMP03", min_buyers=10**9)
+    assert empty.empty and list(empty.columns) == list(full.columns)
+    assert empty.attrs["min_buyers"] == 10**9 and empty.attrs["categories"] > 0
+    assert empty.attrs["contacts"] == full.attrs["contacts"] > 0

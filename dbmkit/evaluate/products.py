@@ -44,12 +44,16 @@ def category_lift(ws, campaign_id: str, alpha: float = 0.05, min_buyers: int = 5
     are left out (nothing to learn from them). Sorted by lift."""
     co = category_outcomes(ws, campaign_id)
     cats = [c for c in co.attrs["categories"] if co[c].sum() >= min_buyers]
-    if not cats:
-        return pd.DataFrame(columns=["category", "n", "control_n", "value", "control_value", "abs_lift", "rel_lift",
-                                     "ci_low", "ci_high", "p_value", "p_adjusted"])
+    if not cats:     # no category with enough buyers (or no categories at all): the same columns, no rows
+        empty = pd.DataFrame(columns=["category", "n", "control_n", "value", "control_value", "abs_lift", "rel_lift",
+                                      "ci_low", "ci_high", "p_value", "incremental", "p_adjusted", "buyers"])
+        empty.attrs.update(min_buyers=min_buyers, contacts=len(co), categories=len(co.attrs["categories"]))
+        return empty
     r = compare_groups(co, "group", cats, "control", alpha=alpha, groups=["treatment"],
                        kinds={c: "proportion" for c in cats})
     r = r.rename(columns={"outcome": "category"}).drop(columns=["group", "kind"])
     r["p_adjusted"] = holm_adjust(r["p_value"].to_numpy())
     r["buyers"] = [int(co[c].sum()) for c in r["category"]]
-    return r.sort_values("abs_lift", ascending=False, key=lambda s: s.fillna(-np.inf)).reset_index(drop=True)
+    r = r.sort_values("abs_lift", ascending=False, key=lambda s: s.fillna(-np.inf)).reset_index(drop=True)
+    r.attrs.update(min_buyers=min_buyers, contacts=len(co), categories=len(co.attrs["categories"]))
+    return r

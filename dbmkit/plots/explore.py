@@ -31,16 +31,23 @@ def _sym(currency: str) -> str:
 
 
 def revenue_over_time(monthly: pd.DataFrame, currency: str = "", title: str | None = None):
-    """Stacked monthly revenue by group (e.g. sales channel) from ``explore.monthly_revenue``."""
+    """Stacked monthly revenue by group (e.g. sales channel) from ``explore.monthly_revenue``; one group ("all",
+    from ``monthly_revenue(ws)`` without ``by``) is drawn without a legend. Orders without a group count under
+    '(unknown)', so the stack always adds up to the total."""
     from . import finish, money_axis, new_figure
-    wide = monthly.pivot_table(index="month", columns="group", values="revenue", aggfunc="sum").fillna(0)
+    if monthly.empty:
+        raise ValueError("no monthly revenue to draw: the client has no orders")
+    m = monthly.assign(group=monthly["group"].astype(object).where(monthly["group"].notna(), "(unknown)"))
+    wide = m.pivot_table(index="month", columns="group", values="revenue", aggfunc="sum").fillna(0)
+    single = list(wide.columns) == ["all"]
     wide.columns = [t(str(c)) for c in wide.columns]
     fig, ax = new_figure(9, 4)
     ax.stackplot(wide.index, wide.T.values, labels=wide.columns, alpha=0.9)
     money_axis(ax, "y", currency)
     ax.set_xlabel("")
     ax.set_ylabel(t("revenue"))
-    ax.legend(loc="upper left", ncol=len(wide.columns), frameon=False, fontsize=9)
+    if not single:
+        ax.legend(loc="upper left", ncol=len(wide.columns), frameon=False, fontsize=9)
     ax.set_title(title or t("revenue") + " · " + t("month"))
     return finish(fig)
 

@@ -16,7 +16,8 @@ add({"lifecycle_title": ("Customers by lifecycle stage", "各生命周期阶段�
      "days_since_last": ("Days since last purchase", "距上次购买天数"), "n_orders": ("Orders", "订单数"),
      "monetary_total": ("Revenue", "消费金额"), "avg_order_value": ("Average order value", "客单价"),
      "T": ("Customer age (days)", "客户年龄（天）"), "discount_share": ("Discount share", "折扣占比"),
-     "return_share": ("Return share", "退货占比"), "share": ("Share", "占比")})
+     "return_share": ("Return share", "退货占比"), "share": ("Share", "占比"),
+     "not_in_data": ("Not in the client's data (average 0)", "客户数据中没有（平均为0）")})
 
 
 def lifecycle_chart(stages: pd.DataFrame, truth_alive: pd.Series | None = None, title: str | None = None):
@@ -66,11 +67,15 @@ def k_choice_chart(k_table: pd.DataFrame, title: str | None = None):
 def segment_profile_chart(profile_index: pd.DataFrame, names: dict | None = None, by: str = "cluster",
                           title: str | None = None):
     """Heatmap of each segment's profile as an index vs the average customer (from ``segments.profile(...,
-    index=True)``): red above average, blue below; row labels carry the name and size of each segment."""
+    index=True)``): red above average, blue below; row labels carry the name and size of each segment. A feature
+    without an index (its average is 0: no discounts, no returns or no sales channel in the client's data) is left
+    out and named below the chart."""
     import seaborn as sns
 
     from . import finish, new_figure
     cols = [c for c in profile_index.columns if c not in (by, "customers", "share")]
+    blank = [c for c in cols if profile_index[c].isna().all()]
+    cols = [c for c in cols if c not in blank]
     d = profile_index.set_index(by)[cols]
     labels = []
     for cl, row in profile_index.set_index(by).iterrows():
@@ -86,7 +91,8 @@ def segment_profile_chart(profile_index: pd.DataFrame, names: dict | None = None
     for lbl in ax.get_xticklabels():
         lbl.set_ha("right")
     ax.set_title(title or t("segment_profile"))
-    return finish(fig)
+    source = (t("not_in_data") + ": " + ", ".join(t(c) for c in blank)) if blank else None
+    return finish(fig, source=source)
 
 
 def penetration_chart(pen: pd.DataFrame, by: str, top: int = 15, title: str | None = None):
