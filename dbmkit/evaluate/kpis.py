@@ -88,7 +88,7 @@ def message_counts(events, table: str = "email_events", by="campaign_id", segmen
             raise KeyError(f"cannot group by {b!r}: it is neither campaign_id nor a column of `segments` "
                            f"({[c for c in seg.columns if c != 'customer_id']})")
     for k in bys:
-        _sql._ident(k)
+        _sql.identifier(k)
     select = ", ".join(f'{k} AS "{b}"' for k, b in zip(keys, bys)) if bys else "'all' AS scope"
     filt = ""
     if campaign_ids is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from importlib.resources import files
 
-__all__ = ["load", "render", "run", "names", "Raw"]
+__all__ = ["load", "render", "run", "names", "Raw", "identifier"]
 
 
 def names() -> list[str]:
@@ -26,7 +26,12 @@ def load(name: str) -> str:
     return p.read_text(encoding="utf-8")
 
 
-def _ident(x: str) -> str:
+def identifier(x: str) -> str:
+    """A column or table name quoted for SQL, refused unless it is a plain name (no injection through a knob).
+
+    >>> identifier("net_amount")
+    '"net_amount"'
+    """
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(x)):
         raise ValueError(f"not a safe column or table name: {x!r}")
     return '"' + str(x) + '"'
@@ -42,7 +47,7 @@ def render(name: str, **identifiers) -> str:
     for line in load(name).splitlines():
         if not line.lstrip().startswith("--"):          # placeholders in comments stay as they are
             for k, v in identifiers.items():
-                line = line.replace("{" + k + "}", v if isinstance(v, Raw) else _ident(v))
+                line = line.replace("{" + k + "}", v if isinstance(v, Raw) else identifier(v))
         lines.append(line)
     return "\n".join(lines)
 
