@@ -75,7 +75,8 @@ CASES = {
 # people who may still be contacted by e-mail (controls of the cases above)
 REACHABLE = {
     "plain_opt_in": ([_person("B01")], []),
-    "later_opt_in_row": ([_person("B02", email_flag="no")], [("b02@shop.org", "", "email", "subscribed", "2025-03-01")]),
+    "later_opt_in_row": ([_person("B02", email_flag="no")],
+                         [("b02@shop.org", "", "email", "subscribed", "2025-03-01")]),
     "client_word_opt_in": ([_person("B03", email_flag="no")],
                            [("b03@shop.org", "", "email", "Yes please!", "2025-03-01")]),
     "undated_yes_flag": ([_person("B04", signup="")], []),

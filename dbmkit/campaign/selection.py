@@ -63,7 +63,8 @@ def classify_reason(reason: str) -> str:
     'contact_point'
     """
     r = str(reason).lower()
-    for key, words in (("contact_point", ("on the suppression list",)), ("deceased", ("deceased", "dead")), ("test", ("test",)), ("staff", ("staff", "employee")),
+    for key, words in (("contact_point", ("on the suppression list",)),
+                       ("deceased", ("deceased", "dead")), ("test", ("test",)), ("staff", ("staff", "employee")),
                        ("erased", ("erase",)), ("gone_away", ("gone away", "address invalid")),
                        ("complained", ("complain", "spam")), ("unsubscribed", ("unsubscrib",)),
                        ("bounced", ("bounce", "undeliverable", "failed")),

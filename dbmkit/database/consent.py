@@ -19,7 +19,7 @@ without a date always counts); ``suppression_list(channel)`` lists everyone who 
 with the reason (no opt-in, uncertain consent, no valid contact detail, deceased, gone away, test account, staff,
 platform bounces, complaints and unsubscribes, the phase-4 campaign feedback, and a contact detail on the
 suppression list). ``suppressed_contact_points`` is the suppression list by contact point: the normalised e-mail
-addresses, phone numbers (E.164) and postal addresses (name at the address) of every record of the people who opted
+addresses, phone numbers (E.164) and postal addresses (the name at the address) of every record of the people who opted
 out, bounced, complained, died or moved away — a send-file row is dropped when its contact detail is one of them
 (``contact_point_hits``), whichever person record carries it and whether or not merge/purge joined the records.
 Every campaign selection and export goes through them.
@@ -130,6 +130,12 @@ def _email_key(s: pd.Series) -> pd.Series:
     return t.astype(object).where(t.notna() & (t != ""), None)
 
 
+def _email_as_written(s: pd.Series) -> pd.Series:
+    """The key as written (trimmed, lower case): it finds a record whose address is just as (in)valid."""
+    t = s.astype("string").str.strip().str.lower()
+    return t.astype(object).where(t.notna() & (t != ""), None)
+
+
 def _shown(v) -> str | None:
     """A value for ``raw_value``: 40 characters at most, e-mail addresses and long numbers masked."""
     if v is None or (isinstance(v, float) and np.isnan(v)):
@@ -185,7 +191,8 @@ def _loaded_rows(con) -> pd.DataFrame:
     return pd.DataFrame({
         "source_file": cs["source_file"], "source_row": cs["source_row"], "origin": "loaded",
         "customer_id": cs["customer_id"], "email_clean": _clean.standardise_emails(key) if len(cs) else key,
-        "email_raw": key, "channel": cs["channel"].map(lambda c: (c,)), "status": cs["status"],
+        "email_raw": _email_as_written(cs["email"]) if len(cs) else key,
+        "channel": cs["channel"].map(lambda c: (c,)), "status": cs["status"],
         "updated_at": cs["updated_at"].where(~undated | out_undated, EARLIEST), "certain": ~out_undated,
         "status_read": cs["status"], "problem": problem.where(out_undated, None),
         "raw_value": raw_date.map(_shown).where(out_undated, None),
@@ -235,7 +242,8 @@ def _rejected_rows(con, words: dict | None) -> pd.DataFrame:
     upd = rj["updated_at"].where(dated | ~certain, EARLIEST)
     return pd.DataFrame({
         "source_file": rj["source_file"], "source_row": rj["source_row"], "origin": "quarantined",
-        "customer_id": rj["customer_id"], "email_clean": _clean.standardise_emails(key), "email_raw": key,
+        "customer_id": rj["customer_id"], "email_clean": _clean.standardise_emails(key),
+        "email_raw": _email_as_written(rj["email"]),
         "channel": chans, "status": st.where(certain, "opt_out"), "updated_at": upd, "certain": certain,
         "status_read": st.where(st_ok, None), "problem": pd.Series(problems, index=rj.index, dtype=object),
         "raw_value": pd.Series(raws, index=rj.index, dtype=object), "source": rj["source_file"]})
@@ -441,19 +449,21 @@ def _point_sql(channel: str, cols: set[str], alias: str) -> str:
     if channel in ("sms", "phone"):
         return f"nullif(regexp_replace({c('phone')}, '[^0-9+]', '', 'g'), '')"
     return (f"CASE WHEN {c('street')} IS NOT NULL AND {c('last_name')} IS NOT NULL THEN "
-            f"lower(left(coalesce({c('first_name')}, ''), 1)) || '|' || {norm(c('last_name'))} || '|' || "
+            f"{norm('coalesce(' + c('first_name') + ', ' + chr(39) * 2 + ')')} || '|' || "
+            f"{norm(c('last_name'))} || '|' || "
             f"{norm(c('street'))} || '|' || {norm('coalesce(' + c('postal_code') + ', ' + chr(39) * 2 + ')')} END")
 
 
 def contact_point_keys(df: pd.DataFrame, channel: str) -> pd.Series:
     """The normalised contact point of each row for ``channel`` — the same key as the database side of
     ``suppressed_contact_points``: the e-mail address (lower case, no ``mailto:``, no spaces), the phone number
-    (digits and +), the postal address as the name at the address (first initial, surname, street, postal code
-    without case, spaces and punctuation). None where the row has no such detail.
+    (digits and +), the postal address as the name at the address (first name, surname, street, postal code
+    without case, spaces and punctuation: another member of the household is another contact point). None where
+    the row has no such detail.
 
     >>> contact_point_keys(pd.DataFrame({"first_name": ["Ann"], "last_name": ["Lee"], "street": ["1 Main St."],
     ...                                  "postal_code": ["10 001"]}), "mail").tolist()
-    ['a|lee|1mainst|10001']
+    ['ann|lee|1mainst|10001']
     """
     def col(name):
         return df[name].astype("string") if name in df.columns else pd.Series(pd.NA, index=df.index, dtype="string")
@@ -466,18 +476,22 @@ def contact_point_keys(df: pd.DataFrame, channel: str) -> pd.Series:
         k = col("phone").str.replace(r"[^0-9+]", "", regex=True)
     else:
         ok = col("street").notna() & col("last_name").notna()
-        k = (col("first_name").fillna("").str.slice(0, 1).str.lower() + "|" + norm(col("last_name")) + "|" +
+        k = (norm(col("first_name").fillna("")) + "|" + norm(col("last_name")) + "|" +
              norm(col("street")) + "|" + norm(col("postal_code").fillna(""))).where(ok)
     k = k.where(k != "")
     return k.astype(object).where(k.notna(), None)
 
 
-def _point_sources(con, channel: str, tables: set[str]) -> list[str]:
-    """SQL parts: the people whose contact points are suppressed on ``channel``, with why (parameter $ts)."""
-    parts = [f"""SELECT customer_id, 'opted out' AS why FROM (SELECT customer_id,
-                   arg_max(status, {LATEST_KEY}) AS status FROM ({consent_evidence_sql(con)})
-                   WHERE channel = '{channel}' AND (updated_at IS NULL OR updated_at < $ts) GROUP BY 1)
-               WHERE status = 'opt_out'""",
+def _latest_cte(con, channel: str) -> str:
+    """CTE ``lat``: the latest evidence per person on ``channel`` as of $ts (status, uncertain)."""
+    return (f"lat AS MATERIALIZED (SELECT customer_id, arg_max(status, {LATEST_KEY}) AS status, "
+            f"arg_max(uncertain, {LATEST_KEY}) AS uncertain FROM ({consent_evidence_sql(con)}) "
+            f"WHERE channel = '{channel}' AND (updated_at IS NULL OR updated_at < $ts) GROUP BY 1)")
+
+
+def _sources_sql(channel: str, tables: set[str]) -> str:
+    """The people whose contact points are suppressed on ``channel``, with why (reads the CTE ``lat``; $ts)."""
+    parts = ["SELECT customer_id, 'opted out' AS why FROM lat WHERE status = 'opt_out'",
              "SELECT customer_id, 'deceased' FROM customers WHERE coalesce(deceased, false)"]
     if channel == "mail":
         parts.append("SELECT customer_id, 'gone away' FROM customers WHERE coalesce(gone_away, false)")
@@ -490,18 +504,19 @@ def _point_sources(con, channel: str, tables: set[str]) -> list[str]:
     if "campaign_feedback" in tables:
         parts.append(f"SELECT DISTINCT customer_id, kind FROM campaign_feedback WHERE channel = '{channel}' "
                      "AND kind IN ('unsubscribe', 'complaint', 'bounce') AND event_ts < $ts")
-    return parts
+    return " UNION ".join(parts)
 
 
-def _points_sql(con, channel: str, tables: set[str]) -> str:
-    """SQL of the suppressed points of ``channel`` (point, customer_id of the person it came from, why)."""
-    src = " UNION ".join(_point_sources(con, channel, tables))
+def _holders_sql(con, channel: str, tables: set[str]) -> str:
+    """The suppressed points of ``channel``: (point, customer_id of the person it came from, why), from every
+    record and golden record of the people of the CTE ``src``."""
     holders = []
     for t in ("customers", "customer_records"):
         if t in tables:
             cols = {r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()}
-            holders.append(f"SELECT customer_id, {_point_sql(channel, cols, 'x')} AS point FROM {t} x")
-    return (f"SELECT DISTINCT h.point, s.customer_id, s.why FROM ({src}) s JOIN ({' UNION '.join(holders)}) h "
+            holders.append(f"SELECT customer_id, {_point_sql(channel, cols, 'x')} AS point FROM {t} x "
+                           f"WHERE customer_id IN (SELECT customer_id FROM src)")
+    return (f"SELECT DISTINCT h.point, s.customer_id, s.why FROM src s JOIN ({' UNION '.join(holders)}) h "
             f"USING (customer_id) WHERE h.point IS NOT NULL")
 
 
@@ -526,9 +541,9 @@ def suppressed_contact_points(con, channels=CHANNELS, as_of=None) -> pd.DataFram
         tables = _tables(con)
         parts = []
         for ch in channels:
-            d = con.execute(f"""SELECT point, string_agg(DISTINCT why, ', ' ORDER BY why) AS why,
-                count(DISTINCT customer_id) AS people FROM ({_points_sql(con, ch, tables)}) GROUP BY 1
-                ORDER BY 1""", {"ts": _as_of_ts(as_of)}).df()
+            d = con.execute(f"""WITH {_latest_cte(con, ch)}, src AS ({_sources_sql(ch, tables)})
+                SELECT point, string_agg(DISTINCT why, ', ' ORDER BY why) AS why, count(DISTINCT customer_id) AS people
+                FROM ({_holders_sql(con, ch, tables)}) GROUP BY 1 ORDER BY 1""", {"ts": _as_of_ts(as_of)}).df()
             parts.append(d.assign(channel=ch))
         out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["point", "why", "people"])
         return out.reindex(columns=["channel", "point", "why", "people"])
@@ -583,14 +598,10 @@ def suppression_list(con, channel: str, as_of=None) -> pd.DataFrame:
     try:
         field = CONTACT_FIELD[channel]
         tables = _tables(con)
-        latest = f"""SELECT customer_id, arg_max(status, {LATEST_KEY}) AS status,
-                       arg_max(uncertain, {LATEST_KEY}) AS uncertain FROM ({consent_evidence_sql(con)})
-                     WHERE channel = '{channel}' AND (updated_at IS NULL OR updated_at < $ts) GROUP BY 1"""
         parts = [
-            f"""SELECT c.customer_id, 'not opted in' AS reason FROM customers c LEFT JOIN ({latest}) k
-                USING (customer_id) WHERE coalesce(k.status, 'none') <> 'opt_in'""",
-            f"""SELECT customer_id, 'consent could not be read (counted as an opt-out)' FROM ({latest})
-                WHERE uncertain""",
+            "SELECT c.customer_id, 'not opted in' AS reason FROM customers c LEFT JOIN lat k USING (customer_id) "
+            "WHERE coalesce(k.status, 'none') <> 'opt_in'",
+            "SELECT customer_id, 'consent could not be read (counted as an opt-out)' FROM lat WHERE uncertain",
             f"SELECT customer_id, 'no valid {field}' FROM customers WHERE {field} IS NULL",
             "SELECT customer_id, 'deceased' FROM customers WHERE coalesce(deceased, false)",
             "SELECT customer_id, 'test account' FROM customers WHERE coalesce(is_test, false)",
@@ -614,11 +625,12 @@ def suppression_list(con, channel: str, as_of=None) -> pd.DataFrame:
         # by contact point: someone else's record with the same e-mail, phone or postal address is suppressed
         cols = {r[0] for r in con.execute("DESCRIBE customers").fetchall()}
         parts.append(f"""SELECT c.customer_id, '{_KIND[channel]} on the suppression list' FROM customers c
-            JOIN ({_points_sql(con, channel, tables)}) p ON p.point = {_point_sql(channel, cols, 'c')}
-            WHERE c.customer_id NOT IN (SELECT customer_id FROM ({" UNION ".join(_point_sources(con, channel, tables))}))""")
-        sql = " UNION ".join(parts)
-        return con.execute(f"SELECT DISTINCT customer_id, reason FROM ({sql}) ORDER BY customer_id, reason",
-                           {"ts": _as_of_ts(as_of)}).df()
+            JOIN (SELECT DISTINCT point FROM pts) p ON p.point = {_point_sql(channel, cols, 'c')}
+            WHERE c.customer_id NOT IN (SELECT customer_id FROM src)""")
+        sql = (f"WITH {_latest_cte(con, channel)}, src AS MATERIALIZED ({_sources_sql(channel, tables)}), "
+               f"pts AS MATERIALIZED ({_holders_sql(con, channel, tables)}) "
+               f"SELECT DISTINCT customer_id, reason FROM ({' UNION '.join(parts)}) ORDER BY customer_id, reason")
+        return con.execute(sql, {"ts": _as_of_ts(as_of)}).df()
     finally:
         if close:
             con.close()

@@ -27,7 +27,8 @@ from .. import sql as sqlfiles
 from ..config import ClientConfig
 
 __all__ = ["SCHEMA_VERSION", "SQL_TYPES", "PRIMARY_KEYS", "FOREIGN_KEYS", "VOLATILE_TABLES", "CANONICAL_TABLES",
-           "AUDIT_LOG_DDL", "quote_name", "sql_literal", "ddl", "support_ddl", "connect", "connection_of", "base_tables",
+           "AUDIT_LOG_DDL", "quote_name", "sql_literal", "ddl", "support_ddl", "connect", "connection_of",
+           "base_tables",
            "table_counts", "table_fingerprints", "run_step", "register_text", "create_tables", "create_views",
            "write_meta", "enrich_customers"]
 
