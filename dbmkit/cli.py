@@ -54,6 +54,14 @@ FIXES = [
     (r"negative price", "negative prices are adjustments (fees, bad debt), not sales; they can be ignored"),
     (r"unknown or quarantined order", "these lines belong to orders missing from (or rejected in) the orders file"),
     (r"different customers", "one invoice cannot belong to two customers: fix the customer id on its lines"),
+    (r"is not one of opt_in/opt_out|is not a known consent word",
+     "add the word to `data.consent_words` (under opt_in or opt_out) if you know what it means; until then the row "
+     "counts as an opt-out"),
+    (r"is not one of email/sms/phone/mail|is not a known channel",
+     "add the channel word to `data.consent_words` (under email, sms, phone or mail); until then the row "
+     "suppresses the person on every channel"),
+    (r"opt-out without a date|counted as the latest evidence",
+     "map the date column (`updated_at`) or set `date_format`; until then the opt-out counts as the latest evidence"),
     (r"no customer with this", "the id, e-mail or phone is not in the customers source: check `id_prefix` and "
                                "the files"),
     (r"too long", "the mapping probably points at the wrong column: check `columns:`"),
@@ -103,6 +111,9 @@ def check_summary(ws) -> tuple[str, bool]:
             arg_min(problem, source_row) AS problem FROM value_issues GROUP BY ALL ORDER BY n DESC LIMIT 10""").df() \
             if "value_issues" in names else None
         missing = {c.file: _chapters.missing_inputs(c, con) for c in _chapters.workbook_chapters()}
+        from .database import latest_consents, uncertain_consents
+        lat = latest_consents(con)
+        unsure = uncertain_consents(con)
     lines.append(f"Client: {ws.cfg.client} — {ws.cfg.title}")
     lines.append("")
     lines.append("Sources (rows read = loaded + quarantined):")
@@ -146,6 +157,7 @@ def check_summary(ws) -> tuple[str, bool]:
             row = f", first at row {int(r.first_row)}" if r.first_row is not None and r.first_row == r.first_row else ""
             lines.append(f"  {r.n:>6,} × {Path(str(r.source)).name} [{r.column_name}]{row}: {r.problem}")
             lines.append(f"           fix: {fix_for(r.problem)}")
+    lines += _uncertain_consent_lines(lat, unsure)
     build = ws.build_summary()
     if build.get("identity_large_blocks"):       # merge/purge never skips a large block silently
         from .identity import large_block_summary
@@ -195,6 +207,23 @@ def _built_workspace(a, force: bool = False):
             os.environ.pop("DBMKIT_WORKDIR", None)
         else:
             os.environ["DBMKIT_WORKDIR"] = saved
+
+
+def _uncertain_consent_lines(lat, unsure) -> list[str]:
+    """The check's section on consent read fail-safe: how many people are suppressed because their latest consent
+    evidence could not be read with certainty, and where the rows are (file and rows) with the fix."""
+    if not len(unsure):
+        return []
+    who = lat[lat["uncertain"].astype(bool)]
+    per = who.groupby("channel")["customer_id"].nunique()
+    chans = ", ".join(f"{ch} {int(per[ch]):,}" for ch in ("email", "sms", "phone", "mail") if ch in per.index)
+    out = ["", f"Consent read fail-safe: {who['customer_id'].nunique():,} people suppressed for uncertain consent "
+               f"({chans}); each row below counts as an opt-out until it is fixed:"]
+    for r in unsure.itertuples():
+        out.append(f"  {r.rows:>6,} × {Path(str(r.source)).name}, rows {r.first_rows}: {r.example} "
+                   f"[{r.channels}; deciding for {r.people:,} people]")
+        out.append(f"           fix: {fix_for(r.example)}")
+    return out
 
 
 def _cmd_check(a) -> int:

@@ -142,6 +142,32 @@ class DataConfig(_Model):
                                        description="trusted systems first, for the golden record (e.g. [crm, pos, web])")
     match_threshold: float = Field(0.85, gt=0, lt=1, description="merge/purge: minimum match probability")
     household_rule: Literal["address", "address+surname"] = "address+surname"
+    consent_words: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="the client's own consent words: {opt_in: [...], opt_out: [...]} for statuses, {email: [...], "
+                    "sms: [...], phone: [...], mail: [...]} for channels; matched ignoring case, spaces and "
+                    "punctuation, before the built-in vocabulary")
+
+    @field_validator("consent_words")
+    @classmethod
+    def _consent_words(cls, v):
+        allowed = ("opt_in", "opt_out") + CHANNELS
+        bad = [k for k in v if k not in allowed]
+        if bad:
+            close = difflib.get_close_matches(bad[0], allowed, n=1)
+            raise ValueError(f"unknown key {bad[0]!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                             + f"; keys are {', '.join(allowed)}")
+        seen: dict[str, str] = {}
+        for key, words in v.items():
+            for w in words:
+                n = _schema.normalise_word(w)
+                if not n:
+                    raise ValueError(f"{key}: {w!r} has no letters or digits")
+                kind = "status" if key in ("opt_in", "opt_out") else "channel"
+                if (kind, n) in seen and seen[(kind, n)] != key:
+                    raise ValueError(f"{w!r} is listed under both {seen[(kind, n)]} and {key}; keep one")
+                seen[(kind, n)] = key
+        return {k: [str(w) for w in words] for k, words in v.items()}
 
     @field_validator("sources", mode="before")
     @classmethod

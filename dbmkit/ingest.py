@@ -1223,6 +1223,8 @@ def _load_staged(con, table: str, spec: SourceFile, stg: str, res: LoadResult, l
         bad["column_name"] = [r.split(":")[0] if ":" in r and not r.startswith("repeated") else None
                               for r in bad["reason"]]
     _quarantine_df(con, res, bad)
+    if table == "consents":
+        _keep_rejected_consents(con, stg, label, mapped)
     # values of optional columns that could not be read: left empty, listed in value_issues
     for n, _ in warns:
         w = _q("_warn_" + n)
@@ -1245,6 +1247,23 @@ def _load_staged(con, table: str, spec: SourceFile, stg: str, res: LoadResult, l
     con.execute("INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(res.as_row().values()))
     if res.rows_read != res.rows_loaded + res.rows_quarantined:   # the reconciliation rule
         raise AssertionError(f"{label}: read {res.rows_read} ≠ loaded {res.rows_loaded} + quarantined {res.rows_quarantined}")
+
+
+REJECTED_CONSENTS = "src_consents_rejected"
+
+
+def _keep_rejected_consents(con, stg: str, label: str, mapped: set) -> None:
+    """The consent rows set aside in quarantine, with their key and the words as written, in
+    ``src_consents_rejected``: the build reads them again fail-safe (an unreadable opt-out still suppresses;
+    ``dbmkit.database.consent``)."""
+    def text(name):
+        return _q("v_" + name) if name in mapped else "CAST(NULL AS VARCHAR)"
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {REJECTED_CONSENTS} (source_file VARCHAR, source_row BIGINT,
+        reason VARCHAR, customer_id VARCHAR, email VARCHAR, channel VARCHAR, status VARCHAR, updated_at TIMESTAMP,
+        updated_at_text VARCHAR)""")
+    con.execute(f"""INSERT INTO {REJECTED_CONSENTS} SELECT {_lit(label)}, _row, _reason, customer_id, {text('email')},
+        {text('channel')}, {text('status')}, updated_at, {text('updated_at')} FROM {stg}_typed
+        WHERE _reason IS NOT NULL AND NOT _is_header ORDER BY _row""")
 
 
 def load_sources(sources: dict[str, list[SourceFile] | SourceFile | dict], base_dir: str | Path = ".",

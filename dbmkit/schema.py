@@ -15,6 +15,7 @@ foreign keys, NOT NULL and CHECK constraints) and docs/DATA_MODEL.md describes t
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -52,10 +53,18 @@ ENUMS: dict[str, dict[str, str]] = {
         "phone": "phone telephone call tel 电话",
         "mail": "mail post postal dm direct_mail letter 邮寄 直邮 信件",
     },
+    # the consent vocabulary (docs/CONFIG.md, "Consent"): a word is matched ignoring case, spaces and punctuation
+    # (write several words with "_"); any other word counts as an opt-out until the client's
+    # `data.consent_words` maps it (dbmkit.database.consent reads consent fail-safe)
     "consent_status": {
-        "opt_in": "opt_in optin opt-in in subscribed subscribe yes y 1 true granted allow allowed 订阅 同意 是",
-        "opt_out": "opt_out optout opt-out out unsubscribed unsubscribe no n 0 false denied withdrawn cleaned bounced "
-                   "blocked revoked 退订 拒绝 否",
+        "opt_in": "opt_in optin opt-in opted_in in subscribed subscribe subscriber resubscribed yes y 1 true granted "
+                  "grant allow allowed agree agreed consent consented confirmed double_opt_in accept accepted "
+                  "订阅 已订阅 同意 已同意 是 允许 接受",
+        "opt_out": "opt_out optout opt-out opted_out out unsubscribed unsubscribe unsub no n 0 false denied deny "
+                   "withdrawn withdraw cleaned bounced bounce blocked block revoked revoke stop stop_all stopall end "
+                   "quit remove removed do_not_contact do_not_email do_not_mail do_not_call dnc dnm suppress "
+                   "suppressed declined decline refused refuse rejected complained spam 退订 已退订 拒收 拒绝 取消订阅 "
+                   "取消 不同意 否 不允许 退出 屏蔽 投诉",
     },
     "contact_group": {
         "treatment": "treatment t test target targeted mailed contacted 目标组 实验组",
@@ -99,6 +108,21 @@ TRUE_WORDS = {"y", "yes", "1", "true", "t", "opt_in", "optin", "subscribed", "ok
               "已故", "gone away", "gone_away", "goneaway", "moved", "地址无效", "1.0"}
 FALSE_WORDS = {"n", "no", "0", "false", "f", "opt_out", "optout", "unsubscribed", "否", "不允许", "拒绝", "active",
                "正常", "0.0"}
+
+# a consent row about every channel at once (a global unsubscribe): its opt-out applies to each channel
+CONSENT_ALL_CHANNELS = "all global any every everything all_channels * 全部 所有 全渠道"
+
+
+def normalise_word(word) -> str:
+    """A consent word as it is matched: lower case, without spaces, punctuation or symbols (letters and digits of
+    any script are kept), so "Opted-Out", "opted out" and "OPTED_OUT." are the same word.
+
+    >>> normalise_word(" Do-Not-Contact! "), normalise_word("取消 订阅")
+    ('donotcontact', '取消订阅')
+    """
+    t = unicodedata.normalize("NFKC", str(word)).casefold()
+    return "".join(ch for ch in t if ch.isalnum())
+
 
 # per canonical table: the columns, in order
 TABLES: dict[str, list[Col]] = {
@@ -222,7 +246,8 @@ TABLE_DOCS: dict[str, str] = {
                  "deceased and gone-away people stay in the table with their flag, so suppression can name the reason.",
     "customer_records": "Every source record (CRM, web account, loyalty card …) linked to the person it was merged "
                         "into: the audit trail of merge/purge.",
-    "consents": "Consent history per person and channel; the latest `updated_at` wins (view `consent_latest`).",
+    "consents": "Consent history per person and channel, the rows read with certainty; with `consent_uncertain` the "
+                "latest evidence wins, an opt-out wins a tie (view `consent_latest`).",
     "products": "The product master with unit costs and list prices.",
     "orders": "One row per order or return of a known person. Returns are separate rows with negative amounts and "
               "`status = 'returned'` (`original_order_id` points to the sale). Sales without a customer are in "
@@ -289,6 +314,20 @@ SUPPORT_TABLES: dict[str, tuple[str, list[Col]]] = {
                  [Col("table_name", "text"), Col("source", "text"), Col("source_system", "text"),
                   Col("rows_read", "int"), Col("rows_loaded", "int"), Col("rows_quarantined", "int"),
                   Col("encoding", "text"), Col("delimiter", "text"), Col("warnings", "text")]),
+    "consent_uncertain": ("Consent evidence that could not be read with certainty (an unknown status word, an "
+                          "unreadable channel, an opt-out without a readable date, a consent flag 'no' without a date "
+                          "or an unreadable flag): each row counts as an opt-out of its person on its channel (every "
+                          "channel when the channel is unreadable), at its date, or as the latest evidence when the "
+                          "date is unknown (`updated_at` empty). An explicit consent row listed here is also in "
+                          "`quarantine` (rows read = loaded + quarantined); `source` and `source_row` say where it is.",
+                          [Col("customer_id", "id", True), Col("channel", "text", True),
+                           Col("updated_at", "timestamp", doc="empty: unknown, counts as the latest evidence"),
+                           Col("status_read", "text", doc="what the row said, when it could be read "
+                                                          "(opt_in / opt_out)"),
+                           Col("problem", "text", doc="what could not be read"),
+                           Col("source", "text"), Col("source_row", "int"),
+                           Col("raw_value", "text", doc="the unreadable value as written (status, channel or date; "
+                                                        "never a contact detail)")]),
     "identity_pairs": ("Candidate pairs of source records compared by merge/purge, with their match score.",
                        [Col("record_i", "id"), Col("record_j", "id"), Col("score", "number"),
                         Col("probability", "number")]),
@@ -304,7 +343,9 @@ SUPPORT_TABLES: dict[str, tuple[str, list[Col]]] = {
 }
 
 VIEWS: dict[str, str] = {
-    "consent_latest": "latest consent status per person and channel (latest `updated_at` wins)",
+    "consent_latest": "latest consent status per person and channel over `consents` and `consent_uncertain` (latest "
+                      "`updated_at` wins, an unknown date counts as the latest, an opt-out wins a tie; `uncertain` "
+                      "when the latest evidence could not be read with certainty)",
     "purchases": "completed orders (`status = 'completed'`)",
     "sales": "orders that count for revenue: completed and returned (returns are negative)",
     "customer_view": "the single customer view: the golden record + area demographics + purchase summary "
@@ -384,6 +425,10 @@ def markdown() -> str:
     out.append("### Enumerations (canonical value: accepted synonyms, case-insensitive)")
     for enum, values in ENUMS.items():
         out.append(f"* **{enum}**: " + "; ".join(f"`{k}` ← {v}" for k, v in values.items()))
+    out.append(f"* a consent row about every channel: {CONSENT_ALL_CHANNELS}")
+    out.append("")
+    out.append("Consent words are matched ignoring case, spaces and punctuation; a consent word that is none of "
+               "these (nor in the client's `data.consent_words`) counts as an opt-out (docs/CONFIG.md, Consent).")
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -22,6 +22,8 @@ client's truth).
 from __future__ import annotations
 
 from ..database.erasure import apply_ledger
+import pandas as pd
+
 from .budget import (breakeven_response_rate, decile_economics, mailing_depth, rescale_deciles, sensitivity_table,
                      within_budget)
 from .control import (ControlGroupWarning, assign_groups, balance_check, control_group_check, detectable_lift,
@@ -57,9 +59,12 @@ __all__ = [
 def export_campaign_list(ws, plan: CampaignPlan | None = None, filename: str = "campaign_list",
                          formats=("csv", "xlsx")):
     """Write the send file of ``plan`` (default: the ``campaign_contacts`` table of the database) into the report
-    folder during a report run, else ``<workdir>/exports``; suppressions are checked again on the way out, and
-    erasures recorded in the client's erasure ledger since the database was built (in another work folder, or by
-    ``dbmkit erase``) are applied first, so an erased person is never exported. Returns the rows written."""
+    folder during a report run, else ``<workdir>/exports``; suppressions are checked again on the way out, with the
+    consent evidence at the moment the list is written (everything the database holds, also after the analysis
+    date) and by contact point (an e-mail address, phone number or postal address on the suppression list is
+    dropped whichever person record carries it); erasures recorded in the client's erasure ledger since the database
+    was built (in another work folder, or by ``dbmkit erase``) are applied first, so an erased person is never
+    exported. Returns the rows written."""
     apply_ledger(ws)
     if plan is not None:
         contacts, sup = plan.contacts.merge(plan.selection[["customer_id", "recommended_product_name"]],
@@ -73,6 +78,10 @@ def export_campaign_list(ws, plan: CampaignPlan | None = None, filename: str = "
         with ws.connect() as con:
             sup = campaign_suppressions(con, CHANNELS, settings.as_of, settings.start, settings.recent_contact_days,
                                         settings.max_contacts_30d)
+    from ..database import suppressed_contact_points
+    with ws.connect() as con:                 # consent at send time: all the evidence there is now
+        sup = pd.concat([sup, campaign_suppressions(con, CHANNELS)], ignore_index=True)
+        points = suppressed_contact_points(con)
     people = contact_details(ws, set(contacts["customer_id"]))
     return export_list(contacts, people, sup, campaign_list_dir(ws), filename=filename, formats=formats,
-                       offers=settings.offers)
+                       offers=settings.offers, contact_points=points)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..util import isin
+from ..database.consent import contact_point_hits
 from .settings import OFFERS
 from ..xlsx import write_xlsx
 
@@ -51,10 +52,11 @@ def contact_details(ws, customer_ids=None) -> pd.DataFrame:
 
 
 def send_file(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.DataFrame,
-              offers: dict | None = None) -> pd.DataFrame:
+              offers: dict | None = None, contact_points: pd.DataFrame | None = None) -> pd.DataFrame:
     """The rows of the send file (see the module doc). ``suppressions`` has ``customer_id`` and ``channel``
-    (``"*"`` = every channel). The counts of rows dropped here (normally zero: the plan already removed them) are
-    in ``.attrs["dropped"]``.
+    (``"*"`` = every channel); a row whose contact detail is in ``contact_points``
+    (``dbmkit.database.suppressed_contact_points``) is dropped too, whoever carries it. The counts of rows dropped
+    here (normally zero: the plan already removed them) are in ``.attrs["dropped"]``.
     """
     need = {"campaign_id", "customer_id", "cell", "channel", "group", "offer"}
     missing = need - set(contacts.columns)
@@ -92,6 +94,9 @@ def send_file(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.
                 has[on] &= c.loc[on, f].notna().to_numpy()
     dropped["no contact detail for the channel"] = int((~has).sum())
     c = c[has]
+    listed = contact_point_hits(c, contact_points)                 # by contact point, whoever carries it
+    dropped["contact detail on the suppression list"] = int(listed.sum())
+    c = c[~listed.to_numpy()]
     names = {k: v.get("name", k) for k, v in offers.items()}
     c["offer_text"] = c["offer"].map(lambda o: names.get(o, o))
     c["contact_date"] = pd.to_datetime(c["contact_ts"]).dt.date if "contact_ts" in c.columns else None
@@ -133,14 +138,15 @@ def csv_safe(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def export_list(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.DataFrame, out,
-                filename: str = "campaign_list", formats=("csv", "xlsx"), offers: dict | None = None) -> pd.DataFrame:
+                filename: str = "campaign_list", formats=("csv", "xlsx"), offers: dict | None = None,
+                contact_points: pd.DataFrame | None = None) -> pd.DataFrame:
     """Write the send file into the folder ``out`` as ``<filename>.csv`` (UTF-8, text cells made safe with
     ``csv_safe``) and ``<filename>.xlsx`` (a sheet per channel and a summary by cell and channel; text as text
     cells); returns the rows written (see ``send_file``)."""
     bad = [f for f in formats if f not in ("csv", "xlsx")]
     if bad:
         raise ValueError(f"formats are 'csv' and 'xlsx', not {bad}")
-    df = send_file(contacts, customers, suppressions, offers)
+    df = send_file(contacts, customers, suppressions, offers, contact_points)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     if "csv" in formats:

@@ -47,6 +47,8 @@ STEPS: dict[str, tuple[str, str, str]] = {
     "bounced": ("bounced / undeliverable", "退信/无法送达", "channel"),
     "complained": ("complained (spam report)", "投诉（垃圾邮件）", "channel"),
     "unsubscribed": ("unsubscribed", "已退订", "channel"),
+    "contact_point": ("contact detail on the suppression list (shared with a record that opted out, bounced or "
+                      "died)", "联系方式在抑制名单上（与已退订、退信或已故的记录相同）", "channel"),
     "other": ("other suppression", "其他排除", "channel"),
 }
 PERSON_REASONS = ("erased", "deceased", "test", "staff")
@@ -57,9 +59,12 @@ def classify_reason(reason: str) -> str:
 
     >>> classify_reason("not opted in"), classify_reason("no valid email"), classify_reason("e-mail bounced")
     ('not_opted_in', 'no_contact', 'bounced')
+    >>> classify_reason("e-mail address on the suppression list")
+    'contact_point'
     """
     r = str(reason).lower()
-    for key, words in (("deceased", ("deceased", "dead")), ("test", ("test",)), ("staff", ("staff", "employee")),
+    for key, words in (("contact_point", ("on the suppression list",)),
+                       ("deceased", ("deceased", "dead")), ("test", ("test",)), ("staff", ("staff", "employee")),
                        ("erased", ("erase",)), ("gone_away", ("gone away", "address invalid")),
                        ("complained", ("complain", "spam")), ("unsubscribed", ("unsubscrib",)),
                        ("bounced", ("bounce", "undeliverable", "failed")),
@@ -242,8 +247,11 @@ def campaign_suppressions(con, channels=CHANNELS, as_of=None, start=None, recent
                           max_contacts_30d: int = 4) -> pd.DataFrame:
     """Everyone who must not (or should not) get this campaign, with the reason and the waterfall step.
 
-    Uses ``dbmkit.database.suppression_list`` per channel (consent latest-wins, invalid contact details, deceased,
-    test, staff, gone away, bounced/complained/unsubscribed) and adds the campaign rules: contacted in the last
+    Uses ``dbmkit.database.suppression_list`` per channel (consent latest-wins and read fail-safe, invalid contact
+    details, deceased, test, staff, gone away, bounced/complained/unsubscribed, contact details on the suppression
+    list) — as of ``as_of`` (the analysis) **and** with all the evidence the database holds (the send: an opt-out
+    dated after the analysis date still suppresses; such reasons end in "(after the analysis date)") — and adds
+    the campaign rules: contacted in the last
     ``recent_contact_days`` days and the contact-pressure limit (``max_contacts_30d`` contacts in the 30 days before
     ``start`` across channels, so one more would exceed it). Person-level reasons have channel ``"*"``.
 
@@ -253,6 +261,10 @@ def campaign_suppressions(con, channels=CHANNELS, as_of=None, start=None, recent
     parts = []
     for ch in channels:
         s = suppression_list(con, ch, as_of)
+        if as_of is not None:            # consent at send time: every piece of evidence up to now
+            now = suppression_list(con, ch, None)
+            new = now[~isin(now["customer_id"], set(s["customer_id"]))]
+            s = pd.concat([s, new.assign(reason=new["reason"] + " (after the analysis date)")], ignore_index=True)
         if len(s):
             s = s.assign(channel=ch)
             steps = {r: classify_reason(r) for r in pd.unique(s["reason"])}   # a few distinct reasons

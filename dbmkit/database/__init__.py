@@ -9,8 +9,10 @@ One concept per module:
   half-written database), ``BuildReport``, ``cleaning_settings``, ``clean_like_build``;
 * ``rules`` — the row rules and duplicate keys that send staged rows to quarantine, and the quarantine
   bookkeeping (rows read = loaded + quarantined);
-* ``consent`` — consent per channel (latest status wins; an opt-out wins a tie; no record means no consent) and
-  ``suppression_list(channel)`` of everyone who must not be contacted and why;
+* ``consent`` — consent per channel, read fail-safe (latest evidence wins; an opt-out wins a tie; no record means
+  no consent; evidence that cannot be read with certainty counts as an opt-out, in ``consent_uncertain``),
+  ``suppression_list(channel)`` of everyone who must not be contacted and why, and ``suppressed_contact_points``,
+  the same list by e-mail address, phone number and postal address;
 * ``erasure`` — right to erasure (``erase_customer``: from every table, every later build and so every later
   export, with an audit entry without personal data; ``erase_identifier`` finds the person by id, e-mail or phone
   for ``dbmkit erase``; ``apply_ledger`` applies another work folder's erasures before an export), pseudonymised
@@ -38,7 +40,9 @@ True
 from __future__ import annotations
 
 from .pipeline import LOAD_ORDER, BuildReport, build, clean_like_build, cleaning_settings
-from .consent import CONTACT_FIELD, consent_summary, latest_consents, suppression_list
+from .consent import (CONTACT_FIELD, consent_summary, consent_vocabulary, contact_point_hits, contact_point_keys,
+                      latest_consents, read_channel, read_status, suppressed_contact_points, suppression_list,
+                      uncertain_consents)
 from .erasure import (DIRECT_IDENTIFIERS, ERASED, PERSON_TABLES, apply_ledger, apply_retention, erase_customer,
                       erase_identifier, find_persons, load_erasures, pseudonymise, pseudonymised_extract,
                       stale_customers)
@@ -57,4 +61,6 @@ __all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_f
            "SCHEMA_VERSION", "PRIMARY_KEYS", "FOREIGN_KEYS", "SQL_TYPES", "VOLATILE_TABLES", "LOAD_ORDER",
            "CONTACT_FIELD", "ERASED", "PERSON_TABLES", "DIRECT_IDENTIFIERS", "QUALITY_SQL", "TABLE_NOTES",
            "load_erasures", "erase_identifier", "find_persons", "apply_ledger", "load_ledger", "ledger_digest",
-           "LedgerError"]
+           "LedgerError",
+           "uncertain_consents", "suppressed_contact_points", "contact_point_keys",
+           "contact_point_hits", "consent_vocabulary", "read_status", "read_channel"]

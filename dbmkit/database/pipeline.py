@@ -13,7 +13,8 @@ failed build never leaves a half-written database:
 5. merge/purge: persons and households (:mod:`dbmkit.identity`); every record of a person with an erased record is
    withheld (quarantined without its values), so an erased person never comes back, whichever record names them;
 6. store the canonical tables (``build_store_people.sql``, ``build_store_reference.sql``,
-   ``build_store_orders.sql``, consents by :mod:`dbmkit.database.consent`, ``build_store_contacts.sql``,
+   ``build_store_orders.sql``, consents read fail-safe by :mod:`dbmkit.database.consent`
+   (``build_store_consents.sql``), ``build_store_contacts.sql``,
    ``build_store_email_events.sql``, ``build_store_sms_events.sql``) and the views (``build_views.sql``);
 7. the data-quality report before/after cleaning (:mod:`dbmkit.database.quality`); the staging tables are dropped.
 
@@ -165,13 +166,13 @@ def _assemble(con, cfg: ClientConfig, erasures: list, say) -> BuildReport:
     _store_people(con, gold, linked, scored, recs)
     run_step(con, "build_store_reference")
     _store_orders(con, cfg, gold)
-    store_consents(con, linked, flag_cons)
+    store_consents(con, linked, flag_cons, cfg.data.consent_words)
     _store_contacts_and_events(con, region)
     create_views(con)
     say("quality")
     quality = quality_after(con, before, gold, region, as_of)
     scrub_raw(con, erasures, None, region)
-    for t in LOAD_ORDER:                      # staging is not part of the database (and would keep erased people)
+    for t in LOAD_ORDER + ["consents_rejected"]:   # staging is not part of the database (nor are erased people)
         con.execute(f"DROP TABLE IF EXISTS src_{t}")
     ll = con.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM load_log").fetchall()[0]
     # one quality score per stage: the mean of the table scores (tables that came from a source)

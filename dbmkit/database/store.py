@@ -27,11 +27,12 @@ from .. import sql as sqlfiles
 from ..config import ClientConfig
 
 __all__ = ["SCHEMA_VERSION", "SQL_TYPES", "PRIMARY_KEYS", "FOREIGN_KEYS", "VOLATILE_TABLES", "CANONICAL_TABLES",
-           "AUDIT_LOG_DDL", "quote_name", "sql_literal", "ddl", "connect", "connection_of", "base_tables",
+           "AUDIT_LOG_DDL", "quote_name", "sql_literal", "ddl", "support_ddl", "connect", "connection_of",
+           "base_tables",
            "table_counts", "table_fingerprints", "run_step", "register_text", "create_tables", "create_views",
            "write_meta", "enrich_customers"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SQL_TYPES = schema.SQL_TYPES
 PRIMARY_KEYS = schema.PRIMARY_KEYS
 FOREIGN_KEYS = schema.FOREIGN_KEYS
@@ -82,6 +83,18 @@ def ddl(table: str) -> str:
     for col, ref, refcol in FOREIGN_KEYS.get(table, []):
         lines.append(f"FOREIGN KEY ({quote_name(col)}) REFERENCES {ref} ({refcol})")
     return f"CREATE TABLE {table} (\n  " + ",\n  ".join(lines) + "\n)"
+
+
+def support_ddl(table: str, replace: bool = False) -> str:
+    """CREATE TABLE statement of a bookkeeping table of :data:`dbmkit.schema.SUPPORT_TABLES` (NOT NULL columns).
+
+    >>> print(support_ddl("consent_uncertain").splitlines()[0])
+    CREATE TABLE IF NOT EXISTS consent_uncertain (
+    """
+    cols = schema.SUPPORT_TABLES[table][1]
+    lines = [f"{quote_name(c.name)} {SQL_TYPES[c.type]}{' NOT NULL' if c.required else ''}" for c in cols]
+    verb = "CREATE OR REPLACE TABLE" if replace else "CREATE TABLE IF NOT EXISTS"
+    return f"{verb} {table} (\n  " + ",\n  ".join(lines) + "\n)"
 
 
 def connect(path: str | Path, read_only: bool = True, retries: int = 40) -> duckdb.DuckDBPyConnection:
@@ -225,6 +238,7 @@ def create_views(con) -> None:
     >>> sorted(r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall())
     ['consent_latest', 'customer_view', 'purchases', 'sales']
     """
+    con.execute(support_ddl("consent_uncertain"))     # read by consent_latest (the build's consent step fills it)
     run_step(con, "build_views")
 
 

@@ -1,13 +1,20 @@
 -- The views of the marketing database, made at the end of the build:
---   consent_latest  latest consent status per person and channel (an opt-out wins a timestamp tie: the safe reading);
+--   consent_latest  latest consent evidence per person and channel, from consents (read with certainty) and
+--                   consent_uncertain (each row an opt-out; no time: counts as the latest); an opt-out wins a
+--                   timestamp tie (the safe reading); uncertain = the latest evidence could not be read with certainty;
 --   purchases       completed orders;  sales  every order but the cancelled ones (returns count negative);
 --   customer_view   each customer with the postal-area data (data append), purchase summary (first/last purchase,
 --                   completed orders, revenue and margin net of returns, channels) and the latest consent per channel.
--- Inputs: customers, orders, consents, area_demographics. Outputs: the four views (replaced if present).
--- Parameters: none.
+-- Inputs: customers, orders, consents, consent_uncertain, area_demographics. Outputs: the four views (replaced if
+-- present). Parameters: none.
 CREATE OR REPLACE VIEW consent_latest AS
-SELECT customer_id, channel, arg_max(status, (updated_at, status = 'opt_out')) AS status, max(updated_at) AS updated_at
-FROM consents GROUP BY customer_id, channel;
+SELECT customer_id, channel,
+       arg_max(status, (coalesce(updated_at, TIMESTAMP 'infinity'), status = 'opt_out', uncertain)) AS status,
+       arg_max_null(updated_at, (coalesce(updated_at, TIMESTAMP 'infinity'), status = 'opt_out', uncertain)) AS updated_at,
+       arg_max(uncertain, (coalesce(updated_at, TIMESTAMP 'infinity'), status = 'opt_out', uncertain)) AS uncertain
+FROM (SELECT customer_id, channel, status, updated_at, false AS uncertain FROM consents
+      UNION ALL SELECT customer_id, channel, 'opt_out', updated_at, true FROM consent_uncertain)
+GROUP BY customer_id, channel;
 
 CREATE OR REPLACE VIEW purchases AS
 SELECT * FROM orders WHERE status = 'completed';
