@@ -24,7 +24,8 @@ def test_utf16_tab_separated_excel_export_with_crlf(tmp_path):
     con = duckdb.connect()
     res = load_source(con, "orders", SourceFile(path="f.txt", columns=ORDERS), base_dir=tmp_path)
     assert (res.encoding, res.delimiter, res.rows_loaded) == ("utf-16", "\t", 2)
-    assert con.execute("SELECT customer_id, source_row FROM src_orders ORDER BY 2").fetchall() == [("Zoë", 2), ("王伟", 3)]
+    rows = con.execute("SELECT customer_id, source_row FROM src_orders ORDER BY 2").fetchall()
+    assert rows == [("Zoë", 2), ("王伟", 3)]
 
 
 def test_csv_with_title_lines_above_the_header(tmp_path):

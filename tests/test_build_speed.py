@@ -9,6 +9,7 @@ import pytest
 import dbmkit as dbm
 from dbmkit import database, ingest
 from dbmkit.config import SourceFile
+from dbmkit.ingest import files, staging
 
 
 # ------------------------------------------------------------------------------------------------ chapter 10
@@ -53,12 +54,12 @@ def _workbook(path):
 def test_fast_excel_reader_gives_the_openpyxl_cells(tmp_path):
     p = _workbook(tmp_path / "members.xlsx")
     for sheet in ("Members", "Other"):
-        fast = ingest._read_excel_fast(p, sheet)
-        slow = ingest._read_excel_openpyxl(p, sheet, "members.xlsx")
+        fast = files._read_excel_fast(p, sheet)
+        slow = files._read_excel_openpyxl(p, sheet, "members.xlsx")
         assert fast is not None
         # the same cells once written as text the way ingest does (dates: a datetime at midnight is a date)
         width = max(len(r) for r in slow)
-        pad = lambda rows: [[ingest._excel_cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows]   # noqa: E731
+        pad = lambda rows: [[staging._excel_cell_text(v) for v in r] + [None] * (width - len(r)) for r in rows]   # noqa: E731
         assert pad(fast) == pad(slow)
 
 
@@ -74,7 +75,7 @@ def test_fast_excel_reader_loads_the_same_source(tmp_path, monkeypatch):
         return con.execute("SELECT * EXCLUDE (source_file) FROM src_customers ORDER BY source_row").df(), log
 
     fast, log_fast = load()
-    monkeypatch.setattr(ingest, "_read_excel_fast", lambda path, sheet: None)
+    monkeypatch.setattr(files, "_read_excel_fast", lambda path, sheet: None)
     slow, log_slow = load()
     pd.testing.assert_frame_equal(fast, slow)
     assert (log_fast.rows_read, log_fast.rows_loaded, log_fast.header_row) == \
@@ -87,9 +88,9 @@ def test_fast_excel_reader_leaves_huge_integers_to_openpyxl(tmp_path):
     wb = Workbook()
     wb.active.append(["card", 9007199254740993])
     wb.save(tmp_path / "big.xlsx")
-    assert ingest._read_excel_fast(tmp_path / "big.xlsx", wb.active.title) is None
-    raw = ingest._read_excel_raw(tmp_path / "big.xlsx", None, "big.xlsx")
-    assert raw.iat[0, 1] == ingest._read_excel_openpyxl(tmp_path / "big.xlsx", wb.active.title, "big.xlsx")[0][1]
+    assert files._read_excel_fast(tmp_path / "big.xlsx", wb.active.title) is None
+    raw = files.read_excel_raw(tmp_path / "big.xlsx", None, "big.xlsx")
+    assert raw.iat[0, 1] == files._read_excel_openpyxl(tmp_path / "big.xlsx", wb.active.title, "big.xlsx")[0][1]
 
 
 # ------------------------------------------------------------------------------------------------ chapter 12
@@ -247,7 +248,7 @@ def test_a_time_of_day_cell_is_read_as_text_by_both_readers(tmp_path, monkeypatc
         return con.execute("SELECT * FROM src_customers ORDER BY source_row").df()
 
     fast = load()
-    monkeypatch.setattr(ingest, "_read_excel_fast", lambda path, sheet: None)
+    monkeypatch.setattr(files, "_read_excel_fast", lambda path, sheet: None)
     slow = load()
     assert fast["customer_id"].tolist() == slow["customer_id"].tolist() == ["A1", "A2"]
     assert fast["street"].tolist() == slow["street"].tolist() == ["14:30:00", "09:05:07"]

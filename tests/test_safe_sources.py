@@ -142,9 +142,9 @@ def test_sql_database_file_escaping_the_client_folder_is_refused(dbs):
 
 
 def test_the_shipped_real_data_configs_stay_inside_the_project():
-    from dbmkit.ingest import _client_path
+    from dbmkit.ingest.files import client_path
     for name in ("cdnow.yaml", "complete_journey.yaml"):
         cfg = load_config(ROOT / "clients" / name)
         for specs in cfg.data.sources.values():
             for sp in specs:
-                assert _client_path(sp.path, cfg.base_dir, sp.path) == cfg.resolve(sp.path)
+                assert client_path(sp.path, cfg.base_dir, sp.path) == cfg.resolve(sp.path)

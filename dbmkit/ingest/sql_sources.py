@@ -1,0 +1,256 @@
+"""Database sources: a read-only SQL query through a DuckDB, SQLite or PostgreSQL URL, run sandboxed (one
+SELECT, no files, no other databases, no extensions), and the fingerprints of sources (``file_digest``,
+``source_fingerprint``) that tell the workspace when a client's data have changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sqlite3
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ..config import SourceFile
+from .errors import IngestError, LoadResult, quote_name, quote_text
+from .files import client_path, dedupe_names
+
+SQL_URL = re.compile(r"^(duckdb|sqlite|sqlite3|postgresql|postgres)(?:\+\w+)?://(.*)$")
+
+# A source query only reads: one SELECT (WITH … SELECT, VALUES, FROM …, TABLE …). It never writes files, attaches
+# other databases, loads extensions or changes settings.
+_READ_KEYWORDS = {"SELECT", "WITH", "VALUES", "FROM", "TABLE"}
+_SQL_NOISE = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\$(\w*)\$.*?\$\1\$", re.S)
+_QUERY_FIX = ("write one SELECT … FROM … query (WITH … SELECT is fine); a source query only reads the tables of its "
+              "own database — it cannot write files (COPY … TO, EXPORT), attach other databases (ATTACH), load "
+              "extensions (INSTALL/LOAD) or change settings (SET, PRAGMA): give another database its own source "
+              "with `url:`, or export the data as CSV/Parquet")
+
+
+def _read_only_query(query: str, label: str) -> str:
+    """The query without its trailing ``;`` when it is one reading statement; otherwise an IngestError naming what
+    the query would do.
+
+    >>> _read_only_query("/* orders */ SELECT * FROM sales; ", "x")
+    '/* orders */ SELECT * FROM sales'
+    >>> _read_only_query("COPY sales TO '/tmp/x.csv'", "sql source (duckdb:///shop.duckdb)")
+    Traceback (most recent call last):
+    ...
+    dbmkit.ingest.IngestError: sql source (duckdb:///shop.duckdb): the query is a COPY statement, but a source
+      query may only read (one SELECT)
+      Fix: write one SELECT … FROM … query (WITH … SELECT is fine); a source query only reads the tables of its own
+      database — it cannot write files (COPY … TO, EXPORT), attach other databases (ATTACH), load extensions
+      (INSTALL/LOAD) or change settings (SET, PRAGMA): give another database its own source with `url:`, or export
+      the data as CSV/Parquet
+    """
+    bare = _SQL_NOISE.sub(lambda m: " " if m.group(0).startswith(("--", "/*")) else "''", query or "")
+    parts = [x for x in bare.split(";") if x.strip()]
+    if not parts:
+        raise IngestError("the query is empty", file=label, fix=_QUERY_FIX)
+    if len(parts) > 1:
+        raise IngestError(f"the query holds {len(parts)} statements, but a source query is one SELECT", file=label,
+                          fix=_QUERY_FIX)
+    words = re.findall(r"[A-Za-z_]+", parts[0])
+    first = words[0].upper() if words else "?"
+    if first not in _READ_KEYWORDS:
+        kind = " ".join(w.upper() for w in words[:2]) if first in ("EXPORT", "IMPORT", "CREATE", "DROP") else first
+        raise IngestError(f"the query is a {kind} statement, but a source query may only read (one SELECT)",
+                          file=label, fix=_QUERY_FIX)
+    q = query.strip()
+    while q.endswith(";"):
+        q = q[:-1].rstrip()
+    return q
+
+
+def _sandboxed_duckdb(path: Path, label: str):
+    """An in-memory DuckDB with the client's database attached read-only and then sealed: no file access outside
+    it, no extensions, settings locked (a client query cannot read /etc/passwd, write a file or attach another
+    database)."""
+    con = duckdb.connect(":memory:")
+    try:
+        # named after the file, as DuckDB names a database it opens (shop.duckdb → shop.main.sales)
+        alias = path.stem if path.stem and path.stem.lower() not in ("memory", "system", "temp", "main") else "client"
+        con.execute(f"ATTACH {quote_text(str(path))} AS {quote_name(alias)} (READ_ONLY)")
+        con.execute(f"USE {quote_name(alias)}")
+        for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
+                        "enable_external_access = false", "lock_configuration = true"):
+            con.execute(f"SET {setting}")
+    except duckdb.Error as e:
+        con.close()
+        raise IngestError(f"cannot open the DuckDB database ({str(e).splitlines()[0]})", file=label,
+                          fix="check that `url` points at a DuckDB database file "
+                              "(duckdb:///path/file.duckdb)") from None
+    return con
+
+
+_SQLITE_ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
+                   getattr(sqlite3, "SQLITE_RECURSIVE", 33)}
+_SQLITE_ACTIONS = {v: k.removeprefix("SQLITE_").replace("_", " ") for k, v in vars(sqlite3).items()
+                   if k.startswith("SQLITE_") and isinstance(v, int) and k not in (
+                       "SQLITE_OK", "SQLITE_DENY", "SQLITE_IGNORE") and not k.startswith(("SQLITE_LIMIT",
+                                                                                          "SQLITE_DBCONFIG"))}
+
+
+def stage_sql(con, spec, base_dir, stg, res):
+    url = spec.url
+    label = f"sql source ({url})"
+    m = SQL_URL.match(url or "")
+    if not m:
+        raise IngestError(f"unsupported database URL '{url}'", file=label,
+                          fix="use duckdb:///path/file.duckdb, sqlite:///path/file.db or postgresql://user@host/db "
+                              "(other databases: export the table as CSV or Parquet)")
+    kind, rest = m.group(1), m.group(2)
+    query = _read_only_query(spec.sql, label)
+    if kind in ("duckdb", "sqlite", "sqlite3"):
+        rest = rest[1:] if rest.startswith("/") else rest        # duckdb:///rel.db → rel.db; duckdb:////abs → /abs
+        p = client_path(rest, base_dir, label, what="`url`")
+        if not p.exists():
+            raise IngestError(f"database file not found: {p}", file=label,
+                              fix="check the path in `url` (duckdb:///relative/path.duckdb is relative to the "
+                                  "config file; use four slashes for an absolute path)")
+    denied: list[str] = []
+    try:
+        if kind == "duckdb":
+            src = _sandboxed_duckdb(p, label)
+            try:
+                kinds = [st.type.name for st in src.extract_statements(query)]
+                if kinds != ["SELECT"]:
+                    raise IngestError(f"the query is a {' + '.join(kinds) or 'empty'} statement, but a source query "
+                                      "may only read (one SELECT)", file=label, fix=_QUERY_FIX)
+                try:        # every column as text, so ids keep their leading zeros and amounts their digits
+                    cur = src.execute(f"SELECT CAST(COLUMNS(*) AS VARCHAR) FROM ({query})")
+                except duckdb.ParserException:
+                    cur = src.execute(query)
+                rows = cur.fetchall()
+                names = [d[0] for d in cur.description or []]
+            finally:
+                src.close()
+        elif kind in ("sqlite", "sqlite3"):
+            sc = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+
+            def authorize(action, *_):          # only reading; ATTACH, PRAGMA, writes … are refused
+                if action in _SQLITE_ALLOWED:
+                    return sqlite3.SQLITE_OK
+                denied.append(_SQLITE_ACTIONS.get(action, str(action)))
+                return sqlite3.SQLITE_DENY
+            try:
+                sc.set_authorizer(authorize)
+                cur = sc.execute(query)
+                if cur.description is None:
+                    raise IngestError("the query returns no table", file=label, fix=_QUERY_FIX)
+                rows = cur.fetchall()
+                names = [d[0] for d in cur.description]
+            finally:
+                sc.close()
+        else:
+            try:
+                import psycopg
+            except ImportError:
+                raise IngestError("reading PostgreSQL needs the psycopg package", file=label,
+                                  fix="pip install 'psycopg[binary]' in the workbook's environment, or export the "
+                                      "table as CSV/Parquet") from None
+            with psycopg.connect(url) as pc:
+                pc.read_only = True                 # a read-only transaction: the server refuses any write
+                cur = pc.execute(query)
+                if cur.description is None:
+                    raise IngestError("the query returns no table", file=label, fix=_QUERY_FIX)
+                rows = cur.fetchall()
+                names = [d.name for d in cur.description]
+    except IngestError:
+        raise
+    except duckdb.PermissionException as e:
+        raise IngestError("the query reaches outside its database (a file, another database or an extension): "
+                          f"{str(e).splitlines()[0]}", file=label, fix=_QUERY_FIX) from None
+    except Exception as e:  # noqa: BLE001 - database drivers raise their own types
+        if denied or "not authorized" in str(e):       # SQLite's authorizer (or load_extension, which is off)
+            what = denied[0] if denied else f"something a source may not do ({str(e).splitlines()[0]})"
+            raise IngestError(f"the query asks for {what}, but a source query may only read (one SELECT)",
+                              file=label, fix=_QUERY_FIX) from None
+        raise IngestError(f"the SQL query failed: {type(e).__name__}: {str(e).splitlines()[0]}", file=label,
+                          fix="run the query in a SQL client first; check table and column names") from None
+    names = dedupe_names([str(n) for n in names])
+    out = pd.DataFrame({n: pd.array([None if r[k] is None else str(r[k]) for r in rows], dtype="str")
+                        for k, n in enumerate(names)})
+    out["_row"] = np.arange(1, len(rows) + 1, dtype="int64")
+    con.register(f"{stg}_df", out)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT * FROM {stg}_df")
+    con.unregister(f"{stg}_df")
+    res.rows_read += len(out)
+    res.encoding = None
+
+
+# ------------------------------------------------------------------------------------------------ fingerprints
+HASH_BLOCK = 1 << 20        # files are hashed in 1 MB blocks
+
+
+def file_digest(path: str | Path) -> str:
+    """A content hash of a file (SHA-256 of its bytes, streamed in 1 MB blocks; SHA-256 is hardware-accelerated on
+    current CPUs, faster than BLAKE2b here): changes when any byte changes, whatever the file's size and modification
+    time say.
+
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "a.csv")
+    >>> _ = open(p, "w").write("id,status,1,opt_in"); a = file_digest(p)
+    >>> _ = open(p, "w").write("id,status,1,opt_ou"); a == file_digest(p)       # same size
+    False
+    """
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(HASH_BLOCK):
+            h.update(block)
+    return h.hexdigest()
+
+
+# the fingerprint query per engine: row count + an order-free sum of row hashes, computed by the source's database
+_SQL_FINGERPRINT = {
+    "duckdb": "SELECT count(*) AS n, coalesce(sum(hash(t)), 0) AS h FROM (\n{query}\n) AS t",
+    "postgresql": "SELECT count(*) AS n, coalesce(sum(('x' || substr(md5(CAST(t AS text)), 1, 16))::bit(64)::bigint"
+                  "::numeric), 0) AS h FROM (\n{query}\n) AS t",
+}
+_SQL_FINGERPRINT["postgres"] = _SQL_FINGERPRINT["postgresql"]
+
+
+def source_fingerprint(spec: SourceFile, base_dir: str | Path = ".") -> str:
+    """What a source holds now, in one string that changes when its data change (for the workspace's staleness
+    check): a file's content hash (``missing`` when there is no such file), or for a SQL source its row count and a
+    hash aggregate of its rows. DuckDB and PostgreSQL compute that aggregate themselves (the source query wrapped in
+    ``SELECT count(*), sum(hash(row)) …``: no rows leave the database); SQLite has no hash function, so its rows
+    are read as the build reads them and hashed here (a local file: cheap). A query that cannot be wrapped is read
+    whole in the same way. Raises :class:`IngestError` when the source cannot be read.
+
+    >>> import os, sqlite3, tempfile
+    >>> d = tempfile.mkdtemp(); db = sqlite3.connect(os.path.join(d, "crm.db"))
+    >>> _ = db.execute("CREATE TABLE c (email TEXT, status TEXT)")
+    >>> _ = db.execute("INSERT INTO c VALUES ('a@x.com', 'opt_in')"); db.commit()
+    >>> spec = SourceFile(sql="SELECT * FROM c", url="sqlite:///crm.db", columns={"email": "email", "status": "status"})
+    >>> before = source_fingerprint(spec, d)
+    >>> _ = db.execute("UPDATE c SET status = 'opt_out'"); db.commit(); db.close()
+    >>> before == source_fingerprint(spec, d)
+    False
+    """
+    if spec.path:
+        p = Path(os.path.expanduser(spec.path))
+        p = p if p.is_absolute() else (Path(base_dir) / p).resolve()
+        return f"file:{file_digest(p)}" if p.is_file() else "missing"
+    m = SQL_URL.match(spec.url or "")
+    wrapper = _SQL_FINGERPRINT.get(m.group(1)) if m else None
+    scratch = duckdb.connect()
+    try:
+        res = LoadResult(table="fingerprint", source="sql", source_system=None)
+        if wrapper:
+            query = re.sub(r"[\s;]+$", "", spec.sql or "")
+            try:
+                stage_sql(scratch, spec.model_copy(update={"sql": wrapper.format(query=query)}), base_dir, "_fp", res)
+                n, h = scratch.execute("SELECT n, h FROM _fp").fetchall()[0]
+                return f"sql:{n}:{h}"
+            except IngestError:
+                pass                      # e.g. a query that cannot stand in a subquery: read it whole below
+        stage_sql(scratch, spec, base_dir, "_fp", res)
+        n, h = scratch.execute("SELECT count(*), coalesce(sum(hash(t)), 0) FROM "
+                               "(SELECT * EXCLUDE (_row) FROM _fp) AS t").fetchall()[0]
+        return f"rows:{n}:{h}"
+    finally:
+        scratch.close()

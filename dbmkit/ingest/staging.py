@@ -1,0 +1,256 @@
+"""Staging a source: its rows as text in a staging table, each with its row in the file — CSV (malformed quoting
+and lines that cannot be read go to ``quarantine``), Excel, Parquet or a SQL query — before the mapping types them.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ..config import SourceFile
+from .errors import IngestError, LoadResult, quote_text
+from .files import (
+    client_path,
+    decode_text,
+    dedupe_names,
+    detect_delimiter,
+    find_header_row,
+    format_of,
+    open_bytes,
+    read_excel_raw,
+    split_fields,
+    split_lines,
+)
+from .sql_sources import stage_sql
+
+# ------------------------------------------------------------------------------------------------ staging
+_REJECT_REASON = {
+    "TOO MANY COLUMNS": "the line has more fields than the header (a delimiter inside an unquoted value?)",
+    "MISSING COLUMNS": "the line has fewer fields than the header",
+    "UNQUOTED VALUE": "a quote opens but never closes properly (the rest of the line or file was swallowed)",
+    "LINE SIZE OVER MAXIMUM": "the line is longer than 10 MB",
+    "INVALID UNICODE": "the line holds bytes that are not text in the file's encoding",
+    "INVALID ENCODING": "the line holds bytes that are not text in the file's encoding",
+}
+
+
+def _ends_in_quotes(line: str, delim: str, inside: bool) -> bool:
+    """Whether a line ends inside a quoted value (RFC 4180: a quote opens a value only at the start of a field;
+    "" inside a quoted value is an escaped quote; a quote in the middle of an unquoted value is just a character)."""
+    start = not inside
+    j, n = 0, len(line)
+    while j < n:
+        c = line[j]
+        if inside:
+            if c == '"':
+                if j + 1 < n and line[j + 1] == '"':
+                    j += 2
+                    continue
+                inside = False
+            j += 1
+            continue
+        if c == '"' and start:
+            inside = True
+        start = c == delim
+        j += 1
+    return inside
+
+
+def _record_lines(lines: list[str], skip: int, delim: str) -> tuple[np.ndarray, np.ndarray]:
+    """For each CSV record after the first ``skip`` physical lines: its first line number (1-based) and whether it
+    is blank. A quoted value that spans lines makes one record (this is how DuckDB numbers its records)."""
+    starts, blank = [], []
+    inside = False
+    for i in range(skip, len(lines)):
+        ln = lines[i]
+        if not inside:
+            starts.append(i + 1)
+            blank.append(ln == "")
+            if '"' not in ln:
+                continue
+        inside = _ends_in_quotes(ln, delim, inside)
+    return np.asarray(starts, dtype="int64"), np.asarray(blank, dtype=bool)
+
+
+def stage_csv(con, spec: SourceFile, path: Path, label: str, expected: list[str], stg: str, res: LoadResult,
+               tmpdir: Path) -> None:
+    if path.stat().st_size == 0:
+        raise IngestError("the file is empty (0 bytes)", file=label,
+                          fix="export the data again, or remove this source from the config")
+    data = open_bytes(path)
+    if not data.strip():
+        raise IngestError("the file is empty (only blank space)", file=label,
+                          fix="export the data again, or remove this source from the config")
+    text, enc, warns = decode_text(data, spec.encoding, label)
+    res.encoding, res.warnings = enc, res.warnings + warns
+    lines = split_lines(text)
+    if spec.header_row is not None:
+        h = spec.header_row
+        if h >= len(lines):
+            raise IngestError(f"header_row {h} is beyond the end of the file ({len(lines)} lines)", file=label,
+                              fix="set header_row to the 0-based line of the column names")
+    else:
+        rows_any = [split_fields(ln, detect_delimiter([ln], spec.delimiter, label, expected)) for ln in lines[:40]]
+        h = find_header_row(rows_any, expected)
+    delim = detect_delimiter(lines[h:h + 5], spec.delimiter, label, expected)
+    res.delimiter, res.header_row = delim, h
+    header = dedupe_names(split_fields(lines[h], delim))
+    # DuckDB reads UTF-8: re-encode when the file is not plain UTF-8 without BOM, or is compressed
+    plain = (enc == "utf-8-sig" and path.suffix.lower() not in (".gz", ".bz2", ".zip")
+             and not data.startswith(b"\xef\xbb\xbf"))
+    if plain:
+        src = path
+    else:
+        src = tmpdir / (re.sub(r"[^A-Za-z0-9_.-]", "_", path.name) + ".utf8.csv")
+        src.write_text(text.removeprefix("\ufeff"), encoding="utf-8", newline="\n")
+    del data, text
+    rej = f"rej_{stg}"
+    cols = "{" + ", ".join(f"{quote_text(c)}: 'VARCHAR'" for c in header) + "}"
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {stg}_raw AS SELECT * FROM read_csv({quote_text(str(src))}, "
+            f"delim={quote_text(delim)}, "
+            f"header=false, skip={h + 1}, auto_detect=false, columns={cols}, quote='\"', escape='\"', "
+            f"strict_mode=true, null_padding=false, store_rejects=true, rejects_table='{rej}', "
+            f"rejects_scan='{rej}_scan', max_line_size=10000000)")
+    except duckdb.Error as e:
+        raise IngestError(f"cannot parse the file as delimited text ({str(e).splitlines()[0]})", file=label,
+                          fix="check the delimiter, quoting and header_row of this source") from None
+    n_ok = con.execute(f"SELECT count(*) FROM {stg}_raw").fetchall()[0][0]
+    rejects = con.execute(f"""SELECT line, string_agg(DISTINCT error_type, ', ') AS error_type,
+        any_value(error_message) AS error_message, any_value(csv_line) AS csv_line FROM {rej}
+        GROUP BY line ORDER BY line""").df()
+    con.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {rej}_scan")
+    # source_row = the physical line of each record in the file (1-based)
+    starts, blank = _record_lines(lines, h + 1, delim)
+    rec_no = np.arange(h + 2, h + 2 + len(starts))           # DuckDB's record numbering (header = line h + 1)
+    rejected = np.isin(rec_no, rejects["line"].to_numpy()) if len(rejects) else np.zeros(len(starts), bool)
+    ok_lines = starts[~blank & ~rejected]
+    if len(ok_lines) != n_ok:          # quoting we could not follow: number records as DuckDB does
+        res.warnings.append("row numbers count records, not physical lines (unusual quoting)")
+        seq = np.arange(h + 2, h + 2 + n_ok + len(rejects) + 1)
+        ok_lines = seq[~np.isin(seq, rejects["line"].to_numpy())][:n_ok]
+        starts = rec_no = seq
+    con.register(f"{stg}_lines", pd.DataFrame({"_i": np.arange(1, n_ok + 1), "_line": ok_lines[:n_ok]}))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT r.*, l._line AS _row FROM "
+                f"(SELECT *, row_number() OVER () AS _i FROM {stg}_raw) r JOIN {stg}_lines l USING (_i) ORDER BY _i")
+    con.execute(f"ALTER TABLE {stg} DROP COLUMN _i")
+    con.unregister(f"{stg}_lines")
+    if len(rejects):
+        line_of = dict(zip(rec_no, starts))
+        reasons = [("unreadable line: " + "; ".join(_REJECT_REASON.get(t.strip(), t.strip().lower())
+                                                     for t in str(et).split(",")) + f" ({msg})")
+                   for et, msg in zip(rejects["error_type"], rejects["error_message"].astype(str))]
+        q = pd.DataFrame({"source_row": [int(line_of.get(x, x)) for x in rejects["line"]], "column_name": None,
+                          "reason": reasons, "raw_values": rejects["csv_line"].astype(str).str.slice(0, 500)})
+        quarantine_rows(con, res, q)
+    con.execute(f"DROP TABLE IF EXISTS {stg}_raw")
+    res.rows_read += n_ok + len(rejects)
+
+
+def stage_excel(con, spec, path, label, expected, stg, res):
+    raw = read_excel_raw(path, spec.sheet, label)
+    if raw.dropna(how="all").empty:
+        raise IngestError("the sheet is empty", file=label, fix="check the `sheet` of this source")
+    rows = raw.head(30).values.tolist()
+    h = spec.header_row if spec.header_row is not None else find_header_row(rows, expected)
+    if h >= len(raw):
+        raise IngestError(f"header_row {h} is beyond the last row of the sheet ({len(raw)} rows)", file=label,
+                          fix="set header_row to the 0-based row of the column names")
+    res.header_row = h
+    header = dedupe_names([str(c).strip() if c is not None and str(c) != "nan" else "" for c in raw.iloc[h]])
+    body = raw.iloc[h + 1:].copy()
+    body.columns = header
+    body = body.dropna(how="all")
+    body["_row"] = (body.index + 1).astype("int64")   # the Excel row number (1-based)
+
+    for c in body.columns:
+        if c != "_row":
+            body[c] = pd.array([_excel_cell_text(v) for v in body[c].to_numpy()], dtype="str")
+    con.register(f"{stg}_df", body)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT * FROM {stg}_df")
+    con.unregister(f"{stg}_df")
+    res.rows_read += len(body)
+
+
+def _excel_cell_text(v) -> str | None:
+    """The text an Excel cell is staged as (every source column is staged as text, then typed by the mapping):
+    a date-time at midnight is a date ("2024-03-05"), a time of day "14:30:00", a whole float an integer ("12").
+
+    >>> import datetime as dt
+    >>> [_excel_cell_text(v) for v in (dt.datetime(2024, 3, 5), dt.datetime(2024, 3, 5, 14, 30), dt.time(9, 5),
+    ...                                12.0, 0.25, None)]
+    ['2024-03-05', '2024-03-05 14:30:00', '09:05:00', '12', '0.25', None]
+    """
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, _dt.time):                   # a cell formatted as a time of day
+        return v.isoformat()
+    if isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"):
+        if hasattr(v, "hour") and (v.hour, v.minute, v.second) == (0, 0, 0):
+            return v.date().isoformat() if hasattr(v, "date") else v.isoformat()
+        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def stage_parquet(con, spec, path, label, stg, res):
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT *, row_number() OVER ()::BIGINT AS _row "
+                    f"FROM read_parquet({quote_text(str(path))})")
+    except duckdb.Error as e:
+        raise IngestError(f"cannot read the Parquet file ({str(e).splitlines()[0]})", file=label,
+                          fix="write the file again with pandas/pyarrow, or export CSV") from None
+    res.rows_read += con.execute(f"SELECT count(*) FROM {stg}").fetchall()[0][0]
+
+
+def quarantine_rows(con, res: LoadResult, q: pd.DataFrame) -> None:
+    if q.empty:
+        return
+    q = q.assign(table_name=res.table, source=res.source)
+    con.register("_q_df", q[["table_name", "source", "source_row", "column_name", "reason", "raw_values"]])
+    con.execute("INSERT INTO quarantine SELECT table_name, source, source_row, column_name, reason, raw_values "
+                "FROM _q_df")
+    con.unregister("_q_df")
+    res.rows_quarantined += len(q)
+
+
+def _resolve_path(spec: SourceFile, base_dir: str | Path) -> Path:
+    p = client_path(spec.path, base_dir, spec.path)
+    if not p.exists():
+        hint = ""
+        if p.parent.exists():
+            close = difflib.get_close_matches(p.name, [x.name for x in p.parent.iterdir()], n=2)
+            if close:
+                hint = f"did you mean {', '.join(close)}? "
+        else:
+            hint = f"the folder {p.parent} does not exist either; "
+        raise IngestError(f"file not found: {p}", file=spec.path,
+                          fix=f"{hint}check `path` (relative paths start at the config file's folder)")
+    if p.is_dir():
+        raise IngestError("the path is a folder, not a file", file=spec.path, fix="point `path` at one file")
+    return p
+
+
+def stage_source(con, table: str, spec: SourceFile, base_dir, stg: str, res: LoadResult, tmp: Path, label: str) -> None:
+    expected = list(spec.columns.values())
+    if spec.sql:
+        stage_sql(con, spec, base_dir, stg, res)
+        return
+    path = _resolve_path(spec, base_dir)
+    fmt = spec.format if spec.format != "auto" else format_of(path)
+    if fmt == "csv":
+        stage_csv(con, spec, path, label, expected, stg, res, tmp)
+    elif fmt == "excel":
+        stage_excel(con, spec, path, label, expected, stg, res)
+    elif fmt == "parquet":
+        stage_parquet(con, spec, path, label, stg, res)
+    else:
+        raise IngestError(f"format '{fmt}' cannot be read from a file", file=label,
+                          fix="use format csv, excel or parquet for a file, or `sql:` with `url:` for a database")
