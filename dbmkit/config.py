@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from . import schema as _schema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from . import schema as _schema
 
 __all__ = [
     "ClientConfig",
@@ -139,7 +140,8 @@ class DataConfig(_Model):
         default_factory=lambda: [r"^test\d*@", r"^qa\+", r"@example\.(?:com|org|net)$", r"^noreply@"],
         description="regular expressions marking test accounts by e-mail")
     source_priority: list[str] = Field(default_factory=list,
-                                       description="trusted systems first, for the golden record (e.g. [crm, pos, web])")
+                                       description="trusted systems first, for the golden record "
+                                                   "(e.g. [crm, pos, web])")
     match_threshold: float = Field(0.85, gt=0, lt=1, description="merge/purge: minimum match probability")
     household_rule: Literal["address", "address+surname"] = "address+surname"
     consent_words: dict[str, list[str]] = Field(
@@ -234,7 +236,8 @@ class AnalysisConfig(_Model):
     rfm: RFMConfig = Field(default_factory=RFMConfig)
     clv_horizon_months: int = Field(12, ge=1, le=120)
     active_days: int = Field(365, ge=30, description="a customer who bought within this many days is active")
-    calibration_weeks: int | None = Field(None, ge=4, description="BTYD calibration length; default: all but the last year")
+    calibration_weeks: int | None = Field(None, ge=4,
+                                          description="BTYD calibration length; default: all but the last year")
     k_segments: int | None = Field(None, ge=2, le=12, description="k-means segments; default: chosen by silhouette")
     min_support: float = Field(0.005, gt=0, lt=1)
     sequence_days: int = Field(90, ge=1)
@@ -551,7 +554,8 @@ def _format_errors(err: ValidationError) -> list[tuple[str, str]]:
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             parent_model, name = _closest_field(e["loc"])
-            msg = "unknown field" + (f" (did you mean '{parent_model}'?)" if parent_model else "") + "; remove or rename it"
+            hint = f" (did you mean '{parent_model}'?)" if parent_model else ""
+            msg = "unknown field" + hint + "; remove or rename it"
         elif e["type"] == "missing":
             msg = "required field is missing; add it"
         elif "input" in e and e["type"].endswith(("_parsing", "_type")):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-
 SQL_TYPES = {"id": "VARCHAR", "text": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP", "money": "DOUBLE",
              "number": "DOUBLE", "int": "BIGINT", "bool": "BOOLEAN", "enum": "VARCHAR"}
 
@@ -104,7 +103,8 @@ SYNONYMS: dict[str, dict[str, str]] = {
     for enum, values in ENUMS.items()
 }
 
-TRUE_WORDS = {"y", "yes", "1", "true", "t", "opt_in", "optin", "subscribed", "ok", "x", "是", "允许", "同意", "deceased",
+TRUE_WORDS = {"y", "yes", "1", "true", "t", "opt_in", "optin", "subscribed", "ok", "x", "是", "允许", "同意",
+              "deceased",
               "已故", "gone away", "gone_away", "goneaway", "moved", "地址无效", "1.0"}
 FALSE_WORDS = {"n", "no", "0", "false", "f", "opt_out", "optout", "unsubscribed", "否", "不允许", "拒绝", "active",
                "正常", "0.0"}

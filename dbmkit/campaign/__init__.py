@@ -21,21 +21,59 @@ client's truth).
 """
 from __future__ import annotations
 
-from ..database.erasure import apply_ledger
 import pandas as pd
 
-from .budget import (breakeven_response_rate, decile_economics, mailing_depth, rescale_deciles, sensitivity_table,
-                     within_budget)
-from .control import (ControlGroupWarning, assign_groups, balance_check, control_group_check, detectable_lift,
-                      global_holdout, hash_uniform, power_at, sample_size)
+from ..database.erasure import apply_ledger
+from .budget import (
+    breakeven_response_rate,
+    decile_economics,
+    mailing_depth,
+    rescale_deciles,
+    sensitivity_table,
+    within_budget,
+)
+from .control import (
+    ControlGroupWarning,
+    assign_groups,
+    balance_check,
+    control_group_check,
+    detectable_lift,
+    global_holdout,
+    hash_uniform,
+    power_at,
+    sample_size,
+)
 from .export import CONTACT_FIELDS, campaign_list_dir, contact_details, export_list, send_file
-from .personalise import (apply_capacity, channel_history, channel_preferences, channel_response_rates,
-                          contact_timing, expected_channel_profit, follow_up_rules, loyalty_tier_table, loyalty_tiers,
-                          offer_economics, product_rules, recommend_products, value_rule_channels,
-                          cached_recommendations)
+from .personalise import (
+    apply_capacity,
+    cached_recommendations,
+    channel_history,
+    channel_preferences,
+    channel_response_rates,
+    contact_timing,
+    expected_channel_profit,
+    follow_up_rules,
+    loyalty_tier_table,
+    loyalty_tiers,
+    offer_economics,
+    product_rules,
+    recommend_products,
+    value_rule_channels,
+)
 from .plan import CONTACT_COLUMNS, CampaignPlan, build_campaign_contacts, plan_campaign, plan_from_tables, save_plan
-from .selection import (STEPS, apply_cell_limits, assign_cells, campaign_suppressions, channel_waterfall,
-                        classify_reason, customer_base, default_cells, gross_selection, n_per, waterfall)
+from .selection import (
+    STEPS,
+    apply_cell_limits,
+    assign_cells,
+    campaign_suppressions,
+    channel_waterfall,
+    classify_reason,
+    customer_base,
+    default_cells,
+    gross_selection,
+    n_per,
+    waterfall,
+)
 from .settings import CHANNELS, OFFERS, CampaignSettings, offer_table, parse_offer, smart_goal
 from .truth import plan_vs_truth, planted_rules_found, uplift_mix
 
@@ -46,7 +84,8 @@ __all__ = [
     "control_group_check", "balance_check", "ControlGroupWarning",
     "send_file", "export_list", "contact_details", "campaign_list_dir", "CONTACT_FIELDS", "export_campaign_list",
     "channel_history", "channel_response_rates", "expected_channel_profit", "channel_preferences",
-    "value_rule_channels", "apply_capacity", "offer_economics", "contact_timing", "product_rules", "cached_recommendations",
+    "value_rule_channels", "apply_capacity", "offer_economics", "contact_timing", "product_rules",
+    "cached_recommendations",
     "recommend_products", "loyalty_tiers", "loyalty_tier_table", "follow_up_rules",
     "CampaignPlan", "plan_campaign", "plan_from_tables", "build_campaign_contacts", "save_plan", "CONTACT_COLUMNS",
     "STEPS", "customer_base", "gross_selection", "campaign_suppressions", "classify_reason", "waterfall",

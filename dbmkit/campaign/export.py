@@ -24,16 +24,14 @@ are written as numbers. The Excel file writes every text as a text cell (never a
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from ..util import isin
 from ..database.consent import contact_point_hits
-from .settings import OFFERS
+from ..util import isin
 from ..xlsx import write_xlsx
+from .settings import OFFERS
 
 __all__ = ["send_file", "export_list", "contact_details", "campaign_list_dir", "CONTACT_FIELDS", "csv_safe"]
 

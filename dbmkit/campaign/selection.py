@@ -195,7 +195,8 @@ def customer_base(ws, settings: CampaignSettings) -> tuple[pd.DataFrame, list[st
     avg_value = float(base.loc[base["buyer"], "monetary_total"].sum() / max(n[base["buyer"]].sum(), 1))
     base["order_value"] = ((own_value.fillna(0) * n + 3 * avg_value) / (n + 3)).clip(lower=0)
     own_rate = (base["margin_total"] / base["monetary_total"].where(base["monetary_total"] > 0)).astype(float)
-    avg_rate = float(base.loc[base["buyer"], "margin_total"].sum() / max(base.loc[base["buyer"], "monetary_total"].sum(), 1)) \
+    buyers = base.loc[base["buyer"]]
+    avg_rate = float(buyers["margin_total"].sum() / max(buyers["monetary_total"].sum(), 1)) \
         if base["buyer"].any() else settings.gross_margin
     if not np.isfinite(avg_rate) or avg_rate <= 0:
         avg_rate = settings.gross_margin
@@ -270,7 +271,8 @@ def campaign_suppressions(con, channels=CHANNELS, as_of=None, start=None, recent
             steps = {r: classify_reason(r) for r in pd.unique(s["reason"])}   # a few distinct reasons
             s["step"] = s["reason"].map(steps).astype(object)
             parts.append(s)
-    sup = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["customer_id", "reason", "channel", "step"])
+    sup = (pd.concat(parts, ignore_index=True) if parts
+           else pd.DataFrame(columns=["customer_id", "reason", "channel", "step"]))
     person = sup["step"].isin(PERSON_REASONS)
     sup.loc[person, "channel"] = "*"
     sup = sup.drop_duplicates(["customer_id", "channel", "step", "reason"])
@@ -375,7 +377,8 @@ def channel_waterfall(prefs: pd.Series, suppressions: pd.DataFrame) -> tuple[pd.
 def default_cells(settings: CampaignSettings) -> list[dict]:
     """The default cells in priority order: birthday care, gold/platinum preview, welcome, win-back, cross-sell.
 
-    A cell is a dict: ``cell`` (code), ``name`` (and ``name_zh``), ``where`` (a pandas expression over the selection, or a function
+    A cell is a dict: ``cell`` (code), ``name`` (and ``name_zh``), ``where`` (a pandas expression over the selection,
+    or a function
     of it returning a boolean mask), ``offer`` (a code of ``settings.offers`` or words like "15% off") and an
     optional ``limit`` (most people in the cell, best expected profit first).
     """
@@ -450,7 +453,8 @@ def apply_cell_limits(df: pd.DataFrame, cells: list[dict], rank_col: str) -> pd.
     return keep
 
 
-def n_per(df: pd.DataFrame, by: str, n: int = 1, order_by: str | None = None, where: pd.Series | None = None) -> pd.Series:
+def n_per(df: pd.DataFrame, by: str, n: int = 1, order_by: str | None = None,
+          where: pd.Series | None = None) -> pd.Series:
     """N-per rule: True for at most ``n`` people per ``by`` group (e.g. one catalogue per household), the best
     ``order_by`` first (ties by customer id); rows outside ``where`` are always kept and rows with a missing
     ``by`` value are kept.

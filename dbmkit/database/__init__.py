@@ -39,19 +39,58 @@ True
 """
 from __future__ import annotations
 
-from .pipeline import LOAD_ORDER, BuildReport, build, clean_like_build, cleaning_settings
-from .consent import (CONTACT_FIELD, consent_summary, consent_vocabulary, contact_point_hits, contact_point_keys,
-                      latest_consents, read_channel, read_status, suppressed_contact_points, suppression_list,
-                      uncertain_consents)
-from .erasure import (DIRECT_IDENTIFIERS, ERASED, PERSON_TABLES, apply_ledger, apply_retention, erase_customer,
-                      erase_identifier, find_persons, load_erasures, pseudonymise, pseudonymised_extract,
-                      stale_customers)
+from .consent import (
+                      CONTACT_FIELD,
+                      consent_summary,
+                      consent_vocabulary,
+                      contact_point_hits,
+                      contact_point_keys,
+                      latest_consents,
+                      read_channel,
+                      read_status,
+                      suppressed_contact_points,
+                      suppression_list,
+                      uncertain_consents,
+)
+from .erasure import (
+                      DIRECT_IDENTIFIERS,
+                      ERASED,
+                      PERSON_TABLES,
+                      apply_ledger,
+                      apply_retention,
+                      erase_customer,
+                      erase_identifier,
+                      find_persons,
+                      load_erasures,
+                      pseudonymise,
+                      pseudonymised_extract,
+                      stale_customers,
+)
 from .ledger import LedgerError, ledger_digest, load_ledger
-from .quality import (QUALITY_SQL, TABLE_NOTES, order_truth_check, quarantine_summary, reason_kind, reconciliation,
-                      table_overview, value_issue_summary)
+from .pipeline import LOAD_ORDER, BuildReport, build, clean_like_build, cleaning_settings
+from .quality import (
+                      QUALITY_SQL,
+                      TABLE_NOTES,
+                      order_truth_check,
+                      quarantine_summary,
+                      reason_kind,
+                      reconciliation,
+                      table_overview,
+                      value_issue_summary,
+)
 from .sandbox import Sandbox
-from .store import (FOREIGN_KEYS, PRIMARY_KEYS, SCHEMA_VERSION, SQL_TYPES, VOLATILE_TABLES, connect, ddl,
-                    enrich_customers, table_counts, table_fingerprints)
+from .store import (
+                      FOREIGN_KEYS,
+                      PRIMARY_KEYS,
+                      SCHEMA_VERSION,
+                      SQL_TYPES,
+                      VOLATILE_TABLES,
+                      connect,
+                      ddl,
+                      enrich_customers,
+                      table_counts,
+                      table_fingerprints,
+)
 
 __all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_fingerprints", "suppression_list",
            "erase_customer", "pseudonymise", "pseudonymised_extract", "stale_customers", "apply_retention",

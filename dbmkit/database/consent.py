@@ -368,7 +368,8 @@ def consent_summary(ws_or_con, as_of=None) -> pd.DataFrame:
     says where the rows are).
 
     >>> import duckdb
-    >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE customers AS SELECT * FROM (VALUES ('P1'), ('P2')) t(customer_id)")
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE customers AS SELECT * FROM (VALUES ('P1'), ('P2')) t(customer_id)")
     >>> _ = con.execute("CREATE TABLE consents AS SELECT 'P1' AS customer_id, 'email' AS channel, "
     ...     "'opt_out' AS status, TIMESTAMP '2024-01-01' AS updated_at")
     >>> consent_summary(con).set_index("channel").loc["email", ["opted_out", "optout_share", "no_record"]].tolist()

@@ -46,17 +46,24 @@ import pandas as pd
 from .. import clean as _clean
 from .. import identity as _identity
 from .. import schema
-from ..util import isin
 from ..config import ClientConfig, SourceFile
 from ..ingest import ensure_ingest_tables, load_source
 from ..sql import Raw
+from ..util import isin
 from .consent import consent_flag_rows, store_consents
-from .erasure import (ERASED, erased_record_mask, erasure_key_sets, load_erasures, privacy_file, save_erasures,
-                      scrub_raw, withhold_records)
+from .erasure import (
+    ERASED,
+    erased_record_mask,
+    erasure_key_sets,
+    load_erasures,
+    privacy_file,
+    save_erasures,
+    scrub_raw,
+    withhold_records,
+)
 from .quality import quality_after, quality_before
 from .rules import quarantine_hits, rules_and_duplicates
-from .store import (SQL_TYPES, create_tables, create_views, quote_name, register_text, run_step, sql_literal,
-                    write_meta)
+from .store import SQL_TYPES, create_tables, create_views, quote_name, register_text, run_step, sql_literal, write_meta
 
 __all__ = ["LOAD_ORDER", "BuildReport", "build", "cleaning_settings", "clean_like_build"]
 
@@ -74,8 +81,10 @@ class BuildReport(dict):
     """
 
     def summary(self) -> str:
-        lines = [f"rows read {self['rows_read']:,} = loaded {self['rows_loaded']:,} + quarantined {self['rows_quarantined']:,}",
-                 f"source records {self['customers_raw']:,} → persons {self['persons']:,} in {self['households']:,} households"]
+        lines = [f"rows read {self['rows_read']:,} = loaded {self['rows_loaded']:,} "
+                 f"+ quarantined {self['rows_quarantined']:,}",
+                 f"source records {self['customers_raw']:,} → persons {self['persons']:,} "
+                 f"in {self['households']:,} households"]
         return "\n".join(lines)
 
 
@@ -287,14 +296,15 @@ def _store_contacts_and_events(con, region: str) -> None:
     quarantine_hits(con)
     sm = con.execute("SELECT * FROM src_sms_events").df()
     sm["phone_clean"] = _clean.standardise_phones(sm["phone"], region) if len(sm) else pd.Series(dtype=object)
-    sm["phone_raw"] = sm["phone"].astype("string").str.replace(r"\D", "", regex=True).astype(object) if len(sm) else None
+    sm["phone_raw"] = (sm["phone"].astype("string").str.replace(r"\D", "", regex=True).astype(object)
+                       if len(sm) else None)
     register_text(con, "_sm", sm, ["campaign_id", "customer_id", "phone", "phone_clean", "phone_raw", "event",
                                    "source_file"])
     run_step(con, "build_store_sms_events", erased=erased)
     quarantine_hits(con)
 
 
-# ------------------------------------------------------------------------------------------------ cleaning like the build
+# ------------------------------------------------------------------------------------------- cleaning like the build
 def cleaning_settings(ws) -> dict:
     """The settings the database was cleaned with (phone region, analysis date, test and staff patterns, match
     threshold, source priority) — for a synthetic client they come from its locale.

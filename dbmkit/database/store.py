@@ -135,7 +135,8 @@ def base_tables(con) -> list[str]:
     """The names of the database's tables (not views, not temporary tables), sorted.
 
     >>> import duckdb
-    >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE b (x INT); CREATE TABLE a (x INT); CREATE VIEW v AS SELECT 1")
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE b (x INT); CREATE TABLE a (x INT); CREATE VIEW v AS SELECT 1")
     >>> base_tables(con)
     ['a', 'b']
     """
