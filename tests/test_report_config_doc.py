@@ -76,3 +76,14 @@ def test_every_canonical_table_and_chapter_need_is_in_the_doc():
         if ch.needs:
             assert ch.number in listed, f"chapter {ch.number} needs {ch.needs} but is not in the table of CONFIG.md"
     assert listed <= {ch.number for ch in chapters.CHAPTERS if ch.needs}
+
+
+def test_what_each_chapter_needs_lists_every_chapter_and_need():
+    """The table "What each chapter needs" has a row per workbook chapter, and names every need a chapter or a
+    section checks (the keys of dbmkit.chapters.NEEDS), so a consultant finds there what a missing input costs."""
+    section = DOC.split("## What each chapter needs", 1)[1].split("\n## ", 1)[0]
+    rows = [ln for ln in section.splitlines() if ln.startswith("| ") and not ln.startswith("| chapter")]
+    assert [ln.split("|")[1].split()[0] for ln in rows] == [c.number for c in chapters.workbook_chapters()]
+    named = set(re.findall(r"\[([a-z_]+)\]", section))
+    assert set(chapters.NEEDS) <= named, set(chapters.NEEDS) - named
+    assert named <= set(chapters.NEEDS), named - set(chapters.NEEDS)
