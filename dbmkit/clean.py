@@ -131,19 +131,25 @@ def split_full_name(s: pd.Series) -> pd.DataFrame:
     first, last = [], []
     for x in s.astype(object):
         if not isinstance(x, str) or not x.strip():
-            first.append(None); last.append(None); continue
+            first.append(None)
+            last.append(None)
+            continue
         x = x.strip()
         if re.search(r"[\u4e00-\u9fff]", x) and " " not in x:
             k = 2 if x[:2] in _CN_COMPOUND and len(x) > 2 else 1
-            last.append(x[:k]); first.append(x[k:] or None)
+            last.append(x[:k])
+            first.append(x[k:] or None)
         elif "," in x:
             a, b = x.split(",", 1)
-            last.append(a.strip()); first.append(b.strip() or None)
+            last.append(a.strip())
+            first.append(b.strip() or None)
         elif " " in x:
             a, b = x.rsplit(" ", 1)
-            first.append(a.strip()); last.append(b.strip())
+            first.append(a.strip())
+            last.append(b.strip())
         else:
-            first.append(None); last.append(x)
+            first.append(None)
+            last.append(x)
     return pd.DataFrame({"first_name": first, "last_name": last}, index=s.index)
 
 

@@ -32,7 +32,7 @@ def compute_threads():
     times slower; one thread is fast enough for customer-level tables. Set the environment variable
     ``DBMKIT_THREADS`` to use more."""
     try:
-        from threadpoolctl import threadpool_limits      # installed with scikit-learn
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn
     except ImportError:
         yield
         return

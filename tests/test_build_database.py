@@ -251,6 +251,7 @@ def test_unreadable_optional_values_are_listed_not_lost(small_ws):
 def test_campaign_feedback_opt_outs_are_suppressed():
     """Opt-outs and bounces written back by phase 4 (campaign_feedback) suppress the person for that channel."""
     import duckdb
+
     from dbmkit.database import suppression_list
     con = duckdb.connect()
     con.execute("""CREATE TABLE customers AS SELECT * FROM (VALUES

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dbmkit.evaluate import (attribute_responses, attribution_summary, campaign_outcomes, contact_outcomes)
+from dbmkit.evaluate import attribute_responses, attribution_summary, campaign_outcomes, contact_outcomes
 
 T = pd.Timestamp
 

@@ -1,8 +1,6 @@
 """The workspace: builds the database once, knows when it is stale, swaps a rebuild in atomically."""
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import pytest
 

@@ -8,9 +8,19 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import power_proportions_2indep
 
-from dbmkit.campaign import (ControlGroupWarning, balance_check, breakeven_response_rate, control_group_check,
-                             decile_economics, detectable_lift, mailing_depth, power_at, sample_size,
-                             sensitivity_table, within_budget)
+from dbmkit.campaign import (
+    ControlGroupWarning,
+    balance_check,
+    breakeven_response_rate,
+    control_group_check,
+    decile_economics,
+    detectable_lift,
+    mailing_depth,
+    power_at,
+    sample_size,
+    sensitivity_table,
+    within_budget,
+)
 
 
 # ------------------------------------------------------------------------------------------------ break-even

@@ -7,11 +7,30 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbmkit.campaign import (CampaignSettings, apply_capacity, apply_cell_limits, assign_cells, assign_groups,
-                             campaign_suppressions, channel_preferences, channel_response_rates, channel_waterfall,
-                             classify_reason, contact_timing, default_cells, expected_channel_profit, global_holdout,
-                             loyalty_tier_table, loyalty_tiers, n_per, offer_economics, parse_offer, smart_goal,
-                             value_rule_channels, waterfall)
+from dbmkit.campaign import (
+    CampaignSettings,
+    apply_capacity,
+    apply_cell_limits,
+    assign_cells,
+    assign_groups,
+    campaign_suppressions,
+    channel_preferences,
+    channel_response_rates,
+    channel_waterfall,
+    classify_reason,
+    contact_timing,
+    default_cells,
+    expected_channel_profit,
+    global_holdout,
+    loyalty_tier_table,
+    loyalty_tiers,
+    n_per,
+    offer_economics,
+    parse_offer,
+    smart_goal,
+    value_rule_channels,
+    waterfall,
+)
 
 AS_OF = pd.Timestamp("2026-06-30")
 

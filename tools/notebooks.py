@@ -15,7 +15,6 @@ call where a notebook lacks them.
 """
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -112,7 +111,6 @@ def sync_notebook(path: Path) -> bool:
 
 def check_notebook(path: Path) -> list[str]:
     problems = []
-    raw = json.loads(path.read_text(encoding="utf-8"))
     nb = nbformat.read(str(path), as_version=4)
     file = path.stem
     if file not in BY_FILE:

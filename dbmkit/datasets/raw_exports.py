@@ -346,11 +346,14 @@ def _record_fields(rng, rec, world, ident, ppl, idx, loc, locale):
     for i in e:
         r = rng.random(8)
         if r[0] < 0.18:
-            first[i] = _typo(rng, first[i]); dirt["first_typo"][i] = True
+            first[i] = _typo(rng, first[i])
+            dirt["first_typo"][i] = True
         elif r[0] < 0.28 and first[i] in loc["nicknames"]:
-            first[i] = loc["nicknames"][first[i]]; dirt["nickname"][i] = True
+            first[i] = loc["nicknames"][first[i]]
+            dirt["nickname"][i] = True
         if r[1] < 0.15:
-            last[i] = _typo(rng, last[i]); dirt["last_typo"][i] = True
+            last[i] = _typo(rng, last[i])
+            dirt["last_typo"][i] = True
         if r[2] < 0.35:
             user, _, dom = email[i].partition("@")
             email[i] = f"{user}{int(rng.integers(1, 99))}@{loc['email_domains'][int(rng.integers(len(loc['email_domains'])))]}"
@@ -359,7 +362,8 @@ def _record_fields(rng, rec, world, ident, ppl, idx, loc, locale):
             email[i] = (" " + email[i].upper()) if r[3] < 0.5 else email[i].title()
             dirt["email_case"][i] = True
         if r[4] < 0.4 and locale == "en":
-            street[i] = _abbrev_street(street[i], loc); dirt["street_abbrev"][i] = True
+            street[i] = _abbrev_street(street[i], loc)
+            dirt["street_abbrev"][i] = True
         if r[5] < 0.25:
             birth[i] = np.datetime64("NaT")
         if r[6] < 0.1:
@@ -449,9 +453,9 @@ def _record_flags(rng, rec, T, cust, loc, locale) -> None:
     # staff: real people whose web account uses the company domain
     web = (rec["system"] == "web").to_numpy()
     staff = web & (rng.random(len(rec)) < 0.004) & pd.notna(rec["email"]).to_numpy()
-    rec.loc[staff, "email"] = [f"{str(f).lower()}.{str(l).lower()}@{loc['retailer_domain']}" if locale == "en" else
+    rec.loc[staff, "email"] = [f"{str(fn).lower()}.{str(ln).lower()}@{loc['retailer_domain']}" if locale == "en" else
                                f"staff{int(rng.integers(1000, 9999))}@{loc['retailer_domain']}"
-                               for f, l in zip(rec.loc[staff, "first_name"], rec.loc[staff, "last_name"])]
+                               for fn, ln in zip(rec.loc[staff, "first_name"], rec.loc[staff, "last_name"])]
     rec.loc[staff, "is_staff"] = True
 
 

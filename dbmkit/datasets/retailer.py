@@ -38,7 +38,6 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from . import locale_words as L
-from ..util import isin as _isin
 from .messages import message_events
 from .raw_exports import build_raw_exports, sources_mapping, write_raw_file, write_raw_files, write_sources_yaml
 
@@ -481,7 +480,6 @@ def _campaigns(rng, ppl, ev, tot, items, products, start, hist_days, C, loc, n_c
     days = np.linspace(first, last, n_campaigns).round() + rng.integers(-6, 7, n_campaigns)
     ev = ev.copy()
     ev["keep"] = True
-    spend_person = np.zeros(n)
     ev_day = ev["day"].to_numpy()
     ev_person = ev["person"].to_numpy()
     net = tot["net_amount"].reindex(np.arange(len(ev))).fillna(0).to_numpy()

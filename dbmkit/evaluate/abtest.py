@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from ..power import detectable_lift, power_at, sample_size, z_critical
 from .stats import compare_groups
 

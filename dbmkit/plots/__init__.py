@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 import warnings
 
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker as mticker  # noqa: E402
-from cycler import cycler  # noqa: E402
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+from cycler import cycler
 
-from ..i18n import get_language, t  # noqa: E402
+from ..i18n import get_language
 
 PALETTE = ["#1f5f8b", "#e07b39", "#3a9d5d", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974",
            "#64b5cd"]

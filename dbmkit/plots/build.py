@@ -199,9 +199,9 @@ def consent_chart(summary: pd.DataFrame, title: str | None = None):
     for col, color in (("opted_in", MAIN), ("opted_out", ACCENT), ("no_record", "#c8c8c8")):
         share = (d[col] / total).fillna(0).to_numpy()
         ax.barh(y, share, left=left, color=color, label=t(col))
-        for yi, l, s in zip(y, left, share):
+        for yi, x0, s in zip(y, left, share):
             if s >= 0.06:
-                ax.text(l + s / 2, yi, f"{s:.0%}", ha="center", va="center", fontsize=8,
+                ax.text(x0 + s / 2, yi, f"{s:.0%}", ha="center", va="center", fontsize=8,
                         color="white" if color != "#c8c8c8" else "#333333")
         left += share
     ax.set_yticks(y, [t(c) for c in d.index])
@@ -259,8 +259,8 @@ def schema_diagram(title: str | None = None):
     to the table they reference."""
     from matplotlib.patches import FancyBboxPatch
 
-    from . import ACCENT, MAIN, finish, new_figure
     from .. import schema
+    from . import ACCENT, MAIN, finish, new_figure
     fig, ax = new_figure(12, 6.4)
     ax.set_xlim(0.4, 11.6)
     ax.set_ylim(-0.1, 6.0)

@@ -56,8 +56,8 @@ def rfm_grid_chart(rfm: pd.DataFrame, segment_map: list[dict] | None = None, tit
     segment with the share of customers in it."""
     import matplotlib.patches as mpatches
 
-    from . import finish, new_figure
     from ..rfm import SEGMENT_MAP, rescale_to_5, segment_grid
+    from . import finish, new_figure
     seg = segment_map or SEGMENT_MAP
     nb = rfm.attrs.get("rfm_bins", {"r": 5, "f": 5, "m": 5})
     r5 = rescale_to_5(rfm["r_score"].to_numpy(), nb["r"])
@@ -94,8 +94,9 @@ def rfm_grid_chart(rfm: pd.DataFrame, segment_map: list[dict] | None = None, tit
 
 def rfm_heatmap(rfm: pd.DataFrame, value: str = "monetary", currency: str = "", title: str | None = None):
     """R × F heatmap of the mean of ``value`` (default net revenue) with customer counts."""
-    from . import finish, new_figure
     import seaborn as sns
+
+    from . import finish, new_figure
     piv = rfm.pivot_table(index="r_score", columns="f_score", values=value, aggfunc="mean").sort_index(ascending=False)
     cnt = rfm.pivot_table(index="r_score", columns="f_score", values=value, aggfunc="size").reindex_like(piv)
     sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}.get(currency, "")
@@ -229,8 +230,9 @@ def lorenz_chart(curve: pd.DataFrame, gini: float | None = None, top20: float | 
 def pyramid_chart(abc: pd.DataFrame, title: str | None = None):
     """The customer pyramid: one layer per ABC class (A on top), labelled with its share of customers and of
     value. The layers' heights are equal; the text carries the numbers."""
-    from . import PALETTE, finish, new_figure
     import matplotlib.patches as mpatches
+
+    from . import PALETTE, finish, new_figure
     fig, ax = new_figure(7.5, 4.8)
     k = len(abc)
     for i, row in enumerate(abc.itertuples()):

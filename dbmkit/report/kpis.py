@@ -158,10 +158,9 @@ def format_kpi(name: str, value, lang: str, currency: str) -> tuple[str, str]:
 
 def provenance(ws=None, seed: int | None = None):
     """Versions, data fingerprint, seed and run time — the closing cell of every chapter (as Markdown)."""
-    from IPython.display import Markdown
-
     import duckdb
     import sklearn
+    from IPython.display import Markdown
 
     rows = [("dbmkit", __version__), ("Python", platform.python_version()), ("pandas", pd.__version__),
             ("NumPy", np.__version__), ("DuckDB", duckdb.__version__), ("scikit-learn", sklearn.__version__)]
