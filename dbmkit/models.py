@@ -39,7 +39,8 @@ from .util import isin as _isin
 __all__ = ["gains_table", "decile", "calibration_table", "roc_table", "model_features", "design_matrix",
            "response_training_set", "churn_training_set", "fit", "predict", "evaluate", "response_model",
            "churn_model", "ModelResult", "build_scores", "feature_importance", "response_truth", "truth_by_decile",
-           "churn_truth", "contact_responses", "fit_sample", "MAX_FIT_ROWS", "NUMERIC_FEATURES", "CATEGORICAL_FEATURES", "MODEL_TYPES"]
+           "churn_truth", "contact_responses", "fit_sample", "MAX_FIT_ROWS", "NUMERIC_FEATURES", "CATEGORICAL_FEATURES",
+           "MODEL_TYPES"]
 
 NUMERIC_FEATURES = ["orders_total", "orders_12m", "orders_90d", "purchase_days", "revenue_total", "revenue_12m",
                     "margin_total", "avg_order_value", "discount_share", "return_share", "channels_used",
@@ -58,8 +59,10 @@ MAX_FIT_ROWS = 200_000
 # the six model types of data mining in the seeds, and where the workbook uses each
 MODEL_TYPES = pd.DataFrame([
     ("classification", "归类", "response and churn models (chapter 26); merge/purge match or non-match (chapter 11)"),
-    ("regression", "回归", "expected spend (Gamma-Gamma, chapter 23); the log-odds of the logistic response model (26)"),
-    ("time series", "时间序列分析", "monthly revenue and customers over time, seasonality (chapter 20); BG/NBD purchases over time (23)"),
+    ("regression", "回归",
+     "expected spend (Gamma-Gamma, chapter 23); the log-odds of the logistic response model (26)"),
+    ("time series", "时间序列分析",
+     "monthly revenue and customers over time, seasonality (chapter 20); BG/NBD purchases over time (23)"),
     ("clustering", "聚类", "k-means behavioural segments (chapter 24)"),
     ("association", "关联分析", "market-basket rules — support, confidence, lift (chapter 25)"),
     ("sequence discovery", "序列发现", "'A then B within N days' rules (chapter 25)"),
@@ -71,7 +74,8 @@ _add_labels({"cum_pct_customers": ("Share of customers contacted", "接触客户
              "mean_predicted": ("Predicted probability", "预测概率"), "observed_rate": ("Observed rate", "实际比例"),
              "response_model": ("Response model", "响应模型"), "churn_model": ("Churn model", "流失模型"),
              "logistic": ("Logistic regression", "逻辑回归"), "gbm": ("Gradient boosting", "梯度提升"),
-             "false_positive_rate": ("False positive rate", "假阳性率"), "true_positive_rate": ("True positive rate", "真阳性率")})
+             "false_positive_rate": ("False positive rate", "假阳性率"),
+             "true_positive_rate": ("True positive rate", "真阳性率")})
 
 
 # ------------------------------------------------------------------------------------------------ judging a score
@@ -203,7 +207,8 @@ def model_features(ws, snapshots: pd.DataFrame) -> pd.DataFrame:
     snap = snapshots.copy()
     if "snapshot_id" not in snap.columns:
         snap["snapshot_id"] = np.arange(len(snap))
-    snap = pd.DataFrame({"snapshot_id": snap["snapshot_id"].to_numpy(), "customer_id": snap["customer_id"].astype(str).to_numpy(),
+    snap = pd.DataFrame({"snapshot_id": snap["snapshot_id"].to_numpy(),
+                         "customer_id": snap["customer_id"].astype(str).to_numpy(),
                          "snapshot_ts": pd.to_datetime(snap["snapshot_ts"]).to_numpy()})
     with ws.connect() as con:
         con.register("_snapshots", snap)

@@ -30,7 +30,8 @@ import re
 
 import pandas as pd
 
-__all__ = ["PII_PATTERNS", "PHONE_REGIONS", "salted_hash", "find_pii", "mask_pii", "mask_text", "mask_email", "mask_phone",
+__all__ = ["PII_PATTERNS", "PHONE_REGIONS", "salted_hash", "find_pii", "mask_pii",
+           "mask_text", "mask_email", "mask_phone",
            "mask_people"]
 
 

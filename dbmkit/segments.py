@@ -30,7 +30,8 @@ from .util import isin as _isin
 from .value import abc_classes
 
 __all__ = ["LIFECYCLE_STAGES", "lifecycle_stage", "segment_features", "choose_k", "kmeans_segments", "profile",
-           "name_segments", "demographic_segments", "penetration", "cohort_retention", "build_segments", "age_band", "SEGMENT_NAMES"]
+           "name_segments", "demographic_segments", "penetration", "cohort_retention", "build_segments", "age_band",
+           "SEGMENT_NAMES"]
 
 LIFECYCLE_STAGES = ["new", "active", "at_risk", "lapsed", "lost"]
 
@@ -51,9 +52,11 @@ SEGMENT_NAMES: dict[str, tuple[str, str]] = {
 
 _add_labels({
     "at_risk": ("At risk", "有流失风险"), "lifecycle_stage": ("Lifecycle stage", "生命周期阶段"),
-    "cluster": ("Cluster", "聚类"), "silhouette": ("Silhouette", "轮廓系数"), "inertia": ("Inertia (within-cluster SS per customer)", "簇内平方和（每客户）"),
+    "cluster": ("Cluster", "聚类"), "silhouette": ("Silhouette", "轮廓系数"),
+    "inertia": ("Inertia (within-cluster SS per customer)", "簇内平方和（每客户）"),
     "customers_per_household": ("Customers per household", "户均客户数"),
-    "sales_per_household": ("Sales per household", "户均销售额"), "penetration_index": ("Index (100 = average)", "指数（平均=100）"),
+    "sales_per_household": ("Sales per household", "户均销售额"),
+    "penetration_index": ("Index (100 = average)", "指数（平均=100）"),
     "age_band": ("Age band", "年龄段"), "income_band": ("Income band (area median)", "收入段（地区中位数）"),
     "postal_code": ("Postal area", "邮政区"), "cohort": ("Cohort (first purchase)", "客户群（首次购买）"),
     "period_index": ("Periods since first purchase", "首购后期数"), "retention": ("Retention", "留存率"),
@@ -412,9 +415,11 @@ def penetration(ws, by: str = "postal_code", months: int = 12, n_bands: int = 5,
         per = known.groupby("postal_code").agg(customers=("customer_id", "size"), buyers=("is_buyer", "sum"),
                                                revenue=("revenue", "sum"))
         d = areas[["postal_code", "city", "households", "population", "median_income"]].merge(
-            per, left_on="postal_code", right_index=True, how="left").fillna({"customers": 0, "buyers": 0, "revenue": 0})
+            per, left_on="postal_code", right_index=True,
+            how="left").fillna({"customers": 0, "buyers": 0, "revenue": 0})
         if by == "city":
-            d = d.groupby("city", as_index=False).agg(households=("households", "sum"), population=("population", "sum"),
+            d = d.groupby("city", as_index=False).agg(households=("households", "sum"),
+                                                      population=("population", "sum"),
                                                       customers=("customers", "sum"), buyers=("buyers", "sum"),
                                                       revenue=("revenue", "sum"))
         d = d[d["households"] > min_households]

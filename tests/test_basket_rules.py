@@ -13,7 +13,8 @@ from dbmkit import basket
 
 
 def test_pair_rules_by_hand():
-    tx = pd.DataFrame({"basket": [1, 1, 2, 2, 3, 4, 4, 5], "item": ["tent", "bag", "tent", "bag", "tent", "stove", "bag", "bag"]})
+    tx = pd.DataFrame({"basket": [1, 1, 2, 2, 3, 4, 4, 5],
+                       "item": ["tent", "bag", "tent", "bag", "tent", "stove", "bag", "bag"]})
     r = basket.rules_from_baskets(tx).set_index(["antecedent", "consequent"])
     tb = r.loc[("tent", "bag")]
     # 5 baskets; tent in 3, bag in 4, both in 2
@@ -99,10 +100,12 @@ def _seq_ws():
     for cid, buys in plan.items():
         for day, prod in buys:
             k += 1
-            rows.append({"order_id": str(k), "customer_id": cid, "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=day, hours=10),
+            rows.append({"order_id": str(k), "customer_id": cid,
+                         "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=day, hours=10),
                          "channel": "web", "store_id": None, "gross_amount": 2.0, "discount": 0.0, "net_amount": 2.0,
                          "cost": 1.0, "status": "completed", "original_order_id": None})
-            items.append({"order_id": str(k), "line_no": 1, "product_id": prod, "quantity": 1, "unit_price": 2.0, "discount": 0.0})
+            items.append({"order_id": str(k), "line_no": 1, "product_id": prod, "quantity": 1,
+                          "unit_price": 2.0, "discount": 0.0})
     return TinyWS({"customers": customers(list(plan)), "orders": pd.DataFrame(rows), "order_items": pd.DataFrame(items),
                    "products": products}, "2024-12-31")
 
@@ -268,7 +271,8 @@ def test_sequence_windows_equal_the_one_window_query(plan, windows):
     for c, buys in enumerate(plan):
         for k, (day, prod) in enumerate(buys):
             oid = f"{c}-{k}"
-            rows.append({"order_id": oid, "customer_id": f"c{c}", "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=day),
+            rows.append({"order_id": oid, "customer_id": f"c{c}",
+                         "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=day),
                          "channel": "web", "store_id": None, "gross_amount": 2.0, "discount": 0.0, "net_amount": 2.0,
                          "cost": 1.0, "status": "completed", "original_order_id": None})
             items.append({"order_id": oid, "line_no": 1, "product_id": prod, "quantity": 1, "unit_price": 2.0,
@@ -287,7 +291,8 @@ def test_a_wholesale_buyer_contributes_at_most_max_anchors():
     rows, items = [], []
     for k in range(41):
         oid = f"w{k}"
-        rows.append({"order_id": oid, "customer_id": "big", "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=3 * k),
+        rows.append({"order_id": oid, "customer_id": "big",
+                     "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=3 * k),
                      "channel": "web", "store_id": None, "gross_amount": 2.0, "discount": 0.0, "net_amount": 2.0,
                      "cost": 1.0, "status": "completed", "original_order_id": None})
         items.append({"order_id": oid, "line_no": 1, "product_id": "tv" if k % 2 else "sp", "quantity": 1,

@@ -172,7 +172,8 @@ def test_default_cells_follow_the_offer_setting():
 
 def test_n_per_household():
     df = pd.DataFrame({"customer_id": list("abcdef"), "household_id": ["h1", "h1", "h1", "h2", None, None],
-                       "p": [1.0, 3.0, 2.0, 1.0, 1.0, 1.0], "channel": ["mail", "mail", "email", "mail", "mail", "mail"]})
+                       "p": [1.0, 3.0, 2.0, 1.0, 1.0, 1.0],
+                       "channel": ["mail", "mail", "email", "mail", "mail", "mail"]})
     assert n_per(df, "household_id", 1, "p").tolist() == [False, True, False, True, True, True]
     only_mail = n_per(df, "household_id", 1, "p", where=df["channel"] == "mail")
     assert only_mail.tolist() == [False, True, True, True, True, True]

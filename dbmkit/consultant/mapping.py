@@ -170,8 +170,9 @@ def _fill_by_values(table: str, profiles: dict[str, ColumnProfile], chosen: dict
                        key=lambda kp: (kp[1].kind != "datetime"))
         if dates and target not in chosen:
             k, p = dates[0]
-            chosen[target] = Guess(target, k, 0.4, f"guessed from the values: the {'only' if len(dates) == 1 else 'first'} "
-                                                   f"date column; {_value_note(p)}")
+            chosen[target] = Guess(target, k, 0.4,
+                                   f"guessed from the values: the {'only' if len(dates) == 1 else 'first'} "
+                                   f"date column; {_value_note(p)}")
             used.add(k)
             free.pop(k)
     # numbers: quantities are small whole numbers, amounts have decimals
@@ -180,7 +181,8 @@ def _fill_by_values(table: str, profiles: dict[str, ColumnProfile], chosen: dict
               and abs(p.median) <= 50 and (p.max_abs or 0) < 100_000]
         if qs:
             k, p = min(qs, key=lambda kp: abs(kp[1].median or 0))
-            chosen["quantity"] = Guess("quantity", k, 0.4, f"guessed from the values: small whole numbers; {_value_note(p)}")
+            chosen["quantity"] = Guess("quantity", k, 0.4,
+                                       f"guessed from the values: small whole numbers; {_value_note(p)}")
             used.add(k)
             free.pop(k)
     for canon in ("unit_price", "net_amount"):
@@ -281,7 +283,8 @@ def draft_source(path: str | os.PathLike, sample_rows: int = 5000, **detect) -> 
         raise
     except Exception as e:  # noqa: BLE001 - report what could not be read, never a deep traceback
         raise IngestError(f"cannot read a preview of the file ({_one_line(e)})",
-                          file=str(path), fix="open the file to check it is a table; export it as CSV or Excel") from None
+                          file=str(path),
+                          fix="open the file to check it is a table; export it as CSV or Excel") from None
     for c in list(sample.columns):
         if c.startswith("_"):
             sample = sample.drop(columns=c)

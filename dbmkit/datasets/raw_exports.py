@@ -115,7 +115,8 @@ def person_identities(rng, ppl, people_area, loc, locale) -> dict:
     street = street[host]
 
     # e-mail
-    dom = _pick(rng, loc["email_domains"], n, p=np.array(loc["email_domain_weights"]) / sum(loc["email_domain_weights"]))
+    dom = _pick(rng, loc["email_domains"], n,
+                p=np.array(loc["email_domain_weights"]) / sum(loc["email_domain_weights"]))
     style = rng.integers(0, 4, n)
     if locale == "en":
         fl, ll = np.char.lower(first.astype(str)), np.char.lower(np.char.replace(last.astype(str), " ", ""))
@@ -615,7 +616,8 @@ def _web_accounts(rng, rec, locale):
         zipc[lz] = [z.lstrip("0") for z in zipc[lz]]
     yield "web_accounts.csv", pd.DataFrame({
         "account_id": w["record_id"], "email": w["email"], "first_name": w["first_name"], "last_name": w["last_name"],
-        "mobile": _nullish(rng, phone_w), "address": np.where(rng.random(len(w)) < 0.12, None, w["street"].to_numpy(dtype=object)),
+        "mobile": _nullish(rng, phone_w),
+        "address": np.where(rng.random(len(w)) < 0.12, None, w["street"].to_numpy(dtype=object)),
         "zip": zipc, "city": w["city"], "birthday": _nullish(rng, bday_s.to_numpy()),
         "gender": gender_w, "created_at": _strftime(w["created"], "%Y-%m-%dT%H:%M:%S"),
         "newsletter": np.where(w["email_ok"], "yes", "no"), "sms_ok": np.where(w["sms_ok"], 1, 0),
@@ -635,7 +637,8 @@ def _loyalty_members(rng, rec, locale):
     email_p[~p["email_ok"].to_numpy(bool) & (rng.random(len(p)) < 0.7)] = None
     bd = p["birth_date"].where(rng.random(len(p)) > 0.25)
     tier = np.where(rng.random(len(p)) < 0.08, "Gold", np.where(rng.random(len(p)) < 0.02, "Platinum", "Member"))
-    hdr = {"CardNo": "会员卡号", "Name": "姓名", "Phone": "手机号", "Email": "邮箱", "Address": "地址", "Postcode": "邮编", "BirthDate": "生日",
+    hdr = {"CardNo": "会员卡号", "Name": "姓名", "Phone": "手机号", "Email": "邮箱", "Address": "地址",
+           "Postcode": "邮编", "BirthDate": "生日",
            "Joined": "入会日期", "HomeStore": "门店", "Tier": "等级"} if locale == "zh" else None
     loy = pd.DataFrame({"CardNo": p["record_id"], "Name": name, "Phone": phone_p, "Email": email_p,
                         "Address": np.where(rng.random(len(p)) < 0.2, None, p["street"].to_numpy(dtype=object)),
@@ -794,8 +797,10 @@ def _crm_orders(rng, T, ix, it_code, it_ok):
         "Status": np.where(cancelled[cb], "Cancelled", np.where(cb_ret >= 0, "Returned", "Completed")),
         "ReturnDate": _strftime(np.where(cb_ret >= 0, o_ts[np.maximum(cb_ret, 0)], np.datetime64("NaT")), "%d/%m/%Y")})
     cl = items.iloc[np.flatnonzero(it_ok & (cat_o & ~returned)[it_code])]
-    yield "crm_order_lines.csv", pd.DataFrame({"OrderNo": cl["order_id"], "LineNo": cl["line_no"], "SKU": cl["product_id"],
-                                               "Qty": cl["quantity"].astype(int), "UnitPrice": cl["unit_price"].round(2),
+    yield "crm_order_lines.csv", pd.DataFrame({"OrderNo": cl["order_id"],
+                                               "LineNo": cl["line_no"], "SKU": cl["product_id"],
+                                               "Qty": cl["quantity"].astype(int),
+                                               "UnitPrice": cl["unit_price"].round(2),
                                                "Discount": cl["discount"].round(2)}).reset_index(drop=True)
 
 
@@ -803,7 +808,8 @@ def _products_and_areas(T):
     """products.csv (the product master) and area_demographics.csv (purchased postal-area statistics)."""
     pr = T["products"]
     yield "products.csv", pd.DataFrame({"sku": pr["product_id"], "description": pr["name"], "category": pr["category"],
-                                        "subcategory": pr["subcategory"], "cost": pr["unit_cost"], "price": pr["list_price"]})
+                                        "subcategory": pr["subcategory"], "cost": pr["unit_cost"],
+                                        "price": pr["list_price"]})
     ar = T["area_demographics"]
     yield "area_demographics.csv", ar.rename(columns={"age_18_34": "share_18_34", "age_35_54": "share_35_54",
                                                       "age_55_plus": "share_55_plus"}).drop(columns=["state"])
@@ -822,7 +828,8 @@ def _campaign_files(T, home_rec, cust, ix, locale):
             "fixed_cost": cm["fixed_cost"], "audience": cm["segment"]})
         ct = T["contacts"]
         yield "campaign_history.csv", pd.DataFrame({
-            "campaign_code": ct["campaign_id"], "customer_ref": home_rec["record_id"].reindex(ct["customer_id"]).to_numpy(),
+            "campaign_code": ct["campaign_id"],
+            "customer_ref": home_rec["record_id"].reindex(ct["customer_id"]).to_numpy(),
             "cell_code": ct["cell"], "grp": np.where(ct["group"] == "control", "C", "T"),
             "contact_date": _strftime(ct["contact_ts"], "%Y-%m-%d %H:%M"), "channel": ct["channel"].map(chan_raw)})
         rs = T["responses"]
@@ -867,7 +874,8 @@ def _consent_files(T, home_rec):
     # the e-mail platform: one row per address, latest status
     last_email = cons[cons["channel"] == "email"].drop_duplicates("customer_id", keep="last")
     addr = home_rec["email"].reindex(last_email["customer_id"]).to_numpy(dtype=object)
-    subs = pd.DataFrame({"email": addr, "status": np.where(last_email["status"] == "opt_in", "subscribed", "unsubscribed"),
+    subs = pd.DataFrame({"email": addr,
+                         "status": np.where(last_email["status"] == "opt_in", "subscribed", "unsubscribed"),
                          "last_changed": _strftime(last_email["updated_at"], "%Y-%m-%d %H:%M:%S")})
     subs = subs[subs["email"].notna() & ((subs["status"] == "subscribed") |
                                          _isin(last_email["customer_id"], set(em_l["customer_id"])))]
@@ -975,7 +983,8 @@ class _Exports(dict):
 def _file_specs(locale: str) -> dict[str, dict]:
     """How each raw file is written and how it maps onto the canonical tables."""
     zh = locale == "zh"
-    crm_cols = ({"customer_id": "客户编号", "last_name": "姓", "first_name": "名", "street": "地址", "postal_code": "邮编",
+    crm_cols = ({"customer_id": "客户编号", "last_name": "姓", "first_name": "名",
+                 "street": "地址", "postal_code": "邮编",
                  "city": "城市", "phone": "电话", "email": "邮箱", "birth_date": "出生日期", "gender": "性别",
                  "signup_date": "建档日期", "mail_consent": "允许邮寄", "phone_consent": "允许电话",
                  "acquisition_channel": "来源", "acquisition_cost": "获客成本", "deceased": "状态", "gone_away": "状态"}

@@ -321,7 +321,8 @@ def _people(rng, n, loc, locale, areas, products, start, hist_days, m, tp):
 
     # consent at signup and the day of a later opt-out (inf = never)
     consent = {}
-    rates = {"email": (0.72 + 0.1 * young, 0.10), "sms": (0.42 + 0.1 * young, 0.12), "phone": (0.30 + 0.1 * (age > 55), 0.06),
+    rates = {"email": (0.72 + 0.1 * young, 0.10), "sms": (0.42 + 0.1 * young, 0.12),
+             "phone": (0.30 + 0.1 * (age > 55), 0.06),
              "mail": (0.86, 0.04)}
     for ch, (p_in, hazard) in rates.items():
         opt_in = rng.random(n) < p_in
@@ -566,7 +567,8 @@ def _campaigns(rng, ppl, ev, tot, items, products, start, hist_days, C, loc, n_c
         rows_ct.append(pd.DataFrame({"campaign_id": cid, "person": who, "cell": cells,
                                      "group": np.where(is_ctrl, "control", "treatment"), "contact_day": contact_day,
                                      "channel": ch}))
-        rows_truth.append(pd.DataFrame({"campaign_id": cid, "person": who, "group": np.where(is_ctrl, "control", "treatment"),
+        rows_truth.append(pd.DataFrame({"campaign_id": cid, "person": who,
+                                        "group": np.where(is_ctrl, "control", "treatment"),
                                         "p_control": p_c, "p_treated": p_t, "true_uplift": p_t - p_c,
                                         "uplift_type": ppl["uplift_type"][who]}))
         # message events (treated only: control members are never sent anything)
@@ -590,9 +592,11 @@ def _campaigns(rng, ppl, ev, tot, items, products, start, hist_days, C, loc, n_c
     camp = pd.DataFrame(rows_c)
     contacts = pd.concat(rows_ct, ignore_index=True)
     ctruth = pd.concat(rows_truth, ignore_index=True)
-    msg = pd.concat(rows_ev, ignore_index=True) if rows_ev else pd.DataFrame(columns=["person", "event", "day", "campaign_id", "channel"])
+    msg = (pd.concat(rows_ev, ignore_index=True) if rows_ev
+           else pd.DataFrame(columns=["person", "event", "day", "campaign_id", "channel"]))
     inc = pd.concat(new_orders, ignore_index=True)
-    return dict(campaigns=camp, contacts=contacts, truth=ctruth, messages=msg, incremental=inc, keep=ev["keep"].to_numpy(),
+    return dict(campaigns=camp, contacts=contacts, truth=ctruth, messages=msg,
+                incremental=inc, keep=ev["keep"].to_numpy(),
                 optout_day=unsub_day)
 
 
@@ -882,7 +886,8 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
         tables["campaigns"] = cmp_[["campaign_id", "name", "channel", "offer", "start_date", "end_date",
                                     "cost_per_contact", "fixed_cost", "segment"]].copy()
         ct = camp["contacts"]
-        tables["contacts"] = pd.DataFrame({"campaign_id": ct["campaign_id"], "customer_id": ppl["person_id"][ct["person"]],
+        tables["contacts"] = pd.DataFrame({"campaign_id": ct["campaign_id"],
+                                           "customer_id": ppl["person_id"][ct["person"]],
                                            "cell": ct["cell"], "group": ct["group"],
                                            "contact_ts": day_to_ts(ct["contact_day"]), "channel": ct["channel"]})
         # responses as the client tracks them: coupon redemptions of treated people in the window
@@ -913,7 +918,8 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
         tables["email_events"] = msg_df[msg_df["channel"] == "email"].drop(columns="channel").sort_values("event_ts").reset_index(drop=True)
         tables["sms_events"] = msg_df[msg_df["channel"] == "sms"].drop(columns="channel").sort_values("event_ts").reset_index(drop=True)
         ctr = camp["truth"]
-        truth["campaign_uplift"] = pd.DataFrame({"campaign_id": ctr["campaign_id"], "person_id": ppl["person_id"][ctr["person"]],
+        truth["campaign_uplift"] = pd.DataFrame({"campaign_id": ctr["campaign_id"],
+                                                 "person_id": ppl["person_id"][ctr["person"]],
                                                  "group": ctr["group"], "p_control": ctr["p_control"],
                                                  "p_treated": ctr["p_treated"], "true_uplift": ctr["true_uplift"],
                                                  "uplift_type": ctr["uplift_type"]})

@@ -30,7 +30,8 @@ add({
     "mean_per_customer": ("Mean per customer", "客均值"),
     "recovery_title": ("Purchase-model estimates (95 % interval) vs the true parameters", "购买模型估计值（95%区间）与真实参数"),
     "clv_estimate": ("Estimate", "估计值"), "clv_truth": ("Truth", "真实值"),
-    "platinum": ("Platinum", "铂金"), "gold": ("Gold", "黄金"), "silver": ("Silver", "白银"), "bronze": ("Bronze", "青铜"),
+    "platinum": ("Platinum", "铂金"), "gold": ("Gold", "黄金"), "silver": ("Silver", "白银"),
+    "bronze": ("Bronze", "青铜"),
 })
 
 

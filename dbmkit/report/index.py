@@ -64,7 +64,8 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
         sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}.get(currency, currency + " ")
         period = (f"{data['first']:%Y-%m-%d} – {data['last']:%Y-%m-%d}" if data.get("first") is not None else "–")
         items = [(t("customers_n", lang), f"{data['customers']:,}"), (t("buyers_n", lang), f"{data['buyers']:,}"),
-                 (t("orders_n", lang), f"{data['orders']:,}"), (t("revenue_total", lang), f"{sym}{data['revenue']:,.0f}"),
+                 (t("orders_n", lang), f"{data['orders']:,}"),
+                 (t("revenue_total", lang), f"{sym}{data['revenue']:,.0f}"),
                  (t("period", lang), period), (t("sources_n", lang), f"{data['sources']:,}")]
         data_html = ('<div class="cards data">' + "".join(
             f'<div class="card small"><div class="v">{esc(v)}</div><div class="l">{esc(k)}</div></div>'
