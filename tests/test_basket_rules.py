@@ -203,7 +203,8 @@ WITH b AS (
 SELECT p.antecedent, p.consequent, a.anchors, p.hits, p.hits / a.anchors AS probability,
        coalesce(pb.hits_before, 0) / a.anchors AS before_rate, bs.hits / n.n AS base_rate,
        (p.hits / a.anchors) / (bs.hits / n.n) AS lift,
-       (p.hits / a.anchors - coalesce(pb.hits_before, 0) / a.anchors) / (1 - coalesce(pb.hits_before, 0) / a.anchors) AS excess,
+       (p.hits / a.anchors - coalesce(pb.hits_before, 0) / a.anchors)
+         / (1 - coalesce(pb.hits_before, 0) / a.anchors) AS excess,
        p.median_lag_days, n.n AS n_anchors
 FROM pair p JOIN ant_n a ON a.item = p.antecedent JOIN base bs ON bs.item = p.consequent CROSS JOIN n
 LEFT JOIN pair_before pb ON pb.antecedent = p.antecedent AND pb.consequent = p.consequent

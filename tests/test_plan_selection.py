@@ -182,7 +182,7 @@ def test_n_per_household():
         n_per(df, "no_col")
 
 
-# ------------------------------------------------------------------------------------------------ channel, offer, timing
+# ------------------------------------------------------------------------------------------ channel, offer, timing
 def test_channel_response_rates_from_history():
     h = pd.DataFrame({"channel": ["email", "email", "mail", "mail"], "campaign_id": ["E", "E", "M", "M"],
                       "group": ["treatment", "control", "treatment", "control"], "people": [1000, 100, 500, 100],
