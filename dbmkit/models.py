@@ -143,7 +143,8 @@ def calibration_table(y_true, score, n_bins: int = 10) -> pd.DataFrame:
     observed rate in each. A calibrated model's points lie on the diagonal, so its probabilities can be used to
     forecast responses and profit, not only to rank.
 
-    >>> calibration_table([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], n_bins=2)[["mean_predicted", "observed_rate"]].values.tolist()
+    >>> calibration_table([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], n_bins=2)[
+    ...     ["mean_predicted", "observed_rate"]].values.tolist()
     [[0.15000000000000002, 0.0], [0.8500000000000001, 1.0]]
     """
     y, s = _check_y_score(y_true, score)
@@ -184,7 +185,8 @@ def evaluate(y_true, score, n_bins: int = 10) -> dict:
             "log_loss": float(log_loss(y, p, labels=[0, 1])) if both else float("nan"),
             "brier": float(brier_score_loss(y, p)),
             "top_decile_lift": float(g["lift"].iloc[0]) if g is not None else float("nan"),
-            "top30_capture": float(g["cum_pct_responders"].iloc[max(0, int(round(0.3 * n_bins)) - 1)]) if g is not None else float("nan")}
+            "top30_capture": (float(g["cum_pct_responders"].iloc[max(0, int(round(0.3 * n_bins)) - 1)])
+                              if g is not None else float("nan"))}
 
 
 # ------------------------------------------------------------------------------------------------ features
@@ -461,7 +463,8 @@ def feature_importance(result: ModelResult, n_repeats: int = 2, seed: int = 42, 
         return _permutation_importance(result, x, y, n_repeats, seed)
 
 
-def _permutation_importance(result: ModelResult, x: pd.DataFrame, y: np.ndarray, n_repeats: int, seed: int) -> pd.DataFrame:
+def _permutation_importance(result: ModelResult, x: pd.DataFrame, y: np.ndarray, n_repeats: int,
+                            seed: int) -> pd.DataFrame:
     from sklearn.metrics import roc_auc_score
     base = roc_auc_score(y, result.model.predict_proba(x.to_numpy())[:, 1])
     groups: dict[str, list[str]] = {}
@@ -532,7 +535,8 @@ def response_model(ws, kinds=("logistic", "gbm"), prefer: str | None = None, tes
                 break
         test_ids = sorted(test_ids)
         is_test = d["campaign_id"].isin(test_ids)
-        split = f"out of time: trained on {len(camp) - len(test_ids)} earlier campaigns, validated on {', '.join(test_ids)}"
+        split = (f"out of time: trained on {len(camp) - len(test_ids)} earlier campaigns, "
+                 f"validated on {', '.join(test_ids)}")
     else:
         rng = np.random.default_rng(int(ws.cfg.seed))
         is_test = pd.Series(rng.random(len(d)) < 0.3, index=d.index)
@@ -634,7 +638,8 @@ def response_truth(ws, result: ModelResult) -> pd.DataFrame | None:
     if tp is None or "campaign_uplift" not in ws.truth:
         return None
     cu = ws.truth["campaign_uplift"][["campaign_id", "person_id", "p_treated"]]
-    d = result.test[["campaign_id", "customer_id", "y", "score"]].merge(tp[["customer_id", "person_id"]], on="customer_id")
+    d = result.test[["campaign_id", "customer_id", "y", "score"]].merge(tp[["customer_id", "person_id"]],
+                                                                        on="customer_id")
     d = d.merge(cu, on=["campaign_id", "person_id"], how="inner").rename(columns={"p_treated": "true_probability"})
     d.attrs["spearman"] = float(d["score"].rank().corr(d["true_probability"].rank())) if len(d) > 2 else float("nan")
     return d
@@ -666,9 +671,11 @@ def churn_truth(ws, scores: pd.DataFrame, horizon_days: int = 180) -> pd.DataFra
         return None
     fo = ws.truth["future_orders"]
     end = ws.as_of.normalize() + pd.Timedelta(days=1)
-    fut = fo[(fo["status"] == "completed") & (fo["order_ts"] >= end) & (fo["order_ts"] < end + pd.Timedelta(days=horizon_days))]
+    fut = fo[(fo["status"] == "completed") & (fo["order_ts"] >= end)
+             & (fo["order_ts"] < end + pd.Timedelta(days=horizon_days))]
     bought = set(fut["customer_id"])                 # truth ids = person_id
     d = scores[["customer_id", "churn_score"]].merge(tp[["customer_id", "person_id"]], on="customer_id")
     d["churned"] = (~_isin(d["person_id"], bought)).astype(int)
-    d.attrs["auc"] = float(roc_auc_score(d["churned"], d["churn_score"])) if d["churned"].nunique() == 2 else float("nan")
+    d.attrs["auc"] = (float(roc_auc_score(d["churned"], d["churn_score"])) if d["churned"].nunique() == 2
+                      else float("nan"))
     return d

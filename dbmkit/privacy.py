@@ -271,7 +271,8 @@ def mask_people(df: pd.DataFrame) -> pd.DataFrame:
     电话 — not their consent flags) with ``mask_phone``, e-mails and phones inside other text masked where they
     appear, house numbers removed from street and address columns.
 
-    >>> mask_people(pd.DataFrame({"Mail": ["ann@x.com"], "Phone": ["(212) 555-0142"], "PhoneOK": ["Y"]})).values.tolist()
+    >>> mask_people(pd.DataFrame({"Mail": ["ann@x.com"], "Phone": ["(212) 555-0142"],
+    ...                           "PhoneOK": ["Y"]})).values.tolist()
     [['a***@x.com', '(2*********142', 'Y']]
     """
     out = df.copy()

@@ -156,7 +156,8 @@ def check_notebook(path: Path) -> list[str]:
     if ch.phase in "1234":
         ex = [c for c in cells if "exercise" in c.get("metadata", {}).get("tags", []) and "exercises.check" in c.source]
         if len(ex) < 3:
-            problems.append(f"{path.name}: needs at least 3 'Your turn' exercises (cells tagged 'exercise'), has {len(ex)}")
+            problems.append(f"{path.name}: needs at least 3 'Your turn' exercises (cells tagged 'exercise'), "
+                            f"has {len(ex)}")
     for c in code:
         n = len([ln for ln in c.source.splitlines() if ln.strip() and not ln.strip().startswith("#")])
         if n > 25:

@@ -334,7 +334,8 @@ def _unplaced_note(col: str, p: ColumnProfile, table: str) -> str:
                 hints.append(f"a {other} file could use it as `{c.name}`")
                 break
     if p.kind in ("email", "phone"):
-        hints.append("personal data: map it in a `customers` source (then it is cleaned, matched and masked in reports)")
+        hints.append("personal data: map it in a `customers` source "
+                     "(then it is cleaned, matched and masked in reports)")
     desc = _value_note(p) if p.kind != "empty" else "empty in the sample"
     if p.kind == "text" and p.distinct <= 30:
         desc += f"; {p.distinct} distinct value(s)"
@@ -365,8 +366,9 @@ def _notes(d: SourceDraft, profiles: dict[str, ColumnProfile]) -> None:
         q = profiles.get(cols.get("quantity", ""), None)
         oid = profiles.get(cols.get("order_id", ""), None)
         if oid is not None and oid.letter_prefix:
-            d.notes.append(f"order ids starting with '{oid.letter_prefix}' ({100 * oid.letter_prefix_share:.1f} % of the "
-                           f"lines) look like cancellations; lines with negative quantities become returns in the build")
+            d.notes.append(f"order ids starting with '{oid.letter_prefix}' "
+                           f"({100 * oid.letter_prefix_share:.1f} % of the lines) look like cancellations; "
+                           "lines with negative quantities become returns in the build")
         elif q is not None and q.negative_share:
             d.notes.append(f"{100 * q.negative_share:.1f} % of the lines have negative quantities: the build treats "
                            "them as returns (negative revenue)")

@@ -357,7 +357,9 @@ def _record_fields(rng, rec, world, ident, ppl, idx, loc, locale):
             dirt["last_typo"][i] = True
         if r[2] < 0.35:
             user, _, dom = email[i].partition("@")
-            email[i] = f"{user}{int(rng.integers(1, 99))}@{loc['email_domains'][int(rng.integers(len(loc['email_domains'])))]}"
+            num = int(rng.integers(1, 99))          # drawn before the domain: the same random stream
+            new_dom = loc['email_domains'][int(rng.integers(len(loc['email_domains'])))]
+            email[i] = f"{user}{num}@{new_dom}"
             dirt["email_changed"][i] = True
         elif r[2] < 0.55:
             email[i] = (" " + email[i].upper()) if r[3] < 0.5 else email[i].title()
@@ -577,7 +579,8 @@ def _crm_customers(rng, rec, locale):
     gender_crm[rng.random(len(c)) < 0.1] = None
     email_c = c["email"].to_numpy(dtype=object).copy()
     email_c[~c["email_ok"].to_numpy(bool) & (rng.random(len(c)) < 0.6)] = None    # not given without consent
-    phone_c = np.array([_fmt_phone(p, 0, locale) if isinstance(p, str) and p.startswith("+") else (p if isinstance(p, str) else None) for p in c["phone"]], dtype=object)
+    phone_c = np.array([_fmt_phone(p, 0, locale) if isinstance(p, str) and p.startswith("+")
+                        else (p if isinstance(p, str) else None) for p in c["phone"]], dtype=object)
     dob = c["birth_date"].where(rng.random(len(c)) > 0.2)
     status = np.where(c["deceased"], "Deceased", np.where(c["gone_away"], "Gone away", "Active"))
     if locale == "en":
@@ -605,7 +608,8 @@ def _web_accounts(rng, rec, locale):
     bday_s = _dates(bday, "%Y-%m-%d")
     flip = rng.random(len(w)) < 0.01
     bday_s[flip] = _dates(bday[flip], "%d/%m/%Y")
-    phone_w = np.array([_fmt_phone(p, int(s), locale) if isinstance(p, str) and p.startswith("+") else (p if isinstance(p, str) else None)
+    phone_w = np.array([_fmt_phone(p, int(s), locale) if isinstance(p, str) and p.startswith("+")
+                        else (p if isinstance(p, str) else None)
                         for p, s in zip(w["phone"], rng.integers(1, 5, len(w)))], dtype=object)
     phone_w[~(w["sms_ok"] | w["phone_ok"]).to_numpy(bool) & (rng.random(len(w)) < 0.5)] = None
     gender_w = w["gender"].map({"F": "f", "M": "m", "U": "u"}).to_numpy(dtype=object)
@@ -631,7 +635,8 @@ def _loyalty_members(rng, rec, locale):
         name = (p["last_name"].astype(str).str.upper() + ", " + p["first_name"].astype(str)).to_numpy(dtype=object)
     else:
         name = (p["last_name"].astype(str) + p["first_name"].astype(str)).to_numpy(dtype=object)
-    phone_p = np.array([_fmt_phone(ph, 3 if locale == "en" else 0, locale) if isinstance(ph, str) and ph.startswith("+") else (ph if isinstance(ph, str) else None)
+    phone_p = np.array([_fmt_phone(ph, 3 if locale == "en" else 0, locale) if isinstance(ph, str) and ph.startswith("+")
+                        else (ph if isinstance(ph, str) else None)
                         for ph in p["phone"]], dtype=object)
     email_p = p["email"].to_numpy(dtype=object).copy()
     email_p[~p["email_ok"].to_numpy(bool) & (rng.random(len(p)) < 0.7)] = None
@@ -744,7 +749,8 @@ def _web_orders(rng, world, rec, ix, it_code, it_ok):
     n_to = len(tests) * 2
     t_orders = pd.DataFrame({"order_id": pd.Series([f"W{95_000_000 + i}" for i in range(n_to)], dtype="str"),
                              "account": np.repeat(tests["record_id"].to_numpy(), 2),
-                             "order_ts": pd.Timestamp(P["start_date"]) + pd.to_timedelta(rng.uniform(1, 365 * P["years"], n_to), unit="D"),
+                             "order_ts": pd.Timestamp(P["start_date"])
+                             + pd.to_timedelta(rng.uniform(1, 365 * P["years"], n_to), unit="D"),
                              "channel": "web", "status_raw": "COMPLETE", "returned_at": pd.NaT})
     t_prod = rng.integers(0, len(prods), n_to)
     t_orders["order_ts"] = t_orders["order_ts"].dt.floor("s")
@@ -849,7 +855,8 @@ def _campaign_files(T, home_rec, cust, ix, locale):
                     "replied": "REPLIED", "unsubscribed": "OPTOUT"}
         true_phone = cust["phone"].reindex(sm["customer_id"]).to_numpy(dtype=object)
         yield "sms_events.csv", pd.DataFrame({"campaign": sm["campaign_id"],
-                                              "mobile": [_fmt_phone(x, 2, locale) if isinstance(x, str) else None for x in true_phone],
+                                              "mobile": [_fmt_phone(x, 2, locale) if isinstance(x, str) else None
+                                                         for x in true_phone],
                                               "status": sm["event"].map(sms_name),
                                               "ts": _strftime(sm["event_ts"], "%Y-%m-%d %H:%M:%S")})
 

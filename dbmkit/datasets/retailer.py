@@ -299,8 +299,10 @@ def _people(rng, n, loc, locale, areas, products, start, hist_days, m, tp):
         sl = slice(s0, min(n, s0 + chunk))
         lw = np.broadcast_to(base, (sl.stop - sl.start, len(base))).copy()
         g = gender[sl]
-        lw[:, np.isin(sub_keys, ["Womenswear", "Skincare", "Makeup", "Fragrance"])] += np.where(g == "F", 1.0, -1.2)[:, None]
-        lw[:, np.isin(sub_keys, ["Menswear", "Cameras", "Laptops", "Cycling", "Boots"])] += np.where(g == "M", 0.9, -0.5)[:, None]
+        lw[:, np.isin(sub_keys, ["Womenswear", "Skincare", "Makeup", "Fragrance"])] += \
+            np.where(g == "F", 1.0, -1.2)[:, None]
+        lw[:, np.isin(sub_keys, ["Menswear", "Cameras", "Laptops", "Cycling", "Boots"])] += \
+            np.where(g == "M", 0.9, -0.5)[:, None]
         lw[:, np.isin(sub_keys, ["Kidswear", "Toys", "Diapers", "Baby gear"])] += np.where(kids[sl], 1.6, -2.5)[:, None]
         lw[:, np.isin(cat, ["Sports"])] += np.where(age[sl] < 45, 0.5, -0.5)[:, None]
         lw[:, np.isin(cat, ["Books & Media", "Home"])] += np.where(age[sl] > 55, 0.6, 0.0)[:, None]
@@ -426,7 +428,8 @@ def _make_items(rng, ev, ppl, products, first_line=None, discount_override=None,
 
     # product by price tier within the subcategory, quantity
     prod_sorted = products.sort_values(["subcategory_key", "tier"])
-    pidx_table = np.array([prod_sorted.index[prod_sorted["subcategory_key"] == k].to_numpy() for k in subs["subcategory_key"]])
+    pidx_table = np.array([prod_sorted.index[prod_sorted["subcategory_key"] == k].to_numpy()
+                           for k in subs["subcategory_key"]])
     tier = np.clip(np.round((ppl["tier"][lp] ** 1.6 + rng.normal(0, 0.18, len(lp))) * 5.99 - 0.5), 0, 5).astype(int)
     prod = pidx_table[sub_line, tier]
     maxq = products["max_qty"].to_numpy()[prod]
@@ -873,7 +876,8 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
                               "origin"]].reset_index(drop=True),
         "order_origin": hist[["order_id", "origin", "campaign"]].reset_index(drop=True),
         "planted_rules": pd.DataFrame(
-            [dict(kind="basket", antecedent=a, consequent=b, probability=p, within_days=np.nan) for a, b, p in L.BASKET_RULES]
+            [dict(kind="basket", antecedent=a, consequent=b, probability=p, within_days=np.nan)
+             for a, b, p in L.BASKET_RULES]
             + [dict(kind="sequence", antecedent=a, consequent=b, probability=p, within_days=w) for a, b, p, w, _ in
                L.SEQUENCE_RULES]),
         "products": products.copy(),
@@ -915,8 +919,9 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
                                "channel": msg["channel"].to_numpy(), "event": msg["event"].to_numpy(),
                                "event_ts": day_to_ts(msg["day"].to_numpy())})
         msg_df = msg_df[msg_df["event_ts"] < end_excl]
-        tables["email_events"] = msg_df[msg_df["channel"] == "email"].drop(columns="channel").sort_values("event_ts").reset_index(drop=True)
-        tables["sms_events"] = msg_df[msg_df["channel"] == "sms"].drop(columns="channel").sort_values("event_ts").reset_index(drop=True)
+        for ch in ("email", "sms"):
+            tables[f"{ch}_events"] = (msg_df[msg_df["channel"] == ch].drop(columns="channel")
+                                      .sort_values("event_ts").reset_index(drop=True))
         ctr = camp["truth"]
         truth["campaign_uplift"] = pd.DataFrame({"campaign_id": ctr["campaign_id"],
                                                  "person_id": ppl["person_id"][ctr["person"]],
