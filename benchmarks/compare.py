@@ -83,8 +83,8 @@ def pandas_summary(tx: pd.DataFrame, as_of: str = AS_OF) -> pd.DataFrame:
     total, first_amount = g["amount"].sum(), g["amount"].first()
     out = pd.DataFrame({"frequency": n - 1, "recency": (last - first).dt.days.astype(float),
                         "T": (as_of_ts - first).dt.days.astype(float)})
-    out["monetary_mean_repeat"] = np.where(out["frequency"] > 0, (total - first_amount) / out["frequency"].clip(lower=1),
-                                           0.0)
+    out["monetary_mean_repeat"] = np.where(out["frequency"] > 0,
+                                           (total - first_amount) / out["frequency"].clip(lower=1), 0.0)
     return out.reset_index()
 
 
@@ -149,7 +149,8 @@ def cmd_check(*outs: str) -> None:
                 diffs[c] = float(np.abs(df[c].to_numpy(float) - ref[c].to_numpy(float)).max())
             m1, m2 = df["monetary_mean_repeat"].to_numpy(float), ref["monetary_mean_repeat"].to_numpy(float)
             diffs["monetary_rel"] = float((np.abs(m1 - m2) / np.maximum(np.abs(m2), 1e-9)).max())
-        identical = same_ids and all(diffs[c] == 0 for c in ("frequency", "recency", "T")) and diffs["monetary_rel"] < 1e-9
+        identical = (same_ids and all(diffs[c] == 0 for c in ("frequency", "recency", "T"))
+                     and diffs["monetary_rel"] < 1e-9)
         report[f"{names[0]} vs {name}"] = {"same_customers": same_ids, "max_abs_diff": diffs, "identical": identical}
     RESULT["checks"] = report
     RESULT["all_identical"] = all(v["identical"] for v in report.values())

@@ -96,7 +96,8 @@ def _targets(res: dict) -> list[tuple[str, str, str, bool | None]]:
     rows.append((*TARGETS[4], _dur(demo["wall_s"]) if demo else "–", None if not demo else demo["wall_s"] <= 120))
     big = sizes.get("1m", {}).get("steps", {}).get("report")
     ok_big = big is not None and not big.get("returncode") and not big.get("timed_out")
-    rows.append((*TARGETS[5], _dur(big["wall_s"]) if big else "–", None if not big else ok_big and big["wall_s"] <= 900))
+    rows.append((*TARGETS[5], _dur(big["wall_s"]) if big else "–",
+                 None if not big else ok_big and big["wall_s"] <= 900))
     rows.append((*TARGETS[6], _mem(big["peak_rss_mb"]) if big else "–",
                  None if not big else big["peak_rss_mb"] <= 12 * 1024))
     gen = sizes.get("1m", {}).get("steps", {}).get("generate")
@@ -202,7 +203,8 @@ def tables(res: dict) -> str:
         out.append("### customer_summary vs plain pandas vs lifetimes\n")
         out.append("Seconds inside the call (input already in memory; `ours_parquet` reads the Parquet file itself), "
                    "and the whole process (start-up, reading the Parquet input, the call, writing the result):\n")
-        out.append("| transactions | implementation | customers | call | call CPU | whole process | peak memory | vs lifetimes |")
+        out.append("| transactions | implementation | customers | call | call CPU | whole process | peak memory | "
+                   "vs lifetimes |")
         out.append("|---|---|---|---|---|---|---|---|")
         for ts in sorted(cs, key=_size_key):
             r = cs[ts]
@@ -231,8 +233,8 @@ def tables(res: dict) -> str:
     fits = comp.get("bgnbd_fit") or {}
     if fits:
         out.append("### BG/NBD fit: dbmkit vs lifetimes\n")
-        out.append("| data | implementation | customers | fit | fit CPU | whole process | peak memory | r | alpha | a | b | "
-                   "log-likelihood |")
+        out.append("| data | implementation | customers | fit | fit CPU | whole process | peak memory | "
+                   "r | alpha | a | b | log-likelihood |")
         out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for fs, r in fits.items():
             for impl, m in r["impls"].items():

@@ -82,8 +82,8 @@ def run_size(size: str, steps: list[str], reuse: bool, timeout: float) -> dict:
     cfg = size_config(size)
     py = sys.executable
     logs = DATA / size / "logs"
-    out: dict = {"people": parse_size(size), "config": str(cfg.relative_to(ROOT)), "started": dt.datetime.now().isoformat(
-        timespec="seconds"), "machine": machine_info(), "steps": {}}
+    out: dict = {"people": parse_size(size), "config": str(cfg.relative_to(ROOT)),
+                 "started": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine_info(), "steps": {}}
     generated = (DATA / size / "work" / "raw" / ".generated").exists()
     base_tables = DATA / size / "base_tables.json"
     for step in steps:

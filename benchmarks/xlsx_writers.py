@@ -38,7 +38,8 @@ def frame(n: int = 100_000, seed: int = 0) -> pd.DataFrame:
         "Postcode": txt("0", 4), "BirthDate": txt("03/0", 1),
         "Joined": pd.to_datetime("2020-01-01") + pd.to_timedelta(rng.integers(0, 2000, n), unit="D"),
         "HomeStore": txt("Store ", 2), "Tier": pd.Series(np.where(rng.random(n) < 0.1, "Gold", "Member"), dtype="str"),
-        "points": rng.integers(0, 5000, n), "spend": np.where(rng.random(n) < 0.05, np.nan, rng.gamma(2, 50, n).round(2)),
+        "points": rng.integers(0, 5000, n),
+        "spend": np.where(rng.random(n) < 0.05, np.nan, rng.gamma(2, 50, n).round(2)),
     })
 
 

@@ -11,7 +11,6 @@ and then calls the concept modules — ``dbm.rfm``, ``dbm.value``, ``dbm.clv``, 
 from __future__ import annotations
 
 import importlib
-import sys
 
 __version__ = "0.1.0"
 

@@ -14,7 +14,8 @@ Example
 -------
 >>> tx = pd.DataFrame({"basket": [1, 1, 2, 2, 3, 4], "item": ["tent", "bag", "tent", "bag", "tent", "stove"]})
 >>> r = rules_from_baskets(tx, "basket", "item")
->>> r.loc[(r.antecedent == "tent") & (r.consequent == "bag"), ["support", "confidence", "lift"]].round(3).values.tolist()
+>>> r.loc[(r.antecedent == "tent") & (r.consequent == "bag"),
+...       ["support", "confidence", "lift"]].round(3).values.tolist()
 [[0.5, 0.667, 1.333]]
 """
 from __future__ import annotations
@@ -110,7 +111,8 @@ def rules_from_baskets(transactions: pd.DataFrame, basket_col: str = "basket", i
     con = duckdb.connect()
     try:
         con.register("_tx", transactions[[basket_col, item_col]].rename(columns={basket_col: "b", item_col: "it"}))
-        baskets = "SELECT DISTINCT CAST(b AS VARCHAR) AS basket, CAST(it AS VARCHAR) AS item FROM _tx WHERE it IS NOT NULL"
+        baskets = ("SELECT DISTINCT CAST(b AS VARCHAR) AS basket, CAST(it AS VARCHAR) AS item "
+                   "FROM _tx WHERE it IS NOT NULL")
         df = _sql.run(con, "association_pairs", {"min_count": int(min_count)}, baskets=_sql.Raw(baskets))
     finally:
         con.close()

@@ -20,7 +20,6 @@ Example
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -47,7 +46,7 @@ CDNOW_PAPER = {
 def weekly_repeat_transactions(transactions: pd.DataFrame, customer_col: str = "customer_id",
                                date_col: str = "date", start: str = CDNOW_PAPER["start"],
                                weeks: int = CDNOW_PAPER["weeks"]) -> pd.DataFrame:
-    """Repeat transactions (purchase days after a customer's first) per week since ``start``: week, 
+    """Repeat transactions (purchase days after a customer's first) per week since ``start``: week,
     repeat_transactions, cumulative. Runs in DuckDB (``sql/case_weekly_repeat.sql``).
 
     >>> tx = pd.DataFrame({"c": ["a", "a", "a", "b"], "d": pd.to_datetime(["2024-01-01", "2024-01-01",

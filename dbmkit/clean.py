@@ -131,19 +131,25 @@ def split_full_name(s: pd.Series) -> pd.DataFrame:
     first, last = [], []
     for x in s.astype(object):
         if not isinstance(x, str) or not x.strip():
-            first.append(None); last.append(None); continue
+            first.append(None)
+            last.append(None)
+            continue
         x = x.strip()
         if re.search(r"[\u4e00-\u9fff]", x) and " " not in x:
             k = 2 if x[:2] in _CN_COMPOUND and len(x) > 2 else 1
-            last.append(x[:k]); first.append(x[k:] or None)
+            last.append(x[:k])
+            first.append(x[k:] or None)
         elif "," in x:
             a, b = x.split(",", 1)
-            last.append(a.strip()); first.append(b.strip() or None)
+            last.append(a.strip())
+            first.append(b.strip() or None)
         elif " " in x:
             a, b = x.rsplit(" ", 1)
-            first.append(a.strip()); last.append(b.strip())
+            first.append(a.strip())
+            last.append(b.strip())
         else:
-            first.append(None); last.append(x)
+            first.append(None)
+            last.append(x)
     return pd.DataFrame({"first_name": first, "last_name": last}, index=s.index)
 
 
@@ -201,7 +207,8 @@ def normalise_street(s: pd.Series) -> pd.Series:
     >>> normalise_street(pd.Series(["12 Oak Street, Apt. 3", "12 oak st apt 3"])).tolist()
     ['12 oak st apt 3', '12 oak st apt 3']
     """
-    t = s.astype("string").str.lower().str.replace(r"[.,#]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+    t = (s.astype("string").str.lower().str.replace(r"[.,#]", " ", regex=True)
+         .str.replace(r"\s+", " ", regex=True).str.strip())
     for full, ab in _STREET_ABBR.items():
         t = t.str.replace(rf"\b{full}\b", ab, regex=True)
     return t.astype(object).where(t.notna(), None)
@@ -210,7 +217,8 @@ def normalise_street(s: pd.Series) -> pd.Series:
 def flag_test_accounts(df: pd.DataFrame, patterns: list[str], staff_domains: list[str]) -> pd.DataFrame:
     """Set ``is_test`` (test/QA accounts by e-mail pattern or name) and ``is_staff`` (company e-mail domains).
 
-    >>> out = flag_test_accounts(pd.DataFrame({"email": ["test1@shop.com", "ann@x.com"]}), [r"^test\\d*@"], ["shop.com"])
+    >>> out = flag_test_accounts(pd.DataFrame({"email": ["test1@shop.com", "ann@x.com"]}),
+    ...                          [r"^test\\d*@"], ["shop.com"])
     >>> out[["is_test", "is_staff"]].values.tolist()
     [[True, True], [False, False]]
     """
@@ -222,7 +230,8 @@ def flag_test_accounts(df: pd.DataFrame, patterns: list[str], staff_domains: lis
             is_test |= email.str.contains(p, regex=True).fillna(False).astype(bool)
     names = (df.get("first_name", pd.Series(index=df.index, dtype="string")).astype("string").fillna("") + " " +
              df.get("last_name", pd.Series(index=df.index, dtype="string")).astype("string").fillna("")).str.lower()
-    is_test |= names.str.contains(r"^(?:test|qa|demo|dummy)\b|\btest user\b|do not use|测试|勿用|演示", regex=True).fillna(False).astype(bool)
+    is_test |= names.str.contains(r"^(?:test|qa|demo|dummy)\b|\btest user\b|do not use|测试|勿用|演示",
+                                  regex=True).fillna(False).astype(bool)
     is_staff = pd.Series(False, index=df.index)
     for d in staff_domains:
         is_staff |= email.str.endswith("@" + d.lower().lstrip("@")).fillna(False).astype(bool)
@@ -282,7 +291,8 @@ def parse_dates(s: pd.Series, date_format: str | None = None, day_first: bool | 
     then ISO, Chinese and dotted forms, then slash dates day- or month-first (decided by the data when not given:
     a first number above 12 means day-first), then Excel serial day numbers.
 
-    >>> parse_dates(pd.Series(["2024-03-05", "05/03/2024", "2024年3月5日", "31/12/2024", "45356", "soon"])).dt.strftime("%Y-%m-%d").tolist()
+    >>> parse_dates(pd.Series(["2024-03-05", "05/03/2024", "2024年3月5日", "31/12/2024", "45356",
+    ...                        "soon"])).dt.strftime("%Y-%m-%d").tolist()
     ['2024-03-05', '2024-03-05', '2024-03-05', '2024-12-31', '2024-03-05', nan]
     """
     t = s.astype("string").str.strip()
@@ -321,7 +331,8 @@ def cleaning_examples(before: pd.DataFrame, after: pd.DataFrame, columns: list[s
     (before → after, e-mails and phones masked). ``before`` and ``after`` have the same rows in the same order.
 
     >>> b = pd.DataFrame({"email": [" A@X.COM", "bad@", "c@x.com"]})
-    >>> cleaning_examples(b, pd.DataFrame({"email": ["a@x.com", None, "c@x.com"]}))[["column", "changed", "emptied"]].values.tolist()
+    >>> cleaning_examples(b, pd.DataFrame({"email": ["a@x.com", None, "c@x.com"]}))[
+    ...     ["column", "changed", "emptied"]].values.tolist()
     [['email', 2, 1]]
     """
     cols = columns or [c for c in before.columns if c in after.columns]
@@ -433,7 +444,8 @@ def validation_rules(df: pd.DataFrame, table: str = "customers", region: str = "
     """Check each filled value against its column's rule: one row per rule with the values checked, the failures
     and their share.
 
-    >>> validation_rules(pd.DataFrame({"email": ["a@b.com", "A@B.COM ", None]}))[["column", "checked", "failed"]].values.tolist()
+    >>> validation_rules(pd.DataFrame({"email": ["a@b.com", "A@B.COM ", None]}))[
+    ...     ["column", "checked", "failed"]].values.tolist()
     [['email', 2, 1]]
     """
     rows = []

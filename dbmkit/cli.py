@@ -96,7 +96,8 @@ def check_summary(ws) -> tuple[str, bool]:
         rng = con.execute("SELECT min(order_ts), max(order_ts), count(DISTINCT customer_id), "
                           "count(*) FILTER (WHERE status = 'returned'), "
                           "count(*) FILTER (WHERE status = 'cancelled') FROM orders").fetchall()[0]
-        reach = con.execute("SELECT count(*) FILTER (WHERE email IS NOT NULL), count(*) FILTER (WHERE phone IS NOT NULL), "
+        reach = con.execute("SELECT count(*) FILTER (WHERE email IS NOT NULL), "
+                            "count(*) FILTER (WHERE phone IS NOT NULL), "
                             "count(*) FILTER (WHERE street IS NOT NULL) FROM customers").fetchall()[0]
         q = con.execute(_QUARANTINE_SQL).df()
         vi = con.execute("""SELECT table_name, source, column_name, count(*) AS n, min(source_row) AS first_row,

@@ -262,7 +262,8 @@ def revenue_by(ws, by: str = "channel", period: str | None = None, segments: pd.
         idents["segment_join"] = _sql.Raw("")
     if by == "segment":
         if segments is None or "customer_id" not in segments.columns or segment_col not in segments.columns:
-            raise ValueError(f"revenue_by(by='segment') needs segments=<DataFrame with customer_id and {segment_col!r}>, "
+            raise ValueError("revenue_by(by='segment') needs "
+                             f"segments=<DataFrame with customer_id and {segment_col!r}>, "
                              "e.g. ws.table('segments') with segment_col='lifecycle_stage'")
         seg = segments[["customer_id", segment_col]].rename(columns={segment_col: "segment"})
         seg = seg.drop_duplicates("customer_id").astype({"customer_id": str})

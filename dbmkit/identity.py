@@ -295,7 +295,8 @@ def score_pairs(comp: pd.DataFrame, weights: dict = WEIGHTS) -> pd.DataFrame:
         s += np.where(np.isnan(v), 0.0, np.where(v >= 1, agree, dis))
     for f in ("first_name", "last_name"):
         v = comp[f].to_numpy()
-        s += np.where(np.isnan(v), 0.0, np.where(v >= 0.97, w[f]["exact"], np.where(v >= 0.86, w[f]["close"], w[f]["far"])))
+        s += np.where(np.isnan(v), 0.0,
+                      np.where(v >= 0.97, w[f]["exact"], np.where(v >= 0.86, w[f]["close"], w[f]["far"])))
     v = comp["street"].to_numpy()
     s += np.where(np.isnan(v), 0.0, np.where(v >= 0.9, w["street"][0], w["street"][1]))
     out = comp.copy()

@@ -39,7 +39,8 @@ from .util import isin as _isin
 __all__ = ["gains_table", "decile", "calibration_table", "roc_table", "model_features", "design_matrix",
            "response_training_set", "churn_training_set", "fit", "predict", "evaluate", "response_model",
            "churn_model", "ModelResult", "build_scores", "feature_importance", "response_truth", "truth_by_decile",
-           "churn_truth", "contact_responses", "fit_sample", "MAX_FIT_ROWS", "NUMERIC_FEATURES", "CATEGORICAL_FEATURES", "MODEL_TYPES"]
+           "churn_truth", "contact_responses", "fit_sample", "MAX_FIT_ROWS", "NUMERIC_FEATURES", "CATEGORICAL_FEATURES",
+           "MODEL_TYPES"]
 
 NUMERIC_FEATURES = ["orders_total", "orders_12m", "orders_90d", "purchase_days", "revenue_total", "revenue_12m",
                     "margin_total", "avg_order_value", "discount_share", "return_share", "channels_used",
@@ -58,8 +59,10 @@ MAX_FIT_ROWS = 200_000
 # the six model types of data mining in the seeds, and where the workbook uses each
 MODEL_TYPES = pd.DataFrame([
     ("classification", "归类", "response and churn models (chapter 26); merge/purge match or non-match (chapter 11)"),
-    ("regression", "回归", "expected spend (Gamma-Gamma, chapter 23); the log-odds of the logistic response model (26)"),
-    ("time series", "时间序列分析", "monthly revenue and customers over time, seasonality (chapter 20); BG/NBD purchases over time (23)"),
+    ("regression", "回归",
+     "expected spend (Gamma-Gamma, chapter 23); the log-odds of the logistic response model (26)"),
+    ("time series", "时间序列分析",
+     "monthly revenue and customers over time, seasonality (chapter 20); BG/NBD purchases over time (23)"),
     ("clustering", "聚类", "k-means behavioural segments (chapter 24)"),
     ("association", "关联分析", "market-basket rules — support, confidence, lift (chapter 25)"),
     ("sequence discovery", "序列发现", "'A then B within N days' rules (chapter 25)"),
@@ -71,7 +74,8 @@ _add_labels({"cum_pct_customers": ("Share of customers contacted", "接触客户
              "mean_predicted": ("Predicted probability", "预测概率"), "observed_rate": ("Observed rate", "实际比例"),
              "response_model": ("Response model", "响应模型"), "churn_model": ("Churn model", "流失模型"),
              "logistic": ("Logistic regression", "逻辑回归"), "gbm": ("Gradient boosting", "梯度提升"),
-             "false_positive_rate": ("False positive rate", "假阳性率"), "true_positive_rate": ("True positive rate", "真阳性率")})
+             "false_positive_rate": ("False positive rate", "假阳性率"),
+             "true_positive_rate": ("True positive rate", "真阳性率")})
 
 
 # ------------------------------------------------------------------------------------------------ judging a score
@@ -139,7 +143,8 @@ def calibration_table(y_true, score, n_bins: int = 10) -> pd.DataFrame:
     observed rate in each. A calibrated model's points lie on the diagonal, so its probabilities can be used to
     forecast responses and profit, not only to rank.
 
-    >>> calibration_table([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], n_bins=2)[["mean_predicted", "observed_rate"]].values.tolist()
+    >>> calibration_table([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9], n_bins=2)[
+    ...     ["mean_predicted", "observed_rate"]].values.tolist()
     [[0.15000000000000002, 0.0], [0.8500000000000001, 1.0]]
     """
     y, s = _check_y_score(y_true, score)
@@ -180,7 +185,8 @@ def evaluate(y_true, score, n_bins: int = 10) -> dict:
             "log_loss": float(log_loss(y, p, labels=[0, 1])) if both else float("nan"),
             "brier": float(brier_score_loss(y, p)),
             "top_decile_lift": float(g["lift"].iloc[0]) if g is not None else float("nan"),
-            "top30_capture": float(g["cum_pct_responders"].iloc[max(0, int(round(0.3 * n_bins)) - 1)]) if g is not None else float("nan")}
+            "top30_capture": (float(g["cum_pct_responders"].iloc[max(0, int(round(0.3 * n_bins)) - 1)])
+                              if g is not None else float("nan"))}
 
 
 # ------------------------------------------------------------------------------------------------ features
@@ -203,7 +209,8 @@ def model_features(ws, snapshots: pd.DataFrame) -> pd.DataFrame:
     snap = snapshots.copy()
     if "snapshot_id" not in snap.columns:
         snap["snapshot_id"] = np.arange(len(snap))
-    snap = pd.DataFrame({"snapshot_id": snap["snapshot_id"].to_numpy(), "customer_id": snap["customer_id"].astype(str).to_numpy(),
+    snap = pd.DataFrame({"snapshot_id": snap["snapshot_id"].to_numpy(),
+                         "customer_id": snap["customer_id"].astype(str).to_numpy(),
                          "snapshot_ts": pd.to_datetime(snap["snapshot_ts"]).to_numpy()})
     with ws.connect() as con:
         con.register("_snapshots", snap)
@@ -456,7 +463,8 @@ def feature_importance(result: ModelResult, n_repeats: int = 2, seed: int = 42, 
         return _permutation_importance(result, x, y, n_repeats, seed)
 
 
-def _permutation_importance(result: ModelResult, x: pd.DataFrame, y: np.ndarray, n_repeats: int, seed: int) -> pd.DataFrame:
+def _permutation_importance(result: ModelResult, x: pd.DataFrame, y: np.ndarray, n_repeats: int,
+                            seed: int) -> pd.DataFrame:
     from sklearn.metrics import roc_auc_score
     base = roc_auc_score(y, result.model.predict_proba(x.to_numpy())[:, 1])
     groups: dict[str, list[str]] = {}
@@ -527,7 +535,8 @@ def response_model(ws, kinds=("logistic", "gbm"), prefer: str | None = None, tes
                 break
         test_ids = sorted(test_ids)
         is_test = d["campaign_id"].isin(test_ids)
-        split = f"out of time: trained on {len(camp) - len(test_ids)} earlier campaigns, validated on {', '.join(test_ids)}"
+        split = (f"out of time: trained on {len(camp) - len(test_ids)} earlier campaigns, "
+                 f"validated on {', '.join(test_ids)}")
     else:
         rng = np.random.default_rng(int(ws.cfg.seed))
         is_test = pd.Series(rng.random(len(d)) < 0.3, index=d.index)
@@ -629,7 +638,8 @@ def response_truth(ws, result: ModelResult) -> pd.DataFrame | None:
     if tp is None or "campaign_uplift" not in ws.truth:
         return None
     cu = ws.truth["campaign_uplift"][["campaign_id", "person_id", "p_treated"]]
-    d = result.test[["campaign_id", "customer_id", "y", "score"]].merge(tp[["customer_id", "person_id"]], on="customer_id")
+    d = result.test[["campaign_id", "customer_id", "y", "score"]].merge(tp[["customer_id", "person_id"]],
+                                                                        on="customer_id")
     d = d.merge(cu, on=["campaign_id", "person_id"], how="inner").rename(columns={"p_treated": "true_probability"})
     d.attrs["spearman"] = float(d["score"].rank().corr(d["true_probability"].rank())) if len(d) > 2 else float("nan")
     return d
@@ -661,9 +671,11 @@ def churn_truth(ws, scores: pd.DataFrame, horizon_days: int = 180) -> pd.DataFra
         return None
     fo = ws.truth["future_orders"]
     end = ws.as_of.normalize() + pd.Timedelta(days=1)
-    fut = fo[(fo["status"] == "completed") & (fo["order_ts"] >= end) & (fo["order_ts"] < end + pd.Timedelta(days=horizon_days))]
+    fut = fo[(fo["status"] == "completed") & (fo["order_ts"] >= end)
+             & (fo["order_ts"] < end + pd.Timedelta(days=horizon_days))]
     bought = set(fut["customer_id"])                 # truth ids = person_id
     d = scores[["customer_id", "churn_score"]].merge(tp[["customer_id", "person_id"]], on="customer_id")
     d["churned"] = (~_isin(d["person_id"], bought)).astype(int)
-    d.attrs["auc"] = float(roc_auc_score(d["churned"], d["churn_score"])) if d["churned"].nunique() == 2 else float("nan")
+    d.attrs["auc"] = (float(roc_auc_score(d["churned"], d["churn_score"])) if d["churned"].nunique() == 2
+                      else float("nan"))
     return d

@@ -74,7 +74,8 @@ def sample_size(baseline_rate: float, min_detectable_lift: float, significance: 
     p1 = p0 + d
     pbar = (p0 + k * p1) / (1 + k)
     za, zb = z_critical(significance, two_sided), float(stats.norm.ppf(power))
-    n_c = (za * math.sqrt(pbar * (1 - pbar) * (1 + 1 / k)) + zb * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1) / k)) ** 2 / d ** 2
+    n_c = (za * math.sqrt(pbar * (1 - pbar) * (1 + 1 / k))
+           + zb * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1) / k)) ** 2 / d ** 2
     n_c = int(math.ceil(n_c - 1e-9))
     n_t = int(math.ceil(k * n_c - 1e-9))
     return pd.Series({"n_control": n_c, "n_treatment": n_t, "n_total": n_c + n_t})

@@ -30,7 +30,8 @@ import re
 
 import pandas as pd
 
-__all__ = ["PII_PATTERNS", "PHONE_REGIONS", "salted_hash", "find_pii", "mask_pii", "mask_text", "mask_email", "mask_phone",
+__all__ = ["PII_PATTERNS", "PHONE_REGIONS", "salted_hash", "find_pii", "mask_pii",
+           "mask_text", "mask_email", "mask_phone",
            "mask_people"]
 
 
@@ -270,7 +271,8 @@ def mask_people(df: pd.DataFrame) -> pd.DataFrame:
     电话 — not their consent flags) with ``mask_phone``, e-mails and phones inside other text masked where they
     appear, house numbers removed from street and address columns.
 
-    >>> mask_people(pd.DataFrame({"Mail": ["ann@x.com"], "Phone": ["(212) 555-0142"], "PhoneOK": ["Y"]})).values.tolist()
+    >>> mask_people(pd.DataFrame({"Mail": ["ann@x.com"], "Phone": ["(212) 555-0142"],
+    ...                           "PhoneOK": ["Y"]})).values.tolist()
     [['a***@x.com', '(2*********142', 'Y']]
     """
     out = df.copy()

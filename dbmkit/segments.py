@@ -30,7 +30,8 @@ from .util import isin as _isin
 from .value import abc_classes
 
 __all__ = ["LIFECYCLE_STAGES", "lifecycle_stage", "segment_features", "choose_k", "kmeans_segments", "profile",
-           "name_segments", "demographic_segments", "penetration", "cohort_retention", "build_segments", "age_band", "SEGMENT_NAMES"]
+           "name_segments", "demographic_segments", "penetration", "cohort_retention", "build_segments", "age_band",
+           "SEGMENT_NAMES"]
 
 LIFECYCLE_STAGES = ["new", "active", "at_risk", "lapsed", "lost"]
 
@@ -51,9 +52,11 @@ SEGMENT_NAMES: dict[str, tuple[str, str]] = {
 
 _add_labels({
     "at_risk": ("At risk", "有流失风险"), "lifecycle_stage": ("Lifecycle stage", "生命周期阶段"),
-    "cluster": ("Cluster", "聚类"), "silhouette": ("Silhouette", "轮廓系数"), "inertia": ("Inertia (within-cluster SS per customer)", "簇内平方和（每客户）"),
+    "cluster": ("Cluster", "聚类"), "silhouette": ("Silhouette", "轮廓系数"),
+    "inertia": ("Inertia (within-cluster SS per customer)", "簇内平方和（每客户）"),
     "customers_per_household": ("Customers per household", "户均客户数"),
-    "sales_per_household": ("Sales per household", "户均销售额"), "penetration_index": ("Index (100 = average)", "指数（平均=100）"),
+    "sales_per_household": ("Sales per household", "户均销售额"),
+    "penetration_index": ("Index (100 = average)", "指数（平均=100）"),
     "age_band": ("Age band", "年龄段"), "income_band": ("Income band (area median)", "收入段（地区中位数）"),
     "postal_code": ("Postal area", "邮政区"), "cohort": ("Cohort (first purchase)", "客户群（首次购买）"),
     "period_index": ("Periods since first purchase", "首购后期数"), "retention": ("Retention", "留存率"),
@@ -80,7 +83,8 @@ def lifecycle_stage(summary: pd.DataFrame, new_days: int = 90, at_risk_after: fl
     need = ["customer_id", "frequency", "recency", "T", "days_since_last"]
     missing = [c for c in need if c not in summary.columns]
     if missing:
-        raise KeyError(f"lifecycle_stage needs the customer_summary columns {missing} (use ws.table('customer_summary'))")
+        raise KeyError(f"lifecycle_stage needs the customer_summary columns {missing} "
+                       "(use ws.table('customer_summary'))")
     if not 0 < at_risk_after < lapsed_after:
         raise ValueError("need 0 < at_risk_after < lapsed_after (in purchase cycles), e.g. 1.5 and 3")
     f = summary["frequency"].astype(float).to_numpy()
@@ -194,7 +198,8 @@ def kmeans_segments(features: pd.DataFrame, k: int | None = None, k_range=range(
     centre (fast on millions). Returns customer_id and cluster.
 
     >>> rng = np.random.default_rng(0)
-    >>> f = pd.DataFrame({"customer_id": [str(i) for i in range(60)], "n_orders": np.r_[rng.poisson(2, 30), rng.poisson(20, 30)],
+    >>> f = pd.DataFrame({"customer_id": [str(i) for i in range(60)],
+    ...                   "n_orders": np.r_[rng.poisson(2, 30), rng.poisson(20, 30)],
     ...                   "monetary_total": np.r_[rng.gamma(2, 50, 30), rng.gamma(2, 500, 30)]})
     >>> seg = kmeans_segments(f, k=2, columns=["n_orders", "monetary_total"])
     >>> seg.groupby("cluster").size().tolist()
@@ -226,7 +231,8 @@ def kmeans_segments(features: pd.DataFrame, k: int | None = None, k_range=range(
     return out
 
 
-def profile(df: pd.DataFrame, by: str = "cluster", columns: list[str] | None = None, index: bool = False) -> pd.DataFrame:
+def profile(df: pd.DataFrame, by: str = "cluster", columns: list[str] | None = None,
+            index: bool = False) -> pd.DataFrame:
     """Profile of each segment: customers, share and the mean of each column — or, with ``index=True``, the mean
     as an index vs the overall mean (100 = average, 200 = twice the average), which makes segments easy to name.
 
@@ -307,7 +313,8 @@ def age_band(birth_date, as_of, edges=(18, 25, 35, 45, 55, 65), ) -> pd.Series:
     """
     bd = pd.to_datetime(pd.Series(birth_date), errors="coerce")
     as_of = pd.Timestamp(as_of)
-    age = (as_of.year - bd.dt.year) - ((bd.dt.month > as_of.month) | ((bd.dt.month == as_of.month) & (bd.dt.day > as_of.day))).astype(int)
+    before_birthday = (bd.dt.month > as_of.month) | ((bd.dt.month == as_of.month) & (bd.dt.day > as_of.day))
+    age = (as_of.year - bd.dt.year) - before_birthday.astype(int)
     labels = [f"{lo}–{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:])] + [f"{edges[-1]}+"]
     idx = np.searchsorted(np.asarray(edges), age.fillna(-1).to_numpy(), side="right") - 1
     out = np.where(age.isna(), "unknown", np.where(idx < 0, f"under {edges[0]}",
@@ -381,7 +388,8 @@ def _penetration_table(d: pd.DataFrame, key: str) -> pd.DataFrame:
     return d
 
 
-def penetration(ws, by: str = "postal_code", months: int = 12, n_bands: int = 5, min_households: int = 0) -> pd.DataFrame:
+def penetration(ws, by: str = "postal_code", months: int = 12, n_bands: int = 5,
+                min_households: int = 0) -> pd.DataFrame:
     """Penetration analysis (渗透分析): how deeply the client has reached each postal area, age band or income band.
 
     For each group: households (from ``area_demographics``), customers, buyers and revenue of the last ``months``
@@ -412,9 +420,11 @@ def penetration(ws, by: str = "postal_code", months: int = 12, n_bands: int = 5,
         per = known.groupby("postal_code").agg(customers=("customer_id", "size"), buyers=("is_buyer", "sum"),
                                                revenue=("revenue", "sum"))
         d = areas[["postal_code", "city", "households", "population", "median_income"]].merge(
-            per, left_on="postal_code", right_index=True, how="left").fillna({"customers": 0, "buyers": 0, "revenue": 0})
+            per, left_on="postal_code", right_index=True,
+            how="left").fillna({"customers": 0, "buyers": 0, "revenue": 0})
         if by == "city":
-            d = d.groupby("city", as_index=False).agg(households=("households", "sum"), population=("population", "sum"),
+            d = d.groupby("city", as_index=False).agg(households=("households", "sum"),
+                                                      population=("population", "sum"),
                                                       customers=("customers", "sum"), buyers=("buyers", "sum"),
                                                       revenue=("revenue", "sum"))
         d = d[d["households"] > min_households]

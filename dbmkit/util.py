@@ -20,7 +20,8 @@ def isin(values, members) -> np.ndarray:
     >>> isin(pd.Series(["a", "b", None]), {"b", "c"}).tolist()
     [False, True, False]
     """
-    idx = pd.Index(pd.unique(np.asarray(list(members) if isinstance(members, (set, frozenset)) else members, dtype=object)))
+    members = list(members) if isinstance(members, (set, frozenset)) else members
+    idx = pd.Index(pd.unique(np.asarray(members, dtype=object)))
     return idx.get_indexer(np.asarray(values, dtype=object)) >= 0
 
 
@@ -32,7 +33,7 @@ def compute_threads():
     times slower; one thread is fast enough for customer-level tables. Set the environment variable
     ``DBMKIT_THREADS`` to use more."""
     try:
-        from threadpoolctl import threadpool_limits      # installed with scikit-learn
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn
     except ImportError:
         yield
         return

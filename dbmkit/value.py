@@ -37,7 +37,8 @@ __all__ = ["decile_table", "purchase_deciles", "pareto", "share_of_customers_for
            "abc_classes", "abc_table", "ABC_NAMES", "customer_profitability", "profitability",
            "profitability_summary", "whale_curve", "profitable_groups", "profitable_groups_table"]
 
-ABC_NAMES = {"A": ("VIP", "VIP顾客"), "B": ("Major", "主要顾客"), "C": ("Ordinary", "普通顾客"), "D": ("Small", "小顾客")}
+ABC_NAMES = {"A": ("VIP", "VIP顾客"), "B": ("Major", "主要顾客"),
+             "C": ("Ordinary", "普通顾客"), "D": ("Small", "小顾客")}
 
 
 def _values(df: pd.DataFrame, col: str, what: str) -> np.ndarray:

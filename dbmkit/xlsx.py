@@ -145,7 +145,7 @@ def _column_cells(v: pd.Series, ref: pa.Array) -> pa.Array:
     if isinstance(dt, pd.CategoricalDtype):
         v = v.astype(object)
         dt = v.dtype
-    if dt == object:
+    if dt == np.dtype(object):
         kind = pd.api.types.infer_dtype(v, skipna=True)
         if kind in ("string", "empty"):
             dt = pd.StringDtype()

@@ -62,7 +62,8 @@ def invoice_lines(d: Path, seed: int = 21) -> tuple[Path, dict]:
     for r in inv.itertuples():
         for j in rng.choice(n_prod, int(rng.integers(1, 6)), replace=False):
             q = int(rng.integers(1, 13))
-            lines.append({"Invoice": r.invoice, "StockCode": codes[j], "Quantity": -q if r.invoice.startswith("C") else q,
+            lines.append({"Invoice": r.invoice, "StockCode": codes[j],
+                          "Quantity": -q if r.invoice.startswith("C") else q,
                           "InvoiceDate": f"{r.ts.month}/{r.ts.day}/{r.ts.year} {r.ts.hour}:{r.ts.minute:02d}",
                           "Price": price[j], "Customer ID": r.customer})
     df = pd.DataFrame(lines)
@@ -113,10 +114,12 @@ def customers_orders(d: Path, seed: int = 23) -> tuple[Path, dict]:
     first = rng.choice(["Anna", "Ben", "Clara", "David", "Eva", "Felix", "Grace", "Hugo", "Ida", "Jonas"], n)
     last = rng.choice(["Smith", "Jones", "Brown", "Taylor", "Wilson", "Evans", "Walker", "Wright", "Green"], n)
     people = pd.DataFrame({"first": first, "last": last,
-                           "email": [f"{f.lower()}.{s.lower()}{i}@mail.test.org" for i, (f, s) in enumerate(zip(first, last))],
+                           "email": [f"{f.lower()}.{s.lower()}{i}@mail.test.org"
+                                     for i, (f, s) in enumerate(zip(first, last))],
                            "phone": [f"+4475{rng.integers(10_000_000, 99_999_999)}" for _ in range(n)],
                            "zip": [f"SW{rng.integers(1, 20)} {rng.integers(1, 10)}AB" for _ in range(n)],
-                           "signup": (END - pd.to_timedelta(rng.integers(400, 1500, n), unit="D")).strftime("%Y-%m-%d")})
+                           "signup": (END - pd.to_timedelta(rng.integers(400, 1500, n),
+                                                            unit="D")).strftime("%Y-%m-%d")})
     in_crm = rng.random(n) < 0.7
     in_web = ~in_crm | (rng.random(n) < 0.3)
     crm = people[in_crm].reset_index(names="person")

@@ -65,7 +65,8 @@ def chinese_orders_csv(d: Path, seed: int = 2) -> tuple[Path, dict]:
     o = _orders(rng, 250, 1200, start="2023-03-01")
     surnames, given = list("王李张刘陈杨赵黄周吴"), ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳"]
     names = [rng.choice(surnames) + rng.choice(given) + rng.choice(given) for _ in range(250)]
-    phones = [f"1{rng.choice([3, 5, 8])}{rng.integers(0, 10)}{rng.integers(10_000_000, 99_999_999)}" for _ in range(250)]
+    phones = [f"1{rng.choice([3, 5, 8])}{rng.integers(0, 10)}{rng.integers(10_000_000, 99_999_999)}"
+              for _ in range(250)]
     status = rng.choice(["已完成"] * 18 + ["已退货", "已取消"], len(o))
     df = pd.DataFrame({
         "订单编号": ["SO" + str(x) for x in o["order_no"]],

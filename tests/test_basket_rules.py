@@ -13,7 +13,8 @@ from dbmkit import basket
 
 
 def test_pair_rules_by_hand():
-    tx = pd.DataFrame({"basket": [1, 1, 2, 2, 3, 4, 4, 5], "item": ["tent", "bag", "tent", "bag", "tent", "stove", "bag", "bag"]})
+    tx = pd.DataFrame({"basket": [1, 1, 2, 2, 3, 4, 4, 5],
+                       "item": ["tent", "bag", "tent", "bag", "tent", "stove", "bag", "bag"]})
     r = basket.rules_from_baskets(tx).set_index(["antecedent", "consequent"])
     tb = r.loc[("tent", "bag")]
     # 5 baskets; tent in 3, bag in 4, both in 2
@@ -99,10 +100,12 @@ def _seq_ws():
     for cid, buys in plan.items():
         for day, prod in buys:
             k += 1
-            rows.append({"order_id": str(k), "customer_id": cid, "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=day, hours=10),
+            rows.append({"order_id": str(k), "customer_id": cid,
+                         "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=day, hours=10),
                          "channel": "web", "store_id": None, "gross_amount": 2.0, "discount": 0.0, "net_amount": 2.0,
                          "cost": 1.0, "status": "completed", "original_order_id": None})
-            items.append({"order_id": str(k), "line_no": 1, "product_id": prod, "quantity": 1, "unit_price": 2.0, "discount": 0.0})
+            items.append({"order_id": str(k), "line_no": 1, "product_id": prod, "quantity": 1,
+                          "unit_price": 2.0, "discount": 0.0})
     return TinyWS({"customers": customers(list(plan)), "orders": pd.DataFrame(rows), "order_items": pd.DataFrame(items),
                    "products": products}, "2024-12-31")
 
@@ -200,7 +203,8 @@ WITH b AS (
 SELECT p.antecedent, p.consequent, a.anchors, p.hits, p.hits / a.anchors AS probability,
        coalesce(pb.hits_before, 0) / a.anchors AS before_rate, bs.hits / n.n AS base_rate,
        (p.hits / a.anchors) / (bs.hits / n.n) AS lift,
-       (p.hits / a.anchors - coalesce(pb.hits_before, 0) / a.anchors) / (1 - coalesce(pb.hits_before, 0) / a.anchors) AS excess,
+       (p.hits / a.anchors - coalesce(pb.hits_before, 0) / a.anchors)
+         / (1 - coalesce(pb.hits_before, 0) / a.anchors) AS excess,
        p.median_lag_days, n.n AS n_anchors
 FROM pair p JOIN ant_n a ON a.item = p.antecedent JOIN base bs ON bs.item = p.consequent CROSS JOIN n
 LEFT JOIN pair_before pb ON pb.antecedent = p.antecedent AND pb.consequent = p.consequent
@@ -268,7 +272,8 @@ def test_sequence_windows_equal_the_one_window_query(plan, windows):
     for c, buys in enumerate(plan):
         for k, (day, prod) in enumerate(buys):
             oid = f"{c}-{k}"
-            rows.append({"order_id": oid, "customer_id": f"c{c}", "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=day),
+            rows.append({"order_id": oid, "customer_id": f"c{c}",
+                         "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=day),
                          "channel": "web", "store_id": None, "gross_amount": 2.0, "discount": 0.0, "net_amount": 2.0,
                          "cost": 1.0, "status": "completed", "original_order_id": None})
             items.append({"order_id": oid, "line_no": 1, "product_id": prod, "quantity": 1, "unit_price": 2.0,
@@ -287,7 +292,8 @@ def test_a_wholesale_buyer_contributes_at_most_max_anchors():
     rows, items = [], []
     for k in range(41):
         oid = f"w{k}"
-        rows.append({"order_id": oid, "customer_id": "big", "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=3 * k),
+        rows.append({"order_id": oid, "customer_id": "big",
+                     "order_ts": pd.Timestamp("2024-01-01") + pd.Timedelta(days=3 * k),
                      "channel": "web", "store_id": None, "gross_amount": 2.0, "discount": 0.0, "net_amount": 2.0,
                      "cost": 1.0, "status": "completed", "original_order_id": None})
         items.append({"order_id": oid, "line_no": 1, "product_id": "tv" if k % 2 else "sp", "quantity": 1,

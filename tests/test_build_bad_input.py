@@ -292,7 +292,8 @@ def test_21_negative_quantities_are_returns_zero_quantities_quarantined(tmp_path
 
 def test_22_duplicate_order_ids_with_different_contents_across_files(tmp_path):
     write(tmp_path / "a.csv", "Invoice,Date,Customer,Amount\n1,2024-01-01,C1,5\n2,2024-01-02,C1,6\n")
-    write(tmp_path / "b.csv", "Invoice,Date,Customer,Amount\n1,2024-01-01,C1,5\n2,2024-01-02,C1,60\n3,2024-01-03,C2,7\n")
+    write(tmp_path / "b.csv",
+          "Invoice,Date,Customer,Amount\n1,2024-01-01,C1,5\n2,2024-01-02,C1,60\n3,2024-01-03,C2,7\n")
     con, rep = build(tmp_path, {"orders": [{"path": "a.csv", "columns": ORDERS}, {"path": "b.csv", "columns": ORDERS}]})
     q = con.execute("SELECT source, source_row, reason FROM quarantine ORDER BY source_row").fetchall()
     assert q == [("b.csv", 2, "exact duplicate of order_id 1 (first at a.csv row 2)"),

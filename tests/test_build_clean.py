@@ -25,12 +25,13 @@ def test_phones_to_e164(raw, region, e164):
 
 
 def test_names_genders_postal_codes_birth_dates():
-    assert clean.standardise_names(pd.Series(["  ANNA  MARIA ", "o'brien", "McDonald", "ＷＡＮＧ", "王伟"])).tolist() == \
-        ["Anna Maria", "O'Brien", "McDonald", "Wang", "王伟"]
+    names = pd.Series(["  ANNA  MARIA ", "o'brien", "McDonald", "ＷＡＮＧ", "王伟"])
+    assert clean.standardise_names(names).tolist() == ["Anna Maria", "O'Brien", "McDonald", "Wang", "王伟"]
     split = clean.split_full_name(pd.Series(["LEE, Ann", "Mary Ann Smith", "诸葛亮", None]))
     assert split.iloc[:3].values.tolist() == [["Ann", "LEE"], ["Mary Ann", "Smith"], ["亮", "诸葛"]]
     assert split.iloc[3].isna().all()
-    assert clean.standardise_gender(pd.Series(["Mrs.", "male", "女", "x", None])).tolist() == ["F", "M", "F", None, None]
+    assert clean.standardise_gender(pd.Series(["Mrs.", "male", "女", "x", None])).tolist() == \
+        ["F", "M", "F", None, None]
     assert clean.standardise_postal_codes(pd.Series(["2183", "10001-1234", "1000", "ABC"]), "US").tolist() == \
         ["02183", "10001", "01000", None]
     assert clean.standardise_postal_codes(pd.Series(["10008", " 200 001 "]), "CN").tolist() == ["010008", "200001"]

@@ -99,7 +99,8 @@ def _consent_db(events, people=("P1", "P2", "P3")):
     con = duckdb.connect()
     con.execute("CREATE TABLE customers AS SELECT * FROM (VALUES " + ", ".join(
         f"('{p}', '{p.lower()}@x.com', '+1212555000{i}', '1 Main St', false, false, false, false)"
-        for i, p in enumerate(people)) + ") t(customer_id, email, phone, street, is_test, is_staff, deceased, gone_away)")
+        for i, p in enumerate(people))
+        + ") t(customer_id, email, phone, street, is_test, is_staff, deceased, gone_away)")
     con.register("_e", pd.DataFrame(events, columns=["customer_id", "channel", "status", "updated_at"]))
     con.execute("CREATE TABLE consents AS SELECT customer_id, channel, status, CAST(updated_at AS TIMESTAMP) AS "
                 "updated_at FROM _e")
@@ -147,7 +148,8 @@ def test_suppression_on_the_small_client(small_ws):
 # ------------------------------------------------------------------------------------------------ privacy
 def test_erasure_in_a_sandbox(small_ws, tmp_path):
     sb = database.Sandbox(small_ws, tmp_path / "sb")
-    ids = sb.sql("SELECT customer_id FROM customers ORDER BY n_records DESC, customer_id LIMIT 2")["customer_id"].tolist()
+    ids = sb.sql("SELECT customer_id FROM customers "
+                 "ORDER BY n_records DESC, customer_id LIMIT 2")["customer_id"].tolist()
     n_anon = sb.sql("SELECT count(*) AS n FROM anonymous_sales")["n"].iloc[0]
     n_orders = sb.sql("SELECT count(*) AS n FROM orders WHERE customer_id IN (?, ?)", ids)["n"].iloc[0]
     removed = database.erase_customer(sb, ids, reason="test")
@@ -251,6 +253,7 @@ def test_unreadable_optional_values_are_listed_not_lost(small_ws):
 def test_campaign_feedback_opt_outs_are_suppressed():
     """Opt-outs and bounces written back by phase 4 (campaign_feedback) suppress the person for that channel."""
     import duckdb
+
     from dbmkit.database import suppression_list
     con = duckdb.connect()
     con.execute("""CREATE TABLE customers AS SELECT * FROM (VALUES

@@ -29,7 +29,8 @@ def test_blocking_compares_only_records_that_share_a_key():
 
 
 def test_fellegi_sunter_score_is_the_sum_of_field_evidence():
-    recs = _recs(first_name=["Robert", "Bob"], last_name=["Smith", "Smith"], email=["robert.smith@x.com", "robert.smith@x.com"],
+    recs = _recs(first_name=["Robert", "Bob"], last_name=["Smith", "Smith"],
+                 email=["robert.smith@x.com", "robert.smith@x.com"],
                  postal_code=["10001", "10002"], birth_date=["1980-01-01", None])
     scored = identity.score_pairs(identity.compare_pairs(recs, pd.DataFrame({"i": [0], "j": [1]})))
     w = identity.WEIGHTS

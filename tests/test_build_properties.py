@@ -65,10 +65,11 @@ def small_sources(draw):
     ids = [f"{i:03d}" for i in range(1, 7)]
     rows = []
     for _ in range(draw(st.integers(1, 10))):
-        rows.append([draw(st.sampled_from(ids + ["", "NULL"])), draw(st.sampled_from(
-            ["2024-01-05", "2024-02-10 10:00", "2099-01-01", "bad", ""])), draw(st.sampled_from(["C1", "C2", "", "C3"])),
-            draw(st.sampled_from(["10", "-5", "0", "$7.50", "x", ""])), draw(st.sampled_from(["", "returned", "cancelled",
-                                                                                               "completed"]))])
+        rows.append([draw(st.sampled_from(ids + ["", "NULL"])),
+                     draw(st.sampled_from(["2024-01-05", "2024-02-10 10:00", "2099-01-01", "bad", ""])),
+                     draw(st.sampled_from(["C1", "C2", "", "C3"])),
+                     draw(st.sampled_from(["10", "-5", "0", "$7.50", "x", ""])),
+                     draw(st.sampled_from(["", "returned", "cancelled", "completed"]))])
     split = draw(st.integers(0, len(rows)))
     cust = [[c, draw(st.sampled_from(["Ann", "ANN", "", "Bo"])), draw(st.sampled_from(["a@x.com", "A@X.COM ", "bad@",
                                                                                      ""]))]
@@ -90,7 +91,8 @@ def _write_sources(d: Path, a, b, cust) -> dict:
 def _build_dir(d: Path, sources: dict, name: str = "work"):
     cfg = load_config({"client": "prop", "workdir": str(d / name), "analysis_date": "2024-12-31",
                        "data": {"sources": sources}, "base_dir": str(d)})
-    return database.build(cfg, d / name / "marketing.duckdb", cfg.data.sources, d, d / name), d / name / "marketing.duckdb"
+    db = d / name / "marketing.duckdb"
+    return database.build(cfg, db, cfg.data.sources, d, d / name), db
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])     # two builds per example
@@ -233,8 +235,10 @@ def test_erased_people_stay_out_of_a_rebuild_and_of_derived_tables(tmp_path):
     ws.ensure("customer_summary")
     with ws.connect() as con:
         # the person with most source records, a buyer, and someone with a consent given by e-mail address
-        multi = con.execute("SELECT customer_id FROM customers ORDER BY n_records DESC, customer_id LIMIT 1").fetchall()[0][0]
-        buyer = con.execute("SELECT customer_id FROM customer_summary ORDER BY monetary_total DESC LIMIT 1").fetchall()[0][0]
+        multi = con.execute("SELECT customer_id FROM customers "
+                            "ORDER BY n_records DESC, customer_id LIMIT 1").fetchall()[0][0]
+        buyer = con.execute("SELECT customer_id FROM customer_summary "
+                            "ORDER BY monetary_total DESC LIMIT 1").fetchall()[0][0]
         values = {c: _identifiers(con, c) for c in (multi, buyer)}
     for c in values:
         database.erase_customer(ws, c)

@@ -46,7 +46,8 @@ def _config(tmp_path: Path, body: str) -> Path:
 
 def test_check_reports_problems_with_row_and_fix(tmp_path, dirty_orders):
     cfg = _config(tmp_path, "    orders:\n      - path: orders.csv\n        decimal: ','\n"
-                            "        columns: {order_id: Order, customer_id: Customer, order_ts: Date, net_amount: Total}\n")
+                            "        columns: {order_id: Order, customer_id: Customer, order_ts: Date, "
+                            "net_amount: Total}\n")
     r = _check(cfg, tmp_path / "work")
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout
@@ -69,8 +70,10 @@ def test_check_reports_problems_with_row_and_fix(tmp_path, dirty_orders):
 
 def test_check_exit_code_1_when_no_report_can_run(tmp_path, dirty_orders):
     # the mapping points order_ts at the amounts: no row has a readable date → nothing loads
-    cfg = _config(tmp_path, "    orders:\n      - path: orders.csv\n        decimal: ','\n        date_format: '%Y.%m.%d'\n"
-                            "        columns: {order_id: Order, customer_id: Customer, order_ts: Total, net_amount: Total}\n")
+    cfg = _config(tmp_path, "    orders:\n      - path: orders.csv\n        decimal: ','\n"
+                            "        date_format: '%Y.%m.%d'\n"
+                            "        columns: {order_id: Order, customer_id: Customer, order_ts: Total, "
+                            "net_amount: Total}\n")
     r = _check(cfg, tmp_path / "work")
     assert r.returncode == 1, r.stdout + r.stderr
     assert "A report cannot run: no orders were loaded" in r.stdout
@@ -79,7 +82,8 @@ def test_check_exit_code_1_when_no_report_can_run(tmp_path, dirty_orders):
 
 def test_check_exit_code_2_for_config_and_file_errors(tmp_path, dirty_orders):
     cfg = _config(tmp_path, "    orders:\n      - path: orders.csv\n"
-                            "        columns: {order_id: Order, customer_id: Kunde, order_ts: Date, net_amount: Total}\n")
+                            "        columns: {order_id: Order, customer_id: Kunde, order_ts: Date, "
+                            "net_amount: Total}\n")
     r = _check(cfg, tmp_path / "work")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "the mapping says customer_id ← 'Kunde', but the file has no column 'Kunde'" in r.stderr

@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPECTED = {
     "online_retail": ("sales_lines", {"order_id": "InvoiceNo", "customer_id": "CustomerID", "order_ts": "InvoiceDate",
                                       "product_id": "StockCode", "quantity": "Quantity", "unit_price": "UnitPrice"}),
-    "chinese": ("orders", {"order_id": "订单编号", "customer_id": "客户编号", "order_ts": "订单日期", "net_amount": "金额",
-                           "channel": "渠道", "status": "订单状态"}),
+    "chinese": ("orders", {"order_id": "订单编号", "customer_id": "客户编号", "order_ts": "订单日期",
+                           "net_amount": "金额", "channel": "渠道", "status": "订单状态"}),
     "european": ("orders", {"order_id": "N° commande", "customer_id": "N° client", "order_ts": "Date de commande",
                             "net_amount": "Montant TTC", "channel": "Canal"}),
     "excel": ("orders", {"order_id": "Txn Ref", "customer_id": "Member No.", "order_ts": "Txn Date",
@@ -204,7 +204,8 @@ def test_drafts_for_the_bundled_real_data():
                                                                     "customer_id": "household_id",
                                                                     "response_ts": "redemption_date"}),
         "completejourney/demographics.csv.gz": ("customers", {"customer_id": "household_id"}),
-        "cdnow/CDNOW_sample.csv": ("orders", {"customer_id": "customer_id", "order_ts": "date", "net_amount": "dollars"}),
+        "cdnow/CDNOW_sample.csv": ("orders", {"customer_id": "customer_id", "order_ts": "date",
+                                              "net_amount": "dollars"}),
     }
     for f, (table, mapping) in expect.items():
         d = consultant.draft_source(data / f)

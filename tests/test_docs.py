@@ -46,6 +46,6 @@ def test_ddl_of_every_documented_table_runs_with_its_keys_and_checks():
     cols = {r[0] for r in con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'CHECK'")
             .fetchall()}
     assert {"orders", "order_items", "customers", "consents"} <= cols
-    keys = {r[0] for r in con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'")
-            .fetchall()}
+    keys = {r[0] for r in con.execute("SELECT table_name FROM duckdb_constraints() "
+                                      "WHERE constraint_type = 'PRIMARY KEY'").fetchall()}
     assert keys == set(schema.PRIMARY_KEYS)

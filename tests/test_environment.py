@@ -47,5 +47,6 @@ def test_same_bounds():
 
 def test_every_dependency_is_commented():
     for line in (ROOT / "environment.yml").read_text().splitlines():
-        if re.match(r"^\s+- [a-z]", line) and "-e ." not in line and line.strip() not in ("- pip", "- pip:", "- conda-forge"):
+        if (re.match(r"^\s+- [a-z]", line) and "-e ." not in line
+                and line.strip() not in ("- pip", "- pip:", "- conda-forge")):
             assert "#" in line, f"environment.yml: say where this is used: {line.strip()}"

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
 from scipy import stats
 
-from dbmkit.evaluate import (ab_power, ab_sample_size, ab_test, campaign_outcomes, minimum_detectable_lift,
-                             peeking_simulation, power_curve)
+from dbmkit.evaluate import (
+    ab_power,
+    ab_sample_size,
+    ab_test,
+    campaign_outcomes,
+    minimum_detectable_lift,
+    peeking_simulation,
+    power_curve,
+)
 
 
 def test_sample_size_by_hand():

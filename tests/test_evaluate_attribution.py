@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dbmkit.evaluate import (attribute_responses, attribution_summary, campaign_outcomes, contact_outcomes)
+from dbmkit.evaluate import attribute_responses, attribution_summary, campaign_outcomes, contact_outcomes
 
 T = pd.Timestamp
 
@@ -74,7 +74,8 @@ def test_contact_outcomes_one_row_per_contact(overlap):
     assert out.loc[("A", "c2"), "revenue"] == 30.0
     assert out.loc[("B", "c1"), "revenue"] == 100.0 and bool(out.loc[("B", "c1"), "ambiguous"])
     assert out.loc[("A", "c1"), "cell"] == "X"
-    mr = contact_outcomes(contacts, orders, window_days=30, rule="most_recent").set_index(["campaign_id", "customer_id"])
+    mr = contact_outcomes(contacts, orders, window_days=30, rule="most_recent")
+    mr = mr.set_index(["campaign_id", "customer_id"])
     assert mr.loc[("A", "c1"), "revenue"] == 50.0      # o2 went to B
 
 

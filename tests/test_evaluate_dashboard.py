@@ -5,8 +5,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbmkit.evaluate import (cac_by_channel, campaign_economics, campaign_history, campaign_outcomes, kpi_dashboard,
-                             retention_rates)
+from dbmkit.evaluate import (
+    cac_by_channel,
+    campaign_economics,
+    campaign_history,
+    campaign_outcomes,
+    kpi_dashboard,
+    retention_rates,
+)
 
 
 def test_cac_by_channel_matches_the_customers_table(small_ws):

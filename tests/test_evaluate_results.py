@@ -11,9 +11,23 @@ import pytest
 import yaml
 
 from dbmkit.config import load_config
-from dbmkit.evaluate import (RESULT_COLUMNS, NoResultsYet, build_campaign_results, campaign_economics,
-                             campaign_feedback, collect_results, compare_groups, consent_changes, follow_up_list,
-                             kpi_dashboard, lessons, overall_rates, email_kpis, srm_check, write_back)
+from dbmkit.evaluate import (
+    RESULT_COLUMNS,
+    NoResultsYet,
+    build_campaign_results,
+    campaign_economics,
+    campaign_feedback,
+    collect_results,
+    compare_groups,
+    consent_changes,
+    email_kpis,
+    follow_up_list,
+    kpi_dashboard,
+    lessons,
+    overall_rates,
+    srm_check,
+    write_back,
+)
 from dbmkit.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]

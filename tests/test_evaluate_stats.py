@@ -10,8 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from dbmkit.evaluate import (compare_groups, holm_adjust, newcombe_interval, srm_check, two_proportion_p_value,
-                             welch_interval, wilson_interval)
+from dbmkit.evaluate import (
+    compare_groups,
+    holm_adjust,
+    newcombe_interval,
+    srm_check,
+    two_proportion_p_value,
+    welch_interval,
+    wilson_interval,
+)
 
 
 # --- Wilson: Newcombe (1998a), Statistics in Medicine 17:857, Table I, method 3 (score interval)

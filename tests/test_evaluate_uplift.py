@@ -6,8 +6,18 @@ import pandas as pd
 import pytest
 
 from dbmkit.datasets.truth import person_map
-from dbmkit.evaluate import (ClassTransformationUplift, TwoModelUplift, contact_features, feature_matrix, fit_uplift,
-                             qini, qini_curve, targeting_plan, uplift_by_decile, uplift_training_data)
+from dbmkit.evaluate import (
+    ClassTransformationUplift,
+    TwoModelUplift,
+    contact_features,
+    feature_matrix,
+    fit_uplift,
+    qini,
+    qini_curve,
+    targeting_plan,
+    uplift_by_decile,
+    uplift_training_data,
+)
 
 
 def test_qini_by_hand():

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from dbmkit import explore
 from dbmkit.config import load_config
 
-CUSTOMER_COLS = {"customer_id": "", "is_test": False, "acquisition_channel": "store", "signup_date": pd.Timestamp("2024-01-01"),
+CUSTOMER_COLS = {"customer_id": "", "is_test": False, "acquisition_channel": "store",
+                 "signup_date": pd.Timestamp("2024-01-01"),
                  "birth_date": pd.NaT, "gender": "F", "postal_code": "A1", "household_id": None, "city": "X"}
 
 
@@ -172,8 +173,10 @@ def test_churn_by_channel_by_hand():
 # ------------------------------------------------------------------------------------------------ revenue
 def _shop():
     cust = customers(["a", "b"], acquisition_channel=["web", "store"])
-    o = orders([("1", "a", "2024-01-05", 100, "completed", "web", 60), ("2", "a", "2024-02-07", 50, "completed", "app", 20),
-                ("3", "b", "2024-02-08", 30, "completed", "store", 10), ("4", "b", "2024-02-09", 70, "cancelled", "store", 30),
+    o = orders([("1", "a", "2024-01-05", 100, "completed", "web", 60),
+                ("2", "a", "2024-02-07", 50, "completed", "app", 20),
+                ("3", "b", "2024-02-08", 30, "completed", "store", 10),
+                ("4", "b", "2024-02-09", 70, "cancelled", "store", 30),
                 ("1-R", "a", "2024-02-10", -100, "returned", "web", -60, "1")])
     products = pd.DataFrame({"product_id": ["p1", "p2", "p3"], "name": ["Tent", "Bag", "Mug"],
                              "category": ["Outdoor", "Outdoor", "Kitchen"], "subcategory": ["Tents", "Bags", "Mugs"],

@@ -2,10 +2,6 @@
 with the database and the synthetic truth; chapters 24 and 26 leave the segments and scores tables behind."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest

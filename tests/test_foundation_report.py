@@ -35,7 +35,8 @@ def _nb(cells: list[str], path: Path) -> None:
 def tiny_config(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("tiny")
     p = d / "tiny.yaml"
-    p.write_text(f"client: tiny\nworkdir: {d / 'work'}\ndata:\n  synthetic: {{n_people: 400, n_campaigns: 2, seed: 5}}\n")
+    p.write_text(f"client: tiny\nworkdir: {d / 'work'}\n"
+                 "data:\n  synthetic: {n_people: 400, n_campaigns: 2, seed: 5}\n")
     return p
 
 

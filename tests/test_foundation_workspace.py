@@ -1,8 +1,6 @@
 """The workspace: builds the database once, knows when it is stale, swaps a rebuild in atomically."""
 from __future__ import annotations
 
-import os
-
 import pandas as pd
 import pytest
 
@@ -31,7 +29,8 @@ def test_merge_purge_meets_the_demo_thresholds(small_ws):
 def test_every_order_and_person_is_accounted_for(small_ws):
     truth = small_ws.truth["people"]
     buyers_truth = truth["buyer"].sum()
-    buyers_db = small_ws.sql("SELECT count(DISTINCT customer_id) AS n FROM orders WHERE status = 'completed'")["n"].iloc[0]
+    buyers_db = small_ws.sql("SELECT count(DISTINCT customer_id) AS n FROM orders "
+                             "WHERE status = 'completed'")["n"].iloc[0]
     assert abs(buyers_db - buyers_truth) / buyers_truth < 0.02
 
 

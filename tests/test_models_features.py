@@ -14,18 +14,22 @@ def _ws():
                                                    pd.Timestamp("2024-01-01")],
                      birth_date=[pd.Timestamp("1980-03-01"), pd.NaT, pd.Timestamp("2000-01-01")],
                      gender=["F", None, "M"], acquisition_channel=["store", "social", "web"])
-    o = orders([("1", "a", "2023-02-01", 100, "completed", "web", 40), ("2", "a", "2023-12-01", 50, "completed", "store", 20),
+    o = orders([("1", "a", "2023-02-01", 100, "completed", "web", 40),
+                ("2", "a", "2023-12-01", 50, "completed", "store", 20),
                 ("3", "a", "2024-03-10", 80, "completed", "web", 30),      # the response to the campaign below
                 ("4", "a", "2023-12-05", 30, "cancelled", "web", 10),
                 ("2-R", "a", "2023-12-20", -50, "returned", "store", -20, "2"),
-                ("5", "b", "2023-07-01", 20, "completed", "app", 5), ("6", "b", "2024-05-01", 20, "completed", "app", 5)])
+                ("5", "b", "2023-07-01", 20, "completed", "app", 5),
+                ("6", "b", "2024-05-01", 20, "completed", "app", 5)])
     campaigns = pd.DataFrame({"campaign_id": ["C1"], "name": ["Spring"], "channel": ["email"], "offer": ["10%"],
                               "start_date": [pd.Timestamp("2024-03-01")], "end_date": [pd.Timestamp("2024-03-15")],
                               "cost_per_contact": [0.1], "fixed_cost": [100.0], "segment": ["all"]})
-    contacts = pd.DataFrame({"campaign_id": ["C1", "C1", "C1"], "customer_id": ["a", "b", "p"], "cell": ["E1", "E1", "CTRL"],
+    contacts = pd.DataFrame({"campaign_id": ["C1", "C1", "C1"],
+                             "customer_id": ["a", "b", "p"], "cell": ["E1", "E1", "CTRL"],
                              "group": ["treatment", "treatment", "control"],
                              "contact_ts": pd.to_datetime(["2024-03-01 09:00"] * 3), "channel": ["email"] * 3})
-    responses = pd.DataFrame({"campaign_id": ["C1"], "customer_id": ["a"], "response_ts": [pd.Timestamp("2024-03-10 12:00")],
+    responses = pd.DataFrame({"campaign_id": ["C1"], "customer_id": ["a"],
+                              "response_ts": [pd.Timestamp("2024-03-10 12:00")],
                               "order_id": ["3"], "revenue": [80.0]})
     events = pd.DataFrame({"campaign_id": ["C0", "C0", "C1"], "customer_id": ["a", "a", "a"],
                            "event": ["opened", "clicked", "opened"],

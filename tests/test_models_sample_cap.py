@@ -21,7 +21,8 @@ def test_fit_sample_honours_the_cap_and_keeps_the_outcome_share(n, share, cap, s
         assert idx.tolist() == list(range(n))                                       # no cap below its size
     else:
         assert cap <= len(idx) <= cap + 1                                           # +1 only to keep a rare class
-        for v in np.unique(y):                                                      # stratified: each class keeps its share
+        # stratified: each class keeps its share
+        for v in np.unique(y):
             want = (y == v).sum() * cap / n
             assert abs((y[idx] == v).sum() - want) <= 1.0 + 1e-9
             assert (y[idx] == v).sum() >= 1

@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from conftest import CHAPTER_NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,6 +21,7 @@ def test_notebooks_follow_the_conventions():
 def test_navigation_drift_is_detected(tmp_path):
     sys.path.insert(0, str(ROOT / "tools"))
     import nbformat
+
     import notebooks as tool
     src = NB / "00_start_here.ipynb"
     nb = nbformat.read(str(src), as_version=4)

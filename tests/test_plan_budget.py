@@ -8,9 +8,19 @@ import pandas as pd
 import pytest
 from statsmodels.stats.proportion import power_proportions_2indep
 
-from dbmkit.campaign import (ControlGroupWarning, balance_check, breakeven_response_rate, control_group_check,
-                             decile_economics, detectable_lift, mailing_depth, power_at, sample_size,
-                             sensitivity_table, within_budget)
+from dbmkit.campaign import (
+    ControlGroupWarning,
+    balance_check,
+    breakeven_response_rate,
+    control_group_check,
+    decile_economics,
+    detectable_lift,
+    mailing_depth,
+    power_at,
+    sample_size,
+    sensitivity_table,
+    within_budget,
+)
 
 
 # ------------------------------------------------------------------------------------------------ break-even
@@ -105,7 +115,8 @@ def test_sensitivity_table():
     assert t.loc["base", "expected_profit"] == pytest.approx(1000 * (0.05 * 40 - 0.85) - 100)
     assert t.loc["response_rate +20%", "expected_profit"] == pytest.approx(1000 * (0.06 * 40 - 0.85) - 100)
     assert t.loc["cost_per_contact −20%", "expected_profit"] == pytest.approx(1000 * (0.05 * 40 - 0.68) - 100)
-    assert t.loc["worst case", "expected_profit"] < t.loc["base", "expected_profit"] < t.loc["best case", "expected_profit"]
+    profit = t["expected_profit"]
+    assert profit["worst case"] < profit["base"] < profit["best case"]
     assert t.loc["base", "breakeven_rate"] == pytest.approx(0.85 / 40)
     assert len(t) == 9
 

@@ -29,5 +29,6 @@ def test_solutions_are_correct_and_wrong_answers_are_caught(ex, small_ws, plan, 
         exec(E.solution(ex), ns)
         fb = E.check(ex, ns["answer"], small_ws, plan=plan)
         assert fb.correct is True, fb.message
-        wrong = ns["answer"] + 1 if not isinstance(ns["answer"], float) or ns["answer"] > 0.5 else ns["answer"] * 1.5 + 0.01
+        wrong = (ns["answer"] + 1 if not isinstance(ns["answer"], float) or ns["answer"] > 0.5
+                 else ns["answer"] * 1.5 + 0.01)
         assert E.check(ex, wrong, small_ws, plan=plan).correct is False

@@ -2,10 +2,6 @@
 record their key numbers, write the contact history and the send file — and the numbers agree with a direct plan."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 

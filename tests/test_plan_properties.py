@@ -9,7 +9,8 @@ import warnings
 import duckdb
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dbmkit.campaign import CampaignSettings, assign_groups, plan_from_tables, send_file
 from dbmkit.campaign.control import ControlGroupWarning

@@ -7,11 +7,30 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbmkit.campaign import (CampaignSettings, apply_capacity, apply_cell_limits, assign_cells, assign_groups,
-                             campaign_suppressions, channel_preferences, channel_response_rates, channel_waterfall,
-                             classify_reason, contact_timing, default_cells, expected_channel_profit, global_holdout,
-                             loyalty_tier_table, loyalty_tiers, n_per, offer_economics, parse_offer, smart_goal,
-                             value_rule_channels, waterfall)
+from dbmkit.campaign import (
+    CampaignSettings,
+    apply_capacity,
+    apply_cell_limits,
+    assign_cells,
+    assign_groups,
+    campaign_suppressions,
+    channel_preferences,
+    channel_response_rates,
+    channel_waterfall,
+    classify_reason,
+    contact_timing,
+    default_cells,
+    expected_channel_profit,
+    global_holdout,
+    loyalty_tier_table,
+    loyalty_tiers,
+    n_per,
+    offer_economics,
+    parse_offer,
+    smart_goal,
+    value_rule_channels,
+    waterfall,
+)
 
 AS_OF = pd.Timestamp("2026-06-30")
 
@@ -153,7 +172,8 @@ def test_default_cells_follow_the_offer_setting():
 
 def test_n_per_household():
     df = pd.DataFrame({"customer_id": list("abcdef"), "household_id": ["h1", "h1", "h1", "h2", None, None],
-                       "p": [1.0, 3.0, 2.0, 1.0, 1.0, 1.0], "channel": ["mail", "mail", "email", "mail", "mail", "mail"]})
+                       "p": [1.0, 3.0, 2.0, 1.0, 1.0, 1.0],
+                       "channel": ["mail", "mail", "email", "mail", "mail", "mail"]})
     assert n_per(df, "household_id", 1, "p").tolist() == [False, True, False, True, True, True]
     only_mail = n_per(df, "household_id", 1, "p", where=df["channel"] == "mail")
     assert only_mail.tolist() == [False, True, True, True, True, True]
@@ -162,7 +182,7 @@ def test_n_per_household():
         n_per(df, "no_col")
 
 
-# ------------------------------------------------------------------------------------------------ channel, offer, timing
+# ------------------------------------------------------------------------------------------ channel, offer, timing
 def test_channel_response_rates_from_history():
     h = pd.DataFrame({"channel": ["email", "email", "mail", "mail"], "campaign_id": ["E", "E", "M", "M"],
                       "group": ["treatment", "control", "treatment", "control"], "people": [1000, 100, 500, 100],

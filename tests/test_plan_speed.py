@@ -24,7 +24,8 @@ def _row_by_row(prefs: pd.Series, sup: pd.DataFrame):
 
 people = st.lists(st.permutations(CH).flatmap(lambda p: st.integers(1, 4).map(lambda k: tuple(p[:k]))),
                   min_size=1, max_size=25)
-blocks = st.lists(st.tuples(st.integers(0, 24), st.sampled_from(CH + ["*"]), st.sampled_from(["no_contact", "not_opted_in"])),
+blocks = st.lists(st.tuples(st.integers(0, 24), st.sampled_from(CH + ["*"]),
+                            st.sampled_from(["no_contact", "not_opted_in"])),
                   max_size=40)
 
 

@@ -11,7 +11,8 @@ from dbmkit.campaign import decile_economics
 
 
 def _deciles():
-    df = pd.DataFrame({"customer_id": [f"C{i}" for i in range(50)], "response_score": [0.5 - i / 100 for i in range(50)]})
+    df = pd.DataFrame({"customer_id": [f"C{i}" for i in range(50)],
+                       "response_score": [0.5 - i / 100 for i in range(50)]})
     df["expected_response"] = df["response_score"] * 0.1
     df["expected_revenue"] = df["expected_response"] * 100
     df["expected_margin"] = df["expected_response"] * 40

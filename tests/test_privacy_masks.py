@@ -14,7 +14,7 @@ from phonenumbers import PhoneNumberFormat as F
 from phonenumbers import PhoneNumberType as T
 
 from dbmkit import privacy
-from dbmkit.privacy import find_pii, mask_pii, mask_people, mask_text
+from dbmkit.privacy import find_pii, mask_people, mask_pii, mask_text
 
 REGIONS = ["US", "CN", "DE", "GB", "FR", "JP", "IN"]
 

@@ -132,7 +132,8 @@ window.addEventListener('load', function () {
   var bad = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); })
                 .map(function (i) { return (i.getAttribute('src') || '').slice(0, 40); });
   document.documentElement.setAttribute('data-check', JSON.stringify(
-      {images: imgs.length, broken: bad, title: document.title, body: document.body ? document.body.innerText.length : 0}));
+      {images: imgs.length, broken: bad, title: document.title,
+       body: document.body ? document.body.innerText.length : 0}));
 });
 </script>"""
 

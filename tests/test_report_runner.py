@@ -46,7 +46,8 @@ def sales_only(tmp_path_factory):
     _nb([("code", 'config = ""', ["parameters"]), setup,
          ("markdown", "## Customers (客户)\n\nSome text.", []),
          ("code", "n = int(ws.sql('SELECT count(*) AS n FROM customers')['n'].iloc[0])\n"
-                  "dbm.record('persons', n)\nprint('contact: ann.lee@mail.com, +1 212 555 0342, see x@example.com')", []),
+                  "dbm.record('persons', n)\nprint('contact: ann.lee@mail.com, +1 212 555 0342, see x@example.com')",
+          []),
          ("markdown", "**What this means for the marketer:** keep them.", []),
          ("markdown", "## Your turn\n\n**21.1** How many?", []),
          ("code", "answer = None\ndbm.exercises.check('00.1', answer, ws)", ["exercise"]),
@@ -139,8 +140,10 @@ def test_markdown_helpers():
     assert out[1] == "## 对营销人员的意义（What this means for the marketer）"
     assert out[2] == "## Plain heading" and out[3] == "text (中文)"
     cells = [nbformat.v4.new_markdown_cell("## A"), nbformat.v4.new_markdown_cell("## Your turn"),
-             nbformat.v4.new_markdown_cell("**1.1** q"), nbformat.v4.new_code_cell("x", metadata={"tags": ["exercise"]}),
-             nbformat.v4.new_markdown_cell("<a id='x'></a>\n## Chapters"), nbformat.v4.new_code_cell("dbm.provenance()")]
+             nbformat.v4.new_markdown_cell("**1.1** q"),
+             nbformat.v4.new_code_cell("x", metadata={"tags": ["exercise"]}),
+             nbformat.v4.new_markdown_cell("<a id='x'></a>\n## Chapters"),
+             nbformat.v4.new_code_cell("dbm.provenance()")]
     kept = report.pages._drop_your_turn(cells)
     assert [c.source for c in kept] == ["## A", "<a id='x'></a>\n## Chapters", "dbm.provenance()"]
 

@@ -48,7 +48,8 @@ def test_lifecycle_stage_by_hand():
 def test_lifecycle_stage_never_improves_with_more_days_since_last(freq, recency, dsl, extra):
     """Waiting longer without a purchase can only move a customer to the same or a later stage."""
     order = {s: i for i, s in enumerate(sg.LIFECYCLE_STAGES)}
-    rows = [("x", freq, recency, recency + dsl + 200, dsl), ("y", freq, recency, recency + dsl + extra + 200, dsl + extra),
+    rows = [("x", freq, recency, recency + dsl + 200, dsl),
+            ("y", freq, recency, recency + dsl + extra + 200, dsl + extra),
             ("ref", 3, 90, 500, 10)]
     st_ = sg.lifecycle_stage(_summary(rows), new_days=90).set_index("customer_id")["lifecycle_stage"]
     assert order[st_["y"]] >= order[st_["x"]]

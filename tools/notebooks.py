@@ -15,7 +15,6 @@ call where a notebook lacks them.
 """
 from __future__ import annotations
 
-import json
 import re
 import sys
 from pathlib import Path
@@ -112,7 +111,6 @@ def sync_notebook(path: Path) -> bool:
 
 def check_notebook(path: Path) -> list[str]:
     problems = []
-    raw = json.loads(path.read_text(encoding="utf-8"))
     nb = nbformat.read(str(path), as_version=4)
     file = path.stem
     if file not in BY_FILE:
@@ -158,7 +156,8 @@ def check_notebook(path: Path) -> list[str]:
     if ch.phase in "1234":
         ex = [c for c in cells if "exercise" in c.get("metadata", {}).get("tags", []) and "exercises.check" in c.source]
         if len(ex) < 3:
-            problems.append(f"{path.name}: needs at least 3 'Your turn' exercises (cells tagged 'exercise'), has {len(ex)}")
+            problems.append(f"{path.name}: needs at least 3 'Your turn' exercises (cells tagged 'exercise'), "
+                            f"has {len(ex)}")
     for c in code:
         n = len([ln for ln in c.source.splitlines() if ln.strip() and not ln.strip().startswith("#")])
         if n > 25:

@@ -65,7 +65,8 @@ def decile_economics(df: pd.DataFrame, score_col: str = "response_score", n_bins
     (with the fixed cost), cum_profit (after the fixed cost), cum_roi.
 
     >>> df = pd.DataFrame({"response_score": [0.3, 0.1], "expected_response": [0.3, 0.1],
-    ...                    "expected_revenue": [30.0, 10.0], "expected_margin": [12.0, 4.0], "contact_cost": [1.0, 1.0]})
+    ...                    "expected_revenue": [30.0, 10.0], "expected_margin": [12.0, 4.0],
+    ...                    "contact_cost": [1.0, 1.0]})
     >>> decile_economics(df, n_bins=2)["expected_profit"].tolist()
     [11.0, 3.0]
     """
@@ -78,7 +79,8 @@ def decile_economics(df: pd.DataFrame, score_col: str = "response_score", n_bins
     d = df.copy()
     treated = d[treated_col].astype(bool) if treated_col else pd.Series(True, index=d.index)
     key = d[score_col].astype(float).fillna(-np.inf)
-    tie = d["customer_id"].astype(str) if "customer_id" in d.columns else pd.Series(np.arange(len(d)).astype(str), index=d.index)
+    tie = (d["customer_id"].astype(str) if "customer_id" in d.columns
+           else pd.Series(np.arange(len(d)).astype(str), index=d.index))
     order = pd.DataFrame({"s": -key, "t": tie}).sort_values(["s", "t"], kind="stable").index
     pos = pd.Series(np.arange(len(d)), index=order).reindex(d.index)
     bins = min(n_bins, len(d))
@@ -89,7 +91,8 @@ def decile_economics(df: pd.DataFrame, score_col: str = "response_score", n_bins
                       "expected_margin": d["expected_margin"] * w, "contact_cost": d["contact_cost"] * w})
     t = g.groupby("decile").agg(people=("people", "sum"), contacts=("contacts", "sum"), mean_score=("score", "mean"),
                                 expected_responses=("expected_responses", "sum"),
-                                expected_revenue=("expected_revenue", "sum"), expected_margin=("expected_margin", "sum"),
+                                expected_revenue=("expected_revenue", "sum"),
+                                expected_margin=("expected_margin", "sum"),
                                 contact_cost=("contact_cost", "sum")).reset_index()
     t["contacts"] = t["contacts"].astype(int)
     t["response_rate"] = t["expected_responses"] / t["contacts"].where(t["contacts"] > 0)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from ..power import detectable_lift, power_at, sample_size      # the campaign's names for them (__all__)
+from ..power import detectable_lift, power_at, sample_size  # the campaign's names for them (__all__)
 
 __all__ = ["assign_groups", "hash_uniform", "global_holdout", "sample_size", "power_at", "detectable_lift",
            "control_group_check", "balance_check", "ControlGroupWarning", "GLOBAL_HOLDOUT_KEY"]

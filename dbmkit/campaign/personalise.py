@@ -11,7 +11,8 @@
 * **Loyalty tiers** platinum/gold/silver by value rank.
 
 >>> expected_channel_profit(pd.DataFrame({"response_score": [0.2], "margin_per_response": [30.0]}),
-...                         index={"email": 1.0, "mail": 1.5}, costs={"email": 0.02, "mail": 0.85}).round(2).values.tolist()
+...                         index={"email": 1.0, "mail": 1.5},
+...                         costs={"email": 0.02, "mail": 0.85}).round(2).values.tolist()
 [[5.98, 8.15]]
 """
 from __future__ import annotations
@@ -122,7 +123,8 @@ def offer_economics(df: pd.DataFrame, offers: dict, offer_col: str = "offer") ->
                          "margin_per_response": ov * df["margin_rate"].astype(float) - cost}, index=df.index)
 
 
-def expected_channel_profit(df: pd.DataFrame, index: dict, costs: dict, incremental: dict | None = None) -> pd.DataFrame:
+def expected_channel_profit(df: pd.DataFrame, index: dict, costs: dict,
+                            incremental: dict | None = None) -> pd.DataFrame:
     """Expected profit of contacting each person through each channel: the response if contacted,
     min(0.95, response_score × index[channel]), × incremental[channel] (the share of responses caused by the
     contact; 1 when not given) × margin_per_response − cost[channel]. One column per channel of ``index``."""
@@ -170,7 +172,8 @@ def channel_preferences(df: pd.DataFrame, settings: CampaignSettings, index: dic
     return prefs, prof
 
 
-def apply_capacity(chosen: pd.Series, prefs: pd.Series, blocked: set, capacity: dict, profit: pd.DataFrame) -> pd.Series:
+def apply_capacity(chosen: pd.Series, prefs: pd.Series, blocked: set, capacity: dict,
+                   profit: pd.DataFrame) -> pd.Series:
     """Respect channel capacities (e.g. the call centre can make 300 calls): the people with the highest expected
     profit keep the channel, the others move to their next permitted channel that still has room."""
     chosen = chosen.astype(object).copy()
@@ -221,7 +224,8 @@ def contact_timing(df: pd.DataFrame, settings: CampaignSettings) -> pd.DataFrame
 
 
 # ------------------------------------------------------------------------------------------------ recommendations
-def product_rules(ws_or_con, as_of, lookback_days: int = 730, sequence_days: int = 90, min_count: int = 20) -> pd.DataFrame:
+def product_rules(ws_or_con, as_of, lookback_days: int = 730, sequence_days: int = 90,
+                  min_count: int = 20) -> pd.DataFrame:
     """Basket (A → B in one order) and sequence (A, then B within ``sequence_days``) rules at subcategory level,
     with count, confidence and lift (only lift > 1), from the completed orders of the last ``lookback_days``."""
     return _con_run(ws_or_con, "campaign_product_rules", {"as_of": pd.Timestamp(as_of).date(),
@@ -325,7 +329,8 @@ def loyalty_tier_table(value: pd.Series, tiers: pd.Series) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------ orchestration
-def follow_up_rules(selection: pd.DataFrame, suppressions: pd.DataFrame, costs: dict, delay_days: int = 4) -> pd.DataFrame:
+def follow_up_rules(selection: pd.DataFrame, suppressions: pd.DataFrame, costs: dict,
+                    delay_days: int = 4) -> pd.DataFrame:
     """Multi-channel orchestration: the triggered follow-ups planned with the campaign and how many treated people
     could receive each (they must be permitted on the follow-up channel) at most, with the cost if all are sent.
 

@@ -389,8 +389,8 @@ def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=
     resp = float(tr["planning_response"].sum())
     be = (float(tr["contact_cost"].mean()) / (float(tr["expected_margin"].sum()) / resp)
           if len(tr) and resp > 0 and tr["expected_margin"].sum() > 0 else None)
-    goal = smart_goal(s, planned=dict(contacts=len(tr),
-                                      expected_response_rate=float(tr["expected_response"].mean()) if len(tr) else None),
+    rate = float(tr["expected_response"].mean()) if len(tr) else None
+    goal = smart_goal(s, planned=dict(contacts=len(tr), expected_response_rate=rate),
                       history_rate=_overall_rate(rates), history_lift=_overall_lift(rates), breakeven=be)
     return CampaignPlan(settings=s, goal=goal, criteria=criteria, people=g.reset_index(drop=True), waterfall=wf,
                         suppressions=sup, channel_rates=rates, deciles=deciles, depth=depth, selection=planned,

@@ -71,7 +71,8 @@ class CampaignSettings:
     as_of: pd.Timestamp
     name: str = "Spring reactivation"
     goal: str = "Win back lapsing customers"
-    channel: str = "auto"                 # auto (by expected profit) | value (rule by value) | email | sms | mail | phone
+    # channel: auto (by expected profit) | value (rule by value) | email | sms | mail | phone
+    channel: str = "auto"
     offer: str = "auto"                   # auto (one offer per cell) | an offer code of OFFERS | an offer in words
     start_date: pd.Timestamp | None = None
     response_window_days: int = 30

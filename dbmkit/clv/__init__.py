@@ -55,11 +55,18 @@ from ..datasets.truth import truth_future, truth_person_map
 from .base import ConvergenceError, Fitter, NotFittedError
 from .betageo import BetaGeo, ModifiedBetaGeo
 from .fitting import FIT_CACHE, MODELS, fit_btyd, fit_once, fit_purchase_model
-from .formulas import (VALUE_TIERS, btyd_clv, historical_clv, margin_rates, retention_clv, retention_rate,
-                       value_tiers)
+from .formulas import VALUE_TIERS, btyd_clv, historical_clv, margin_rates, retention_clv, retention_rate, value_tiers
 from .gammagamma import GammaGamma
-from .holdout import (calibration_end, calibration_holdout, clv_holdout, decile_calibration, frequency_histogram,
-                      holdout_by_frequency, holdout_summary, p_alive_matrix)
+from .holdout import (
+    calibration_end,
+    calibration_holdout,
+    clv_holdout,
+    decile_calibration,
+    frequency_histogram,
+    holdout_by_frequency,
+    holdout_summary,
+    p_alive_matrix,
+)
 from .numeric import BOUNDARY_NOTE
 from .paretonbd import ParetoNBD
 from .table import build_clv, clv_table, model_comparison

@@ -4,8 +4,8 @@
 :func:`dbmkit.ingest.detect_file`) — profiles its columns (dates, amounts, ids, codes, e-mails, phones,
 quantities), guesses which canonical table it feeds (one row per order → ``orders``; one row per invoice line →
 ``sales_lines``; people → ``customers`` …) and the column mapping from the headers (English and Chinese, e.g.
-客户编号, 订单日期, 金额, 数量, 单价, plus common German/French/Spanish names) and from the values. It writes a commented
-YAML draft: every guess says why, every column it could not place is listed. ``dbmkit check`` then validates
+客户编号, 订单日期, 金额, 数量, 单价, plus common German/French/Spanish names) and from the values. It writes a
+commented YAML draft: every guess says why, every column it could not place is listed. ``dbmkit check`` then validates
 the draft against the data.
 
 ``dbmkit batch CONFIG...`` runs the report of several clients, each in its own process, so one failing client

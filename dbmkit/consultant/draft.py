@@ -47,18 +47,21 @@ def draft_config(name: str, files: list, directory: str | os.PathLike = "clients
     cur_why = ("found in the amounts" if any(d.currency for d in drafts) else
                "Chinese headers" if language == "zh" else "default; change it if the amounts are in another currency")
     now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    title = name.replace('_', ' ').replace('-', ' ').title() + (
+        ' — 数据库营销报告' if language == 'zh' else ' — database marketing report')
     out = [f"# Client config drafted by `dbmkit new-client` on {now} from {len(files)} file(s).",
            "# Every guess is commented: check the mapping (canonical column: column in the file), then run",
            f"#     dbmkit check {_rel(directory / (name + '.yaml'))}",
            "# and fix what it reports. Every field is explained in docs/CONFIG.md.",
            f"client: {name}",
-           f"title: {_y(name.replace('_', ' ').replace('-', ' ').title() + (' — 数据库营销报告' if language == 'zh' else ' — database marketing report'))}",
+           f"title: {_y(title)}",
            f"language: {language}           # en or zh (Chinese headings, labels and charts)"
            + ("; guessed from the headers" if language == "zh" else ""),
            f"currency: {cur}           # {cur_why}",
            "# analysis_date: 2024-12-31   # the as-of date of the analysis; default: the last day with orders",
            "data:",
-           f"  default_phone_region: {_REGION.get(cur, 'US')}   # country of phone numbers written without +<country code>",
+           f"  default_phone_region: {_REGION.get(cur, 'US')}   "
+           "# country of phone numbers written without +<country code>",
            "  sources:"]
     by_table: dict[str, list[SourceDraft]] = {}
     for d in drafts:

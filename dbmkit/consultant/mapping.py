@@ -170,8 +170,9 @@ def _fill_by_values(table: str, profiles: dict[str, ColumnProfile], chosen: dict
                        key=lambda kp: (kp[1].kind != "datetime"))
         if dates and target not in chosen:
             k, p = dates[0]
-            chosen[target] = Guess(target, k, 0.4, f"guessed from the values: the {'only' if len(dates) == 1 else 'first'} "
-                                                   f"date column; {_value_note(p)}")
+            chosen[target] = Guess(target, k, 0.4,
+                                   f"guessed from the values: the {'only' if len(dates) == 1 else 'first'} "
+                                   f"date column; {_value_note(p)}")
             used.add(k)
             free.pop(k)
     # numbers: quantities are small whole numbers, amounts have decimals
@@ -180,7 +181,8 @@ def _fill_by_values(table: str, profiles: dict[str, ColumnProfile], chosen: dict
               and abs(p.median) <= 50 and (p.max_abs or 0) < 100_000]
         if qs:
             k, p = min(qs, key=lambda kp: abs(kp[1].median or 0))
-            chosen["quantity"] = Guess("quantity", k, 0.4, f"guessed from the values: small whole numbers; {_value_note(p)}")
+            chosen["quantity"] = Guess("quantity", k, 0.4,
+                                       f"guessed from the values: small whole numbers; {_value_note(p)}")
             used.add(k)
             free.pop(k)
     for canon in ("unit_price", "net_amount"):
@@ -281,7 +283,8 @@ def draft_source(path: str | os.PathLike, sample_rows: int = 5000, **detect) -> 
         raise
     except Exception as e:  # noqa: BLE001 - report what could not be read, never a deep traceback
         raise IngestError(f"cannot read a preview of the file ({_one_line(e)})",
-                          file=str(path), fix="open the file to check it is a table; export it as CSV or Excel") from None
+                          file=str(path),
+                          fix="open the file to check it is a table; export it as CSV or Excel") from None
     for c in list(sample.columns):
         if c.startswith("_"):
             sample = sample.drop(columns=c)
@@ -331,7 +334,8 @@ def _unplaced_note(col: str, p: ColumnProfile, table: str) -> str:
                 hints.append(f"a {other} file could use it as `{c.name}`")
                 break
     if p.kind in ("email", "phone"):
-        hints.append("personal data: map it in a `customers` source (then it is cleaned, matched and masked in reports)")
+        hints.append("personal data: map it in a `customers` source "
+                     "(then it is cleaned, matched and masked in reports)")
     desc = _value_note(p) if p.kind != "empty" else "empty in the sample"
     if p.kind == "text" and p.distinct <= 30:
         desc += f"; {p.distinct} distinct value(s)"
@@ -362,8 +366,9 @@ def _notes(d: SourceDraft, profiles: dict[str, ColumnProfile]) -> None:
         q = profiles.get(cols.get("quantity", ""), None)
         oid = profiles.get(cols.get("order_id", ""), None)
         if oid is not None and oid.letter_prefix:
-            d.notes.append(f"order ids starting with '{oid.letter_prefix}' ({100 * oid.letter_prefix_share:.1f} % of the "
-                           f"lines) look like cancellations; lines with negative quantities become returns in the build")
+            d.notes.append(f"order ids starting with '{oid.letter_prefix}' "
+                           f"({100 * oid.letter_prefix_share:.1f} % of the lines) look like cancellations; "
+                           "lines with negative quantities become returns in the build")
         elif q is not None and q.negative_share:
             d.notes.append(f"{100 * q.negative_share:.1f} % of the lines have negative quantities: the build treats "
                            "them as returns (negative revenue)")

@@ -18,7 +18,8 @@ _RE_DATE_CN = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:\s*(\d{1,2}):(\
 _RE_DATE_COMPACT = re.compile(r"^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$")
 _RE_DATE_WORDS = re.compile(r"^\d{1,2}[ -][A-Za-z]{3,9}[ -]\d{4}$|^[A-Za-z]{3,9} \d{1,2}, \d{4}$")
 _CODES = r"(?:USD|EUR|GBP|CNY|RMB|JPY|CHF|HKD|AUD|CAD|SGD)"
-_RE_NUMBER = re.compile(r"^[(\-+]?\s*(?:[$€£¥￥]|" + _CODES + r")?\s*-?\d[\d.,\s']*\)?\s*(?:[$€£¥￥元]|" + _CODES + r")?$")
+_RE_NUMBER = re.compile(r"^[(\-+]?\s*(?:[$€£¥￥]|" + _CODES + r")?\s*-?\d[\d.,\s']*\)?"
+                        r"\s*(?:[$€£¥￥元]|" + _CODES + r")?$")
 _RE_PHONE = re.compile(r"^(?:\+|00)?[\d\s\-().]{7,22}$")
 _RE_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-./]{0,30}$")
 _TRUE_FALSE = {"y", "n", "yes", "no", "true", "false", "t", "f", "是", "否", "0", "1", "opt_in", "opt_out", "x"}

@@ -130,7 +130,8 @@ def not_a_table(path: str | os.PathLike) -> tuple[str, str] | None:
     if sample:
         nul = sample.count(b"\x00") / len(sample)
         ctrl = sum(b < 9 or 13 < b < 32 for b in sample) / len(sample)
-        if nul > 0.2 and (sample[1::2].count(0) > 0.8 * len(sample[1::2]) or sample[::2].count(0) > 0.8 * len(sample[::2])):
+        if nul > 0.2 and (sample[1::2].count(0) > 0.8 * len(sample[1::2])
+                          or sample[::2].count(0) > 0.8 * len(sample[::2])):
             return "the file is UTF-16 text without a byte-order mark", "save it as UTF-8 (or UTF-16 with BOM) text"
         if nul > 0.01 or ctrl > 0.1:
             return ("the file holds binary data, not text (is it an export from a program in its own format?)",

@@ -256,7 +256,8 @@ def withhold_records(con, recs: pd.DataFrame, gone: np.ndarray) -> tuple[pd.Data
         emails = {x for c in ("email", "_raw_email") if c in out.columns for x in out[c].dropna()}
         recs = recs[~gone].reset_index(drop=True)
     con.register("_er", pd.DataFrame({"record_id": sorted(erased_ids)}, dtype=object))
-    con.execute("CREATE OR REPLACE TEMP TABLE _erased_records AS SELECT CAST(record_id AS VARCHAR) AS record_id FROM _er")
+    con.execute("CREATE OR REPLACE TEMP TABLE _erased_records AS "
+                "SELECT CAST(record_id AS VARCHAR) AS record_id FROM _er")
     con.unregister("_er")
     con.register("_ee", pd.DataFrame({"email": sorted(emails)}, dtype=object))
     con.execute("CREATE OR REPLACE TEMP TABLE _erased_emails AS SELECT CAST(email AS VARCHAR) AS email FROM _ee")
@@ -362,7 +363,8 @@ def _erase(con, customer_id, workdir, reason, ledger, also, log, client) -> dict
                     if t not in tables:
                         continue
                     if t == "order_items":
-                        sql = f"DELETE FROM order_items WHERE order_id IN (SELECT order_id FROM orders WHERE customer_id IN {who})"
+                        sql = ("DELETE FROM order_items WHERE order_id IN "
+                               f"(SELECT order_id FROM orders WHERE customer_id IN {who})")
                     else:
                         if t == "orders" and "anonymous_sales" in tables:   # the accounts keep the sales, anonymous
                             con.execute(f"""INSERT INTO anonymous_sales SELECT order_id, order_ts, channel, store_id,

@@ -12,7 +12,8 @@ EN = {
     "retailer_domain": "northwind-outfitters.com",
     "female": ["Mary", "Patricia", "Jennifer", "Linda", "Elizabeth", "Barbara", "Susan", "Jessica", "Sarah", "Karen",
                "Lisa", "Nancy", "Betty", "Sandra", "Margaret", "Ashley", "Kimberly", "Emily", "Donna", "Michelle",
-               "Carol", "Amanda", "Melissa", "Deborah", "Stephanie", "Rebecca", "Laura", "Sharon", "Cynthia", "Kathleen",
+               "Carol", "Amanda", "Melissa", "Deborah", "Stephanie", "Rebecca", "Laura", "Sharon", "Cynthia",
+               "Kathleen",
                "Amy", "Angela", "Anna", "Brenda", "Emma", "Olivia", "Sophia", "Isabella", "Mia", "Charlotte",
                "Hannah", "Grace", "Chloe", "Victoria", "Natalie", "Julia", "Lucy", "Alice", "Ella", "Zoe"],
     "male": ["James", "Robert", "John", "Michael", "David", "William", "Richard", "Joseph", "Thomas", "Charles",
@@ -44,7 +45,8 @@ EN = {
                ("Philadelphia", "PA", "191", True, 6), ("Houston", "TX", "770", True, 7),
                ("Phoenix", "AZ", "850", False, 5), ("San Diego", "CA", "921", True, 5),
                ("Dallas", "TX", "752", False, 6), ("Austin", "TX", "787", True, 4), ("Columbus", "OH", "432", False, 3),
-               ("Seattle", "WA", "981", True, 4), ("Denver", "CO", "802", False, 4), ("Nashville", "TN", "372", False, 3),
+               ("Seattle", "WA", "981", True, 4), ("Denver", "CO", "802", False, 4),
+               ("Nashville", "TN", "372", False, 3),
                ("Portland", "OR", "972", False, 3), ("Atlanta", "GA", "303", True, 5), ("Miami", "FL", "331", False, 4),
                ("Minneapolis", "MN", "554", False, 3), ("Hartford", "CT", "061", False, 2),
                ("Newark", "NJ", "071", False, 2), ("Pittsburgh", "PA", "152", False, 2)],
@@ -66,10 +68,12 @@ EN = {
 ZH_SURNAMES = {"王": "wang", "李": "li", "张": "zhang", "刘": "liu", "陈": "chen", "杨": "yang", "黄": "huang",
                "赵": "zhao", "吴": "wu", "周": "zhou", "徐": "xu", "孙": "sun", "马": "ma", "朱": "zhu", "胡": "hu",
                "郭": "guo", "何": "he", "高": "gao", "林": "lin", "罗": "luo", "郑": "zheng", "梁": "liang",
-               "谢": "xie", "宋": "song", "唐": "tang", "许": "xu", "韩": "han", "冯": "feng", "邓": "deng", "曹": "cao"}
+               "谢": "xie", "宋": "song", "唐": "tang", "许": "xu", "韩": "han", "冯": "feng", "邓": "deng",
+               "曹": "cao"}
 ZH_FEMALE = {"芳": "fang", "娜": "na", "秀英": "xiuying", "敏": "min", "静": "jing", "丽": "li", "艳": "yan",
              "娟": "juan", "霞": "xia", "秀兰": "xiulan", "玲": "ling", "桂英": "guiying", "丹": "dan", "萍": "ping",
-             "婷": "ting", "雪": "xue", "琳": "lin", "欣怡": "xinyi", "梓涵": "zihan", "诗涵": "shihan", "雨欣": "yuxin",
+             "婷": "ting", "雪": "xue", "琳": "lin", "欣怡": "xinyi", "梓涵": "zihan", "诗涵": "shihan",
+             "雨欣": "yuxin",
              "佳怡": "jiayi", "思琪": "siqi", "晓燕": "xiaoyan", "慧": "hui"}
 ZH_MALE = {"伟": "wei", "强": "qiang", "磊": "lei", "军": "jun", "洋": "yang", "勇": "yong", "杰": "jie",
            "涛": "tao", "明": "ming", "超": "chao", "刚": "gang", "平": "ping", "辉": "hui", "鹏": "peng", "华": "hua",
@@ -111,7 +115,8 @@ ZH = {
 # category → (Chinese name, margin, [(subcategory, Chinese, min price USD, max price USD, popularity, max qty)])
 CATALOG = {
     "Electronics": ("电子产品", 0.18, [("TVs", "电视", 280, 1900, 0.7, 1), ("Speakers", "音箱", 40, 600, 1.2, 2),
-                                       ("Headphones", "耳机", 20, 380, 2.0, 1), ("Cameras", "相机", 150, 1400, 0.45, 1)]),
+                                       ("Headphones", "耳机", 20, 380, 2.0, 1),
+                                       ("Cameras", "相机", 150, 1400, 0.45, 1)]),
     "Computers": ("电脑办公", 0.15, [("Laptops", "笔记本电脑", 420, 2400, 0.5, 1),
                                     ("Printers", "打印机", 80, 420, 0.5, 1),
                                     ("Computer accessories", "电脑配件", 9, 90, 2.2, 3)]),

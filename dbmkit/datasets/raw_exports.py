@@ -115,7 +115,8 @@ def person_identities(rng, ppl, people_area, loc, locale) -> dict:
     street = street[host]
 
     # e-mail
-    dom = _pick(rng, loc["email_domains"], n, p=np.array(loc["email_domain_weights"]) / sum(loc["email_domain_weights"]))
+    dom = _pick(rng, loc["email_domains"], n,
+                p=np.array(loc["email_domain_weights"]) / sum(loc["email_domain_weights"]))
     style = rng.integers(0, 4, n)
     if locale == "en":
         fl, ll = np.char.lower(first.astype(str)), np.char.lower(np.char.replace(last.astype(str), " ", ""))
@@ -346,20 +347,26 @@ def _record_fields(rng, rec, world, ident, ppl, idx, loc, locale):
     for i in e:
         r = rng.random(8)
         if r[0] < 0.18:
-            first[i] = _typo(rng, first[i]); dirt["first_typo"][i] = True
+            first[i] = _typo(rng, first[i])
+            dirt["first_typo"][i] = True
         elif r[0] < 0.28 and first[i] in loc["nicknames"]:
-            first[i] = loc["nicknames"][first[i]]; dirt["nickname"][i] = True
+            first[i] = loc["nicknames"][first[i]]
+            dirt["nickname"][i] = True
         if r[1] < 0.15:
-            last[i] = _typo(rng, last[i]); dirt["last_typo"][i] = True
+            last[i] = _typo(rng, last[i])
+            dirt["last_typo"][i] = True
         if r[2] < 0.35:
             user, _, dom = email[i].partition("@")
-            email[i] = f"{user}{int(rng.integers(1, 99))}@{loc['email_domains'][int(rng.integers(len(loc['email_domains'])))]}"
+            num = int(rng.integers(1, 99))          # drawn before the domain: the same random stream
+            new_dom = loc['email_domains'][int(rng.integers(len(loc['email_domains'])))]
+            email[i] = f"{user}{num}@{new_dom}"
             dirt["email_changed"][i] = True
         elif r[2] < 0.55:
             email[i] = (" " + email[i].upper()) if r[3] < 0.5 else email[i].title()
             dirt["email_case"][i] = True
         if r[4] < 0.4 and locale == "en":
-            street[i] = _abbrev_street(street[i], loc); dirt["street_abbrev"][i] = True
+            street[i] = _abbrev_street(street[i], loc)
+            dirt["street_abbrev"][i] = True
         if r[5] < 0.25:
             birth[i] = np.datetime64("NaT")
         if r[6] < 0.1:
@@ -449,9 +456,9 @@ def _record_flags(rng, rec, T, cust, loc, locale) -> None:
     # staff: real people whose web account uses the company domain
     web = (rec["system"] == "web").to_numpy()
     staff = web & (rng.random(len(rec)) < 0.004) & pd.notna(rec["email"]).to_numpy()
-    rec.loc[staff, "email"] = [f"{str(f).lower()}.{str(l).lower()}@{loc['retailer_domain']}" if locale == "en" else
+    rec.loc[staff, "email"] = [f"{str(fn).lower()}.{str(ln).lower()}@{loc['retailer_domain']}" if locale == "en" else
                                f"staff{int(rng.integers(1000, 9999))}@{loc['retailer_domain']}"
-                               for f, l in zip(rec.loc[staff, "first_name"], rec.loc[staff, "last_name"])]
+                               for fn, ln in zip(rec.loc[staff, "first_name"], rec.loc[staff, "last_name"])]
     rec.loc[staff, "is_staff"] = True
 
 
@@ -572,7 +579,8 @@ def _crm_customers(rng, rec, locale):
     gender_crm[rng.random(len(c)) < 0.1] = None
     email_c = c["email"].to_numpy(dtype=object).copy()
     email_c[~c["email_ok"].to_numpy(bool) & (rng.random(len(c)) < 0.6)] = None    # not given without consent
-    phone_c = np.array([_fmt_phone(p, 0, locale) if isinstance(p, str) and p.startswith("+") else (p if isinstance(p, str) else None) for p in c["phone"]], dtype=object)
+    phone_c = np.array([_fmt_phone(p, 0, locale) if isinstance(p, str) and p.startswith("+")
+                        else (p if isinstance(p, str) else None) for p in c["phone"]], dtype=object)
     dob = c["birth_date"].where(rng.random(len(c)) > 0.2)
     status = np.where(c["deceased"], "Deceased", np.where(c["gone_away"], "Gone away", "Active"))
     if locale == "en":
@@ -600,7 +608,8 @@ def _web_accounts(rng, rec, locale):
     bday_s = _dates(bday, "%Y-%m-%d")
     flip = rng.random(len(w)) < 0.01
     bday_s[flip] = _dates(bday[flip], "%d/%m/%Y")
-    phone_w = np.array([_fmt_phone(p, int(s), locale) if isinstance(p, str) and p.startswith("+") else (p if isinstance(p, str) else None)
+    phone_w = np.array([_fmt_phone(p, int(s), locale) if isinstance(p, str) and p.startswith("+")
+                        else (p if isinstance(p, str) else None)
                         for p, s in zip(w["phone"], rng.integers(1, 5, len(w)))], dtype=object)
     phone_w[~(w["sms_ok"] | w["phone_ok"]).to_numpy(bool) & (rng.random(len(w)) < 0.5)] = None
     gender_w = w["gender"].map({"F": "f", "M": "m", "U": "u"}).to_numpy(dtype=object)
@@ -611,7 +620,8 @@ def _web_accounts(rng, rec, locale):
         zipc[lz] = [z.lstrip("0") for z in zipc[lz]]
     yield "web_accounts.csv", pd.DataFrame({
         "account_id": w["record_id"], "email": w["email"], "first_name": w["first_name"], "last_name": w["last_name"],
-        "mobile": _nullish(rng, phone_w), "address": np.where(rng.random(len(w)) < 0.12, None, w["street"].to_numpy(dtype=object)),
+        "mobile": _nullish(rng, phone_w),
+        "address": np.where(rng.random(len(w)) < 0.12, None, w["street"].to_numpy(dtype=object)),
         "zip": zipc, "city": w["city"], "birthday": _nullish(rng, bday_s.to_numpy()),
         "gender": gender_w, "created_at": _strftime(w["created"], "%Y-%m-%dT%H:%M:%S"),
         "newsletter": np.where(w["email_ok"], "yes", "no"), "sms_ok": np.where(w["sms_ok"], 1, 0),
@@ -625,13 +635,15 @@ def _loyalty_members(rng, rec, locale):
         name = (p["last_name"].astype(str).str.upper() + ", " + p["first_name"].astype(str)).to_numpy(dtype=object)
     else:
         name = (p["last_name"].astype(str) + p["first_name"].astype(str)).to_numpy(dtype=object)
-    phone_p = np.array([_fmt_phone(ph, 3 if locale == "en" else 0, locale) if isinstance(ph, str) and ph.startswith("+") else (ph if isinstance(ph, str) else None)
+    phone_p = np.array([_fmt_phone(ph, 3 if locale == "en" else 0, locale) if isinstance(ph, str) and ph.startswith("+")
+                        else (ph if isinstance(ph, str) else None)
                         for ph in p["phone"]], dtype=object)
     email_p = p["email"].to_numpy(dtype=object).copy()
     email_p[~p["email_ok"].to_numpy(bool) & (rng.random(len(p)) < 0.7)] = None
     bd = p["birth_date"].where(rng.random(len(p)) > 0.25)
     tier = np.where(rng.random(len(p)) < 0.08, "Gold", np.where(rng.random(len(p)) < 0.02, "Platinum", "Member"))
-    hdr = {"CardNo": "会员卡号", "Name": "姓名", "Phone": "手机号", "Email": "邮箱", "Address": "地址", "Postcode": "邮编", "BirthDate": "生日",
+    hdr = {"CardNo": "会员卡号", "Name": "姓名", "Phone": "手机号", "Email": "邮箱", "Address": "地址",
+           "Postcode": "邮编", "BirthDate": "生日",
            "Joined": "入会日期", "HomeStore": "门店", "Tier": "等级"} if locale == "zh" else None
     loy = pd.DataFrame({"CardNo": p["record_id"], "Name": name, "Phone": phone_p, "Email": email_p,
                         "Address": np.where(rng.random(len(p)) < 0.2, None, p["street"].to_numpy(dtype=object)),
@@ -737,7 +749,8 @@ def _web_orders(rng, world, rec, ix, it_code, it_ok):
     n_to = len(tests) * 2
     t_orders = pd.DataFrame({"order_id": pd.Series([f"W{95_000_000 + i}" for i in range(n_to)], dtype="str"),
                              "account": np.repeat(tests["record_id"].to_numpy(), 2),
-                             "order_ts": pd.Timestamp(P["start_date"]) + pd.to_timedelta(rng.uniform(1, 365 * P["years"], n_to), unit="D"),
+                             "order_ts": pd.Timestamp(P["start_date"])
+                             + pd.to_timedelta(rng.uniform(1, 365 * P["years"], n_to), unit="D"),
                              "channel": "web", "status_raw": "COMPLETE", "returned_at": pd.NaT})
     t_prod = rng.integers(0, len(prods), n_to)
     t_orders["order_ts"] = t_orders["order_ts"].dt.floor("s")
@@ -790,8 +803,10 @@ def _crm_orders(rng, T, ix, it_code, it_ok):
         "Status": np.where(cancelled[cb], "Cancelled", np.where(cb_ret >= 0, "Returned", "Completed")),
         "ReturnDate": _strftime(np.where(cb_ret >= 0, o_ts[np.maximum(cb_ret, 0)], np.datetime64("NaT")), "%d/%m/%Y")})
     cl = items.iloc[np.flatnonzero(it_ok & (cat_o & ~returned)[it_code])]
-    yield "crm_order_lines.csv", pd.DataFrame({"OrderNo": cl["order_id"], "LineNo": cl["line_no"], "SKU": cl["product_id"],
-                                               "Qty": cl["quantity"].astype(int), "UnitPrice": cl["unit_price"].round(2),
+    yield "crm_order_lines.csv", pd.DataFrame({"OrderNo": cl["order_id"],
+                                               "LineNo": cl["line_no"], "SKU": cl["product_id"],
+                                               "Qty": cl["quantity"].astype(int),
+                                               "UnitPrice": cl["unit_price"].round(2),
                                                "Discount": cl["discount"].round(2)}).reset_index(drop=True)
 
 
@@ -799,7 +814,8 @@ def _products_and_areas(T):
     """products.csv (the product master) and area_demographics.csv (purchased postal-area statistics)."""
     pr = T["products"]
     yield "products.csv", pd.DataFrame({"sku": pr["product_id"], "description": pr["name"], "category": pr["category"],
-                                        "subcategory": pr["subcategory"], "cost": pr["unit_cost"], "price": pr["list_price"]})
+                                        "subcategory": pr["subcategory"], "cost": pr["unit_cost"],
+                                        "price": pr["list_price"]})
     ar = T["area_demographics"]
     yield "area_demographics.csv", ar.rename(columns={"age_18_34": "share_18_34", "age_35_54": "share_35_54",
                                                       "age_55_plus": "share_55_plus"}).drop(columns=["state"])
@@ -818,7 +834,8 @@ def _campaign_files(T, home_rec, cust, ix, locale):
             "fixed_cost": cm["fixed_cost"], "audience": cm["segment"]})
         ct = T["contacts"]
         yield "campaign_history.csv", pd.DataFrame({
-            "campaign_code": ct["campaign_id"], "customer_ref": home_rec["record_id"].reindex(ct["customer_id"]).to_numpy(),
+            "campaign_code": ct["campaign_id"],
+            "customer_ref": home_rec["record_id"].reindex(ct["customer_id"]).to_numpy(),
             "cell_code": ct["cell"], "grp": np.where(ct["group"] == "control", "C", "T"),
             "contact_date": _strftime(ct["contact_ts"], "%Y-%m-%d %H:%M"), "channel": ct["channel"].map(chan_raw)})
         rs = T["responses"]
@@ -838,7 +855,8 @@ def _campaign_files(T, home_rec, cust, ix, locale):
                     "replied": "REPLIED", "unsubscribed": "OPTOUT"}
         true_phone = cust["phone"].reindex(sm["customer_id"]).to_numpy(dtype=object)
         yield "sms_events.csv", pd.DataFrame({"campaign": sm["campaign_id"],
-                                              "mobile": [_fmt_phone(x, 2, locale) if isinstance(x, str) else None for x in true_phone],
+                                              "mobile": [_fmt_phone(x, 2, locale) if isinstance(x, str) else None
+                                                         for x in true_phone],
                                               "status": sm["event"].map(sms_name),
                                               "ts": _strftime(sm["event_ts"], "%Y-%m-%d %H:%M:%S")})
 
@@ -863,7 +881,8 @@ def _consent_files(T, home_rec):
     # the e-mail platform: one row per address, latest status
     last_email = cons[cons["channel"] == "email"].drop_duplicates("customer_id", keep="last")
     addr = home_rec["email"].reindex(last_email["customer_id"]).to_numpy(dtype=object)
-    subs = pd.DataFrame({"email": addr, "status": np.where(last_email["status"] == "opt_in", "subscribed", "unsubscribed"),
+    subs = pd.DataFrame({"email": addr,
+                         "status": np.where(last_email["status"] == "opt_in", "subscribed", "unsubscribed"),
                          "last_changed": _strftime(last_email["updated_at"], "%Y-%m-%d %H:%M:%S")})
     subs = subs[subs["email"].notna() & ((subs["status"] == "subscribed") |
                                          _isin(last_email["customer_id"], set(em_l["customer_id"])))]
@@ -971,7 +990,8 @@ class _Exports(dict):
 def _file_specs(locale: str) -> dict[str, dict]:
     """How each raw file is written and how it maps onto the canonical tables."""
     zh = locale == "zh"
-    crm_cols = ({"customer_id": "客户编号", "last_name": "姓", "first_name": "名", "street": "地址", "postal_code": "邮编",
+    crm_cols = ({"customer_id": "客户编号", "last_name": "姓", "first_name": "名",
+                 "street": "地址", "postal_code": "邮编",
                  "city": "城市", "phone": "电话", "email": "邮箱", "birth_date": "出生日期", "gender": "性别",
                  "signup_date": "建档日期", "mail_consent": "允许邮寄", "phone_consent": "允许电话",
                  "acquisition_channel": "来源", "acquisition_cost": "获客成本", "deceased": "状态", "gone_away": "状态"}

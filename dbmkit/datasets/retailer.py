@@ -38,7 +38,6 @@ import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 
 from . import locale_words as L
-from ..util import isin as _isin
 from .messages import message_events
 from .raw_exports import build_raw_exports, sources_mapping, write_raw_file, write_raw_files, write_sources_yaml
 
@@ -300,8 +299,10 @@ def _people(rng, n, loc, locale, areas, products, start, hist_days, m, tp):
         sl = slice(s0, min(n, s0 + chunk))
         lw = np.broadcast_to(base, (sl.stop - sl.start, len(base))).copy()
         g = gender[sl]
-        lw[:, np.isin(sub_keys, ["Womenswear", "Skincare", "Makeup", "Fragrance"])] += np.where(g == "F", 1.0, -1.2)[:, None]
-        lw[:, np.isin(sub_keys, ["Menswear", "Cameras", "Laptops", "Cycling", "Boots"])] += np.where(g == "M", 0.9, -0.5)[:, None]
+        lw[:, np.isin(sub_keys, ["Womenswear", "Skincare", "Makeup", "Fragrance"])] += \
+            np.where(g == "F", 1.0, -1.2)[:, None]
+        lw[:, np.isin(sub_keys, ["Menswear", "Cameras", "Laptops", "Cycling", "Boots"])] += \
+            np.where(g == "M", 0.9, -0.5)[:, None]
         lw[:, np.isin(sub_keys, ["Kidswear", "Toys", "Diapers", "Baby gear"])] += np.where(kids[sl], 1.6, -2.5)[:, None]
         lw[:, np.isin(cat, ["Sports"])] += np.where(age[sl] < 45, 0.5, -0.5)[:, None]
         lw[:, np.isin(cat, ["Books & Media", "Home"])] += np.where(age[sl] > 55, 0.6, 0.0)[:, None]
@@ -322,7 +323,8 @@ def _people(rng, n, loc, locale, areas, products, start, hist_days, m, tp):
 
     # consent at signup and the day of a later opt-out (inf = never)
     consent = {}
-    rates = {"email": (0.72 + 0.1 * young, 0.10), "sms": (0.42 + 0.1 * young, 0.12), "phone": (0.30 + 0.1 * (age > 55), 0.06),
+    rates = {"email": (0.72 + 0.1 * young, 0.10), "sms": (0.42 + 0.1 * young, 0.12),
+             "phone": (0.30 + 0.1 * (age > 55), 0.06),
              "mail": (0.86, 0.04)}
     for ch, (p_in, hazard) in rates.items():
         opt_in = rng.random(n) < p_in
@@ -426,7 +428,8 @@ def _make_items(rng, ev, ppl, products, first_line=None, discount_override=None,
 
     # product by price tier within the subcategory, quantity
     prod_sorted = products.sort_values(["subcategory_key", "tier"])
-    pidx_table = np.array([prod_sorted.index[prod_sorted["subcategory_key"] == k].to_numpy() for k in subs["subcategory_key"]])
+    pidx_table = np.array([prod_sorted.index[prod_sorted["subcategory_key"] == k].to_numpy()
+                           for k in subs["subcategory_key"]])
     tier = np.clip(np.round((ppl["tier"][lp] ** 1.6 + rng.normal(0, 0.18, len(lp))) * 5.99 - 0.5), 0, 5).astype(int)
     prod = pidx_table[sub_line, tier]
     maxq = products["max_qty"].to_numpy()[prod]
@@ -481,7 +484,6 @@ def _campaigns(rng, ppl, ev, tot, items, products, start, hist_days, C, loc, n_c
     days = np.linspace(first, last, n_campaigns).round() + rng.integers(-6, 7, n_campaigns)
     ev = ev.copy()
     ev["keep"] = True
-    spend_person = np.zeros(n)
     ev_day = ev["day"].to_numpy()
     ev_person = ev["person"].to_numpy()
     net = tot["net_amount"].reindex(np.arange(len(ev))).fillna(0).to_numpy()
@@ -568,7 +570,8 @@ def _campaigns(rng, ppl, ev, tot, items, products, start, hist_days, C, loc, n_c
         rows_ct.append(pd.DataFrame({"campaign_id": cid, "person": who, "cell": cells,
                                      "group": np.where(is_ctrl, "control", "treatment"), "contact_day": contact_day,
                                      "channel": ch}))
-        rows_truth.append(pd.DataFrame({"campaign_id": cid, "person": who, "group": np.where(is_ctrl, "control", "treatment"),
+        rows_truth.append(pd.DataFrame({"campaign_id": cid, "person": who,
+                                        "group": np.where(is_ctrl, "control", "treatment"),
                                         "p_control": p_c, "p_treated": p_t, "true_uplift": p_t - p_c,
                                         "uplift_type": ppl["uplift_type"][who]}))
         # message events (treated only: control members are never sent anything)
@@ -592,9 +595,11 @@ def _campaigns(rng, ppl, ev, tot, items, products, start, hist_days, C, loc, n_c
     camp = pd.DataFrame(rows_c)
     contacts = pd.concat(rows_ct, ignore_index=True)
     ctruth = pd.concat(rows_truth, ignore_index=True)
-    msg = pd.concat(rows_ev, ignore_index=True) if rows_ev else pd.DataFrame(columns=["person", "event", "day", "campaign_id", "channel"])
+    msg = (pd.concat(rows_ev, ignore_index=True) if rows_ev
+           else pd.DataFrame(columns=["person", "event", "day", "campaign_id", "channel"]))
     inc = pd.concat(new_orders, ignore_index=True)
-    return dict(campaigns=camp, contacts=contacts, truth=ctruth, messages=msg, incremental=inc, keep=ev["keep"].to_numpy(),
+    return dict(campaigns=camp, contacts=contacts, truth=ctruth, messages=msg,
+                incremental=inc, keep=ev["keep"].to_numpy(),
                 optout_day=unsub_day)
 
 
@@ -871,7 +876,8 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
                               "origin"]].reset_index(drop=True),
         "order_origin": hist[["order_id", "origin", "campaign"]].reset_index(drop=True),
         "planted_rules": pd.DataFrame(
-            [dict(kind="basket", antecedent=a, consequent=b, probability=p, within_days=np.nan) for a, b, p in L.BASKET_RULES]
+            [dict(kind="basket", antecedent=a, consequent=b, probability=p, within_days=np.nan)
+             for a, b, p in L.BASKET_RULES]
             + [dict(kind="sequence", antecedent=a, consequent=b, probability=p, within_days=w) for a, b, p, w, _ in
                L.SEQUENCE_RULES]),
         "products": products.copy(),
@@ -884,7 +890,8 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
         tables["campaigns"] = cmp_[["campaign_id", "name", "channel", "offer", "start_date", "end_date",
                                     "cost_per_contact", "fixed_cost", "segment"]].copy()
         ct = camp["contacts"]
-        tables["contacts"] = pd.DataFrame({"campaign_id": ct["campaign_id"], "customer_id": ppl["person_id"][ct["person"]],
+        tables["contacts"] = pd.DataFrame({"campaign_id": ct["campaign_id"],
+                                           "customer_id": ppl["person_id"][ct["person"]],
                                            "cell": ct["cell"], "group": ct["group"],
                                            "contact_ts": day_to_ts(ct["contact_day"]), "channel": ct["channel"]})
         # responses as the client tracks them: coupon redemptions of treated people in the window
@@ -912,10 +919,12 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
                                "channel": msg["channel"].to_numpy(), "event": msg["event"].to_numpy(),
                                "event_ts": day_to_ts(msg["day"].to_numpy())})
         msg_df = msg_df[msg_df["event_ts"] < end_excl]
-        tables["email_events"] = msg_df[msg_df["channel"] == "email"].drop(columns="channel").sort_values("event_ts").reset_index(drop=True)
-        tables["sms_events"] = msg_df[msg_df["channel"] == "sms"].drop(columns="channel").sort_values("event_ts").reset_index(drop=True)
+        for ch in ("email", "sms"):
+            tables[f"{ch}_events"] = (msg_df[msg_df["channel"] == ch].drop(columns="channel")
+                                      .sort_values("event_ts").reset_index(drop=True))
         ctr = camp["truth"]
-        truth["campaign_uplift"] = pd.DataFrame({"campaign_id": ctr["campaign_id"], "person_id": ppl["person_id"][ctr["person"]],
+        truth["campaign_uplift"] = pd.DataFrame({"campaign_id": ctr["campaign_id"],
+                                                 "person_id": ppl["person_id"][ctr["person"]],
                                                  "group": ctr["group"], "p_control": ctr["p_control"],
                                                  "p_treated": ctr["p_treated"], "true_uplift": ctr["true_uplift"],
                                                  "uplift_type": ctr["uplift_type"]})

@@ -381,7 +381,8 @@ def _message_events(rng, c, treated, responded, engagement, dnd, boost):
         cid = c["campaign_id"].to_numpy()[idx]
         e = message_events(rng, ch, np.zeros(m), responded[idx], engagement[idx], dnd[idx], boost[idx])
         k = e["message"].to_numpy()
-        ev = pd.DataFrame({"campaign_id": pd.Series(cid[k], dtype=object), "customer_id": pd.Series(who[k], dtype=object),
+        ev = pd.DataFrame({"campaign_id": pd.Series(cid[k], dtype=object),
+                           "customer_id": pd.Series(who[k], dtype=object),
                            "event": e["event"],
                            "event_ts": ts[k] + pd.to_timedelta(e["day"].to_numpy(), unit="D").to_numpy()})
         ev["event_ts"] = pd.to_datetime(ev["event_ts"]).dt.floor("s")

@@ -35,24 +35,75 @@ from __future__ import annotations
 import pandas as pd  # noqa: F401  (doctest)
 
 from ..i18n import add as _add_labels
-from .abtest import (ab_power, ab_sample_size, ab_test, ab_test_data, minimum_detectable_lift, peeking_simulation,
-                     power_curve)
-from .attribution import (RULES, attribute_responses, attribution_summary, campaign_outcomes, campaign_windows,
-                          compare_attribution_rules, contact_outcomes)
+from .abtest import (
+    ab_power,
+    ab_sample_size,
+    ab_test,
+    ab_test_data,
+    minimum_detectable_lift,
+    peeking_simulation,
+    power_curve,
+)
+from .attribution import (
+    RULES,
+    attribute_responses,
+    attribution_summary,
+    campaign_outcomes,
+    campaign_windows,
+    compare_attribution_rules,
+    contact_outcomes,
+)
 from .dashboard import Dashboard, cac_by_channel, campaign_history, clv_to_cac, kpi_dashboard, retention_rates
 from .economics import campaign_economics, contact_costs
 from .kpis import EMAIL_RATES, SMS_RATES, email_kpis, message_counts, overall_rates, sms_kpis
 from .lessons import THRESHOLDS, lessons
 from .products import category_lift, category_outcomes
-from .results import (RESULT_COLUMNS, CampaignResults, NoResultsYet, build_campaign_results, campaign_feedback,
-                      collect_results, consent_changes, expected_split, find_ab_test, follow_up_list, group_summary,
-                      latest_test_campaign, with_segments, write_back)
-from .stats import (bootstrap_mean_diff, compare_groups, holm_adjust, is_binary, newcombe_interval, srm_check,
-                    two_proportion_p_value, welch_interval, wilson_interval)
-from .uplift import (UPLIFT_TYPES, ClassTransformationUplift, TwoModelUplift, UpliftComparison,
-                     compare_uplift_models, contact_features, feature_matrix, fit_uplift, qini, qini_curve,
-                     score_campaign, score_uplift, split_by_contact, targeting_plan, uplift_by_decile, uplift_training_data,
-                     with_true_uplift)
+from .results import (
+    RESULT_COLUMNS,
+    CampaignResults,
+    NoResultsYet,
+    build_campaign_results,
+    campaign_feedback,
+    collect_results,
+    consent_changes,
+    expected_split,
+    find_ab_test,
+    follow_up_list,
+    group_summary,
+    latest_test_campaign,
+    with_segments,
+    write_back,
+)
+from .stats import (
+    bootstrap_mean_diff,
+    compare_groups,
+    holm_adjust,
+    is_binary,
+    newcombe_interval,
+    srm_check,
+    two_proportion_p_value,
+    welch_interval,
+    wilson_interval,
+)
+from .uplift import (
+    UPLIFT_TYPES,
+    ClassTransformationUplift,
+    TwoModelUplift,
+    UpliftComparison,
+    compare_uplift_models,
+    contact_features,
+    feature_matrix,
+    fit_uplift,
+    qini,
+    qini_curve,
+    score_campaign,
+    score_uplift,
+    split_by_contact,
+    targeting_plan,
+    uplift_by_decile,
+    uplift_training_data,
+    with_true_uplift,
+)
 
 __all__ = [
     "collect_results", "build_campaign_results", "CampaignResults", "NoResultsYet", "RESULT_COLUMNS",

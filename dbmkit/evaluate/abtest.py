@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from ..power import detectable_lift, power_at, sample_size, z_critical
 from .stats import compare_groups
 
@@ -80,7 +81,8 @@ def ab_test(df: pd.DataFrame, group_col: str, outcome, a, b, alpha: float = 0.05
     """
     for g in (a, b):
         if g not in set(df[group_col]):
-            raise ValueError(f"no version {g!r} in column {group_col!r}; versions: {sorted(map(str, set(df[group_col])))}")
+            raise ValueError(f"no version {g!r} in column {group_col!r}; "
+                             f"versions: {sorted(map(str, set(df[group_col])))}")
     sub = df[df[group_col].isin([a, b])]
     r = compare_groups(sub, group_col, outcome, control=a, alpha=alpha, groups=[b])
     r["significant"] = r["p_value"] < alpha

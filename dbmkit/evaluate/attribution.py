@@ -26,7 +26,6 @@ Example
 from __future__ import annotations
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from .. import sql as _sql

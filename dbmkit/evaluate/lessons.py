@@ -128,7 +128,8 @@ def lessons(economics: pd.DataFrame, breakdown: pd.DataFrame | None = None, emai
         if len(ok):
             ok = ok.assign(profit_per_contact=ok["incremental_profit"] / ok["n"])
             best, worst = ok.loc[ok["profit_per_contact"].idxmax()], ok.loc[ok["profit_per_contact"].idxmin()]
-            caveat = f" (compared {len(ok)} slices: expect about {max(1, round(len(ok) * alpha))} false alarm(s) at p < {alpha})"
+            caveat = (f" (compared {len(ok)} slices: expect about {max(1, round(len(ok) * alpha))} "
+                      f"false alarm(s) at p < {alpha})")
             p_adj = best["p_adjusted"] if "p_adjusted" in best else best["p_value"] * len(ok)
             add("slices", f"best slice: {name(best)}",
                 f"incremental profit {_money(best['profit_per_contact'], currency)} per contact, lift "

@@ -309,7 +309,8 @@ def follow_up_list(bundle: CampaignResults, wait_days: float = 3.0) -> pd.DataFr
             per[c] = pd.NaT
     per = per.reset_index()
     keep = ~pd.Series(list(zip(per["campaign_id"], per["customer_id"]))).isin(bought).to_numpy()
-    keep &= per["bounced"].isna().to_numpy() & per["unsubscribed"].isna().to_numpy() & per["complained"].isna().to_numpy()
+    keep &= (per["bounced"].isna().to_numpy() & per["unsubscribed"].isna().to_numpy()
+             & per["complained"].isna().to_numpy())
     per = per[keep]
     trig = np.select([per["clicked"].notna(), per["opened"].notna(), per["delivered"].notna()],
                      ["clicked, no purchase", "opened, no click", "not opened"], default="")

@@ -98,7 +98,8 @@ def feature_matrix(df: pd.DataFrame) -> pd.DataFrame:
     ch = df["channel"].astype(str) if "channel" in df.columns else pd.Series("", index=df.index)
     for c in CHANNELS:
         X[f"channel_{c}"] = (ch == c).astype(float)
-    acq = df["acquisition_channel"].astype(str) if "acquisition_channel" in df.columns else pd.Series("", index=df.index)
+    acq = (df["acquisition_channel"].astype(str) if "acquisition_channel" in df.columns
+           else pd.Series("", index=df.index))
     for a in ("store", "web_search", "social", "referral", "affiliate", "catalog"):
         X[f"acq_{a}"] = (acq == a).astype(float)
     return X

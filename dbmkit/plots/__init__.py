@@ -1,9 +1,9 @@
 """Every chart of the workbook, in one seaborn-like style. Functions return the matplotlib Figure.
 
 Charts are grouped by topic in sub-modules (``build``, ``explore``, ``rfm_value``, ``clv``, ``plan`` …: one file per
-topic) and all re-exported here, so a notebook writes ``dbm.plots.rfm_heatmap(...)``. Text on charts goes through :func:`dbmkit.i18n.t`, so
-``language: zh`` gives Chinese labels; a CJK font (Noto Sans CJK SC, bundled by the ``mplfonts`` package) is set up
-automatically.
+topic) and all re-exported here, so a notebook writes ``dbm.plots.rfm_heatmap(...)``. Text on charts goes through
+:func:`dbmkit.i18n.t`, so ``language: zh`` gives Chinese labels; a CJK font (Noto Sans CJK SC, bundled by the
+``mplfonts`` package) is set up automatically.
 
 Conventions for a chart function: DataFrame in, Figure out, one idea per chart, a title that states the finding's
 subject, money formatted with the client's currency, at most a few thousand points (sample or aggregate first).
@@ -13,11 +13,11 @@ from __future__ import annotations
 import logging
 import warnings
 
-import matplotlib.pyplot as plt  # noqa: E402
-import matplotlib.ticker as mticker  # noqa: E402
-from cycler import cycler  # noqa: E402
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+from cycler import cycler
 
-from ..i18n import get_language, t  # noqa: E402
+from ..i18n import get_language
 
 PALETTE = ["#1f5f8b", "#e07b39", "#3a9d5d", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974",
            "#64b5cd"]

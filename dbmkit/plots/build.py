@@ -18,9 +18,11 @@ add({
     "household_title": ("Households by number of persons", "按人数划分的家庭"),
     "persons_in_household": ("Persons in the household", "家庭人数"), "households": ("Households", "家庭数"),
     "quality_title": ("Data quality per column, before and after cleaning", "各字段数据质量：清洗前后对比"),
-    "completeness": ("Completeness", "完整性"), "validity": ("Validity", "有效性"), "uniqueness": ("Uniqueness", "唯一性"),
+    "completeness": ("Completeness", "完整性"), "validity": ("Validity", "有效性"),
+    "uniqueness": ("Uniqueness", "唯一性"),
     "before cleaning": ("Before cleaning", "清洗前"), "after cleaning": ("After cleaning", "清洗后"),
-    "tradeoff_title": ("Merge/purge: precision and recall against the match threshold", "合并去重：匹配阈值与精确率、召回率"),
+    "tradeoff_title": ("Merge/purge: precision and recall against the match threshold",
+                       "合并去重：匹配阈值与精确率、召回率"),
     "threshold": ("Match threshold (probability)", "匹配阈值（概率）"), "precision": ("Precision", "精确率"),
     "recall": ("Recall", "召回率"), "f1": ("F1", "F1"), "chosen": ("chosen", "当前"),
     "scores_title": ("Match probability of the candidate pairs", "候选记录对的匹配概率"),
@@ -199,9 +201,9 @@ def consent_chart(summary: pd.DataFrame, title: str | None = None):
     for col, color in (("opted_in", MAIN), ("opted_out", ACCENT), ("no_record", "#c8c8c8")):
         share = (d[col] / total).fillna(0).to_numpy()
         ax.barh(y, share, left=left, color=color, label=t(col))
-        for yi, l, s in zip(y, left, share):
+        for yi, x0, s in zip(y, left, share):
             if s >= 0.06:
-                ax.text(l + s / 2, yi, f"{s:.0%}", ha="center", va="center", fontsize=8,
+                ax.text(x0 + s / 2, yi, f"{s:.0%}", ha="center", va="center", fontsize=8,
                         color="white" if color != "#c8c8c8" else "#333333")
         left += share
     ax.set_yticks(y, [t(c) for c in d.index])
@@ -259,8 +261,8 @@ def schema_diagram(title: str | None = None):
     to the table they reference."""
     from matplotlib.patches import FancyBboxPatch
 
-    from . import ACCENT, MAIN, finish, new_figure
     from .. import schema
+    from . import ACCENT, MAIN, finish, new_figure
     fig, ax = new_figure(12, 6.4)
     ax.set_xlim(0.4, 11.6)
     ax.set_ylim(-0.1, 6.0)

@@ -22,7 +22,8 @@ add({
     "dashed_average": ("dashed line: average", "虚线：平均"),
     "campaign_type": ("Campaign type", "活动类型"),
     "pairs_n": ("pairs", "对"),
-    "age": ("Age", "年龄"), "income": ("Household income", "家庭收入"), "household_size": ("Household size", "家庭人数"),
+    "age": ("Age", "年龄"), "income": ("Household income", "家庭收入"),
+    "household_size": ("Household size", "家庭人数"),
     "kids_count": ("Children", "子女数"), "home_ownership": ("Home ownership", "住房情况"),
     "marital_status": ("Marital status", "婚姻状况"), "household_comp": ("Household composition", "家庭构成"),
 })

@@ -20,7 +20,8 @@ add({
     "clv_model": ("Model", "模型"),
     "fit_title": ("Repeat purchases: data vs model", "重复购买次数：数据与模型"),
     "p_alive_title": ("P(alive) by frequency and time of last purchase", "不同频率与最后购买时间的存活概率"),
-    "btyd_recency": ("Time of the last purchase since the first (BTYD recency, days)", "最后一次购买距首次购买的时间（BTYD近期，天）"),
+    "btyd_recency": ("Time of the last purchase since the first (BTYD recency, days)",
+                     "最后一次购买距首次购买的时间（BTYD近期，天）"),
     "frequency_repeat": ("Repeat purchases (frequency)", "重复购买次数（频率）"),
     "tier_title": ("Customers and expected value by value tier", "各价值层级的客户数与预期价值"),
     "clv_share": ("Share of total CLV", "CLV占比"),
@@ -28,9 +29,11 @@ add({
                           "按预测CLV十分位：预测与实际次年价值"),
     "predicted_group": ("Decile of predicted value (1 = highest)", "预测价值十分位（1 = 最高）"),
     "mean_per_customer": ("Mean per customer", "客均值"),
-    "recovery_title": ("Purchase-model estimates (95 % interval) vs the true parameters", "购买模型估计值（95%区间）与真实参数"),
+    "recovery_title": ("Purchase-model estimates (95 % interval) vs the true parameters",
+                       "购买模型估计值（95%区间）与真实参数"),
     "clv_estimate": ("Estimate", "估计值"), "clv_truth": ("Truth", "真实值"),
-    "platinum": ("Platinum", "铂金"), "gold": ("Gold", "黄金"), "silver": ("Silver", "白银"), "bronze": ("Bronze", "青铜"),
+    "platinum": ("Platinum", "铂金"), "gold": ("Gold", "黄金"), "silver": ("Silver", "白银"),
+    "bronze": ("Bronze", "青铜"),
 })
 
 

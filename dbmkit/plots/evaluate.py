@@ -8,7 +8,8 @@ import pandas as pd
 
 from ..i18n import add, t
 
-__all__ = ["treatment_control_chart", "lift_by_slice_chart", "profit_bridge_chart", "email_funnel_chart", "ab_power_chart", "ab_peeking_chart",
+__all__ = ["treatment_control_chart", "lift_by_slice_chart", "profit_bridge_chart", "email_funnel_chart",
+           "ab_power_chart", "ab_peeking_chart",
            "uplift_decile_chart", "qini_chart", "uplift_types_chart", "kpi_dashboard_chart", "campaign_history_chart"]
 
 add({
@@ -24,7 +25,8 @@ add({
     "ev_incremental_profit": ("Incremental profit", "增量利润"),
     "ev_funnel": ("E-mail funnel (unique recipients)", "邮件漏斗（按收件人去重）"),
     "ev_sent": ("Sent", "发送"), "ev_delivered": ("Delivered", "送达"), "ev_opened": ("Opened", "打开"),
-    "ev_clicked": ("Clicked", "点击"), "ev_converted": ("Bought in the window (any channel)", "窗口期内购买（任意渠道）"),
+    "ev_clicked": ("Clicked", "点击"),
+    "ev_converted": ("Bought in the window (any channel)", "窗口期内购买（任意渠道）"),
     "ev_power": ("What can this test detect? Power by true lift", "检验能发现多大的提升？不同真实提升下的检验功效"),
     "ev_power_y": ("Power (chance to detect)", "检验功效（发现的概率）"),
     "ev_true_lift_x": ("True lift (percentage points)", "真实提升（百分点）"),

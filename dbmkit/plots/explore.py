@@ -127,7 +127,8 @@ def revenue_bridge_chart(bridge: pd.DataFrame, currency: str = "", row: int = -1
     level = r["revenue_before"]
     for i, (_, v) in enumerate(steps, start=1):
         ax.bar(i, v, bottom=level, color=MAIN if v >= 0 else ACCENT)
-        ax.text(i, level + max(v, 0), f"{'+' if v >= 0 else '−'}{_sym(currency)}{abs(v) / 1e3:,.0f}k", ha="center", va="bottom",
+        ax.text(i, level + max(v, 0),
+                f"{'+' if v >= 0 else '−'}{_sym(currency)}{abs(v) / 1e3:,.0f}k", ha="center", va="bottom",
                 fontsize=8.5)
         level += v
     ax.bar(len(steps) + 1, r["revenue"], color=PALETTE[7])

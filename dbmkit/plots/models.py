@@ -12,7 +12,8 @@ add({"gains_title": ("Cumulative gains: responders reached", "累计增益图：
      "lift_title": ("Lift per decile (1 = random)", "各十分位的提升度（1 = 随机）"),
      "calibration_title": ("Calibration: predicted vs observed", "校准：预测与实际"),
      "roc_title": ("ROC curve", "ROC曲线"),
-     "truth_title": ("True response probability by score decile (synthetic truth)", "各分数十分位的真实响应概率（合成数据）"),
+     "truth_title": ("True response probability by score decile (synthetic truth)",
+                     "各分数十分位的真实响应概率（合成数据）"),
      "true_probability": ("True probability", "真实概率"), "perfect": ("Perfectly calibrated", "完全校准")})
 
 

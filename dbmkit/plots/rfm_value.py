@@ -17,11 +17,14 @@ add({
     "share_of_customers": ("Share of customers", "客户占比"), "share_of_revenue": ("Share of revenue", "收入占比"),
     "segment_shares_title": ("Who the segments are — and what they are worth", "各细分的人数与价值"),
     "response_by_cell": ("Past response rate by cell", "各单元过往响应率"),
-    "incremental_by_cell": ("Past incremental response (treated − control) by cell", "各单元过往增量响应率（目标组 − 对照组）"),
+    "incremental_by_cell": ("Past incremental response (treated − control) by cell",
+                            "各单元过往增量响应率（目标组 − 对照组）"),
     "incremental_rate": ("Incremental response rate", "增量响应率"),
-    "rv_breakeven": ("Break-even", "盈亏平衡"), "selected": ("Selected", "入选"), "not_selected": ("Not selected", "未入选"),
+    "rv_breakeven": ("Break-even", "盈亏平衡"), "selected": ("Selected", "入选"),
+    "not_selected": ("Not selected", "未入选"),
     "control_rate": ("Control group rate", "对照组响应率"),
-    "monetary_deciles": ("Monetary deciles: each 10 % of customers' share of sales and profit", "货币十分位：各组销售额与利润占比"),
+    "monetary_deciles": ("Monetary deciles: each 10 % of customers' share of sales and profit",
+                         "货币十分位：各组销售额与利润占比"),
     "decile_top": ("Decile (1 = best 10 % of customers)", "十分位（1 = 最好的10%客户）"),
     "sales": ("Sales", "销售额"), "cumulative": ("Cumulative", "累计"),
     "purchase_deciles_title": ("Purchase deciles: how many customers make each 10 % of sales",
@@ -56,8 +59,8 @@ def rfm_grid_chart(rfm: pd.DataFrame, segment_map: list[dict] | None = None, tit
     segment with the share of customers in it."""
     import matplotlib.patches as mpatches
 
-    from . import finish, new_figure
     from ..rfm import SEGMENT_MAP, rescale_to_5, segment_grid
+    from . import finish, new_figure
     seg = segment_map or SEGMENT_MAP
     nb = rfm.attrs.get("rfm_bins", {"r": 5, "f": 5, "m": 5})
     r5 = rescale_to_5(rfm["r_score"].to_numpy(), nb["r"])
@@ -94,8 +97,9 @@ def rfm_grid_chart(rfm: pd.DataFrame, segment_map: list[dict] | None = None, tit
 
 def rfm_heatmap(rfm: pd.DataFrame, value: str = "monetary", currency: str = "", title: str | None = None):
     """R × F heatmap of the mean of ``value`` (default net revenue) with customer counts."""
-    from . import finish, new_figure
     import seaborn as sns
+
+    from . import finish, new_figure
     piv = rfm.pivot_table(index="r_score", columns="f_score", values=value, aggfunc="mean").sort_index(ascending=False)
     cnt = rfm.pivot_table(index="r_score", columns="f_score", values=value, aggfunc="size").reindex_like(piv)
     sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}.get(currency, "")
@@ -229,8 +233,9 @@ def lorenz_chart(curve: pd.DataFrame, gini: float | None = None, top20: float | 
 def pyramid_chart(abc: pd.DataFrame, title: str | None = None):
     """The customer pyramid: one layer per ABC class (A on top), labelled with its share of customers and of
     value. The layers' heights are equal; the text carries the numbers."""
-    from . import PALETTE, finish, new_figure
     import matplotlib.patches as mpatches
+
+    from . import PALETTE, finish, new_figure
     fig, ax = new_figure(7.5, 4.8)
     k = len(abc)
     for i, row in enumerate(abc.itertuples()):

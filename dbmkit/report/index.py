@@ -64,7 +64,8 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
         sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}.get(currency, currency + " ")
         period = (f"{data['first']:%Y-%m-%d} – {data['last']:%Y-%m-%d}" if data.get("first") is not None else "–")
         items = [(t("customers_n", lang), f"{data['customers']:,}"), (t("buyers_n", lang), f"{data['buyers']:,}"),
-                 (t("orders_n", lang), f"{data['orders']:,}"), (t("revenue_total", lang), f"{sym}{data['revenue']:,.0f}"),
+                 (t("orders_n", lang), f"{data['orders']:,}"),
+                 (t("revenue_total", lang), f"{sym}{data['revenue']:,.0f}"),
                  (t("period", lang), period), (t("sources_n", lang), f"{data['sources']:,}")]
         data_html = ('<div class="cards data">' + "".join(
             f'<div class="card small"><div class="v">{esc(v)}</div><div class="l">{esc(k)}</div></div>'
@@ -108,7 +109,8 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
         if (res.out / fname).exists():
             downloads.append(f'<li><a href="{fname}">{esc(t(key, lang))}</a> ({fname})</li>')
     all_rows = "".join(
-        f"<tr><td>{esc(format_kpi(k, v, lang, currency)[0])}</td><td class=\"num\">{format_kpi(k, v, lang, currency)[1]}</td>"
+        f"<tr><td>{esc(format_kpi(k, v, lang, currency)[0])}</td>"
+        f"<td class=\"num\">{format_kpi(k, v, lang, currency)[1]}</td>"
         f"<td class=\"key\">{esc(k)}</td></tr>" for k, v in sorted(res.kpis.items()))
     overrides = ""
     if res.overrides:
@@ -119,7 +121,8 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
     gen = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     th = "".join(f"<th>{esc(x)}</th>" for x in ("#", t("chapter", lang), t("status", lang), t("time", lang)))
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} — {esc(t('report_title', lang))}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">\
+<title>{title} — {esc(t('report_title', lang))}</title>
 <style>{REPORT_CSS}</style></head><body>
 <header><h1>{title}</h1><p>{esc(t('report_title', lang))} · {esc(t('analysis_date', lang))}: {as_of}
  · {esc(t('generated', lang))}: {gen}</p></header>

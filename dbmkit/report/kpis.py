@@ -78,7 +78,8 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "cj_redemption_type_b": ("Complete Journey: redemption, Type B", "Complete Journey：B类活动核销率", "pct"),
     "cj_redemption_type_c": ("Complete Journey: redemption, Type C", "Complete Journey：C类活动核销率", "pct"),
     "cj_households_reached": ("Complete Journey: households reached", "Complete Journey：触达家庭数", "int"),
-    "cj_champions_redemption_index": ("Complete Journey: Champions' redemption index", "Complete Journey：冠军客户核销指数", "float"),
+    "cj_champions_redemption_index": ("Complete Journey: Champions' redemption index",
+                                      "Complete Journey：冠军客户核销指数", "float"),
     "cdnow_bgnbd_r": ("CDNOW: BG/NBD r", "CDNOW：BG/NBD参数r", "float"),
     "cdnow_bgnbd_log_likelihood": ("CDNOW: BG/NBD log-likelihood", "CDNOW：BG/NBD对数似然", "float"),
     "cdnow_repeat_customers": ("CDNOW: repeat customers (39 weeks)", "CDNOW：重复购买客户（39周）", "int"),
@@ -158,10 +159,9 @@ def format_kpi(name: str, value, lang: str, currency: str) -> tuple[str, str]:
 
 def provenance(ws=None, seed: int | None = None):
     """Versions, data fingerprint, seed and run time — the closing cell of every chapter (as Markdown)."""
-    from IPython.display import Markdown
-
     import duckdb
     import sklearn
+    from IPython.display import Markdown
 
     rows = [("dbmkit", __version__), ("Python", platform.python_version()), ("pandas", pd.__version__),
             ("NumPy", np.__version__), ("DuckDB", duckdb.__version__), ("scikit-learn", sklearn.__version__)]

@@ -103,7 +103,8 @@ def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", langu
     masked = 0
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
             masked += _mask_cell_outputs(cell)
         if cell.cell_type == "markdown":
             cell.source = re.sub(r"\(([\w\-]+)\.ipynb(#[\w\-]*)?\)", r"(\1.html\2)", cell.source)
@@ -146,7 +147,8 @@ def skipped_page_html(ch, missing: list, lang: str, nav: str = "", client: str =
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>
 <style>{REPORT_CSS} .fix{{color:#5b6b7b;font-size:14px}} li{{margin:10px 0}}</style></head>
-<body data-dbmkit-chapter="1" data-dbmkit-skipped="1"><div class="dbm-banner" style="padding:8px 16px;background:#174a6d">
+<body data-dbmkit-chapter="1" data-dbmkit-skipped="1">\
+<div class="dbm-banner" style="padding:8px 16px;background:#174a6d">
 <a style="color:white" href="index.html">← {html.escape(t("back_to_index", lang))}</a> {nav}</div>
 <header><h1>{html.escape(title)}</h1><p>{html.escape(t('skipped_title', lang))}</p></header>
 <main><h2>{html.escape(t('skipped_why', lang))}</h2><ul>{items}</ul>

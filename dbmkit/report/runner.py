@@ -185,8 +185,10 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
             dst = out / "notebooks" / f"{ch.file}.ipynb"
             prev, nxt = _neighbours_in(chs, ch, nb_dir)
             nav = " · ".join(x for x in (
-                f'<a style="color:white" href="{prev.file}.html">← {html.escape(t("previous", lang))}</a>' if prev else "",
-                f'<a style="color:white" href="{nxt.file}.html">{html.escape(t("next", lang))} →</a>' if nxt else "") if x)
+                f'<a style="color:white" href="{prev.file}.html">← {html.escape(t("previous", lang))}</a>'
+                if prev else "",
+                f'<a style="color:white" href="{nxt.file}.html">{html.escape(t("next", lang))} →</a>'
+                if nxt else "") if x)
             if not src.exists():
                 run.status = "skipped"
                 run.message = f"缺少笔记本 {src.name}" if lang == "zh" else f"notebook {src.name} not found"

@@ -14,13 +14,16 @@ h2{font-size:18px;margin:28px 0 12px 0;color:#1f5f8b}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:12px}
 .card{background:#fff;border-radius:8px;padding:14px 16px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .card .v{font-size:24px;font-weight:600;color:#1d2733}.card .l{font-size:12px;color:#5b6b7b;margin-top:4px}
-table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;overflow:hidden;box-shadow:0 1px 3px rgba(0,0,0,.08)}
+table{border-collapse:collapse;width:100%;background:#fff;border-radius:8px;overflow:hidden;\
+box-shadow:0 1px 3px rgba(0,0,0,.08)}
 td,th{padding:9px 12px;border-bottom:1px solid #e8edf2;text-align:left;font-size:14px}
 th{background:#eef3f8;font-weight:600}.ok{color:#2e7d32}.failed{color:#c62828}.skipped{color:#8d6e00}
-a{color:#1f5f8b}.msg{font-size:12px;color:#c62828;white-space:pre-wrap}footer{padding:20px 40px;color:#7a8896;font-size:12px}
+a{color:#1f5f8b}.msg{font-size:12px;color:#c62828;white-space:pre-wrap}\
+footer{padding:20px 40px;color:#7a8896;font-size:12px}
 .msg.skipped{color:#8d6e00}tr.phase td{background:#f7f9fb;font-weight:600;color:#1f5f8b;font-size:13px}
 .cards.data .card .v{font-size:18px}td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.key{color:#7a8896;font-size:12px;font-family:monospace}h3{font-size:15px;margin:16px 0 6px 0}.small{font-size:12px;color:#5b6b7b}
+td.key{color:#7a8896;font-size:12px;font-family:monospace}h3{font-size:15px;margin:16px 0 6px 0}\
+.small{font-size:12px;color:#5b6b7b}
 """
 
 
