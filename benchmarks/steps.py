@@ -34,8 +34,8 @@ def timed(name: str):
 
 
 def _workspace(config: str):
+    from dbmkit.client_workspace import Workspace
     from dbmkit.config import load_config
-    from dbmkit.workspace import Workspace
     ws = Workspace(load_config(config))
     ws.workdir.mkdir(parents=True, exist_ok=True)
     return ws
@@ -56,7 +56,7 @@ def step_generate(config: str) -> None:
     with timed("save_truth_s"):
         world.save_truth(ws.truth_dir)
     # the stamp the workspace checks, so that the build step does not generate again
-    from dbmkit.workspace import _sha
+    from dbmkit.client_workspace import _sha
     (ws.raw_dir / ".generated").write_text(_sha(syn.model_dump(mode="json")))
     RESULT["raw_mb"] = round(sum(p.stat().st_size for p in ws.raw_dir.iterdir()) / 2**20, 1)
 
@@ -140,7 +140,7 @@ def step_reset(config: str) -> None:
     ws = _workspace(config)
     base = set(json.loads(Path(os.environ["BENCH_BASE_TABLES"]).read_text())) if os.environ.get(
         "BENCH_BASE_TABLES") else None
-    from dbmkit.workspace import DERIVED
+    from dbmkit.client_workspace import DERIVED
     with ws.connect() as con:
         rows = con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall()
     dropped = []

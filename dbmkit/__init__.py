@@ -14,7 +14,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_MODULES = {"config", "workspace", "datasets", "ingest", "clean", "identity", "database", "rfm", "value", "clv",
+_MODULES = {"config", "client_workspace", "datasets", "ingest", "clean", "identity", "database", "rfm", "value", "clv",
             "segments", "basket", "models", "campaign", "evaluate", "plots", "widgets", "exercises", "report",
             "chapters", "schema", "i18n", "explore", "consultant", "cases", "privacy", "util", "power", "xlsx"}
 
@@ -29,8 +29,13 @@ def __getattr__(name):
     raise AttributeError(f"module 'dbmkit' has no attribute {name!r}")
 
 
-# ``dbm.workspace(config)`` opens a workspace: the module is callable (see dbmkit.workspace)
-workspace = importlib.import_module(f"{__name__}.workspace")
+def workspace(config=None, **kwargs):
+    """Open a client's workspace — ``ws = dbm.workspace("../clients/demo.yaml")`` — validating the config and
+    building the database when it is missing or stale (the arguments of :func:`dbmkit.client_workspace.workspace`),
+    and set the chart style for the client's language."""
+    ws = importlib.import_module(f"{__name__}.client_workspace").workspace(config, **kwargs)
+    importlib.import_module(f"{__name__}.plots").setup_style(ws.cfg.language)
+    return ws
 
 
 def __dir__():

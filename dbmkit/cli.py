@@ -188,9 +188,9 @@ def check_summary(ws) -> tuple[str, bool]:
 def _built_workspace(a, force: bool = False):
     """The client's workspace, built if missing or stale (``force``: always), with the work folder checked and
     locked while the command runs (``--workdir`` holds for the command only)."""
+    from .client_workspace import Workspace
     from .overrides import load_with_sets
     from .preflight import workdir_lock, writable_dir
-    from .workspace import Workspace
     saved = os.environ.get("DBMKIT_WORKDIR")
     if a.workdir:
         os.environ["DBMKIT_WORKDIR"] = str(Path(a.workdir).resolve())
@@ -243,8 +243,8 @@ def _cmd_build(a) -> int:
 def _cmd_erase(a) -> int:
     import os
 
+    from .client_workspace import workspace
     from .database import erase_identifier
-    from .workspace import workspace
     if a.workdir:
         os.environ["DBMKIT_WORKDIR"] = a.workdir
     ws = workspace(a.config, progress=lambda m: print(f"[dbmkit] {m}", flush=True))

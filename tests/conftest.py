@@ -22,8 +22,8 @@ def small_workdir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def small_ws(small_workdir):
     """The small synthetic client's workspace, with its database built."""
+    from dbmkit.client_workspace import Workspace
     from dbmkit.config import load_config
-    from dbmkit.workspace import Workspace
     cfg = load_config(SMALL_CONFIG, overrides={"workdir": str(small_workdir)})
     return Workspace(cfg).ensure_built()
 
@@ -51,8 +51,8 @@ class NotebookRun:
 
     @property
     def ws(self):
+        from dbmkit.client_workspace import Workspace
         from dbmkit.config import load_config
-        from dbmkit.workspace import Workspace
         return Workspace(load_config(SMALL_CONFIG, overrides={"workdir": str(self.workdir)}))
 
     def require_ok(self) -> None:

@@ -339,8 +339,8 @@ def test_p_alive_matrix_and_histogram(summary):
 def test_cdnow_client_pipeline_reproduces_the_published_summary(tmp_path):
     """The CDNOW sample loaded as a client (clients/cdnow.yaml: ingest → merge/purge → database) gives, with the
     config's 39-week calibration, exactly the published summary (in days ÷ 7) and the published BG/NBD fit."""
+    from dbmkit.client_workspace import Workspace
     from dbmkit.config import load_config
-    from dbmkit.workspace import Workspace
     root = __import__("pathlib").Path(__file__).resolve().parents[1]
     ws = Workspace(load_config(root / "clients" / "cdnow.yaml", overrides={"workdir": str(tmp_path)})).ensure_built()
     assert str(clv.calibration_end(ws).date()) == "1997-09-30"

@@ -36,9 +36,9 @@ def test_clv_total_matches_the_truths_next_year(kpis):
     """The chapter's 12-month CLV (discounted margin) is within 15 % of the margin the customers really bring in the
     year after the analysis date (undiscounted; the discount alone is about −5 %)."""
     got, workdir = kpis
+    from dbmkit.client_workspace import Workspace
     from dbmkit.config import load_config
     from dbmkit.datasets.truth import truth_future
-    from dbmkit.workspace import Workspace
     ws = Workspace(load_config(ROOT / "tests" / "small_client.yaml", overrides={"workdir": str(workdir)}))
     realised = truth_future(ws)["future_margin"].sum()
     assert got["clv_total"] == pytest.approx(realised, rel=0.15)

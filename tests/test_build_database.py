@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from dbmkit import database, ingest, schema
+from dbmkit.client_workspace import Workspace
 from dbmkit.config import load_config
 from dbmkit.privacy import find_pii
-from dbmkit.workspace import Workspace
 
 
 # ------------------------------------------------------------------------------------------------ schema

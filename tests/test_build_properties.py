@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dbmkit import database
+from dbmkit.client_workspace import Workspace
 from dbmkit.config import SourceFile, load_config
 from dbmkit.ingest import load_source
-from dbmkit.workspace import Workspace
 
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                        HealthCheck.function_scoped_fixture])

@@ -151,7 +151,7 @@ def budget_run(tmp_path_factory):
 @pytest.mark.slow          # one report run of chapter 31 on the small client: about a minute
 def test_set_budget_changes_the_plan_and_the_report_says_so(budget_run):
     from dbmkit.campaign import plan_campaign
-    from dbmkit.workspace import Workspace
+    from dbmkit.client_workspace import Workspace
     r, work, out = budget_run
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "settings changed for this run: campaign.budget=500.0" in r.stdout

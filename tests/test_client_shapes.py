@@ -61,8 +61,8 @@ class ShapeRun:
 
     @property
     def ws(self):
+        from dbmkit.client_workspace import Workspace
         from dbmkit.config import load_config
-        from dbmkit.workspace import Workspace
         return Workspace(load_config(self.config, overrides={"workdir": str(self.work)}))
 
     def sql(self, q: str) -> pd.DataFrame:

@@ -26,8 +26,8 @@ import pytest
 from dbmkit import campaign as C
 from dbmkit import database
 from dbmkit.cli import check_summary
+from dbmkit.client_workspace import Workspace
 from dbmkit.config import ConfigError, load_config
-from dbmkit.workspace import Workspace
 
 AS_OF = "2025-12-31"
 SIGNUP = "2024-01-01"

@@ -31,8 +31,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dbmkit import campaign as C
+from dbmkit.client_workspace import Workspace
 from dbmkit.config import load_config
-from dbmkit.workspace import Workspace
 
 AS_OF = pd.Timestamp("2025-12-31")
 CHANNELS = ("email", "sms", "phone", "mail")

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from dbmkit import campaign, database
+from dbmkit.client_workspace import Workspace
 from dbmkit.config import load_config
-from dbmkit.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 30

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from dbmkit.client_workspace import Workspace
 from dbmkit.config import load_config
 from dbmkit.evaluate import (
     RESULT_COLUMNS,
@@ -28,7 +29,6 @@ from dbmkit.evaluate import (
     srm_check,
     write_back,
 )
-from dbmkit.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from dbmkit import database
+from dbmkit.client_workspace import Workspace, workspace
 from dbmkit.config import load_config
 from dbmkit.identity import match_quality
-from dbmkit.workspace import Workspace, workspace
 
 
 def test_small_client_builds_and_reconciles(small_ws):

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from dbmkit import identity
+from dbmkit.client_workspace import Workspace
 from dbmkit.config import load_config
 from dbmkit.privacy import find_pii
-from dbmkit.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 FIRST = ["Anna", "Boris", "Chen", "Dana", "Emil", "Fatima", "Goran", "Hana", "Ivan", "Julia"]

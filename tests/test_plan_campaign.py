@@ -140,7 +140,7 @@ def test_export_writes_only_the_treatment_group(plan, small_ws, tmp_path, monkey
 
 
 def test_builder_registered_in_the_workspace(small_ws):
-    from dbmkit.workspace import DERIVED
+    from dbmkit.client_workspace import DERIVED
     assert DERIVED["campaign_contacts"][:2] == ("dbmkit.campaign", "build_campaign_contacts")
     c = C.build_campaign_contacts(small_ws)
     assert list(c.columns) == C.CONTACT_COLUMNS and len(c) > 100
@@ -148,7 +148,7 @@ def test_builder_registered_in_the_workspace(small_ws):
 
 def test_erased_people_never_come_back(small_ws, plan, tmp_path):
     """Erase a planned person; even if a stale analysis table still lists them, they are 'erased' in the waterfall."""
-    from dbmkit.workspace import Workspace
+    from dbmkit.client_workspace import Workspace
     cfg = small_ws.cfg.model_copy(deep=True)
     cfg.workdir = str(tmp_path / "copy")
     ws = Workspace(cfg)
@@ -241,7 +241,7 @@ def test_global_holdout_is_kept_out_of_every_campaign(small_ws, tmp_path, monkey
 def test_recommendations_are_kept_in_the_database_and_read_back_equal(small_ws, tmp_path):
     """The default rules and recommendations are saved on first use; the second plan reads the same frames; other
     inputs recompute; an erasure removes the person's saved recommendation."""
-    from dbmkit.workspace import Workspace
+    from dbmkit.client_workspace import Workspace
     cfg = small_ws.cfg.model_copy(deep=True)
     cfg.workdir = str(tmp_path / "copy")
     ws = Workspace(cfg)

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from dbmkit import database
+from dbmkit.client_workspace import Workspace
 from dbmkit.config import load_config
-from dbmkit.workspace import Workspace
 
 N = 12
 

@@ -110,8 +110,8 @@ def test_zh_pages_and_skip_notes(sales_only, tmp_path, monkeypatch):
 
 
 def test_missing_inputs_and_notes(sales_only, tmp_path):
+    from dbmkit.client_workspace import Workspace
     from dbmkit.config import load_config
-    from dbmkit.workspace import Workspace
     d, cfg, _ = sales_only
     c = load_config(cfg, overrides={"workdir": str(d / "work_notes")})
     ws = Workspace(c).ensure_built()

@@ -19,8 +19,8 @@ DIMENSIONS = ["customer_file", "addresses", "sales_channel", "several_channels",
 @pytest.fixture(scope="module")
 def half_channel_ws(tmp_path_factory):
     """An order file whose channel column is filled for half of the orders only; nothing else."""
+    from dbmkit.client_workspace import Workspace
     from dbmkit.config import load_config
-    from dbmkit.workspace import Workspace
     d = tmp_path_factory.mktemp("half_channel")
     n = 200
     pd.DataFrame({"order": [f"O{i}" for i in range(n)], "customer": [f"C{i % 40}" for i in range(n)],

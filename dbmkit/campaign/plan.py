@@ -10,7 +10,7 @@ Steps (each is a function of this package a chapter can also call on its own):
 6. decile economics, mailing depth (max profit, budget cap) → the planned selection;
 7. timing, recommendations → ``contacts`` in the ``campaign_contacts`` format of docs/DATA_MODEL.md.
 
-``build_campaign_contacts(ws)`` (the builder registered in ``workspace.DERIVED``) returns ``plan.contacts`` for
+``build_campaign_contacts(ws)`` (the builder registered in ``client_workspace.DERIVED``) returns ``plan.contacts`` for
 the config's settings; ``save_plan(ws, plan)`` writes it (and the waterfall) to the database.
 """
 from __future__ import annotations
@@ -412,7 +412,7 @@ def _overall_lift(rates: pd.DataFrame) -> float | None:
 
 
 def build_campaign_contacts(ws) -> pd.DataFrame:
-    """The ``campaign_contacts`` table for the config's campaign (the builder of ``workspace.DERIVED``)."""
+    """The ``campaign_contacts`` table for the config's campaign (the builder of ``client_workspace.DERIVED``)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", _control.ControlGroupWarning)
         return plan_campaign(ws).contacts

@@ -32,7 +32,7 @@ One concept per module, all re-exported here (``dbm.clv.<name>``):
 * ``fitting`` — fit_purchase_model, fit_btyd and the fit cache (fit_once, FIT_CACHE);
 * ``holdout`` — calibration_holdout, calibration_end, holdout_summary, holdout_by_frequency, frequency_histogram,
   p_alive_matrix, decile_calibration, clv_holdout;
-* ``table`` — clv_table, build_clv (``workspace.DERIVED``: ``dbmkit.clv:build_clv``), model_comparison.
+* ``table`` — clv_table, build_clv (``client_workspace.DERIVED``: ``dbmkit.clv:build_clv``), model_comparison.
 
 The synthetic truth joins (``truth_person_map``, ``truth_future``) live in :mod:`dbmkit.datasets.truth` and are
 re-exported here for older callers.

@@ -1,5 +1,5 @@
 """The ``clv`` table of the marketing database (docs/DATA_MODEL.md): :func:`clv_table` with the chapter's knobs,
-:func:`build_clv` with the config's (the builder registered in ``workspace.DERIVED``), and
+:func:`build_clv` with the config's (the builder registered in ``client_workspace.DERIVED``), and
 :func:`model_comparison` of the two purchase models on the same customers.
 
 Example (``ws`` is a workspace, e.g. ``dbm.workspace("../clients/demo.yaml")``)::
@@ -67,7 +67,8 @@ def clv_table(ws, horizon_months: int | None = None, model: str = "auto", summar
 
 
 def build_clv(ws) -> pd.DataFrame:
-    """The ``clv`` table with the config's settings (see :func:`clv_table`); registered in ``workspace.DERIVED``."""
+    """The ``clv`` table with the config's settings (see :func:`clv_table`); registered in
+    ``client_workspace.DERIVED``."""
     return clv_table(ws)
 
 

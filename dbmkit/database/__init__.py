@@ -30,7 +30,7 @@ available here as ``dbm.database.<name>``.
 Example
 -------
 >>> import tempfile
->>> from dbmkit.workspace import workspace
+>>> from dbmkit.client_workspace import workspace
 >>> ws = workspace({"client": "doc_db", "workdir": tempfile.mkdtemp(),
 ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
 >>> rep = ws.build_summary()

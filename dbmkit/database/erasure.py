@@ -291,7 +291,7 @@ def erase_customer(con, customer_id, workdir: str | Path | None = None, reason: 
 
     >>> import os, tempfile
     >>> from dbmkit.database import Sandbox
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> sb = Sandbox(ws)                                  # try it on a copy
@@ -449,7 +449,7 @@ def find_persons(con, customer_id: str | None = None, email: str | None = None, 
     address or phone number (standardised as the build does), in any of their source records.
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> rec = ws.sql("SELECT record_id, customer_id, email FROM customer_records WHERE email IS NOT NULL LIMIT 1")
@@ -487,7 +487,7 @@ def erase_identifier(ws, customer_id: str | None = None, email: str | None = Non
     ``removed`` (rows per table) and ``ledger`` (its path).
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> d = tempfile.mkdtemp()
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(d, "work"),
     ...                 "privacy": {"erasure_ledger": os.path.join(d, "doc.erasures.json")},
@@ -525,7 +525,7 @@ def apply_ledger(ws) -> int:
     (0 when the database is current — the usual case, which costs one small file read).
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> apply_ledger(ws)                      # a dict config without privacy.erasure_ledger has no ledger
@@ -606,7 +606,7 @@ def pseudonymised_extract(ws, query: str) -> pd.DataFrame:
     ``<workdir>/erasures.json``, separate from the erasure salt), ready to hand to an analyst or agency.
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> list(pseudonymised_extract(ws, "SELECT customer_id, email, birth_date FROM customers LIMIT 3").columns)
@@ -623,7 +623,7 @@ def stale_customers(con, as_of, years: float = 7.0) -> pd.DataFrame:
     """Customers with no purchase, contact, consent change or sign-up in the last ``years`` (retention rule).
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> stale = stale_customers(ws, ws.as_of, years=1)
@@ -651,7 +651,7 @@ def apply_retention(con, as_of, workdir=None, years: float = 7.0) -> int:
 
     >>> import os, tempfile
     >>> from dbmkit.database import Sandbox
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> sb = Sandbox(ws)

@@ -24,7 +24,7 @@ exactly as the build did.
 Example
 -------
 >>> import tempfile
->>> from dbmkit.workspace import workspace
+>>> from dbmkit.client_workspace import workspace
 >>> ws = workspace({"client": "doc_db", "workdir": tempfile.mkdtemp(),
 ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
 >>> rep = ws.build_summary()
@@ -310,7 +310,7 @@ def cleaning_settings(ws) -> dict:
     threshold, source priority) — for a synthetic client they come from its locale.
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> cleaning_settings(ws)["region"], cleaning_settings(ws)["match_threshold"]
@@ -324,7 +324,7 @@ def clean_like_build(ws, records: pd.DataFrame) -> pd.DataFrame:
     database's settings).
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> clean_like_build(ws, pd.DataFrame({"customer_id": ["1"], "email": [" Ann@X.com"]}))["email"].tolist()

@@ -108,7 +108,7 @@ def quarantine_summary(ws_or_con) -> pd.DataFrame:
     place to start fixing the source).
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> qs = quarantine_summary(ws)
@@ -140,7 +140,7 @@ def order_truth_check(ws) -> dict | None:
     quarantined order rows for the missing ids), so it stays fast with millions of orders.
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> check = order_truth_check(ws)
@@ -178,7 +178,7 @@ def value_issue_summary(ws_or_con) -> pd.DataFrame:
     problem, with the count, the first row and one example value.
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> list(value_issue_summary(ws).columns)
@@ -228,7 +228,7 @@ def table_overview(ws_or_con) -> pd.DataFrame:
     """The database's main tables with their row counts and what they hold.
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> table_overview(ws).set_index("table").loc["customers", "holds"]

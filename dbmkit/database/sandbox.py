@@ -2,7 +2,7 @@
 erasure, retention — without touching the real database.
 
 >>> import os, tempfile
->>> from dbmkit.workspace import workspace
+>>> from dbmkit.client_workspace import workspace
 >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
 ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
 >>> sb = Sandbox(ws)
@@ -32,7 +32,7 @@ class Sandbox:
 
     >>> import os, tempfile
     >>> from dbmkit.database import erase_customer
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_database"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> sb = Sandbox(ws)

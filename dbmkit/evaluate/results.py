@@ -68,10 +68,6 @@ def _window(ws, window_days):
     return float(window_days or ws.cfg.evaluate.response_window_days or ws.cfg.campaign.response_window_days)
 
 
-def _empty_events() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series([], dtype="datetime64[ns]" if c == "event_ts" else object) for c in _EVENT_COLS})
-
-
 def _db_events(ws, table: str, ids: list[str]) -> pd.DataFrame:
     with ws.connect() as con:
         con.register("_ids", pd.DataFrame({"campaign_id": pd.Series(ids, dtype=object)}))

@@ -24,7 +24,7 @@ def sources_of(ws) -> tuple[dict[str, list[SourceFile]], Path]:
     """The sources of a workspace (the config's mapping; the synthetic client's raw exports) and their folder.
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_ingest"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> sources, folder = sources_of(ws)
@@ -55,7 +55,7 @@ def source_table(ws) -> pd.DataFrame:
     given in the config (encoding, delimiter, sheet, header row, date format) and how many columns it maps.
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_ingest"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> source_table(ws).query("table == 'customers'")["source"].tolist()
@@ -99,7 +99,7 @@ def source_spec(ws, name: str | None = None) -> tuple[str, SourceFile]:
     source).
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_ingest"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> table, spec = source_spec(ws)
@@ -132,7 +132,7 @@ def preview_source(ws, name: str, n: int = 5) -> pd.DataFrame:
     e-mails and phone numbers masked.
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_ingest"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> preview_source(ws, "web_accounts.csv", 2)["email"].str.contains("[*]{3}@").all()
@@ -161,7 +161,7 @@ def source_records(ws, table: str = "customers", max_rows: int | None = None, se
     client; the same seed gives the same rows.
 
     >>> import os, tempfile
-    >>> from dbmkit.workspace import workspace
+    >>> from dbmkit.client_workspace import workspace
     >>> ws = workspace({"client": "doc", "workdir": os.path.join(tempfile.gettempdir(), "dbmkit_doc_ingest"),
     ...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
     >>> stubs = int(ws.sql("SELECT count(*) AS n FROM customer_records WHERE source_row IS NULL")["n"].iloc[0])

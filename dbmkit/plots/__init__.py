@@ -127,7 +127,7 @@ _EXPORTED: dict[str, str] = {}
 
 
 def _load_submodules() -> None:
-    """Re-export the public charts of every sub-module (build.py, analyze.py, … one file per topic)."""
+    """Re-export the public charts of every sub-module (build.py, explore.py, rfm_value.py, … one file per topic)."""
     import importlib
     import pkgutil
     g = globals()

@@ -18,11 +18,11 @@ import time
 from pathlib import Path
 
 from .. import chapters as _chapters
+from ..client_workspace import DERIVED, Workspace
 from ..config import ConfigError, load_config, to_yaml
 from ..i18n import t
 from ..overrides import effective_overrides
 from ..preflight import PreflightError, workdir_lock, writable_dir
-from ..workspace import DERIVED, Workspace
 from .index import data_summary, index_html
 from .pages import export_html, skipped_page_html
 from .result import ChapterRun, ReportResult
@@ -80,8 +80,8 @@ def _neighbours_in(chs: list, ch, nb_dir: Path):
     return (seq[i - 1] if i > 0 else None, seq[i + 1] if i + 1 < len(seq) else None)
 
 
-# the settings the analysis tables of workspace.DERIVED are computed with (customer_summary needs only the data and
-# the analysis date, which rebuild the database when they change)
+# the settings the analysis tables of client_workspace.DERIVED are computed with (customer_summary needs only the
+# data and the analysis date, which rebuild the database when they change)
 DERIVED_SETTINGS = ("analysis", "economics", "campaign", "evaluate", "seed")
 
 

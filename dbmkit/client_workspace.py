@@ -29,9 +29,7 @@ import importlib
 import json
 import os
 import re
-import sys
 import time
-import types
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -371,19 +369,3 @@ def workspace(config: str | os.PathLike | dict | ClientConfig | None = None, bui
     from .i18n import set_language
     set_language(cfg.language)
     return ws
-
-
-class _CallableModule(types.ModuleType):
-    """Lets notebooks write ``dbm.workspace(config)`` although ``dbmkit.workspace`` is also this module."""
-
-    def __call__(self, *args, **kwargs):
-        ws = workspace(*args, **kwargs)
-        try:
-            from .plots import setup_style
-            setup_style(ws.cfg.language)
-        except ImportError:
-            pass
-        return ws
-
-
-sys.modules[__name__].__class__ = _CallableModule
