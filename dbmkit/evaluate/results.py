@@ -27,7 +27,6 @@ __all__ = ["CampaignResults", "collect_results", "build_campaign_results", "camp
 
 RESULT_COLUMNS = ["campaign_id", "customer_id", "group", "cell", "channel", "offer", "responded", "response_ts",
                   "order_id", "revenue", "margin"]
-_EVENT_COLS = ["campaign_id", "customer_id", "event", "event_ts"]
 
 
 class NoResultsYet(ValueError):
