@@ -152,3 +152,15 @@ def parquet_lines(d: Path, seed: int = 5) -> tuple[Path, dict]:
 
 WRITERS = {"online_retail": online_retail_csv, "chinese": chinese_orders_csv, "european": european_semicolon_csv,
            "excel": excel_with_title_rows, "parquet": parquet_lines}
+
+
+def sales_only_client(d: Path, n: int = 120) -> Path:
+    """A client with nothing but one order file (``orders.csv``: n orders of 30 customers, one every other day from
+    2024-01-01) and its config ``shop.yaml`` in folder ``d``; returns the config's path."""
+    pd.DataFrame({"order": [f"O{i}" for i in range(n)], "customer": [f"C{i % 30}" for i in range(n)],
+                  "date": pd.date_range("2024-01-01", periods=n, freq="2D").strftime("%Y-%m-%d"),
+                  "amount": [5.0 + i for i in range(n)]}).to_csv(d / "orders.csv", index=False)
+    cfg = d / "shop.yaml"
+    cfg.write_text("client: shop\ndata:\n  sources:\n    orders:\n      - path: orders.csv\n"
+                   "        columns: {order_id: order, customer_id: customer, order_ts: date, net_amount: amount}\n")
+    return cfg

@@ -53,13 +53,7 @@ def _one_error(err: str) -> str:
 def shop(tmp_path_factory):
     """A sales-only client (one orders file) and its work folder, built once."""
     d = tmp_path_factory.mktemp("shop")
-    n = 120
-    pd.DataFrame({"order": [f"O{i}" for i in range(n)], "customer": [f"C{i % 30}" for i in range(n)],
-                  "date": pd.date_range("2024-01-01", periods=n, freq="2D").strftime("%Y-%m-%d"),
-                  "amount": [5.0 + i for i in range(n)]}).to_csv(d / "orders.csv", index=False)
-    cfg = d / "shop.yaml"
-    cfg.write_text("client: shop\ndata:\n  sources:\n    orders:\n      - path: orders.csv\n"
-                   "        columns: {order_id: order, customer_id: customer, order_ts: date, net_amount: amount}\n")
+    cfg = cf.sales_only_client(d)
     work = d / "work"
     assert cli.main(["check", str(cfg), "--workdir", str(work)]) == 0
     return d, cfg, work

@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import pytest
 
 from dbmkit import chapters, privacy, report
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import consultant_files as cf  # noqa: E402  (the tests' client-file helpers)
 
 ROOT = Path(__file__).resolve().parents[1]
 # the tests share one expensive module fixture: keep them on one xdist worker (make test uses --dist loadgroup)
@@ -33,13 +35,7 @@ def _nb(cells: list[tuple[str, str, list]], path: Path) -> None:
 def sales_only(tmp_path_factory):
     """A client with one order file (no order lines, no campaigns) and three tiny chapters."""
     d = tmp_path_factory.mktemp("sales_only")
-    n = 120
-    pd.DataFrame({"order": [f"O{i}" for i in range(n)], "customer": [f"C{i % 30}" for i in range(n)],
-                  "date": pd.date_range("2024-01-01", periods=n, freq="2D").strftime("%Y-%m-%d"),
-                  "amount": [5.0 + i for i in range(n)]}).to_csv(d / "orders.csv", index=False)
-    cfg = d / "shop.yaml"
-    cfg.write_text("client: shop\ndata:\n  sources:\n    orders:\n      - path: orders.csv\n"
-                   "        columns: {order_id: order, customer_id: customer, order_ts: date, net_amount: amount}\n")
+    cfg = cf.sales_only_client(d)
     nbdir = d / "notebooks"
     nbdir.mkdir()
     setup = ("code", "import dbmkit as dbm\nws = dbm.workspace(config)", [])

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from .base import Fitter
-from .numeric import at_boundary, check_btyd, minimise, unique_rows, wsum
+from .numeric import at_boundary, check_btyd, mean_negative_ll, minimise, unique_rows, wsum
 
 __all__ = ["BetaGeo", "ModifiedBetaGeo"]
 
@@ -128,11 +128,7 @@ class BetaGeo(Fitter):
         data = self._factorise(x, tx / scale, TT / scale, w)
         total = w.sum()
 
-        def fun(theta):
-            ll, g = self._ll_grad(theta, data)
-            if not np.isfinite(ll):
-                return 1e20, np.zeros_like(theta)
-            return -ll / total, -g / total
+        fun = mean_negative_ll(self._ll_grad, data, total)
 
         x0 = np.log([0.5, max(float(np.average(TT / scale, weights=w)), 0.1) / 2, 1.0, 1.0])
         res = minimise(fun, x0, self.model_name, self.max_iter)

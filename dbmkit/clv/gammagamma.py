@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import digamma, gammaln
 
 from .base import Fitter
-from .numeric import as_array, at_boundary, minimise, unique_rows, wsum
+from .numeric import as_array, at_boundary, mean_negative_ll, minimise, unique_rows, wsum
 
 __all__ = ["GammaGamma"]
 
@@ -75,11 +75,7 @@ class GammaGamma(Fitter):
         data = self._factorise(x, m / scale, w)
         total = w.sum()
 
-        def fun(theta):
-            ll, g = self._ll_grad(theta, data)
-            if not np.isfinite(ll):
-                return 1e20, np.zeros_like(theta)
-            return -ll / total, -g / total
+        fun = mean_negative_ll(self._ll_grad, data, total)
 
         res = minimise(fun, np.log([1.0, 2.0, 1.0]), self.model_name, self.max_iter)
         p, q, g = np.exp(res.x)

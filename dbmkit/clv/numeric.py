@@ -88,6 +88,23 @@ def unique_rows(cols: list[np.ndarray], w: np.ndarray) -> tuple[list[np.ndarray]
 
 
 # --------------------------------------------------------------------------------------------- optimisation
+def mean_negative_ll(ll_grad, data, total: float):
+    """The objective the fitters minimise: the mean negative log-likelihood and its gradient, from
+    ``ll_grad(theta, data) -> (log-likelihood, gradient)``; a non-finite log-likelihood is a wall (1e20, zero
+    gradient) the minimiser turns back from.
+
+    >>> fun = mean_negative_ll(lambda th, d: (-(th ** 2).sum() * d, -2 * th * d), 2.0, total=4.0)
+    >>> fun(np.array([1.0]))
+    (np.float64(0.5), array([1.]))
+    """
+    def fun(theta):
+        ll, g = ll_grad(theta, data)
+        if not np.isfinite(ll):
+            return 1e20, np.zeros_like(theta)
+        return -ll / total, -g / total
+    return fun
+
+
 def minimise(fun, x0: np.ndarray, what: str, max_iter: int) -> optimize.OptimizeResult:
     """L-BFGS-B on bounded log-parameters, with a second start before giving up.
 
