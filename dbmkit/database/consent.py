@@ -334,8 +334,13 @@ def consent_evidence_sql(con) -> str:
     return sql
 
 
+# "no limit": a time after any evidence, inside the range of nanosecond timestamps (a table written back from pandas,
+# such as campaign_feedback, holds TIMESTAMP_NS, which DuckDB cannot compare with a later time)
+NO_LIMIT = pd.Timestamp("2200-01-01")
+
+
 def _as_of_ts(as_of) -> pd.Timestamp:
-    return pd.Timestamp(as_of) + pd.Timedelta(days=1) if as_of is not None else pd.Timestamp("2999-01-01")
+    return pd.Timestamp(as_of) + pd.Timedelta(days=1) if as_of is not None else NO_LIMIT
 
 
 def latest_consents(con, as_of=None) -> pd.DataFrame:
