@@ -68,7 +68,8 @@ def _cfg_active_days(ws) -> int:
 def monthly_revenue(ws, by: str | None = None) -> pd.DataFrame:
     """Net revenue, completed orders and buying customers per month, optionally per value of an ``orders`` column.
 
-    Returns columns month, group, revenue, orders, customers.
+    Returns columns month, group, revenue, orders, customers; without ``by`` the group is 'all', and orders without
+    a value of ``by`` (a sales file without a channel) are '(unknown)', so the groups add up to the total.
     """
     return _sql.run(ws, "monthly_revenue", by=by if by else _sql.Raw("'all'"))
 

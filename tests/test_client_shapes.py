@@ -239,7 +239,7 @@ def test_orders_only_numbers_and_chinese_notes(orders_only):
 
 @pytest.mark.notebooks
 @pytest.mark.xdist_group("shape-customers_orders")
-def test_many_sources_merge_to_the_true_people(customers_orders):
+def test_customers_orders_many_sources_merge_to_the_true_people(customers_orders):
     run, f = customers_orders, customers_orders.facts
     # 481 records from two systems (a fifth of the people in both, same e-mail) → the 400 people
     assert run.kpis["customers_raw"] == f["records"]
@@ -274,7 +274,7 @@ def _check_synthetic(run: ShapeRun):
 
 @pytest.mark.notebooks
 @pytest.mark.xdist_group("shape-syn500x8zh")
-def test_synthetic_500x8_zh_numbers(syn500x8zh):
+def test_syn500x8zh_numbers(syn500x8zh):
     _check_synthetic(syn500x8zh)
     assert syn500x8zh.ws.language == "zh" and syn500x8zh.ws.currency == "CNY"
     assert '<html lang="zh-CN">' in syn500x8zh.page("40_evaluate_results")
@@ -282,13 +282,13 @@ def test_synthetic_500x8_zh_numbers(syn500x8zh):
 
 @pytest.mark.notebooks
 @pytest.mark.xdist_group("shape-syn2000x4")
-def test_synthetic_2000x4_numbers(syn2000x4):
+def test_syn2000x4_numbers(syn2000x4):
     _check_synthetic(syn2000x4)
 
 
 @pytest.mark.notebooks
 @pytest.mark.xdist_group("shape-syn500x0")
-def test_synthetic_without_campaigns_plans_without_history(syn500x0):
+def test_syn500x0_plans_without_campaign_history(syn500x0):
     k = syn500x0.kpis
     assert "rfm_breakeven_customers" not in k                   # the RFM cell table needs past contacts
     assert k["planned_contacts"] > 0 and k["campaign_net"] <= k["campaign_gross"]
@@ -298,5 +298,5 @@ def test_synthetic_without_campaigns_plans_without_history(syn500x0):
 @pytest.mark.slow
 @pytest.mark.notebooks
 @pytest.mark.xdist_group("shape-syn20000x1")
-def test_synthetic_20000x1_numbers(syn20000x1):
+def test_syn20000x1_numbers(syn20000x1):
     _check_synthetic(syn20000x1)
