@@ -139,7 +139,7 @@ def test_a_stale_lock_is_taken_over(shop, capsys, monkeypatch, no_flock):
             (work / preflight.LOCK_NAME).write_text("")
 
 
-# ------------------------------------------------------------------------------------------ folders that cannot be written
+# ------------------------------------------------------------------------------- folders that cannot be written
 def test_an_out_folder_that_cannot_be_written(shop, tmp_path):
     _, cfg, _ = shop
     blocker = tmp_path / "a_file.txt"
@@ -202,7 +202,7 @@ def test_a_folder_nobody_can_write(shop, tmp_path, capsys):
     assert rc == 2 and "cannot write the report folder /sys/dbmkit-report" in _one_error(err)
 
 
-# ------------------------------------------------------------------------------------------ new-client on files that are not tables
+# ------------------------------------------------------------------------- new-client on files that are not tables
 def _xlsx(p: Path) -> None:
     pd.DataFrame({"order": [1, 2], "customer": ["a", "b"], "amount": [1.0, 2.0]}).to_excel(p, index=False)
 
