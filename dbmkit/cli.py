@@ -60,6 +60,10 @@ FIXES = [
     (r"is not one of email/sms/phone/mail|is not a known channel",
      "add the channel word to `data.consent_words` (under email, sms, phone or mail); until then the row "
      "suppresses the person on every channel"),
+    (r"without a sign-up date", "map `signup_date` in the customers source (or fill it in the export); until then "
+                                "the flag 'no' counts as the latest evidence"),
+    (r"_consent: .* is not yes/no", "a consent flag that is not yes/no is read with the consent vocabulary "
+                                    "(`dbmkit check` lists it under consent when it counts as an opt-out)"),
     (r"opt-out without a date|counted as the latest evidence",
      "map the date column (`updated_at`) or set `date_format`; until then the opt-out counts as the latest evidence"),
     (r"no customer with this", "the id, e-mail or phone is not in the customers source: check `id_prefix` and "
@@ -221,8 +225,9 @@ def _uncertain_consent_lines(lat, unsure) -> list[str]:
     out = ["", f"Consent read fail-safe: {who['customer_id'].nunique():,} people suppressed for uncertain consent "
                f"({chans}); each row below counts as an opt-out until it is fixed:"]
     for r in unsure.itertuples():
+        who_ = f"{r.people:,} {'person' if r.people == 1 else 'people'}"
         out.append(f"  {r.rows:>6,} × {Path(str(r.source)).name}, rows {r.first_rows}: {r.example} "
-                   f"[{r.channels}; deciding for {r.people:,} people]")
+                   f"[{r.channels}; the latest evidence of {who_}]")
         out.append(f"           fix: {fix_for(r.example)}")
     return out
 

@@ -352,3 +352,40 @@ def test_contact_point_keys_agree_between_the_database_and_the_send_file():
         sql = con.execute(f"SELECT {_point_sql(ch, cols, 't')} FROM t").df().iloc[:, 0].tolist()
         py = database.contact_point_keys(df, ch).tolist()
         assert [None if pd.isna(x) else x for x in sql] == py, ch
+
+
+def test_at_send_time_every_opt_out_counts_and_a_future_opt_in_grants_nothing():
+    """Without an as-of date (the send): an opt-out with a placeholder date far ahead still suppresses, an opt-in
+    with one grants nothing; event times of any precision (phase-4 feedback is stored in nanoseconds) are read."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE customers AS SELECT *, NULL AS phone, NULL AS street, false AS is_test, "
+                "false AS is_staff, false AS deceased, false AS gone_away FROM (VALUES ('P1', 'p1@x.org'), "
+                "('P2', 'p2@x.org'), ('P3', 'p3@x.org')) t(customer_id, email)")
+    con.execute("""CREATE TABLE consents AS SELECT customer_id, 'email' AS channel, status,
+        CAST(updated_at AS TIMESTAMP) AS updated_at FROM (VALUES ('P1', 'opt_in', '2024-01-01'),
+        ('P1', 'opt_out', '2999-12-31'), ('P2', 'opt_out', '2024-01-01'), ('P2', 'opt_in', '2999-12-31'),
+        ('P3', 'opt_in', '2024-01-01')) t(customer_id, status, updated_at)""")
+    con.execute("CREATE TABLE campaign_feedback AS SELECT 'P3' AS customer_id, 'email' AS channel, "
+                "'unsubscribe' AS kind, CAST(TIMESTAMP '2025-06-01 10:00' AS TIMESTAMP_NS) AS event_ts")
+    lat = database.latest_consents(con).set_index("customer_id")["status"]
+    assert lat.to_dict() == {"P1": "opt_out", "P2": "opt_out", "P3": "opt_in"}
+    assert database.latest_consents(con, as_of="2025-12-31").set_index("customer_id")["status"]["P1"] == "opt_in"
+    assert set(database.suppression_list(con, "email")["customer_id"]) == {"P1", "P2", "P3"}
+    assert set(database.suppression_list(con, "email", as_of="2025-01-01")["customer_id"]) == {"P2"}
+    assert set(database.suppressed_contact_points(con, ["email"])["point"]) == {"p1@x.org", "p2@x.org", "p3@x.org"}
+    sup = C.campaign_suppressions(con, ["email"], as_of="2025-12-31")
+    assert set(sup["customer_id"]) == {"P1", "P2", "P3"}
+
+
+def test_the_consent_vocabulary_is_documented():
+    from pathlib import Path
+
+    from dbmkit import schema
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "CONFIG.md").read_text(encoding="utf-8")
+    section = doc[doc.index("### Consent"):doc.index("## economics")]
+    for enum in ("consent_status", "consent_channel"):
+        for canon, words in schema.ENUMS[enum].items():
+            for w in words.split():
+                assert f" {w}," in section or f" {w} |" in section, (canon, w)
+    for w in schema.CONSENT_ALL_CHANNELS.split():
+        assert w in section, w

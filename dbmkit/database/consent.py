@@ -334,19 +334,33 @@ def consent_evidence_sql(con) -> str:
     return sql
 
 
-# "no limit": a time after any evidence, inside the range of nanosecond timestamps (a table written back from pandas,
-# such as campaign_feedback, holds TIMESTAMP_NS, which DuckDB cannot compare with a later time)
-NO_LIMIT = pd.Timestamp("2200-01-01")
+def _ts_literal(ts: pd.Timestamp) -> str:
+    return f"TIMESTAMP '{pd.Timestamp(ts).strftime('%Y-%m-%d %H:%M:%S')}'"
 
 
-def _as_of_ts(as_of) -> pd.Timestamp:
-    return pd.Timestamp(as_of) + pd.Timedelta(days=1) if as_of is not None else NO_LIMIT
+def _evidence_when(as_of) -> str:
+    """SQL condition on the evidence (columns status, updated_at): as of a date (later changes are ignored), or —
+    without a date — everything the database holds now: every opt-out whatever its date, and the opt-ins up to
+    now (an opt-in dated in the future, such as a placeholder 2999-12-31, grants nothing). Evidence without a date
+    always counts."""
+    if as_of is not None:
+        return f"(updated_at IS NULL OR updated_at < {_ts_literal(pd.Timestamp(as_of) + pd.Timedelta(days=1))})"
+    return f"(updated_at IS NULL OR status = 'opt_out' OR updated_at <= {_ts_literal(pd.Timestamp.now())})"
+
+
+def _event_when(column: str, as_of) -> str:
+    """SQL condition on an event time: before the day after ``as_of``; without a date, every event."""
+    if as_of is None:
+        return "TRUE"
+    return f"{column} < {_ts_literal(pd.Timestamp(as_of) + pd.Timedelta(days=1))}"
 
 
 def latest_consents(con, as_of=None) -> pd.DataFrame:
-    """Latest consent evidence per customer and channel (as of a date: later changes are ignored; evidence without
-    a date always counts, as the latest). When an opt-in and an opt-out carry the same time, the opt-out wins (the
-    safe reading). ``uncertain`` is True when the latest evidence could not be read with certainty.
+    """Latest consent evidence per customer and channel: as of a date (later changes are ignored), or without one
+    everything the database holds now (every opt-out, whatever its date; an opt-in dated in the future grants
+    nothing). Evidence without a date always counts, as the latest. When an opt-in and an opt-out carry the same
+    time, the opt-out wins (the safe reading). ``uncertain`` is True when the latest evidence could not be read with
+    certainty.
 
     >>> import duckdb
     >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE consents AS SELECT * FROM (VALUES "
@@ -359,8 +373,8 @@ def latest_consents(con, as_of=None) -> pd.DataFrame:
     try:
         return con.execute(f"""SELECT customer_id, channel, arg_max(status, {LATEST_KEY}) AS status,
             arg_max_null(updated_at, {LATEST_KEY}) AS updated_at, arg_max(uncertain, {LATEST_KEY}) AS uncertain
-            FROM ({consent_evidence_sql(con)}) WHERE updated_at IS NULL OR updated_at < ?
-            GROUP BY 1, 2 ORDER BY 1, 2""", [_as_of_ts(as_of)]).df()
+            FROM ({consent_evidence_sql(con)}) WHERE {_evidence_when(as_of)}
+            GROUP BY 1, 2 ORDER BY 1, 2""").df()
     finally:
         if close:
             con.close()
@@ -488,28 +502,28 @@ def contact_point_keys(df: pd.DataFrame, channel: str) -> pd.Series:
     return k.astype(object).where(k.notna(), None)
 
 
-def _latest_cte(con, channel: str) -> str:
-    """CTE ``lat``: the latest evidence per person on ``channel`` as of $ts (status, uncertain)."""
+def _latest_cte(con, channel: str, as_of) -> str:
+    """CTE ``lat``: the latest evidence per person on ``channel`` (status, uncertain), as of a date or now."""
     return (f"lat AS MATERIALIZED (SELECT customer_id, arg_max(status, {LATEST_KEY}) AS status, "
             f"arg_max(uncertain, {LATEST_KEY}) AS uncertain FROM ({consent_evidence_sql(con)}) "
-            f"WHERE channel = '{channel}' AND (updated_at IS NULL OR updated_at < $ts) GROUP BY 1)")
+            f"WHERE channel = '{channel}' AND {_evidence_when(as_of)} GROUP BY 1)")
 
 
-def _sources_sql(channel: str, tables: set[str]) -> str:
-    """The people whose contact points are suppressed on ``channel``, with why (reads the CTE ``lat``; $ts)."""
+def _sources_sql(channel: str, tables: set[str], as_of) -> str:
+    """The people whose contact points are suppressed on ``channel``, with why (reads the CTE ``lat``)."""
     parts = ["SELECT customer_id, 'opted out' AS why FROM lat WHERE status = 'opt_out'",
              "SELECT customer_id, 'deceased' FROM customers WHERE coalesce(deceased, false)"]
     if channel == "mail":
         parts.append("SELECT customer_id, 'gone away' FROM customers WHERE coalesce(gone_away, false)")
     if channel == "email" and "email_events" in tables:
         parts.append("SELECT DISTINCT customer_id, event FROM email_events WHERE event IN "
-                     "('bounced', 'complained', 'unsubscribed') AND event_ts < $ts")
+                     f"('bounced', 'complained', 'unsubscribed') AND {_event_when('event_ts', as_of)}")
     if channel == "sms" and "sms_events" in tables:
         parts.append("SELECT DISTINCT customer_id, event FROM sms_events WHERE event IN ('bounced', 'unsubscribed') "
-                     "AND event_ts < $ts")
+                     f"AND {_event_when('event_ts', as_of)}")
     if "campaign_feedback" in tables:
         parts.append(f"SELECT DISTINCT customer_id, kind FROM campaign_feedback WHERE channel = '{channel}' "
-                     "AND kind IN ('unsubscribe', 'complaint', 'bounce') AND event_ts < $ts")
+                     f"AND kind IN ('unsubscribe', 'complaint', 'bounce') AND {_event_when('event_ts', as_of)}")
     return " UNION ".join(parts)
 
 
@@ -547,9 +561,9 @@ def suppressed_contact_points(con, channels=CHANNELS, as_of=None) -> pd.DataFram
         tables = _tables(con)
         parts = []
         for ch in channels:
-            d = con.execute(f"""WITH {_latest_cte(con, ch)}, src AS ({_sources_sql(ch, tables)})
+            d = con.execute(f"""WITH {_latest_cte(con, ch, as_of)}, src AS ({_sources_sql(ch, tables, as_of)})
                 SELECT point, string_agg(DISTINCT why, ', ' ORDER BY why) AS why, count(DISTINCT customer_id) AS people
-                FROM ({_holders_sql(con, ch, tables)}) GROUP BY 1 ORDER BY 1""", {"ts": _as_of_ts(as_of)}).df()
+                FROM ({_holders_sql(con, ch, tables)}) GROUP BY 1 ORDER BY 1""").df()
             parts.append(d.assign(channel=ch))
         out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["point", "why", "people"])
         return out.reindex(columns=["channel", "point", "why", "people"])
@@ -587,7 +601,8 @@ def suppression_list(con, channel: str, as_of=None) -> pd.DataFrame:
     test account, staff, e-mail bounced or complained or unsubscribed at the platform (e-mail), SMS undeliverable
     or STOP (sms), the campaign feedback, and a contact detail on the suppression list (an e-mail address, phone
     number or postal address that a record of someone who opted out, bounced, complained or died carries too —
-    whether or not merge/purge joined the records). As of a date, or with everything the database holds.
+    whether or not merge/purge joined the records). As of a date, or — without one, the send — with everything the
+    database holds (see ``latest_consents``).
 
     >>> import duckdb
     >>> con = duckdb.connect()
@@ -619,24 +634,25 @@ def suppression_list(con, channel: str, as_of=None) -> pd.DataFrame:
             for ev, why in (("bounced", "e-mail bounced"), ("complained", "complained (spam report)"),
                             ("unsubscribed", "unsubscribed")):
                 parts.append(f"SELECT DISTINCT customer_id, '{why}' FROM email_events WHERE event = '{ev}' "
-                             f"AND event_ts < $ts")
+                             f"AND {_event_when('event_ts', as_of)}")
         if channel == "sms" and "sms_events" in tables:
             for ev, why in (("bounced", "SMS undeliverable"), ("unsubscribed", "unsubscribed")):
                 parts.append(f"SELECT DISTINCT customer_id, '{why}' FROM sms_events WHERE event = '{ev}' "
-                             f"AND event_ts < $ts")
+                             f"AND {_event_when('event_ts', as_of)}")
         if "campaign_feedback" in tables:       # phase 4 feedback: opt-outs and bounces of the planned campaign
             parts.append(f"""SELECT DISTINCT customer_id, CASE kind WHEN 'bounce' THEN 'bounced (campaign feedback)'
                 ELSE 'opted out (campaign feedback)' END FROM campaign_feedback WHERE channel = '{channel}'
-                AND kind IN ('unsubscribe', 'complaint', 'bounce') AND event_ts < $ts""")
+                AND kind IN ('unsubscribe', 'complaint', 'bounce') AND {_event_when('event_ts', as_of)}""")
         # by contact point: someone else's record with the same e-mail, phone or postal address is suppressed
         cols = {r[0] for r in con.execute("DESCRIBE customers").fetchall()}
         parts.append(f"""SELECT c.customer_id, '{_KIND[channel]} on the suppression list' FROM customers c
             JOIN (SELECT DISTINCT point FROM pts) p ON p.point = {_point_sql(channel, cols, 'c')}
             WHERE c.customer_id NOT IN (SELECT customer_id FROM src)""")
-        sql = (f"WITH {_latest_cte(con, channel)}, src AS MATERIALIZED ({_sources_sql(channel, tables)}), "
+        sql = (f"WITH {_latest_cte(con, channel, as_of)}, "
+               f"src AS MATERIALIZED ({_sources_sql(channel, tables, as_of)}), "
                f"pts AS MATERIALIZED ({_holders_sql(con, channel, tables)}) "
                f"SELECT DISTINCT customer_id, reason FROM ({' UNION '.join(parts)}) ORDER BY customer_id, reason")
-        return con.execute(sql, {"ts": _as_of_ts(as_of)}).df()
+        return con.execute(sql).df()
     finally:
         if close:
             con.close()
