@@ -21,7 +21,7 @@ def run(notebook_run):
 
 
 @pytest.mark.notebooks
-def test_key_numbers_are_recorded_and_consistent(run):
+def test_key_numbers_are_recorded_and_consistent(run, tmp_path):
     got, ws = run
     names = ["campaign_gross", "campaign_net", "breakeven_response_rate", "planned_contacts", "control_size",
              "expected_profit", "expected_roi", "mailing_depth_deciles"]
@@ -31,13 +31,30 @@ def test_key_numbers_are_recorded_and_consistent(run):
     n = got["planned_contacts"] + got["control_size"]
     assert abs(got["control_size"] - 0.1 * n) <= 5 * np.sqrt(n * 0.09)
     assert 0 < got["breakeven_response_rate"] < 0.05 and 1 <= got["mailing_depth_deciles"] <= 10
-    # the same numbers as a plan made directly with the config's settings
+    # the same numbers as a plan made directly with the config's settings, on the database as chapter 30 saw it:
+    # chapter 41 has since written the campaign's feedback, whose unsubscribes, complaints and bounces are consent
+    # evidence at send time (docs/CONFIG.md, Consent) — a plan made now suppresses those people too
+    import shutil
+
     from dbmkit.campaign import plan_campaign
+    from dbmkit.workspace import Workspace
+    cfg = ws.cfg.model_copy(deep=True)
+    cfg.workdir = str(tmp_path / "as_in_chapter_30")
+    then = Workspace(cfg)
+    then.workdir.mkdir(parents=True)
+    shutil.copy(ws.db_path, then.db_path)
+    then.drop("campaign_feedback")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        k = plan_campaign(ws, recommend=False).kpis()
+        k = plan_campaign(then, recommend=False).kpis()
+        now = plan_campaign(ws, recommend=False)
     for name in names:
         assert got[name] == pytest.approx(k[name], rel=1e-6, abs=1e-6), name
+    fb = ws.sql("SELECT DISTINCT customer_id, channel FROM campaign_feedback "
+                "WHERE kind IN ('unsubscribe', 'complaint', 'bounce')")
+    assert len(fb) and now.kpis()["campaign_net"] < got["campaign_net"]
+    t = now.contacts[now.contacts["group"] == "treatment"]
+    assert not set(zip(t["customer_id"], t["channel"])) & set(zip(fb["customer_id"], fb["channel"]))
 
 
 @pytest.mark.notebooks
