@@ -37,7 +37,7 @@ def test_key_numbers_are_recorded_and_consistent(run, tmp_path):
     import shutil
 
     from dbmkit.campaign import plan_campaign
-    from dbmkit.workspace import Workspace
+    from dbmkit.client_workspace import Workspace
     cfg = ws.cfg.model_copy(deep=True)
     cfg.workdir = str(tmp_path / "as_in_chapter_30")
     then = Workspace(cfg)
