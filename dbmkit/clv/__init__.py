@@ -39,15 +39,9 @@ re-exported here for older callers.
 
 Example
 -------
->>> from dbmkit.datasets import cdnow_summary
->>> s = cdnow_summary()
->>> bg = BetaGeo().fit(s["frequency"], s["recency"], s["T"])
->>> {k: round(v, 3) for k, v in bg.params_.items()}
-{'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
->>> round(bg.log_likelihood_, 1)
--9582.4
->>> round(float(bg.expected_purchases(39, 2, 30.43, 38.86)), 3)
-1.226
+>>> import dbmkit.clv as clv
+>>> clv.BetaGeo.__module__, clv.GammaGamma.__module__       # the CDNOW fit is the example of dbmkit.clv.betageo
+('dbmkit.clv.betageo', 'dbmkit.clv.gammagamma')
 """
 from __future__ import annotations
 

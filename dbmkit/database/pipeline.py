@@ -21,15 +21,8 @@ failed build never leaves a half-written database:
 ``BuildReport`` says what the build did; ``cleaning_settings`` and ``clean_like_build`` let a chapter clean records
 exactly as the build did.
 
-Example
--------
->>> import tempfile
->>> from dbmkit.client_workspace import workspace
->>> ws = workspace({"client": "doc_db", "workdir": tempfile.mkdtemp(),
-...                 "data": {"synthetic": {"n_people": 300, "n_campaigns": 1}}})
->>> rep = ws.build_summary()
->>> rep["rows_read"] == rep["rows_loaded"] + rep["rows_quarantined"]
-True
+The whole build with its reconciliation is the example of :mod:`dbmkit.database`; ``BuildReport`` below shows
+what a build reports.
 """
 from __future__ import annotations
 
