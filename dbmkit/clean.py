@@ -167,19 +167,34 @@ def standardise_gender(s: pd.Series) -> pd.Series:
 
 
 def standardise_postal_codes(s: pd.Series, region: str = "US") -> pd.Series:
-    """Remove spaces; restore leading zeros that spreadsheets dropped (US 5 digits, CN 6 digits).
+    """One written form per postal code: restore leading zeros that spreadsheets dropped (US 5 digits, CN 6 digits);
+    elsewhere upper case with one space where the country writes one (UK and Canada before the last three characters,
+    the Netherlands between digits and letters), so "sw1a1aa" and "SW1A  1AA" are the same code.
 
     >>> standardise_postal_codes(pd.Series(["2183", "10001-1234", "x"]), "US").tolist()
     ['02183', '10001', None]
+    >>> standardise_postal_codes(pd.Series(["sw1a1aa", " SW1A  1AA", "EC1A 1BB"]), "GB").tolist()
+    ['SW1A 1AA', 'SW1A 1AA', 'EC1A 1BB']
+    >>> standardise_postal_codes(pd.Series(["1012ab", "75008", "k1a0b1"]), "NL").tolist()[0]
+    '1012 AB'
     """
-    t = s.astype("string").str.strip().str.replace(r"\s+", "", regex=True).str.replace(r"\.0$", "", regex=True)
-    width = {"US": 5, "CN": 6}.get(region.upper())
+    reg = region.upper()
+    t = s.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)
+    width = {"US": 5, "CN": 6}.get(reg)
     if width:
+        t = t.str.replace(r"\s+", "", regex=True)
         short = t.str.fullmatch(r"\d{3,%d}" % (width - 1)).fillna(False).astype(bool)
         t = t.where(~short, t.str.zfill(width))
         t = t.where(t.str.fullmatch(r"\d{%d}(-\d{4})?" % width).fillna(False).astype(bool) | t.isna())
-        if region.upper() == "US":
+        if reg == "US":
             t = t.str.slice(0, 5)
+    else:
+        t = t.str.upper().str.replace(r"\s+", " ", regex=True)
+        if reg in ("GB", "UK", "CA"):
+            packed = t.str.replace(" ", "", regex=False)
+            t = packed.str.replace(r"^([A-Z0-9]{2,4})([0-9][A-Z]{2}|[0-9][A-Z][0-9])$", r"\1 \2", regex=True)
+        elif reg == "NL":
+            t = t.str.replace(r"^(\d{4}) ?([A-Z]{2})$", r"\1 \2", regex=True)
     out = t.astype(object)
     return out.where(pd.notna(out) & (out != ""), None)
 

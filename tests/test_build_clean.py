@@ -129,3 +129,13 @@ def test_quality_before_and_after_on_the_small_client(small_ws):
     planted = small_ws.truth["raw_dirt"]["email_invalid"].sum()
     flagged = small_ws.sql("SELECT count(*) AS n FROM customer_records WHERE email_valid = false")["n"].iloc[0]
     assert abs(flagged - planted) <= 0.05 * planted + 3
+
+
+def test_postal_codes_keep_the_space_where_the_country_writes_one():
+    from dbmkit.clean import standardise_postal_codes
+    got = standardise_postal_codes(pd.Series(["sw1a1aa", "SW1A  1AA", "m1 1ae", "k1a0b1", None, "  "]), "GB").tolist()
+    assert got == ["SW1A 1AA", "SW1A 1AA", "M1 1AE", "K1A 0B1", None, None]
+    assert standardise_postal_codes(pd.Series(["1012ab"]), "NL").tolist() == ["1012 AB"]
+    # US and CN codes have no space and keep their leading zeros
+    assert standardise_postal_codes(pd.Series(["021 83", "10001"]), "US").tolist() == ["02183", "10001"]
+    assert standardise_postal_codes(pd.Series(["10008"]), "CN").tolist() == ["010008"]
