@@ -23,6 +23,8 @@ import os
 import sys
 from pathlib import Path
 
+from . import __version__
+
 __all__ = ["main", "run_command"]
 
 
@@ -281,6 +283,7 @@ def _common(p, report: bool = False) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="dbmkit", description="Database marketing workbook: reports per client.")
+    p.add_argument("--version", action="version", version=f"dbmkit {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("report", help="run the workbook for a client and write the HTML report")
     _common(r, report=True)
