@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import sqlite3
+import sys
 import zipfile
 
 import duckdb
@@ -389,10 +390,8 @@ def test_30_contacts_of_unknown_campaigns_are_quarantined_not_dropped(tmp_path):
     assert con.execute('SELECT campaign_id, "group" FROM contacts').fetchall() == [("K1", "treatment")]
 
 
-def test_31_postgresql_without_its_driver_names_the_fix():
-    import importlib.util
-    if importlib.util.find_spec("psycopg") is not None:
-        pytest.skip("psycopg is installed: this case needs an environment without it")
+def test_31_postgresql_without_its_driver_names_the_fix(monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)          # as if the driver were not installed
     with pytest.raises(IngestError, match=r"(?s)reading PostgreSQL needs the psycopg package.*pip install"):
         load_source(duckdb.connect(), "orders", SourceFile(sql="SELECT * FROM sales", columns=ORDERS,
                                                            url="postgresql://shop@db.example/sales"))

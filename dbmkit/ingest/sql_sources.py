@@ -86,6 +86,50 @@ def _sandboxed_duckdb(path: Path, label: str):
     return con
 
 
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_URL_SECRET = re.compile(r"^(\w+(?:\+\w+)?://[^/@:?#]*:)([^/@?#]*)(@)")
+_CREDENTIALS_FIX = ("leave the password out of the config: write postgresql://user@host:5432/db and set PGPASSWORD "
+                    "(or a ~/.pgpass file, or a service in ~/.pg_service.conf) in the environment that runs dbmkit; "
+                    "any part of the URL may also name an environment variable as ${NAME}, e.g. "
+                    "postgresql://${SHOP_DB_USER}@${SHOP_DB_HOST}/shop")
+
+
+def shown_url(url: str | None) -> str:
+    """The database URL as messages show it: a password written in it is replaced by ``***``.
+
+    >>> shown_url("postgresql://ann:s3cret@db.example.com/shop")
+    'postgresql://ann:***@db.example.com/shop'
+    >>> shown_url("postgresql://${DB_USER}@db/shop")
+    'postgresql://${DB_USER}@db/shop'
+    """
+    return _URL_SECRET.sub(lambda m: m.group(1) + ("***" if m.group(2) else "") + m.group(3), url or "")
+
+
+def resolve_url(url: str, label: str) -> str:
+    """The URL to connect to: ``${NAME}`` parts replaced by environment variables. A password written literally
+    in the config is refused (config files are copied, mailed and committed); the driver reads it from the
+    environment instead (PGPASSWORD, ~/.pgpass).
+
+    >>> resolve_url("postgresql://ann:pw@db/shop", "sql source")
+    Traceback (most recent call last):
+    ...
+    dbmkit.ingest.IngestError: sql source: the database URL holds a password, and a config file is no place for one
+      Fix: leave the password out of the config: write postgresql://user@host:5432/db and set PGPASSWORD (or a
+      ~/.pgpass file, or a service in ~/.pg_service.conf) in the environment that runs dbmkit; any part of the URL may
+      also name an environment variable as ${NAME}, e.g. postgresql://${SHOP_DB_USER}@${SHOP_DB_HOST}/shop
+    """
+    m = _URL_SECRET.match(url)
+    if m and m.group(2) and not _ENV_REF.fullmatch(m.group(2)):
+        raise IngestError("the database URL holds a password, and a config file is no place for one", file=label,
+                          fix=_CREDENTIALS_FIX)
+    missing = [n for n in _ENV_REF.findall(url) if n not in os.environ]
+    if missing:
+        raise IngestError(f"the database URL names the environment variable {missing[0]}, which is not set",
+                          file=label, fix=f"set {missing[0]} in the environment that runs dbmkit (export "
+                                          f"{missing[0]}=…), or write the value into `url` if it is not a secret")
+    return _ENV_REF.sub(lambda v: os.environ[v.group(1)], url)
+
+
 _SQLITE_ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
                    getattr(sqlite3, "SQLITE_RECURSIVE", 33)}
 _SQLITE_ACTIONS = {v: k.removeprefix("SQLITE_").replace("_", " ") for k, v in vars(sqlite3).items()
@@ -96,13 +140,14 @@ _SQLITE_ACTIONS = {v: k.removeprefix("SQLITE_").replace("_", " ") for k, v in va
 
 def stage_sql(con, spec, base_dir, stg, res):
     url = spec.url
-    label = f"sql source ({url})"
+    label = f"sql source ({shown_url(url)})"
     m = SQL_URL.match(url or "")
     if not m:
-        raise IngestError(f"unsupported database URL '{url}'", file=label,
+        raise IngestError(f"unsupported database URL '{shown_url(url)}'", file=label,
                           fix="use duckdb:///path/file.duckdb, sqlite:///path/file.db or postgresql://user@host/db "
                               "(other databases: export the table as CSV or Parquet)")
-    kind, rest = m.group(1), m.group(2)
+    url = resolve_url(url, label)
+    kind, rest = SQL_URL.match(url).group(1), SQL_URL.match(url).group(2)
     query = _read_only_query(spec.sql, label)
     if kind in ("duckdb", "sqlite", "sqlite3"):
         rest = rest[1:] if rest.startswith("/") else rest        # duckdb:///rel.db → rel.db; duckdb:////abs → /abs
@@ -152,7 +197,13 @@ def stage_sql(con, spec, base_dir, stg, res):
                 raise IngestError("reading PostgreSQL needs the psycopg package", file=label,
                                   fix="pip install 'psycopg[binary]' in the workbook's environment, or export the "
                                       "table as CSV/Parquet") from None
-            with psycopg.connect(url) as pc:
+            try:
+                pc = psycopg.connect(url, connect_timeout=20)
+            except psycopg.OperationalError as e:
+                raise IngestError(f"cannot connect to the PostgreSQL server: {' '.join(str(e).split())[:300]}",
+                                  file=label, fix="check host, port, database and user in `url` and that the server "
+                                  "accepts connections from this machine; " + _CREDENTIALS_FIX) from None
+            with pc:
                 pc.read_only = True                 # a read-only transaction: the server refuses any write
                 cur = pc.execute(query)
                 if cur.description is None:
