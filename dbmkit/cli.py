@@ -3,6 +3,7 @@
     dbmkit report CONFIG [--out DIR] [--workdir DIR] [--phases 1 2 30 …] [--timeout S] [--set key=value …] [--wait S]
     dbmkit check CONFIG [--workdir DIR] [--set key=value …]   validate the config and the data; run no notebook
     dbmkit build CONFIG [--workdir DIR] [--set key=value …]   (re)build the client's marketing database only
+    dbmkit compare REPORT_A REPORT_B [--all]   the key numbers that moved between two report folders
     dbmkit erase CONFIG (--customer-id ID | --email ADDRESS | --phone NUMBER) [--reason TEXT] [--workdir DIR]
                                  erase a person for good: from the database now, and through the client's
                                  erasure ledger (hashes only) from every later build and export of any work folder
@@ -269,6 +270,16 @@ def _cmd_erase(a) -> int:
     return 0
 
 
+def _cmd_compare(a) -> int:
+    from .report.compare import CompareError, compare_reports
+    try:
+        print(compare_reports(a.report_a, a.report_b, show_all=a.all, lang=a.language))
+    except CompareError as e:
+        print(f"[dbmkit] error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _common(p, report: bool = False) -> None:
     p.add_argument("config")
     if report:
@@ -307,6 +318,15 @@ def main(argv: list[str] | None = None) -> int:
                    help="why (kept in the ledger and the audit log; contact details in it are masked)")
     e.add_argument("--workdir", help="work folder of the database to erase from now (default work/<client>)")
     e.set_defaults(func=_cmd_erase)
+    cmp_ = sub.add_parser("compare", help="print the key numbers that moved between two reports",
+                          description="Line up the key numbers (kpis.json) of two report folders: what moved since "
+                                      "last month, or what a --set changed. Example: dbmkit compare "
+                                      "reports/acme-2026-11 reports/acme")
+    cmp_.add_argument("report_a", help="the earlier report folder (or its kpis.json)")
+    cmp_.add_argument("report_b", help="the later report folder (or its kpis.json)")
+    cmp_.add_argument("--all", action="store_true", help="also list the numbers that stayed the same")
+    cmp_.add_argument("--language", choices=["en", "zh"], help="labels in English or Chinese (default: B's report)")
+    cmp_.set_defaults(func=_cmd_compare)
     _register_more(sub)
     a = p.parse_args(argv)
     return run_command(a.func, a)

@@ -201,3 +201,25 @@ def test_a_chapter_sees_the_override_even_when_an_earlier_run_stored_its_table(t
         assert res.ok, [r.message for r in res.runs]
         seen.append((res.kpis["rfm_levels"], res.kpis["budget_seen"]))
     assert seen == [(5, None), (3, 800.0), (5, None)]
+
+
+@pytest.mark.slow          # one more run of chapter 31 on the same work folder (the database is reused)
+def test_compare_prints_what_the_budget_moved(budget_run):
+    r, work, out = budget_run
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    base = out.parent / "rep_base"
+    r0 = _cli(["report", str(SMALL), "--workdir", str(work), "--out", str(base), "--phases", "31"], timeout=1200)
+    assert r0.returncode == 0, r0.stdout[-3000:] + r0.stderr[-3000:]
+    a, b = (json.loads((p / "kpis.json").read_text()) for p in (base, out))
+    c = _cli(["compare", str(base), str(out)])
+    assert c.returncode == 0, c.stderr
+    lines = c.stdout.splitlines()
+    assert lines[1].startswith("B: ") and "--set campaign.budget=500.0" in lines[1]
+    row = next(x for x in lines if x.startswith("Planned contacts"))
+    want = b["planned_contacts"] - a["planned_contacts"]
+    assert want < 0 and f"{a['planned_contacts']:,}" in row and f"{b['planned_contacts']:,}" in row
+    assert f"{want:+,} (".replace("-", "−") in row
+    assert lines[-1].endswith("the same (as the pages round them).")
+    assert not any(x.startswith("Planned contacts") for x in _cli(["compare", str(out), str(out)]).stdout.splitlines())
+    missing = _cli(["compare", str(base), str(out.parent / "nothing_here")])
+    assert missing.returncode == 2 and "no kpis.json there" in missing.stderr and "Traceback" not in missing.stderr

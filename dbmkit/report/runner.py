@@ -240,6 +240,7 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
         (out / "index.html").write_text(index_html(res, cfg, as_of, lang, ws.currency, data), encoding="utf-8")
         (out / "status.json").write_text(json.dumps(
             {"client": cfg.client, "ok": res.ok, "seconds": round(time.time() - t0, 1), "overrides": res.overrides,
+             "as_of": as_of, "language": lang, "currency": ws.currency,
              "chapters": [r.__dict__ for r in res.runs]}, indent=1, ensure_ascii=False), encoding="utf-8")
     finally:
         for k, v in saved_env.items():
