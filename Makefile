@@ -2,7 +2,7 @@
 #   make report   set up, then run the demo client's full report (reports/demo/index.html)
 #   make test     set up, then lint and run every test (unit, golden, property, notebooks, CLI)
 #   make lint     ruff over the code and the notebooks
-#   make lab      set up with JupyterLab, then open the notebooks
+#   make lab      set up with JupyterLab, then open the notebooks on CLIENT (LAB_ARGS="--no-browser --port 8890")
 #   make bench    run the speed and memory benchmarks (SIZES="10k 100k 1m")
 
 PYTHON ?= python3
@@ -11,6 +11,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 CLIENT ?= clients/demo.yaml
 PYTEST_ARGS ?=
+LAB_ARGS ?=
 SIZES  ?= 10k 100k
 
 .PHONY: setup report lint test test-fast lab bench notebooks-sync hooks clean
@@ -46,7 +47,7 @@ test-fast: $(VENV)/.core
 	$(BIN)/python -m pytest -m "not notebooks and not slow" $(PYTEST_ARGS)
 
 lab: $(VENV)/.lab hooks
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/dbmkit lab $(CLIENT) $(LAB_ARGS)
 
 bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/run.py $(SIZES)

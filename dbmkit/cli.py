@@ -4,6 +4,7 @@
     dbmkit check CONFIG [--workdir DIR] [--set key=value …]   validate the config and the data; run no notebook
     dbmkit build CONFIG [--workdir DIR] [--set key=value …]   (re)build the client's marketing database only
     dbmkit compare REPORT_A REPORT_B [--all]   the key numbers that moved between two report folders
+    dbmkit lab CONFIG [--port N] [--no-browser]   JupyterLab on the notebooks, every chapter on CONFIG's client
     dbmkit erase CONFIG (--customer-id ID | --email ADDRESS | --phone NUMBER) [--reason TEXT] [--workdir DIR]
                                  erase a person for good: from the database now, and through the client's
                                  erasure ledger (hashes only) from every later build and export of any work folder
@@ -280,6 +281,15 @@ def _cmd_compare(a) -> int:
     return 0
 
 
+def _cmd_lab(a) -> int:
+    from .lab import LabError, run_lab
+    try:
+        return run_lab(a.config, port=a.port, browser=not a.no_browser)
+    except LabError as e:
+        print(f"[dbmkit] error: {e}", file=sys.stderr)
+        return 2
+
+
 def _common(p, report: bool = False) -> None:
     p.add_argument("config")
     if report:
@@ -327,6 +337,13 @@ def main(argv: list[str] | None = None) -> int:
     cmp_.add_argument("--all", action="store_true", help="also list the numbers that stayed the same")
     cmp_.add_argument("--language", choices=["en", "zh"], help="labels in English or Chinese (default: B's report)")
     cmp_.set_defaults(func=_cmd_compare)
+    lab = sub.add_parser("lab", help="open the workbook in JupyterLab on a client's data",
+                         description="Start JupyterLab on the notebooks with CONFIG as every chapter's client (no "
+                                     "notebook edited). Example: dbmkit lab clients/acme.yaml --no-browser --port 8890")
+    lab.add_argument("config", help="the client's config (YAML)")
+    lab.add_argument("--port", type=int, help="the server's port (default: JupyterLab's, 8888 or the next free one)")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser; open the printed URL yourself")
+    lab.set_defaults(func=_cmd_lab)
     _register_more(sub)
     a = p.parse_args(argv)
     return run_command(a.func, a)

@@ -29,6 +29,7 @@ import importlib
 import json
 import os
 import re
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -339,6 +340,18 @@ class _LazyTruth(dict):
         return json.loads((self._dir / "params.json").read_text(encoding="utf-8"))
 
 
+def _opened_by_hand() -> bool:
+    """True in a notebook a person opened (a Jupyter kernel, not a report run: the report runner builds the database
+    before the chapters and prints its own progress)."""
+    return "ipykernel" in sys.modules and not os.environ.get("DBMKIT_REPORT_OUT")
+
+
+def _say_with_time(t0: float):
+    def say(msg: str) -> None:
+        print(f"[dbmkit {time.time() - t0:5.1f} s] {msg}", flush=True)
+    return say
+
+
 def workspace(config: str | os.PathLike | dict | ClientConfig | None = None, build: bool = True,
               progress=None, overrides: dict | str | None = None, **settings) -> Workspace:
     """Open a client's workspace: validate the config, build the database if missing or stale.
@@ -364,6 +377,8 @@ def workspace(config: str | os.PathLike | dict | ClientConfig | None = None, bui
     ws.overrides = applied
     if build:
         t = time.time()
+        if progress is None and _opened_by_hand():          # a student waits for the first build: say each step
+            progress = _say_with_time(t)
         ws.ensure_built(progress=progress)
         ws.build_seconds = time.time() - t
     from .i18n import set_language
