@@ -1,7 +1,8 @@
 """The ``dbmkit`` command.
 
     dbmkit report CONFIG [--out DIR] [--workdir DIR] [--phases 1 2 30 …] [--timeout S] [--set key=value …] [--wait S]
-    dbmkit check CONFIG [--workdir DIR] [--set key=value …]   validate the config and the data; run no notebook
+    dbmkit check CONFIG [--workdir DIR] [--set key=value …]   validate the config, the data and the client's own
+                                 notebooks; run no notebook
     dbmkit build CONFIG [--workdir DIR] [--set key=value …]   (re)build the client's marketing database only
     dbmkit erase CONFIG (--customer-id ID | --email ADDRESS | --phone NUMBER) [--reason TEXT] [--workdir DIR]
                                  erase a person for good: from the database now, and through the client's
@@ -233,10 +234,12 @@ def _uncertain_consent_lines(lat, unsure) -> list[str]:
 
 
 def _cmd_check(a) -> int:
+    from .client_chapters import check_lines
     with _built_workspace(a) as ws:
         text, ok = check_summary(ws)
-    print(text)
-    return 0 if ok else 1
+    own, own_ok = check_lines(ws.cfg)             # the client's own chapters (docs/CONFIG.md, Adapting …)
+    print(text + ("\n\n" + "\n".join(own) if own else ""))
+    return 0 if ok and own_ok else 1
 
 
 def _cmd_build(a) -> int:
