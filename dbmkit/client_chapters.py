@@ -281,16 +281,28 @@ def _module_problem(module: str) -> str | None:
     return None if found else f"dbmkit has no module `{module}`"
 
 
-def _import_problems(tree) -> list[str]:
-    """Imports of dbmkit's private names or of names it does not have, and ``dbm._x`` attribute uses."""
-    out, roots = [], set()
+def _dbmkit_names(tree) -> set[str]:
+    """The names an import binds to dbmkit or one of its modules (``dbm`` of ``import dbmkit as dbm`` …)."""
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots |= {a.asname or a.name.split(".")[0] for a in node.names
+                      if a.name == "dbmkit" or a.name.startswith("dbmkit.")}
+        elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] == "dbmkit":
+            roots |= {a.asname or a.name for a in node.names if a.name != "*"}
+    return roots
+
+
+def _import_problems(tree, roots: set[str]) -> list[str]:
+    """Imports of dbmkit's private names or of names it does not have, and ``dbm._x`` attribute uses (``roots``:
+    the names bound to dbmkit anywhere in the notebook)."""
+    out = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.name == "dbmkit" or a.name.startswith("dbmkit."):
                     if (why := _module_problem(a.name)):
                         out.append(why)
-                    roots.add(a.asname or a.name.split(".")[0])
         elif isinstance(node, ast.ImportFrom):
             mod = node.module or ""
             if node.level == 0 and not (mod == "dbmkit" or mod.startswith("dbmkit.")):
@@ -306,8 +318,6 @@ def _import_problems(tree) -> list[str]:
                     out.append(f"`from {mod} import *` hides which names the chapter uses")
                 elif (why := _public_in(mod, a.name)):
                     out.append(why)
-                else:
-                    roots.add(a.asname or a.name)
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
             base = node.value
@@ -366,16 +376,17 @@ def check_notebook(path: Path) -> list[Problem]:
                                  "client folder and its version control)",
                            f"clear them: `nbstripout {name}` or JupyterLab Edit → Clear Outputs of All Cells, then "
                            "save", with_out))
-    abs_cells, private, broken = [], {}, []
+    abs_cells, private, broken, trees = [], {}, [], []
     for i, c in code:
         try:
-            tree = ast.parse(_python(c.source))
+            trees.append((i, ast.parse(_python(c.source))))
         except SyntaxError as e:
             broken.append((i, e))
-            continue
+    roots = set().union(*(_dbmkit_names(tree) for _, tree in trees))
+    for i, tree in trees:
         if any(ABS_PATH.search(s) for s in _strings(tree)):
             abs_cells.append(i)
-        for why in _import_problems(tree):
+        for why in _import_problems(tree, roots):
             private.setdefault(why, []).append(i)
     for i, e in broken:
         out.append(Problem(name, f"the code does not parse (line {e.lineno}: {e.msg})", "correct the cell", (i,)))
