@@ -313,3 +313,11 @@ def test_cli_help_lists_the_commands(capsys):
     assert all(f"dbmkit {cmd}" in readme for cmd in ("new-chapter", "override-chapter", "chapters", "test"))
     doc = (ROOT / "docs" / "CONFIG.md").read_text(encoding="utf-8")
     assert "## Adapting the workbook for a client" in doc
+
+
+@pytest.mark.parametrize("name", ["dbmkit.client_chapters", "dbmkit.config"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+    res = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
