@@ -237,7 +237,7 @@ def _cmd_check(a) -> int:
     from .client_chapters import check_lines
     with _built_workspace(a) as ws:
         text, ok = check_summary(ws)
-    own, own_ok = check_lines(ws.cfg)             # the client's own chapters (docs/CONFIG.md, Adapting …)
+        own, own_ok = check_lines(ws.cfg, ws)         # the client's own chapters (docs/CONFIG.md, Adapting …)
     print(text + ("\n\n" + "\n".join(own) if own else ""))
     return 0 if ok and own_ok else 1
 

@@ -601,9 +601,11 @@ def override_chapter(cfg, chapter: str | int, force: bool = False, rehash: bool 
     return path
 
 
-def check_lines(cfg) -> tuple[list[str], bool]:
-    """The client-chapter section of ``dbmkit check``: the client's overridden and added chapters and every problem
-    of its notebooks (notebook, cell, fix). Returns (lines, ok); ok is False when a client notebook breaks a rule."""
+def check_lines(cfg, ws=None) -> tuple[list[str], bool]:
+    """The client-chapter section of ``dbmkit check``: the client's overridden and added chapters, overrides whose
+    standard changed, added chapters the report will skip (their ``metadata.dbmkit.needs`` unmet in the workspace
+    ``ws``), and every problem of its notebooks (notebook, cell, fix). Returns (lines, ok); ok is False when a client
+    notebook breaks a rule."""
     d = client_dir(cfg)
     paths = client_notebooks(cfg)
     if not paths:
@@ -615,6 +617,11 @@ def check_lines(cfg) -> tuple[list[str], bool]:
         d_ = drift(s)
         if s.kind == "overridden" and d_["state"] != "in step":
             lines.append(f"  note: {s.file}: {d_['message']}")
+        if s.kind == "added" and s.chapter.needs and ws is not None:
+            with ws.connect() as con:
+                missing = _chapters.missing_inputs(s.chapter, con)
+            if missing:
+                lines.append(f"  the report will skip {s.file}: it needs " + "; ".join(n.what for _, n in missing))
     problems = check_client(cfg)
     if problems:
         lines.append(f"Client notebooks with problems ({len(problems)}; fix them, then run dbmkit check again):")

@@ -223,7 +223,11 @@ def test_check_catches_bad_client_notebooks(tmp_path, capsys):
         v4.new_code_cell(r"x = open('C:\\Users\\anna\\x.csv')")]))
     _nb(d / "39_private.ipynb", _good_cells([v4.new_code_cell("from dbmkit.rfm import _quantile_scores"),
                                              v4.new_code_cell("import dbmkit.report._hidden"),
-                                             v4.new_code_cell("n = dbm.chapters._secret(ws)")]))
+                                             v4.new_code_cell("n = dbm.chapters._secret(ws)"),
+                                             v4.new_code_cell("from dbmkit.rfm import no_such_table")]))
+    needs = nbformat.read(str(_nb(d / "41_needs.ipynb", _good_cells())), as_version=4)
+    needs.metadata["dbmkit"] = {"needs": ["loyalty_cards"]}
+    nbformat.write(needs, str(d / "41_needs.ipynb"))
     _nb(d / "40_acme_fine.ipynb", _good_cells([v4.new_code_cell(
         "%matplotlib inline\nfrom dbmkit.plots import new_figure\ndf = ws.sql('SELECT 1 / 2 AS x')")]))
     _nb(d / "scratch.ipynb", _good_cells())
@@ -242,7 +246,10 @@ def test_check_catches_bad_client_notebooks(tmp_path, capsys):
     assert any("cell 4" in p and "`_quantile_scores` is private" in p for p in private)
     assert any("cell 5" in p and "`dbmkit.report._hidden` is a private module" in p for p in private)
     assert any("cell 6" in p and "`dbm.chapters._secret` uses a private name" in p for p in private)
+    assert any("cell 7" in p and "`no_such_table` is not a public name of dbmkit.rfm" in p for p in private)
     assert all("fix: use the public names" in p for p in private)
+    (unknown,) = by["41_needs.ipynb"]
+    assert "metadata.dbmkit.needs names unknown inputs: loyalty_cards" in str(unknown) and "campaigns" in unknown.fix
     assert "not a chapter name" in str(by["scratch.ipynb"][0])
     # dbmkit check: the data is fine, the client notebooks are not → exit 1 with every problem listed
     cfg = _client(tmp_path / "clients", extra=f"notebooks: {d}\n")
@@ -275,9 +282,16 @@ def test_dbmkit_test_runs_them_and_fails_on_a_broken_one(acme, tmp_path, monkeyp
     _nb(d / "36_acme_broken.ipynb", _good_cells([nbformat.v4.new_code_cell(
         "n = ws.sql('SELECT count(*) AS n FROM orders')['n'].iloc[0]\n"
         "raise RuntimeError(f'loyalty file missing ({n})')")]))
+    later = nbformat.read(str(_nb(d / "37_acme_campaigns.ipynb", _good_cells())), as_version=4)
+    later.cells[0].source = "# 37 · Campaign review (活动回顾)"
+    later.metadata["dbmkit"] = {"kind": "added", "needs": ["campaigns"]}     # the sales-only client has none
+    nbformat.write(later, str(d / "37_acme_campaigns.ipynb"))
     broken = _client(tmp_path / "clients", extra=f"notebooks: {d}\n")
+    assert _main("check", broken, "--workdir", tmp_path / "work") == 0
+    assert "the report will skip 37_acme_campaigns: it needs past campaigns" in capsys.readouterr().out
     assert _main("test", broken, "--workdir", tmp_path / "work") == 1
     out = capsys.readouterr().out
+    assert "SKIPPED  37_acme_campaigns (added) 0 s: inputs missing: past campaigns" in out
     assert "FAILED   36_acme_broken (added)" in out
     assert "36_acme_broken.ipynb, cell 4 (\"n = ws.sql('SELECT count(*) AS n FROM orders')['n'].iloc[0]\"): " \
            "RuntimeError: loyalty file missing (120)" in out
