@@ -608,8 +608,8 @@ def check_lines(cfg, ws=None) -> tuple[list[str], bool]:
     notebook breaks a rule."""
     d = client_dir(cfg)
     paths = client_notebooks(cfg)
-    if not paths:
-        return ([f"Client chapters: none (a folder {d} with notebooks would hold them)"] if d else []), True
+    if not paths:                 # nothing to say (`dbmkit chapters` names the folder they would be in)
+        return [], True
     own = [s for s in resolve(cfg) if s.kind != "standard"]
     lines = [f"Client chapters in {d}: "
              + (", ".join(f"{s.file} ({s.kind})" for s in own) if own else "none that run")]
