@@ -76,8 +76,9 @@ def _is_nav(cell) -> bool:
 
 
 def _title_of(nb, file: str) -> tuple[str, str]:
-    """(English, 中文) title from the title cell ``# NN · Title (中文)``; the file name's words without one."""
-    for c in nb.cells:
+    """(English, 中文) title from the title cell ``# NN · Title (中文)``; the file name's words without one (or
+    without a readable notebook, ``nb`` None)."""
+    for c in (nb.cells if nb is not None else []):
         if c.cell_type != "markdown" or _is_nav(c) or not c.source.startswith("# "):
             continue
         head = re.sub(r"^#\s+(\d{2}\s*·\s*)?", "", c.source.splitlines()[0]).strip()
@@ -115,7 +116,7 @@ def resolve(cfg) -> list[ChapterSource]:
             title, title_zh = _title_of(nb, file)
             needs = tuple(k for k in _dbmkit_meta(nb).get("needs", []) or [] if k in _chapters.NEEDS)
         except Exception:  # noqa: BLE001 - an unreadable notebook still runs (and fails with its reason)
-            (title, title_zh), needs = _title_of(type("NB", (), {"cells": []})(), file), ()
+            (title, title_zh), needs = _title_of(None, file), ()
         out.append(ChapterSource(Chapter(file, title, title_zh, needs), "added", path))
     return sorted(out, key=lambda s: (int(s.chapter.number), s.kind == "added", s.file))
 
@@ -448,7 +449,10 @@ def sync_navigation(cfg) -> list[Path]:
     for s in sources:
         if s.kind == "standard":
             continue
-        nb = _read(s.path)
+        try:
+            nb = _read(s.path)
+        except Exception:  # noqa: BLE001 - an unreadable notebook is left as it is (`dbmkit check` names it)
+            continue
         before = nbformat.writes(nb)
         cells = [c for c in nb.cells if not _is_nav(c)]
         here = s.path.parent
@@ -475,8 +479,8 @@ def _target(cfg, file: str, force: bool) -> Path:
 
 
 def _config_line(cfg, here: Path) -> str:
-    rel = _rel(Path(cfg.source_path), here) if cfg.source_path else "../../client.yaml"
-    return f'config = "{rel}"'.ljust(34) + "# the client config (papermill replaces this for report runs)"
+    rel = f'"{_rel(Path(cfg.source_path), here)}"' if cfg.source_path else "None"
+    return f"config = {rel}".ljust(34) + "# the client config (papermill replaces this for report runs)"
 
 
 OVERRIDES_LINE = ("overrides = None".ljust(34)
