@@ -252,9 +252,14 @@ def note(text, language: str = "en"):
     return Markdown(f"> **说明：** {text}" if language == "zh" else f"> **Note:** {text}")
 
 
-def select(phases: list[str] | None, include_cases: bool = False) -> list[Chapter]:
-    """Chapters matching ``phases`` entries: a phase digit ('2'), a chapter number ('21') or a file name."""
-    pool = CHAPTERS if include_cases or (phases and any(p.startswith("9") for p in phases)) else workbook_chapters()
+def select(phases: list[str] | None, include_cases: bool = False,
+           chapters: list[Chapter] | None = None) -> list[Chapter]:
+    """Chapters matching ``phases`` entries: a phase digit ('2'), a chapter number ('21') or a file name.
+    ``chapters``: the list to choose from (default :data:`CHAPTERS`; a client's own chapters included:
+    :func:`dbmkit.client_chapters.resolve`)."""
+    every = CHAPTERS if chapters is None else chapters
+    pool = every if include_cases or (phases and any(str(p).startswith("9") for p in phases)) else \
+        [c for c in every if c.phase != "9"]
     if not phases:
         return list(pool)
     out = []

@@ -1,13 +1,20 @@
 """The ``dbmkit`` command.
 
     dbmkit report CONFIG [--out DIR] [--workdir DIR] [--phases 1 2 30 …] [--timeout S] [--set key=value …] [--wait S]
-    dbmkit check CONFIG [--workdir DIR] [--set key=value …]   validate the config and the data; run no notebook
+    dbmkit check CONFIG [--workdir DIR] [--set key=value …]   validate the config, the data and the client's own
+                                 notebooks; run no notebook
     dbmkit build CONFIG [--workdir DIR] [--set key=value …]   (re)build the client's marketing database only
     dbmkit compare REPORT_A REPORT_B [--all]   the key numbers that moved between two report folders
     dbmkit lab CONFIG [--port N] [--no-browser]   JupyterLab on the notebooks, every chapter on CONFIG's client
     dbmkit erase CONFIG (--customer-id ID | --email ADDRESS | --phone NUMBER) [--reason TEXT] [--workdir DIR]
                                  erase a person for good: from the database now, and through the client's
                                  erasure ledger (hashes only) from every later build and export of any work folder
+    dbmkit new-client NAME FILES …   draft a client config from the client's files; dbmkit batch CONFIG …: many clients
+    dbmkit new-chapter CONFIG NUMBER TITLE [--zh 中文] [--name NN_topic]   a chapter for this client only
+    dbmkit override-chapter CONFIG CHAPTER [--force | --rehash]   an editable copy of a standard chapter
+    dbmkit chapters CONFIG [--fail-on-drift]   standard / overridden / added chapters; overrides to re-merge
+    dbmkit test CONFIG [--out DIR] [--nbval] …   check and run the client's own chapters (for CI)
+                                 (the last four: docs/CONFIG.md, Adapting the workbook for a client)
 
 ``--set campaign.budget=500`` changes one setting of the config for this run (dotted names as in
 docs/CONFIG.md; values read as YAML: 500, 0.2, true, [1, 2], null). It is validated with the config before anything
@@ -237,10 +244,12 @@ def _uncertain_consent_lines(lat, unsure) -> list[str]:
 
 
 def _cmd_check(a) -> int:
+    from .client_chapters import check_lines
     with _built_workspace(a) as ws:
         text, ok = check_summary(ws)
-    print(text)
-    return 0 if ok else 1
+        own, own_ok = check_lines(ws.cfg, ws)         # the client's own chapters (docs/CONFIG.md, Adapting …)
+    print(text + ("\n\n" + "\n".join(own) if own else ""))
+    return 0 if ok and own_ok else 1
 
 
 def _cmd_build(a) -> int:
@@ -312,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--timeout", type=int, help="seconds per notebook")
     r.add_argument("--cases", action="store_true", help="also run the case-study chapters (9x)")
     r.set_defaults(func=_cmd_report)
-    c = sub.add_parser("check", help="validate the config and the data; run nothing else")
+    c = sub.add_parser("check", help="validate the config, the data and the client's own notebooks; run nothing "
+                                     "else")
     _common(c)
     c.set_defaults(func=_cmd_check)
     b = sub.add_parser("build", help="rebuild the client's marketing database")

@@ -310,6 +310,9 @@ class ClientConfig(_Model):
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    notebooks: str | None = Field(
+        None, description="the client's own chapters (notebooks), relative to the config file; default "
+                          "<config folder>/<client>/notebooks (docs/CONFIG.md, Adapting the workbook for a client)")
 
     # where the config came from: relative paths resolve against it
     base_dir: str = Field(default_factory=lambda: os.getcwd(), exclude=True)
@@ -369,6 +372,20 @@ class ClientConfig(_Model):
             return self.resolve(self.privacy.erasure_ledger)
         if self.source_path:
             return Path(self.source_path).parent / f"{self.client}.erasures.json"
+        return None
+
+    def client_notebooks_path(self) -> Path | None:
+        """The folder of the client's own chapters: ``notebooks`` (relative to the config file), else
+        ``<config folder>/<client>/notebooks``; None for a config given as a dict without that field.
+
+        >>> load_config({"client": "acme", "data": {"synthetic": {}}, "base_dir": "/clients",
+        ...              "notebooks": "acme_nb"}).client_notebooks_path().as_posix()
+        '/clients/acme_nb'
+        """
+        if self.notebooks:
+            return self.resolve(self.notebooks)
+        if self.source_path:
+            return Path(self.source_path).parent / self.client / "notebooks"
         return None
 
     def contact_cost(self, channel: str) -> float:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
+from pathlib import Path
 
 from .. import chapters as _chapters
 from ..i18n import add as add_labels
@@ -31,6 +33,10 @@ add_labels({
                        "本次运行修改的设置（dbmkit report --set；与配置文件不同）"),
     "status": ("Status", "状态"),
     "chapter": ("Chapter", "章节"),
+    "kind_overridden": ("overridden for this client", "本客户修改版"),
+    "kind_added": ("client chapter", "客户专属章节"),
+    "client_chapters_note": ("Chapters marked for this client come from the client's own notebooks",
+                             "标记的章节来自该客户自己的笔记本"),
     "language_note": ("Chapter text is written in English with the Chinese terms; headings, labels and charts "
                       "are in Chinese.", "章节正文为英文（附中文术语）；标题、标签与图表为中文。"),
 })
@@ -73,8 +79,9 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
     # the chapter list, by phase
     rows = []
     last_phase = None
+    known = {**_chapters.BY_FILE, **res.chapters}
     for r in res.runs:
-        ch = _chapters.BY_FILE.get(r.file)
+        ch = known.get(r.file)
         if ch and ch.phase != last_phase:
             last_phase = ch.phase
             en, zh = _chapters.PHASES.get(ch.phase, (ch.phase, ch.phase))
@@ -85,13 +92,17 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
         link = f'<a href="{r.file}.html">{esc(name)}</a>' if has_page else esc(name)
         status = t("status_" + r.status, lang)
         msg = f'<div class="msg {r.status}">{esc(r.message)}</div>' if r.message else ""
-        rows.append(f'<tr data-chapter="{esc(r.file)}"><td>{esc(r.file.split("_")[0])}</td><td>{link}{msg}</td>'
+        if r.kind != "standard":
+            link += (f' <span class="kind {esc(r.kind)}" data-kind="{esc(r.kind)}">'
+                     f'{esc(t("kind_" + r.kind, lang))}</span>')
+        rows.append(f'<tr data-chapter="{esc(r.file)}" data-kind="{esc(r.kind)}"><td>{esc(r.file.split("_")[0])}</td>'
+                    f'<td>{link}{msg}</td>'
                     f'<td class="{r.status}">{esc(status)}</td><td>{r.seconds:.0f} s</td></tr>')
     notes = []
     skipped = [r for r in res.runs if r.status == "skipped"]
     failed = [r for r in res.runs if r.status == "failed"]
     def chapter_name(f: str) -> str:
-        ch = _chapters.BY_FILE.get(f)
+        ch = known.get(f)
         return f"{ch.number} · {ch.title_zh if lang == 'zh' else ch.title}" if ch else f
 
     if skipped:
@@ -102,6 +113,16 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
     if failed:
         notes.append(f"<h3>{esc(t('notes_failed', lang))}</h3><ul>" + "".join(
             f"<li>{esc(r.message)}</li>" for r in failed) + "</ul>")
+    own = [r for r in res.runs if r.kind != "standard"]
+    if own:
+        def shown(p: Path) -> str:                   # relative to the config's folder, as the config names it
+            try:
+                return Path(os.path.relpath(p, cfg.base_dir)).as_posix()
+            except ValueError:
+                return p.as_posix()
+        folders = sorted({shown(Path(r.notebook).parent) for r in own})
+        notes.append(f"<p class=\"small\">{esc(t('client_chapters_note', lang))}: "
+                     + ", ".join(f"<code>{esc(f)}</code>" for f in folders) + "</p>")
     if lang == "zh":
         notes.append(f"<p class=\"small\">{esc(t('language_note', lang))}</p>")
     downloads = []

@@ -175,6 +175,10 @@ def provenance(ws=None, seed: int | None = None):
             rows.append(("settings changed", ", ".join(f"{k}={v}" for k, v in ws.overrides.items())))
     elif seed is not None:
         rows.append(("seed", str(seed)))
+    kind = os.environ.get("DBMKIT_CHAPTER_KIND")         # set by the report runner for each chapter
+    if kind in ("overridden", "added"):
+        rows.append(("chapter", "the client's own copy of the standard chapter" if kind == "overridden"
+                     else "a client chapter"))
     rows.append(("run at", dt.datetime.now().isoformat(timespec="seconds")))
     text = "**Provenance** — " + " · ".join(f"{k}: `{v}`" for k, v in rows)
     return Markdown(text)

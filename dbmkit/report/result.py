@@ -17,6 +17,8 @@ class ChapterRun:
     cell: int | None = None
     masked: int = 0                # contact details masked on the page (a chapter showed raw e-mails/phones)
     missing: list = field(default_factory=list)   # keys of chapters.NEEDS the client's data does not meet
+    kind: str = "standard"         # standard | overridden (the client's copy ran) | added (a client's own chapter)
+    notebook: str = ""             # the notebook that ran (the client's folder for overridden and added chapters)
 
 
 @dataclass
@@ -27,6 +29,7 @@ class ReportResult:
     kpis: dict = field(default_factory=dict)
     seconds: float = 0.0
     overrides: dict = field(default_factory=dict)   # the --set settings of this run ({"campaign.budget": 500.0})
+    chapters: dict = field(default_factory=dict)    # file → chapters.Chapter of the runs (a client's added ones too)
 
     @property
     def ok(self) -> bool:

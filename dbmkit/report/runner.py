@@ -4,8 +4,11 @@ the report folder.
 Parameters of every chapter: the config path and ``overrides``, the ``--set`` settings as one dict
 ({"campaign.budget": 500.0}) that the chapter's setup cell passes to ``dbm.workspace(config, overrides=overrides)``.
 The folder gets one HTML page per chapter (no code cells, figures embedded), the executed notebooks, ``kpis.json``,
-``status.json`` and ``index.html``. A chapter whose inputs are missing gets a page saying what is missing; a failing
-chapter is named with its cell and error, and the report still shows everything that ran.
+``status.json`` and ``index.html``. The chapters are the standard ones with the client's own (docs/CONFIG.md, Adapting
+the workbook for a client; :mod:`dbmkit.client_chapters`): an overridden chapter runs the client's copy, an added one
+runs in its place by number; ``status.json`` gives each chapter's ``kind`` and notebook. A chapter whose inputs are
+missing gets a page saying what is missing; a failing chapter is named with its cell and error, and the report still
+shows everything that ran.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import time
 from pathlib import Path
 
 from .. import chapters as _chapters
+from .. import client_chapters
 from ..client_workspace import DERIVED, Workspace
 from ..config import ConfigError, load_config, to_yaml
 from ..i18n import t
@@ -35,8 +39,9 @@ def repo_root() -> Path:
 
 
 def notebooks_dir() -> Path:
-    env = os.environ.get("DBMKIT_NOTEBOOKS")
-    return Path(env) if env else repo_root() / "notebooks"
+    """The standard chapters: ``DBMKIT_NOTEBOOKS`` or the workbook's ``notebooks/`` (a client's own chapters:
+    :mod:`dbmkit.client_chapters`)."""
+    return client_chapters.standard_dir()
 
 
 @contextlib.contextmanager
@@ -73,11 +78,21 @@ def _failed_cell(executed: Path) -> tuple[int | None, str]:
     return None, ""
 
 
-def _neighbours_in(chs: list, ch, nb_dir: Path):
-    """Previous and next chapter of this report run (chapters without a notebook have no page to link to)."""
-    seq = [c for c in chs if (nb_dir / f"{c.file}.ipynb").exists() or c.file == ch.file]
+def _neighbours_in(chs: list, ch):
+    """Previous and next chapter of this report run (chapters without a notebook have no page to link to);
+    ``chs`` and ``ch`` are :class:`~dbmkit.client_chapters.ChapterSource`."""
+    seq = [c for c in chs if c.path.exists() or c.file == ch.file]
     i = seq.index(ch)
     return (seq[i - 1] if i > 0 else None, seq[i + 1] if i + 1 < len(seq) else None)
+
+
+def _badge(kind: str, lang: str) -> str:
+    """The mark of a client's chapter on its page and the index ('' for a standard chapter)."""
+    if kind == "standard":
+        return ""
+    return (f'<span class="dbm-kind {kind}" data-kind="{kind}" style="margin-left:12px;padding:1px 8px;'
+            f'border-radius:9px;background:#fff3cd;color:#5c4400;font-size:12px">{html.escape(t("kind_" + kind, lang))}'
+            "</span>")
 
 
 # the settings the analysis tables of client_workspace.DERIVED are computed with (customer_summary needs only the
@@ -142,7 +157,7 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
         if (out / old).exists():
             (out / old).unlink()
     saved_env = {k: os.environ.get(k) for k in ("DBMKIT_KPI_FILE", "DBMKIT_WORKDIR", "DBMKIT_REPORT_OUT",
-                                                 "DBMKIT_CONFIG", "DBMKIT_LANGUAGE")}
+                                                 "DBMKIT_CONFIG", "DBMKIT_LANGUAGE", "DBMKIT_CHAPTER_KIND")}
     os.environ["DBMKIT_KPI_FILE"] = str(out / "kpis.json")
     os.environ["DBMKIT_REPORT_OUT"] = str(out)
     os.environ["DBMKIT_LANGUAGE"] = cfg.language
@@ -155,8 +170,9 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
     res = ReportResult(out=out, client=cfg.client, overrides=dict(overrides))
     lang = cfg.language
     try:
+        sources = client_chapters.resolve(cfg)      # standard, overridden and added chapters in order
         try:
-            chs = _chapters.select(phases or cfg.report.phases, include_cases=include_cases)
+            chs = client_chapters.select(sources, phases or cfg.report.phases, include_cases=include_cases)
         except ValueError as e:
             raise ConfigError([("--phases" if phases else "report.phases", str(e))], source=cfg.source_path) from None
         ws = Workspace(cfg)
@@ -171,24 +187,25 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
         if progress and overrides:
             print("[dbmkit]   settings changed for this run: " + ", ".join(
                 f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items()), flush=True)
-        nb_dir = notebooks_dir()
         bar = tqdm(chs, desc=cfg.client, unit="chapter", disable=not progress, file=sys.stdout)
         subtitle = f"{cfg.title or cfg.client} · {t('analysis_date', lang)}: {ws.as_of.date()}"
         for old in out.glob("*.html"):              # pages of an earlier run must not survive as stale links
-            if old.stem in _chapters.BY_FILE or old.name == "index.html":
+            if old.stem in _chapters.BY_FILE or old.stem in {s.file for s in sources} or old.name == "index.html":
                 old.unlink()
-        for ch in bar:
+        for source in bar:
+            ch = source.chapter
             bar.set_postfix_str(ch.file)
-            run = ChapterRun(ch.file, ch.title)
+            run = ChapterRun(ch.file, ch.title, kind=source.kind, notebook=str(source.path))
             res.runs.append(run)
-            src = nb_dir / f"{ch.file}.ipynb"
+            res.chapters[ch.file] = ch
+            src = source.path
             dst = out / "notebooks" / f"{ch.file}.ipynb"
-            prev, nxt = _neighbours_in(chs, ch, nb_dir)
+            prev, nxt = _neighbours_in(chs, source)
             nav = " · ".join(x for x in (
                 f'<a style="color:white" href="{prev.file}.html">← {html.escape(t("previous", lang))}</a>'
                 if prev else "",
                 f'<a style="color:white" href="{nxt.file}.html">{html.escape(t("next", lang))} →</a>'
-                if nxt else "") if x)
+                if nxt else "") if x) + _badge(source.kind, lang)
             if not src.exists():
                 run.status = "skipped"
                 run.message = f"缺少笔记本 {src.name}" if lang == "zh" else f"notebook {src.name} not found"
@@ -205,9 +222,11 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
                     dst.unlink()
                 continue
             s = time.time()
+            os.environ["DBMKIT_CHAPTER_KIND"] = source.kind      # the chapter's provenance cell records it
             try:
                 with _stderr_to(out / "kernels.log"):      # kernel chatter goes to a log, not the terminal
-                    pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(nb_dir), kernel_name="python3",
+                    pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(src.parent),
+                                        kernel_name="python3",
                                         language="python", execution_timeout=timeout or cfg.report.timeout_per_notebook,
                                         progress_bar=False, log_output=False, request_save_on_cell_execute=False)
                 run.status = "ok"
@@ -241,6 +260,7 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
         (out / "status.json").write_text(json.dumps(
             {"client": cfg.client, "ok": res.ok, "seconds": round(time.time() - t0, 1), "overrides": res.overrides,
              "as_of": as_of, "language": lang, "currency": ws.currency,
+             "client_notebooks": str(client_chapters.client_dir(cfg) or ""),
              "chapters": [r.__dict__ for r in res.runs]}, indent=1, ensure_ascii=False), encoding="utf-8")
     finally:
         for k, v in saved_env.items():
