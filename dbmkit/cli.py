@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from . import __version__
@@ -311,6 +312,64 @@ def _common(p, report: bool = False) -> None:
                    help="when another build runs on the work folder, wait up to S seconds (default: stop at once)")
 
 
+# per command: what it does (the help page's description) and examples; `dbmkit CMD --help` shows both
+COMMANDS = {
+    "report": ("Run the workbook's chapters for a client (building its database when needed) and write the report "
+               "folder: one HTML page per chapter, index.html, kpis.json, status.json and the send file.",
+               ["dbmkit report clients/demo.yaml",
+                "dbmkit report clients/acme.yaml --out reports/acme-2026-12 --phases 2 30",
+                "dbmkit report clients/acme.yaml --phases 3 --set campaign.budget=5000"]),
+    "check": ("Validate the config and read every source as the build would: problems with their fixes, the period "
+              "and customers found, the chapters that will be skipped and why, and the client's own notebooks. "
+              "Exit 1 when something must be fixed.",
+              ["dbmkit check clients/acme.yaml", "dbmkit check clients/acme.yaml --set analysis_date=2026-06-30"]),
+    "build": ("Build (or rebuild) the client's marketing database in its work folder, printing each step.",
+              ["dbmkit build clients/acme.yaml",
+               "dbmkit build clients/acme.yaml --workdir /data/work/acme --wait 600"]),
+    "erase": ("Erase a person for good (right to erasure): from the database now, and through the client's erasure "
+              "ledger (salted hashes only) from every later build and export of any work folder.",
+              ["dbmkit erase clients/acme.yaml --email ann@example.org --reason \"customer request\"",
+               "dbmkit erase clients/acme.yaml --customer-id C00042"]),
+    "compare": (None, ["dbmkit compare reports/acme-2026-11 reports/acme",
+                       "dbmkit compare reports/acme reports/acme-budget5000 --all"]),
+    "lab": (None, ["dbmkit lab clients/acme.yaml", "dbmkit lab clients/demo.yaml --no-browser --port 8890"]),
+    "new-client": ("Draft a commented client config from the client's files: the format, header and column mapping "
+                   "guessed from names and values (English and Chinese headers). Check the draft, then report.",
+                   ["dbmkit new-client acme data/acme/*.csv", "dbmkit new-client shop sales.xlsx --dir clients"]),
+    "batch": ("Run the reports of several clients, each in its own process; a broken client does not stop the "
+              "others, and a summary table ends the run.",
+              ["dbmkit batch clients/*.yaml", "dbmkit batch clients/acme.yaml clients/shop.yaml --phases 2"]),
+    "new-chapter": (None, ['dbmkit new-chapter clients/acme.yaml 35 "Loyalty programme review"']),
+    "override-chapter": (None, ["dbmkit override-chapter clients/acme.yaml 21",
+                                "dbmkit override-chapter clients/acme.yaml 21 --rehash"]),
+    "chapters": (None, ["dbmkit chapters clients/acme.yaml", "dbmkit chapters clients/acme.yaml --fail-on-drift"]),
+    "test": (None, ["dbmkit test clients/acme.yaml", "dbmkit test clients/acme.yaml --nbval"]),
+}
+EXIT_CODES = ("exit codes: 0 success · 1 a chapter failed or a check found problems · 2 nothing ran (a config, data "
+              "or --set error, a folder that cannot be written, another build on the work folder) · 3 an unexpected "
+              "error (a bug: DBMKIT_DEBUG=1 shows the traceback)")
+
+
+def _describe(p, sub) -> None:
+    """Give every command its description, examples and the help of its CONFIG argument."""
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = ("examples:\n  dbmkit report clients/demo.yaml\n  dbmkit check clients/acme.yaml\n"
+                "  dbmkit CMD --help\n\n" + textwrap.fill(EXIT_CODES, 100))
+    for name, parser in sub.choices.items():
+        about, examples = COMMANDS.get(name, (None, []))
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        if about:
+            parser.description = textwrap.fill(about, 100)
+        elif not parser.description:
+            helps = {a.dest: a.help for a in sub._choices_actions}  # noqa: SLF001 - argparse keeps help there
+            parser.description = (helps.get(name) or "").capitalize() or None
+        if examples:
+            parser.epilog = "examples:\n" + "\n".join(f"  {x}" for x in examples)
+        for action in parser._actions:  # noqa: SLF001 - argparse has no public list of a parser's arguments
+            if action.dest == "config" and not action.help:
+                action.help = "the client's config file (YAML), e.g. clients/acme.yaml — see docs/CONFIG.md"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="dbmkit", description="Database marketing workbook: reports per client.")
     p.add_argument("--version", action="version", version=f"dbmkit {__version__}")
@@ -340,8 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     e.set_defaults(func=_cmd_erase)
     cmp_ = sub.add_parser("compare", help="print the key numbers that moved between two reports",
                           description="Line up the key numbers (kpis.json) of two report folders: what moved since "
-                                      "last month, or what a --set changed. Example: dbmkit compare "
-                                      "reports/acme-2026-11 reports/acme")
+                                      "last month, or what a --set changed.")
     cmp_.add_argument("report_a", help="the earlier report folder (or its kpis.json)")
     cmp_.add_argument("report_b", help="the later report folder (or its kpis.json)")
     cmp_.add_argument("--all", action="store_true", help="also list the numbers that stayed the same")
@@ -349,12 +407,13 @@ def main(argv: list[str] | None = None) -> int:
     cmp_.set_defaults(func=_cmd_compare)
     lab = sub.add_parser("lab", help="open the workbook in JupyterLab on a client's data",
                          description="Start JupyterLab on the notebooks with CONFIG as every chapter's client (no "
-                                     "notebook edited). Example: dbmkit lab clients/acme.yaml --no-browser --port 8890")
+                                     "notebook edited); JupyterLab prints the URL to open.")
     lab.add_argument("config", help="the client's config (YAML)")
     lab.add_argument("--port", type=int, help="the server's port (default: JupyterLab's, 8888 or the next free one)")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser; open the printed URL yourself")
     lab.set_defaults(func=_cmd_lab)
     _register_more(sub)
+    _describe(p, sub)
     a = p.parse_args(argv)
     return run_command(a.func, a)
 
