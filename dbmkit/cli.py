@@ -43,7 +43,7 @@ def _cmd_report(a) -> int:
     from .report import run_report
     _, sets = load_with_sets(a.config, a.set)        # a bad --set stops here, before anything runs
     res = run_report(a.config, out=a.out, workdir=a.workdir, phases=a.phases, timeout=a.timeout,
-                     overrides=sets or None, include_cases=a.cases, wait=a.wait)
+                     overrides=sets or None, include_cases=a.cases, wait=a.wait, progress=_verbosity(a))
     failed = [r for r in res.runs if r.status == "failed"]
     print(f"\n[dbmkit] report for {res.client}: {len(res.runs) - len(failed)}/{len(res.runs)} chapters ran "
           f"in {res.seconds:.0f} s" + (f" (settings changed: {', '.join(res.overrides)})" if res.overrides else ""))
@@ -217,7 +217,8 @@ def _built_workspace(a, force: bool = False):
         ws = Workspace(cfg)
         ws.overrides = sets
         with workdir_lock(wd, wait=a.wait, command=f"dbmkit {a.cmd} {cfg.client}"):
-            ws.ensure_built(force=force, progress=lambda m: print(f"[dbmkit] {m}", flush=True))
+            quiet = _verbosity(a) == 0
+            ws.ensure_built(force=force, progress=None if quiet else lambda m: print(f"[dbmkit] {m}", flush=True))
             yield ws
     finally:
         if saved is None:
@@ -300,8 +301,23 @@ def _cmd_lab(a) -> int:
         return 2
 
 
+def _verbosity(a) -> int:
+    """0 with -q, 2 with -v, else 1 (the default)."""
+    return 0 if getattr(a, "quiet", False) else 2 if getattr(a, "verbose", 0) else 1
+
+
+def _talk_flags(p, top: bool = False) -> None:
+    """-v/-q, accepted before the command (dbmkit -q report …) and after it (dbmkit report … -q)."""
+    kw = {} if top else {"default": argparse.SUPPRESS}
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("-v", "--verbose", action="count", help="say more: one line per chapter (also in report.log)",
+                   **({"default": 0} if top else kw))
+    g.add_argument("-q", "--quiet", action="store_true", help="say only errors and the final summary", **kw)
+
+
 def _common(p, report: bool = False) -> None:
     p.add_argument("config")
+    _talk_flags(p)
     if report:
         p.add_argument("--out", help="report folder (default reports/<client>)")
     p.add_argument("--workdir", help="work folder for the database (default work/<client>)")
@@ -373,6 +389,7 @@ def _describe(p, sub) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="dbmkit", description="Database marketing workbook: reports per client.")
     p.add_argument("--version", action="version", version=f"dbmkit {__version__}")
+    _talk_flags(p, top=True)
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("report", help="run the workbook for a client and write the HTML report")
     _common(r, report=True)

@@ -208,8 +208,14 @@ def test_compare_prints_what_the_budget_moved(budget_run):
     r, work, out = budget_run
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     base = out.parent / "rep_base"
-    r0 = _cli(["report", str(SMALL), "--workdir", str(work), "--out", str(base), "--phases", "31"], timeout=1200)
+    r0 = _cli(["report", str(SMALL), "--workdir", str(work), "--out", str(base), "--phases", "31", "-v"],
+              timeout=1200)
     assert r0.returncode == 0, r0.stdout[-3000:] + r0.stderr[-3000:]
+    # -v: a line per chapter instead of the bar; report.log has every line with its time
+    assert "[dbmkit]   31_plan_budget_test: ok in " in r0.stdout and "chapter/s" not in r0.stdout
+    log = (base / "report.log").read_text(encoding="utf-8").splitlines()
+    assert any(x[19:].startswith("    31_plan_budget_test: ok in ") for x in log)
+    assert all(x[:4] == "20" + x[2:4] and x[10] == " " for x in log) and "report written in" in log[-1]
     a, b = (json.loads((p / "kpis.json").read_text()) for p in (base, out))
     c = _cli(["compare", str(base), str(out)])
     assert c.returncode == 0, c.stderr

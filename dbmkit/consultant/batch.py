@@ -105,7 +105,8 @@ def run_batch(configs: list, out: str | os.PathLike | None = None, phases: list[
 
     A client that fails (bad config, unreadable data, a failing chapter, even a crashed process) is reported in
     the summary and never stops the others. ``out`` is the folder for all reports (``reports/batch-<time>``),
-    one sub-folder per client, with ``batch_summary.csv`` and ``index.html`` beside them. ``jobs`` runs that many
+    one sub-folder per client (its report, and the run's output in ``batch.log``), with ``batch_summary.csv``,
+    ``batch.log`` (a line per client and the summary table) and ``index.html`` beside them. ``jobs`` runs that many
     clients at once.
 
     ``overrides`` ({"campaign.budget": 500}, ``dbmkit batch --set``) apply to every client; a client whose config
@@ -134,6 +135,12 @@ def run_batch(configs: list, out: str | os.PathLike | None = None, phases: list[
     df = df[["client", "status", "chapters_ok", "chapters_failed", "chapters_skipped", "seconds", *BATCH_KPIS,
              "message", "config", "report"]]
     df.to_csv(out_root / "batch_summary.csv", index=False)
+    stamp = f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}"
+    (out_root / "batch.log").write_text(
+        "".join(f"{stamp}  {r['client']}: {r['status']} in {r['seconds']:.0f} s"
+                + (f" — {r['message']}" if r.get("message") else "") + (f" — {r['report']}" if r.get("report") else "")
+                + "\n" for r in df.to_dict("records"))
+        + "\n" + format_batch_table(df) + "\n", encoding="utf-8")
     (out_root / "index.html").write_text(batch_summary_html(df, out_root), encoding="utf-8")
     df.attrs["out"] = str(out_root)
     return df

@@ -43,7 +43,8 @@ def _cmd_batch(a) -> int:
     extra = ["--wait", str(a.wait)] if a.wait else []
     df = run_batch(a.configs, out=a.out, phases=a.phases, jobs=a.jobs, timeout=a.timeout,
                    workdir_root=a.workdir_root, overrides=sets or None, extra_args=extra)
-    print(format_batch_table(df))
+    if not getattr(a, "quiet", False):
+        print(format_batch_table(df))
     n_bad = int((df["status"] != "ok").sum())
     print(f"[dbmkit] {len(df) - n_bad} of {len(df)} client(s) ok" + (f", {n_bad} not: see the message column"
                                                                      if n_bad else ""))

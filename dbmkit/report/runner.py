@@ -30,6 +30,7 @@ from ..preflight import PreflightError, workdir_lock, writable_dir
 from .index import data_summary, index_html
 from .pages import export_html, skipped_page_html
 from .result import ChapterRun, ReportResult
+from .runlog import RunLog
 
 __all__ = ["run_report", "repo_root", "notebooks_dir"]
 
@@ -118,10 +119,19 @@ def derived_follow_settings(ws) -> list[str]:
     return dropped
 
 
+def _chapter_line(run: ChapterRun) -> str:
+    """One chapter's line of the run log: ``21_analyze_rfm: ok in 12.3 s`` (a skipped one with its reason)."""
+    text = f"  {run.file}: {run.status}" + (f" in {run.seconds:.1f} s" if run.status == "ok" else "")
+    return text + (f" — {run.message}" if run.message and run.status != "ok" else "")
+
+
 def run_report(config, out: str | Path | None = None, workdir: str | Path | None = None,
                phases: list[str] | None = None, timeout: int | None = None, overrides: dict | None = None,
-               progress: bool = True, include_cases: bool = False, wait: float = 0) -> ReportResult:
+               progress: bool | int = True, include_cases: bool = False, wait: float = 0) -> ReportResult:
     """Execute the workbook for one client and write the report folder. Returns a :class:`ReportResult`.
+
+    ``progress`` is the verbosity of the run's messages (False/0 quiet, True/1 steps and a progress bar, 2 a line per
+    chapter); every message also goes with its time to ``report.log`` in the report folder (:class:`RunLog`).
 
     ``overrides`` ({"campaign.budget": 500}, ``dbmkit report --set``) are validated with the config before anything
     runs (:class:`~dbmkit.config.OverrideError`), applied to the database build and passed to every chapter (its
@@ -146,11 +156,12 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
     return res
 
 
-def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bool, include_cases: bool):
+def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bool | int, include_cases: bool):
     import papermill as pm
     from tqdm.auto import tqdm
 
     t0 = time.time()
+    log = RunLog(out / "report.log", int(progress))
     cfg_path = Path(cfg.source_path) if cfg.source_path else None
     (out / "notebooks").mkdir(exist_ok=True)
     for old in ("kpis.json", "campaign_list.csv"):
@@ -176,18 +187,18 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
         except ValueError as e:
             raise ConfigError([("--phases" if phases else "report.phases", str(e))], source=cfg.source_path) from None
         ws = Workspace(cfg)
-        if progress:
-            print(f"[dbmkit] {cfg.client}: preparing the database in {ws.workdir} …", flush=True)
-        ws.ensure_built(progress=(lambda m: print(f"[dbmkit]   {m}", flush=True)) if progress else None)
+        log.say(f"{cfg.client}: preparing the database in {ws.workdir} …")
+        ws.ensure_built(progress=lambda m: log.say(f"  {m}"))
         dropped = derived_follow_settings(ws)
-        if progress and dropped:
-            print(f"[dbmkit]   the analysis settings changed since the last run: {', '.join(dropped)} will be "
-                  "computed again", flush=True)
+        if dropped:
+            log.say(f"  the analysis settings changed since the last run: {', '.join(dropped)} will be computed "
+                    "again")
         params = {"config": str(cfg_path), "overrides": dict(overrides) or None}   # each chapter's parameters
-        if progress and overrides:
-            print("[dbmkit]   settings changed for this run: " + ", ".join(
-                f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items()), flush=True)
-        bar = tqdm(chs, desc=cfg.client, unit="chapter", disable=not progress, file=sys.stdout)
+        if overrides:
+            log.say("  settings changed for this run: " + ", ".join(
+                f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items()))
+        log.say(f"  {len(chs)} chapters: {' '.join(s.chapter.file for s in chs)}", level=2)
+        bar = tqdm(chs, desc=cfg.client, unit="chapter", disable=log.verbosity != 1, file=sys.stdout)
         subtitle = f"{cfg.title or cfg.client} · {t('analysis_date', lang)}: {ws.as_of.date()}"
         for old in out.glob("*.html"):              # pages of an earlier run must not survive as stale links
             if old.stem in _chapters.BY_FILE or old.stem in {s.file for s in sources} or old.name == "index.html":
@@ -209,6 +220,7 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
             if not src.exists():
                 run.status = "skipped"
                 run.message = f"缺少笔记本 {src.name}" if lang == "zh" else f"notebook {src.name} not found"
+                log.say(_chapter_line(run), level=2)
                 continue
             with ws.connect() as con:
                 missing = _chapters.missing_inputs(ch, con)
@@ -220,6 +232,7 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
                                                       encoding="utf-8")
                 if dst.exists():
                     dst.unlink()
+                log.say(_chapter_line(run), level=2)
                 continue
             s = time.time()
             os.environ["DBMKIT_CHAPTER_KIND"] = source.kind      # the chapter's provenance cell records it
@@ -246,8 +259,10 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
                                              subtitle=subtitle)["masked"]
                 except Exception as e:  # noqa: BLE001
                     run.message += f" (HTML export failed: {e})"
-            if run.status == "failed" and progress:
-                print(f"\n[dbmkit] chapter failed — {run.message}", flush=True)
+            if run.status == "failed":
+                log.say(("\n" if log.verbosity == 1 else "") + f"chapter failed — {run.message}")
+            else:
+                log.say(_chapter_line(run), level=2)
         kp = out / "kpis.json"
         res.kpis = json.loads(kp.read_text(encoding="utf-8")) if kp.exists() else {}
         kp.write_text(json.dumps(res.kpis, indent=1, ensure_ascii=False, sort_keys=True), encoding="utf-8")
@@ -262,6 +277,9 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
              "as_of": as_of, "language": lang, "currency": ws.currency,
              "client_notebooks": str(client_chapters.client_dir(cfg) or ""),
              "chapters": [r.__dict__ for r in res.runs]}, indent=1, ensure_ascii=False), encoding="utf-8")
+        counts = {k: sum(r.status == k for r in res.runs) for k in ("ok", "skipped", "failed")}
+        log.say(f"report written in {time.time() - t0:.0f} s: {counts['ok']} ran, {counts['skipped']} skipped, "
+                f"{counts['failed']} failed — {out / 'index.html'}", level=2)
     finally:
         for k, v in saved_env.items():
             if v is None:
