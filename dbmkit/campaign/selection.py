@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
+from ..clv.formulas import value_tiers
 from ..util import isin
 from .settings import CHANNELS, CampaignSettings
 
@@ -105,8 +106,7 @@ def _fallback_rfm(s: pd.DataFrame) -> pd.DataFrame:
 def _fallback_clv(s: pd.DataFrame) -> pd.DataFrame:
     rate = (s["margin_total"] / s["monetary_total"].where(s["monetary_total"] > 0)).clip(0, 1).fillna(0.4)
     value = (s["revenue_12m"].astype(float) * rate).clip(lower=0)
-    tier = pd.cut(value.rank(pct=True, method="first"), [0, 0.5, 0.8, 0.95, 1.0],
-                  labels=["bronze", "silver", "gold", "platinum"]).astype(str)   # the clv table's tiers
+    tier = value_tiers(value.to_numpy())                                      # the clv table's tiers
     return pd.DataFrame({"customer_id": s["customer_id"], "clv": value, "value_tier": tier})
 
 
