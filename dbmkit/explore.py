@@ -35,7 +35,7 @@ __all__ = ["monthly_revenue", "customers_over_time", "customers_active", "churn_
            "REVENUE_DIMENSIONS"]
 
 _add_labels({
-    "new_customers": ("New", "新客户"), "reactivated": ("Reactivated", "重新激活"),
+    "new_customers": ("New this month", "本月新增客户"), "reactivated": ("Reactivated", "重新激活"),
     "newly_inactive": ("Became inactive this month", "本月转为不活跃"),
     "newly_long_inactive": ("Became long inactive this month", "本月转为长期不活跃"),
     "inactive": ("Inactive", "不活跃客户"), "long_inactive": ("Long inactive", "长期不活跃客户"),

@@ -1,5 +1,6 @@
-"""Predictive models (预测模型): who will respond to a campaign, who is about to stop buying (用户流失模型), and the
-tables that judge a model — gains, lift, calibration.
+"""Predictive models (预测模型): who will respond to a campaign, who will make no purchase in the coming months
+(用户流失模型; the churn score is the probability of such a quiet spell, not of having stopped buying for good —
+docs/GLOSSARY.md), and the tables that judge a model — gains, lift, calibration.
 
 The rule that makes a model honest: **features are computed as of the moment of the decision**. A response model
 learns from past campaign contacts, so each contact's features use only what was known at its ``contact_ts``

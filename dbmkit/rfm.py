@@ -275,9 +275,10 @@ def rfm_segments(scores: pd.DataFrame, segment_map: list[dict] | None = None, bi
                  ) -> pd.DataFrame:
     """Name every customer's segment from their R score and FM = mean of F and M (rounded half up), using an
     ordered map of rules (default :data:`SEGMENT_MAP`: Champions, Loyal, Potential loyalists, Recent starters,
-    Promising, Need attention, About to sleep, Fading regulars, Can't lose them, Hibernating, Gone cold). Cells no rule covers are
-    "Other". Scores on another scale than 1–5 are mapped to 1–5 first (``bins``: the number of classes, taken from
-    ``scores.attrs["rfm_bins"]`` when present). Returns ``scores`` with ``segment`` and ``segment_zh`` added.
+    Promising, Need attention, About to sleep, Fading regulars, Can't lose them, Hibernating, Gone cold). Cells no
+    rule covers are "Other". Scores on another scale than 1–5 are mapped to 1–5 first (``bins``: the number of
+    classes, taken from ``scores.attrs["rfm_bins"]`` when present). Returns ``scores`` with ``segment`` and
+    ``segment_zh`` added.
 
     >>> sc = pd.DataFrame({"r_score": [5, 5, 1, 2, 3], "f_score": [5, 1, 5, 1, 3], "m_score": [4, 1, 5, 2, 3]})
     >>> rfm_segments(sc)["segment"].tolist()

@@ -49,7 +49,7 @@ STEPS: dict[str, tuple[str, str, str]] = {
     "complained": ("complained (spam report)", "投诉（垃圾邮件）", "channel"),
     "unsubscribed": ("unsubscribed", "已退订", "channel"),
     "contact_point": ("contact detail on the suppression list (shared with a record that opted out, bounced or "
-                      "died)", "联系方式在抑制名单上（与已退订、退信或已故的记录相同）", "channel"),
+                      "died)", "联系方式在排除名单上（与已退订、退信或已故的记录相同）", "channel"),
     "other": ("other suppression", "其他排除", "channel"),
 }
 PERSON_REASONS = ("erased", "deceased", "test", "staff")

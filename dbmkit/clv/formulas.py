@@ -88,7 +88,7 @@ def retention_clv(margin, retention, discount_rate: float = 0.10, periods: int |
 
 
 def retention_rate(ws, by: str | None = None) -> pd.DataFrame:
-    """Year-on-year retention (顾客保留率): of the customers who bought in the year before last, the share who bought
+    """Year-on-year retention rate (留存率): of the customers who bought in the year before last, the share who bought
     again in the last year, and their average margin in the last year (overall, or per value of a ``customers``
     column such as ``acquisition_channel``). With less than two years of history the rates are unknown (NaN)."""
     if by and by != "all" and by not in CUSTOMER_COLUMNS:
