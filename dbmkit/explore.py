@@ -3,8 +3,9 @@
 Everything that grows with the number of orders runs in DuckDB (``dbmkit/sql``); what comes back is small
 (one row per month, channel or category), so the rest is plain pandas.
 
-* :func:`customers_over_time` — new, reactivated, newly lapsed and newly lost customers per month and the stocks of
-  active / lapsed / lost customers at each month end (客户数量的变化).
+* :func:`customers_over_time` — new, reactivated, newly inactive and newly long-inactive customers per month and the
+  stocks of active / inactive / long-inactive customers at each month end (客户数量的变化; the activity status of
+  docs/GLOSSARY.md, fixed windows — not the lifecycle stages of :mod:`dbmkit.segments`).
 * :func:`churn_by_channel` — of the customers active a year ago, the share who did not buy again (客户流失率), per
   acquisition channel or another customer property.
 * :func:`revenue_by_period`, :func:`revenue_bridge`, :func:`revenue_by` — revenue per period split into customers ×
@@ -15,7 +16,7 @@ The cohort heatmap's data comes from :func:`dbmkit.segments.cohort_retention`.
 
 Example (``ws`` is a workspace, e.g. ``dbm.workspace("../clients/demo.yaml")``)::
 
-    flows = customers_over_time(ws)          # new / reactivated / lapsed / lost per month
+    flows = customers_over_time(ws)          # new / reactivated / inactive / long inactive per month
     by_channel = churn_by_channel(ws)        # churn rate per acquisition channel
     revenue_by(ws, "category", period="year")
 """
@@ -34,8 +35,11 @@ __all__ = ["monthly_revenue", "customers_over_time", "customers_active", "churn_
            "REVENUE_DIMENSIONS"]
 
 _add_labels({
-    "new_customers": ("New", "新客户"), "reactivated": ("Reactivated", "重新激活"),
-    "newly_lapsed": ("Lapsed this month", "本月转为沉睡"), "newly_lost": ("Lost this month", "本月流失"),
+    "new_customers": ("New this month", "本月新增客户"), "reactivated": ("Reactivated", "重新激活"),
+    "newly_inactive": ("Became inactive this month", "本月转为不活跃"),
+    "newly_long_inactive": ("Became long inactive this month", "本月转为长期不活跃"),
+    "inactive": ("Inactive", "不活跃客户"), "long_inactive": ("Long inactive", "长期不活跃客户"),
+    "active_customers": ("Active", "活跃客户"),
     "churn_rate": ("Churn rate", "流失率"), "acquisition_channel": ("Acquisition channel", "获客渠道"),
     "web_search": ("Web search", "搜索引擎"), "social": ("Social media", "社交媒体"), "referral": ("Referral", "推荐"),
     "affiliate": ("Affiliate", "联盟营销"), "revenue_new": ("From new customers", "来自新客户"),
@@ -74,33 +78,37 @@ def monthly_revenue(ws, by: str | None = None) -> pd.DataFrame:
     return _sql.run(ws, "monthly_revenue", by=by if by else _sql.Raw("'all'"))
 
 
-def customers_over_time(ws, active_days: int | None = None, lost_days: int | None = None) -> pd.DataFrame:
+def customers_over_time(ws, active_days: int | None = None, long_inactive_days: int | None = None) -> pd.DataFrame:
     """Customers over time (客户数量的变化): flows per month and stocks at each month end.
 
-    A customer is **active** while the last completed purchase is at most ``active_days`` old (default: the config's
-    ``analysis.active_days``), **lapsed** (沉睡) up to ``lost_days`` (default twice ``active_days``), **lost** (流失)
-    after that. Returns one row per month with the flows ``new_customers``, ``reactivated``, ``newly_lapsed``,
-    ``newly_lost``, the stocks ``active``, ``lapsed``, ``lost`` (at month end, or at the analysis date for the last
-    month), ``ever_bought`` and ``churn_rate`` (newly lapsed / active at the start of the month).
+    The activity status of docs/GLOSSARY.md (fixed windows, the same for every customer): a customer is **active**
+    (活跃客户) while the last completed purchase is at most ``active_days`` old (default: the config's
+    ``analysis.active_days``), **inactive** (不活跃客户) up to ``long_inactive_days`` (default twice ``active_days``),
+    **long inactive** (长期不活跃客户) after that. (The lifecycle stages of :func:`dbmkit.segments.lifecycle_stage`
+    — new, active, at risk, lapsed, lost — judge each customer against their own rhythm instead.) Returns one row
+    per month with the flows ``new_customers``, ``reactivated``, ``newly_inactive``, ``newly_long_inactive``, the
+    stocks ``active``, ``inactive``, ``long_inactive`` (at month end, or at the analysis date for the last month),
+    ``ever_bought`` and ``churn_rate`` (newly inactive / active at the start of the month).
 
-    Stocks always add up: active + lapsed + lost = everybody who has bought so far.
+    Stocks always add up: active + inactive + long_inactive = everybody who has bought so far.
 
     Example (``ws = dbm.workspace("../clients/demo.yaml")``)::
 
         flows = customers_over_time(ws, active_days=365)
-        flows[["month", "new_customers", "newly_lapsed", "active", "lapsed", "lost"]].tail()
+        flows[["month", "new_customers", "newly_inactive", "active", "inactive", "long_inactive"]].tail()
     """
     a = int(active_days if active_days is not None else _cfg_active_days(ws))
-    b = int(lost_days if lost_days is not None else 2 * a)
+    b = int(long_inactive_days if long_inactive_days is not None else 2 * a)
     if a < 1 or b <= a:
-        raise ValueError(f"need 1 <= active_days < lost_days, got active_days={a}, lost_days={b}")
-    df = _sql.run(ws, "customer_states", {"as_of": ws.as_of.date(), "active_days": a, "lost_days": b})
+        raise ValueError(f"need 1 <= active_days < long_inactive_days, got active_days={a}, long_inactive_days={b}")
+    df = _sql.run(ws, "customer_states", {"as_of": ws.as_of.date(), "active_days": a, "long_inactive_days": b})
     df["month"] = pd.to_datetime(df["month"])
-    for c in ("new_customers", "reactivated", "newly_lapsed", "newly_lost", "active", "lapsed", "lost"):
+    for c in ("new_customers", "reactivated", "newly_inactive", "newly_long_inactive", "active", "inactive",
+              "long_inactive"):
         df[c] = df[c].astype("int64")
-    df["ever_bought"] = df["active"] + df["lapsed"] + df["lost"]
+    df["ever_bought"] = df["active"] + df["inactive"] + df["long_inactive"]
     start_active = df["active"].shift(1)
-    df["churn_rate"] = (df["newly_lapsed"] / start_active.where(start_active > 0)).astype(float)
+    df["churn_rate"] = (df["newly_inactive"] / start_active.where(start_active > 0)).astype(float)
     return df
 
 

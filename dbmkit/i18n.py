@@ -34,7 +34,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "control": ("Control", "对照组"),
     "lift": ("Lift", "提升"),
     "new": ("New", "新客户"),
-    "active": ("Active", "活跃"),
+    "active": ("Active (on rhythm)", "活跃期"),            # the lifecycle stage; an active customer: "active_customers"
     "lapsed": ("Lapsed", "沉睡"),
     "lost": ("Lost", "流失"),
     "at_risk": ("At risk", "有流失风险"),

@@ -1,5 +1,6 @@
-"""Predictive models (预测模型): who will respond to a campaign, who is about to stop buying (用户流失模型), and the
-tables that judge a model — gains, lift, calibration.
+"""Predictive models (预测模型): who will respond to a campaign, who will make no purchase in the coming months
+(用户流失模型; the churn score is the probability of such a quiet spell, not of having stopped buying for good —
+docs/GLOSSARY.md), and the tables that judge a model — gains, lift, calibration.
 
 The rule that makes a model honest: **features are computed as of the moment of the decision**. A response model
 learns from past campaign contacts, so each contact's features use only what was known at its ``contact_ts``
@@ -56,13 +57,15 @@ _NEVER_DAYS = 3650.0   # days since last purchase of someone who never bought (a
 # keeps growing with the rows. Above the size of the demo client, so it only changes large clients.
 MAX_FIT_ROWS = 200_000
 
-# the six model types of data mining in the seeds, and where the workbook uses each
+# the six model types of data mining in the seeds, and where (and whether) the workbook uses each
 MODEL_TYPES = pd.DataFrame([
     ("classification", "归类", "response and churn models (chapter 26); merge/purge match or non-match (chapter 11)"),
     ("regression", "回归",
-     "expected spend (Gamma-Gamma, chapter 23); the log-odds of the logistic response model (26)"),
+     "logistic regression — a regression on the log-odds, used here to classify (response and churn, chapter 26); "
+     "a straight-line fit of penetration on income (chapter 12). No model of a continuous amount: spend per "
+     "purchase (Gamma-Gamma, chapter 23) is a probability model fitted by maximum likelihood, not a regression"),
     ("time series", "时间序列分析",
-     "monthly revenue and customers over time, seasonality (chapter 20); BG/NBD purchases over time (23)"),
+     "chapter 27; chapter 20 only describes customers and revenue month by month, without a time-series model"),
     ("clustering", "聚类", "k-means behavioural segments (chapter 24)"),
     ("association", "关联分析", "market-basket rules — support, confidence, lift (chapter 25)"),
     ("sequence discovery", "序列发现", "'A then B within N days' rules (chapter 25)"),

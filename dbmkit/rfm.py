@@ -7,7 +7,7 @@ to the analysis date) plus days since the last purchase, orders, total and mean 
 RFM scores every customer 1–5 (or 1–bins) on how recently they bought (R: days since the last purchase, fewer is
 better), how often (F: orders) and how much (M: net revenue). ``rfm_scores`` bins by quintiles of rank — equal
 values always get equal scores — independently or nested (F within R, M within R×F), or by the company's own
-cut-offs; ``rfm_segments`` names customers (Champions … Lost, with Chinese names) from a configurable map of R and
+cut-offs; ``rfm_segments`` names customers (Champions … Gone cold, with Chinese names) from a configurable map of R and
 the mean of F and M; ``rfm_cell_table`` shows past campaigns' response and profit per cell and
 ``breakeven_cells`` keeps the cells where response rate × margin per response exceeds the cost of a contact.
 
@@ -203,6 +203,9 @@ def score_counts(scores: dict) -> pd.DataFrame:
 
 # ============================================================================================ named segments
 # Ordered rules on R (1–5) and FM = the mean of F and M rounded half up (1–5); the first matching rule wins.
+# The names are RFM segments, deliberately distinct from the lifecycle stages of dbmkit.segments (new, active, at
+# risk, lapsed, lost: judged against each customer's own rhythm) and the activity status of dbmkit.explore (active,
+# inactive, long inactive) — docs/GLOSSARY.md defines each once.
 # Scores on other scales are mapped to 1–5 first. Every one of the 25 R × FM cells is covered.
 SEGMENT_MAP: list[dict] = [
     dict(name="Champions", name_zh="冠军客户", r=(4, 5), fm=(4, 5),
@@ -211,21 +214,21 @@ SEGMENT_MAP: list[dict] = [
          action="Keep them close: loyalty tiers, member offers, upsell higher-value products."),
     dict(name="Potential loyalists", name_zh="潜在忠诚客户", r=(4, 5), fm=(2, 3),
          action="Develop them: membership, recommendations from their purchase history, a second category."),
-    dict(name="New", name_zh="新客户", r=(5, 5), fm=(1, 1),
+    dict(name="Recent starters", name_zh="近期起步客户", r=(5, 5), fm=(1, 1),
          action="Welcome series, onboarding, a reason for the second purchase."),
     dict(name="Promising", name_zh="有潜力客户", r=(4, 4), fm=(1, 1),
          action="Build the habit: brand story, a small incentive for the next order."),
     dict(name="Need attention", name_zh="需要关注", r=(3, 3), fm=(3, 3),
          action="Limited-time offers based on past purchases before they drift away."),
-    dict(name="About to sleep", name_zh="即将沉睡", r=(3, 3), fm=(1, 2),
+    dict(name="About to sleep", name_zh="即将休眠", r=(3, 3), fm=(1, 2),
          action="Reactivate cheaply: popular products, e-mail rather than mail."),
-    dict(name="At risk", name_zh="有流失风险", r=(1, 2), fm=(3, 4),
+    dict(name="Fading regulars", name_zh="渐行渐远的常客", r=(1, 2), fm=(3, 4),
          action="Win back good customers: personal messages, renewals, a meaningful offer."),
     dict(name="Can't lose them", name_zh="不能失去的客户", r=(1, 2), fm=(5, 5),
          action="Top customers going quiet: call them, find out why, make it right."),
     dict(name="Hibernating", name_zh="休眠客户", r=(2, 2), fm=(1, 2),
          action="Low-cost reminders only; suppress from expensive channels."),
-    dict(name="Lost", name_zh="已流失", r=(1, 1), fm=(1, 2),
+    dict(name="Gone cold", name_zh="久未购买客户", r=(1, 1), fm=(1, 2),
          action="Do not spend on them, except a cheap last win-back test."),
 ]
 
@@ -271,14 +274,15 @@ def _assign(r5: np.ndarray, fm5: np.ndarray, segment_map: list[dict], language: 
 def rfm_segments(scores: pd.DataFrame, segment_map: list[dict] | None = None, bins: dict | int | None = None
                  ) -> pd.DataFrame:
     """Name every customer's segment from their R score and FM = mean of F and M (rounded half up), using an
-    ordered map of rules (default :data:`SEGMENT_MAP`: Champions, Loyal, Potential loyalists, New, Promising,
-    Need attention, About to sleep, At risk, Can't lose them, Hibernating, Lost). Cells no rule covers are
-    "Other". Scores on another scale than 1–5 are mapped to 1–5 first (``bins``: the number of classes, taken from
-    ``scores.attrs["rfm_bins"]`` when present). Returns ``scores`` with ``segment`` and ``segment_zh`` added.
+    ordered map of rules (default :data:`SEGMENT_MAP`: Champions, Loyal, Potential loyalists, Recent starters,
+    Promising, Need attention, About to sleep, Fading regulars, Can't lose them, Hibernating, Gone cold). Cells no
+    rule covers are "Other". Scores on another scale than 1–5 are mapped to 1–5 first (``bins``: the number of
+    classes, taken from ``scores.attrs["rfm_bins"]`` when present). Returns ``scores`` with ``segment`` and
+    ``segment_zh`` added.
 
     >>> sc = pd.DataFrame({"r_score": [5, 5, 1, 2, 3], "f_score": [5, 1, 5, 1, 3], "m_score": [4, 1, 5, 2, 3]})
     >>> rfm_segments(sc)["segment"].tolist()
-    ['Champions', 'New', "Can't lose them", 'Hibernating', 'Need attention']
+    ['Champions', 'Recent starters', "Can't lose them", 'Hibernating', 'Need attention']
     """
     for c in ("r_score", "f_score", "m_score"):
         if c not in scores.columns:

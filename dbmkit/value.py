@@ -344,7 +344,7 @@ def profitable_groups_table(groups: pd.DataFrame) -> pd.DataFrame:
     total_c, total_r = len(groups), groups["net_revenue"].sum()
     total_p = groups["contribution"].sum()
     labels = {"top": ("Top customers: first 10 % of sales", "贡献前10%销售额的顾客"),
-              "core": ("Core: the next 40 % of sales", "贡献40%~50%销售额和利润的顾客"),
+              "core": ("Core: the next 40 % of sales (10–50 %)", "其后贡献40%销售额的顾客（累计10%~50%）"),
               "declining": ("Profitable but declining", "有盈利但价值下降的顾客")}
     rows = []
     for key, (en, zh) in labels.items():

@@ -163,7 +163,8 @@ def test_clv_table_contract(small_ws, summary):
     m = t.merge(summary[["customer_id", "margin_total"]], on="customer_id")
     assert np.allclose(m["historical_clv"], m["margin_total"])
     shares = t["value_tier"].value_counts(normalize=True)
-    for tier, share in (("platinum", 0.05), ("gold", 0.15), ("silver", 0.30), ("bronze", 0.50)):
+    assert [name for name, _ in clv.VALUE_TIERS] == ["platinum", "gold", "silver", "bronze"]
+    for tier, share in (("platinum", 0.02), ("gold", 0.08), ("silver", 0.20), ("bronze", 0.70)):
         assert shares[tier] == pytest.approx(share, abs=0.01)
     # tiers follow CLV
     assert t.groupby("value_tier")["clv"].min()["platinum"] >= t.groupby("value_tier")["clv"].max()["gold"]
@@ -254,6 +255,48 @@ def test_retention_formulas(small_ws):
     assert by["customers"].sum() == len(prev)
     with pytest.raises(ValueError, match="column of customers"):
         clv.retention_rate(small_ws, by='city" FROM customers; --')
+
+
+def test_retention_clv_over_a_horizon():
+    m, r, d = 100.0, 0.8, 0.10
+    # the next n years one by one: a customer still there in year t brings m, discounted t years
+    for n in (1, 2, 5):
+        by_hand = sum(m * r ** t / (1 + d) ** t for t in range(1, n + 1))
+        assert clv.retention_clv(m, r, d, periods=n) == pytest.approx(by_hand)
+    assert clv.retention_clv(m, r, d, periods=1) == pytest.approx(m * r / (1 + d))
+    # a long horizon approaches the formula without a horizon, and is always below it
+    assert clv.retention_clv(m, r, d, periods=10) < clv.retention_clv(m, r, d)
+    assert clv.retention_clv(m, r, d, periods=500) == pytest.approx(clv.retention_clv(m, r, d))
+    assert clv.retention_clv(m, 1.0, 0.0, periods=3) == pytest.approx(300.0)         # r = 1, d = 0: no decay
+    s = clv.retention_clv(pd.Series([50.0, 100.0]), pd.Series([0.5, 0.9]), 0.0, periods=2)
+    assert s.tolist() == pytest.approx([50 * (0.5 + 0.25), 100 * (0.9 + 0.81)])
+    with pytest.raises(ValueError, match="whole number"):
+        clv.retention_clv(m, r, d, periods=0)
+
+
+def test_clv_by_horizon_compares_like_with_like(small_ws, summary):
+    bg, gg = clv.fit_btyd(summary)
+    t = clv.clv_by_horizon(small_ws, bg, gg, long_months=60)
+    assert t["horizon"].tolist() == ["12 months", "5 years", "none (forever)", "12 months", "5 years"]
+    recent = summary["days_since_last"] <= 365
+    assert (t["customers"] == recent.sum()).all()
+    # the model rows are the clv table's CLV over the same horizon, averaged over the last year's buyers
+    for months in (12, 60):
+        table = clv.clv_table(small_ws, horizon_months=months, summary=summary, purchase_model=bg, spend_model=gg)
+        row = t[t["method"].str.startswith("BTYD") & (t["horizon_months"] == months)]
+        assert row["clv_per_customer"].iloc[0] == pytest.approx(table.loc[recent.to_numpy(), "clv"].mean())
+    # the formula rows: the retention rate and margin of retention_rate, the config's discount rate
+    rr = clv.retention_rate(small_ws).iloc[0]
+    d = small_ws.cfg.economics.annual_discount_rate
+    formula = t[t["method"] == "retention formula"].set_index("horizon")["clv_per_customer"]
+    assert formula["12 months"] == pytest.approx(rr["margin_per_retained"] * rr["retention_rate"] / (1 + d))
+    assert formula["5 years"] == pytest.approx(clv.retention_clv(rr["margin_per_retained"], rr["retention_rate"], d,
+                                                                  periods=5))
+    assert formula["12 months"] < formula["5 years"] < formula["none (forever)"]
+    model = t[t["method"].str.startswith("BTYD")].set_index("horizon")["clv_per_customer"]
+    assert model["12 months"] < model["5 years"]
+    with pytest.raises(ValueError, match="long horizon"):
+        clv.clv_by_horizon(small_ws, bg, gg, long_months=12)
 
 
 def test_historical_clv():

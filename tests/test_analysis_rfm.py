@@ -86,22 +86,22 @@ def test_segment_map_covers_every_cell_and_names_the_classics():
     grid = rfm.segment_grid()
     assert grid.shape == (5, 5) and "Other" not in grid.to_numpy()
     assert set(grid.to_numpy().ravel()) == {r["name"] for r in rfm.SEGMENT_MAP}
-    assert grid.loc[5, 5] == "Champions" and grid.loc[1, 1] == "Lost" and grid.loc[1, 5] == "Can't lose them"
-    assert grid.loc[5, 1] == "New"
+    assert grid.loc[5, 5] == "Champions" and grid.loc[1, 1] == "Gone cold" and grid.loc[1, 5] == "Can't lose them"
+    assert grid.loc[5, 1] == "Recent starters"
     assert all(r["name_zh"] for r in rfm.SEGMENT_MAP)
 
 
 def test_segments_from_scores_and_custom_map():
     sc = pd.DataFrame({"r_score": [5, 4, 3, 2, 1, 3], "f_score": [5, 1, 4, 1, 2, 3], "m_score": [5, 1, 5, 2, 1, 3]})
     out = rfm.rfm_segments(sc)
-    assert out["segment"].tolist() == ["Champions", "Promising", "Loyal", "Hibernating", "Lost", "Need attention"]
+    assert out["segment"].tolist() == ["Champions", "Promising", "Loyal", "Hibernating", "Gone cold", "Need attention"]
     assert out["segment_zh"].tolist()[0] == "冠军客户"
     custom = [dict(name="Best", name_zh="最好", r=(4, 5), fm=(4, 5))]
     out2 = rfm.rfm_segments(sc, segment_map=custom)
     assert out2["segment"].tolist() == ["Best", "Other", "Other", "Other", "Other", "Other"]
     # 3 bins are mapped to 1–5 (3 → 5, 2 → 3, 1 → 1)
     s3 = pd.DataFrame({"r_score": [3, 1], "f_score": [3, 1], "m_score": [3, 1]})
-    assert rfm.rfm_segments(s3, bins=3)["segment"].tolist() == ["Champions", "Lost"]
+    assert rfm.rfm_segments(s3, bins=3)["segment"].tolist() == ["Champions", "Gone cold"]
     with pytest.raises(ValueError, match="bins="):
         rfm.rfm_segments(pd.DataFrame({"r_score": [10], "f_score": [1], "m_score": [1]}))
     with pytest.raises(ValueError, match="segment rule"):
@@ -118,10 +118,10 @@ def test_rfm_table_on_the_small_client(small_ws):
     assert (m["recency_days"] == m["days_since_last"]).all() and (m["frequency"] == m["n_orders"]).all()
     # R quintiles are balanced (recency has few ties)
     assert t["r_score"].value_counts(normalize=True).between(0.17, 0.23).all()
-    # champions bought recently and often; lost customers long ago
+    # champions bought recently and often; gone-cold customers long ago
     seg = t.groupby("segment")[["recency_days", "frequency", "monetary"]].mean()
-    assert seg.loc["Champions", "frequency"] > seg.loc["Lost", "frequency"]
-    assert seg.loc["Champions", "recency_days"] < seg.loc["Lost", "recency_days"]
+    assert seg.loc["Champions", "frequency"] > seg.loc["Gone cold", "frequency"]
+    assert seg.loc["Champions", "recency_days"] < seg.loc["Gone cold", "recency_days"]
     st_ = rfm.segment_table(t)
     assert st_["customers"].sum() == len(t) and st_["share_revenue"].sum() == pytest.approx(1.0)
 

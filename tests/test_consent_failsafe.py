@@ -311,7 +311,7 @@ def test_the_plan_in_chinese_suppresses_the_same_people(client):
         plan = C.plan_campaign(zh, reuse=client["plan"], language="zh", **EVERYONE)
     assert set(plan.contacts["customer_id"]) == set(client["plan"].contacts["customer_id"])
     labels = set(plan.waterfall["label"])
-    assert "联系方式在抑制名单上（与已退订、退信或已故的记录相同）" in labels
+    assert "联系方式在排除名单上（与已退订、退信或已故的记录相同）" in labels
 
 
 # ------------------------------------------------------------------------------------------------ config and units

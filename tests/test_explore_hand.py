@@ -85,18 +85,19 @@ def orders(rows) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------ customers over time
 def test_customers_over_time_by_hand():
-    # active while the last purchase is at most 30 days old, lapsed up to 60, lost after
+    # active while the last purchase is at most 30 days old, inactive up to 60, long inactive after
     cust = customers(["a", "b", "c"])
     o = orders([("1", "a", "2024-01-01", 10, "completed"), ("2", "a", "2024-01-20", 10, "completed"),
                 ("3", "a", "2024-04-15", 10, "completed"), ("4", "b", "2024-01-10", 10, "completed"),
                 ("5", "c", "2024-03-05", 10, "cancelled")])
     ws = TinyWS({"customers": cust, "orders": o}, "2024-05-31")
-    f = explore.customers_over_time(ws, active_days=30, lost_days=60).set_index("month")
-    # a: active Jan–Feb 19, lapsed Feb 20 – Mar 20, lost Mar 21 – Apr 14, back Apr 15 (from lost), lapses May 16
-    # b: active Jan 10 – Feb 9, lapsed Feb 10 – Mar 10, lost from Mar 11; c only cancelled: never a customer
+    f = explore.customers_over_time(ws, active_days=30, long_inactive_days=60).set_index("month")
+    # a: active Jan–Feb 19, inactive Feb 20 – Mar 20, long inactive Mar 21 – Apr 14, back Apr 15, inactive May 16
+    # b: active Jan 10 – Feb 9, inactive Feb 10 – Mar 10, long inactive from Mar 11; c only cancelled: never a customer
     exp = pd.DataFrame({
-        "new_customers": [2, 0, 0, 0, 0], "reactivated": [0, 0, 0, 1, 0], "newly_lapsed": [0, 2, 0, 0, 1],
-        "newly_lost": [0, 0, 2, 0, 0], "active": [2, 0, 0, 1, 0], "lapsed": [0, 2, 0, 0, 1], "lost": [0, 0, 2, 1, 1]},
+        "new_customers": [2, 0, 0, 0, 0], "reactivated": [0, 0, 0, 1, 0], "newly_inactive": [0, 2, 0, 0, 1],
+        "newly_long_inactive": [0, 0, 2, 0, 0], "active": [2, 0, 0, 1, 0], "inactive": [0, 2, 0, 0, 1],
+        "long_inactive": [0, 0, 2, 1, 1]},
         index=pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01"]))
     for c in exp.columns:
         assert f[c].tolist() == exp[c].tolist(), c
@@ -136,10 +137,10 @@ def test_customers_over_time_matches_brute_force(purchases, active_days, extra):
             rows.append((str(k), cid, start + pd.Timedelta(days=d), 5.0, "completed"))
     ws = TinyWS({"customers": customers(sorted(purchases)), "orders": orders(rows)}, str(as_of.date()))
     lost_days = active_days + extra
-    f = explore.customers_over_time(ws, active_days=active_days, lost_days=lost_days)
+    f = explore.customers_over_time(ws, active_days=active_days, long_inactive_days=lost_days)
     ends = [min((m + pd.offsets.MonthEnd(0)), as_of) for m in f["month"]]
     expect = _brute_force_states(purchases, [(e - start).days for e in ends], active_days, lost_days)
-    got = list(zip(f["active"], f["lapsed"], f["lost"]))
+    got = list(zip(f["active"], f["inactive"], f["long_inactive"]))
     assert got == expect
     # flows explain the stocks
     assert (f["new_customers"].cumsum() == f["ever_bought"]).all()
@@ -148,8 +149,8 @@ def test_customers_over_time_matches_brute_force(purchases, active_days, extra):
 def test_customers_over_time_rejects_bad_windows():
     ws = TinyWS({"customers": customers(["a"]), "orders": orders([("1", "a", "2024-01-01", 1, "completed")])},
                 "2024-02-01")
-    with pytest.raises(ValueError, match="active_days < lost_days"):
-        explore.customers_over_time(ws, active_days=30, lost_days=10)
+    with pytest.raises(ValueError, match="active_days < long_inactive_days"):
+        explore.customers_over_time(ws, active_days=30, long_inactive_days=10)
 
 
 # ------------------------------------------------------------------------------------------------ churn

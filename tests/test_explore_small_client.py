@@ -25,10 +25,10 @@ def test_stocks_add_up_and_match_the_customer_summary(small_ws):
     f = explore.customers_over_time(small_ws)
     s = small_ws.table("customer_summary")
     a = small_ws.cfg.analysis.active_days
-    assert (f["active"] + f["lapsed"] + f["lost"] == f["ever_bought"]).all()
+    assert (f["active"] + f["inactive"] + f["long_inactive"] == f["ever_bought"]).all()
     assert f["ever_bought"].iloc[-1] == len(s)
     assert f["active"].iloc[-1] == (s["days_since_last"] <= a).sum() == explore.customers_active(small_ws)
-    assert f["lapsed"].iloc[-1] == ((s["days_since_last"] > a) & (s["days_since_last"] <= 2 * a)).sum()
+    assert f["inactive"].iloc[-1] == ((s["days_since_last"] > a) & (s["days_since_last"] <= 2 * a)).sum()
     assert f["new_customers"].sum() == len(s)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
+from ..clv.formulas import VALUE_TIERS
 from .settings import CHANNELS, CampaignSettings
 
 __all__ = ["channel_history", "channel_response_rates", "expected_channel_profit", "channel_preferences",
@@ -290,7 +291,9 @@ def cached_recommendations(ws, as_of, lookback_days: int = 730, sequence_days: i
 
 
 # ------------------------------------------------------------------------------------------------ loyalty
-LOYALTY_SHARES = {"platinum": 0.02, "gold": 0.08, "silver": 0.20}
+# the loyalty programme's tiers are the value tiers (one definition: dbmkit.clv.VALUE_TIERS, docs/GLOSSARY.md); the
+# bronze tier are the programme's plain members
+LOYALTY_SHARES = {name: share for name, share in VALUE_TIERS if name != "bronze"}
 LOYALTY_BENEFITS = {
     "platinum": "personal shopper, free express shipping, previews, birthday gift",
     "gold": "free shipping, early access to sales, birthday voucher",
@@ -300,8 +303,9 @@ LOYALTY_BENEFITS = {
 
 
 def loyalty_tiers(value: pd.Series, shares: dict | None = None) -> pd.Series:
-    """Loyalty tier (忠诚计划) by value rank: platinum for the top 2 %, gold the next 8 %, silver the next 20 %,
-    member for the rest (people with value ≤ 0 are members).
+    """Loyalty tier (忠诚计划) by value rank, the value tiers of :data:`dbmkit.clv.VALUE_TIERS`: platinum for the top
+    2 %, gold the next 8 %, silver the next 20 %, member (the bronze tier) for the rest (people with value ≤ 0 are
+    members).
 
     >>> loyalty_tiers(pd.Series(range(1, 101), dtype=float)).value_counts().to_dict()
     {'member': 70, 'silver': 20, 'gold': 8, 'platinum': 2}

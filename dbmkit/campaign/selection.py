@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
+from ..clv.formulas import value_tiers
 from ..util import isin
 from .settings import CHANNELS, CampaignSettings
 
@@ -48,7 +49,7 @@ STEPS: dict[str, tuple[str, str, str]] = {
     "complained": ("complained (spam report)", "投诉（垃圾邮件）", "channel"),
     "unsubscribed": ("unsubscribed", "已退订", "channel"),
     "contact_point": ("contact detail on the suppression list (shared with a record that opted out, bounced or "
-                      "died)", "联系方式在抑制名单上（与已退订、退信或已故的记录相同）", "channel"),
+                      "died)", "联系方式在排除名单上（与已退订、退信或已故的记录相同）", "channel"),
     "other": ("other suppression", "其他排除", "channel"),
 }
 PERSON_REASONS = ("erased", "deceased", "test", "staff")
@@ -105,8 +106,7 @@ def _fallback_rfm(s: pd.DataFrame) -> pd.DataFrame:
 def _fallback_clv(s: pd.DataFrame) -> pd.DataFrame:
     rate = (s["margin_total"] / s["monetary_total"].where(s["monetary_total"] > 0)).clip(0, 1).fillna(0.4)
     value = (s["revenue_12m"].astype(float) * rate).clip(lower=0)
-    tier = pd.cut(value.rank(pct=True, method="first"), [0, 0.5, 0.8, 0.95, 1.0],
-                  labels=["bronze", "silver", "gold", "platinum"]).astype(str)   # the clv table's tiers
+    tier = value_tiers(value.to_numpy())                                      # the clv table's tiers
     return pd.DataFrame({"customer_id": s["customer_id"], "clv": value, "value_tier": tier})
 
 

@@ -32,7 +32,8 @@ One concept per module, all re-exported here (``dbm.clv.<name>``):
 * ``fitting`` — fit_purchase_model, fit_btyd and the fit cache (fit_once, FIT_CACHE);
 * ``holdout`` — calibration_holdout, calibration_end, holdout_summary, holdout_by_frequency, frequency_histogram,
   p_alive_matrix, decile_calibration, clv_holdout;
-* ``table`` — clv_table, build_clv (``client_workspace.DERIVED``: ``dbmkit.clv:build_clv``), model_comparison.
+* ``table`` — clv_table, build_clv (``client_workspace.DERIVED``: ``dbmkit.clv:build_clv``), model_comparison,
+  clv_by_horizon.
 
 The synthetic truth joins (``truth_person_map``, ``truth_future``) live in :mod:`dbmkit.datasets.truth` and are
 re-exported here for older callers.
@@ -63,11 +64,11 @@ from .holdout import (
 )
 from .numeric import BOUNDARY_NOTE
 from .paretonbd import ParetoNBD
-from .table import build_clv, clv_table, model_comparison
+from .table import build_clv, clv_by_horizon, clv_table, model_comparison
 
 __all__ = ["BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "ConvergenceError", "NotFittedError", "Fitter",
            "historical_clv", "retention_clv", "retention_rate", "btyd_clv", "calibration_holdout",
            "holdout_by_frequency", "holdout_summary", "build_clv", "fit_btyd", "value_tiers", "truth_person_map",
            "truth_future", "VALUE_TIERS", "frequency_histogram", "p_alive_matrix", "decile_calibration",
            "margin_rates", "clv_holdout", "fit_purchase_model", "fit_once", "FIT_CACHE", "MODELS", "clv_table",
-           "model_comparison", "calibration_end", "BOUNDARY_NOTE"]
+           "model_comparison", "calibration_end", "BOUNDARY_NOTE", "clv_by_horizon"]

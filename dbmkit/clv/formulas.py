@@ -3,7 +3,8 @@ fitted BTYD models (:func:`btyd_clv`), per-customer margin rates and value tiers
 
 * **Historical CLV** — the margin a customer has brought so far (:func:`historical_clv`). Easy, but it looks back.
 * **Retention-formula CLV** — margin per period × r / (1 + d − r) for a retention rate r and discount rate d
-  (:func:`retention_clv`): the value of a customer who keeps buying with probability r each period, forever.
+  (:func:`retention_clv`): the value of a customer who keeps buying with probability r each period, forever (no
+  horizon); with ``periods=n`` the same over the next n periods only.
 * **BTYD CLV** — expected purchases × expected spend × margin, discounted month by month (:func:`btyd_clv`).
 
 >>> round(retention_clv(100.0, 0.8, 0.10), 2)
@@ -22,8 +23,10 @@ from .gammagamma import GammaGamma
 __all__ = ["historical_clv", "retention_clv", "retention_rate", "btyd_clv", "margin_rates", "value_tiers",
            "VALUE_TIERS"]
 
-# value tiers of the clv table: (name, share of customers by CLV rank, from the top)
-VALUE_TIERS = (("platinum", 0.05), ("gold", 0.15), ("silver", 0.30), ("bronze", 0.50))
+# value tiers (价值层级), the one definition (docs/GLOSSARY.md): (name, share of customers by value rank, from the
+# top). The clv table's value_tier (chapter 23) and the loyalty programme's tiers (campaign.loyalty_tiers, chapter 30)
+# both use it.
+VALUE_TIERS = (("platinum", 0.02), ("gold", 0.08), ("silver", 0.20), ("bronze", 0.70))
 CUSTOMER_COLUMNS = frozenset(c.name for c in TABLES["customers"])     # what retention_rate(by=...) may group by
 
 # --------------------------------------------------------------------------------------------- simple CLV
@@ -47,12 +50,21 @@ def historical_clv(summary: pd.DataFrame, margin_col: str = "margin_total",
     return out
 
 
-def retention_clv(margin, retention, discount_rate: float = 0.10):
-    """Retention-formula CLV = margin × r / (1 + d − r): the present value of a customer who brings ``margin`` per
-    period and stays each period with probability ``r`` (``d`` = discount rate per period). Works on numbers,
-    arrays or Series.
+def retention_clv(margin, retention, discount_rate: float = 0.10, periods: int | None = None):
+    """Retention-formula CLV: the present value of a customer who brings ``margin`` per period and stays each
+    period with probability ``r`` (``d`` = discount rate per period, each period's margin discounted at its end).
 
-    >>> round(retention_clv(100.0, 0.8, 0.10), 2)
+    * ``periods=None`` — **no horizon** (forever): margin × r / (1 + d − r);
+    * ``periods=n`` — the next ``n`` periods only: margin × Σₜ₌₁..ₙ (r / (1 + d))ᵗ — e.g. ``periods=1`` for
+      the 12-month value with yearly retention, comparable with a 12-month model CLV.
+
+    Works on numbers, arrays or Series.
+
+    >>> round(retention_clv(100.0, 0.8, 0.10), 2)                 # forever
+    266.67
+    >>> round(retention_clv(100.0, 0.8, 0.10, periods=1), 2)      # next year only: 100 × 0.8 / 1.1
+    72.73
+    >>> round(retention_clv(100.0, 0.8, 0.10, periods=200), 2)    # a long horizon approaches "forever"
     266.67
     """
     r = np.asarray(retention, float)
@@ -61,14 +73,22 @@ def retention_clv(margin, retention, discount_rate: float = 0.10):
         raise ValueError("retention must be a probability between 0 and 1 (e.g. 0.8 for 80 % of customers staying)")
     if not 0 <= discount_rate < 1:
         raise ValueError("discount_rate is a rate per period between 0 and 1, e.g. 0.10")
-    value = np.asarray(margin, float) * r / (1.0 + discount_rate - r)
+    if periods is None:
+        value = np.asarray(margin, float) * r / (1.0 + discount_rate - r)
+    else:
+        if int(periods) != periods or periods < 1:
+            raise ValueError(f"periods must be a whole number of periods ≥ 1 (or None for no horizon), got {periods!r}")
+        n, q = int(periods), r / (1.0 + discount_rate)
+        with np.errstate(divide="ignore", invalid="ignore"):       # q = 1 (r = 1, d = 0): n periods in full
+            factor = np.where(np.isclose(q, 1.0), float(n), q * (1.0 - q ** n) / (1.0 - q))
+        value = np.asarray(margin, float) * factor
     if isinstance(margin, pd.Series):
         return pd.Series(value, index=margin.index, name="retention_clv")
     return float(value) if np.ndim(value) == 0 else value
 
 
 def retention_rate(ws, by: str | None = None) -> pd.DataFrame:
-    """Year-on-year retention (顾客保留率): of the customers who bought in the year before last, the share who bought
+    """Year-on-year retention rate (留存率): of the customers who bought in the year before last, the share who bought
     again in the last year, and their average margin in the last year (overall, or per value of a ``customers``
     column such as ``acquisition_channel``). With less than two years of history the rates are unknown (NaN)."""
     if by and by != "all" and by not in CUSTOMER_COLUMNS:
@@ -158,10 +178,11 @@ def margin_rates(summary: pd.DataFrame, default_margin: float = 0.40) -> np.ndar
 
 
 def value_tiers(values, tiers=VALUE_TIERS) -> np.ndarray:
-    """Tier labels by rank of value (default: top 5 % platinum, next 15 % gold, next 30 % silver, rest bronze).
+    """Tier labels by rank of value (default :data:`VALUE_TIERS`: top 2 % platinum, next 8 % gold, next 20 %
+    silver, the other 70 % bronze).
 
     >>> value_tiers([10, 50, 20, 5, 1, 0, 3, 7, 2, 100, 4, 6, 8, 9, 11, 12, 13, 14, 15, 16]).tolist()[:3]
-    ['silver', 'gold', 'gold']
+    ['bronze', 'gold', 'silver']
     """
     v = np.asarray(values, float)
     n = len(v)

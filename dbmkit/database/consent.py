@@ -1,4 +1,4 @@
-"""Consent and suppression (许可与抑制名单): who may be contacted on which channel, and who must not, and why.
+"""Consent and suppression (许可与排除名单): who may be contacted on which channel, and who must not, and why.
 
 Consent is kept per person and channel as a history of evidence; the latest evidence wins, and when an opt-in and
 an opt-out carry the same time the opt-out wins (the safe reading); no record means no consent. Consent is read

@@ -34,7 +34,9 @@ def _clv_table(ws) -> tuple[pd.DataFrame | None, str]:
         return None, f"clv table unavailable ({type(e).__name__}); lifetime value = margin to date only"
     if "customer_id" not in clv.columns or "clv" not in clv.columns:
         return None, "clv table has no clv column; lifetime value = margin to date only"
-    return clv, "margin to date + expected future margin (clv table, chapter 23)"
+    months = ws.cfg.analysis.clv_horizon_months
+    return clv, (f"margin to date + expected margin of the next {months} months, discounted (clv table, chapter 23) "
+                 "— not a whole-relationship value")
 
 
 def clv_to_cac(df: pd.DataFrame) -> pd.DataFrame:

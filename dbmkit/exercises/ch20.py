@@ -23,16 +23,17 @@ def _worst_channel(ws, period_days=365):
     return str(c[c["group"] != "(all)"].sort_values("churn_rate", ascending=False)["group"].iloc[0])
 
 
-@exercise("20.3", "How many times more a multi-channel customer spends",
-          hint="dbm.explore.multichannel_spend(ws.table('customer_summary')) has revenue_per_customer for the rows "
-               "'multi' and 'single'; divide one by the other.",
+@exercise("20.3", "How many times more a multi-channel customer spends per order",
+          hint="dbm.explore.multichannel_spend(ws.table('customer_summary')) has revenue_per_order for the rows "
+               "'multi' and 'single'; divide one by the other. Per order, not per customer: multi-channel customers "
+               "order more often, and part of that is why they found a second channel.",
           solution="m = dbm.explore.multichannel_spend(ws.table('customer_summary')).set_index('channels')\n"
-                   "answer = m.loc['multi', 'revenue_per_customer'] / m.loc['single', 'revenue_per_customer']",
+                   "answer = m.loc['multi', 'revenue_per_order'] / m.loc['single', 'revenue_per_order']",
           rel_tol=1e-3)
 def _multi_ratio(ws):
     from ..explore import multichannel_spend
     m = multichannel_spend(ws.table("customer_summary")).set_index("channels")
-    return float(m.loc["multi", "revenue_per_customer"] / m.loc["single", "revenue_per_customer"])
+    return float(m.loc["multi", "revenue_per_order"] / m.loc["single", "revenue_per_order"])
 
 
 @exercise("20.4", "The month with the most new customers",

@@ -28,12 +28,17 @@ def _base_rate(ws):
     return float(c.loc[c["group"] == "treatment", "responded"].astype(float).mean())
 
 
-@exercise("26.3", "Active today, but predicted to stop buying",
-          hint="Join ws.table('scores') with ws.table('customer_summary') on customer_id and count the customers "
-               "with days_since_last <= active_days (still active) and churn_score > 0.5.",
-          solution="d = ws.table('scores').merge(ws.table('customer_summary'), on='customer_id')\n"
-                   "answer = int(((d['days_since_last'] <= active_days) & (d['churn_score'] > 0.5)).sum())")
-def _active_at_risk(ws, active_days=None):
-    a = int(active_days if active_days is not None else ws.cfg.analysis.active_days)
-    d = ws.table("scores").merge(ws.table("customer_summary"), on="customer_id")
-    return int(((d["days_since_last"] <= a) & (d["churn_score"] > 0.5)).sum())
+@exercise("26.3", "Overdue by their own rhythm and likely to stay quiet",
+          hint="Lifecycle stages come from dbm.segments.lifecycle_stage(ws.table('customer_summary'), "
+               "lost_days=ws.cfg.analysis.active_days) (chapter 24's defaults); join them with ws.table('scores') on "
+               "customer_id and count the customers whose lifecycle_stage is 'at_risk' and whose churn_score > 0.5 "
+               "(more likely than not to make no purchase in the next churn_horizon_days days).",
+          solution="st = dbm.segments.lifecycle_stage(ws.table('customer_summary'), "
+                   "lost_days=ws.cfg.analysis.active_days)\n"
+                   "d = st.merge(ws.table('scores'), on='customer_id')\n"
+                   "answer = int(((d['lifecycle_stage'] == 'at_risk') & (d['churn_score'] > 0.5)).sum())")
+def _at_risk_and_quiet(ws):
+    from ..segments import lifecycle_stage
+    st = lifecycle_stage(ws.table("customer_summary"), lost_days=int(ws.cfg.analysis.active_days))
+    d = st.merge(ws.table("scores"), on="customer_id")
+    return int(((d["lifecycle_stage"] == "at_risk") & (d["churn_score"] > 0.5)).sum())

@@ -57,12 +57,12 @@ __all__ += ["customers_over_time", "customer_flows", "churn_by_group", "revenue_
 
 
 def customers_over_time(flows: pd.DataFrame, title: str | None = None):
-    """Stacked stocks of active, lapsed and lost customers at each month end (from
+    """Stacked stocks of active, inactive and long-inactive customers at each month end (from
     ``explore.customers_over_time``)."""
     from . import ACCENT, MAIN, finish, new_figure
     fig, ax = new_figure(9, 4)
-    cols = ["active", "lapsed", "lost"]
-    ax.stackplot(flows["month"], flows[cols].T.values, labels=[t(c) for c in cols],
+    cols = ["active", "inactive", "long_inactive"]
+    ax.stackplot(flows["month"], flows[cols].T.values, labels=[t(c) for c in ("active_customers", *cols[1:])],
                  colors=[MAIN, ACCENT, "#b8b8b8"], alpha=0.9)
     ax.set_ylabel(t("customers"))
     ax.yaxis.set_major_formatter(lambda x, _: f"{x:,.0f}")
@@ -72,7 +72,7 @@ def customers_over_time(flows: pd.DataFrame, title: str | None = None):
 
 
 def customer_flows(flows: pd.DataFrame, title: str | None = None):
-    """Per month: new and reactivated customers above zero, newly lapsed customers below, and the net change of
+    """Per month: new and reactivated customers above zero, newly inactive customers below, and the net change of
     the active base as a line."""
     from . import ACCENT, MAIN, PALETTE, finish, new_figure
     fig, ax = new_figure(9, 4)
@@ -80,8 +80,8 @@ def customer_flows(flows: pd.DataFrame, title: str | None = None):
     w = 20
     ax.bar(x, flows["new_customers"], width=w, color=MAIN, label=t("new_customers"))
     ax.bar(x, flows["reactivated"], width=w, bottom=flows["new_customers"], color=PALETTE[2], label=t("reactivated"))
-    ax.bar(x, -flows["newly_lapsed"], width=w, color=ACCENT, label=t("newly_lapsed"))
-    net = flows["new_customers"] + flows["reactivated"] - flows["newly_lapsed"]
+    ax.bar(x, -flows["newly_inactive"], width=w, color=ACCENT, label=t("newly_inactive"))
+    net = flows["new_customers"] + flows["reactivated"] - flows["newly_inactive"]
     ax.plot(x, net, color="black", lw=1.5, label=t("net_change"))
     ax.axhline(0, color="#555555", lw=0.8)
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")

@@ -44,9 +44,10 @@ add({
     "price_vs_relationship": ("Price-only buyers vs relationship customers", "只看价格的顾客与关系顾客"),
 })
 
-_SEG_COLORS = {"Champions": "#1f5f8b", "Loyal": "#3a7fb0", "Potential loyalists": "#6aa6cf", "New": "#3a9d5d",
-               "Promising": "#7cc48f", "Need attention": "#ccb974", "About to sleep": "#e0a458",
-               "At risk": "#e07b39", "Can't lose them": "#c44e52", "Hibernating": "#a89f91", "Lost": "#8c8c8c",
+_SEG_COLORS = {"Champions": "#1f5f8b", "Loyal": "#3a7fb0", "Potential loyalists": "#6aa6cf",
+               "Recent starters": "#3a9d5d", "Promising": "#7cc48f", "Need attention": "#ccb974",
+               "About to sleep": "#e0a458", "Fading regulars": "#e07b39", "Can't lose them": "#c44e52",
+               "Hibernating": "#a89f91", "Gone cold": "#8c8c8c",
                "Other": "#dddddd", "Prospect": "#cccccc"}
 
 
