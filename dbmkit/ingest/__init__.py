@@ -30,12 +30,13 @@ Example
 from __future__ import annotations
 
 from .catalogue import DATA_KINDS, mapping_table, preview_source, source_records, source_spec, source_table, sources_of
-from .errors import MAX_ID_LEN, MAX_TEXT_LEN, NULL_LIKE, SUPPORTED_SUFFIXES, IngestError, LoadResult
+from .errors import MAX_ID_LEN, MAX_TEXT_LEN, NULL_LIKE, SUPPORTED_SUFFIXES, IngestError, Limits, LoadResult
 from .files import detect_encoding, detect_file
 from .load import REJECTED_CONSENTS, ensure_ingest_tables, load_source, load_sources, read_table_preview
 from .sql_sources import file_digest, source_fingerprint
 
-__all__ = ["IngestError", "LoadResult", "load_source", "load_sources", "detect_file", "detect_encoding", "NULL_LIKE",
+__all__ = ["IngestError", "LoadResult", "Limits", "load_source", "load_sources", "detect_file", "detect_encoding",
+           "NULL_LIKE",
            "sources_of", "source_table", "source_spec", "mapping_table", "preview_source", "source_records",
            "DATA_KINDS",
            "read_table_preview", "SUPPORTED_SUFFIXES", "ensure_ingest_tables", "MAX_ID_LEN", "MAX_TEXT_LEN",
