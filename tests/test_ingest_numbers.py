@@ -193,15 +193,18 @@ def test_long_numeric_ids_and_codes_with_an_e_are_not_stopped(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ dates
 def test_dates_outside_the_plausible_window_are_quarantined(tmp_path):
-    text = "Invoice,Date,Customer,Amount\n1,0001-01-05,C1,5\n2,1899-12-30,C2,6\n3,2024-01-01,C3,7\n4,2031-05-01,C4,8\n"
+    text = ("Invoice,Date,Customer,Amount\n1,0001-01-05,C1,5\n2,1899-12-30,C2,6\n3,2024-01-01,C3,7\n"
+            "4,2026-01-03,C4,8\n5,2099-05-01 10:00,C5,9\n")
     con, res = load(tmp_path, text, limits=Limits(latest=dt.date(2025, 12, 31)))
     assert amounts(con) == [7.0]
     assert reasons(con) == [
-        (2, "order_ts: 0001-01-05 is outside the plausible dates 1990-01-01 … 2025-12-31 (`data.dates`)"),
-        (3, "order_ts: 1899-12-30 is outside the plausible dates 1990-01-01 … 2025-12-31 (`data.dates`)"),
-        (5, "order_ts: 2031-05-01 is outside the plausible dates 1990-01-01 … 2025-12-31 (`data.dates`)")]
-    con, res = load(tmp_path, text, limits=Limits(earliest=dt.date(1, 1, 1), latest=dt.date(2040, 1, 1)))
-    assert res.rows_loaded == 4
+        (2, "order_ts: date before the plausible dates (0001-01-05: they start 1990-01-01, `data.dates`)"),
+        (3, "order_ts: date before the plausible dates (1899-12-30: they start 1990-01-01, `data.dates`)"),
+        (5, "order_ts: date after the plausible dates (2026-01-03: they end 2025-12-31, `data.dates`)"),
+        (6, "order_ts: date in the future (2099-05-01 10:00:00, after the plausible dates, which end 2025-12-31: "
+            "`data.dates`)")]
+    con, res = load(tmp_path, text, limits=Limits(earliest=dt.date(1, 1, 1), latest=dt.date(2100, 1, 1)))
+    assert res.rows_loaded == 5
 
 
 def _client(d, orders_text, extra=""):
@@ -222,7 +225,7 @@ def test_check_shows_the_note_and_a_plausible_period(tmp_path, capsys):
     assert ("      note: orders.csv column Amount: comma decimals, '.' thousands — '1.234,56' read as 1234.56 (set "
             "`decimal: ','` to make it explicit)") in out
     assert "Period: orders from 2024-01-05 to 2024-12-05 (11 months)" in out
-    assert "order_ts: 0001-01-05 is outside the plausible dates 1990-01-01 … 2025-12-31 (`data.dates`)" in out
+    assert "order_ts: date before the plausible dates (0001-01-05: they start 1990-01-01, `data.dates`)" in out
     assert "fix: a placeholder or broken date" in out
 
 

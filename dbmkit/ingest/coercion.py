@@ -82,11 +82,18 @@ def coerce(c: schema.Col, v: str, out: str, con, stg: str, src_col: str | None, 
                 f"|| {q3} || ' as a date' END")
         if window:
             lo, hi = (quote_text(d.isoformat()) for d in window)
+            base = val
             val = f"(SELECT CASE WHEN t >= DATE {lo} AND t < DATE {hi} + 1 THEN t END FROM (SELECT {val} AS t))"
+            # (a date after the window and after tomorrow is "in the future", as the build's row rule says)
+            day = f"strftime({ts}, '%Y-%m-%d')"
             prob = (f"CASE WHEN {v} IS NOT NULL AND {out} IS NULL THEN CASE WHEN {ts} IS NULL THEN '{name}: cannot "
-                    f"read ' || {q3} || left({v}, 40) || {q3} || ' as a date' ELSE '{name}: ' || "
-                    f"strftime({ts}, '%Y-%m-%d') || ' is outside the plausible dates {window[0]} … {window[1]} "
-                    f"(`data.dates`)' END END")
+                    f"read ' || {q3} || left({v}, 40) || {q3} || ' as a date' "
+                    f"WHEN {ts} < DATE {lo} THEN '{name}: date before the plausible dates (' || {day} || "
+                    f"': they start {window[0]}, `data.dates`)' "
+                    f"WHEN {ts} > current_date + 1 THEN '{name}: date in the future (' || CAST({base} AS VARCHAR) "
+                    f"|| ', after the plausible dates, which end {window[1]}: `data.dates`)' "
+                    f"ELSE '{name}: date after the plausible dates (' || {day} || ': they end {window[1]}, "
+                    f"`data.dates`)' END END")
         return val, prob
     if c.type in ("money", "number", "int"):
         conv = conv or Convention(decimal=spec.decimal or ".", explicit=bool(spec.decimal))

@@ -93,9 +93,9 @@ def unbounded_value(v: str, conv: Convention) -> str:
 
 def number_value(v: str, conv: Convention, limit: float | None = None) -> str:
     """SQL: the value, NULL when it cannot be read or is not finite or (when ``limit``) beyond ±limit."""
-    x = unbounded_value(v, conv)
-    bound = f" AND abs(x) <= {float(limit)!r}" if limit is not None else ""
-    return f"(SELECT CASE WHEN isfinite(x){bound} THEN x END FROM (SELECT {x} AS x))"
+    x = unbounded_value(v, conv)          # written thrice: DuckDB computes a repeated expression once
+    bound = f" AND abs({x}) <= {float(limit)!r}" if limit is not None else ""
+    return f"(CASE WHEN isfinite({x}){bound} THEN {x} END)"
 
 
 def number_problem(name: str, v: str, out: str, conv: Convention, limit: float | None, setting: str | None) -> str:
@@ -137,22 +137,29 @@ def decide_convention(con, stg: str, v: str, column: str, explicit: str | None, 
     values cannot settle it (',' for a ``;`` file, '.' for a ``,`` file or a typed source), used only when the
     ambiguous values agree (all use the same separator); otherwise those rows are refused with the fix.
     """
-    r = con.execute(f"""SELECT
-        count(*) FILTER (WHERE d AND NOT c) AS dot, count(*) FILTER (WHERE c AND NOT d) AS com,
-        count(*) FILTER (WHERE d AND c AND NOT plain) AS amb,
-        count(*) FILTER (WHERE d AND c AND NOT plain AND contains(k, ',')) AS amb_comma,
-        count(*) FILTER (WHERE c AND NOT d AND contains(k, '.')) AS com_dot,
-        count(*) FILTER (WHERE c AND NOT d AND regexp_matches(k, '[{SPACES}]')) AS com_space,
-        count(*) FILTER (WHERE d AND NOT c AND regexp_matches(k, '[''’]')) AS dot_swiss,
-        count(*) FILTER (WHERE d AND NOT c AND regexp_matches(k, '[{SPACES}]')) AS dot_space,
-        count(*) FILTER (WHERE regexp_matches(x, '^[^0-9]*\\(.*\\)[^0-9]*$')) AS parens,
-        count(*) FILTER (WHERE regexp_matches(x, '[0-9][^0-9]*-\\s*$')) AS trailing,
-        arg_max(x, (c AND NOT d)::INT * 2 + contains(k, '.')::INT + regexp_matches(k, '[{SPACES}]')::INT)
-            FILTER (WHERE c AND NOT d) AS ex_com,
-        any_value(x) FILTER (WHERE d AND c AND NOT plain) AS ex_amb
-        FROM (SELECT x, k, regexp_matches(k, {quote_text(DOT_RE)}) AS d, regexp_matches(k, {quote_text(COMMA_RE)}) AS c,
-                     regexp_matches(k, {quote_text(PLAIN_RE)}) AS plain
-              FROM (SELECT {v} AS x, {core(v)} AS k FROM {stg}) WHERE x IS NOT NULL AND k <> '')""").fetchall()[0]
+    # on the distinct values (a column of a million amounts holds far fewer), the plain ones counted cheaply
+    plain_dot = "'-?[0-9]+\\.([0-9]{1,2}|[0-9]{4,})'"
+    r = con.execute(f"""WITH vals AS (SELECT x, count(*) AS n FROM (SELECT {v} AS x FROM {stg}) WHERE x IS NOT NULL
+                                      GROUP BY x),
+        rest AS (SELECT x, n, k, regexp_matches(k, {quote_text(DOT_RE)}) AS d, regexp_matches(k, {quote_text(COMMA_RE)})
+                        AS c, regexp_matches(k, {quote_text(PLAIN_RE)}) AS plain
+                 FROM (SELECT x, n, {core('x')} AS k FROM vals
+                       WHERE NOT regexp_full_match(x, '-?[0-9]+') AND NOT regexp_full_match(x, {plain_dot}))
+                 WHERE k <> '')
+        SELECT (SELECT coalesce(sum(n), 0) FROM vals WHERE regexp_full_match(x, {plain_dot}))
+                + coalesce(sum(n) FILTER (WHERE d AND NOT c), 0) AS dot,
+        coalesce(sum(n) FILTER (WHERE c AND NOT d), 0) AS com,
+        coalesce(sum(n) FILTER (WHERE d AND c AND NOT plain), 0) AS amb,
+        coalesce(sum(n) FILTER (WHERE d AND c AND NOT plain AND contains(k, ',')), 0) AS amb_comma,
+        coalesce(sum(n) FILTER (WHERE c AND NOT d AND contains(k, '.')), 0) AS com_dot,
+        coalesce(sum(n) FILTER (WHERE c AND NOT d AND regexp_matches(k, '[{SPACES}]')), 0) AS com_space,
+        coalesce(sum(n) FILTER (WHERE d AND NOT c AND regexp_matches(k, '[''’]')), 0) AS dot_swiss,
+        coalesce(sum(n) FILTER (WHERE d AND NOT c AND regexp_matches(k, '[{SPACES}]')), 0) AS dot_space,
+        coalesce(sum(n) FILTER (WHERE regexp_matches(x, '^[^0-9]*\\(.*\\)[^0-9]*$')), 0) AS parens,
+        coalesce(sum(n) FILTER (WHERE regexp_matches(x, '[0-9][^0-9]*-\\s*$')), 0) AS trailing,
+        first(x ORDER BY contains(k, '.') DESC, contains(k, ' ') DESC, n DESC, x) FILTER (WHERE c AND NOT d) AS ex_com,
+        min(x) FILTER (WHERE d AND c AND NOT plain) AS ex_amb
+        FROM rest""").fetchall()[0]
     dot, com, amb, amb_comma, com_dot, com_space, dot_swiss, dot_space, parens, trailing, ex_com, ex_amb = r
     where = f"{label} column {column}" if label else f"column {column}"
     if explicit:
