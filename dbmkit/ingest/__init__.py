@@ -9,6 +9,12 @@ exactly one place:
   the row of the sheet, or the row of the query result), or
 * quarantined in ``quarantine`` with the file, row, column and the reason (never silently dropped).
 
+Numbers are read by the decimal convention of their column, decided from its values (``1.234,56`` in a column of
+decimal commas is 1234.56, with a note in ``load_log``; ``dbmkit.ingest.numbers``); values against it, non-finite
+or absurd amounts and transactions dated outside the plausible window are quarantined with the reason. Ids a
+spreadsheet wrote as ``1.23457E+11`` stop the load (their digits are lost). A quote that never closes sets aside
+its own line only.
+
 A single value that cannot be read in an optional column (a birth date "31/02/1980") leaves that value empty and is
 listed in ``value_issues``. ``load_log`` keeps, per source, rows read = rows loaded + rows quarantined.
 Problems that stop a source from being read at all (file missing, wrong delimiter, a mapped column that does not
