@@ -292,3 +292,13 @@ def test_amounts_round_trip_in_every_convention(cents, style, sign, money):
     conv = decide_convention(con, "s", "v", "v", explicit=None, hint=None)
     got = [r[0] for r in con.execute(f"SELECT {number_value('v', conv, 1e9)} FROM s ORDER BY i").fetchall()]
     assert got == [float(x) for x in values], (texts, conv)
+
+
+def test_typed_sources_keep_their_numbers_without_a_note(tmp_path):
+    """A Parquet file's numbers are numbers: 1.234 stays 1.234 (no thousands guess, no note)."""
+    import pandas as pd
+    pd.DataFrame({"Invoice": ["1", "2", "3"], "Date": ["2024-01-05"] * 3, "Customer": ["C1", "C2", "C3"],
+                  "Amount": [1.234, 1234.5, 2.0e-05]}).to_parquet(tmp_path / "f.parquet")
+    con = duckdb.connect()
+    res = load_source(con, "orders", SourceFile(path="f.parquet", columns=ORDERS), base_dir=tmp_path)
+    assert amounts(con) == [1.234, 1234.5, 2.0e-05] and res.notes == [] and res.rows_quarantined == 0
