@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import duckdb
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -88,7 +89,7 @@ def test_ambiguous_values_follow_the_semicolon_hint_when_they_agree(tmp_path):
     con, res = load(tmp_path, orders_file(["1,234", "5,678", "7"]))
     assert amounts(con) == [1.234, 5.678, 7.0]
     assert res.notes == ["f.csv column Amount: values such as '1,234' fit both conventions; ',' was read as the "
-                         "decimal mark (read as 1.23, as the file's delimiter suggests) — set `decimal: ','` to make "
+                         "decimal mark (read as 1.234, as the file's delimiter suggests) — set `decimal: ','` to make "
                          "it explicit"]
 
 
@@ -296,9 +297,15 @@ def test_amounts_round_trip_in_every_convention(cents, style, sign, money):
 
 def test_typed_sources_keep_their_numbers_without_a_note(tmp_path):
     """A Parquet file's numbers are numbers: 1.234 stays 1.234 (no thousands guess, no note)."""
-    import pandas as pd
     pd.DataFrame({"Invoice": ["1", "2", "3"], "Date": ["2024-01-05"] * 3, "Customer": ["C1", "C2", "C3"],
                   "Amount": [1.234, 1234.5, 2.0e-05]}).to_parquet(tmp_path / "f.parquet")
     con = duckdb.connect()
     res = load_source(con, "orders", SourceFile(path="f.parquet", columns=ORDERS), base_dir=tmp_path)
     assert amounts(con) == [1.234, 1234.5, 2.0e-05] and res.notes == [] and res.rows_quarantined == 0
+
+
+def test_a_line_duckdb_rejects_keeps_its_full_text(tmp_path):
+    long_line = "2,2024-01-05,C2," + "9" * 700 + ",extra"                 # one field too many
+    con, res = load(tmp_path, f"Invoice,Date,Customer,Amount\n1,2024-01-05,C1,5\n{long_line}\n3,2024-01-06,C3,6\n")
+    assert (res.rows_read, res.rows_loaded, res.rows_quarantined) == (3, 2, 1)
+    assert con.execute("SELECT source_row, raw_values FROM quarantine").fetchall() == [(3, long_line)]

@@ -203,4 +203,4 @@ def _read_as(con, example: str | None, conv: Convention) -> str:
     x = con.execute(f"SELECT {unbounded_value(quote_text(example), conv)}").fetchall()[0][0]
     if x is None or x != x or abs(x) == float("inf"):
         return "?"
-    return f"{x:.2f}" if x != int(x) else f"{int(x)}"
+    return format(x, ".15g")
