@@ -57,6 +57,14 @@ def _cmd_report(a) -> int:
 FIXES = [
     (r"as a date", "set `date_format` for this source (e.g. '%d/%m/%Y'), or correct those dates in the export"),
     (r"is not a number", "check `decimal` (',' when amounts look like 1.234,50) or clean that column in the export"),
+    (r"decimal (comma|point) but|does not read with `decimal|is ambiguous \(a thousands",
+     "set `decimal` for this source (',' when amounts look like 1.234,50, '.' for 1,234.50), or correct those "
+     "values in the export"),
+    (r"is beyond the limit|is not a finite number", "a typing error or a test value: correct it in the export (or "
+                                                    "raise `data.max_amount` / `data.max_quantity` if it is real)"),
+    (r"(before|after) the plausible dates \(",
+     "a placeholder or broken date (year 1, Excel's 1899-12-30): correct it in the export, or widen `data.dates` if "
+     "the history really is that old"),
     (r"in the future", "day and month swapped? set `date_format`; otherwise check the export's clock"),
     (r"duplicate|appears again", "the export repeats rows or the id is not unique: remove duplicates, or map a "
                                  "truly unique id column"),
@@ -142,7 +150,7 @@ def check_summary(ws) -> tuple[str, bool]:
                      f"{r.rows_loaded:>9,}  quarantined {r.rows_quarantined:>7,}" + (f"  ({how})" if how else ""))
         if isinstance(r.warnings, str) and r.warnings:
             for w in r.warnings.split("; "):
-                lines.append(f"      warning: {w}")
+                lines.append(f"      note: {w[6:]}" if w.startswith("note: ") else f"      warning: {w}")
     lines.append("")
     lines.append("Database:")
     for k, v in counts.items():

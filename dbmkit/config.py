@@ -119,7 +119,8 @@ class SourceFile(_Model):
     columns: dict[str, str] = Field(default_factory=dict, description="canonical column → column in the file")
     constants: dict[str, Any] = Field(default_factory=dict, description="canonical column → fixed value")
     date_format: str | None = Field(None, description="strftime format when dates are ambiguous, e.g. %d/%m/%Y")
-    decimal: str = Field(".", description="decimal mark of amounts: '.' or ','")
+    decimal: Literal[".", ","] | None = Field(
+        None, description="decimal mark of amounts: '.' or ','; default: decided per column from its values")
     id_prefix: str = Field("", description="prefix added to customer ids, when two systems use the same numbers")
 
     @model_validator(mode="after")
@@ -128,6 +129,36 @@ class SourceFile(_Model):
             raise ValueError("give exactly one of `path` (a file) or `sql` (a query with `url`)")
         if self.sql and not self.url:
             raise ValueError("`sql` needs `url`, the database to run it against (e.g. duckdb:///data/client.duckdb)")
+        return self
+
+
+class DateWindow(_Model):
+    """The plausible dates of transactions (orders, invoice lines, contacts, responses, e-mail and SMS events):
+    rows dated outside are quarantined with the reason (a year 1 or an Excel zero day 1899-12-30 is a broken
+    export, not a sale)."""
+
+    earliest: dt.date = Field(dt.date(1990, 1, 1), description="first plausible day")
+    latest: dt.date | None = Field(None, description="last plausible day; default: a year after the analysis date "
+                                                     "(after today when no analysis date is set)")
+
+    def bounds(self, analysis_date: dt.date | None) -> tuple[dt.date, dt.date]:
+        """The first and last plausible day, the default last day a year after ``analysis_date`` (or today).
+
+        >>> DateWindow().bounds(dt.date(2024, 2, 29))
+        (datetime.date(1990, 1, 1), datetime.date(2025, 2, 28))
+        """
+        if self.latest is not None:
+            return self.earliest, self.latest
+        d = analysis_date or dt.date.today()
+        try:
+            return self.earliest, d.replace(year=d.year + 1)
+        except ValueError:          # 29 February
+            return self.earliest, d.replace(year=d.year + 1, day=28)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.latest is not None and self.latest < self.earliest:
+            raise ValueError(f"latest ({self.latest}) is before earliest ({self.earliest})")
         return self
 
 
@@ -143,6 +174,10 @@ class DataConfig(_Model):
                                        description="trusted systems first, for the golden record "
                                                    "(e.g. [crm, pos, web])")
     match_threshold: float = Field(0.85, gt=0, lt=1, description="merge/purge: minimum match probability")
+    dates: DateWindow = Field(default_factory=DateWindow, description="plausible dates of transactions")
+    max_amount: float = Field(1e9, gt=0, description="largest plausible amount of one value (an order's net or "
+                                                     "gross amount, a line's unit price, a discount, a revenue)")
+    max_quantity: float = Field(1e6, gt=0, description="largest plausible quantity of one invoice line")
     household_rule: Literal["address", "address+surname"] = "address+surname"
     consent_words: dict[str, list[str]] = Field(
         default_factory=dict,

@@ -40,7 +40,7 @@ from .. import clean as _clean
 from .. import identity as _identity
 from .. import schema
 from ..config import ClientConfig, SourceFile
-from ..ingest import ensure_ingest_tables, load_source
+from ..ingest import Limits, ensure_ingest_tables, load_source
 from ..sql import Raw
 from ..util import isin
 from .consent import consent_flag_rows, store_consents
@@ -110,7 +110,7 @@ def build(cfg: ClientConfig, db_path: str | Path, sources: dict[str, list[Source
         say("ingest")
         for table in LOAD_ORDER:
             for spec in sources.get(table, []):
-                load_source(con, table, spec, base_dir=base_dir, tmpdir=stage_dir)
+                load_source(con, table, spec, base_dir=base_dir, tmpdir=stage_dir, limits=Limits.of(cfg))
         for table in LOAD_ORDER:
             _empty_src(con, table)
         erasures = load_erasures(workdir)

@@ -9,6 +9,12 @@ exactly one place:
   the row of the sheet, or the row of the query result), or
 * quarantined in ``quarantine`` with the file, row, column and the reason (never silently dropped).
 
+Numbers are read by the decimal convention of their column, decided from its values (``1.234,56`` in a column of
+decimal commas is 1234.56, with a note in ``load_log``; ``dbmkit.ingest.numbers``); values against it, non-finite
+or absurd amounts and transactions dated outside the plausible window are quarantined with the reason. Ids a
+spreadsheet wrote as ``1.23457E+11`` stop the load (their digits are lost). A quote that never closes sets aside
+its own line only.
+
 A single value that cannot be read in an optional column (a birth date "31/02/1980") leaves that value empty and is
 listed in ``value_issues``. ``load_log`` keeps, per source, rows read = rows loaded + rows quarantined.
 Problems that stop a source from being read at all (file missing, wrong delimiter, a mapped column that does not
@@ -30,12 +36,13 @@ Example
 from __future__ import annotations
 
 from .catalogue import DATA_KINDS, mapping_table, preview_source, source_records, source_spec, source_table, sources_of
-from .errors import MAX_ID_LEN, MAX_TEXT_LEN, NULL_LIKE, SUPPORTED_SUFFIXES, IngestError, LoadResult
+from .errors import MAX_ID_LEN, MAX_TEXT_LEN, NULL_LIKE, SUPPORTED_SUFFIXES, IngestError, Limits, LoadResult
 from .files import detect_encoding, detect_file
 from .load import REJECTED_CONSENTS, ensure_ingest_tables, load_source, load_sources, read_table_preview
 from .sql_sources import file_digest, source_fingerprint
 
-__all__ = ["IngestError", "LoadResult", "load_source", "load_sources", "detect_file", "detect_encoding", "NULL_LIKE",
+__all__ = ["IngestError", "LoadResult", "Limits", "load_source", "load_sources", "detect_file", "detect_encoding",
+           "NULL_LIKE",
            "sources_of", "source_table", "source_spec", "mapping_table", "preview_source", "source_records",
            "DATA_KINDS",
            "read_table_preview", "SUPPORTED_SUFFIXES", "ensure_ingest_tables", "MAX_ID_LEN", "MAX_TEXT_LEN",

@@ -7,9 +7,12 @@ amounts with currency symbols and decimal commas, yes/no, codes) and names the p
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from .. import schema
 from ..config import SourceFile
 from .errors import NULL_LIKE, quote_name, quote_text
+from .numbers import Convention, number_problem, number_value
 
 
 def trimmed_or_null(expr: str) -> str:
@@ -47,9 +50,15 @@ def _date_formats(con, stg: str, col: str, fmt: str | None) -> list[str]:
     return [f for f in out if not (f in seen or seen.add(f))]
 
 
-def coerce(c: schema.Col, v: str, out: str, con, stg: str, src_col: str | None, spec: SourceFile):
+def coerce(c: schema.Col, v: str, out: str, con, stg: str, src_col: str | None, spec: SourceFile,
+           conv: Convention | None = None, limit: tuple[float | None, str | None] = (None, None),
+           window: tuple[dt.date, dt.date] | None = None):
     """SQL expressions of the typed value (from the cleaned text column ``v``) and of the problem, which may refer
-    to the typed column ``out`` (NULL when fine). Each expression is used once, so the SQL stays small."""
+    to the typed column ``out`` (NULL when fine). Each expression is used once, so the SQL stays small.
+
+    ``conv``: a numeric column's decimal convention (:func:`dbmkit.ingest.numbers.decide_convention`; default a
+    decimal point); ``limit``: the largest absolute value of a numeric column and the setting that holds it;
+    ``window``: the first and last plausible day of a date column (values outside are refused)."""
     name = c.name
     q3 = "''''"     # SQL literal of one quote
     if c.type == "id":       # text, never a number: leading zeros stay; "123.0" from a spreadsheet becomes "123"
@@ -71,25 +80,27 @@ def coerce(c: schema.Col, v: str, out: str, con, stg: str, src_col: str | None, 
         val = f"CAST({ts} AS DATE)" if c.type == "date" else ts
         prob = (f"CASE WHEN {v} IS NOT NULL AND {out} IS NULL THEN '{name}: cannot read ' || {q3} || left({v}, 40) "
                 f"|| {q3} || ' as a date' END")
+        if window:
+            lo, hi = (quote_text(d.isoformat()) for d in window)
+            base = val
+            val = f"(SELECT CASE WHEN t >= DATE {lo} AND t < DATE {hi} + 1 THEN t END FROM (SELECT {val} AS t))"
+            # (a date after the window and after tomorrow is "in the future", as the build's row rule says)
+            day = f"strftime({ts}, '%Y-%m-%d')"
+            prob = (f"CASE WHEN {v} IS NOT NULL AND {out} IS NULL THEN CASE WHEN {ts} IS NULL THEN '{name}: cannot "
+                    f"read ' || {q3} || left({v}, 40) || {q3} || ' as a date' "
+                    f"WHEN {ts} < DATE {lo} THEN '{name}: date before the plausible dates (' || {day} || "
+                    f"': they start {window[0]}, `data.dates`)' "
+                    f"WHEN {ts} > current_date + 1 THEN '{name}: date in the future (' || CAST({base} AS VARCHAR) "
+                    f"|| ', after the plausible dates, which end {window[1]}: `data.dates`)' "
+                    f"ELSE '{name}: date after the plausible dates (' || {day} || ': they end {window[1]}, "
+                    f"`data.dates`)' END END")
         return val, prob
     if c.type in ("money", "number", "int"):
-        s = v
-        if spec.decimal == ",":
-            s = f"replace(regexp_replace({s}, '[.\\s]', '', 'g'), ',', '.')"
-        else:
-            s = f"regexp_replace({s}, '[,\\s]', '', 'g')"
-        s = f"regexp_replace({s}, '^\\((.*)\\)$', '-\\1')"               # (12.00) → -12.00
-        s = f"regexp_replace({s}, '[A-Z]{{3}}|元|[^0-9eE+\\-.]', '', 'g')"  # currency symbols and codes
-        num = f"TRY_CAST(NULLIF({s}, '') AS DOUBLE)"
+        conv = conv or Convention(decimal=spec.decimal or ".", explicit=bool(spec.decimal))
+        num = number_value(v, conv, limit[0])
         if c.type == "int":
-            num = f"CAST(round({num}) AS BIGINT)"
-        # a number may carry a currency symbol or ISO code and a sign, but no other words ("12abc" is not a number)
-        shape = ("'^([A-Z]{3}\\s*|[^\\w\\s]\\s*){0,3}[0-9][0-9.,\\s'']*([eE][-+]?[0-9]+)?\\s*"
-                 "([A-Z]{3}|元|[^\\w\\s]){0,2}\\s*$'")
-        num = f"CASE WHEN regexp_matches({v}, {shape}) THEN {num} END"
-        prob = (f"CASE WHEN {v} IS NOT NULL AND {out} IS NULL "
-                f"THEN '{name}: ' || {q3} || left({v}, 40) || {q3} || ' is not a number' END")
-        return num, prob
+            num = f"TRY_CAST(round({num}) AS BIGINT)"
+        return num, number_problem(name, v, out, conv, limit[0], limit[1])
     if c.type == "bool":
         low = f"lower({v})"
         if name == "deceased":

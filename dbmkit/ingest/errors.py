@@ -7,7 +7,10 @@ words, and quoting names and text for DuckDB SQL.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+
+from ..config import DateWindow
 
 NULL_LIKE = ["", "null", "n/a", "na", "-", "--", "none", "nan", "#n/a", "nil", "(null)", "undefined", "无", "空"]
 SUPPORTED_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".dat": "csv", ".gz": "csv", ".bz2": "csv",
@@ -37,6 +40,34 @@ class IngestError(ValueError):
         super().__init__(where + message + (f"\n  Fix: {fix}" if fix else ""))
 
 
+# the tables whose timestamps are transactions, kept to the plausible dates (consents keep their own dating rules)
+WINDOW_TABLES = ("orders", "sales_lines", "contacts", "responses", "email_events", "sms_events")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The plausible values ingest accepts (``data.max_amount``, ``data.max_quantity``, ``data.dates``); rows
+    beyond them are quarantined with the reason.
+
+    >>> Limits(latest=dt.date(2025, 6, 30)).window()
+    (datetime.date(1990, 1, 1), datetime.date(2025, 6, 30))
+    """
+    max_amount: float = 1e9
+    max_quantity: float = 1e6
+    earliest: dt.date = dt.date(1990, 1, 1)
+    latest: dt.date | None = None            # default: a year after today
+
+    @classmethod
+    def of(cls, cfg) -> Limits:
+        """The limits a client's config sets (the last plausible day a year after its analysis date)."""
+        lo, hi = cfg.data.dates.bounds(cfg.analysis_date)
+        return cls(max_amount=cfg.data.max_amount, max_quantity=cfg.data.max_quantity, earliest=lo, latest=hi)
+
+    def window(self) -> tuple[dt.date, dt.date]:
+        """The first and last plausible day (by default the last a year after today)."""
+        return DateWindow(earliest=self.earliest, latest=self.latest).bounds(None)
+
+
 @dataclass
 class LoadResult:
     """What happened to one source: rows read = rows loaded + rows quarantined, and how the file was read."""
@@ -50,11 +81,15 @@ class LoadResult:
     delimiter: str | None = None
     header_row: int | None = None
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)      # how values were read (a decimal comma detected …)
 
     def as_row(self) -> dict:
+        """The source's row of ``load_log`` (its ``warnings`` column holds the warnings, then the notes, each
+        note starting with "note: ")."""
         return dict(table_name=self.table, source=self.source, source_system=self.source_system,
                     rows_read=self.rows_read, rows_loaded=self.rows_loaded, rows_quarantined=self.rows_quarantined,
-                    encoding=self.encoding, delimiter=self.delimiter, warnings="; ".join(self.warnings))
+                    encoding=self.encoding, delimiter=self.delimiter,
+                    warnings="; ".join(self.warnings + ["note: " + n for n in self.notes]))
 
 
 # ------------------------------------------------------------------------------------------------ reading files

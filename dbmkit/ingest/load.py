@@ -14,8 +14,9 @@ import pandas as pd
 from .. import schema
 from ..config import SourceFile
 from .coercion import coerce, trimmed_or_null
-from .errors import MAX_ID_LEN, MAX_TEXT_LEN, IngestError, LoadResult, quote_name, quote_text
+from .errors import MAX_ID_LEN, MAX_TEXT_LEN, WINDOW_TABLES, IngestError, Limits, LoadResult, quote_name, quote_text
 from .files import detect_file
+from .numbers import decide_convention
 from .staging import quarantine_rows, stage_csv, stage_excel, stage_parquet, stage_source
 
 
@@ -80,12 +81,19 @@ def _check_mapping(con, stg: str, table: str, spec: SourceFile, label: str) -> t
 
 
 def load_source(con: duckdb.DuckDBPyConnection, table: str, spec: SourceFile, base_dir: str | Path = ".",
-                stage_name: str | None = None, tmpdir: str | Path | None = None) -> LoadResult:
+                stage_name: str | None = None, tmpdir: str | Path | None = None,
+                limits: Limits | None = None) -> LoadResult:
     """Read one source into ``src_<table>`` (typed canonical columns + source_file, source_row, source_system).
 
     Rows with a problem in a required column, or with a value too long to be real, go to ``quarantine`` with the
     reason; a value of an optional column that cannot be read becomes NULL and is listed in ``value_issues``.
     Returns the row counts (read = loaded + quarantined) and how the file was read.
+
+    Numbers are read by their column's decimal convention (``numbers.decide_convention``; a note in the result
+    says how when it is not the plain ``1,234.56``); amounts beyond ``limits`` (default :class:`Limits`: 1e9 per
+    amount, 1e6 per quantity) and transactions dated outside its window (1990-01-01 … a year after today) are
+    quarantined. Ids a spreadsheet wrote in scientific notation (``1.23457E+11``) stop the load: their digits are
+    lost.
 
     See the module example; ``load_sources`` loads several sources at once.
     """
@@ -102,7 +110,7 @@ def load_source(con: duckdb.DuckDBPyConnection, table: str, spec: SourceFile, ba
     tmp.mkdir(parents=True, exist_ok=True)
     try:
         stage_source(con, table, spec, base_dir, stg, res, tmp, label)
-        _load_staged(con, table, spec, stg, res, label)
+        _load_staged(con, table, spec, stg, res, label, limits or Limits())
     finally:
         for t in (stg, f"{stg}_typed", f"{stg}_v", f"{stg}_t"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
@@ -112,9 +120,52 @@ def load_source(con: duckdb.DuckDBPyConnection, table: str, spec: SourceFile, ba
     return res
 
 
-def _load_staged(con, table: str, spec: SourceFile, stg: str, res: LoadResult, label: str) -> None:
+def _stop_scientific_ids(con, stg: str, table: str, cols, src_cols, label: str) -> None:
+    """Stop the load when an id column holds values in scientific notation (``1.23457E+11``): a spreadsheet has
+    rounded long numbers, their last digits are lost and different customers or orders would become one."""
+    for c, src in zip(cols, src_cols):
+        if c.type != "id" or src is None:
+            continue
+        v = f"trim(CAST({quote_name(src)} AS VARCHAR))"
+        n, ex, row = con.execute(f"SELECT count(*), arg_min({v}, _row), min(_row) FROM {stg} WHERE "
+                                 f"regexp_full_match({v}, '[0-9]([.,][0-9]+)?[eE]\\+[0-9]{{1,3}}')").fetchall()[0]
+        if n:
+            what = {"customer_id": "customers", "order_id": "orders", "product_id": "products"}.get(c.name, "ids")
+            raise IngestError(f"{n:,} value(s) of {c.name} are numbers in scientific notation (e.g. {ex!r}): a "
+                              f"spreadsheet rounded the long numbers, their last digits are lost and different {what} "
+                              f"would become one", file=label, column=src, row=int(row),
+                              fix=f"export the column '{src}' again as text (in Excel: select the column, Format "
+                                  f"Cells → Text, before saving as CSV; or export from the {table} system directly); "
+                                  f"the rounded values cannot be repaired")
+
+
+def _conventions(con, stg: str, cols, src_cols, spec: SourceFile, res: LoadResult, label: str) -> dict:
+    """The decimal convention of each mapped numeric column, with its notes added to the load result."""
+    hint = {";": ",", ",": "."}.get(res.delimiter) if res.delimiter else "."
+    out = {}
+    for c, src in zip(cols, src_cols):
+        if c.type in ("money", "number", "int") and src is not None:
+            conv = decide_convention(con, stg, trimmed_or_null(quote_name(src)), src, spec.decimal, hint,
+                                     label=Path(label).name, typed=res.delimiter is None)
+            res.notes += conv.notes
+            out[c.name] = conv
+    return out
+
+
+def _limit_of(c: schema.Col, limits: Limits) -> tuple[float | None, str | None]:
+    if c.type == "money":
+        return limits.max_amount, "data.max_amount"
+    if c.name == "quantity":
+        return limits.max_quantity, "data.max_quantity"
+    return (1e15, None) if c.type == "int" else (None, None)
+
+
+def _load_staged(con, table: str, spec: SourceFile, stg: str, res: LoadResult, label: str, limits: Limits) -> None:
     src_cols, derive_order_id = _check_mapping(con, stg, table, spec, label)
     cols = schema.source_columns(table)
+    _stop_scientific_ids(con, stg, table, cols, src_cols, label)
+    convs = _conventions(con, stg, cols, src_cols, spec, res, label)
+    window = limits.window() if table in WINDOW_TABLES else None
     if res.rows_read == 0:
         res.warnings.append("no data rows (the file has a header only)")
     # stage 1: the mapped text, trimmed, NULL-like strings ("NULL", "N/A", "-") as NULL
@@ -146,7 +197,8 @@ def _load_staged(con, table: str, spec: SourceFile, stg: str, res: LoadResult, l
             tsel.append(f"CAST(NULL AS {sqlt}) AS {quote_name(c.name)}")
             continue
         v = quote_name("v_" + c.name)
-        val, prob = coerce(c, v, quote_name(c.name), con, stg, src, spec)
+        val, prob = coerce(c, v, quote_name(c.name), con, stg, src, spec, conv=convs.get(c.name),
+                           limit=_limit_of(c, limits), window=window if c.type == "timestamp" else None)
         tsel.append(f"CAST({val} AS {sqlt}) AS {quote_name(c.name)}")
         if c.type in ("id", "text"):       # a value far too long is a broken export, not data: quarantine the row
             limit = MAX_ID_LEN if c.type == "id" else MAX_TEXT_LEN
@@ -164,7 +216,7 @@ def _load_staged(con, table: str, spec: SourceFile, stg: str, res: LoadResult, l
         ", ".join(probs[1:] or ["NULL"]) + "), '') END"
     wsel = "".join(f", CASE WHEN NOT _is_header THEN {p} END AS {quote_name('_warn_' + n)}" for n, p in warns)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {stg}_typed AS SELECT *, {reason} AS _reason{wsel} FROM ({stage2}) x")
-    bad = con.execute(f"SELECT b._row AS source_row, b._reason AS reason, left(CAST(to_json(s) AS VARCHAR), 500) "
+    bad = con.execute(f"SELECT b._row AS source_row, b._reason AS reason, CAST(to_json(s) AS VARCHAR) "
                       f"AS raw_values FROM {stg}_typed b JOIN {stg} s USING (_row) WHERE b._reason IS NOT NULL "
                       f"ORDER BY b._row").df()
     if len(bad):
@@ -219,7 +271,8 @@ def _keep_rejected_consents(con, stg: str, label: str, mapped: set) -> None:
 
 
 def load_sources(sources: dict[str, list[SourceFile] | SourceFile | dict], base_dir: str | Path = ".",
-                 con: duckdb.DuckDBPyConnection | None = None) -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame]:
+                 con: duckdb.DuckDBPyConnection | None = None,
+                 limits: Limits | None = None) -> tuple[duckdb.DuckDBPyConnection, pd.DataFrame]:
     """Load several sources ({table: [source, …]}) into a DuckDB connection (in memory by default); returns the
     connection and the load log (rows read / loaded / quarantined per source).
 
@@ -234,7 +287,7 @@ def load_sources(sources: dict[str, list[SourceFile] | SourceFile | dict], base_
     for table, specs in sources.items():
         for spec in (specs if isinstance(specs, list) else [specs]):
             load_source(con, table, spec if isinstance(spec, SourceFile) else SourceFile.model_validate(spec),
-                        base_dir=base_dir)
+                        base_dir=base_dir, limits=limits)
     return con, con.execute("SELECT * FROM load_log").df()
 
 

@@ -3,8 +3,10 @@ and lines that cannot be read go to ``quarantine``), Excel, Parquet or a SQL que
 """
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 import difflib
+import io
 import re
 from pathlib import Path
 
@@ -61,6 +63,42 @@ def _ends_in_quotes(line: str, delim: str, inside: bool) -> bool:
     return inside
 
 
+def broken_quote_lines(lines: list[str], skip: int, delim: str, n_fields: int) -> list[int]:
+    """The physical lines (0-based, after the first ``skip``) whose quoting breaks: a quote opens a value that
+    closes on no later line, or closes only after swallowing lines — the record then has more or fewer fields than
+    the header, a quote is followed by other text than a delimiter, or a swallowed line has the header's width on
+    its own. A quoted value that spans lines and gives a record of ``n_fields`` fields (an address with a line
+    break) is fine. Reading resumes on the line after a broken one, so no other line is lost.
+
+    >>> broken_quote_lines(['a,b', '1,"x', '2,y', '3,"p', 'q"'], 1, ",", 2)
+    [1]
+    """
+    broken = []
+    i, n = skip, len(lines)
+    while i < n:
+        if '"' not in lines[i] or not _ends_in_quotes(lines[i], delim, False):
+            i += 1
+            continue
+        j, inside = i, True                # a quoted value goes on: follow it to the line where it closes
+        while inside and j + 1 < n:
+            j += 1
+            if '"' in lines[j]:
+                inside = _ends_in_quotes(lines[j], delim, True)
+        # a line swallowed whole (it has the header's width on its own) means the quote was never meant to span
+        if not inside and not any(len(split_fields(lines[k], delim)) == n_fields for k in range(i + 1, j)):
+            try:
+                width = len(next(csv.reader(io.StringIO("\n".join(lines[i:j + 1])), delimiter=delim,
+                                            strict=True)))
+            except (csv.Error, StopIteration):
+                width = -1
+            if width == n_fields:
+                i = j + 1
+                continue
+        broken.append(i)
+        i += 1
+    return broken
+
+
 def _record_lines(lines: list[str], skip: int, delim: str) -> tuple[np.ndarray, np.ndarray]:
     """For each CSV record after the first ``skip`` physical lines: its first line number (1-based) and whether it
     is blank. A quoted value that spans lines makes one record (this is how DuckDB numbers its records)."""
@@ -100,9 +138,19 @@ def stage_csv(con, spec: SourceFile, path: Path, label: str, expected: list[str]
     delim = detect_delimiter(lines[h:h + 5], spec.delimiter, label, expected)
     res.delimiter, res.header_row = delim, h
     header = dedupe_names(split_fields(lines[h], delim))
+    # a quote that never closes would swallow the lines after it: set those lines aside one by one, read the rest
+    broken = broken_quote_lines(lines, h + 1, delim, len(header))
+    orig = np.arange(1, len(lines) + 1)             # the file's line number of each line DuckDB reads
+    if broken:
+        _quarantine_broken(con, res, lines, broken, delim)
+        keep = np.ones(len(lines), bool)
+        keep[broken] = False
+        orig = orig[keep]
+        lines = [ln for ln, k in zip(lines, keep) if k]
+        text = "\n".join(lines) + "\n"
     # DuckDB reads UTF-8: re-encode when the file is not plain UTF-8 without BOM, or is compressed
     plain = (enc == "utf-8-sig" and path.suffix.lower() not in (".gz", ".bz2", ".zip")
-             and not data.startswith(b"\xef\xbb\xbf"))
+             and not data.startswith(b"\xef\xbb\xbf") and not broken)
     if plain:
         src = path
     else:
@@ -136,6 +184,8 @@ def stage_csv(con, spec: SourceFile, path: Path, label: str, expected: list[str]
         seq = np.arange(h + 2, h + 2 + n_ok + len(rejects) + 1)
         ok_lines = seq[~np.isin(seq, rejects["line"].to_numpy())][:n_ok]
         starts = rec_no = seq
+    starts = orig[np.minimum(starts, len(orig)) - 1]          # back to the file's own line numbers
+    ok_lines = orig[np.minimum(ok_lines, len(orig)) - 1]
     con.register(f"{stg}_lines", pd.DataFrame({"_i": np.arange(1, n_ok + 1), "_line": ok_lines[:n_ok]}))
     con.execute(f"CREATE OR REPLACE TEMP TABLE {stg} AS SELECT r.*, l._line AS _row FROM "
                 f"(SELECT *, row_number() OVER () AS _i FROM {stg}_raw) r JOIN {stg}_lines l USING (_i) ORDER BY _i")
@@ -147,10 +197,19 @@ def stage_csv(con, spec: SourceFile, path: Path, label: str, expected: list[str]
                                                      for t in str(et).split(",")) + f" ({msg})")
                    for et, msg in zip(rejects["error_type"], rejects["error_message"].astype(str))]
         q = pd.DataFrame({"source_row": [int(line_of.get(x, x)) for x in rejects["line"]], "column_name": None,
-                          "reason": reasons, "raw_values": rejects["csv_line"].astype(str).str.slice(0, 500)})
+                          "reason": reasons, "raw_values": rejects["csv_line"].astype(str)})
         quarantine_rows(con, res, q)
     con.execute(f"DROP TABLE IF EXISTS {stg}_raw")
     res.rows_read += n_ok + len(rejects)
+
+
+def _quarantine_broken(con, res: LoadResult, lines: list[str], broken: list[int], delim: str) -> None:
+    """One quarantine record per line whose quoting broke, with the line's full text."""
+    reason = ("unreadable line: a quote opens but never closes properly (set aside on its own, the lines after it "
+              "were read as usual)")
+    quarantine_rows(con, res, pd.DataFrame({"source_row": [i + 1 for i in broken], "column_name": None,
+                                            "reason": reason, "raw_values": [lines[i] for i in broken]}))
+    res.rows_read += len(broken)
 
 
 def stage_excel(con, spec, path, label, expected, stg, res):
