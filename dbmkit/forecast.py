@@ -1,5 +1,5 @@
-"""Time-series analysis of monthly revenue (时间序列分析): a classical seasonal decomposition, three simple forecasts and
-an honest backtest.
+"""Time-series analysis of monthly revenue (时间序列分析): a classical seasonal decomposition, three simple forecasts
+and an honest backtest.
 
 * :func:`monthly_series` — net revenue per *complete* month of the sales history (a first or last month the data
   covers only in part is left out), from ``sql/monthly_revenue.sql`` and ``sql/order_span.sql``.
