@@ -246,6 +246,7 @@ def rfm_at_campaign_start(transactions: pd.DataFrame, pairs: pd.DataFrame, custo
 # the result as the seed states it — with the seed named and a caution where a figure is the seed's claim.
 # Seed documents: 002 = "数据库营销（定稿）" (50-page training deck), 004 = "CRM知识分享篇一：什么是数据库营销"
 # (CRM course handout). Keys → {"title", "text", "source", "caution"} in English and Chinese ("_zh").
+# (The seeds are read by the authors, never at run time.)
 SEED_CASES: dict[str, dict[str, str]] = {
     "traditional_vs_online": {
         "title": "Traditional vs online database marketing",
@@ -259,6 +260,7 @@ SEED_CASES: dict[str, dict[str, str]] = {
                    "的人工录入；因此数据库更新效率低、周期长，过期和无效记录比例高，维护成本也高。种子文档总结网络数据库"
                    "营销的三点独特价值：动态更新、顾客主动加入、改善顾客关系。",
         "source": "seed document 002 (数据库营销 training deck)",
+        "source_zh": "种子文档002（《数据库营销》培训讲义）",
         "caution": "A qualitative comparison; the seed gives no figures. This workbook's chapters 10–12 show the "
                    "online side: every source refreshed on each build, consent captured where customers sign up.",
         "caution_zh": "这是定性比较，文档未给出数据。本教材第10–12章展示的是“网络”一侧：每次构建都刷新全部数据源，"
@@ -281,6 +283,7 @@ SEED_CASES: dict[str, dict[str, str]] = {
                    "以上），每年发送4亿份电子邮件，并根据过去的购买记录为店内促销选择目标客户。文档的结论：数据运用"
                    "成败的关键在人，而不只是IT。",
         "source": "seed document 004 (CRM知识分享 handout, chapter 4 case)",
+        "source_zh": "种子文档004（《CRM知识分享》讲义第四章案例）",
         "caution": "Figures as the handout states them, not checked; its sales figure (\"$18亿\", i.e. $1.8 billion, "
                    "2005) is far below JCPenney's reported annual sales of that time and is probably a slip — do "
                    "not quote it.",
@@ -296,6 +299,7 @@ SEED_CASES: dict[str, dict[str, str]] = {
         "text_zh": "一家家电企业保存了每一次交易记录。它根据消费者购买家用电器的历史，判断谁会对新式录像机感兴趣，确认"
                    "谁是公司的大买主，并给他们送上价值30美元的小礼物，以换取下一次购买。",
         "source": "seed document 002 (数据库营销 training deck)",
+        "source_zh": "种子文档002（《数据库营销》培训讲义）",
         "caution": "The seed reports no result. Whether the gift paid for itself is exactly the loyalty question of "
                    "chapter 32: it needs a control group of big buyers who got no gift.",
         "caution_zh": "文档未给出效果。礼物是否划算正是第32章忠诚计划的问题：需要一个未收到礼物的大买主对照组。",
@@ -312,6 +316,7 @@ SEED_CASES: dict[str, dict[str, str]] = {
                    "提供差异化服务。文档列出的效果：节省100多万市场经费，带来客流与营业额800–1000万，拓宽销售渠道，"
                    "保护价格体系，降低空置率。",
         "source": "seed document 002 (数据库营销 training deck)",
+        "source_zh": "种子文档002（《数据库营销》培训讲义）",
         "caution": "Promotional claims of the agency model, with no baseline, period or hotel size: read them as "
                    "what such a project promises, not as a measured lift.",
         "caution_zh": "这是该模式的宣传性说法，没有基准、期限或酒店规模：应理解为项目承诺，而非测得的提升。",
@@ -327,6 +332,7 @@ SEED_CASES: dict[str, dict[str, str]] = {
                    "ABC分类法按顾客价值建立顾客金字塔：VIP顾客（A类）、主要顾客（B类）、普通顾客（C类）和小顾客（D类），"
                    "为最有价值的顾客采取相应的服务策略。",
         "source": "seed document 002 (数据库营销 training deck)",
+        "source_zh": "种子文档002（《数据库营销》培训讲义）",
         "caution": "A recommendation, not a reported result; with health data, consent and privacy law (PIPL 个人信息"
                    "保护法) come first. The pyramid itself is built in chapter 22.",
         "caution_zh": "这是建议而非实际效果；涉及健康数据时，须先满足许可与《个人信息保护法》。"
@@ -344,6 +350,7 @@ SEED_CASES: dict[str, dict[str, str]] = {
                    "为、偏好和价值，找出潜在的高价值客户群，通过电子邮件、短信、社交媒体提供个性化推荐和定制化服务；还借"
                    "助客户画像为线下实体店选址和陈列提供支持。文档称其业绩和口碑“显著”增长。",
         "source": "seed document 002 (数据库营销 training deck)",
+        "source_zh": "种子文档002（《数据库营销》培训讲义）",
         "caution": "An anonymous case without numbers: it shows the order of the work (the workbook's phases 1–3), "
                    "not evidence that it pays.",
         "caution_zh": "匿名案例，没有数字：它说明工作的顺序（即本教材第1–3阶段），而不能证明其收益。",
@@ -363,6 +370,7 @@ def seed_case_box(key: str, language: str = "en"):
     c = SEED_CASES[key]
     zh = language == "zh"
     title, text = (c["title_zh"], c["text_zh"]) if zh else (c["title"], c["text"])
-    caution = c["caution_zh"] if zh else c["caution"]
-    head, src, cau = ("案例", "来源", "注意") if zh else ("Case", "source", "Caution")
-    return Markdown(f"> **{head} — {title}**\n>\n> {text}\n>\n> *{src}: {c['source']}.* **{cau}:** {caution}")
+    caution, source = (c["caution_zh"], c["source_zh"]) if zh else (c["caution"], c["source"])
+    if zh:
+        return Markdown(f"> **案例 — {title}**\n>\n> {text}\n>\n> *来源：{source}。* **注意：** {caution}")
+    return Markdown(f"> **Case — {title}**\n>\n> {text}\n>\n> *source: {source}.* **Caution:** {caution}")

@@ -163,12 +163,13 @@ def test_seed_cases_name_their_seed_and_have_both_languages():
     assert {"traditional_vs_online", "jcpenney", "appliance_gift", "hotel_call_center", "hospital_abc",
             "ecommerce_platform"} <= set(cases.SEED_CASES)
     for key, c in cases.SEED_CASES.items():
-        for f in ("title", "text", "caution"):
+        for f in ("title", "text", "caution", "source"):
             assert c[f] and c[f + "_zh"], (key, f)
         assert c["source"].startswith("seed document 00")
         n = c["text"].count(". ") + 1
         assert 2 <= n <= 8, (key, n)
     box = cases.seed_case_box("jcpenney", "zh").data
-    assert "JCPenney" in box and "来源" in box and "4,000多万" in box
+    assert "JCPenney" in box and "来源：种子文档004" in box and "4,000多万" in box
+    assert "source: seed document 004" in cases.seed_case_box("jcpenney").data
     with pytest.raises(KeyError, match="no seed case"):
         cases.seed_case_box("nope")
