@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 
 from . import sql as _sql
-from .evaluate.stats import wilson_interval
 from .i18n import add as _add_labels
 from .segments import LIFECYCLE_STAGES, lifecycle_stage
 
@@ -131,6 +130,7 @@ def index_table(df: pd.DataFrame, attribute: str, group: str = "group", alpha: f
     An index of 150 means the value is 1.5 times as common in the group as in the base; an interval that
     includes 100 means the data cannot tell the group from the base on this value.
     """
+    from .evaluate.stats import wilson_interval  # the one Wilson interval; deferred: it loads scipy.stats
     for c in (attribute, group):
         if c not in df.columns:
             raise KeyError(f"index_table: no column {c!r}; have {list(df.columns)}")
