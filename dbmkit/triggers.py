@@ -151,15 +151,19 @@ def expected_count(counts, alpha: float = 0.05) -> tuple[float, float, float]:
     return k / n, float(lo) / n, float(hi) / n
 
 
+def _pick(text, k: int) -> str:
+    return text[k] if isinstance(text, (tuple, list)) else str(text)
+
+
 def trigger_table(rows: dict[str, dict], language: str = "en") -> pd.DataFrame:
     """The trigger table: one row per event of ``rows`` (key of :data:`TRIGGERS` → {"next_month": count or
-    expected count, optional "low", "high", "note"}), with how it is detected, the offer and the timing in
-    ``language``."""
+    expected count, optional "low", "high", "note" — a text or a pair (English, 中文)}), with how it is detected,
+    the offer and the timing in ``language``."""
     k = 1 if language == "zh" else 0
     out = []
     for key, r in rows.items():
         t = TRIGGERS[key]
         out.append({"event": t["event"][k], "detected": t["detected"][k], "offer": t["offer"][k],
                     "timing": t["timing"][k], "next_month": r.get("next_month"), "low": r.get("low"),
-                    "high": r.get("high"), "note": r.get("note", "")})
+                    "high": r.get("high"), "note": _pick(r.get("note", ""), k)})
     return pd.DataFrame(out)
