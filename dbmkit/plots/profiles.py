@@ -15,8 +15,7 @@ add({"profile_index_title": ("What marks each group: index vs all customers", "�
      "forecast_title": ("Backtest and forecast of monthly revenue", "月度收入的回测与预测"),
      "spend_regression_title": ("Predicted vs actual spend in the next 12 months (holdout)",
                                 "未来12个月消费：预测 vs 实际（验证集）"),
-     "backtest": ("backtest", "回测"), "predicted": ("Predicted", "预测"), "actual_spend": ("Actual", "实际"),
-     "revenue": ("Revenue", "收入")})
+     "backtest": ("backtest", "回测"), "predicted": ("Predicted", "预测"), "actual_spend": ("Actual", "实际")})
 
 
 def profile_index_chart(tab: pd.DataFrame, title: str | None = None):
@@ -49,6 +48,10 @@ def decomposition_chart(parts: pd.DataFrame, seasonal: pd.DataFrame, currency: s
     a1.plot(x, parts["revenue"], color=MAIN, lw=1.5, label=t("revenue"))
     a1.plot(x, parts["trend"], color=ACCENT, lw=2.5, label=t("trend"))
     money_axis(a1, currency=currency)
+    import matplotlib.dates as mdates
+    loc = mdates.AutoDateLocator(maxticks=6)
+    a1.xaxis.set_major_locator(loc)
+    a1.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
     a1.legend(loc="upper left")
     a2.bar(seasonal["month_of_year"], seasonal["index"], color=MAIN)
     a2.axhline(100, color=ACCENT, lw=1, ls="--")

@@ -13,7 +13,7 @@ add({"interest_title": ("Customers by dominant interest, and how many are in mar
      "trigger_title": ("Customers each trigger would reach next month", "下个月各触发事件将覆盖的客户"),
      "loyalty_title": ("Loyalty tiers: extra spend needed to break even", "忠诚等级：盈亏平衡所需的额外消费"),
      "required_lift": ("Required lift in members' spend", "会员消费需提升的比例"),
-     "customers": ("Customers", "客户数")})
+     "programme": ("Whole programme", "整个计划")})   # silver, gold, platinum, customers: labels of dbmkit.i18n
 
 
 def interest_chart(counts: pd.DataFrame, title: str | None = None):
@@ -53,7 +53,7 @@ def loyalty_chart(economics: pd.DataFrame, title: str | None = None):
     d = economics
     fig, ax = new_figure(7, 4)
     colors = [ACCENT if x == "programme" else MAIN for x in d["tier"]]
-    bars = ax.bar(d["tier"], d["required_lift"], color=colors)
+    bars = ax.bar([t(x) for x in d["tier"]], d["required_lift"], color=colors)
     for b, v in zip(bars, d["required_lift"]):
         ax.text(b.get_x() + b.get_width() / 2, v, f"{v:.0%}", ha="center", va="bottom", fontsize=9)
     pct_axis(ax)
