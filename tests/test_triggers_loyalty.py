@@ -173,3 +173,24 @@ def test_seed_cases_name_their_seed_and_have_both_languages():
     assert "source: seed document 004" in cases.seed_case_box("jcpenney").data
     with pytest.raises(KeyError, match="no seed case"):
         cases.seed_case_box("nope")
+
+
+# ------------------------------------------------------------------------------------------------ "Your turn"
+@pytest.mark.parametrize("ex_id", ["27.1", "27.2", "27.3", "32.1", "32.2", "32.3"])
+def test_exercise_solutions_are_accepted_and_wrong_answers_are_not(small_ws, ex_id):
+    """The worked solutions, run with the chapters' variables, are accepted; a wrong answer is not."""
+    import dbmkit as dbm
+    from dbmkit.exercises import REGISTRY, _load_all, check
+    _load_all()
+    s = small_ws.table("customer_summary")
+    tiered, _ = loyalty.assign_tiers(loyalty.customer_spend(small_ws, 12))
+    margin = float(s["margin_total"].sum() / s["monetary_total"].sum())
+    ns = {"dbm": dbm, "ws": small_ws, "y": dbm.forecast.monthly_series(small_ws), "horizon": 6, "min_share": 0.4,
+          "tiers": loyalty.tier_table(tiered), "margin": margin}
+    context = {"27.3": {"horizon": 6}, "32.2": {"min_share": 0.4}, "32.3": {"gross_margin": margin, "months": 12}}
+    exec(REGISTRY[ex_id].solution, ns)
+    ctx = context.get(ex_id, {})
+    assert check(ex_id, ns["answer"], small_ws, **ctx).correct is True
+    wrong = "C" if isinstance(ns["answer"], str) else float(ns["answer"]) * 1.5 + 7
+    assert check(ex_id, wrong, small_ws, **ctx).correct is False
+    assert check(ex_id, None, small_ws, **ctx).correct is None

@@ -26,9 +26,9 @@ def _top_interest(ws, min_share=0.4):
 
 
 @exercise("32.3", "Break-even lift of the whole programme",
-          hint="dbm.loyalty.programme_economics(table, gross_margin) ends with the row 'programme'; answer with its "
-               "required_lift (a share).",
-          solution="econ = dbm.loyalty.programme_economics(table, gross_margin)\n"
+          hint="dbm.loyalty.programme_economics(tiers, margin) (the chapter's tier table and margin) ends with the row "
+               "'programme'; answer with its required_lift (a share).",
+          solution="econ = dbm.loyalty.programme_economics(tiers, margin)\n"
                    "answer = float(econ.loc[econ['tier'] == 'programme', 'required_lift'].iloc[0])", rel_tol=1e-3)
 def _programme_lift(ws, gross_margin=0.4, months=12):
     from ..loyalty import assign_tiers, customer_spend, programme_economics, tier_table
