@@ -1,4 +1,5 @@
-"""Case studies on real data (chapters 90 and 91): the computations behind them, DataFrame in, DataFrame out.
+"""Case studies: on real data (chapters 90 and 91: the computations behind them, DataFrame in, DataFrame out) and
+the seed documents' cases as short boxes (`SEED_CASES`, `seed_case_box`, shown by chapters 27 and 32).
 
 **The Complete Journey** (84.51°, chapter 90): which households each direct-marketing campaign reached, whether
 they redeemed one of its coupons, by campaign type (A/B/C), by demographics and by RFM segment, and how well RFM
@@ -30,7 +31,7 @@ from . import sql as _sql
 __all__ = ["CDNOW_PAPER", "weekly_repeat_transactions", "expected_repeat_transactions",
            "tracking_table", "paper_comparison", "campaign_pairs", "redemption_by", "band_order",
            "households_reached", "CJ_FACTS", "campaign_overview", "rfm_at_campaign_start", "CJ_DEMOGRAPHICS",
-           "response_auc_comparison"]
+           "response_auc_comparison", "SEED_CASES", "seed_case_box"]
 
 # ------------------------------------------------------------------------------------------------ CDNOW
 # Published numbers of the BG/NBD paper (Fader, Hardie & Lee 2005, Marketing Science 24(2):275–284) on the
@@ -314,3 +315,138 @@ def response_auc_comparison(with_rfm: pd.DataFrame, demographics: list[str] | No
     lo, hi = np.nanpercentile(boot, [2.5, 97.5], axis=0)
     return pd.DataFrame({"features": [*names, "difference (RFM − demographics)"], "pairs": len(d),
                          "households": len(uniq), "auc": point, "ci_low": lo, "ci_high": hi})
+
+
+# ------------------------------------------------------------------------------------------------ seed cases
+# The cases the source documents (seeds) tell, each as a short box: situation, what was done with the database,
+# the result as the seed states it — with the seed named and a caution where a figure is the seed's claim.
+# Seed documents: 002 = "数据库营销（定稿）" (50-page training deck), 004 = "CRM知识分享篇一：什么是数据库营销"
+# (CRM course handout). Keys → {"title", "text", "source", "caution"} in English and Chinese ("_zh").
+# (The seeds are read by the authors, never at run time.)
+SEED_CASES: dict[str, dict[str, str]] = {
+    "traditional_vs_online": {
+        "title": "Traditional vs online database marketing",
+        "title_zh": "传统数据库营销 vs 网络数据库营销",
+        "text": "In traditional database marketing, getting new customer records and tracking responses took a long "
+                "time, response rates were low and the feedback had to be keyed in by hand. The database was "
+                "therefore updated slowly, held a high share of outdated and invalid records and was expensive to "
+                "maintain. The seed names three advantages of an online database: it updates dynamically, customers "
+                "join it themselves (sign-ups, accounts), and the relationship with them improves.",
+        "text_zh": "传统的数据库营销中，获取新的顾客资料和跟踪顾客反应都需要较长时间，反馈率通常较低，反馈信息还需繁琐"
+                   "的人工录入；因此数据库更新效率低、周期长，过期和无效记录比例高，维护成本也高。种子文档总结网络数据库"
+                   "营销的三点独特价值：动态更新、顾客主动加入、改善顾客关系。",
+        "source": "seed document 002 (数据库营销 training deck)",
+        "source_zh": "种子文档002（《数据库营销》培训讲义）",
+        "caution": "A qualitative comparison; the seed gives no figures. This workbook's chapters 10–12 show the "
+                   "online side: every source refreshed on each build, consent captured where customers sign up.",
+        "caution_zh": "这是定性比较，文档未给出数据。本教材第10–12章展示的是“网络”一侧：每次构建都刷新全部数据源，"
+                      "在客户注册处获取许可。",
+    },
+    "jcpenney": {
+        "title": "JCPenney: one data warehouse for stores, catalogue and web",
+        "title_zh": "JCPenney：门店、目录与网店共用一个数据仓库",
+        "text": "JCPenney, a large US department-store retailer with more than 1,000 stores, sold through three "
+                "channels — physical stores, B2C web and catalogue — to more than 40 million customers. A data "
+                "warehouse integrated every channel's customer data (60 nodes in 2004), so it knew each customer's "
+                "shopping pattern over the past three years. It classified customers by behaviour and used that to "
+                "lay out stores and order web and catalogue pages, developed 180 ways of selecting customers for "
+                "direct mail (240+ for the catalogue), sent 400 million e-mails a year and chose targets for "
+                "in-store promotions from past purchases. The seed's lesson: people, not IT, decide whether data is "
+                "used well.",
+        "text_zh": "JCPenney 是美国大型百货零售商，拥有1,000多家门店，通过实体店、B2C网店和目录三大渠道向4,000多万顾客"
+                   "销售。数据仓库整合了各渠道的客户数据（2004年使用60个节点），掌握每位顾客过去三年的购物特点。企业"
+                   "按行为属性给客户分类，据此设置店内陈列、调整网页与目录页顺序；开发了180种直邮选客方法（目录240种"
+                   "以上），每年发送4亿份电子邮件，并根据过去的购买记录为店内促销选择目标客户。文档的结论：数据运用"
+                   "成败的关键在人，而不只是IT。",
+        "source": "seed document 004 (CRM知识分享 handout, chapter 4 case)",
+        "source_zh": "种子文档004（《CRM知识分享》讲义第四章案例）",
+        "caution": "Figures as the handout states them, not checked; its sales figure (\"$18亿\", i.e. $1.8 billion, "
+                   "2005) is far below JCPenney's reported annual sales of that time and is probably a slip — do "
+                   "not quote it.",
+        "caution_zh": "数字均按讲义原文，未经核实；其中2005年销售额“超18亿美元”远低于该公司当时公布的年销售额，"
+                      "可能是笔误，请勿引用。",
+    },
+    "appliance_gift": {
+        "title": "An appliance maker's $30 gift to its biggest buyers",
+        "title_zh": "家电企业给大买主的30美元小礼物",
+        "text": "A home-appliance company kept a record of every transaction. From customers' appliance purchase "
+                "history it judged who would be interested in its new video recorder, identified its biggest "
+                "buyers and sent them a small gift worth $30 in exchange for their next purchase.",
+        "text_zh": "一家家电企业保存了每一次交易记录。它根据消费者购买家用电器的历史，判断谁会对新式录像机感兴趣，确认"
+                   "谁是公司的大买主，并给他们送上价值30美元的小礼物，以换取下一次购买。",
+        "source": "seed document 002 (数据库营销 training deck)",
+        "source_zh": "种子文档002（《数据库营销》培训讲义）",
+        "caution": "The seed reports no result. Whether the gift paid for itself is exactly the loyalty question of "
+                   "chapter 32: it needs a control group of big buyers who got no gift.",
+        "caution_zh": "文档未给出效果。礼物是否划算正是第32章忠诚计划的问题：需要一个未收到礼物的大买主对照组。",
+    },
+    "hotel_call_center": {
+        "title": "Hotels: a prospect database and a call centre",
+        "title_zh": "酒店：潜在客户数据库与呼叫中心",
+        "text": "Hotels worked with an outside marketing agency, using database technology and a call centre to turn "
+                "potential individual (business) travellers into customers, inviting them to try the hotel and "
+                "offering differentiated service. The seed lists the effects: more than 1 million (yuan) of "
+                "marketing budget saved, 8–10 million more revenue, a wider sales channel, a protected price "
+                "system and lower vacancy.",
+        "text_zh": "酒店借助外部专业营销机构，采用数据库技术和呼叫中心的模式，把潜在散客发展成酒店客户，邀请体验消费并"
+                   "提供差异化服务。文档列出的效果：节省100多万市场经费，带来客流与营业额800–1000万，拓宽销售渠道，"
+                   "保护价格体系，降低空置率。",
+        "source": "seed document 002 (数据库营销 training deck)",
+        "source_zh": "种子文档002（《数据库营销》培训讲义）",
+        "caution": "Promotional claims of the agency model, with no baseline, period or hotel size: read them as "
+                   "what such a project promises, not as a measured lift.",
+        "caution_zh": "这是该模式的宣传性说法，没有基准、期限或酒店规模：应理解为项目承诺，而非测得的提升。",
+    },
+    "hospital_abc": {
+        "title": "Hospitals: ABC classes of patients",
+        "title_zh": "医院：顾客ABC分类",
+        "text": "For hospitals the seed recommends a customer database broader than health records and case files, "
+                "built to grow the customer base rather than only to document treatment. Customers are ranked by "
+                "value with the ABC method into a customer pyramid — VIP (A), major (B), ordinary (C) and small (D) "
+                "customers — so the most valuable get the matching service strategy.",
+        "text_zh": "种子文档建议医院建立比健康档案和病案更宽泛的顾客数据库，目的在于扩大顾客群，而不仅是记录诊疗。运用"
+                   "ABC分类法按顾客价值建立顾客金字塔：VIP顾客（A类）、主要顾客（B类）、普通顾客（C类）和小顾客（D类），"
+                   "为最有价值的顾客采取相应的服务策略。",
+        "source": "seed document 002 (数据库营销 training deck)",
+        "source_zh": "种子文档002（《数据库营销》培训讲义）",
+        "caution": "A recommendation, not a reported result; with health data, consent and privacy law (PIPL 个人信息"
+                   "保护法) come first. The pyramid itself is built in chapter 22.",
+        "caution_zh": "这是建议而非实际效果；涉及健康数据时，须先满足许可与《个人信息保护法》。"
+                      "顾客金字塔的做法见第22章。",
+    },
+    "ecommerce_platform": {
+        "title": "An e-commerce platform: clean, mine, personalise, go offline",
+        "title_zh": "电商平台：清洗、挖掘、个性化、线上线下结合",
+        "text": "An e-commerce platform first cleaned its customer database (duplicates, errors, invalid records), "
+                "then mined consumption behaviour, preferences and value to find potential high-value groups, and "
+                "personalised recommendations and service for them across e-mail, SMS and social media. It also "
+                "used customer profiles to choose locations and layouts of its physical stores. The seed reports "
+                "\"significant\" growth in sales and reputation.",
+        "text_zh": "某电商平台先对客户数据库进行全面清洗（剔除重复、错误和无效数据），再利用数据挖掘分析客户的消费行"
+                   "为、偏好和价值，找出潜在的高价值客户群，通过电子邮件、短信、社交媒体提供个性化推荐和定制化服务；还借"
+                   "助客户画像为线下实体店选址和陈列提供支持。文档称其业绩和口碑“显著”增长。",
+        "source": "seed document 002 (数据库营销 training deck)",
+        "source_zh": "种子文档002（《数据库营销》培训讲义）",
+        "caution": "An anonymous case without numbers: it shows the order of the work (the workbook's phases 1–3), "
+                   "not evidence that it pays.",
+        "caution_zh": "匿名案例，没有数字：它说明工作的顺序（即本教材第1–3阶段），而不能证明其收益。",
+    },
+}
+
+
+def seed_case_box(key: str, language: str = "en"):
+    """One seed case as a Markdown box (title, the case, its source and the caution) in ``language``.
+
+    >>> seed_case_box("jcpenney").data.splitlines()[0]
+    '> **Case — JCPenney: one data warehouse for stores, catalogue and web**'
+    """
+    from IPython.display import Markdown
+    if key not in SEED_CASES:
+        raise KeyError(f"no seed case {key!r}; cases are {', '.join(SEED_CASES)}")
+    c = SEED_CASES[key]
+    zh = language == "zh"
+    title, text = (c["title_zh"], c["text_zh"]) if zh else (c["title"], c["text"])
+    caution, source = (c["caution_zh"], c["source_zh"]) if zh else (c["caution"], c["source"])
+    if zh:
+        return Markdown(f"> **案例 — {title}**\n>\n> {text}\n>\n> *来源：{source}。* **注意：** {caution}")
+    return Markdown(f"> **Case — {title}**\n>\n> {text}\n>\n> *source: {source}.* **Caution:** {caution}")

@@ -87,6 +87,18 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "cdnow_holdout_error": ("CDNOW: holdout forecast error", "CDNOW：验证期预测误差", "pct"),
     "cdnow_gg_p": ("CDNOW: Gamma-Gamma p", "CDNOW：Gamma-Gamma参数p", "float"),
 }
+# chapters 27 and 32 (customer description, forecast, spend regression; triggers, loyalty)
+KPI_INFO.update({
+    "defector_share": ("Defectors (lost) among buyers", "流失客户占购买客户比例", "pct"),
+    "forecast_mape": ("Forecast error in the backtest (MAPE)", "回测预测误差（MAPE）", "pct"),
+    "forecast_next_total": ("Forecast revenue, next 6 months", "未来6个月预测收入", "money"),
+    "spend_model_r2": ("Spend model R² (holdout)", "消费回归 R²（验证集）", "float"),
+    "spend_naive_r2": ("Naive spend forecast R² (holdout)", "朴素消费预测 R²（验证集）", "float"),
+    "spend_model_truth_r2": ("Spend model R² vs the true next year", "消费回归对真实次年的 R²", "float"),
+    "in_market_customers": ("Customers in market for a category now", "当前有品类购买意向的客户", "int"),
+    "triggers_next_month": ("Trigger contacts next month", "下月触发式接触人数", "float"),
+    "loyalty_required_lift": ("Loyalty programme: break-even spend lift", "忠诚计划：盈亏平衡所需消费提升", "pct"),
+})
 HEADLINE = ["persons", "customers_active", "top20_revenue_share", "clv_total", "response_model_auc",
             "planned_contacts", "expected_roi", "campaign_lift", "campaign_roi", "identity_precision",
             "quality_score_after", "email_open_rate"]
