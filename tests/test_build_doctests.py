@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["dbmkit.ingest", "dbmkit.ingest.errors", "dbmkit.ingest.files", "dbmkit.ingest.sql_sources",
+MODULES = ["dbmkit.ingest", "dbmkit.ingest.errors", "dbmkit.ingest.filetype", "dbmkit.ingest.files",
+           "dbmkit.ingest.sql_sources",
            "dbmkit.ingest.staging", "dbmkit.ingest.coercion", "dbmkit.ingest.load", "dbmkit.ingest.catalogue",
            "dbmkit.clean", "dbmkit.identity", "dbmkit.database", "dbmkit.database.store",
            "dbmkit.database.rules", "dbmkit.database.pipeline", "dbmkit.database.consent", "dbmkit.database.erasure",

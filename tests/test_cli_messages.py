@@ -1,8 +1,8 @@
-"""The `dbmkit` command says what is wrong and how to fix it, never a traceback: two builds on one work folder (a
-lock naming the holder; a wait; a dead holder's lock taken over), folders that cannot be written (--out, --workdir),
+"""The `dbmkit` command says what is wrong and how to fix it, never a traceback: two builds on one work folder (a lock
+naming the holder; a wait; a dead holder's lock taken over), folders that cannot be written (--out, --workdir),
 files handed to `new-client` that are not tables (empty, one line, images, PDFs, archives, workbooks renamed .csv,
-binary data; UTF-16/32 text is read), `batch` with broken clients (every client in the summary with its reason), and an unexpected error.
-Each case: the exit code, the message, the files written (or not)."""
+binary data; UTF-16/32 text is read), `batch` with broken clients (every client in the summary with its reason), and
+an unexpected error. Each case: the exit code, the message, the files written (or not)."""
 from __future__ import annotations
 
 import errno

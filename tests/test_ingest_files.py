@@ -138,7 +138,8 @@ def test_chinese_utf16_without_bom_and_a_contrary_encoding_setting(tmp_path):
 
 
 def test_the_sniffer_does_not_take_plain_text_for_wide_text():
-    for text, enc in (("a,b\n1,2\n", "utf-8"), ("Renée,Zürich\n" * 20, "cp1252"), ("姓名,城市\n王伟,北京\n", "gb18030")):
+    plain = (("a,b\n1,2\n", "utf-8"), ("Renée,Zürich\n" * 20, "cp1252"), ("姓名,城市\n王伟,北京\n", "gb18030"))
+    for text, enc in plain:
         k = file_kind(text.encode(enc))
         assert k.kind == "text" and k.encoding is None, (text, k)
     assert detect_encoding("a,b\n".encode("utf-32")) == "utf-32"          # with a BOM Python's codec reads the order
