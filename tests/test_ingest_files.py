@@ -69,6 +69,17 @@ def test_other_files_that_are_not_tables(tmp_path, head, words):
     refused(tmp_path, "sales.csv", *words)
 
 
+def test_a_password_protected_workbook_is_named_so(tmp_path):
+    (tmp_path / "book.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))   # encrypted: OLE2
+    refused(tmp_path, "book.xlsx", "password-protected (encrypted)", "remove the password")
+
+
+def test_a_header_starting_like_a_bzip2_magic_is_text(tmp_path):
+    (tmp_path / "s.csv").write_text("BZh_order,customer,date,amount\nO1,C1,2024-01-02,5\n")
+    con, res = load(tmp_path, "s.csv", columns={**ORDERS, "order_id": "BZh_order"})
+    assert rows(con) == [("O1", "C1", 5.0)]
+
+
 def test_a_zip_of_several_files_renamed_csv_lists_them(tmp_path):
     with zipfile.ZipFile(tmp_path / "sales.csv", "w") as z:
         z.writestr("orders.csv", CSV)

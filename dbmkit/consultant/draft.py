@@ -62,6 +62,8 @@ def draft_config(name: str, files: list, directory: str | os.PathLike = "clients
            "data:",
            f"  default_phone_region: {_REGION.get(cur, 'US')}   "
            "# country of phone numbers written without +<country code>",
+           "  # timezone: UTC   # the client's time zone (e.g. Europe/Berlin, Asia/Shanghai): time-zone-aware "
+           "timestamps are converted to its local time",
            "  sources:"]
     by_table: dict[str, list[SourceDraft]] = {}
     for d in drafts:

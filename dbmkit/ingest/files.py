@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from .errors import DELIMITERS, TEXT_SUFFIXES, IngestError, quote_text
-from .filetype import ENCODING_NAMES, HEAD_BYTES, FileKind, file_kind, named_format, source_format
+from .filetype import ENCODING_NAMES, HEAD_BYTES, FileKind, file_kind, is_bzip2, named_format, source_format
 
 
 def open_bytes(path: Path) -> bytes:
@@ -29,7 +29,7 @@ def open_bytes(path: Path) -> bytes:
     try:
         if suffix == ".gz" or data[:2] == b"\x1f\x8b":
             return gzip.decompress(data)
-        if suffix == ".bz2" or data[:3] == b"BZh":
+        if suffix == ".bz2" or is_bzip2(data[:10]):
             return bz2.decompress(data)
         if suffix == ".zip" or data[:4] == b"PK\x03\x04":
             with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -461,6 +461,8 @@ def _fill_merged(rows: list[list], ranges: list[tuple[int, int, int, int]], head
         if r0 <= header or r0 >= len(rows) or c0 >= width:
             continue                     # a title or header cell spanning columns: nothing to fill
         v = rows[r0][c0]
+        if v is None:
+            continue                     # an empty merged range: nothing to fill
         for r in range(r0, min(r1, len(rows) - 1) + 1):
             for c in range(c0, min(c1, width - 1) + 1):
                 rows[r][c] = v

@@ -57,7 +57,6 @@ _MAGIC = [
     (b"\xfd7zXZ\x00", "xz", "an xz-compressed file", "unpack it (or compress it with gzip, .csv.gz, instead)"),
     (b"PAR1", "parquet", "a Parquet file", ""),
     (b"\x1f\x8b", "gzip", "a gzip-compressed file", ""),
-    (b"BZh", "bzip2", "a bzip2-compressed file", ""),
     (b"PK\x03\x04", "zip", "a ZIP archive", ""),
     (b"PK\x05\x06", "zip", "an empty ZIP archive", ""),
 ]
@@ -103,11 +102,19 @@ def _wide_text(head: bytes) -> str | None:
     return codec if ctrl <= 0.01 * max(1, len(text)) else None
 
 
+def is_bzip2(head: bytes) -> bool:
+    """bzip2's header: 'BZh', the block size 1–9 and the block magic (a CSV whose first header starts 'BZh' is not)."""
+    return head[:3] == b"BZh" and head[3:4] in b"123456789" and len(head) >= 10 and \
+        head[4:10] in (b"1AY&SY", b"\x17rE8P\x90")
+
+
 def file_kind(head: bytes) -> FileKind:
     """What the first bytes of a file say it is (see the module example)."""
     for magic, kind, what, _ in _MAGIC:
         if head.startswith(magic):
             return FileKind(kind, what)
+    if is_bzip2(head):
+        return FileKind("bzip2", "a bzip2-compressed file")
     if head.startswith(b"BM") and len(head) > 14 and head[6:10] == b"\x00\x00\x00\x00":
         return FileKind("bmp", "a BMP image")
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
@@ -217,6 +224,10 @@ def source_format(path: Path, given: str, label: str) -> tuple[str, list[str]]:
         if k.kind == "ole2" and path.suffix.lower() == ".xls":
             raise IngestError("old Excel format '.xls' is not supported", file=label,
                               fix="open it in Excel and save as .xlsx (or export the sheet as CSV)")
+        if k.kind == "ole2" and path.suffix.lower() in (".xlsx", ".xlsm"):
+            raise IngestError("the workbook is password-protected (encrypted), or an old .xls renamed .xlsx",
+                              file=label, fix="open it in Excel, remove the password (File › Info › Protect "
+                                              "Workbook) and save it as .xlsx, or export the sheet as CSV")
         raise IngestError(f"the file is {k.what}, not {_expected_name(fmt) if fmt else 'a table'}", file=label,
                           fix=_FIX.get(k.kind) or _EXPORT)
     notes: list[str] = []
