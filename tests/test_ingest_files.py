@@ -236,9 +236,10 @@ def test_merged_cells_are_filled_when_openpyxl_reads_the_sheet(tmp_path, monkeyp
         ws.append(r)
     ws.merge_cells("B2:B3")
     wb.save(tmp_path / "lines.xlsx")
+    assert files.merged_ranges(tmp_path / "lines.xlsx", "Sheet") == [(1, 1, 2, 1)]          # B2:B3, from the XML
     monkeypatch.setattr(files, "_read_excel_fast", lambda path, sheet: None)      # as without python-calamine
     con, res = load(tmp_path, "lines.xlsx")
-    assert rows(con) == [("O1", "C1", 5.0), ("O1", "C1", 6.0)]
+    assert rows(con) == [("O1", "C1", 5.0), ("O1", "C1", 6.0)] and "B2:B3" in " ".join(res.warnings)
 
 
 # ------------------------------------------------------------------------------------------------------- time zones
@@ -288,25 +289,36 @@ def _client(d: Path, name: str) -> Path:
     return cfg
 
 
-@pytest.mark.parametrize("make, words", [
-    (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(300)), ["the file is a PNG image, not a CSV"]),
-    (lambda p: p.write_bytes(CSV.encode("utf-16")), None),
-])
-def test_check_names_the_file_type_or_reads_the_encoding(tmp_path, capsys, make, words):
-    make(tmp_path / "sales.csv")
-    rc = cli.main(["check", str(_client(tmp_path, "sales.csv")), "--workdir", str(tmp_path / "work")])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in err + out
-    if words:
-        assert rc == 2 and f"[dbmkit] error: sales.csv: {words[0]}" in err and "Fix: export" in err, err
-    else:
-        assert "loaded         2" in out and "warning: the file is UTF-16 LE text" in out, out
-
-
 def _zip2(p: Path) -> None:
     with zipfile.ZipFile(p, "w") as z:
         z.writestr("a.csv", CSV)
         z.writestr("b.csv", CSV)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(300)), ["the file is a PNG image, not a CSV", "Fix: export"]),
+    (_zip2, ["the file is a ZIP archive holding 2 files (a.csv, b.csv), not one CSV file", "Fix: unpack it"]),
+    (lambda p: p.write_bytes(b""), ["the file is empty (0 bytes)", "Fix: export the data again"]),
+])
+def test_check_names_the_file_type(tmp_path, capsys, make, words):
+    make(tmp_path / "sales.csv")
+    rc = cli.main(["check", str(_client(tmp_path, "sales.csv")), "--workdir", str(tmp_path / "work")])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err + out
+    assert rc == 2 and f"[dbmkit] error: sales.csv: {words[0]}" in err and words[1] in err, err
+
+
+def test_check_reads_utf16_and_says_so_and_a_header_only_file_loads_nothing(tmp_path, capsys):
+    (tmp_path / "sales.csv").write_bytes(CSV.encode("utf-16"))
+    rc = cli.main(["check", str(_client(tmp_path, "sales.csv")), "--workdir", str(tmp_path / "work")])
+    out, err = capsys.readouterr()
+    assert rc == 0 and "Traceback" not in err + out, err
+    assert "loaded         2" in out and "warning: the file is UTF-16 LE text (its byte-order mark says so)" in out
+    (tmp_path / "sales.csv").write_text("order,customer,date,amount\n")
+    rc = cli.main(["check", str(_client(tmp_path, "sales.csv")), "--workdir", str(tmp_path / "work")])
+    out, err = capsys.readouterr()
+    assert rc == 1 and "Traceback" not in err + out
+    assert "warning: no data rows (the file has a header only)" in out and "no orders were loaded" in out, out
 
 
 @pytest.mark.parametrize("make, words", [

@@ -339,20 +339,20 @@ def _sheet_name(sheets: list[str], sheet, label: str) -> str:
     return sheet
 
 
-def _sheet_rows(path: Path, sheet: str, label: str) -> list[list]:
-    """The sheet's cells, one list per row (row i = Excel row i + 1), all rows as wide as the widest."""
-    rows = _read_excel_fast(path, sheet)
-    if rows is None:
-        rows = _read_excel_openpyxl(path, sheet, label)
+def _sheet_rows(path: Path, sheet: str, label: str) -> tuple[list[list], list[tuple[int, int, int, int]] | None]:
+    """The sheet's cells, one list per row (row i = Excel row i + 1), all rows as wide as the widest; and its merged
+    ranges when the reader gives them (None: read them with :func:`merged_ranges`)."""
+    fast = _read_excel_fast(path, sheet)
+    rows, merges = fast if fast is not None else (_read_excel_openpyxl(path, sheet, label), None)
     width = max((len(r) for r in rows), default=0)
-    return [r + [None] * (width - len(r)) for r in rows]
+    return [r + [None] * (width - len(r)) for r in rows], merges
 
 
 def read_excel_raw(path: Path, sheet, label: str) -> pd.DataFrame:
     """The sheet's cells as objects, one pass of python-calamine or openpyxl (row i of the frame = Excel row
     i + 1)."""
     name = _sheet_name(_sheet_list(path, label), sheet, label)
-    return pd.DataFrame(_sheet_rows(path, name, label), dtype=object)
+    return pd.DataFrame(_sheet_rows(path, name, label)[0], dtype=object)
 
 
 def _hits(row: list, wanted: set[str]) -> int:
@@ -375,7 +375,7 @@ def read_excel_table(path: Path, sheet, label: str, expected: list[str], header_
     """
     sheets = _sheet_list(path, label)
     name = _sheet_name(sheets, sheet, label)
-    rows = _sheet_rows(path, name, label)
+    rows, merges = _sheet_rows(path, name, label)
     wanted = {str(e).strip().lower() for e in expected}
     h = header_row if header_row is not None else find_header_row(rows[:30], expected)
     here = _hits(rows[h], wanted) if h < len(rows) else 0
@@ -383,7 +383,7 @@ def read_excel_table(path: Path, sheet, label: str, expected: list[str], header_
         score = {name: here}
         for other in sheets:
             if other != name:
-                head = _sheet_rows(path, other, label)[:30]
+                head = _sheet_rows(path, other, label)[0][:30]
                 score[other] = _hits(head[find_header_row(head, expected)], wanted) if head else 0
         best = max(sheets, key=lambda s_: (score[s_], -sheets.index(s_)))
         if score[best] > here:
@@ -393,7 +393,7 @@ def read_excel_table(path: Path, sheet, label: str, expected: list[str], header_
                               f"'{best}' holds {score[best]}; the workbook's sheets (mapped columns found): "
                               f"{listing}", file=label,
                               fix=f"set `sheet: {_yaml_text(best)}` for this source (under its `path:`)")
-    notes = _fill_merged(rows, merged_ranges(path, name), h)
+    notes = _fill_merged(rows, merged_ranges(path, name) if merges is None else merges, h)
     return pd.DataFrame(rows, dtype=object), h, notes
 
 
@@ -478,9 +478,10 @@ def _fill_merged(rows: list[list], ranges: list[tuple[int, int, int, int]], head
             f"merged over the lines of one invoice belongs to each line); columns: {', '.join(cols[:10])}"]
 
 
-def _read_excel_fast(path: Path, sheet: str) -> list[list] | None:
+def _read_excel_fast(path: Path, sheet: str) -> tuple[list[list], list | None] | None:
     """The sheet's cells read with python-calamine (a compiled reader, ~15x faster than openpyxl): the same values
-    as openpyxl gives once written as text (empty cells None, dates as dates, numbers as numbers). None when
+    as openpyxl gives once written as text (empty cells None, dates as dates, numbers as numbers), and its merged
+    ranges (0-based first row, first column, last row, last column; None when calamine does not say). None when
     calamine is missing or cannot read the file, or when the sheet holds an integer too large for a float (openpyxl
     keeps it exact): the caller then uses openpyxl."""
     try:
@@ -488,7 +489,10 @@ def _read_excel_fast(path: Path, sheet: str) -> list[list] | None:
     except ImportError:
         return None
     try:
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        sh = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
+        rows = sh.to_python(skip_empty_area=False)
+        got = getattr(sh, "merged_cell_ranges", None)
+        merges = None if got is None else [(a[0], a[1], b[0], b[1]) for a, b in got]
     except Exception:  # noqa: BLE001 - any problem: let openpyxl read it (and report it)
         return None
     out = []
@@ -499,7 +503,7 @@ def _read_excel_fast(path: Path, sheet: str) -> list[list] | None:
         out.append(row)
     while out and all(v is None for v in out[-1]):     # trailing empty rows hold nothing
         out.pop()
-    return out
+    return out, merges
 
 
 def _read_excel_openpyxl(path: Path, sheet: str, label: str) -> list[list]:
