@@ -282,11 +282,22 @@ def test_the_client_zone_follows_a_set_override(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------------- the commands
-def _client(d: Path, name: str) -> Path:
+def _client(d: Path, name: str, data: str = "") -> Path:
     cfg = d / "shop.yaml"
-    cfg.write_text(f"client: shop\ndata:\n  sources:\n    orders:\n      - path: {name}\n        columns: "
+    cfg.write_text(f"client: shop\ndata:\n{data}  sources:\n    orders:\n      - path: {name}\n        columns: "
                    "{order_id: order, customer_id: customer, order_ts: date, net_amount: amount}\n")
     return cfg
+
+
+def test_the_build_keeps_the_clients_local_time(tmp_path, capsys):
+    _tz_parquet(tmp_path / "o.parquet")
+    cfg = _client(tmp_path, "o.parquet", data="  timezone: America/New_York\n")
+    assert cli.main(["check", str(cfg), "--workdir", str(tmp_path / "work")]) == 0
+    out = capsys.readouterr().out
+    assert "quarantined       0" in out and "converted to the local time of America/New_York" in out, out
+    con = duckdb.connect(str(tmp_path / "work" / "marketing.duckdb"), read_only=True)
+    got = [str(t) for (t,) in con.execute("SELECT order_ts FROM orders ORDER BY order_ts").fetchall()]
+    assert got == ["2024-03-01 04:00:00", "2024-07-01 17:30:00"]          # Berlin 10:00 (+1), 23:30 (+2) → New York
 
 
 def _zip2(p: Path) -> None:
