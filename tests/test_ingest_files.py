@@ -99,6 +99,14 @@ def test_a_zip_or_gzip_of_one_csv_under_a_csv_name_is_unpacked(tmp_path):
         assert any(note in w for w in res.warnings), res.warnings
 
 
+def test_a_compressed_file_must_hold_text(tmp_path):
+    (tmp_path / "s.csv.gz").write_bytes(gzip.compress(b"\x89PNG\r\n\x1a\n" + bytes(300)))
+    refused(tmp_path, "s.csv.gz", "the gzip file holds a PNG image, not CSV text", "compress only the CSV")
+    (tmp_path / "u.csv.gz").write_bytes(gzip.compress(CSV.encode("utf-16")))         # UTF-16 inside is text
+    con, res = load(tmp_path, "u.csv.gz")
+    assert res.rows_loaded == 2 and res.encoding == "utf-16-le"
+
+
 def test_a_workbook_or_parquet_under_a_csv_name_names_the_format_to_set(tmp_path):
     df = pd.read_csv(pd.io.common.StringIO(CSV))
     df.to_excel(tmp_path / "book.xlsx", index=False)

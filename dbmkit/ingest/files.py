@@ -21,17 +21,18 @@ from .errors import DELIMITERS, TEXT_SUFFIXES, IngestError, quote_text
 from .filetype import ENCODING_NAMES, HEAD_BYTES, FileKind, file_kind, is_bzip2, named_format, source_format
 
 
-def open_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed when it is a .gz, .bz2 or .zip (one text file inside)."""
-    label = str(path)
+def open_bytes(path: Path, label: str | None = None) -> bytes:
+    """The file's bytes, decompressed when it is a .gz, .bz2 or .zip (one text file inside); what is inside must be
+    text (a compressed image or archive is refused, naming it)."""
+    label = label or str(path)
     data = path.read_bytes()
     suffix = path.suffix.lower()
     try:
         if suffix == ".gz" or data[:2] == b"\x1f\x8b":
-            return gzip.decompress(data)
-        if suffix == ".bz2" or is_bzip2(data[:10]):
-            return bz2.decompress(data)
-        if suffix == ".zip" or data[:4] == b"PK\x03\x04":
+            packed, data = "gzip file", gzip.decompress(data)
+        elif suffix == ".bz2" or is_bzip2(data[:10]):
+            packed, data = "bzip2 file", bz2.decompress(data)
+        elif suffix == ".zip" or data[:4] == b"PK\x03\x04":
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 names = [n for n in z.namelist() if not n.endswith("/") and not n.startswith("__MACOSX")]
                 texts = [n for n in names if n.lower().endswith(TEXT_SUFFIXES)]
@@ -39,12 +40,18 @@ def open_bytes(path: Path) -> bytes:
                     raise IngestError(f"the zip archive holds {len(texts)} CSV/TXT files ({', '.join(names[:6])})",
                                       file=label, fix="put exactly one CSV file in the archive, or unzip it and "
                                                       "give one source per file")
-                return z.read(texts[0])
+                packed, data = f"file {texts[0]!r} in the ZIP archive", z.read(texts[0])
+        else:
+            return data
     except (OSError, EOFError, zipfile.BadZipFile, ValueError) as e:
         if isinstance(e, IngestError):
             raise
         raise IngestError(f"cannot decompress the file ({type(e).__name__}: {e})", file=label,
                           fix="check that the archive is complete (download or export it again)") from None
+    inner = file_kind(data[:HEAD_BYTES])
+    if inner.kind != "text":
+        raise IngestError(f"the {packed} holds {inner.what}, not CSV text", file=label,
+                          fix="compress only the CSV/TSV export itself (or give the file unpacked)")
     return data
 
 
@@ -291,7 +298,7 @@ def detect_file(path: str | Path, encoding: str | None = None, delimiter: str | 
     if fmt == "parquet":
         cols = duckdb.sql(f"SELECT * FROM read_parquet({quote_text(str(path))}) LIMIT 0").columns
         return dict(format="parquet", encoding=None, delimiter=None, header_row=0, columns=list(cols))
-    data = open_bytes(path)[: 2_000_000]
+    data = open_bytes(path, label)[: 2_000_000]
     text, enc, _ = decode_text(data, encoding, label)
     lines = split_lines(text)[:40]
     if not lines:
@@ -360,7 +367,10 @@ def _hits(row: list, wanted: set[str]) -> int:
 
 
 def _yaml_text(v: str) -> str:
-    return v if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ .-]*", v) and v.strip() == v else '"' + v.replace('"', '\\"') + '"'
+    """A sheet name as a YAML value: plain when YAML reads it back as that text, else in quotes."""
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ .-]*", v) and v.strip() == v and \
+        v.lower() not in ("yes", "no", "on", "off", "true", "false", "null", "y", "n")
+    return v if plain else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def read_excel_table(path: Path, sheet, label: str, expected: list[str], header_row: int | None = None

@@ -82,7 +82,7 @@ def stage_csv(con, spec: SourceFile, path: Path, label: str, expected: list[str]
     if path.stat().st_size == 0:
         raise IngestError("the file is empty (0 bytes)", file=label,
                           fix="export the data again, or remove this source from the config")
-    data = open_bytes(path)
+    data = open_bytes(path, label)
     if not data.strip():
         raise IngestError("the file is empty (only blank space)", file=label,
                           fix="export the data again, or remove this source from the config")
