@@ -19,10 +19,11 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic.functional_validators import AfterValidator
 
 from . import schema as _schema
 
@@ -86,18 +87,18 @@ def _show_value(v) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check_timezone(v: str | None) -> str | None:
+def check_timezone(v: str) -> str:
     """An IANA time-zone name as given (``Europe/Berlin``), or a ValueError naming the closest ones."""
-    if v is None:
-        return v
     import zoneinfo
     try:
-        zoneinfo.ZoneInfo(v)
-        return v
+        return zoneinfo.ZoneInfo(v) and v
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         close = difflib.get_close_matches(v, sorted(zoneinfo.available_timezones()), n=3, cutoff=0.5)
         raise ValueError(f"unknown time zone {v!r}" + (f" (did you mean {', '.join(close)}?)" if close else "")
                          + "; use an IANA name such as UTC, Europe/Berlin, America/New_York or Asia/Shanghai") from None
+
+
+TimeZone = Annotated[str, AfterValidator(check_timezone)]
 
 
 class _Model(BaseModel):
@@ -135,15 +136,9 @@ class SourceFile(_Model):
     date_format: str | None = Field(None, description="strftime format when dates are ambiguous, e.g. %d/%m/%Y")
     decimal: str = Field(".", description="decimal mark of amounts: '.' or ','")
     id_prefix: str = Field("", description="prefix added to customer ids, when two systems use the same numbers")
-    timezone: str | None = Field(None, description="zone whose local time time-zone-aware timestamps are converted "
-                                                   "to (e.g. Europe/Berlin); default: `data.timezone`")
-
+    timezone: TimeZone | None = Field(None, description="zone whose local time time-zone-aware timestamps are "
+                                                        "converted to (e.g. Europe/Berlin); default: `data.timezone`")
     _client_timezone: str = PrivateAttr("UTC")
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, v):
-        return check_timezone(v)
 
     @property
     def zone(self) -> str:
@@ -163,9 +158,8 @@ class DataConfig(_Model):
     synthetic: SyntheticSource | None = None
     sources: dict[str, list[SourceFile]] | None = None
     default_phone_region: str = Field("US", min_length=2, max_length=2, description="ISO country for phones without +")
-    timezone: str = Field("UTC", description="the client's time zone (IANA name, e.g. Europe/Berlin, Asia/Shanghai): "
-                                             "time-zone-aware timestamps of the sources are converted to its local "
-                                             "time")
+    timezone: TimeZone = Field("UTC", description="the client's time zone (IANA name, e.g. Europe/Berlin): "
+                                                  "time-zone-aware timestamps are converted to its local time")
     staff_email_domains: list[str] = Field(default_factory=list, description="e-mail domains of staff accounts")
     test_email_patterns: list[str] = Field(
         default_factory=lambda: [r"^test\d*@", r"^qa\+", r"@example\.(?:com|org|net)$", r"^noreply@"],
@@ -201,11 +195,6 @@ class DataConfig(_Model):
                     raise ValueError(f"{w!r} is listed under both {seen[(kind, n)]} and {key}; keep one")
                 seen[(kind, n)] = key
         return {k: [str(w) for w in words] for k, words in v.items()}
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, v):
-        return check_timezone(v)
 
     @field_validator("sources", mode="before")
     @classmethod
