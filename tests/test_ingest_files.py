@@ -367,3 +367,14 @@ def test_new_client_reads_utf16_without_bom_and_utf32_end_to_end(tmp_path):
         assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
         draft = (tmp_path / "clients" / f"{name[:3]}.yaml").read_text()
         assert "orders" in draft and "utf-" in draft, draft
+
+
+def test_new_client_finds_the_table_behind_a_cover_sheet(tmp_path, capsys):
+    """It used to stop with 'cannot make out a table in the file (StopIteration)'."""
+    _cover_workbook(tmp_path / "book.xlsx")
+    rc = cli.main(["new-client", "acme", str(tmp_path / "book.xlsx"), "--dir", str(tmp_path / "clients")])
+    out, err = capsys.readouterr()
+    assert rc == 0 and "Traceback" not in err, err
+    draft = (tmp_path / "clients" / "acme.yaml").read_text()
+    assert 'sheet: "Orders 2024"    # the workbook also has [\'Cover\', \'Notes\']' in draft, draft
+    assert "order_id: \"order\"" in draft and "net_amount: \"amount\"" in draft

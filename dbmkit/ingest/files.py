@@ -272,7 +272,30 @@ def _first_wide_row(rows: list[list]) -> int:
     if not widths:
         return 0
     m = max(widths)
-    return next(i for i, w in enumerate(widths) if w >= max(2, m * 0.6))
+    return next((i for i, w in enumerate(widths) if w >= max(2, m * 0.6)), 0)
+
+
+def _table_sheet(path: Path, label: str, expected: list[str]) -> tuple[str, list[list], list[str]]:
+    """The sheet a workbook's table is on, for a file without a config (``dbmkit new-client``): the one whose header
+    holds the most ``expected`` columns, else the first with a header of two or more columns and a row beneath it
+    (a cover page first is passed over). Returns its name, its first rows and all sheet names."""
+    sheets = _sheet_list(path, label)
+    wanted = {str(e).strip().lower() for e in expected}
+    best = None
+    for name in sheets[:50]:
+        rows = _sheet_rows(path, name, label)[0][:31]
+        if wanted:
+            key = _hits(rows[find_header_row(rows, expected)], wanted) if rows else -1
+        else:
+            h = _first_wide_row(rows)
+            width = sum(1 for c in rows[h] if c is not None and str(c).strip()) if rows else 0
+            below = any(any(c is not None and str(c).strip() for c in r) for r in rows[h + 1:])
+            key = 1 if width >= 2 and below else 0
+        if best is None or key > best[0]:
+            best = (key, name, rows)
+        if not wanted and key == 1:
+            break
+    return best[1], best[2], sheets
 
 
 def detect_file(path: str | Path, encoding: str | None = None, delimiter: str | None = None,
@@ -289,12 +312,12 @@ def detect_file(path: str | Path, encoding: str | None = None, delimiter: str | 
     fmt, _ = source_format(path, "auto", label)
     expected = expected or []
     if fmt == "excel":
-        raw = read_excel_raw(path, None, label)
-        rows = raw.head(30).values.tolist()
+        sheet, rows, sheets = _table_sheet(path, label, expected)
+        rows = rows[:30]
         h = find_header_row(rows, expected) if expected else _first_wide_row(rows)
         cols = [str(c).strip() for c in rows[h] if c is not None and str(c).strip() and str(c) != "nan"] if rows else []
-        return dict(format="excel", encoding=None, delimiter=None, header_row=h, columns=cols,
-                    sheets=_excel_sheets(path))
+        return dict(format="excel", encoding=None, delimiter=None, header_row=h, columns=cols, sheet=sheet,
+                    sheets=sheets)
     if fmt == "parquet":
         cols = duckdb.sql(f"SELECT * FROM read_parquet({quote_text(str(path))}) LIMIT 0").columns
         return dict(format="parquet", encoding=None, delimiter=None, header_row=0, columns=list(cols))
