@@ -19,10 +19,11 @@ import difflib
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic.functional_validators import AfterValidator
 
 from . import schema as _schema
 
@@ -86,6 +87,20 @@ def _show_value(v) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def check_timezone(v: str) -> str:
+    """An IANA time-zone name as given (``Europe/Berlin``), or a ValueError naming the closest ones."""
+    import zoneinfo
+    try:
+        return zoneinfo.ZoneInfo(v) and v
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(v, sorted(zoneinfo.available_timezones()), n=3, cutoff=0.5)
+        raise ValueError(f"unknown time zone {v!r}" + (f" (did you mean {', '.join(close)}?)" if close else "")
+                         + "; use an IANA name such as UTC, Europe/Berlin, America/New_York or Asia/Shanghai") from None
+
+
+TimeZone = Annotated[str, AfterValidator(check_timezone)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
 
@@ -122,6 +137,14 @@ class SourceFile(_Model):
     decimal: Literal[".", ","] | None = Field(
         None, description="decimal mark of amounts: '.' or ','; default: decided per column from its values")
     id_prefix: str = Field("", description="prefix added to customer ids, when two systems use the same numbers")
+    timezone: TimeZone | None = Field(None, description="zone whose local time time-zone-aware timestamps are "
+                                                        "converted to (e.g. Europe/Berlin); default: `data.timezone`")
+    _client_timezone: str = PrivateAttr("UTC")
+
+    @property
+    def zone(self) -> str:
+        """The zone of this source's local time: its own `timezone`, else the client's `data.timezone` (UTC)."""
+        return self.timezone or self._client_timezone
 
     @model_validator(mode="after")
     def _one_of_path_or_sql(self):
@@ -166,6 +189,8 @@ class DataConfig(_Model):
     synthetic: SyntheticSource | None = None
     sources: dict[str, list[SourceFile]] | None = None
     default_phone_region: str = Field("US", min_length=2, max_length=2, description="ISO country for phones without +")
+    timezone: TimeZone = Field("UTC", description="the client's time zone (IANA name, e.g. Europe/Berlin): "
+                                                  "time-zone-aware timestamps are converted to its local time")
     staff_email_domains: list[str] = Field(default_factory=list, description="e-mail domains of staff accounts")
     test_email_patterns: list[str] = Field(
         default_factory=lambda: [r"^test\d*@", r"^qa\+", r"@example\.(?:com|org|net)$", r"^noreply@"],
@@ -236,6 +261,7 @@ class DataConfig(_Model):
                                 f"sources.{table}[{i}].columns: '{canon}' is not a column of {table}"
                                 + (f" (did you mean '{close[0]}'?)" if close else "")
                                 + f"; allowed: {', '.join(sorted(allowed))}")
+                    f._client_timezone = self.timezone      # not dumped: `--set data.timezone=…` reaches it
         return self
 
 

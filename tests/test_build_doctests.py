@@ -7,9 +7,9 @@ import importlib
 
 import pytest
 
-MODULES = ["dbmkit.ingest", "dbmkit.ingest.errors", "dbmkit.ingest.files", "dbmkit.ingest.sql_sources",
-           "dbmkit.ingest.staging", "dbmkit.ingest.numbers", "dbmkit.ingest.coercion", "dbmkit.ingest.load",
-           "dbmkit.ingest.catalogue",
+MODULES = ["dbmkit.ingest", "dbmkit.ingest.errors", "dbmkit.ingest.filetype", "dbmkit.ingest.files",
+           "dbmkit.ingest.sql_sources", "dbmkit.ingest.staging", "dbmkit.ingest.numbers", "dbmkit.ingest.coercion",
+           "dbmkit.ingest.load", "dbmkit.ingest.catalogue",
            "dbmkit.clean", "dbmkit.identity", "dbmkit.database", "dbmkit.database.store",
            "dbmkit.database.rules", "dbmkit.database.pipeline", "dbmkit.database.consent", "dbmkit.database.erasure",
            "dbmkit.database.quality", "dbmkit.database.sandbox", "dbmkit.database.ledger", "dbmkit.schema"]

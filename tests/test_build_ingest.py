@@ -23,7 +23,7 @@ def test_utf16_tab_separated_excel_export_with_crlf(tmp_path):
     (tmp_path / "f.txt").write_bytes(text.encode("utf-16"))
     con = duckdb.connect()
     res = load_source(con, "orders", SourceFile(path="f.txt", columns=ORDERS), base_dir=tmp_path)
-    assert (res.encoding, res.delimiter, res.rows_loaded) == ("utf-16", "\t", 2)
+    assert (res.encoding, res.delimiter, res.rows_loaded) == ("utf-16-le", "\t", 2)       # the BOM says LE
     rows = con.execute("SELECT customer_id, source_row FROM src_orders ORDER BY 2").fetchall()
     assert rows == [("Zoë", 2), ("王伟", 3)]
 

@@ -1,8 +1,8 @@
-"""The `dbmkit` command says what is wrong and how to fix it, never a traceback: two builds on one work folder (a
-lock naming the holder; a wait; a dead holder's lock taken over), folders that cannot be written (--out, --workdir),
+"""The `dbmkit` command says what is wrong and how to fix it, never a traceback: two builds on one work folder (a lock
+naming the holder; a wait; a dead holder's lock taken over), folders that cannot be written (--out, --workdir),
 files handed to `new-client` that are not tables (empty, one line, images, PDFs, archives, workbooks renamed .csv,
-UTF-32), `batch` with broken clients (every client in the summary with its reason), and an unexpected error.
-Each case: the exit code, the message, the files written (or not)."""
+binary data; UTF-16/32 text is read), `batch` with broken clients (every client in the summary with its reason), and
+an unexpected error. Each case: the exit code, the message, the files written (or not)."""
 from __future__ import annotations
 
 import errno
@@ -219,7 +219,6 @@ SHAPES = {
     "pdf": (lambda p: p.write_bytes(b"%PDF-1.4\n" + bytes(range(256))), ["a PDF document"]),
     "xlsx": (_xlsx, ["an Excel workbook (.xlsx) named '.csv'", "rename it to xlsx.xlsx"]),
     "zip": (_zip, ["a ZIP archive holding 2 file(s) (orders.csv, customers.csv)", "unpack it"]),
-    "utf32": (lambda p: p.write_bytes("a,b\n1,2\n".encode("utf-32")), ["UTF-32 text", "save it as UTF-8"]),
     "binary": (lambda p: p.write_bytes(bytes(range(256)) * 8), ["binary data, not text"]),
 }
 
@@ -250,9 +249,12 @@ def test_new_client_reads_gzip_and_utf16_under_a_csv_name(tmp_path, capsys):
     src, _ = cf.european_semicolon_csv(tmp_path)
     gz = tmp_path / "sales_gz.csv"
     gz.write_bytes(gzip.compress(src.read_bytes()))
+    text = src.read_bytes().decode("cp1252")
     u16 = tmp_path / "sales_u16.csv"
-    u16.write_bytes(src.read_bytes().decode("cp1252").encode("utf-16"))
-    for p in (gz, u16):
+    u16.write_bytes(text.encode("utf-16"))
+    u32 = tmp_path / "sales_u32.csv"                       # UTF-32 (with a byte-order mark) is read too
+    u32.write_bytes(text.encode("utf-32"))
+    for p in (gz, u16, u32):
         rc, out, err = _main(["new-client", p.stem, str(p), "--dir", str(tmp_path / "clients")], capsys)
         assert rc == 0, err
         assert (tmp_path / "clients" / f"{p.stem}.yaml").exists() and "orders" in out

@@ -62,6 +62,8 @@ def draft_config(name: str, files: list, directory: str | os.PathLike = "clients
            "data:",
            f"  default_phone_region: {_REGION.get(cur, 'US')}   "
            "# country of phone numbers written without +<country code>",
+           "  # timezone: UTC   # the client's time zone (e.g. Europe/Berlin, Asia/Shanghai): time-zone-aware "
+           "timestamps are converted to its local time",
            "  sources:"]
     by_table: dict[str, list[SourceDraft]] = {}
     for d in drafts:
@@ -120,8 +122,9 @@ def _source_yaml(d: SourceDraft, directory: Path) -> list[str]:
         out.append(f"        encoding: {_y(enc.replace('+mixed', ''))}" + ("    # detected" if enc else ""))
         out.append(f"        delimiter: {_y(i.get('delimiter'))}     # detected")
     if fmt == "excel" and i.get("sheets"):
-        out.append(f"        sheet: {_y(i['sheets'][0])}" + (f"    # the workbook also has {i['sheets'][1:]}"
-                                                            if len(i["sheets"]) > 1 else ""))
+        sheet = i.get("sheet") or i["sheets"][0]
+        others = [x for x in i["sheets"] if x != sheet]
+        out.append(f"        sheet: {_y(sheet)}" + (f"    # the workbook also has {others}" if others else ""))
     if fmt in ("csv", "excel"):
         h = i.get("header_row") or 0
         out.append(f"        header_row: {h}" + (f"      # {h} title row(s) above the column names" if h else

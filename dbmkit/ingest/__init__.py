@@ -1,9 +1,10 @@
 """Ingest (收集数据): read a client's sources through the config's column mapping into canonical staging tables.
 
-Each source (a CSV — any delimiter, UTF-8 with or without BOM, UTF-16, GBK/GB18030, cp1252, plain or compressed
+Each source (a CSV — any delimiter, UTF-8 with or without BOM, UTF-16/32, GBK/GB18030, cp1252, plain or compressed
 with gzip/bz2/zip —, an Excel sheet, a Parquet file, or a SQL query through a DuckDB/SQLite/PostgreSQL URL) feeds
-one canonical table. Parsing and type coercion happen in DuckDB, so large files load quickly. Every row ends in
-exactly one place:
+one canonical table; what a file really is comes from its bytes (``filetype``), so an image or archive under a
+``.csv`` name is named as such. Parsing and type coercion happen in DuckDB, so large files load quickly. Every row
+ends in exactly one place:
 
 * loaded into the staging table ``src_<table>`` with its ``source_file`` and ``source_row`` (the line in the file,
   the row of the sheet, or the row of the query result), or

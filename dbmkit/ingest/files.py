@@ -10,26 +10,29 @@ import difflib
 import gzip
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from .errors import DELIMITERS, SUPPORTED_SUFFIXES, TEXT_SUFFIXES, IngestError, quote_text
+from .errors import DELIMITERS, TEXT_SUFFIXES, IngestError, quote_text
+from .filetype import ENCODING_NAMES, HEAD_BYTES, FileKind, file_kind, is_bzip2, named_format, source_format
 
 
-def open_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed when it is a .gz, .bz2 or .zip (one text file inside)."""
-    label = str(path)
+def open_bytes(path: Path, label: str | None = None) -> bytes:
+    """The file's bytes, decompressed when it is a .gz, .bz2 or .zip (one text file inside); what is inside must be
+    text (a compressed image or archive is refused, naming it)."""
+    label = label or str(path)
     data = path.read_bytes()
     suffix = path.suffix.lower()
     try:
         if suffix == ".gz" or data[:2] == b"\x1f\x8b":
-            return gzip.decompress(data)
-        if suffix == ".bz2" or data[:3] == b"BZh":
-            return bz2.decompress(data)
-        if suffix == ".zip" or data[:4] == b"PK\x03\x04":
+            packed, data = "gzip file", gzip.decompress(data)
+        elif suffix == ".bz2" or is_bzip2(data[:10]):
+            packed, data = "bzip2 file", bz2.decompress(data)
+        elif suffix == ".zip" or data[:4] == b"PK\x03\x04":
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 names = [n for n in z.namelist() if not n.endswith("/") and not n.startswith("__MACOSX")]
                 texts = [n for n in names if n.lower().endswith(TEXT_SUFFIXES)]
@@ -37,12 +40,18 @@ def open_bytes(path: Path) -> bytes:
                     raise IngestError(f"the zip archive holds {len(texts)} CSV/TXT files ({', '.join(names[:6])})",
                                       file=label, fix="put exactly one CSV file in the archive, or unzip it and "
                                                       "give one source per file")
-                return z.read(texts[0])
+                packed, data = f"file {texts[0]!r} in the ZIP archive", z.read(texts[0])
+        else:
+            return data
     except (OSError, EOFError, zipfile.BadZipFile, ValueError) as e:
         if isinstance(e, IngestError):
             raise
         raise IngestError(f"cannot decompress the file ({type(e).__name__}: {e})", file=label,
                           fix="check that the archive is complete (download or export it again)") from None
+    inner = file_kind(data[:HEAD_BYTES])
+    if inner.kind != "text":
+        raise IngestError(f"the {packed} holds {inner.what}, not CSV text", file=label,
+                          fix="compress only the CSV/TSV export itself (or give the file unpacked)")
     return data
 
 
@@ -78,7 +87,8 @@ def _chinese_share(text: str, limit: int = 200_000) -> float:
 
 
 def detect_encoding(data: bytes) -> str:
-    """The most likely encoding of a text file's bytes: utf-8-sig, utf-16, gb18030 (Chinese) or cp1252 (Western).
+    """The most likely encoding of a text file's bytes: utf-8-sig, utf-16 or utf-32 (with a byte-order mark),
+    utf-16-le/-be or utf-32-le/-be (without one, told by the NUL bytes), gb18030 (Chinese) or cp1252 (Western).
 
     >>> (detect_encoding("姓名,城市\\n王伟,北京\\n".encode("gb18030")),
     ...  detect_encoding("Renée,Zürich\\n".encode("cp1252")))
@@ -86,8 +96,9 @@ def detect_encoding(data: bytes) -> str:
     """
     if data[:3] == b"\xef\xbb\xbf":
         return "utf-8-sig"
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "utf-16"
+    wide = file_kind(data[:HEAD_BYTES])
+    if wide.encoding:
+        return wide.encoding[:6] if wide.bom else wide.encoding      # with a BOM, Python's codec reads the order
     try:
         data.decode("utf-8")
         return "utf-8-sig"
@@ -112,6 +123,9 @@ def decode_text(data: bytes, encoding: str | None, label: str) -> tuple[str, str
             raise IngestError(f"unknown encoding '{encoding}'", file=label,
                               fix="use utf-8, gb18030 (Chinese, also for GBK/GB2312), cp1252 (Western) or "
                                   "utf-16") from None
+    wide = file_kind(data[:HEAD_BYTES])
+    if wide.kind == "text" and wide.encoding:
+        return _decode_wide(data, wide, encoding, label)
     if given and given != "utf-8-sig":
         legacy = given.lower() not in ("utf-16", "utf16") and not data.isascii()
         utf8_lines = bad_lines = 0
@@ -145,8 +159,6 @@ def decode_text(data: bytes, encoding: str | None, label: str) -> tuple[str, str
                                                           f"`encoding` to detect it)") from None
         return text, given, warnings
     # UTF-8 given or nothing given
-    if not given and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16"), "utf-16", warnings
     try:
         return data.decode("utf-8-sig"), "utf-8-sig", warnings
     except UnicodeDecodeError as e:
@@ -178,6 +190,29 @@ def decode_text(data: bytes, encoding: str | None, label: str) -> tuple[str, str
                     f"as {legacy}; check them")
     text = "\n".join(out)
     return text.removeprefix("\ufeff"), f"utf-8+{legacy}", warnings
+
+
+def _decode_wide(data: bytes, kind: FileKind, encoding: str | None, label: str) -> tuple[str, str, list[str]]:
+    """UTF-16/32 text (``kind`` from :func:`file_kind`): decoded, with a note naming the encoding. The bytes decide
+    (a byte-order mark, or NULs beside every ASCII character, cannot be UTF-8 or a legacy encoding); a config's
+    ``encoding:`` that says otherwise is named in the note."""
+    codec, name = kind.encoding, ENCODING_NAMES[kind.encoding]
+    how = ("its byte-order mark says so" if kind.bom else
+           "no byte-order mark: told by the NUL bytes beside its characters")
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as e:
+        raise IngestError(f"the file looks like {name} text ({how}), but bytes at position {e.start} cannot be read "
+                          f"as {name}", file=label,
+                          fix="save it again as UTF-8 text, or set `encoding:` to the file's encoding") from None
+    given = (encoding or "").lower().replace("_", "-")
+    same = given.replace("-", "") in (codec.replace("-", ""), codec[:6].replace("-", ""))
+    if not given or same:
+        note = f"the file is {name} text ({how}): read as {name}"
+    else:
+        note = (f"the config says `encoding: {encoding}` but the file is {name} text ({how}): read as {name}; set "
+                f"`encoding: {codec}` (or remove `encoding`)")
+    return text.removeprefix("\ufeff"), codec, [note]
 
 
 def split_lines(text: str) -> list[str]:
@@ -237,7 +272,30 @@ def _first_wide_row(rows: list[list]) -> int:
     if not widths:
         return 0
     m = max(widths)
-    return next(i for i, w in enumerate(widths) if w >= max(2, m * 0.6))
+    return next((i for i, w in enumerate(widths) if w >= max(2, m * 0.6)), 0)
+
+
+def _table_sheet(path: Path, label: str, expected: list[str]) -> tuple[str, list[list], list[str]]:
+    """The sheet a workbook's table is on, for a file without a config (``dbmkit new-client``): the one whose header
+    holds the most ``expected`` columns, else the first with a header of two or more columns and a row beneath it
+    (a cover page first is passed over). Returns its name, its first rows and all sheet names."""
+    sheets = _sheet_list(path, label)
+    wanted = {str(e).strip().lower() for e in expected}
+    best = None
+    for name in sheets[:50]:
+        rows = _sheet_rows(path, name, label)[0][:31]
+        if wanted:
+            key = _hits(rows[find_header_row(rows, expected)], wanted) if rows else -1
+        else:
+            h = _first_wide_row(rows)
+            width = sum(1 for c in rows[h] if c is not None and str(c).strip()) if rows else 0
+            below = any(any(c is not None and str(c).strip() for c in r) for r in rows[h + 1:])
+            key = 1 if width >= 2 and below else 0
+        if best is None or key > best[0]:
+            best = (key, name, rows)
+        if not wanted and key == 1:
+            break
+    return best[1], best[2], sheets
 
 
 def detect_file(path: str | Path, encoding: str | None = None, delimiter: str | None = None,
@@ -251,19 +309,19 @@ def detect_file(path: str | Path, encoding: str | None = None, delimiter: str | 
     """
     path = Path(path)
     label = str(path)
-    fmt = format_of(path)
+    fmt, _ = source_format(path, "auto", label)
     expected = expected or []
     if fmt == "excel":
-        raw = read_excel_raw(path, None, label)
-        rows = raw.head(30).values.tolist()
+        sheet, rows, sheets = _table_sheet(path, label, expected)
+        rows = rows[:30]
         h = find_header_row(rows, expected) if expected else _first_wide_row(rows)
         cols = [str(c).strip() for c in rows[h] if c is not None and str(c).strip() and str(c) != "nan"] if rows else []
-        return dict(format="excel", encoding=None, delimiter=None, header_row=h, columns=cols,
-                    sheets=_excel_sheets(path))
+        return dict(format="excel", encoding=None, delimiter=None, header_row=h, columns=cols, sheet=sheet,
+                    sheets=sheets)
     if fmt == "parquet":
         cols = duckdb.sql(f"SELECT * FROM read_parquet({quote_text(str(path))}) LIMIT 0").columns
         return dict(format="parquet", encoding=None, delimiter=None, header_row=0, columns=list(cols))
-    data = open_bytes(path)[: 2_000_000]
+    data = open_bytes(path, label)[: 2_000_000]
     text, enc, _ = decode_text(data, encoding, label)
     lines = split_lines(text)[:40]
     if not lines:
@@ -276,21 +334,8 @@ def detect_file(path: str | Path, encoding: str | None = None, delimiter: str | 
 
 
 def format_of(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".gz", ".bz2", ".zip"):
-        inner = Path(path.stem).suffix.lower()
-        if inner and inner not in TEXT_SUFFIXES:
-            raise IngestError(f"unsupported compressed file type '{inner}{suffix}'", file=str(path),
-                              fix="compress only CSV/TSV text files, or use Excel/Parquet uncompressed")
-        return "csv"
-    if suffix == ".xls":
-        raise IngestError("old Excel format '.xls' is not supported", file=str(path),
-                          fix="open it in Excel and save as .xlsx (or export the sheet as CSV)")
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise IngestError(f"unsupported file type '{suffix or '(none)'}'", file=str(path),
-                          fix="export as CSV/TSV (optionally .gz/.bz2/.zip), Excel (.xlsx) or Parquet; "
-                              "or use `sql:` with `url:` for a database")
-    return SUPPORTED_SUFFIXES[suffix]
+    """The format a file's name implies: csv, excel or parquet (raises :class:`IngestError` for other names)."""
+    return named_format(Path(path), "auto")
 
 
 def _excel_sheets(path: Path) -> list[str]:
@@ -301,35 +346,175 @@ def _excel_sheets(path: Path) -> list[str]:
     return [el.get("name") for el in root.iter() if el.tag.endswith("}sheet")]
 
 
-def read_excel_raw(path: Path, sheet, label: str) -> pd.DataFrame:
-    """The sheet's cells as objects, one pass of python-calamine or openpyxl (row i of the frame = Excel row
-    i + 1)."""
+def _sheet_list(path: Path, label: str) -> list[str]:
     try:
-        sheets = _excel_sheets(path)
+        return _excel_sheets(path)
     except Exception as e:  # noqa: BLE001 - a broken archive raises many types
         raise IngestError(f"cannot open the workbook ({type(e).__name__}: {e})", file=label,
                           fix="save it again as .xlsx from Excel, or export the sheet as CSV") from None
+
+
+def _sheet_name(sheets: list[str], sheet, label: str) -> str:
     if sheet is None:
-        sheet = sheets[0]
-    elif isinstance(sheet, int):
+        return sheets[0]
+    if isinstance(sheet, int):
         if sheet >= len(sheets):
             raise IngestError(f"the workbook has {len(sheets)} sheet(s); sheet index {sheet} does not exist",
                               file=label, fix=f"use one of {sheets}")
-        sheet = sheets[sheet]
-    elif sheet not in sheets:
+        return sheets[sheet]
+    if sheet not in sheets:
         close = difflib.get_close_matches(sheet, sheets, n=1)
         raise IngestError(f"no sheet named '{sheet}'", file=label,
                           fix=f"use one of {sheets}" + (f" (did you mean '{close[0]}'?)" if close else ""))
-    rows = _read_excel_fast(path, sheet)
-    if rows is None:
-        rows = _read_excel_openpyxl(path, sheet, label)
+    return sheet
+
+
+def _sheet_rows(path: Path, sheet: str, label: str) -> tuple[list[list], list[tuple[int, int, int, int]] | None]:
+    """The sheet's cells, one list per row (row i = Excel row i + 1), all rows as wide as the widest; and its merged
+    ranges when the reader gives them (None: read them with :func:`merged_ranges`)."""
+    fast = _read_excel_fast(path, sheet)
+    rows, merges = fast if fast is not None else (_read_excel_openpyxl(path, sheet, label), None)
     width = max((len(r) for r in rows), default=0)
-    return pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+    return [r + [None] * (width - len(r)) for r in rows], merges
 
 
-def _read_excel_fast(path: Path, sheet: str) -> list[list] | None:
+def read_excel_raw(path: Path, sheet, label: str) -> pd.DataFrame:
+    """The sheet's cells as objects, one pass of python-calamine or openpyxl (row i of the frame = Excel row
+    i + 1)."""
+    name = _sheet_name(_sheet_list(path, label), sheet, label)
+    return pd.DataFrame(_sheet_rows(path, name, label)[0], dtype=object)
+
+
+def _hits(row: list, wanted: set[str]) -> int:
+    return len({str(c).strip().lower().lstrip("\ufeff") for c in row if c is not None} & wanted)
+
+
+def _yaml_text(v: str) -> str:
+    """A sheet name as a YAML value: plain when YAML reads it back as that text, else in quotes."""
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_ .-]*", v) and v.strip() == v and \
+        v.lower() not in ("yes", "no", "on", "off", "true", "false", "null", "y", "n")
+    return v if plain else '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def read_excel_table(path: Path, sheet, label: str, expected: list[str], header_row: int | None = None
+                     ) -> tuple[pd.DataFrame, int, list[str]]:
+    """The cells of a source's sheet (row i of the frame = Excel row i + 1), its header row and notes.
+
+    * The sheet is the config's ``sheet:`` (a name or a 0-based index), else the first. When its header lacks
+      mapped columns that another sheet's header has (a cover page first), :class:`IngestError` lists the sheets
+      with the mapped columns each holds and names the ``sheet:`` to set.
+    * Merged cells below the header are filled: every cell of a merged range holds the range's value (a customer
+      id merged over the lines of one invoice belongs to each line); a note names the ranges and columns.
+    """
+    sheets = _sheet_list(path, label)
+    name = _sheet_name(sheets, sheet, label)
+    rows, merges = _sheet_rows(path, name, label)
+    wanted = {str(e).strip().lower() for e in expected}
+    h = header_row if header_row is not None else find_header_row(rows[:30], expected)
+    here = _hits(rows[h], wanted) if h < len(rows) else 0
+    if wanted and here < len(wanted) and len(sheets) > 1:
+        score = {name: here}
+        for other in sheets:
+            if other != name:
+                head = _sheet_rows(path, other, label)[0][:30]
+                score[other] = _hits(head[find_header_row(head, expected)], wanted) if head else 0
+        best = max(sheets, key=lambda s_: (score[s_], -sheets.index(s_)))
+        if score[best] > here:
+            which = "the first sheet" if sheet is None else "the sheet the config names"
+            listing = ", ".join(f"'{s_}' ({score[s_]} of {len(wanted)})" for s_ in sheets[:20])
+            raise IngestError(f"sheet '{name}' ({which}) holds {here} of the {len(wanted)} mapped columns, sheet "
+                              f"'{best}' holds {score[best]}; the workbook's sheets (mapped columns found): "
+                              f"{listing}", file=label,
+                              fix=f"set `sheet: {_yaml_text(best)}` for this source (under its `path:`)")
+    notes = _fill_merged(rows, merged_ranges(path, name) if merges is None else merges, h)
+    return pd.DataFrame(rows, dtype=object), h, notes
+
+
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?"')
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n - 1
+
+
+def merged_ranges(path: Path, sheet: str) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged cell ranges as 0-based (first row, first column, last row, last column), read from the
+    sheet's XML (its ``<mergeCells>`` list follows the cells: the XML is streamed, not parsed). Empty when there
+    are none or the workbook's index cannot be followed."""
+    import xml.etree.ElementTree as ET
+    try:
+        with zipfile.ZipFile(path) as z:
+            book = ET.fromstring(z.read("xl/workbook.xml"))
+            rid = next((v for el in book.iter() if el.tag.endswith("}sheet") and el.get("name") == sheet
+                        for k, v in el.attrib.items() if k.endswith("}id")), None)
+            rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+            target = next((el.get("Target") for el in rels.iter() if el.get("Id") == rid), None)
+            if not target:
+                return []
+            part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            kept, tail = b"", b""
+            with z.open(part) as f:
+                while chunk := f.read(1 << 20):
+                    if kept:
+                        kept += chunk
+                        continue
+                    buf = tail + chunk
+                    i = buf.find(b"mergeCell")
+                    if i >= 0:
+                        kept = buf[max(0, i - 16):]
+                    else:
+                        tail = buf[-32:]
+    except (KeyError, OSError, zipfile.BadZipFile, ET.ParseError, ValueError):
+        return []
+    out = []
+    for c0, r0, c1, r1 in _MERGE_REF.findall(kept):
+        a, b = _col_index(c0), int(r0) - 1
+        out.append((b, a, int(r1) - 1 if r1 else b, _col_index(c1) if c1 else a))
+    return out
+
+
+def _cell_ref(r: int, c: int) -> str:
+    letters = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{r + 1}"
+
+
+def _fill_merged(rows: list[list], ranges: list[tuple[int, int, int, int]], header: int) -> list[str]:
+    """Fill each merged range below the header row with its top-left value (in place); the note for it."""
+    if not rows or not ranges:
+        return []
+    width, done, cols = len(rows[0]), [], []
+    for r0, c0, r1, c1 in sorted(ranges):
+        if r0 <= header or r0 >= len(rows) or c0 >= width:
+            continue                     # a title or header cell spanning columns: nothing to fill
+        v = rows[r0][c0]
+        if v is None:
+            continue                     # an empty merged range: nothing to fill
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            for c in range(c0, min(c1, width - 1) + 1):
+                rows[r][c] = v
+        done.append(f"{_cell_ref(r0, c0)}:{_cell_ref(r1, c1)}")
+        for c in range(c0, min(c1, width - 1) + 1):
+            name = str(rows[header][c]).strip() if rows[header][c] is not None else f"column {c + 1}"
+            if name not in cols:
+                cols.append(name)
+    if not done:
+        return []
+    return [f"{len(done)} merged cell range(s) below the header ({', '.join(done[:5])}"
+            f"{' …' if len(done) > 5 else ''}) were filled: each cell of a merged range takes its value (a customer "
+            f"merged over the lines of one invoice belongs to each line); columns: {', '.join(cols[:10])}"]
+
+
+def _read_excel_fast(path: Path, sheet: str) -> tuple[list[list], list | None] | None:
     """The sheet's cells read with python-calamine (a compiled reader, ~15x faster than openpyxl): the same values
-    as openpyxl gives once written as text (empty cells None, dates as dates, numbers as numbers). None when
+    as openpyxl gives once written as text (empty cells None, dates as dates, numbers as numbers), and its merged
+    ranges (0-based first row, first column, last row, last column; None when calamine does not say). None when
     calamine is missing or cannot read the file, or when the sheet holds an integer too large for a float (openpyxl
     keeps it exact): the caller then uses openpyxl."""
     try:
@@ -337,7 +522,10 @@ def _read_excel_fast(path: Path, sheet: str) -> list[list] | None:
     except ImportError:
         return None
     try:
-        rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        sh = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
+        rows = sh.to_python(skip_empty_area=False)
+        got = getattr(sh, "merged_cell_ranges", None)
+        merges = None if got is None else [(a[0], a[1], b[0], b[1]) for a, b in got]
     except Exception:  # noqa: BLE001 - any problem: let openpyxl read it (and report it)
         return None
     out = []
@@ -348,7 +536,7 @@ def _read_excel_fast(path: Path, sheet: str) -> list[list] | None:
         out.append(row)
     while out and all(v is None for v in out[-1]):     # trailing empty rows hold nothing
         out.pop()
-    return out
+    return out, merges
 
 
 def _read_excel_openpyxl(path: Path, sheet: str, label: str) -> list[list]:
@@ -367,17 +555,54 @@ def _read_excel_openpyxl(path: Path, sheet: str, label: str) -> list[list]:
     return rows
 
 
-def dedupe_names(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+def dedupe_names(names: list[str], label: str | None = None, mapping: dict[str, str] | list[str] | None = None
+                 ) -> list[str]:
+    """Header names made unique for the reader: a blank name becomes ``column_<position>``; a name repeated
+    (ignoring case and surrounding spaces, as the mapping does) gets ``_2``, ``_3`` … — unless the ``mapping``
+    (canonical → file column, or the file columns) names it: which column is meant is then unknown, and
+    :class:`IngestError` names the file, the name and its 1-based column positions.
+
+    >>> dedupe_names(["id", "", "Note", "note "])
+    ['id', 'column_2', 'Note', 'note_2']
+    >>> try:
+    ...     dedupe_names(["id", "Amount", "amount"], "f.csv", {"net_amount": "Amount"})
+    ... except IngestError as e:
+    ...     print(str(e).split(", names")[0])
+    f.csv: the header has the name 'Amount' twice: columns 2 ('Amount') and 3 ('amount')
+    """
+    clean = [str(n).strip().lstrip("\ufeff").strip() for n in names]
+    keys = [n.casefold() for n in clean]
+    if mapping:
+        pairs = mapping.items() if isinstance(mapping, dict) else ((None, m) for m in mapping)
+        wanted = {}
+        for canon, src in pairs:
+            wanted.setdefault(str(src).strip().casefold(), (canon, src))
+        for key, (canon, src) in wanted.items():
+            pos = [i for i, k in enumerate(keys) if k == key]
+            if len(pos) < 2:
+                continue
+            times = {2: "twice", 3: "three times"}.get(len(pos), f"{len(pos)} times")
+            if len({names[i] for i in pos}) == 1:
+                cols = ", ".join(str(i + 1) for i in pos[:-1]) + f" and {pos[-1] + 1}"
+            else:
+                cols = (", ".join(f"{i + 1} ({names[i]!r})" for i in pos[:-1]) + f" and {pos[-1] + 1} "
+                        f"({names[pos[-1]]!r}), names compared ignoring case and spaces")
+            what = f"the mapping's {canon} ← {src!r}" if canon else f"the mapped column {src!r}"
+            raise IngestError(f"the header has the name {clean[pos[0]]!r} {times}: columns {cols}; {what} cannot "
+                              f"tell which one is meant", file=label,
+                              fix=f"rename one of them in the file so that each column name is unique (e.g. "
+                                  f"'{clean[pos[1]]} 2' for column {pos[1] + 1}), or delete the column that is not "
+                                  f"needed")
+    used: set[str] = set()
     out = []
-    for i, n in enumerate(names):
-        n = n.strip().lstrip("\ufeff") or f"column_{i + 1}"
-        if n in seen:
-            seen[n] += 1
-            out.append(f"{n}_{seen[n] + 1}")
-        else:
-            seen[n] = 0
-            out.append(n)
+    for i, n in enumerate(clean):
+        base = n or f"column_{i + 1}"
+        cand, k = base, 1
+        while cand.casefold() in used:
+            k += 1
+            cand = f"{base}_{k}"
+        used.add(cand.casefold())
+        out.append(cand)
     return out
 
 

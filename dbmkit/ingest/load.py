@@ -302,7 +302,7 @@ def read_table_preview(path: str | Path, n: int = 5, **kw) -> pd.DataFrame:
     info = detect_file(path, **kw)
     con = duckdb.connect()
     spec = SourceFile(path=str(path), delimiter=info.get("delimiter"), encoding=info.get("encoding"),
-                      header_row=info.get("header_row"))
+                      header_row=info.get("header_row"), sheet=info.get("sheet"))
     res = LoadResult(table="preview", source=str(path), source_system=None)
     ensure_ingest_tables(con)
     p = Path(path)

@@ -22,12 +22,12 @@ from .files import (
     dedupe_names,
     detect_delimiter,
     find_header_row,
-    format_of,
     open_bytes,
-    read_excel_raw,
+    read_excel_table,
     split_fields,
     split_lines,
 )
+from .filetype import is_compressed, source_format
 from .sql_sources import stage_sql
 
 # ------------------------------------------------------------------------------------------------ staging
@@ -120,7 +120,7 @@ def stage_csv(con, spec: SourceFile, path: Path, label: str, expected: list[str]
     if path.stat().st_size == 0:
         raise IngestError("the file is empty (0 bytes)", file=label,
                           fix="export the data again, or remove this source from the config")
-    data = open_bytes(path)
+    data = open_bytes(path, label)
     if not data.strip():
         raise IngestError("the file is empty (only blank space)", file=label,
                           fix="export the data again, or remove this source from the config")
@@ -137,7 +137,7 @@ def stage_csv(con, spec: SourceFile, path: Path, label: str, expected: list[str]
         h = find_header_row(rows_any, expected)
     delim = detect_delimiter(lines[h:h + 5], spec.delimiter, label, expected)
     res.delimiter, res.header_row = delim, h
-    header = dedupe_names(split_fields(lines[h], delim))
+    header = dedupe_names(split_fields(lines[h], delim), label, spec.columns)
     # a quote that never closes would swallow the lines after it: set those lines aside one by one, read the rest
     broken = broken_quote_lines(lines, h + 1, delim, len(header))
     orig = np.arange(1, len(lines) + 1)             # the file's line number of each line DuckDB reads
@@ -149,8 +149,8 @@ def stage_csv(con, spec: SourceFile, path: Path, label: str, expected: list[str]
         lines = [ln for ln, k in zip(lines, keep) if k]
         text = "\n".join(lines) + "\n"
     # DuckDB reads UTF-8: re-encode when the file is not plain UTF-8 without BOM, or is compressed
-    plain = (enc == "utf-8-sig" and path.suffix.lower() not in (".gz", ".bz2", ".zip")
-             and not data.startswith(b"\xef\xbb\xbf") and not broken)
+    plain = (enc == "utf-8-sig" and not is_compressed(path) and not data.startswith(b"\xef\xbb\xbf")
+             and not broken)
     if plain:
         src = path
     else:
@@ -213,16 +213,15 @@ def _quarantine_broken(con, res: LoadResult, lines: list[str], broken: list[int]
 
 
 def stage_excel(con, spec, path, label, expected, stg, res):
-    raw = read_excel_raw(path, spec.sheet, label)
+    raw, h, notes = read_excel_table(path, spec.sheet, label, expected, spec.header_row)
     if raw.dropna(how="all").empty:
         raise IngestError("the sheet is empty", file=label, fix="check the `sheet` of this source")
-    rows = raw.head(30).values.tolist()
-    h = spec.header_row if spec.header_row is not None else find_header_row(rows, expected)
     if h >= len(raw):
         raise IngestError(f"header_row {h} is beyond the last row of the sheet ({len(raw)} rows)", file=label,
                           fix="set header_row to the 0-based row of the column names")
-    res.header_row = h
-    header = dedupe_names([str(c).strip() if c is not None and str(c) != "nan" else "" for c in raw.iloc[h]])
+    res.header_row, res.warnings = h, res.warnings + notes
+    header = dedupe_names([str(c).strip() if c is not None and str(c) != "nan" else "" for c in raw.iloc[h]], label,
+                          spec.columns)
     body = raw.iloc[h + 1:].copy()
     body.columns = header
     body = body.dropna(how="all")
@@ -266,7 +265,31 @@ def stage_parquet(con, spec, path, label, stg, res):
     except duckdb.Error as e:
         raise IngestError(f"cannot read the Parquet file ({str(e).splitlines()[0]})", file=label,
                           fix="write the file again with pandas/pyarrow, or export CSV") from None
+    res.warnings += local_timestamps(con, stg, spec.zone)
     res.rows_read += con.execute(f"SELECT count(*) FROM {stg}").fetchall()[0][0]
+
+
+def local_timestamps(con, stg: str, tz: str) -> list[str]:
+    """Time-zone-aware timestamp columns of a staged table (``TIMESTAMP WITH TIME ZONE``: an instant, e.g. a pandas
+    column with a zone written by pyarrow) turned into the client's local time in zone ``tz`` (the config's
+    ``timezone``), without zone — the form every timestamp of the database has. A note names the columns.
+
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE t AS SELECT TIMESTAMPTZ '2024-03-01 09:00:00+00' AS ts")
+    >>> print(local_timestamps(con, "t", "Asia/Shanghai")[0].split(": ")[1])
+    converted to the local time of Asia/Shanghai (the config's `timezone`) and kept without zone
+    >>> con.execute("SELECT ts FROM t").fetchall()
+    [(datetime.datetime(2024, 3, 1, 17, 0),)]
+    """
+    notes = []
+    for name, typ in con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {stg})").fetchall():
+        if typ == "TIMESTAMP WITH TIME ZONE":
+            col = '"' + name.replace('"', '""') + '"'
+            con.execute(f"ALTER TABLE {stg} ALTER COLUMN {col} TYPE TIMESTAMP USING timezone({quote_text(tz)}, {col})")
+            notes.append(f"column '{name}' holds time-zone-aware timestamps: converted to the local time of {tz} "
+                         f"(the config's `timezone`) and kept without zone")
+    return notes
 
 
 def quarantine_rows(con, res: LoadResult, q: pd.DataFrame) -> None:
@@ -303,7 +326,8 @@ def stage_source(con, table: str, spec: SourceFile, base_dir, stg: str, res: Loa
         stage_sql(con, spec, base_dir, stg, res)
         return
     path = _resolve_path(spec, base_dir)
-    fmt = spec.format if spec.format != "auto" else format_of(path)
+    fmt, notes = source_format(path, spec.format, label)
+    res.warnings += notes
     if fmt == "csv":
         stage_csv(con, spec, path, label, expected, stg, res, tmp)
     elif fmt == "excel":
