@@ -5,6 +5,10 @@ retailer, or the client's own files through a column mapping), the economics (ma
 knobs of each chapter. ``load_config`` turns a path or a dict into a validated :class:`ClientConfig`; every
 problem is reported as a :class:`ConfigError` that names the field, what is wrong and how to fix it.
 
+One concept: the client configuration — one pydantic model per section of the YAML (data and its sources,
+economics, analysis, campaign, evaluate, report, privacy), validated together with its cross-field rules and its
+error messages; docs/CONFIG.md documents every field of it (tested), so it stays one module.
+
 Example
 -------
 >>> cfg = load_config({"client": "acme", "data": {"synthetic": {"n_people": 500}}})

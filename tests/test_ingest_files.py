@@ -378,3 +378,13 @@ def test_new_client_finds_the_table_behind_a_cover_sheet(tmp_path, capsys):
     draft = (tmp_path / "clients" / "acme.yaml").read_text()
     assert 'sheet: "Orders 2024"    # the workbook also has [\'Cover\', \'Notes\']' in draft, draft
     assert "order_id: \"order\"" in draft and "net_amount: \"amount\"" in draft
+
+
+def test_text_timestamps_keep_their_clock_time_with_any_offset_form(tmp_path):
+    (tmp_path / "o.csv").write_text("order,customer,date,amount\nO1,C1,2024-03-01T10:00:00+01:00,5\n"
+                                    "O2,C2,2024-03-01 10:00:00+01,6\nO3,C3,2024-03-01 10:00:00-0530,7\n"
+                                    "O4,C4,2024-03-01 10:00:00Z,8\n", encoding="utf-8")
+    con, res = load(tmp_path, "o.csv")
+    assert res.rows_quarantined == 0
+    got = con.execute("SELECT strftime(order_ts, '%H:%M') FROM src_orders ORDER BY source_row").fetchall()
+    assert [g[0] for g in got] == ["10:00"] * 4

@@ -73,7 +73,7 @@ def coerce(c: schema.Col, v: str, out: str, con, stg: str, src_col: str | None, 
         fl = "[" + ", ".join(quote_text(f) for f in fmts) + "]"
         # Excel serial day numbers (e.g. 45123) as well as text dates
         naive = (f"regexp_replace({v}, "
-                 f"'([0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}(\\.[0-9]+)?)?)\\s*(Z|UTC|[+-][0-9]{{2}}:?[0-9]{{2}})$', "
+                 f"'([0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}(\\.[0-9]+)?)?)\\s*(Z|UTC|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$', "
                  f"'\\1')")
         ts = (f"CAST(COALESCE(try_strptime({naive}, {fl}), CASE WHEN regexp_matches({v}, '^[0-9]{{5}}(\\.[0-9]+)?$') "
               f"THEN TIMESTAMP '1899-12-30' + to_days(CAST(floor(CAST({v} AS DOUBLE)) AS INTEGER)) END) AS TIMESTAMP)")
