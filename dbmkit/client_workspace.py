@@ -343,7 +343,11 @@ class _LazyTruth(dict):
 def _opened_by_hand() -> bool:
     """True in a notebook a person opened (a Jupyter kernel, not a report run: the report runner builds the database
     before the chapters and prints its own progress)."""
-    return "ipykernel" in sys.modules and not os.environ.get("DBMKIT_REPORT_OUT")
+    if os.environ.get("DBMKIT_REPORT_OUT"):
+        return False
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _say_with_time(t0: float):

@@ -63,8 +63,13 @@ def test_without_jupyterlab_the_cli_says_how_to_get_it():
 
 
 def test_a_notebook_opened_by_hand_shows_the_build_steps(monkeypatch, tmp_path, capsys):
+    import IPython
+
     from dbmkit.client_workspace import workspace
-    monkeypatch.setitem(sys.modules, "ipykernel", sys.modules.get("ipykernel") or object())
+
+    class ZMQInteractiveShell:            # what get_ipython() returns in a Jupyter kernel
+        pass
+    monkeypatch.setattr(IPython, "get_ipython", lambda: ZMQInteractiveShell())
     monkeypatch.delenv("DBMKIT_REPORT_OUT", raising=False)
     monkeypatch.delenv("DBMKIT_CONFIG", raising=False)
     monkeypatch.setenv("DBMKIT_WORKDIR", str(tmp_path))
