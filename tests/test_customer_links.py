@@ -30,6 +30,7 @@ from dbmkit import database
 from dbmkit.client_workspace import Workspace
 from dbmkit.config import load_config
 from dbmkit.database import ledger as _ledger
+from dbmkit.database.erasure import erasure_keys
 
 AS_OF = "2025-12-31"
 EVERYONE = dict(budget=None, depth_deciles=10, n_per_household={},
@@ -169,6 +170,21 @@ def test_an_erasure_covers_every_record_a_link_joins(built):
                     "WHERE r.record_id IN ('W007', 'C-5007')")["n"].iloc[0]
     assert orders == 0
     assert ws.build_summary()["identity_links"]["withheld_by_link"] == 1
+
+
+def test_erasing_a_linked_person_removes_its_links_and_remembers_both_records(built):
+    ws, _ = built
+    sb = database.Sandbox(ws)
+    try:
+        pid = sb.sql("SELECT customer_id FROM customer_records WHERE record_id = 'W001'")["customer_id"].iloc[0]
+        removed = database.erase_customer(sb, pid, reason="customer request")
+        assert removed["customer_records"] == 2 and removed["customer_links"] == 1
+        left = sb.sql("SELECT record_a, record_b FROM customer_links")
+        assert not {"W001", "C-5001"} & (set(left["record_a"]) | set(left["record_b"])) and len(left) == 5
+        memory = database.load_erasures(sb.workdir)          # a rebuild keeps both records out, link or no link
+        assert erasure_keys(["W001"], memory["salt"]) | erasure_keys(["C-5001"], memory["salt"]) <= set(memory["keys"])
+    finally:
+        sb.close()
 
 
 def _send(ws, d: Path, name: str) -> pd.DataFrame:

@@ -116,7 +116,7 @@ def resolve_links(con, recs: pd.DataFrame, prefixes: dict[str, list[str]] | None
             hit = mine & np.char.startswith(ids.astype(str), p)
             keys.append(pd.DataFrame({"sys": s, "key": [x[len(p):] for x in ids[hit]], "record": ids[hit], "rank": 0}))
     look = pd.concat(keys, ignore_index=True).sort_values("rank", kind="stable").drop_duplicates(["sys", "key"])
-    look = look.set_index(["sys", "key"])["record"]
+    look = dict(zip(zip(look["sys"], look["key"]), look["record"]))
     known = ", ".join(sorted(str(v) for v in set(systems.values()))) or "none"
     problems: list[list[tuple[str, str]]] = [[] for _ in range(len(lk))]
     found = {}

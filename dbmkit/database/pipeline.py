@@ -75,6 +75,9 @@ class BuildReport(dict):
     ...                   households=3).summary())
     rows read 10 = loaded 9 + quarantined 1
     source records 5 → persons 4 in 3 households
+    >>> print(BuildReport(rows_read=10, rows_loaded=9, rows_quarantined=1, customers_raw=5, persons=3, households=3,
+    ...     identity_links={"given": 3, "applied": 2, "joined": 1, "quarantined": 1}).summary().splitlines()[-1])
+    known id links: 3 given, 2 applied (1 joined records fuzzy matching kept apart), 1 quarantined
     """
 
     def summary(self) -> str:
@@ -82,6 +85,10 @@ class BuildReport(dict):
                  f"+ quarantined {self['rows_quarantined']:,}",
                  f"source records {self['customers_raw']:,} → persons {self['persons']:,} "
                  f"in {self['households']:,} households"]
+        lk = self.get("identity_links") or {}
+        if lk.get("given"):
+            lines.append(f"known id links: {lk['given']:,} given, {lk['applied']:,} applied ({lk['joined']:,} joined "
+                         f"records fuzzy matching kept apart), {lk['quarantined']:,} quarantined")
         return "\n".join(lines)
 
 
@@ -203,6 +210,10 @@ def _assemble(con, cfg: ClientConfig, erasures: list, say, sources: dict) -> Bui
         # the largest ones, keys masked (e-mails and phones hidden, names cut to their first letter)
         identity_large_block_list=large.head(20).astype(object).to_dict("records"),
         identity_links=dict(
+            given=int(con.execute("SELECT coalesce(sum(rows_read), 0) FROM load_log "
+                                  "WHERE table_name = 'customer_links'").fetchall()[0][0]),
+            quarantined=int(con.execute("SELECT count(*) FROM quarantine "
+                                        "WHERE table_name = 'customer_links'").fetchall()[0][0]),
             applied=int(len(links) - links_withheld),
             joined=int(con.execute("SELECT count(*) FROM customer_links WHERE joined").fetchall()[0][0]),
             persons_joined=int(len(pd.unique(parts)) - gold["customer_id"].nunique()),
