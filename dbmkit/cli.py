@@ -70,6 +70,8 @@ FIXES = [
      "side's system as the `source_system` of a customers source (the reason lists them), or add its customer file"),
     (r"has no record with the id", "a known id link names an id its system does not hold: write the id as that "
      "system's customers file writes it (the build adds the source's `id_prefix`)"),
+    (r"placeholder id or a shared card", "one id is in very many known id links: a placeholder (0, UNKNOWN) or a "
+     "shared card in the crosswalk? correct those rows; the person's other links still count"),
     (r"links a record to itself|repeats the link", "the crosswalk names one record twice or repeats a link: the row "
      "was set aside, nothing is lost"),
     (r"no customer with this", "the id, e-mail or phone is not in the customers source: check `id_prefix` and "

@@ -187,6 +187,33 @@ def test_erasing_a_linked_person_removes_its_links_and_remembers_both_records(bu
         sb.close()
 
 
+def test_a_record_in_very_many_links_is_not_one_person():
+    """A placeholder id (0) that a careless crosswalk links to every account would merge strangers: its links are set
+    aside with the reason, the other links still apply."""
+    import duckdb
+
+    from dbmkit.ingest import ensure_ingest_tables
+    con = duckdb.connect()
+    ensure_ingest_tables(con)
+    n = database.links.MAX_LINKS_PER_RECORD + 2
+    rows = pd.DataFrame({"system_a": "web", "id_a": [f"W{i}" for i in range(n)] + ["W100"], "system_b": "card",
+                         "id_b": ["0"] * n + ["5"], "kind": None, "note": None, "source_file": "links.csv",
+                         "source_row": range(2, n + 3), "source_system": ""})
+    con.register("_rows", rows)
+    con.execute("CREATE TABLE src_customer_links AS SELECT * FROM _rows")
+    con.execute(f"INSERT INTO load_log (table_name, source, rows_read, rows_loaded, rows_quarantined) "
+                f"VALUES ('customer_links', 'links.csv', {n + 1}, {n + 1}, 0)")
+    recs = pd.DataFrame({"record_id": [f"W{i}" for i in range(n)] + ["W100", "0", "5"],
+                         "source_system": ["web"] * (n + 1) + ["card"] * 2})
+    applied = database.resolve_links(con, recs, {})
+    assert applied[["record_a", "record_b"]].values.tolist() == [["W100", "5"]]
+    q = con.execute("SELECT DISTINCT reason FROM quarantine").fetchall()
+    assert q == [(f"the record 0 is in {n} links (more than {n - 2}): a placeholder id or a shared card? its links "
+                  "were set aside",)]
+    assert con.execute("SELECT rows_loaded, rows_quarantined FROM load_log").fetchall() == [(1, n)]
+    assert database.link_reason_kind(q[0][0]) == "record in too many links"
+
+
 def _send(ws, d: Path, name: str) -> pd.DataFrame:
     os.environ["DBMKIT_REPORT_OUT"] = str(d)
     try:

@@ -6,7 +6,8 @@ none — and its id as that system's file writes it (the source's ``id_prefix`` 
 the customer ids). The build
 
 1. checks every link (``resolve_links``): a system no customers source has, an id that system does not hold, a link
-   of a record to itself and a link given twice go to ``quarantine`` with the reason (rows read = loaded +
+   of a record to itself, a link given twice and the links of a record named in more than ``MAX_LINKS_PER_RECORD``
+   links (a placeholder id, a shared card) go to ``quarantine`` with the reason (rows read = loaded +
    quarantined);
 2. gives merge/purge the valid links as **certain matches**: they are the first edges of the graph whose connected
    components are the persons (``dbmkit.identity.resolve_identities``); fuzzy matching adds its edges, and no
@@ -44,15 +45,17 @@ from .erasure import ERASED
 from .rules import quarantine_frame
 from .store import base_tables, connection_of, register_text, run_step, support_ddl
 
-__all__ = ["LINK_COLUMNS_STORED", "id_prefixes", "resolve_links", "store_links", "hold_linked_opt_outs",
-           "link_summary", "link_reason_kind"]
+__all__ = ["MAX_LINKS_PER_RECORD", "LINK_COLUMNS_STORED", "id_prefixes", "resolve_links", "store_links",
+           "hold_linked_opt_outs", "link_summary", "link_reason_kind"]
 
+MAX_LINKS_PER_RECORD = 20      # a record in more links is not one person's (a placeholder id, a shared card)
 LINK_COLUMNS_STORED = ["record_a", "record_b", "system_a", "id_a", "system_b", "id_b", "kind", "note", "joined",
                        "source", "source_row"]
 # reason → the kind shown in the summary (the first words of each reason this module and ingest write)
 _KINDS = [("no customers source has the system", "unknown system"), ("has no record with the id", "id not found"),
           ("links a record to itself", "a record linked to itself"), ("repeats the link", "duplicate link"),
-          (ERASED, "erased person"), (": missing", "missing value")]
+          ("placeholder id or a shared card", "record in too many links"), (ERASED, "erased person"),
+          (": missing", "missing value")]
 
 
 def link_reason_kind(reason) -> str:
@@ -91,13 +94,15 @@ def _shown(v) -> str:
     return str(v)[:40]
 
 
-def resolve_links(con, recs: pd.DataFrame, prefixes: dict[str, list[str]] | None = None) -> pd.DataFrame:
+def resolve_links(con, recs: pd.DataFrame, prefixes: dict[str, list[str]] | None = None,
+                  max_links: int = MAX_LINKS_PER_RECORD) -> pd.DataFrame:
     """The links of ``src_customer_links`` as pairs of source records (``record_a``, ``record_b`` of ``recs``, the
     cleaned customer records with ``record_id`` and ``source_system``), with the link as given (system, id, kind,
     note masked) and where it came from (``source``, ``source_row``). Links that cannot be applied are quarantined
     with the reason: a system no customers source has, an id the system does not hold (tried with the system's
-    ``prefixes`` first, then as written), a record linked to itself, a link given before (the same two records).
-    The module example shows one of each."""
+    ``prefixes`` first, then as written), a record linked to itself, a link given before (the same two records),
+    and every link of a record named in more than ``max_links`` links (a placeholder id such as 0 or a shared
+    card would otherwise merge strangers into one person). The module example shows some of them."""
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in LINK_COLUMNS_STORED if c != "joined"})
     if not _table_exists(con, "src_customer_links"):
         return empty
@@ -146,6 +151,16 @@ def resolve_links(con, recs: pd.DataFrame, prefixes: dict[str, list[str]] | None
             problems[k].append(("id_b", f"the link repeats the link of row {first_row[p]} (the same two records)"))
         else:
             first_row[p] = int(row)
+    # a record in very many links is a placeholder id or a shared card, not a person: its links are set aside
+    valid = [k for k in range(len(lk)) if not problems[k]]
+    degree = pd.Series([x for k in valid for x in (a.iloc[k], b.iloc[k])], dtype=object).value_counts()
+    hubs = set(degree[degree > max_links].index)
+    for k in valid:
+        hub = next((x for x in (a.iloc[k], b.iloc[k]) if x in hubs), None)
+        if hub is not None:
+            problems[k].append(("id_a" if hub == a.iloc[k] else "id_b",
+                                f"the record {hub} is in {int(degree[hub])} links (more than {max_links}): a "
+                                "placeholder id or a shared card? its links were set aside"))
     note = lk["note"].map(lambda t: mask_pii(str(t))[0] if isinstance(t, str) else None)
     bad = np.array([bool(p) for p in problems], dtype=bool)
     if bad.any():
