@@ -178,6 +178,9 @@ def check_summary(ws) -> tuple[str, bool]:
         lines += large_block_summary(build.get("identity_large_block_list") or [], n=10,
                                      count=build["identity_large_blocks"],
                                      not_compared=build.get("identity_not_compared"))
+    if (build.get("identity_links") or {}).get("given"):     # the client's known id links (customer_links)
+        from .database import BuildReport
+        lines += ["", BuildReport(build).summary().splitlines()[-1]]
     skipped = {f: m for f, m in missing.items() if m}
     if skipped:
         lines.append("")

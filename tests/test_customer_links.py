@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from dbmkit import campaign as C
 from dbmkit import database
+from dbmkit.cli import check_summary
 from dbmkit.client_workspace import Workspace
 from dbmkit.config import load_config
 from dbmkit.database import ledger as _ledger
@@ -143,6 +144,10 @@ def test_links_are_counted_in_the_identity_summary(built):
     assert stored["joined"].tolist() == [True, True, True, True, False, True]
     assert stored["kind"].iloc[0] == "crosswalk"
     assert "eve@mail.org" not in " ".join(stored["note"].dropna()) and stored["note"].notna().sum() == 1
+    text, ok = check_summary(ws)                                             # what `dbmkit check` says
+    assert ok and ("known id links: 12 given, 6 applied (5 joined records fuzzy matching kept apart), "
+                   "6 quarantined") in text
+    assert "fix: a known id link names a system no customers source has" in text
 
 
 def test_links_that_cannot_be_applied_are_quarantined_with_the_reason(built):
