@@ -496,27 +496,46 @@ def _pair_positions(records: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndar
     return pos.reindex(pairs["record_i"].astype(str)).to_numpy(), pos.reindex(pairs["record_j"].astype(str)).to_numpy()
 
 
-def link_at(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """record_id → cluster number when every pair with probability ≥ ``threshold`` is linked.
+def _link_positions(records: pd.DataFrame, links: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the known links' records (``record_a``, ``record_b``) in ``records``; links to records not
+    among them are left out."""
+    if links is None or not len(links):
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    pos = pd.Series(np.arange(len(records)), index=records["record_id"].astype(str).to_numpy())
+    a = pos.reindex(links["record_a"].astype(str)).to_numpy()
+    b = pos.reindex(links["record_b"].astype(str)).to_numpy()
+    ok = ~pd.isna(a) & ~pd.isna(b)
+    return a[ok].astype(int), b[ok].astype(int)
+
+
+def link_at(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float,
+            links: pd.DataFrame | None = None) -> pd.DataFrame:
+    """record_id → cluster number when every pair with probability ≥ ``threshold`` is linked (and the known id
+    ``links``, ``record_a``/``record_b``, at any threshold: they are certain).
 
     >>> pairs = pd.DataFrame({"record_i": ["a"], "record_j": ["b"], "probability": [0.7]})
     >>> link_at(pd.DataFrame({"record_id": ["a", "b"]}), pairs, 0.5)["customer_id"].nunique()
+    1
+    >>> link_at(pd.DataFrame({"record_id": ["a", "b"]}), pairs, 0.9,
+    ...         links=pd.DataFrame({"record_a": ["b"], "record_b": ["a"]}))["customer_id"].nunique()
     1
     """
     rec = records.reset_index(drop=True)
     i, j = _pair_positions(rec, pairs)
     keep = (pairs["probability"].to_numpy() >= threshold) & ~pd.isna(i) & ~pd.isna(j)
-    comp = _components(len(rec), i[keep].astype(int), j[keep].astype(int))
+    la, lb = _link_positions(rec, links)
+    comp = _components(len(rec), np.concatenate([i[keep].astype(int), la]), np.concatenate([j[keep].astype(int), lb]))
     return pd.DataFrame({"record_id": rec["record_id"].to_numpy(), "customer_id": comp})
 
 
 def threshold_curve(records: pd.DataFrame, scored_pairs: pd.DataFrame, truth: pd.DataFrame | None,
-                    thresholds=DEFAULT_THRESHOLDS) -> pd.DataFrame:
+                    thresholds=DEFAULT_THRESHOLDS, links: pd.DataFrame | None = None) -> pd.DataFrame:
     """Precision/recall/F1 of the linkage at each match-probability threshold (the trade-off chart).
 
     ``scored_pairs`` has ``probability`` and either positions ``i``/``j`` in ``records`` or record ids
     ``record_i``/``record_j`` (the ``identity_pairs`` table of the database). Without a truth (a real client)
-    only the number of persons found at each threshold.
+    only the number of persons found at each threshold. Known id ``links`` (the ``customer_links`` table) are
+    linked at every threshold.
 
     >>> recs = pd.DataFrame({"record_id": list("abc")})
     >>> pairs = pd.DataFrame({"record_i": ["a", "a"], "record_j": ["b", "c"], "probability": [0.9, 0.6]})
@@ -538,9 +557,11 @@ def threshold_curve(records: pd.DataFrame, scored_pairs: pd.DataFrame, truth: pd
         person = pd.factorize(m["person_id"])[0].astype(np.int64)
         tt = _pair_count(np.bincount(person)[np.bincount(person) > 0]) if len(person) else 0.0
     rows = []
+    la, lb = _link_positions(rec, links)
     for t in thresholds:
         keep = valid & (prob >= t)
-        comp = _components(len(rec), i[keep].astype(int), j[keep].astype(int))
+        comp = _components(len(rec), np.concatenate([i[keep].astype(int), la]),
+                           np.concatenate([j[keep].astype(int), lb]))
         if truth is None:          # a real client: only how many persons each threshold finds
             rows.append(dict(threshold=t, persons_found=int(len(np.unique(comp)))))
             continue

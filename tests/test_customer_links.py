@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dbmkit import campaign as C
-from dbmkit import database
+from dbmkit import database, identity
 from dbmkit.cli import check_summary
 from dbmkit.client_workspace import Workspace
 from dbmkit.config import load_config
@@ -119,6 +119,12 @@ def test_links_merge_records_fuzzy_matching_keeps_apart(built):
     # W001, W002, W003 + W004 and W006 joined (W005 was merged already), and C-5007 withheld with the erased W007
     assert n_without - n_with == 5 + 1
     assert ws.build_summary()["persons"] == n_with
+    # chapter 11's threshold curve counts the links at every threshold: at the build's threshold it finds the persons
+    records, pairs = ws.sql("SELECT * FROM customer_records"), ws.sql("SELECT * FROM identity_pairs")
+    known = ws.sql("SELECT record_a, record_b FROM customer_links")
+    curve = identity.threshold_curve(records, pairs, None, thresholds=(0.85, 0.999), links=known)
+    assert curve["persons_found"].tolist() == [n_with, n_with]
+    assert identity.threshold_curve(records, pairs, None, thresholds=(0.85,))["persons_found"].iloc[0] == n_with + 5
 
 
 def test_links_are_counted_in_the_identity_summary(built):
