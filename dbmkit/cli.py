@@ -86,6 +86,14 @@ FIXES = [
                                     "(`dbmkit check` lists it under consent when it counts as an opt-out)"),
     (r"opt-out without a date|counted as the latest evidence",
      "map the date column (`updated_at`) or set `date_format`; until then the opt-out counts as the latest evidence"),
+    (r"no customers source has the system", "a known id link names a system no customers source has: write each "
+     "side's system as the `source_system` of a customers source (the reason lists them), or add its customer file"),
+    (r"has no record with the id", "a known id link names an id its system does not hold: write the id as that "
+     "system's customers file writes it (the build adds the source's `id_prefix`)"),
+    (r"placeholder id or a shared card", "one id is in very many known id links: a placeholder (0, UNKNOWN) or a "
+     "shared card in the crosswalk? correct those rows; the person's other links still count"),
+    (r"links a record to itself|repeats the link", "the crosswalk names one record twice or repeats a link: the row "
+     "was set aside, nothing is lost"),
     (r"no customer with this", "the id, e-mail or phone is not in the customers source: check `id_prefix` and "
                                "the files"),
     (r"too long", "the mapping probably points at the wrong column: check `columns:`"),
@@ -190,6 +198,9 @@ def check_summary(ws) -> tuple[str, bool]:
         lines += large_block_summary(build.get("identity_large_block_list") or [], n=10,
                                      count=build["identity_large_blocks"],
                                      not_compared=build.get("identity_not_compared"))
+    if (build.get("identity_links") or {}).get("given"):     # the client's known id links (customer_links)
+        from .database import BuildReport
+        lines += ["", BuildReport(build).summary().splitlines()[-1]]
     skipped = {f: m for f, m in missing.items() if m}
     if skipped:
         lines.append("")

@@ -47,7 +47,7 @@ CHANNELS = ("email", "sms", "mail", "phone")
 CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     t: tuple(c.name for c in _schema.source_columns(t))
     for t in ("customers", "consents", "orders", "order_items", "sales_lines", "products", "campaigns", "contacts",
-              "responses", "email_events", "sms_events", "area_demographics")
+              "responses", "email_events", "sms_events", "area_demographics", "customer_links")
 }
 CANONICAL_TABLES = tuple(CANONICAL_COLUMNS)
 

@@ -11,7 +11,8 @@ The method, step by step:
    mapped: Bob → Robert), equality of e-mail, phone, birth date, postal code, and address similarity.
 3. **Scoring** (Fellegi–Sunter): each field adds evidence — a log-likelihood weight for agreement, a penalty for
    disagreement, nothing when a value is missing — and the sum becomes a match probability.
-4. **Clustering**: pairs above the threshold are linked; connected components are persons.
+4. **Clustering**: pairs above the threshold are linked; connected components are persons. Known id links (a
+   client's crosswalk, ``links``) are certain matches: edges of the same graph that no score removes.
 5. **Survivorship** (golden record): for each field, the value from the most trusted source, then the most
    complete record, then the most recent; contact details from the most recent valid record.
 6. **Householding**: persons at the same normalised address and postal code (and surname, by default).
@@ -318,25 +319,60 @@ def _pid(key: str, prefix: str) -> str:
 
 def resolve_identities(records: pd.DataFrame, threshold: float = 0.85, weights: dict = WEIGHTS,
                        con: duckdb.DuckDBPyConnection | None = None, return_pairs: bool = False,
-                       report: dict | None = None):
+                       report: dict | None = None, links: pd.DataFrame | None = None):
     """Link source records to persons. Returns the records with ``customer_id`` (stable: derived from the
     smallest record id of the person) and, with ``return_pairs``, the scored candidate pairs too. ``report`` (a
     dict) receives the ``large_blocks`` of the blocking (see :func:`candidate_pairs`).
+
+    ``links`` (``record_a``, ``record_b``: record ids) are **known links** — a crosswalk or key map saying two
+    records are the same person: certain matches, the first edges of the graph whose connected components are the
+    persons; the pairs fuzzy matching links are added to them, and no score can take a link away (there are no
+    "must not match" edges). With links, ``report`` also receives ``fuzzy_person`` (per record, the person fuzzy
+    matching alone finds — the parts a link joined), ``link_joined`` (per link: its records were in different such
+    persons) and ``persons_fuzzy``.
 
     >>> recs = pd.DataFrame({"record_id": ["a", "b"], "first_name": ["Ann", "Ann"], "last_name": ["Lee", "Lee"],
     ...     "email": ["ann@x.com", "ann@x.com"], "phone": [None, None], "birth_date": [None, None],
     ...     "postal_code": ["1", "1"], "street": [None, None]})
     >>> resolve_identities(recs)["customer_id"].nunique()
     1
+    >>> recs2 = pd.DataFrame({"record_id": ["w1", "c9"], "first_name": ["Ann", "Mei"], "last_name": ["Lee", "Wu"],
+    ...     "email": ["ann@x.com", "mei@y.cn"], "phone": [None, None], "birth_date": [None, None],
+    ...     "postal_code": ["1", "2"], "street": [None, None]})
+    >>> rep = {}
+    >>> resolve_identities(recs2, links=pd.DataFrame({"record_a": ["w1"], "record_b": ["c9"]}),
+    ...                    report=rep)["customer_id"].nunique(), rep["link_joined"].tolist()
+    (1, [True])
     """
     r = _prep(records)
     pairs = candidate_pairs(r, con=con, report=report)
     scored = score_pairs(compare_pairs(r, pairs), weights)
     link = scored[scored["probability"] >= threshold]
-    comp = _components(len(r), link["i"].to_numpy(), link["j"].to_numpy())
-    first_id = pd.Series(r["record_id"].astype(str).to_numpy()).groupby(comp).transform("min")
+    i, j = link["i"].to_numpy(), link["j"].to_numpy()
+    ids = r["record_id"].astype(str).to_numpy()
+    if links is not None and len(links):
+        pos = pd.Series(np.arange(len(r)), index=ids)
+        la = pos.reindex(links["record_a"].astype(str)).to_numpy()
+        lb = pos.reindex(links["record_b"].astype(str)).to_numpy()
+        if pd.isna(la).any() or pd.isna(lb).any():
+            raise KeyError("a known link names a record that is not among the records")
+        la, lb = la.astype(int), lb.astype(int)
+        fuzzy = _components(len(r), i, j)
+        comp = _components(len(r), np.concatenate([la, i]), np.concatenate([lb, j]))
+        if report is not None:
+            fuzzy_first = pd.Series(ids).groupby(fuzzy).transform("min")
+            report["fuzzy_person"] = np.array([_pid(k, "P") for k in fuzzy_first], dtype=object)
+            report["link_joined"] = fuzzy[la] != fuzzy[lb]
+            report["persons_fuzzy"] = int(len(np.unique(fuzzy)))
+    else:
+        comp = _components(len(r), i, j)
+    first_id = pd.Series(ids).groupby(comp).transform("min")
     out = records.reset_index(drop=True).copy()
     out["customer_id"] = [_pid(k, "P") for k in first_id]
+    if report is not None and "fuzzy_person" not in report:
+        report["fuzzy_person"] = out["customer_id"].to_numpy(dtype=object)
+        report["link_joined"] = np.zeros(0, dtype=bool)
+        report["persons_fuzzy"] = int(len(np.unique(comp)))
     if return_pairs:
         return out, scored
     return out
@@ -460,27 +496,46 @@ def _pair_positions(records: pd.DataFrame, pairs: pd.DataFrame) -> tuple[np.ndar
     return pos.reindex(pairs["record_i"].astype(str)).to_numpy(), pos.reindex(pairs["record_j"].astype(str)).to_numpy()
 
 
-def link_at(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """record_id → cluster number when every pair with probability ≥ ``threshold`` is linked.
+def _link_positions(records: pd.DataFrame, links: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the known links' records (``record_a``, ``record_b``) in ``records``; links to records not
+    among them are left out."""
+    if links is None or not len(links):
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    pos = pd.Series(np.arange(len(records)), index=records["record_id"].astype(str).to_numpy())
+    a = pos.reindex(links["record_a"].astype(str)).to_numpy()
+    b = pos.reindex(links["record_b"].astype(str)).to_numpy()
+    ok = ~pd.isna(a) & ~pd.isna(b)
+    return a[ok].astype(int), b[ok].astype(int)
+
+
+def link_at(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float,
+            links: pd.DataFrame | None = None) -> pd.DataFrame:
+    """record_id → cluster number when every pair with probability ≥ ``threshold`` is linked (and the known id
+    ``links``, ``record_a``/``record_b``, at any threshold: they are certain).
 
     >>> pairs = pd.DataFrame({"record_i": ["a"], "record_j": ["b"], "probability": [0.7]})
     >>> link_at(pd.DataFrame({"record_id": ["a", "b"]}), pairs, 0.5)["customer_id"].nunique()
+    1
+    >>> link_at(pd.DataFrame({"record_id": ["a", "b"]}), pairs, 0.9,
+    ...         links=pd.DataFrame({"record_a": ["b"], "record_b": ["a"]}))["customer_id"].nunique()
     1
     """
     rec = records.reset_index(drop=True)
     i, j = _pair_positions(rec, pairs)
     keep = (pairs["probability"].to_numpy() >= threshold) & ~pd.isna(i) & ~pd.isna(j)
-    comp = _components(len(rec), i[keep].astype(int), j[keep].astype(int))
+    la, lb = _link_positions(rec, links)
+    comp = _components(len(rec), np.concatenate([i[keep].astype(int), la]), np.concatenate([j[keep].astype(int), lb]))
     return pd.DataFrame({"record_id": rec["record_id"].to_numpy(), "customer_id": comp})
 
 
 def threshold_curve(records: pd.DataFrame, scored_pairs: pd.DataFrame, truth: pd.DataFrame | None,
-                    thresholds=DEFAULT_THRESHOLDS) -> pd.DataFrame:
+                    thresholds=DEFAULT_THRESHOLDS, links: pd.DataFrame | None = None) -> pd.DataFrame:
     """Precision/recall/F1 of the linkage at each match-probability threshold (the trade-off chart).
 
     ``scored_pairs`` has ``probability`` and either positions ``i``/``j`` in ``records`` or record ids
     ``record_i``/``record_j`` (the ``identity_pairs`` table of the database). Without a truth (a real client)
-    only the number of persons found at each threshold.
+    only the number of persons found at each threshold. Known id ``links`` (the ``customer_links`` table) are
+    linked at every threshold.
 
     >>> recs = pd.DataFrame({"record_id": list("abc")})
     >>> pairs = pd.DataFrame({"record_i": ["a", "a"], "record_j": ["b", "c"], "probability": [0.9, 0.6]})
@@ -502,9 +557,11 @@ def threshold_curve(records: pd.DataFrame, scored_pairs: pd.DataFrame, truth: pd
         person = pd.factorize(m["person_id"])[0].astype(np.int64)
         tt = _pair_count(np.bincount(person)[np.bincount(person) > 0]) if len(person) else 0.0
     rows = []
+    la, lb = _link_positions(rec, links)
     for t in thresholds:
         keep = valid & (prob >= t)
-        comp = _components(len(rec), i[keep].astype(int), j[keep].astype(int))
+        comp = _components(len(rec), np.concatenate([i[keep].astype(int), la]),
+                           np.concatenate([j[keep].astype(int), lb]))
         if truth is None:          # a real client: only how many persons each threshold finds
             rows.append(dict(threshold=t, persons_found=int(len(np.unique(comp)))))
             continue

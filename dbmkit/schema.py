@@ -229,6 +229,7 @@ REQUIRED_MAPPING = {
     "email_events": ["campaign_id", "event", "event_ts"],
     "sms_events": ["campaign_id", "event", "event_ts"],
     "area_demographics": ["postal_code"],
+    "customer_links": ["system_a", "id_a", "system_b", "id_b"],
 }
 
 SALES_LINE_COLUMNS = [
@@ -236,6 +237,18 @@ SALES_LINE_COLUMNS = [
     Col("channel", "enum", enum="sales_channel"), Col("store_id", "id"), Col("product_id", "id", True),
     Col("quantity", "number", True), Col("unit_price", "money", True), Col("discount", "money"),
     Col("status", "enum", enum="order_status"), Col("original_order_id", "id"),
+]
+
+# known id links (a crosswalk or key map): two source records known to be the same person; merge/purge applies them
+# as certain matches (dbmkit.database.links). A system is the `source_system` of a customers source ("main" when it
+# has none); an id is written as that system's file writes it (the build adds the source's `id_prefix`).
+LINK_COLUMNS = [
+    Col("system_a", "text", True, "the system of the first record (a customers source's `source_system`)"),
+    Col("id_a", "id", True, "the first record's customer id in that system"),
+    Col("system_b", "text", True, "the system of the second record"),
+    Col("id_b", "id", True, "the second record's customer id in that system"),
+    Col("kind", "text", doc="what the link is (crosswalk, key map, loyalty card registered online …)"),
+    Col("note", "text", doc="free text (e-mails and phone numbers are masked when stored)"),
 ]
 
 
@@ -318,7 +331,9 @@ SUPPORT_TABLES: dict[str, tuple[str, list[Col]]] = {
                           "unreadable channel, an opt-out without a readable date, a consent flag 'no' without a date "
                           "or an unreadable flag): each row counts as an opt-out of its person on its channel (every "
                           "channel when the channel is unreadable), at its date, or as the latest evidence when the "
-                          "date is unknown (`updated_at` empty). An explicit consent row listed here is also in "
+                          "date is unknown (`updated_at` empty); and the opt-out of a record that a known id link "
+                          "(`customer_links`) joined to the person, which holds for the whole person (it counts as "
+                          "the latest evidence). An explicit consent row listed here is also in "
                           "`quarantine` (rows read = loaded + quarantined); `source` and `source_row` say where it is.",
                           [Col("customer_id", "id", True), Col("channel", "text", True),
                            Col("updated_at", "timestamp", doc="empty: unknown, counts as the latest evidence"),
@@ -328,6 +343,14 @@ SUPPORT_TABLES: dict[str, tuple[str, list[Col]]] = {
                            Col("source", "text"), Col("source_row", "int"),
                            Col("raw_value", "text", doc="the unreadable value as written (status, channel or date; "
                                                         "never a contact detail)")]),
+    "customer_links": ("The known id links merge/purge applied as certain matches (a `customer_links` source): the "
+                       "two source records, the link as given, and `joined` — true when fuzzy matching alone had "
+                       "kept the two records apart. Links it could not apply are in `quarantine` with the reason.",
+                       [Col("record_a", "id", True), Col("record_b", "id", True), Col("system_a", "text"),
+                        Col("id_a", "id"), Col("system_b", "text"), Col("id_b", "id"), Col("kind", "text"),
+                        Col("note", "text", doc="e-mails and phone numbers masked"),
+                        Col("joined", "bool", doc="the records were in different persons before the links"),
+                        Col("source", "text"), Col("source_row", "int")]),
     "identity_pairs": ("Candidate pairs of source records compared by merge/purge, with their match score.",
                        [Col("record_i", "id"), Col("record_j", "id"), Col("score", "number"),
                         Col("probability", "number")]),
@@ -403,6 +426,17 @@ def markdown() -> str:
     for c in SALES_LINE_COLUMNS:
         out.append(f"| `{c.name}` | {c.type} | {'yes' if c.required else ''} |")
     out.append("")
+    out.append("### customer_links (a source shape: known id links)")
+    out.append("Pairs of source-system ids known to be the same person (a crosswalk, a key map). Merge/purge applies "
+               "them as certain matches before fuzzy matching; each side names a customers source's "
+               "`source_system` and the id as that system writes it. The links applied are stored in the "
+               "`customer_links` table, the others are quarantined with the reason.")
+    out.append("")
+    out.append("| column | type | required |")
+    out.append("|---|---|---|")
+    for c in LINK_COLUMNS:
+        out.append(f"| `{c.name}` | {c.type} | {'yes' if c.required else ''} |")
+    out.append("")
     out.append("### Columns a source may map besides the canonical ones")
     for t, cols in SOURCE_ONLY.items():
         out.append(f"* {t}: " + ", ".join(f"`{c.name}`" for c in cols))
@@ -458,6 +492,8 @@ def source_columns(table: str) -> list[Col]:
     """
     if table == "sales_lines":
         return SALES_LINE_COLUMNS
+    if table == "customer_links":
+        return LINK_COLUMNS
     cols = [c for c in TABLES[table] if c.name not in ("n_records", "cost_estimated", "source_system", "source")]
     return cols + SOURCE_ONLY.get(table, [])
 

@@ -17,6 +17,10 @@ One concept per module:
   export, with an audit entry without personal data; ``erase_identifier`` finds the person by id, e-mail or phone
   for ``dbmkit erase``; ``apply_ledger`` applies another work folder's erasures before an export), pseudonymised
   extracts, the retention rule (``stale_customers`` / ``apply_retention``);
+* ``links`` — known id links (a ``customer_links`` source: a crosswalk or key map): checked
+  (``resolve_links``; the links that cannot be applied quarantined with the reason), given to merge/purge as certain
+  matches, kept fail-safe (an erased record's person is withheld with every record a link joins to it; a linked
+  record's opt-out holds for the whole person: ``hold_linked_opt_outs``) and counted (``link_summary``);
 * ``ledger`` — the client's erasure ledger: salted hashes of every erased person's identifiers (no personal data),
   beside the client's config and shared by all its work folders;
 * ``quality`` — reconciliation, quarantine and value-issue summaries, the truth check of orders, the table overview,
@@ -67,6 +71,7 @@ from .erasure import (
                       stale_customers,
 )
 from .ledger import LedgerError, ledger_digest, load_ledger
+from .links import link_reason_kind, link_summary, resolve_links
 from .pipeline import LOAD_ORDER, BuildReport, build, clean_like_build, cleaning_settings
 from .quality import (
                       QUALITY_SQL,
@@ -102,4 +107,5 @@ __all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_f
            "load_erasures", "erase_identifier", "find_persons", "apply_ledger", "load_ledger", "ledger_digest",
            "LedgerError",
            "uncertain_consents", "suppressed_contact_points", "contact_point_keys",
-           "contact_point_hits", "consent_vocabulary", "read_status", "read_channel"]
+           "contact_point_hits", "consent_vocabulary", "read_status", "read_channel", "link_summary",
+           "link_reason_kind", "resolve_links"]

@@ -171,7 +171,7 @@ def consent_flag_rows(recs: pd.DataFrame):
 
 
 _EVIDENCE_COLS = ["source_file", "source_row", "origin", "customer_id", "email_clean", "email_raw", "channel",
-                  "status", "updated_at", "certain", "status_read", "problem", "raw_value", "source"]
+                  "status", "updated_at", "certain", "status_read", "problem", "raw_value", "source", "record_id"]
 
 
 def _loaded_rows(con) -> pd.DataFrame:
@@ -196,7 +196,7 @@ def _loaded_rows(con) -> pd.DataFrame:
         "updated_at": cs["updated_at"].where(~undated | out_undated, EARLIEST), "certain": ~out_undated,
         "status_read": cs["status"], "problem": problem.where(out_undated, None),
         "raw_value": raw_date.map(_shown).where(out_undated, None),
-        "source": cs["source_system"].replace("", None).fillna(cs["source_file"])})
+        "source": cs["source_system"].replace("", None).fillna(cs["source_file"]), "record_id": None})
 
 
 def _rejected_rows(con, words: dict | None) -> pd.DataFrame:
@@ -246,7 +246,8 @@ def _rejected_rows(con, words: dict | None) -> pd.DataFrame:
         "email_raw": _email_as_written(rj["email"]),
         "channel": chans, "status": st.where(certain, "opt_out"), "updated_at": upd, "certain": certain,
         "status_read": st.where(st_ok, None), "problem": pd.Series(problems, index=rj.index, dtype=object),
-        "raw_value": pd.Series(raws, index=rj.index, dtype=object), "source": rj["source_file"]})
+        "raw_value": pd.Series(raws, index=rj.index, dtype=object), "source": rj["source_file"],
+        "record_id": None})
 
 
 def _flag_rows(con, linked: pd.DataFrame, flag_cons: list, words: dict | None) -> pd.DataFrame:
@@ -295,7 +296,8 @@ def _flag_rows(con, linked: pd.DataFrame, flag_cons: list, words: dict | None) -
         "status": fc["status"].where(certain, "opt_out"),
         "updated_at": fc["updated_at"].where(~undated | ~certain, EARLIEST), "certain": certain,
         "status_read": fc["status_read"], "problem": pd.Series(problem, index=fc.index).where(~certain, None),
-        "raw_value": fc["raw_value"].where(~certain, None), "source": fc["source"]})
+        "raw_value": fc["raw_value"].where(~certain, None), "source": fc["source"],
+        "record_id": fc["record_id"]})
 
 
 def store_consents(con, linked: pd.DataFrame, flag_cons: list, words: dict | None = None) -> None:

@@ -377,6 +377,10 @@ def _erase(con, customer_id, workdir, reason, ledger, also, log, client) -> dict
                         removed["identity_pairs"] = int(con.execute(
                             "DELETE FROM identity_pairs WHERE record_i IN (SELECT record_id FROM _er) "
                             "OR record_j IN (SELECT record_id FROM _er)").fetchall()[0][0])
+                        if "customer_links" in tables:      # the known id links naming the person's records
+                            removed["customer_links"] = int(con.execute(
+                                "DELETE FROM customer_links WHERE record_a IN (SELECT record_id FROM _er) "
+                                "OR record_b IN (SELECT record_id FROM _er)").fetchall()[0][0])
                         con.unregister("_er")
                     removed["quarantine_scrubbed"] = scrub_raw(con, keys, salt, region)
                 con.execute("COMMIT")

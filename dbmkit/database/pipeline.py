@@ -10,11 +10,14 @@ failed build never leaves a half-written database:
 4. clean the customer records (:mod:`dbmkit.clean`; stubs for ids seen only in sales or contacts,
    ``build_referenced_customers.sql``) and find those of erased people (:mod:`dbmkit.database.erasure`: the
    client's erasure ledger and the workspace's own memory);
-5. merge/purge: persons and households (:mod:`dbmkit.identity`); every record of a person with an erased record is
-   withheld (quarantined without its values), so an erased person never comes back, whichever record names them;
+5. merge/purge: persons and households (:mod:`dbmkit.identity`), the client's known id links (a
+   ``customer_links`` source, :mod:`dbmkit.database.links`) applied as certain matches; every record of a person
+   with an erased record is withheld (quarantined without its values), so an erased person never comes back,
+   whichever record names them — a record a link joins to an erased one too;
 6. store the canonical tables (``build_store_people.sql``, ``build_store_reference.sql``,
    ``build_store_orders.sql``, consents read fail-safe by :mod:`dbmkit.database.consent`
-   (``build_store_consents.sql``), ``build_store_contacts.sql``,
+   (``build_store_consents.sql``; a linked record's opt-out holds for its whole person,
+   ``build_link_consents.sql``), ``build_store_contacts.sql``,
    ``build_store_email_events.sql``, ``build_store_sms_events.sql``) and the views (``build_views.sql``);
 7. the data-quality report before/after cleaning (:mod:`dbmkit.database.quality`); the staging tables are dropped.
 
@@ -54,6 +57,7 @@ from .erasure import (
     scrub_raw,
     withhold_records,
 )
+from .links import hold_linked_opt_outs, id_prefixes, resolve_links, store_links
 from .quality import quality_after, quality_before
 from .rules import quarantine_hits, rules_and_duplicates
 from .store import SQL_TYPES, create_tables, create_views, quote_name, register_text, run_step, sql_literal, write_meta
@@ -61,7 +65,7 @@ from .store import SQL_TYPES, create_tables, create_views, quote_name, register_
 __all__ = ["LOAD_ORDER", "BuildReport", "build", "cleaning_settings", "clean_like_build"]
 
 LOAD_ORDER = ["products", "area_demographics", "customers", "orders", "sales_lines", "order_items", "campaigns",
-              "contacts", "responses", "consents", "email_events", "sms_events"]
+              "contacts", "responses", "consents", "email_events", "sms_events", "customer_links"]
 
 
 class BuildReport(dict):
@@ -71,6 +75,9 @@ class BuildReport(dict):
     ...                   households=3).summary())
     rows read 10 = loaded 9 + quarantined 1
     source records 5 → persons 4 in 3 households
+    >>> print(BuildReport(rows_read=10, rows_loaded=9, rows_quarantined=1, customers_raw=5, persons=3, households=3,
+    ...     identity_links={"given": 3, "applied": 2, "joined": 1, "quarantined": 1}).summary().splitlines()[-1])
+    known id links: 3 given, 2 applied (1 joined records fuzzy matching kept apart), 1 quarantined
     """
 
     def summary(self) -> str:
@@ -78,6 +85,10 @@ class BuildReport(dict):
                  f"+ quarantined {self['rows_quarantined']:,}",
                  f"source records {self['customers_raw']:,} → persons {self['persons']:,} "
                  f"in {self['households']:,} households"]
+        lk = self.get("identity_links") or {}
+        if lk.get("given"):
+            lines.append(f"known id links: {lk['given']:,} given, {lk['applied']:,} applied ({lk['joined']:,} joined "
+                         f"records fuzzy matching kept apart), {lk['quarantined']:,} quarantined")
         return "\n".join(lines)
 
 
@@ -115,7 +126,7 @@ def build(cfg: ClientConfig, db_path: str | Path, sources: dict[str, list[Source
             _empty_src(con, table)
         erasures = load_erasures(workdir)
         key_sets, ledger_state = erasure_key_sets(workdir, ledger, cfg.client)
-        report = _assemble(con, cfg, key_sets, say)
+        report = _assemble(con, cfg, key_sets, say, sources)
         report["sources"] = con.execute("SELECT * FROM load_log").df().to_dict("records")
         write_meta(con, cfg, report)
         con.execute("INSERT OR REPLACE INTO _meta VALUES ('erasure_ledger', ?)", [ledger_state])
@@ -143,7 +154,7 @@ def _empty_src(con, table: str) -> None:
                 f"source_system VARCHAR)")
 
 
-def _assemble(con, cfg: ClientConfig, erasures: list, say) -> BuildReport:
+def _assemble(con, cfg: ClientConfig, erasures: list, say, sources: dict) -> BuildReport:
     region = cfg.data.default_phone_region
     as_of = cfg.analysis_date or pd.Timestamp.today().normalize()
     before = quality_before(con, region, as_of)
@@ -157,10 +168,14 @@ def _assemble(con, cfg: ClientConfig, erasures: list, say) -> BuildReport:
     erased = erased_record_mask(recs, erasures, region)
     say("merge/purge")
     recs, flag_cons = consent_flag_rows(recs)
+    links = resolve_links(con, recs, id_prefixes(sources))     # known id links: certain matches
     blocks: dict = {}
     linked, scored = _identity.resolve_identities(recs, threshold=cfg.data.match_threshold, con=con,
-                                                  return_pairs=True, report=blocks)
-    recs, linked, scored, erased_ids = _withhold_erased_people(con, recs, linked, scored, erased)
+                                                  return_pairs=True, report=blocks, links=links)
+    parts = blocks["fuzzy_person"]
+    recs, linked, scored, erased_ids, parts, by_link = _withhold_erased_people(con, recs, linked, scored, erased,
+                                                                               parts)
+    links_withheld = store_links(con, links, blocks["link_joined"], erased_ids)
     gold = _identity.golden_records(linked, cfg.data.source_priority)
     gold["household_id"] = _identity.assign_households(gold, cfg.data.household_rule).to_numpy()
     say("store")
@@ -169,6 +184,7 @@ def _assemble(con, cfg: ClientConfig, erasures: list, say) -> BuildReport:
     run_step(con, "build_store_reference")
     _store_orders(con, cfg, gold)
     store_consents(con, linked, flag_cons, cfg.data.consent_words)
+    holds = hold_linked_opt_outs(con, linked, parts) if len(links) else {"holds": 0, "changed": 0}
     _store_contacts_and_events(con, region)
     create_views(con)
     say("quality")
@@ -193,6 +209,16 @@ def _assemble(con, cfg: ClientConfig, erasures: list, say) -> BuildReport:
         identity_not_compared=int(large["not_compared"].sum()) if len(large) else 0,
         # the largest ones, keys masked (e-mails and phones hidden, names cut to their first letter)
         identity_large_block_list=large.head(20).astype(object).to_dict("records"),
+        identity_links=dict(
+            given=int(con.execute("SELECT coalesce(sum(rows_read), 0) FROM load_log "
+                                  "WHERE table_name = 'customer_links'").fetchall()[0][0]),
+            quarantined=int(con.execute("SELECT count(*) FROM quarantine "
+                                        "WHERE table_name = 'customer_links'").fetchall()[0][0]),
+            applied=int(len(links) - links_withheld),
+            joined=int(con.execute("SELECT count(*) FROM customer_links WHERE joined").fetchall()[0][0]),
+            persons_joined=int(len(pd.unique(parts)) - gold["customer_id"].nunique()),
+            withheld_by_link=int(by_link), links_withheld=int(links_withheld), consent_holds=holds["holds"],
+            consent_holds_changed=holds["changed"]),
     )
 
 
@@ -217,18 +243,24 @@ def _customer_records(con, cfg: ClientConfig, region: str, as_of) -> pd.DataFram
     return recs.rename(columns={"customer_id": "record_id"})
 
 
-def _withhold_erased_people(con, recs, linked, scored, erased: np.ndarray):
-    """People erased earlier never come back: every record of a person (as merge/purge links them) with an erased
-    record is withheld — quarantined without its values, and in the store steps their orders, consents, contacts
-    and events — so a new record of an erased person is kept out too, whatever it carries. Returns the remaining
-    records, linked records and scored pairs (positions renumbered), and the withheld record ids."""
+def _withhold_erased_people(con, recs, linked, scored, erased: np.ndarray, parts: np.ndarray):
+    """People erased earlier never come back: every record of a person (as merge/purge links them, known id links
+    included) with an erased record is withheld — quarantined without its values, and in the store steps their
+    orders, consents, contacts and events — so a new record of an erased person is kept out too, whatever it
+    carries. Returns the remaining records, linked records and scored pairs (positions renumbered), the withheld
+    record ids, the remaining records' parts (the persons fuzzy matching alone found) and how many records were
+    withheld only because a known link joins them to an erased person."""
     gone = erased
+    by_link = 0
     if erased.any():
         persons = set(linked.loc[erased, "customer_id"])
         gone = np.asarray(isin(linked["customer_id"], persons), dtype=bool)
+        own = np.asarray(isin(pd.Series(parts), set(parts[erased])), dtype=bool)
+        by_link = int((gone & ~own).sum())
     recs, erased_ids = withhold_records(con, recs, gone)
     if gone.any():
         keep = ~gone
+        parts = parts[keep]
         linked = linked[keep].reset_index(drop=True)
         pos = np.cumsum(keep) - 1
         i, j = scored["i"].to_numpy(), scored["j"].to_numpy()
@@ -236,7 +268,8 @@ def _withhold_erased_people(con, recs, linked, scored, erased: np.ndarray):
         scored = scored[ok].copy()
         scored["i"], scored["j"] = pos[i[ok]], pos[j[ok]]
         scored = scored.reset_index(drop=True)
-    return recs, linked, scored, erased_ids
+    return recs, linked, scored, erased_ids, parts, by_link
+
 
 
 def _store_people(con, gold, linked, scored, recs) -> None:

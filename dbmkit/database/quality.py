@@ -219,6 +219,7 @@ TABLE_NOTES = {
     "value_issues": "single values that could not be read (left empty)",
     "load_log": "rows read / loaded / quarantined per source",
     "identity_pairs": "record pairs compared by merge/purge, with their match score",
+    "customer_links": "known id links merge/purge applied as certain matches",
     "data_quality": "data-quality report before and after cleaning",
     "audit_log": "privacy actions (erasures) without personal data",
 }

@@ -46,6 +46,7 @@ DATA_KINDS = {     # the kind of customer data each canonical table holds (CONCE
     "responses": "behavioural: campaign responses (行为属性)",
     "email_events": "channel data: e-mail platform (渠道数据)",
     "sms_events": "channel data: SMS platform (渠道数据)",
+    "customer_links": "identity: known id links between systems (ID对照表)",
     "area_demographics": "appended: area demographics (附加数据)",
 }
 

@@ -7,10 +7,11 @@
 -- (older than any real change); uncertain evidence without a date has no time (it counts as the latest).
 -- Inputs: _cs (registered by dbmkit.database.consent.store_consents: source_file, source_row, origin (loaded /
 -- quarantined / flag), customer_id (the row's key, or the person for flags), email_clean, email_raw, channel,
--- status, updated_at, certain, status_read, problem, raw_value, source; one row per channel),
+-- status, updated_at, certain, status_read, problem, raw_value, source, record_id (a flag's source record); one row
+-- per channel),
 -- _rec_person, _email_person (build_store_people.sql), _erased_records, _erased_emails, consent_uncertain (empty).
--- Outputs: consents, consent_uncertain; quarantine and load_log updated; the withheld rows in _hits (for
--- build_quarantine.sql).
+-- Outputs: consents, consent_uncertain; _cs_m (the evidence with its person, read by build_link_consents.sql);
+-- quarantine and load_log updated; the withheld rows in _hits (for build_quarantine.sql).
 -- Parameters (Raw fragment): {erased} the quarantine reason of an erased person's row as a string literal.
 CREATE OR REPLACE TEMP TABLE _hits AS SELECT * FROM quarantine LIMIT 0;
 
