@@ -7,12 +7,14 @@ import html
 import re
 from pathlib import Path
 
+from ..chapters import note as note_markdown
 from ..i18n import add as add_labels
 from ..i18n import t
 from ..privacy import mask_pii
+from ..util import NOTICE_NAMES
 from .style import CHAPTER_CSS, REPORT_CSS
 
-__all__ = ["export_html", "skipped_page_html"]
+__all__ = ["export_html", "skipped_page_html", "notices"]
 
 add_labels({
     "what_it_means": ("What this means for the marketer", "对营销人员的意义"),
@@ -49,6 +51,40 @@ _HEADING_ZH = {
     "next steps": "下一步",
     "the data": "数据",
 }
+
+
+# "/tmp/ipykernel_1/2.py:3: ControlGroupWarning: Control group too small …" (the source line follows, indented)
+_WARNING_LINE = re.compile(r"^\S.*?:\d+: (\w+): (.*)$")
+
+
+def notices(stderr: str) -> list[str]:
+    """The messages of dbmkit's own notices (:class:`dbmkit.util.Notice`) in a cell's stderr, each once, in order;
+    library warnings and other stderr text are left out.
+
+    >>> notices("/tmp/ipykernel_7/1.py:2: ControlGroupWarning: Control group too small: 9 people.\\n  plan.x()\\n"
+    ...         "/x/pandas/core.py:9: FutureWarning: the default will change\\n  y = 1\\n")
+    ['Control group too small: 9 people.']
+    """
+    out = []
+    for line in stderr.splitlines():
+        m = _WARNING_LINE.match(line)
+        if m and m.group(1) in NOTICE_NAMES and m.group(2).strip() not in out:
+            out.append(m.group(2).strip())
+    return out
+
+
+def _page_outputs(outputs: list, language: str) -> list:
+    """A code cell's outputs for a page: stderr removed — dbmkit's notices kept as notes in prose, library warnings
+    dropped."""
+    keep = []
+    for o in outputs:
+        if o.get("output_type") == "stream" and o.get("name") == "stderr":
+            for msg in notices(o.get("text", "")):
+                keep.append({"output_type": "display_data", "metadata": {},
+                             "data": {"text/markdown": note_markdown(msg, language).data, "text/plain": msg}})
+            continue
+        keep.append(o)
+    return keep
 
 
 def _zh_markdown(src: str) -> str:
@@ -90,8 +126,8 @@ def _drop_your_turn(cells: list) -> list:
 def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", language: str = "en",
                 subtitle: str = "") -> dict:
     """A chapter page without code: inputs, prompts, parameter/exercise cells, "Your turn" sections and stderr
-    removed; tables styled for reading; raw e-mails and phone numbers masked; with ``language="zh"`` the headings
-    show their Chinese terms first. Links to other chapters point at their HTML pages.
+    removed (dbmkit's notices shown as notes instead of warning boxes); tables styled for reading; raw e-mails and
+    phone numbers masked; with ``language="zh"`` the headings show their Chinese terms first. Links to other chapters point at their HTML pages.
 
     Returns {"masked": number of contact details masked}.
     """
@@ -103,8 +139,7 @@ def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", langu
     masked = 0
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            cell.outputs = [nbformat.from_dict(o) for o in _page_outputs(cell.get("outputs", []), language)]
             masked += _mask_cell_outputs(cell)
         if cell.cell_type == "markdown":
             cell.source = re.sub(r"\(([\w\-]+)\.ipynb(#[\w\-]*)?\)", r"(\1.html\2)", cell.source)

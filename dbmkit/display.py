@@ -1,0 +1,175 @@
+"""How tables and numbers look on a chapter page: :func:`show` keeps a table readable — the key columns always, money
+as money (``i18n.money``), shares as percentages, at most ``max_cols`` columns (a short wide table is rotated, a long
+one names the columns left out) — and :func:`install` makes the notebook display a pandas Series as a small table
+and a float rounded, instead of their raw printouts.
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"cell": ["vip", "lapsed"], "people": [1200, 5400], "profit": [-2500.0, 12800.0],
+...                    "rate": [0.0412, 0.015]})
+>>> print(show(df, key="cell", money=["profit"], pct=["rate"], currency="USD"))
+  cell people profit  rate
+   vip  1,200 −$2.5k 4.1 %
+lapsed  5,400 $12.8k 1.5 %
+"""
+from __future__ import annotations
+
+import html
+import math
+import numbers
+
+import pandas as pd
+
+from .i18n import MINUS, NO_VALUE, get_language, money, percent
+
+__all__ = ["show", "Table", "number", "install", "ROTATE_ROWS"]
+
+ROTATE_ROWS = 6        # a table this short that is too wide is turned on its side (rows become columns)
+
+
+def number(v) -> str:
+    """A plain number as text: whole numbers with thousands separators, others with few decimals, a real minus
+    sign, "–" for a missing value; text and dates unchanged.
+
+    >>> number(12977), number(13.292497560288064), number(-0.00193), number(float("nan")), number("vip")
+    ('12,977', '13.29', '−0.00193', '–', 'vip')
+    """
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
+        return NO_VALUE
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, numbers.Integral):
+        text = f"{abs(int(v)):,}"
+    elif isinstance(v, numbers.Real):
+        x = float(v)
+        if math.isinf(x):
+            return ("−" if x < 0 else "") + "∞"
+        a = abs(x)
+        if a == int(a) and a < 1e15:
+            text = f"{int(a):,}"
+        elif a >= 100:
+            text = f"{a:,.1f}"
+        elif a >= 1:
+            text = f"{a:.2f}"
+        else:
+            text = f"{a:.3g}"
+        if float(text.replace(",", "")) == 0:
+            return "0"
+    else:
+        return str(v)
+    return (MINUS if float(v) < 0 else "") + text
+
+
+class Table:
+    """A table ready for a page: the formatted cells (text), a note on what was left out, the source frame."""
+
+    def __init__(self, cells: pd.DataFrame, note: str = "", index: bool = False, source: pd.DataFrame | None = None):
+        self.cells = cells
+        self.note = note
+        self.index = index
+        self.source = source
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.cells.shape
+
+    def __repr__(self) -> str:
+        text = self.cells.to_string(index=self.index)
+        return text + (f"\n({self.note})" if self.note else "")
+
+    def _repr_html_(self) -> str:
+        table = self.cells.to_html(classes="dataframe dbm-table", index=self.index, border=0, escape=True)
+        note = f'<p class="dbm-table-note">{html.escape(self.note)}</p>' if self.note else ""
+        return table + note
+
+
+def _formatter(col: str, money_cols, pct_cols, currency: str, compact: bool, lang: str, pct_decimals: int):
+    if col in money_cols:
+        return lambda v: money(v, currency, compact=compact, lang=lang)
+    if col in pct_cols:
+        return lambda v: percent(v, pct_decimals)
+    return number
+
+
+def show(df: pd.DataFrame | pd.Series, key=None, columns=None, money=(), pct=(), currency: str = "",
+         max_cols: int = 8, rotate: bool | None = None, compact: bool = True, pct_decimals: int = 1,
+         lang: str | None = None) -> Table:
+    """A table for a page, from ``df`` (or a Series).
+
+    ``key``: the column(s) that name a row (a segment, a cell, a decile) — always shown, first; ``columns``: the
+    other columns to show, in order (default: all); ``money`` / ``pct``: columns written as money in ``currency``
+    (``i18n.money``, compact ``−$2.5k`` unless ``compact=False``) and as percentages of shares 0–1 (with
+    ``pct_decimals`` decimals). With more than
+    ``max_cols`` columns a table of at most :data:`ROTATE_ROWS` rows is rotated (``rotate=True`` forces it, False
+    never): its rows become columns headed by the key; a longer table keeps the key and the first columns and says
+    which were left out. A named index (not 0, 1, 2 …) counts as the key.
+
+    >>> wide = pd.DataFrame({"decile": [1, 2]} | {f"c{i}": [i, 2 * i] for i in range(10)})
+    >>> print(show(wide, key="decile", max_cols=4, rotate=False))
+    decile c0 c1 c2
+         1  0  1  2
+         2  0  2  4
+    (7 more columns not shown: c3, c4, c5, c6, c7, c8, c9)
+    >>> show(wide, key="decile", max_cols=4).cells.columns.tolist()          # two rows: rotated
+    ['', 'decile 1', 'decile 2']
+    """
+    lang = lang or get_language()
+    if isinstance(df, pd.Series):
+        df = df.to_frame(name=df.name if df.name is not None else ("值" if lang == "zh" else "value"))
+    keys = [key] if isinstance(key, str) else list(key or [])
+    names = [n for n in df.index.names if n is not None]
+    if names:                                             # a named index (a groupby's keys): the key
+        df = df.reset_index()
+        keys = keys or names
+    elif not isinstance(df.index, pd.RangeIndex):
+        labels = not pd.api.types.is_integer_dtype(df.index)     # row labels (n_treatment …), not row numbers
+        df = df.reset_index(names="") if labels and not keys else df.reset_index(drop=True)
+        keys = keys or ([""] if labels else [])
+    missing = [c for c in [*keys, *(columns or [])] if c not in df.columns]
+    if missing:
+        raise KeyError(f"show(): no column {', '.join(map(repr, missing))} in the table "
+                       f"(it has {', '.join(map(str, df.columns))})")
+    rest = [c for c in (columns if columns is not None else df.columns) if c not in keys]
+    money_cols, pct_cols = set(money or ()), set(pct or ())
+    cells = pd.DataFrame({c: [_formatter(c, money_cols, pct_cols, currency, compact, lang, pct_decimals)(v)
+                              for v in df[c]] for c in [*keys, *rest]}, dtype=object)
+    too_wide = len(keys) + len(rest) > max_cols
+    if rotate is None:
+        rotate = too_wide and len(df) <= ROTATE_ROWS
+    if rotate:
+        heads = ([" · ".join(f"{k} {cells.at[i, k]}" if len(keys) == 1 and not str(cells.at[i, k])[:1].isalpha()
+                             else str(cells.at[i, k]) for k in keys) for i in cells.index] if keys
+                 else [str(i + 1) for i in range(len(cells))])
+        turned = cells[rest].T
+        turned.columns = heads
+        turned.insert(0, "", [str(c) for c in rest])
+        return Table(turned.reset_index(drop=True), source=df)
+    note = ""
+    if too_wide:
+        kept = rest[:max(1, max_cols - len(keys))]
+        left = [c for c in rest if c not in kept]
+        cells = cells[[*keys, *kept]]
+        note = (f"另有{len(left)}列未显示：{', '.join(map(str, left))}" if lang == "zh"
+                else f"{len(left)} more columns not shown: {', '.join(map(str, left))}")
+    return Table(cells.reset_index(drop=True), note=note, source=df)
+
+
+def install(ip=None) -> bool:
+    """Make the running notebook show a pandas Series as a small table and a float rounded (13.29, not
+    13.292497560288064), and table cells in full (pandas cuts text longer than 50 characters with "…") — the raw
+    printouts a report page should not have. Called by ``dbm.workspace``; does
+    nothing outside IPython. Returns True when installed."""
+    if ip is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        ip = get_ipython()
+    if ip is None or not hasattr(ip, "display_formatter"):
+        return False
+    import numpy as np
+    pd.set_option("display.max_colwidth", None)          # long text in a table wraps on the page, is not cut "…"
+    fmt = ip.display_formatter.formatters
+    fmt["text/html"].for_type(pd.Series, lambda s: show(s)._repr_html_())
+    for t in (float, np.floating):
+        fmt["text/plain"].for_type(t, lambda v, p, cycle: p.text(number(v)))
+    return True
