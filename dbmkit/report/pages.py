@@ -127,7 +127,8 @@ def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", langu
                 subtitle: str = "") -> dict:
     """A chapter page without code: inputs, prompts, parameter/exercise cells, "Your turn" sections and stderr
     removed (dbmkit's notices shown as notes instead of warning boxes); tables styled for reading; raw e-mails and
-    phone numbers masked; with ``language="zh"`` the headings show their Chinese terms first. Links to other chapters point at their HTML pages.
+    phone numbers masked; with ``language="zh"`` the headings show their Chinese terms first. Links to other
+    chapters point at their HTML pages.
 
     Returns {"masked": number of contact details masked}.
     """
