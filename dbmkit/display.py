@@ -13,15 +13,18 @@ lapsed  5,400 $12.8k 1.5 %
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 import math
 import numbers
+import os
+import re
 
 import pandas as pd
 
 from .i18n import MINUS, NO_VALUE, get_language, money, percent
 
-__all__ = ["show", "Table", "number", "install", "ROTATE_ROWS"]
+__all__ = ["show", "Table", "number", "install", "frame_html", "ROTATE_ROWS"]
 
 ROTATE_ROWS = 6        # a table this short that is too wide is turned on its side (rows become columns)
 
@@ -32,11 +35,15 @@ def number(v) -> str:
 
     >>> number(12977), number(13.292497560288064), number(-0.00193), number(float("nan")), number("vip")
     ('12,977', '13.29', '−0.00193', '–', 'vip')
+    >>> number(pd.Timestamp("1968-10-16")), number(pd.NaT)
+    ('1968-10-16', '–')
     """
     if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT:
         return NO_VALUE
     if isinstance(v, bool):
         return str(v)
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return str(v.date()) if (v.hour, v.minute, v.second, v.microsecond) == (0, 0, 0, 0) else str(v)[:19]
     if isinstance(v, numbers.Integral):
         text = f"{abs(int(v)):,}"
     elif isinstance(v, numbers.Real):
@@ -62,11 +69,13 @@ def number(v) -> str:
 class Table:
     """A table ready for a page: the formatted cells (text), a note on what was left out, the source frame."""
 
-    def __init__(self, cells: pd.DataFrame, note: str = "", index: bool = False, source: pd.DataFrame | None = None):
+    def __init__(self, cells: pd.DataFrame, note: str = "", index: bool = False, source: pd.DataFrame | None = None,
+                 numeric: set | None = None):
         self.cells = cells
         self.note = note
         self.index = index
         self.source = source
+        self.numeric = set(numeric or ())     # columns of numbers: right-aligned; text is left-aligned
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -77,12 +86,26 @@ class Table:
         return text + (f"\n({self.note})" if self.note else "")
 
     def _repr_html_(self) -> str:
-        table = self.cells.to_html(classes="dataframe dbm-table", index=self.index, border=0, escape=True)
-        note = f'<p class="dbm-table-note">{html.escape(self.note)}</p>' if self.note else ""
-        return table + note
+        esc = html.escape
+        cols = list(self.cells.columns)
+        # the alignment inline too: JupyterLab right-aligns every cell, the report's style sheet is not there
+        kind = ['class="num" style="text-align:right"' if c in self.numeric else 'class="txt" style="text-align:left"'
+                for c in cols]
+        head = "".join(f'<th {k}>{esc(str(c))}</th>' for c, k in zip(cols, kind))
+        body = "".join("<tr>" + "".join(f'<td {k}>{esc(str(v))}</td>' for v, k in zip(row, kind)) + "</tr>"
+                       for row in self.cells.itertuples(index=False))
+        note = f'<p class="dbm-table-note">{esc(self.note)}</p>' if self.note else ""
+        return (f'<table class="dataframe dbm-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+                + note)
+
+
+# columns whose numbers are labels, written without thousands separators (a year, an id, a postal code)
+_LABEL_COLUMN = re.compile(r"(^|_)(id|year|code|postal|zip|phone|ean|sku)($|_)|_id$|^id_", re.I)
 
 
 def _formatter(col: str, money_cols, pct_cols, currency: str, compact: bool, lang: str, pct_decimals: int):
+    if _LABEL_COLUMN.search(str(col)) and col not in money_cols and col not in pct_cols:
+        return lambda v: NO_VALUE if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
     if col in money_cols:
         return lambda v: money(v, currency, compact=compact, lang=lang)
     if col in pct_cols:
@@ -92,7 +115,7 @@ def _formatter(col: str, money_cols, pct_cols, currency: str, compact: bool, lan
 
 def show(df: pd.DataFrame | pd.Series, key=None, columns=None, money=(), pct=(), currency: str = "",
          max_cols: int = 8, rotate: bool | None = None, compact: bool = True, pct_decimals: int = 1,
-         lang: str | None = None) -> Table:
+         max_rows: int = 60, lang: str | None = None) -> Table:
     """A table for a page, from ``df`` (or a Series).
 
     ``key``: the column(s) that name a row (a segment, a cell, a decile) — always shown, first; ``columns``: the
@@ -101,7 +124,8 @@ def show(df: pd.DataFrame | pd.Series, key=None, columns=None, money=(), pct=(),
     ``pct_decimals`` decimals). With more than
     ``max_cols`` columns a table of at most :data:`ROTATE_ROWS` rows is rotated (``rotate=True`` forces it, False
     never): its rows become columns headed by the key; a longer table keeps the key and the first columns and says
-    which were left out. A named index (not 0, 1, 2 …) counts as the key.
+    which were left out. A named index (not 0, 1, 2 …) counts as the key. A table of more than ``max_rows`` rows
+    shows its first ten and says how many there are.
 
     >>> wide = pd.DataFrame({"decile": [1, 2]} | {f"c{i}": [i, 2 * i] for i in range(10)})
     >>> print(show(wide, key="decile", max_cols=4, rotate=False))
@@ -129,6 +153,9 @@ def show(df: pd.DataFrame | pd.Series, key=None, columns=None, money=(), pct=(),
         raise KeyError(f"show(): no column {', '.join(map(repr, missing))} in the table "
                        f"(it has {', '.join(map(str, df.columns))})")
     rest = [c for c in (columns if columns is not None else df.columns) if c not in keys]
+    n_rows = len(df)
+    if n_rows > max_rows:
+        df = df.head(10)
     money_cols, pct_cols = set(money or ()), set(pct or ())
     cells = pd.DataFrame({c: [_formatter(c, money_cols, pct_cols, currency, compact, lang, pct_decimals)(v)
                               for v in df[c]] for c in [*keys, *rest]}, dtype=object)
@@ -136,28 +163,46 @@ def show(df: pd.DataFrame | pd.Series, key=None, columns=None, money=(), pct=(),
     if rotate is None:
         rotate = too_wide and len(df) <= ROTATE_ROWS
     if rotate:
-        heads = ([" · ".join(f"{k} {cells.at[i, k]}" if len(keys) == 1 and not str(cells.at[i, k])[:1].isalpha()
-                             else str(cells.at[i, k]) for k in keys) for i in cells.index] if keys
+        # rows headed by their key ("vip", "C100246"); a key of numbers is named ("decile 1", "decile 2")
+        named = len(keys) == 1 and keys[0] and all(str(v).replace(",", "").isdigit() for v in cells[keys[0]])
+        heads = ([f"{keys[0]} {v}" for v in cells[keys[0]]] if named
+                 else [" · ".join(str(cells.at[i, k]) for k in keys) for i in cells.index] if keys
                  else [str(i + 1) for i in range(len(cells))])
         turned = cells[rest].T
         turned.columns = heads
         turned.insert(0, "", [str(c) for c in rest])
-        return Table(turned.reset_index(drop=True), source=df)
+        return Table(turned.reset_index(drop=True), source=df, numeric=set(heads))
     note = ""
+    if n_rows > len(df):
+        note = (f"前10行，共{n_rows:,}行" if lang == "zh" else f"the first 10 of {n_rows:,} rows")
     if too_wide:
         kept = rest[:max(1, max_cols - len(keys))]
         left = [c for c in rest if c not in kept]
         cells = cells[[*keys, *kept]]
-        note = (f"另有{len(left)}列未显示：{', '.join(map(str, left))}" if lang == "zh"
+        more = (f"另有{len(left)}列未显示：{', '.join(map(str, left))}" if lang == "zh"
                 else f"{len(left)} more columns not shown: {', '.join(map(str, left))}")
-    return Table(cells.reset_index(drop=True), note=note, source=df)
+        note = f"{note}; {more}" if note else more
+    numeric = {c for c in cells.columns if c in money_cols or c in pct_cols
+               or (pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]))}
+    return Table(cells.reset_index(drop=True), note=note, source=df, numeric=numeric)
 
 
-def install(ip=None) -> bool:
+def frame_html(df: pd.DataFrame) -> str:
+    """A DataFrame as a report page shows it (:func:`show` with its defaults, every column kept; a table of at most
+    three rows and more than eight columns on its side); a frame with several levels of columns as pandas writes
+    it."""
+    if isinstance(df.columns, pd.MultiIndex) or df.columns.duplicated().any():
+        return df._repr_html_()
+    return show(df, max_cols=10**6, rotate=len(df) <= 3 and df.shape[1] > 8)._repr_html_()
+
+
+def install(ip=None, tables: bool | None = None) -> bool:
     """Make the running notebook show a pandas Series as a small table and a float rounded (13.29, not
     13.292497560288064), and table cells in full (pandas cuts text longer than 50 characters with "…") — the raw
-    printouts a report page should not have. Called by ``dbm.workspace``; does
-    nothing outside IPython. Returns True when installed."""
+    printouts a report page should not have. With ``tables`` (default: in a report run, ``DBMKIT_REPORT_OUT``
+    set) every DataFrame is shown by :func:`frame_html`: numbers with thousands separators and few decimals, "–"
+    for a missing value, no row numbers. Called by ``dbm.workspace``; does nothing outside IPython. Returns True
+    when installed."""
     if ip is None:
         try:
             from IPython import get_ipython
@@ -172,4 +217,6 @@ def install(ip=None) -> bool:
     fmt["text/html"].for_type(pd.Series, lambda s: show(s)._repr_html_())
     for t in (float, np.floating):
         fmt["text/plain"].for_type(t, lambda v, p, cycle: p.text(number(v)))
+    if tables if tables is not None else bool(os.environ.get("DBMKIT_REPORT_OUT")):
+        fmt["text/html"].for_type(pd.DataFrame, frame_html)
     return True
