@@ -215,7 +215,7 @@ def install(ip=None, tables: bool | None = None) -> bool:
     pd.set_option("display.max_colwidth", None)          # long text in a table wraps on the page, is not cut "…"
     fmt = ip.display_formatter.formatters
     fmt["text/html"].for_type(pd.Series, lambda s: show(s)._repr_html_())
-    for t in (float, np.floating):
+    for t in (float, np.float64, np.float32, np.float16):    # each: a NumPy scalar's own repr comes first
         fmt["text/plain"].for_type(t, lambda v, p, cycle: p.text(number(v)))
     if tables if tables is not None else bool(os.environ.get("DBMKIT_REPORT_OUT")):
         fmt["text/html"].for_type(pd.DataFrame, frame_html)
