@@ -24,7 +24,7 @@ import pandas as pd
 
 from .i18n import MINUS, NO_VALUE, get_language, money, percent
 
-__all__ = ["show", "Table", "number", "install", "frame_html", "ROTATE_ROWS"]
+__all__ = ["show", "Table", "number", "install", "frame_html", "dict_html", "ROTATE_ROWS"]
 
 ROTATE_ROWS = 6        # a table this short that is too wide is turned on its side (rows become columns)
 
@@ -196,13 +196,23 @@ def frame_html(df: pd.DataFrame) -> str:
     return show(df, max_cols=10**6, rotate=len(df) <= 3 and df.shape[1] > 8)._repr_html_()
 
 
+def dict_html(d: dict) -> str | None:
+    """A flat dict of named numbers or words (a chapter's key numbers, counts per table) as a two-column table;
+    None — pandas' and IPython's own display — for anything nested or with keys that are not text."""
+    if not d or not all(isinstance(k, str) for k in d) or any(isinstance(v, (dict, list, tuple, set, pd.DataFrame,
+                                                                                pd.Series)) for v in d.values()):
+        return None
+    cells = pd.DataFrame({"": list(d), "value": [number(v) for v in d.values()]}, dtype=object)
+    return Table(cells, numeric={"value"})._repr_html_()
+
+
 def install(ip=None, tables: bool | None = None) -> bool:
     """Make the running notebook show a pandas Series as a small table and a float rounded (13.29, not
     13.292497560288064), and table cells in full (pandas cuts text longer than 50 characters with "…") — the raw
     printouts a report page should not have. With ``tables`` (default: in a report run, ``DBMKIT_REPORT_OUT``
-    set) every DataFrame is shown by :func:`frame_html`: numbers with thousands separators and few decimals, "–"
-    for a missing value, no row numbers. Called by ``dbm.workspace``; does nothing outside IPython. Returns True
-    when installed."""
+    set) every DataFrame is shown by :func:`frame_html` — numbers with thousands separators and few decimals, "–"
+    for a missing value, no row numbers — and a flat dict as a two-column table (:func:`dict_html`). Called by
+    ``dbm.workspace``; does nothing outside IPython. Returns True when installed."""
     if ip is None:
         try:
             from IPython import get_ipython
@@ -219,4 +229,5 @@ def install(ip=None, tables: bool | None = None) -> bool:
         fmt["text/plain"].for_type(t, lambda v, p, cycle: p.text(number(v)))
     if tables if tables is not None else bool(os.environ.get("DBMKIT_REPORT_OUT")):
         fmt["text/html"].for_type(pd.DataFrame, frame_html)
+        fmt["text/html"].for_type(dict, dict_html)
     return True

@@ -142,6 +142,10 @@ def test_install_shows_series_as_tables_and_rounds_floats():
         assert data["text/plain"] == "4.29"
         data, _ = ip.display_formatter.format(pd.DataFrame({"x": [1.5, np.nan]}))
         assert "–" in data["text/html"] and "NaN" not in data["text/html"]
+        data, _ = ip.display_formatter.format({"campaign_results": 10803, "uplift_qini": 0.020334})
+        assert "<table" in data["text/html"] and "10,803" in data["text/html"] and "0.0203" in data["text/html"]
+        data, _ = ip.display_formatter.format({"nested": {"a": 1}})
+        assert "text/html" not in data                   # not a flat dict: IPython's own display
     finally:
         InteractiveShell.clear_instance()
 
