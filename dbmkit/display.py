@@ -20,6 +20,7 @@ import numbers
 import os
 import re
 
+import numpy as np
 import pandas as pd
 
 from .i18n import MINUS, NO_VALUE, get_language, money, percent
@@ -103,13 +104,51 @@ class Table:
 _LABEL_COLUMN = re.compile(r"(^|_)(id|year|code|postal|zip|phone|ean|sku)($|_)|_id$|^id_", re.I)
 
 
-def _formatter(col: str, money_cols, pct_cols, currency: str, compact: bool, lang: str, pct_decimals: int):
+def column_decimals(values) -> int | None:
+    """The decimals a column of floats is written with, the same for every row: none for whole numbers, 1 from
+    100, 2 from 1, else enough for two significant digits of the typical value (at least 3, at most 6); None for
+    a column that is not all numbers.
+
+    >>> column_decimals([0.3, 0.35, 0.4]), column_decimals([1.5, 0.864, 13.29]), column_decimals([7e-4, 0.0011])
+    (3, 2, 5)
+    """
+    try:
+        x = pd.to_numeric(pd.Series(values), errors="raise").astype(float).to_numpy()
+    except (TypeError, ValueError):
+        return None
+    x = x[np.isfinite(x)]
+    if not len(x) or (x == np.round(x)).all():
+        return 0 if len(x) else None
+    m = float(np.median(np.abs(x[x != 0]))) if (x != 0).any() else 0.0
+    if m >= 100:
+        return 1
+    if m >= 1:
+        return 2
+    return int(min(6, max(3, -math.floor(math.log10(m)) + 1))) if m > 0 else 3
+
+
+def _fixed(d: int):
+    def fmt(v):
+        text = number(v)
+        if text == NO_VALUE or isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+            return text
+        s = f"{abs(float(v)):,.{d}f}"
+        return (MINUS if float(v) < 0 and float(s.replace(",", "")) != 0 else "") + s
+    return fmt
+
+
+def _formatter(col: str, money_cols, pct_cols, currency: str, compact: bool, lang: str, pct_decimals: int,
+               values=None):
     if _LABEL_COLUMN.search(str(col)) and col not in money_cols and col not in pct_cols:
         return lambda v: NO_VALUE if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
     if col in money_cols:
         return lambda v: money(v, currency, compact=compact, lang=lang)
     if col in pct_cols:
         return lambda v: percent(v, pct_decimals)
+    if values is not None and pd.api.types.is_float_dtype(values):
+        d = column_decimals(values)
+        if d:
+            return _fixed(d)
     return number
 
 
@@ -157,7 +196,7 @@ def show(df: pd.DataFrame | pd.Series, key=None, columns=None, money=(), pct=(),
     if n_rows > max_rows:
         df = df.head(10)
     money_cols, pct_cols = set(money or ()), set(pct or ())
-    cells = pd.DataFrame({c: [_formatter(c, money_cols, pct_cols, currency, compact, lang, pct_decimals)(v)
+    cells = pd.DataFrame({c: [_formatter(c, money_cols, pct_cols, currency, compact, lang, pct_decimals, df[c])(v)
                               for v in df[c]] for c in [*keys, *rest]}, dtype=object)
     too_wide = len(keys) + len(rest) > max_cols
     if rotate is None:
@@ -221,7 +260,6 @@ def install(ip=None, tables: bool | None = None) -> bool:
         ip = get_ipython()
     if ip is None or not hasattr(ip, "display_formatter"):
         return False
-    import numpy as np
     pd.set_option("display.max_colwidth", None)          # long text in a table wraps on the page, is not cut "…"
     fmt = ip.display_formatter.formatters
     fmt["text/html"].for_type(pd.Series, lambda s: show(s)._repr_html_())
