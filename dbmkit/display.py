@@ -232,7 +232,12 @@ def frame_html(df: pd.DataFrame) -> str:
     it."""
     if isinstance(df.columns, pd.MultiIndex) or df.columns.duplicated().any():
         return df._repr_html_()
-    return show(df, max_cols=10**6, rotate=len(df) <= 3 and df.shape[1] > 8)._repr_html_()
+    rotate = len(df) <= 3 and df.shape[1] > 8
+    key = None
+    if rotate and isinstance(df.index, pd.RangeIndex):      # head the columns by the first column of unique words
+        key = next((c for c in df.columns[:4] if not pd.api.types.is_numeric_dtype(df[c])
+                    and df[c].notna().all() and df[c].is_unique), None)
+    return show(df, key=key, max_cols=10**6, rotate=rotate)._repr_html_()
 
 
 def dict_html(d: dict) -> str | None:

@@ -142,6 +142,10 @@ def test_install_shows_series_as_tables_and_rounds_floats():
         assert data["text/plain"] == "4.29"
         data, _ = ip.display_formatter.format(pd.DataFrame({"x": [1.5, np.nan]}))
         assert "–" in data["text/html"] and "NaN" not in data["text/html"]
+        wide = pd.DataFrame({"group": ["treatment"] * 2, "outcome": ["responded", "revenue"]}
+                            | {f"m{i}": [0.5, 1.5] for i in range(8)})
+        head = re.search(r"<thead>(.*?)</thead>", display.frame_html(wide)).group(1)
+        assert ">responded<" in head and ">revenue<" in head          # rotated, headed by its key
         data, _ = ip.display_formatter.format({"campaign_results": 10803, "uplift_qini": 0.020334})
         assert "<table" in data["text/html"] and "10,803" in data["text/html"] and "0.0203" in data["text/html"]
         data, _ = ip.display_formatter.format({"nested": {"a": 1}})
