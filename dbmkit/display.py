@@ -130,7 +130,8 @@ def column_decimals(values) -> int | None:
 def _fixed(d: int):
     def fmt(v):
         text = number(v)
-        if text == NO_VALUE or isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+        if text == NO_VALUE or isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) \
+                or not math.isfinite(float(v)):
             return text
         s = f"{abs(float(v)):,.{d}f}"
         return (MINUS if float(v) < 0 and float(s.replace(",", "")) != 0 else "") + s
