@@ -204,6 +204,7 @@ CELLS = [
     ("code", "print('x' * 600)\nprint(' '.join(['a-very-long-word-without-any-break'] * 40))", []),
     ("code", "dbm.record('expected_profit', -2500.0)\ndbm.record('persons', 30)\n"
              "dbm.report.key_numbers(['expected_profit', 'persons'], ws)", []),
+    ("code", "x = 13.292497560288064\ndbm.record('top_rule_lift', x)", []),
     ("code", "dbm.provenance(ws)", []),
 ]
 
@@ -251,6 +252,8 @@ def test_the_page_has_no_raw_printouts(clean_report):
     assert "4.29" in shown and "4.285714" not in shown                                  # 30 / 7, rounded
     assert "NaN" not in shown and "column_11" in shown                                  # every column, sticky key
     assert "Workspace of 'shop'" in shown or "persons" in shown
+    label = report.KPI_INFO["top_rule_lift"][0]
+    assert f"<strong>{label}:</strong> 13.3" in output_areas(page)       # a bare recorded number, in words
 
 
 def test_long_lines_wrap_and_wide_tables_scroll_in_their_box(clean_report, tmp_path):
