@@ -16,8 +16,8 @@ __version__ = "0.1.0"
 
 _MODULES = {"config", "client_workspace", "datasets", "ingest", "clean", "identity", "database", "rfm", "value", "clv",
             "segments", "basket", "models", "campaign", "evaluate", "plots", "widgets", "exercises", "report",
-            "chapters", "schema", "i18n", "explore", "consultant", "cases", "privacy", "util", "power", "xlsx",
-            "profiles", "forecast", "spend_model", "interests", "triggers", "loyalty"}
+            "chapters", "schema", "i18n", "display", "explore", "consultant", "cases", "privacy", "util", "power",
+            "xlsx", "profiles", "forecast", "spend_model", "interests", "triggers", "loyalty"}
 
 
 def __getattr__(name):
@@ -25,8 +25,10 @@ def __getattr__(name):
         return importlib.import_module(f"{__name__}.{name}")
     if name in ("load_config", "ClientConfig", "ConfigError"):
         return getattr(importlib.import_module(f"{__name__}.config"), name)
-    if name in ("record", "provenance"):
+    if name in ("record", "provenance", "key_numbers"):
         return getattr(importlib.import_module(f"{__name__}.report"), name)
+    if name == "show":
+        return importlib.import_module(f"{__name__}.display").show
     raise AttributeError(f"module 'dbmkit' has no attribute {name!r}")
 
 
@@ -36,6 +38,7 @@ def workspace(config=None, **kwargs):
     and set the chart style for the client's language."""
     ws = importlib.import_module(f"{__name__}.client_workspace").workspace(config, **kwargs)
     importlib.import_module(f"{__name__}.plots").setup_style(ws.cfg.language)
+    importlib.import_module(f"{__name__}.display").install()      # Series as tables, floats rounded (IPython)
     return ws
 
 

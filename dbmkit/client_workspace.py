@@ -314,8 +314,37 @@ class Workspace:
         rep = self.meta.get("report")
         return json.loads(rep) if rep else {}
 
+    def summary(self) -> dict:
+        """What a reader needs to know about the workspace — client, people, analysis date, build time, language
+        and currency — without file paths (a report page must not show where the database sits;
+        ``ws.db_path`` has it)."""
+        built = self.meta.get("built_at")
+        persons = self.build_summary().get("persons") if built else None
+        return {"client": self.cfg.client, "title": self.cfg.title, "persons": persons,
+                "analysis_date": str(self.as_of.date()) if (built or self.cfg.analysis_date
+                                                            or self.cfg.is_synthetic) else None,
+                "built_at": str(built)[:16].replace("T", " ") if built else None,
+                "language": self.cfg.language, "currency": self.currency}
+
     def __repr__(self) -> str:
-        return f"Workspace(client={self.cfg.client!r}, db={str(self.db_path)!r})"
+        s = self.summary()
+        parts = [f"{s['persons']:,} persons" if s["persons"] is not None else "database not built yet"]
+        if s["analysis_date"]:
+            parts.append(f"analysis date {s['analysis_date']}")
+        if s["built_at"]:
+            parts.append(f"built {s['built_at']}")
+        return f"Workspace of {s['client']!r} ({s['title']}): " + ", ".join(parts)
+
+    def _repr_markdown_(self) -> str:
+        s = self.summary()
+        zh = s["language"] == "zh"
+        rows = [("客户" if zh else "client", s["title"]),
+                ("人数" if zh else "persons", f"{s['persons']:,}" if s["persons"] is not None else "–"),
+                ("分析日期" if zh else "analysis date", s["analysis_date"] or "–"),
+                ("数据库构建于" if zh else "database built", s["built_at"] or "–"),
+                ("语言 · 货币" if zh else "language · currency", f"{s['language']} · {s['currency']}")]
+        head = "| 工作区 | |" if zh else "| workspace | |"
+        return "\n".join([head, "|---|---|"] + [f"| {k} | {v} |" for k, v in rows])
 
 
 class _LazyTruth(dict):

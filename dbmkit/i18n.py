@@ -7,12 +7,18 @@ for want of a translation. Modules add their labels with ``add({...})`` at impor
 '客户'
 >>> set_language("en"); t("customers")
 'Customers'
+
+Money and shares are written one way everywhere — tables, key numbers, chart labels — by :func:`money` and
+:func:`percent`: the sign before the currency symbol, a real minus sign (U+2212), k/M (万/亿 for a Chinese page in
+yuan), and "–" where there is no number.
 """
 from __future__ import annotations
 
+import math
 import os
 
-__all__ = ["t", "add", "set_language", "get_language", "LABELS"]
+__all__ = ["t", "add", "set_language", "get_language", "LABELS", "money", "percent", "currency_symbol",
+           "MINUS", "NO_VALUE"]
 
 _STATE = {"lang": os.environ.get("DBMKIT_LANGUAGE", "en")}
 
@@ -88,3 +94,84 @@ def add(labels: dict[str, tuple[str, str]]) -> None:
     """Add labels (key → (English, 中文)); existing keys are kept."""
     for k, v in labels.items():
         LABELS.setdefault(k, v)
+
+
+MINUS = "\u2212"          # the minus sign of every formatted number (not the hyphen "-")
+NO_VALUE = "–"            # what a missing number (None, NaN) shows
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥", "": ""}
+
+
+def currency_symbol(currency: str = "") -> str:
+    """The symbol of a currency code ("USD" → "$"); an unknown code is written as itself with a space ("CHF "); a
+    symbol ("$", "€") stays as it is.
+
+    >>> currency_symbol("CNY"), currency_symbol("chf"), currency_symbol("$")
+    ('¥', 'CHF ', '$')
+    """
+    code = (currency or "").strip().upper()
+    if code and not code.isalpha():
+        return currency.strip()
+    return _SYMBOLS.get(code, f"{code} ")
+
+
+def _missing(x) -> bool:
+    if x is None:
+        return True
+    try:
+        return math.isnan(float(x))
+    except (TypeError, ValueError):
+        return True
+
+
+def money(x, currency: str = "", compact: bool = True, decimals: int | None = None, lang: str | None = None,
+          chart: bool = False) -> str:
+    """A money amount as text, the one way dbmkit writes money.
+
+    ``compact`` (default) shortens large amounts: 2,500 → 2.5k, 25,000 → 25k, 1,260,000 → 1.3M; in Chinese
+    (``lang="zh"``, or the current language) amounts in yuan use 万 (10⁴) and 亿 (10⁸). Without ``compact`` the
+    amount has thousands separators and ``decimals`` decimals (default: 2 below 10, else none). Negative amounts
+    put a real minus sign before the currency symbol. ``chart=True`` escapes "$" for matplotlib (two "$" in one
+    label would otherwise start mathtext).
+
+    >>> money(-2500, "USD"), money(0, "USD"), money(float("nan"), "USD"), money(None)
+    ('−$2.5k', '$0', '–', '–')
+    >>> money(1_260_000, "EUR"), money(950.4, "GBP"), money(0.85, "USD"), money(-12345.6, "USD", compact=False)
+    ('€1.3M', '£950', '$0.85', '−$12,346')
+    >>> money(123_456, "CNY", lang="zh"), money(-250_000_000, "CNY", lang="zh"), money(2500, "CNY", lang="zh")
+    ('¥12.3万', '−¥2.5亿', '¥2,500')
+    """
+    if _missing(x):
+        return NO_VALUE
+    v = float(x)
+    sym = currency_symbol(currency)
+    if chart:
+        sym = sym.replace("$", r"\$")
+    sign = MINUS if v < 0 and round(abs(v), 2) > 0 else ""
+    a = abs(v)
+    if compact:
+        zh = (lang or get_language()) == "zh" and (currency or "").upper() == "CNY"
+        steps = ((1e8, "亿"), (1e4, "万")) if zh else ((1e9, "bn"), (1e6, "M"), (1e3, "k"))
+        for size, suffix in steps:
+            if a >= size * 0.9995 and not (suffix == "k" and a < 1000):
+                q = a / size
+                text = f"{q:.1f}" if q < 100 else f"{q:,.0f}"
+                text = text[:-2] if text.endswith(".0") else text
+                return f"{sign}{sym}{text}{suffix}"
+    d = decimals if decimals is not None else (2 if a < 10 and a != int(a) else 0)
+    return f"{sign}{sym}{a:,.{d}f}"
+
+
+def percent(x, decimals: int = 1, signed: bool = False) -> str:
+    """A share (0–1) as a percentage, "12.3 %", with a real minus sign; ``signed`` writes "+" for a rise
+    (a lift in points of percentage is ``percent(lift, signed=True)``); "–" where there is no number.
+
+    >>> percent(0.1234), percent(-0.005, 2), percent(0.02, signed=True), percent(None)
+    ('12.3 %', '−0.50 %', '+2.0 %', '–')
+    """
+    if _missing(x):
+        return NO_VALUE
+    v = 100 * float(x)
+    text = f"{abs(v):.{decimals}f}"
+    zero = float(text) == 0
+    sign = MINUS if v < 0 and not zero else ("+" if signed and v > 0 and not zero else "")
+    return f"{sign}{text} %"

@@ -1,5 +1,6 @@
-"""Small infrastructure shared by dbmkit modules: fast membership tests for large string keys (:func:`isin`) and
-the thread limit of scikit-learn's native code (:func:`compute_threads`)."""
+"""Small infrastructure shared by dbmkit modules: fast membership tests for large string keys (:func:`isin`), the
+thread limit of scikit-learn's native code (:func:`compute_threads`) and :class:`Notice`, the warning dbmkit gives a
+reader (a report page shows it as a note)."""
 from __future__ import annotations
 
 import os
@@ -8,7 +9,18 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
-__all__ = ["compute_threads", "isin"]
+__all__ = ["compute_threads", "isin", "Notice", "NOTICE_NAMES"]
+
+
+class Notice(UserWarning):
+    """A message of dbmkit for the reader of a chapter — a plan that will not pay back, a control group too small,
+    a fallback used. In JupyterLab it is a warning; a report page shows it as a note in prose (library warnings
+    are left out of the pages)."""
+
+
+# the warning classes a report page turns into notes (the exporter sees only their names); tests check that every
+# subclass of Notice is listed
+NOTICE_NAMES = frozenset({"Notice", "ControlGroupWarning"})
 
 
 def isin(values, members) -> np.ndarray:

@@ -17,6 +17,8 @@ import os
 
 import pandas as pd
 
+from .i18n import money
+
 __all__ = ["widgets_available", "breakeven_explorer", "depth_explorer", "sample_size_explorer"]
 
 
@@ -40,19 +42,22 @@ def _interactive(flag) -> bool:
 
 
 def _live(controls: dict, draw, header=None):
-    """Sliders + an output area redrawn on every change."""
+    """Sliders + one output area, drawn once now and redrawn on every change (one chart at a time: the area is
+    cleared before each drawing, and nothing else displays the chart)."""
     import ipywidgets as w
     from IPython.display import display
 
     out = w.Output()
 
-    def redraw(**values):
+    def redraw(_change=None):
+        fig = draw(**{k: c.value for k, c in controls.items()})
         with out:
             out.clear_output(wait=True)
-            display(draw(**values))
+            display(fig)
 
-    w.interactive_output(redraw, controls)
-    redraw(**{k: c.value for k, c in controls.items()})
+    for c in controls.values():
+        c.observe(redraw, names="value")
+    redraw()
     box = [w.HTML(header)] if header else []
     return w.VBox(box + [w.HBox(list(controls.values())[:3]), w.HBox(list(controls.values())[3:]), out])
 
@@ -68,7 +73,7 @@ def breakeven_explorer(cost_per_contact: float = 0.85, margin_per_response: floa
     def draw(cost, margin, rate, n, fixed):
         be = breakeven_response_rate(cost, margin)
         title = (f"Break-even {be:.2%} per contact ({(cost + fixed / max(n, 1)) / margin:.2%} with the fixed cost) · "
-                 f"profit at {rate:.2%}: {n * (rate * margin - cost) - fixed:,.0f}")
+                 f"profit at {rate:.2%}: {money(n * (rate * margin - cost) - fixed, currency, chart=True)}")
         return profit_curve(cost, margin, n, fixed, rate, currency, title=title)
 
     if not _interactive(interactive):
@@ -102,8 +107,9 @@ def depth_explorer(deciles: pd.DataFrame, budget: float | None = None, currency:
         t = rescale_deciles(deciles, response, margin, cost, fixed)
         d = mailing_depth(t, cap if cap and cap > 0 else None).set_index("rule")
         title = (f"Max profit at {int(d.loc['max_profit', 'deciles'])} deciles "
-                 f"({d.loc['max_profit', 'expected_profit']:,.0f})"
-                 + (f" · within {cap:,.0f}: {int(d.loc['within_budget', 'deciles'])} deciles" if cap else ""))
+                 f"({money(d.loc['max_profit', 'expected_profit'], currency, chart=True)})"
+                 + (f" · within {money(cap, currency, chart=True)}: {int(d.loc['within_budget', 'deciles'])} deciles"
+                    if cap else ""))
         return decile_profit_chart(t, d.reset_index(), currency, title=title)
 
     if not _interactive(interactive):

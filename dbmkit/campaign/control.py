@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from ..power import detectable_lift, power_at, sample_size  # the campaign's names for them (__all__)
+from ..util import Notice
 
 __all__ = ["assign_groups", "hash_uniform", "global_holdout", "sample_size", "power_at", "detectable_lift",
            "control_group_check", "balance_check", "ControlGroupWarning", "GLOBAL_HOLDOUT_KEY"]
@@ -35,7 +36,7 @@ __all__ = ["assign_groups", "hash_uniform", "global_holdout", "sample_size", "po
 GLOBAL_HOLDOUT_KEY = "GLOBAL-HOLDOUT"
 
 
-class ControlGroupWarning(UserWarning):
+class ControlGroupWarning(Notice):
     """The control group is too small to detect the lift the campaign is meant to detect."""
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..util import Notice
 from . import budget as _budget
 from . import control as _control
 from . import personalise as _pers
@@ -225,7 +226,7 @@ def plan_campaign(ws, cells: list[dict] | None = None, rules: pd.DataFrame | Non
             else:
                 rec = _pers.recommend_products(ws, s.as_of, rules)
         except Exception as e:  # noqa: BLE001 - a plan without recommendations is still a plan; say why
-            warnings.warn(f"no product recommendations ({type(e).__name__}: {e})", stacklevel=2)
+            warnings.warn(f"no product recommendations ({type(e).__name__}: {e})", Notice, stacklevel=2)
     with ws.connect() as con:
         if cached is not None:
             history, sup = cached["history"], cached["suppressions"]
@@ -341,7 +342,7 @@ def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=
     elif not bool(depth.loc[depth["rule"] == "max_profit", "pays_back"].iloc[0]):
         warnings.warn("the campaign is not expected to pay back its fixed cost at any depth; it is planned at the "
                       "depth that loses least — reconsider the fixed cost, the offer or whether to run it",
-                      stacklevel=4)
+                      Notice, stacklevel=4)
     below = live["decile"] > best
     rule_rem.append(pd.DataFrame({"customer_id": live.index[below.to_numpy()], "step": "below_depth"}))
     cand = live[~below.to_numpy()]

@@ -28,7 +28,7 @@ import pandas as pd
 
 from .. import sql as _sql
 from ..clv.formulas import value_tiers
-from ..util import isin
+from ..util import Notice, isin
 from .settings import CHANNELS, CampaignSettings
 
 __all__ = ["STEPS", "customer_base", "gross_selection", "campaign_suppressions", "classify_reason", "waterfall",
@@ -84,7 +84,7 @@ def _analysis_table(ws, name: str):
         return ws.table(name)
     except Exception as e:  # noqa: BLE001 - degrade to the fallback, with the reason in the warning
         warnings.warn(f"campaign: the '{name}' table is not available ({type(e).__name__}: {e}); using a simple "
-                      "fallback computed from customer_summary", stacklevel=3)
+                      "fallback computed from customer_summary", Notice, stacklevel=3)
         return None
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..i18n import money
+
 __all__ = ["lessons", "THRESHOLDS"]
 
 THRESHOLDS = {
@@ -38,7 +40,7 @@ def _pts(x, digits=2) -> str:
 def _money(x, currency="") -> str:
     if x is None or pd.isna(x):
         return "n/a"
-    return f"{'-' if x < 0 else ''}{currency}{abs(x):,.0f}"
+    return money(x, currency, compact=False, decimals=0)
 
 
 def lessons(economics: pd.DataFrame, breakdown: pd.DataFrame | None = None, email: pd.Series | None = None,

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 from cycler import cycler
 
-from ..i18n import get_language
+from ..i18n import get_language, money
 
 PALETTE = ["#1f5f8b", "#e07b39", "#3a9d5d", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974",
            "#64b5cd"]
@@ -84,18 +84,9 @@ def setup_style(language: str | None = None) -> None:
 
 
 def money_axis(ax, axis: str = "y", currency: str = "") -> None:
-    """Format an axis as money with thousands separators (1.2k, 3.4M)."""
-    sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}.get(currency, "")
-
+    """Format an axis as money the way tables do (``i18n.money``: −$2.5k, $1.2M; 万 in a Chinese chart in yuan)."""
     def fmt(x, _):
-        a = abs(x)
-        if a >= 1e6:
-            return f"{sym}{x / 1e6:.1f}M"
-        if a >= 1e4:
-            return f"{sym}{x / 1e3:.0f}k"
-        if a >= 1e3:
-            return f"{sym}{x / 1e3:.1f}k".replace(".0k", "k")
-        return f"{sym}{x:,.0f}"
+        return money(x, currency, chart=True)
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(mticker.FuncFormatter(fmt))
 
 

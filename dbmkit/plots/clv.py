@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..i18n import add, t
+from ..i18n import add, money, t
 
 __all__ = ["holdout_chart", "frequency_fit_chart", "p_alive_chart", "clv_tier_chart", "clv_calibration_chart",
            "parameter_recovery_chart"]
@@ -96,14 +96,13 @@ def clv_tier_chart(clv: pd.DataFrame, currency: str = "", title: str | None = No
     d = pd.DataFrame({"customers": g.size(), "clv": g["clv"].sum(), "mean": g["clv"].mean()}).reindex(order)
     d["share_customers"] = d["customers"] / d["customers"].sum()
     d["share_clv"] = d["clv"] / d["clv"].sum()
-    sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}.get(currency, "")
     fig, ax = new_figure(8, 4.2)
     x = np.arange(len(d))
     ax.bar(x - 0.2, d["share_customers"], width=0.4, color=MAIN, label=t("share_of_customers"))
     ax.bar(x + 0.2, d["share_clv"], width=0.4, color=ACCENT, label=t("clv_share"))
     for xi, m, sc in zip(x, d["mean"], d["share_clv"]):
-        ax.annotate(f"{sym}{m:,.0f}", (xi + 0.2, sc), textcoords="offset points", xytext=(0, 3), ha="center",
-                    fontsize=8)
+        ax.annotate(money(m, currency, chart=True), (xi + 0.2, sc), textcoords="offset points", xytext=(0, 3),
+                    ha="center", fontsize=8)
     ax.set_xticks(x, [t(k) for k in d.index])
     pct_axis(ax, "y")
     ax.legend(frameon=False)
@@ -122,8 +121,7 @@ def clv_calibration_chart(calib: pd.DataFrame, currency: str = "", title: str | 
     ax.set_xlabel(t("predicted_group"))
     ax.set_ylabel(t("mean_per_customer"))
     if currency:
-        sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}.get(currency, "")
-        ax.yaxis.set_major_formatter(lambda v, _: f"{sym}{v:,.0f}")
+        ax.yaxis.set_major_formatter(lambda v, _: money(v, currency, chart=True))
     ax.legend(frameon=False)
     ax.set_title(title or t("calibration_title"))
     return finish(fig)

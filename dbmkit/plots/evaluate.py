@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..i18n import add, t
+from ..i18n import money as fmt_money
 
 __all__ = ["treatment_control_chart", "lift_by_slice_chart", "profit_bridge_chart", "email_funnel_chart",
            "ab_power_chart", "ab_peeking_chart",
@@ -136,10 +137,9 @@ def profit_bridge_chart(economics_row: pd.Series, currency: str = "", title: str
     fig, ax = new_figure(7.5, 4)
     level = 0.0
     tops = [0.0]
-    sym = {"USD": r"\$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}.get(currency, "")   # \$: not mathtext
 
     def money(v):
-        return f"{'-' if v < 0 else ''}{sym}{abs(v):,.0f}"
+        return fmt_money(v, currency, compact=False, chart=True)
     for i, (name, v) in enumerate(steps):
         bottom = level if v >= 0 else level + v
         ax.bar(i, abs(v), bottom=bottom, color=MAIN if v >= 0 else "#c44e52", width=0.6)

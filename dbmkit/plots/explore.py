@@ -6,7 +6,7 @@ __all__: list[str] = []
 import numpy as np
 import pandas as pd
 
-from ..i18n import add, t
+from ..i18n import add, money, t
 
 add({"customers_over_time": ("Customers over time", "客户数量的变化"),
      "customer_flows": ("New, reactivated and lapsing customers per month", "每月新增、重新激活与转为沉睡的客户"),
@@ -24,10 +24,6 @@ add({"customers_over_time": ("Customers over time", "客户数量的变化"),
      "channels_used": ("Sales channels used", "使用渠道数")})
 
 __all__ += ["revenue_over_time"]
-
-
-def _sym(currency: str) -> str:
-    return {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}.get(currency, "")
 
 
 def revenue_over_time(monthly: pd.DataFrame, currency: str = "", title: str | None = None):
@@ -128,7 +124,7 @@ def revenue_bridge_chart(bridge: pd.DataFrame, currency: str = "", row: int = -1
     for i, (_, v) in enumerate(steps, start=1):
         ax.bar(i, v, bottom=level, color=MAIN if v >= 0 else ACCENT)
         ax.text(i, level + max(v, 0),
-                f"{'+' if v >= 0 else '−'}{_sym(currency)}{abs(v) / 1e3:,.0f}k", ha="center", va="bottom",
+                ('+' if v >= 0 else '') + money(v, currency, chart=True), ha="center", va="bottom",
                 fontsize=8.5)
         level += v
     ax.bar(len(steps) + 1, r["revenue"], color=PALETTE[7])
@@ -168,8 +164,9 @@ def multichannel_chart(ms: pd.DataFrame, currency: str = "", title: str | None =
     for ax, col in zip(axes, ["revenue_per_customer", "revenue_per_order"]):
         bars = ax.bar([t("single_channel"), t("multi_channel")], d[col], color=[MAIN, ACCENT])
         for b, v in zip(bars, d[col]):
-            ax.text(b.get_x() + b.get_width() / 2, v, f"{_sym(currency)}{v:,.0f}", ha="center", va="bottom", fontsize=9)
-        ax.yaxis.set_major_formatter(lambda v, _: f"{_sym(currency)}{v:,.0f}")
+            ax.text(b.get_x() + b.get_width() / 2, v, money(v, currency, chart=True), ha="center", va="bottom",
+                    fontsize=9)
+        ax.yaxis.set_major_formatter(lambda v, _: money(v, currency, chart=True))
         ax.set_title(t(col), fontsize=11)
     return finish(fig, title=title or t("multichannel"))
 

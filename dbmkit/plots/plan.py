@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..i18n import add, t
+from ..i18n import add, money, t
 
 __all__ = ["waterfall_chart", "channel_history_chart", "cell_channel_chart", "timing_chart", "decile_profit_chart",
            "breakeven_chart", "profit_curve", "sensitivity_chart", "power_curve", "balance_chart"]
@@ -88,10 +88,9 @@ def channel_history_chart(rates: pd.DataFrame, currency: str = "", title: str | 
     for xi, a, b in zip(x, r["treated_rate"], r["control_rate"].fillna(0)):
         ax.text(xi - 0.2, a, f"{a:.1%}", ha="center", va="bottom", fontsize=8)
         ax.text(xi + 0.2, b, f"{b:.1%}", ha="center", va="bottom", fontsize=8)
-    sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}.get(currency, "")
     ax.set_xticks(x)
-    ax.set_xticklabels([f"{t(c)}\n{t('cost_per_contact')} {sym}{v:,.2f}" for c, v in
-                        zip(r["channel"], r["cost_per_contact"])], fontsize=8.5)
+    ax.set_xticklabels([f"{t(c)}\n{t('cost_per_contact')} {money(v, currency, compact=False, decimals=2, chart=True)}"
+                        for c, v in zip(r["channel"], r["cost_per_contact"])], fontsize=8.5)
     pct_axis(ax, "y")
     ax.set_ylabel(t("response_rate"))
     ax.legend(frameon=False, loc="upper left")
@@ -237,14 +236,15 @@ def sensitivity_chart(sens: pd.DataFrame, currency: str = "", title: str | None 
         ax.barh(i, lo, color=ACCENT, label=f"−{pct}" if i == 0 else None)
         ax.barh(i, hi, color=MAIN, label=f"+{pct}" if i == 0 else None)
         for val in (lo, hi):
-            ax.text(val, i, f" {val:+,.0f} ", va="center", ha="left" if val >= 0 else "right", fontsize=8.5)
+            text = ("+" if val > 0 else "") + money(val, currency, compact=False, chart=True)
+            ax.text(val, i, f" {text} ", va="center", ha="left" if val >= 0 else "right", fontsize=8.5)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(range(len(vars_)))
     ax.set_yticklabels([t(v + "_var") for v in vars_])
     money_axis(ax, "x", currency)
     span = float(s["profit_change"].abs().max()) or 1.0
     ax.set_xlim(-span * 1.35, span * 1.35)
-    ax.set_xlabel(t("expected_profit") + f" − base ({base:,.0f})")
+    ax.set_xlabel(t("expected_profit") + f" − base ({money(base, currency, compact=False, chart=True)})")
     ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=8.5)
     ax.grid(axis="y", visible=False)
     ax.set_title(title or t("sensitivity_title"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..i18n import add, get_language, t
+from ..i18n import add, get_language, money, t
 
 __all__ = ["rfm_grid_chart", "rfm_heatmap", "segment_share_chart", "cell_response_chart", "decile_chart",
            "purchase_decile_chart", "lorenz_chart", "pyramid_chart", "whale_chart", "discount_contribution_chart"]
@@ -103,9 +103,8 @@ def rfm_heatmap(rfm: pd.DataFrame, value: str = "monetary", currency: str = "", 
     from . import finish, new_figure
     piv = rfm.pivot_table(index="r_score", columns="f_score", values=value, aggfunc="mean").sort_index(ascending=False)
     cnt = rfm.pivot_table(index="r_score", columns="f_score", values=value, aggfunc="size").reindex_like(piv)
-    sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}.get(currency, "")
-    annot = np.vectorize(lambda v, c: "" if np.isnan(v) else f"{sym}{v:,.0f}\nn={int(c):,}")(piv.to_numpy(),
-                                                                                             cnt.fillna(0).to_numpy())
+    annot = np.vectorize(lambda v, c: "" if np.isnan(v) else f"{money(v, currency, chart=True)}\nn={int(c):,}")(
+        piv.to_numpy(), cnt.fillna(0).to_numpy())
     fig, ax = new_figure(8, 4.8)
     sns.heatmap(piv, annot=annot, fmt="", cmap="Blues", cbar_kws={"label": t("mean_monetary")}, ax=ax,
                 annot_kws={"fontsize": 8})

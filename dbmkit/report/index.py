@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import chapters as _chapters
 from ..i18n import add as add_labels
-from ..i18n import t
+from ..i18n import money, t
 from .kpis import HEADLINE, KPI_INFO, format_kpi
 from .result import ReportResult
 from .style import REPORT_CSS
@@ -67,11 +67,10 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
                      f'<div class="l">{esc(label)}</div></div>')
     data_html = ""
     if data:
-        sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}.get(currency, currency + " ")
         period = (f"{data['first']:%Y-%m-%d} – {data['last']:%Y-%m-%d}" if data.get("first") is not None else "–")
         items = [(t("customers_n", lang), f"{data['customers']:,}"), (t("buyers_n", lang), f"{data['buyers']:,}"),
                  (t("orders_n", lang), f"{data['orders']:,}"),
-                 (t("revenue_total", lang), f"{sym}{data['revenue']:,.0f}"),
+                 (t("revenue_total", lang), money(data['revenue'], currency, compact=False, decimals=0)),
                  (t("period", lang), period), (t("sources_n", lang), f"{data['sources']:,}")]
         data_html = ('<div class="cards data">' + "".join(
             f'<div class="card small"><div class="v">{esc(v)}</div><div class="l">{esc(k)}</div></div>'

@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..i18n import get_language, money, percent
 
-__all__ = ["KPI_INFO", "HEADLINE", "record", "recorded", "format_kpi", "provenance"]
+__all__ = ["KPI_INFO", "HEADLINE", "record", "recorded", "format_kpi", "key_numbers", "provenance"]
 
 _KPIS: dict[str, object] = {}
 
@@ -161,13 +162,34 @@ def format_kpi(name: str, value, lang: str, currency: str) -> tuple[str, str]:
     if kind == "int":
         return label, f"{int(round(float(value))):,}"
     if kind == "pct":
-        return label, f"{100 * float(value):.1f} %"
+        return label, percent(value)
     if kind == "money":
-        sym = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥"}.get(currency, currency + " ")
-        return label, f"{sym}{float(value):,.0f}"
+        return label, money(value, currency, compact=False, decimals=0, lang=lang)
     if isinstance(value, (int, float)):
         return label, f"{float(value):,.3g}" if abs(float(value)) < 1000 else f"{float(value):,.0f}"
     return label, html.escape(str(value))
+
+
+def key_numbers(names, ws=None, lang: str | None = None, currency: str | None = None):
+    """The chapter's key numbers as a small table — label and value, formatted as on the report's index — instead
+    of a printed dict. ``names``: names recorded with :func:`record` (a list), or a dict name → value (numbers not
+    recorded can be shown too); ``ws`` gives the language and currency.
+
+    >>> print(key_numbers({"rows_read": 633913, "top20_revenue_share": 0.612, "expected_profit": -2500.0},
+    ...                   lang="en", currency="USD"))
+                   key number   value
+                    Rows read 633,913
+    Revenue from the top 20 %  61.2 %
+              Expected profit −$2,500
+    """
+    from ..display import Table
+    lang = lang or (ws.language if ws is not None else get_language())
+    currency = currency if currency is not None else (ws.currency if ws is not None else "")
+    values = dict(names) if isinstance(names, dict) else {n: _KPIS.get(n) for n in names}
+    rows = [format_kpi(k, v, lang, currency) for k, v in values.items()]
+    head = ("关键指标", "数值") if lang == "zh" else ("key number", "value")
+    cells = pd.DataFrame([(label, html.unescape(val)) for label, val in rows], columns=list(head), dtype=object)
+    return Table(cells)
 
 
 def provenance(ws=None, seed: int | None = None):

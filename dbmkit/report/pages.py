@@ -3,16 +3,20 @@ short page of a chapter the report skipped because the client's data lacks its i
 """
 from __future__ import annotations
 
+import ast
 import html
 import re
 from pathlib import Path
 
+from ..chapters import note as note_markdown
 from ..i18n import add as add_labels
 from ..i18n import t
 from ..privacy import mask_pii
+from ..util import NOTICE_NAMES
+from .kpis import format_kpi
 from .style import CHAPTER_CSS, REPORT_CSS
 
-__all__ = ["export_html", "skipped_page_html"]
+__all__ = ["export_html", "skipped_page_html", "notices", "recorded_name"]
 
 add_labels({
     "what_it_means": ("What this means for the marketer", "对营销人员的意义"),
@@ -49,6 +53,79 @@ _HEADING_ZH = {
     "next steps": "下一步",
     "the data": "数据",
 }
+
+
+# "/tmp/ipykernel_1/2.py:3: ControlGroupWarning: Control group too small …" (the source line follows, indented)
+_WARNING_LINE = re.compile(r"^\S.*?:\d+: (\w+): (.*)$")
+
+
+def notices(stderr: str) -> list[str]:
+    """The messages of dbmkit's own notices (:class:`dbmkit.util.Notice`) in a cell's stderr, each once, in order;
+    library warnings and other stderr text are left out.
+
+    >>> notices("/tmp/ipykernel_7/1.py:2: ControlGroupWarning: Control group too small: 9 people.\\n  plan.x()\\n"
+    ...         "/x/pandas/core.py:9: FutureWarning: the default will change\\n  y = 1\\n")
+    ['Control group too small: 9 people.']
+    """
+    out = []
+    for line in stderr.splitlines():
+        m = _WARNING_LINE.match(line)
+        if m and m.group(1) in NOTICE_NAMES and m.group(2).strip() not in out:
+            out.append(m.group(2).strip())
+    return out
+
+
+def recorded_name(source: str) -> str | None:
+    """The key number a code cell ends on — ``dbm.record("name", value)`` as its last statement, whose result the
+    notebook shows as a bare number — or None.
+
+    >>> recorded_name('x = 1\\ndbm.record("top_rule_lift", float(x))'), recorded_name("dbm.record('a', 1)\\nx")
+    ('top_rule_lift', None)
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    last = tree.body[-1] if tree.body else None
+    call = last.value if isinstance(last, ast.Expr) else None
+    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "record"
+            and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str)):
+        return call.args[0].value
+    return None
+
+
+def _key_number_sentence(outputs: list, name: str, language: str, currency: str) -> list:
+    """A bare number a cell ends on (``dbm.record(...)``) as a sentence: "**Label:** value"."""
+    out = []
+    for o in outputs:
+        data = o.get("data", {})
+        if o.get("output_type") == "execute_result" and set(data) == {"text/plain"}:
+            text = data["text/plain"] if isinstance(data["text/plain"], str) else "".join(data["text/plain"])
+            try:
+                value = float(text.replace(",", "").replace("\u2212", "-").removeprefix("np.float64(").rstrip(")"))
+            except ValueError:
+                out.append(o)
+                continue
+            label, shown = format_kpi(name, value, language, currency)
+            md = f"**{label}:** {html.unescape(shown)}"
+            out.append({"output_type": "display_data", "metadata": {}, "data": {"text/markdown": md, "text/plain": md}})
+        else:
+            out.append(o)
+    return out
+
+
+def _page_outputs(outputs: list, language: str) -> list:
+    """A code cell's outputs for a page: stderr removed — dbmkit's notices kept as notes in prose, library warnings
+    dropped."""
+    keep = []
+    for o in outputs:
+        if o.get("output_type") == "stream" and o.get("name") == "stderr":
+            for msg in notices(o.get("text", "")):
+                keep.append({"output_type": "display_data", "metadata": {},
+                             "data": {"text/markdown": note_markdown(msg, language).data, "text/plain": msg}})
+            continue
+        keep.append(o)
+    return keep
 
 
 def _zh_markdown(src: str) -> str:
@@ -88,10 +165,12 @@ def _drop_your_turn(cells: list) -> list:
 
 
 def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", language: str = "en",
-                subtitle: str = "") -> dict:
+                subtitle: str = "", currency: str = "") -> dict:
     """A chapter page without code: inputs, prompts, parameter/exercise cells, "Your turn" sections and stderr
-    removed; tables styled for reading; raw e-mails and phone numbers masked; with ``language="zh"`` the headings
-    show their Chinese terms first. Links to other chapters point at their HTML pages.
+    removed (dbmkit's notices shown as notes instead of warning boxes); tables styled for reading; raw e-mails and
+    phone numbers masked; a bare number a cell ends on with ``dbm.record`` written as "**Label:** value" (money in
+    ``currency``); with ``language="zh"`` the headings show their Chinese terms first. Links to other
+    chapters point at their HTML pages.
 
     Returns {"masked": number of contact details masked}.
     """
@@ -103,8 +182,11 @@ def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", langu
     masked = 0
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", [])
-                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            outputs = _page_outputs(cell.get("outputs", []), language)
+            name = recorded_name(cell.source)
+            if name:
+                outputs = _key_number_sentence(outputs, name, language, currency)
+            cell.outputs = [nbformat.from_dict(o) for o in outputs]
             masked += _mask_cell_outputs(cell)
         if cell.cell_type == "markdown":
             cell.source = re.sub(r"\(([\w\-]+)\.ipynb(#[\w\-]*)?\)", r"(\1.html\2)", cell.source)

@@ -256,7 +256,7 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
                 try:
                     title = f"{ch.number} · {ch.title_zh if lang == 'zh' else ch.title}"
                     run.masked = export_html(dst, out / f"{ch.file}.html", title, nav=nav, language=lang,
-                                             subtitle=subtitle)["masked"]
+                                             subtitle=subtitle, currency=ws.currency)["masked"]
                 except Exception as e:  # noqa: BLE001
                     run.message += f" (HTML export failed: {e})"
             if run.status == "failed":

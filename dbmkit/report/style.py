@@ -45,7 +45,18 @@ body{background:#fff}
   border:none;border-bottom:1px solid #e3e8ee}
 .jp-RenderedHTMLCommon table.dataframe tbody tr:nth-child(even){background:#f7f9fb}
 .jp-RenderedHTMLCommon table.dataframe tbody tr:hover{background:#eaf2fb}
-.jp-OutputArea-output[data-mime-type="text/html"]{max-height:560px;overflow:auto}
+.jp-OutputArea-output[data-mime-type="text/html"]{max-height:560px;overflow:auto;max-width:100%}
 .jp-RenderedImage img{max-width:100%;height:auto}
+/* long text wraps instead of running off the page or being cut */
+.jp-OutputArea-output pre,.jp-RenderedText pre{white-space:pre-wrap;overflow-wrap:anywhere;word-break:normal}
+.jp-RenderedHTMLCommon table.dataframe td{white-space:normal;overflow-wrap:break-word;max-width:32em;
+  text-overflow:clip}
+/* a wide table scrolls inside its own box; its first column (the key: segment, cell, decile) stays in view */
+.jp-RenderedHTMLCommon table.dataframe tr>:first-child{position:sticky;left:0;z-index:1;background:#fff}
+.jp-RenderedHTMLCommon table.dataframe tbody tr:nth-child(even)>:first-child{background:#f7f9fb}
+.jp-RenderedHTMLCommon table.dataframe thead tr>:first-child{z-index:2;background:#eef3f8}
+.jp-RenderedHTMLCommon table.dbm-table .txt{text-align:left}.jp-RenderedHTMLCommon table.dbm-table .num{
+  text-align:right}
+.dbm-table-note{font-size:12px;color:#5b6b7b;margin:2px 0 8px 0}
 </style>
 """
