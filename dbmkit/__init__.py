@@ -16,7 +16,8 @@ __version__ = "0.1.0"
 
 _MODULES = {"config", "client_workspace", "datasets", "ingest", "clean", "identity", "database", "rfm", "value", "clv",
             "segments", "basket", "models", "campaign", "evaluate", "plots", "widgets", "exercises", "report",
-            "chapters", "schema", "i18n", "explore", "consultant", "cases", "privacy", "util", "power", "xlsx"}
+            "chapters", "schema", "i18n", "explore", "consultant", "cases", "privacy", "util", "power",
+            "uncertainty", "xlsx"}
 
 
 def __getattr__(name):

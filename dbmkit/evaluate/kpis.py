@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
+from ..uncertainty import wilson_interval
 
 __all__ = ["email_kpis", "sms_kpis", "message_counts", "overall_rates", "EMAIL_RATES", "SMS_RATES"]
 
@@ -159,11 +160,13 @@ def sms_kpis(events, by="campaign_id", segments: pd.DataFrame | None = None,
     return res.drop(columns=drop)
 
 
-def overall_rates(kpis: pd.DataFrame, rates: dict = EMAIL_RATES) -> pd.Series:
-    """Pool a KPI table (sum the counts, recompute the rates): the rates over every row."""
+def overall_rates(kpis: pd.DataFrame, rates: dict = EMAIL_RATES, alpha: float = 0.05) -> pd.Series:
+    """Pool a KPI table (sum the counts, recompute the rates): the rates over every row, each with its Wilson
+    interval (``<rate>_ci_low``, ``<rate>_ci_high``; 1 − ``alpha`` confidence)."""
     tot = kpis[[c for c in _COUNTS if c in kpis.columns]].sum()
-    out = {}
+    out, ci = {}, {}
     for name, (num, den) in rates.items():
         if num in tot and den in tot:
             out[name] = tot[num] / tot[den] if tot[den] > 0 else np.nan
-    return pd.concat([tot.astype(float), pd.Series(out)])
+            ci[f"{name}_ci_low"], ci[f"{name}_ci_high"] = wilson_interval(float(tot[num]), float(tot[den]), alpha)
+    return pd.concat([tot.astype(float), pd.Series(out, dtype=float), pd.Series(ci, dtype=float)])
