@@ -159,9 +159,9 @@ def shrink_differences(estimates, variances, alpha: float = 0.05, grid: int = 20
     >>> r = shrink_differences([0.30, -0.10, 0.05, np.nan], [0.001, 0.001, 0.004, np.nan])
     >>> round(r.attrs["tau2"], 4), r["shrunk"].round(3).tolist(), r["weight"].round(2).tolist()
     (0.0589, [0.296, -0.096, 0.053, 0.084], [0.98, 0.98, 0.93, 0.0])
-    >>> r = shrink_differences([0.10, -0.05, 0.02], [0.01, 0.01, 0.01])     # as spread as noise alone
-    >>> r["shrunk"].round(3).tolist(), round(r.attrs["tau2"], 4)
-    ([0.048, 0.006, 0.026], 0.0)
+    >>> r = shrink_differences([0.10, -0.05, 0.02], [0.01, 0.01, 0.01])   # moment estimate of τ²: 0, yet the
+    >>> r["shrunk"].round(3).tolist(), round(r.attrs["tau2"], 4)          # data allow some spread
+    ([0.049, -0.001, 0.022], 0.0)
     """
     d, v = np.asarray(estimates, float), np.asarray(variances, float)
     ok = np.isfinite(d) & np.isfinite(v) & (v > 0)

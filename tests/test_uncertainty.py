@@ -282,3 +282,13 @@ def test_dashboard_carries_intervals(small_ws):
         head["campaign_incremental_profit_total_ci_high"]
     assert head["clv_horizon_months"] in (0, small_ws.cfg.analysis.clv_horizon_months)
     assert 0 <= head["campaigns_paid_beyond_doubt"] <= head["campaigns"]
+
+
+@pytest.mark.parametrize("name", ["dbmkit.uncertainty", "dbmkit.evaluate.uplift", "dbmkit.evaluate.economics",
+                                  "dbmkit.evaluate.lessons", "dbmkit.evaluate.stats", "dbmkit.evaluate.kpis",
+                                  "dbmkit.evaluate.dashboard", "dbmkit.report.index"])
+def test_docstring_examples(name):
+    import doctest
+    import importlib
+    res = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
