@@ -57,7 +57,7 @@ from .attribution import (
 )
 from .dashboard import Dashboard, cac_by_channel, campaign_history, clv_to_cac, kpi_dashboard, retention_rates
 from .economics import campaign_economics, contact_costs
-from .kpis import EMAIL_RATES, SMS_RATES, email_kpis, message_counts, overall_rates, sms_kpis
+from .kpis import EMAIL_RATES, SMS_RATES, email_kpis, message_counts, overall_rates, rate_table, sms_kpis
 from .lessons import THRESHOLDS, lessons
 from .products import category_lift, category_outcomes
 from .results import (
@@ -119,7 +119,7 @@ __all__ = [
     "compare_groups", "srm_check", "wilson_interval", "newcombe_interval", "welch_interval",
     "two_proportion_p_value", "bootstrap_mean_diff", "holm_adjust", "is_binary",
     "campaign_economics", "contact_costs",
-    "email_kpis", "sms_kpis", "message_counts", "overall_rates", "EMAIL_RATES", "SMS_RATES",
+    "email_kpis", "sms_kpis", "message_counts", "overall_rates", "rate_table", "EMAIL_RATES", "SMS_RATES",
     "ab_sample_size", "ab_power", "minimum_detectable_lift", "power_curve", "ab_test", "peeking_simulation",
     "ab_test_data",
     "contact_features", "uplift_training_data", "feature_matrix", "TwoModelUplift", "ClassTransformationUplift",

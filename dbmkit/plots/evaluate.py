@@ -340,8 +340,10 @@ def kpi_dashboard_chart(dashboard, currency: str = "", title: str | None = None)
     a.set_yticks(y)
     a.set_yticklabels([str(x) for x in cac["acquisition_channel"]])
     money_axis(a, "x", currency)
+    months = int(dashboard.headline.get("clv_horizon_months", 0) or 0)
+    ratio = f"{months}-month CLV:CAC" if months else "CLV:CAC"           # a ratio always names its horizon
     for yi, (_, r) in zip(y, cac.iterrows()):
-        a.annotate(f"CLV:CAC {r['clv_to_cac']:.1f}", (r["cac"], yi), xytext=(4, 0), textcoords="offset points",
+        a.annotate(f"{ratio} {r['clv_to_cac']:.1f}", (r["cac"], yi), xytext=(4, 0), textcoords="offset points",
                    va="center", fontsize=8)
     a.set_xlim(0, cac["cac"].max() * 1.6)
     a.set_title(t("ev_cac"))
