@@ -252,17 +252,20 @@ def _card(page, key):
 def test_index_cards_show_intervals_and_significance(tmp_path):
     page = _index(tmp_path, KPIS)
     roi = _card(page, "campaign_roi")
-    assert "38.9 %" in roi and "95 % CI -421.0 % to 452.0 %" in roi and "not significant (p = 0.095)" in roi
-    assert "not significant (p = 0.095)" in _card(page, "campaign_lift")
+    assert "38.9 %" in roi and "95 % CI -421.0 % to 452.0 %" in roi and "lift not significant (p = 0.095)" in roi
+    assert "not significant (p = 0.095)" in _card(page, "campaign_lift") and "lift not" not in _card(page,
+                                                                                                   "campaign_lift")
+    assert "$951" in _card(page, "campaign_incremental_profit") and "46,788" in _card(page,
+                                                                                     "campaign_incremental_profit")
     assert "95 % CI 24.0 % to 26.0 %" in _card(page, "email_open_rate") and "badge" not in _card(page,
                                                                                                  "email_open_rate")
     assert "CI" not in _card(page, "persons")
     # the interval is on its number's card, not a card of its own (it stays in the table of all key numbers)
     assert 'data-kpi="campaign_roi_ci_low"' not in page and "campaign_roi_ci_low" in page
     sig = _index(tmp_path, {**KPIS, "campaign_p_value": 0.003})
-    assert "significant (p = 0.003)" in _card(sig, "campaign_roi") and "not significant" not in sig
+    assert "lift significant (p = 0.003)" in _card(sig, "campaign_roi") and "not significant" not in sig
     zh = _index(tmp_path, KPIS, "zh")
-    assert "不显著（p = 0.095）" in _card(zh, "campaign_roi") and "95 %置信区间" in _card(zh, "campaign_roi")
+    assert "提升不显著（p = 0.095）" in _card(zh, "campaign_roi") and "95 %置信区间" in _card(zh, "campaign_roi")
 
 
 # ------------------------------------------------------------------------------------------------ the dashboard

@@ -392,6 +392,9 @@ def targeting_advice(plan: pd.DataFrame, deciles: pd.DataFrame | None = None, qi
     pay at the lower bound, and — when ``deciles`` has the shares of the four types (synthetic client) — where the
     do-not-disturbs really are."""
     from IPython.display import Markdown
+    if "decision" not in plan:
+        raise ValueError("targeting_advice needs a targeting_plan made from uplift_by_decile (observed uplift and "
+                         "its interval per decile)")
     s = targeting_summary(plan, alpha)
     ci = f"{100 * (1 - alpha):.0f} %"
     out = []

@@ -39,6 +39,8 @@ add_labels({
     "kpi_ci": ("{level} CI {low} to {high}", "{level}置信区间 {low} 至 {high}"),
     "kpi_not_significant": ("not significant (p = {p})", "不显著（p = {p}）"),
     "kpi_significant": ("significant (p = {p})", "显著（p = {p}）"),
+    "kpi_lift_not_significant": ("lift not significant (p = {p})", "提升不显著（p = {p}）"),
+    "kpi_lift_significant": ("lift significant (p = {p})", "提升显著（p = {p}）"),
     "language_note": ("Chapter text is written in English with the Chinese terms; headings, labels and charts "
                       "are in Chinese.", "章节正文为英文（附中文术语）；标题、标签与图表为中文。"),
 })
@@ -57,11 +59,12 @@ def data_summary(ws) -> dict:
 def kpi_card(name: str, kpis: dict, lang: str, currency: str, alpha: float = 0.05) -> str:
     """One key-number card: the value, its interval when ``kpis`` holds ``<name>_ci_low`` and ``<name>_ci_high``,
     and — for a number that rests on a significance test (``SIGNIFICANCE``) — a badge "significant" or
-    "not significant (p = …)" at the level recorded with it (else ``alpha``).
+    "not significant (p = …)" ("lift not significant" on the ROI and the profit, whose test is the response lift's)
+    at the level recorded with it (else ``alpha``).
 
     >>> k = {"campaign_roi": 0.389, "campaign_roi_ci_low": -1.2, "campaign_roi_ci_high": 2.1, "campaign_p_value": 0.095}
     >>> html_ = kpi_card("campaign_roi", k, "en", "USD")
-    >>> "95 % CI -120.0 % to 210.0 %" in html_, "not significant (p = 0.095)" in html_
+    >>> "95 % CI -120.0 % to 210.0 %" in html_, "lift not significant (p = 0.095)" in html_
     (True, True)
     """
     esc = html.escape
@@ -77,7 +80,8 @@ def kpi_card(name: str, kpis: dict, lang: str, currency: str, alpha: float = 0.0
     p = kpis.get(test[0]) if test else None
     if p is not None:
         sig = float(p) < float(level_alpha)
-        text = t("kpi_significant" if sig else "kpi_not_significant", lang).format(p=f"{float(p):.2g}")
+        what = f"kpi_{test[2]}_" if test[2] else "kpi_"
+        text = t(what + ("significant" if sig else "not_significant"), lang).format(p=f"{float(p):.2g}")
         parts.append(f'<div class="badge {"sig" if sig else "ns"}">{esc(text)}</div>')
     parts.append(f'<div class="l">{esc(label)}</div>')
     return f'<div class="card" data-kpi="{esc(name)}">' + "".join(parts) + "</div>"

@@ -108,12 +108,13 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "cdnow_gg_p": ("CDNOW: Gamma-Gamma p", "CDNOW：Gamma-Gamma参数p", "float"),
 }
 # a key number's interval is recorded beside it as <name>_ci_low / <name>_ci_high (the index card shows it); a number
-# that rests on a significance test names the p-value that judges it and the key of the test's level (default 0.05)
+# that rests on a significance test names the p-value that judges it, the key of the test's level (default: the
+# config's campaign.significance) and what was tested ("" = the number itself, "lift" = the response lift it comes with)
 CI_SUFFIXES = ("_ci_low", "_ci_high")
-SIGNIFICANCE: dict[str, tuple[str, str]] = {
-    "campaign_lift": ("campaign_p_value", "campaign_alpha"),
-    "campaign_roi": ("campaign_p_value", "campaign_alpha"),
-    "campaign_incremental_profit": ("campaign_p_value", "campaign_alpha"),
+SIGNIFICANCE: dict[str, tuple[str, str, str]] = {
+    "campaign_lift": ("campaign_p_value", "campaign_alpha", ""),
+    "campaign_roi": ("campaign_p_value", "campaign_alpha", "lift"),
+    "campaign_incremental_profit": ("campaign_p_value", "campaign_alpha", "lift"),
 }
 HEADLINE = ["persons", "customers_active", "top20_revenue_share", "clv_total", "response_model_auc",
             "planned_contacts", "expected_roi", "campaign_lift", "campaign_roi", "identity_precision",
