@@ -409,7 +409,8 @@ def rfm_cell_table(contacts: pd.DataFrame, by="rfm_cell", current: pd.DataFrame 
     margin_per_response; control (control-group size), control_responders, control_rate, incremental_rate
     (response rate − control rate: what the contact itself caused) with its Newcombe interval
     (incremental_rate_low/high) and standard error, incremental_shrunk (normal-normal empirical Bayes toward the
-    overall incremental rate, ``uncertainty.shrink_differences``; a cell without controls gets the overall rate)
+    overall incremental rate, ``uncertainty.shrink_differences``; a cell without controls gets the overall rate;
+    never above the cell's own response rate — the contact cannot have added more purchases than were made)
     with incremental_shrunk_low/high/se and shrink_weight (the share of the cell's own evidence in it); with
     ``current`` (the rfm table today) also customers_now, the customers in each cell today. The priors are fitted
     on the cells before ``min_contacts`` drops the small ones.
@@ -471,14 +472,20 @@ def cell_uncertainty(cells: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         d = np.where(has_ctl, s1 / n1 - s0 / n0, np.nan)
         inc = shrink_differences(d, np.where(has_ctl, var, np.nan), alpha)
+    # the contact cannot have added more purchases than the treated made: the shrunk incremental rate stays at or
+    # below the cell's own response rate (its interval below the rate's upper bound) — a cell that hardly responds
+    # is not lifted to the overall incremental rate
+    shrunk = np.minimum(inc["shrunk"].to_numpy(), rates["rate"].to_numpy())
+    s_low = np.minimum(inc["shrunk_low"].to_numpy(), shrunk)
+    s_high = np.maximum(np.minimum(inc["shrunk_high"].to_numpy(), rates["high"].to_numpy()), shrunk)
     return pd.DataFrame({
         "response_rate_low": rates["low"].to_numpy(), "response_rate_high": rates["high"].to_numpy(),
         "response_rate_se": np.sqrt(rates["rate"] * (1 - rates["rate"]) / n1).to_numpy(),
         "response_rate_shrunk": rates["shrunk"].to_numpy(),
         "incremental_rate_low": np.where(has_ctl, lo, np.nan), "incremental_rate_high": np.where(has_ctl, hi, np.nan),
         "incremental_rate_se": np.where(has_ctl, np.sqrt(var), np.nan),
-        "incremental_shrunk": inc["shrunk"].to_numpy(), "incremental_shrunk_low": inc["shrunk_low"].to_numpy(),
-        "incremental_shrunk_high": inc["shrunk_high"].to_numpy(), "incremental_shrunk_se": inc["se"].to_numpy(),
+        "incremental_shrunk": shrunk, "incremental_shrunk_low": s_low, "incremental_shrunk_high": s_high,
+        "incremental_shrunk_se": inc["se"].to_numpy(),
         "incremental_shrunk_se_own": inc["se_own"].to_numpy(),
         "incremental_shrunk_se_common": inc["se_common"].to_numpy(),
         "shrink_weight": inc["weight"].to_numpy()}, index=cells.index)
