@@ -153,8 +153,9 @@ def shrink_differences(estimates, variances, alpha: float = 0.05, grid: int = 20
     weight 0. Columns: estimate, variance, shrunk (posterior mean), se (posterior sd), shrunk_low, shrunk_high
     (± z·se), weight (the posterior mean of B_i: the share of the cell's own evidence), se_own (the part of the error
     that is the cell's own, independent between cells) and se_common (the rest, counted as shared by all cells: a sum
-    over cells adds se_own in squares and se_common directly — on the safe side). ``attrs``: mu (posterior mean of
-    μ), tau (posterior mean of τ) and tau2 (the DerSimonian–Laird moment estimate of τ², for reference).
+    over cells adds se_own in squares and se_common directly — on the safe side). ``attrs``: mu and mu_se (posterior
+    mean and sd of μ), tau (posterior mean of τ) and tau2 (the DerSimonian–Laird moment estimate of τ², for
+    reference).
 
     >>> r = shrink_differences([0.30, -0.10, 0.05, np.nan], [0.001, 0.001, 0.004, np.nan])
     >>> round(r.attrs["tau2"], 4), r["shrunk"].round(3).tolist(), r["weight"].round(2).tolist()
@@ -169,7 +170,7 @@ def shrink_differences(estimates, variances, alpha: float = 0.05, grid: int = 20
     if not ok.any():
         out = out.assign(shrunk=np.nan, se=np.nan, shrunk_low=np.nan, shrunk_high=np.nan, weight=np.nan,
                          se_own=np.nan, se_common=np.nan)
-        out.attrs.update(mu=float("nan"), tau=float("nan"), tau2=float("nan"))
+        out.attrs.update(mu=float("nan"), mu_se=float("nan"), tau=float("nan"), tau2=float("nan"))
         return out
     dk, vk = d[ok], v[ok]
     w = 1 / vk
@@ -200,5 +201,7 @@ def shrink_differences(estimates, variances, alpha: float = 0.05, grid: int = 20
     half = z_critical(alpha) * se
     out = out.assign(shrunk=mean, se=se, shrunk_low=mean - half, shrunk_high=mean + half, weight=p @ b,
                      se_own=se_own, se_common=np.sqrt(np.maximum(se ** 2 - se_own ** 2, 0.0)))
-    out.attrs.update(mu=float(p @ mu_t), tau=float(p @ taus), tau2=tau2_dl)
+    mu = float(p @ mu_t)
+    out.attrs.update(mu=mu, mu_se=float(np.sqrt(max(p @ (v_mu + mu_t ** 2) - mu ** 2, 0.0))), tau=float(p @ taus),
+                     tau2=tau2_dl)
     return out

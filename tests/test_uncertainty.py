@@ -179,6 +179,12 @@ def test_winners_curse_table_ranks_by_the_raw_rate():
     assert wc.attrs["cells"] == 3
     note = rfm.winners_curse_note(wc).data
     assert "winner's curse" in note and f"{100 * wc['incremental_rate'].iloc[:2].mean():+.1f} points" in note
+    sels = {"shrunk": rfm.breakeven_cells(cells.assign(customers_now=10), 0.5, rate="incremental_shrunk"),
+            "raw": rfm.breakeven_cells(cells.assign(customers_now=10), 0.5, rate="incremental_rate")}
+    mu, se = cells.attrs["incremental_mu"], cells.attrs["incremental_mu_se"]
+    text = rfm.selection_note(sels, cells, 0.5 / 40, "shrunk", raw="raw", currency="$").data
+    assert f"{100 * mu:+.2f} points" in text and f"{100 * (mu - 1.959964 * se):+.2f} points" in text
+    assert "break-even rate of 1.25 %" in text and "winner's curse" in text
 
 
 # ------------------------------------------------------------------------------------------------ the campaign
@@ -226,7 +232,7 @@ def test_targeting_decides_on_the_lower_bound_and_flags_a_badly_calibrated_model
     from dbmkit.evaluate import targeting_advice
     text = targeting_advice(plan, d.assign(share_do_not_disturb=[0.08, 0.1, 0.09, 0.11]), qini=0.02,
                             qini_truth=0.149, currency="$").data
-    assert "badly calibrated" in text and "0.020, against 0.149" in text
+    assert "badly calibrated" in text and "ranks far worse" in text and "0.020, against 0.149" in text
     assert "no decile pays at the lower end" in text and "does not concentrate them" in text
 
 
@@ -289,9 +295,9 @@ def test_dashboard_carries_intervals(small_ws):
     assert 0 <= head["campaigns_paid_beyond_doubt"] <= head["campaigns"]
 
 
-@pytest.mark.parametrize("name", ["dbmkit.uncertainty", "dbmkit.evaluate.uplift", "dbmkit.evaluate.economics",
-                                  "dbmkit.evaluate.lessons", "dbmkit.evaluate.stats", "dbmkit.evaluate.kpis",
-                                  "dbmkit.evaluate.dashboard", "dbmkit.report.index"])
+@pytest.mark.parametrize("name", ["dbmkit.uncertainty", "dbmkit.cell_stats", "dbmkit.evaluate.uplift",
+                                  "dbmkit.evaluate.economics", "dbmkit.evaluate.lessons", "dbmkit.evaluate.stats",
+                                  "dbmkit.evaluate.kpis", "dbmkit.evaluate.dashboard", "dbmkit.report.index"])
 def test_docstring_examples(name):
     import doctest
     import importlib

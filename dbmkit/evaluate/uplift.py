@@ -408,20 +408,27 @@ def targeting_advice(plan: pd.DataFrame, deciles: pd.DataFrame | None = None, qi
     cal = (f"The predicted uplift lies outside the observed interval in {s['deciles_missing_prediction']:.0f} of "
            f"{s['deciles']:.0f} deciles; the slope of observed on predicted uplift is "
            f"{s['calibration_slope']:.2f} (1 = calibrated, 0 = no information).")
-    bad = (s["deciles_missing_prediction"] >= 2 or not np.isfinite(s["calibration_slope"])
-           or s["calibration_slope"] < 0.5)
+    miscalibrated = (s["deciles_missing_prediction"] >= 2 or not np.isfinite(s["calibration_slope"])
+                     or s["calibration_slope"] < 0.5)
+    weak = False
     if qini is not None and qini_truth is not None and np.isfinite(qini) and np.isfinite(qini_truth):
         cal += f" Its Qini on held-out contacts is {qini:.3f}, against {qini_truth:.3f} for ranking by the truth."
-        bad = bad or qini < 0.5 * qini_truth
-    if bad:
-        cal += " **The model is badly calibrated: do not plan on its projected profit.**"
-        cal += (" Its ranking is no better than random on held-out contacts." if qini is not None and qini <= 0 else
-                " Its ranking may still help to decide whom to test first; the money must come from observed uplift.")
+        weak = qini < 0.5 * qini_truth
+    elif qini is not None and np.isfinite(qini):
+        cal += f" Its Qini on held-out contacts is {qini:.3f}."
+    weak = weak or (qini is not None and np.isfinite(qini) and qini <= 0)
+    if miscalibrated or weak:
+        why = " and ".join(w for w, flag in (("it is badly calibrated", miscalibrated),
+                                              ("it ranks far worse than the truth allows", weak)) if flag)
+        cal += f" **Do not plan on the model's projected profit: {why}.** The money must come from observed uplift."
     out.append(cal)
     n_lb = int(s["lower_bound_deciles"]) if np.isfinite(s["lower_bound_deciles"]) else 0
     if n_lb:
+        chance = len(plan) * alpha / 2
         out.append(f"**Recommendation:** contact deciles {plan.loc[plan['target'], 'decile'].tolist()} — they pay "
-                   f"even at the lower end of their {ci} interval; keep a control group in each.")
+                   f"even at the lower end of their {ci} interval; keep a control group in each. With "
+                   f"{len(plan)} deciles judged, about {chance:.1f} would clear this bar by chance alone: confirm "
+                   "them in the next campaign before mailing deeper.")
     else:
         tests = plan.loc[plan["decision"] == "test again", "decile"].tolist()
         which = "every decile's interval spans" if len(tests) == len(plan) else f"deciles {tests} span"
