@@ -182,8 +182,8 @@ def selection_note(selections: dict, cells: pd.DataFrame, breakeven_rate: float,
         text.append(f"Over all cells the incremental rate is {pts(mu)} ({ci} interval {pts(lo)} to {pts(hi)}) "
                     f"against a break-even rate of {100 * breakeven_rate:.2f} %: {verdict}.")
     n = int(rec["cells selected"])
-    text.append(f"On the shrunk estimates {n if n else 'no'} cell{'s' if n != 1 else ''} break{'s' if n == 1 else ''}"
-                " even" + (f", promising {_money(rec['expected profit'], currency)} ({ci} interval "
+    cells_text = "no cell breaks" if n == 0 else "1 cell breaks" if n == 1 else f"{n} cells break"
+    text.append(f"On the shrunk estimates {cells_text} even" + (f", promising {_money(rec['expected profit'], currency)} ({ci} interval "
                            f"{_money(rec['profit CI low'], currency)} to {_money(rec['profit CI high'], currency)})."
                            if n else "."))
     if raw is not None and raw in summary:

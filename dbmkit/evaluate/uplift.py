@@ -424,10 +424,9 @@ def targeting_advice(plan: pd.DataFrame, deciles: pd.DataFrame | None = None, qi
     out.append(cal)
     n_lb = int(s["lower_bound_deciles"]) if np.isfinite(s["lower_bound_deciles"]) else 0
     if n_lb:
-        chance = len(plan) * alpha / 2
         out.append(f"**Recommendation:** contact deciles {plan.loc[plan['target'], 'decile'].tolist()} — they pay "
-                   f"even at the lower end of their {ci} interval; keep a control group in each. With "
-                   f"{len(plan)} deciles judged, about {chance:.1f} would clear this bar by chance alone: confirm "
+                   f"even at the lower end of their {ci} interval; keep a control group in each. Even where the "
+                   f"contact changes nothing, one decile in {round(2 / alpha)} clears this bar by chance: confirm "
                    "them in the next campaign before mailing deeper.")
     else:
         tests = plan.loc[plan["decision"] == "test again", "decile"].tolist()
