@@ -183,9 +183,9 @@ def selection_note(selections: dict, cells: pd.DataFrame, breakeven_rate: float,
                     f"against a break-even rate of {100 * breakeven_rate:.2f} %: {verdict}.")
     n = int(rec["cells selected"])
     cells_text = "no cell breaks" if n == 0 else "1 cell breaks" if n == 1 else f"{n} cells break"
-    text.append(f"On the shrunk estimates {cells_text} even" + (f", promising {_money(rec['expected profit'], currency)} ({ci} interval "
-                           f"{_money(rec['profit CI low'], currency)} to {_money(rec['profit CI high'], currency)})."
-                           if n else "."))
+    promise = (f", promising {_money(rec['expected profit'], currency)} ({ci} interval "
+               f"{_money(rec['profit CI low'], currency)} to {_money(rec['profit CI high'], currency)})." if n else ".")
+    text.append(f"On the shrunk estimates {cells_text} even{promise}")
     if raw is not None and raw in summary:
         r = summary[raw]
         text.append(f"The raw incremental rates would select {int(r['cells selected'])} cells and promise "
