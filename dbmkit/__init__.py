@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 _MODULES = {"config", "client_workspace", "datasets", "ingest", "clean", "identity", "database", "rfm", "value", "clv",
             "segments", "basket", "models", "campaign", "evaluate", "plots", "widgets", "exercises", "report",
             "chapters", "schema", "i18n", "display", "explore", "consultant", "cases", "privacy", "util", "power",
-            "xlsx", "profiles", "forecast", "spend_model", "interests", "triggers", "loyalty"}
+            "uncertainty", "xlsx", "profiles", "forecast", "spend_model", "interests", "triggers", "loyalty"}
 
 
 def __getattr__(name):

@@ -8,8 +8,9 @@ RFM scores every customer 1–5 (or 1–bins) on how recently they bought (R: da
 better), how often (F: orders) and how much (M: net revenue). ``rfm_scores`` bins by quintiles of rank — equal
 values always get equal scores — independently or nested (F within R, M within R×F), or by the company's own
 cut-offs; ``rfm_segments`` names customers (Champions … Gone cold, with Chinese names) from a configurable map of R and
-the mean of F and M; ``rfm_cell_table`` shows past campaigns' response and profit per cell and
-``breakeven_cells`` keeps the cells where response rate × margin per response exceeds the cost of a contact.
+the mean of F and M; ``rfm_cell_table`` shows past campaigns' response and profit per cell, with the intervals and
+shrunk estimates of ``dbmkit.cell_stats`` (re-exported here), and ``breakeven_cells`` keeps the cells where response
+rate × margin per response exceeds the cost of a contact.
 
 Example
 -------
@@ -29,11 +30,20 @@ import numpy as np
 import pandas as pd
 
 from . import sql as _sql
+from .cell_stats import (
+    cell_truth,
+    cell_uncertainty,
+    selection_note,
+    selection_summary,
+    winners_curse,
+    winners_curse_note,
+)
 from .datasets.truth import truth_future, truth_person_map
 
 __all__ = ["customer_summary", "build_customer_summary", "TIME_UNITS", "rfm_scores", "rfm_segments", "SEGMENT_MAP",
            "segment_grid", "segment_table", "rfm_settings", "build_rfm", "campaign_rfm_contacts", "rfm_cell_table",
-           "breakeven_cells", "RFM_COLUMNS", "score_counts", "segment_truth", "rescale_to_5"]
+           "breakeven_cells", "selection_summary", "cell_truth", "winners_curse", "winners_curse_note",
+           "selection_note", "cell_uncertainty", "RFM_COLUMNS", "score_counts", "segment_truth", "rescale_to_5"]
 
 TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
 
@@ -399,14 +409,22 @@ def campaign_rfm_contacts(ws, campaign_ids: list[str] | None = None, **settings)
 
 
 def rfm_cell_table(contacts: pd.DataFrame, by="rfm_cell", current: pd.DataFrame | None = None,
-                   min_contacts: int = 0) -> pd.DataFrame:
+                   min_contacts: int = 0, alpha: float = 0.05) -> pd.DataFrame:
     """Past-campaign response and profit per RFM cell (or per any column(s) of ``contacts``: "segment",
-    ["r_score", "f_score"] …) from :func:`campaign_rfm_contacts`.
+    ["r_score", "f_score"] …) from :func:`campaign_rfm_contacts`, with the uncertainty of every rate.
 
-    Columns: contacts (treatment), responders, response_rate, revenue, margin, cost, profit (margin − contact
-    cost), profit_per_contact, margin_per_response; control (control-group size), control_rate,
-    incremental_rate (response rate − control rate: what the contact itself caused); with ``current`` (the rfm
-    table today) also customers_now, the customers in each cell today.
+    Columns: contacts (treatment), responders, response_rate with its Wilson interval (response_rate_low/high) and
+    standard error (response_rate_se), response_rate_shrunk (empirical Bayes: pulled toward the overall rate, the
+    more the fewer contacts a cell has), revenue, margin, cost, profit (margin − contact cost), profit_per_contact,
+    margin_per_response; control (control-group size), control_responders, control_rate, incremental_rate
+    (response rate − control rate: what the contact itself caused) with its Newcombe interval
+    (incremental_rate_low/high) and standard error, incremental_shrunk (normal-normal empirical Bayes toward the
+    overall incremental rate, ``uncertainty.shrink_differences``; a cell without controls gets the overall rate;
+    never above the cell's own response rate — the contact cannot have added more purchases than were made)
+    with incremental_shrunk_low/high/se and shrink_weight (the share of the cell's own evidence in it); with
+    ``current`` (the rfm table today) also customers_now, the customers in each cell today. The priors are fitted
+    on the cells before ``min_contacts`` drops the small ones; ``attrs`` holds the overall incremental rate they are
+    pulled toward (incremental_mu) and its standard deviation (incremental_mu_se).
 
     >>> k = pd.DataFrame({"rfm_cell": ["555", "555", "555", "111", "111"], "group": ["treatment"] * 2 + ["control"]
     ...                   + ["treatment"] * 2, "responded": [True, False, False, False, True],
@@ -433,39 +451,58 @@ def rfm_cell_table(contacts: pd.DataFrame, by="rfm_cell", current: pd.DataFrame 
     out["margin_per_response"] = out["margin"] / out["responders"].where(out["responders"] > 0)
     gc = ctl.groupby(keys, dropna=False)
     out["control"] = gc.size().reindex(out.index).fillna(0).astype(int)
+    out["control_responders"] = gc["responded"].sum().reindex(out.index).fillna(0).astype(int)
     out["control_rate"] = gc["responded"].mean().reindex(out.index)
     out["incremental_rate"] = out["response_rate"] - out["control_rate"]
+    unc = cell_uncertainty(out, alpha)
+    overall = dict(unc.attrs)
+    out = out.join(unc)
     if current is not None and all(k in current.columns for k in keys):
         out["customers_now"] = current.groupby(keys).size().reindex(out.index).fillna(0).astype(int)
     out = out[out["contacts"] >= min_contacts]
     out = out.sort_values(["profit_per_contact", "contacts"], ascending=[False, False])
-    cols = ["contacts", "responders", "response_rate", "revenue", "margin", "cost", "profit", "profit_per_contact",
-            "margin_per_response", "control", "control_rate", "incremental_rate"]
+    cols = ["contacts", "responders", "response_rate", "response_rate_low", "response_rate_high", "response_rate_se",
+            "response_rate_shrunk", "revenue", "margin", "cost", "profit", "profit_per_contact",
+            "margin_per_response", "control", "control_responders", "control_rate", "incremental_rate",
+            "incremental_rate_low", "incremental_rate_high", "incremental_rate_se", "incremental_shrunk",
+            "incremental_shrunk_low", "incremental_shrunk_high", "incremental_shrunk_se", "incremental_shrunk_se_own",
+            "incremental_shrunk_se_common", "shrink_weight"]
     cols += ["customers_now"] if "customers_now" in out.columns else []
     out["contacts"] = out["contacts"].astype(int)
     out["responders"] = out["responders"].astype(int)
-    return out[cols].reset_index()
+    res = out[cols].reset_index()
+    res.attrs.update(overall)            # the overall incremental rate the cells are pulled toward, and its sd
+    return res
 
 
 def breakeven_cells(cells: pd.DataFrame, cost_per_contact: float, margin_per_response: float | str | None = None,
-                    rate: str = "response_rate", min_contacts: int = 30) -> pd.DataFrame:
+                    rate: str = "response_rate", min_contacts: int = 30, select_on: str | None = None) -> pd.DataFrame:
     """Break-even selection (盈亏平衡): keep the cells whose expected margin per contact — ``rate`` × margin per
     response — exceeds the cost of one contact. The break-even response rate is cost per contact / margin per
     response.
 
     ``margin_per_response``: a number, "cell" (each cell's own past margin per responder) or None (the average
     over all cells — steadier for small cells). ``rate``: "response_rate" (everyone who bought in the window, the
-    classic catalogue measure) or "incremental_rate" (minus the control group's rate: what the contact caused).
+    classic catalogue measure), "incremental_rate" (minus the control group's rate: what the contact caused),
+    "incremental_shrunk" (the incremental rate pulled toward the overall one: the estimate to select on, because
+    the raw rates of small cells are mostly noise). ``select_on`` decides with another column than ``rate`` — e.g.
+    the lower bound "incremental_shrunk_low", to mail only cells that pay even at the pessimistic end — while the
+    expected responders and profit still use ``rate``.
     Cells with fewer than ``min_contacts`` past contacts are never selected (too little evidence).
-    With ``customers_now`` the expected responders and profit of contacting each cell today are added.
+    With ``customers_now`` the expected responders and profit of contacting each cell today are added, and with
+    the rate's standard error (column ``<rate>_se``) the standard error of that profit (expected_profit_se; for
+    the shrunk rate split into the cells' own, independent part and expected_profit_se_common, the part all cells
+    share through the overall rate they are pulled toward).
 
     >>> cells = pd.DataFrame({"rfm_cell": ["555", "311", "111"], "contacts": [200, 150, 300],
     ...                       "response_rate": [0.20, 0.05, 0.01], "margin_per_response": [50.0, 40.0, 30.0]})
     >>> breakeven_cells(cells, cost_per_contact=0.85, margin_per_response=40.0)["selected"].tolist()
     [True, True, False]
     """
-    if rate not in cells.columns:
-        raise KeyError(f"breakeven_cells: no column {rate!r}; use 'response_rate' or 'incremental_rate'")
+    for c in (rate, select_on or rate):
+        if c not in cells.columns:
+            raise KeyError(f"breakeven_cells: no column {c!r}; use 'response_rate', 'incremental_rate' or "
+                           "'incremental_shrunk' (from rfm_cell_table)")
     if cost_per_contact < 0:
         raise ValueError("cost_per_contact cannot be negative")
     out = cells.copy()
@@ -485,8 +522,16 @@ def breakeven_cells(cells: pd.DataFrame, cost_per_contact: float, margin_per_res
     r = out[rate].fillna(0.0)
     out["expected_profit_per_contact"] = r * out["margin_used"] - cost_per_contact
     enough = out["contacts"] >= min_contacts if "contacts" in out.columns else True
-    out["selected"] = (out["expected_profit_per_contact"] > 0) & enough
+    decide = out[select_on].fillna(0.0) * out["margin_used"] - cost_per_contact if select_on else \
+        out["expected_profit_per_contact"]
+    out["selected"] = (decide > 0) & enough
     if "customers_now" in out.columns:
         out["expected_responders"] = out["customers_now"] * r
         out["expected_profit"] = out["customers_now"] * out["expected_profit_per_contact"]
+        scale = out["customers_now"] * out["margin_used"]
+        if f"{rate}_se_common" in out.columns:        # shrunk: a cell's own error and the one shared through μ̂
+            out["expected_profit_se"] = scale * out[f"{rate}_se_own"].fillna(0.0)
+            out["expected_profit_se_common"] = scale * out[f"{rate}_se_common"].fillna(0.0)
+        elif f"{rate}_se" in out.columns:
+            out["expected_profit_se"] = scale * out[f"{rate}_se"].fillna(0.0)
     return out

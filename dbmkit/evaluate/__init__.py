@@ -10,15 +10,17 @@ module                      what it does
                             otherwise), ``build_campaign_results``, feedback, ``write_back``, ``follow_up_list``
 ``attribution``             ``attribute_responses`` (orders → contacts in the response window, overlap rule),
                             ``attribution_summary``, ``contact_outcomes``, ``campaign_outcomes``
-``stats``                   ``compare_groups`` (Wilson/Newcombe for rates, Welch/bootstrap for means),
+``stats``                   ``compare_groups`` (Wilson/Newcombe for rates — ``dbmkit.uncertainty`` —,
+                            Welch/bootstrap for means),
                             ``srm_check``, ``holm_adjust``
-``economics``               ``campaign_economics``: incremental responses, revenue, profit, ROI
+``economics``               ``campaign_economics``: incremental responses, revenue, profit, ROI (with intervals)
 ``products``                ``category_lift``: evaluation by product category (treated vs control)
 ``kpis``                    ``email_kpis``, ``sms_kpis`` (delivery, open, click, CTOR, unsubscribe, bounce …)
 ``abtest``                  ``ab_sample_size``, ``ab_power``, ``minimum_detectable_lift``, ``ab_test``,
                             ``peeking_simulation``
 ``uplift``                  two-model and class-transformation uplift, ``uplift_by_decile``, ``qini_curve``,
-                            ``qini``, ``targeting_plan``
+                            ``qini``, ``targeting_plan`` (decided on the observed lower bound),
+                            ``targeting_summary``, ``targeting_advice`` (projection vs calibration)
 ``dashboard``               ``kpi_dashboard``: CAC by channel, CLV:CAC, retention/churn, campaign ROI over time
 ``lessons``                 ``lessons``: what we learned / what to change, from the numbers
 ==========================  =====================================================================================
@@ -55,7 +57,7 @@ from .attribution import (
 )
 from .dashboard import Dashboard, cac_by_channel, campaign_history, clv_to_cac, kpi_dashboard, retention_rates
 from .economics import campaign_economics, contact_costs
-from .kpis import EMAIL_RATES, SMS_RATES, email_kpis, message_counts, overall_rates, sms_kpis
+from .kpis import EMAIL_RATES, SMS_RATES, email_kpis, message_counts, overall_rates, rate_table, sms_kpis
 from .lessons import THRESHOLDS, lessons
 from .products import category_lift, category_outcomes
 from .results import (
@@ -99,7 +101,9 @@ from .uplift import (
     score_campaign,
     score_uplift,
     split_by_contact,
+    targeting_advice,
     targeting_plan,
+    targeting_summary,
     uplift_by_decile,
     uplift_training_data,
     with_true_uplift,
@@ -115,11 +119,12 @@ __all__ = [
     "compare_groups", "srm_check", "wilson_interval", "newcombe_interval", "welch_interval",
     "two_proportion_p_value", "bootstrap_mean_diff", "holm_adjust", "is_binary",
     "campaign_economics", "contact_costs",
-    "email_kpis", "sms_kpis", "message_counts", "overall_rates", "EMAIL_RATES", "SMS_RATES",
+    "email_kpis", "sms_kpis", "message_counts", "overall_rates", "rate_table", "EMAIL_RATES", "SMS_RATES",
     "ab_sample_size", "ab_power", "minimum_detectable_lift", "power_curve", "ab_test", "peeking_simulation",
     "ab_test_data",
     "contact_features", "uplift_training_data", "feature_matrix", "TwoModelUplift", "ClassTransformationUplift",
-    "fit_uplift", "uplift_by_decile", "qini_curve", "qini", "targeting_plan", "UPLIFT_TYPES", "with_true_uplift",
+    "fit_uplift", "uplift_by_decile", "qini_curve", "qini", "targeting_plan", "targeting_summary",
+    "targeting_advice", "UPLIFT_TYPES", "with_true_uplift",
     "split_by_contact", "UpliftComparison", "compare_uplift_models", "score_uplift", "score_campaign",
     "kpi_dashboard", "Dashboard", "cac_by_channel", "clv_to_cac", "retention_rates", "campaign_history",
     "lessons", "THRESHOLDS",

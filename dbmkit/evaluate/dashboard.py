@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
+from ..power import z_critical
+from ..uncertainty import wilson_interval
 from .attribution import campaign_outcomes, campaign_windows
 from .economics import campaign_economics
 
@@ -35,8 +37,8 @@ def _clv_table(ws) -> tuple[pd.DataFrame | None, str]:
     if "customer_id" not in clv.columns or "clv" not in clv.columns:
         return None, "clv table has no clv column; lifetime value = margin to date only"
     months = ws.cfg.analysis.clv_horizon_months
-    return clv, (f"margin to date + expected margin of the next {months} months, discounted (clv table, chapter 23) "
-                 "— not a whole-relationship value")
+    return clv, (f"margin to date + expected margin of the next {months} months, discounted ({months}-month CLV, clv "
+                 "table, chapter 23) — not a whole-relationship value")
 
 
 def clv_to_cac(df: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +50,9 @@ def clv_to_cac(df: pd.DataFrame) -> pd.DataFrame:
 
 def cac_by_channel(ws) -> pd.DataFrame:
     """Per acquisition channel: customers, buyers, mean CAC, mean margin to date, mean lifetime value and
-    CLV:CAC (test and staff accounts excluded). ``attrs["value_basis"]`` says how lifetime value was computed."""
+    CLV:CAC (test and staff accounts excluded). ``attrs["value_basis"]`` says how lifetime value was computed and
+    ``attrs["horizon_months"]`` over how many future months (the config's ``analysis.clv_horizon_months``; 0 when
+    only the margin to date is known) — a CLV : CAC ratio always names its horizon."""
     base = ws.sql("""SELECT customer_id, coalesce(acquisition_channel, 'unknown') AS acquisition_channel,
                             acquisition_cost, orders, margin
                      FROM customer_view WHERE NOT coalesce(is_test, false) AND NOT coalesce(is_staff, false)""")
@@ -63,12 +67,14 @@ def cac_by_channel(ws) -> pd.DataFrame:
                         "margin_to_date": g["margin"].mean(), "lifetime_value": g["lifetime_value"].mean()})
     out = clv_to_cac(out.reset_index()).sort_values("clv_to_cac", ascending=False).reset_index(drop=True)
     out.attrs["value_basis"] = basis
+    out.attrs["horizon_months"] = ws.cfg.analysis.clv_horizon_months if clv is not None else 0
     return out
 
 
-def retention_rates(ws, period_days: int = 365) -> pd.DataFrame:
+def retention_rates(ws, period_days: int = 365, alpha: float = 0.05) -> pd.DataFrame:
     """Retention and churn per period counted back from the analysis date (``period_days`` long, default a year):
-    active buyers, buyers of the previous period, retained, new customers, retention_rate, churn_rate."""
+    active buyers, buyers of the previous period, retained, new customers, retention_rate, churn_rate, and the
+    Wilson intervals retention_ci_low/high and churn_ci_low/high."""
     if period_days < 7:
         raise ValueError("period_days must be at least 7")
     r = _sql.run(ws, "retention_by_period", {"as_of": ws.as_of.to_pydatetime(), "days": int(period_days)})
@@ -79,12 +85,16 @@ def retention_rates(ws, period_days: int = 365) -> pd.DataFrame:
     r = r[(r["active_previous"] > 0) & complete].copy()
     r["retention_rate"] = r["retained"] / r["active_previous"]
     r["churn_rate"] = 1 - r["retention_rate"]
+    lo, hi = wilson_interval(r["retained"].to_numpy(float), r["active_previous"].to_numpy(float), alpha)
+    r["retention_ci_low"], r["retention_ci_high"] = lo, hi
+    r["churn_ci_low"], r["churn_ci_high"] = 1 - hi, 1 - lo
     return r.reset_index(drop=True)
 
 
 def campaign_history(ws, alpha: float = 0.05, outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every past campaign against its own control group: response rates, lift (points) with its interval and
-    p-value, incremental revenue and profit, cost and ROI — in date order."""
+    """Every past campaign against its own control group: response rates (with Wilson intervals), lift (points)
+    with its interval and p-value, incremental revenue and profit (with its interval), cost and ROI (with its
+    interval) — in date order."""
     camp = campaign_windows(ws)
     out = campaign_outcomes(ws, rule="all") if outcomes is None else outcomes
     rows = []
@@ -95,14 +105,21 @@ def campaign_history(ws, alpha: float = 0.05, outcomes: pd.DataFrame | None = No
         e = campaign_economics(part, cost_per_contact=float(c["cost_per_contact"] or 0),
                                fixed_cost=float(c["fixed_cost"] or 0), alpha=alpha)
         e = e[e["group"] == "treatment"].iloc[0]
+        r_lo, r_hi = wilson_interval(e["response_rate"] * e["n"], e["n"], alpha)
+        c_lo, c_hi = wilson_interval(e["control_response_rate"] * e["control_n"], e["control_n"], alpha)
         rows.append(dict(campaign_id=c["campaign_id"], name=c["name"], channel=c["channel"],
                          start_date=pd.Timestamp(c["start_date"]), window_days=c["window_days"],
                          n=int(e["n"]), control_n=int(e["control_n"]), response_rate=e["response_rate"],
-                         control_response_rate=e["control_response_rate"], lift=e["lift"],
+                         control_response_rate=e["control_response_rate"], response_rate_ci_low=r_lo,
+                         response_rate_ci_high=r_hi, control_response_rate_ci_low=c_lo,
+                         control_response_rate_ci_high=c_hi, lift=e["lift"],
                          lift_ci_low=e["lift_ci_low"], lift_ci_high=e["lift_ci_high"], p_value=e["p_value"],
                          incremental_responses=e["incremental_responses"],
                          incremental_revenue=e["incremental_revenue"], incremental_margin=e["incremental_margin"],
-                         cost=e["cost"], incremental_profit=e["incremental_profit"], roi=e["roi"]))
+                         cost=e["cost"], incremental_profit=e["incremental_profit"],
+                         incremental_profit_ci_low=e["incremental_profit_ci_low"],
+                         incremental_profit_ci_high=e["incremental_profit_ci_high"], roi=e["roi"],
+                         roi_ci_low=e["roi_ci_low"], roi_ci_high=e["roi_ci_high"]))
     return pd.DataFrame(rows)
 
 
@@ -118,21 +135,39 @@ class Dashboard:
 
 def kpi_dashboard(ws, period_days: int = 365, alpha: float = 0.05) -> Dashboard:
     """CAC by channel and CLV:CAC, retention/churn per period, campaign ROI and response rates over time, and
-    the headline numbers: overall CAC, overall CLV:CAC, the latest churn rate, the mean campaign ROI."""
+    the headline numbers: overall CAC, overall CLV:CAC, the latest churn rate (with its Wilson interval), the
+    number of campaigns, how many of them lifted the response rate significantly and how many paid beyond doubt
+    (profit interval above 0), the mean campaign ROI and the total incremental profit with its interval (the
+    campaigns are independent: their standard errors add in squares)."""
     cac = cac_by_channel(ws)
-    ret = retention_rates(ws, period_days)
+    ret = retention_rates(ws, period_days, alpha)
     camps = campaign_history(ws, alpha)
     tot_c = cac["customers"].sum()
     overall_cac = float((cac["cac"] * cac["customers"]).sum() / tot_c) if tot_c else np.nan
     overall_ltv = float((cac["lifetime_value"] * cac["customers"]).sum() / tot_c) if tot_c else np.nan
+    z = z_critical(alpha)
+
+    def last(col):
+        return float(ret[col].iloc[-1]) if len(ret) else np.nan
+
+    total = float(camps["incremental_profit"].sum()) if len(camps) else np.nan
+    half = (camps["incremental_profit_ci_high"] - camps["incremental_profit_ci_low"]) / 2 if len(camps) else None
+    se = float(np.sqrt(((half / z) ** 2).sum())) if len(camps) else np.nan
     head = pd.Series({
         "period_days": float(period_days),
         "cac": overall_cac,
         "clv_to_cac": overall_ltv / overall_cac if overall_cac else np.nan,
-        "churn_rate": float(ret["churn_rate"].iloc[-1]) if len(ret) else np.nan,
-        "retention_rate": float(ret["retention_rate"].iloc[-1]) if len(ret) else np.nan,
+        "clv_horizon_months": float(cac.attrs.get("horizon_months", 0)),
+        "churn_rate": last("churn_rate"),
+        "churn_ci_low": last("churn_ci_low"),
+        "churn_ci_high": last("churn_ci_high"),
+        "retention_rate": last("retention_rate"),
         "campaigns": float(len(camps)),
+        "campaigns_lift_significant": float((camps["p_value"] < alpha).sum()) if len(camps) else np.nan,
+        "campaigns_paid_beyond_doubt": float((camps["incremental_profit_ci_low"] > 0).sum()) if len(camps) else np.nan,
         "mean_campaign_roi": float(camps["roi"].mean()) if len(camps) else np.nan,
-        "campaign_incremental_profit_total": float(camps["incremental_profit"].sum()) if len(camps) else np.nan,
+        "campaign_incremental_profit_total": total,
+        "campaign_incremental_profit_total_ci_low": total - z * se if len(camps) else np.nan,
+        "campaign_incremental_profit_total_ci_high": total + z * se if len(camps) else np.nan,
     })
     return Dashboard(cac, ret, camps, head)

@@ -3,7 +3,8 @@
 Only the *incremental* part — what the treated group did beyond the control group — was caused by the campaign.
 Per treated contact the campaign added ``value − control_value`` of margin; times the treated contacts that is the
 incremental margin; minus the cost of the contacts and the fixed cost it is the incremental profit; divided by the
-cost it is the ROI. Margins are net of discounts, so the cost of the offer (coupons redeemed by people who would
+cost it is the ROI — each with its interval (the cost is known, so the ROI's interval is the profit's divided by the
+cost). Margins are net of discounts, so the cost of the offer (coupons redeemed by people who would
 have bought anyway — the "sure things") is already inside.
 
 Example
@@ -53,7 +54,8 @@ def campaign_economics(results: pd.DataFrame, cost_per_contact=0.0, fixed_cost: 
 
     Returns one row per treatment group [per slice]: n, response_rate, control_response_rate, lift (points),
     lift_ci_low/high, p_value, incremental_responses, incremental_revenue, incremental_margin (+ CI), contact_cost,
-    fixed_cost, cost, incremental_profit (+ CI), roi (incremental profit / cost), cost_per_incremental_response;
+    fixed_cost, cost, incremental_profit (+ CI), roi (incremental profit / cost) with roi_ci_low/high (the profit's
+    interval divided by the cost, which is known), cost_per_incremental_response;
     with ``by`` also p_adjusted (Holm over the slices) and note (small cells).
     """
     need = [group_col, response_col, revenue_col, margin_col]
@@ -97,6 +99,8 @@ def campaign_economics(results: pd.DataFrame, cost_per_contact=0.0, fixed_cost: 
     out["incremental_profit_ci_low"] = out["incremental_margin_ci_low"] - out["cost"]
     out["incremental_profit_ci_high"] = out["incremental_margin_ci_high"] - out["cost"]
     out["roi"] = out["incremental_profit"] / out["cost"].where(out["cost"] > 0)
+    out["roi_ci_low"] = out["incremental_profit_ci_low"] / out["cost"].where(out["cost"] > 0)     # the cost is known
+    out["roi_ci_high"] = out["incremental_profit_ci_high"] / out["cost"].where(out["cost"] > 0)
     out["cost_per_incremental_response"] = out["cost"] / out["incremental_responses"].where(
         out["incremental_responses"] > 0)
     out = out.reset_index()

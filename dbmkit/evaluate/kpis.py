@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
+from ..uncertainty import wilson_interval
 
-__all__ = ["email_kpis", "sms_kpis", "message_counts", "overall_rates", "EMAIL_RATES", "SMS_RATES"]
+__all__ = ["email_kpis", "sms_kpis", "message_counts", "overall_rates", "rate_table", "EMAIL_RATES", "SMS_RATES"]
 
 EMAIL_RATES = {
     "delivery_rate": ("delivered", "sent"), "bounce_rate": ("bounced", "sent"),
@@ -159,11 +160,27 @@ def sms_kpis(events, by="campaign_id", segments: pd.DataFrame | None = None,
     return res.drop(columns=drop)
 
 
-def overall_rates(kpis: pd.DataFrame, rates: dict = EMAIL_RATES) -> pd.Series:
-    """Pool a KPI table (sum the counts, recompute the rates): the rates over every row."""
+def overall_rates(kpis: pd.DataFrame, rates: dict = EMAIL_RATES, alpha: float = 0.05) -> pd.Series:
+    """Pool a KPI table (sum the counts, recompute the rates): the rates over every row, each with its Wilson
+    interval (``<rate>_ci_low``, ``<rate>_ci_high``; 1 − ``alpha`` confidence)."""
     tot = kpis[[c for c in _COUNTS if c in kpis.columns]].sum()
-    out = {}
+    out, ci = {}, {}
     for name, (num, den) in rates.items():
         if num in tot and den in tot:
             out[name] = tot[num] / tot[den] if tot[den] > 0 else np.nan
-    return pd.concat([tot.astype(float), pd.Series(out)])
+            ci[f"{name}_ci_low"], ci[f"{name}_ci_high"] = wilson_interval(float(tot[num]), float(tot[den]), alpha)
+    return pd.concat([tot.astype(float), pd.Series(out, dtype=float), pd.Series(ci, dtype=float)])
+
+
+def rate_table(rates: pd.Series) -> pd.DataFrame:
+    """The rates of :func:`overall_rates` as a table: one row per rate with its value and Wilson interval.
+
+    >>> ev = pd.DataFrame({"campaign_id": "C1", "customer_id": ["a", "a", "b", "b", "c"],
+    ...                    "event": ["sent", "delivered", "sent", "delivered", "sent"]})
+    >>> rate_table(overall_rates(email_kpis(ev))).loc["delivery_rate"].round(3).tolist()
+    [0.667, 0.208, 0.939]
+    """
+    names = [k for k in rates.index if f"{k}_ci_low" in rates.index]
+    return pd.DataFrame({"value": [rates[k] for k in names], "ci_low": [rates[f"{k}_ci_low"] for k in names],
+                         "ci_high": [rates[f"{k}_ci_high"] for k in names]}, index=pd.Index(names, name="rate"))
+

@@ -61,6 +61,7 @@ def lessons(economics: pd.DataFrame, breakdown: pd.DataFrame | None = None, emai
     Returns one row per finding: topic, finding, evidence, action.
     """
     th = {**THRESHOLDS, **(thresholds or {})}
+    ci = f"{100 * (1 - alpha):.0f} %"            # the confidence level of the intervals
     rows = []
 
     def add(topic, finding, evidence, action):
@@ -75,7 +76,7 @@ def lessons(economics: pd.DataFrame, breakdown: pd.DataFrame | None = None, emai
         label = "the campaign" if g == "treatment" else f"group {g}"
         sig = e["p_value"] < alpha
         ev = (f"response {_pct(e['response_rate'], 2)} vs control {_pct(e['control_response_rate'], 2)}; "
-              f"lift {_pts(e['lift'])} (95 % CI {_pts(e['lift_ci_low'])} to {_pts(e['lift_ci_high'])}), "
+              f"lift {_pts(e['lift'])} ({ci} CI {_pts(e['lift_ci_low'])} to {_pts(e['lift_ci_high'])}), "
               f"p = {e['p_value']:.3g}")
         if sig and e["lift"] > 0:
             add("result", f"{label} raised the response rate beyond doubt", ev,
@@ -91,25 +92,38 @@ def lessons(economics: pd.DataFrame, breakdown: pd.DataFrame | None = None, emai
             add("result", f"{_pct(min(anyway, 1), 0)} of the treated responders would have bought anyway",
                 "control response rate / treated response rate",
                 "report incremental responses, not all responses; aim the offer at persuadables (uplift, ch. 41)")
+        roi_ci = (f" ({ci} CI {_pct(e['roi_ci_low'], 0)} to {_pct(e['roi_ci_high'], 0)})"
+                  if "roi_ci_low" in e and pd.notna(e["roi_ci_low"]) else "")
         prof_ev = (f"incremental profit {_money(e['incremental_profit'], currency)} "
-                   f"(95 % CI {_money(e['incremental_profit_ci_low'], currency)} to "
+                   f"({ci} CI {_money(e['incremental_profit_ci_low'], currency)} to "
                    f"{_money(e['incremental_profit_ci_high'], currency)}), cost {_money(e['cost'], currency)}, "
-                   f"ROI {_pct(e['roi'], 0)}")
+                   f"ROI {_pct(e['roi'], 0)}{roi_ci}")
         if e["incremental_profit_ci_low"] > 0:
             add("money", f"{label} paid for itself", prof_ev, "roll it out to the same kind of customers")
         elif e["incremental_profit_ci_high"] < 0:
             add("money", f"{label} lost money", prof_ev,
                 "cut the cost (cheaper channel, smaller discount) or target only the top uplift deciles")
-        elif e["incremental_profit"] > 0:
-            add("money", f"{label} probably made money, but the interval includes a loss", prof_ev,
-                "repeat with a larger control group before a full roll-out")
+        elif pd.isna(e["incremental_profit_ci_low"]) or pd.isna(e["incremental_profit_ci_high"]):
+            add("money", f"{label}: the profit has no interval (too few contacts in a group)", prof_ev,
+                "do not act on the point estimate; run a test with a control group of a planned size (chapter 31)")
         else:
-            add("money", f"{label} probably lost money, but the interval includes a profit", prof_ev,
-                "do not roll out as is; change the targeting or the offer and test again")
+            add("money", f"we cannot tell whether {label} made money: the {ci} interval spans a loss of "
+                f"{_money(-e['incremental_profit_ci_low'], currency)} to a profit of "
+                f"{_money(e['incremental_profit_ci_high'], currency)}", prof_ev,
+                "do not roll out on this evidence; repeat with a larger control group (chapter 31 sizes it) — "
+                "the point estimate "
+                f"{_money(e['incremental_profit'], currency)} is one draw from that range, not a result")
     if planned_profit is not None and len(economics):
         got = float(economics["incremental_profit"].sum())
-        add("planning", "planned vs realised profit",
-            f"planned {_money(planned_profit, currency)}, realised (incremental) {_money(got, currency)}",
+        lo = float(economics["incremental_profit_ci_low"].sum()) if len(economics) == 1 else np.nan
+        hi = float(economics["incremental_profit_ci_high"].sum()) if len(economics) == 1 else np.nan
+        inside = bool(lo <= planned_profit <= hi) if np.isfinite(lo) and np.isfinite(hi) else False
+        add("planning", "planned vs realised profit" + (": the result can neither confirm nor refute the plan"
+                                                         if inside else ""),
+            f"planned {_money(planned_profit, currency)}, realised (incremental) {_money(got, currency)}"
+            + (f" ({ci} CI {_money(lo, currency)} to {_money(hi, currency)})" if np.isfinite(lo) else ""),
+            "the plan lies inside the realised profit's interval: keep its assumptions, and size the next control "
+            "group so that the test can tell (chapter 31)" if inside else
             "check the plan's assumptions (response rates, share of incremental responses, order value) against what "
             "the control group shows, and recalibrate them" if got < planned_profit else
             "the plan was conservative; keep its assumptions under review")
@@ -118,8 +132,8 @@ def lessons(economics: pd.DataFrame, breakdown: pd.DataFrame | None = None, emai
         covered = e["lift_ci_low"] <= true_lift <= e["lift_ci_high"]
         add("truth check", "the interval " + ("covers" if covered else "MISSES") + " the true lift",
             f"true lift {_pts(true_lift)}; estimate {_pts(e['lift'])}",
-            "none — this is how a 95 % interval behaves (it misses 1 time in 20)" if covered else
-            "a 95 % interval misses 1 time in 20; check the split and the response window")
+            f"none — this is how a {ci} interval behaves (it misses about 1 time in {round(1 / alpha)})" if covered
+            else f"a {ci} interval misses about 1 time in {round(1 / alpha)}; check the split and the response window")
     if breakdown is not None and len(breakdown):
         b = breakdown.copy()
         slice_cols = [c for c in b.columns if c not in ("group",) and b.columns.get_loc(c) < b.columns.get_loc("group")]

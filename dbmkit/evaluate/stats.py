@@ -6,7 +6,8 @@ continuous outcomes (revenue, margin per contact) as means with the Welch interv
 absolute lift (percentage points for rates), the relative lift, the p-value and the incremental total
 (lift × treated contacts). With ``by=`` it breaks the comparison down (channel, cell, segment, offer) and adds a
 Holm-adjusted p-value and a warning for small cells — the more slices you look at, the more "significant" ones
-appear by chance (multiple comparisons).
+appear by chance (multiple comparisons). The intervals of a rate and of a difference of rates are written once, in
+``dbmkit.uncertainty`` (re-exported here).
 
 ``srm_check`` tests for a sample-ratio mismatch: a control group that is not the size it was planned to be is a
 sign the split was broken (a filter applied after the split, a list truncated) and the comparison is not fair.
@@ -27,48 +28,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from ..power import z_critical
+from ..uncertainty import newcombe_interval, wilson_interval
 
 __all__ = ["compare_groups", "srm_check", "wilson_interval", "newcombe_interval", "welch_interval",
            "two_proportion_p_value", "bootstrap_mean_diff", "holm_adjust", "is_binary"]
 
 COLUMNS = ["group", "outcome", "kind", "n", "control_n", "value", "control_value", "abs_lift", "rel_lift",
            "ci_low", "ci_high", "p_value", "incremental"]
-
-
-def wilson_interval(successes, n, alpha: float = 0.05):
-    """Wilson score interval of a proportion (works for 0 and n successes, unlike the textbook ±1.96·se).
-
-    >>> [round(x, 4) for x in wilson_interval(81, 263)]
-    [0.2553, 0.3662]
-    """
-    s = np.asarray(successes, float)
-    n = np.asarray(n, float)
-    z = z_critical(alpha)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = s / n
-        denom = 1 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-        lo, hi = np.minimum(centre - half, p), np.maximum(centre + half, p)   # exact at p = 0 and p = 1
-    lo = np.where(n > 0, np.clip(lo, 0, 1), np.nan)
-    hi = np.where(n > 0, np.clip(hi, 0, 1), np.nan)
-    return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)
-
-
-def newcombe_interval(s1, n1, s2, n2, alpha: float = 0.05):
-    """Newcombe's hybrid score interval (method 10) of the difference of two proportions p1 − p2.
-
-    >>> [round(x, 4) for x in newcombe_interval(56, 70, 48, 80)]
-    [0.0524, 0.3339]
-    """
-    p1, p2 = np.asarray(s1, float) / np.asarray(n1, float), np.asarray(s2, float) / np.asarray(n2, float)
-    l1, u1 = wilson_interval(s1, n1, alpha)
-    l2, u2 = wilson_interval(s2, n2, alpha)
-    d = p1 - p2
-    lo = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    hi = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return (float(lo), float(hi)) if np.ndim(lo) == 0 else (lo, hi)
 
 
 def two_proportion_p_value(s1, n1, s2, n2) -> float:

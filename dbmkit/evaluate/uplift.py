@@ -44,6 +44,7 @@ from .stats import newcombe_interval
 
 __all__ = ["contact_features", "uplift_training_data", "feature_matrix", "TwoModelUplift",
            "ClassTransformationUplift", "fit_uplift", "uplift_by_decile", "qini_curve", "qini", "targeting_plan",
+           "targeting_summary", "targeting_advice",
            "UPLIFT_TYPES", "NUMERIC_FEATURES", "with_true_uplift", "split_by_contact", "UpliftComparison",
            "compare_uplift_models", "score_uplift", "score_campaign"]
 
@@ -314,17 +315,141 @@ def targeting_plan(deciles: pd.DataFrame, margin_per_response: float, cost_per_c
     """Whom to target next time: per uplift decile the expected incremental profit per contact
     (uplift × margin per response − cost per contact), and ``target`` where it is positive.
 
+    With the observed uplift and its interval (``uplift_by_decile``: observed_uplift, ci_low, ci_high) the plan
+    also gives the observed profit per contact with its interval and decides on the **lower bound**: ``target``
+    only where even the pessimistic end of the interval pays (``target_model`` keeps the model's own view), and
+    ``decision`` says "contact", "leave out" (loses money even at the optimistic end) or "test again" (the
+    interval spans break-even: the data cannot tell).
+
     >>> d = pd.DataFrame({"decile": [1, 2, 3], "n": [100, 100, 100], "predicted_uplift": [0.05, 0.01, -0.02]})
     >>> targeting_plan(d, 40.0, 0.5)[["decile", "profit_per_contact", "target"]].values.tolist()
     [[1, 1.5, True], [2, -0.1, False], [3, -1.3, False]]
+    >>> d = d.assign(observed_uplift=[0.06, 0.0, -0.03], ci_low=[0.02, -0.04, -0.05], ci_high=[0.1, 0.04, -0.02])
+    >>> targeting_plan(d, 40.0, 0.5)[["decile", "target", "decision"]].values.tolist()
+    [[1, True, 'contact'], [2, False, 'test again'], [3, False, 'leave out']]
     """
     _check(deciles, ["decile", "n", uplift_col])
-    out = deciles[["decile", "n", uplift_col]].copy()
+    observed = all(c in deciles.columns for c in ("observed_uplift", "ci_low", "ci_high"))
+    extra = ["observed_uplift", "ci_low", "ci_high"] if observed else []
+    out = deciles[["decile", "n", uplift_col, *extra]].copy()
     out["profit_per_contact"] = (out[uplift_col] * margin_per_response - cost_per_contact).round(6)
     out["expected_profit"] = out["profit_per_contact"] * out["n"]
     out["target"] = out["profit_per_contact"] > 0
     out["cumulative_profit"] = out["expected_profit"].cumsum()
+    if observed:
+        m, c = margin_per_response, cost_per_contact
+        out["observed_profit_per_contact"] = (out["observed_uplift"] * m - c).round(6)
+        out["observed_profit_low"] = (out["ci_low"] * m - c).round(6)
+        out["observed_profit_high"] = (out["ci_high"] * m - c).round(6)
+        out["target_model"] = out["target"]
+        out["target"] = out["observed_profit_low"] > 0
+        out["decision"] = np.where(out["target"], "contact",
+                                   np.where(out["observed_profit_high"] < 0, "leave out", "test again"))
     return out
+
+
+def targeting_summary(plan: pd.DataFrame, alpha: float = 0.05) -> pd.Series:
+    """What a :func:`targeting_plan` (with observed uplift) promises and what the data support: the deciles the
+    model would target and the profit it projects for them, what those deciles really returned in this campaign
+    with its interval (the deciles are independent: standard errors add in squares), the deciles that pay at the
+    lower bound, and how well the model is calibrated — the deciles whose observed interval misses the prediction
+    and the slope of observed on predicted uplift (1 = calibrated, 0 = the ranking says nothing).
+
+    >>> d = pd.DataFrame({"decile": [1, 2], "n": [100, 100], "predicted_uplift": [0.05, -0.01],
+    ...                   "observed_uplift": [0.01, 0.0], "ci_low": [-0.03, -0.04], "ci_high": [0.05, 0.04]})
+    >>> s = targeting_summary(targeting_plan(d, 40.0, 0.5))
+    >>> s[["model_deciles", "projected_profit", "observed_profit", "lower_bound_deciles"]].tolist()
+    [1.0, 150.0, -10.0, 0.0]
+    """
+    from ..power import z_critical
+    z = z_critical(alpha)
+    model_col = "target_model" if "target_model" in plan else "target"
+    sel = plan[plan[model_col]]
+    half = (sel["observed_profit_high"] - sel["observed_profit_low"]) / 2 * sel["n"]
+    observed = float((sel["observed_profit_per_contact"] * sel["n"]).sum())
+    se = float(np.sqrt(((half / z) ** 2).sum()))
+    pred = plan["predicted_uplift"].to_numpy(float) if "predicted_uplift" in plan else np.array([])
+    obs = plan["observed_uplift"].to_numpy(float)
+    ok = np.isfinite(pred) & np.isfinite(obs)
+    slope = (float(np.polyfit(pred[ok], obs[ok], 1)[0]) if ok.sum() >= 3 and np.ptp(pred[ok]) > 0 else np.nan)
+    missed = int(((plan["predicted_uplift"] < plan["ci_low"]) | (plan["predicted_uplift"] > plan["ci_high"])).sum())
+    return pd.Series({"model_deciles": float(len(sel)), "model_contacts": float(sel["n"].sum()),
+                      "projected_profit": float(sel["expected_profit"].sum()), "observed_profit": observed,
+                      "observed_profit_ci_low": observed - z * se, "observed_profit_ci_high": observed + z * se,
+                      "lower_bound_deciles": float(plan["target"].sum()) if "target_model" in plan else np.nan,
+                      "deciles_missing_prediction": float(missed), "deciles": float(len(plan)),
+                      "calibration_slope": slope})
+
+
+def _money_text(x: float, currency: str) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{'−' if x < 0 else ''}{currency}{abs(x):,.0f}"
+
+
+def targeting_advice(plan: pd.DataFrame, deciles: pd.DataFrame | None = None, qini: float | None = None,
+                     qini_truth: float | None = None, alpha: float = 0.05, currency: str = ""):
+    """The recommendation of chapter 41, written from the numbers (Markdown): the model's projection and whether it
+    can be trusted (calibration; with the synthetic truth, the model's Qini beside the truth's), the deciles that
+    pay at the lower bound, and — when ``deciles`` has the shares of the four types (synthetic client) — where the
+    do-not-disturbs really are."""
+    from IPython.display import Markdown
+    if "decision" not in plan:
+        raise ValueError("targeting_advice needs a targeting_plan made from uplift_by_decile (observed uplift and "
+                         "its interval per decile)")
+    s = targeting_summary(plan, alpha)
+    ci = f"{100 * (1 - alpha):.0f} %"
+    out = []
+    proj = (f"The model would contact deciles {plan.loc[plan['target_model'], 'decile'].tolist()} and projects "
+            f"an incremental profit of {_money_text(s['projected_profit'], currency)}. In this campaign those "
+            f"deciles returned {_money_text(s['observed_profit'], currency)} ({ci} interval "
+            f"{_money_text(s['observed_profit_ci_low'], currency)} to "
+            f"{_money_text(s['observed_profit_ci_high'], currency)}).") if s["model_deciles"] else \
+        "The model projects no decile with a positive profit per contact."
+    out.append(proj)
+    cal = (f"The predicted uplift lies outside the observed interval in {s['deciles_missing_prediction']:.0f} of "
+           f"{s['deciles']:.0f} deciles; the slope of observed on predicted uplift is "
+           f"{s['calibration_slope']:.2f} (1 = calibrated, 0 = no information).")
+    miscalibrated = (s["deciles_missing_prediction"] >= 2 or not np.isfinite(s["calibration_slope"])
+                     or s["calibration_slope"] < 0.5)
+    weak = False
+    if qini is not None and qini_truth is not None and np.isfinite(qini) and np.isfinite(qini_truth):
+        cal += f" Its Qini on held-out contacts is {qini:.3f}, against {qini_truth:.3f} for ranking by the truth."
+        weak = qini < 0.5 * qini_truth
+    elif qini is not None and np.isfinite(qini):
+        cal += f" Its Qini on held-out contacts is {qini:.3f}."
+    weak = weak or (qini is not None and np.isfinite(qini) and qini <= 0)
+    if miscalibrated or weak:
+        why = " and ".join(w for w, flag in (("it is badly calibrated", miscalibrated),
+                                              ("it ranks far worse than the truth allows", weak)) if flag)
+        cal += f" **Do not plan on the model's projected profit: {why}.** The money must come from observed uplift."
+    out.append(cal)
+    n_lb = int(s["lower_bound_deciles"]) if np.isfinite(s["lower_bound_deciles"]) else 0
+    if n_lb:
+        out.append(f"**Recommendation:** contact deciles {plan.loc[plan['target'], 'decile'].tolist()} — they pay "
+                   f"even at the lower end of their {ci} interval; keep a control group in each. Even where the "
+                   f"contact changes nothing, one decile in {round(2 / alpha)} clears this bar by chance: confirm "
+                   "them in the next campaign before mailing deeper.")
+    else:
+        tests = plan.loc[plan["decision"] == "test again", "decile"].tolist()
+        which = "every decile's interval spans" if len(tests) == len(plan) else f"deciles {tests} span"
+        out.append(f"**Recommendation:** no decile pays at the lower end of its {ci} interval, so the data support "
+                   f"no mailing depth yet: {which} break-even. Make the next campaign a test — contact those deciles "
+                   "with a control group large enough to measure their uplift (chapter 31 sizes it).")
+    leave = plan.loc[plan["decision"] == "leave out", "decile"].tolist() if "decision" in plan else []
+    if leave:
+        out.append(f"Leave out deciles {leave}: they lose money even at the optimistic end of their interval.")
+    if deciles is not None and "share_do_not_disturb" in deciles:
+        dnd = deciles["share_do_not_disturb"].to_numpy(float)
+        k = max(1, len(dnd) // 3)
+        top, bottom = float(np.mean(dnd[:k])), float(np.mean(dnd[-k:]))
+        text = (f"Do-not-disturbs (synthetic truth): {100 * dnd.min():.0f}–{100 * dnd.max():.0f} % of each decile; "
+                f"{100 * top:.0f} % in the top {k} deciles, {100 * bottom:.0f} % in the bottom {k}. ")
+        if bottom >= top + 0.05 and bottom >= 1.5 * top:
+            text += "The model does push them to the bottom: leaving out the bottom deciles avoids most of them."
+        else:
+            text += ("The model does not concentrate them: leaving out the bottom deciles saves contact costs, but "
+                     "it does not keep the do-not-disturbs away — they are spread over every decile.")
+        out.append(text)
+    return Markdown("\n\n".join(out))
 
 
 def with_true_uplift(ws, df: pd.DataFrame) -> pd.DataFrame:

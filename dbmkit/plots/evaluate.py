@@ -328,8 +328,9 @@ def campaign_history_chart(history: pd.DataFrame, title: str | None = None):
 
 
 def kpi_dashboard_chart(dashboard, currency: str = "", title: str | None = None):
-    """Four panels: CAC and CLV:CAC by acquisition channel, retention/churn per period, campaign ROI, and response
-    rates of treated vs control per campaign."""
+    """Four panels: CAC and CLV:CAC by acquisition channel, retention/churn per period (with their intervals),
+    campaign ROI (with its interval), and response rates of treated vs control per campaign (with Wilson
+    intervals)."""
     from . import ACCENT, MAIN, finish, money_axis, new_figure, pct_axis
     fig, axes = new_figure(12, 8, ncols=2, nrows=2)
     a, b, c, d = axes.ravel()
@@ -339,8 +340,10 @@ def kpi_dashboard_chart(dashboard, currency: str = "", title: str | None = None)
     a.set_yticks(y)
     a.set_yticklabels([str(x) for x in cac["acquisition_channel"]])
     money_axis(a, "x", currency)
+    months = int(dashboard.headline.get("clv_horizon_months", 0) or 0)
+    ratio = f"{months}-month CLV:CAC" if months else "CLV:CAC"           # a ratio always names its horizon
     for yi, (_, r) in zip(y, cac.iterrows()):
-        a.annotate(f"CLV:CAC {r['clv_to_cac']:.1f}", (r["cac"], yi), xytext=(4, 0), textcoords="offset points",
+        a.annotate(f"{ratio} {r['clv_to_cac']:.1f}", (r["cac"], yi), xytext=(4, 0), textcoords="offset points",
                    va="center", fontsize=8)
     a.set_xlim(0, cac["cac"].max() * 1.6)
     a.set_title(t("ev_cac"))
@@ -348,6 +351,9 @@ def kpi_dashboard_chart(dashboard, currency: str = "", title: str | None = None)
     labels = [f"{pd.Timestamp(s):%Y-%m-%d}" for s in ret["period_end"]]
     b.plot(labels, ret["retention_rate"], "o-", color=MAIN, label=t("retention_rate"))
     b.plot(labels, ret["churn_rate"], "o-", color=ACCENT, label=t("churn_rate"))
+    if "churn_ci_low" in ret:                          # the Wilson intervals of the two rates
+        b.fill_between(labels, ret["churn_ci_low"], ret["churn_ci_high"], color=ACCENT, alpha=0.15, lw=0)
+        b.fill_between(labels, ret["retention_ci_low"], ret["retention_ci_high"], color=MAIN, alpha=0.15, lw=0)
     b.set_ylim(0, 1)
     pct_axis(b, "y")
     b.legend(frameon=False, fontsize=8)
@@ -360,6 +366,9 @@ def kpi_dashboard_chart(dashboard, currency: str = "", title: str | None = None)
         x = np.arange(len(h))
         roi = h["roi"].to_numpy(float)
         c.bar(x, roi, color=np.where(roi >= 0, MAIN, "#c44e52"), width=0.6)
+        if "roi_ci_low" in h:                          # the ROI's interval (the incremental profit's / cost)
+            c.errorbar(x, roi, yerr=[roi - h["roi_ci_low"].to_numpy(float), h["roi_ci_high"].to_numpy(float) - roi],
+                       fmt="none", ecolor="#555555", capsize=3, lw=0.9)
         c.axhline(0, color="#333333", lw=0.8)
         c.set_xticks(x)
         c.set_xticklabels(h["campaign_id"], fontsize=8)
@@ -367,6 +376,12 @@ def kpi_dashboard_chart(dashboard, currency: str = "", title: str | None = None)
         for xi, (_, r) in zip(x, h.iterrows()):
             d.plot([xi, xi], [r["control_response_rate"], r["response_rate"]], color="#cccccc", lw=2, zorder=1)
         d.scatter(x, h["response_rate"], color=MAIN, zorder=2, label=t("treatment"))
+        if "response_rate_ci_low" in h:
+            for col, dx, colour in (("response_rate", 0.08, MAIN), ("control_response_rate", -0.08, "#9aa5b1")):
+                v = h[col].to_numpy(float)
+                d.errorbar(x + dx, v, yerr=[v - h[f"{col}_ci_low"].to_numpy(float),
+                                            h[f"{col}_ci_high"].to_numpy(float) - v],
+                           fmt="none", ecolor=colour, capsize=2, lw=0.8)
         d.scatter(x, h["control_response_rate"], color="#9aa5b1", zorder=2, label=t("control"))
         d.set_xticks(x)
         d.set_xticklabels(h["campaign_id"], fontsize=8)

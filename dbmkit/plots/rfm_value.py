@@ -20,6 +20,8 @@ add({
     "incremental_by_cell": ("Past incremental response (treated − control) by cell",
                             "各单元过往增量响应率（目标组 − 对照组）"),
     "incremental_rate": ("Incremental response rate", "增量响应率"),
+    "rv_interval": ("Confidence interval", "置信区间"),
+    "rv_shrunk": ("Shrunk estimate (empirical Bayes)", "收缩估计（经验贝叶斯）"),
     "rv_breakeven": ("Break-even", "盈亏平衡"), "selected": ("Selected", "入选"),
     "not_selected": ("Not selected", "未入选"),
     "control_rate": ("Control group rate", "对照组响应率"),
@@ -131,10 +133,13 @@ def segment_share_chart(seg_table: pd.DataFrame, title: str | None = None):
 
 
 def cell_response_chart(cells: pd.DataFrame, by: str = "rfm_cell", breakeven_rate: float | None = None,
-                        top: int = 30, rate: str = "response_rate", title: str | None = None):
+                        top: int = 30, rate: str = "response_rate", title: str | None = None,
+                        shrunk: str | None = None):
     """Past response rate per cell (bars, coloured by break-even selection when ``selected`` is present) with the
     control group's rate and the break-even line. Shows the ``top`` cells with most contacts. ``rate`` =
-    "incremental_rate" draws treated − control instead (without the control dots)."""
+    "incremental_rate" draws treated − control instead (without the control dots). With ``<rate>_low`` and
+    ``<rate>_high`` columns each bar gets its interval; ``shrunk`` (e.g. "incremental_shrunk") adds the
+    empirical-Bayes estimate as dots — where the raw bars scatter, the shrunk dots stay near the overall rate."""
     from . import ACCENT, MAIN, finish, new_figure, pct_axis
     d = cells.nlargest(top, "contacts") if len(cells) > top else cells
     d = d.assign(_rate=d[rate].fillna(0.0)).sort_values("_rate", ascending=False)
@@ -147,6 +152,13 @@ def cell_response_chart(cells: pd.DataFrame, by: str = "rfm_cell", breakeven_rat
     fig, ax = new_figure(max(8, 0.3 * len(d) + 3), 4.3)
     x = np.arange(len(d))
     ax.bar(x, d["_rate"], color=colors)
+    if f"{rate}_low" in d.columns and f"{rate}_high" in d.columns:
+        lo, hi = d[f"{rate}_low"].to_numpy(float), d[f"{rate}_high"].to_numpy(float)
+        v = d["_rate"].to_numpy(float)
+        ax.errorbar(x, v, yerr=[np.clip(v - lo, 0, None), np.clip(hi - v, 0, None)], fmt="none", ecolor="#555555",
+                    capsize=2, lw=0.8, label=t("rv_interval"))
+    if shrunk is not None and shrunk in d.columns:
+        ax.scatter(x, d[shrunk], color=ACCENT, marker="D", zorder=4, s=22, label=t("rv_shrunk"))
     if rate == "response_rate" and "control_rate" in d.columns:
         ax.scatter(x, d["control_rate"], color=ACCENT, zorder=3, s=18, label=t("control_rate"))
     if breakeven_rate is not None:

@@ -10,7 +10,8 @@ One concept per module:
 
 * :mod:`~dbmkit.report.kpis` — the key numbers: ``KPI_INFO`` (labels, formats), :func:`record`, :func:`recorded`,
   :func:`format_kpi`, :func:`key_numbers` (a chapter's key numbers as a small table), and :func:`provenance`, the
-  closing cell of every chapter.
+  closing cell of every chapter; a number's interval is recorded beside it (``CI_SUFFIXES``) and ``SIGNIFICANCE``
+  names the p-value it rests on (the index card shows both).
 * :mod:`~dbmkit.report.pages` — a chapter page (:func:`export_html`: no code, contact details masked) and the page of
   a skipped chapter (:func:`skipped_page_html`).
 * :mod:`~dbmkit.report.index` — the index page (:func:`index_html`) and its data summary (:func:`data_summary`).
@@ -22,7 +23,7 @@ One concept per module:
 from __future__ import annotations
 
 from .index import data_summary, index_html
-from .kpis import HEADLINE, KPI_INFO, format_kpi, key_numbers, provenance, record, recorded
+from .kpis import CI_SUFFIXES, HEADLINE, KPI_INFO, SIGNIFICANCE, format_kpi, key_numbers, provenance, record, recorded
 from .pages import export_html, skipped_page_html
 from .result import ChapterRun, ReportResult
 from .runner import notebooks_dir, repo_root, run_report
@@ -30,4 +31,4 @@ from .style import CHAPTER_CSS, REPORT_CSS
 
 __all__ = ["record", "recorded", "provenance", "run_report", "ReportResult", "KPI_INFO", "notebooks_dir",
            "export_html", "repo_root", "skipped_page_html", "ChapterRun", "HEADLINE", "format_kpi", "data_summary",
-           "index_html", "REPORT_CSS", "CHAPTER_CSS", "key_numbers"]
+           "index_html", "REPORT_CSS", "CHAPTER_CSS", "key_numbers", "CI_SUFFIXES", "SIGNIFICANCE"]

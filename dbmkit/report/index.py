@@ -11,11 +11,16 @@ from pathlib import Path
 from .. import chapters as _chapters
 from ..i18n import add as add_labels
 from ..i18n import money, t
-from .kpis import HEADLINE, KPI_INFO, format_kpi
+from .kpis import CI_SUFFIXES, HEADLINE, KPI_INFO, SIGNIFICANCE, format_kpi
 from .result import ReportResult
 from .style import REPORT_CSS
 
-__all__ = ["data_summary", "index_html"]
+__all__ = ["data_summary", "index_html", "kpi_card", "CARD_CSS"]
+
+# a card's interval and its significance badge (added to the report's style sheet on the index page)
+CARD_CSS = (".card .ci{font-size:12px;color:#1d2733;margin-top:2px;font-variant-numeric:tabular-nums}"
+            ".card .badge{display:inline-block;font-size:11px;border-radius:10px;padding:1px 8px;margin-top:5px}"
+            ".card .badge.ns{background:#fdf1d6;color:#8d5b00}.card .badge.sig{background:#e3f2e5;color:#2e7d32}")
 
 add_labels({
     "data": ("Data", "数据概况"),
@@ -37,6 +42,11 @@ add_labels({
     "kind_added": ("client chapter", "客户专属章节"),
     "client_chapters_note": ("Chapters marked for this client come from the client's own notebooks",
                              "标记的章节来自该客户自己的笔记本"),
+    "kpi_ci": ("{level} CI {low} to {high}", "{level}置信区间 {low} 至 {high}"),
+    "kpi_not_significant": ("not significant (p = {p})", "不显著（p = {p}）"),
+    "kpi_significant": ("significant (p = {p})", "显著（p = {p}）"),
+    "kpi_lift_not_significant": ("lift not significant (p = {p})", "提升不显著（p = {p}）"),
+    "kpi_lift_significant": ("lift significant (p = {p})", "提升显著（p = {p}）"),
     "language_note": ("Chapter text is written in English with the Chinese terms; headings, labels and charts "
                       "are in Chinese.", "章节正文为英文（附中文术语）；标题、标签与图表为中文。"),
 })
@@ -52,6 +62,37 @@ def data_summary(ws) -> dict:
             "revenue": float(r[3] or 0.0), "first": r[4], "last": r[5], "sources": int(n_src or 0)}
 
 
+def kpi_card(name: str, kpis: dict, lang: str, currency: str, alpha: float = 0.05) -> str:
+    """One key-number card: the value, its interval when ``kpis`` holds ``<name>_ci_low`` and ``<name>_ci_high``,
+    and — for a number that rests on a significance test (``SIGNIFICANCE``) — a badge "significant" or
+    "not significant (p = …)" ("lift not significant" on the ROI and the profit, whose test is the response lift's)
+    at the level recorded with it (else ``alpha``).
+
+    >>> k = {"campaign_roi": 0.389, "campaign_roi_ci_low": -1.2, "campaign_roi_ci_high": 2.1, "campaign_p_value": 0.095}
+    >>> html_ = kpi_card("campaign_roi", k, "en", "USD")
+    >>> "95 % CI -120.0 % to 210.0 %" in html_, "lift not significant (p = 0.095)" in html_
+    (True, True)
+    """
+    esc = html.escape
+    label, val = format_kpi(name, kpis[name], lang, currency)
+    parts = [f'<div class="v">{val}</div>']
+    test = SIGNIFICANCE.get(name)
+    level_alpha = kpis.get(test[1]) if test and kpis.get(test[1]) is not None else alpha
+    lo, hi = (kpis.get(name + s) for s in CI_SUFFIXES)
+    if lo is not None and hi is not None:
+        level = f"{100 * (1 - float(level_alpha)):.0f} %"
+        low, high = (format_kpi(name, x, lang, currency)[1] for x in (lo, hi))
+        parts.append(f'<div class="ci">{esc(t("kpi_ci", lang).format(level=level, low=low, high=high))}</div>')
+    p = kpis.get(test[0]) if test else None
+    if p is not None:
+        sig = float(p) < float(level_alpha)
+        what = f"kpi_{test[2]}_" if test[2] else "kpi_"
+        text = t(what + ("significant" if sig else "not_significant"), lang).format(p=f"{float(p):.2g}")
+        parts.append(f'<div class="badge {"sig" if sig else "ns"}">{esc(text)}</div>')
+    parts.append(f'<div class="l">{esc(label)}</div>')
+    return f'<div class="card" data-kpi="{esc(name)}">' + "".join(parts) + "</div>"
+
+
 def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: dict | None = None) -> str:
     """The ``index.html`` of a report run ``res`` for the client config ``cfg``, in ``lang``; ``data`` is the
     :func:`data_summary` (None leaves the data cards out)."""
@@ -60,11 +101,10 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
     # key-number cards: the headline numbers first, then the rest (all of them in the table further down)
     shown = [k for k in HEADLINE if k in res.kpis] + [k for k in res.kpis if k not in HEADLINE and k in KPI_INFO]
     shown = [k for k in shown if res.kpis[k] is not None]          # a number the data could not give: table only
-    cards = []
-    for k in shown[:16]:
-        label, val = format_kpi(k, res.kpis[k], lang, currency)
-        cards.append(f'<div class="card" data-kpi="{esc(k)}"><div class="v">{val}</div>'
-                     f'<div class="l">{esc(label)}</div></div>')
+    # an interval is shown on its number's card, not as a card of its own
+    shown = [k for k in shown if not (k.endswith(CI_SUFFIXES) and k.rsplit("_ci_", 1)[0] in res.kpis)]
+    alpha = float(getattr(getattr(cfg, "campaign", None), "significance", 0.05) or 0.05)
+    cards = [kpi_card(k, res.kpis, lang, currency, alpha) for k in shown[:16]]
     data_html = ""
     if data:
         period = (f"{data['first']:%Y-%m-%d} – {data['last']:%Y-%m-%d}" if data.get("first") is not None else "–")
@@ -143,7 +183,7 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">\
 <title>{title} — {esc(t('report_title', lang))}</title>
-<style>{REPORT_CSS}</style></head><body>
+<style>{REPORT_CSS}{CARD_CSS}</style></head><body>
 <header><h1>{title}</h1><p>{esc(t('report_title', lang))} · {esc(t('analysis_date', lang))}: {as_of}
  · {esc(t('generated', lang))}: {gen}</p></header>
 <main>{overrides}<h2>{esc(t('key_numbers', lang))}</h2><div class="cards">{''.join(cards) or '–'}</div>

@@ -20,7 +20,8 @@ import pandas as pd
 from .. import __version__
 from ..i18n import get_language, money, percent
 
-__all__ = ["KPI_INFO", "HEADLINE", "record", "recorded", "format_kpi", "key_numbers", "provenance"]
+__all__ = ["KPI_INFO", "HEADLINE", "CI_SUFFIXES", "SIGNIFICANCE", "record", "recorded", "format_kpi", "key_numbers",
+           "provenance"]
 
 _KPIS: dict[str, object] = {}
 
@@ -45,6 +46,9 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "clv_holdout_error": ("CLV holdout error", "CLV验证误差", "pct"),
     "champions_share": ("RFM Champions (share of buyers)", "RFM冠军客户占比", "pct"),
     "rfm_breakeven_customers": ("Customers in break-even RFM cells", "盈亏平衡RFM单元客户数", "int"),
+    "rfm_expected_profit": ("Expected profit of the selected RFM cells", "所选RFM单元预期利润", "money"),
+    "rfm_expected_profit_ci_low": ("RFM cells' expected profit: CI low", "RFM单元预期利润置信下限", "money"),
+    "rfm_expected_profit_ci_high": ("RFM cells' expected profit: CI high", "RFM单元预期利润置信上限", "money"),
     "customers_first_tenth_sales": ("Customers making the first 10 % of sales", "贡献前10%销售额的客户数", "int"),
     "unprofitable_share": ("Unprofitable customers (share)", "不盈利客户占比", "pct"),
     "price_only_share": ("Price-only buyers (share)", "只看价格的顾客占比", "pct"),
@@ -68,12 +72,30 @@ KPI_INFO: dict[str, tuple[str, str, str]] = {
     "campaign_lift_ci_low": ("Lift: 95 % CI low", "提升95%置信下限", "pct"),
     "campaign_lift_ci_high": ("Lift: 95 % CI high", "提升95%置信上限", "pct"),
     "campaign_p_value": ("p-value", "p值", "float"),
+    "campaign_alpha": ("Significance level of the campaign test", "活动检验的显著性水平", "float"),
     "campaign_true_lift": ("True lift (synthetic truth)", "真实提升（合成数据）", "pct"),
     "campaign_incremental_profit": ("Incremental profit", "增量利润", "money"),
+    "campaign_incremental_profit_ci_low": ("Incremental profit: CI low", "增量利润置信下限", "money"),
+    "campaign_incremental_profit_ci_high": ("Incremental profit: CI high", "增量利润置信上限", "money"),
     "campaign_roi": ("Campaign ROI", "活动投资回报率", "pct"),
+    "campaign_roi_ci_low": ("Campaign ROI: CI low", "活动投资回报率置信下限", "pct"),
+    "campaign_roi_ci_high": ("Campaign ROI: CI high", "活动投资回报率置信上限", "pct"),
     "email_open_rate": ("E-mail open rate", "邮件打开率", "pct"),
+    "email_open_rate_ci_low": ("E-mail open rate: CI low", "邮件打开率置信下限", "pct"),
+    "email_open_rate_ci_high": ("E-mail open rate: CI high", "邮件打开率置信上限", "pct"),
     "email_ctor": ("E-mail click-to-open rate", "邮件点击打开率", "pct"),
+    "email_ctor_ci_low": ("E-mail click-to-open rate: CI low", "邮件点击打开率置信下限", "pct"),
+    "email_ctor_ci_high": ("E-mail click-to-open rate: CI high", "邮件点击打开率置信上限", "pct"),
     "uplift_qini": ("Uplift model Qini", "增量模型Qini系数", "float"),
+    "uplift_qini_truth": ("Qini of ranking by the true uplift (synthetic truth)", "按真实增量排序的Qini（合成数据）",
+                          "float"),
+    "uplift_projected_profit": ("Profit the uplift model projects", "增量模型预测利润", "money"),
+    "uplift_observed_profit": ("Observed profit of the deciles the model picks", "模型所选十分位的实际利润", "money"),
+    "uplift_observed_profit_ci_low": ("Observed profit of the model's deciles: CI low",
+                                      "模型所选十分位实际利润置信下限", "money"),
+    "uplift_observed_profit_ci_high": ("Observed profit of the model's deciles: CI high",
+                                       "模型所选十分位实际利润置信上限", "money"),
+    "uplift_lower_bound_deciles": ("Deciles that pay at the lower bound", "下限仍盈利的十分位数", "int"),
     # case studies (chapters 90, 91)
     "cj_redemption_rate": ("Complete Journey: coupon redemption rate", "Complete Journey：优惠券核销率", "pct"),
     "cj_redemption_type_a": ("Complete Journey: redemption, Type A", "Complete Journey：A类活动核销率", "pct"),
@@ -100,6 +122,16 @@ KPI_INFO.update({
     "triggers_next_month": ("Trigger contacts next month", "下月触发式接触人数", "float"),
     "loyalty_required_lift": ("Loyalty programme: break-even spend lift", "忠诚计划：盈亏平衡所需消费提升", "pct"),
 })
+
+# a key number's interval is recorded beside it as <name>_ci_low / <name>_ci_high (the index card shows it); a number
+# that rests on a significance test names the p-value that judges it, the key of the test's level (default: the
+# config's campaign.significance) and what was tested ("" = the number itself, "lift" = the response lift it comes with)
+CI_SUFFIXES = ("_ci_low", "_ci_high")
+SIGNIFICANCE: dict[str, tuple[str, str, str]] = {
+    "campaign_lift": ("campaign_p_value", "campaign_alpha", ""),
+    "campaign_roi": ("campaign_p_value", "campaign_alpha", "lift"),
+    "campaign_incremental_profit": ("campaign_p_value", "campaign_alpha", "lift"),
+}
 HEADLINE = ["persons", "customers_active", "top20_revenue_share", "clv_total", "response_model_auc",
             "planned_contacts", "expected_roi", "campaign_lift", "campaign_roi", "identity_precision",
             "quality_score_after", "email_open_rate"]
