@@ -260,7 +260,7 @@ def _card(page, key):
 def test_index_cards_show_intervals_and_significance(tmp_path):
     page = _index(tmp_path, KPIS)
     roi = _card(page, "campaign_roi")
-    assert "38.9 %" in roi and "95 % CI -421.0 % to 452.0 %" in roi and "lift not significant (p = 0.095)" in roi
+    assert "38.9 %" in roi and "95 % CI −421.0 % to 452.0 %" in roi and "lift not significant (p = 0.095)" in roi
     assert "not significant (p = 0.095)" in _card(page, "campaign_lift") and "lift not" not in _card(page,
                                                                                                    "campaign_lift")
     assert "$951" in _card(page, "campaign_incremental_profit") and "46,788" in _card(page,

@@ -70,7 +70,7 @@ def kpi_card(name: str, kpis: dict, lang: str, currency: str, alpha: float = 0.0
 
     >>> k = {"campaign_roi": 0.389, "campaign_roi_ci_low": -1.2, "campaign_roi_ci_high": 2.1, "campaign_p_value": 0.095}
     >>> html_ = kpi_card("campaign_roi", k, "en", "USD")
-    >>> "95 % CI -120.0 % to 210.0 %" in html_, "lift not significant (p = 0.095)" in html_
+    >>> "95 % CI −120.0 % to 210.0 %" in html_, "lift not significant (p = 0.095)" in html_
     (True, True)
     """
     esc = html.escape
