@@ -372,3 +372,56 @@ def test_91_5_and_91_6_by_hand(bg):
     assert records != holdout
     assert fires("91.6", "purchase records", records, holdout)
     assert fires("91.6", "all 78 weeks", len(repeat), holdout)
+
+
+# ------------------------------------------------------------------------------------------------ worked solutions
+def _chapter_namespace(ch, ws=None) -> dict:
+    """The variables the chapter's notebook has defined when its exercises run."""
+    import dbmkit as dbm
+    from dbmkit import cases, interests
+    if ch == "32":
+        s = ws.table("customer_summary")
+        cp = interests.category_purchases(ws)
+        cycles = interests.category_cycles(cp)
+        c = ws.table("customers")
+        tiers = loyalty.tier_table(loyalty.assign_tiers(loyalty.customer_spend(ws, 12))[0])
+        margin = float(s["margin_total"].sum() / s["monetary_total"].sum())
+        return dict(cp=cp, cycles=cycles, interests=interests.interest_segments(cp, 0.4), tiers=tiers, margin=margin,
+                    economics=loyalty.programme_economics(tiers, margin), customers=c[~c["is_test"].astype(bool)],
+                    in_market_category=cycles["category"].iloc[0], due_from=0.8, due_until=1.5, trigger_days=30,
+                    holdout_lift=0.16, loyalty_months=12, min_share=0.4, ws=ws, dbm=dbm)
+    if ch == "90":
+        cj = complete_journey
+        pairs = cases.campaign_pairs(cj("campaigns"), cj("campaign_descriptions"), cj("coupon_redemptions"),
+                                     cj("demographics"))
+        return dict(campaigns=cj("campaigns"), redemptions=cj("coupon_redemptions"), pairs=pairs, campaign="16",
+                    dbm=dbm)
+    tx = cdnow("sample")
+    s = cdnow_summary()
+    return dict(tx=tx, customer=CUSTOMER, calibration_end=END, pd=pd, dbm=dbm,
+                mine=tx[(tx["customer_id"] == CUSTOMER) & (tx["date"] <= END)],
+                bg=BetaGeo().fit(s["frequency"], s["recency"], s["T"]),
+                actual=cases.weekly_repeat_transactions(tx, "customer_id", "date", start="1997-01-01", weeks=78))
+
+
+CONTEXT = {"32.1": lambda ns: dict(category=ns["in_market_category"], due_from=0.8, due_until=1.5),
+           "32.2": lambda ns: dict(gross_margin=ns["margin"], months=12),
+           "32.3": lambda ns: dict(holdout_lift=0.16, gross_margin=ns["margin"], months=12),
+           "32.4": lambda ns: dict(days=30), "32.5": lambda ns: dict(min_share=0.4),
+           "90.1": lambda ns: dict(campaign="16"), "90.2": lambda ns: dict(campaign="16"),
+           **{f"91.{i}": (lambda ns: dict(customer=CUSTOMER, calibration_end=END)) for i in (1, 2, 3)}}
+
+
+@pytest.mark.parametrize("ch", ["32", "90", "91"])
+def test_worked_solutions_run_with_the_chapters_variables_and_are_accepted(request, ch, monkeypatch):
+    import dbmkit.exercises as E
+    monkeypatch.setitem(E._INSTRUCTOR, "on", True)
+    ws = request.getfixturevalue("small_ws") if ch == "32" else None
+    base = _chapter_namespace(ch, ws)
+    for ex_id in sorted(k for k in REGISTRY if k.split(".")[0] == ch):
+        ns = dict(base)
+        exec(E.solution(ex_id), ns)
+        ctx = CONTEXT.get(ex_id, lambda ns: {})(base)
+        fb = check(ex_id, ns["answer"], ws, **ctx)
+        assert fb.correct is True, (ex_id, fb.message)
+        assert check(ex_id, None, ws, **ctx).correct is None

@@ -92,7 +92,9 @@ def _coupons_per_household(campaign="16"):
 @exercise("90.2", "Lower end of the campaign's 95 % Wilson interval, by hand",
           hint="With p = k/n and z = 1.96: centre = (p + z²/2n) / (1 + z²/n), half-width = z·√(p(1−p)/n + z²/4n²) / "
                "(1 + z²/n); the lower end is centre − half-width (a share).",
-          solution="z = 1.96\np = k / n\ncentre = (p + z**2 / (2 * n)) / (1 + z**2 / n)\n"
+          solution="n = campaigns.loc[campaigns['campaign_id'] == campaign, 'household_id'].nunique()\n"
+                   "k = redemptions.loc[redemptions['campaign_id'] == campaign, 'household_id'].nunique()\n"
+                   "z = 1.96\np = k / n\ncentre = (p + z**2 / (2 * n)) / (1 + z**2 / n)\n"
                    "half = z * (p * (1 - p) / n + z**2 / (4 * n**2)) ** 0.5 / (1 + z**2 / n)\n"
                    "answer = centre - half", abs_tol=5e-4, rel_tol=0)
 def _wilson_low(ws=None, campaign="16"):
