@@ -176,7 +176,8 @@ def test_seed_cases_name_their_seed_and_have_both_languages():
 
 
 # ------------------------------------------------------------------------------------------------ "Your turn"
-@pytest.mark.parametrize("ex_id", ["27.1", "27.2", "27.3", "32.1", "32.2", "32.3"])
+# chapter 32's exercises (redesigned in issue 15) are tested in tests/test_exercises_ch32_91.py
+@pytest.mark.parametrize("ex_id", ["27.1", "27.2", "27.3"])
 def test_exercise_solutions_are_accepted_and_wrong_answers_are_not(small_ws, ex_id):
     """The worked solutions, run with the chapters' variables, are accepted; a wrong answer is not."""
     import dbmkit as dbm
@@ -187,7 +188,7 @@ def test_exercise_solutions_are_accepted_and_wrong_answers_are_not(small_ws, ex_
     margin = float(s["margin_total"].sum() / s["monetary_total"].sum())
     ns = {"dbm": dbm, "ws": small_ws, "y": dbm.forecast.monthly_series(small_ws), "horizon": 6, "min_share": 0.4,
           "tiers": loyalty.tier_table(tiered), "margin": margin}
-    context = {"27.3": {"horizon": 6}, "32.2": {"min_share": 0.4}, "32.3": {"gross_margin": margin, "months": 12}}
+    context = {"27.3": {"horizon": 6}}
     exec(REGISTRY[ex_id].solution, ns)
     ctx = context.get(ex_id, {})
     assert check(ex_id, ns["answer"], small_ws, **ctx).correct is True

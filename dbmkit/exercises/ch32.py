@@ -1,37 +1,261 @@
-"""Exercises of chapter 32 (interest segments, life-event triggers, loyalty economics)."""
+"""Exercises of chapter 32 (interest segments, life-event triggers, loyalty economics).
+
+32.1 and 32.2 are built by hand before the chapter's helper shows the same number (who is in market for one
+category; the gold tier's break-even incremental spend ΔS = (r·S + F·n)/(m − r)); 32.3 is a decision that only
+follows from comparing a measured lift with that break-even lift. ``META`` gives each exercise's kind and the
+diagnoses of the usual mistakes (tried before the hint).
+"""
 from __future__ import annotations
+
+import math
 
 from . import exercise
 
 
-@exercise("32.1", "Birthdays in the next 30 days",
-          hint="dbm.triggers.birthdays(customers, ws.as_of, days=30) lists them (customers: customer_id and "
-               "birth_date of ws.table('customers')); count the rows.",
-          solution="c = ws.table('customers')\nanswer = len(dbm.triggers.birthdays(c, ws.as_of, days=30))")
+def _close(a, b, rel=1e-3, abs_=1e-9) -> bool:
+    try:
+        return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=abs_)
+    except (TypeError, ValueError):
+        return False
+
+
+def _diagnosis(mistake, rel=1e-3):
+    """A diagnosis that fires when the answer equals ``mistake(ws, **context)`` but not the expected answer; it never
+    raises (a diagnosis must not break a notebook)."""
+    def fn(answer, expected, ws=None, **context):
+        try:
+            wrong = mistake(ws, **context)
+            return _close(answer, wrong, rel) and not _close(answer, expected, rel)
+        except Exception:  # noqa: BLE001 - feedback must never break a notebook
+            return False
+    return fn
+
+
+def _choice_diagnosis(letter):
+    def fn(answer, expected, ws=None, **context):
+        try:
+            a = str(answer).strip().lower()[:1]
+            return a == letter and a != str(expected).strip().lower()
+        except Exception:  # noqa: BLE001
+            return False
+    return fn
+
+
+# ------------------------------------------------------------------------------------------------ 32.1 in market
+def _category_rows(ws, category):
+    from ..interests import category_cycles, category_purchases
+    cp = category_purchases(ws)
+    cycle = category_cycles(cp).set_index("category").loc[category, "cycle_days"]
+    rows = cp[cp["category"] == category]
+    return rows, float(cycle), (ws.as_of - rows["last_day"]).dt.days
+
+
+@exercise("32.1", "Customers in market for one category, by hand",
+          hint="Take the rows of cp for the category, its cycle_days from `cycles`, days = (ws.as_of − last_day) in "
+               "days; count the customers with due_from × cycle ≤ days < due_until × cycle.",
+          solution="cat = cp[cp['category'] == in_market_category]\n"
+                   "cycle = cycles.set_index('category').loc[in_market_category, 'cycle_days']\n"
+                   "days = (ws.as_of - cat['last_day']).dt.days\n"
+                   "answer = int(cat.loc[(days >= due_from * cycle) & (days < due_until * cycle), 'customer_id']"
+                   ".nunique())",
+          rel_tol=0, abs_tol=0)
+def _in_market_by_hand(ws, category=None, due_from=0.8, due_until=1.5):
+    rows, cycle, days = _category_rows(ws, category)
+    return int(rows.loc[(days >= due_from * cycle) & (days < due_until * cycle), "customer_id"].nunique())
+
+
+def _all_categories(ws, category=None, due_from=0.8, due_until=1.5):
+    from ..interests import category_cycles, category_purchases, in_market
+    cp = category_purchases(ws)
+    return len(in_market(cp, category_cycles(cp), ws.as_of, due_from, due_until))
+
+
+def _all_buyers(ws, category=None, **_):
+    rows, _, _ = _category_rows(ws, category)
+    return int(rows["customer_id"].nunique())
+
+
+def _no_upper_limit(ws, category=None, due_from=0.8, **_):
+    rows, cycle, days = _category_rows(ws, category)
+    return int(rows.loc[days >= due_from * cycle, "customer_id"].nunique())
+
+
+def _no_lower_limit(ws, category=None, due_until=1.5, **_):
+    rows, cycle, days = _category_rows(ws, category)
+    return int(rows.loc[days < due_until * cycle, "customer_id"].nunique())
+
+
+# ------------------------------------------------------------------------------------------------ 32.2 break-even
+def _tier_row(ws, months, tier):
+    from ..loyalty import DEFAULT_TIERS, assign_tiers, customer_spend, tier_table
+    tiered, _ = assign_tiers(customer_spend(ws, months))
+    row = tier_table(tiered, n_boot=1).set_index("tier").loc[tier]
+    _, rate, fixed = DEFAULT_TIERS[tier]
+    return float(row["spend"]), int(row["members"]), rate, fixed
+
+
+@exercise("32.2", "Break-even incremental spend of the gold tier, by hand",
+          hint="ΔS = (r·S + F·n) / (m − r): S and n are the gold row of `tiers` (spend, members), r and F the gold "
+               "rebate and fixed cost of dbm.loyalty.DEFAULT_TIERS, m the chapter's margin; the answer is money.",
+          solution="g = tiers.set_index('tier').loc['gold']\n_, r, F = dbm.loyalty.DEFAULT_TIERS['gold']\n"
+                   "answer = (r * g['spend'] + F * g['members']) / (margin - r)",
+          rel_tol=5e-3, abs_tol=1.0)
+def _gold_breakeven(ws, gross_margin=0.4, months=12, tier="gold"):
+    s, n, r, f = _tier_row(ws, months, tier)
+    return float((r * s + f * n) / (gross_margin - r))
+
+
+def _over_margin(ws, gross_margin=0.4, months=12, tier="gold"):
+    s, n, r, f = _tier_row(ws, months, tier)
+    return (r * s + f * n) / gross_margin
+
+
+def _no_fixed(ws, gross_margin=0.4, months=12, tier="gold"):
+    s, n, r, f = _tier_row(ws, months, tier)
+    return r * s / (gross_margin - r)
+
+
+def _as_lift(ws, gross_margin=0.4, months=12, tier="gold"):
+    s, _, _, _ = _tier_row(ws, months, tier)
+    return _gold_breakeven(ws, gross_margin, months, tier) / s
+
+
+def _per_member(ws, gross_margin=0.4, months=12, tier="gold"):
+    _, n, _, _ = _tier_row(ws, months, tier)
+    return _gold_breakeven(ws, gross_margin, months, tier) / n
+
+
+def _programme(ws, gross_margin=0.4, months=12, **_):
+    from ..loyalty import assign_tiers, customer_spend, programme_economics, tier_table
+    econ = programme_economics(tier_table(assign_tiers(customer_spend(ws, months))[0], n_boot=1), gross_margin)
+    return float(econ.loc[econ["tier"] == "programme", "breakeven_extra_spend"].iloc[0])
+
+
+# ------------------------------------------------------------------------------------------------ 32.3 decide
+CHOICES_32_3 = {
+    "a": "Yes: the measured lift is at least the gold tier's break-even lift ΔS / S",
+    "b": "No: the measured lift is below the gold tier's break-even lift ΔS / S",
+    "c": "Yes: any positive lift pays, since gold members spend more than non-members anyway",
+    "d": "We cannot tell: a holdout cannot measure what a loyalty tier does",
+}
+
+
+def _required_lift(ws, gross_margin=0.4, months=12, tier="gold"):
+    s, _, _, _ = _tier_row(ws, months, tier)
+    return _gold_breakeven(ws, gross_margin, months, tier) / s
+
+
+@exercise("32.3", "Is the gold tier worth its cost?",
+          hint="The benefits are paid on all the members' spend: the tier pays only when the lift measured against "
+               "the random holdout reaches its break-even lift ΔS / S (the gold row's required_lift). Answer a letter.",
+          solution="lift = float(economics.set_index('tier').loc['gold', 'required_lift'])\n"
+                   "answer = 'a' if holdout_lift >= lift else 'b'")
+def _gold_worth_it(ws, holdout_lift=0.16, gross_margin=0.4, months=12, tier="gold"):
+    return "a" if holdout_lift >= _required_lift(ws, gross_margin, months, tier) else "b"
+
+
+def _compared_with_programme(answer, expected, ws=None, holdout_lift=0.16, gross_margin=0.4, months=12, **_):
+    """The letter the programme's required lift would give, when it differs from the gold tier's."""
+    try:
+        from ..loyalty import assign_tiers, customer_spend, programme_economics, tier_table
+        econ = programme_economics(tier_table(assign_tiers(customer_spend(ws, months))[0], n_boot=1), gross_margin)
+        lift = float(econ.loc[econ["tier"] == "programme", "required_lift"].iloc[0])
+        wrong = "a" if holdout_lift >= lift else "b"
+        a = str(answer).strip().lower()[:1]
+        return a == wrong and a != str(expected).strip().lower()
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# ------------------------------------------------------------------------------------------------ 32.4, 32.5
+def _not_test(ws):
+    c = ws.table("customers")
+    return c[~c["is_test"].fillna(False).astype(bool)]
+
+
+@exercise("32.4", "Birthdays in the next 30 days",
+          hint="dbm.triggers.birthdays(customers, ws.as_of, days=30) lists them (customers: the chapter's table "
+               "without test records); count the rows.",
+          solution="answer = len(dbm.triggers.birthdays(customers, ws.as_of, days=trigger_days))",
+          rel_tol=0, abs_tol=0)
 def _birthdays(ws, days=30):
     from ..triggers import birthdays
-    c = ws.table("customers")
-    return int(len(birthdays(c[~c["is_test"].fillna(False).astype(bool)], ws.as_of, days=days)))
+    return int(len(birthdays(_not_test(ws), ws.as_of, days=days)))
 
 
-@exercise("32.2", "The most common dominant interest",
-          hint="dbm.interests.interest_segments(dbm.interests.category_purchases(ws))['interest'].value_counts() — "
-               "answer with the first label that is not 'mixed', as text.",
-          solution="seg = dbm.interests.interest_segments(dbm.interests.category_purchases(ws), min_share)\n"
-                   "vc = seg['interest'].value_counts()\nanswer = vc[vc.index != 'mixed'].index[0]")
+def _with_test_records(ws, days=30):
+    from ..triggers import birthdays
+    return int(len(birthdays(ws.table("customers"), ws.as_of, days=days)))
+
+
+def _known_birth_dates(ws, days=30):
+    return int(_not_test(ws)["birth_date"].notna().sum())
+
+
+@exercise("32.5", "The most common dominant interest",
+          hint="interests['interest'].value_counts(): answer with the first label that is not 'mixed', as text.",
+          solution="vc = interests['interest'].value_counts()\nanswer = vc[vc.index != 'mixed'].index[0]")
 def _top_interest(ws, min_share=0.4):
     from ..interests import MIXED, category_purchases, interest_segments
     vc = interest_segments(category_purchases(ws), min_share)["interest"].value_counts()
     return str(vc[vc.index != MIXED].index[0])
 
 
-@exercise("32.3", "Break-even lift of the whole programme",
-          hint="dbm.loyalty.programme_economics(tiers, margin) (the chapter's tier table and margin) ends with the row "
-               "'programme'; answer with its required_lift (a share).",
-          solution="econ = dbm.loyalty.programme_economics(tiers, margin)\n"
-                   "answer = float(econ.loc[econ['tier'] == 'programme', 'required_lift'].iloc[0])", rel_tol=1e-3)
-def _programme_lift(ws, gross_margin=0.4, months=12):
-    from ..loyalty import assign_tiers, customer_spend, programme_economics, tier_table
-    tiered, _ = assign_tiers(customer_spend(ws, months))
-    econ = programme_economics(tier_table(tiered), gross_margin)
-    return float(econ.loc[econ["tier"] == "programme", "required_lift"].iloc[0])
+def _answered_mixed(answer, expected, ws=None, **_):
+    try:
+        return str(answer).strip().lower() in ("mixed", "mixed interests", "兴趣分散")
+    except Exception:  # noqa: BLE001
+        return False
+
+
+META = {
+    "32.1": {
+        "kind": "count",
+        "diagnoses": [
+            (_diagnosis(_all_categories), "you counted the in-market customer × category pairs of every category — "
+                                          "keep only the rows of the one category asked for"),
+            (_diagnosis(_all_buyers), "you counted every buyer of the category — keep only those whose days since "
+                                      "their last purchase in it are between due_from and due_until cycles"),
+            (_diagnosis(_no_upper_limit), "you left out the upper limit: after due_until × cycle without buying, the "
+                                          "customer has probably bought elsewhere — count days < due_until × cycle"),
+            (_diagnosis(_no_lower_limit), "you left out the lower limit: a customer who bought recently is not due "
+                                          "yet — count days ≥ due_from × cycle"),
+        ],
+    },
+    "32.2": {
+        "kind": "money",
+        "diagnoses": [
+            (_diagnosis(_as_lift, 5e-3), "this is the required lift ΔS / S (a share); the question asks for ΔS in "
+                                         "money"),
+            (_diagnosis(_over_margin, 5e-3), "you divided by m, not by m − r: the rebate is paid on the extra spend "
+                                             "too, so each extra unit of spend brings m − r"),
+            (_diagnosis(_no_fixed, 5e-3), "you left out the fixed cost per member: add F · n to the rebate cost"),
+            (_diagnosis(_per_member, 5e-3), "this is ΔS per member; the question asks for the whole gold tier's ΔS"),
+            (_diagnosis(_programme, 5e-3), "this is the whole programme's ΔS (all tiers); use the gold row only"),
+        ],
+    },
+    "32.3": {
+        "kind": "choice",
+        "choices": CHOICES_32_3,
+        "diagnoses": [
+            (_choice_diagnosis("c"), "members spend more because good customers qualify; the rebate is paid on all "
+                                     "their spend, so the lift must reach the break-even lift ΔS / S"),
+            (_choice_diagnosis("d"), "a random holdout of eligible customers is exactly what measures the tier's "
+                                     "effect (chapter 31): compare its lift with the break-even lift"),
+            (_compared_with_programme, "you compared with the whole programme's required lift; the question is "
+                                       "about the gold tier: use its own row"),
+        ],
+    },
+    "32.4": {
+        "kind": "count",
+        "diagnoses": [
+            (_diagnosis(_with_test_records), "you counted the test records too — leave out customers with is_test"),
+            (_diagnosis(_known_birth_dates), "you counted every customer with a birth date; keep those whose "
+                                             "birthday falls in the next 30 days"),
+        ],
+    },
+    "32.5": {
+        "kind": "label",
+        "diagnoses": [(_answered_mixed, "'mixed' is not an interest: answer with the most common label after it")],
+    },
+}

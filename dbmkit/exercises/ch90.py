@@ -1,9 +1,17 @@
-"""Exercises of chapter 90 (case study: The Complete Journey). Expected answers come from the bundled data."""
+"""Exercises of chapter 90 (case study: The Complete Journey). Expected answers come from the bundled data.
+
+90.1 and 90.2 are built by hand for one campaign (its redemption rate and the lower end of its 95 % Wilson
+interval) before ``dbm.cases.redemption_by`` shows them; 90.3 decides what these data can show. ``META`` gives each
+exercise's kind and the diagnoses of the usual mistakes (tried before the hint).
+"""
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 from . import exercise
+
+Z95 = 1.959963984540054
 
 
 @lru_cache(maxsize=1)
@@ -13,24 +21,149 @@ def _pairs():
     return campaign_pairs(cj("campaigns"), cj("campaign_descriptions"), cj("coupon_redemptions"), cj("demographics"))
 
 
-@exercise("90.1", "Redemption rate of the Type B campaigns",
-          hint="Build the household–campaign pairs with dbm.cases.campaign_pairs(...) and take the mean of `redeemed` "
-               "over the pairs whose campaign_type is 'Type B' (a share between 0 and 1).",
-          solution="answer = pairs.loc[pairs['campaign_type'] == 'Type B', 'redeemed'].mean()",
-          abs_tol=6e-4)
-def _type_b(ws=None):
-    p = _pairs()
-    return float(p.loc[p["campaign_type"] == "Type B", "redeemed"].mean())
+@lru_cache(maxsize=1)
+def _study_households() -> int:
+    from ..datasets import complete_journey as cj
+    return int(cj("transactions_sample")["household_id"].nunique())
 
 
-@exercise("90.2", "Households reached by at least one campaign",
+def _close(a, b, rel=1e-3, abs_=1e-9) -> bool:
+    try:
+        return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=abs_)
+    except (TypeError, ValueError):
+        return False
+
+
+def _diagnosis(mistake, rel=1e-3, abs_=1e-9):
+    """Fires when the answer equals ``mistake(**context)`` but not the expected answer; never raises."""
+    def fn(answer, expected, ws=None, **context):
+        try:
+            wrong = mistake(**context)
+            return _close(answer, wrong, rel, abs_) and not _close(answer, expected, rel, abs_)
+        except Exception:  # noqa: BLE001 - feedback must never break a notebook
+            return False
+    return fn
+
+
+def _counts(campaign):
+    """(households the campaign reached, of them households that redeemed, coupon redemptions of the campaign)."""
+    from ..datasets import complete_journey as cj
+    reached = cj("campaigns")
+    red = cj("coupon_redemptions")
+    reached = reached.loc[reached["campaign_id"].astype(str) == str(campaign), "household_id"].nunique()
+    red = red[red["campaign_id"].astype(str) == str(campaign)]
+    return int(reached), int(red["household_id"].nunique()), int(len(red))
+
+
+def wilson(k: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of k successes in n trials (the interval of ``dbm.cases.redemption_by``)."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+# ------------------------------------------------------------------------------------------------ 90.1, 90.2
+@exercise("90.1", "Redemption rate of one campaign, by hand",
+          hint="Households the campaign reached: distinct household_id of `campaigns` with that campaign_id; "
+               "redeemers: distinct household_id of `redemptions` with that campaign_id; rate = redeemers ÷ reached "
+               "(a share).",
+          solution="n = campaigns.loc[campaigns['campaign_id'] == campaign, 'household_id'].nunique()\n"
+                   "k = redemptions.loc[redemptions['campaign_id'] == campaign, 'household_id'].nunique()\n"
+                   "answer = k / n", rel_tol=2e-3, abs_tol=2e-4)
+def _campaign_rate(ws=None, campaign="16"):
+    n, k, _ = _counts(campaign)
+    return k / n
+
+
+def _rate_of_all_households(campaign="16"):
+    return _counts(campaign)[1] / _study_households()
+
+
+def _rate_of_all_reached(campaign="16"):
+    return _counts(campaign)[1] / int(_pairs()["household_id"].nunique())
+
+
+def _coupons_per_household(campaign="16"):
+    n, _, coupons = _counts(campaign)
+    return coupons / n
+
+
+@exercise("90.2", "Lower end of the campaign's 95 % Wilson interval, by hand",
+          hint="With p = k/n and z = 1.96: centre = (p + z²/2n) / (1 + z²/n), half-width = z·√(p(1−p)/n + z²/4n²) / "
+               "(1 + z²/n); the lower end is centre − half-width (a share).",
+          solution="n = campaigns.loc[campaigns['campaign_id'] == campaign, 'household_id'].nunique()\n"
+                   "k = redemptions.loc[redemptions['campaign_id'] == campaign, 'household_id'].nunique()\n"
+                   "z = 1.96\np = k / n\ncentre = (p + z**2 / (2 * n)) / (1 + z**2 / n)\n"
+                   "half = z * (p * (1 - p) / n + z**2 / (4 * n**2)) ** 0.5 / (1 + z**2 / n)\n"
+                   "answer = centre - half", abs_tol=5e-4, rel_tol=0)
+def _wilson_low(ws=None, campaign="16"):
+    n, k, _ = _counts(campaign)
+    return wilson(k, n)[0]
+
+
+def _wald_low(campaign="16"):
+    n, k, _ = _counts(campaign)
+    p = k / n
+    return p - Z95 * math.sqrt(p * (1 - p) / n)
+
+
+def _upper(campaign="16"):
+    n, k, _ = _counts(campaign)
+    return wilson(k, n)[1]
+
+
+def _z90(campaign="16"):
+    n, k, _ = _counts(campaign)
+    return wilson(k, n, 1.6448536269514722)[0]
+
+
+def _centre(campaign="16"):
+    n, k, _ = _counts(campaign)
+    lo, hi = wilson(k, n)
+    return (lo + hi) / 2
+
+
+# ------------------------------------------------------------------------------------------------ 90.3 decide
+CHOICES_90_3 = {
+    "a": "Yes: a redemption rate of 12 % shows that the coupons made these households buy",
+    "b": "No: the retailer chose whom to contact and held nobody out at random, so we cannot know how many "
+         "households would have bought the couponed products anyway",
+    "c": "Yes: redemption differs between the campaign types, so the coupons made the difference",
+}
+
+
+@exercise("90.3", "Can these data show that the coupons cause the purchases?",
+          hint="A cause needs a comparison: households like the contacted ones, chosen at random, who got no coupon. "
+               "Look for such a group in the campaigns table. Answer a letter.",
+          solution="answer = 'b'   # no household was held out at random: the data hold no control group")
+def _causal(ws=None):
+    from ..datasets import complete_journey as cj
+    cols = {c.lower() for c in cj("campaigns").columns}
+    if cols & {"control", "holdout", "group", "treatment"}:
+        raise ValueError("the campaigns table now marks a control group: this question needs rewording")
+    return "b"   # the data hold no household held out at random
+
+
+def _choice(letter):
+    def fn(answer, expected, ws=None, **_):
+        try:
+            a = str(answer).strip().lower()[:1]
+            return a == letter and a != str(expected).strip().lower()
+        except Exception:  # noqa: BLE001
+            return False
+    return fn
+
+
+# ------------------------------------------------------------------------------------------------ 90.4–90.6
+@exercise("90.4", "Households reached by at least one campaign",
           hint="Count the distinct household_id in the campaigns table (who received each campaign).",
-          solution="answer = dbm.datasets.complete_journey('campaigns')['household_id'].nunique()")
+          solution="answer = campaigns['household_id'].nunique()", rel_tol=0, abs_tol=0)
 def _reached(ws=None):
     return int(_pairs()["household_id"].nunique())
 
 
-@exercise("90.3", "The age band with the highest redemption rate",
+@exercise("90.5", "The age band with the highest redemption rate",
           hint="dbm.cases.redemption_by(pairs, 'age') gives the rate per age band; answer with the band's label "
                "as text, e.g. '35-44'.",
           solution="r = dbm.cases.redemption_by(pairs, 'age')\nanswer = r.loc[r['rate'].idxmax(), 'age']")
@@ -40,13 +173,95 @@ def _best_age(ws=None):
     return str(r.loc[r["rate"].idxmax(), "age"])
 
 
-@exercise("90.4", "How many times more often Type A pairs redeem than Type C pairs",
+def _most_redeemers_band(answer, expected, ws=None, **_):
+    """The band with the most redeeming pairs (a count, not a rate), when it is another band."""
+    try:
+        from ..cases import redemption_by
+        r = redemption_by(_pairs(), "age")
+        wrong = str(r.loc[r["redeemed"].idxmax(), "age"])
+        a = str(answer).strip().lower()
+        return a == wrong.lower() and a != str(expected).strip().lower()
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@exercise("90.6", "How many times more often Type A pairs redeem than Type C pairs",
           hint="Divide the redemption rate of Type A by that of Type C (dbm.cases.redemption_by(pairs, "
                "'campaign_type')).",
           solution="r = dbm.cases.redemption_by(pairs, 'campaign_type').set_index('campaign_type')['rate']\n"
                    "answer = r['Type A'] / r['Type C']",
           rel_tol=5e-3)
 def _a_vs_c(ws=None):
-    p = _pairs()
-    rate = p.groupby("campaign_type")["redeemed"].mean()
+    rate = _pairs().groupby("campaign_type")["redeemed"].mean()
     return float(rate["Type A"] / rate["Type C"])
+
+
+def _c_vs_a():
+    rate = _pairs().groupby("campaign_type")["redeemed"].mean()
+    return float(rate["Type C"] / rate["Type A"])
+
+
+def _a_minus_c():
+    rate = _pairs().groupby("campaign_type")["redeemed"].mean()
+    return float(rate["Type A"] - rate["Type C"])
+
+
+META = {
+    "90.1": {
+        "kind": "share",
+        "diagnoses": [
+            (_diagnosis(_rate_of_all_households, 2e-3),
+             "you used all households of the study, not those who received the campaign — divide by the "
+             "households this campaign reached"),
+            (_diagnosis(_rate_of_all_reached, 2e-3),
+             "you divided by the households reached by any campaign; use those this campaign reached"),
+            (_diagnosis(_coupons_per_household, 2e-3),
+             "you counted coupon redemptions, not households: a household redeeming three coupons is one response "
+             "— count distinct household_id"),
+        ],
+    },
+    "90.2": {
+        "kind": "share",
+        "diagnoses": [
+            (_diagnosis(_wald_low, 0, 5e-4), "this is the normal (Wald) interval p − 1.96·√(p(1−p)/n); the Wilson "
+                                             "interval moves the centre towards ½ and is the one to use for small "
+                                             "counts"),
+            (_diagnosis(_upper, 0, 5e-4), "this is the upper end of the interval; the question asks for the lower"),
+            (_diagnosis(_z90, 0, 5e-4), "this is a 90 % interval (z = 1.645); a 95 % interval uses z = 1.96"),
+            (_diagnosis(_centre, 0, 5e-4), "this is the Wilson centre; subtract the half-width"),
+        ],
+    },
+    "90.3": {
+        "kind": "choice",
+        "choices": CHOICES_90_3,
+        "diagnoses": [
+            (_choice("a"), "a response rate counts who redeemed, not who redeemed *because* of the coupon: without "
+                           "a random control group we cannot know what the households would have bought anyway"),
+            (_choice("c"), "the types reached different households with different coupons; a difference in "
+                           "response rates is not an effect without a random control group in each campaign"),
+        ],
+    },
+    "90.4": {
+        "kind": "count",
+        "diagnoses": [
+            (_diagnosis(lambda: len(_pairs()), 0, 0), "you counted household–campaign pairs, not households — a "
+                                                      "household reached by three campaigns counts once"),
+            (_diagnosis(_study_households, 0, 0), "you counted every household of the study, not those reached by "
+                                                  "a campaign"),
+            (_diagnosis(lambda: int(_pairs().loc[_pairs()["age"].notna(), "household_id"].nunique()), 0, 0),
+             "you counted only the households with demographics; count every household in the campaigns table"),
+        ],
+    },
+    "90.5": {
+        "kind": "label",
+        "diagnoses": [(_most_redeemers_band, "this band has the most redeeming pairs, not the highest rate — "
+                                             "compare the rates (redeemed ÷ pairs)")],
+    },
+    "90.6": {
+        "kind": "number",
+        "diagnoses": [
+            (_diagnosis(_c_vs_a, 5e-3), "you divided Type C by Type A; the question asks A ÷ C"),
+            (_diagnosis(_a_minus_c, 5e-3), "this is the difference of the rates; the question asks for the ratio"),
+        ],
+    },
+}

@@ -1,9 +1,23 @@
-"""Exercises of chapter 91 (case study: CDNOW and the BG/NBD paper). Expected answers come from the bundled data."""
+"""Exercises of chapter 91 (case study: CDNOW and the BG/NBD paper). Expected answers come from the bundled data.
+
+91.1–91.3 build one customer's calibration-period inputs by hand from the raw log, with the Fader–Hardie
+definitions (frequency x = repeat purchases, recency t_x = time of the last purchase since the first, T = age at the
+end of the calibration period, in weeks; purchases on the same day count as one) before ``dbm.rfm.customer_summary``
+computes them for everyone; 91.4 decides what BG/NBD says of a one-time buyer. ``META`` gives each exercise's kind and
+the diagnoses of the usual mistakes (tried before the hint).
+"""
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
+import pandas as pd
+
 from . import exercise
+
+CALIBRATION_END = "1997-09-30"
+HOLDOUT_END = "1998-06-30"
+COHORT_START = "1997-01-01"
 
 
 @lru_cache(maxsize=1)
@@ -14,15 +28,145 @@ def _fitted():
     return s, BetaGeo().fit(s["frequency"], s["recency"], s["T"])
 
 
-@exercise("91.1", "Customers with at least one repeat purchase in the calibration period",
-          hint="In the calibration summary (dbm.datasets.cdnow_summary()) count the customers with frequency > 0.",
-          solution="answer = int((summary['frequency'] > 0).sum())")
-def _repeaters(ws=None):
-    s, _ = _fitted()
-    return int((s["frequency"] > 0).sum())
+@lru_cache(maxsize=1)
+def _log():
+    from ..datasets import cdnow
+    return cdnow("sample")
 
 
-@exercise("91.2", "Expected purchases of customer 1 in the next 39 weeks",
+def _close(a, b, rel=1e-3, abs_=1e-9) -> bool:
+    try:
+        return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=abs_)
+    except (TypeError, ValueError):
+        return False
+
+
+def _diagnosis(mistake, rel=1e-3, abs_=1e-9):
+    """Fires when the answer equals ``mistake(**context)`` but not the expected answer; never raises."""
+    def fn(answer, expected, ws=None, **context):
+        try:
+            wrong = mistake(**context)
+            return _close(answer, wrong, rel, abs_) and not _close(answer, expected, rel, abs_)
+        except Exception:  # noqa: BLE001 - feedback must never break a notebook
+            return False
+    return fn
+
+
+def _records(customer, end=CALIBRATION_END):
+    t = _log()
+    return t[(t["customer_id"].astype(str) == str(customer)) & (t["date"] <= pd.Timestamp(end))]
+
+
+def _days(customer, end=CALIBRATION_END):
+    """The customer's purchase days up to ``end`` (several records on one day are one purchase)."""
+    return pd.Series(sorted(_records(customer, end)["date"].dt.normalize().unique()))
+
+
+def _weeks(a, b) -> float:
+    return (pd.Timestamp(b) - pd.Timestamp(a)).days / 7
+
+
+# ------------------------------------------------------------------------------------------------ 91.1–91.3
+@exercise("91.1", "Frequency x of one customer in the calibration period, by hand",
+          hint="Keep the customer's records up to calibration_end, count the distinct purchase days and subtract "
+               "the first purchase: x counts repeat purchases.",
+          solution="mine = tx[(tx['customer_id'] == customer) & (tx['date'] <= calibration_end)]\n"
+                   "answer = mine['date'].nunique() - 1", rel_tol=0, abs_tol=0)
+def _frequency(ws=None, customer="1640", calibration_end=CALIBRATION_END):
+    return int(len(_days(customer, calibration_end)) - 1)
+
+
+def _all_purchases(customer="1640", calibration_end=CALIBRATION_END):
+    return len(_days(customer, calibration_end))
+
+
+def _repeat_records(customer="1640", calibration_end=CALIBRATION_END):
+    return len(_records(customer, calibration_end)) - 1
+
+
+def _with_holdout(customer="1640", calibration_end=CALIBRATION_END):
+    return len(_days(customer, HOLDOUT_END)) - 1
+
+
+@exercise("91.2", "Recency t_x of the customer in weeks, by hand",
+          hint="t_x = (last purchase day in the calibration period − first purchase day) in days ÷ 7.",
+          solution="answer = (mine['date'].max() - mine['date'].min()).days / 7", rel_tol=0, abs_tol=6e-3)
+def _recency(ws=None, customer="1640", calibration_end=CALIBRATION_END):
+    d = _days(customer, calibration_end)
+    return _weeks(d.iloc[0], d.iloc[-1])
+
+
+def _recency_days(customer="1640", calibration_end=CALIBRATION_END):
+    d = _days(customer, calibration_end)
+    return (d.iloc[-1] - d.iloc[0]).days
+
+
+def _time_since_last(customer="1640", calibration_end=CALIBRATION_END):
+    return _weeks(_days(customer, calibration_end).iloc[-1], calibration_end)
+
+
+def _recency_with_holdout(customer="1640", calibration_end=CALIBRATION_END):
+    d = _days(customer, HOLDOUT_END)
+    return _weeks(d.iloc[0], d.iloc[-1])
+
+
+@exercise("91.3", "Age T of the customer at the end of the calibration period, in weeks, by hand",
+          hint="T = (calibration_end − first purchase day) in days ÷ 7.",
+          solution="answer = (pd.Timestamp(calibration_end) - mine['date'].min()).days / 7", rel_tol=0, abs_tol=6e-3)
+def _age(ws=None, customer="1640", calibration_end=CALIBRATION_END):
+    return _weeks(_days(customer, calibration_end).iloc[0], calibration_end)
+
+
+def _age_days(customer="1640", calibration_end=CALIBRATION_END):
+    return (pd.Timestamp(calibration_end) - _days(customer, calibration_end).iloc[0]).days
+
+
+def _age_from_cohort_start(customer="1640", calibration_end=CALIBRATION_END):
+    return _weeks(COHORT_START, calibration_end)
+
+
+def _age_to_end_of_data(customer="1640", calibration_end=CALIBRATION_END):
+    return _weeks(_days(customer, calibration_end).iloc[0], HOLDOUT_END)
+
+
+# ------------------------------------------------------------------------------------------------ 91.4 decide
+CHOICES_91_4 = {
+    "a": "1: BG/NBD lets a customer drop out only just after a repeat purchase, so one who never bought again "
+         "cannot have left",
+    "b": "It falls as the time since the first purchase grows, like for any other customer",
+    "c": "0.5: the model knows nothing about a customer with a single purchase",
+    "d": "0: a customer who did not come back has left",
+}
+
+
+@exercise("91.4", "P(alive) of a one-time buyer under BG/NBD",
+          hint="Compute bg.p_alive(0, 0, T) for a few ages T and read the model's assumption about when customers "
+               "drop out. Answer a letter.",
+          solution="answer = 'a'   # bg.p_alive(0, 0, T) is 1 for every T: dropping out happens only after a repeat "
+                   "purchase")
+def _one_time_alive(ws=None):
+    import numpy as np
+    _, bg = _fitted()
+    p = np.asarray(bg.p_alive(np.zeros(3), np.zeros(3), np.array([1.0, 20.0, 38.86]))).ravel()
+    if np.allclose(p, 1.0):
+        return "a"
+    if np.all(np.diff(p) < 0):
+        return "b"
+    raise ValueError(f"P(alive) of a one-time buyer is {p.round(3).tolist()}: none of the choices")
+
+
+def _choice(letter):
+    def fn(answer, expected, ws=None, **_):
+        try:
+            a = str(answer).strip().lower()[:1]
+            return a == letter and a != str(expected).strip().lower()
+        except Exception:  # noqa: BLE001
+            return False
+    return fn
+
+
+# ------------------------------------------------------------------------------------------------ 91.5, 91.6
+@exercise("91.5", "Expected purchases of customer 1 in the next 39 weeks",
           hint="Customer 1 has x = 2, t_x = 30.43, T = 38.86 (weeks). Use bg.expected_purchases(39, x, t_x, T) of "
                "the BG/NBD model fitted on the calibration summary.",
           solution="answer = float(bg.expected_purchases(39, 2, 30.43, 38.86))", rel_tol=2e-3)
@@ -32,23 +176,95 @@ def _conditional(ws=None):
     return float(np.asarray(bg.expected_purchases(39, 2, 30.43, 38.86)).ravel()[0])
 
 
-@exercise("91.3", "Repeat transactions in the holdout period (weeks 40–78)",
-          hint="dbm.cases.weekly_repeat_transactions(transactions) counts repeat transactions per week; add up weeks "
-               "40 to 78.",
-          solution="w = dbm.cases.weekly_repeat_transactions(tx)\nanswer = int(w.loc[w['week'] > 39, "
-                   "'repeat_transactions'].sum())")
+def _unconditional():
+    import numpy as np
+    _, bg = _fitted()
+    return float(np.asarray(bg.expected_purchases_new(39)).ravel()[0])
+
+
+def _p_alive_1():
+    import numpy as np
+    _, bg = _fitted()
+    return float(np.asarray(bg.p_alive(2, 30.43, 38.86)).ravel()[0])
+
+
+@exercise("91.6", "Repeat transactions in the holdout period (weeks 40–78)",
+          hint="dbm.cases.weekly_repeat_transactions(tx) counts repeat transactions per week; add up weeks 40 to 78.",
+          solution="answer = int(actual.loc[actual['week'] > 39, 'repeat_transactions'].sum())", rel_tol=0, abs_tol=0)
 def _holdout_actual(ws=None):
     from ..cases import weekly_repeat_transactions
-    from ..datasets import cdnow
-    w = weekly_repeat_transactions(cdnow("sample"))
+    w = weekly_repeat_transactions(_log())
     return int(w.loc[w["week"] > 39, "repeat_transactions"].sum())
 
 
-@exercise("91.4", "Share of customers the model believes are still alive at the end of the calibration period",
-          hint="Average bg.p_alive(frequency, recency, T) over all customers of the calibration summary.",
-          solution="answer = float(bg.p_alive(summary['frequency'], summary['recency'], summary['T']).mean())",
-          rel_tol=2e-3)
-def _alive(ws=None):
-    import numpy as np
-    s, bg = _fitted()
-    return float(np.mean(bg.p_alive(s["frequency"], s["recency"], s["T"])))
+def _holdout_records():
+    t = _log()
+    return int((t["date"] > pd.Timestamp(CALIBRATION_END)).sum())
+
+
+def _all_78_weeks():
+    from ..cases import weekly_repeat_transactions
+    return int(weekly_repeat_transactions(_log())["repeat_transactions"].sum())
+
+
+META = {
+    "91.1": {
+        "kind": "count",
+        "diagnoses": [
+            (_diagnosis(_all_purchases, 0, 0), "frequency counts repeat purchases: you counted all purchases — "
+                                                "leave out the first"),
+            (_diagnosis(_repeat_records, 0, 0), "you counted purchase records: several records on the same day are "
+                                                 "one purchase — count distinct days"),
+            (_diagnosis(_with_holdout, 0, 0), "you counted purchases after the end of the calibration period too — "
+                                               "keep dates up to calibration_end"),
+        ],
+    },
+    "91.2": {
+        "kind": "number",
+        "diagnoses": [
+            (_diagnosis(_recency_days, 0, 0.5), "weeks, not days: divide the days by 7"),
+            (_diagnosis(_time_since_last, 0, 6e-3), "this is the time since the last purchase (RFM recency); BTYD "
+                                                     "recency is the time of the last purchase since the first"),
+            (_diagnosis(_recency_with_holdout, 0, 6e-3), "you used a purchase after the calibration period — keep "
+                                                          "dates up to calibration_end"),
+        ],
+    },
+    "91.3": {
+        "kind": "number",
+        "diagnoses": [
+            (_diagnosis(_age_days, 0, 0.5), "weeks, not days: divide the days by 7"),
+            (_diagnosis(_age_from_cohort_start, 0, 6e-3), "you measured from the start of the cohort (1 January "
+                                                           "1997); T starts at the customer's own first purchase"),
+            (_diagnosis(_age_to_end_of_data, 0, 6e-3), "you measured to the end of the data; T ends with the "
+                                                        "calibration period"),
+        ],
+    },
+    "91.4": {
+        "kind": "choice",
+        "choices": CHOICES_91_4,
+        "diagnoses": [
+            (_choice("b"), "that is what MBG/NBD or Pareto/NBD say; BG/NBD lets customers drop out only right after "
+                           "a repeat purchase — try bg.p_alive(0, 0, T) for several T"),
+            (_choice("d"), "most of a new cohort never buys again, but BG/NBD does not let them drop out: compute "
+                           "bg.p_alive(0, 0, 38.86)"),
+            (_choice("c"), "compute bg.p_alive(0, 0, 38.86): the model's assumption fixes it"),
+        ],
+    },
+    "91.5": {
+        "kind": "number",
+        "diagnoses": [
+            (_diagnosis(_unconditional, 2e-3), "this is E[X(39)] of a new customer; customer 1's history (x, t_x, "
+                                               "T) gives the conditional expectation bg.expected_purchases(39, x, "
+                                               "t_x, T)"),
+            (_diagnosis(_p_alive_1, 2e-3), "this is customer 1's P(alive), not the expected number of purchases"),
+        ],
+    },
+    "91.6": {
+        "kind": "count",
+        "diagnoses": [
+            (_diagnosis(_holdout_records, 0, 0), "you counted purchase records; records on the same day are one "
+                                                  "transaction — use weekly_repeat_transactions"),
+            (_diagnosis(_all_78_weeks, 0, 0), "you added all 78 weeks; the holdout is weeks 40 to 78"),
+        ],
+    },
+}
