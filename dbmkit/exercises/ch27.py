@@ -1,38 +1,269 @@
-"""Exercises of chapter 27 (customer description, the revenue time series, the spend regression)."""
+"""Exercises of chapter 27 (customer description, the revenue time series, the spend regression): an index vs
+the base by hand, a seasonal index by hand, the MAPE of the seasonal naive forecast by hand, and the choice of a
+forecast method for a budget.
+
+``META`` holds the kinds, the choices and the diagnoses of the usual mistakes (read by the exercise engine)."""
 from __future__ import annotations
+
+import math
+
+import numpy as np
 
 from . import exercise
 
 
-@exercise("27.1", "Share of defectors",
-          hint="dbm.profiles.profile_groups(ws.table('customer_summary'), lost_days=ws.cfg.analysis.active_days) "
-               "gives each customer's group; the share whose group is 'defector'.",
-          solution="g = dbm.profiles.profile_groups(ws.table('customer_summary'),\n"
-                   "                               lost_days=ws.cfg.analysis.active_days)\n"
-                   "answer = (g['group'] == 'defector').mean()")
-def _defectors(ws, top_share=0.10):
-    from ..profiles import profile_groups
-    g = profile_groups(ws.table("customer_summary"), top_share=top_share, lost_days=ws.cfg.analysis.active_days)
-    return float((g["group"] == "defector").mean())
+def _close(answer, value, rel: float = 1e-3) -> bool:
+    try:
+        a, v = float(answer), float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(a) and math.isfinite(v) and math.isclose(a, v, rel_tol=rel, abs_tol=1e-9)
 
 
-@exercise("27.2", "The strongest month of the year",
-          hint="dbm.forecast.seasonal_indices(dbm.forecast.decompose(dbm.forecast.monthly_series(ws))) has one "
-               "index per calendar month; answer with the month number (1–12) of the highest.",
-          solution="si = dbm.forecast.seasonal_indices(dbm.forecast.decompose(dbm.forecast.monthly_series(ws)))\n"
-                   "answer = int(si.loc[si['index'].idxmax(), 'month_of_year'])")
-def _peak_month(ws):
-    from ..forecast import decompose, monthly_series, seasonal_indices
-    si = seasonal_indices(decompose(monthly_series(ws)))
-    return int(si.loc[si["index"].idxmax(), "month_of_year"])
+def _profile_frame(ws, attribute: str):
+    from ..profiles import customer_attributes, profile_groups
+    g = profile_groups(ws.table("customer_summary"), lost_days=ws.cfg.analysis.active_days)
+    return g[["customer_id", "group"]].merge(customer_attributes(ws)[["customer_id", attribute]], on="customer_id")
 
 
-@exercise("27.3", "MAPE of the plain seasonal naive forecast",
-          hint="dbm.forecast.backtest_summary(dbm.forecast.backtest(y, horizon)) has a mape per method; answer with "
-               "the one of 'seasonal_naive' (a share, e.g. 0.12).",
-          solution="s = dbm.forecast.backtest_summary(dbm.forecast.backtest(y, horizon))\n"
-                   "answer = float(s.loc[s['method'] == 'seasonal_naive', 'mape'].iloc[0])", rel_tol=1e-3)
-def _naive_mape(ws, horizon=6):
+def index_parts(ws, attribute: str = "first_order_band", value: str = "Q1", group: str = "defector") -> dict:
+    """The shares behind one index vs base: the group's share with the value, the base share, the share of the
+    rest of the customers, and the share of the value's holders who are in the group."""
+    d = _profile_frame(ws, attribute)
+    has = d[attribute].astype(str) == str(value)
+    in_g = d["group"].astype(str) == group
+    return {"share": float(has[in_g].mean()), "base_share": float(has.mean()), "rest_share": float(has[~in_g].mean()),
+            "group_given_value": float(in_g[has].mean()), "group_share": float(in_g.mean())}
+
+
+@exercise("27.1", "An index vs the base, by hand",
+          hint="Merge the groups with the attributes on customer_id; index = share of defectors with the value ÷ "
+               "share of ALL customers with the value × 100 (100 = as common as in the base).",
+          solution="g = dbm.profiles.profile_groups(ws.table('customer_summary'), "
+                   "lost_days=ws.cfg.analysis.active_days)\n"
+                   "d = g.merge(dbm.profiles.customer_attributes(ws), on='customer_id')\n"
+                   "has = d['first_order_band'] == 'Q1'\n"
+                   "answer = 100 * has[d['group'] == 'defector'].mean() / has.mean()\n"
+                   "# the same as the index of dbm.profiles.index_table(d, 'first_order_band') for this row")
+def _index(ws, attribute="first_order_band", value="Q1", **ctx):
+    p = index_parts(ws, attribute, value)
+    return 100 * p["share"] / p["base_share"]
+
+
+def centred_trend(y):
+    """The centred 2×12 moving average of a monthly series (missing for the first and last six months)."""
+    return y.rolling(12).mean().rolling(2).mean().shift(-6)
+
+
+def _month_ratios(y):
+    r = (y / centred_trend(y)).dropna()
+    return r.groupby([p.month for p in r.index]).mean()
+
+
+@exercise("27.2", "A seasonal index by hand",
+          hint="Ratio = revenue ÷ centred trend for every month with a trend; average the ratios of each calendar "
+               "month; the month's index = 100 × its mean ratio ÷ the mean of the twelve mean ratios.",
+          solution="trend = y.rolling(12).mean().rolling(2).mean().shift(-6)   # centred 2×12 moving average\n"
+                   "ratio = (y / trend).dropna()\n"
+                   "by_month = ratio.groupby(ratio.index.month).mean()\n"
+                   "answer = 100 * by_month[12] / by_month.mean()\n"
+                   "# the same as seasonal_indices(decompose(y)) for December")
+def _seasonal_index(ws, month=12, **ctx):
+    from ..forecast import monthly_series
+    m = _month_ratios(monthly_series(ws))
+    return float(100 * m[int(month)] / m.mean())
+
+
+@exercise("27.3", "MAPE of the seasonal naive forecast, by hand",
+          hint="Hold out the last `horizon` months; the forecast of each is the same month a year earlier; MAPE = "
+               "the mean of |forecast − actual| ÷ actual (a share, e.g. 0.12).",
+          solution="actual = y.iloc[-horizon:]\n"
+                   "forecast = y.shift(12).iloc[-horizon:]   # the same month last year\n"
+                   "answer = float(((forecast - actual).abs() / actual).mean())\n"
+                   "# the same as backtest_summary(backtest(y, horizon)) for 'seasonal_naive'")
+def _naive_mape(ws, horizon=6, **ctx):
     from ..forecast import backtest, backtest_summary, monthly_series
     s = backtest_summary(backtest(monthly_series(ws), horizon))
     return float(s.loc[s["method"] == "seasonal_naive", "mape"].iloc[0])
+
+
+CHOICES_27_4 = {"a": "seasonal naive (same month last year)", "b": "seasonal naive × growth",
+                "c": "Holt-Winters"}
+_LETTER = {"seasonal_naive": "a", "seasonal_naive_growth": "b", "holt_winters": "c"}
+
+
+def _backtest_summary(ws, horizon):
+    from ..forecast import backtest, backtest_summary, monthly_series
+    return backtest_summary(backtest(monthly_series(ws), int(horizon)))
+
+
+@exercise("27.4", "Which forecast for next quarter's budget?",
+          hint="Judge the methods on the months they did not see (the backtest), not on how elaborate they are or "
+               "how much they promise; then plan with that method's interval, not its line.",
+          solution="s = dbm.forecast.backtest_summary(dbm.forecast.backtest(y, horizon))\n"
+                   "answer = {'seasonal_naive': 'a', 'seasonal_naive_growth': 'b', 'holt_winters': 'c'}[\n"
+                   "    s.sort_values('mape')['method'].iloc[0]]\n"
+                   "# the lowest backtest MAPE; its backtest errors give the interval the budget should use")
+def _method(ws, horizon=6, **ctx):
+    s = _backtest_summary(ws, horizon)
+    return _LETTER[str(s.sort_values("mape")["method"].iloc[0])]
+
+
+# ------------------------------------------------------------------------------------------------ diagnoses
+def _parts(ws, ctx):
+    return index_parts(ws, ctx.get("attribute", "first_order_band"), ctx.get("value", "Q1"))
+
+
+def _share_not_index(answer, expected, ws=None, **ctx) -> bool:
+    try:
+        p = _parts(ws, ctx)
+        return _close(answer, p["share"]) or _close(answer, 100 * p["share"])
+    except Exception:  # noqa: BLE001 - a diagnosis never raises
+        return False
+
+
+def _ratio_not_index(answer, expected, ws=None, **ctx) -> bool:
+    return _close(answer, float(expected) / 100) if isinstance(expected, (int, float)) else False
+
+
+def _vs_rest(answer, expected, ws=None, **ctx) -> bool:
+    try:
+        p = _parts(ws, ctx)
+        return _close(answer, 100 * p["share"] / p["rest_share"])
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _group_given_value(answer, expected, ws=None, **ctx) -> bool:
+    try:
+        p = _parts(ws, ctx)
+        return _close(answer, 100 * p["group_given_value"]) or _close(answer, p["group_given_value"])
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _series(ws):
+    from ..forecast import monthly_series
+    return monthly_series(ws)
+
+
+def _factor_not_index(answer, expected, ws=None, **ctx) -> bool:
+    return _close(answer, float(expected) / 100) if isinstance(expected, (int, float)) else False
+
+
+def _not_normalised(answer, expected, ws=None, month=12, **ctx) -> bool:
+    try:
+        m = _month_ratios(_series(ws))
+        return not _close(m.mean(), 1.0) and (_close(answer, 100 * m[int(month)]) or _close(answer, m[int(month)]))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _vs_average_month(answer, expected, ws=None, month=12, **ctx) -> bool:
+    try:
+        y = _series(ws)
+        by = y.groupby([p.month for p in y.index]).mean()
+        return _close(answer, 100 * by[int(month)] / by.mean(), rel=2e-3)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _mape_parts(ws, horizon):
+    y = _series(ws)
+    a = y.iloc[-int(horizon):].to_numpy()
+    f = y.shift(12).iloc[-int(horizon):].to_numpy()
+    return y, a, f
+
+
+def _over_forecast(answer, expected, ws=None, horizon=6, **ctx) -> bool:
+    try:
+        _, a, f = _mape_parts(ws, horizon)
+        return _close(answer, np.mean(np.abs(f - a) / f))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _signed(answer, expected, ws=None, horizon=6, **ctx) -> bool:
+    try:
+        _, a, f = _mape_parts(ws, horizon)
+        signed = float(np.mean((f - a) / a))
+        if _close(answer, float(expected)):
+            return False
+        return _close(answer, signed) or (_close(answer, abs(signed)) and not _close(abs(signed), float(expected)))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _last_month(answer, expected, ws=None, horizon=6, **ctx) -> bool:
+    try:
+        y = _series(ws)
+        a = y.iloc[-int(horizon):].to_numpy()
+        f = y.shift(1).iloc[-int(horizon):].to_numpy()
+        return _close(answer, np.mean(np.abs(f - a) / a))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _letter(answer) -> str | None:
+    if not isinstance(answer, str):
+        return None
+    a = answer.strip().lower().rstrip(").")
+    if a in CHOICES_27_4:
+        return a
+    for k, text in CHOICES_27_4.items():
+        if a == text.lower():
+            return k
+    return None
+
+
+def _most_optimistic(answer, expected, ws=None, horizon=6, **ctx) -> bool:
+    try:
+        from ..forecast import forecast, monthly_series
+        y = monthly_series(ws)
+        totals = {m: float(forecast(y, int(horizon), m)["forecast"].sum()) for m in _LETTER}
+        top = _LETTER[max(totals, key=totals.get)]
+        return top != expected and _letter(answer) == top
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _most_elaborate(answer, expected, ws=None, **ctx) -> bool:
+    return expected != "c" and _letter(answer) == "c"
+
+
+def _simplest(answer, expected, ws=None, **ctx) -> bool:
+    return expected != "a" and _letter(answer) == "a"
+
+
+META = {
+    "27.1": {"kind": "number", "diagnoses": [
+        (_share_not_index, "this is the defectors' share with the value; the index divides it by the share in all "
+                           "customers and multiplies by 100"),
+        (_ratio_not_index, "an index is the ratio × 100 (100 = as common as in the base)"),
+        (_vs_rest, "you compared the defectors with the other customers; the index compares them with all "
+                   "customers (the base)"),
+        (_group_given_value, "that is the share of the value's holders who defected; the index starts from the "
+                             "defectors: their share with the value ÷ the base share"),
+    ]},
+    "27.2": {"kind": "number", "diagnoses": [
+        (_factor_not_index, "this is the seasonal factor; the index is × 100 (100 = an average month)"),
+        (_not_normalised, "close: divide the month's mean ratio by the mean of the twelve mean ratios, so that the "
+                          "indices average 100"),
+        (_vs_average_month, "you compared the month with the average month, not with the trend: for a growing "
+                            "business that mixes growth into the season"),
+    ]},
+    "27.3": {"kind": "share", "diagnoses": [
+        (_over_forecast, "you divided by the forecast; the percentage error divides by the actual value"),
+        (_signed, "the errors kept their signs and cancel out: MAPE averages the absolute errors"),
+        (_last_month, "you forecast each month with the month before; the seasonal naive forecast uses the same "
+                      "month a year earlier"),
+    ]},
+    "27.4": {"kind": "choice", "choices": CHOICES_27_4, "diagnoses": [
+        (_most_optimistic, "you picked the method that promises the most; a budget needs the one that erred least "
+                           "on months it had not seen"),
+        (_most_elaborate, "the most elaborate method is not automatically the most accurate: compare the backtest "
+                          "MAPEs"),
+        (_simplest, "simplicity is a tie-breaker, not the criterion: another method had a clearly lower backtest "
+                    "MAPE"),
+    ]},
+}
