@@ -168,8 +168,9 @@ def sequence_rules(ws, within_days: int | None = None, level: str = "subcategory
 
     * ``probability`` — share of those anchors followed by C in another order within the window;
     * ``before_rate`` — share with C in the same number of days *before* (the same customers' usual appetite for C);
-    * ``excess`` — (probability − before_rate) / (1 − before_rate): the share of A-buyers who buy C *because* they
-      bought A. Items that are merely bought together (an affinity, not a sequence) have an excess near 0;
+    * ``excess`` — (probability − before_rate) / (1 − before_rate): how much more often C follows A than it came
+      before it, as a share of the room left — an observed difference, not proof that A causes C (only a test
+      can show that). Items that are merely bought together (an affinity, not a sequence) have an excess near 0;
     * ``base_rate`` — how often C follows any anchor order, and ``lift`` = probability / base_rate;
     * ``median_lag_days`` — median days until the first C.
 
