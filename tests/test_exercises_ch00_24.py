@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import dbmkit as dbm
-from dbmkit.exercises import REGISTRY, _load_all, check, ch00, ch22, ch23, ch24
+from dbmkit.exercises import REGISTRY, _load_all, ch00, ch22, ch23, ch24, check
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = {"00": ch00, "22": ch22, "23": ch23, "24": ch24}
@@ -354,7 +354,8 @@ def _words(text: str) -> str:
 def test_chapter_ending_and_review_answers(ch):
     nb = nbformat.read(str(ROOT / "notebooks" / f"{NOTEBOOKS[ch]}.ipynb"), as_version=4)
     md = [c.source for c in nb.cells if c.cell_type == "markdown"]
-    heads = ["## Recap (小结)", "## Review questions (复习题)", "## What this means for the marketer (对营销人员的意义)"]
+    heads = ["## Recap (小结)", "## Review questions (复习题)",
+             "## What this means for the marketer (对营销人员的意义)"]
     at = [next(i for i, s in enumerate(md) if s.startswith(h)) for h in heads]
     assert at == sorted(at) and at[-1] == len(md) - 2        # the ending, then the closing navigation
     bullets = [ln for ln in md[at[0]].splitlines() if ln.startswith("* ")]

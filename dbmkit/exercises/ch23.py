@@ -1,9 +1,9 @@
 """Exercises of chapter 23 (customer lifetime value).
 
 23.1–23.3 compute by hand what the chapter's helpers and models give (the retention formula, the historical CLV,
-the repeat rate the purchase model must reproduce); 23.4 reads the tiers; 23.5 decides which CLV belongs beside an
-acquisition cost. ``META`` (read by the exercise engine) gives each exercise its kind and the diagnoses of the usual
-mistakes.
+the share of repeat buyers the purchase model must reproduce); 23.4 reads the tiers; 23.5 decides which CLV
+belongs beside an acquisition cost. ``META`` (read by the exercise engine) gives each exercise its kind and the
+diagnoses of the usual mistakes.
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def _repeat_share(ws, column: str = "frequency", at_least: int = 1) -> float:
     return float((s[column] >= at_least).mean())
 
 
-@exercise("23.3", "Repeat rate without a model",
+@exercise("23.3", "Share of customers with a repeat purchase, without a model",
           hint="In the customer summary, frequency counts repeat purchase days: the share of customers with "
                "frequency ≥ 1.",
           solution="answer = (summary['frequency'] >= 1).mean()   # the model must reproduce 1 − its share at 0",
