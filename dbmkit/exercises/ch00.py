@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from . import exercise
+from .mistakes import letter, near_not_exact, safe_meta, same_int
 
 
 def _n(ws, query: str) -> int:
@@ -19,20 +20,8 @@ def _buyers(ws) -> int:
     return _n(ws, "SELECT count(DISTINCT customer_id) AS n FROM orders WHERE status = 'completed'")
 
 
-def _is(answer, value) -> bool:
-    """The answer is this whole number (never raises)."""
-    try:
-        return value is not None and float(answer) == float(value)
-    except (TypeError, ValueError):
-        return False
 
 
-def _near_not_exact(answer, expected) -> bool:
-    try:
-        a, e = float(answer), float(expected)
-        return a != e and abs(a - e) <= 0.01 * abs(e)
-    except (TypeError, ValueError):
-        return False
 
 
 @exercise("00.1", "Customers in the database",
@@ -71,36 +60,34 @@ PHASES = {"a": "1 Build (数据库建设)", "b": "2 Analyse (数据分析)", "c"
           "d": "4 Evaluate (结果评估)"}
 
 
-def _letter(answer) -> str:
-    return str(answer).strip().lower()[:1] if isinstance(answer, str) else ""
 
 
 META = {
     "00.1": {
         "kind": "count",
         "diagnoses": [
-            (lambda a, e, ws, **k: _is(a, _n(ws, "SELECT count(*) AS n FROM orders")),
+            (lambda a, e, ws, **k: same_int(a, _n(ws, "SELECT count(*) AS n FROM orders")),
              "you counted orders, not customers — count the rows of the customers table"),
-            (lambda a, e, ws, **k: _is(a, _buyers(ws)),
+            (lambda a, e, ws, **k: same_int(a, _buyers(ws)),
              "you counted only the customers who have bought; the customers table also holds people who never did"),
-            (lambda a, e, ws, **k: _is(a, _n(ws, "SELECT count(*) AS n FROM customers "
-                                               "WHERE NOT coalesce(is_test, false)")) and not _is(a, e),
+            (lambda a, e, ws, **k: same_int(a, _n(ws, "SELECT count(*) AS n FROM customers "
+                                               "WHERE NOT coalesce(is_test, false)")) and not same_int(a, e),
              "you left out the test accounts; the question asks for every row of the customers table"),
-            (lambda a, e, ws, **k: _near_not_exact(a, e),
+            (lambda a, e, ws, **k: near_not_exact(a, e),
              "close, but a count must be exact: run the query and copy the number, do not round it"),
         ],
     },
     "00.2": {
         "kind": "count",
         "diagnoses": [
-            (lambda a, e, ws, **k: _is(a, _n(ws, "SELECT count(*) AS n FROM orders WHERE status = 'completed'")),
+            (lambda a, e, ws, **k: same_int(a, _n(ws, "SELECT count(*) AS n FROM orders WHERE status = 'completed'")),
              "you counted orders, not customers — count DISTINCT customer_id"),
-            (lambda a, e, ws, **k: _is(a, _n(ws, "SELECT count(DISTINCT customer_id) AS n FROM orders"))
-             and not _is(a, e),
+            (lambda a, e, ws, **k: same_int(a, _n(ws, "SELECT count(DISTINCT customer_id) AS n FROM orders"))
+             and not same_int(a, e),
              "you also counted customers whose only orders were cancelled or returned: keep status = 'completed'"),
-            (lambda a, e, ws, **k: _is(a, _customers_rows(ws)) and not _is(a, e),
+            (lambda a, e, ws, **k: same_int(a, _customers_rows(ws)) and not same_int(a, e),
              "that is every customer in the database, also those who never bought"),
-            (lambda a, e, ws, **k: _near_not_exact(a, e),
+            (lambda a, e, ws, **k: near_not_exact(a, e),
              "close, but a count must be exact: run the query and copy the number, do not round it"),
         ],
     },
@@ -108,9 +95,9 @@ META = {
         "kind": "choice",
         "choices": PHASES,
         "diagnoses": [
-            (lambda a, e, ws=None, **k: _letter(a) == "b",
+            (lambda a, e, ws=None, **k: letter(a) == "b",
              "analysis needs one record per person first — finding duplicates is part of building the database"),
-            (lambda a, e, ws=None, **k: _letter(a) in ("c", "d"),
+            (lambda a, e, ws=None, **k: letter(a) in ("c", "d"),
              "planning and evaluation use the database; the duplicates must be merged before anything is counted"),
         ],
     },
@@ -118,10 +105,11 @@ META = {
         "kind": "choice",
         "choices": PHASES,
         "diagnoses": [
-            (lambda a, e, ws=None, **k: _letter(a) == "c",
+            (lambda a, e, ws=None, **k: letter(a) == "c",
              "the control group is set aside when planning, but comparing the results afterwards is evaluation"),
-            (lambda a, e, ws=None, **k: _letter(a) in ("a", "b"),
+            (lambda a, e, ws=None, **k: letter(a) in ("a", "b"),
              "the question is whether a campaign worked: that is measured after it ran"),
         ],
     },
 }
+safe_meta(META)

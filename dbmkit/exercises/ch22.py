@@ -6,11 +6,10 @@ exercise its kind, other correct forms and the diagnoses of the usual mistakes.
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from . import exercise
+from .mistakes import close, safe_meta, same_int, share_is_percent
 
 COST_PER_CONTACT = 2.0      # 22.3: cost of one catalogue
 UPLIFT = 0.02               # 22.3: extra margin a catalogue brings, as a share of the customer's margin to date
@@ -61,23 +60,11 @@ def _unprofitable(ws, cost_per_return: float = 0.0, include_acquisition: bool = 
     return int(p["unprofitable"].sum())
 
 
-def _close(answer, value, rel: float = 0.005) -> bool:
-    """The answer is this number within ``rel`` (never raises)."""
-    try:
-        a, v = float(answer), float(value)
-        return math.isfinite(a) and abs(a - v) <= rel * max(abs(v), 1e-12)
-    except (TypeError, ValueError):
-        return False
 
 
-def _looks_percent(answer, expected) -> bool:
-    try:
-        return 1 < float(answer) <= 100 and _close(float(answer) / 100, expected)
-    except (TypeError, ValueError):
-        return False
 
 
-PERCENT = (lambda a, e, ws, **k: _looks_percent(a, e), "this looks like a percentage — give a share between 0 and 1")
+PERCENT = share_is_percent()
 
 
 @exercise("22.1", "Top decile's share of sales, by hand",
@@ -123,11 +110,6 @@ def _ex_unprofitable(ws, cost_per_return=0.0):
     return _unprofitable(ws, cost_per_return=cost_per_return)
 
 
-def _is_int(answer, value) -> bool:
-    try:
-        return float(answer) == float(value)
-    except (TypeError, ValueError):
-        return False
 
 
 META = {
@@ -136,11 +118,11 @@ META = {
         "accept": [lambda ws, **k: _qcut_share(ws)],
         "diagnoses": [
             PERCENT,
-            (lambda a, e, ws, **k: _close(a, _qcut_share(ws, top=False)),
+            (lambda a, e, ws, **k: close(a, _qcut_share(ws, top=False)),
              "that is the lowest 10 %: rank with ascending=False so that decile 1 holds the best customers"),
-            (lambda a, e, ws, **k: _close(a, 0.1, rel=0.02),
+            (lambda a, e, ws, **k: close(a, 0.1, rel=0.02),
              "0.1 is the decile's share of customers; the question asks its share of net revenue"),
-            (lambda a, e, ws, **k: _close(a, _top_decile_share(ws, "margin_total")) and not _close(a, e),
+            (lambda a, e, ws, **k: close(a, _top_decile_share(ws, "margin_total")) and not close(a, e),
              "you used margin, not revenue — rank and sum monetary_total"),
         ],
     },
@@ -149,35 +131,36 @@ META = {
         "accept": [lambda ws, **k: _top20(ws, clip=False)],
         "diagnoses": [
             PERCENT,
-            (lambda a, e, ws, **k: _close(a, _bottom20(ws)),
+            (lambda a, e, ws, **k: close(a, _bottom20(ws)),
              "that is the least valuable 20 %: sort from the largest value"),
-            (lambda a, e, ws, **k: _close(a, 0.8, rel=0.001) and not _close(a, e),
+            (lambda a, e, ws, **k: close(a, 0.8, rel=0.001) and not close(a, e),
              "0.8 is what the rule claims; compute this client's share from the data"),
-            (lambda a, e, ws, **k: _close(a, _top_decile_share(ws)) and not _close(a, e),
+            (lambda a, e, ws, **k: close(a, _top_decile_share(ws)) and not close(a, e),
              "that is the top 10 %; take the first 20 % of the customers"),
         ],
     },
     "22.3": {
         "kind": "count",
         "diagnoses": [
-            (lambda a, e, ws, **k: _is_int(a, _mailing_depth(ws, "mean_value", **k)) and not _is_int(a, e),
+            (lambda a, e, ws, **k: same_int(a, _mailing_depth(ws, "mean_value", **k)) and not same_int(a, e),
              "you used revenue, not margin: the extra margin is uplift × the decile's mean margin to date"),
-            (lambda a, e, ws, **k: _is_int(a, e + 1),
+            (lambda a, e, ws, **k: same_int(a, e + 1),
              "one too deep: that decile is the first one whose extra margin does not cover the cost"),
-            (lambda a, e, ws, **k: _is_int(a, e - 1) and e > 1,
+            (lambda a, e, ws, **k: same_int(a, e - 1) and e > 1,
              "one too shallow: the decile you left out still covers its cost (≥ counts as paying)"),
         ],
     },
     "22.4": {
         "kind": "count",
         "diagnoses": [
-            (lambda a, e, ws, **k: _is_int(a, _unprofitable(ws, k.get("cost_per_return", 0.0), False))
-             and not _is_int(a, e),
+            (lambda a, e, ws, **k: same_int(a, _unprofitable(ws, k.get("cost_per_return", 0.0), False))
+             and not same_int(a, e),
              "you left out the acquisition cost: use include_acquisition=True"),
-            (lambda a, e, ws, **k: _is_int(a, _unprofitable(ws, 0.0)) and not _is_int(a, e),
+            (lambda a, e, ws, **k: same_int(a, _unprofitable(ws, 0.0)) and not same_int(a, e),
              "you left out the handling cost of returns: pass the chapter's cost_per_return"),
             (lambda a, e, ws, **k: 0 < float(a) < 1 if isinstance(a, (int, float)) else False,
              "this looks like a share — the question asks for the number of customers"),
         ],
     },
 }
+safe_meta(META)

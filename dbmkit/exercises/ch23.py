@@ -7,30 +7,12 @@ diagnoses of the usual mistakes.
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from . import exercise
+from .mistakes import close, letter, safe_meta, share_is_percent
 
-
-def _close(answer, value, rel: float = 0.005) -> bool:
-    """The answer is this number within ``rel`` (never raises)."""
-    try:
-        a, v = float(answer), float(value)
-        return math.isfinite(a) and math.isfinite(v) and abs(a - v) <= rel * max(abs(v), 1e-12)
-    except (TypeError, ValueError):
-        return False
-
-
-def _looks_percent(answer, expected) -> bool:
-    try:
-        return 1 < float(answer) <= 100 and _close(float(answer) / 100, expected)
-    except (TypeError, ValueError):
-        return False
-
-
-PERCENT = (lambda a, e, ws, **k: _looks_percent(a, e), "this looks like a percentage — give a share between 0 and 1")
+PERCENT = share_is_percent()
 
 
 # --------------------------------------------------------------------------------------------- 23.1 the formula
@@ -141,30 +123,28 @@ def _cac(ws=None):
     return "b"
 
 
-def _letter(answer) -> str:
-    return str(answer).strip().lower()[:1] if isinstance(answer, str) else ""
 
 
 META = {
     "23.1": {
         "kind": "money",
         "diagnoses": [
-            (lambda a, e, ws, **k: _close(a, _formula(ws, "one_year")),
+            (lambda a, e, ws, **k: close(a, _formula(ws, "one_year")),
              "that is one year only (periods=1); the question asks for no horizon: m × r / (1 + d − r)"),
-            (lambda a, e, ws, **k: _close(a, _formula(ws, "undiscounted")),
+            (lambda a, e, ws, **k: close(a, _formula(ws, "undiscounted")),
              "you left out the discount rate: m × r / (1 + d − r) with d = economics.annual_discount_rate"),
-            (lambda a, e, ws, **k: _close(a, _formula(ws, "margin_now")),
+            (lambda a, e, ws, **k: close(a, _formula(ws, "margin_now")),
              "you counted this year's margin too: the formula starts with next year's, m × r / (1 + d − r)"),
         ],
     },
     "23.2": {
         "kind": "money",
         "diagnoses": [
-            (lambda a, e, ws, **k: _close(a, _historical_mean(ws, "monetary_total")),
+            (lambda a, e, ws, **k: close(a, _historical_mean(ws, "monetary_total")),
              "you used revenue, not margin: historical CLV is margin_total − acquisition_cost"),
-            (lambda a, e, ws, **k: _close(a, _historical_mean(ws, acquisition=False)) and not _close(a, e),
+            (lambda a, e, ws, **k: close(a, _historical_mean(ws, acquisition=False)) and not close(a, e),
              "you left out the acquisition cost: subtract it (a missing cost counts as 0)"),
-            (lambda a, e, ws, **k: _close(a, _historical_mean(ws, over_all_customers=True)) and not _close(a, e),
+            (lambda a, e, ws, **k: close(a, _historical_mean(ws, over_all_customers=True)) and not close(a, e),
              "you divided by every customer in the database; average over the customers who bought (the summary)"),
         ],
     },
@@ -172,10 +152,10 @@ META = {
         "kind": "share",
         "diagnoses": [
             PERCENT,
-            (lambda a, e, ws, **k: _close(a, 1 - e, rel=0.001) and not _close(a, e, rel=0.001),
+            (lambda a, e, ws, **k: close(a, 1 - e, rel=0.001) and not close(a, e, rel=0.001),
              "that is the share of one-time buyers; the question asks for customers with a repeat purchase"),
-            (lambda a, e, ws, **k: _close(a, _repeat_share(ws, "n_orders", 2), rel=0.001)
-             and not _close(a, e, rel=0.001),
+            (lambda a, e, ws, **k: close(a, _repeat_share(ws, "n_orders", 2), rel=0.001)
+             and not close(a, e, rel=0.001),
              "you counted customers with two orders; a repeat purchase is a purchase *day* after the first "
              "(frequency), so several orders on one day count once"),
         ],
@@ -184,9 +164,9 @@ META = {
         "kind": "share",
         "diagnoses": [
             PERCENT,
-            (lambda a, e, ws, **k: _close(a, _tier_share(ws, of_customers=True), rel=0.05),
+            (lambda a, e, ws, **k: close(a, _tier_share(ws, of_customers=True), rel=0.05),
              "that is the tier's share of customers (about 2 %); the question asks its share of CLV"),
-            (lambda a, e, ws, **k: _close(a, _tier_share(ws, "clv_revenue")) and not _close(a, e),
+            (lambda a, e, ws, **k: close(a, _tier_share(ws, "clv_revenue")) and not close(a, e),
              "you used expected revenue (clv_revenue); CLV is margin: use the clv column"),
         ],
     },
@@ -194,13 +174,14 @@ META = {
         "kind": "choice",
         "choices": CAC_CHOICES,
         "diagnoses": [
-            (lambda a, e, ws=None, **k: _letter(a) == "a",
+            (lambda a, e, ws=None, **k: letter(a) == "a",
              "12 months covers only the first year of what the acquisition cost buys: the ratio looks worse than "
              "it is and good channels get cut"),
-            (lambda a, e, ws=None, **k: _letter(a) == "c",
+            (lambda a, e, ws=None, **k: letter(a) == "c",
              "without discounting, margin in 20 years counts as much as today's: the ratio looks better than it is"),
-            (lambda a, e, ws=None, **k: _letter(a) == "d",
+            (lambda a, e, ws=None, **k: letter(a) == "d",
              "a new customer has no history yet: the cost is paid for what they will bring, a prediction"),
         ],
     },
 }
+safe_meta(META)

@@ -6,39 +6,21 @@ engine) gives each exercise its kind, the choices and the diagnoses of the usual
 """
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from . import exercise
+from .mistakes import close, letter, safe_meta, same_int, share_is_percent
 
 WIN_BACK_STAGES = ("at_risk", "lapsed", "lost")
 
 
-def _close(answer, value, rel: float = 0.005) -> bool:
-    """The answer is this number within ``rel`` (never raises)."""
-    try:
-        a, v = float(answer), float(value)
-        return math.isfinite(a) and math.isfinite(v) and abs(a - v) <= rel * max(abs(v), 1e-12)
-    except (TypeError, ValueError):
-        return False
 
 
-def _is_int(answer, value) -> bool:
-    try:
-        return float(answer) == float(value)
-    except (TypeError, ValueError):
-        return False
 
 
-def _looks_percent(answer, expected) -> bool:
-    try:
-        return 1 < float(answer) <= 100 and _close(float(answer) / 100, expected)
-    except (TypeError, ValueError):
-        return False
 
 
-PERCENT = (lambda a, e, ws, **k: _looks_percent(a, e), "this looks like a percentage — give a share between 0 and 1")
+PERCENT = share_is_percent()
 
 
 # ------------------------------------------------------------------------------------------ 24.2 lifecycle
@@ -138,8 +120,6 @@ def _win_back(ws, new_days=90, at_risk_after=1.5, lapsed_after=3.0, lost_days=No
                             at_risk_after=at_risk_after, lapsed_after=lapsed_after, lost_days=lost_days)
 
 
-def _letter(answer) -> str:
-    return str(answer).strip().lower()[:1] if isinstance(answer, str) else ""
 
 
 # ---------------------------------------------------------------------------------------------- 24.4 ABC A
@@ -172,28 +152,28 @@ META = {
     "24.2": {
         "kind": "count",
         "diagnoses": [
-            (lambda a, e, ws, **k: _is_int(a, _stage_count(ws, "at_risk", "lapsed", **_context(k)))
-             and not _is_int(a, e),
+            (lambda a, e, ws, **k: same_int(a, _stage_count(ws, "at_risk", "lapsed", **_context(k)))
+             and not same_int(a, e),
              "you counted the lapsed too; at risk is more than at_risk_after and at most lapsed_after cycles"),
-            (lambda a, e, ws, **k: _is_int(a, _stage_count(ws, "lapsed", **_context(k))) and not _is_int(a, e),
+            (lambda a, e, ws, **k: same_int(a, _stage_count(ws, "lapsed", **_context(k))) and not same_int(a, e),
              "that is the lapsed stage; count lifecycle_stage == 'at_risk'"),
-            (lambda a, e, ws, **k: _is_int(a, _stage_count(ws, "at_risk")) and not _is_int(a, e),
+            (lambda a, e, ws, **k: same_int(a, _stage_count(ws, "at_risk")) and not same_int(a, e),
              "you used the default settings; pass the chapter's parameters (new_days, at_risk_after …)"),
         ],
     },
     "24.1": {
         "kind": "number",
         "diagnoses": [
-            (lambda a, e, ws, **k: _close(a, e / 100, rel=0.002),
+            (lambda a, e, ws, **k: close(a, e / 100, rel=0.002),
              "an index is the ratio × 100 (100 = average)"),
-            (lambda a, e, ws, **k: _close(a, _index_variant(ws, "sales", **k), rel=0.002) and not _close(a, e, 0.002),
+            (lambda a, e, ws, **k: close(a, _index_variant(ws, "sales", **k), rel=0.002) and not close(a, e, 0.002),
              "that is the sales index (sales per household); the penetration index counts customers per household"),
-            (lambda a, e, ws, **k: _close(a, _index_variant(ws, "mean_of_rates", **k), rel=0.002)
-             and not _close(a, e, 0.002),
+            (lambda a, e, ws, **k: close(a, _index_variant(ws, "mean_of_rates", **k), rel=0.002)
+             and not close(a, e, 0.002),
              "the average is all customers ÷ all households, not the mean of the areas' rates (small areas would "
              "weigh as much as big ones)"),
-            (lambda a, e, ws, **k: _close(a, _index_variant(ws, "buyers", **k), rel=0.002)
-             and not _close(a, e, 0.002),
+            (lambda a, e, ws, **k: close(a, _index_variant(ws, "buyers", **k), rel=0.002)
+             and not close(a, e, 0.002),
              "you counted only the buyers of the period; the index counts every customer living in the area"),
         ],
     },
@@ -201,12 +181,12 @@ META = {
         "kind": "choice",
         "choices": WIN_BACK_CHOICES,
         "diagnoses": [
-            (lambda a, e, ws, **k: _letter(a) == _win_back_letter(ws, "sum", **_offer(k)) and _letter(a) != e,
+            (lambda a, e, ws, **k: letter(a) == _win_back_letter(ws, "sum", **_offer(k)) and letter(a) != e,
              "you compared a stage's total CLV with the cost of one contact; every contact costs the same, so "
              "compare the mean CLV per customer"),
-            (lambda a, e, ws, **k: _letter(a) in ("a", "c") and e in ("b", "d"),
+            (lambda a, e, ws, **k: letter(a) in ("a", "c") and e in ("b", "d"),
              "the lost stage's customers are worth too little per contact: uplift × their mean CLV is below the cost"),
-            (lambda a, e, ws, **k: _letter(a) in ("c", "d") and e in ("a", "b"),
+            (lambda a, e, ws, **k: letter(a) in ("c", "d") and e in ("a", "b"),
              "the lapsed pay: uplift × their mean CLV per customer covers the cost of a contact"),
         ],
     },
@@ -214,10 +194,11 @@ META = {
         "kind": "share",
         "diagnoses": [
             PERCENT,
-            (lambda a, e, ws, **k: _close(a, _a_share(ws, of_customers=True)) and not _close(a, e),
+            (lambda a, e, ws, **k: close(a, _a_share(ws, of_customers=True)) and not close(a, e),
              "that is class A's share of customers; the question asks its share of revenue"),
-            (lambda a, e, ws, **k: _close(a, _a_share(ws, "margin_total")) and not _close(a, e),
+            (lambda a, e, ws, **k: close(a, _a_share(ws, "margin_total")) and not close(a, e),
              "you used margin (the ABC classes are cut on margin, about 50 %); the question asks for revenue"),
         ],
     },
 }
+safe_meta(META)
