@@ -1,9 +1,115 @@
-"""Exercises of chapter 00."""
+"""Exercises of chapter 00 (start here): two exact counts and two questions on the four phases.
+
+``META`` (read by the exercise engine) gives each exercise its kind and the diagnoses of the usual mistakes.
+"""
+from __future__ import annotations
+
 from . import exercise
+from .mistakes import letter, near_not_exact, safe_meta, same_int
 
 
-@exercise("00.1", "Customers in the database", hint="Count the rows of the customers table: "
-          "ws.sql('SELECT count(*) AS n FROM customers')",
-          solution="answer = ws.sql('SELECT count(*) AS n FROM customers')['n'].iloc[0]")
+def _n(ws, query: str) -> int:
+    return int(ws.sql(query)["n"].iloc[0])
+
+
+def _customers_rows(ws) -> int:
+    return _n(ws, "SELECT count(*) AS n FROM customers")
+
+
+def _buyers(ws) -> int:
+    return _n(ws, "SELECT count(DISTINCT customer_id) AS n FROM orders WHERE status = 'completed'")
+
+
+
+
+
+
+@exercise("00.1", "Customers in the database",
+          hint="Count the rows of the customers table with SQL: ws.sql('SELECT count(*) AS n FROM customers').",
+          solution="answer = int(ws.sql('SELECT count(*) AS n FROM customers')['n'].iloc[0])\n"
+                   "# one row per person after merge/purge; a count is exact, not rounded",
+          rel_tol=0, abs_tol=0)
 def _customers(ws):
-    return int(ws.sql("SELECT count(*) AS n FROM customers")["n"].iloc[0])
+    return _customers_rows(ws)
+
+
+@exercise("00.2", "Customers who have bought",
+          hint="Count each customer once: SELECT count(DISTINCT customer_id) FROM orders WHERE status = 'completed'.",
+          solution="answer = int(ws.sql(\"SELECT count(DISTINCT customer_id) AS n FROM orders \"\n"
+                   "                     \"WHERE status = 'completed'\")['n'].iloc[0])",
+          rel_tol=0, abs_tol=0)
+def _bought(ws):
+    return _buyers(ws)
+
+
+@exercise("00.3", "Which phase: one person twice in the files",
+          hint="Which phase turns the client's files into one record per person?",
+          solution="answer = 'a'   # merge/purge (合并去重) is part of building the database (phase 1)")
+def _phase_duplicates(ws=None):
+    return "a"
+
+
+@exercise("00.4", "Which phase: did the mailing pay?",
+          hint="Comparing what happened with a control group is measuring a result.",
+          solution="answer = 'd'   # comparing the mailed group with its control is evaluation (phase 4)")
+def _phase_result(ws=None):
+    return "d"
+
+
+PHASES = {"a": "1 Build (数据库建设)", "b": "2 Analyse (数据分析)", "c": "3 Plan (营销策略制定)",
+          "d": "4 Evaluate (结果评估)"}
+
+
+
+
+META = {
+    "00.1": {
+        "kind": "count",
+        "diagnoses": [
+            (lambda a, e, ws, **k: same_int(a, _n(ws, "SELECT count(*) AS n FROM orders")),
+             "you counted orders, not customers — count the rows of the customers table"),
+            (lambda a, e, ws, **k: same_int(a, _buyers(ws)),
+             "you counted only the customers who have bought; the customers table also holds people who never did"),
+            (lambda a, e, ws, **k: same_int(a, _n(ws, "SELECT count(*) AS n FROM customers "
+                                               "WHERE NOT coalesce(is_test, false)")) and not same_int(a, e),
+             "you left out the test accounts; the question asks for every row of the customers table"),
+            (lambda a, e, ws, **k: near_not_exact(a, e),
+             "close, but a count must be exact: run the query and copy the number, do not round it"),
+        ],
+    },
+    "00.2": {
+        "kind": "count",
+        "diagnoses": [
+            (lambda a, e, ws, **k: same_int(a, _n(ws, "SELECT count(*) AS n FROM orders WHERE status = 'completed'")),
+             "you counted orders, not customers — count DISTINCT customer_id"),
+            (lambda a, e, ws, **k: same_int(a, _n(ws, "SELECT count(DISTINCT customer_id) AS n FROM orders"))
+             and not same_int(a, e),
+             "you also counted customers whose only orders were cancelled or returned: keep status = 'completed'"),
+            (lambda a, e, ws, **k: same_int(a, _customers_rows(ws)) and not same_int(a, e),
+             "that is every customer in the database, also those who never bought"),
+            (lambda a, e, ws, **k: near_not_exact(a, e),
+             "close, but a count must be exact: run the query and copy the number, do not round it"),
+        ],
+    },
+    "00.3": {
+        "kind": "choice",
+        "choices": PHASES,
+        "diagnoses": [
+            (lambda a, e, ws=None, **k: letter(a) == "b",
+             "analysis needs one record per person first — finding duplicates is part of building the database"),
+            (lambda a, e, ws=None, **k: letter(a) in ("c", "d"),
+             "planning and evaluation use the database; the duplicates must be merged before anything is counted"),
+        ],
+    },
+    "00.4": {
+        "kind": "choice",
+        "choices": PHASES,
+        "diagnoses": [
+            (lambda a, e, ws=None, **k: letter(a) == "c",
+             "the control group is set aside when planning, but comparing the results afterwards is evaluation"),
+            (lambda a, e, ws=None, **k: letter(a) in ("a", "b"),
+             "the question is whether a campaign worked: that is measured after it ran"),
+        ],
+    },
+}
+safe_meta(META)
