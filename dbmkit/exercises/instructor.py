@@ -33,7 +33,7 @@ import nbformat
 import yaml
 
 __all__ = ["repo_root", "read_instructor", "decorator_solutions", "solutions", "check_calls", "build_solutions",
-           "student_copy", "feedback_lines", "grade", "register_cli", "STUDENT_ITEMS"]
+           "student_copy", "feedback_lines", "run_notebook", "grade", "register_cli", "STUDENT_ITEMS"]
 
 # what a student copy holds (relative to the repository); never instructor/ nor solutions/
 STUDENT_ITEMS = ("notebooks", "clients", "data", "dbmkit", "docs/GLOSSARY.md", "pyproject.toml", "environment.yml",
@@ -231,10 +231,12 @@ def feedback_lines(nb: nbformat.NotebookNode) -> dict[str, str]:
     return out
 
 
-def _run_notebook(path: Path, out: Path, config: Path, workdir: Path, timeout: int) -> str:
+def run_notebook(path: Path, out: Path, config: Path, workdir: Path, timeout: int) -> str:
     """Execute one notebook with papermill on ``config``; '' or the error in one line."""
+    # the kernel imports the dbmkit that grades (its checker decides), wherever the notebook lies
+    path_env = os.pathsep.join(x for x in (str(repo_root()), os.environ.get("PYTHONPATH", "")) if x)
     env = dict(os.environ, DBMKIT_CONFIG=str(config), DBMKIT_WORKDIR=str(workdir), MPLBACKEND="Agg",
-               DBMKIT_KPI_FILE=str(out.with_suffix(".kpis.json")))
+               DBMKIT_KPI_FILE=str(out.with_suffix(".kpis.json")), PYTHONPATH=path_env)
     code = ("import sys, papermill as pm\n"
             "pm.execute_notebook(sys.argv[1], sys.argv[2], cwd=sys.argv[3], kernel_name='python3', "
             "progress_bar=False, execution_timeout=int(sys.argv[4]))\n")
@@ -263,7 +265,7 @@ def grade(students_dir: Path | str, config: Path | str, out_csv: Path | str | No
             for nb_path in sorted(student.glob("[0-9][0-9]_*.ipynb")):
                 chapter = nb_path.name[:2]
                 executed = Path(tmp) / f"{student.name}-{nb_path.name}"
-                note = _run_notebook(nb_path, executed, config, workdir, timeout)
+                note = run_notebook(nb_path, executed, config, workdir, timeout)
                 seen = feedback_lines(nbformat.read(executed, as_version=4)) if executed.exists() else {}
                 ids = sorted({i for i in REGISTRY if i.split(".")[0] == chapter} | set(seen),
                              key=lambda x: [int(p) if p.isdigit() else p for p in x.split(".")])
