@@ -371,7 +371,7 @@ COMMANDS = {
     "solutions": ("Write the solution notebooks for instructors into solutions/: after every exercise its worked "
                   "solution (checked, so it shows ✓) and explanation, the review answers after the review questions "
                   "— built from instructor/chNN.yaml, which students do not get.",
-                  ["dbmkit solutions", "dbmkit solutions --out solutions --chapters 12 20"]),
+                  ["dbmkit solutions --chapters 12 20", "dbmkit solutions --out solutions"]),
     "student": ("Write a clean student copy of the workbook into a new folder: notebooks without outputs, clients, "
                 "data, the package, a README for students and the glossary — no instructor/ and no solutions/.",
                 ["dbmkit student ../dbm-course-2027"]),
