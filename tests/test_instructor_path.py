@@ -156,3 +156,17 @@ def test_grading_two_students(tmp_path, small_workdir):
     assert got[("ann", "12.4")] == "wrong"
     assert {got[("ann", i)] for i in ids if i != "12.4"} == {"correct"}
     assert all(r["note"] == "" for r in rows)
+
+
+def test_student_copy_strips_solutions_not_yet_migrated(tmp_path):
+    """Before the migration a chapter module may still hold ``solution=``: the student copy never does."""
+    root = tmp_path / "repo"
+    (root / "dbmkit" / "exercises").mkdir(parents=True)
+    (root / "notebooks").mkdir()
+    src = ('from . import exercise\n\n\n@exercise("97.1", "t", hint="h",\n'
+           '          solution="answer = the_secret_formula_of_97_1(ws)", rel_tol=0)\ndef _f(ws):\n    return 1\n')
+    (root / "dbmkit" / "exercises" / "ch97.py").write_text(src, encoding="utf-8")
+    dest = I.student_copy(tmp_path / "class", root=root)
+    copied = (dest / "dbmkit" / "exercises" / "ch97.py").read_text(encoding="utf-8")
+    assert "the_secret_formula" not in copied and "rel_tol=0" in copied
+    compile(copied, "ch97.py", "exec")

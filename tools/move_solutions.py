@@ -31,51 +31,9 @@ def _str(dumper, value: str):
 _Dumper.add_representer(str, _str)
 
 
-def _offsets(text: str) -> list[int]:
-    starts, pos = [0], 0
-    for line in text.splitlines(keepends=True):
-        pos += len(line)
-        starts.append(pos)
-    return starts
-
-
-def _cut(text: str, found: dict) -> str:
-    """The source without the ``solution=`` keywords (each with the comma that joins it to its neighbours)."""
-    line_start = _offsets(text)
-
-    def at(lineno, col):          # ast columns are UTF-8 byte offsets
-        line = text[line_start[lineno - 1]:line_start[lineno]]
-        return line_start[lineno - 1] + len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
-
-    spans = []
-    for d in found.values():
-        kw, call = d["keyword"], d["call"]
-        start, end = at(kw.lineno, kw.col_offset), at(kw.end_lineno, kw.end_col_offset)
-        rest = text[end:]
-        stripped = rest.lstrip()
-        if stripped.startswith(","):                 # solution=…, next=…  → drop through the comma and spaces
-            after = end + (len(rest) - len(stripped)) + 1
-            while after < len(text) and text[after] in " \t":
-                after += 1
-            if text[after:after + 1] == "\n":        # the keyword ended its line: keep the next line's indent
-                after += 1
-                line_begin = text.rfind("\n", 0, start) + 1
-                if text[line_begin:start].strip() == "":
-                    start = line_begin
-            spans.append((start, after))
-        else:                                        # the last argument: drop the comma before it
-            items = [*call.args, *[k for k in call.keywords if k is not kw]]
-            prev = max((at(n.end_lineno, n.end_col_offset) for n in items
-                        if at(n.end_lineno, n.end_col_offset) <= start), default=None)
-            spans.append((prev if prev is not None else start, end))
-    for start, end in sorted(spans, reverse=True):
-        text = text[:start] + text[end:]
-    return text
-
-
 def move_chapter(path: Path, instructor: Path) -> list[str]:
     """Move one chapter module's solutions; the messages (one per moved or conflicting solution)."""
-    from dbmkit.exercises.instructor import decorator_solutions
+    from dbmkit.exercises.instructor import decorator_solutions, strip_solutions
     found = decorator_solutions(path)
     if not found:
         return []
@@ -97,7 +55,7 @@ def move_chapter(path: Path, instructor: Path) -> list[str]:
     instructor.mkdir(parents=True, exist_ok=True)
     target.write_text(yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=110),
                       encoding="utf-8")
-    new = _cut(path.read_text(encoding="utf-8"), found)
+    new = strip_solutions(path.read_text(encoding="utf-8"), found)
     compile(new, str(path), "exec")                  # never write a module that no longer parses
     path.write_text(new, encoding="utf-8")
     return notes

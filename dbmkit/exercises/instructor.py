@@ -32,8 +32,9 @@ from pathlib import Path
 import nbformat
 import yaml
 
-__all__ = ["repo_root", "read_instructor", "decorator_solutions", "solutions", "check_calls", "build_solutions",
-           "student_copy", "feedback_lines", "run_notebook", "grade", "register_cli", "STUDENT_ITEMS"]
+__all__ = ["repo_root", "read_instructor", "decorator_solutions", "strip_solutions", "solutions", "check_calls",
+           "build_solutions", "student_copy", "feedback_lines", "run_notebook", "grade", "register_cli",
+           "STUDENT_ITEMS"]
 
 # what a student copy holds (relative to the repository); never instructor/ nor solutions/
 STUDENT_ITEMS = ("notebooks", "clients", "data", "dbmkit", "docs/GLOSSARY.md", "pyproject.toml", "environment.yml",
@@ -94,6 +95,49 @@ def decorator_solutions(path: Path | str) -> dict[str, dict]:
                     value = eval(compile(ast.Expression(kw.value), str(path), "eval"), dict(ns))  # noqa: S307
                 out[str(deco.args[0].value)] = dict(solution=str(value), keyword=kw, call=deco)
     return out
+
+
+def _offsets(text: str) -> list[int]:
+    starts, pos = [0], 0
+    for line in text.splitlines(keepends=True):
+        pos += len(line)
+        starts.append(pos)
+    return starts
+
+
+def strip_solutions(text: str, found: dict) -> str:
+    """A chapter module's source (``found``: its ``decorator_solutions``) without the ``solution=`` keywords, each
+    with the comma that joins it to its neighbours."""
+    line_start = _offsets(text)
+
+    def at(lineno, col):          # ast columns are UTF-8 byte offsets
+        line = text[line_start[lineno - 1]:line_start[lineno]]
+        return line_start[lineno - 1] + len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+    spans = []
+    for d in found.values():
+        kw, call = d["keyword"], d["call"]
+        start, end = at(kw.lineno, kw.col_offset), at(kw.end_lineno, kw.end_col_offset)
+        rest = text[end:]
+        stripped = rest.lstrip()
+        if stripped.startswith(","):                 # solution=…, next=…  → drop through the comma and spaces
+            after = end + (len(rest) - len(stripped)) + 1
+            while after < len(text) and text[after] in " \t":
+                after += 1
+            if text[after:after + 1] == "\n":        # the keyword ended its line: keep the next line's indent
+                after += 1
+                line_begin = text.rfind("\n", 0, start) + 1
+                if text[line_begin:start].strip() == "":
+                    start = line_begin
+            spans.append((start, after))
+        else:                                        # the last argument: drop the comma before it
+            items = [*call.args, *[k for k in call.keywords if k is not kw]]
+            prev = max((at(n.end_lineno, n.end_col_offset) for n in items
+                        if at(n.end_lineno, n.end_col_offset) <= start), default=None)
+            spans.append((prev if prev is not None else start, end))
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + text[end:]
+    return text
 
 
 def solutions(instructor_dir: Path | str | None = None, exercises_dir: Path | str | None = None) -> dict[str, dict]:
@@ -205,6 +249,10 @@ def student_copy(dest: Path | str, root: Path | str | None = None) -> Path:
         elif src.is_file():
             (dest / item).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / item)
+    for module in (dest / "dbmkit" / "exercises").glob("ch[0-9]*.py"):   # solutions not yet migrated stay out
+        found = decorator_solutions(module)
+        if found:
+            module.write_text(strip_solutions(module.read_text(encoding="utf-8"), found), encoding="utf-8")
     for nb_path in (dest / "notebooks").glob("*.ipynb"):
         nb = nbformat.read(nb_path, as_version=4)
         nb.cells = [c for c in nb.cells if "solution" not in c.metadata.get("tags", [])]
