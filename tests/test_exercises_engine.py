@@ -69,7 +69,9 @@ def test_number_with_its_own_tolerance(chapter):
 
 def test_share_accepts_an_unambiguous_percent_unless_strict(chapter):
     chapter("98.5", 0.577, {"kind": "share"})
-    assert E.check("98.5", 57.7).correct is True
+    fb = E.check("98.5", 57.7)
+    assert fb.correct is True and "percentage" in fb.message and "0.577" in fb.message
+    assert "percentage" not in E.check("98.5", 0.577).message
     chapter("98.6", 0.577, {"kind": "share", "strict": True})
     fb = E.check("98.6", 57.7)
     assert fb.correct is False and fb.diagnosis == "percent_for_share"

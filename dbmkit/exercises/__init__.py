@@ -33,7 +33,7 @@ import importlib
 import pkgutil
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import pandas as pd
@@ -175,7 +175,10 @@ def check(id: str, answer: Any, ws=None, **context) -> Feedback:
         rule = _rule(ex, meta, expected)
         if _right(answer, expected, ex, rule) or any(_right(answer, alt, ex, rule)
                                                        for alt in _alternatives(meta, ws, ctx)):
-            return Feedback(id, True, f"{ex.title}: {message('ex_correct', lang)}", language=lang)
+            done = message("ex_correct", lang)
+            if rule.kind == "share" and ex.compare is None and not same(answer, expected, replace(rule, strict=True)):
+                done = message("ex_correct_form", lang, value=f"{float(expected):.4g}")
+            return Feedback(id, True, f"{ex.title}: {done}", language=lang)
         key, text = _diagnose(answer, expected, ex, rule, meta, ws, dict(context), lang)
         body = f"{ex.title}: {message('ex_not_yet', lang)} " + (f"{text} " if text else "") + hint_text
         return Feedback(id, False, body, diagnosis=key or None, language=lang)
