@@ -111,6 +111,10 @@ def test_20_2_worst_channel_by_rate_not_by_number(small_ws):
     c = c[c["group"] != "(all)"]
     rate = c.assign(r=c["churned"] / c["active_at_start"]).sort_values("r", ascending=False)["group"].iloc[0]
     assert fb("20.2", rate, small_ws, period_days=365).correct is True
+    zh = {"affiliate": "联盟推广", "social": "社交媒体", "web_search": "搜索引擎", "referral": "推荐", "store": "门店",
+          "catalog": "目录/电话"}
+    if rate in zh:
+        assert fb("20.2", zh[rate], small_ws, period_days=365).correct is True
     biggest = c.sort_values("churned", ascending=False)["group"].iloc[0]
     diag = ch20.META["20.2"]["diagnoses"][0][0]
     assert diag(biggest, rate, small_ws, period_days=365) is (biggest != rate)

@@ -116,6 +116,9 @@ META = {
     },
     "20.2": {
         "kind": "label",
+        # acquisition channels the i18n table does not name (store, web, app, catalog, e-mail … it does)
+        "labels": {"affiliate": ["联盟推广", "联盟营销"], "social": ["社交媒体"],
+                   "web_search": ["搜索引擎", "网络搜索"], "referral": ["推荐", "老客推荐"], "partner": ["合作伙伴"]},
         "diagnoses": [(_most_churned, "that channel lost the most customers in number because it brought the most; "
                                       "compare the churn RATE (churned ÷ active at the start)")],
     },
