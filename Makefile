@@ -4,6 +4,8 @@
 #   make lint     ruff over the code and the notebooks
 #   make lab      set up with JupyterLab, then open the notebooks on CLIENT (LAB_ARGS="--no-browser --port 8890")
 #   make bench    run the speed and memory benchmarks (SIZES="10k 100k 1m")
+#   make solutions  write the solution notebooks (instructors) into solutions/ from instructor/
+#   make student  write a clean student copy into $(STUDENT_DIR) (no instructor/, no solutions/)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,8 +15,9 @@ CLIENT ?= clients/demo.yaml
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 SIZES  ?= 10k 100k
+STUDENT_DIR ?= ../dbmkit-student
 
-.PHONY: setup report lint test test-fast lab bench notebooks-sync hooks clean
+.PHONY: setup report lint test test-fast lab bench notebooks-sync hooks clean solutions student
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +61,12 @@ hooks: $(VENV)/.core
 
 notebooks-sync: $(VENV)/.core
 	$(BIN)/python tools/notebooks.py sync
+
+solutions: $(VENV)/.core
+	$(BIN)/dbmkit solutions --out solutions
+
+student: $(VENV)/.core
+	$(BIN)/dbmkit student $(STUDENT_DIR)
 
 clean:
 	rm -rf work reports .pytest_cache

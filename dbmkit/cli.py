@@ -379,6 +379,17 @@ COMMANDS = {
                                 "dbmkit override-chapter clients/acme.yaml 21 --rehash"]),
     "chapters": (None, ["dbmkit chapters clients/acme.yaml", "dbmkit chapters clients/acme.yaml --fail-on-drift"]),
     "test": (None, ["dbmkit test clients/acme.yaml", "dbmkit test clients/acme.yaml --nbval"]),
+    "solutions": ("Write the solution notebooks for instructors into solutions/: after every exercise its worked "
+                  "solution (checked, so it shows ✓) and explanation, the review answers after the review questions "
+                  "— built from instructor/chNN.yaml, which students do not get.",
+                  ["dbmkit solutions --chapters 12 20", "dbmkit solutions --out solutions"]),
+    "student": ("Write a clean student copy of the workbook into a new folder: notebooks without outputs, clients, "
+                "data, the package, a README for students and the glossary — no instructor/ and no solutions/.",
+                ["dbmkit student ../dbm-course-2027"]),
+    "grade": ("Run every student's notebooks (one sub-folder per student) on a client and write a CSV with one row "
+              "per student, chapter and exercise: correct, wrong or not answered.",
+              ["dbmkit grade submissions/ --config clients/demo.yaml",
+               "dbmkit grade submissions/ --config tests/small_client.yaml --out grades.csv"]),
 }
 EXIT_CODES = ("exit codes: 0 success · 1 a chapter failed or a check found problems · 2 nothing ran (a config, data "
               "or --set error, a folder that cannot be written, another build on the work folder) · 3 an unexpected "
@@ -482,7 +493,9 @@ def run_command(func, a) -> int:
 
 
 def _register_more(sub) -> None:
-    """Commands contributed by other modules (e.g. new-client, batch)."""
+    """Commands contributed by other modules (e.g. new-client, batch; the instructor's solutions, student, grade)."""
+    from .exercises import instructor
+    instructor.register_cli(sub)
     try:
         from . import consultant
     except ImportError:

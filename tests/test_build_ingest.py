@@ -6,6 +6,7 @@ import pytest
 
 import dbmkit as dbm
 from dbmkit.config import SourceFile
+from dbmkit.exercises.instructor import solutions as instructor_solutions
 from dbmkit.ingest import detect_encoding, detect_file, load_source, load_sources, read_table_preview
 
 ORDERS = {"order_id": "Invoice", "order_ts": "Date", "customer_id": "Customer", "net_amount": "Amount"}
@@ -63,12 +64,8 @@ EXERCISES = ["10.1", "10.2", "10.3", "10.4", "11.1", "11.2", "11.3", "11.4", "12
 @pytest.mark.parametrize("ex_id", EXERCISES)
 def test_exercise_solution_is_accepted_and_a_wrong_answer_is_not(small_ws, ex_id):
     ex = dbm.exercises
-    ex.instructor_mode(True)
-    try:
-        ns = {"dbm": dbm, "ws": small_ws}
-        exec(ex.solution(ex_id), ns)
-    finally:
-        ex.instructor_mode(False)
+    ns = {"dbm": dbm, "ws": small_ws}
+    exec(instructor_solutions()[ex_id]["solution"], ns)
     assert ex.check(ex_id, ns["answer"], small_ws).correct is True
     assert ex.check(ex_id, None, small_ws).correct is None            # unanswered: a hint, never an error
     wrong = ns["answer"]

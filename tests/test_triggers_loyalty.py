@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from dbmkit import cases, interests, loyalty, triggers
+from dbmkit.exercises.instructor import solutions as instructor_solutions
 
 
 @pytest.mark.parametrize("name", ["dbmkit.interests", "dbmkit.triggers", "dbmkit.loyalty", "dbmkit.cases"])
@@ -181,15 +182,15 @@ def test_seed_cases_name_their_seed_and_have_both_languages():
 def test_exercise_solutions_are_accepted_and_wrong_answers_are_not(small_ws, ex_id):
     """The worked solutions, run with the chapters' variables, are accepted; a wrong answer is not."""
     import dbmkit as dbm
-    from dbmkit.exercises import REGISTRY, _load_all, check
-    _load_all()
+    from dbmkit.exercises import check, load_all
+    load_all()
     s = small_ws.table("customer_summary")
     tiered, _ = loyalty.assign_tiers(loyalty.customer_spend(small_ws, 12))
     margin = float(s["margin_total"].sum() / s["monetary_total"].sum())
     ns = {"dbm": dbm, "ws": small_ws, "y": dbm.forecast.monthly_series(small_ws), "horizon": 6, "min_share": 0.4,
           "tiers": loyalty.tier_table(tiered), "margin": margin}
     context = {"27.3": {"horizon": 6}}
-    exec(REGISTRY[ex_id].solution, ns)
+    exec(instructor_solutions()[ex_id]["solution"], ns)
     ctx = context.get(ex_id, {})
     assert check(ex_id, ns["answer"], small_ws, **ctx).correct is True
     wrong = "C" if isinstance(ns["answer"], str) else float(ns["answer"]) * 1.5 + 7

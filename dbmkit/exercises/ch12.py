@@ -1,49 +1,140 @@
-"""Exercises of chapter 12 (store and protect: SQL on the marketing database, consent, retention)."""
+"""Exercises of chapter 12 (store and protect: SQL on the marketing database, consent, retention).
+
+12.1 and 12.2 ask the student to write SQL, 12.5 to decide which channel to plan on from the suppression lists;
+12.3 and 12.4 are counts whose usual mistakes (suppression rows instead of customers, orders instead of customers)
+are diagnosed. Worked solutions are in instructor/ch12.yaml, not here.
+"""
 from __future__ import annotations
 
 from . import exercise
 
-_REVENUE_SQL = """SELECT channel, sum(net_amount) AS revenue FROM sales GROUP BY channel ORDER BY revenue DESC"""
+CHANNELS = ("email", "sms", "mail")
+
+
+def _customers(ws) -> int:
+    return int(ws.sql("SELECT count(*) AS n FROM customers")["n"].iloc[0])
+
+
+def reachable(ws, channel: str) -> int:
+    """Customers who may be contacted on ``channel`` today: everyone minus the distinct suppressed customers."""
+    from ..database import suppression_list
+    return _customers(ws) - int(suppression_list(ws, channel)["customer_id"].nunique())
 
 
 @exercise("12.1", "SQL: net revenue per sales channel, largest first",
           hint="From the view `sales` (completed orders and returns): SELECT channel, sum(net_amount) AS revenue "
                "… GROUP BY channel ORDER BY revenue DESC. Answer with the DataFrame ws.sql(...) returns "
-               "(two columns, one row per channel).",
-          solution=f'answer = ws.sql("""{_REVENUE_SQL}""")', rel_tol=1e-6)
+               "(two columns, one row per channel).")
 def _revenue(ws):
-    return ws.sql(_REVENUE_SQL)
+    q = "SELECT channel, sum(net_amount) AS revenue FROM sales GROUP BY channel ORDER BY revenue DESC"
+    return ws.sql(q)
 
 
 @exercise("12.2", "SQL: customers who bought in at least two channels",
-          hint="The single customer view has a column `channels` (distinct channels with completed orders): "
-               "SELECT count(*) FROM customer_view WHERE channels >= 2.",
-          solution="answer = int(ws.sql('SELECT count(*) AS n FROM customer_view WHERE channels >= 2')['n'].iloc[0])",
-          rel_tol=0, abs_tol=0.5)
+          hint="Write it from the view `sales`: one row per customer (GROUP BY customer_id) kept when the customer "
+               "has at least two distinct channels (HAVING count(DISTINCT channel) >= 2), then count the rows. "
+               "The single customer view's column `channels` gives the same number to check yourself.")
 def _multichannel(ws):
+    q = """SELECT count(*) AS n FROM (SELECT customer_id FROM sales WHERE net_amount > 0 GROUP BY customer_id
+           HAVING count(DISTINCT channel) >= 2)"""
+    return int(ws.sql(q)["n"].iloc[0])
+
+
+def _two_orders(ws):
+    q = """SELECT count(*) AS n FROM (SELECT customer_id FROM sales WHERE net_amount > 0 GROUP BY customer_id
+           HAVING count(DISTINCT order_id) >= 2)"""
+    return int(ws.sql(q)["n"].iloc[0])
+
+
+def _cv_multichannel(ws):
     return int(ws.sql("SELECT count(*) AS n FROM customer_view WHERE channels >= 2")["n"].iloc[0])
 
 
 @exercise("12.3", "Customers who may receive an e-mail today",
           hint="Everyone in customers minus everyone on the e-mail suppression list: "
                "dbm.database.suppression_list(ws, 'email') has one row per customer and reason, so count distinct "
-               "customer_id.",
-          solution="sup = dbm.database.suppression_list(ws, 'email')\n"
-                   "n = ws.sql('SELECT count(*) AS n FROM customers')['n'].iloc[0]\n"
-                   "answer = int(n - sup['customer_id'].nunique())",
-          rel_tol=0, abs_tol=0.5)
+               "customer_id.")
 def _emailable(ws):
+    return reachable(ws, "email")
+
+
+def _suppression_rows_subtracted(answer, expected, ws, **_):
     from ..database import suppression_list
-    sup = suppression_list(ws, "email")
-    n = int(ws.sql("SELECT count(*) AS n FROM customers")["n"].iloc[0])
-    return n - int(sup["customer_id"].nunique())
+    from .compare import as_number
+    return as_number(answer) == _customers(ws) - len(suppression_list(ws, "email"))
+
+
+def _suppressed_not_reachable(answer, expected, ws, **_):
+    from .compare import as_number
+    return as_number(answer) == _customers(ws) - expected
 
 
 @exercise("12.4", "Customers a 2-year retention rule would erase",
           hint="dbm.database.stale_customers(ws, ws.as_of, years=2) lists the customers without any purchase, "
-               "contact, consent change or sign-up in the last two years; count them.",
-          solution="answer = len(dbm.database.stale_customers(ws, ws.as_of, years=2))",
-          rel_tol=0, abs_tol=0.5)
+               "contact, consent change or sign-up in the last two years; count them.")
 def _stale(ws):
     from ..database import stale_customers
     return int(len(stale_customers(ws, ws.as_of, years=2)))
+
+
+def _no_purchase_2y(answer, expected, ws, **_):
+    """The student counted customers without a purchase in two years (ignoring contacts, consents, sign-ups)."""
+    import pandas as pd
+
+    from .compare import as_number
+    q = """SELECT count(*) AS n FROM customers c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id =
+           c.customer_id AND CAST(o.order_ts AS DATE) >= ?)"""
+    n = int(ws.sql(q, [(ws.as_of - pd.DateOffset(years=2)).date()])["n"].iloc[0])
+    return n != expected and as_number(answer) == n
+
+
+@exercise("12.5", "Decide: the channel that reaches the most customers today",
+          hint="For each of email, sms and mail, count the customers who may be contacted (everyone minus the "
+               "distinct customers of dbm.database.suppression_list(ws, channel)); answer with the channel "
+               "('email', 'sms' or 'mail' — or its Chinese name).")
+def _best_channel(ws):
+    counts = {ch: reachable(ws, ch) for ch in CHANNELS}
+    return max(counts, key=counts.get)
+
+
+def _smallest_list(answer, expected, ws, **_):
+    """The student picked the channel with the shortest suppression list rows, not the most reachable people."""
+    from ..database import suppression_list
+    from .compare import norm_label
+    rows = {ch: len(suppression_list(ws, ch)) for ch in CHANNELS}
+    fewest = min(rows, key=rows.get)
+    return fewest != expected and norm_label(answer) == fewest
+
+
+META = {
+    "12.1": {"kind": "table"},
+    "12.2": {
+        "kind": "count",
+        "accept": [_cv_multichannel],
+        "other_counts": {"customers with at least two orders": _two_orders},
+        "diagnoses": [(lambda a, e, ws, **_: isinstance(a, str) or hasattr(a, "columns") and a.shape[0] > 1,
+                       "answer with one number: the count of customers (SELECT count(*) FROM (…))")],
+    },
+    "12.3": {
+        "kind": "count",
+        "diagnoses": [
+            (_suppression_rows_subtracted,
+             "you subtracted the rows of the suppression list — a customer can be on it for several reasons: "
+             "count distinct customer_id"),
+            (_suppressed_not_reachable, "this is the number of suppressed customers — the question asks how many "
+                                        "may still receive an e-mail"),
+        ],
+    },
+    "12.4": {
+        "kind": "count",
+        "diagnoses": [(_no_purchase_2y,
+                       "you counted customers without a purchase only — the retention rule also keeps anyone with a "
+                       "contact, a consent change or a sign-up in the two years")],
+    },
+    "12.5": {
+        "kind": "label",
+        "diagnoses": [(_smallest_list, "that channel has the fewest suppression rows, but a customer can be "
+                                       "suppressed for several reasons — compare the distinct customers who may "
+                                       "be contacted")],
+    },
+}
