@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import dbmkit as dbm
-from dbmkit.exercises import REGISTRY, _load_all, ch00, ch22, ch23, ch24, check
+from dbmkit.exercises import REGISTRY, ch00, ch22, ch23, ch24, check, load_all
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = {"00": ch00, "22": ch22, "23": ch23, "24": ch24}
@@ -24,7 +24,7 @@ PARAMS_24 = dict(new_days=90, at_risk_after=1.5, lapsed_after=3.0, lost_days=Non
 
 @pytest.fixture(scope="module")
 def ws(small_ws):
-    _load_all()
+    load_all()
     return small_ws
 
 
@@ -47,7 +47,7 @@ def fires(ex_id: str, text: str, answer, ws, **ctx) -> bool:
 
 
 def test_every_chapter_has_four_exercises_with_a_kind_and_mostly_build_or_decide():
-    _load_all()
+    load_all()
     kinds = {"count", "share", "percent", "money", "number", "label", "choice", "table", "set"}
     for ch, module in MODULES.items():
         ids = sorted(i for i in REGISTRY if i.startswith(ch + "."))

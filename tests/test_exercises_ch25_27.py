@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 
 import dbmkit as dbm
-from dbmkit.exercises import REGISTRY, _load_all, ch25, ch26, ch27, check
+from dbmkit.exercises import REGISTRY, ch25, ch26, ch27, check, load_all
 
 KINDS = {"count", "share", "percent", "money", "number", "label", "choice", "table", "set"}
 
 
 @pytest.fixture(scope="module")
 def ws(small_ws):
-    _load_all()
+    load_all()
     return small_ws
 
 
@@ -342,22 +342,17 @@ def test_chapter_ending_and_review_answers(chapter, notebook):
 
 def test_worked_solutions_run_in_the_notebooks_namespace_and_are_accepted(ws, pair, model):
     """The solutions shown to instructors run with the chapters' variables and pass their own check."""
-    from dbmkit.exercises import solution
-    E = dbm.exercises
-    E.instructor_mode(True)
-    try:
-        resp, train = model
-        ns = {"dbm": dbm, "ws": ws, "np": np, "level": "subcategory", "a_item": pair["a"], "c_item": pair["c"],
-              "resp": resp, "train": train, "cost_per_contact": 2.5, "margin_per_response": 20.0,
-              "y": dbm.forecast.monthly_series(ws), "horizon": 6, "EXAMPLE_Y": ch26.EXAMPLE_Y,
-              "n_contacts": 20000, "p_c": 0.01, "rule_lift": 1.3, "margin": 30.0,
-              "cost": ws.cfg.economics.cost_per_contact["mail"]}
-        ctx = {"25.1": pair["ctx"], "25.2": pair["ctx"], "25.3": pair["ctx"],
-               "25.4": {k: ns[k] for k in ("n_contacts", "p_c", "rule_lift", "margin", "cost")},
-               "26.2": {"result": resp, "data": train}, "26.4": {"result": resp, "cost": 2.5, "margin": 20.0},
-               "27.2": {"month": 12}, "27.3": {"horizon": 6}, "27.4": {"horizon": 6}}
-        for i in ["25.1", "25.2", "25.3", "25.4", "26.1", "26.2", "26.3", "26.4", "27.1", "27.2", "27.3", "27.4"]:
-            exec(solution(i), ns)                                   # 25.2/25.3 reuse k of 25.1, as in the notebook
-            assert check(i, ns["answer"], ws, **ctx.get(i, {})).correct is True, i
-    finally:
-        E.instructor_mode(False)
+    from dbmkit.exercises.instructor import solutions
+    resp, train = model
+    ns = {"dbm": dbm, "ws": ws, "np": np, "level": "subcategory", "a_item": pair["a"], "c_item": pair["c"],
+          "resp": resp, "train": train, "cost_per_contact": 2.5, "margin_per_response": 20.0,
+          "y": dbm.forecast.monthly_series(ws), "horizon": 6, "EXAMPLE_Y": ch26.EXAMPLE_Y,
+          "n_contacts": 20000, "p_c": 0.01, "rule_lift": 1.3, "margin": 30.0,
+          "cost": ws.cfg.economics.cost_per_contact["mail"]}
+    ctx = {"25.1": pair["ctx"], "25.2": pair["ctx"], "25.3": pair["ctx"],
+           "25.4": {k: ns[k] for k in ("n_contacts", "p_c", "rule_lift", "margin", "cost")},
+           "26.2": {"result": resp, "data": train}, "26.4": {"result": resp, "cost": 2.5, "margin": 20.0},
+           "27.2": {"month": 12}, "27.3": {"horizon": 6}, "27.4": {"horizon": 6}}
+    for i in ["25.1", "25.2", "25.3", "25.4", "26.1", "26.2", "26.3", "26.4", "27.1", "27.2", "27.3", "27.4"]:
+        exec(solutions()[i]["solution"], ns)                    # 25.2/25.3 reuse k of 25.1, as in the notebook
+        assert check(i, ns["answer"], ws, **ctx.get(i, {})).correct is True, i

@@ -414,13 +414,12 @@ CONTEXT = {"32.1": lambda ns: dict(category=ns["in_market_category"], due_from=0
 
 @pytest.mark.parametrize("ch", ["32", "90", "91"])
 def test_worked_solutions_run_with_the_chapters_variables_and_are_accepted(request, ch, monkeypatch):
-    import dbmkit.exercises as E
-    monkeypatch.setitem(E._INSTRUCTOR, "on", True)
+    from dbmkit.exercises.instructor import solutions
     ws = request.getfixturevalue("small_ws") if ch == "32" else None
     base = _chapter_namespace(ch, ws)
     for ex_id in sorted(k for k in REGISTRY if k.split(".")[0] == ch):
         ns = dict(base)
-        exec(E.solution(ex_id), ns)
+        exec(solutions()[ex_id]["solution"], ns)
         ctx = CONTEXT.get(ex_id, lambda ns: {})(base)
         fb = check(ex_id, ns["answer"], ws, **ctx)
         assert fb.correct is True, (ex_id, fb.message)

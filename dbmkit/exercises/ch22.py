@@ -70,9 +70,6 @@ PERCENT = share_is_percent()
 @exercise("22.1", "Top decile's share of sales, by hand",
           hint="Rank the customers by monetary_total (ascending=False, so rank 1 is the best), cut the ranks into "
                "10 groups with pd.qcut(..., 10, labels=range(1, 11)), then sum decile 1 and divide by the total.",
-          solution="v = summary['monetary_total']\n"
-                   "dec = pd.qcut(v.rank(method='first', ascending=False), 10, labels=range(1, 11))\n"
-                   "answer = v[dec == 1].sum() / v.sum()   # decile 1 = the best 10 % of customers",
           rel_tol=0.005)
 def _ex_top_decile(ws):
     return _top_decile_share(ws)
@@ -81,8 +78,6 @@ def _ex_top_decile(ws):
 @exercise("22.2", "Top 20 % share of sales, by hand",
           hint="Sort monetary_total from the largest, take the first 20 % of the customers (round(0.2 × n)) and "
                "divide their sum by the total.",
-          solution="v = summary['monetary_total'].sort_values(ascending=False)\n"
-                   "answer = v.head(round(0.2 * len(v))).sum() / v.sum()",
           rel_tol=0.005)
 def _ex_top20(ws):
     return _top20(ws)
@@ -92,9 +87,6 @@ def _ex_top20(ws):
           hint="Per decile: extra margin per contact = uplift × the decile's mean margin to date (profit ÷ "
                "customers in dbm.value.decile_table). Go down from decile 1 and stop before the first decile where "
                "that is below the cost per contact.",
-          solution="d = dbm.value.decile_table(summary, value='monetary_total', profit='margin_total')\n"
-                   "pays = uplift * d['profit'] / d['customers'] >= cost\n"
-                   "answer = int(pays.astype(int).cumprod().sum())   # deciles 1..answer pay; margin, not revenue",
           rel_tol=0, abs_tol=0)
 def _ex_depth(ws, cost_per_contact=COST_PER_CONTACT, uplift=UPLIFT):
     return _mailing_depth(ws, cost_per_contact=cost_per_contact, uplift=uplift)
@@ -103,8 +95,6 @@ def _ex_depth(ws, cost_per_contact=COST_PER_CONTACT, uplift=UPLIFT):
 @exercise("22.4", "Unprofitable customers",
           hint="dbm.value.profitability(ws, cost_per_return=cost_per_return, include_acquisition=True) and count "
                "the customers flagged unprofitable (contribution below zero after acquisition cost).",
-          solution="p = dbm.value.profitability(ws, cost_per_return=cost_per_return, include_acquisition=True)\n"
-                   "answer = int(p['unprofitable'].sum())",
           rel_tol=0, abs_tol=0)
 def _ex_unprofitable(ws, cost_per_return=0.0):
     return _unprofitable(ws, cost_per_return=cost_per_return)

@@ -35,10 +35,7 @@ def _formula(ws, variant: str = "forever") -> float:
 
 @exercise("23.1", "Retention-formula CLV, by hand",
           hint="dbm.clv.retention_rate(ws) gives retention_rate (r) and margin_per_retained (m); d is "
-               "ws.cfg.economics.annual_discount_rate. With no horizon: m × r / (1 + d − r).",
-          solution="rr = dbm.clv.retention_rate(ws).iloc[0]\n"
-                   "m, r, d = rr['margin_per_retained'], rr['retention_rate'], ws.cfg.economics.annual_discount_rate\n"
-                   "answer = m * r / (1 + d - r)   # = dbm.clv.retention_clv(m, r, d): no horizon, yearly discounting")
+               "ws.cfg.economics.annual_discount_rate. With no horizon: m × r / (1 + d − r).")
 def _retention(ws):
     from ..clv import retention_clv
     m, r, d = _retention_inputs(ws)
@@ -65,8 +62,6 @@ def _historical_mean(ws, value: str = "margin_total", acquisition: bool = True, 
           hint="Join the acquisition_cost of ws.sql('SELECT customer_id, acquisition_cost FROM customers') to the "
                "customer summary; historical CLV = margin_total − acquisition_cost (a missing cost counts as 0); "
                "average it over the customers who bought.",
-          solution="d = summary.merge(ws.sql('SELECT customer_id, acquisition_cost FROM customers'), how='left')\n"
-                   "answer = (d['margin_total'] - d['acquisition_cost'].fillna(0)).mean()   # margin, not revenue",
           rel_tol=0.005, abs_tol=0.01)
 def _historical(ws):
     from ..clv import historical_clv
@@ -83,7 +78,6 @@ def _repeat_share(ws, column: str = "frequency", at_least: int = 1) -> float:
 @exercise("23.3", "Share of customers with a repeat purchase, without a model",
           hint="In the customer summary, frequency counts repeat purchase days: the share of customers with "
                "frequency ≥ 1.",
-          solution="answer = (summary['frequency'] >= 1).mean()   # the model must reproduce 1 − its share at 0",
           rel_tol=0.001)
 def _repeat(ws):
     return _repeat_share(ws)
@@ -98,7 +92,6 @@ def _tier_share(ws, column: str = "clv", of_customers: bool = False) -> float:
 
 @exercise("23.4", "Share of total CLV held by the platinum tier",
           hint="In ws.table('clv'), sum clv for value_tier == 'platinum' and divide by the total clv.",
-          solution="c = ws.table('clv')\nanswer = c.loc[c['value_tier'] == 'platinum', 'clv'].sum() / c['clv'].sum()",
           rel_tol=0.005)
 def _platinum(ws):
     return _tier_share(ws)
@@ -116,9 +109,7 @@ CAC_CHOICES = {
 
 @exercise("23.5", "Which CLV goes beside a one-off acquisition cost?",
           hint="What does the acquisition cost buy: one year of purchases, or the customer for as long as they stay? "
-               "And what makes next decade's margin worth less than today's?",
-          solution="answer = 'b'   # a one-off cost buys the relationship: compare it with the discounted long-horizon "
-                   "value (same horizon everywhere); 12 months understates it, no discounting overstates it")
+               "And what makes next decade's margin worth less than today's?")
 def _cac(ws=None):
     return "b"
 

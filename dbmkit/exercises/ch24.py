@@ -38,10 +38,6 @@ def _stage_count(ws, *stages, **params) -> int:
 @exercise("24.2", "Customers at risk",
           hint="Run dbm.segments.lifecycle_stage(ws.table('customer_summary'), ...) with the chapter's parameters "
                "and count the rows whose lifecycle_stage is 'at_risk'.",
-          solution="life = dbm.segments.lifecycle_stage(ws.table('customer_summary'), new_days=new_days, "
-                   "at_risk_after=at_risk_after, lapsed_after=lapsed_after, "
-                   "lost_days=lost_days or ws.cfg.analysis.active_days)\n"
-                   "answer = int((life['lifecycle_stage'] == 'at_risk').sum())",
           rel_tol=0, abs_tol=0)
 def _at_risk(ws, new_days=90, at_risk_after=1.5, lapsed_after=3.0, lost_days=None):
     return _stage_count(ws, "at_risk", new_days=new_days, at_risk_after=at_risk_after, lapsed_after=lapsed_after,
@@ -71,13 +67,6 @@ def _index_variant(ws, variant: str, months=12) -> float:
 @exercise("24.1", "A penetration index, by hand",
           hint="For each postal area: customers (test accounts excluded) ÷ households. The index of an area is its "
                "rate ÷ (all customers in the areas ÷ all households) × 100.",
-          solution="areas = ws.sql('SELECT postal_code, households FROM area_demographics')\n"
-                   "people = ws.sql('SELECT postal_code, count(*) AS customers FROM customers '\n"
-                   "                'WHERE NOT coalesce(is_test, false) GROUP BY 1')\n"
-                   "d = areas.merge(people, on='postal_code', how='left').fillna({'customers': 0})\n"
-                   "top = d.sort_values(['customers', 'postal_code'], ascending=[False, True]).iloc[0]\n"
-                   "answer = 100 * (top['customers'] / top['households']) / (d['customers'].sum() / "
-                   "d['households'].sum())",
           rel_tol=0.002)
 def _index_by_hand(ws, months=12):
     return float(_largest_area(ws, months)["index"])
@@ -106,14 +95,7 @@ def _win_back_letter(ws, how: str = "mean", offer_cost=OFFER_COST, uplift=OFFER_
 
 @exercise("24.3", "Which stages get the win-back offer?",
           hint="Join the stages to ws.table('clv'); per stage, the offer earns uplift × the mean 12-month CLV per "
-               "contacted customer. A stage pays when that is at least the cost of one contact.",
-          solution="d = dbm.segments.lifecycle_stage(summary, new_days=new_days, at_risk_after=at_risk_after,\n"
-                   "    lapsed_after=lapsed_after, lost_days=lost_days or ws.cfg.analysis.active_days)\n"
-                   "d = d.merge(ws.table('clv')[['customer_id', 'clv']], on='customer_id')\n"
-                   "per = d.groupby('lifecycle_stage', observed=True)['clv'].mean()   # per contact, not the total\n"
-                   "pays = uplift * per[['lapsed', 'lost']] >= cost\n"
-                   "answer = {(True, True): 'a', (True, False): 'b', (False, True): 'c', (False, False): 'd'}"
-                   "[tuple(pays)]")
+               "contacted customer. A stage pays when that is at least the cost of one contact.")
 def _win_back(ws, new_days=90, at_risk_after=1.5, lapsed_after=3.0, lost_days=None, offer_cost=OFFER_COST,
               uplift=OFFER_UPLIFT):
     return _win_back_letter(ws, "mean", offer_cost=offer_cost, uplift=uplift, new_days=new_days,
@@ -132,8 +114,6 @@ def _a_share(ws, value: str = "monetary_total", of_customers: bool = False) -> f
 @exercise("24.4", "Revenue share of the ABC class A customers",
           hint="Join ws.table('segments') (abc_class) with ws.table('customer_summary') (monetary_total) and divide "
                "the revenue of class A by the total.",
-          solution="d = ws.table('segments').merge(ws.table('customer_summary'), on='customer_id')\n"
-                   "answer = d.loc[d['abc_class'] == 'A', 'monetary_total'].sum() / d['monetary_total'].sum()",
           rel_tol=0.005)
 def _a_share_ex(ws):
     return _a_share(ws)

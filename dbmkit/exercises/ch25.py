@@ -43,34 +43,21 @@ _SQL_HINT = ("Count over the completed orders up to the analysis date: every bas
 
 
 @exercise("25.1", "Support of the strongest pair, by hand",
-          hint=_SQL_HINT + " Support = baskets with both ÷ all baskets (a share between 0 and 1).",
-          solution="item = dbm.basket.LEVELS[level]\n"
-                   "q = f'''WITH b AS (SELECT o.order_id, max({item} = $a) AS has_a, max({item} = $c) AS has_c\n"
-                   "  FROM order_items i JOIN orders o USING (order_id) LEFT JOIN products p USING (product_id)\n"
-                   "  WHERE o.status = 'completed' AND CAST(o.order_ts AS DATE) <= $as_of GROUP BY 1)\n"
-                   "SELECT count(*) AS n, sum(has_a::INT) AS with_a, sum(has_c::INT) AS with_c,\n"
-                   "       sum((has_a AND has_c)::INT) AS both FROM b'''\n"
-                   "k = ws.sql(q, {'a': a_item, 'c': c_item, 'as_of': ws.as_of.date()}).iloc[0]\n"
-                   "answer = k['both'] / k['n']\n"
-                   "# support is the share of ALL baskets holding both items — the same for A → C and C → A")
+          hint=_SQL_HINT + " Support = baskets with both ÷ all baskets (a share between 0 and 1).")
 def _support(ws, level="subcategory", antecedent=None, consequent=None):
     k = pair_counts(ws, level, antecedent, consequent)
     return k["both"] / k["n"]
 
 
 @exercise("25.2", "Confidence of the strongest rule, by hand",
-          hint="Confidence of A → C = baskets with both ÷ baskets with A (the antecedent), from the same counts.",
-          solution="answer = k['both'] / k['with_a']   # k: the counts of 25.1\n"
-                   "# confidence conditions on A: of the baskets with A, the share that also hold C")
+          hint="Confidence of A → C = baskets with both ÷ baskets with A (the antecedent), from the same counts.")
 def _confidence(ws, level="subcategory", antecedent=None, consequent=None):
     k = pair_counts(ws, level, antecedent, consequent)
     return k["both"] / k["with_a"]
 
 
 @exercise("25.3", "Lift of the strongest rule, by hand",
-          hint="Lift = confidence ÷ P(C), the share of all baskets holding C — equivalently support ÷ (P(A) × P(C)).",
-          solution="answer = (k['both'] / k['with_a']) / (k['with_c'] / k['n'])\n"
-                   "# lift compares C's rate in A's baskets with C's rate in all baskets; 1 = no affinity")
+          hint="Lift = confidence ÷ P(C), the share of all baskets holding C — equivalently support ÷ (P(A) × P(C)).")
 def _lift(ws, level="subcategory", antecedent=None, consequent=None):
     k = pair_counts(ws, level, antecedent, consequent)
     return (k["both"] / k["with_a"]) / (k["with_c"] / k["n"])
@@ -79,9 +66,6 @@ def _lift(ws, level="subcategory", antecedent=None, consequent=None):
 @exercise("25.4", "Is a weak rule worth a cross-sell mailing?",
           hint="The rule says C's rate among A-buyers is lift × P(C) instead of P(C). At best the mailing adds the "
                "difference, P(C) × (lift − 1), to each of the N contacts; profit = N × that × margin − N × cost.",
-          solution="answer = n_contacts * p_c * (rule_lift - 1) * margin - n_contacts * cost\n"
-                   "# even on the optimistic reading (the whole affinity turned into extra sales) the mailing loses "
-                   "money when this is below 0: do not mail; a product-page recommendation costs nothing per view",
           rel_tol=0.005, abs_tol=1.0)
 def _mailing_profit(ws=None, n_contacts=20000, cost=0.85, margin=30.0, p_c=0.01, rule_lift=1.3):
     return float(n_contacts * p_c * (rule_lift - 1) * margin - n_contacts * cost)

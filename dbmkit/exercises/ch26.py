@@ -29,8 +29,7 @@ def _close(answer, value, rel: float = 1e-3) -> bool:
 
 @exercise("26.1", "Top-quintile lift by hand",
           hint="Sort by score (already sorted here), take the top 20 % (4 customers), compute their response rate "
-               "and divide it by the overall response rate (4 of 20).",
-          solution="top = EXAMPLE_Y[:4]\nanswer = (sum(top) / 4) / (sum(EXAMPLE_Y) / 20)")
+               "and divide it by the overall response rate (4 of 20).")
 def _hand_lift(ws=None):
     top = EXAMPLE_Y[:4]
     return (sum(top) / 4) / (sum(EXAMPLE_Y) / len(EXAMPLE_Y))
@@ -52,11 +51,7 @@ def _holdout(result):
 
 @exercise("26.2", "Top-decile lift of the response model on the holdout, by hand",
           hint="On result.test (the holdout contacts): sort by score, highest first; the top 10 % are the first "
-               "ceil(n / 10) rows; lift = their response rate ÷ the response rate of all holdout contacts.",
-          solution="t = resp.test.sort_values('score', ascending=False)\n"
-                   "top = t.head(-(-len(t) // 10))   # ceil(n / 10) rows\n"
-                   "answer = top['y'].mean() / t['y'].mean()\n"
-                   "# the same as dbm.models.gains_table(resp.test['y'], resp.test['score'])['lift'].iloc[0]")
+               "ceil(n / 10) rows; lift = their response rate ÷ the response rate of all holdout contacts.")
 def _holdout_lift(ws, result=None, data=None):
     y, s = _holdout(result)
     return top_group_lift(y, s)
@@ -77,10 +72,6 @@ def _lift_round(ws, result=None, data=None):
                "lost_days=ws.cfg.analysis.active_days) (chapter 24's defaults); join them with ws.table('scores') on "
                "customer_id and count the customers whose lifecycle_stage is 'at_risk' and whose churn_score > 0.5 "
                "(more likely than not to make no purchase in the next churn_horizon_days days).",
-          solution="st = dbm.segments.lifecycle_stage(ws.table('customer_summary'), "
-                   "lost_days=ws.cfg.analysis.active_days)\n"
-                   "d = st.merge(ws.table('scores'), on='customer_id')\n"
-                   "answer = int(((d['lifecycle_stage'] == 'at_risk') & (d['churn_score'] > 0.5)).sum())",
           rel_tol=0, abs_tol=0)
 def _at_risk_and_quiet(ws):
     d = _stages_scores(ws)
@@ -103,11 +94,6 @@ def breakeven_depth(response_rate, cost: float, margin: float) -> int:
           hint="Break-even response rate = cost per contact ÷ margin per response. Read the response rate of each "
                "decile of the holdout gains table, from decile 1 down, and stop before the first decile below it "
                "(answer with the number of deciles mailed; 0 if even decile 1 is below).",
-          solution="g = dbm.models.gains_table(resp.test['y'], resp.test['score'], n_bins=10)\n"
-                   "below = g['response_rate'] < cost_per_contact / margin_per_response\n"
-                   "answer = int(below.idxmax()) if below.any() else 10\n"
-                   "# each decile is judged on its own rate: a decile that returns less than it costs is not "
-                   "mailed, however good the deciles above it are",
           rel_tol=0, abs_tol=0)
 def _depth(ws, result=None, cost=1.0, margin=20.0):
     from ..models import gains_table

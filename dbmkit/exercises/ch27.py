@@ -38,13 +38,7 @@ def index_parts(ws, attribute: str = "first_order_band", value: str = "Q1", grou
 
 @exercise("27.1", "An index vs the base, by hand",
           hint="Merge the groups with the attributes on customer_id; index = share of defectors with the value ÷ "
-               "share of ALL customers with the value × 100 (100 = as common as in the base).",
-          solution="g = dbm.profiles.profile_groups(ws.table('customer_summary'), "
-                   "lost_days=ws.cfg.analysis.active_days)\n"
-                   "d = g.merge(dbm.profiles.customer_attributes(ws), on='customer_id')\n"
-                   "has = d['first_order_band'] == 'Q1'\n"
-                   "answer = 100 * has[d['group'] == 'defector'].mean() / has.mean()\n"
-                   "# the same as the index of dbm.profiles.index_table(d, 'first_order_band') for this row")
+               "share of ALL customers with the value × 100 (100 = as common as in the base).")
 def _index(ws, attribute="first_order_band", value="Q1", **ctx):
     p = index_parts(ws, attribute, value)
     return 100 * p["share"] / p["base_share"]
@@ -62,12 +56,7 @@ def _month_ratios(y):
 
 @exercise("27.2", "A seasonal index by hand",
           hint="Ratio = revenue ÷ centred trend for every month with a trend; average the ratios of each calendar "
-               "month; the month's index = 100 × its mean ratio ÷ the mean of the twelve mean ratios.",
-          solution="trend = y.rolling(12).mean().rolling(2).mean().shift(-6)   # centred 2×12 moving average\n"
-                   "ratio = (y / trend).dropna()\n"
-                   "by_month = ratio.groupby(ratio.index.month).mean()\n"
-                   "answer = 100 * by_month[12] / by_month.mean()\n"
-                   "# the same as seasonal_indices(decompose(y)) for December")
+               "month; the month's index = 100 × its mean ratio ÷ the mean of the twelve mean ratios.")
 def _seasonal_index(ws, month=12, **ctx):
     from ..forecast import monthly_series
     m = _month_ratios(monthly_series(ws))
@@ -76,11 +65,7 @@ def _seasonal_index(ws, month=12, **ctx):
 
 @exercise("27.3", "MAPE of the seasonal naive forecast, by hand",
           hint="Hold out the last `horizon` months; the forecast of each is the same month a year earlier; MAPE = "
-               "the mean of |forecast − actual| ÷ actual (a share, e.g. 0.12).",
-          solution="actual = y.iloc[-horizon:]\n"
-                   "forecast = y.shift(12).iloc[-horizon:]   # the same month last year\n"
-                   "answer = float(((forecast - actual).abs() / actual).mean())\n"
-                   "# the same as backtest_summary(backtest(y, horizon)) for 'seasonal_naive'")
+               "the mean of |forecast − actual| ÷ actual (a share, e.g. 0.12).")
 def _naive_mape(ws, horizon=6, **ctx):
     from ..forecast import backtest, backtest_summary, monthly_series
     s = backtest_summary(backtest(monthly_series(ws), horizon))
@@ -99,11 +84,7 @@ def _backtest_summary(ws, horizon):
 
 @exercise("27.4", "Which forecast for next quarter's budget?",
           hint="Judge the methods on the months they did not see (the backtest), not on how elaborate they are or "
-               "how much they promise; then plan with that method's interval, not its line.",
-          solution="s = dbm.forecast.backtest_summary(dbm.forecast.backtest(y, horizon))\n"
-                   "answer = {'seasonal_naive': 'a', 'seasonal_naive_growth': 'b', 'holt_winters': 'c'}[\n"
-                   "    s.sort_values('mape')['method'].iloc[0]]\n"
-                   "# the lowest backtest MAPE; its backtest errors give the interval the budget should use")
+               "how much they promise; then plan with that method's interval, not its line.")
 def _method(ws, horizon=6, **ctx):
     s = _backtest_summary(ws, horizon)
     return _LETTER[str(s.sort_values("mape")["method"].iloc[0])]

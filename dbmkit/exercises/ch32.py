@@ -53,11 +53,6 @@ def _category_rows(ws, category):
 @exercise("32.1", "Customers in market for one category, by hand",
           hint="Take the rows of cp for the category, its cycle_days from `cycles`, days = (ws.as_of − last_day) in "
                "days; count the customers with due_from × cycle ≤ days < due_until × cycle.",
-          solution="cat = cp[cp['category'] == in_market_category]\n"
-                   "cycle = cycles.set_index('category').loc[in_market_category, 'cycle_days']\n"
-                   "days = (ws.as_of - cat['last_day']).dt.days\n"
-                   "answer = int(cat.loc[(days >= due_from * cycle) & (days < due_until * cycle), 'customer_id']"
-                   ".nunique())",
           rel_tol=0, abs_tol=0)
 def _in_market_by_hand(ws, category=None, due_from=0.8, due_until=1.5):
     rows, cycle, days = _category_rows(ws, category)
@@ -97,8 +92,6 @@ def _tier_row(ws, months, tier):
 @exercise("32.2", "Break-even incremental spend of the gold tier, by hand",
           hint="ΔS = (r·S + F·n) / (m − r): S and n are the gold row of `tiers` (spend, members), r and F the gold "
                "rebate and fixed cost of dbm.loyalty.DEFAULT_TIERS, m the chapter's margin; the answer is money.",
-          solution="g = tiers.set_index('tier').loc['gold']\n_, r, F = dbm.loyalty.DEFAULT_TIERS['gold']\n"
-                   "answer = (r * g['spend'] + F * g['members']) / (margin - r)",
           rel_tol=5e-3, abs_tol=1.0)
 def _gold_breakeven(ws, gross_margin=0.4, months=12, tier="gold"):
     s, n, r, f = _tier_row(ws, months, tier)
@@ -147,9 +140,7 @@ def _required_lift(ws, gross_margin=0.4, months=12, tier="gold"):
 
 @exercise("32.3", "Is the gold tier worth its cost?",
           hint="The benefits are paid on all the members' spend: the tier pays only when the lift measured against "
-               "the random holdout reaches its break-even lift ΔS / S (the gold row's required_lift). Answer a letter.",
-          solution="lift = float(economics.set_index('tier').loc['gold', 'required_lift'])\n"
-                   "answer = 'a' if holdout_lift >= lift else 'b'")
+               "the random holdout reaches its break-even lift ΔS / S (the gold row's required_lift). Answer a letter.")
 def _gold_worth_it(ws, holdout_lift=0.16, gross_margin=0.4, months=12, tier="gold"):
     return "a" if holdout_lift >= _required_lift(ws, gross_margin, months, tier) else "b"
 
@@ -176,7 +167,6 @@ def _not_test(ws):
 @exercise("32.4", "Birthdays in the next 30 days",
           hint="dbm.triggers.birthdays(customers, ws.as_of, days=30) lists them (customers: the chapter's table "
                "without test records); count the rows.",
-          solution="answer = len(dbm.triggers.birthdays(customers, ws.as_of, days=trigger_days))",
           rel_tol=0, abs_tol=0)
 def _birthdays(ws, days=30):
     from ..triggers import birthdays
@@ -193,8 +183,7 @@ def _known_birth_dates(ws, days=30):
 
 
 @exercise("32.5", "The most common dominant interest",
-          hint="interests['interest'].value_counts(): answer with the first label that is not 'mixed', as text.",
-          solution="vc = interests['interest'].value_counts()\nanswer = vc[vc.index != 'mixed'].index[0]")
+          hint="interests['interest'].value_counts(): answer with the first label that is not 'mixed', as text.")
 def _top_interest(ws, min_share=0.4):
     from ..interests import MIXED, category_purchases, interest_segments
     vc = interest_segments(category_purchases(ws), min_share)["interest"].value_counts()

@@ -70,8 +70,7 @@ def _weeks(a, b) -> float:
 @exercise("91.1", "Frequency x of one customer in the calibration period, by hand",
           hint="Keep the customer's records up to calibration_end, count the distinct purchase days and subtract "
                "the first purchase: x counts repeat purchases.",
-          solution="mine = tx[(tx['customer_id'] == customer) & (tx['date'] <= calibration_end)]\n"
-                   "answer = mine['date'].nunique() - 1", rel_tol=0, abs_tol=0)
+          rel_tol=0, abs_tol=0)
 def _frequency(ws=None, customer="1640", calibration_end=CALIBRATION_END):
     return int(len(_days(customer, calibration_end)) - 1)
 
@@ -90,7 +89,7 @@ def _with_holdout(customer="1640", calibration_end=CALIBRATION_END):
 
 @exercise("91.2", "Recency t_x of the customer in weeks, by hand",
           hint="t_x = (last purchase day in the calibration period − first purchase day) in days ÷ 7.",
-          solution="answer = (mine['date'].max() - mine['date'].min()).days / 7", rel_tol=0, abs_tol=6e-3)
+          rel_tol=0, abs_tol=6e-3)
 def _recency(ws=None, customer="1640", calibration_end=CALIBRATION_END):
     d = _days(customer, calibration_end)
     return _weeks(d.iloc[0], d.iloc[-1])
@@ -112,7 +111,7 @@ def _recency_with_holdout(customer="1640", calibration_end=CALIBRATION_END):
 
 @exercise("91.3", "Age T of the customer at the end of the calibration period, in weeks, by hand",
           hint="T = (calibration_end − first purchase day) in days ÷ 7.",
-          solution="answer = (pd.Timestamp(calibration_end) - mine['date'].min()).days / 7", rel_tol=0, abs_tol=6e-3)
+          rel_tol=0, abs_tol=6e-3)
 def _age(ws=None, customer="1640", calibration_end=CALIBRATION_END):
     return _weeks(_days(customer, calibration_end).iloc[0], calibration_end)
 
@@ -141,9 +140,7 @@ CHOICES_91_4 = {
 
 @exercise("91.4", "P(alive) of a one-time buyer under BG/NBD",
           hint="Compute bg.p_alive(0, 0, T) for a few ages T and read the model's assumption about when customers "
-               "drop out. Answer a letter.",
-          solution="answer = 'a'   # bg.p_alive(0, 0, T) is 1 for every T: dropping out happens only after a repeat "
-                   "purchase")
+               "drop out. Answer a letter.")
 def _one_time_alive(ws=None):
     import numpy as np
     _, bg = _fitted()
@@ -169,7 +166,7 @@ def _choice(letter):
 @exercise("91.5", "Expected purchases of customer 1 in the next 39 weeks",
           hint="Customer 1 has x = 2, t_x = 30.43, T = 38.86 (weeks). Use bg.expected_purchases(39, x, t_x, T) of "
                "the BG/NBD model fitted on the calibration summary.",
-          solution="answer = float(bg.expected_purchases(39, 2, 30.43, 38.86))", rel_tol=2e-3)
+          rel_tol=2e-3)
 def _conditional(ws=None):
     import numpy as np
     _, bg = _fitted()
@@ -190,7 +187,7 @@ def _p_alive_1():
 
 @exercise("91.6", "Repeat transactions in the holdout period (weeks 40–78)",
           hint="dbm.cases.weekly_repeat_transactions(tx) counts repeat transactions per week; add up weeks 40 to 78.",
-          solution="answer = int(actual.loc[actual['week'] > 39, 'repeat_transactions'].sum())", rel_tol=0, abs_tol=0)
+          rel_tol=0, abs_tol=0)
 def _holdout_actual(ws=None):
     from ..cases import weekly_repeat_transactions
     w = weekly_repeat_transactions(_log())
