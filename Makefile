@@ -4,6 +4,8 @@
 #   make lint     ruff over the code and the notebooks
 #   make lab      set up with JupyterLab, then open the notebooks on CLIENT (LAB_ARGS="--no-browser --port 8890")
 #   make bench    run the speed and memory benchmarks (SIZES="10k 100k 1m")
+#   make site     the course website in site/ from the demo report (runs it when reports/demo has none; REPORT=1
+#                 runs it again); open site/index.html, no server needed
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -14,7 +16,7 @@ PYTEST_ARGS ?=
 LAB_ARGS ?=
 SIZES  ?= 10k 100k
 
-.PHONY: setup report lint test test-fast lab bench notebooks-sync hooks clean
+.PHONY: setup report lint test test-fast lab bench site notebooks-sync hooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +54,11 @@ lab: $(VENV)/.lab hooks
 bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/run.py $(SIZES)
 
+# the course site shows the demo client's outputs: the report is reused unless it is missing or REPORT is set
+site: $(VENV)/.core
+	@if [ -n "$(REPORT)" ] || [ ! -f reports/demo/status.json ]; then $(BIN)/dbmkit report clients/demo.yaml; fi
+	$(BIN)/dbmkit site reports/demo --out site
+
 # git keeps notebooks without outputs: the nbstripout filter named in .gitattributes (run once per clone)
 hooks: $(VENV)/.core
 	@if [ -d .git ]; then $(BIN)/nbstripout --install >/dev/null 2>&1 || true; fi
@@ -60,4 +67,4 @@ notebooks-sync: $(VENV)/.core
 	$(BIN)/python tools/notebooks.py sync
 
 clean:
-	rm -rf work reports .pytest_cache
+	rm -rf work reports site .pytest_cache
