@@ -63,6 +63,7 @@ def test_the_site_has_every_chapter_the_glossary_and_the_search(built):
     gloss = (site / "glossary.html").read_text(encoding="utf-8")
     assert 'id="g-champions"' in gloss and "冠军客户" in gloss
     assert re.search(r'<a href="21_analyze_rfm.html">21</a>', gloss)          # the chapter column links chapters
+    assert info["font"] == site / "assets" / "cjk.otf" and 20_000 < info["font"].stat().st_size < 2_000_000
     entries = _search_index(site)
     assert info["search_entries"] == len(entries) > 50
     assert any(e["u"].startswith("glossary.html#g-") for e in entries)
@@ -149,12 +150,16 @@ window.addEventListener('load', function () {
     var imgs = Array.prototype.slice.call(document.images);
     var bad = imgs.filter(function (i) { return !(i.complete && i.naturalWidth > 0); })
                   .map(function (i) { return (i.getAttribute('src') || '').slice(0, 40); });
+    var fonts = [];
+    if (document.fonts) { document.fonts.forEach(function (f) {
+      if (f.family.indexOf('dbm-cjk') >= 0) { fonts.push(f.status); } }); }
     var hits = Array.prototype.slice.call(document.querySelectorAll('#results a'))
                     .map(function (a) { return a.getAttribute('href'); });
     document.documentElement.setAttribute('data-check', JSON.stringify(
         {images: imgs.length, broken: bad, title: document.title, errors: window.__errors, results: hits,
          search: typeof window.SEARCH === 'undefined' ? -1 : window.SEARCH.length,
          nav: document.querySelectorAll('.site-nav a').length,
+         fonts: fonts,
          body: document.body ? document.body.innerText.length : 0}));
   }, 50);
 });
@@ -189,6 +194,7 @@ def test_every_page_loads_from_file_with_all_images_and_no_errors(built):
         assert got["errors"] == [], f"{page.name}: {got['errors']}"
         assert got["body"] > 200 and got["nav"] > len(chapters.CHAPTERS), f"{page.name}: empty or no navigation"
         assert got["broken"] == [], f"{page.name}: images not decoded: {got['broken']}"
+        assert got["fonts"] == ["loaded"], f"{page.name}: the bundled Chinese font did not load: {got['fonts']}"
         assert got["images"] == page.read_text(encoding="utf-8").count("<img"), page.name
         images += got["images"]
     assert images >= 3                     # the three chapters draw charts

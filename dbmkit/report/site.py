@@ -40,10 +40,20 @@ class SiteError(Exception):
     """A site that cannot be built (no report, a folder that is not a site); the message says what to do."""
 
 
+# the sidebar's and the site pages' fonts: first the bundled CJK subset (assets/cjk.otf; its unicode-range keeps it
+# to the Chinese characters), so that Chinese shows the same on every machine, one without a Chinese font too
+FONTS = "'dbm-cjk',-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
+CJK_CSS = """@font-face{font-family:'dbm-cjk';src:url('assets/cjk.otf') format('opentype');font-display:block;
+ unicode-range:U+2E80-9FFF,U+F900-FAFF,U+FE30-FE4F,U+FF00-FFEF}
+:root{--jp-ui-font-family:%(f)s;--jp-content-font-family:%(f)s;
+ --jp-code-font-family:'dbm-cjk',Menlo,Consolas,'DejaVu Sans Mono',monospace}
+body.site,.dbm-head,.site-pager{font-family:%(f)s}body.site input{font-family:inherit}
+""" % {"f": FONTS}
+
 SITE_CSS = """
 .site-nav{position:fixed;left:0;top:0;bottom:0;width:258px;overflow-y:auto;background:#173f5c;color:#dfe8f0;
- font:13px/1.45 -apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC',Roboto,Helvetica,Arial,sans-serif;
- padding:14px 0 30px 0;box-sizing:border-box;z-index:50}
+ font-size:13px;line-height:1.45;padding:14px 0 30px 0;box-sizing:border-box;z-index:50;scrollbar-width:thin}
+.site-nav,.site-nav input{font-family:inherit}
 .site-nav a{color:#dfe8f0;text-decoration:none;display:block;padding:3px 16px}
 .site-nav a:hover{background:#21557a;color:#fff}.site-nav a.current{background:#2b6a96;color:#fff;font-weight:600}
 .site-nav .brand{font-size:16px;font-weight:600;color:#fff;padding:0 16px 8px 16px}
@@ -55,8 +65,7 @@ SITE_CSS = """
 .site-nav form{margin:4px 16px 8px 16px}.site-nav input{width:100%;box-sizing:border-box;padding:6px 8px;
  border-radius:5px;border:0;font-size:13px}
 body.site{margin:0 0 0 258px !important}
-.site-pager{display:flex;justify-content:space-between;gap:12px;padding:18px 32px 40px 32px;
- font:14px -apple-system,'Segoe UI','Noto Sans CJK SC',Roboto,Helvetica,Arial,sans-serif}
+.site-pager{display:flex;justify-content:space-between;gap:12px;padding:18px 32px 40px 32px;font-size:14px}
 .site-pager a{color:#1f5f8b}
 .site-page main{max-width:1000px;line-height:1.5}
 .site-page table.gloss td,.site-page table.gloss th{vertical-align:top;font-size:13px}
@@ -228,7 +237,7 @@ def _page(title: str, body: str, sidebar: str, lang: str = "en", scripts: str = 
     """One of the site's own pages (home, glossary, downloads, launch, search, a chapter the report did not run)."""
     return (f'<!doctype html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{esc(title)}</title>'
-            f"<style>{REPORT_CSS}{SITE_CSS}</style>{scripts}</head>"
+            f"<style>{REPORT_CSS}{SITE_CSS}{CJK_CSS}</style>{scripts}</head>"
             f'<body class="site site-page">{sidebar}<header><h1>{esc(title)}</h1></header><main>{body}</main>'
             "<footer>dbmkit · course site</footer></body></html>")
 
@@ -242,7 +251,7 @@ def _chapter_page(page_html: str, sidebar: str, pager: str) -> str:
     the previous/next links added."""
     body = _CDN.sub("", page_html)
     body = _BANNER.sub("", body, count=1)
-    body = body.replace("</head>", f"<style>{SITE_CSS}</style></head>", 1)
+    body = body.replace("</head>", f"<style>{SITE_CSS}{CJK_CSS}</style></head>", 1)
     body = re.sub(r"<body([^>]*)>", lambda m: _add_class(m.group(1)) + sidebar, body, count=1)
     return body.replace("</body>", pager + "</body>", 1)
 
@@ -494,7 +503,8 @@ def build_site(report_dir: str | Path, out: str | Path, glossary: str | Path | N
 
     ``glossary``: the glossary in Markdown (default docs/GLOSSARY.md); ``notebooks_dir``: where the standard
     notebooks are (default the workbook's). ``out`` is replaced when it holds an earlier site; a folder with other
-    files is refused (:class:`SiteError`). Returns {"pages": [names], "search_entries": n, "out": Path}.
+    files is refused (:class:`SiteError`). Returns {"pages": [names], "search_entries": n, "out": Path, "font":
+    the Chinese font subset written (None without one)}.
     """
     from .runner import notebooks_dir as standard_notebooks
     from .runner import repo_root
@@ -555,7 +565,35 @@ def build_site(report_dir: str | Path, out: str | Path, glossary: str | Path | N
     (out / "search_index.js").write_text("window.SEARCH = " + json.dumps(search, ensure_ascii=False) + ";\n",
                                          encoding="utf-8")
     (out / "search.js").write_text(SEARCH_JS, encoding="utf-8")
-    return {"pages": pages, "search_entries": len(search), "out": out}
+    font = _cjk_font(out, "".join((out / n).read_text(encoding="utf-8") for n in pages) + SEARCH_JS + json.dumps(
+        search, ensure_ascii=False))
+    return {"pages": pages, "search_entries": len(search), "out": out, "font": font}
+
+
+def _cjk_font(out: Path, text: str) -> Path | None:
+    """``assets/cjk.otf``: the glyphs of the Chinese characters on the site, cut from the Noto Sans CJK font that
+    comes with mplfonts (about 150 KB instead of 16 MB). None when the font or fontTools is missing: the pages then
+    use the reader's own Chinese font."""
+    from importlib.resources import files
+    try:
+        from fontTools import subset
+        src = files("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"
+        if not src.is_file():
+            return None
+    except (ImportError, ModuleNotFoundError):
+        return None
+    chars = "".join(sorted({c for c in text if ord(c) >= 0x2E80}))
+    if not chars:
+        return None
+    opts = subset.Options()
+    opts.layout_features, opts.name_IDs, opts.notdef_outline = ["*"], ["*"], True
+    font = subset.load_font(str(src), opts)
+    sub = subset.Subsetter(opts)
+    sub.populate(text=chars)
+    sub.subset(font)
+    (out / "assets").mkdir(exist_ok=True)
+    subset.save_font(font, str(out / "assets" / "cjk.otf"), opts)
+    return out / "assets" / "cjk.otf"
 
 
 def _sections(page_html: str) -> list[tuple[str, str, str]]:
