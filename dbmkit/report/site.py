@@ -12,7 +12,10 @@ not published on npm, so there is nothing to install offline — and its HTML ne
 masking export (:func:`~dbmkit.report.pages.export_html`: no raw e-mail or phone): this module only adds the
 sidebar, strips the CDN scripts that cannot load offline (require.js, MathJax: the chapters use neither), and writes
 the search index as a script (``search_index.js``: ``window.SEARCH = [...]``), which a ``<script>`` tag loads from
-``file://`` too. The build refuses to write a page on which :func:`~dbmkit.privacy.find_pii` still sees a contact.
+``file://`` too. The build stops on a page, search entry or executed notebook in which
+:func:`~dbmkit.privacy.find_pii` still sees a contact. The Chinese text shows on any machine, one without a Chinese
+font too: the site carries ``assets/cjk.otf``, the glyphs of its own Chinese characters cut (fontTools, which comes
+with matplotlib) from the Noto Sans CJK font of mplfonts — about 150 KB instead of 16 MB.
 """
 from __future__ import annotations
 
