@@ -228,8 +228,14 @@ def _sidebar(entries, current: str, lang: str) -> str:
     for page, label in (("glossary.html", "Glossary · 术语表"), ("downloads.html", "Notebooks · 下载笔记本"),
                         ("launch.html", "Run it locally · 本地运行"), ("search.html", "Search · 搜索")):
         parts.append(_nav_link(page, label, current))
-    parts.append("</ul></nav>")
+    parts.append("</ul></nav>" + _NAV_SCROLL)
     return "".join(parts)
+
+
+# a later chapter's entry is below the fold of the sidebar: scroll the sidebar (not the page) to it
+_NAV_SCROLL = ("<script>(function () { var n = document.querySelector('.site-nav'), "
+               "c = n && n.querySelector('a.current'); if (c && c.offsetTop > n.clientHeight - 80) "
+               "{ n.scrollTop = c.offsetTop - n.clientHeight / 2; } })();</script>")
 
 
 def _nav_link(page: str, label: str, current: str) -> str:
