@@ -6,6 +6,8 @@
 #   make bench    run the speed and memory benchmarks (SIZES="10k 100k 1m")
 #   make solutions  write the solution notebooks (instructors) into solutions/ from instructor/
 #   make student  write a clean student copy into $(STUDENT_DIR) (no instructor/, no solutions/)
+#   make site     the course website in site/ from the demo report (runs it when reports/demo has none; REPORT=1
+#                 runs it again); open site/index.html, no server needed
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -17,7 +19,7 @@ LAB_ARGS ?=
 SIZES  ?= 10k 100k
 STUDENT_DIR ?= ../dbmkit-student
 
-.PHONY: setup report lint test test-fast lab bench notebooks-sync hooks clean solutions student
+.PHONY: setup report lint test test-fast lab bench site notebooks-sync hooks clean solutions student
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +57,11 @@ lab: $(VENV)/.lab hooks
 bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/run.py $(SIZES)
 
+# the course site shows the demo client's outputs: the report is reused unless it is missing or REPORT is set
+site: $(VENV)/.core
+	@if [ -n "$(REPORT)" ] || [ ! -f reports/demo/status.json ]; then $(BIN)/dbmkit report clients/demo.yaml; fi
+	$(BIN)/dbmkit site reports/demo --out site
+
 # git keeps notebooks without outputs: the nbstripout filter named in .gitattributes (run once per clone)
 hooks: $(VENV)/.core
 	@if [ -d .git ]; then $(BIN)/nbstripout --install >/dev/null 2>&1 || true; fi
@@ -69,4 +76,4 @@ student: $(VENV)/.core
 	$(BIN)/dbmkit student $(STUDENT_DIR)
 
 clean:
-	rm -rf work reports .pytest_cache
+	rm -rf work reports site .pytest_cache

@@ -6,6 +6,7 @@
     dbmkit build CONFIG [--workdir DIR] [--set key=value …]   (re)build the client's marketing database only
     dbmkit compare REPORT_A REPORT_B [--all]   the key numbers that moved between two report folders
     dbmkit lab CONFIG [--port N] [--no-browser]   JupyterLab on the notebooks, every chapter on CONFIG's client
+    dbmkit site [REPORT_DIR] [--out DIR]   the course website from an executed report (default reports/demo → site)
     dbmkit erase CONFIG (--customer-id ID | --email ADDRESS | --phone NUMBER) [--reason TEXT] [--workdir DIR]
                                  erase a person for good: from the database now, and through the client's
                                  erasure ledger (hashes only) from every later build and export of any work folder
@@ -320,6 +321,18 @@ def _cmd_lab(a) -> int:
         return 2
 
 
+def _cmd_site(a) -> int:
+    from .report.site import SiteError, build_site
+    try:
+        res = build_site(a.report_dir, a.out)
+    except SiteError as e:
+        print(f"[dbmkit] error: {e}", file=sys.stderr)
+        return 2
+    print(f"[dbmkit] course site: {len(res['pages'])} pages, {res['search_entries']} search entries — open "
+          f"{(Path(res['out']) / 'index.html').resolve().as_uri()} (or: python -m http.server --directory {a.out})")
+    return 0
+
+
 def _verbosity(a) -> int:
     """0 with -q, 2 with -v, else 1 (the default)."""
     return 0 if getattr(a, "quiet", False) else 2 if getattr(a, "verbose", 0) else 1
@@ -368,6 +381,10 @@ COMMANDS = {
     "compare": (None, ["dbmkit compare reports/acme-2026-11 reports/acme",
                        "dbmkit compare reports/acme reports/acme-budget5000 --all"]),
     "lab": (None, ["dbmkit lab clients/acme.yaml", "dbmkit lab clients/demo.yaml --no-browser --port 8890"]),
+    "site": ("Build the course website from an executed report: the chapter pages with a sidebar by phase, the "
+             "glossary, the notebooks to download, a page on running them in JupyterLab, and a search that works "
+             "from file:// (no server, no internet).",
+             ["dbmkit site", "dbmkit site reports/demo --out site"]),
     "new-client": ("Draft a commented client config from the client's files: the format, header and column mapping "
                    "guessed from names and values (English and Chinese headers). Check the draft, then report.",
                    ["dbmkit new-client acme data/acme/*.csv", "dbmkit new-client shop sales.xlsx --dir clients"]),
@@ -459,6 +476,11 @@ def main(argv: list[str] | None = None) -> int:
     lab.add_argument("--port", type=int, help="the server's port (default: JupyterLab's, 8888 or the next free one)")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser; open the printed URL yourself")
     lab.set_defaults(func=_cmd_lab)
+    site = sub.add_parser("site", help="build the course website from an executed report")
+    site.add_argument("report_dir", nargs="?", default="reports/demo",
+                      help="the report folder (dbmkit report wrote it; default reports/demo)")
+    site.add_argument("--out", default="site", help="the site folder (default site; replaced when it holds a site)")
+    site.set_defaults(func=_cmd_site)
     _register_more(sub)
     _describe(p, sub)
     a = p.parse_args(argv)

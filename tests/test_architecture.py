@@ -144,7 +144,9 @@ def test_every_public_module_is_reachable():
 
 # ------------------------------------------------------------------------------------------------ dependencies
 # A package dbmkit imports that comes with a declared dependency rather than being declared itself.
-COMES_WITH = {"IPython": "ipykernel", "threadpoolctl": "scikit-learn", "cycler": "matplotlib"}
+COMES_WITH = {"IPython": "ipykernel", "threadpoolctl": "scikit-learn", "cycler": "matplotlib",
+              "mistune": "nbconvert",   # nbconvert's Markdown renderer: the course site renders the glossary
+              "fontTools": "matplotlib"}   # the course site cuts its Chinese font subset
 # Declared runtime dependencies dbmkit does not import: what runs the report's notebooks.
 RUN_ONLY = {"ipykernel": "the kernel papermill starts for every chapter",
             "mplfonts": "the bundled CJK chart font, found with importlib.resources (plots)"}

@@ -19,6 +19,7 @@ One concept per module:
 * :mod:`~dbmkit.report.result` — what a run returns (:class:`ReportResult`, :class:`ChapterRun`).
 * :mod:`~dbmkit.report.runner` — :func:`run_report`, and where the repository and the notebooks are
   (:func:`repo_root`, :func:`notebooks_dir`).
+* :mod:`~dbmkit.report.site` — the course website from an executed report (:func:`build_site`, ``dbmkit site``).
 """
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ from .kpis import CI_SUFFIXES, HEADLINE, KPI_INFO, SIGNIFICANCE, format_kpi, key
 from .pages import export_html, skipped_page_html
 from .result import ChapterRun, ReportResult
 from .runner import notebooks_dir, repo_root, run_report
+from .site import SiteError, build_site
 from .style import CHAPTER_CSS, REPORT_CSS
 
 __all__ = ["record", "recorded", "provenance", "run_report", "ReportResult", "KPI_INFO", "notebooks_dir",
            "export_html", "repo_root", "skipped_page_html", "ChapterRun", "HEADLINE", "format_kpi", "data_summary",
-           "index_html", "REPORT_CSS", "CHAPTER_CSS", "key_numbers", "CI_SUFFIXES", "SIGNIFICANCE"]
+           "index_html", "REPORT_CSS", "CHAPTER_CSS", "key_numbers", "CI_SUFFIXES", "SIGNIFICANCE", "build_site",
+           "SiteError"]

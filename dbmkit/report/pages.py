@@ -16,7 +16,7 @@ from ..util import NOTICE_NAMES
 from .kpis import format_kpi
 from .style import CHAPTER_CSS, REPORT_CSS
 
-__all__ = ["export_html", "skipped_page_html", "notices", "recorded_name"]
+__all__ = ["export_html", "mask_notebook", "skipped_page_html", "notices", "recorded_name"]
 
 add_labels({
     "what_it_means": ("What this means for the marketer", "对营销人员的意义"),
@@ -41,6 +41,21 @@ def _mask_cell_outputs(cell) -> int:
                 val = data[mime] if isinstance(data[mime], str) else "".join(data[mime])
                 data[mime], k = mask_pii(val)
                 n += k
+    return n
+
+
+def mask_notebook(nb) -> int:
+    """Mask the raw e-mails and phone numbers of an executed notebook in place (text outputs and Markdown; standard
+    error dropped, as on the chapter pages) — for a notebook published with its outputs. Returns how many."""
+    n = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            n += _mask_cell_outputs(cell)
+        elif cell.cell_type == "markdown":
+            cell.source, k = mask_pii(cell.source)
+            n += k
     return n
 
 
