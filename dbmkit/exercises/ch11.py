@@ -1,9 +1,9 @@
 """Exercises of chapter 11 (clean and merge/purge).
 
-11.1 works out by hand how many source records merge/purge folded into persons; 11.2 decides whether a pair of
-records is one person (the expected answer is the chapter's own scoring of the pair against the client's threshold);
-11.3 counts the households of more than one person with SQL; 11.4 counts the invalid e-mails; 11.5 reads the
-quality score. ``META`` (read by the exercise engine) gives each exercise its kind and the diagnoses of the usual
+11.1 decides whether a pair of records is one person (the expected answer is the chapter's own scoring of the
+pair against the client's threshold); 11.2 works out by hand how many source records merge/purge folded into
+persons; 11.3 counts the households of more than one person with SQL; 11.4 counts the invalid e-mails; 11.5 reads
+the quality score. ``META`` (read by the exercise engine) gives each exercise its kind and the diagnoses of the usual
 mistakes.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _eq(a, value) -> bool:
         return False
 
 
-@exercise("11.1", "Source records merged into other records (records − persons)",
+@exercise("11.2", "Source records merged into other records (records − persons)",
           hint="Every person is one row of customers, every source record one row of customer_records: the records "
                "merged away are the difference, count(customer_records) − count(customers).",
           solution="records = ws.sql('SELECT count(*) AS n FROM customer_records')['n'].iloc[0]\n"
@@ -43,7 +43,7 @@ def _ex_merged_away(ws):
     return _records(ws) - _persons(ws)
 
 
-# 11.2: one pair of records, scored by the chapter's own comparison and weights
+# 11.1: one pair of records, scored by the chapter's own comparison and weights
 PAIR = pd.DataFrame({
     "record_id": ["crm-1", "web-7"], "first_name": ["Robert", "Bob"], "last_name": ["Smith", "Smith"],
     "email": [None, "bob.smith@example.com"], "phone": ["+12125550142", "+12125550142"],
@@ -59,7 +59,7 @@ PAIR_CHOICES = {
 
 
 def pair_probability() -> float:
-    """Match probability of the two records of 11.2 (blocking aside: they share a phone)."""
+    """Match probability of the two records of 11.1 (blocking aside: they share a phone)."""
     from ..identity import compare_pairs, score_pairs
     scored = score_pairs(compare_pairs(PAIR, pd.DataFrame({"i": [0], "j": [1]})))
     return float(scored["probability"].iloc[0])
@@ -77,7 +77,7 @@ def _letter(answer) -> str | None:
     return s if s in PAIR_CHOICES else None
 
 
-@exercise("11.2", "Same person? A match decision for one pair",
+@exercise("11.1", "Same person? A match decision for one pair",
           hint="Go field by field with the weights table: which fields agree, which disagree, which are unknown "
                "(missing on one side counts neither way)? A shared phone and birth date are strong evidence; a "
                "different address is weak evidence against. Answer with a letter.",
@@ -156,7 +156,7 @@ def _safe(fn):
 
 
 META = {
-    "11.1": {
+    "11.2": {
         "kind": "count",
         "diagnoses": [
             (_safe(lambda a, e, ws: not _eq(a, e) and _eq(a, _n(ws, "SELECT count(*) AS n FROM customers "
@@ -170,7 +170,7 @@ META = {
             (_safe(lambda a, e, ws: _eq(a, -e) and e != 0), "the sign is reversed: records − persons"),
         ],
     },
-    "11.2": {
+    "11.1": {
         "kind": "choice",
         "choices": PAIR_CHOICES,
         "diagnoses": [
