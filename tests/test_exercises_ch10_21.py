@@ -15,7 +15,23 @@ import pytest
 import yaml
 
 import dbmkit as dbm
-from dbmkit.exercises import REGISTRY, _load_all, ch10, ch11, ch21, check
+from dbmkit.exercises import REGISTRY, ch10, ch11, ch21, check
+
+# the exercise engine names its loader load_all (issue 15); before that it was private
+_load_all = getattr(dbm.exercises, "load_all", None) or getattr(dbm.exercises, "_load_all")
+
+
+def solution_of(ex_id: str) -> str:
+    """The worked solution: from instructor/ once the engine keeps them there, else from the decorator."""
+    try:
+        from dbmkit.exercises.instructor import solutions
+    except ImportError:
+        dbm.exercises.instructor_mode(True)
+        try:
+            return dbm.exercises.solution(ex_id)
+        finally:
+            dbm.exercises.instructor_mode(False)
+    return solutions()[ex_id]["solution"]
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = {"10": ch10, "11": ch11, "21": ch21}
@@ -347,10 +363,6 @@ def test_worked_solutions_of_21_run_with_the_chapters_variables(ws):
     ns = {"dbm": dbm, "ws": ws, "pd": pd, "summary": summary, "contacts": contacts,
           "rfm_table": dbm.rfm.rfm_segments(dbm.rfm.rfm_scores(summary, **settings)),
           "by_segment": dbm.rfm.rfm_cell_table(contacts, by="segment")}
-    dbm.exercises.instructor_mode(True)
-    try:
-        for ex_id in ("21.1", "21.2", "21.3", "21.4", "21.5"):
-            exec(dbm.exercises.solution(ex_id), ns)
-            assert check(ex_id, ns["answer"], ws).correct is True, ex_id
-    finally:
-        dbm.exercises.instructor_mode(False)
+    for ex_id in ("21.1", "21.2", "21.3", "21.4", "21.5"):
+        exec(solution_of(ex_id), ns)
+        assert check(ex_id, ns["answer"], ws).correct is True, ex_id
