@@ -30,7 +30,7 @@ def _close(a, b, rel=1e-9, abs_=1e-9) -> bool:
         return False
 
 
-def _diagnosis(mistake, rel=1e-9, abs_=1e-9):
+def mistake_of(mistake, rel=1e-9, abs_=1e-9):
     """A diagnosis that fires when the answer equals ``mistake(ws, **context)`` and not the expected answer; it
     never raises (a diagnosis must not break a notebook)."""
     def fn(answer, expected, ws=None, **context):
@@ -43,7 +43,7 @@ def _diagnosis(mistake, rel=1e-9, abs_=1e-9):
     return fn
 
 
-def _choice_diagnosis(letter):
+def choice_mistake(letter):
     def fn(answer, expected, ws=None, **context):
         try:
             a = str(answer).strip().lower()
@@ -199,30 +199,30 @@ def _opt_out(ws, plan=None):
 
 META = {
     "30.1": {"kind": "share", "diagnoses": [
-        (_diagnosis(_kept_share), "that is the share kept (net ÷ gross); the share lost is 1 − net ÷ gross")]},
+        (mistake_of(_kept_share), "that is the share kept (net ÷ gross); the share lost is 1 − net ÷ gross")]},
     "30.2": {"kind": "count", "diagnoses": [
-        (_diagnosis(lambda ws, plan=None, **_: _vip_count(ws, plan, vip_first=False)),
+        (mistake_of(lambda ws, plan=None, **_: _vip_count(ws, plan, vip_first=False)),
          "that is the VIP cell in the plan's own order (birthday first); move the VIP cell to the front of the list "
          "before assign_cells")]},
     "30.3": {"kind": "share", "diagnoses": [
-        (_diagnosis(_sms_inverted, rel=1e-3), "you divided margin by cost: the break-even rate is cost per contact ÷ "
+        (mistake_of(_sms_inverted, rel=1e-3), "you divided margin by cost: the break-even rate is cost per contact ÷ "
                                               "margin per response (a small share)"),
-        (_diagnosis(_plan_breakeven, rel=1e-3), "that is the plan's average break-even over all channels; use the "
+        (mistake_of(_plan_breakeven, rel=1e-3), "that is the plan's average break-even over all channels; use the "
                                                 "SMS cost (plan.settings.costs['sms'])")]},
     "30.4": {"kind": "count", "diagnoses": [
-        (_diagnosis(_recent_current), "that is the step with the config's contact rule; plan again with "
+        (mistake_of(_recent_current), "that is the step with the config's contact rule; plan again with "
                                       "recent_contact_days=60"),
-        (_diagnosis(_recent_remaining), "that is the 'remaining' after the step; the question asks how many it "
+        (mistake_of(_recent_remaining), "that is the 'remaining' after the step; the question asks how many it "
                                         "removes")]},
     "30.5": {"kind": "count", "diagnoses": [
-        (_diagnosis(_old_planned), "that is the current plan's count: plan again on the workspace with the new "
+        (mistake_of(_old_planned), "that is the current plan's count: plan again on the workspace with the new "
                                    "budget and control share"),
-        (_diagnosis(_with_control), "you counted the control group too: planned contacts are the treated people "
+        (mistake_of(_with_control), "you counted the control group too: planned contacts are the treated people "
                                     "(kpis()['planned_contacts'])"),
-        (_diagnosis(_net), "that is the net list after suppressions; the budget and the depth cut it further")]},
+        (mistake_of(_net), "that is the net list after suppressions; the budget and the depth cut it further")]},
     "30.6": {"kind": "choice", "choices": OPT_OUT_CHOICES, "diagnoses": [
-        (_choice_diagnosis("a"), "an opt-out is a must-not rule (the law and her trust): no value, score or tier "
+        (choice_mistake("a"), "an opt-out is a must-not rule (the law and her trust): no value, score or tier "
                                  "overrides it"),
-        (_choice_diagnosis("c"), "the control group is drawn at random from the people we may contact; an opted-out "
+        (choice_mistake("c"), "the control group is drawn at random from the people we may contact; an opted-out "
                                  "person is not in that pool, and putting her there would bias the comparison")]},
 }

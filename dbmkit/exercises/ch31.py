@@ -7,7 +7,7 @@ gives each exercise's kind and the diagnoses of the usual mistakes (tried before
 from __future__ import annotations
 
 from . import exercise
-from .ch30 import _diagnosis, reference_plan
+from .ch30 import mistake_of, reference_plan
 
 
 # ------------------------------------------------------------------------------------------------ 31.1 break-even
@@ -143,32 +143,32 @@ def _depth_plan(ws, plan=None, **_):
 
 META = {
     "31.1": {"kind": "share", "diagnoses": [
-        (_diagnosis(_inverted, rel=1e-3), "you divided margin by cost: break-even = cost per contact ÷ margin per "
+        (mistake_of(_inverted, rel=1e-3), "you divided margin by cost: break-even = cost per contact ÷ margin per "
                                           "response (a small share)"),
-        (_diagnosis(_average_cost, rel=1e-3), "that uses the plan's average cost per contact (mostly e-mail); use the "
+        (mistake_of(_average_cost, rel=1e-3), "that uses the plan's average cost per contact (mostly e-mail); use the "
                                               "cost of a catalogue, cost_per_contact['mail']"),
-        (_diagnosis(_per_revenue, rel=1e-3), "you divided by the revenue per response; a response pays for the "
+        (mistake_of(_per_revenue, rel=1e-3), "you divided by the revenue per response; a response pays for the "
                                              "contact with its margin, not its revenue")]},
     "31.2": {"kind": "count", "diagnoses": [
-        (_diagnosis(_size_field("n_treatment")), "that is the treatment group; the question asks for the control "
+        (mistake_of(_size_field("n_treatment")), "that is the treatment group; the question asks for the control "
                                                  "members (n_control)"),
-        (_diagnosis(_size_field("n_total")), "that is both groups together; the question asks for the control "
+        (mistake_of(_size_field("n_total")), "that is both groups together; the question asks for the control "
                                              "members (n_control)")]},
     "31.3": {"kind": "count", "diagnoses": [
-        (_diagnosis(_half_without_fixed), "the budget pays the fixed cost too: cap = fixed cost + half the contact "
+        (mistake_of(_half_without_fixed), "the budget pays the fixed cost too: cap = fixed cost + half the contact "
                                           "cost"),
-        (_diagnosis(_depth_plan), "that is the plan's own depth with the full budget; pass the smaller cap to "
+        (mistake_of(_depth_plan), "that is the plan's own depth with the full budget; pass the smaller cap to "
                                   "mailing_depth")]},
     "31.4": {"kind": "count", "diagnoses": [
-        (_diagnosis(_group_size("control")), "that is the size of the control group; count the people whose group "
+        (mistake_of(_group_size("control")), "that is the size of the control group; count the people whose group "
                                              "changed (the assignment hashes each id, so the order does not matter)"),
-        (_diagnosis(_group_size("treatment")), "that is the size of the treatment group; count the people whose "
+        (mistake_of(_group_size("treatment")), "that is the size of the treatment group; count the people whose "
                                                "group changed")]},
     "31.5": {"kind": "count", "diagnoses": [
-        (_diagnosis(_depth_average_cost), "you used the plan's average cost per contact; at the cost of a catalogue "
+        (mistake_of(_depth_average_cost), "you used the plan's average cost per contact; at the cost of a catalogue "
                                           "the break-even rate is higher and fewer deciles pay"),
-        (_diagnosis(_depth_any), "you counted every decile above break-even, also those after the first decile that "
+        (mistake_of(_depth_any), "you counted every decile above break-even, also those after the first decile that "
                                  "does not pay; mail from decile 1 down and stop at the first that does not pay"),
-        (_diagnosis(_depth_plan), "that is the plan's depth for its own channels' costs; redo it at the cost of a "
+        (mistake_of(_depth_plan), "that is the plan's depth for its own channels' costs; redo it at the cost of a "
                                   "catalogue")]},
 }

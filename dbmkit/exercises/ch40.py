@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from . import exercise
-from .ch30 import _choice_diagnosis, _diagnosis
+from .ch30 import choice_mistake, mistake_of
 
 
 def _results(ws, results=None):
@@ -218,37 +218,37 @@ def _roi_no_fixed(ws, results=None, **_):
 
 META = {
     "40.1": {"kind": "number", "diagnoses": [
-        (_diagnosis(_lift_points, rel=1e-4), "this looks like percentage points; give the lift as a share "
+        (mistake_of(_lift_points, rel=1e-4), "this looks like percentage points; give the lift as a share "
                                              "(1.2 points is 0.012)"),
-        (_diagnosis(_lift_reversed, rel=1e-4), "you subtracted the wrong way round: treated rate − control rate"),
-        (_diagnosis(_relative_lift, rel=1e-4), "that is the relative lift (treated ÷ control − 1); the question asks "
+        (mistake_of(_lift_reversed, rel=1e-4), "you subtracted the wrong way round: treated rate − control rate"),
+        (mistake_of(_relative_lift, rel=1e-4), "that is the relative lift (treated ÷ control − 1); the question asks "
                                                "for the absolute difference of the rates"),
-        (_diagnosis(_treated_rate, rel=1e-4), "that is the treated group's response rate alone; subtract the control "
+        (mistake_of(_treated_rate, rel=1e-4), "that is the treated group's response rate alone; subtract the control "
                                               "group's rate, the purchases that would have happened anyway")]},
     "40.2": {"kind": "number", "accept": [_newcombe_low], "diagnoses": [
-        (_diagnosis(_control_n_both, abs_=5e-4), "you used the control group's n for both groups: each rate's "
+        (mistake_of(_control_n_both, abs_=5e-4), "you used the control group's n for both groups: each rate's "
                                                  "variance is divided by its own group's size"),
-        (_diagnosis(_treated_n_both, abs_=5e-4), "you used the treated group's n for both groups: the small control "
+        (mistake_of(_treated_n_both, abs_=5e-4), "you used the treated group's n for both groups: the small control "
                                                  "group makes the interval wide, divide its variance by its own n"),
-        (_diagnosis(_upper_end, abs_=5e-4), "that is the upper end of the interval; the question asks for the lower"),
-        (_diagnosis(_ninety, abs_=5e-4), "that is a 90 % interval (z = 1.645); a 95 % interval uses z = 1.96"),
-        (_diagnosis(_low_points, rel=1e-3), "this looks like percentage points; give the lower end as a share")]},
+        (mistake_of(_upper_end, abs_=5e-4), "that is the upper end of the interval; the question asks for the lower"),
+        (mistake_of(_ninety, abs_=5e-4), "that is a 90 % interval (z = 1.645); a 95 % interval uses z = 1.96"),
+        (mistake_of(_low_points, rel=1e-3), "this looks like percentage points; give the lower end as a share")]},
     "40.3": {"kind": "choice", "choices": ROLL_OUT_CHOICES, "diagnoses": [
-        (_choice_diagnosis("a"), "the point estimate alone does not show it: the interval's lower end is not above "
+        (choice_mistake("a"), "the point estimate alone does not show it: the interval's lower end is not above "
                                  "zero"),
-        (_choice_diagnosis("b"), "read the interval again: it does not include zero"),
-        (_choice_diagnosis("c"), "the interval's upper end is not below zero: a harm is not shown either")]},
+        (choice_mistake("b"), "read the interval again: it does not include zero"),
+        (choice_mistake("c"), "the interval's upper end is not below zero: a harm is not shown either")]},
     "40.4": {"kind": "number", "diagnoses": [
-        (_diagnosis(_incremental_control_n, rel=1e-3), "you used the control group's n: the extra responses are "
+        (mistake_of(_incremental_control_n, rel=1e-3), "you used the control group's n: the extra responses are "
                                                        "among the treated, multiply the lift by the treated contacts"),
-        (_diagnosis(_all_treated_responses, rel=1e-3), "that is every response of the treated group; subtract those "
+        (mistake_of(_all_treated_responses, rel=1e-3), "that is every response of the treated group; subtract those "
                                                        "the control rate says would have happened anyway")]},
     "40.5": {"kind": "share", "diagnoses": [
-        (_diagnosis(_open_per_sent, rel=1e-3), "you divided by the e-mails sent; the open rate is per delivered "
+        (mistake_of(_open_per_sent, rel=1e-3), "you divided by the e-mails sent; the open rate is per delivered "
                                                "recipient (bounces never reached an inbox)")]},
     "40.6": {"kind": "number", "diagnoses": [
-        (_diagnosis(_roi_gross, rel=1e-3), "you counted the treated group's whole margin; only the difference to the "
+        (mistake_of(_roi_gross, rel=1e-3), "you counted the treated group's whole margin; only the difference to the "
                                            "control group's margin per contact is caused by the campaign"),
-        (_diagnosis(_roi_no_fixed, rel=1e-3), "the cost includes the campaign's fixed cost "
+        (mistake_of(_roi_no_fixed, rel=1e-3), "the cost includes the campaign's fixed cost "
                                               "(economics.campaign_fixed_cost) as well as the contacts")]},
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from . import exercise
-from .ch30 import _diagnosis
+from .ch30 import mistake_of
 
 P1, LIFT = 0.20, 0.03          # 41.1: a 20 % open rate, a lift of 3 points to detect (α = 5 %, power 80 %)
 
@@ -190,20 +190,20 @@ META = {
     "41.1": {"kind": "count", "accept": [_n_unpooled], "diagnoses": [
         (_not_rounded_up, "round up: a fraction of a contact is not possible and rounding down falls short of the "
                           "power"),
-        (_diagnosis(_both_versions), "that is both versions together; the question asks for the contacts per "
+        (mistake_of(_both_versions), "that is both versions together; the question asks for the contacts per "
                                      "version"),
-        (_diagnosis(_one_sided), "you used a one-sided z (1.645); the test is two-sided, z₀.₉₇₅ = 1.96"),
+        (mistake_of(_one_sided), "you used a one-sided z (1.645); the test is two-sided, z₀.₉₇₅ = 1.96"),
         (_in_points, "this looks like the lift was written in points (3) instead of a share (0.03)")]},
     "41.2": {"kind": "label", "labels": {"no clear winner": "无明显胜者"}, "diagnoses": [
         (_higher_but_not_significant, "a higher open rate is not yet a win: the difference is not significant at 5 %, "
                                       "so the answer is 'no clear winner'"),
         (_winner_on_purchases, "that is the result on purchases (responded); the question asks about opens")]},
     "41.3": {"kind": "share", "diagnoses": [
-        (_diagnosis(_retention, rel=1e-3), "that is the retention rate; churn = 1 − retention"),
-        (_diagnosis(_quarterly_churn, rel=1e-3), "that is a quarterly churn rate (91-day periods); the question asks "
+        (mistake_of(_retention, rel=1e-3), "that is the retention rate; churn = 1 − retention"),
+        (mistake_of(_quarterly_churn, rel=1e-3), "that is a quarterly churn rate (91-day periods); the question asks "
                                                  "for the yearly one (365 days)")]},
     "41.4": {"kind": "count", "diagnoses": [
-        (_diagnosis(_all_follow_ups), "that is every follow-up of the list; count only the trigger 'clicked, no "
+        (mistake_of(_all_follow_ups), "that is every follow-up of the list; count only the trigger 'clicked, no "
                                       "purchase'")]},
     "41.5": {"kind": "count", "diagnoses": [
         (_depth_diagnosis("predicted_uplift"), "you counted the deciles the model would target (predicted uplift); "
