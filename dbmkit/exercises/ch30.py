@@ -1,6 +1,12 @@
-"""Exercises of chapter 30 (plan a campaign: target, offer, channel, timing)."""
+"""Exercises of chapter 30 (plan a campaign: target, offer, channel, timing).
+
+30.2, 30.4 and 30.5 are built (reorder the cells, plan again with a stricter rule, re-plan with another budget and
+control share); 30.6 is a decision on suppressions that follows from how the plan treats an opt-out. ``META`` gives
+each exercise's kind and the diagnoses of the usual mistakes (tried before the hint).
+"""
 from __future__ import annotations
 
+import math
 import warnings
 
 from . import exercise
@@ -17,47 +23,206 @@ def reference_plan(ws, plan=None, **overrides):
         return plan_campaign(ws, recommend=False, **overrides)
 
 
+def _close(a, b, rel=1e-9, abs_=1e-9) -> bool:
+    try:
+        return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=abs_)
+    except (TypeError, ValueError):
+        return False
+
+
+def mistake_of(mistake, rel=1e-9, abs_=1e-9):
+    """A diagnosis that fires when the answer equals ``mistake(ws, **context)`` and not the expected answer; it
+    never raises (a diagnosis must not break a notebook)."""
+    def fn(answer, expected, ws=None, **context):
+        try:
+            if isinstance(answer, bool) or _close(answer, expected, rel, abs_):
+                return False
+            return _close(answer, mistake(ws, **context), rel, abs_)
+        except Exception:  # noqa: BLE001 - feedback must never break a notebook
+            return False
+    return fn
+
+
+def choice_mistake(letter):
+    def fn(answer, expected, ws=None, **context):
+        try:
+            a = str(answer).strip().lower()
+            a = a[:1] if len(a) == 1 or a[1:2] in (")", ".", " ", ":") else a
+            return a == letter and letter != str(expected).strip().lower()
+        except Exception:  # noqa: BLE001
+            return False
+    return fn
+
+
+# ------------------------------------------------------------------------------------------------ 30.1 lost share
+def _waterfall(ws, plan=None, **_):
+    return reference_plan(ws, plan).waterfall.set_index("step")
+
+
 @exercise("30.1", "Share of the gross selection lost to suppressions",
           hint="In plan.waterfall, read the 'remaining' of the rows with step 'gross' and step 'net'; the share "
                "lost is 1 − net ÷ gross.",
           solution="wf = plan.waterfall.set_index('step')\n"
-                   "answer = 1 - wf.loc['net', 'remaining'] / wf.loc['gross', 'remaining']")
+                   "answer = 1 - wf.loc['net', 'remaining'] / wf.loc['gross', 'remaining']",
+          rel_tol=1e-3, abs_tol=1e-4)
 def _lost_share(ws, plan=None):
-    wf = reference_plan(ws, plan).waterfall.set_index("step")
+    wf = _waterfall(ws, plan)
     return 1 - wf.loc["net", "remaining"] / wf.loc["gross", "remaining"]
 
 
-@exercise("30.2", "Priority decides: VIPs first", rel_tol=0, abs_tol=0.5,
+def _kept_share(ws, plan=None, **_):
+    wf = _waterfall(ws, plan)
+    return wf.loc["net", "remaining"] / wf.loc["gross", "remaining"]
+
+
+# ------------------------------------------------------------------------------------------------ 30.2 priority
+def _vip_count(ws, plan=None, vip_first=True):
+    from ..campaign import assign_cells, default_cells
+    p = reference_plan(ws, plan)
+    cells = default_cells(p.settings)
+    if vip_first:
+        cells = [c for c in cells if c["cell"] == "VIP"] + [c for c in cells if c["cell"] != "VIP"]
+    return int((assign_cells(p.selection, cells)["cell"] == "VIP").sum())
+
+
+@exercise("30.2", "Priority decides: VIPs first", rel_tol=0, abs_tol=0,
           hint="Take dbm.campaign.default_cells(plan.settings), move the VIP cell in front of the BDAY cell, run "
                "dbm.campaign.assign_cells(plan.selection, cells) and count the rows whose cell is 'VIP'.",
           solution="cells = dbm.campaign.default_cells(plan.settings)\n"
                    "cells = [c for c in cells if c['cell'] == 'VIP'] + [c for c in cells if c['cell'] != 'VIP']\n"
                    "answer = int((dbm.campaign.assign_cells(plan.selection, cells)['cell'] == 'VIP').sum())")
 def _vip_first(ws, plan=None):
-    from ..campaign import assign_cells, default_cells
-    p = reference_plan(ws, plan)
-    cells = default_cells(p.settings)
-    cells = [c for c in cells if c["cell"] == "VIP"] + [c for c in cells if c["cell"] != "VIP"]
-    return int((assign_cells(p.selection, cells)["cell"] == "VIP").sum())
+    return _vip_count(ws, plan, vip_first=True)
 
 
+# ------------------------------------------------------------------------------------------------ 30.3 SMS break-even
 @exercise("30.3", "Break-even response rate of an SMS",
           hint="Break-even = cost per contact ÷ margin per response: the SMS cost is plan.settings.costs['sms'], "
                "the plan's margin per response is plan.totals()['margin_per_response'].",
           solution="answer = dbm.campaign.breakeven_response_rate(plan.settings.costs['sms'], "
-                   "plan.totals()['margin_per_response'])")
+                   "plan.totals()['margin_per_response'])",
+          rel_tol=1e-3, abs_tol=1e-6)
 def _sms_breakeven(ws, plan=None):
     from ..campaign import breakeven_response_rate
     p = reference_plan(ws, plan)
     return breakeven_response_rate(p.settings.costs["sms"], p.totals()["margin_per_response"])
 
 
-@exercise("30.4", "A stricter contact rule", rel_tol=0, abs_tol=0.5,
+def _sms_inverted(ws, plan=None, **_):
+    p = reference_plan(ws, plan)
+    return p.totals()["margin_per_response"] / p.settings.costs["sms"]
+
+
+def _plan_breakeven(ws, plan=None, **_):
+    return reference_plan(ws, plan).totals()["breakeven_response_rate"]
+
+
+# ------------------------------------------------------------------------------------------------ 30.4 recent rule
+def _recent_removed(ws, days):
+    wf = reference_plan(ws, None, recent_contact_days=days).waterfall.set_index("step")
+    return int(wf.loc["recent", "removed"]) if "recent" in wf.index else 0
+
+
+@exercise("30.4", "A stricter contact rule", rel_tol=0, abs_tol=0,
           hint="Plan again with dbm.campaign.plan_campaign(ws, recent_contact_days=60, recommend=False) and read the "
                "'removed' of the step 'recent' in its waterfall (0 if the step is missing).",
           solution="p60 = dbm.campaign.plan_campaign(ws, recent_contact_days=60, recommend=False)\n"
                    "wf = p60.waterfall.set_index('step')\n"
                    "answer = int(wf.loc['recent', 'removed']) if 'recent' in wf.index else 0")
 def _recent_60(ws, plan=None):
+    return _recent_removed(ws, 60)
+
+
+def _recent_remaining(ws, plan=None, **_):
     wf = reference_plan(ws, None, recent_contact_days=60).waterfall.set_index("step")
+    return int(wf.loc["recent", "remaining"]) if "recent" in wf.index else -1
+
+
+def _recent_current(ws, plan=None, **_):
+    wf = _waterfall(ws, plan)
     return int(wf.loc["recent", "removed"]) if "recent" in wf.index else 0
+
+
+# ------------------------------------------------------------------------------------------------ 30.5 re-plan
+def _replanned(ws, budget=None, control_share=0.2, **_):
+    return reference_plan(ws, None, budget=float(budget), control_share=float(control_share))
+
+
+@exercise("30.5", "Re-plan with other knobs: a smaller budget and a larger control group", rel_tol=0, abs_tol=0,
+          hint="Open a workspace with overrides={'campaign.budget': new_budget, 'campaign.control_share': 0.2}, "
+               "plan again with dbm.campaign.plan_campaign(ws2, recommend=False) and read kpis()['planned_contacts'] "
+               "(the treated people the plan will contact).",
+          solution="ws2 = dbm.workspace(config, overrides={**(overrides or {}), 'campaign.budget': new_budget,\n"
+                   "                                        'campaign.control_share': 0.2})\n"
+                   "answer = dbm.campaign.plan_campaign(ws2, recommend=False).kpis()['planned_contacts']")
+def _replan(ws, plan=None, budget=None, control_share=0.2):
+    return int(_replanned(ws, budget, control_share).kpis()["planned_contacts"])
+
+
+def _old_planned(ws, plan=None, **_):
+    return int(reference_plan(ws, plan).kpis()["planned_contacts"])
+
+
+def _with_control(ws, plan=None, budget=None, control_share=0.2):
+    c = _replanned(ws, budget, control_share).contacts
+    return int(c["group"].isin(["treatment", "control"]).sum())
+
+
+def _net(ws, plan=None, budget=None, control_share=0.2):
+    return int(_replanned(ws, budget, control_share).kpis()["campaign_net"])
+
+
+# ------------------------------------------------------------------------------------------------ 30.6 opt-out
+OPT_OUT_CHOICES = {
+    "a": "mail her: a gold customer is worth more than the rule",
+    "b": "hold her back on that channel: an opt-out is a must-not suppression, whatever her value",
+    "c": "put her in the control group, so she is measured without being contacted",
+}
+
+
+@exercise("30.6", "An opted-out customer in the gold tier",
+          hint="Suppressions come in two kinds: must-not (erasure, deceased, no consent or opt-out on the channel) and "
+               "should-not (recent contact, pressure). Which kind can a high value override? Look for the opted-out "
+               "people of plan.suppressions in plan.contacts on the channel they refused.",
+          solution="answer = 'b'  # an opt-out is a must-not rule; value never overrides it, and the control group is "
+                   "drawn only from people we may contact")
+def _opt_out(ws, plan=None):
+    p = reference_plan(ws, plan)
+    sup = p.suppressions
+    refused = sup[sup["step"].isin(["not_opted_in", "unsubscribed"])]
+    treated = p.contacts[p.contacts["group"] == "treatment"]
+    leaked = treated.merge(refused[["customer_id", "channel"]], on=["customer_id", "channel"], how="inner")
+    if len(leaked):
+        raise ValueError(f"{len(leaked)} opted-out contact(s) are planned on the channel they refused")
+    return "b"
+
+
+META = {
+    "30.1": {"kind": "share", "diagnoses": [
+        (mistake_of(_kept_share), "that is the share kept (net ÷ gross); the share lost is 1 − net ÷ gross")]},
+    "30.2": {"kind": "count", "diagnoses": [
+        (mistake_of(lambda ws, plan=None, **_: _vip_count(ws, plan, vip_first=False)),
+         "that is the VIP cell in the plan's own order (birthday first); move the VIP cell to the front of the list "
+         "before assign_cells")]},
+    "30.3": {"kind": "share", "diagnoses": [
+        (mistake_of(_sms_inverted, rel=1e-3), "you divided margin by cost: the break-even rate is cost per contact ÷ "
+                                              "margin per response (a small share)"),
+        (mistake_of(_plan_breakeven, rel=1e-3), "that is the plan's average break-even over all channels; use the "
+                                                "SMS cost (plan.settings.costs['sms'])")]},
+    "30.4": {"kind": "count", "diagnoses": [
+        (mistake_of(_recent_current), "that is the step with the config's contact rule; plan again with "
+                                      "recent_contact_days=60"),
+        (mistake_of(_recent_remaining), "that is the 'remaining' after the step; the question asks how many it "
+                                        "removes")]},
+    "30.5": {"kind": "count", "diagnoses": [
+        (mistake_of(_old_planned), "that is the current plan's count: plan again on the workspace with the new "
+                                   "budget and control share"),
+        (mistake_of(_with_control), "you counted the control group too: planned contacts are the treated people "
+                                    "(kpis()['planned_contacts'])"),
+        (mistake_of(_net), "that is the net list after suppressions; the budget and the depth cut it further")]},
+    "30.6": {"kind": "choice", "choices": OPT_OUT_CHOICES, "diagnoses": [
+        (choice_mistake("a"), "an opt-out is a must-not rule (the law and her trust): no value, score or tier "
+                                 "overrides it"),
+        (choice_mistake("c"), "the control group is drawn at random from the people we may contact; an opted-out "
+                                 "person is not in that pool, and putting her there would bias the comparison")]},
+}

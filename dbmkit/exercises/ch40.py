@@ -1,49 +1,198 @@
-"""Exercises of chapter 40 (evaluate: lift over control, ROI and KPIs). Expected answers come from the workspace."""
+"""Exercises of chapter 40 (evaluate: lift over control, ROI and KPIs). Expected answers come from the workspace.
+
+40.1 and 40.2 build the lift and its 95 % interval by hand before ``dbm.evaluate.compare_groups`` shows the same
+numbers (the Wald interval by hand and the chapter's Newcombe interval are both accepted); 40.3 decides whether
+the lift is worth rolling out, which only follows from the interval. ``META`` gives each exercise's kind and the
+diagnoses of the usual mistakes (tried before the hint).
+"""
 from __future__ import annotations
 
+import math
+
 from . import exercise
+from .ch30 import choice_mistake, mistake_of
 
 
-def _results(ws):
-    return ws.table("campaign_results")
+def _results(ws, results=None):
+    """The contacts with their outcomes: the chapter's ``results`` when given (the exercises before the write-back),
+    else the table ``campaign_results`` written back to the database."""
+    return results if results is not None else ws.table("campaign_results")
 
 
-@exercise("40.1", "Absolute lift in response rate",
-          hint="r = ws.table('campaign_results'); rates = r.groupby('group')['responded'].mean(); "
-               "rates['treatment'] - rates['control']",
-          solution="r = ws.table('campaign_results')\nrates = r.groupby('group')['responded'].mean()\n"
-                   "answer = rates['treatment'] - rates['control']")
-def _lift(ws):
-    rates = _results(ws).groupby("group")["responded"].mean()
-    return float(rates["treatment"] - rates["control"])
+def _rates(ws, results=None):
+    r = _results(ws, results)
+    g = r[r["group"].isin(["treatment", "control"])].groupby("group")["responded"].agg(["mean", "size"])
+    return float(g.loc["treatment", "mean"]), int(g.loc["treatment", "size"]), float(g.loc["control", "mean"]), \
+        int(g.loc["control", "size"])
 
 
-@exercise("40.2", "Incremental responses",
+def _alpha(ws, alpha=None):
+    return float(alpha if alpha is not None else ws.cfg.campaign.significance)
+
+
+# ------------------------------------------------------------------------------------------------ 40.1 lift
+@exercise("40.1", "Absolute lift in response rate, by hand",
+          hint="rates = results.groupby('group')['responded'].mean(); rates['treatment'] - rates['control'] "
+               "(a share: 0.012 is 1.2 points)",
+          solution="results = dbm.evaluate.collect_results(ws, fallback_to_past=True).results  # = results\n"
+                   "rates = results.groupby('group')['responded'].mean()\n"
+                   "answer = rates['treatment'] - rates['control']",
+          rel_tol=0, abs_tol=1e-6)
+def _lift(ws, results=None, **_):
+    pt, _, pc, _ = _rates(ws, results)
+    return pt - pc
+
+
+def _lift_points(ws, results=None, **_):
+    return 100 * _lift(ws, results)
+
+
+def _lift_reversed(ws, results=None, **_):
+    return -_lift(ws, results)
+
+
+def _relative_lift(ws, results=None, **_):
+    pt, _, pc, _ = _rates(ws, results)
+    return pt / pc - 1
+
+
+def _treated_rate(ws, results=None, **_):
+    return _rates(ws, results)[0]
+
+
+# ------------------------------------------------------------------------------------------------ 40.2 interval
+def _wald_low(ws, results=None, alpha=None, n_treated=None, n_control=None, z=None, **_):
+    from ..power import z_critical
+    pt, nt, pc, nc = _rates(ws, results)
+    nt, nc = n_treated or nt, n_control or nc
+    z = z or z_critical(_alpha(ws, alpha))
+    return pt - pc - z * math.sqrt(pt * (1 - pt) / nt + pc * (1 - pc) / nc)
+
+
+def _newcombe(ws, results=None, alpha=None, **_):
+    from ..evaluate import compare_groups
+    r = _results(ws, results)
+    c = compare_groups(r[r["group"].isin(["treatment", "control"])], "group", ["responded"], "control",
+                       alpha=_alpha(ws, alpha))
+    row = c.iloc[0]
+    return float(row["ci_low"]), float(row["ci_high"])
+
+
+@exercise("40.2", "The lower end of the lift's 95 % interval, by hand", rel_tol=0, abs_tol=1e-3,
+          hint="Wald: se = sqrt(p_t(1 − p_t)/n_t + p_c(1 − p_c)/n_c), each rate with its OWN group's n; the interval "
+               "is lift ± z·se with z = 1.96 for 95 %. Answer the lower end, as a share.",
+          solution="results = dbm.evaluate.collect_results(ws, fallback_to_past=True).results  # = results\n"
+                   "g = results.groupby('group')['responded'].agg(['mean', 'size'])\n"
+                   "pt, nt = g.loc['treatment']\npc, nc = g.loc['control']\n"
+                   "se = (pt * (1 - pt) / nt + pc * (1 - pc) / nc) ** 0.5\n"
+                   "answer = pt - pc - 1.96 * se   # Newcombe's interval (compare_groups' ci_low) is accepted too")
+def _interval_low(ws, results=None, alpha=None):
+    return _wald_low(ws, results, alpha)
+
+
+def _newcombe_low(ws, results=None, alpha=None, **_):
+    return _newcombe(ws, results, alpha)[0]
+
+
+def _control_n_both(ws, results=None, alpha=None, **_):
+    nc = _rates(ws, results)[3]
+    return _wald_low(ws, results, alpha, n_treated=nc, n_control=nc)
+
+
+def _treated_n_both(ws, results=None, alpha=None, **_):
+    nt = _rates(ws, results)[1]
+    return _wald_low(ws, results, alpha, n_treated=nt, n_control=nt)
+
+
+def _upper_end(ws, results=None, alpha=None, **_):
+    return 2 * _lift(ws, results) - _wald_low(ws, results, alpha)
+
+
+def _ninety(ws, results=None, alpha=None, **_):
+    return _wald_low(ws, results, alpha, z=1.6448536269514722)
+
+
+def _low_points(ws, results=None, alpha=None, **_):
+    return 100 * _wald_low(ws, results, alpha)
+
+
+# ------------------------------------------------------------------------------------------------ 40.3 roll out?
+ROLL_OUT_CHOICES = {
+    "a": "yes: the whole interval lies above zero, the campaign raised purchases",
+    "b": "no: the interval includes zero, we cannot tell whether the campaign raised purchases at all",
+    "c": "no: the whole interval lies below zero, the campaign lowered purchases",
+}
+
+
+@exercise("40.3", "Is this lift worth rolling out?",
+          hint="Look at the interval of the lift (compare_groups: ci_low and ci_high), not at its point estimate: "
+               "above zero, across zero or below zero?",
+          solution="comparison = dbm.evaluate.compare_groups(dbm.evaluate.collect_results(ws, fallback_to_past=True)"
+                   ".results, 'group', ['responded'], 'control', alpha=ws.cfg.campaign.significance)\n"
+                   "row = comparison[comparison['outcome'] == 'responded'].iloc[0]\n"
+                   "answer = 'a' if row['ci_low'] > 0 else ('c' if row['ci_high'] < 0 else 'b')")
+def _roll_out(ws, results=None, alpha=None):
+    lo, hi = _newcombe(ws, results, alpha)
+    return "a" if lo > 0 else ("c" if hi < 0 else "b")
+
+
+# ------------------------------------------------------------------------------------------------ 40.4 incremental
+@exercise("40.4", "Incremental responses",
           hint="(treated rate − control rate) × the number of rows with group == 'treatment'",
           solution="r = ws.table('campaign_results')\nrates = r.groupby('group')['responded'].mean()\n"
                    "answer = (rates['treatment'] - rates['control']) * (r['group'] == 'treatment').sum()",
           rel_tol=1e-3, abs_tol=0.05)
-def _incremental(ws):
-    r = _results(ws)
-    rates = r.groupby("group")["responded"].mean()
-    return float((rates["treatment"] - rates["control"]) * (r["group"] == "treatment").sum())
+def _incremental(ws, results=None, **_):
+    pt, nt, pc, _ = _rates(ws, results)
+    return (pt - pc) * nt
 
 
-@exercise("40.3", "Open rate of the first e-mail campaign",
+def _incremental_control_n(ws, results=None, **_):
+    pt, _, pc, nc = _rates(ws, results)
+    return (pt - pc) * nc
+
+
+def _all_treated_responses(ws, results=None, **_):
+    pt, nt, _, _ = _rates(ws, results)
+    return pt * nt
+
+
+# ------------------------------------------------------------------------------------------------ 40.5 open rate
+@exercise("40.5", "Open rate of the first e-mail campaign",
           hint="Find the campaign: ws.sql(\"SELECT campaign_id FROM campaigns WHERE channel = 'email' ORDER BY "
                "start_date LIMIT 1\"); then count DISTINCT customer_id with event IN ('opened','clicked') and with "
                "event IN ('delivered','opened','clicked') in email_events for it, and divide.",
           solution="cid = ws.sql(\"SELECT campaign_id FROM campaigns WHERE channel = 'email' ORDER BY start_date "
                    "LIMIT 1\")['campaign_id'].iloc[0]\n"
-                   "k = dbm.evaluate.email_kpis(ws).set_index('campaign_id')\nanswer = k.loc[cid, 'open_rate']")
-def _open_rate(ws):
+                   "k = dbm.evaluate.email_kpis(ws).set_index('campaign_id')\nanswer = k.loc[cid, 'open_rate']",
+          rel_tol=1e-3, abs_tol=1e-4)
+def _open_rate(ws, **_):
     from ..evaluate import email_kpis
-    cid = ws.sql("SELECT campaign_id FROM campaigns WHERE channel = 'email' ORDER BY start_date, campaign_id "
-                 "LIMIT 1")["campaign_id"].iloc[0]
-    return float(email_kpis(ws).set_index("campaign_id").loc[cid, "open_rate"])
+    return float(email_kpis(ws).set_index("campaign_id").loc[_first_email(ws), "open_rate"])
 
 
-@exercise("40.4", "ROI of the campaign",
+def _first_email(ws):
+    return ws.sql("SELECT campaign_id FROM campaigns WHERE channel = 'email' ORDER BY start_date, campaign_id "
+                  "LIMIT 1")["campaign_id"].iloc[0]
+
+
+def _open_per_sent(ws, **_):
+    from ..evaluate import email_kpis
+    k = email_kpis(ws).set_index("campaign_id").loc[_first_email(ws)]
+    return float(k["open_rate"] * k["delivered"] / k["sent"])
+
+
+# ------------------------------------------------------------------------------------------------ 40.6 ROI
+def _roi_parts(ws, results=None):
+    r = _results(ws, results)
+    t = r[r["group"] == "treatment"]
+    m = r.groupby("group")["margin"].mean()
+    cost = float(t["channel"].map(dict(ws.cfg.economics.cost_per_contact)).fillna(0).sum()
+                 + ws.cfg.economics.campaign_fixed_cost)
+    return m, len(t), cost
+
+
+@exercise("40.6", "ROI of the campaign",
           hint="margin per contact: r.groupby('group')['margin'].mean(); cost = treated contacts × cost per contact "
                "of their channel (ws.cfg.economics.cost_per_contact) + ws.cfg.economics.campaign_fixed_cost",
           solution="r = ws.table('campaign_results')\nt = r[r['group'] == 'treatment']\n"
@@ -51,10 +200,55 @@ def _open_rate(ws):
                    "cost = t['channel'].map(ws.cfg.economics.cost_per_contact).sum() + "
                    "ws.cfg.economics.campaign_fixed_cost\n"
                    "answer = ((m['treatment'] - m['control']) * len(t) - cost) / cost", rel_tol=1e-3, abs_tol=1e-4)
-def _roi(ws):
-    r = _results(ws)
-    t = r[r["group"] == "treatment"]
-    m = r.groupby("group")["margin"].mean()
-    cost = float(t["channel"].map(dict(ws.cfg.economics.cost_per_contact)).fillna(0).sum()
-                 + ws.cfg.economics.campaign_fixed_cost)
-    return float(((m["treatment"] - m["control"]) * len(t) - cost) / cost)
+def _roi(ws, results=None, **_):
+    m, n, cost = _roi_parts(ws, results)
+    return float(((m["treatment"] - m["control"]) * n - cost) / cost)
+
+
+def _roi_gross(ws, results=None, **_):
+    m, n, cost = _roi_parts(ws, results)
+    return float((m["treatment"] * n - cost) / cost)
+
+
+def _roi_no_fixed(ws, results=None, **_):
+    m, n, cost = _roi_parts(ws, results)
+    cost -= float(ws.cfg.economics.campaign_fixed_cost)
+    return float(((m["treatment"] - m["control"]) * n - cost) / cost)
+
+
+META = {
+    "40.1": {"kind": "number", "diagnoses": [
+        (mistake_of(_lift_points, rel=1e-4), "this looks like percentage points; give the lift as a share "
+                                             "(1.2 points is 0.012)"),
+        (mistake_of(_lift_reversed, rel=1e-4), "you subtracted the wrong way round: treated rate − control rate"),
+        (mistake_of(_relative_lift, rel=1e-4), "that is the relative lift (treated ÷ control − 1); the question asks "
+                                               "for the absolute difference of the rates"),
+        (mistake_of(_treated_rate, rel=1e-4), "that is the treated group's response rate alone; subtract the control "
+                                              "group's rate, the purchases that would have happened anyway")]},
+    "40.2": {"kind": "number", "accept": [_newcombe_low], "diagnoses": [
+        (mistake_of(_control_n_both, abs_=5e-4), "you used the control group's n for both groups: each rate's "
+                                                 "variance is divided by its own group's size"),
+        (mistake_of(_treated_n_both, abs_=5e-4), "you used the treated group's n for both groups: the small control "
+                                                 "group makes the interval wide, divide its variance by its own n"),
+        (mistake_of(_upper_end, abs_=5e-4), "that is the upper end of the interval; the question asks for the lower"),
+        (mistake_of(_ninety, abs_=5e-4), "that is a 90 % interval (z = 1.645); a 95 % interval uses z = 1.96"),
+        (mistake_of(_low_points, rel=1e-3), "this looks like percentage points; give the lower end as a share")]},
+    "40.3": {"kind": "choice", "choices": ROLL_OUT_CHOICES, "diagnoses": [
+        (choice_mistake("a"), "the point estimate alone does not show it: the interval's lower end is not above "
+                                 "zero"),
+        (choice_mistake("b"), "read the interval again: it does not include zero"),
+        (choice_mistake("c"), "the interval's upper end is not below zero: a harm is not shown either")]},
+    "40.4": {"kind": "number", "diagnoses": [
+        (mistake_of(_incremental_control_n, rel=1e-3), "you used the control group's n: the extra responses are "
+                                                       "among the treated, multiply the lift by the treated contacts"),
+        (mistake_of(_all_treated_responses, rel=1e-3), "that is every response of the treated group; subtract those "
+                                                       "the control rate says would have happened anyway")]},
+    "40.5": {"kind": "share", "diagnoses": [
+        (mistake_of(_open_per_sent, rel=1e-3), "you divided by the e-mails sent; the open rate is per delivered "
+                                               "recipient (bounces never reached an inbox)")]},
+    "40.6": {"kind": "number", "diagnoses": [
+        (mistake_of(_roi_gross, rel=1e-3), "you counted the treated group's whole margin; only the difference to the "
+                                           "control group's margin per contact is caused by the campaign"),
+        (mistake_of(_roi_no_fixed, rel=1e-3), "the cost includes the campaign's fixed cost "
+                                              "(economics.campaign_fixed_cost) as well as the contacts")]},
+}

@@ -1,48 +1,215 @@
-"""Exercises of chapter 41 (learn: A/B tests, uplift, dashboard, feedback). Expected answers come from the workspace."""
+"""Exercises of chapter 41 (learn: A/B tests, uplift, dashboard, feedback). Expected answers come from the workspace.
+
+41.1 builds the A/B sample size by hand (the pooled formula of ``dbm.evaluate.ab_sample_size`` and the textbook
+unpooled formula are both accepted); 41.5 decides the mailing depth from the uplift deciles' lower bounds. ``META``
+gives each exercise's kind and the diagnoses of the usual mistakes (tried before the hint).
+"""
 from __future__ import annotations
 
+import math
+
 from . import exercise
+from .ch30 import mistake_of
+
+P1, LIFT = 0.20, 0.03          # 41.1: a 20 % open rate, a lift of 3 points to detect (α = 5 %, power 80 %)
 
 
-@exercise("41.1", "Sample size per version of an A/B test",
+# ------------------------------------------------------------------------------------------------ 41.1 sample size
+def _z(alpha=0.05, power=0.80, two_sided=True):
+    from scipy import stats
+    return float(stats.norm.ppf(1 - alpha / (2 if two_sided else 1))), float(stats.norm.ppf(power))
+
+
+def _n_exact(pooled=True, two_sided=True):
+    p1, p2 = P1, P1 + LIFT
+    za, zb = _z(two_sided=two_sided)
+    spread = math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+    null = math.sqrt(2 * ((p1 + p2) / 2) * (1 - (p1 + p2) / 2)) if pooled else spread
+    return (za * null + zb * spread) ** 2 / LIFT ** 2
+
+
+@exercise("41.1", "Sample size per version of an A/B test, by hand",
           hint="n = (z₀.₉₇₅·sqrt(2·p̄(1−p̄)) + z₀.₈·sqrt(p₁(1−p₁) + p₂(1−p₂)))² / (p₂ − p₁)², p₁ = 0.20, p₂ = 0.23, "
-               "p̄ = their mean; round up — or dbm.evaluate.ab_sample_size(0.20, 0.03)",
-          solution="answer = dbm.evaluate.ab_sample_size(0.20, 0.03)", rel_tol=0, abs_tol=1)
-def _n(ws=None):
+               "p̄ = their mean; round up (the unpooled textbook form (z₀.₉₇₅ + z₀.₈)²·(p₁(1−p₁) + p₂(1−p₂)) / "
+               "(p₂ − p₁)² is accepted too) — then compare with dbm.evaluate.ab_sample_size(0.20, 0.03)",
+          solution="import math\n\nfrom scipy.stats import norm\np1, p2 = 0.20, 0.23\npbar = (p1 + p2) / 2\n"
+                   "za, zb = norm.ppf(0.975), norm.ppf(0.80)\n"
+                   "n = (za * (2 * pbar * (1 - pbar)) ** 0.5 + zb * (p1 * (1 - p1) + p2 * (1 - p2)) ** 0.5) ** 2 "
+                   "/ (p2 - p1) ** 2\n"
+                   "answer = math.ceil(n)   # = dbm.evaluate.ab_sample_size(0.20, 0.03)",
+          rel_tol=0, abs_tol=0)
+def _n(ws=None, **_):
     from ..evaluate import ab_sample_size
-    return ab_sample_size(0.20, 0.03)
+    return ab_sample_size(P1, LIFT)
 
 
+def _n_unpooled(ws=None, **_):
+    return int(math.ceil(_n_exact(pooled=False) - 1e-9))
+
+
+def _not_rounded_up(answer, expected, ws=None, **_):
+    try:
+        a = float(answer)
+        return not a.is_integer() and any(abs(a - _n_exact(p)) < 0.5 or int(a) == math.floor(_n_exact(p))
+                                          for p in (True, False))
+    except Exception:  # noqa: BLE001 - feedback must never break a notebook
+        return False
+
+
+def _both_versions(ws=None, **_):
+    return 2 * _n()
+
+
+def _one_sided(ws=None, **_):
+    return int(math.ceil(_n_exact(two_sided=False) - 1e-9))
+
+
+def _in_points(answer, expected, ws=None, **_):
+    """The lift written as 3 (points) instead of 0.03: the sample size comes out 10,000 times too small."""
+    try:
+        a = float(answer)
+        return 0 < a < 1 and not isinstance(answer, bool)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# ------------------------------------------------------------------------------------------------ 41.2 winner
 @exercise("41.2", "Winner of the subject-line test on opens",
           hint="ab = dbm.evaluate.ab_test_data(ws, dbm.evaluate.find_ab_test(ws)); "
                "dbm.evaluate.ab_test(ab, 'cell', 'opened', 'A', 'B')['winner']",
           solution="ab = dbm.evaluate.ab_test_data(ws, dbm.evaluate.find_ab_test(ws))\n"
                    "cells = sorted(ab['cell'].unique())[:2]\n"
                    "answer = dbm.evaluate.ab_test(ab, 'cell', 'opened', cells[0], cells[1])['winner'].iloc[0]")
-def _winner(ws):
+def _winner(ws, **_):
+    return _ab_row(ws, "opened")["winner"]
+
+
+def _ab_row(ws, outcome):
     from ..evaluate import ab_test, ab_test_data, find_ab_test
     cid = find_ab_test(ws)
     if cid is None:
         raise ValueError("this client has no A/B test in its campaign history")
     ab = ab_test_data(ws, cid)
     cells = sorted(ab["cell"].unique())[:2]
-    return str(ab_test(ab, "cell", "opened", cells[0], cells[1])["winner"].iloc[0])
+    return ab_test(ab, "cell", outcome, cells[0], cells[1]).iloc[0]
 
 
+def _higher_but_not_significant(answer, expected, ws=None, **_):
+    try:
+        return (str(expected) == "no clear winner" and str(answer).strip().upper() in ("A", "B"))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _winner_on_purchases(answer, expected, ws=None, **_):
+    try:
+        a = str(answer).strip().lower()
+        return a != str(expected).strip().lower() and a == str(_ab_row(ws, "responded")["winner"]).lower()
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# ------------------------------------------------------------------------------------------------ 41.3 churn
 @exercise("41.3", "Churn rate of the latest year",
           hint="r = dbm.evaluate.retention_rates(ws, 365); r['churn_rate'].iloc[-1] — or by hand: buyers of the year "
                "before who did not buy in the latest year ÷ buyers of the year before",
-          solution="answer = dbm.evaluate.retention_rates(ws, 365)['churn_rate'].iloc[-1]")
-def _churn(ws):
+          solution="answer = dbm.evaluate.retention_rates(ws, 365)['churn_rate'].iloc[-1]",
+          rel_tol=1e-3, abs_tol=1e-4)
+def _churn(ws, **_):
     from ..evaluate import retention_rates
     return float(retention_rates(ws, 365)["churn_rate"].iloc[-1])
+
+
+def _retention(ws, **_):
+    from ..evaluate import retention_rates
+    return float(retention_rates(ws, 365)["retention_rate"].iloc[-1])
+
+
+def _quarterly_churn(ws, **_):
+    from ..evaluate import retention_rates
+    return float(retention_rates(ws, 91)["churn_rate"].iloc[-1])
+
+
+# ------------------------------------------------------------------------------------------------ 41.4 reminders
+def _follow_ups(ws):
+    from ..evaluate import collect_results, follow_up_list
+    return follow_up_list(collect_results(ws, fallback_to_past=True), wait_days=3)
 
 
 @exercise("41.4", "Contacts who get the 'clicked, no purchase' reminder",
           hint="f = dbm.evaluate.follow_up_list(bundle, wait_days=3); (f['trigger'] == 'clicked, no purchase').sum()",
           solution="f = dbm.evaluate.follow_up_list(dbm.evaluate.collect_results(ws, fallback_to_past=True))\n"
-                   "answer = int((f['trigger'] == 'clicked, no purchase').sum())", rel_tol=0, abs_tol=0.5)
-def _reminders(ws):
-    from ..evaluate import collect_results, follow_up_list
-    f = follow_up_list(collect_results(ws, fallback_to_past=True), wait_days=3)
-    return int((f["trigger"] == "clicked, no purchase").sum())
+                   "answer = int((f['trigger'] == 'clicked, no purchase').sum())", rel_tol=0, abs_tol=0)
+def _reminders(ws, **_):
+    return int((_follow_ups(ws)["trigger"] == "clicked, no purchase").sum())
+
+
+def _all_follow_ups(ws, **_):
+    return len(_follow_ups(ws))
+
+
+# ------------------------------------------------------------------------------------------------ 41.5 depth
+def _profit_count(deciles, margin_per_response, cost, column):
+    p = (deciles[column].astype(float) * float(margin_per_response) - float(cost)).round(6)
+    return int((p > 0).sum())
+
+
+@exercise("41.5", "How many uplift deciles pay at the lower bound?", rel_tol=0, abs_tol=0,
+          hint="A decile pays when uplift × margin per response − cost per contact > 0. Decide on the pessimistic end: "
+               "use the lower bound of each decile's observed uplift (ci_low in planned_deciles), with the chapter's "
+               "margin_per_response and cost, and count the deciles that still pay.",
+          solution="p = planned_deciles['ci_low'] * margin_per_response - cost\n"
+                   "answer = int((p > 0).sum())   # = plan['target'].sum()")
+def _lower_bound_deciles(ws=None, deciles=None, margin_per_response=None, cost=None):
+    if deciles is None:
+        raise ValueError("pass deciles=planned_deciles, margin_per_response= and cost= (the chapter's variables)")
+    return _profit_count(deciles, margin_per_response, cost, "ci_low")
+
+
+def _depth_diagnosis(column):
+    def fn(answer, expected, ws=None, deciles=None, margin_per_response=None, cost=None, **_):
+        try:
+            if isinstance(answer, bool) or float(answer) == float(expected):
+                return False
+            return float(answer) == _profit_count(deciles, margin_per_response, cost, column)
+        except Exception:  # noqa: BLE001 - feedback must never break a notebook
+            return False
+    return fn
+
+
+def _no_cost(answer, expected, ws=None, deciles=None, **_):
+    try:
+        if isinstance(answer, bool) or float(answer) == float(expected):
+            return False
+        return float(answer) == int((deciles["ci_low"].astype(float) > 0).sum())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+META = {
+    "41.1": {"kind": "count", "accept": [_n_unpooled], "diagnoses": [
+        (_not_rounded_up, "round up: a fraction of a contact is not possible and rounding down falls short of the "
+                          "power"),
+        (mistake_of(_both_versions), "that is both versions together; the question asks for the contacts per "
+                                     "version"),
+        (mistake_of(_one_sided), "you used a one-sided z (1.645); the test is two-sided, z₀.₉₇₅ = 1.96"),
+        (_in_points, "this looks like the lift was written in points (3) instead of a share (0.03)")]},
+    "41.2": {"kind": "label", "labels": {"no clear winner": "无明显胜者"}, "diagnoses": [
+        (_higher_but_not_significant, "a higher open rate is not yet a win: the difference is not significant at 5 %, "
+                                      "so the answer is 'no clear winner'"),
+        (_winner_on_purchases, "that is the result on purchases (responded); the question asks about opens")]},
+    "41.3": {"kind": "share", "diagnoses": [
+        (mistake_of(_retention, rel=1e-3), "that is the retention rate; churn = 1 − retention"),
+        (mistake_of(_quarterly_churn, rel=1e-3), "that is a quarterly churn rate (91-day periods); the question asks "
+                                                 "for the yearly one (365 days)")]},
+    "41.4": {"kind": "count", "diagnoses": [
+        (mistake_of(_all_follow_ups), "that is every follow-up of the list; count only the trigger 'clicked, no "
+                                      "purchase'")]},
+    "41.5": {"kind": "count", "diagnoses": [
+        (_depth_diagnosis("predicted_uplift"), "you counted the deciles the model would target (predicted uplift); "
+                                               "decide on the observed uplift's lower bound, ci_low"),
+        (_depth_diagnosis("observed_uplift"), "you used the observed uplift's point estimate; the decision uses the "
+                                              "pessimistic end of its interval, ci_low"),
+        (_no_cost, "you counted the deciles whose lower bound is above zero; a decile pays only when "
+                   "ci_low × margin per response exceeds the cost per contact")]},
+}
