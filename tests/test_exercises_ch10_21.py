@@ -16,22 +16,14 @@ import yaml
 
 import dbmkit as dbm
 from dbmkit.exercises import REGISTRY, ch10, ch11, ch21, check
-
-# the exercise engine names its loader load_all (issue 15); before that it was private
-_load_all = getattr(dbm.exercises, "load_all", None) or getattr(dbm.exercises, "_load_all")
+from dbmkit.exercises import load_all as _load_all
+from dbmkit.exercises.instructor import solutions
 
 
 def solution_of(ex_id: str) -> str:
-    """The worked solution: from instructor/ once the engine keeps them there, else from the decorator."""
-    try:
-        from dbmkit.exercises.instructor import solutions
-    except ImportError:
-        dbm.exercises.instructor_mode(True)
-        try:
-            return dbm.exercises.solution(ex_id)
-        finally:
-            dbm.exercises.instructor_mode(False)
+    """The worked solution, from the instructor source (instructor/chNN.yaml)."""
     return solutions()[ex_id]["solution"]
+
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = {"10": ch10, "11": ch11, "21": ch21}

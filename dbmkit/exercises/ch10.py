@@ -42,9 +42,6 @@ def _same_recon(answer, expected) -> bool:
 @exercise("10.1", "Rows loaded and quarantined per source, in SQL",
           hint="One row per source: SELECT source, sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS "
                "rows_quarantined FROM load_log GROUP BY source — answer with the DataFrame ws.sql(...) returns.",
-          solution="answer = ws.sql('''SELECT source, sum(rows_loaded) AS rows_loaded,\n"
-                   "                          sum(rows_quarantined) AS rows_quarantined\n"
-                   "                   FROM load_log GROUP BY source ORDER BY source''')",
           compare=_same_recon)
 def _ex_recon(ws):
     return _recon_sql(ws)
@@ -73,8 +70,6 @@ def _read_not_loaded(a, e, ws=None, **k) -> bool:
 @exercise("10.2", "The source file with the most quarantined rows",
           hint="Sort your table of 10.1 (or dbm.database.reconciliation(ws)) by rows_quarantined, largest first, and "
                "answer with the file name in the `source` column (a string such as 'orders.csv').",
-          solution="r = dbm.database.reconciliation(ws)\n"
-                   "answer = r.sort_values('rows_quarantined', ascending=False, kind='stable')['source'].iloc[0]",
           compare=lambda answer, expected: isinstance(answer, str) and Path(answer.strip()).name in expected)
 def _worst_file(ws):
     from ..database import reconciliation
@@ -137,7 +132,6 @@ def _letter(answer) -> str | None:
 @exercise("10.3", "Which export would you refuse?",
           hint="Ask of each file: does ingest read it (formats of dates and amounts are its job), does it lose one "
                "row to quarantine (fix the source later), or can no row be used at all? Answer with a letter.",
-          solution="answer = 'c'   # every row lacks a required value (the order date): all would go to quarantine",
           compare=lambda answer, expected: _letter(answer) == expected)
 def _ex_refuse(ws=None):
     log = refuse_log()
@@ -164,10 +158,6 @@ def _cdnow_counts() -> tuple[int, int]:
           hint="Map the CSV's columns onto orders (customer_id, order_ts ← date, net_amount ← dollars; date_format "
                "'%Y%m%d'), load it with dbm.ingest.load_sources({'orders': {...}}) and count DISTINCT customer_id "
                "in src_orders — customers, not rows.",
-          solution="path = dbm.datasets.real.data_dir() / 'cdnow' / 'CDNOW_sample.csv'\n"
-                   "con, log = dbm.ingest.load_sources({'orders': {'path': str(path), 'date_format': '%Y%m%d', "
-                   "'columns': {'customer_id': 'customer_id', 'order_ts': 'date', 'net_amount': 'dollars'}}})\n"
-                   "answer = con.sql('SELECT count(DISTINCT customer_id) FROM src_orders').fetchall()[0][0]",
           rel_tol=0, abs_tol=0)
 def _cdnow_customers(ws=None):
     return _cdnow_counts()[1]
@@ -176,7 +166,6 @@ def _cdnow_customers(ws=None):
 @exercise("10.5", "Sales without a customer id (anonymous sales)",
           hint="Anonymous sales are kept in their own table: count its rows — "
                "ws.sql('SELECT count(*) AS n FROM anonymous_sales').",
-          solution="answer = int(ws.sql('SELECT count(*) AS n FROM anonymous_sales')['n'].iloc[0])",
           rel_tol=0, abs_tol=0)
 def _anonymous(ws):
     return int(ws.sql("SELECT count(*) AS n FROM anonymous_sales")["n"].iloc[0])

@@ -35,9 +35,6 @@ def _eq(a, value) -> bool:
 @exercise("11.2", "Source records merged into other records (records − persons)",
           hint="Every person is one row of customers, every source record one row of customer_records: the records "
                "merged away are the difference, count(customer_records) − count(customers).",
-          solution="records = ws.sql('SELECT count(*) AS n FROM customer_records')['n'].iloc[0]\n"
-                   "persons = ws.sql('SELECT count(*) AS n FROM customers')['n'].iloc[0]\n"
-                   "answer = int(records - persons)",
           rel_tol=0, abs_tol=0)
 def _ex_merged_away(ws):
     return _records(ws) - _persons(ws)
@@ -81,7 +78,6 @@ def _letter(answer) -> str | None:
           hint="Go field by field with the weights table: which fields agree, which disagree, which are unknown "
                "(missing on one side counts neither way)? A shared phone and birth date are strong evidence; a "
                "different address is weak evidence against. Answer with a letter.",
-          solution="answer = 'a'   # phone + birth date + names agree; the address is weak evidence (people move)",
           compare=lambda answer, expected: _letter(answer) == expected)
 def _ex_pair(ws=None):
     from ..database import cleaning_settings
@@ -96,8 +92,6 @@ def _multi_households(ws) -> int:
 @exercise("11.3", "Households with more than one person, in SQL",
           hint="GROUP BY household_id in customers, keep the groups HAVING count(*) > 1, then count the groups: "
                "SELECT count(*) AS n FROM (SELECT household_id FROM customers GROUP BY 1 HAVING ...).",
-          solution="answer = int(ws.sql('''SELECT count(*) AS n FROM (SELECT household_id FROM customers\n"
-                   "                             GROUP BY 1 HAVING count(*) > 1)''')['n'].iloc[0])",
           rel_tol=0, abs_tol=0)
 def _ex_households(ws):
     return _multi_households(ws)
@@ -106,8 +100,6 @@ def _ex_households(ws):
 @exercise("11.4", "Source records whose e-mail was given but invalid",
           hint="customer_records keeps a flag per record: count the rows where email_valid is false "
                "(not NULL: NULL means no e-mail was given).",
-          solution="answer = int(ws.sql('SELECT count(*) AS n FROM customer_records WHERE email_valid = false')"
-                   "['n'].iloc[0])",
           rel_tol=0, abs_tol=0)
 def _invalid_emails(ws):
     return _n(ws, "SELECT count(*) AS n FROM customer_records WHERE email_valid = false")
@@ -116,8 +108,6 @@ def _invalid_emails(ws):
 @exercise("11.5", "Quality score of the customers table after cleaning (0–100)",
           hint="dbm.clean.quality_summary(ws.sql('SELECT * FROM data_quality')) gives one score per table and "
                "stage; take customers, 'after cleaning'.",
-          solution="s = dbm.clean.quality_summary(ws.sql('SELECT * FROM data_quality'))\n"
-                   "answer = s.query(\"table == 'customers' and stage == 'after cleaning'\")['score'].iloc[0]",
           rel_tol=0, abs_tol=0.05)
 def _score(ws):
     return _stage_score(ws, "after cleaning")

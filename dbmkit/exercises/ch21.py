@@ -107,13 +107,6 @@ def _not_a_table(answer, expected, ws=None, **k) -> bool:
           hint="For each measure rank the customers (rank(method='first')), cut the ranks into 5 groups with "
                "pd.qcut(ranks, 5, labels=[1, 2, 3, 4, 5]); for recency fewer days is better, so rank it with "
                "ascending=False. Answer with a DataFrame of customer_id, r_score, f_score, m_score.",
-          solution="def quintile(v, ascending=True):\n"
-                   "    return pd.qcut(v.rank(method='first', ascending=ascending), 5, labels=[1, 2, 3, 4, 5])"
-                   ".astype(int)\n"
-                   "answer = pd.DataFrame({'customer_id': summary['customer_id'],\n"
-                   "                       'r_score': quintile(summary['days_since_last'], ascending=False),\n"
-                   "                       'f_score': quintile(summary['n_orders']),\n"
-                   "                       'm_score': quintile(summary['monetary_total'])})",
           compare=_same_scores)
 def _ex_by_hand(ws):
     return {"qcut": qcut_scores(ws.table("customer_summary")), "helper": _helper_scores(ws)}
@@ -122,7 +115,6 @@ def _ex_by_hand(ws):
 @exercise("21.2", "Customers who are Champions (冠军客户)",
           hint="Name the segments with dbm.rfm.rfm_segments on the chapter's scores (its bins and method) and count "
                "the rows whose segment is 'Champions' — a number of customers, not a share.",
-          solution="answer = int((rfm_table['segment'] == 'Champions').sum())",
           rel_tol=0, abs_tol=0)
 def _champions(ws, bins=None, method=None):
     return int((_scores(ws, bins, method)["segment"] == "Champions").sum())
@@ -150,7 +142,6 @@ def _same_label(answer, expected) -> bool:
 @exercise("21.3", "The segment with the highest past response rate",
           hint="dbm.rfm.rfm_cell_table(contacts, by='segment') has one row per segment: sort by response_rate "
                "(not by contacts or customers) and answer with the segment's name, in English or Chinese.",
-          solution="answer = by_segment.sort_values('response_rate', ascending=False)['segment'].iloc[0]",
           compare=_same_label)
 def _best_segment(ws):
     cells, _ = _segment_rows(ws)
@@ -189,7 +180,6 @@ def _letter(answer) -> str | None:
 @exercise("21.4", "Raw or shrunk estimates: which cells to mail",
           hint="Look at the winner's-curse table: how do the cells at the top of the raw ranking compare with their "
                "shrunk estimate (and, on the synthetic client, with the truth)? Answer with a letter.",
-          solution="answer = 'b'   # the top raw estimates are mostly the luckiest cells; select on shrunk",
           compare=lambda answer, expected: _letter(answer) == expected)
 def _ex_winners_curse(ws, min_contacts=30):
     """'b' when the shrunk estimates of the top raw cells are below their raw ones (the curse shows in the data)."""
@@ -211,8 +201,6 @@ def _treated(ws):
           hint="Break-even response rate = cost per contact ÷ margin per response. Cost: "
                "ws.cfg.contact_cost('mail'); margin per response: the treated contacts' response_margin summed, "
                "divided by their number of responders (control contacts were not mailed). Give a share (0.02 = 2 %).",
-          solution="k = dbm.rfm.campaign_rfm_contacts(ws)\nt = k[k['group'] != 'control']\n"
-                   "answer = ws.cfg.contact_cost('mail') / (t['response_margin'].sum() / t['responded'].sum())",
           rel_tol=0.005)
 def _breakeven(ws):
     _, t = _treated(ws)

@@ -62,8 +62,6 @@ def _waterfall(ws, plan=None, **_):
 @exercise("30.1", "Share of the gross selection lost to suppressions",
           hint="In plan.waterfall, read the 'remaining' of the rows with step 'gross' and step 'net'; the share "
                "lost is 1 − net ÷ gross.",
-          solution="wf = plan.waterfall.set_index('step')\n"
-                   "answer = 1 - wf.loc['net', 'remaining'] / wf.loc['gross', 'remaining']",
           rel_tol=1e-3, abs_tol=1e-4)
 def _lost_share(ws, plan=None):
     wf = _waterfall(ws, plan)
@@ -87,10 +85,7 @@ def _vip_count(ws, plan=None, vip_first=True):
 
 @exercise("30.2", "Priority decides: VIPs first", rel_tol=0, abs_tol=0,
           hint="Take dbm.campaign.default_cells(plan.settings), move the VIP cell in front of the BDAY cell, run "
-               "dbm.campaign.assign_cells(plan.selection, cells) and count the rows whose cell is 'VIP'.",
-          solution="cells = dbm.campaign.default_cells(plan.settings)\n"
-                   "cells = [c for c in cells if c['cell'] == 'VIP'] + [c for c in cells if c['cell'] != 'VIP']\n"
-                   "answer = int((dbm.campaign.assign_cells(plan.selection, cells)['cell'] == 'VIP').sum())")
+               "dbm.campaign.assign_cells(plan.selection, cells) and count the rows whose cell is 'VIP'.")
 def _vip_first(ws, plan=None):
     return _vip_count(ws, plan, vip_first=True)
 
@@ -99,8 +94,6 @@ def _vip_first(ws, plan=None):
 @exercise("30.3", "Break-even response rate of an SMS",
           hint="Break-even = cost per contact ÷ margin per response: the SMS cost is plan.settings.costs['sms'], "
                "the plan's margin per response is plan.totals()['margin_per_response'].",
-          solution="answer = dbm.campaign.breakeven_response_rate(plan.settings.costs['sms'], "
-                   "plan.totals()['margin_per_response'])",
           rel_tol=1e-3, abs_tol=1e-6)
 def _sms_breakeven(ws, plan=None):
     from ..campaign import breakeven_response_rate
@@ -125,10 +118,7 @@ def _recent_removed(ws, days):
 
 @exercise("30.4", "A stricter contact rule", rel_tol=0, abs_tol=0,
           hint="Plan again with dbm.campaign.plan_campaign(ws, recent_contact_days=60, recommend=False) and read the "
-               "'removed' of the step 'recent' in its waterfall (0 if the step is missing).",
-          solution="p60 = dbm.campaign.plan_campaign(ws, recent_contact_days=60, recommend=False)\n"
-                   "wf = p60.waterfall.set_index('step')\n"
-                   "answer = int(wf.loc['recent', 'removed']) if 'recent' in wf.index else 0")
+               "'removed' of the step 'recent' in its waterfall (0 if the step is missing).")
 def _recent_60(ws, plan=None):
     return _recent_removed(ws, 60)
 
@@ -151,10 +141,7 @@ def _replanned(ws, budget=None, control_share=0.2, **_):
 @exercise("30.5", "Re-plan with other knobs: a smaller budget and a larger control group", rel_tol=0, abs_tol=0,
           hint="Open a workspace with overrides={'campaign.budget': new_budget, 'campaign.control_share': 0.2}, "
                "plan again with dbm.campaign.plan_campaign(ws2, recommend=False) and read kpis()['planned_contacts'] "
-               "(the treated people the plan will contact).",
-          solution="ws2 = dbm.workspace(config, overrides={**(overrides or {}), 'campaign.budget': new_budget,\n"
-                   "                                        'campaign.control_share': 0.2})\n"
-                   "answer = dbm.campaign.plan_campaign(ws2, recommend=False).kpis()['planned_contacts']")
+               "(the treated people the plan will contact).")
 def _replan(ws, plan=None, budget=None, control_share=0.2):
     return int(_replanned(ws, budget, control_share).kpis()["planned_contacts"])
 
@@ -183,9 +170,7 @@ OPT_OUT_CHOICES = {
 @exercise("30.6", "An opted-out customer in the gold tier",
           hint="Suppressions come in two kinds: must-not (erasure, deceased, no consent or opt-out on the channel) and "
                "should-not (recent contact, pressure). Which kind can a high value override? Look for the opted-out "
-               "people of plan.suppressions in plan.contacts on the channel they refused.",
-          solution="answer = 'b'  # an opt-out is a must-not rule; value never overrides it, and the control group is "
-                   "drawn only from people we may contact")
+               "people of plan.suppressions in plan.contacts on the channel they refused.")
 def _opt_out(ws, plan=None):
     p = reference_plan(ws, plan)
     sup = p.suppressions

@@ -18,7 +18,6 @@ def _mail_cost(ws):
 @exercise("31.1", "Break-even response rate of a catalogue (direct mail), by hand",
           hint="Cost per contact of mail (ws.cfg.economics.cost_per_contact['mail']) ÷ the plan's margin per "
                "response (plan.totals()['margin_per_response']).",
-          solution="answer = ws.cfg.economics.cost_per_contact['mail'] / plan.totals()['margin_per_response']",
           rel_tol=1e-3, abs_tol=1e-6)
 def _mail_breakeven(ws, plan=None):
     p = reference_plan(ws, plan)
@@ -42,8 +41,7 @@ def _per_revenue(ws, plan=None, **_):
 # ------------------------------------------------------------------------------------------------ 31.2 sample size
 @exercise("31.2", "How big a control group?", rel_tol=0, abs_tol=0,
           hint="dbm.campaign.sample_size(baseline_rate=0.05, min_detectable_lift=0.02, significance=0.05, power=0.8, "
-               "control_share=0.1) returns n_control, n_treatment and n_total.",
-          solution="answer = int(dbm.campaign.sample_size(0.05, 0.02, 0.05, 0.8, control_share=0.1)['n_control'])")
+               "control_share=0.1) returns n_control, n_treatment and n_total.")
 def _control_size(ws=None, **context):
     from ..campaign import sample_size
     return int(sample_size(0.05, 0.02, 0.05, 0.8, control_share=0.1)["n_control"])
@@ -66,10 +64,7 @@ def _depth_at(ws, plan, cap):
 @exercise("31.3", "Mailing depth with half the contact budget", rel_tol=0, abs_tol=0,
           hint="dbm.campaign.mailing_depth(plan.deciles, budget=...) with the fixed cost plus half of the planned "
                "contact cost (plan.settings.fixed_cost + plan.totals()['contact_cost'] / 2); read 'deciles' of the "
-               "row whose rule is 'within_budget'.",
-          solution="cap = plan.settings.fixed_cost + plan.totals()['contact_cost'] / 2\n"
-                   "d = dbm.campaign.mailing_depth(plan.deciles, budget=cap)\n"
-                   "answer = int(d.set_index('rule').loc['within_budget', 'deciles'])")
+               "row whose rule is 'within_budget'.")
 def _half_budget(ws, plan=None):
     p = reference_plan(ws, plan)
     return _depth_at(ws, p, p.settings.fixed_cost + p.totals()["contact_cost"] / 2)
@@ -84,11 +79,7 @@ def _half_without_fixed(ws, plan=None, **_):
 @exercise("31.4", "Same person, same group", rel_tol=0, abs_tol=0,
           hint="Assign the planned people again with dbm.campaign.assign_groups(ids, plan.settings.control_share, "
                "plan.settings.campaign_id, plan.settings.seed) in reversed order, and count the people whose group "
-               "differs from plan.contacts (treatment/control only).",
-          solution="c = plan.contacts[plan.contacts['group'] != 'holdout']\n"
-                   "g = dbm.campaign.assign_groups(c['customer_id'][::-1], plan.settings.control_share, "
-                   "plan.settings.campaign_id, plan.settings.seed).set_index('customer_id')['group']\n"
-                   "answer = int((g.loc[c['customer_id']].to_numpy() != c['group'].to_numpy()).sum())")
+               "differs from plan.contacts (treatment/control only).")
 def _same_group(ws=None, plan=None):
     from ..campaign import assign_groups
     p = reference_plan(ws, plan)
@@ -121,10 +112,7 @@ def _depth_by_rate(ws, plan, breakeven, contiguous=True):
 @exercise("31.5", "Down to which decile do you mail a catalogue?", rel_tol=0, abs_tol=0,
           hint="Compare each decile's response_rate in plan.deciles (on the planning basis) with your break-even rate "
                "of 31.1, from decile 1 down: mail while the decile's rate is at or above break-even, stop at the "
-               "first decile below it. Answer the last decile you mail (0 if not even decile 1 pays).",
-          solution="be = ws.cfg.economics.cost_per_contact['mail'] / plan.totals()['margin_per_response']\n"
-                   "pays = plan.deciles.sort_values('decile')['response_rate'] >= be\n"
-                   "answer = int(pays.cummin().sum())")
+               "first decile below it. Answer the last decile you mail (0 if not even decile 1 pays).")
 def _mail_depth(ws, plan=None):
     return _depth_by_rate(ws, plan, _mail_breakeven(ws, plan))
 

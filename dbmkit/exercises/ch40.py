@@ -34,9 +34,6 @@ def _alpha(ws, alpha=None):
 @exercise("40.1", "Absolute lift in response rate, by hand",
           hint="rates = results.groupby('group')['responded'].mean(); rates['treatment'] - rates['control'] "
                "(a share: 0.012 is 1.2 points)",
-          solution="results = dbm.evaluate.collect_results(ws, fallback_to_past=True).results  # = results\n"
-                   "rates = results.groupby('group')['responded'].mean()\n"
-                   "answer = rates['treatment'] - rates['control']",
           rel_tol=0, abs_tol=1e-6)
 def _lift(ws, results=None, **_):
     pt, _, pc, _ = _rates(ws, results)
@@ -80,12 +77,7 @@ def _newcombe(ws, results=None, alpha=None, **_):
 
 @exercise("40.2", "The lower end of the lift's 95 % interval, by hand", rel_tol=0, abs_tol=1e-3,
           hint="Wald: se = sqrt(p_t(1 − p_t)/n_t + p_c(1 − p_c)/n_c), each rate with its OWN group's n; the interval "
-               "is lift ± z·se with z = 1.96 for 95 %. Answer the lower end, as a share.",
-          solution="results = dbm.evaluate.collect_results(ws, fallback_to_past=True).results  # = results\n"
-                   "g = results.groupby('group')['responded'].agg(['mean', 'size'])\n"
-                   "pt, nt = g.loc['treatment']\npc, nc = g.loc['control']\n"
-                   "se = (pt * (1 - pt) / nt + pc * (1 - pc) / nc) ** 0.5\n"
-                   "answer = pt - pc - 1.96 * se   # Newcombe's interval (compare_groups' ci_low) is accepted too")
+               "is lift ± z·se with z = 1.96 for 95 %. Answer the lower end, as a share.")
 def _interval_low(ws, results=None, alpha=None):
     return _wald_low(ws, results, alpha)
 
@@ -126,11 +118,7 @@ ROLL_OUT_CHOICES = {
 
 @exercise("40.3", "Is this lift worth rolling out?",
           hint="Look at the interval of the lift (compare_groups: ci_low and ci_high), not at its point estimate: "
-               "above zero, across zero or below zero?",
-          solution="comparison = dbm.evaluate.compare_groups(dbm.evaluate.collect_results(ws, fallback_to_past=True)"
-                   ".results, 'group', ['responded'], 'control', alpha=ws.cfg.campaign.significance)\n"
-                   "row = comparison[comparison['outcome'] == 'responded'].iloc[0]\n"
-                   "answer = 'a' if row['ci_low'] > 0 else ('c' if row['ci_high'] < 0 else 'b')")
+               "above zero, across zero or below zero?")
 def _roll_out(ws, results=None, alpha=None):
     lo, hi = _newcombe(ws, results, alpha)
     return "a" if lo > 0 else ("c" if hi < 0 else "b")
@@ -139,8 +127,6 @@ def _roll_out(ws, results=None, alpha=None):
 # ------------------------------------------------------------------------------------------------ 40.4 incremental
 @exercise("40.4", "Incremental responses",
           hint="(treated rate − control rate) × the number of rows with group == 'treatment'",
-          solution="r = ws.table('campaign_results')\nrates = r.groupby('group')['responded'].mean()\n"
-                   "answer = (rates['treatment'] - rates['control']) * (r['group'] == 'treatment').sum()",
           rel_tol=1e-3, abs_tol=0.05)
 def _incremental(ws, results=None, **_):
     pt, nt, pc, _ = _rates(ws, results)
@@ -162,9 +148,6 @@ def _all_treated_responses(ws, results=None, **_):
           hint="Find the campaign: ws.sql(\"SELECT campaign_id FROM campaigns WHERE channel = 'email' ORDER BY "
                "start_date LIMIT 1\"); then count DISTINCT customer_id with event IN ('opened','clicked') and with "
                "event IN ('delivered','opened','clicked') in email_events for it, and divide.",
-          solution="cid = ws.sql(\"SELECT campaign_id FROM campaigns WHERE channel = 'email' ORDER BY start_date "
-                   "LIMIT 1\")['campaign_id'].iloc[0]\n"
-                   "k = dbm.evaluate.email_kpis(ws).set_index('campaign_id')\nanswer = k.loc[cid, 'open_rate']",
           rel_tol=1e-3, abs_tol=1e-4)
 def _open_rate(ws, **_):
     from ..evaluate import email_kpis
@@ -195,11 +178,7 @@ def _roi_parts(ws, results=None):
 @exercise("40.6", "ROI of the campaign",
           hint="margin per contact: r.groupby('group')['margin'].mean(); cost = treated contacts × cost per contact "
                "of their channel (ws.cfg.economics.cost_per_contact) + ws.cfg.economics.campaign_fixed_cost",
-          solution="r = ws.table('campaign_results')\nt = r[r['group'] == 'treatment']\n"
-                   "m = r.groupby('group')['margin'].mean()\n"
-                   "cost = t['channel'].map(ws.cfg.economics.cost_per_contact).sum() + "
-                   "ws.cfg.economics.campaign_fixed_cost\n"
-                   "answer = ((m['treatment'] - m['control']) * len(t) - cost) / cost", rel_tol=1e-3, abs_tol=1e-4)
+          rel_tol=1e-3, abs_tol=1e-4)
 def _roi(ws, results=None, **_):
     m, n, cost = _roi_parts(ws, results)
     return float(((m["treatment"] - m["control"]) * n - cost) / cost)
