@@ -9,8 +9,9 @@ Conventions checked: stored without outputs; first and last cells are the genera
 second cell is the title "# NN · Title (中文)"; a cell tagged ``parameters`` holds ``config`` and ``overrides`` (the
 settings ``dbmkit report --set`` changes, None when the notebook is opened by hand); the setup cell calls
 ``dbm.workspace(config, overrides=overrides)`` (case studies: ``dbm.load_config(config, overrides=overrides)``); the
-closing code cell calls ``provenance(``; chapters 1x–4x have at least three "Your turn" exercises (cells tagged
-``exercise`` calling ``dbm.exercises.check``). ``sync`` adds the ``overrides`` parameter and passes it in the setup
+closing code cell calls ``provenance(``; every chapter has at least four "Your turn" exercises (cells tagged
+``exercise`` calling ``dbm.exercises.check``) and ends with a recap, review questions and what it means for the
+marketer. ``sync`` adds the ``overrides`` parameter and passes it in the setup
 call where a notebook lacks them.
 """
 from __future__ import annotations
@@ -27,6 +28,8 @@ import nbformat  # noqa: E402
 from dbmkit.chapters import BY_FILE, CHAPTERS, neighbours  # noqa: E402
 
 NB_DIR = ROOT / "notebooks"
+MIN_EXERCISES = 4           # every chapter: at least four "Your turn" exercises, half of them build or decide
+ENDING = ("## Recap", "## Review questions", "What this means for the marketer")
 
 
 def nav_markdown(file: str, bottom: bool = False) -> str:
@@ -153,11 +156,15 @@ def check_notebook(path: Path) -> list[str]:
                                 f"`{SETUP_CALLS[old]}` (run `make notebooks-sync`)")
     if not code or "provenance(" not in code[-1].source:
         problems.append(f"{path.name}: the last code cell must show provenance (dbm.provenance(...))")
-    if ch.phase in "1234":
-        ex = [c for c in cells if "exercise" in c.get("metadata", {}).get("tags", []) and "exercises.check" in c.source]
-        if len(ex) < 3:
-            problems.append(f"{path.name}: needs at least 3 'Your turn' exercises (cells tagged 'exercise'), "
-                            f"has {len(ex)}")
+    ex = [c for c in cells if "exercise" in c.get("metadata", {}).get("tags", []) and "exercises.check" in c.source]
+    if len(ex) < MIN_EXERCISES:
+        problems.append(f"{path.name}: needs at least {MIN_EXERCISES} 'Your turn' exercises (cells tagged "
+                        f"'exercise'), has {len(ex)}")
+    text = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    for heading in ENDING:
+        if heading not in text:
+            problems.append(f"{path.name}: the chapter must end with '{heading}' (recap, three review questions, "
+                            "what this means for the marketer: see CONTRIBUTING.md)")
     for c in code:
         n = len([ln for ln in c.source.splitlines() if ln.strip() and not ln.strip().startswith("#")])
         if n > 25:
