@@ -6,18 +6,8 @@ the notebook; without them the first rule of :func:`dbmkit.basket.association_ru
 and the diagnoses of the usual mistakes (read by the exercise engine)."""
 from __future__ import annotations
 
-import math
-
 from . import exercise
-
-
-def _close(answer, value, rel: float = 1e-3) -> bool:
-    """Whether a numeric answer is ``value`` (never raises: a diagnosis must not break a notebook)."""
-    try:
-        a, v = float(answer), float(value)
-    except (TypeError, ValueError):
-        return False
-    return math.isfinite(a) and math.isfinite(v) and math.isclose(a, v, rel_tol=rel, abs_tol=1e-9)
+from .mistakes import near
 
 
 def pair_counts(ws, level: str = "subcategory", antecedent=None, consequent=None) -> dict:
@@ -81,7 +71,7 @@ def _k(ws, ctx) -> dict | None:
 def _is(answer, ws, ctx, f) -> bool:
     k = _k(ws, ctx)
     try:
-        return k is not None and _close(answer, f(k))
+        return k is not None and near(answer, f(k))
     except ZeroDivisionError:
         return False
 
@@ -118,18 +108,18 @@ def _mailing(**kw):
 
 def _mail_all_responses(answer, expected, ws=None, **ctx) -> bool:
     m = _mailing(**ctx)
-    return _close(answer, m["n_contacts"] * m["p_c"] * m["rule_lift"] * m["margin"] - m["n_contacts"] * m["cost"],
+    return near(answer, m["n_contacts"] * m["p_c"] * m["rule_lift"] * m["margin"] - m["n_contacts"] * m["cost"],
                   rel=0.005)
 
 
 def _mail_no_cost(answer, expected, ws=None, **ctx) -> bool:
     m = _mailing(**ctx)
-    return _close(answer, m["n_contacts"] * m["p_c"] * (m["rule_lift"] - 1) * m["margin"], rel=0.005)
+    return near(answer, m["n_contacts"] * m["p_c"] * (m["rule_lift"] - 1) * m["margin"], rel=0.005)
 
 
 def _mail_lift_as_rate(answer, expected, ws=None, **ctx) -> bool:
     m = _mailing(**ctx)
-    return _close(answer, m["n_contacts"] * (m["rule_lift"] - 1) * m["margin"] - m["n_contacts"] * m["cost"],
+    return near(answer, m["n_contacts"] * (m["rule_lift"] - 1) * m["margin"] - m["n_contacts"] * m["cost"],
                   rel=0.005)
 
 

@@ -12,19 +12,12 @@ import math
 import numpy as np
 
 from . import exercise
+from .mistakes import near
 
 # a small scored mailing for the hand computation of 26.1: 20 customers, 4 responders
 EXAMPLE_Y = [1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]
 EXAMPLE_SCORE = [0.91, 0.85, 0.80, 0.77, 0.70, 0.66, 0.61, 0.55, 0.52, 0.48,
                  0.44, 0.40, 0.35, 0.31, 0.28, 0.22, 0.18, 0.12, 0.08, 0.03]
-
-
-def _close(answer, value, rel: float = 1e-3) -> bool:
-    try:
-        a, v = float(answer), float(value)
-    except (TypeError, ValueError):
-        return False
-    return math.isfinite(a) and math.isfinite(v) and math.isclose(a, v, rel_tol=rel, abs_tol=1e-9)
 
 
 @exercise("26.1", "Top-quintile lift by hand",
@@ -103,14 +96,14 @@ def _depth(ws, result=None, cost=1.0, margin=20.0):
 
 # ------------------------------------------------------------------------------------------------ diagnoses
 def _rate_not_lift(answer, expected, ws=None, **ctx) -> bool:
-    return _close(answer, sum(EXAMPLE_Y[:4]) / 4)
+    return near(answer, sum(EXAMPLE_Y[:4]) / 4)
 
 
 def _lift_over_bottom_26_2(answer, expected, ws=None, result=None, **ctx) -> bool:
     try:
         from ..models import gains_table
         g = gains_table(result.test["y"], result.test["score"], n_bins=10)
-        return _close(answer, g["response_rate"].iloc[0] / g["response_rate"].iloc[-1])
+        return near(answer, g["response_rate"].iloc[0] / g["response_rate"].iloc[-1])
     except Exception:  # noqa: BLE001 - a diagnosis never raises
         return False
 
@@ -118,7 +111,7 @@ def _lift_over_bottom_26_2(answer, expected, ws=None, result=None, **ctx) -> boo
 def _top_rate_26_2(answer, expected, ws=None, result=None, **ctx) -> bool:
     try:
         y, s = _holdout(result)
-        return _close(answer, top_group_lift(y, s) * y.mean())
+        return near(answer, top_group_lift(y, s) * y.mean())
     except Exception:  # noqa: BLE001
         return False
 
@@ -131,7 +124,7 @@ def _training_data_26_2(answer, expected, ws=None, result=None, data=None, **ctx
         tr = data[~data["campaign_id"].isin(test_ids)]
         if tr.empty:
             return False
-        return _close(answer, top_group_lift(tr["responded"], result.score(tr)), rel=0.01)
+        return near(answer, top_group_lift(tr["responded"], result.score(tr)), rel=0.01)
     except Exception:  # noqa: BLE001
         return False
 
@@ -139,7 +132,7 @@ def _training_data_26_2(answer, expected, ws=None, result=None, data=None, **ctx
 def _lowest_first_26_2(answer, expected, ws=None, result=None, **ctx) -> bool:
     try:
         y, s = _holdout(result)
-        return _close(answer, top_group_lift(y, s, highest_first=False))
+        return near(answer, top_group_lift(y, s, highest_first=False))
     except Exception:  # noqa: BLE001
         return False
 

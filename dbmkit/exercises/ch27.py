@@ -5,19 +5,10 @@ forecast method for a budget.
 ``META`` holds the kinds, the choices and the diagnoses of the usual mistakes (read by the exercise engine)."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import exercise
-
-
-def _close(answer, value, rel: float = 1e-3) -> bool:
-    try:
-        a, v = float(answer), float(value)
-    except (TypeError, ValueError):
-        return False
-    return math.isfinite(a) and math.isfinite(v) and math.isclose(a, v, rel_tol=rel, abs_tol=1e-9)
+from .mistakes import near
 
 
 def _profile_frame(ws, attribute: str):
@@ -98,19 +89,19 @@ def _parts(ws, ctx):
 def _share_not_index(answer, expected, ws=None, **ctx) -> bool:
     try:
         p = _parts(ws, ctx)
-        return _close(answer, p["share"]) or _close(answer, 100 * p["share"])
+        return near(answer, p["share"]) or near(answer, 100 * p["share"])
     except Exception:  # noqa: BLE001 - a diagnosis never raises
         return False
 
 
 def _ratio_not_index(answer, expected, ws=None, **ctx) -> bool:
-    return _close(answer, float(expected) / 100) if isinstance(expected, (int, float)) else False
+    return near(answer, float(expected) / 100) if isinstance(expected, (int, float)) else False
 
 
 def _vs_rest(answer, expected, ws=None, **ctx) -> bool:
     try:
         p = _parts(ws, ctx)
-        return _close(answer, 100 * p["share"] / p["rest_share"])
+        return near(answer, 100 * p["share"] / p["rest_share"])
     except Exception:  # noqa: BLE001
         return False
 
@@ -118,7 +109,7 @@ def _vs_rest(answer, expected, ws=None, **ctx) -> bool:
 def _group_given_value(answer, expected, ws=None, **ctx) -> bool:
     try:
         p = _parts(ws, ctx)
-        return _close(answer, 100 * p["group_given_value"]) or _close(answer, p["group_given_value"])
+        return near(answer, 100 * p["group_given_value"]) or near(answer, p["group_given_value"])
     except Exception:  # noqa: BLE001
         return False
 
@@ -129,13 +120,13 @@ def _series(ws):
 
 
 def _factor_not_index(answer, expected, ws=None, **ctx) -> bool:
-    return _close(answer, float(expected) / 100) if isinstance(expected, (int, float)) else False
+    return near(answer, float(expected) / 100) if isinstance(expected, (int, float)) else False
 
 
 def _not_normalised(answer, expected, ws=None, month=12, **ctx) -> bool:
     try:
         m = _month_ratios(_series(ws))
-        return not _close(m.mean(), 1.0) and (_close(answer, 100 * m[int(month)]) or _close(answer, m[int(month)]))
+        return not near(m.mean(), 1.0) and (near(answer, 100 * m[int(month)]) or near(answer, m[int(month)]))
     except Exception:  # noqa: BLE001
         return False
 
@@ -144,7 +135,7 @@ def _vs_average_month(answer, expected, ws=None, month=12, **ctx) -> bool:
     try:
         y = _series(ws)
         by = y.groupby([p.month for p in y.index]).mean()
-        return _close(answer, 100 * by[int(month)] / by.mean(), rel=2e-3)
+        return near(answer, 100 * by[int(month)] / by.mean(), rel=2e-3)
     except Exception:  # noqa: BLE001
         return False
 
@@ -159,7 +150,7 @@ def _mape_parts(ws, horizon):
 def _over_forecast(answer, expected, ws=None, horizon=6, **ctx) -> bool:
     try:
         _, a, f = _mape_parts(ws, horizon)
-        return _close(answer, np.mean(np.abs(f - a) / f))
+        return near(answer, np.mean(np.abs(f - a) / f))
     except Exception:  # noqa: BLE001
         return False
 
@@ -168,9 +159,9 @@ def _signed(answer, expected, ws=None, horizon=6, **ctx) -> bool:
     try:
         _, a, f = _mape_parts(ws, horizon)
         signed = float(np.mean((f - a) / a))
-        if _close(answer, float(expected)):
+        if near(answer, float(expected)):
             return False
-        return _close(answer, signed) or (_close(answer, abs(signed)) and not _close(abs(signed), float(expected)))
+        return near(answer, signed) or (near(answer, abs(signed)) and not near(abs(signed), float(expected)))
     except Exception:  # noqa: BLE001
         return False
 
@@ -180,7 +171,7 @@ def _last_month(answer, expected, ws=None, horizon=6, **ctx) -> bool:
         y = _series(ws)
         a = y.iloc[-int(horizon):].to_numpy()
         f = y.shift(1).iloc[-int(horizon):].to_numpy()
-        return _close(answer, np.mean(np.abs(f - a) / a))
+        return near(answer, np.mean(np.abs(f - a) / a))
     except Exception:  # noqa: BLE001
         return False
 

@@ -6,10 +6,10 @@ each exercise's kind and the diagnoses of the usual mistakes (tried before the h
 """
 from __future__ import annotations
 
-import math
 import warnings
 
 from . import exercise
+from .mistakes import choice_mistake, mistake_of
 
 
 def reference_plan(ws, plan=None, **overrides):
@@ -21,37 +21,6 @@ def reference_plan(ws, plan=None, **overrides):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return plan_campaign(ws, recommend=False, **overrides)
-
-
-def _close(a, b, rel=1e-9, abs_=1e-9) -> bool:
-    try:
-        return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=abs_)
-    except (TypeError, ValueError):
-        return False
-
-
-def mistake_of(mistake, rel=1e-9, abs_=1e-9):
-    """A diagnosis that fires when the answer equals ``mistake(ws, **context)`` and not the expected answer; it
-    never raises (a diagnosis must not break a notebook)."""
-    def fn(answer, expected, ws=None, **context):
-        try:
-            if isinstance(answer, bool) or _close(answer, expected, rel, abs_):
-                return False
-            return _close(answer, mistake(ws, **context), rel, abs_)
-        except Exception:  # noqa: BLE001 - feedback must never break a notebook
-            return False
-    return fn
-
-
-def choice_mistake(letter):
-    def fn(answer, expected, ws=None, **context):
-        try:
-            a = str(answer).strip().lower()
-            a = a[:1] if len(a) == 1 or a[1:2] in (")", ".", " ", ":") else a
-            return a == letter and letter != str(expected).strip().lower()
-        except Exception:  # noqa: BLE001
-            return False
-    return fn
 
 
 # ------------------------------------------------------------------------------------------------ 30.1 lost share

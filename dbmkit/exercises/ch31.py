@@ -7,7 +7,8 @@ gives each exercise's kind and the diagnoses of the usual mistakes (tried before
 from __future__ import annotations
 
 from . import exercise
-from .ch30 import mistake_of, reference_plan
+from .ch30 import reference_plan
+from .mistakes import mistake_of
 
 
 # ------------------------------------------------------------------------------------------------ 31.1 break-even

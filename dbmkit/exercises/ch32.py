@@ -7,38 +7,13 @@ diagnoses of the usual mistakes (tried before the hint).
 """
 from __future__ import annotations
 
-import math
-
 from . import exercise
+from .mistakes import choice_mistake, mistake_of
 
 
-def _close(a, b, rel=1e-3, abs_=1e-9) -> bool:
-    try:
-        return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=abs_)
-    except (TypeError, ValueError):
-        return False
-
-
-def _diagnosis(mistake, rel=1e-3):
-    """A diagnosis that fires when the answer equals ``mistake(ws, **context)`` but not the expected answer; it never
-    raises (a diagnosis must not break a notebook)."""
-    def fn(answer, expected, ws=None, **context):
-        try:
-            wrong = mistake(ws, **context)
-            return _close(answer, wrong, rel) and not _close(answer, expected, rel)
-        except Exception:  # noqa: BLE001 - feedback must never break a notebook
-            return False
-    return fn
-
-
-def _choice_diagnosis(letter):
-    def fn(answer, expected, ws=None, **context):
-        try:
-            a = str(answer).strip().lower()[:1]
-            return a == letter and a != str(expected).strip().lower()
-        except Exception:  # noqa: BLE001
-            return False
-    return fn
+def _diag(mistake, rel=1e-3):
+    """A diagnosis firing when the answer is ``mistake(ws, **context)`` and not the expected answer."""
+    return mistake_of(mistake, rel, 1e-9)
 
 
 # ------------------------------------------------------------------------------------------------ 32.1 in market
@@ -201,35 +176,35 @@ META = {
     "32.1": {
         "kind": "count",
         "diagnoses": [
-            (_diagnosis(_all_categories), "you counted the in-market customer × category pairs of every category — "
+            (_diag(_all_categories), "you counted the in-market customer × category pairs of every category — "
                                           "keep only the rows of the one category asked for"),
-            (_diagnosis(_all_buyers), "you counted every buyer of the category — keep only those whose days since "
+            (_diag(_all_buyers), "you counted every buyer of the category — keep only those whose days since "
                                       "their last purchase in it are between due_from and due_until cycles"),
-            (_diagnosis(_no_upper_limit), "you left out the upper limit: after due_until × cycle without buying, the "
+            (_diag(_no_upper_limit), "you left out the upper limit: after due_until × cycle without buying, the "
                                           "customer has probably bought elsewhere — count days < due_until × cycle"),
-            (_diagnosis(_no_lower_limit), "you left out the lower limit: a customer who bought recently is not due "
+            (_diag(_no_lower_limit), "you left out the lower limit: a customer who bought recently is not due "
                                           "yet — count days ≥ due_from × cycle"),
         ],
     },
     "32.2": {
         "kind": "money",
         "diagnoses": [
-            (_diagnosis(_as_lift, 5e-3), "this is the required lift ΔS / S (a share); the question asks for ΔS in "
+            (_diag(_as_lift, 5e-3), "this is the required lift ΔS / S (a share); the question asks for ΔS in "
                                          "money"),
-            (_diagnosis(_over_margin, 5e-3), "you divided by m, not by m − r: the rebate is paid on the extra spend "
+            (_diag(_over_margin, 5e-3), "you divided by m, not by m − r: the rebate is paid on the extra spend "
                                              "too, so each extra unit of spend brings m − r"),
-            (_diagnosis(_no_fixed, 5e-3), "you left out the fixed cost per member: add F · n to the rebate cost"),
-            (_diagnosis(_per_member, 5e-3), "this is ΔS per member; the question asks for the whole gold tier's ΔS"),
-            (_diagnosis(_programme, 5e-3), "this is the whole programme's ΔS (all tiers); use the gold row only"),
+            (_diag(_no_fixed, 5e-3), "you left out the fixed cost per member: add F · n to the rebate cost"),
+            (_diag(_per_member, 5e-3), "this is ΔS per member; the question asks for the whole gold tier's ΔS"),
+            (_diag(_programme, 5e-3), "this is the whole programme's ΔS (all tiers); use the gold row only"),
         ],
     },
     "32.3": {
         "kind": "choice",
         "choices": CHOICES_32_3,
         "diagnoses": [
-            (_choice_diagnosis("c"), "members spend more because good customers qualify; the rebate is paid on all "
+            (choice_mistake("c"), "members spend more because good customers qualify; the rebate is paid on all "
                                      "their spend, so the lift must reach the break-even lift ΔS / S"),
-            (_choice_diagnosis("d"), "a random holdout of eligible customers is exactly what measures the tier's "
+            (choice_mistake("d"), "a random holdout of eligible customers is exactly what measures the tier's "
                                      "effect (chapter 31): compare its lift with the break-even lift"),
             (_compared_with_programme, "you compared with the whole programme's required lift; the question is "
                                        "about the gold tier: use its own row"),
@@ -238,8 +213,8 @@ META = {
     "32.4": {
         "kind": "count",
         "diagnoses": [
-            (_diagnosis(_with_test_records), "you counted the test records too — leave out customers with is_test"),
-            (_diagnosis(_known_birth_dates), "you counted every customer with a birth date; keep those whose "
+            (_diag(_with_test_records), "you counted the test records too — leave out customers with is_test"),
+            (_diag(_known_birth_dates), "you counted every customer with a birth date; keep those whose "
                                              "birthday falls in the next 30 days"),
         ],
     },

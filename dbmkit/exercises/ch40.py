@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from . import exercise
-from .ch30 import choice_mistake, mistake_of
+from .mistakes import choice_mistake, mistake_of
 
 
 def _results(ws, results=None):

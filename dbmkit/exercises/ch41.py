@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from . import exercise
-from .ch30 import mistake_of
+from .mistakes import mistake_of
 
 P1, LIFT = 0.20, 0.03          # 41.1: a 20 % open rate, a lift of 3 points to detect (α = 5 %, power 80 %)
 

@@ -10,8 +10,14 @@ import math
 from functools import lru_cache
 
 from . import exercise
+from .mistakes import mistake_of
 
 Z95 = 1.959963984540054
+
+
+def _diag(mistake, rel=1e-3, abs_=1e-9):
+    """A diagnosis firing when the answer is ``mistake(**context)`` (these exercises need no workspace)."""
+    return mistake_of(mistake, rel, abs_, with_ws=False)
 
 
 @lru_cache(maxsize=1)
@@ -25,24 +31,6 @@ def _pairs():
 def _study_households() -> int:
     from ..datasets import complete_journey as cj
     return int(cj("transactions_sample")["household_id"].nunique())
-
-
-def _close(a, b, rel=1e-3, abs_=1e-9) -> bool:
-    try:
-        return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=abs_)
-    except (TypeError, ValueError):
-        return False
-
-
-def _diagnosis(mistake, rel=1e-3, abs_=1e-9):
-    """Fires when the answer equals ``mistake(**context)`` but not the expected answer; never raises."""
-    def fn(answer, expected, ws=None, **context):
-        try:
-            wrong = mistake(**context)
-            return _close(answer, wrong, rel, abs_) and not _close(answer, expected, rel, abs_)
-        except Exception:  # noqa: BLE001 - feedback must never break a notebook
-            return False
-    return fn
 
 
 def _counts(campaign):
@@ -200,12 +188,12 @@ META = {
     "90.1": {
         "kind": "share",
         "diagnoses": [
-            (_diagnosis(_rate_of_all_households, 2e-3),
+            (_diag(_rate_of_all_households, 2e-3),
              "you used all households of the study, not those who received the campaign — divide by the "
              "households this campaign reached"),
-            (_diagnosis(_rate_of_all_reached, 2e-3),
+            (_diag(_rate_of_all_reached, 2e-3),
              "you divided by the households reached by any campaign; use those this campaign reached"),
-            (_diagnosis(_coupons_per_household, 2e-3),
+            (_diag(_coupons_per_household, 2e-3),
              "you counted coupon redemptions, not households: a household redeeming three coupons is one response "
              "— count distinct household_id"),
         ],
@@ -213,12 +201,12 @@ META = {
     "90.2": {
         "kind": "share",
         "diagnoses": [
-            (_diagnosis(_wald_low, 0, 5e-4), "this is the normal (Wald) interval p − 1.96·√(p(1−p)/n); the Wilson "
+            (_diag(_wald_low, 0, 5e-4), "this is the normal (Wald) interval p − 1.96·√(p(1−p)/n); the Wilson "
                                              "interval moves the centre towards ½ and is the one to use for small "
                                              "counts"),
-            (_diagnosis(_upper, 0, 5e-4), "this is the upper end of the interval; the question asks for the lower"),
-            (_diagnosis(_z90, 0, 5e-4), "this is a 90 % interval (z = 1.645); a 95 % interval uses z = 1.96"),
-            (_diagnosis(_centre, 0, 5e-4), "this is the Wilson centre; subtract the half-width"),
+            (_diag(_upper, 0, 5e-4), "this is the upper end of the interval; the question asks for the lower"),
+            (_diag(_z90, 0, 5e-4), "this is a 90 % interval (z = 1.645); a 95 % interval uses z = 1.96"),
+            (_diag(_centre, 0, 5e-4), "this is the Wilson centre; subtract the half-width"),
         ],
     },
     "90.3": {
@@ -234,11 +222,11 @@ META = {
     "90.4": {
         "kind": "count",
         "diagnoses": [
-            (_diagnosis(lambda: len(_pairs()), 0, 0), "you counted household–campaign pairs, not households — a "
+            (_diag(lambda: len(_pairs()), 0, 0), "you counted household–campaign pairs, not households — a "
                                                       "household reached by three campaigns counts once"),
-            (_diagnosis(_study_households, 0, 0), "you counted every household of the study, not those reached by "
+            (_diag(_study_households, 0, 0), "you counted every household of the study, not those reached by "
                                                   "a campaign"),
-            (_diagnosis(lambda: int(_pairs().loc[_pairs()["age"].notna(), "household_id"].nunique()), 0, 0),
+            (_diag(lambda: int(_pairs().loc[_pairs()["age"].notna(), "household_id"].nunique()), 0, 0),
              "you counted only the households with demographics; count every household in the campaigns table"),
         ],
     },
@@ -250,8 +238,8 @@ META = {
     "90.6": {
         "kind": "number",
         "diagnoses": [
-            (_diagnosis(_c_vs_a, 5e-3), "you divided Type C by Type A; the question asks A ÷ C"),
-            (_diagnosis(_a_minus_c, 5e-3), "this is the difference of the rates; the question asks for the ratio"),
+            (_diag(_c_vs_a, 5e-3), "you divided Type C by Type A; the question asks A ÷ C"),
+            (_diag(_a_minus_c, 5e-3), "this is the difference of the rates; the question asks for the ratio"),
         ],
     },
 }

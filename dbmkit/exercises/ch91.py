@@ -8,16 +8,21 @@ the diagnoses of the usual mistakes (tried before the hint).
 """
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 import pandas as pd
 
 from . import exercise
+from .mistakes import mistake_of
 
 CALIBRATION_END = "1997-09-30"
 HOLDOUT_END = "1998-06-30"
 COHORT_START = "1997-01-01"
+
+
+def _diag(mistake, rel=1e-3, abs_=1e-9):
+    """A diagnosis firing when the answer is ``mistake(**context)`` (these exercises need no workspace)."""
+    return mistake_of(mistake, rel, abs_, with_ws=False)
 
 
 @lru_cache(maxsize=1)
@@ -32,24 +37,6 @@ def _fitted():
 def _log():
     from ..datasets import cdnow
     return cdnow("sample")
-
-
-def _close(a, b, rel=1e-3, abs_=1e-9) -> bool:
-    try:
-        return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=abs_)
-    except (TypeError, ValueError):
-        return False
-
-
-def _diagnosis(mistake, rel=1e-3, abs_=1e-9):
-    """Fires when the answer equals ``mistake(**context)`` but not the expected answer; never raises."""
-    def fn(answer, expected, ws=None, **context):
-        try:
-            wrong = mistake(**context)
-            return _close(answer, wrong, rel, abs_) and not _close(answer, expected, rel, abs_)
-        except Exception:  # noqa: BLE001 - feedback must never break a notebook
-            return False
-    return fn
 
 
 def _records(customer, end=CALIBRATION_END):
@@ -208,31 +195,31 @@ META = {
     "91.1": {
         "kind": "count",
         "diagnoses": [
-            (_diagnosis(_all_purchases, 0, 0), "frequency counts repeat purchases: you counted all purchases — "
+            (_diag(_all_purchases, 0, 0), "frequency counts repeat purchases: you counted all purchases — "
                                                 "leave out the first"),
-            (_diagnosis(_repeat_records, 0, 0), "you counted purchase records: several records on the same day are "
+            (_diag(_repeat_records, 0, 0), "you counted purchase records: several records on the same day are "
                                                  "one purchase — count distinct days"),
-            (_diagnosis(_with_holdout, 0, 0), "you counted purchases after the end of the calibration period too — "
+            (_diag(_with_holdout, 0, 0), "you counted purchases after the end of the calibration period too — "
                                                "keep dates up to calibration_end"),
         ],
     },
     "91.2": {
         "kind": "number",
         "diagnoses": [
-            (_diagnosis(_recency_days, 0, 0.5), "weeks, not days: divide the days by 7"),
-            (_diagnosis(_time_since_last, 0, 6e-3), "this is the time since the last purchase (RFM recency); BTYD "
+            (_diag(_recency_days, 0, 0.5), "weeks, not days: divide the days by 7"),
+            (_diag(_time_since_last, 0, 6e-3), "this is the time since the last purchase (RFM recency); BTYD "
                                                      "recency is the time of the last purchase since the first"),
-            (_diagnosis(_recency_with_holdout, 0, 6e-3), "you used a purchase after the calibration period — keep "
+            (_diag(_recency_with_holdout, 0, 6e-3), "you used a purchase after the calibration period — keep "
                                                           "dates up to calibration_end"),
         ],
     },
     "91.3": {
         "kind": "number",
         "diagnoses": [
-            (_diagnosis(_age_days, 0, 0.5), "weeks, not days: divide the days by 7"),
-            (_diagnosis(_age_from_cohort_start, 0, 6e-3), "you measured from the start of the cohort (1 January "
+            (_diag(_age_days, 0, 0.5), "weeks, not days: divide the days by 7"),
+            (_diag(_age_from_cohort_start, 0, 6e-3), "you measured from the start of the cohort (1 January "
                                                            "1997); T starts at the customer's own first purchase"),
-            (_diagnosis(_age_to_end_of_data, 0, 6e-3), "you measured to the end of the data; T ends with the "
+            (_diag(_age_to_end_of_data, 0, 6e-3), "you measured to the end of the data; T ends with the "
                                                         "calibration period"),
         ],
     },
@@ -250,18 +237,18 @@ META = {
     "91.5": {
         "kind": "number",
         "diagnoses": [
-            (_diagnosis(_unconditional, 2e-3), "this is E[X(39)] of a new customer; customer 1's history (x, t_x, "
+            (_diag(_unconditional, 2e-3), "this is E[X(39)] of a new customer; customer 1's history (x, t_x, "
                                                "T) gives the conditional expectation bg.expected_purchases(39, x, "
                                                "t_x, T)"),
-            (_diagnosis(_p_alive_1, 2e-3), "this is customer 1's P(alive), not the expected number of purchases"),
+            (_diag(_p_alive_1, 2e-3), "this is customer 1's P(alive), not the expected number of purchases"),
         ],
     },
     "91.6": {
         "kind": "count",
         "diagnoses": [
-            (_diagnosis(_holdout_records, 0, 0), "you counted purchase records; records on the same day are one "
+            (_diag(_holdout_records, 0, 0), "you counted purchase records; records on the same day are one "
                                                   "transaction — use weekly_repeat_transactions"),
-            (_diagnosis(_all_78_weeks, 0, 0), "you added all 78 weeks; the holdout is weeks 40 to 78"),
+            (_diag(_all_78_weeks, 0, 0), "you added all 78 weeks; the holdout is weeks 40 to 78"),
         ],
     },
 }

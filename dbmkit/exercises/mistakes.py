@@ -1,4 +1,4 @@
-"""Building blocks for the diagnoses of usual mistakes in the chapters' ``META`` (chapters 00, 22–24).
+"""Building blocks for the diagnoses of usual mistakes in the chapters' ``META`` (every chapter module uses them).
 
 A diagnosis is ``fn(answer, expected, ws, **context) -> bool``; it gets the student's raw answer, so every test here
 returns False instead of raising on text, lists, NaN or None.
@@ -7,6 +7,8 @@ returns False instead of raising on text, lists, NaN or None.
 (True, False, True, True, 'b')
 >>> never_raises(lambda a, e, ws: 1 / 0)(1, 2, None)
 False
+>>> mistake_of(lambda ws, n=10: n * 100)(1000, 10, None, n=10), choice_mistake("a")("A) mail", "b")
+(True, True)
 """
 from __future__ import annotations
 
@@ -76,3 +78,40 @@ def safe_meta(meta: dict) -> dict:
     for spec in meta.values():
         spec["diagnoses"] = [(never_raises(fn), msg) for fn, msg in spec.get("diagnoses", [])]
     return meta
+
+
+def near(answer: Any, value: Any, rel: float = 1e-3, abs_: float = 1e-9) -> bool:
+    """The answer is this number (``math.isclose`` with ``rel``/``abs_``), both finite; never raises."""
+    try:
+        a, v = float(answer), float(value)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(a) and math.isfinite(v) and math.isclose(a, v, rel_tol=rel, abs_tol=abs_)
+
+
+def mistake_of(mistake: Callable[..., Any], rel: float = 1e-9, abs_: float = 1e-9,
+               with_ws: bool = True) -> Callable[..., bool]:
+    """A diagnosis that fires when the answer equals ``mistake(ws, **context)`` (``mistake(**context)`` with
+    ``with_ws=False``) and not the expected answer; it never raises."""
+    def fn(answer, expected, ws=None, **context):
+        try:
+            if isinstance(answer, bool) or near(answer, expected, rel, abs_):
+                return False
+            wrong = mistake(ws, **context) if with_ws else mistake(**context)
+            return near(answer, wrong, rel, abs_)
+        except Exception:  # noqa: BLE001 - feedback must never break a notebook
+            return False
+    return fn
+
+
+def choice_mistake(wrong: str) -> Callable[..., bool]:
+    """A diagnosis that fires when a multiple-choice answer is the letter ``wrong`` ("a", "A)", "a. mail" …) and
+    that is not the expected letter."""
+    def fn(answer, expected, ws=None, **context):
+        try:
+            a = str(answer).strip().lower()
+            a = a[:1] if len(a) == 1 or a[1:2] in (")", ".", " ", ":") else a
+            return a == wrong and wrong != str(expected).strip().lower()
+        except Exception:  # noqa: BLE001
+            return False
+    return fn
