@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -109,7 +110,8 @@ def _ledger_text(cfg: Path) -> str:
 def _assert_no_personal_data(text: str) -> None:
     for v in (VICTIM["email"], "Ann.Victim", "ANN.VICTIM", VICTIM["phone"], "555-0101", "5550101", *VICTIM["ids"],
               "Victim"):
-        assert v.lower() not in text.lower(), v
+        # as a word of its own: a salted hash is hex and may hold "c001" by chance
+        assert not re.search(rf"(?<![0-9a-z]){re.escape(v.lower())}(?![0-9a-z])", text.lower()), v
 
 
 @pytest.fixture()

@@ -262,6 +262,8 @@ def _chapter_page(page_html: str, sidebar: str, pager: str) -> str:
     body = _BANNER.sub("", body, count=1)
     body = body.replace("</head>", f"<style>{SITE_CSS}{CJK_CSS}</style></head>", 1)
     body = re.sub(r"<body([^>]*)>", lambda m: _add_class(m.group(1)) + sidebar, body, count=1)
+    # the notebooks link the glossary in the repository (../docs/GLOSSARY.md); on the site it is a page of its own
+    body = re.sub(r'href="\.\./docs/GLOSSARY\.md(?:#[^"]*)?"', 'href="glossary.html"', body)
     return body.replace("</body>", pager + "</body>", 1)
 
 
