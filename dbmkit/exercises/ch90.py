@@ -10,6 +10,7 @@ import math
 from functools import lru_cache
 
 from . import exercise
+from .mistakes import choice_mistake as _choice
 from .mistakes import mistake_of
 
 Z95 = 1.959963984540054
@@ -124,16 +125,6 @@ def _causal(ws=None):
     if cols & {"control", "holdout", "group", "treatment"}:
         raise ValueError("the campaigns table now marks a control group: this question needs rewording")
     return "b"   # the data hold no household held out at random
-
-
-def _choice(letter):
-    def fn(answer, expected, ws=None, **_):
-        try:
-            a = str(answer).strip().lower()[:1]
-            return a == letter and a != str(expected).strip().lower()
-        except Exception:  # noqa: BLE001
-            return False
-    return fn
 
 
 # ------------------------------------------------------------------------------------------------ 90.4–90.6

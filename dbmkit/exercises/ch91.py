@@ -13,6 +13,7 @@ from functools import lru_cache
 import pandas as pd
 
 from . import exercise
+from .mistakes import choice_mistake as _choice
 from .mistakes import mistake_of
 
 CALIBRATION_END = "1997-09-30"
@@ -137,16 +138,6 @@ def _one_time_alive(ws=None):
     if np.all(np.diff(p) < 0):
         return "b"
     raise ValueError(f"P(alive) of a one-time buyer is {p.round(3).tolist()}: none of the choices")
-
-
-def _choice(letter):
-    def fn(answer, expected, ws=None, **_):
-        try:
-            a = str(answer).strip().lower()[:1]
-            return a == letter and a != str(expected).strip().lower()
-        except Exception:  # noqa: BLE001
-            return False
-    return fn
 
 
 # ------------------------------------------------------------------------------------------------ 91.5, 91.6
