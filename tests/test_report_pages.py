@@ -193,7 +193,8 @@ def test_a_live_explorer_draws_one_chart_at_a_time(monkeypatch):
 CELLS = [
     ("code", 'config = ""', ["parameters"]),
     ("code", "import dbmkit as dbm\nws = dbm.workspace(config)\nws", []),
-    ("markdown", "## Customers (客户)\n\nText.", []),
+    ("markdown", "## Customers (客户)\n\nText; the terms: "
+                 "[glossary](../docs/GLOSSARY.md#lifecycle-and-value-terms).", []),
     ("code", "import warnings\nfrom dbmkit.util import Notice\n"
              "warnings.warn('the plan will not pay back at any depth', Notice)\n"
              "warnings.warn('a library default will change', FutureWarning)\n"
@@ -302,3 +303,11 @@ def test_money_in_charts_is_written_like_tables():
         ax.set_title(i18n.money(-2500, "USD", chart=True))
         fig.canvas.draw()
         plt.close(fig)
+
+
+def test_glossary_links_reach_the_glossary_page_beside_the_chapters(clean_report):
+    res, out = clean_report
+    page = (out / "21_analyze_rfm.html").read_text(encoding="utf-8")
+    assert 'href="glossary.html#s-lifecycle-and-value-terms"' in page and "docs/GLOSSARY.md" not in page
+    glossary = (out / "glossary.html").read_text(encoding="utf-8")
+    assert 'id="s-lifecycle-and-value-terms"' in glossary and "冠军客户" in glossary

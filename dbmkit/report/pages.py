@@ -13,6 +13,7 @@ from ..i18n import add as add_labels
 from ..i18n import t
 from ..privacy import mask_pii
 from ..util import NOTICE_NAMES
+from .glossary import link_glossary
 from .kpis import format_kpi
 from .style import CHAPTER_CSS, REPORT_CSS
 
@@ -205,6 +206,7 @@ def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", langu
             masked += _mask_cell_outputs(cell)
         if cell.cell_type == "markdown":
             cell.source = re.sub(r"\(([\w\-]+)\.ipynb(#[\w\-]*)?\)", r"(\1.html\2)", cell.source)
+            cell.source = link_glossary(cell.source)       # glossary.html beside the page
             cell.source, k = mask_pii(cell.source)
             masked += k
             if language == "zh":

@@ -27,6 +27,7 @@ from ..config import ConfigError, load_config, to_yaml
 from ..i18n import t
 from ..overrides import effective_overrides
 from ..preflight import PreflightError, workdir_lock, writable_dir
+from .glossary import glossary_page
 from .index import data_summary, index_html
 from .pages import export_html, skipped_page_html
 from .result import ChapterRun, ReportResult
@@ -272,6 +273,8 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
         except Exception:  # noqa: BLE001 - the index must be written even if the summary query fails
             data = None
         (out / "index.html").write_text(index_html(res, cfg, as_of, lang, ws.currency, data), encoding="utf-8")
+        # the chapters' glossary links (../docs/GLOSSARY.md in the notebooks) point at this page beside them
+        (out / "glossary.html").write_text(glossary_page(repo_root() / "docs" / "GLOSSARY.md", lang), encoding="utf-8")
         (out / "status.json").write_text(json.dumps(
             {"client": cfg.client, "ok": res.ok, "seconds": round(time.time() - t0, 1), "overrides": res.overrides,
              "as_of": as_of, "language": lang, "currency": ws.currency,

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from .. import chapters as _chapters
 from ..privacy import find_pii
+from .glossary import glossary_html
 from .kpis import HEADLINE, KPI_INFO, format_kpi
 from .pages import mask_notebook
 from .style import REPORT_CSS
@@ -262,8 +263,6 @@ def _chapter_page(page_html: str, sidebar: str, pager: str) -> str:
     body = _BANNER.sub("", body, count=1)
     body = body.replace("</head>", f"<style>{SITE_CSS}{CJK_CSS}</style></head>", 1)
     body = re.sub(r"<body([^>]*)>", lambda m: _add_class(m.group(1)) + sidebar, body, count=1)
-    # the notebooks link the glossary in the repository (../docs/GLOSSARY.md); on the site it is a page of its own
-    body = re.sub(r'href="\.\./docs/GLOSSARY\.md(?:#[^"]*)?"', 'href="glossary.html"', body)
     return body.replace("</body>", pager + "</body>", 1)
 
 
@@ -365,63 +364,6 @@ def _downloads(out: Path, report: Path, entries, notebooks_dir: Path) -> dict:
     if (report / "kpis.json").exists():
         shutil.copyfile(report / "kpis.json", out / "downloads" / "kpis.json")
     return got
-
-
-def _glossary_html(md_text: str) -> tuple[str, list[dict]]:
-    """docs/GLOSSARY.md as HTML (every term's row has an id; chapter numbers link to the chapters) and its search
-    entries."""
-    import mistune
-    body = mistune.create_markdown(plugins=["table"])(md_text).strip()
-    body = re.sub(r"^<h1>.*?</h1>", "", body, count=1, flags=re.S)
-    entries: list[dict] = []
-    used: set[str] = set()
-    section, out = "", []
-    for piece in re.split(r"(<h[23]>.*?</h[23]>|<table>.*?</table>)", body, flags=re.S):
-        m = re.match(r"<h([23])>(.*?)</h[23]>$", piece, re.S)
-        if m:
-            section = html.unescape(re.sub(r"<[^>]+>", "", m.group(2)))
-            slug = _slug("s-", section, used)
-            out.append(f'<h{m.group(1)} id="{slug}">{m.group(2)}</h{m.group(1)}>')
-        elif piece.startswith("<table>"):
-            out.append(_glossary_table(piece, section, entries, used))
-        else:
-            out.append(piece)
-    return "".join(out), entries
-
-
-def _slug(prefix: str, text: str, used: set) -> str:
-    base = prefix + (re.sub(r"[^\w]+", "-", text.lower()).strip("-") or "x")
-    slug, k = base, 2
-    while slug in used:
-        slug, k = f"{base}-{k}", k + 1
-    used.add(slug)
-    return slug
-
-
-def _glossary_table(table: str, section: str, entries: list, used: set) -> str:
-    heads = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", h)).split()).lower()
-             for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
-
-    def row(r):
-        cells = re.findall(r"<td[^>]*>(.*?)</td>", r.group(0), re.S)
-        if not cells:
-            return r.group(0)
-        plain = [" ".join(html.unescape(re.sub(r"<[^>]+>", "", c)).split()) for c in cells]
-        slug = _slug("g-", plain[0], used)
-        entries.append({"t": "Glossary · 术语表", "h": " · ".join(x for x in plain[:2] if x),
-                        "u": f"glossary.html#{slug}", "k": "glossary",
-                        "x": " — ".join(x for x in plain[2:] if x) + (f" ({section})" if section else "")})
-        if heads and heads[-1] == "chapter":
-            cells[-1] = re.sub(r"\b(\d{2})\b", lambda n: _chapter_link(n.group(1)), cells[-1])
-        return f'<tr id="{slug}">' + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
-
-    table = re.sub(r"<tr>.*?</tr>", row, table, flags=re.S)
-    return table.replace("<table>", '<table class="gloss">', 1)
-
-
-def _chapter_link(number: str) -> str:
-    files = [c.file for c in _chapters.CHAPTERS if c.number == number]
-    return f'<a href="{files[0]}.html">{number}</a>' if files else number
 
 
 def _home(status: dict, entries, kpis: dict) -> str:
@@ -553,7 +495,7 @@ def build_site(report_dir: str | Path, out: str | Path, glossary: str | Path | N
             body = _notrun_body(e, got.get(e["file"], (None, None))[0])
             search.append({"t": e["title"], "h": e["title"], "u": e["page"], "x": visible_text(body), "k": "chapter"})
             write(e["page"], _page(e["title"], body + _pager(entries, i), side, lang))
-    gloss_body, gloss_entries = _glossary_html(glossary.read_text(encoding="utf-8")) if glossary.exists() else (
+    gloss_body, gloss_entries = glossary_html(glossary.read_text(encoding="utf-8")) if glossary.exists() else (
         "<p>No glossary found.</p>", [])
     search += gloss_entries
     write("glossary.html", _page("Glossary · 术语表", gloss_body, _sidebar(entries, "glossary.html", lang), lang))
