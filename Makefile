@@ -19,7 +19,7 @@ LAB_ARGS ?=
 SIZES  ?= 10k 100k
 STUDENT_DIR ?= ../dbmkit-student
 
-.PHONY: setup report lint test test-fast lab bench site notebooks-sync hooks clean solutions student
+.PHONY: setup report report-zh lint test test-fast lab lab-zh bench site notebooks-sync hooks clean solutions student
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,13 @@ test-fast: $(VENV)/.core
 
 lab: $(VENV)/.lab hooks
 	$(BIN)/dbmkit lab $(CLIENT) $(LAB_ARGS)
+
+# 中文版: the Chinese edition (notebooks_zh/) on the Chinese demo client
+lab-zh: $(VENV)/.lab hooks
+	$(BIN)/dbmkit lab clients/demo_zh.yaml $(LAB_ARGS)
+
+report-zh: $(VENV)/.core
+	$(BIN)/dbmkit report clients/demo_zh.yaml
 
 bench: $(VENV)/.bench
 	$(BIN)/python benchmarks/run.py $(SIZES)

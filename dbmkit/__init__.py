@@ -29,6 +29,8 @@ def __getattr__(name):
         return getattr(importlib.import_module(f"{__name__}.report"), name)
     if name == "show":
         return importlib.import_module(f"{__name__}.display").show
+    if name in ("say", "pick", "date_text"):            # a printout in the page's language: dbm.say(en, zh)
+        return getattr(importlib.import_module(f"{__name__}.i18n"), name)
     raise AttributeError(f"module 'dbmkit' has no attribute {name!r}")
 
 

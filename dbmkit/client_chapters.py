@@ -42,10 +42,17 @@ KINDS = ("standard", "overridden", "added")
 CHAPTER_NAME = re.compile(r"^(\d{2})_[A-Za-z0-9][A-Za-z0-9_\-]*$")   # NN_topic (file name without .ipynb)
 
 
-def standard_dir() -> Path:
-    """The standard chapters: ``DBMKIT_NOTEBOOKS`` or the workbook's ``notebooks/`` folder."""
+def standard_dir(language: str | None = None) -> Path:
+    """The standard chapters: ``DBMKIT_NOTEBOOKS`` or the workbook's ``notebooks/`` folder; for ``language="zh"``
+    the Chinese edition beside it (``notebooks_zh/``, generated from the English notebooks and
+    ``translations/zh/`` by ``make notebooks-sync``), the English folder when there is none."""
     env = os.environ.get("DBMKIT_NOTEBOOKS")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "notebooks"
+    base = Path(env) if env else Path(__file__).resolve().parents[1] / "notebooks"
+    if language == "zh":
+        zh = base.with_name(base.name + "_zh")
+        if any(zh.glob("*.ipynb")):
+            return zh
+    return base
 
 
 def client_dir(cfg) -> Path | None:
@@ -103,7 +110,7 @@ def resolve(cfg) -> list[ChapterSource]:
     """The client's chapters in order: the standard ones, those the client's folder overrides (same file name), and
     the client's added chapters placed by their number (after a standard chapter of the same number). Notebooks
     whose name is not ``NN_topic.ipynb`` are left out (``dbmkit check`` names them)."""
-    std = standard_dir()
+    std = standard_dir(getattr(cfg, "language", None))
     own = {p.stem: p for p in client_notebooks(cfg) if CHAPTER_NAME.match(p.stem)}
     out = []
     for ch in _chapters.CHAPTERS:

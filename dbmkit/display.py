@@ -23,7 +23,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .i18n import MINUS, NO_VALUE, get_language, money, percent
+from .i18n import MINUS, NO_VALUE, column_label, get_language, money, percent, value_label
 
 __all__ = ["show", "Table", "number", "install", "frame_html", "dict_html", "ROTATE_ROWS"]
 
@@ -199,13 +199,24 @@ def show(df: pd.DataFrame | pd.Series, key=None, columns=None, money=(), pct=(),
     money_cols, pct_cols = set(money or ()), set(pct or ())
     cells = pd.DataFrame({c: [_formatter(c, money_cols, pct_cols, currency, compact, lang, pct_decimals, df[c])(v)
                               for v in df[c]] for c in [*keys, *rest]}, dtype=object)
+    if lang == "zh":          # a Chinese page: label values and column names in Chinese (the code keeps English)
+        for c in cells.columns:
+            if not pd.api.types.is_numeric_dtype(df[c]):
+                cells[c] = [value_label(v, lang) for v in cells[c]]
+        names = {c: column_label(c, lang) for c in cells.columns}
+        if len(set(names.values())) == len(names):
+            cells, df = cells.rename(columns=names), df.rename(columns=names)
+            keys, rest = [names[k] for k in keys], [names[c] for c in rest]
+            money_cols = {names.get(c, c) for c in money_cols}
+            pct_cols = {names.get(c, c) for c in pct_cols}
     too_wide = len(keys) + len(rest) > max_cols
     if rotate is None:
         rotate = too_wide and len(df) <= ROTATE_ROWS
     if rotate:
         # rows headed by their key ("vip", "C100246"); a key of numbers is named ("decile 1", "decile 2")
         named = len(keys) == 1 and keys[0] and all(str(v).replace(",", "").isdigit() for v in cells[keys[0]])
-        heads = ([f"{keys[0]} {v}" for v in cells[keys[0]]] if named
+        sep = "" if lang == "zh" else " "
+        heads = ([f"{keys[0]}{sep}{v}" for v in cells[keys[0]]] if named
                  else [" · ".join(str(cells.at[i, k]) for k in keys) for i in cells.index] if keys
                  else [str(i + 1) for i in range(len(cells))])
         turned = cells[rest].T
@@ -247,15 +258,18 @@ def dict_html(d: dict) -> str | None:
     if not d or not all(isinstance(k, str) for k in d) or any(isinstance(v, (dict, list, tuple, set, pd.DataFrame,
                                                                                 pd.Series)) for v in d.values()):
         return None
-    cells = pd.DataFrame({"": list(d), "value": [number(v) for v in d.values()]}, dtype=object)
-    return Table(cells, numeric={"value"})._repr_html_()
+    head = column_label("value")
+    cells = pd.DataFrame({"": [column_label(k) for k in d], head: [number(value_label(v)) for v in d.values()]},
+                         dtype=object)
+    return Table(cells, numeric={head})._repr_html_()
 
 
 def install(ip=None, tables: bool | None = None) -> bool:
     """Make the running notebook show a pandas Series as a small table and a float rounded (13.29, not
     13.292497560288064), and table cells in full (pandas cuts text longer than 50 characters with "…") — the raw
     printouts a report page should not have. With ``tables`` (default: in a report run, ``DBMKIT_REPORT_OUT``
-    set) every DataFrame is shown by :func:`frame_html` — numbers with thousands separators and few decimals, "–"
+    set, or a Chinese page) every DataFrame is shown by :func:`frame_html` — in Chinese with Chinese column names and
+    labels (``i18n.column_label``, ``i18n.value_label``) — — numbers with thousands separators and few decimals, "–"
     for a missing value, no row numbers — and a flat dict as a two-column table (:func:`dict_html`). Called by
     ``dbm.workspace``; does nothing outside IPython. Returns True when installed."""
     if ip is None:
@@ -271,7 +285,7 @@ def install(ip=None, tables: bool | None = None) -> bool:
     fmt["text/html"].for_type(pd.Series, lambda s: show(s)._repr_html_())
     for t in (float, np.float64, np.float32, np.float16):    # each: a NumPy scalar's own repr comes first
         fmt["text/plain"].for_type(t, lambda v, p, cycle: p.text(number(v)))
-    if tables if tables is not None else bool(os.environ.get("DBMKIT_REPORT_OUT")):
+    if tables if tables is not None else (bool(os.environ.get("DBMKIT_REPORT_OUT")) or get_language() == "zh"):
         fmt["text/html"].for_type(pd.DataFrame, frame_html)
         fmt["text/html"].for_type(dict, dict_html)
     return True

@@ -14,11 +14,14 @@ yuan), and "–" where there is no number.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
+from functools import lru_cache
+from pathlib import Path
 
 __all__ = ["t", "add", "set_language", "get_language", "LABELS", "money", "percent", "currency_symbol",
-           "MINUS", "NO_VALUE"]
+           "MINUS", "NO_VALUE", "pick", "say", "column_label", "value_label", "date_text", "catalogue"]
 
 _STATE = {"lang": os.environ.get("DBMKIT_LANGUAGE", "en")}
 
@@ -175,3 +178,89 @@ def percent(x, decimals: int = 1, signed: bool = False) -> str:
     zero = float(text) == 0
     sign = MINUS if v < 0 and not zero else ("+" if signed and v > 0 and not zero else "")
     return f"{sign}{text} %"
+
+
+def pick(text, lang: str | None = None) -> str:
+    """The text of the current (or given) language from a pair ``(English, 中文)``; a plain string is returned as
+    it is. The one way a code cell, a note or an exercise says something in both languages.
+
+    >>> pick(("customers", "客户"), "zh"), pick(("customers", "客户"), "en"), pick("RFM", "zh")
+    ('客户', 'customers', 'RFM')
+    """
+    if isinstance(text, (tuple, list)) and len(text) == 2:
+        return str(text[1] if (lang or _STATE["lang"]) == "zh" else text[0])
+    return str(text)
+
+
+def say(en: str, zh: str | None = None, lang: str | None = None) -> None:
+    """Print one line in the page's language: ``dbm.say(f"{n:,} customers", f"{n:,}位客户")`` (a notebook's
+    printouts are written once in each language; the code around them exists once)."""
+    print(pick((en, zh if zh is not None else en), lang))
+
+
+LABELS_DIR = Path(__file__).resolve().parent / "labels"
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    """The Chinese names of table columns and of label values, from the YAML files in ``dbmkit/labels/`` (one per
+    area: ``columns:`` column name → 中文, ``values:`` English label → 中文). Two files may name the same column
+    only with the same Chinese (``tests/test_chinese_edition.py`` checks it)."""
+    import yaml
+    out: dict[str, dict[str, str]] = {"columns": {}, "values": {}}
+    for f in sorted(LABELS_DIR.glob("*.yaml")):
+        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        for part in ("columns", "values"):
+            for k, v in (data.get(part) or {}).items():
+                out[part].setdefault(str(k), str(v))
+    return out
+
+
+def column_label(name, lang: str | None = None) -> str:
+    """A table column's name as a page shows it: in Chinese its catalogue name (``clv`` → 客户终身价值), else the
+    name itself; in English the name unchanged (code and page agree).
+
+    >>> column_label("customers", "zh"), column_label("customers", "en"), column_label("no_such_column", "zh")
+    ('客户数', 'customers', 'no_such_column')
+    """
+    text = str(name)
+    if (lang or _STATE["lang"]) != "zh":
+        return text
+    cols = catalogue()["columns"]
+    if text in cols:
+        return cols[text]
+    for key, label in (("n_", "数"), ):          # n_orders → 订单数 when "orders" is known
+        if text.startswith(key) and text[len(key):] in cols:
+            return cols[text[len(key):]] + label
+    return LABELS[text][1] if text in LABELS else text
+
+
+def value_label(value, lang: str | None = None):
+    """A label value (a segment, a channel, a stage) as a Chinese page shows it; anything else unchanged.
+
+    >>> value_label("Champions", "zh"), value_label("Champions", "en"), value_label(3, "zh")
+    ('冠军客户', 'Champions', 3)
+    """
+    if not isinstance(value, str) or (lang or _STATE["lang"]) != "zh":
+        return value
+    vals = catalogue()["values"]
+    if value in vals:
+        return vals[value]
+    return LABELS[value][1] if value in LABELS else value
+
+
+def date_text(d, lang: str | None = None) -> str:
+    """A date in prose: "30 June 2026" / "2026年6月30日"; "–" for no date.
+
+    >>> date_text("2026-06-30", "zh"), date_text("2026-06-30", "en")
+    ('2026年6月30日', '30 June 2026')
+    """
+    if d is None or (isinstance(d, float) and math.isnan(d)):
+        return NO_VALUE
+    try:
+        x = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10])
+    except ValueError:
+        return str(d)
+    if (lang or _STATE["lang"]) == "zh":
+        return f"{x.year}年{x.month}月{x.day}日"
+    return f"{x.day} {x.strftime('%B')} {x.year}"

@@ -34,8 +34,8 @@ def lab_command(config: str | os.PathLike, port: int | None = None, browser: boo
         raise LabError("JupyterLab is not installed in this environment — run `make lab` (it installs the "
                        "`notebooks` extra), or `pip install 'dbmkit[notebooks]'`")
     cfg_path = Path(config).expanduser().resolve()
-    load_config(cfg_path)                             # a broken config is one message before anything starts
-    nb = Path(notebooks) if notebooks else notebooks_dir()
+    cfg = load_config(cfg_path)                       # a broken config is one message before anything starts
+    nb = Path(notebooks) if notebooks else notebooks_dir(cfg.language)     # a Chinese client: the Chinese edition
     if not any(nb.glob("*.ipynb")):
         raise LabError(f"no notebooks in {nb} — run from the workbook folder, or set DBMKIT_NOTEBOOKS to the "
                        "folder that holds the chapters")

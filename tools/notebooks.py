@@ -1,7 +1,9 @@
 """Keep the notebooks in line with the workbook's conventions.
 
-    python tools/notebooks.py sync            rewrite navigation cells from dbmkit.chapters, strip outputs
-    python tools/notebooks.py check           fail (exit 1) when a notebook drifts from the conventions
+    python tools/notebooks.py sync            rewrite navigation cells from dbmkit.chapters, strip outputs, write
+                                              the Chinese edition notebooks_zh/ (tools/translate.py build)
+    python tools/notebooks.py check           fail (exit 1) when a notebook drifts from the conventions or a
+                                              translation from its English (tools/translate.py check)
     python tools/notebooks.py from-py SRC.py OUT.ipynb
                                               build a notebook from a percent-format script (authoring aid)
 
@@ -22,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import nbformat  # noqa: E402
 
@@ -197,12 +200,15 @@ def main(argv: list[str]) -> int:
         from_py(Path(argv[1]), Path(argv[2]))
         return 0
     paths = sorted(NB_DIR.glob("*.ipynb"))
+    import translate  # tools/translate.py: the Chinese edition
     if cmd == "sync":
         for p in paths:
             if sync_notebook(p):
                 print(f"synced {p.name}")
+        for name in translate.build():
+            print(f"wrote notebooks_zh/{name}")
         return 0
-    problems = [x for p in paths for x in check_notebook(p)]
+    problems = [x for p in paths for x in check_notebook(p)] + translate.problems()
     missing = [c.file for c in CHAPTERS if not (NB_DIR / f"{c.file}.ipynb").exists()]
     for m in missing:
         problems.append(f"{m}.ipynb: listed in dbmkit.chapters but missing")

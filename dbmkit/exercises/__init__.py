@@ -38,6 +38,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from ..i18n import pick
 from .compare import KINDS, Rule, infer_kind, same
 from .feedback import Feedback, generic_diagnosis, language_of, message
 
@@ -126,13 +127,32 @@ def _alternatives(meta: dict, ws, context) -> list:
     return out
 
 
+def zh_of(ex: Exercise) -> dict:
+    """The Chinese texts of an exercise: its chapter module's ``ZH[id]`` — ``title``, ``hint`` and ``diagnoses`` (in
+    the order of ``META[id]["diagnoses"]``)."""
+    import sys
+    return dict((getattr(sys.modules.get(ex.module), "ZH", None) or {}).get(ex.id) or {})
+
+
+def text_of(ex: Exercise, part: str, lang: str, index: int | None = None, english: str | None = None) -> str:
+    """An exercise's title, hint or ``index``-th diagnosis in ``lang`` (English where no Chinese is written)."""
+    en = english if english is not None else getattr(ex, part)
+    if lang == "zh":
+        zh = zh_of(ex).get(part)
+        if index is not None:
+            zh = zh[index] if isinstance(zh, (list, tuple)) and index < len(zh) else None
+        if zh:
+            return str(zh)
+    return pick(en, lang)
+
+
 def _diagnose(answer, expected, ex: Exercise, rule: Rule, meta: dict, ws, context, lang: str) -> tuple[str, str]:
     """(key, text) of the first diagnosis that fits: the exercise's own, another count, then the generic ones."""
     for i, item in enumerate(meta.get("diagnoses") or ()):
         try:
             fn, text = item
             if fn(answer, expected, ws, **context):
-                return f"meta{i}", str(text)
+                return f"meta{i}", text_of(ex, "diagnoses", lang, index=i, english=text)
         except Exception:  # noqa: BLE001 - a diagnosis that fails is skipped
             continue
     others = dict(meta.get("other_counts") or {})
@@ -163,27 +183,29 @@ def check(id: str, answer: Any, ws=None, **context) -> Feedback:
             return Feedback(id, None, message("ex_unknown", lang, id=id), language=lang)
         ex = REGISTRY[id]
         meta = meta_of(id)
-        hint_text = f"{message('ex_hint', lang)}: {ex.hint}"
+        title = text_of(ex, "title", lang)
+        hint_text = f"{message('ex_hint', lang)}: {text_of(ex, 'hint', lang)}"
         if answer is None or answer is ...:
-            return Feedback(id, None, f"{ex.title}: {message('ex_unanswered', lang)} {hint_text}", language=lang)
+            return Feedback(id, None, f"{title}: {message('ex_unanswered', lang)} {hint_text}", language=lang)
         ctx = {k: v for k, v in context.items() if k != "other_counts"}
         try:
             expected = ex.expected(ws, **ctx)
         except Exception as e:  # noqa: BLE001 - feedback must never break a notebook
             err = f"{type(e).__name__}: {' '.join(str(e).split())[:200]}"
-            return Feedback(id, None, f"{ex.title}: {message('ex_no_expected', lang, error=err)}", language=lang)
+            return Feedback(id, None, f"{title}: {message('ex_no_expected', lang, error=err)}", language=lang)
         rule = _rule(ex, meta, expected)
         if _right(answer, expected, ex, rule) or any(_right(answer, alt, ex, rule)
                                                        for alt in _alternatives(meta, ws, ctx)):
             done = message("ex_correct", lang)
             if rule.kind == "share" and ex.compare is None and not same(answer, expected, replace(rule, strict=True)):
                 done = message("ex_correct_form", lang, value=f"{float(expected):.4g}")
-            return Feedback(id, True, f"{ex.title}: {done}", language=lang)
+            return Feedback(id, True, f"{title}: {done}", language=lang)
         key, text = _diagnose(answer, expected, ex, rule, meta, ws, dict(context), lang)
-        body = f"{ex.title}: {message('ex_not_yet', lang)} " + (f"{text} " if text else "") + hint_text
+        body = f"{title}: {message('ex_not_yet', lang)} " + (f"{text} " if text else "") + hint_text
         return Feedback(id, False, body, diagnosis=key or None, language=lang)
     except Exception as e:  # noqa: BLE001 - the last guard: a check never breaks a notebook
-        return Feedback(id, None, f"the check could not run ({type(e).__name__}: {e}).", language=lang)
+        return Feedback(id, None, pick((f"the check could not run ({type(e).__name__}: {e}).",
+                                        f"检查无法运行（{type(e).__name__}: {e}）。"), lang), language=lang)
 
 
 def hint(id: str) -> str:

@@ -40,10 +40,10 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
-def notebooks_dir() -> Path:
-    """The standard chapters: ``DBMKIT_NOTEBOOKS`` or the workbook's ``notebooks/`` (a client's own chapters:
-    :mod:`dbmkit.client_chapters`)."""
-    return client_chapters.standard_dir()
+def notebooks_dir(language: str | None = None) -> Path:
+    """The standard chapters: ``DBMKIT_NOTEBOOKS`` or the workbook's ``notebooks/``, ``notebooks_zh/`` for a Chinese
+    client (a client's own chapters: :mod:`dbmkit.client_chapters`)."""
+    return client_chapters.standard_dir(language)
 
 
 @contextlib.contextmanager
