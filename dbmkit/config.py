@@ -269,6 +269,18 @@ class DataConfig(_Model):
         return self
 
 
+# Default contact costs and fixed campaign cost by currency, used for what a config does not set: rough market
+# prices of 2025–26 (e-mail service, bulk marketing SMS, a printed letter with postage, an agent's outbound call),
+# meant as a starting point to replace with the client's own. Another currency: the USD amounts (docs/CONFIG.md).
+DEFAULT_CONTACT_COSTS = {
+    "USD": ({"email": 0.02, "sms": 0.06, "mail": 0.85, "phone": 4.50}, 1500.0),
+    "EUR": ({"email": 0.02, "sms": 0.07, "mail": 0.90, "phone": 4.00}, 1500.0),
+    "GBP": ({"email": 0.02, "sms": 0.05, "mail": 0.80, "phone": 3.50}, 1300.0),
+    "CNY": ({"email": 0.03, "sms": 0.05, "mail": 3.00, "phone": 5.00}, 10000.0),     # 元: 短信约0.05元/条
+    "JPY": ({"email": 3.0, "sms": 8.0, "mail": 120.0, "phone": 600.0}, 200000.0),
+}
+
+
 class Economics(_Model):
     gross_margin: float = Field(0.40, gt=0, lt=1, description="margin on revenue when product costs are unknown")
     annual_discount_rate: float = Field(0.10, ge=0, lt=1, description="for discounting future value (CLV)")
@@ -284,7 +296,7 @@ class Economics(_Model):
             raise ValueError(f"unknown channel(s) {bad}; channels are {list(CHANNELS)}")
         if any(x < 0 for x in v.values()):
             raise ValueError("costs cannot be negative")
-        return {**{"email": 0.02, "sms": 0.06, "mail": 0.85, "phone": 4.50}, **v}
+        return v              # completed with the defaults of the client's currency by ClientConfig._defaults
 
 
 class RFMConfig(_Model):
@@ -401,6 +413,14 @@ class ClientConfig(_Model):
     def _defaults(self):
         if self.title is None:
             self.title = self.client.replace("_", " ").replace("-", " ").title()
+        costs, fixed = DEFAULT_CONTACT_COSTS.get(self.currency, DEFAULT_CONTACT_COSTS["USD"])
+        e = self.economics
+        given = dict(e.cost_per_contact) if "cost_per_contact" in e.model_fields_set else {}
+        merged = {**costs, **given}                   # what the config does not set: the currency's defaults
+        if merged != e.cost_per_contact:
+            e.cost_per_contact = merged
+        if "campaign_fixed_cost" not in e.model_fields_set and e.campaign_fixed_cost != fixed:
+            e.campaign_fixed_cost = fixed
         return self
 
     # ------------------------------------------------------------------ helpers

@@ -109,17 +109,58 @@ class SyntheticRetailer:
 # calendar
 
 
-def sales_calendar(start: pd.Timestamp, n_days: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
-    """The retailer's calendar: a daily purchase-intensity multiplier (mean 1 over the ``n_days`` from ``start``:
-    holiday peaks, Black Friday, spring bump, summer dip, weekends) and the days. Calendar time is this warp of the
-    purchase process's operational time, here and in ``simulate``.
+# Spring Festival (春节, the first day of the lunar year) — the Chinese calendar's biggest shopping pause
+SPRING_FESTIVAL = {2015: "02-19", 2016: "02-08", 2017: "01-28", 2018: "02-16", 2019: "02-05", 2020: "01-25",
+                   2021: "02-12", 2022: "02-01", 2023: "01-22", 2024: "02-10", 2025: "01-29", 2026: "02-17",
+                   2027: "02-06", 2028: "01-26", 2029: "02-13", 2030: "02-03", 2031: "01-23", 2032: "02-11",
+                   2033: "01-31", 2034: "02-19", 2035: "02-08"}
+
+
+def _days_from(days: pd.DatetimeIndex, month_day: dict | str) -> np.ndarray:
+    """Days from each day to its year's date (a "MM-DD", or per year a dict year → "MM-DD"; NaN for other years)."""
+    out = np.full(len(days), np.nan)
+    for year in np.unique(days.year):
+        md = month_day.get(int(year)) if isinstance(month_day, dict) else month_day
+        if md is None:
+            continue
+        at = (days.year == year)
+        out[at] = (days[at] - pd.Timestamp(f"{year}-{md}")).days
+    return out
+
+
+def _bump(x: np.ndarray, width: float) -> np.ndarray:
+    return np.where(np.isnan(x), 0.0, np.exp(-((np.nan_to_num(x) / width) ** 2)))
+
+
+def sales_calendar(start: pd.Timestamp, n_days: int, locale: str = "en") -> tuple[np.ndarray, pd.DatetimeIndex]:
+    """The retailer's calendar: a daily purchase-intensity multiplier (mean 1 over the ``n_days`` from ``start``)
+    and the days. Calendar time is this warp of the purchase process's operational time, here and in ``simulate``.
+
+    * ``locale="en"``: the Christmas season, Black Friday, a spring bump, a summer dip, the January lull, weekends.
+    * ``locale="zh"``: Singles' Day (双十一, 11 November, with its run-up), the 618 mid-year festival (18 June), the
+      New-Year goods run-up before Spring Festival (年货节) and the holiday pause after it (春节, dates in
+      :data:`SPRING_FESTIVAL`, 2015–2035; other years have no festival effect), National Day week (国庆, 1–7 October,
+      a small dip online), weekends.
 
     >>> m, days = sales_calendar(pd.Timestamp("2025-01-01"), 365)
     >>> round(float(m.mean()), 6), str(days[int(m.argmax())].date())
     (1.0, '2025-12-13')
+    >>> m, days = sales_calendar(pd.Timestamp("2025-01-01"), 365, locale="zh")
+    >>> str(days[int(m.argmax())].date()), str(days[int(m.argmin())].date())
+    ('2025-11-11', '2025-02-01')
     """
     days = pd.date_range(start, periods=n_days, freq="D")
     doy = days.day_of_year.to_numpy().astype(float)
+    if locale == "zh":
+        d11, d618 = _days_from(days, "11-11"), _days_from(days, "06-18")
+        dsf = _days_from(days, SPRING_FESTIVAL)
+        dnat = _days_from(days, "10-04")
+        m = (1.0 + 1.6 * _bump(d11, 1.2) + 0.45 * np.where((d11 >= -10) & (d11 < 0), 1.0, 0.0)
+             + 0.8 * _bump(d618, 1.5) + 0.2 * np.where((d618 >= -17) & (d618 < 0), 1.0, 0.0)
+             + 0.35 * _bump(dsf + 14, 6.0) - 0.55 * _bump(dsf - 3, 3.5) - 0.12 * _bump(dnat, 2.5))
+        wd = days.day_of_week.to_numpy()
+        m = m * np.array([0.95, 0.93, 0.95, 0.98, 1.03, 1.12, 1.04])[wd]
+        return m / m.mean(), days
     m = (1.0 + 0.95 * np.exp(-(((doy - 348) / 11.0) ** 2)) + 0.7 * np.exp(-(((doy - 330) / 3.5) ** 2))
          + 0.25 * np.exp(-(((doy - 130) / 18.0) ** 2)) - 0.18 * np.exp(-(((doy - 205) / 25.0) ** 2))
          - 0.25 * np.exp(-(((doy - 8) / 6.0) ** 2)))
@@ -128,8 +169,15 @@ def sales_calendar(start: pd.Timestamp, n_days: int) -> tuple[np.ndarray, pd.Dat
     return m / m.mean(), days
 
 
-def _promo_days(days: pd.DatetimeIndex) -> np.ndarray:
-    """Site-wide sale days: Black Friday week, after-Christmas sale, mid-summer sale."""
+def _promo_days(days: pd.DatetimeIndex, locale: str = "en") -> np.ndarray:
+    """Site-wide sale days: Black Friday week, after-Christmas sale, mid-summer sale; in China the Singles' Day
+    sale (1–11 November), the 618 sale (1–18 June) and the New-Year goods sale (the three weeks before Spring
+    Festival)."""
+    if locale == "zh":
+        md = days.month * 100 + days.day
+        dsf = _days_from(days, SPRING_FESTIVAL)
+        return (((md >= 1101) & (md <= 1111)) | ((md >= 601) & (md <= 618))
+                | ((dsf >= -21) & (dsf <= -3)))
     doy = days.day_of_year.to_numpy()
     return ((doy >= 327) & (doy <= 333)) | (doy >= 361) | (doy <= 4) | ((doy >= 190) & (doy <= 197))
 
@@ -646,9 +694,9 @@ def synthetic(n_people: int = 20_000, years: float = 3.0, end_date: str | dt.dat
     hist_days = int(round(years * 365.25))
     start = end - pd.Timedelta(days=hist_days - 1)
     total_days = hist_days + future_days
-    m, cal_days = sales_calendar(start, total_days + 2)
+    m, cal_days = sales_calendar(start, total_days + 2, locale)
     C = np.cumsum(m)
-    promo = _promo_days(cal_days)
+    promo = _promo_days(cal_days, locale)
     tp = dict(TRUE_PARAMS)
 
     products = _products(rng, loc, locale)

@@ -145,7 +145,7 @@ def _operational_clock(params: dict):
     hist_days = int(round(float(params["years"]) * 365.25))
     start = end - pd.Timedelta(days=hist_days - 1)
     total = hist_days + int(params.get("future_days", 365))
-    m, _ = sales_calendar(start, total + 2)
+    m, _ = sales_calendar(start, total + 2, params.get("locale", "en"))
     Cg = np.concatenate([[0.0], np.cumsum(m)])
     grid = np.arange(len(Cg), dtype=float)
     return start, end, grid, Cg
