@@ -186,25 +186,31 @@ def build_notebook(file: str):
     return nb
 
 
-def build(write: bool = True) -> list[str]:
-    """Write (or, with ``write=False``, compare) every notebooks_zh/ file; returns the files that differ."""
+def build(write: bool = True, files: list[str] | None = None) -> list[str]:
+    """Write (or, with ``write=False``, compare) every notebooks_zh/ file (or those of ``files``); returns the files
+    that differ."""
     ZH_DIR.mkdir(exist_ok=True)
     stale = []
     for c in CHAPTERS:
+        if files is not None and c.file not in files:
+            continue
         text = nbformat.writes(build_notebook(c.file)) + "\n"
         path = ZH_DIR / f"{c.file}.ipynb"
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             stale.append(path.name)
             if write:
                 path.write_text(text, encoding="utf-8")
-    extra = [p.name for p in ZH_DIR.glob("*.ipynb") if p.stem not in {c.file for c in CHAPTERS}]
+    extra = [] if files is not None else [p.name for p in ZH_DIR.glob("*.ipynb")
+                                          if p.stem not in {c.file for c in CHAPTERS}]
     return stale + [f"{e} (no such chapter)" for e in extra]
 
 
-def problems() -> list[str]:
-    """What ``check`` fails on, one line each."""
+def problems(files: list[str] | None = None) -> list[str]:
+    """What ``check`` fails on, one line each (every chapter, or those of ``files``)."""
     out = []
     for c in CHAPTERS:
+        if files is not None and c.file not in files:
+            continue
         s = chapter_state(c.file)
         if s["missing"]:
             out.append(f"translations/zh/{c.file}.yaml: {len(s['missing'])} narrative cell(s) without Chinese "
@@ -219,11 +225,18 @@ def problems() -> list[str]:
                        f"notebooks/{c.file}.ipynb — delete them from the file")
         if s.get("ending"):
             out.append(f"translations/zh/{c.file}.yaml: the Chinese chapter ending lacks {', '.join(s['ending'])}")
-    stale = build(write=False)
+    stale = build(write=False, files=files)
     if stale:
         out.append(f"notebooks_zh/ is out of date ({', '.join(stale[:4])}{' …' if len(stale) > 4 else ''}) — "
                    "run `make notebooks-sync`")
     return out
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _todo(file: str) -> None:
@@ -245,7 +258,7 @@ def _todo(file: str) -> None:
                                              "translated from", "English now", lineterm=""):
                 print(line)
     save_translation(file, tr, order)
-    print(f"{tr_path(file).relative_to(ROOT)}: {added} cell(s) added with an empty zh")
+    print(f"{_shown(tr_path(file))}: {added} cell(s) added with an empty zh")
 
 
 def _stamp(file: str, ids: list[str]) -> None:
@@ -260,7 +273,7 @@ def _stamp(file: str, ids: list[str]) -> None:
                 tr[cid].update(en_sha=en_sha(cell.source), en=cell.source)
                 n += 1
     save_translation(file, tr, order)
-    print(f"{tr_path(file).relative_to(ROOT)}: {n} cell(s) stamped as matching the current English")
+    print(f"{_shown(tr_path(file))}: {n} cell(s) stamped as matching the current English")
 
 
 def main(argv: list[str]) -> int:
