@@ -4,14 +4,12 @@ usual wrong answers are rejected, and each diagnosis in ``META`` fires on the mi
 answer. The chapter endings' review questions have their answers in ``instructor/chNN.yaml``."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
+from exercise_checks import fires, no_diagnosis_on
 
 import dbmkit as dbm
 from dbmkit.exercises import REGISTRY, ch00, ch22, ch23, ch24, check, load_all
@@ -26,24 +24,6 @@ PARAMS_24 = dict(new_days=90, at_risk_after=1.5, lapsed_after=3.0, lost_days=Non
 def ws(small_ws):
     load_all()
     return small_ws
-
-
-def diagnosis(ex_id: str, text: str):
-    """The diagnosis function of ``ex_id`` whose message contains ``text``."""
-    module = MODULES[ex_id[:2]]
-    hits = [fn for fn, msg in module.META[ex_id]["diagnoses"] if text in msg]
-    assert len(hits) == 1, f"{ex_id}: no single diagnosis mentions {text!r}"
-    return hits[0]
-
-
-def no_diagnosis_on(ex_id: str, answer, ws, **ctx) -> None:
-    expected = REGISTRY[ex_id].expected(ws, **ctx)
-    for fn, msg in MODULES[ex_id[:2]].META[ex_id]["diagnoses"]:
-        assert not fn(answer, expected, ws, **ctx), f"{ex_id}: {msg!r} fires on the right answer"
-
-
-def fires(ex_id: str, text: str, answer, ws, **ctx) -> bool:
-    return bool(diagnosis(ex_id, text)(answer, REGISTRY[ex_id].expected(ws, **ctx), ws, **ctx))
 
 
 def test_every_chapter_has_four_exercises_with_a_kind_and_mostly_build_or_decide():
@@ -345,30 +325,3 @@ def test_unanswered_gives_a_hint_and_diagnoses_never_raise(ws):
                 for odd in ("not a number", [1, 2], float("nan"), -1):
                     fn(odd, e, ws)                      # must not raise
 
-
-def _words(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@pytest.mark.parametrize("ch", sorted(NOTEBOOKS))
-def test_chapter_ending_and_review_answers(ch):
-    nb = nbformat.read(str(ROOT / "notebooks" / f"{NOTEBOOKS[ch]}.ipynb"), as_version=4)
-    md = [c.source for c in nb.cells if c.cell_type == "markdown"]
-    heads = ["## Recap (小结)", "## Review questions (复习题)",
-             "## What this means for the marketer (对营销人员的意义)"]
-    at = [next(i for i, s in enumerate(md) if s.startswith(h)) for h in heads]
-    assert at == sorted(at) and at[-1] == len(md) - 2        # the ending, then the closing navigation
-    bullets = [ln for ln in md[at[0]].splitlines() if ln.startswith("* ")]
-    assert 3 <= len(bullets) <= 5
-    questions = [_words(q) for q in re.split(r"\n\d\. ", "\n" + md[at[1]].split("\n", 1)[1].strip())[1:]]
-    assert len(questions) == 3
-    solutions = yaml.safe_load((ROOT / "instructor" / f"ch{ch}.yaml").read_text(encoding="utf-8"))
-    assert solutions["chapter"] == ch
-    assert [_words(r["q"]) for r in solutions["review"]] == questions
-    assert all(len(r["a"]) > 80 for r in solutions["review"])
-    assert set(solutions["exercises"]) == set(MODULES[ch].META)
-    # every exercise of the chapter has its cell, and no cell gives the answer away
-    cells = [c.source for c in nb.cells if "exercise" in c.get("metadata", {}).get("tags", [])]
-    for ex_id in MODULES[ch].META:
-        assert any(f'check("{ex_id}"' in s for s in cells), ex_id
-    assert all("answer = None" in s for s in cells)

@@ -5,14 +5,13 @@ The chapter endings' review questions have their answers in ``instructor/chNN.ya
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 import duckdb
 import nbformat
 import pandas as pd
 import pytest
-import yaml
+from exercise_checks import fires, no_diagnosis_on
 
 import dbmkit as dbm
 from dbmkit.exercises import REGISTRY, ch10, ch11, ch21, check
@@ -35,22 +34,6 @@ BUILD_OR_DECIDE = {"10": {"10.1", "10.3", "10.4"}, "11": {"11.2", "11.1", "11.3"
 def ws(small_ws):
     _load_all()
     return small_ws
-
-
-def diagnosis(ex_id: str, text: str):
-    hits = [fn for fn, msg in MODULES[ex_id[:2]].META[ex_id]["diagnoses"] if text in msg]
-    assert len(hits) == 1, f"{ex_id}: no single diagnosis mentions {text!r}"
-    return hits[0]
-
-
-def fires(ex_id: str, text: str, answer, ws, **ctx) -> bool:
-    return bool(diagnosis(ex_id, text)(answer, REGISTRY[ex_id].expected(ws, **ctx), ws, **ctx))
-
-
-def no_diagnosis_on(ex_id: str, answer, ws, **ctx) -> None:
-    expected = REGISTRY[ex_id].expected(ws, **ctx)
-    for fn, msg in MODULES[ex_id[:2]].META[ex_id]["diagnoses"]:
-        assert not fn(answer, expected, ws, **ctx), f"{ex_id}: {msg!r} fires on the right answer"
 
 
 def n(ws, sql: str) -> int:
@@ -304,37 +287,6 @@ def test_diagnoses_never_raise_and_unanswered_is_not_an_error(ws):
             for fn, _ in meta["diagnoses"]:
                 for odd in ("not a number", [1, 2], float("nan"), -1, pd.DataFrame({"x": [1]})):
                     fn(odd, e, ws)
-
-
-def _words(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@pytest.mark.parametrize("ch", sorted(NOTEBOOKS))
-def test_chapter_ending_and_review_answers(ch):
-    nb = nbformat.read(str(ROOT / "notebooks" / f"{NOTEBOOKS[ch]}.ipynb"), as_version=4)
-    md = [c.source for c in nb.cells if c.cell_type == "markdown"]
-    heads = ["## Recap (小结)", "## Review questions (复习题)",
-             "## What this means for the marketer (对营销人员的意义)"]
-    at = [next(i for i, s in enumerate(md) if s.startswith(h)) for h in heads]
-    assert at == sorted(at) and at[-1] == len(md) - 2                  # the ending, then the closing navigation
-    assert sum("What this means for the marketer" in s for s in md[at[-1]:]) == 1
-    bullets = [ln for ln in md[at[0]].splitlines() if ln.startswith("* ")]
-    assert 3 <= len(bullets) <= 5
-    questions = [_words(q) for q in re.split(r"\n\d\. ", "\n" + md[at[1]].split("\n", 1)[1].strip())[1:]]
-    assert len(questions) == 3
-    solutions = yaml.safe_load((ROOT / "instructor" / f"ch{ch}.yaml").read_text(encoding="utf-8"))
-    assert solutions["chapter"] == ch
-    assert [_words(r["q"]) for r in solutions["review"]] == questions
-    assert all(len(r["a"]) > 80 for r in solutions["review"])
-    assert set(solutions["exercises"]) == set(MODULES[ch].META)
-    cells = [c.source for c in nb.cells if "exercise" in c.get("metadata", {}).get("tags", [])]
-    order = [re.search(r'check\("(\d\d\.\d+)"', s).group(1) for s in cells]
-    assert order == sorted(order, key=lambda i: int(i.split(".")[1])), order       # numbered in reading order
-    for ex_id in MODULES[ch].META:
-        hits = [s for s in cells if f'check("{ex_id}"' in s]
-        assert len(hits) == 1 and "answer = None" in hits[0], ex_id
-        assert any(f"Your turn {ex_id}" in s for s in md), ex_id
 
 
 def test_chapter_21_page_has_no_settings_dict_and_shows_the_segment_table_by_key():
