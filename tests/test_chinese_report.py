@@ -55,9 +55,13 @@ def test_no_raw_contact_details_on_a_chinese_page(zh_full):
         assert privacy.find_pii(text) == [], page.name
 
 
-def test_exercises_answer_in_chinese(zh_full):
-    _, out = zh_full
-    page = (out / "21_analyze_rfm.html").read_text(encoding="utf-8")
-    text = zh_share.prose(page)
-    assert "提示" in text                                   # the unanswered exercises show their hints in Chinese
-    assert not re.search(r"\bHint\b", text)
+def test_exercises_are_left_out_of_the_pages_and_answer_in_chinese(zh_full):
+    import dbmkit as dbm
+    res, out = zh_full
+    page = zh_share.prose((out / "21_analyze_rfm.html").read_text(encoding="utf-8"))
+    assert "21.2" not in page and "Your turn" not in page          # a client's report: no student exercises
+    ws = dbm.workspace(res.out.parent / "xiaodian.yaml")
+    fb = dbm.exercises.check("21.2", None, ws)
+    assert fb.correct is None and "提示" in fb.message and not re.search(r"\bHint\b", fb.message)
+    wrong = dbm.exercises.check("21.2", 0.5, ws)
+    assert wrong.correct is False and zh_share.share(f"<p>{wrong.message}</p>")[0] > 0.7

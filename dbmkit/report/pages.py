@@ -163,7 +163,11 @@ def _zh_markdown(src: str) -> str:
 
 
 def _drop_your_turn(cells: list) -> list:
-    """Remove the "Your turn" sections (student exercises) from a report page."""
+    """Remove the "Your turn" sections (student exercises) from a report page, and each exercise's prompt — the
+    markdown cell just before a cell tagged ``exercise``, in either language — where it stands mid-chapter."""
+    prompts = {i - 1 for i, c in enumerate(cells) if "exercise" in c.get("metadata", {}).get("tags", [])
+               and i > 0 and cells[i - 1].cell_type == "markdown"}
+    cells = [c for i, c in enumerate(cells) if i not in prompts]
     keep, inside = [], False
     for c in cells:
         tags = c.get("metadata", {}).get("tags", [])
