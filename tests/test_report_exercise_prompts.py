@@ -15,7 +15,8 @@ def _cells():
             md("## 细分\n\n细分客户。"), code("segments = dbm.rfm.rfm_segments(scores)"),
             md("**动手练习 21.2** — 数一数冠军客户。"),
             code("answer = None\ndbm.exercises.check('21.2', answer, ws)", metadata={"tags": ["exercise"]}),
-            md("## Your turn\n\nMore exercises."), md("Another prompt."), code("x = 1", metadata={"tags": ["exercise"]}),
+            md("## Your turn\n\nMore exercises."), md("Another prompt."),
+            code("x = 1", metadata={"tags": ["exercise"]}),
             code("dbm.provenance(ws)")]
 
 
