@@ -19,7 +19,7 @@ LAB_ARGS ?=
 SIZES  ?= 10k 100k
 STUDENT_DIR ?= ../dbmkit-student
 
-.PHONY: setup report report-zh lint test test-fast lab lab-zh bench site notebooks-sync hooks clean solutions student
+.PHONY: dist setup report report-zh lint test test-fast lab lab-zh bench site notebooks-sync hooks clean solutions student
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,13 @@ site: $(VENV)/.core
 # git keeps notebooks without outputs: the nbstripout filter named in .gitattributes (run once per clone)
 hooks: $(VENV)/.core
 	@if [ -d .git ]; then $(BIN)/nbstripout --install >/dev/null 2>&1 || true; fi
+
+# the wheel, carrying the chapters, clients, data and docs (dbmkit/workbook_files, staged for the build only)
+dist: $(VENV)/.core
+	rm -rf dist build
+	$(BIN)/python tools/stage_workbook.py
+	$(BIN)/python -m pip wheel --no-deps -w dist . ; rc=$$?; \
+	  $(BIN)/python tools/stage_workbook.py --clean; exit $$rc
 
 notebooks-sync: $(VENV)/.core
 	$(BIN)/python tools/notebooks.py sync

@@ -6,6 +6,7 @@
     dbmkit build CONFIG [--workdir DIR] [--set key=value …]   (re)build the client's marketing database only
     dbmkit compare REPORT_A REPORT_B [--all]   the key numbers that moved between two report folders
     dbmkit lab CONFIG [--port N] [--no-browser]   JupyterLab on the notebooks, every chapter on CONFIG's client
+    dbmkit init DIR [--client demo|demo_zh|…]   a workbook folder of your own (chapters, clients, data, docs)
     dbmkit site [REPORT_DIR] [--out DIR]   the course website from an executed report (default reports/demo → site)
     dbmkit erase CONFIG (--customer-id ID | --email ADDRESS | --phone NUMBER) [--reason TEXT] [--workdir DIR]
                                  erase a person for good: from the database now, and through the client's
@@ -381,6 +382,7 @@ COMMANDS = {
     "compare": (None, ["dbmkit compare reports/acme-2026-11 reports/acme",
                        "dbmkit compare reports/acme reports/acme-budget5000 --all"]),
     "lab": (None, ["dbmkit lab clients/acme.yaml", "dbmkit lab clients/demo.yaml --no-browser --port 8890"]),
+    "init": (None, ["dbmkit init my-workbook", "dbmkit init 工作手册 --client demo_zh"]),
     "site": ("Build the course website from an executed report: the chapter pages with a sidebar by phase, the "
              "glossary, the notebooks to download, a page on running them in JupyterLab, and a search that works "
              "from file:// (no server, no internet).",
@@ -516,7 +518,9 @@ def run_command(func, a) -> int:
 
 def _register_more(sub) -> None:
     """Commands contributed by other modules (e.g. new-client, batch; the instructor's solutions, student, grade)."""
+    from . import workbook
     from .exercises import instructor
+    workbook.register_cli(sub)
     instructor.register_cli(sub)
     try:
         from . import consultant

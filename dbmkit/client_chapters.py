@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import __version__, workbook
 from . import chapters as _chapters
 from .chapters import Chapter
 
@@ -47,7 +47,7 @@ def standard_dir(language: str | None = None) -> Path:
     the Chinese edition beside it (``notebooks_zh/``, generated from the English notebooks and
     ``translations/zh/`` by ``make notebooks-sync``), the English folder when there is none."""
     env = os.environ.get("DBMKIT_NOTEBOOKS")
-    base = Path(env) if env else Path(__file__).resolve().parents[1] / "notebooks"
+    base = Path(env) if env else workbook.root() / "notebooks"
     if language == "zh":
         zh = base.with_name(base.name + "_zh")
         if any(zh.glob("*.ipynb")):

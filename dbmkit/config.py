@@ -442,6 +442,15 @@ class ClientConfig(_Model):
         return (Path(self.base_dir).parent / "work" / self.client).resolve() if Path(self.base_dir).name == "clients" \
             else (Path(self.base_dir) / "work" / self.client).resolve()
 
+    def report_path(self) -> Path:
+        """The default report folder: ``reports/<client>`` beside the config's ``clients/`` folder (the workbook
+        folder), else beside the config file; for a config given as a dict, in the current folder. Never inside
+        the installed package."""
+        if not self.source_path:
+            return (Path.cwd() / "reports" / self.client).resolve()
+        base = Path(self.base_dir)
+        return ((base.parent if base.name == "clients" else base) / "reports" / self.client).resolve()
+
     def erasure_ledger_path(self) -> Path | None:
         """The client's erasure ledger: ``privacy.erasure_ledger`` (relative to the config file), else
         ``<client>.erasures.json`` beside the config file; None for a config given as a dict without that field

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..config import ConfigError, OverrideError, load_config
 from ..preflight import writable_dir
-from ..report import KPI_INFO, REPORT_CSS, format_kpi, repo_root
+from ..report import KPI_INFO, REPORT_CSS, format_kpi
 
 __all__ = ["BATCH_KPIS", "run_batch", "batch_summary_html", "format_batch_table"]
 
@@ -118,7 +118,7 @@ def run_batch(configs: list, out: str | os.PathLike | None = None, phases: list[
     paths = [Path(c).resolve() for c in configs]
     if not paths:
         raise ValueError("give at least one client config, e.g. dbmkit batch clients/a.yaml clients/b.yaml")
-    out_root = Path(out) if out else repo_root() / "reports" / f"batch-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    out_root = Path(out) if out else Path.cwd() / "reports" / f"batch-{dt.datetime.now():%Y%m%d-%H%M%S}"
     out_root = writable_dir(out_root, "the batch folder", "give --out a folder you can write to")
     # the same client name twice would write into one folder: run those one after the other
     args = [(p, out_root, phases, timeout, Path(workdir_root).resolve() if workdir_root else None, extra_args,

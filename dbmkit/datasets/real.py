@@ -46,9 +46,10 @@ _ID_COLUMNS = ("household_id", "product_id", "campaign_id", "coupon_upc", "store
 
 
 def data_dir() -> Path:
-    """The folder with the bundled data (``DBMKIT_DATA_DIR`` or the repository's ``data/``)."""
+    """The folder with the bundled data (``DBMKIT_DATA_DIR`` or the workbook's ``data/``, :mod:`dbmkit.workbook`)."""
+    from ..workbook import root
     env = os.environ.get("DBMKIT_DATA_DIR")
-    d = Path(env) if env else Path(__file__).resolve().parents[2] / "data"
+    d = Path(env) if env else root() / "data"
     if not d.is_dir():
         raise FileNotFoundError(f"the bundled data folder {d} does not exist; set DBMKIT_DATA_DIR to the folder "
                                 "holding cdnow/ and completejourney/ (see data/README.md)")

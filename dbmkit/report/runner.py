@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from .. import chapters as _chapters
-from .. import client_chapters
+from .. import client_chapters, workbook
 from ..client_workspace import DERIVED, Workspace
 from ..config import ConfigError, load_config, to_yaml
 from ..i18n import t
@@ -37,7 +37,9 @@ __all__ = ["run_report", "repo_root", "notebooks_dir"]
 
 
 def repo_root() -> Path:
-    return Path(__file__).resolve().parents[2]
+    """The workbook folder in use (:func:`dbmkit.workbook.root`: ``DBMKIT_WORKBOOK``, the folder you work in, the
+    source checkout, or the copy inside the installed package)."""
+    return workbook.root()
 
 
 def notebooks_dir(language: str | None = None) -> Path:
@@ -143,7 +145,7 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
     t0 = time.time()
     cfg = load_config(config, overrides=overrides)
     applied = effective_overrides(cfg, overrides)
-    out = writable_dir(Path(out) if out else repo_root() / "reports" / cfg.client, "the report folder",
+    out = writable_dir(Path(out) if out else cfg.report_path(), "the report folder",
                        "give --out a folder you can write to")
     wd = writable_dir(Path(workdir) if workdir else cfg.workdir_path(), "the work folder",
                       "give --workdir a folder you can write to (or set `workdir:` in the config)")
@@ -187,6 +189,10 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
             chs = client_chapters.select(sources, phases or cfg.report.phases, include_cases=include_cases)
         except ValueError as e:
             raise ConfigError([("--phases" if phases else "report.phases", str(e))], source=cfg.source_path) from None
+        if chs and not any(s.path.exists() for s in chs):   # a broken install: nothing to run is not a report
+            raise PreflightError(f"no chapter notebook found (looked for {chs[0].path}); run from a workbook folder "
+                                 "(`dbmkit init DIR` writes one), or set DBMKIT_WORKBOOK (or DBMKIT_NOTEBOOKS) to the "
+                                 "folder that holds notebooks/")
         ws = Workspace(cfg)
         log.say(f"{cfg.client}: preparing the database in {ws.workdir} …")
         ws.ensure_built(progress=lambda m: log.say(f"  {m}"))
@@ -218,9 +224,10 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
                 if prev else "",
                 f'<a style="color:white" href="{nxt.file}.html">{html.escape(t("next", lang))} →</a>'
                 if nxt else "") if x) + _badge(source.kind, lang)
-            if not src.exists():
-                run.status = "skipped"
-                run.message = f"缺少笔记本 {src.name}" if lang == "zh" else f"notebook {src.name} not found"
+            if not src.exists():                    # a standard chapter missing from the workbook: an error
+                run.status = "failed"
+                run.message = (f"{ch.file}: 缺少笔记本 {src}" if lang == "zh"
+                               else f"{ch.file}: notebook {src} not found")
                 log.say(_chapter_line(run), level=2)
                 continue
             with ws.connect() as con:
