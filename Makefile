@@ -19,7 +19,7 @@ LAB_ARGS ?=
 SIZES  ?= 10k 100k
 STUDENT_DIR ?= ../dbmkit-student
 
-.PHONY: dist setup report report-zh lint test test-fast lab lab-zh bench site notebooks-sync hooks clean solutions student
+.PHONY: browser-env dist setup report report-zh lint test test-fast lab lab-zh bench site notebooks-sync hooks clean solutions student
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +42,25 @@ setup: $(VENV)/.core
 report: $(VENV)/.core
 	$(BIN)/dbmkit report $(CLIENT)
 
+# JupyterLab for the JupyterLab browser test (tests/test_jupyterlab_browser.py), in a venv of their
+# own (JupyterLab in the core env slows every notebook process); the core env's packages through a .pth line
+LABVENV ?= .venv-lab
+$(LABVENV)/.ok: pyproject.toml $(VENV)/.core
+	$(PYTHON) -m venv $(LABVENV)
+	$(LABVENV)/bin/python -m pip --disable-pip-version-check -q install "jupyterlab>=4.2" "ipywidgets>=8.1"
+	core=$$($(BIN)/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])"); \
+	  $(LABVENV)/bin/python -c "import sys, sysconfig, pathlib; pathlib.Path(sysconfig.get_paths()['purelib'], \
+	  'zz_dbmkit_core.pth').write_text(sys.argv[1] + chr(10))" "$$core"
+	@touch $@
+
+browser-env:
+	-@$(MAKE) --no-print-directory $(LABVENV)/.ok || echo "note: JupyterLab could not be installed; \
+	  the JupyterLab browser test will be skipped" >&2
+
 lint: $(VENV)/.core
 	$(BIN)/ruff check .
 
-test: $(VENV)/.core lint
+test: $(VENV)/.core lint browser-env
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.core
@@ -90,4 +105,4 @@ student: $(VENV)/.core
 	$(BIN)/dbmkit student $(STUDENT_DIR)
 
 clean:
-	rm -rf work reports site .pytest_cache
+	rm -rf work reports site .pytest_cache $(LABVENV)
