@@ -30,7 +30,7 @@ a{color:#1f5f8b}.msg{font-size:12px;color:#c62828;white-space:pre-wrap}\
 footer{padding:20px 40px;color:#7a8896;font-size:12px}
 .msg.skipped{color:#8d6e00}tr.phase td{background:#f7f9fb;font-weight:600;color:#1f5f8b;font-size:13px}
 .cards.data .card .v{font-size:18px}td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.key{color:#7a8896;font-size:12px;font-family:monospace}h3{font-size:15px;margin:16px 0 6px 0}\
+td.key{color:#7a8896;font-size:12px;font-family:@MONO@}h3{font-size:15px;margin:16px 0 6px 0}\
 .small{font-size:12px;color:#5b6b7b}
 .kind{margin-left:8px;padding:1px 8px;border-radius:9px;background:#fff3cd;color:#5c4400;font-size:12px}
 .kind.added{background:#e3f2fd;color:#0d47a1}
