@@ -478,10 +478,15 @@ def run_command(func, a) -> int:
         return func(a)
     except OverrideError as e:
         for line in e.lines():
+            if lang == "zh":
+                key, _, text = line.partition(": ")
+                line = messages.config_error_text([(key, text)], None, lang).splitlines()[1][4:]
             print("[dbmkit] " + messages.msg("error.set", lang, text=line), file=sys.stderr)
         return 2
     except (ConfigError, IngestError, PreflightError, LedgerError, FileExistsError) as e:
-        print("[dbmkit] " + messages.msg("error", lang, text=e), file=sys.stderr)
+        text = messages.config_error_text(e.problems, e.source, lang) if isinstance(e, ConfigError) and lang == "zh" \
+            else e
+        print("[dbmkit] " + messages.msg("error", lang, text=text), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("[dbmkit] " + messages.msg("error.interrupted", lang), file=sys.stderr)

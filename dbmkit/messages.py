@@ -23,7 +23,7 @@ import re
 from .i18n import date_text, get_language
 
 __all__ = ["MESSAGES", "FIXES", "PHRASES", "NEED_FIX_ZH", "msg", "fix_for", "translate", "language", "need_fix",
-           "day_text"]
+           "day_text", "config_error_text", "CONFIG_PHRASES"]
 
 # key → (English, 中文); str.format fields are the same in both
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -375,3 +375,56 @@ def need_fix(key: str, need, lang: str | None = None) -> str:
     if (lang or language()) == "zh" and key in NEED_FIX_ZH:
         return NEED_FIX_ZH[key]
     return need.fix
+
+
+# the commonest problems of a client config (config._format_errors, pydantic's messages) → 中文
+CONFIG_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
+    (r"^unknown field \(did you mean '([^']+)'\?\); remove or rename it$",
+     r"未知字段（是否想写 '\1'？）；请删除或改名"),
+    (r"^unknown field; remove or rename it$", "未知字段；请删除或改名"),
+    (r"^unknown setting \(did you mean '([^']+)'\?\); the settings are listed in docs/CONFIG\.md$",
+     r"未知设置（是否想写 '\1'？）；所有设置见 docs/CONFIG.md"),
+    (r"^unknown setting; the settings are listed in docs/CONFIG\.md$", "未知设置；所有设置见 docs/CONFIG.md"),
+    (r"^cannot set it: (\S+) is a value, not a section; use the field's full dotted name, e\.g\. (\S+)$",
+     r"无法设置：\1 是一个值，不是一节；请写出字段的完整点号名称，例如 \2"),
+    (r"^required field is missing; add it$", "缺少必填字段；请补上"),
+    (r"^Input should be greater than or equal to (\S+)", r"输入值应大于或等于 \1"),
+    (r"^Input should be less than or equal to (\S+)", r"输入值应小于或等于 \1"),
+    (r"^Input should be greater than (\S+)", r"输入值应大于 \1"),
+    (r"^Input should be less than (\S+)", r"输入值应小于 \1"),
+    (r"^Input should be a valid number(, unable to parse string as a number)?", "输入值应为有效数字"),
+    (r"^Input should be a valid integer(, unable to parse string as an integer)?", "输入值应为整数"),
+    (r"^Input should be a valid boolean(, unable to interpret input)?", "输入值应为 true 或 false"),
+    (r"^Input should be a valid date(time)?", "输入值应为有效日期（YYYY-MM-DD）"),
+    (r"^Input should be a valid string", "输入值应为文本"),
+    (r"^Input should be a valid dictionary", "输入值应为映射（键: 值）"),
+    (r"^Input should be a valid list", "输入值应为列表"),
+    (r"^Input should be (.+)$", r"输入值应为 \1"),
+    (r" or ('[^']*')", r" 或 \1"),
+    (r" \(got (.*)\)$", r"（实际为 \1）"),
+]]
+
+
+def config_error_text(problems: list[tuple[str, str]], source: str | None, lang: str | None = None) -> str:
+    """A config's problems as ``dbmkit`` prints them (:class:`~dbmkit.config.ConfigError`): in English its text as
+    it always was, in Chinese with the commonest messages translated (field names and values unchanged).
+
+    >>> print(config_error_text([("campaign.budgett", "unknown field (did you mean 'budget'?); remove or rename it")],
+    ...                         "clients/x.yaml", "zh"))
+    客户配置（clients/x.yaml）有 1 个问题：
+      - campaign.budgett：未知字段（是否想写 'budget'？）；请删除或改名
+    """
+    zh = (lang or language()) == "zh"
+    if not zh:
+        where = f" in {source}" if source else ""
+        head = f"The client config{where} has {len(problems)} problem(s):"
+    else:
+        head = f"客户配置{f'（{source}）' if source else ''}有 {len(problems)} 个问题："
+    lines = [head]
+    for field, text in problems:
+        field, text = " ".join(str(field).split()), " ".join(str(text).split())
+        if zh:
+            for pattern, repl in CONFIG_PHRASES:
+                text = pattern.sub(repl, text)
+        lines.append(f"  - {field}：{text}" if zh else f"  - {field}: {text}")
+    return "\n".join(lines)

@@ -107,7 +107,15 @@ def test_errors_a_user_can_fix_are_chinese_for_a_chinese_config(tmp_path, capsys
     rc = cli.main(["check", str(cfg), "--workdir", str(tmp_path / "w"), "--set", "campaign.budgt=5"])
     err = capsys.readouterr().err
     assert rc == 2 and "Traceback" not in err
-    assert err.startswith("[dbmkit] 错误：--set campaign.budgt"), err
+    assert err == ("[dbmkit] 错误：--set campaign.budgt=5：未知设置（是否想写 'campaign.budget'？）；"
+                   "所有设置见 docs/CONFIG.md\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("client: shop\nlanguage: zh\nfoo: 1\nanalysis: {deciles: 0}\n")
+    rc = cli.main(["check", str(bad), "--workdir", str(tmp_path / "w1")])
+    err = capsys.readouterr().err.splitlines()
+    assert rc == 2 and err[0] == f"[dbmkit] 错误：客户配置（{bad}）有 3 个问题：", err
+    assert sorted(err[1:]) == ["  - analysis.deciles：输入值应大于或等于 4", "  - data：缺少必填字段；请补上",
+                               "  - foo：未知字段；请删除或改名"], err
     broken = tmp_path / "broken.yaml"
     broken.write_text("client: shop\nlanguage: zh\ndata: {sources: {orders: [{path: nowhere.csv}]}}\n")
     rc = cli.main(["check", str(broken), "--workdir", str(tmp_path / "w2")])
