@@ -484,8 +484,11 @@ def run_command(func, a) -> int:
             print("[dbmkit] " + messages.msg("error.set", lang, text=line), file=sys.stderr)
         return 2
     except (ConfigError, IngestError, PreflightError, LedgerError, FileExistsError) as e:
-        text = messages.config_error_text(e.problems, e.source, lang) if isinstance(e, ConfigError) and lang == "zh" \
-            else e
+        text = e
+        if lang == "zh" and isinstance(e, ConfigError):
+            text = messages.config_error_text(e.problems, e.source, lang)
+        elif lang == "zh" and isinstance(e, IngestError):
+            text = messages.ingest_error_text(str(e), e.file, e.column, e.row, e.fix, lang)
         print("[dbmkit] " + messages.msg("error", lang, text=text), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -23,7 +23,7 @@ import re
 from .i18n import date_text, get_language
 
 __all__ = ["MESSAGES", "FIXES", "PHRASES", "NEED_FIX_ZH", "msg", "fix_for", "translate", "language", "need_fix",
-           "day_text", "config_error_text", "CONFIG_PHRASES"]
+           "day_text", "config_error_text", "CONFIG_PHRASES", "ingest_error_text", "INGEST_PHRASES"]
 
 # key → (English, 中文); str.format fields are the same in both
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -428,3 +428,61 @@ def config_error_text(problems: list[tuple[str, str]], source: str | None, lang:
                 text = pattern.sub(repl, text)
         lines.append(f"  - {field}：{text}" if zh else f"  - {field}: {text}")
     return "\n".join(lines)
+
+
+# the commonest messages of a source that cannot be read (ingest.IngestError) and their fixes → 中文
+INGEST_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
+    (r"^(database )?file not found: (.+)$",
+     lambda m: ("找不到数据库文件：" if m.group(1) else "找不到文件：") + m.group(2)),
+    (r"^did you mean (.+)\? ", r"是否想写 \1？"),
+    (r"^the folder (.+) does not exist either; ", r"文件夹 \1 也不存在；"),
+    (r"check `path` \(relative paths start at the config file's folder\)",
+     "请检查 `path`（相对路径从配置文件所在的文件夹算起）"),
+    (r"^the mapping says (\S+) ← '([^']*)', but the file has no column '([^']*)'$",
+     r"映射写的是 \1 ← '\2'，但文件中没有 '\3' 这一列"),
+    (r"^the (\w+) mapping lacks (.+)$", r"\1 的映射缺少 \2"),
+    (r"^add them under `columns:` \(canonical column: column in the file\)$",
+     "请在 `columns:` 下补上（标准列名: 文件中的列名）"),
+    (r"^unknown table '([^']*)'$", r"未知的表 '\1'"),
+    (r"^sources feed one of: (.+)$", r"数据源只能对应以下之一：\1"),
+    (r"^the file is empty$", "文件是空的"),
+    (r"^export the data again; the file has no content$", "请重新导出数据；该文件没有内容"),
+    (r"^unknown encoding '([^']*)'$", r"未知编码 '\1'"),
+    (r"^wrong delimiter: ", "分隔符不对："),
+    (r"^set `(\w+): ([^`]*)` for this source \(or remove it to detect it\)$",
+     r"为该数据源设置 `\1: \2`（或删除它以自动识别）"),
+    (r"^set `encoding: ([^`]*)` for this source \(or remove `encoding` to detect it\)$",
+     r"为该数据源设置 `encoding: \1`（或删除 `encoding` 以自动识别）"),
+    (r"^save it again as \.xlsx from Excel, or export the sheet as CSV$",
+     "请用 Excel 重新另存为 .xlsx，或把工作表导出为 CSV"),
+    (r"^cannot open the workbook ", "无法打开工作簿 "),
+    (r"^no sheet named '([^']*)'$", r"没有名为 '\1' 的工作表"),
+    (r"^use one of (.+)$", r"请使用以下之一：\1"),
+]]
+
+
+def ingest_error_text(text: str, file: str | None, column: str | None, row: int | None, fix: str | None,
+                      lang: str | None = None) -> str:
+    """A source that cannot be read as ``dbmkit`` prints it (:class:`~dbmkit.ingest.IngestError`: ``text`` its
+    whole message): in English as it always was, in Chinese with the file, column and row named in Chinese and the
+    commonest messages and fixes translated.
+
+    >>> print(ingest_error_text("orders.csv: file not found: /data/orders.csv\\n  Fix: check `path` (relative "
+    ...                         "paths start at the config file's folder)", "orders.csv", None, None,
+    ...                         "check `path` (relative paths start at the config file's folder)", "zh"))
+    orders.csv：找不到文件：/data/orders.csv
+      修正：请检查 `path`（相对路径从配置文件所在的文件夹算起）
+    """
+    if (lang or language()) != "zh":
+        return text
+    parts = [p for p in (file, column and f"column '{column}'", row is not None and f"row {row}") if p]
+    body = text.split("\n  Fix: ")[0]
+    prefix = ", ".join(parts) + ": " if parts else ""
+    message = body[len(prefix):] if prefix and body.startswith(prefix) else body
+
+    def zh(s: str) -> str:
+        for pattern, repl in INGEST_PHRASES:
+            s = pattern.sub(repl, s)
+        return s
+    where = "，".join(p for p in (file, column and f"列 '{column}'", row is not None and f"第 {row} 行") if p)
+    return (f"{where}：" if where else "") + zh(message) + (f"\n  修正：{zh(fix)}" if fix else "")

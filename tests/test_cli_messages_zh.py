@@ -117,10 +117,12 @@ def test_errors_a_user_can_fix_are_chinese_for_a_chinese_config(tmp_path, capsys
     assert sorted(err[1:]) == ["  - analysis.deciles：输入值应大于或等于 4", "  - data：缺少必填字段；请补上",
                                "  - foo：未知字段；请删除或改名"], err
     broken = tmp_path / "broken.yaml"
-    broken.write_text("client: shop\nlanguage: zh\ndata: {sources: {orders: [{path: nowhere.csv}]}}\n")
-    rc = cli.main(["check", str(broken), "--workdir", str(tmp_path / "w2")])
-    err = capsys.readouterr().err
-    assert rc == 2 and err.startswith("[dbmkit] 错误："), err
+    broken.write_text("client: shop\nlanguage: zh\ndata: {sources: {orders: [{path: nowhere.csv, columns: "
+                      "{order_id: a, customer_id: b, order_ts: c, net_amount: d}}]}}\n")
+    rc = cli.main(["check", str(broken), "--workdir", str(tmp_path / "w2"), "-q"])
+    err = capsys.readouterr().err.splitlines()
+    assert rc == 2 and err == [f"[dbmkit] 错误：nowhere.csv：找不到文件：{tmp_path / 'nowhere.csv'}",
+                               "  修正：是否想写 orders.csv？请检查 `path`（相对路径从配置文件所在的文件夹算起）"], err
     en = tmp_path / "en.yaml"
     en.write_text(broken.read_text().replace("language: zh\n", ""))
     rc = cli.main(["check", str(en), "--workdir", str(tmp_path / "w3")])

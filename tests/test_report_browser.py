@@ -252,3 +252,12 @@ def test_the_course_site_of_a_chinese_report_is_chinese(zh_report, tmp_path):
     if CHROMIUM.exists():
         _assert_real_glyphs(_glyphs_in_chromium(site / "index.html", tmp_path), "site index.html")
         shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+def test_a_chinese_client_runs_the_chinese_edition(zh_report):
+    res, out = zh_report
+    status = json.loads((out / "status.json").read_text(encoding="utf-8"))
+    standard = [c for c in status["chapters"] if c["kind"] == "standard" and c["status"] == "ok"]
+    assert standard and all(Path(c["notebook"]).parent.name == "notebooks_zh" for c in standard), standard
+    log = (out / "report.log").read_text(encoding="utf-8")
+    assert "正在准备数据库" in log and "报告已写好" in log and "preparing the database" not in log
