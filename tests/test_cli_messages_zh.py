@@ -203,3 +203,14 @@ def test_common_reasons_read_in_chinese_with_their_names_and_values(reason):
     for x in kept:
         assert x in zh, (x, zh)
     assert not re.search(r"\b(the|of|with|is|no|line|cannot|missing|counted)\b", zh), zh
+
+
+@pytest.mark.parametrize("name", ["dbmkit.messages", "dbmkit.report.site_text", "dbmkit.report.index",
+                                  "dbmkit.report.kpis"])
+def test_docstring_examples(name, monkeypatch):
+    import doctest
+    import importlib
+    monkeypatch.delenv("DBMKIT_KPI_FILE", raising=False)
+    monkeypatch.delenv("DBMKIT_LANGUAGE", raising=False)
+    res = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.attempted > 0 and res.failed == 0
