@@ -35,7 +35,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from . import __version__
+from . import __version__, messages
 
 __all__ = ["main", "run_command"]
 
@@ -43,77 +43,29 @@ __all__ = ["main", "run_command"]
 def _cmd_report(a) -> int:
     from .overrides import load_with_sets
     from .report import run_report
-    _, sets = load_with_sets(a.config, a.set)        # a bad --set stops here, before anything runs
+    cfg, sets = load_with_sets(a.config, a.set)        # a bad --set stops here, before anything runs
     res = run_report(a.config, out=a.out, workdir=a.workdir, phases=a.phases, timeout=a.timeout,
                      overrides=sets or None, include_cases=a.cases, wait=a.wait, progress=_verbosity(a))
+    lang = messages.language(cfg)
     failed = [r for r in res.runs if r.status == "failed"]
-    print(f"\n[dbmkit] report for {res.client}: {len(res.runs) - len(failed)}/{len(res.runs)} chapters ran "
-          f"in {res.seconds:.0f} s" + (f" (settings changed: {', '.join(res.overrides)})" if res.overrides else ""))
+    settings = messages.msg("report.settings", lang, settings=", ".join(res.overrides)) if res.overrides else ""
+    print("\n[dbmkit] " + messages.msg("report.summary", lang, client=res.client, ok=len(res.runs) - len(failed),
+                                        n=len(res.runs), seconds=res.seconds) + settings)
     for r in failed:
-        print(f"[dbmkit]   FAILED {r.message}")
-    print(f"[dbmkit] open {res.index}")
+        print("[dbmkit] " + messages.msg("report.failed", lang, message=r.message))
+    print("[dbmkit] " + messages.msg("report.open", lang, path=res.index))
     return 0 if not failed else 1
 
 
-# reason in the quarantine → what to do about it (first match wins)
-FIXES = [
-    (r"as a date", "set `date_format` for this source (e.g. '%d/%m/%Y'), or correct those dates in the export"),
-    (r"is not a number", "check `decimal` (',' when amounts look like 1.234,50) or clean that column in the export"),
-    (r"decimal (comma|point) but|does not read with `decimal|is ambiguous \(a thousands",
-     "set `decimal` for this source (',' when amounts look like 1.234,50, '.' for 1,234.50), or correct those "
-     "values in the export"),
-    (r"is beyond the limit|is not a finite number", "a typing error or a test value: correct it in the export (or "
-                                                    "raise `data.max_amount` / `data.max_quantity` if it is real)"),
-    (r"(before|after) the plausible dates \(",
-     "a placeholder or broken date (year 1, Excel's 1899-12-30): correct it in the export, or widen `data.dates` if "
-     "the history really is that old"),
-    (r"in the future", "day and month swapped? set `date_format`; otherwise check the export's clock"),
-    (r"duplicate|appears again", "the export repeats rows or the id is not unique: remove duplicates, or map a "
-                                 "truly unique id column"),
-    (r"repeated header", "several exports were concatenated: the extra header line was set aside; nothing to fix"),
-    (r"unreadable line", "the line has a different number of fields: check `delimiter` and quoting in the export"),
-    (r"zero quantity", "lines with quantity 0 carry no sale; they can be ignored"),
-    (r"negative price", "negative prices are adjustments (fees, bad debt), not sales; they can be ignored"),
-    (r"unknown or quarantined order", "these lines belong to orders missing from (or rejected in) the orders file"),
-    (r"different customers", "one invoice cannot belong to two customers: fix the customer id on its lines"),
-    (r"is not one of opt_in/opt_out|is not a known consent word",
-     "add the word to `data.consent_words` (under opt_in or opt_out) if you know what it means; until then the row "
-     "counts as an opt-out"),
-    (r"is not one of email/sms/phone/mail|is not a known channel",
-     "add the channel word to `data.consent_words` (under email, sms, phone or mail); until then the row "
-     "suppresses the person on every channel"),
-    (r"without a sign-up date", "map `signup_date` in the customers source (or fill it in the export); until then "
-                                "the flag 'no' counts as the latest evidence"),
-    (r"_consent: .* is not yes/no", "a consent flag that is not yes/no is read with the consent vocabulary "
-                                    "(`dbmkit check` lists it under consent when it counts as an opt-out)"),
-    (r"opt-out without a date|counted as the latest evidence",
-     "map the date column (`updated_at`) or set `date_format`; until then the opt-out counts as the latest evidence"),
-    (r"no customers source has the system", "a known id link names a system no customers source has: write each "
-     "side's system as the `source_system` of a customers source (the reason lists them), or add its customer file"),
-    (r"has no record with the id", "a known id link names an id its system does not hold: write the id as that "
-     "system's customers file writes it (the build adds the source's `id_prefix`)"),
-    (r"placeholder id or a shared card", "one id is in very many known id links: a placeholder (0, UNKNOWN) or a "
-     "shared card in the crosswalk? correct those rows; the person's other links still count"),
-    (r"links a record to itself|repeats the link", "the crosswalk names one record twice or repeats a link: the row "
-     "was set aside, nothing is lost"),
-    (r"no customer with this", "the id, e-mail or phone is not in the customers source: check `id_prefix` and "
-                               "the files"),
-    (r"too long", "the mapping probably points at the wrong column: check `columns:`"),
-    (r"missing", "fill the column in the export (rows without it cannot be loaded), or map another column"),
-]
-
-
-def fix_for(reason: str) -> str:
-    """The usual fix for a quarantine reason (used by ``dbmkit check``).
+def fix_for(reason: str, lang: str = "en") -> str:
+    """The usual fix for a quarantine reason (used by ``dbmkit check``; the list: :data:`dbmkit.messages.FIXES`).
 
     >>> fix_for("order_ts: cannot read '31/02/2024' as a date")[:17]
     'set `date_format`'
+    >>> fix_for("order_ts: cannot read '31/02/2024' as a date", "zh")[:21]
+    '为该数据源设置 `date_format`'
     """
-    import re
-    for pattern, fix in FIXES:
-        if re.search(pattern, str(reason), re.I):
-            return fix
-    return "look at these rows in the quarantine table (chapter 10 shows them) and correct the export"
+    return messages.fix_for(reason, lang)
 
 
 _QUARANTINE_SQL = """
@@ -149,50 +101,65 @@ def check_summary(ws) -> tuple[str, bool]:
         from .database import latest_consents, uncertain_consents
         lat = latest_consents(con)
         unsure = uncertain_consents(con)
-    lines.append(f"Client: {ws.cfg.client} — {ws.cfg.title}")
+    lang = messages.language(ws.cfg)
+
+    def say(key, **kw):
+        lines.append(messages.msg(key, lang, **kw))
+
+    def row_at(first_row) -> str:
+        ok_ = first_row is not None and first_row == first_row
+        return messages.msg("check.first_row", lang, row=int(first_row)) if ok_ else ""
+
+    say("check.client", client=ws.cfg.client, title=ws.cfg.title)
+    say("check.edition", edition=messages.msg(f"edition.{lang}", lang), folder=edition_folder(ws.cfg))
     lines.append("")
-    lines.append("Sources (rows read = loaded + quarantined):")
+    say("check.sources")
     for r in log.itertuples():
         enc = r.encoding if isinstance(r.encoding, str) and r.encoding else None
         dlm = r.delimiter if isinstance(r.delimiter, str) and r.delimiter else None
-        how = ", ".join(x for x in (enc and f"encoding {enc}", dlm and f"delimiter {dlm!r}") if x)
-        lines.append(f"  {r.table_name:<17} {Path(str(r.source)).name:<28} read {r.rows_read:>9,}  loaded "
-                     f"{r.rows_loaded:>9,}  quarantined {r.rows_quarantined:>7,}" + (f"  ({how})" if how else ""))
+        how = messages.msg("check.sep", lang).join(x for x in (
+            enc and messages.msg("check.encoding", lang, enc=enc),
+            dlm and messages.msg("check.delimiter", lang, dlm=dlm)) if x)
+        lines.append(messages.msg("check.source_line", lang, table=r.table_name, file=Path(str(r.source)).name,
+                                  read=r.rows_read, loaded=r.rows_loaded, quarantined=r.rows_quarantined)
+                     + (messages.msg("check.how", lang, how=how) if how else ""))
         if isinstance(r.warnings, str) and r.warnings:
             for w in r.warnings.split("; "):
-                lines.append(f"      note: {w[6:]}" if w.startswith("note: ") else f"      warning: {w}")
+                if w.startswith("note: "):
+                    say("check.note", text=messages.translate(w[6:], lang))
+                else:
+                    say("check.warning", text=messages.translate(w, lang))
     lines.append("")
-    lines.append("Database:")
+    say("check.database")
     for k, v in counts.items():
-        lines.append(f"  {k:<18} {v:>10,}")
+        say("check.table_line", table=k, n=v, label=messages.TABLE_ZH.get(k, ""))
     if rng[0] is not None:
         lines.append("")
-        lines.append(f"Period: orders from {rng[0]:%Y-%m-%d} to {rng[1]:%Y-%m-%d} "
-                     f"({(rng[1] - rng[0]).days / 30.44:.0f} months); analysis date {ws.as_of.date()}")
-        lines.append(f"Customers: {counts.get('customers', 0):,} people, {rng[2]:,} of them with orders; "
-                     f"{rng[3] or 0:,} returns, {rng[4] or 0:,} cancellations")
+        say("check.period", first=messages.day_text(rng[0], lang), last=messages.day_text(rng[1], lang),
+            months=(rng[1] - rng[0]).days / 30.44, as_of=messages.day_text(ws.as_of.date(), lang))
+        say("check.customers", people=counts.get("customers", 0), buyers=rng[2], returns=rng[3] or 0,
+            cancelled=rng[4] or 0)
         anon = counts.get("anonymous_sales", 0)
         if anon:
             share = anon / max(anon + counts.get("orders", 0), 1)
-            lines.append(f"Anonymous sales (no customer id): {anon:,} orders ({100 * share:.1f} %), counted in revenue "
-                         "but not in customer analysis")
-        lines.append(f"Reachable: {reach[0]:,} with an e-mail, {reach[1]:,} with a phone, {reach[2]:,} with an address")
+            say("check.anonymous", n=anon, share=100 * share)
+        say("check.reachable", email=reach[0], phone=reach[1], street=reach[2])
     if len(q):
         lines.append("")
-        lines.append("Problems (rows quarantined; fix the source and run again):")
+        say("check.problems")
         for r in q.itertuples():
-            row = f", first at row {int(r.first_row)}" if r.first_row is not None and r.first_row == r.first_row else ""
             col = f" [{r.column_name}]" if isinstance(r.column_name, str) and r.column_name else ""
-            lines.append(f"  {r.n:>6,} × {Path(str(r.source)).name}{col}{row}: {r.example}")
-            lines.append(f"           fix: {fix_for(r.example)}")
+            say("check.problem_line", n=r.n, file=Path(str(r.source)).name, col=col, row=row_at(r.first_row),
+                example=messages.translate(r.example, lang))
+            say("check.fix", fix=fix_for(r.example, lang))
     if vi is not None and len(vi):
         lines.append("")
-        lines.append("Values left empty (the rows were loaded):")
+        say("check.values_empty")
         for r in vi.itertuples():
-            row = f", first at row {int(r.first_row)}" if r.first_row is not None and r.first_row == r.first_row else ""
-            lines.append(f"  {r.n:>6,} × {Path(str(r.source)).name} [{r.column_name}]{row}: {r.problem}")
-            lines.append(f"           fix: {fix_for(r.problem)}")
-    lines += _uncertain_consent_lines(lat, unsure)
+            say("check.problem_line", n=r.n, file=Path(str(r.source)).name, col=f" [{r.column_name}]",
+                row=row_at(r.first_row), example=messages.translate(r.problem, lang))
+            say("check.fix", fix=fix_for(r.problem, lang))
+    lines += _uncertain_consent_lines(lat, unsure, lang)
     build = ws.build_summary()
     if build.get("identity_large_blocks"):       # merge/purge never skips a large block silently
         from .identity import large_block_summary
@@ -206,18 +173,19 @@ def check_summary(ws) -> tuple[str, bool]:
     skipped = {f: m for f, m in missing.items() if m}
     if skipped:
         lines.append("")
-        lines.append("Chapters the report will skip (their inputs are missing):")
+        say("check.skip_head")
         for f, m in skipped.items():
-            lines.append(f"  {f}: needs " + "; ".join(n.what for _, n in m))
-            for _, n in m:
-                lines.append(f"      to provide it: {n.fix}")
+            say("check.skip_line", file=f, what=messages.msg("check.and", lang).join(
+                n.what_zh if lang == "zh" else n.what for _, n in m))
+            for key, n in m:
+                say("check.skip_fix", fix=messages.need_fix(key, n, lang))
     ok = counts.get("orders", 0) > 0 and counts.get("customers", 0) > 0
     lines.append("")
     if ok:
-        lines.append("A report can run.")
+        say("check.can_run")
     else:
-        why = "no orders were loaded" if not counts.get("orders") else "no customers were loaded"
-        lines.append(f"A report cannot run: {why}. Look at the problems above (customer ids mapped? dates read?).")
+        why = messages.msg("check.no_orders" if not counts.get("orders") else "check.no_customers", lang)
+        say("check.cannot_run", why=why)
     return "\n".join(lines), ok
 
 
@@ -239,7 +207,9 @@ def _built_workspace(a, force: bool = False):
         ws.overrides = sets
         with workdir_lock(wd, wait=a.wait, command=f"dbmkit {a.cmd} {cfg.client}"):
             quiet = _verbosity(a) == 0
-            ws.ensure_built(force=force, progress=None if quiet else lambda m: print(f"[dbmkit] {m}", flush=True))
+            lang = messages.language(cfg)
+            ws.ensure_built(force=force, progress=None if quiet else lambda m: print(
+                f"[dbmkit] {messages.translate(m, lang)}", flush=True))
             yield ws
     finally:
         if saved is None:
@@ -248,22 +218,30 @@ def _built_workspace(a, force: bool = False):
             os.environ["DBMKIT_WORKDIR"] = saved
 
 
-def _uncertain_consent_lines(lat, unsure) -> list[str]:
+def _uncertain_consent_lines(lat, unsure, lang: str = "en") -> list[str]:
     """The check's section on consent read fail-safe: how many people are suppressed because their latest consent
     evidence could not be read with certainty, and where the rows are (file and rows) with the fix."""
     if not len(unsure):
         return []
     who = lat[lat["uncertain"].astype(bool)]
     per = who.groupby("channel")["customer_id"].nunique()
-    chans = ", ".join(f"{ch} {int(per[ch]):,}" for ch in ("email", "sms", "phone", "mail") if ch in per.index)
-    out = ["", f"Consent read fail-safe: {who['customer_id'].nunique():,} people suppressed for uncertain consent "
-               f"({chans}); each row below counts as an opt-out until it is fixed:"]
+    chans = messages.msg("check.sep", lang).join(messages.msg("check.consent_chan", lang, channel=ch, n=int(per[ch]))
+                                                 for ch in ("email", "sms", "phone", "mail") if ch in per.index)
+    out = ["", messages.msg("check.consent_head", lang, people=who["customer_id"].nunique(), chans=chans)]
     for r in unsure.itertuples():
-        who_ = f"{r.people:,} {'person' if r.people == 1 else 'people'}"
-        out.append(f"  {r.rows:>6,} × {Path(str(r.source)).name}, rows {r.first_rows}: {r.example} "
-                   f"[{r.channels}; the latest evidence of {who_}]")
-        out.append(f"           fix: {fix_for(r.example)}")
+        who_ = messages.msg("check.consent_people" if r.people == 1 else "check.consent_people_n", lang, n=r.people)
+        out.append(messages.msg("check.consent_line", lang, rows=r.rows, file=Path(str(r.source)).name,
+                                first_rows=r.first_rows, example=messages.translate(r.example, lang),
+                                channels=r.channels, who=who_))
+        out.append(messages.msg("check.fix", lang, fix=fix_for(r.example, lang)))
     return out
+
+
+def edition_folder(cfg) -> str:
+    """The folder of the standard chapters a client runs, as ``dbmkit check`` names it (``notebooks_zh/`` for a
+    Chinese client)."""
+    from .client_chapters import standard_dir
+    return standard_dir(cfg.language).name + "/"
 
 
 def _cmd_check(a) -> int:
@@ -277,7 +255,7 @@ def _cmd_check(a) -> int:
 
 def _cmd_build(a) -> int:
     with _built_workspace(a, force=True) as ws:
-        print(f"[dbmkit] built {ws.db_path}")
+        print("[dbmkit] " + messages.msg("build.built", messages.language(ws.cfg), path=ws.db_path))
     return 0
 
 
@@ -288,18 +266,19 @@ def _cmd_erase(a) -> int:
     from .database import erase_identifier
     if a.workdir:
         os.environ["DBMKIT_WORKDIR"] = a.workdir
-    ws = workspace(a.config, progress=lambda m: print(f"[dbmkit] {m}", flush=True))
-    how = "customer id" if a.customer_id is not None else "e-mail address" if a.email is not None else "phone number"
+    lang = cli_language(a)
+    ws = workspace(a.config, progress=lambda m: print(f"[dbmkit] {messages.translate(m, lang)}", flush=True))
+    lang = messages.language(ws.cfg)
+    how = messages.msg("erase.customer_id" if a.customer_id is not None else "erase.email" if a.email is not None
+                       else "erase.phone", lang)
     done = erase_identifier(ws, customer_id=a.customer_id, email=a.email, phone=a.phone, reason=a.reason)
     if done["persons"]:
         rows = sum(v for k, v in done["removed"].items() if k != "quarantine_scrubbed")
-        print(f"[dbmkit] erased {done['persons']} person{'s' if done['persons'] > 1 else ''} with this {how} "
-              f"({rows:,} rows removed from {ws.db_path}; orders kept as anonymous sales)")
+        print("[dbmkit] " + messages.msg("erase.done", lang, n=done["persons"], s="s" if done["persons"] > 1 else "",
+                                         how=how, rows=rows, db=ws.db_path))
     else:
-        print(f"[dbmkit] nobody with this {how} is in the database now; it is recorded so that no record "
-              "carrying it is ever loaded")
-    print(f"[dbmkit] erasure ledger: {done['ledger']} (salted hashes only, no personal data) — every build and "
-          "every export of this client, in any work folder, applies it; keep the ledger with the client's config")
+        print("[dbmkit] " + messages.msg("erase.nobody", lang, how=how))
+    print("[dbmkit] " + messages.msg("erase.ledger", lang, ledger=done["ledger"]))
     return 0
 
 
@@ -329,8 +308,9 @@ def _cmd_site(a) -> int:
     except SiteError as e:
         print(f"[dbmkit] error: {e}", file=sys.stderr)
         return 2
-    print(f"[dbmkit] course site: {len(res['pages'])} pages, {res['search_entries']} search entries — open "
-          f"{(Path(res['out']) / 'index.html').resolve().as_uri()} (or: python -m http.server --directory {a.out})")
+    print("[dbmkit] " + messages.msg("site.built", res.get("language") or cli_language(a), pages=len(res["pages"]),
+                                     entries=res["search_entries"], uri=(Path(res["out"]) / "index.html").resolve()
+                                     .as_uri(), out=a.out))
     return 0
 
 
@@ -495,25 +475,55 @@ def run_command(func, a) -> int:
     from .database import LedgerError
     from .ingest import IngestError
     from .preflight import PreflightError
+    lang = cli_language(a)
     try:
         return func(a)
     except OverrideError as e:
         for line in e.lines():
-            print(f"[dbmkit] error: --set {line}", file=sys.stderr)
+            if lang == "zh":
+                key, _, text = line.partition(": ")
+                line = messages.config_error_text([(key, text)], None, lang).splitlines()[1][4:]
+            print("[dbmkit] " + messages.msg("error.set", lang, text=line), file=sys.stderr)
         return 2
     except (ConfigError, IngestError, PreflightError, LedgerError, FileExistsError) as e:
-        print(f"[dbmkit] error: {e}", file=sys.stderr)
+        text = e
+        if lang == "zh" and isinstance(e, ConfigError):
+            text = messages.config_error_text(e.problems, e.source, lang)
+        elif lang == "zh" and isinstance(e, IngestError):
+            text = messages.ingest_error_text(str(e), e.file, e.column, e.row, e.fix, lang)
+        print("[dbmkit] " + messages.msg("error", lang, text=text), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("[dbmkit] interrupted", file=sys.stderr)
+        print("[dbmkit] " + messages.msg("error.interrupted", lang), file=sys.stderr)
         return 130
     except Exception as e:  # noqa: BLE001 - a message, not a traceback; DBMKIT_DEBUG=1 shows it
         if os.environ.get("DBMKIT_DEBUG"):
             raise
         text = " ".join(str(e).split())
-        print(f"[dbmkit] error: unexpected {type(e).__name__}{': ' + text[:300] if text else ''} — this is a bug in "
-              "dbmkit; please report it with the command you ran (DBMKIT_DEBUG=1 shows the traceback)", file=sys.stderr)
+        print("[dbmkit] " + messages.msg("error.unexpected", lang, kind=type(e).__name__,
+                                         text=": " + text[:300] if text else ""), file=sys.stderr)
         return 3
+
+
+def cli_language(a) -> str:
+    """The language of a command's messages: the ``language:`` of the config it was given (read without
+    validating it, so that an error in the config is told in the client's language too), else ``DBMKIT_LANGUAGE``.
+
+    >>> import argparse
+    >>> zh = Path(__file__).resolve().parents[1] / "clients" / "demo_zh.yaml"
+    >>> cli_language(argparse.Namespace(config=str(zh))), cli_language(argparse.Namespace(config="no/such.yaml"))
+    ('zh', 'en')
+    """
+    path = getattr(a, "config", None)
+    if isinstance(path, str) and path.endswith((".yaml", ".yml")):
+        try:
+            import yaml
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            if isinstance(data, dict) and data.get("language") in ("en", "zh"):
+                return data["language"]
+        except (OSError, UnicodeError, yaml.YAMLError):
+            pass
+    return messages.language()
 
 
 def _register_more(sub) -> None:

@@ -204,7 +204,9 @@ def chapter_rows(cfg) -> list[dict]:
 def format_chapter_rows(rows: list[dict], cfg) -> str:
     """The table ``dbmkit chapters`` prints."""
     d = client_dir(cfg)
-    lines = [f"Chapters of {cfg.client}: standard notebooks {standard_dir()}; client notebooks "
+    std = standard_dir(getattr(cfg, "language", None))
+    edition = "Chinese edition" if std.name.endswith("_zh") else "English edition"
+    lines = [f"Chapters of {cfg.client}: standard notebooks {std} ({edition}); client notebooks "
              f"{d if d else '(none: the config has no file)'}" + ("" if d and d.is_dir() else " (no such folder)")]
     for r in rows:
         where = "" if r["kind"] == "standard" else f"  {r['notebook']}"

@@ -168,3 +168,96 @@ def test_every_page_loads_in_chromium_with_all_images(zh_report, tmp_path):
         seen_images += got["images"]
     assert seen_images >= 1          # chapter 00 draws revenue over time at least
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+# Chinese text must be drawn with real glyphs, not the "missing glyph" box (tofu): in a browser without a Chinese
+# font every Chinese character is drawn as the same .notdef box — the box U+FFFF (a non-character) also gets. The
+# script draws the page's first Chinese characters in the font of the element that shows them and compares bitmaps.
+_GLYPH_SCRIPT = """<script>
+window.addEventListener('load', function () {
+  (document.fonts ? document.fonts.ready : Promise.resolve()).then(function () {
+    var el = Array.prototype.slice.call(document.querySelectorAll('h1,h2,h3,p,li,td,a,div'))
+                  .filter(function (e) { return /[\\u4e00-\\u9fff]/.test(e.textContent); })
+                  .filter(function (e) { return e.children.length === 0; })[0] || document.body;
+    var family = getComputedStyle(el).fontFamily, chars = [];
+    Array.from(document.body.innerText).forEach(function (c) {
+      if (/[\\u4e00-\\u9fff]/.test(c) && chars.indexOf(c) < 0 && chars.length < 8) { chars.push(c); } });
+    function draw(s) {
+      var c = document.createElement('canvas'); c.width = 60; c.height = 60;
+      var x = c.getContext('2d'); x.font = '40px ' + family; x.textBaseline = 'top'; x.fillStyle = '#000';
+      x.fillText(s, 4, 4); return c.toDataURL(); }
+    var box = draw('\\uffff'), seen = chars.map(draw);
+    document.documentElement.setAttribute('data-glyphs', JSON.stringify({
+      chars: chars.join(''), family: family, distinct: new Set(seen).size,
+      tofu: seen.filter(function (s) { return s === box; }).length}));
+  });
+});
+</script>"""
+
+
+def _glyphs_in_chromium(page: Path, workdir: Path) -> dict:
+    copy = page.parent / f"_glyphs_{page.name}"          # beside the page: its fonts and images load
+    text = page.read_text(encoding="utf-8")
+    copy.write_text(text.replace("</body>", _GLYPH_SCRIPT + "</body>", 1), encoding="utf-8")
+    cmd = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+           f"--user-data-dir={workdir / 'profile'}", "--virtual-time-budget=15000", "--dump-dom", copy.as_uri()]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    finally:
+        copy.unlink()
+    m = re.search(r'data-glyphs="([^"]*)"', r.stdout)
+    assert m, f"{page.name}: the glyph check did not run in Chromium (exit {r.returncode}): {r.stderr[-500:]}"
+    return json.loads(_html.unescape(m.group(1)))
+
+
+def _assert_real_glyphs(got: dict, name: str) -> None:
+    assert len(got["chars"]) >= 6, f"{name}: too little Chinese to check: {got}"
+    assert "Noto Sans CJK SC" in got["family"], f"{name}: the page names no CJK font: {got['family']}"
+    assert got["tofu"] == 0 and got["distinct"] == len(got["chars"]), (
+        f"{name}: Chinese is drawn as missing-glyph boxes ({got['tofu']} of {len(got['chars'])} characters "
+        f"{got['chars']!r}) — no CJK font in the browser (.ci/run installs fonts-noto-cjk): {got}")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed (.ci/run installs it with apt-get; "
+                                                    "it could not be installed on this machine)")
+def test_chinese_is_rendered_with_real_glyphs(zh_report, tmp_path):
+    _, out = zh_report
+    for name in ("index.html", "00_start_here.html"):
+        _assert_real_glyphs(_glyphs_in_chromium(out / name, tmp_path), name)
+    shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+def test_the_course_site_of_a_chinese_report_is_chinese(zh_report, tmp_path):
+    import importlib.util
+
+    from dbmkit.report.site import build_site
+    _, out = zh_report
+    info = build_site(out, tmp_path / "site")
+    site = tmp_path / "site"
+    assert info["language"] == "zh"
+    spec = importlib.util.spec_from_file_location("zh_share", ROOT / "tools" / "zh_share.py")
+    zh_share = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(zh_share)
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in home and "<title>数据库营销课程</title>" in home
+    nav = re.search(r'<nav class="site-nav".*?</nav>', home, re.S).group(0)
+    for label in ("首页", "术语表", "下载笔记本", "本地运行", 'placeholder="搜索术语或章节"', "数据库建设", "参考资料"):
+        assert label in nav, label
+    assert not re.search(r"Home|Glossary|Notebooks|Run it locally|Reference|Build the customer database", nav), nav
+    for page in ("index.html", "launch.html", "downloads.html", "search.html", "23_analyze_clv.html"):
+        share, _, _ = zh_share.share((site / page).read_text(encoding="utf-8"))
+        assert share >= 0.9, (page, share)
+    assert "notebooks_zh" in (site / "downloads.html").read_text(encoding="utf-8")
+    if CHROMIUM.exists():
+        _assert_real_glyphs(_glyphs_in_chromium(site / "index.html", tmp_path), "site index.html")
+        shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+def test_a_chinese_client_runs_the_chinese_edition(zh_report):
+    res, out = zh_report
+    status = json.loads((out / "status.json").read_text(encoding="utf-8"))
+    standard = [c for c in status["chapters"] if c["kind"] == "standard" and c["status"] == "ok"]
+    assert standard and all(Path(c["notebook"]).parent.name == "notebooks_zh" for c in standard), standard
+    log = (out / "report.log").read_text(encoding="utf-8")
+    assert "正在准备数据库" in log and "报告已写好" in log and "preparing the database" not in log

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .. import chapters as _chapters
 from ..i18n import add as add_labels
-from ..i18n import money, t
+from ..i18n import date_text, money, t
 from .kpis import CI_SUFFIXES, HEADLINE, KPI_INFO, SIGNIFICANCE, format_kpi
 from .result import ReportResult
 from .style import REPORT_CSS
@@ -43,13 +43,23 @@ add_labels({
     "client_chapters_note": ("Chapters marked for this client come from the client's own notebooks",
                              "标记的章节来自该客户自己的笔记本"),
     "kpi_ci": ("{level} CI {low} to {high}", "{level}置信区间 {low} 至 {high}"),
-    "kpi_not_significant": ("not significant (p = {p})", "不显著（p = {p}）"),
-    "kpi_significant": ("significant (p = {p})", "显著（p = {p}）"),
+    "kpi_not_significant": ("not significant (p = {p})", "差异不显著（p = {p}）"),
+    "kpi_significant": ("significant (p = {p})", "差异显著（p = {p}）"),
     "kpi_lift_not_significant": ("lift not significant (p = {p})", "提升不显著（p = {p}）"),
     "kpi_lift_significant": ("lift significant (p = {p})", "提升显著（p = {p}）"),
     "language_note": ("Chapter text is written in English with the Chinese terms; headings, labels and charts "
                       "are in Chinese.", "章节正文为英文（附中文术语）；标题、标签与图表为中文。"),
+    "seconds": ("{s:.0f} s", "{s:.0f} 秒"),
+    "no_downloads": ("–", "（无）"),
 })
+
+
+def _when(value, lang: str) -> str:
+    """A date (and time) on the index: 2026-06-30 (14:05) in English, 2026年6月30日（14:05）in Chinese."""
+    if lang != "zh":
+        return f"{value:%Y-%m-%d %H:%M}" if isinstance(value, dt.datetime) else f"{value}"[:10]
+    text = date_text(value, "zh")
+    return text + (f" {value:%H:%M}" if isinstance(value, dt.datetime) else "")
 
 
 def data_summary(ws) -> dict:
@@ -108,9 +118,12 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
     data_html = ""
     if data:
         period = (f"{data['first']:%Y-%m-%d} – {data['last']:%Y-%m-%d}" if data.get("first") is not None else "–")
+        if lang == "zh" and data.get("first") is not None:
+            period = f"{date_text(data['first'], 'zh')}至{date_text(data['last'], 'zh')}"
         items = [(t("customers_n", lang), f"{data['customers']:,}"), (t("buyers_n", lang), f"{data['buyers']:,}"),
                  (t("orders_n", lang), f"{data['orders']:,}"),
-                 (t("revenue_total", lang), money(data['revenue'], currency, compact=False, decimals=0)),
+                 (t("revenue_total", lang), money(data['revenue'], currency, compact=lang == "zh", decimals=0,
+                                                  lang=lang)),
                  (t("period", lang), period), (t("sources_n", lang), f"{data['sources']:,}")]
         data_html = ('<div class="cards data">' + "".join(
             f'<div class="card small"><div class="v">{esc(v)}</div><div class="l">{esc(k)}</div></div>'
@@ -136,7 +149,8 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
                      f'{esc(t("kind_" + r.kind, lang))}</span>')
         rows.append(f'<tr data-chapter="{esc(r.file)}" data-kind="{esc(r.kind)}"><td>{esc(r.file.split("_")[0])}</td>'
                     f'<td>{link}{msg}</td>'
-                    f'<td class="{r.status}">{esc(status)}</td><td>{r.seconds:.0f} s</td></tr>')
+                    f'<td class="{r.status}">{esc(status)}</td><td>{esc(t("seconds", lang).format(s=r.seconds))}'
+                    '</td></tr>')
     notes = []
     skipped = [r for r in res.runs if r.status == "skipped"]
     failed = [r for r in res.runs if r.status == "failed"]
@@ -162,7 +176,9 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
         folders = sorted({shown(Path(r.notebook).parent) for r in own})
         notes.append(f"<p class=\"small\">{esc(t('client_chapters_note', lang))}: "
                      + ", ".join(f"<code>{esc(f)}</code>" for f in folders) + "</p>")
-    if lang == "zh":
+    english_text = [r for r in res.runs if r.kind == "standard" and r.notebook and not Path(r.notebook).parent.name
+                    .endswith("_zh")]
+    if lang == "zh" and english_text:          # a Chinese report that ran the English edition (no notebooks_zh/)
         notes.append(f"<p class=\"small\">{esc(t('language_note', lang))}</p>")
     downloads = []
     for fname, key in (("campaign_list.csv", "campaign_list"), ("kpis.json", "kpi_file")):
@@ -171,25 +187,27 @@ def index_html(res: ReportResult, cfg, as_of, lang: str, currency: str, data: di
     all_rows = "".join(
         f"<tr><td>{esc(format_kpi(k, v, lang, currency)[0])}</td>"
         f"<td class=\"num\">{format_kpi(k, v, lang, currency)[1]}</td>"
-        f"<td class=\"key\">{esc(k)}</td></tr>" for k, v in sorted(res.kpis.items()))
+        f"<td class=\"key\"><code>{esc(k)}</code></td></tr>" for k, v in sorted(res.kpis.items()))
     overrides = ""
     if res.overrides:
         import json
         overrides = (f'<div class="overrides"><h3>{esc(t("overrides_used", lang))}</h3><ul>' + "".join(
             f'<li data-override="{esc(k)}"><code>{esc(k)} = {esc(json.dumps(v, ensure_ascii=False))}</code></li>'
             for k, v in res.overrides.items()) + "</ul></div>")
-    gen = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    gen = _when(dt.datetime.now(), lang)
+    colon = "：" if lang == "zh" else ": "
+    day = date_text(as_of, "zh") if lang == "zh" else str(as_of)
     th = "".join(f"<th>{esc(x)}</th>" for x in ("#", t("chapter", lang), t("status", lang), t("time", lang)))
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">\
 <title>{title} — {esc(t('report_title', lang))}</title>
 <style>{REPORT_CSS}{CARD_CSS}</style></head><body>
-<header><h1>{title}</h1><p>{esc(t('report_title', lang))} · {esc(t('analysis_date', lang))}: {as_of}
- · {esc(t('generated', lang))}: {gen}</p></header>
+<header><h1>{title}</h1><p>{esc(t('report_title', lang))} · {esc(t('analysis_date', lang))}{colon}{esc(day)}
+ · {esc(t('generated', lang))}{colon}{gen}</p></header>
 <main>{overrides}<h2>{esc(t('key_numbers', lang))}</h2><div class="cards">{''.join(cards) or '–'}</div>
 {f"<h2>{esc(t('data', lang))}</h2>{data_html}" if data_html else ""}
 <h2>{esc(t('chapters', lang))}</h2><table class="chapters"><tr>{th}</tr>{''.join(rows)}</table>
 {f"<h2>{esc(t('notes', lang))}</h2>" + "".join(notes) if notes else ""}
-<h2>{esc(t('downloads', lang))}</h2><ul>{''.join(downloads) or '<li>–</li>'}</ul>
+<h2>{esc(t('downloads', lang))}</h2><ul>{''.join(downloads) or f"<li>{esc(t('no_downloads', lang))}</li>"}</ul>
 {f"<h2>{esc(t('all_key_numbers', lang))}</h2><table class='kpis'>{all_rows}</table>" if all_rows else ""}</main>
 <footer>dbmkit · {esc(cfg.client)}</footer></body></html>"""

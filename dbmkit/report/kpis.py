@@ -185,7 +185,7 @@ def format_kpi(name: str, value, lang: str, currency: str) -> tuple[str, str]:
     >>> format_kpi("top20_revenue_share", 0.612, "en", "USD")
     ('Revenue from the top 20 %', '61.2 %')
     >>> format_kpi("clv_total", 1234567.8, "zh", "CNY")
-    ('客户终身价值合计（12个月）', '¥1,234,568')
+    ('客户终身价值合计（折现毛利；默认12个月期限）', '¥123万')
     """
     en, zh, kind = KPI_INFO.get(name, (name.replace("_", " ").capitalize(), name, "float"))
     label = zh if lang == "zh" else en
@@ -195,8 +195,9 @@ def format_kpi(name: str, value, lang: str, currency: str) -> tuple[str, str]:
         return label, f"{int(round(float(value))):,}"
     if kind == "pct":
         return label, percent(value)
-    if kind == "money":
-        return label, money(value, currency, compact=False, decimals=0, lang=lang)
+    if kind == "money":           # in yuan on a Chinese page with 万/亿 (¥123.5万), else in full ($1,234,568)
+        zh_yuan = lang == "zh" and (currency or "").upper() == "CNY"
+        return label, money(value, currency, compact=zh_yuan, decimals=0, lang=lang)
     if isinstance(value, (int, float)):
         return label, f"{float(value):,.3g}" if abs(float(value)) < 1000 else f"{float(value):,.0f}"
     return label, html.escape(str(value))
@@ -230,6 +231,8 @@ def provenance(ws=None, seed: int | None = None):
     import sklearn
     from IPython.display import Markdown
 
+    lang = ws.language if ws is not None and getattr(ws, "language", None) else get_language()
+
     rows = [("dbmkit", __version__), ("Python", platform.python_version()), ("pandas", pd.__version__),
             ("NumPy", np.__version__), ("DuckDB", duckdb.__version__), ("scikit-learn", sklearn.__version__)]
     if ws is not None:
@@ -247,5 +250,17 @@ def provenance(ws=None, seed: int | None = None):
         rows.append(("chapter", "the client's own copy of the standard chapter" if kind == "overridden"
                      else "a client chapter"))
     rows.append(("run at", dt.datetime.now().isoformat(timespec="seconds")))
-    text = "**Provenance** — " + " · ".join(f"{k}: `{v}`" for k, v in rows)
+    if lang == "zh":
+        text = "**运行信息** — " + " · ".join(f"{PROVENANCE_ZH.get(k, k)}：`{PROVENANCE_ZH.get(v, v)}`"
+                                              for k, v in rows)
+    else:
+        text = "**Provenance** — " + " · ".join(f"{k}: `{v}`" for k, v in rows)
     return Markdown(text)
+
+
+# the names of the provenance line (and the two chapter kinds) on a Chinese page
+PROVENANCE_ZH = {"client": "客户", "config": "配置文件", "data fingerprint": "数据指纹", "analysis date": "分析日期",
+                 "database built": "数据库构建时间", "seed": "随机种子", "settings changed": "修改的设置",
+                 "chapter": "章节", "run at": "运行时间",
+                 "the client's own copy of the standard chapter": "客户自己的标准章节副本",
+                 "a client chapter": "客户专属章节"}

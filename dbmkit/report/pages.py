@@ -11,6 +11,7 @@ from pathlib import Path
 from ..chapters import note as note_markdown
 from ..i18n import add as add_labels
 from ..i18n import t
+from ..messages import need_fix
 from ..privacy import mask_pii
 from ..util import NOTICE_NAMES
 from .glossary import link_glossary
@@ -123,7 +124,7 @@ def _key_number_sentence(outputs: list, name: str, language: str, currency: str)
                 out.append(o)
                 continue
             label, shown = format_kpi(name, value, language, currency)
-            md = f"**{label}:** {html.unescape(shown)}"
+            md = f"**{label}：**{html.unescape(shown)}" if language == "zh" else f"**{label}:** {html.unescape(shown)}"
             out.append({"output_type": "display_data", "metadata": {}, "data": {"text/markdown": md, "text/plain": md}})
         else:
             out.append(o)
@@ -245,8 +246,9 @@ def skipped_page_html(ch, missing: list, lang: str, nav: str = "", client: str =
     title = f"{ch.number} · {ch.title_zh if lang == 'zh' else ch.title}"
     items = "".join(
         f"<li><b>{html.escape(n.what_zh if lang == 'zh' else n.what)}</b><br>"
-        f"<span class=\"fix\">{html.escape(t('skipped_fix', lang))}: {html.escape(n.fix)}</span></li>"
-        for _, n in missing)
+        f"<span class=\"fix\">{html.escape(t('skipped_fix', lang))}{'：' if lang == 'zh' else ': '}"
+        f"{html.escape(need_fix(key, n, lang))}</span></li>"
+        for key, n in missing)
     return f"""<!doctype html><html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>
 <style>{REPORT_CSS} .fix{{color:#5b6b7b;font-size:14px}} li{{margin:10px 0}}</style></head>

@@ -25,6 +25,7 @@ from .. import client_chapters, workbook
 from ..client_workspace import DERIVED, Workspace
 from ..config import ConfigError, load_config, to_yaml
 from ..i18n import t
+from ..messages import msg, translate
 from ..overrides import effective_overrides
 from ..preflight import PreflightError, workdir_lock, writable_dir
 from .glossary import glossary_page
@@ -122,10 +123,14 @@ def derived_follow_settings(ws) -> list[str]:
     return dropped
 
 
-def _chapter_line(run: ChapterRun) -> str:
-    """One chapter's line of the run log: ``21_analyze_rfm: ok in 12.3 s`` (a skipped one with its reason)."""
-    text = f"  {run.file}: {run.status}" + (f" in {run.seconds:.1f} s" if run.status == "ok" else "")
-    return text + (f" — {run.message}" if run.message and run.status != "ok" else "")
+def _chapter_line(run: ChapterRun, lang: str = "en") -> str:
+    """One chapter's line of the run log: ``21_analyze_rfm: ok in 12.3 s`` (a skipped one with its reason;
+    ``21_analyze_rfm：已运行，用时 12.3 秒`` in Chinese)."""
+    status = run.status if lang != "zh" else msg("status." + run.status, lang) if run.status in (
+        "ok", "failed", "skipped") else run.status
+    text = (msg("report.chapter_ok", lang, file=run.file, status=status, seconds=run.seconds) if run.status == "ok"
+            else msg("report.chapter_line", lang, file=run.file, status=status))
+    return text + (msg("report.chapter_why", lang, message=run.message) if run.message and run.status != "ok" else "")
 
 
 def run_report(config, out: str | Path | None = None, workdir: str | Path | None = None,
@@ -194,17 +199,16 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
                                  "(`dbmkit init DIR` writes one), or set DBMKIT_WORKBOOK (or DBMKIT_NOTEBOOKS) to the "
                                  "folder that holds notebooks/")
         ws = Workspace(cfg)
-        log.say(f"{cfg.client}: preparing the database in {ws.workdir} …")
-        ws.ensure_built(progress=lambda m: log.say(f"  {m}"))
+        log.say(msg("report.preparing", lang, client=cfg.client, workdir=ws.workdir))
+        ws.ensure_built(progress=lambda m: log.say(f"  {translate(m, lang)}"))
         dropped = derived_follow_settings(ws)
         if dropped:
-            log.say(f"  the analysis settings changed since the last run: {', '.join(dropped)} will be computed "
-                    "again")
+            log.say(msg("report.dropped", lang, tables=", ".join(dropped)))
         params = {"config": str(cfg_path), "overrides": dict(overrides) or None}   # each chapter's parameters
         if overrides:
-            log.say("  settings changed for this run: " + ", ".join(
-                f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items()))
-        log.say(f"  {len(chs)} chapters: {' '.join(s.chapter.file for s in chs)}", level=2)
+            log.say(msg("report.set", lang, settings=", ".join(
+                f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items())))
+        log.say(msg("report.chapters", lang, n=len(chs), files=" ".join(s.chapter.file for s in chs)), level=2)
         bar = tqdm(chs, desc=cfg.client, unit="chapter", disable=log.verbosity != 1, file=sys.stdout)
         subtitle = f"{cfg.title or cfg.client} · {t('analysis_date', lang)}: {ws.as_of.date()}"
         for old in out.glob("*.html"):              # pages of an earlier run must not survive as stale links
@@ -226,21 +230,20 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
                 if nxt else "") if x) + _badge(source.kind, lang)
             if not src.exists():                    # a standard chapter missing from the workbook: an error
                 run.status = "failed"
-                run.message = (f"{ch.file}: 缺少笔记本 {src}" if lang == "zh"
-                               else f"{ch.file}: notebook {src} not found")
-                log.say(_chapter_line(run), level=2)
+                run.message = f"{ch.file}: " + msg("report.no_notebook", lang, name=str(src))
+                log.say(_chapter_line(run, lang), level=2)
                 continue
             with ws.connect() as con:
                 missing = _chapters.missing_inputs(ch, con)
             if missing:
                 run.status, run.missing = "skipped", [k for k, _ in missing]
-                run.message = ("inputs missing: " if lang != "zh" else "缺少数据：") + "; ".join(
+                run.message = msg("report.inputs_missing", lang) + msg("check.and", lang).join(
                     (n.what_zh if lang == "zh" else n.what) for _, n in missing)
                 (out / f"{ch.file}.html").write_text(skipped_page_html(ch, missing, lang, nav, cfg.client),
                                                       encoding="utf-8")
                 if dst.exists():
                     dst.unlink()
-                log.say(_chapter_line(run), level=2)
+                log.say(_chapter_line(run, lang), level=2)
                 continue
             s = time.time()
             os.environ["DBMKIT_CHAPTER_KIND"] = source.kind      # the chapter's provenance cell records it
@@ -268,9 +271,9 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
                 except Exception as e:  # noqa: BLE001
                     run.message += f" (HTML export failed: {e})"
             if run.status == "failed":
-                log.say(("\n" if log.verbosity == 1 else "") + f"chapter failed — {run.message}")
+                log.say(("\n" if log.verbosity == 1 else "") + msg("report.chapter_failed", lang, message=run.message))
             else:
-                log.say(_chapter_line(run), level=2)
+                log.say(_chapter_line(run, lang), level=2)
         kp = out / "kpis.json"
         res.kpis = json.loads(kp.read_text(encoding="utf-8")) if kp.exists() else {}
         kp.write_text(json.dumps(res.kpis, indent=1, ensure_ascii=False, sort_keys=True), encoding="utf-8")
@@ -288,8 +291,8 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
              "client_notebooks": str(client_chapters.client_dir(cfg) or ""),
              "chapters": [r.__dict__ for r in res.runs]}, indent=1, ensure_ascii=False), encoding="utf-8")
         counts = {k: sum(r.status == k for r in res.runs) for k in ("ok", "skipped", "failed")}
-        log.say(f"report written in {time.time() - t0:.0f} s: {counts['ok']} ran, {counts['skipped']} skipped, "
-                f"{counts['failed']} failed — {out / 'index.html'}", level=2)
+        log.say(msg("report.written", lang, seconds=time.time() - t0, ok=counts["ok"], skipped=counts["skipped"],
+                    failed=counts["failed"], index=out / "index.html"), level=2)
     finally:
         for k, v in saved_env.items():
             if v is None:

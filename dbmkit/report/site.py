@@ -28,11 +28,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .. import chapters as _chapters
+from ..i18n import date_text
 from ..privacy import find_pii
 from .glossary import glossary_html
 from .kpis import HEADLINE, KPI_INFO, format_kpi
 from .pages import mask_notebook
-from .style import REPORT_CSS
+from .site_text import LAUNCH_BODY, SITE_TEXT, downloads_body, home_body, notrun_body, site_text
+from .style import FONT_STACK, MONO_STACK, REPORT_CSS
 
 __all__ = ["build_site", "SiteError", "visible_text"]
 
@@ -46,13 +48,13 @@ class SiteError(Exception):
 
 # the sidebar's and the site pages' fonts: first the bundled CJK subset (assets/cjk.otf; its unicode-range keeps it
 # to the Chinese characters), so that Chinese shows the same on every machine, one without a Chinese font too
-FONTS = "'dbm-cjk',-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
+FONTS = "'dbm-cjk'," + FONT_STACK
 CJK_CSS = """@font-face{font-family:'dbm-cjk';src:url('assets/cjk.otf') format('opentype');font-display:block;
  unicode-range:U+2E80-9FFF,U+F900-FAFF,U+FE30-FE4F,U+FF00-FFEF}
 :root{--jp-ui-font-family:%(f)s;--jp-content-font-family:%(f)s;
- --jp-code-font-family:'dbm-cjk',Menlo,Consolas,'DejaVu Sans Mono',monospace}
+ --jp-code-font-family:'dbm-cjk',%(mono)s}
 body.site,.dbm-head,.site-pager{font-family:%(f)s}body.site input{font-family:inherit}
-""" % {"f": FONTS}
+""" % {"f": FONTS, "mono": MONO_STACK}
 
 SITE_CSS = """
 .site-nav{position:fixed;left:0;top:0;bottom:0;width:258px;overflow-y:auto;background:#173f5c;color:#dfe8f0;
@@ -211,24 +213,25 @@ def _check_pii(name: str, page_html: str) -> str:
 def _sidebar(entries, current: str, lang: str) -> str:
     """The navigation: home, search box, chapters by phase, then the glossary, downloads, launch and search pages."""
     parts = ['<nav class="site-nav" aria-label="course">',
-             '<a class="brand" href="index.html">Database marketing<span>数据库营销 · dbmkit</span></a>',
+             f'<a class="brand" href="index.html">{site_text("brand", lang)}</a>',
              '<form action="search.html" method="get" role="search"><input name="q" type="search" '
-             'placeholder="Search · 搜索" aria-label="Search"></form><ul>',
-             _nav_link("index.html", "Home · 首页", current)]
+             f'placeholder="{esc(site_text("search_box", lang))}" aria-label="{esc(site_text("search_label", lang))}">'
+             '</form><ul>',
+             _nav_link("index.html", site_text("home", lang), current)]
     phase = None
     for e in entries:
         if e["phase"] != phase:
             phase = e["phase"]
             en, zh = _chapters.PHASES.get(phase, (phase, phase))
-            parts.append(f'</ul><div class="phase">{esc(en)} · {esc(zh)}</div><ul>')
+            parts.append(f'</ul><div class="phase">{esc(zh if lang == "zh" else en + " · " + zh)}</div><ul>')
         label = f'<span class="num">{esc(e["number"])}</span>{esc(e["short"])}'
         cls = "" if e["status"] in ("ok", "skipped") else " off"
         parts.append(f'<li><a class="{"current" if e["page"] == current else ""}{cls}" href="{e["page"]}">'
                      f'{label}</a></li>')
-    parts.append('</ul><div class="phase">Reference · 参考</div><ul>')
-    for page, label in (("glossary.html", "Glossary · 术语表"), ("downloads.html", "Notebooks · 下载笔记本"),
-                        ("launch.html", "Run it locally · 本地运行"), ("search.html", "Search · 搜索")):
-        parts.append(_nav_link(page, label, current))
+    parts.append(f'</ul><div class="phase">{esc(site_text("reference", lang))}</div><ul>')
+    for page, key in (("glossary.html", "glossary"), ("downloads.html", "notebooks"), ("launch.html", "launch"),
+                      ("search.html", "search")):
+        parts.append(_nav_link(page, site_text(key, lang), current))
     parts.append("</ul></nav>" + _NAV_SCROLL)
     return "".join(parts)
 
@@ -249,7 +252,7 @@ def _page(title: str, body: str, sidebar: str, lang: str = "en", scripts: str = 
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{esc(title)}</title>'
             f"<style>{REPORT_CSS}{SITE_CSS}{CJK_CSS}</style>{scripts}</head>"
             f'<body class="site site-page">{sidebar}<header><h1>{esc(title)}</h1></header><main>{body}</main>'
-            "<footer>dbmkit · course site</footer></body></html>")
+            f"<footer>{esc(site_text('footer', lang))}</footer></body></html>")
 
 
 _CDN = re.compile(r'<script\s+src="https?://[^"]*"[^>]*>\s*</script>', re.I)
@@ -380,74 +383,36 @@ def _home(status: dict, entries, kpis: dict) -> str:
         if e["phase"] != phase:
             phase = e["phase"]
             en, zh = _chapters.PHASES.get(phase, (phase, phase))
-            rows.append(f'<tr class="phase"><td colspan="3">{esc(en)} · {esc(zh)}</td></tr>')
+            rows.append(f'<tr class="phase"><td colspan="3">{esc(zh if lang == "zh" else en + " · " + zh)}</td></tr>')
         zh = f'<div class="small">{esc(e["title_zh"])}</div>' if e["title_zh"] and lang != "zh" else ""
-        state = {"ok": "demo outputs", "skipped": "skipped on the demo (inputs missing)",
-                 "failed": "failed on the demo", "not run": "notebook only"}.get(e["status"], e["status"])
+        key = "state_" + e["status"].replace(" ", "_")
+        state = site_text(key, lang) if key in SITE_TEXT else e["status"]
         rows.append(f'<tr data-chapter="{esc(e["file"])}"><td>{esc(e["number"])}</td><td><a href="{e["page"]}">'
                     f'{esc(e["short"])}</a>{zh}</td>'
                     f'<td class="{esc(e["status"].replace(" ", "-"))}">{esc(state)}</td></tr>')
-    client = esc(status.get("client", ""))
-    return f"""<p>A workbook of database marketing (数据库营销) in Jupyter notebooks: build a customer database from a
-company's files, analyse it (RFM, value, lifetime value, segments, baskets, predictive models), plan a campaign and
-evaluate it with a control group. Every chapter below shows its outputs on the demo client <b>{client}</b> (analysis
-date {esc(str(status.get('as_of', '')))}); the code is in the notebooks, which you can
-<a href="downloads.html">download</a> and <a href="launch.html">run in your own JupyterLab</a>. Terms are defined once,
-in the <a href="glossary.html">glossary</a>; <a href="search.html">search</a> finds a term in every chapter.</p>
-<h2>Key numbers of the demo client</h2><div class="cards">{''.join(cards) or '–'}</div>
-<h2>Chapters · 章节</h2><table class="chapters"><tr><th>#</th><th>Chapter</th><th>On this site</th></tr>
-{''.join(rows)}</table>
-<h2>How to use this site</h2><ul><li><b>Students</b>: read a chapter here, then open its notebook in JupyterLab
-and do the "Your turn" exercises (they are in the notebooks, not on these pages).</li>
-<li><b>Instructors</b>: rebuild the site after changing a chapter with <code>make site</code> (see
-<a href="launch.html">Run it locally</a>).</li></ul>"""
+    return home_body(lang, esc(status.get("client", "")), esc(_as_of(status, lang)), "".join(cards), "".join(rows))
 
 
-def _downloads_page(entries, got: dict) -> str:
+def _as_of(status: dict, lang: str) -> str:
+    day = str(status.get("as_of", ""))
+    return date_text(day, "zh") if lang == "zh" and day else day
+
+
+def _downloads_page(entries, got: dict, lang: str = "en") -> str:
     rows = []
     for e in entries:
         blank, executed = got.get(e["file"], (None, None))
-        b = f'<a href="{blank}" download>{e["file"]}.ipynb</a>' if blank else "–"
-        x = f'<a href="{executed}" download>executed</a>' if executed else "–"
+        b = f'<a href="{blank}" download><code>{e["file"]}.ipynb</code></a>' if blank else "–"
+        x = f'<a href="{executed}" download>{esc(site_text("executed", lang))}</a>' if executed else "–"
         rows.append(f'<tr id="{esc(e["file"])}"><td>{esc(e["number"])}</td><td><a href="{e["page"]}">'
                     f'{esc(e["short"])}</a></td><td>{b}</td><td>{x}</td></tr>')
-    return f"""<p>The notebooks as you get them (no outputs: run them yourself) and as they ran on the demo client
-(with outputs; contact details masked). Put the notebooks into the workbook's <code>notebooks/</code> folder: each
-reads its client from the parameters cell (<code>config = "../clients/demo.yaml"</code>) and needs the
-<code>dbmkit</code> package of the workbook (see <a href="launch.html">Run it locally</a>).</p>
-<p><a href="downloads/dbmkit-notebooks.zip" download>All notebooks (zip)</a> ·
-<a href="downloads/kpis.json" download>Key numbers of the demo client (kpis.json)</a></p>
-<table><tr><th>#</th><th>Chapter</th><th>Notebook</th><th>On the demo client</th></tr>{''.join(rows)}</table>"""
+    return downloads_body(lang, "".join(rows))
 
 
-LAUNCH_BODY = """<p>The pages of this site show each chapter's results; to change a setting, rerun a cell or do the
-exercises, open the notebooks in JupyterLab on your own computer.
-在本地 JupyterLab 中打开笔记本即可运行代码、完成练习。</p>
-<h2 id="lab">Open the workbook in JupyterLab</h2>
-<p>In the workbook's folder (Python 3.11 or later):</p>
-<pre><code>make lab                                # sets up .venv with JupyterLab, opens notebooks/00_start_here.ipynb
-make lab CLIENT=clients/acme.yaml       # every chapter on another client's data</code></pre>
-<p>Without <code>make</code>: <code>python -m venv .venv</code>, <code>.venv/bin/pip install -e ".[notebooks]"</code>,
-then <code>.venv/bin/dbmkit lab clients/demo.yaml</code> (add <code>--no-browser --port 8890</code> on a server;
-JupyterLab prints the address to open). Start with chapter 00 and follow the links at the top of each notebook.</p>
-<h2 id="downloaded">A downloaded notebook</h2>
-<p>Save it into the workbook's <code>notebooks/</code> folder (replacing the one there, or under a new name) and
-open it in the JupyterLab above: it needs the <code>dbmkit</code> package and a client config, which the workbook
-folder has.</p>
-<h2 id="site">This site</h2>
-<p>The site needs no server and no internet: open <code>site/index.html</code> in a browser (from <code>file://</code>),
-or serve the folder with <code>python -m http.server --directory site 8000</code> and open
-<code>http://localhost:8000</code>. Instructors rebuild it with <code>make site</code> (the demo report, then the site)
-or, from a report folder, <code>dbmkit site reports/demo --out site</code>.</p>"""
-
-
-def _notrun_body(e: dict, blank: str | None) -> str:
-    why = ("This case study runs on public data of its own, not on the demo client: run it with "
-           "<code>dbmkit report CONFIG --cases</code> or open the notebook." if e["phase"] == "9" else
-           "This chapter was not part of the report the site was built from.")
-    link = f' <a href="{blank}" download>Download the notebook</a>.' if blank else ""
-    zh = f"<p>{esc(e['title_zh'])}</p>" if e["title_zh"] else ""
-    return f"{zh}<p>{why}{link} See <a href=\"launch.html\">Run it locally</a>.</p>"
+def _notrun_body(e: dict, blank: str | None, lang: str = "en") -> str:
+    link = f' <a href="{blank}" download>{esc(site_text("download_notebook", lang))}</a>{site_text("stop", lang)}' \
+        if blank else ""
+    return notrun_body(lang, e["phase"] == "9", esc(e["title_zh"]) if e["title_zh"] else "", link)
 
 
 def build_site(report_dir: str | Path, out: str | Path, glossary: str | Path | None = None,
@@ -469,7 +434,7 @@ def build_site(report_dir: str | Path, out: str | Path, glossary: str | Path | N
     status = json.loads(st.read_text(encoding="utf-8"))
     lang = status.get("language", "en")
     glossary = Path(glossary) if glossary else repo_root() / "docs" / "GLOSSARY.md"
-    nb_dir = Path(notebooks_dir) if notebooks_dir else standard_notebooks()
+    nb_dir = Path(notebooks_dir) if notebooks_dir else standard_notebooks(lang)
     entries = _entries(report, status)
     _prepare_out(out)
     got = _downloads(out, report, entries, nb_dir)
@@ -492,24 +457,27 @@ def build_site(report_dir: str | Path, out: str | Path, glossary: str | Path | N
                                "u": e["page"] + (f"#{anchor}" if anchor else ""), "x": text[:4000], "k": "chapter"})
             write(e["page"], _chapter_page(src, side, _pager(entries, i)))
         else:
-            body = _notrun_body(e, got.get(e["file"], (None, None))[0])
+            body = _notrun_body(e, got.get(e["file"], (None, None))[0], lang)
             search.append({"t": e["title"], "h": e["title"], "u": e["page"], "x": visible_text(body), "k": "chapter"})
             write(e["page"], _page(e["title"], body + _pager(entries, i), side, lang))
     gloss_body, gloss_entries = glossary_html(glossary.read_text(encoding="utf-8")) if glossary.exists() else (
-        "<p>No glossary found.</p>", [])
+        site_text("no_glossary", lang), [])
     search += gloss_entries
-    write("glossary.html", _page("Glossary · 术语表", gloss_body, _sidebar(entries, "glossary.html", lang), lang))
-    write("downloads.html", _page("Notebooks · 下载笔记本", _downloads_page(entries, got),
+    write("glossary.html", _page(site_text("glossary", lang), gloss_body, _sidebar(entries, "glossary.html", lang),
+                                 lang))
+    write("downloads.html", _page(site_text("notebooks", lang), _downloads_page(entries, got, lang),
                                   _sidebar(entries, "downloads.html", lang), lang))
-    write("launch.html", _page("Run it locally · 本地运行", LAUNCH_BODY, _sidebar(entries, "launch.html", lang), lang))
-    for head, anchor, text in _sections(LAUNCH_BODY):
-        search.append({"t": "Run it locally · 本地运行", "h": head or "Run it locally", "k": "page",
+    launch = LAUNCH_BODY["zh" if lang == "zh" else "en"]
+    write("launch.html", _page(site_text("launch", lang), launch, _sidebar(entries, "launch.html", lang), lang))
+    for head, anchor, text in _sections(launch):
+        search.append({"t": site_text("launch", lang), "h": head or site_text("launch_short", lang), "k": "page",
                        "u": "launch.html" + (f"#{anchor}" if anchor else ""), "x": text})
-    write("index.html", _page("Database marketing · 数据库营销", _home(status, entries, kpis),
+    write("index.html", _page(site_text("site_title", lang), _home(status, entries, kpis),
                               _sidebar(entries, "index.html", lang), lang))
-    search_body = ('<p><input id="q" type="search" placeholder="RFM, 客户终身价值, control group …" '
-                   'aria-label="Search" autofocus></p><p id="found" class="small"></p><ul id="results"></ul>')
-    write("search.html", _page("Search · 搜索", search_body, _sidebar(entries, "search.html", lang), lang,
+    search_body = (f'<p><input id="q" type="search" placeholder="{esc(site_text("search_placeholder", lang))}" '
+                   f'aria-label="{esc(site_text("search_label", lang))}" autofocus></p><p id="found" class="small">'
+                   '</p><ul id="results"></ul>')
+    write("search.html", _page(site_text("search", lang), search_body, _sidebar(entries, "search.html", lang), lang,
                                scripts='<script src="search_index.js"></script><script src="search.js"></script>'))
     for e in search:
         if find_pii(e["h"] + "\n" + e["x"]):
@@ -520,7 +488,7 @@ def build_site(report_dir: str | Path, out: str | Path, glossary: str | Path | N
     (out / "search.js").write_text(SEARCH_JS, encoding="utf-8")
     font = _cjk_font(out, "".join((out / n).read_text(encoding="utf-8") for n in pages) + SEARCH_JS + json.dumps(
         search, ensure_ascii=False))
-    return {"pages": pages, "search_entries": len(search), "out": out, "font": font}
+    return {"pages": pages, "search_entries": len(search), "out": out, "font": font, "language": lang}
 
 
 def _cjk_font(out: Path, text: str) -> Path | None:

@@ -2,11 +2,19 @@
 and the additions to the style of the chapter pages nbconvert writes."""
 from __future__ import annotations
 
-__all__ = ["REPORT_CSS", "CHAPTER_CSS"]
+__all__ = ["REPORT_CSS", "CHAPTER_CSS", "FONT_STACK", "CJK_FONTS", "MONO_STACK"]
+
+# Chinese on every reader's machine: after the Latin system fonts, the Simplified-Chinese font each system has —
+# macOS (PingFang SC, Hiragino Sans GB), Windows (Microsoft YaHei), Linux (Noto Sans CJK SC, i.e. Source Han Sans SC;
+# WenQuanYi Micro Hei on older systems) — so a browser takes the Chinese glyphs from one of them
+CJK_FONTS = ("'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC',"
+             "'WenQuanYi Micro Hei'")
+FONT_STACK = f"-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Helvetica,Arial,{CJK_FONTS},sans-serif"
+MONO_STACK = f"Menlo,Consolas,'DejaVu Sans Mono',{CJK_FONTS},monospace"
 
 # the index page, the page of a skipped chapter and the consultant's batch summary
 REPORT_CSS = """
-body{font-family:-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC',Roboto,Helvetica,Arial,sans-serif;
+body{font-family:@FONT@;
 margin:0;background:#f5f7fa;color:#1d2733}
 header{background:#1f5f8b;color:#fff;padding:28px 40px}header h1{margin:0 0 6px 0;font-size:28px}
 header p{margin:0;opacity:.85}main{padding:24px 40px;max-width:1200px}
@@ -22,21 +30,23 @@ a{color:#1f5f8b}.msg{font-size:12px;color:#c62828;white-space:pre-wrap}\
 footer{padding:20px 40px;color:#7a8896;font-size:12px}
 .msg.skipped{color:#8d6e00}tr.phase td{background:#f7f9fb;font-weight:600;color:#1f5f8b;font-size:13px}
 .cards.data .card .v{font-size:18px}td.num{text-align:right;font-variant-numeric:tabular-nums}
-td.key{color:#7a8896;font-size:12px;font-family:monospace}h3{font-size:15px;margin:16px 0 6px 0}\
+td.key{color:#7a8896;font-size:12px;font-family:@MONO@}h3{font-size:15px;margin:16px 0 6px 0}\
 .small{font-size:12px;color:#5b6b7b}
 .kind{margin-left:8px;padding:1px 8px;border-radius:9px;background:#fff3cd;color:#5c4400;font-size:12px}
 .kind.added{background:#e3f2fd;color:#0d47a1}
-"""
+code{font-family:@MONO@}
+""".replace("@FONT@", FONT_STACK).replace("@MONO@", MONO_STACK)
 
 
 # added to the <head> of every chapter page (nbconvert's lab template)
 CHAPTER_CSS = """
 <style>
-body{background:#fff}
-.dbm-banner{font-family:-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC',Roboto,Helvetica,Arial,sans-serif;
+:root{--jp-ui-font-family:@FONT@;--jp-content-font-family:@FONT@;--jp-code-font-family:@MONO@}
+body{background:#fff;font-family:@FONT@}
+.dbm-banner{font-family:@FONT@;
   padding:8px 16px;background:#1f5f8b;color:#fff;font-size:14px}
 .dbm-banner a{color:#fff}
-.dbm-head{font-family:-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC',Roboto,Helvetica,Arial,sans-serif;
+.dbm-head{font-family:@FONT@;
   padding:10px 24px 0 24px;color:#5b6b7b;font-size:13px}.dbm-head p{margin:0}
 .jp-RenderedHTMLCommon table.dataframe, .jp-RenderedHTMLCommon table{border-collapse:collapse;font-size:13px;
   margin:8px 0;font-variant-numeric:tabular-nums;border:none}
@@ -59,4 +69,4 @@ body{background:#fff}
   text-align:right}
 .dbm-table-note{font-size:12px;color:#5b6b7b;margin:2px 0 8px 0}
 </style>
-"""
+""".replace("@FONT@", FONT_STACK).replace("@MONO@", MONO_STACK)
