@@ -54,3 +54,15 @@ def test_exercises_of_chapters_10_to_12_have_complete_chinese_texts():
         diagnoses = zh.get("diagnoses", [])
         assert len(diagnoses) == len(meta_of(i).get("diagnoses") or ()), i
         assert all(_chinese(d) for d in diagnoses), i
+
+
+def test_choice_exercises_accept_the_chinese_option_text(small_ws):
+    import dbmkit as dbm
+    from dbmkit.exercises import ch10, ch11
+    load_all()
+    for ex_id, options in (("10.3", ch10.REFUSE_CHOICES_ZH), ("11.1", ch11.PAIR_CHOICES_ZH)):
+        right = REGISTRY[ex_id].expected(small_ws)
+        assert dbm.exercises.check(ex_id, options[right], small_ws).correct is True, ex_id
+        assert dbm.exercises.check(ex_id, f"（{right}）", small_ws).correct is True, ex_id
+        wrong = next(k for k in options if k != right)
+        assert dbm.exercises.check(ex_id, options[wrong], small_ws).correct is False, ex_id

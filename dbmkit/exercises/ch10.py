@@ -94,6 +94,12 @@ REFUSE_CHOICES = {
     "c": "orders.csv whose order date column is empty on every row (the export left it out)",
     "d": "orders.csv in which one order line appears twice (two overlapping exports)",
 }
+REFUSE_CHOICES_ZH = {   # the options as the Chinese page writes them (accepted as answers too)
+    "a": "同一列中的日期有三种写法（2024-03-05、05/03/2024、2024年3月5日）",
+    "b": "金额写作 $1,234.50 和 ¥1200",
+    "c": "每一行的订单日期列都是空的（导出时漏掉了）",
+    "d": "同一条订单明细出现了两次（两份导出范围重叠）",
+}
 _HEADER = "order_no,customer,order_date,amount\n"
 REFUSE_FILES = {
     "a": _HEADER + "1,C1,2024-03-05,10.00\n2,C2,05/03/2024,12.50\n3,C3,2024年3月5日,8.00\n",
@@ -122,10 +128,11 @@ def _letter(answer) -> str | None:
     if not isinstance(answer, str):
         return None
     text = " ".join(answer.split()).lower()
-    for k, option in REFUSE_CHOICES.items():
-        if text and text == " ".join(option.split()).lower():
-            return k
-    s = text.strip("()[]. ")
+    for options in (REFUSE_CHOICES, REFUSE_CHOICES_ZH):
+        for k, option in options.items():
+            if text and text == " ".join(option.split()).lower():
+                return k
+    s = text.strip("()[]. （）")
     return s if s in REFUSE_CHOICES else None
 
 

@@ -53,6 +53,13 @@ PAIR_CHOICES = {
     "c": "two people: one record has an e-mail and the other has none",
     "d": "cannot be decided without the same e-mail on both records",
 }
+PAIR_CHOICES_ZH = {   # the options as the Chinese page writes them (accepted as answers too)
+    "a": "同一个人：电话、出生日期和姓一致，Bob 是 Robert 的昵称；"
+         "地址变了、只有一条记录留了邮箱，正是搬家和开通网店账户后会出现的情形",
+    "b": "两个人：邮编和街道都不同",
+    "c": "两个人：一条记录有邮箱，另一条没有",
+    "d": "两条记录没有相同的邮箱，就无法判定",
+}
 
 
 def pair_probability() -> float:
@@ -67,10 +74,11 @@ def _letter(answer) -> str | None:
     if not isinstance(answer, str):
         return None
     text = " ".join(answer.split()).lower()
-    for k, option in PAIR_CHOICES.items():
-        if text and text == " ".join(option.split()).lower():
-            return k
-    s = text.strip("()[]. ")
+    for options in (PAIR_CHOICES, PAIR_CHOICES_ZH):
+        for k, option in options.items():
+            if text and text == " ".join(option.split()).lower():
+                return k
+    s = text.strip("()[]. （）")
     return s if s in PAIR_CHOICES else None
 
 
