@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .clean import normalise_street
+from .i18n import pick
 
 __all__ = ["candidate_pairs", "compare_pairs", "score_pairs", "resolve_identities", "golden_records",
            "assign_households", "match_quality", "threshold_curve", "link_at", "match_examples", "household_sizes",
@@ -225,16 +226,23 @@ def large_block_summary(large_blocks, n: int = 5, max_block: int = MAX_BLOCK, co
     if not k:
         return []
     skipped = int(not_compared if not_compared is not None else lb["not_compared"].sum())
-    lines = [f"merge/purge: {k:,} large block{'s' if k > 1 else ''} (a key shared by more than {max_block} records) "
-             f"compared by full name; {skipped:,} of {'their' if k > 1 else 'its'} records had no same-name partner "
-             f"and were not compared on {'them' if k > 1 else 'it'}"]
+    lines = [pick((f"merge/purge: {k:,} large block{'s' if k > 1 else ''} (a key shared by more than {max_block} "
+                   f"records) compared by full name; {skipped:,} of {'their' if k > 1 else 'its'} records had no "
+                   f"same-name partner and were not compared on {'them' if k > 1 else 'it'}",
+                   f"合并/去重：{k:,} 个超大分块（被超过 {max_block} 条记录共享的键）按全名比较；"
+                   f"其中 {skipped:,} 条记录没有同名记录可比，未按该键比较"))]
     for r in lb.sort_values("records", ascending=False).head(n).itertuples():
-        extra = f" (a name group over {max_block}: each record with its {max_block - 1} neighbours)" \
-            if bool(r.windowed) else ""
-        lines.append(f"  {r.block} {r.key}: {int(r.records):,} records, {int(r.name_groups):,} names, "
-                     f"{int(r.compared):,} compared, {int(r.not_compared):,} not compared{extra}")
+        big = bool(r.windowed)
+        lines.append(pick((f"  {r.block} {r.key}: {int(r.records):,} records, {int(r.name_groups):,} names, "
+                           f"{int(r.compared):,} compared, {int(r.not_compared):,} not compared"
+                           + (f" (a name group over {max_block}: each record with its {max_block - 1} neighbours)"
+                              if big else ""),
+                           f"  {r.block} {r.key}：{int(r.records):,} 条记录，{int(r.name_groups):,} 个姓名，"
+                           f"已比较 {int(r.compared):,} 条，未比较 {int(r.not_compared):,} 条"
+                           + (f"（同名组超过 {max_block} 条：每条记录只与相邻的 {max_block - 1} 条比较）"
+                              if big else ""))))
     if k > n:
-        lines.append(f"  … and {k - n:,} more")
+        lines.append(pick((f"  … and {k - n:,} more", f"  ……另有 {k - n:,} 个")))
     return lines
 
 

@@ -22,7 +22,7 @@ from .. import sql as sqlfiles
 from .store import connect, connection_of, run_step, sql_literal, table_counts
 
 __all__ = ["QUALITY_SQL", "TABLE_NOTES", "quality_before", "quality_after", "reconciliation", "reason_kind",
-           "quarantine_summary", "value_issue_summary", "order_truth_check", "table_overview"]
+           "reason_text", "quarantine_summary", "value_issue_summary", "order_truth_check", "table_overview"]
 
 # what the data-quality report reads per stage and table (tables without a source are left out)
 QUALITY_SQL = {
@@ -101,6 +101,48 @@ def reason_kind(reason: str) -> str:
     for rx, rep in _KIND_RE:
         r = rx.sub(rep, r)
     return r.strip(" ;:")
+
+
+# the phrases of quarantine reasons and load warnings, in Chinese (a reason keeps its values, ids and file names)
+REASON_ZH = [
+    (r"^exact duplicate of (\S+) (\S+) \(first at (\S+) row (\d+)\)$", r"与 \1 \2 完全重复（首次出现在 \3 第 \4 行）"),
+    (r"^(\S+) (\S+) appears again with different content \(first at (\S+) row (\d+)\)$",
+     r"\1 \2 再次出现且内容不同（首次出现在 \3 第 \4 行）"),
+    (r"^(\w+): date in the future \((.+), after the plausible dates, which end (\S+): `data.dates`\)$",
+     r"\1：日期在未来（\2，晚于合理日期的上限 \3：`data.dates`）"),
+    (r"^(\w+): cannot read '(.*)' as a date$", r"\1：无法把“\2”读作日期"),
+    (r"^(\w+): line of an unknown or quarantined order (\S+)$", r"\1：所属订单 \2 不存在或已被隔离的明细行"),
+    (r"^quantity: zero quantity \(nothing was sold or returned\)$", "quantity：数量为零（既没有售出也没有退货）"),
+    (r"^repeated header line \(files concatenated\?\)$", "重复的表头行（文件被拼接在一起？）"),
+    (r"^the same person was contacted twice in one campaign \(two records of one person\)$",
+     "同一个人在一次营销活动中被联系了两次（同一个人的两条记录）"),
+    (r"^no customer with this phone number$", "没有使用此电话号码的客户"),
+    (r"^(\w+): missing$", r"\1：缺失"),
+    (r"^(\d[\d,]*) value\(s\) of (\w+) could not be read and were left empty \(e\.g\. '(.*)'; see value_issues\)$",
+     r"\2 有 \1 个值无法读取，已留空（例如“\3”；见 value_issues）"),
+    (r"^no order_id mapped: each row is one order, numbered by its row in the file$",
+     "未映射 order_id：每一行是一笔订单，按其在文件中的行号编号"),
+]
+_REASON_ZH = [(re.compile(rx), rep) for rx, rep in REASON_ZH]
+
+
+def reason_text(reason, lang: str | None = None):
+    """A quarantine reason or load warning as a page in ``lang`` (default: the current language) shows it: in
+    Chinese the known phrases are translated, keeping values, ids and file names; anything else is returned as it is
+    (an English page always gets the reason unchanged).
+
+    >>> reason_text("exact duplicate of order_id K1 (first at ./orders.csv row 9)", "zh")
+    '与 order_id K1 完全重复（首次出现在 ./orders.csv 第 9 行）'
+    >>> reason_text("channel: missing", "en"), reason_text(None, "zh")
+    ('channel: missing', None)
+    """
+    from ..i18n import get_language
+    if not isinstance(reason, str) or (lang or get_language()) != "zh":
+        return reason
+    for rx, rep in _REASON_ZH:
+        if rx.match(reason):
+            return rx.sub(rep, reason)
+    return reason
 
 
 def quarantine_summary(ws_or_con) -> pd.DataFrame:

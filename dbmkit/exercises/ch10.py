@@ -94,6 +94,12 @@ REFUSE_CHOICES = {
     "c": "orders.csv whose order date column is empty on every row (the export left it out)",
     "d": "orders.csv in which one order line appears twice (two overlapping exports)",
 }
+REFUSE_CHOICES_ZH = {   # the options as the Chinese page writes them (accepted as answers too)
+    "a": "同一列中的日期有三种写法（2024-03-05、05/03/2024、2024年3月5日）",
+    "b": "金额写作 $1,234.50 和 ¥1200",
+    "c": "每一行的订单日期列都是空的（导出时漏掉了）",
+    "d": "同一条订单明细出现了两次（两份导出范围重叠）",
+}
 _HEADER = "order_no,customer,order_date,amount\n"
 REFUSE_FILES = {
     "a": _HEADER + "1,C1,2024-03-05,10.00\n2,C2,05/03/2024,12.50\n3,C3,2024年3月5日,8.00\n",
@@ -122,10 +128,11 @@ def _letter(answer) -> str | None:
     if not isinstance(answer, str):
         return None
     text = " ".join(answer.split()).lower()
-    for k, option in REFUSE_CHOICES.items():
-        if text and text == " ".join(option.split()).lower():
-            return k
-    s = text.strip("()[]. ")
+    for options in (REFUSE_CHOICES, REFUSE_CHOICES_ZH):
+        for k, option in options.items():
+            if text and text == " ".join(option.split()).lower():
+                return k
+    s = text.strip("()[]. （）")
     return s if s in REFUSE_CHOICES else None
 
 
@@ -236,6 +243,55 @@ META = {
         "diagnoses": [
             (_anon_amount, "that is the anonymous sales' amount; the question asks how many sales — count rows"),
             (_anon_share, "this looks like a share of sales — give the number of anonymous sales"),
+        ],
+    },
+}
+
+ZH = {
+    "10.1": {
+        "title": "用 SQL 统计每个数据源的入库行数和隔离行数",
+        "hint": "每个数据源一行：SELECT source, sum(rows_loaded) AS rows_loaded, sum(rows_quarantined) AS "
+                "rows_quarantined FROM load_log GROUP BY source——请提交 ws.sql(...) 返回的 DataFrame。",
+        "diagnoses": [
+            "请给出表格，每个数据源一行——而不是一个总数",
+            "你按 table_name 分组了；一张表可以有多个源文件——请用 GROUP BY source",
+            "rows_read 是读取的行数；题目要的是 rows_loaded 和 rows_quarantined",
+        ],
+    },
+    "10.2": {
+        "title": "隔离行数最多的数据源文件",
+        "hint": "把练习 10.1 的表格（或 dbm.database.reconciliation(ws)）按 rows_quarantined 从大到小排序，"
+                "回答 `source` 列中的文件名（如 'orders.csv' 这样的字符串）。",
+        "diagnoses": [
+            "请回答文件名，即 'orders.csv' 这样的字符串——而不是行数",
+            "这是读取行数最多的文件，不是隔离行数最多的文件——请按 rows_quarantined 排序",
+        ],
+    },
+    "10.3": {
+        "title": "你会拒收哪一份导出文件？",
+        "hint": "逐个文件想一想：导入程序能否读取它（日期和金额的格式由导入程序处理）？它是否只有一行进入隔离区"
+                "（以后再到源头修复）？还是没有任何一行可用？请回答一个字母。",
+        "diagnoses": [
+            "混用的日期格式和货币符号属于读取问题，导入程序会逐个值解决，这些行都能入库——只有在没有任何一行可用时"
+            "才拒收文件",
+            "重复的一行只损失一行，它会连同原因进入隔离区，文件的其余部分照常入库——应告知数据源负责人，而不是拒收文件",
+        ],
+    },
+    "10.4": {
+        "title": "用你自己的映射加载 CDNOW 样本，统计其中的客户数",
+        "hint": "把 CSV 的列映射到 orders（customer_id、order_ts ← date、net_amount ← dollars；date_format "
+                "'%Y%m%d'），用 dbm.ingest.load_sources({'orders': {...}}) 加载，再统计 src_orders 中 DISTINCT "
+                "customer_id 的数量——数客户，而不是数行。",
+        "diagnoses": [
+            "你数的是购买次数（行数），不是客户数——请统计 DISTINCT customer_id",
+        ],
+    },
+    "10.5": {
+        "title": "没有客户编号的销售（匿名销售）",
+        "hint": "匿名销售保存在单独的表中：统计它的行数——ws.sql('SELECT count(*) AS n FROM anonymous_sales')。",
+        "diagnoses": [
+            "这是匿名销售的金额；题目问的是有多少笔销售——请统计行数",
+            "这看起来是销售额中的占比——请给出匿名销售的笔数",
         ],
     },
 }

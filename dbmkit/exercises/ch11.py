@@ -53,6 +53,13 @@ PAIR_CHOICES = {
     "c": "two people: one record has an e-mail and the other has none",
     "d": "cannot be decided without the same e-mail on both records",
 }
+PAIR_CHOICES_ZH = {   # the options as the Chinese page writes them (accepted as answers too)
+    "a": "同一个人：电话、出生日期和姓一致，Bob 是 Robert 的昵称；"
+         "地址变了、只有一条记录留了邮箱，正是搬家和开通网店账户后会出现的情形",
+    "b": "两个人：邮编和街道都不同",
+    "c": "两个人：一条记录有邮箱，另一条没有",
+    "d": "两条记录没有相同的邮箱，就无法判定",
+}
 
 
 def pair_probability() -> float:
@@ -67,10 +74,11 @@ def _letter(answer) -> str | None:
     if not isinstance(answer, str):
         return None
     text = " ".join(answer.split()).lower()
-    for k, option in PAIR_CHOICES.items():
-        if text and text == " ".join(option.split()).lower():
-            return k
-    s = text.strip("()[]. ")
+    for options in (PAIR_CHOICES, PAIR_CHOICES_ZH):
+        for k, option in options.items():
+            if text and text == " ".join(option.split()).lower():
+                return k
+    s = text.strip("()[]. （）")
     return s if s in PAIR_CHOICES else None
 
 
@@ -201,6 +209,57 @@ META = {
             (_score_before, "that is the score before cleaning (the sources as loaded); take stage "
                             "'after cleaning'"),
             (_score_share, "this looks like a share; the score runs 0–100"),
+        ],
+    },
+}
+
+ZH = {
+    "11.1": {
+        "title": "是同一个人吗？对一对记录做匹配判定",
+        "hint": "对照权重表逐个字段判断：哪些字段一致，哪些不一致，哪些未知（一方缺失的值既不算支持也不算反对）？"
+                "共享的电话和出生日期是强证据；地址不同只是很弱的反证。请回答一个字母。",
+        "diagnoses": [
+            "地址不同只是很弱的证据（人们会搬家）；共享的电话和出生日期分量大得多——把各字段的权重加起来看",
+            "一条记录上缺失的值属于“未知”，而不是“不一致”：它既不支持也不反对匹配",
+            "没有哪个字段是必需的：所有字段的证据相加（Fellegi–Sunter）",
+        ],
+    },
+    "11.2": {
+        "title": "并入其他记录的源记录数（记录数 − 人数）",
+        "hint": "每个人是 customers 中的一行，每条源记录是 customer_records 中的一行：被合并掉的记录数就是两者之差，"
+                "count(customer_records) − count(customers)。",
+        "diagnoses": [
+            "你统计的是拥有多条记录的人数；题目问的是被合并掉的记录数（记录数 − 人数）",
+            "这是人数；请用源记录数减去它",
+            "这是源记录数；请减去人数",
+            "符号反了：应为记录数 − 人数",
+        ],
+    },
+    "11.3": {
+        "title": "用 SQL 统计人数多于一人的家庭",
+        "hint": "在 customers 中 GROUP BY household_id，用 HAVING count(*) > 1 保留这些组，再数组的个数："
+                "SELECT count(*) AS n FROM (SELECT household_id FROM customers GROUP BY 1 HAVING ...)。",
+        "diagnoses": [
+            "你统计的是这些家庭中的人数，而不是家庭数",
+            "这是全部家庭数；只保留人数多于一人的家庭（HAVING count(*) > 1）",
+        ],
+    },
+    "11.4": {
+        "title": "填写了邮箱但邮箱无效的源记录",
+        "hint": "customer_records 为每条记录保存一个标记：统计 email_valid 为 false 的行"
+                "（不是 NULL：NULL 表示没有填写邮箱）。",
+        "diagnoses": [
+            "你把没有邮箱的记录也算进去了：NULL 表示没有填写，而不是填写了无效邮箱",
+            "你统计的是 customers 中的人；这个标记是按源记录保存的，在 customer_records 中",
+        ],
+    },
+    "11.5": {
+        "title": "清洗后 customers 表的数据质量得分（0–100）",
+        "hint": "dbm.clean.quality_summary(ws.sql('SELECT * FROM data_quality')) 为每张表的每个阶段给出一个得分；"
+                "取 customers 表、'after cleaning'（清洗后）阶段。",
+        "diagnoses": [
+            "这是清洗前（刚载入的数据源）的得分；请取 'after cleaning'（清洗后）阶段",
+            "这看起来是一个比例；得分的范围是 0–100",
         ],
     },
 }

@@ -138,3 +138,45 @@ META = {
                                        "be contacted")],
     },
 }
+
+ZH = {
+    "12.1": {
+        "title": "SQL：各销售渠道的净收入，从大到小",
+        "hint": "从视图 `sales`（已完成的订单和退货）查询：SELECT channel, sum(net_amount) AS revenue "
+                "… GROUP BY channel ORDER BY revenue DESC。请提交 ws.sql(...) 返回的 DataFrame（两列，每个渠道一行）。",
+        "diagnoses": [],
+    },
+    "12.2": {
+        "title": "SQL：在至少两个渠道购买过的客户",
+        "hint": "在视图 `sales` 上写查询：每位客户一行（GROUP BY customer_id），保留至少有两个不同渠道的客户"
+                "（HAVING count(DISTINCT channel) >= 2），再统计行数。统一客户视图的 `channels` 列给出同样的数字，"
+                "可以用来自己核对。",
+        "diagnoses": ["请回答一个数字：客户的人数（SELECT count(*) FROM (…)）"],
+    },
+    "12.3": {
+        "title": "今天可以接收邮件的客户",
+        "hint": "customers 中的所有人减去邮件排除名单上的所有人：dbm.database.suppression_list(ws, 'email') "
+                "中每位客户的每个原因各占一行，所以要统计不同的 customer_id。",
+        "diagnoses": [
+            "你减去的是排除名单的行数——一位客户可能因多个原因被排除：请统计不同的 customer_id",
+            "这是被排除的客户数——题目问的是还有多少客户可以接收邮件",
+        ],
+    },
+    "12.4": {
+        "title": "2 年数据保留规则会删除的客户",
+        "hint": "dbm.database.stale_customers(ws, ws.as_of, years=2) 列出过去两年内没有任何购买、联系、同意变更"
+                "或注册的客户；统计他们的人数。",
+        "diagnoses": [
+            "你只统计了没有购买的客户——数据保留规则还会保留两年内有过联系、同意变更或注册的客户",
+        ],
+    },
+    "12.5": {
+        "title": "决策：今天能触达最多客户的渠道",
+        "hint": "分别对 email、sms 和 mail 统计可以联系的客户数（全部客户减去 "
+                "dbm.database.suppression_list(ws, channel) 中不同的客户）；回答渠道名称"
+                "（'email'、'sms' 或 'mail'——也可以用中文名称：邮件、短信、直邮）。",
+        "diagnoses": [
+            "这个渠道的排除名单行数最少，但一位客户可能因多个原因被排除——要比较可以联系的不同客户数",
+        ],
+    },
+}

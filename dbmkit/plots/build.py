@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..i18n import add, t
+from ..i18n import add, t, value_label
 
 __all__ = ["source_rows_chart", "quarantine_chart", "quality_chart", "match_tradeoff_chart", "match_score_chart",
            "household_chart", "consent_chart", "suppression_chart", "schema_diagram", "area_penetration_chart"]
@@ -38,6 +38,7 @@ add({
     "customers_n": ("Customers", "客户数"),
     "schema_title": ("The marketing database: tables and keys", "营销数据库：表与键"),
     "penetration_title": ("Penetration by postal area: customers per 100 households", "各邮编区渗透率：每百户客户数"),
+    "n_columns": ("{n} columns", "{n} 个字段"),
     "median_income": ("Median household income of the area", "地区家庭收入中位数"),
     "penetration": ("Customers per 100 households", "每百户客户数"),
 })
@@ -84,7 +85,8 @@ def quarantine_chart(summary: pd.DataFrame, top: int = 12, title: str | None = N
     d = summary.groupby(["table_name", "reason_kind"], as_index=False)["rows"].sum()
     d = d.sort_values("rows", ascending=False).head(top).iloc[::-1]
     fig, ax = new_figure(9, 0.38 * max(len(d), 1) + 1.3)
-    labels = [f"{tb}: {r if len(r) < 60 else r[:59] + '…'}" for tb, r in zip(d["table_name"], d["reason_kind"])]
+    kinds = [str(value_label(r)) for r in d["reason_kind"]]           # the reason's kind in the page's language
+    labels = [f"{tb}: {r if len(r) < 60 else r[:59] + '…'}" for tb, r in zip(d["table_name"], kinds)]
     ax.barh(np.arange(len(d)), d["rows"], color=ACCENT)
     ax.set_yticks(np.arange(len(d)), labels, fontsize=8)
     for yi, v in enumerate(d["rows"]):
@@ -221,7 +223,7 @@ def suppression_chart(sup: pd.DataFrame, channel: str, n_customers: int | None =
     d = sup.groupby("reason").size().sort_values()
     fig, ax = new_figure(8, 0.4 * max(len(d), 1) + 1.3)
     ax.barh(np.arange(len(d)), d.to_numpy(), color=ACCENT)
-    ax.set_yticks(np.arange(len(d)), d.index, fontsize=9)
+    ax.set_yticks(np.arange(len(d)), [value_label(r) for r in d.index], fontsize=9)
     for yi, v in enumerate(d.to_numpy()):
         share = (v / n_customers) if n_customers else None
         lab = f" {v:,}" + ("" if share is None else (" (<1%)" if share < 0.005 else f" ({share:.0%})"))
@@ -246,7 +248,7 @@ def _box_lines(table: str) -> list[str]:
     keys = schema.PRIMARY_KEYS.get(table, [])
     fks = [c for c, _, _ in schema.FOREIGN_KEYS.get(table, [])]
     return [table] + [f"PK {k}" for k in keys] + [f"FK {c}" for c in fks if c not in keys] + \
-        [f"{len(schema.TABLES[table])} columns"]
+        [t("n_columns").format(n=len(schema.TABLES[table]))]
 
 
 def _edge(x1, y1, x2, y2, half_w, half_h):
