@@ -29,6 +29,7 @@ add({"customers_over_time": ("Customers over time", "客户数量的变化"),
      "revenue_per_order": ("Revenue per order", "每笔订单收入"),
      "cohort_heatmap": ("Share of each cohort buying again", "各同期群的复购比例"),
      "(unknown)": ("(unknown)", "（未知）"), "(all)": ("(all)", "（全部）"),
+     "cohort_first": ("Cohort (first purchase)", "同期群（首次购买）"),
      "channels_used": ("Sales channels used", "使用渠道数")})
 
 __all__ += ["revenue_over_time"]
@@ -196,6 +197,6 @@ def cohort_heatmap(cohorts: pd.DataFrame, max_periods: int = 12, title: str | No
                 annot_kws={"fontsize": 7.5})
     ax.grid(False)
     ax.set_xlabel(t("period_index"))
-    ax.set_ylabel(t("cohort"))
+    ax.set_ylabel(t("cohort_first"))
     ax.set_title(title or t("cohort_heatmap"))
     return finish(fig)
