@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .datasets.truth import truth_person_map
+from .i18n import money, pick
 from .power import z_critical
 from .uncertainty import difference_variance, newcombe_interval, shrink_differences, shrink_rates
 
@@ -127,33 +128,45 @@ def winners_curse(cells: pd.DataFrame, top: int = 5, min_contacts: int = 30, tru
 
 def winners_curse_note(curse: pd.DataFrame, cells: pd.DataFrame | None = None, truth: pd.Series | None = None,
                        by: str = "rfm_cell"):
-    """The winner's curse of :func:`winners_curse` in words (Markdown), written from its numbers: the top cells'
-    raw and shrunk estimates, the truth where there is one, and — with ``cells`` and ``truth`` — how much closer
-    to the truth the shrunk estimates of all cells are (mean squared error)."""
+    """The winner's curse of :func:`winners_curse` in words (Markdown, in the language of ``i18n.get_language()``),
+    written from its numbers: the top cells' raw and shrunk estimates, the truth where there is one, and — with
+    ``cells`` and ``truth`` — how much closer to the truth the shrunk estimates of all cells are (mean squared
+    error)."""
     from IPython.display import Markdown
     top = curse[curse[by] != "all cells"]
     if top.empty:
-        return Markdown("> **Note:** no cell has enough contacts and a control group: nothing to compare.")
+        return Markdown(pick(("> **Note:** no cell has enough contacts and a control group: nothing to compare.",
+                              "> **说明：** 没有一个单元同时有足够的接触次数和对照组：无从比较。")))
     allrow = curse[curse[by] == "all cells"].iloc[0]
     pts = lambda x: f"{100 * x:+.1f} points"  # noqa: E731
-    text = (f"The {len(top)} cells with the highest raw incremental rate averaged {pts(top['incremental_rate'].mean())}"
-            f" in past campaigns, on control groups of {int(top['control'].min())}–{int(top['control'].max())} "
-            f"people (the mean over all {curse.attrs.get('cells', '')} cells with a control group: "
-            f"{pts(allrow['incremental_rate'])}). Their shrunk estimate is {pts(top['incremental_shrunk'].mean())}")
+    zpt = lambda x: f"{100 * x:+.1f}个百分点".replace("-", "−")  # noqa: E731
+    lo_c, hi_c, n_all = int(top["control"].min()), int(top["control"].max()), curse.attrs.get("cells", "")
+    raw_m, all_m, shr_m = top["incremental_rate"].mean(), allrow["incremental_rate"], top["incremental_shrunk"].mean()
+    en = (f"The {len(top)} cells with the highest raw incremental rate averaged {pts(raw_m)}"
+          f" in past campaigns, on control groups of {lo_c}–{hi_c} "
+          f"people (the mean over all {n_all} cells with a control group: "
+          f"{pts(all_m)}). Their shrunk estimate is {pts(shr_m)}")
+    zh = (f"原始增量响应率最高的{len(top)}个单元，在过去的营销活动中平均为{zpt(raw_m)}，其对照组只有{lo_c}–{hi_c}人"
+          f"（全部{n_all}个有对照组的单元平均为{zpt(all_m)}）。它们收缩后的估计值为{zpt(shr_m)}")
     if "true_incremental_rate" in top and top["true_incremental_rate"].notna().any():
-        text += f"; the truth of the synthetic client is {pts(top['true_incremental_rate'].mean())}"
-    text += (". Ranking cells by a noisy estimate picks the cells whose noise was lucky: that is the **winner's "
-             "curse** (赢家诅咒). Next time they do about as well as their shrunk estimate, not their raw one.")
+        en += f"; the truth of the synthetic client is {pts(top['true_incremental_rate'].mean())}"
+        zh += f"；合成客户的真实值为{zpt(top['true_incremental_rate'].mean())}"
+    en += (". Ranking cells by a noisy estimate picks the cells whose noise was lucky: that is the **winner's "
+           "curse** (赢家诅咒). Next time they do about as well as their shrunk estimate, not their raw one.")
+    zh += ("。按充满噪声的估计值给单元排名，选出的是噪声恰好偏向有利一侧的单元：这就是**赢家诅咒**。"
+           "下一次，它们的表现会接近收缩后的估计值，而不是原始估计值。")
     if cells is not None and truth is not None:
         ok = cells[cells["control"] > 0].assign(_truth=lambda c: truth.reindex(c[by]).to_numpy()).dropna(
             subset=["_truth", "incremental_rate"])
         if len(ok):
             raw = float(((ok["incremental_rate"] - ok["_truth"]) ** 2).mean())
             shr = float(((ok["incremental_shrunk"] - ok["_truth"]) ** 2).mean())
-            text += (f" Over the {len(ok)} cells with a control group, the shrunk estimates are "
-                     f"{raw / shr:.0f} times closer to the truth than the raw ones (mean squared error)."
-                     if shr > 0 else "")
-    return Markdown(text)
+            if shr > 0:
+                en += (f" Over the {len(ok)} cells with a control group, the shrunk estimates are "
+                       f"{raw / shr:.0f} times closer to the truth than the raw ones (mean squared error).")
+                zh += (f"在{len(ok)}个有对照组的单元上，原始估计与真实值的均方误差是收缩估计的"
+                       f"{raw / shr:.0f}倍。")
+    return Markdown(pick((en, zh)))
 
 
 def _money(x: float, currency: str) -> str:
@@ -162,10 +175,10 @@ def _money(x: float, currency: str) -> str:
 
 def selection_note(selections: dict, cells: pd.DataFrame, breakeven_rate: float, recommended: str,
                    raw: str | None = None, alpha: float = 0.05, currency: str = ""):
-    """What the cell selections of chapter 21 mean, written from the numbers (Markdown): how many cells the
-    recommended (shrunk) selection keeps and what it promises, whether the overall incremental rate — the one the
-    cells are pulled toward, ``cells.attrs`` from :func:`rfm_cell_table` — clears the break-even rate, and how much
-    of the raw selection's promise is the winner's curse."""
+    """What the cell selections of chapter 21 mean, written from the numbers (Markdown, in the language of
+    ``i18n.get_language()``): how many cells the recommended (shrunk) selection keeps and what it promises, whether
+    the overall incremental rate — the one the cells are pulled toward, ``cells.attrs`` from :func:`rfm_cell_table`
+    — clears the break-even rate, and how much of the raw selection's promise is the winner's curse."""
     from IPython.display import Markdown
     z = z_critical(alpha)
     ci = f"{100 * (1 - alpha):.0f} %"
@@ -173,23 +186,36 @@ def selection_note(selections: dict, cells: pd.DataFrame, breakeven_rate: float,
     rec = summary[recommended]
     mu, se = cells.attrs.get("incremental_mu", np.nan), cells.attrs.get("incremental_mu_se", np.nan)
     pts = lambda x: f"{100 * x:+.2f} points"  # noqa: E731
-    text = []
+    zpt = lambda x: f"{100 * x:+.2f}个百分点".replace("-", "−")  # noqa: E731
+    ci_zh = ci.replace(" ", "")
+    cur = currency.strip()
+    en, zh = [], []
     if np.isfinite(mu):
         lo, hi = mu - z * se, mu + z * se
         verdict = ("a mailing at this cost pays on average" if lo > breakeven_rate else
                    "a mailing at this cost does not pay on average" if hi < breakeven_rate else
                    "the past campaigns cannot tell whether a mailing at this cost pays on average")
-        text.append(f"Over all cells the incremental rate is {pts(mu)} ({ci} interval {pts(lo)} to {pts(hi)}) "
-                    f"against a break-even rate of {100 * breakeven_rate:.2f} %: {verdict}.")
+        verdict_zh = ("按这个成本邮寄，平均而言能够盈利" if lo > breakeven_rate else
+                      "按这个成本邮寄，平均而言不能盈利" if hi < breakeven_rate else
+                      "过去的营销活动无法判断按这个成本邮寄平均而言能否盈利")
+        en.append(f"Over all cells the incremental rate is {pts(mu)} ({ci} interval {pts(lo)} to {pts(hi)}) "
+                  f"against a break-even rate of {100 * breakeven_rate:.2f} %: {verdict}.")
+        zh.append(f"全部单元的增量响应率为{zpt(mu)}（{ci_zh}置信区间为{zpt(lo)}至{zpt(hi)}），"
+                  f"而盈亏平衡响应率为{100 * breakeven_rate:.2f}%：{verdict_zh}。")
     n = int(rec["cells selected"])
     cells_text = "no cell breaks" if n == 0 else "1 cell breaks" if n == 1 else f"{n} cells break"
     promise = (f", promising {_money(rec['expected profit'], currency)} ({ci} interval "
                f"{_money(rec['profit CI low'], currency)} to {_money(rec['profit CI high'], currency)})." if n else ".")
-    text.append(f"On the shrunk estimates {cells_text} even{promise}")
+    en.append(f"On the shrunk estimates {cells_text} even{promise}")
+    zh.append(f"按收缩后的估计值，{n}个单元达到盈亏平衡，预期利润{money(rec['expected profit'], cur)}"
+              f"（{ci_zh}置信区间为{money(rec['profit CI low'], cur)}至{money(rec['profit CI high'], cur)}）。"
+              if n else "按收缩后的估计值，没有一个单元达到盈亏平衡。")
     if raw is not None and raw in summary:
         r = summary[raw]
-        text.append(f"The raw incremental rates would select {int(r['cells selected'])} cells and promise "
-                    f"{_money(r['expected profit'], currency)} — a promise built on the cells whose small control "
-                    "groups happened to buy little (the winner's curse, below).")
-    return Markdown(" ".join(text))
-
+        en.append(f"The raw incremental rates would select {int(r['cells selected'])} cells and promise "
+                  f"{_money(r['expected profit'], currency)} — a promise built on the cells whose small control "
+                  "groups happened to buy little (the winner's curse, below).")
+        zh.append(f"如果按原始增量响应率，会选出{int(r['cells selected'])}个单元，预期利润"
+                  f"{money(r['expected profit'], cur)}——这个预期建立在那些对照组很小、恰好买得少的单元上"
+                  "（即下文的赢家诅咒）。")
+    return Markdown(pick((" ".join(en), "".join(zh))))

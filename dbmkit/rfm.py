@@ -39,11 +39,13 @@ from .cell_stats import (
     winners_curse_note,
 )
 from .datasets.truth import truth_future, truth_person_map
+from .i18n import pick
 
 __all__ = ["customer_summary", "build_customer_summary", "TIME_UNITS", "rfm_scores", "rfm_segments", "SEGMENT_MAP",
            "segment_grid", "segment_table", "rfm_settings", "build_rfm", "campaign_rfm_contacts", "rfm_cell_table",
            "breakeven_cells", "selection_summary", "cell_truth", "winners_curse", "winners_curse_note",
-           "selection_note", "cell_uncertainty", "RFM_COLUMNS", "score_counts", "segment_truth", "rescale_to_5"]
+           "selection_note", "cell_uncertainty", "RFM_COLUMNS", "score_counts", "segment_truth", "rescale_to_5",
+           "segment_map_table"]
 
 TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
 
@@ -219,27 +221,38 @@ def score_counts(scores: dict) -> pd.DataFrame:
 # Scores on other scales are mapped to 1–5 first. Every one of the 25 R × FM cells is covered.
 SEGMENT_MAP: list[dict] = [
     dict(name="Champions", name_zh="冠军客户", r=(4, 5), fm=(4, 5),
-         action="Reward them: early access, new products, ask for reviews and referrals; no discounts needed."),
+         action="Reward them: early access, new products, ask for reviews and referrals; no discounts needed.",
+         action_zh="奖励他们：抢先体验、新品、邀请他们写评价和推荐朋友；无需折扣。"),
     dict(name="Loyal", name_zh="忠诚客户", r=(3, 3), fm=(4, 5),
-         action="Keep them close: loyalty tiers, member offers, upsell higher-value products."),
+         action="Keep them close: loyalty tiers, member offers, upsell higher-value products.",
+         action_zh="与他们保持亲近：会员等级、会员专属优惠、向上销售更高价值的商品。"),
     dict(name="Potential loyalists", name_zh="潜在忠诚客户", r=(4, 5), fm=(2, 3),
-         action="Develop them: membership, recommendations from their purchase history, a second category."),
+         action="Develop them: membership, recommendations from their purchase history, a second category.",
+         action_zh="培育他们：会员计划、根据购买记录推荐商品、引导购买第二个品类。"),
     dict(name="Recent starters", name_zh="近期起步客户", r=(5, 5), fm=(1, 1),
-         action="Welcome series, onboarding, a reason for the second purchase."),
+         action="Welcome series, onboarding, a reason for the second purchase.",
+         action_zh="欢迎系列、新客引导，给他们一个第二次购买的理由。"),
     dict(name="Promising", name_zh="有潜力客户", r=(4, 4), fm=(1, 1),
-         action="Build the habit: brand story, a small incentive for the next order."),
+         action="Build the habit: brand story, a small incentive for the next order.",
+         action_zh="培养购买习惯：讲述品牌故事，为下一单提供小小的激励。"),
     dict(name="Need attention", name_zh="需要关注", r=(3, 3), fm=(3, 3),
-         action="Limited-time offers based on past purchases before they drift away."),
+         action="Limited-time offers based on past purchases before they drift away.",
+         action_zh="在他们渐渐疏远之前，根据过去的购买推送限时优惠。"),
     dict(name="About to sleep", name_zh="即将休眠", r=(3, 3), fm=(1, 2),
-         action="Reactivate cheaply: popular products, e-mail rather than mail."),
+         action="Reactivate cheaply: popular products, e-mail rather than mail.",
+         action_zh="以低成本重新激活：热门商品，用邮件而不是直邮。"),
     dict(name="Fading regulars", name_zh="渐行渐远的常客", r=(1, 2), fm=(3, 4),
-         action="Win back good customers: personal messages, renewals, a meaningful offer."),
+         action="Win back good customers: personal messages, renewals, a meaningful offer.",
+         action_zh="唤回优质客户：个性化的信息、续订提醒、有分量的优惠。"),
     dict(name="Can't lose them", name_zh="不能失去的客户", r=(1, 2), fm=(5, 5),
-         action="Top customers going quiet: call them, find out why, make it right."),
+         action="Top customers going quiet: call them, find out why, make it right.",
+         action_zh="顶级客户正在沉寂：打电话联系，了解原因，妥善弥补。"),
     dict(name="Hibernating", name_zh="休眠客户", r=(2, 2), fm=(1, 2),
-         action="Low-cost reminders only; suppress from expensive channels."),
+         action="Low-cost reminders only; suppress from expensive channels.",
+         action_zh="只做低成本的提醒；不使用昂贵的渠道。"),
     dict(name="Gone cold", name_zh="久未购买客户", r=(1, 1), fm=(1, 2),
-         action="Do not spend on them, except a cheap last win-back test."),
+         action="Do not spend on them, except a cheap last win-back test.",
+         action_zh="不要在他们身上花钱，最多做一次低成本的最后唤回测试。"),
 ]
 
 
@@ -262,6 +275,23 @@ def segment_grid(segment_map: list[dict] | None = None, language: str = "en") ->
     names = _assign(r, fm, seg, language)
     return pd.DataFrame(names.reshape(5, 5), index=pd.Index(range(5, 0, -1), name="R"),
                         columns=pd.Index(range(1, 6), name="FM"))
+
+
+def segment_map_table(language: str = "en", segment_map: list[dict] | None = None) -> pd.DataFrame:
+    """The segment map as a table for a page: segment, its R range, its FM range (mean of F and M) and the
+    suggested action — in Chinese (``language="zh"``) the action's Chinese; in English the Chinese name as a
+    column beside the English one.
+
+    >>> segment_map_table()[["segment", "中文", "R", "mean of F, M"]].iloc[0].tolist()
+    ['Champions', '冠军客户', (4, 5), (4, 5)]
+    >>> segment_map_table("zh").columns.tolist()
+    ['segment', 'R', 'mean of F, M', 'action']
+    """
+    zh = language == "zh"
+    return pd.DataFrame([{"segment": r["name"], **({} if zh else {"中文": r.get("name_zh", r["name"])}),
+                          "R": r["r"], "mean of F, M": r["fm"],
+                          "action": r.get("action_zh", r.get("action", "")) if zh else r.get("action", "")}
+                         for r in (segment_map or SEGMENT_MAP)])
 
 
 def _assign(r5: np.ndarray, fm5: np.ndarray, segment_map: list[dict], language: str = "en") -> np.ndarray:
@@ -331,7 +361,8 @@ def segment_table(rfm: pd.DataFrame, segment_map: list[dict] | None = None) -> p
     out["share_revenue"] = out["revenue"].clip(lower=0) / total if total > 0 else 0.0
     order = [r["name"] for r in seg] + ["Other"]
     zh = {r["name"]: r.get("name_zh", r["name"]) for r in seg} | {"Other": "其他"}
-    act = {r["name"]: r.get("action", "") for r in seg} | {"Other": ""}
+    act = {r["name"]: pick((r.get("action", ""), r.get("action_zh", r.get("action", "")))) for r in seg}
+    act["Other"] = ""
     out = out.reindex([o for o in order if o in out.index])
     out.insert(0, "segment_zh", [zh[i] for i in out.index])
     out["action"] = [act[i] for i in out.index]

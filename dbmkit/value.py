@@ -338,9 +338,12 @@ def profitable_groups(prof: pd.DataFrame, value: str = "net_revenue", top: float
     return df
 
 
-def profitable_groups_table(groups: pd.DataFrame) -> pd.DataFrame:
+def profitable_groups_table(groups: pd.DataFrame, language: str = "en") -> pd.DataFrame:
     """One row per group of :func:`profitable_groups` (overlaps counted in each): customers, share of customers,
-    share of net revenue and contribution, mean revenue last 12 months vs the 12 months before."""
+    share of net revenue and contribution, mean revenue last 12 months vs the 12 months before. The groups are
+    bands of sales (docs/GLOSSARY.md): the first 10 %, the next 40 % (from the 10 % to the 50 % mark), and the
+    declining ones. ``language="zh"``: the ``name`` column in Chinese (the glossary's terms) and no ``group`` /
+    ``name_zh`` columns — what a Chinese page shows; in English both names side by side."""
     total_c, total_r = len(groups), groups["net_revenue"].sum()
     total_p = groups["contribution"].sum()
     labels = {"top": ("Top customers: first 10 % of sales", "贡献前10%销售额的顾客"),
@@ -353,4 +356,7 @@ def profitable_groups_table(groups: pd.DataFrame) -> pd.DataFrame:
                      "share_revenue": d["net_revenue"].sum() / total_r,
                      "share_contribution": d["contribution"].sum() / total_p,
                      "revenue_12m": d["revenue_12m"].mean(), "revenue_prev_12m": d["revenue_prev_12m"].mean()})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if language == "zh":
+        out = out.assign(name=out["name_zh"]).drop(columns=["group", "name_zh"])
+    return out

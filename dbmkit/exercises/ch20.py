@@ -136,3 +136,38 @@ META = {
                                      "to get the share")],
     },
 }
+
+ZH = {
+    "20.1": {
+        "title": "动手做：分析日期当天的活跃客户数",
+        "hint": "统计在 ws.as_of − active_days 到 ws.as_of 之间至少有一笔已完成订单的不同客户（DISTINCT）："
+                "可以在 `orders` 上用 SQL（status = 'completed'，CAST(order_ts AS DATE) 落在窗口内），也可以用 pandas："
+                "(ws.table('customer_summary')['days_since_last'] <= active_days).sum()。",
+    },
+    "20.2": {
+        "title": "做决策：首先质疑哪个获客渠道的预算",
+        "hint": "dbm.explore.churn_by_channel(ws, period_days=…) 列出了每个获客渠道的流失率；流失率最高的渠道，"
+                "流失掉的客户比例最大。以字符串回答渠道名称（例如 'store' 或“门店”）。",
+        "diagnoses": ["这个渠道流失的客户人数最多，是因为它带来的客户最多；"
+                      "请比较流失率（流失人数 ÷ 窗口开始时的活跃客户数）"],
+    },
+    "20.3": {
+        "title": "多渠道客户每笔订单的消费是单渠道客户的多少倍",
+        "hint": "dbm.explore.multichannel_spend(ws.table('customer_summary')) 的 'multi' 和 'single' 两行有 "
+                "revenue_per_order，用前者除以后者。要按订单而不是按客户计算：多渠道客户下单更频繁，"
+                "这也是他们会尝试第二个渠道的部分原因。",
+        "diagnoses": ["这是按客户计算的收入之比——题目问的是按订单计算",
+                      "你用单渠道除以了多渠道——应当用多渠道的数值除以单渠道的数值"],
+    },
+    "20.4": {
+        "title": "新客户最多的月份",
+        "hint": "在 dbm.explore.customers_over_time(ws) 中找出 new_customers 最大的那一行，"
+                "以文本 'YYYY-MM' 回答它的月份。",
+    },
+    "20.5": {
+        "title": "动手做：使用多个渠道的买家占比",
+        "hint": "用 pandas 处理 ws.table('customer_summary')：channels_used >= 2 的客户数除以表中全部客户数——"
+                "得到0到1之间的比例。",
+        "diagnoses": ["这是多渠道客户的人数——除以全部客户数才是占比"],
+    },
+}

@@ -132,7 +132,7 @@ def _same_label(answer, expected) -> bool:
     from ..rfm import SEGMENT_MAP
     if not isinstance(answer, str):
         return False
-    zh = {r["name"]: r["name_zh"] for r in SEGMENT_MAP}
+    zh = {r["name"]: r["name_zh"] for r in SEGMENT_MAP} | {"Prospect": "潜在客户", "Other": "其他"}
 
     def norm(s):
         return "".join(str(s).split()).lower().replace("’", "'")
@@ -323,5 +323,50 @@ META = {
                                       "group == 'control'"),
             (_breakeven_inverted, "you divided the other way round: cost per contact ÷ margin per response"),
         ],
+    },
+}
+
+ZH = {
+    "21.1": {
+        "title": "手工计算 R、F、M 五分位得分",
+        "hint": "对每项指标给客户排名（rank(method='first')），再用 pd.qcut(ranks, 5, labels=[1, 2, 3, 4, 5]) 把名次"
+                "切成5组；近期是天数越少越好，所以排名时用 ascending=False。以包含 customer_id、r_score、f_score、"
+                "m_score 的 DataFrame 作答。",
+        "diagnoses": ["请以 DataFrame 作答，包含 customer_id、r_score、f_score 和 m_score——summary 中每位客户一行",
+                      "近期得分应当让最近买过的客户得高分——你把方向弄反了：对 days_since_last 排名时用 "
+                      "ascending=False（天数越少越好）",
+                      "你的得分是0–4：qcut 用 labels=False 时从0开始计数——请用 labels=[1, 2, 3, 4, 5]"],
+    },
+    "21.2": {
+        "title": "冠军客户有多少人",
+        "hint": "用 dbm.rfm.rfm_segments 在本章的得分（本章的 bins 和 method）上命名细分，再数出 segment 为 "
+                "'Champions' 的行数——回答客户人数，而不是比例。",
+        "diagnoses": ["这看起来是一个比例或百分比——请给出客户人数",
+                      "这是另一种分组方法下的人数——请使用本章的设置（bins=bins, method=method）"],
+    },
+    "21.3": {
+        "title": "过去响应率最高的细分",
+        "hint": "dbm.rfm.rfm_cell_table(contacts, by='segment') 中每个细分一行：按 response_rate 排序（不要按接触人数"
+                "或客户数），用中文或英文回答该细分的名称。",
+        "diagnoses": ["这个细分的接触人数最多，但响应率不是最高——请按 response_rate 排序",
+                      "这个细分的增量响应率最高；题目问的是毛响应率",
+                      "请回答细分的名称，即一个字符串，例如 '忠诚客户' 或 'Loyal'"],
+    },
+    "21.4": {
+        "title": "原始估计还是收缩估计：该邮寄哪些单元",
+        "hint": "看赢家诅咒表：原始排名靠前的单元，与它们收缩后的估计值（以及合成客户的真实值）相比如何？用字母作答。",
+        "diagnoses": ["原始排名的顶端聚集的是最幸运的单元：再次邮寄时，它们会向平均值回归（赢家诅咒）——"
+                      "请比较表中它们的原始比率和收缩后的比率",
+                      "毛响应率把本来就会发生的购买（对照组的响应率）也算作了营销活动的功劳",
+                      "min_contacts 只是去掉了证据最薄弱的单元；一个单元仍然必须赚回它的接触成本"],
+    },
+    "21.5": {
+        "title": "一次直邮接触的盈亏平衡响应率",
+        "hint": "盈亏平衡响应率 = 每次接触的成本 ÷ 每次响应的毛利。成本：ws.cfg.contact_cost('mail')；每次响应的毛利："
+                "目标组接触的 response_margin 之和除以其响应人数（对照组没有收到邮寄）。以比例作答（0.02 = 2%）。",
+        "diagnoses": ["这看起来是一个百分比——请给出比例（2% 写作 0.02）",
+                      "你除以的是每次接触的毛利；盈亏平衡用的是每次**响应**的毛利（response_margin ÷ 响应人数）",
+                      "你把对照组也算进去了：只有目标组收到了邮寄——去掉 group == 'control' 的行",
+                      "你除反了：应当是每次接触的成本 ÷ 每次响应的毛利"],
     },
 }

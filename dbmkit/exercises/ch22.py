@@ -154,3 +154,40 @@ META = {
     },
 }
 safe_meta(META)
+
+_PERCENT_ZH = "这看起来是一个百分比——请给出0到1之间的比例"
+ZH = {
+    "22.1": {
+        "title": "手工计算第1个十分位的销售额占比",
+        "hint": "按 monetary_total 给客户排名（ascending=False，名次1是最好的客户），用 pd.qcut(..., 10, "
+                "labels=range(1, 11)) 把名次切成10组，再把第1个十分位的净收入相加，除以总净收入。",
+        "diagnoses": [_PERCENT_ZH,
+                      "这是价值最低的10%：排名时用 ascending=False，让第1个十分位是最好的客户",
+                      "0.1 是这个十分位占客户人数的比例；题目问的是它占净收入的比例",
+                      "你用的是毛利而不是收入——请对 monetary_total 排名并求和"],
+    },
+    "22.2": {
+        "title": "手工计算前20%客户的销售额占比",
+        "hint": "把 monetary_total 从大到小排序，取前20%的客户（round(0.2 × n) 位），用他们的合计除以总额。",
+        "diagnoses": [_PERCENT_ZH,
+                      "这是价值最低的20%：请从最大的数值开始排序",
+                      "0.8 是这条法则的说法；请根据数据算出这家客户自己的比例",
+                      "这是前10%的比例；请取前20%的客户"],
+    },
+    "22.3": {
+        "title": "目录应当邮寄到多深",
+        "hint": "对每个十分位：每次接触的额外毛利 = uplift × 该十分位截至目前的平均毛利（dbm.value.decile_table 中的 "
+                "profit ÷ customers）。从第1个十分位往下，在第一个低于每次接触成本的十分位之前停下。",
+        "diagnoses": ["你用的是收入而不是毛利：额外毛利 = uplift × 该十分位截至目前的平均毛利",
+                      "深了一个：这个十分位正是第一个额外毛利不足以覆盖成本的十分位",
+                      "浅了一个：你去掉的那个十分位仍然能覆盖成本（≥ 算作划算）"],
+    },
+    "22.4": {
+        "title": "不盈利的客户",
+        "hint": "用 dbm.value.profitability(ws, cost_per_return=cost_per_return, include_acquisition=True)，"
+                "数出被标记为不盈利的客户（计入获客成本后贡献小于零）。",
+        "diagnoses": ["你漏掉了获客成本：请使用 include_acquisition=True",
+                      "你漏掉了退货处理成本：请传入本章的 cost_per_return",
+                      "这看起来是一个比例——题目问的是客户人数"],
+    },
+}

@@ -9,18 +9,27 @@ import pandas as pd
 from ..i18n import add, money, t
 
 add({"customers_over_time": ("Customers over time", "客户数量的变化"),
-     "customer_flows": ("New, reactivated and lapsing customers per month", "每月新增、重新激活与转为沉睡的客户"),
+     "customer_flows": ("New, reactivated and newly inactive customers per month",
+                        "每月新增、重新激活与转为不活跃的客户"),
      "net_change": ("Net change of active customers", "活跃客户净变化"),
+     "active_customers": ("Active customers", "活跃客户"), "inactive": ("Inactive", "不活跃客户"),
+     "long_inactive": ("Long inactive", "长期不活跃客户"), "new_customers": ("New customers", "新增客户"),
+     "reactivated": ("Reactivated", "重新激活"), "newly_inactive": ("Becoming inactive", "转为不活跃"),
+     "churn_rate": ("Churn rate", "流失率"),
      "churn_by_group": ("Churn rate of customers active a year ago", "一年前活跃客户的流失率"),
      "churn_by_group_days": ("Churn rate of customers active {n} days ago", "{n}天前活跃客户的流失率"),
      "average": ("Average", "平均"), "revenue_bridge": ("Why revenue changed", "收入变化的来源"),
      "customers_effect": ("More / fewer buyers", "购买客户数"),
-     "frequency_effect": ("Orders per buyer", "客均订单数"),
+     "frequency_effect": ("Orders per buyer", "人均订单数"),
      "order_value_effect": ("Average order value", "客单价"),
      "revenue_by_group": ("Revenue and margin", "收入与毛利"),
      "multichannel": ("Single- vs multi-channel customers", "单渠道与多渠道客户"),
-     "revenue_per_order": ("Revenue per order", "单均收入"),
-     "cohort_heatmap": ("Share of each cohort buying again", "各客户群的复购比例"),
+     "single_channel": ("Single channel", "单渠道"), "multi_channel": ("Multi-channel", "多渠道"),
+     "revenue_per_customer": ("Revenue per customer", "每位客户收入"),
+     "revenue_per_order": ("Revenue per order", "每笔订单收入"),
+     "cohort_heatmap": ("Share of each cohort buying again", "各同期群的复购比例"),
+     "(unknown)": ("(unknown)", "（未知）"), "(all)": ("(all)", "（全部）"),
+     "cohort_first": ("Cohort (first purchase)", "同期群（首次购买）"),
      "channels_used": ("Sales channels used", "使用渠道数")})
 
 __all__ += ["revenue_over_time"]
@@ -188,6 +197,6 @@ def cohort_heatmap(cohorts: pd.DataFrame, max_periods: int = 12, title: str | No
                 annot_kws={"fontsize": 7.5})
     ax.grid(False)
     ax.set_xlabel(t("period_index"))
-    ax.set_ylabel(t("cohort"))
+    ax.set_ylabel(t("cohort_first"))
     ax.set_title(title or t("cohort_heatmap"))
     return finish(fig)

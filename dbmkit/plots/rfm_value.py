@@ -44,6 +44,8 @@ add({
     "contribution": ("Contribution", "贡献"),
     "price_only": ("Price-only buyers", "只看价格的顾客"), "relationship": ("Relationship customers", "关系顾客"),
     "price_vs_relationship": ("Price-only buyers vs relationship customers", "只看价格的顾客与关系顾客"),
+    "lorenz": ("Lorenz", "洛伦兹曲线"), "rv_gini": ("Gini", "基尼系数"),
+    "rv_top20": ("top 20 % → {v}", "前20%客户 → {v}"),
 })
 
 _SEG_COLORS = {"Champions": "#1f5f8b", "Loyal": "#3a7fb0", "Potential loyalists": "#6aa6cf",
@@ -226,13 +228,14 @@ def lorenz_chart(curve: pd.DataFrame, gini: float | None = None, top20: float | 
     fig, ax = new_figure(6.2, 5)
     x, y = curve["cum_share_customers"], curve["cum_share_value"]
     ax.plot([0, 1], [0, 1], color="#888888", ls="--", lw=1, label=t("equality"))
-    ax.plot(x, y, color=MAIN, lw=2, label="Lorenz")
+    ax.plot(x, y, color=MAIN, lw=2, label=t("lorenz"))
     ax.fill_between(x, y, x, color=MAIN, alpha=0.12)
     if top20 is not None:
-        ax.annotate(f"top 20 % → {top20:.0%}", xy=(0.8, 1 - top20), xytext=(0.35, 0.55), fontsize=9,
+        ax.annotate(t("rv_top20").format(v=f"{top20:.0%}"), xy=(0.8, 1 - top20), xytext=(0.35, 0.55), fontsize=9,
                     arrowprops=dict(arrowstyle="->", color=ACCENT), color=ACCENT)
     if gini is not None:
-        ax.text(0.05, 0.9, f"Gini = {gini:.2f}", fontsize=11, fontweight="bold", color=MAIN, transform=ax.transAxes)
+        ax.text(0.05, 0.9, f"{t('rv_gini')} = {gini:.2f}", fontsize=11, fontweight="bold", color=MAIN,
+                transform=ax.transAxes)
     pct_axis(ax, "x")
     pct_axis(ax, "y")
     ax.set_xlabel(t("customers_poorest"))
@@ -258,8 +261,11 @@ def pyramid_chart(abc: pd.DataFrame, title: str | None = None):
         name = row.name_zh if get_language() == "zh" else row.name
         ax.text(0.5, y0 + 0.4, row.abc_class, ha="center", va="center", color="white", fontweight="bold",
                 fontsize=12)
-        ax.text(0.98, y0 + 0.5, f"{row.abc_class} · {name}: {row.share_customers:.1%} {t('customers').lower()} → "
-                f"{row.share_value:.1%} {t('share_of_value').lower()}", va="center", fontsize=9)
+        text = (f"{row.abc_class} · {name}：客户占{row.share_customers:.1%} → 价值占{row.share_value:.1%}"
+                if get_language() == "zh" else
+                f"{row.abc_class} · {name}: {row.share_customers:.1%} {t('customers').lower()} → "
+                f"{row.share_value:.1%} {t('share_of_value').lower()}")
+        ax.text(0.98, y0 + 0.5, text, va="center", fontsize=9)
     ax.set_xlim(0, 1.9)
     ax.set_ylim(0, k)
     ax.axis("off")
