@@ -13,7 +13,7 @@ add({"lifecycle_title": ("Customers by lifecycle stage", "各生命周期阶段�
      "k_choice": ("Choosing the number of segments", "选择细分数量"),
      "segment_profile": ("Segment profiles (index: 100 = average customer)", "细分画像（指数：平均=100）"),
      "penetration_title": ("Penetration index", "渗透指数"),
-     "days_since_last": ("Days since last purchase", "距上次购买天数"), "n_orders": ("Orders", "订单数"),
+     "days_since_last": ("Days since last purchase", "距最后一次购买的天数"), "n_orders": ("Orders", "订单数"),
      "monetary_total": ("Revenue", "收入"), "avg_order_value": ("Average order value", "客单价"),
      "T": ("Customer age (days)", "客户年龄（天）"), "discount_share": ("Discount share", "折扣占比"),
      "return_share": ("Return share", "退货占比"), "share": ("Share", "占比"),
