@@ -36,7 +36,9 @@ LEVELS = {"category": "p.category", "subcategory": "p.subcategory", "product": "
 _add_labels({"support": ("Support", "支持度"), "confidence": ("Confidence", "置信度"),
              "probability": ("Probability", "概率"), "base_rate": ("Base rate", "基准概率"),
              "median_lag_days": ("Median days until the next purchase", "间隔天数中位数"),
-             "antecedent": ("If bought", "前项"), "consequent": ("Then also", "后项")})
+             "antecedent": ("If bought", "前项"), "consequent": ("Then also", "后项"),
+             "category": ("category", "品类"), "subcategory": ("subcategory", "子品类"),
+             "product": ("product", "商品")})
 
 
 def _level(level: str) -> str:

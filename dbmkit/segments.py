@@ -45,20 +45,20 @@ SEGMENT_NAMES: dict[str, tuple[str, str]] = {
     "serial_returners": ("Frequent returners", "频繁退货客户"),
     "deal_seekers": ("Deal seekers", "价格敏感客户"),
     "multichannel_regulars": ("Multi-channel regulars", "多渠道常客"),
-    "dormant_one_timers": ("Dormant one-timers", "沉睡的一次性客户"),
+    "dormant_one_timers": ("Dormant one-timers", "久未回购的一次性客户"),
     "regulars": ("Regulars", "普通常客"),
     "occasional": ("Occasional buyers", "偶尔购买客户"),
 }
 
 _add_labels({
     "at_risk": ("At risk", "有流失风险"), "lifecycle_stage": ("Lifecycle stage", "生命周期阶段"),
-    "cluster": ("Cluster", "聚类"), "silhouette": ("Silhouette", "轮廓系数"),
-    "inertia": ("Inertia (within-cluster SS per customer)", "簇内平方和（每客户）"),
+    "cluster": ("Cluster", "细分编号"), "silhouette": ("Silhouette", "轮廓系数"),
+    "inertia": ("Inertia (within-cluster SS per customer)", "组内平方和（每位客户，肘部图）"),
     "customers_per_household": ("Customers per household", "户均客户数"),
     "sales_per_household": ("Sales per household", "户均销售额"),
-    "penetration_index": ("Index (100 = average)", "指数（平均=100）"),
+    "penetration_index": ("Index (100 = average)", "渗透指数（平均=100）"),
     "age_band": ("Age band", "年龄段"), "income_band": ("Income band (area median)", "收入段（地区中位数）"),
-    "postal_code": ("Postal area", "邮政区"), "cohort": ("Cohort (first purchase)", "客户群（首次购买）"),
+    "postal_code": ("Postal area", "邮政编码区域"), "cohort": ("Cohort (first purchase)", "客户群（首次购买）"),
     "period_index": ("Periods since first purchase", "首购后期数"), "retention": ("Retention", "留存率"),
     **{k: v for k, v in SEGMENT_NAMES.items()},
 })

@@ -62,7 +62,7 @@ from .holdout import (
     holdout_summary,
     p_alive_matrix,
 )
-from .numeric import BOUNDARY_NOTE
+from .numeric import BOUNDARY_NOTE, BOUNDARY_NOTE_ZH
 from .paretonbd import ParetoNBD
 from .table import build_clv, clv_by_horizon, clv_table, model_comparison
 
@@ -71,4 +71,5 @@ __all__ = ["BetaGeo", "ModifiedBetaGeo", "ParetoNBD", "GammaGamma", "Convergence
            "holdout_by_frequency", "holdout_summary", "build_clv", "fit_btyd", "value_tiers", "truth_person_map",
            "truth_future", "VALUE_TIERS", "frequency_histogram", "p_alive_matrix", "decile_calibration",
            "margin_rates", "clv_holdout", "fit_purchase_model", "fit_once", "FIT_CACHE", "MODELS", "clv_table",
-           "model_comparison", "calibration_end", "BOUNDARY_NOTE", "clv_by_horizon"]
+           "model_comparison", "calibration_end", "BOUNDARY_NOTE", "BOUNDARY_NOTE_ZH",
+           "clv_by_horizon"]

@@ -17,6 +17,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from ..i18n import pick
 from .base import ConvergenceError
 from .betageo import BetaGeo, ModifiedBetaGeo
 from .gammagamma import GammaGamma
@@ -64,8 +65,10 @@ def fit_purchase_model(frequency, recency, T, model: str = "auto") -> BetaGeo:
         except ConvergenceError:
             continue
     if not fits:
-        raise ConvergenceError("neither BG/NBD nor MBG/NBD converged: check the inputs (one time unit, enough "
-                               "repeat buyers)")
+        raise ConvergenceError(pick(("neither BG/NBD nor MBG/NBD converged: check the inputs (one time unit, enough "
+                                     "repeat buyers)",
+                                     "BG/NBD 和 MBG/NBD 都没有收敛：请检查输入"
+                                     "（统一的时间单位、足够多的重复购买客户）")))
     return max(fits, key=lambda f: f.log_likelihood_)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
+from ..i18n import pick
 from ..rfm import TIME_UNITS
 from .betageo import BetaGeo
 from .fitting import fit_purchase_model
@@ -88,8 +89,10 @@ def holdout_summary(ws, holdout_days: int | None = None) -> pd.DataFrame:
     end = ws.as_of
     cal = calibration_end(ws, holdout_days)
     if cal >= end:
-        raise ValueError(f"the calibration period ends {cal.date()}, not before the analysis date {end.date()}: "
-                         "shorten analysis.calibration_weeks or give holdout_days")
+        raise ValueError(pick((f"the calibration period ends {cal.date()}, not before the analysis date {end.date()}: "
+                               "shorten analysis.calibration_weeks or give holdout_days",
+                               f"校准期截至{cal.date()}，没有早于分析日期{end.date()}："
+                               "请缩短 analysis.calibration_weeks 或给出 holdout_days")))
     with ws.connect() as con:
         return calibration_holdout("purchases", "customer_id", "order_ts", "net_amount", calibration_end=cal,
                                    holdout_end=end, time_unit="D", cost_col="cost", con=con)
@@ -172,8 +175,9 @@ def clv_holdout(ws, holdout_days: int | None = None, model: str = "auto") -> dic
     (``purchases_error``, ``revenue_error`` = predicted / actual − 1)."""
     ch = holdout_summary(ws, holdout_days)
     if ch.empty or not (ch["frequency_cal"] > 0).any():
-        raise ValueError("not enough history in the calibration period to validate the model (no repeat buyers); "
-                         "use a shorter holdout_days")
+        raise ValueError(pick(("not enough history in the calibration period to validate the model (no repeat buyers); "
+                               "use a shorter holdout_days",
+                               "校准期内的历史数据不足以检验模型（没有重复购买的客户）；请用更短的 holdout_days")))
     bg = fit_purchase_model(ch["frequency_cal"], ch["recency_cal"], ch["T_cal"], model)
     rep = ch[(ch["frequency_cal"] > 0) & (ch["monetary_value_cal"] > 0)]
     gg = GammaGamma().fit(rep["frequency_cal"], rep["monetary_value_cal"])

@@ -22,7 +22,8 @@ from scipy import optimize
 
 from .base import ConvergenceError
 
-__all__ = ["wsum", "as_array", "check_btyd", "unique_rows", "LOG_BOUND", "minimise", "at_boundary", "BOUNDARY_NOTE"]
+__all__ = ["wsum", "as_array", "check_btyd", "unique_rows", "LOG_BOUND", "minimise", "at_boundary", "BOUNDARY_NOTE",
+           "BOUNDARY_NOTE_ZH"]
 
 LOG_BOUND = 18.0      # log-parameters stay within ±18 (parameters between 1.5e-8 and 6.6e7, in scaled time units)
 
@@ -30,6 +31,8 @@ BOUNDARY_NOTE = ("some parameters ran to the edge of the parameter space: the da
                  "'infinitely large or small' (typically: customers who all buy at about the same rate or spend "
                  "about the same, or no sign of customers leaving). Predictions remain usable; the parameter values "
                  "and their standard errors are not meaningful on their own.")
+BOUNDARY_NOTE_ZH = ("部分参数跑到了参数空间的边界：数据无法把它们与“无穷大或无穷小”区分开"
+                    "（通常是因为客户的购买速率或消费额都差不多，或者看不出客户离开的迹象）。预测仍然可用，但参数值及其标准误本身没有意义。")
 
 
 def wsum(w: np.ndarray, v: np.ndarray) -> float:

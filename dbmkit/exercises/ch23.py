@@ -114,8 +114,6 @@ def _cac(ws=None):
     return "b"
 
 
-
-
 META = {
     "23.1": {
         "kind": "money",
@@ -176,3 +174,56 @@ META = {
     },
 }
 safe_meta(META)
+
+PERCENT_ZH = "这看起来是百分数——请给出0到1之间的比例"
+ZH = {
+    "23.1": {
+        "title": "手工计算留存率公式CLV",
+        "hint": "dbm.clv.retention_rate(ws) 给出 retention_rate（r）和 margin_per_retained（m）；d 是 "
+                "ws.cfg.economics.annual_discount_rate。没有时间范围时：m × r / (1 + d − r)。",
+        "diagnoses": [
+            "这只是一年的价值（periods=1）；题目要求没有时间范围：m × r / (1 + d − r)",
+            "你漏掉了折现率：m × r / (1 + d − r)，其中 d = economics.annual_discount_rate",
+            "你把今年的毛利也算进去了：公式从明年的毛利算起，m × r / (1 + d − r)",
+        ],
+    },
+    "23.2": {
+        "title": "手工计算平均历史客户价值",
+        "hint": "把 ws.sql('SELECT customer_id, acquisition_cost FROM customers') 的 acquisition_cost "
+                "合并到客户汇总表；历史客户价值 = margin_total − acquisition_cost（缺失的成本按0计）；"
+                "对购买过的客户求平均。",
+        "diagnoses": [
+            "你用的是收入而不是毛利：历史客户价值是 margin_total − acquisition_cost",
+            "你漏掉了获客成本：要减去它（缺失的成本按0计）",
+            "你除以了数据库中的全部客户；应对购买过的客户（客户汇总表）求平均",
+        ],
+    },
+    "23.3": {
+        "title": "不用模型：有过重复购买的客户比例",
+        "hint": "在客户汇总表中，frequency 统计的是重复购买的天数：求 frequency ≥ 1 的客户比例。",
+        "diagnoses": [
+            PERCENT_ZH,
+            "这是只买过一次的客户比例；题目问的是有过重复购买的客户",
+            "你统计的是有两笔订单的客户；重复购买指首次之后的一个购买*日*（frequency），同一天的多笔订单只算一次",
+        ],
+    },
+    "23.4": {
+        "title": "铂金层占CLV总额的比例",
+        "hint": "在 ws.table('clv') 中，对 value_tier == 'platinum' 的 clv 求和，再除以 clv 总和。",
+        "diagnoses": [
+            PERCENT_ZH,
+            "这是该层占客户人数的比例（约2%）；题目问的是它占CLV的比例",
+            "你用的是预期收入（clv_revenue）；CLV 是毛利：请用 clv 列",
+        ],
+    },
+    "23.5": {
+        "title": "一次性的获客成本应与哪一个CLV比较？",
+        "hint": "获客成本买到的是什么：一年的购买，还是客户留下来的整个期间？"
+                "又是什么让下一个十年的毛利不如今天的值钱？",
+        "diagnoses": [
+            "12个月只覆盖了获客成本所买到价值的第一年：比值显得比实际差，好渠道会被砍掉",
+            "不折现的话，20年后的毛利和今天的同样值钱：比值显得比实际好",
+            "新客户还没有历史：这笔成本是为他将来带来的价值而付，那是一个预测",
+        ],
+    },
+}

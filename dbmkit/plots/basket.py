@@ -13,7 +13,8 @@ add({"rules_title": ("Strongest basket rules (lift)", "最强的购物篮关联�
      "after": ("Bought C within the window after A", "买A后窗口期内买C"),
      "before": ("Bought C within the window before A (control)", "买A前窗口期内买C（对照）"),
      "planted": ("planted in the synthetic truth", "合成数据中预设的规则"),
-     "median_lag": ("median", "中位间隔"),
+     "median_lag": ("median", "间隔中位数"), "lag_days_unit": (" d", "天"), "rule_lift": ("Lift", "提升度"),
+     "list_sep": (", ", "，"),
      "no_rules": ("No rule reaches the thresholds", "没有规则达到阈值")})
 
 
@@ -49,10 +50,11 @@ def rules_chart(rules: pd.DataFrame, top: int = 12, planted: set | None = None, 
     ax.barh([_label(a, c) for a, c in zip(r["antecedent"], r["consequent"])], r["lift"],
             color=[ACCENT if h else MAIN for h in hit])
     for y, (lf, cf, sp) in enumerate(zip(r["lift"], r["confidence"], r["support"])):
-        ax.text(lf, y, f"  {lf:.1f}   ({t('confidence')} {cf:.0%}, {t('support')} {sp:.1%})", va="center", fontsize=8)
+        note = f"{t('confidence')} {cf:.0%}{t('list_sep')}{t('support')} {sp:.1%}"
+        ax.text(lf, y, f"  {lf:.1f}   ({note})", va="center", fontsize=8)
     ax.axvline(1, color="black", lw=1, ls="--")
     ax.set_xlim(0, float(r["lift"].max()) * 1.6)
-    ax.set_xlabel(t("lift"))
+    ax.set_xlabel(t("rule_lift"))
     if pl:
         from matplotlib.patches import Patch
         ax.legend(handles=[Patch(color=ACCENT, label=t("planted"))], loc="lower right", frameon=False, fontsize=8.5)
@@ -72,7 +74,7 @@ def sequence_chart(seq: pd.DataFrame, top: int = 8, title: str | None = None):
     ax.barh(y + 0.2, r["probability"], height=0.4, color=MAIN, label=t("after"))
     ax.barh(y - 0.2, r["before_rate"], height=0.4, color="#b8b8b8", label=t("before"))
     for yi, (p, lag) in enumerate(zip(r["probability"], r["median_lag_days"])):
-        ax.text(p, yi + 0.2, f" {p:.0%} · {t('median_lag')} {lag:.0f} d", va="center", fontsize=8.5)
+        ax.text(p, yi + 0.2, f" {p:.0%} · {t('median_lag')} {lag:.0f}{t('lag_days_unit')}", va="center", fontsize=8.5)
     ax.set_yticks(y)
     ax.set_yticklabels([_label(a, c) for a, c in zip(r["antecedent"], r["consequent"])])
     pct_axis(ax, "x")

@@ -24,14 +24,18 @@ add({
                      "最后一次购买距首次购买的时间（BTYD近期，天）"),
     "frequency_repeat": ("Repeat purchases (frequency)", "重复购买次数（频率）"),
     "tier_title": ("Customers and expected value by value tier", "各价值层级的客户数与预期价值"),
+    "tier_title_horizon": ("Customers and {n}-month CLV (discounted) by value tier",
+                           "各价值层级的客户数与{n}个月客户终身价值（折现后）"),
+    "clv_share_horizon": ("Share of total {n}-month CLV (discounted)", "占{n}个月CLV总额（折现后）的比例"),
     "clv_share": ("Share of total CLV", "CLV占比"),
     "calibration_title": ("Predicted vs realised next-year value, by decile of predicted CLV",
-                          "按预测CLV十分位：预测与实际次年价值"),
+                          "按预测CLV（12个月，折现后）十分位：预测与实际的次年价值"),
     "predicted_group": ("Decile of predicted value (1 = highest)", "预测价值十分位（1 = 最高）"),
     "mean_per_customer": ("Mean per customer", "客均值"),
     "recovery_title": ("Purchase-model estimates (95 % interval) vs the true parameters",
                        "购买模型估计值（95%区间）与真实参数"),
     "clv_estimate": ("Estimate", "估计值"), "clv_truth": ("Truth", "真实值"),
+    "estimate_over_truth": ("estimate / truth", "估计值 / 真实值"), "true_value": ("true", "真实值"),
     "platinum": ("Platinum", "铂金"), "gold": ("Gold", "黄金"), "silver": ("Silver", "白银"),
     "bronze": ("Bronze", "青铜"),
 })
@@ -87,8 +91,9 @@ def p_alive_chart(matrix: pd.DataFrame, title: str | None = None):
     return finish(fig)
 
 
-def clv_tier_chart(clv: pd.DataFrame, currency: str = "", title: str | None = None):
-    """Share of customers and share of total CLV per value tier, with the mean CLV of each tier."""
+def clv_tier_chart(clv: pd.DataFrame, currency: str = "", title: str | None = None, horizon_months: int | None = None):
+    """Share of customers and share of total CLV per value tier, with the mean CLV of each tier; with
+    ``horizon_months`` the title and legend name the CLV's horizon and discounting."""
     from . import ACCENT, MAIN, finish, new_figure, pct_axis
     present = set(pd.unique(clv["value_tier"].astype(str)))          # unique first: no per-row loop
     order = [k for k in ("platinum", "gold", "silver", "bronze") if k in present]
@@ -99,14 +104,15 @@ def clv_tier_chart(clv: pd.DataFrame, currency: str = "", title: str | None = No
     fig, ax = new_figure(8, 4.2)
     x = np.arange(len(d))
     ax.bar(x - 0.2, d["share_customers"], width=0.4, color=MAIN, label=t("share_of_customers"))
-    ax.bar(x + 0.2, d["share_clv"], width=0.4, color=ACCENT, label=t("clv_share"))
+    share_label = t("clv_share_horizon").format(n=horizon_months) if horizon_months else t("clv_share")
+    ax.bar(x + 0.2, d["share_clv"], width=0.4, color=ACCENT, label=share_label)
     for xi, m, sc in zip(x, d["mean"], d["share_clv"]):
         ax.annotate(money(m, currency, chart=True), (xi + 0.2, sc), textcoords="offset points", xytext=(0, 3),
                     ha="center", fontsize=8)
     ax.set_xticks(x, [t(k) for k in d.index])
     pct_axis(ax, "y")
     ax.legend(frameon=False)
-    ax.set_title(title or t("tier_title"))
+    ax.set_title(title or (t("tier_title_horizon").format(n=horizon_months) if horizon_months else t("tier_title")))
     return finish(fig)
 
 
@@ -137,8 +143,8 @@ def parameter_recovery_chart(summary: pd.DataFrame, truth: dict, title: str | No
     ax.errorbar(d["estimate"] / tr, y, xerr=[(d["estimate"] - d["ci_low"]) / tr, (d["ci_high"] - d["estimate"]) / tr],
                 fmt="o", color=MAIN, capsize=4, label=t("clv_estimate"))
     ax.axvline(1.0, color=ACCENT, ls="--", label=t("clv_truth"))
-    ax.set_yticks(y, [f"{p} (true {v:g})" for p, v in zip(d["parameter"], tr)])
-    ax.set_xlabel("estimate / truth")
+    ax.set_yticks(y, [f"{p} ({t('true_value')} {v:g})" for p, v in zip(d["parameter"], tr)])
+    ax.set_xlabel(t("estimate_over_truth"))
     ax.legend(frameon=False, loc="lower right")
     ax.set_title(title or t("recovery_title"))
     return finish(fig)

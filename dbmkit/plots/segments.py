@@ -8,16 +8,17 @@ from ..i18n import add, t
 
 __all__ = ["lifecycle_chart", "k_choice_chart", "segment_profile_chart", "penetration_chart"]
 
-add({"lifecycle_title": ("Customers by lifecycle stage", "各生命周期阶段的客户"),
-     "alive_truth": ("Truly still active (synthetic truth)", "真实仍活跃比例（合成数据）"),
+add({"lifecycle_title": ("Customers by lifecycle stage", "各生命周期阶段的客户数"),
+     "alive_truth": ("Truly still active (synthetic truth)", "真实仍存活的比例（合成数据）"),
      "k_choice": ("Choosing the number of segments", "选择细分数量"),
      "segment_profile": ("Segment profiles (index: 100 = average customer)", "细分画像（指数：平均=100）"),
      "penetration_title": ("Penetration index", "渗透指数"),
-     "days_since_last": ("Days since last purchase", "距上次购买天数"), "n_orders": ("Orders", "订单数"),
-     "monetary_total": ("Revenue", "消费金额"), "avg_order_value": ("Average order value", "客单价"),
+     "days_since_last": ("Days since last purchase", "距最后一次购买的天数"), "n_orders": ("Orders", "订单数"),
+     "monetary_total": ("Revenue", "收入"), "avg_order_value": ("Average order value", "客单价"),
      "T": ("Customer age (days)", "客户年龄（天）"), "discount_share": ("Discount share", "折扣占比"),
      "return_share": ("Return share", "退货占比"), "share": ("Share", "占比"),
-     "not_in_data": ("Not in the client's data (average 0)", "客户数据中没有（平均为0）")})
+     "not_in_data": ("Not in the client's data (average 0)", "客户数据中没有（平均为0）"),
+     "channels_used": ("Channels used", "使用渠道数")})
 
 
 def lifecycle_chart(stages: pd.DataFrame, truth_alive: pd.Series | None = None, title: str | None = None):
