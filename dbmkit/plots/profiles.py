@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..i18n import add, t
+from ..i18n import add, pick, t, value_label
 
 __all__ = ["profile_index_chart", "decomposition_chart", "forecast_chart", "spend_regression_chart"]
 
@@ -27,7 +27,7 @@ def profile_index_chart(tab: pd.DataFrame, title: str | None = None):
                            ncols=len(groups), squeeze=False)
     for ax, g, col in zip(axes[0], groups, PALETTE):
         d = tab[tab["group"].astype(str) == g].iloc[::-1]
-        labels = [f"{t(a)}: {v}" for a, v in zip(d["attribute"], d["value"])]
+        labels = [f"{t(a)}{pick((': ', '：'))}{value_label(v)}" for a, v in zip(d["attribute"], d["value"])]
         y = np.arange(len(d))
         ax.barh(y, d["index"], color=col if g != "defector" else PALETTE[3], alpha=0.85)
         ax.errorbar(d["index"], y, xerr=[d["index"] - d["index_low"], d["index_high"] - d["index"]], fmt="none",
