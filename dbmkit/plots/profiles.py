@@ -69,9 +69,10 @@ def forecast_chart(y: pd.Series, backtest: pd.DataFrame, future: pd.DataFrame, m
     ax.plot(y.index.to_timestamp(), y.to_numpy(), color=MAIN, lw=2, label=t("actual"))
     for (m, d), col in zip(backtest.groupby("method", sort=False), PALETTE[1:]):
         ax.plot(pd.PeriodIndex(d["month"]).to_timestamp(), d["forecast"], color=col, lw=1.5, ls="--", marker="o",
-                ms=3, label=f"{t(m)} ({t('backtest')})")
+                ms=3, label=pick((f"{t(m)} ({t('backtest')})", f"{t(m)}（{t('backtest')}）")))
     fx = pd.PeriodIndex(future["month"]).to_timestamp()
-    ax.plot(fx, future["forecast"], color=PALETTE[1], lw=2.5, label=f"{t('forecast')}: {t(method)}")
+    ax.plot(fx, future["forecast"], color=PALETTE[1], lw=2.5,
+            label=pick((f"{t('forecast')}: {t(method)}", f"{t('forecast')}：{t(method)}")))
     if "low" in future.columns:
         ax.fill_between(fx, future["low"], future["high"], color=PALETTE[1], alpha=0.2, label=t("prediction_interval"))
     money_axis(ax, currency=currency)
