@@ -422,9 +422,11 @@ SEED_CASES: dict[str, dict[str, str]] = {
                 "personalised recommendations and service for them across e-mail, SMS and social media. It also "
                 "used customer profiles to choose locations and layouts of its physical stores. The seed reports "
                 "\"significant\" growth in sales and reputation.",
-        "text_zh": "某电商平台先对客户数据库进行全面清洗（剔除重复、错误和无效数据），再利用数据挖掘分析客户的消费行"
-                   "为、偏好和价值，找出潜在的高价值客户群，通过电子邮件、短信、社交媒体提供个性化推荐和定制化服务；还借"
-                   "助客户画像为线下实体店选址和陈列提供支持。文档称其业绩和口碑“显著”增长。",
+        "text_zh": "某电商平台首先对已有的客户数据库进行了全面的清洗和整理，剔除重复、错误和无效的数据；再利用数据挖掘"
+                   "技术深入分析客户的消费行为、偏好和价值，找出潜在的高价值客户群体，并为他们制定个性化推荐、定制化服务"
+                   "等针对性策略，通过电子邮件营销、短信营销、社交媒体营销等形式开展营销活动。该平台还通过客户画像分析，为"
+                   "线下实体店的选址和产品陈列提供支持，实现线上线下的无缝对接。文档称其取得了“显著的业绩增长和客户口碑"
+                   "提升”。",
         "source": "seed document 002 (数据库营销 training deck)",
         "source_zh": "种子文档002（《数据库营销》培训讲义）",
         "caution": "An anonymous case without numbers: it shows the order of the work (the workbook's phases 1–3), "
@@ -448,5 +450,5 @@ def seed_case_box(key: str, language: str = "en"):
     title, text = (c["title_zh"], c["text_zh"]) if zh else (c["title"], c["text"])
     caution, source = (c["caution_zh"], c["source_zh"]) if zh else (c["caution"], c["source"])
     if zh:
-        return Markdown(f"> **案例 — {title}**\n>\n> {text}\n>\n> *来源：{source}。* **注意：** {caution}")
+        return Markdown(f"> **案例：{title}**\n>\n> {text}\n>\n> *来源：{source}。* **注意：** {caution}")
     return Markdown(f"> **Case — {title}**\n>\n> {text}\n>\n> *source: {source}.* **Caution:** {caution}")

@@ -44,9 +44,9 @@ MIN_SEASONS = 2
 _add_labels({"trend": ("Trend (centred moving average)", "趋势（中心化移动平均）"),
              "seasonal": ("Seasonal effect", "季节效应"), "remainder": ("Remainder", "残差"),
              "forecast": ("Forecast", "预测"), "actual": ("Actual", "实际"),
-             "seasonal_naive": ("Seasonal naive (same month last year)", "季节朴素法（去年同月）"),
+             "seasonal_naive": ("Seasonal naive (same month last year)", "季节朴素预测（去年同月）"),
              "holt_winters": ("Holt-Winters", "霍尔特-温特斯"),
-             "seasonal_naive_growth": ("Same month last year × growth", "去年同月×增长率"),
+             "seasonal_naive_growth": ("Same month last year × growth", "季节朴素预测×增长"),
              "prediction_interval": ("95 % prediction interval", "95%预测区间")})
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import sql as _sql
 from .i18n import add as _add_labels
+from .i18n import date_text, get_language, pick
 from .util import compute_threads
 from .util import isin as _isin
 
@@ -41,7 +42,7 @@ __all__ = ["gains_table", "decile", "calibration_table", "roc_table", "model_fea
            "response_training_set", "churn_training_set", "fit", "predict", "evaluate", "response_model",
            "churn_model", "ModelResult", "build_scores", "feature_importance", "response_truth", "truth_by_decile",
            "churn_truth", "contact_responses", "fit_sample", "MAX_FIT_ROWS", "NUMERIC_FEATURES", "CATEGORICAL_FEATURES",
-           "MODEL_TYPES"]
+           "MODEL_TYPES", "model_types"]
 
 NUMERIC_FEATURES = ["orders_total", "orders_12m", "orders_90d", "purchase_days", "revenue_total", "revenue_12m",
                     "margin_total", "avg_order_value", "discount_share", "return_share", "channels_used",
@@ -52,24 +53,36 @@ _LOG = {"orders_total", "orders_12m", "orders_90d", "purchase_days", "revenue_to
         "avg_order_value", "days_since_last", "days_since_first", "tenure_days", "contacts_total", "responses_total",
         "email_opens_180d", "email_clicks_180d"}
 _NEVER_DAYS = 3650.0   # days since last purchase of someone who never bought (a long time, for the models)
-# Models learn from at most this many rows (a seeded sample stratified by the outcome, see fit_sample) and then score
-# everyone: beyond a few hundred thousand examples a customer-level model hardly improves, while the fitting time
-# keeps growing with the rows. Above the size of the demo client, so it only changes large clients.
+# Models learn from at most this many rows (a seeded sample stratified by the outcome, see fit_sample) and score
+# everyone: beyond a few hundred thousand examples a customer-level model hardly improves while fitting time grows.
 MAX_FIT_ROWS = 200_000
 
-# the six model types of data mining in the seeds, and where (and whether) the workbook uses each
-MODEL_TYPES = pd.DataFrame([
-    ("classification", "归类", "response and churn models (chapter 26); merge/purge match or non-match (chapter 11)"),
+# the six model types of data mining in the seeds, where (and whether) the workbook uses each, in both languages
+_MODEL_TYPES = [
+    ("classification", "归类", "response and churn models (chapter 26); merge/purge match or non-match (chapter 11)",
+     "响应模型和用户流失模型（第26章）；合并/去重时判断两条记录是否匹配（第11章）"),
     ("regression", "回归",
      "logistic regression — a regression on the log-odds, used here to classify (response and churn, chapter 26); "
-     "a straight-line fit of penetration on income (chapter 12). No model of a continuous amount: spend per "
-     "purchase (Gamma-Gamma, chapter 23) is a probability model fitted by maximum likelihood, not a regression"),
+     "a straight-line fit of penetration on income (chapter 12); a ridge regression of each customer's spend next "
+     "year (chapter 27). Spend per purchase (Gamma-Gamma, chapter 23) is a probability model fitted by maximum "
+     "likelihood, not a regression",
+     "逻辑回归——对对数几率的回归，这里用来归类（响应与流失，第26章）；渗透率对收入的直线拟合（第12章）；"
+     "每位客户下一年消费金额的岭回归（第27章）。单次购买金额（Gamma-Gamma，第23章）是用最大似然拟合的概率模型，不是回归"),
     ("time series", "时间序列分析",
-     "chapter 27; chapter 20 only describes customers and revenue month by month, without a time-series model"),
-    ("clustering", "聚类", "k-means behavioural segments (chapter 24)"),
-    ("association", "关联分析", "market-basket rules — support, confidence, lift (chapter 25)"),
-    ("sequence discovery", "序列发现", "'A then B within N days' rules (chapter 25)"),
-], columns=["model_type", "中文", "where in the workbook"])
+     "chapter 27; chapter 20 only describes customers and revenue month by month, without a time-series model",
+     "第27章；第20章只按月描述客户和收入，不建时间序列模型"),
+    ("clustering", "聚类", "k-means behavioural segments (chapter 24)", "k均值行为细分（第24章）"),
+    ("association", "关联分析", "market-basket rules — support, confidence, lift (chapter 25)",
+     "一揽子分析的关联规则——支持度、置信度、提升度（第25章）"),
+    ("sequence discovery", "序列发现", "'A then B within N days' rules (chapter 25)", "“先买A、N天内再买B”（第25章）"),
+]
+MODEL_TYPES = pd.DataFrame([r[:3] for r in _MODEL_TYPES], columns=["model_type", "中文", "where in the workbook"])
+
+
+def model_types(lang: str | None = None) -> pd.DataFrame:
+    """The six model types of data mining and where the workbook uses each, in the page's language."""
+    zh = pd.DataFrame([(r[1], r[3]) for r in _MODEL_TYPES], columns=["model_type", "where_in_workbook"])
+    return zh if (lang or get_language()) == "zh" else MODEL_TYPES.copy()
 
 _add_labels({"cum_pct_customers": ("Share of customers contacted", "接触客户比例"),
              "cum_pct_responders": ("Share of responders reached", "覆盖响应者比例"),
@@ -152,9 +165,8 @@ def calibration_table(y_true, score, n_bins: int = 10) -> pd.DataFrame:
     """
     y, s = _check_y_score(y_true, score)
     d = n_bins + 1 - decile(s, n_bins)          # 1 = lowest predictions
-    t = pd.DataFrame({"bin": d, "y": y, "p": s}).groupby("bin").agg(n=("y", "size"), mean_predicted=("p", "mean"),
-                                                                    observed_rate=("y", "mean")).reset_index()
-    return t
+    return pd.DataFrame({"bin": d, "y": y, "p": s}).groupby("bin").agg(
+        n=("y", "size"), mean_predicted=("p", "mean"), observed_rate=("y", "mean")).reset_index()
 
 
 def roc_table(y_true, score) -> pd.DataFrame:
@@ -538,12 +550,14 @@ def response_model(ws, kinds=("logistic", "gbm"), prefer: str | None = None, tes
                 break
         test_ids = sorted(test_ids)
         is_test = d["campaign_id"].isin(test_ids)
-        split = (f"out of time: trained on {len(camp) - len(test_ids)} earlier campaigns, "
-                 f"validated on {', '.join(test_ids)}")
+        split = pick((f"out of time: trained on {len(camp) - len(test_ids)} earlier campaigns, "
+                      f"validated on {', '.join(test_ids)}",
+                      f"跨时间验证：用较早的{len(camp) - len(test_ids)}次活动训练，在 {'、'.join(test_ids)} 上验证"))
     else:
         rng = np.random.default_rng(int(ws.cfg.seed))
         is_test = pd.Series(rng.random(len(d)) < 0.3, index=d.index)
-        split = "random 30 % of contacts held out (only one past campaign)"
+        split = pick(("random 30 % of contacts held out (only one past campaign)",
+                      "随机留出30%的接触作验证（以往只有一次营销活动）"))
     train, test = d[~is_test].reset_index(drop=True), d[is_test].reset_index(drop=True)
     if train["responded"].nunique() < 2 or test["responded"].nunique() < 2:
         raise ValueError("the past campaigns have too few responders to train and validate a response model")
@@ -566,8 +580,10 @@ def churn_model(ws, horizon_days: int = 180, kinds=("logistic", "gbm"), prefer: 
     """
     train = churn_training_set(ws, ws.as_of - pd.Timedelta(days=2 * horizon_days), horizon_days)
     test = churn_training_set(ws, ws.as_of - pd.Timedelta(days=horizon_days), horizon_days)
-    split = (f"out of time: trained on the snapshot of {(ws.as_of - pd.Timedelta(days=2 * horizon_days)).date()}, "
-             f"validated on {(ws.as_of - pd.Timedelta(days=horizon_days)).date()} ({horizon_days}-day windows)")
+    d1, d2 = ((ws.as_of - pd.Timedelta(days=k * horizon_days)).date() for k in (2, 1))
+    split = pick((f"out of time: trained on the snapshot of {d1}, validated on {d2} ({horizon_days}-day windows)",
+                  f"跨时间验证：用 {date_text(d1, 'zh')} 的快照训练，在 {date_text(d2, 'zh')} 的快照上验证"
+                  f"（窗口{horizon_days}天）"))
     return _compare(train, test, "churned", kinds, int(ws.cfg.seed), "churn_model", split, prefer or "", max_rows)
 
 

@@ -49,7 +49,7 @@ ATTRIBUTES: dict[str, tuple[str, str]] = {
     "tenure_band": ("Years since first purchase", "首购至今年数"),
 }
 
-_add_labels({"top_value": ("Top value", "高价值客户"), "other_current": ("Other current", "其他在册客户"),
+_add_labels({"top_value": ("Top value", "高价值客户"), "other_current": ("Other current", "其他现有客户"),
              "defector": ("Defectors (lost)", "流失客户"), "index_vs_base": ("Index vs base (100 = base)",
                                                                            "相对全体的指数（全体=100）"),
              **ATTRIBUTES})

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import sql as _sql
+from .i18n import date_text, pick
 from .models import model_features
 from .util import compute_threads
 
@@ -61,14 +62,18 @@ def training_set(ws, horizon_days: int = 365, snapshot=None) -> pd.DataFrame:
     snap = _snapshot(ws, horizon_days, snapshot)
     end = snap + pd.Timedelta(days=int(horizon_days))
     if end > ws.as_of + pd.Timedelta(days=1):
-        raise ValueError(f"the target window of a snapshot on {snap.date()} ends after the analysis date "
-                         f"{ws.as_of.date()}; choose a snapshot at least {horizon_days} days earlier")
+        raise ValueError(pick((f"the target window of a snapshot on {snap.date()} ends after the analysis date "
+                               f"{ws.as_of.date()}; choose a snapshot at least {horizon_days} days earlier",
+                               f"{date_text(snap, 'zh')} 快照的目标窗口超出了分析日期 {date_text(ws.as_of, 'zh')}；"
+                               f"请选择至少早{horizon_days}天的快照")))
     span = _sql.run(ws, "order_span")
     first = pd.Timestamp(span["first_day"].iloc[0]) if len(span) and pd.notna(span["first_day"].iloc[0]) else None
     if first is None or (snap - first).days < MIN_HISTORY_DAYS:
         have = 0 if first is None else (ws.as_of - first).days
-        raise ValueError(f"a spend model needs {horizon_days} days for the target and {MIN_HISTORY_DAYS} days of "
-                         f"history before them; the sales history covers {have} days")
+        raise ValueError(pick((f"a spend model needs {horizon_days} days for the target and {MIN_HISTORY_DAYS} days "
+                               f"of history before them; the sales history covers {have} days",
+                               f"消费模型需要{horizon_days}天的目标期，之前还需{MIN_HISTORY_DAYS}天的历史；"
+                               f"销售历史只覆盖{have}天")))
     cust = _sql.run(ws, "buyers_before", {"before": snap.to_pydatetime()})
     feats = model_features(ws, pd.DataFrame({"customer_id": cust["customer_id"], "snapshot_ts": snap}))
     after = _sql.run(ws, "purchases_between", {"start": snap.to_pydatetime(), "end": end.to_pydatetime()})
@@ -148,7 +153,8 @@ def fit_spend_model(train: pd.DataFrame, holdout_share: float = 0.3, alpha_grid=
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     if len(train) < 50:
-        raise ValueError(f"a spend model needs at least 50 customers with a history; the training set has {len(train)}")
+        raise ValueError(pick((f"a spend model needs at least 50 customers with a history; the training set has "
+                               f"{len(train)}", f"消费模型至少需要50位有购买历史的客户；训练集只有{len(train)}位")))
     rng = np.random.default_rng(seed)
     is_hold = rng.random(len(train)) < holdout_share
     x, cats = spend_design(train)

@@ -170,6 +170,10 @@ def test_32_5_dominant_interest_by_hand(small_ws, lines):
     other = str(vc[(vc.index != "mixed") & (vc.index != right)].index[0])
     assert check("32.5", other, small_ws, min_share=0.4).correct is False
     assert fires("32.5", "'mixed'", "mixed", right, small_ws)
+    # the label in the other language is right too (the retailer's Chinese category names), and no other category's
+    from dbmkit.datasets.locale_words import CATALOG
+    assert check("32.5", CATALOG[right][0], small_ws, min_share=0.4).correct is True
+    assert check("32.5", CATALOG[other][0], small_ws, min_share=0.4).correct is False
 
 
 # ------------------------------------------------------------------------------------------------ chapter 90

@@ -7,6 +7,7 @@ diagnoses of the usual mistakes (tried before the hint).
 """
 from __future__ import annotations
 
+from ..datasets.locale_words import CATALOG
 from . import exercise
 from .mistakes import choice_mistake, mistake_of
 
@@ -172,6 +173,10 @@ def _answered_mixed(answer, expected, ws=None, **_):
         return False
 
 
+# the synthetic retailer's categories in both languages (an English client's label may be answered in Chinese)
+_CATEGORY_ZH = {en: zh for en, (zh, *_rest) in CATALOG.items()}
+_CATEGORY_BOTH = {**_CATEGORY_ZH, **{zh: en for en, zh in _CATEGORY_ZH.items()}}   # looked up by the expected label
+
 META = {
     "32.1": {
         "kind": "count",
@@ -220,6 +225,43 @@ META = {
     },
     "32.5": {
         "kind": "label",
+        "labels": _CATEGORY_BOTH,                    # the synthetic retailer's categories: English or Chinese accepted
         "diagnoses": [(_answered_mixed, "'mixed' is not an interest: answer with the most common label after it")],
     },
+}
+
+ZH = {
+    "32.1": {"title": "手工计算某一品类当前有购买意向的客户",
+             "hint": "取 cp 中该品类的行，取 `cycles` 中它的 cycle_days，天数 = (ws.as_of − last_day) 的天数；统计满足 "
+                     "due_from × 周期 ≤ 天数 < due_until × 周期 的客户数。",
+             "diagnoses": ["你统计了所有品类中当前有购买意向的“客户 × 品类”组合——只保留题目问的那一个品类的行",
+                           "你统计了该品类的全部购买者——只保留距上次购买该品类的天数在 due_from 到 due_until 个周期"
+                           "之间的客户",
+                           "你漏掉了上限：超过 due_until × 周期仍未购买的客户很可能已经在别处买了——统计天数 < "
+                           "due_until × 周期 的客户",
+                           "你漏掉了下限：刚买过的客户还不到时候——统计天数 ≥ due_from × 周期 的客户"]},
+    "32.2": {"title": "手工计算黄金等级的盈亏平衡增量消费",
+             "hint": "ΔS = (r·S + F·n) / (m − r)：S 和 n 取 `tiers` 中黄金那一行（spend、members），r 和 F 取 "
+                     "dbm.loyalty.DEFAULT_TIERS 中黄金等级的返利率和固定成本，m 取本章的毛利率；答案是一个金额。",
+             "diagnoses": ["这是所需提升 ΔS / S（一个比例）；题目要的是金额 ΔS",
+                           "你除以的是 m 而不是 m − r：额外消费同样要付返利，所以每多一元消费只带来 m − r 的毛利",
+                           "你漏掉了每位会员的固定成本：要在返利成本上加上 F · n",
+                           "这是每位会员的 ΔS；题目要的是整个黄金等级的 ΔS",
+                           "这是整个计划（所有等级）的 ΔS；只用黄金那一行"]},
+    "32.3": {"title": "黄金等级值得它的成本吗？",
+             "hint": "权益按会员的全部消费支付：只有相对随机留出组测得的提升达到该等级的盈亏平衡提升 ΔS / S（黄金那一行"
+                     "的 required_lift）时，这个等级才合算。用字母作答。",
+             "diagnoses": ["会员花得多，是因为好客户才够得上等级；返利按他们的全部消费支付，所以提升必须达到盈亏平衡"
+                           "提升 ΔS / S",
+                           "从符合条件的客户中随机留出一组，恰恰能衡量等级的效果（第31章）：把它的提升与盈亏平衡提升"
+                           "相比较",
+                           "你比较的是整个计划所需的提升；题目问的是黄金等级：用它自己那一行"]},
+    "32.4": {"title": "未来30天内过生日的客户",
+             "hint": "dbm.triggers.birthdays(customers, ws.as_of, days=30) 会列出他们（customers：本章不含测试记录的"
+                     "表）；数一数行数。",
+             "diagnoses": ["你把测试记录也算进去了——去掉 is_test 的客户",
+                           "你统计了所有有出生日期的客户；只保留生日落在未来30天内的客户"]},
+    "32.5": {"title": "最常见的主要兴趣",
+             "hint": "interests['interest'].value_counts()：用第一个不是 'mixed'（兴趣分散）的标签作答，写成文字。",
+             "diagnoses": ["“兴趣分散”（mixed）不是一种兴趣：用排在它后面最常见的那个标签作答"]},
 }

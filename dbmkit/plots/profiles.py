@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..i18n import add, t
+from ..i18n import add, pick, t, value_label
 
 __all__ = ["profile_index_chart", "decomposition_chart", "forecast_chart", "spend_regression_chart"]
 
@@ -27,7 +27,7 @@ def profile_index_chart(tab: pd.DataFrame, title: str | None = None):
                            ncols=len(groups), squeeze=False)
     for ax, g, col in zip(axes[0], groups, PALETTE):
         d = tab[tab["group"].astype(str) == g].iloc[::-1]
-        labels = [f"{t(a)}: {v}" for a, v in zip(d["attribute"], d["value"])]
+        labels = [f"{t(a)}{pick((': ', '：'))}{value_label(v)}" for a, v in zip(d["attribute"], d["value"])]
         y = np.arange(len(d))
         ax.barh(y, d["index"], color=col if g != "defector" else PALETTE[3], alpha=0.85)
         ax.errorbar(d["index"], y, xerr=[d["index"] - d["index_low"], d["index_high"] - d["index"]], fmt="none",
@@ -69,9 +69,10 @@ def forecast_chart(y: pd.Series, backtest: pd.DataFrame, future: pd.DataFrame, m
     ax.plot(y.index.to_timestamp(), y.to_numpy(), color=MAIN, lw=2, label=t("actual"))
     for (m, d), col in zip(backtest.groupby("method", sort=False), PALETTE[1:]):
         ax.plot(pd.PeriodIndex(d["month"]).to_timestamp(), d["forecast"], color=col, lw=1.5, ls="--", marker="o",
-                ms=3, label=f"{t(m)} ({t('backtest')})")
+                ms=3, label=pick((f"{t(m)} ({t('backtest')})", f"{t(m)}（{t('backtest')}）")))
     fx = pd.PeriodIndex(future["month"]).to_timestamp()
-    ax.plot(fx, future["forecast"], color=PALETTE[1], lw=2.5, label=f"{t('forecast')}: {t(method)}")
+    ax.plot(fx, future["forecast"], color=PALETTE[1], lw=2.5,
+            label=pick((f"{t('forecast')}: {t(method)}", f"{t('forecast')}：{t(method)}")))
     if "low" in future.columns:
         ax.fill_between(fx, future["low"], future["high"], color=PALETTE[1], alpha=0.2, label=t("prediction_interval"))
     money_axis(ax, currency=currency)
