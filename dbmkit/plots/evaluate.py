@@ -35,6 +35,8 @@ add({
     "persuadable": ("Persuadables", "可说服者"), "sure_thing": ("Sure things", "必然购买者"),
     "lost_cause": ("Lost causes", "无望者"), "do_not_disturb": ("Do-not-disturbs", "勿扰者"),
     "ev_clv_cac": ("{m}-month CLV:CAC", "{m}个月CLV:CAC"),
+    "web_search": ("Web search", "搜索引擎"), "social": ("Social media", "社交媒体"),
+    "affiliate": ("Affiliate", "联盟推广"), "referral": ("Referral", "老客推荐"),
     "ev_power": ("What can this test detect? Power by true lift", "检验能发现多大的提升？不同真实提升下的检验功效"),
     "ev_power_y": ("Power (chance to detect)", "检验功效（发现的概率）"),
     "ev_true_lift_x": ("True lift (percentage points)", "真实提升（百分点）"),
@@ -346,7 +348,7 @@ def kpi_dashboard_chart(dashboard, currency: str = "", title: str | None = None)
     y = np.arange(len(cac))
     a.barh(y, cac["cac"], color=MAIN, height=0.6)
     a.set_yticks(y)
-    a.set_yticklabels([str(x) for x in cac["acquisition_channel"]])
+    a.set_yticklabels([t(str(x)) for x in cac["acquisition_channel"]])
     money_axis(a, "x", currency)
     months = int(dashboard.headline.get("clv_horizon_months", 0) or 0)
     ratio = t("ev_clv_cac").format(m=months) if months else "CLV:CAC"           # a ratio always names its horizon
