@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
+from ..i18n import pick
 from ..power import z_critical
 from ..uncertainty import wilson_interval
 from .attribution import campaign_outcomes, campaign_windows
@@ -33,12 +34,16 @@ def _clv_table(ws) -> tuple[pd.DataFrame | None, str]:
     try:
         clv = ws.table("clv")
     except (ImportError, AttributeError, KeyError, ValueError, RuntimeError) as e:
-        return None, f"clv table unavailable ({type(e).__name__}); lifetime value = margin to date only"
+        return None, pick((f"clv table unavailable ({type(e).__name__}); lifetime value = margin to date only",
+                           f"无法生成 clv 表（{type(e).__name__}）；客户价值只计迄今为止的毛利"))
     if "customer_id" not in clv.columns or "clv" not in clv.columns:
-        return None, "clv table has no clv column; lifetime value = margin to date only"
+        return None, pick(("clv table has no clv column; lifetime value = margin to date only",
+                           "clv 表没有 clv 列；客户价值只计迄今为止的毛利"))
     months = ws.cfg.analysis.clv_horizon_months
-    return clv, (f"margin to date + expected margin of the next {months} months, discounted ({months}-month CLV, clv "
-                 "table, chapter 23) — not a whole-relationship value")
+    return clv, pick((f"margin to date + expected margin of the next {months} months, discounted ({months}-month CLV, "
+                      "clv table, chapter 23) — not a whole-relationship value",
+                      f"迄今为止的毛利 + 未来{months}个月的预期毛利（折现；即第23章 clv 表中的"
+                      f"{months}个月客户终身价值）——不是整个客户关系期间的价值"))
 
 
 def clv_to_cac(df: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from ..i18n import pick
 from .attribution import campaign_outcomes, contact_outcomes
 
 __all__ = ["CampaignResults", "collect_results", "build_campaign_results", "campaign_feedback", "consent_changes",
@@ -119,8 +120,9 @@ def _past(ws, campaign_id, window_days, rule: str = "all") -> CampaignResults:
     sms = _db_events(ws, "sms_events", ids)
     cpc = float(camp["cost_per_contact"].fillna(0).mean()) if len(camp) == 1 else \
         dict(zip(camp["campaign_id"], camp["cost_per_contact"].fillna(0)))
-    src = (f"past campaign {', '.join(ids)} from the database (orders in each campaign's window after the "
-           "contact, every contact keeps its own orders)")
+    src = pick((f"past campaign {', '.join(ids)} from the database (orders in each campaign's window after the "
+                "contact, every contact keeps its own orders)",
+                f"数据库中的历史活动 {'、'.join(ids)}（统计每次活动接触后响应期内的订单，每个接触保留自己的订单）"))
     contacts = out[["campaign_id", "customer_id", "group", "cell", "channel", "contact_ts", "window_days"]]
     return CampaignResults(res, email, sms, _unsubscribes(email, sms), truth, src,
                            float(out["window_days"].iloc[0]) if len(out) else _window(ws, window_days),
@@ -168,7 +170,8 @@ def collect_results(ws, campaign_id=None, contacts: pd.DataFrame | None = None, 
             if past is None:
                 raise
             b = _past(ws, [past], window_days)
-            b.source = f"{b.source}; the planned campaign has no results yet ({str(e).split(':')[0]})"
+            b.source = pick((f"{b.source}; the planned campaign has no results yet ({str(e).split(':')[0]})",
+                             f"{b.source}；策划的活动还没有结果（{str(e).split(':')[0]}）"))
             return b
     if campaign_id is not None:
         known = set(ws.sql("SELECT campaign_id FROM campaigns")["campaign_id"])
@@ -195,8 +198,10 @@ def collect_results(ws, campaign_id=None, contacts: pd.DataFrame | None = None, 
                 res[c] = planned.set_index(["campaign_id", "customer_id"])[c].reindex(
                     pd.MultiIndex.from_frame(res[["campaign_id", "customer_id"]])).to_numpy()
         return CampaignResults(res, sim.email_events, sim.sms_events, sim.unsubscribes, sim.truth,
-                               f"simulated from the synthetic client's truth (seed {sim.seed}, "
-                               f"{sim.window_days}-day window)", window, costs, float(econ.campaign_fixed_cost),
+                               pick((f"simulated from the synthetic client's truth (seed {sim.seed}, "
+                                     f"{sim.window_days}-day window)",
+                                     f"按合成客户的真实情况模拟（随机种子 {sim.seed}，响应期{sim.window_days}天）")),
+                               window, costs, float(econ.campaign_fixed_cost),
                                planned)
     # a real client: results from the database
     first = pd.to_datetime(planned["contact_ts"]).min()

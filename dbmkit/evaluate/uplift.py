@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .. import sql as _sql
+from ..i18n import get_language, money, pick
 from ..models import MAX_FIT_ROWS, fit_sample
 from .attribution import campaign_outcomes
 from .stats import newcombe_interval
@@ -382,6 +383,8 @@ def targeting_summary(plan: pd.DataFrame, alpha: float = 0.05) -> pd.Series:
 
 
 def _money_text(x: float, currency: str) -> str:
+    if x is not None and np.isfinite(x) and get_language() == "zh":      # a Chinese page: ¥, as i18n.money writes it
+        return money(x, currency.strip(), compact=False, decimals=0)
     return "n/a" if x is None or not np.isfinite(x) else f"{'−' if x < 0 else ''}{currency}{abs(x):,.0f}"
 
 
@@ -396,58 +399,84 @@ def targeting_advice(plan: pd.DataFrame, deciles: pd.DataFrame | None = None, qi
         raise ValueError("targeting_advice needs a targeting_plan made from uplift_by_decile (observed uplift and "
                          "its interval per decile)")
     s = targeting_summary(plan, alpha)
-    ci = f"{100 * (1 - alpha):.0f} %"
+    ci, cz = f"{100 * (1 - alpha):.0f} %", f"{100 * (1 - alpha):.0f}%"
+    L = lambda en, zh: pick((en, zh))  # noqa: E731 - the text of the page's language
     out = []
-    proj = (f"The model would contact deciles {plan.loc[plan['target_model'], 'decile'].tolist()} and projects "
-            f"an incremental profit of {_money_text(s['projected_profit'], currency)}. In this campaign those "
-            f"deciles returned {_money_text(s['observed_profit'], currency)} ({ci} interval "
-            f"{_money_text(s['observed_profit_ci_low'], currency)} to "
-            f"{_money_text(s['observed_profit_ci_high'], currency)}).") if s["model_deciles"] else \
-        "The model projects no decile with a positive profit per contact."
+    model_d, lb_d = plan.loc[plan["target_model"], "decile"].tolist(), plan.loc[plan["target"], "decile"].tolist()
+    m = {k: _money_text(s[k], currency) for k in ("projected_profit", "observed_profit", "observed_profit_ci_low",
+                                                  "observed_profit_ci_high")}
+    proj = L(f"The model would contact deciles {model_d} and projects "
+             f"an incremental profit of {m['projected_profit']}. In this campaign those "
+             f"deciles returned {m['observed_profit']} ({ci} interval "
+             f"{m['observed_profit_ci_low']} to {m['observed_profit_ci_high']}).",
+             f"模型会接触十分位{model_d}，预计增量利润{m['projected_profit']}。在这次活动中，这些十分位实际带来"
+             f"{m['observed_profit']}（{cz}置信区间 {m['observed_profit_ci_low']} 至 {m['observed_profit_ci_high']}）。"
+             ) if s["model_deciles"] else \
+        L("The model projects no decile with a positive profit per contact.",
+          "模型预计没有哪个十分位的单次接触利润为正。")
     out.append(proj)
-    cal = (f"The predicted uplift lies outside the observed interval in {s['deciles_missing_prediction']:.0f} of "
-           f"{s['deciles']:.0f} deciles; the slope of observed on predicted uplift is "
-           f"{s['calibration_slope']:.2f} (1 = calibrated, 0 = no information).")
+    cal = L(f"The predicted uplift lies outside the observed interval in {s['deciles_missing_prediction']:.0f} of "
+            f"{s['deciles']:.0f} deciles; the slope of observed on predicted uplift is "
+            f"{s['calibration_slope']:.2f} (1 = calibrated, 0 = no information).",
+            f"在{s['deciles']:.0f}个十分位中，有{s['deciles_missing_prediction']:.0f}个的预测增量落在观测置信区间之外；"
+            f"观测增量对预测增量的斜率为{s['calibration_slope']:.2f}（1 = 校准良好，0 = 没有信息）。")
     miscalibrated = (s["deciles_missing_prediction"] >= 2 or not np.isfinite(s["calibration_slope"])
                      or s["calibration_slope"] < 0.5)
     weak = False
     if qini is not None and qini_truth is not None and np.isfinite(qini) and np.isfinite(qini_truth):
-        cal += f" Its Qini on held-out contacts is {qini:.3f}, against {qini_truth:.3f} for ranking by the truth."
+        cal += L(f" Its Qini on held-out contacts is {qini:.3f}, against {qini_truth:.3f} for ranking by the truth.",
+                 f"它在留出接触上的Qini为{qini:.3f}，按真实增量排序则为{qini_truth:.3f}。")
         weak = qini < 0.5 * qini_truth
     elif qini is not None and np.isfinite(qini):
-        cal += f" Its Qini on held-out contacts is {qini:.3f}."
+        cal += L(f" Its Qini on held-out contacts is {qini:.3f}.", f"它在留出接触上的Qini为{qini:.3f}。")
     weak = weak or (qini is not None and np.isfinite(qini) and qini <= 0)
     if miscalibrated or weak:
-        why = " and ".join(w for w, flag in (("it is badly calibrated", miscalibrated),
-                                              ("it ranks far worse than the truth allows", weak)) if flag)
-        cal += f" **Do not plan on the model's projected profit: {why}.** The money must come from observed uplift."
+        flags = ((("it is badly calibrated", "它校准很差"), miscalibrated),
+                 (("it ranks far worse than the truth allows", "它的排序远不如真实情况所允许的水平"), weak))
+        why = L(" and ", "，而且").join(L(*w) for w, flag in flags if flag)
+        cal += L(f" **Do not plan on the model's projected profit: {why}.** The money must come from observed uplift.",
+                 f"**不要按模型预计的利润做计划：{why}。**钱必须来自观测到的增量。")
     out.append(cal)
     n_lb = int(s["lower_bound_deciles"]) if np.isfinite(s["lower_bound_deciles"]) else 0
     if n_lb:
-        out.append(f"**Recommendation:** contact deciles {plan.loc[plan['target'], 'decile'].tolist()} — they pay "
-                   f"even at the lower end of their {ci} interval; keep a control group in each. Even where the "
-                   f"contact changes nothing, one decile in {round(2 / alpha)} clears this bar by chance: confirm "
-                   "them in the next campaign before mailing deeper.")
+        out.append(L(f"**Recommendation:** contact deciles {lb_d} — they pay "
+                     f"even at the lower end of their {ci} interval; keep a control group in each. Even where the "
+                     f"contact changes nothing, one decile in {round(2 / alpha)} clears this bar by chance: confirm "
+                     "them in the next campaign before mailing deeper.",
+                     f"**建议：**接触十分位{lb_d}——即使在{cz}置信区间的下端它们也能赚钱；每个十分位都保留对照组。"
+                     f"即使接触毫无作用，每{round(2 / alpha)}个十分位中也会有一个碰巧越过这道门槛："
+                     "在扩大投放深度之前，先在下一次活动中确认它们。"))
     else:
         tests = plan.loc[plan["decision"] == "test again", "decile"].tolist()
-        which = "every decile's interval spans" if len(tests) == len(plan) else f"deciles {tests} span"
-        out.append(f"**Recommendation:** no decile pays at the lower end of its {ci} interval, so the data support "
-                   f"no mailing depth yet: {which} break-even. Make the next campaign a test — contact those deciles "
-                   "with a control group large enough to measure their uplift (chapter 31 sizes it).")
+        every = len(tests) == len(plan)
+        which = L("every decile's interval spans" if every else f"deciles {tests} span",
+                  "每个十分位的置信区间都跨过了" if every else f"十分位{tests}的置信区间跨过了")
+        out.append(L(f"**Recommendation:** no decile pays at the lower end of its {ci} interval, so the data support "
+                     f"no mailing depth yet: {which} break-even. Make the next campaign a test — contact those deciles "
+                     "with a control group large enough to measure their uplift (chapter 31 sizes it).",
+                     f"**建议：**没有哪个十分位在其{cz}置信区间的下端仍能赚钱，所以数据还不支持任何投放深度：{which}盈亏平衡点。"
+                     "把下一次活动做成一次测试——接触这些十分位，并配上足以测出其增量的对照组（第31章计算所需规模）。"))
     leave = plan.loc[plan["decision"] == "leave out", "decile"].tolist() if "decision" in plan else []
     if leave:
-        out.append(f"Leave out deciles {leave}: they lose money even at the optimistic end of their interval.")
+        out.append(L(f"Leave out deciles {leave}: they lose money even at the optimistic end of their interval.",
+                     f"不接触十分位{leave}：即使在置信区间乐观的一端，它们也亏钱。"))
     if deciles is not None and "share_do_not_disturb" in deciles:
         dnd = deciles["share_do_not_disturb"].to_numpy(float)
         k = max(1, len(dnd) // 3)
         top, bottom = float(np.mean(dnd[:k])), float(np.mean(dnd[-k:]))
-        text = (f"Do-not-disturbs (synthetic truth): {100 * dnd.min():.0f}–{100 * dnd.max():.0f} % of each decile; "
-                f"{100 * top:.0f} % in the top {k} deciles, {100 * bottom:.0f} % in the bottom {k}. ")
+        lo_p, hi_p, top_p, bot_p = (f"{100 * v:.0f}" for v in (dnd.min(), dnd.max(), top, bottom))
+        text = L(f"Do-not-disturbs (synthetic truth): {lo_p}–{hi_p} % of each decile; "
+                 f"{top_p} % in the top {k} deciles, {bot_p} % in the bottom {k}. ",
+                 f"勿扰者（合成数据的真实情况）：每个十分位中占{lo_p}–{hi_p}%；前{k}个十分位中占{top_p}%，"
+                 f"后{k}个十分位中占{bot_p}%。")
         if bottom >= top + 0.05 and bottom >= 1.5 * top:
-            text += "The model does push them to the bottom: leaving out the bottom deciles avoids most of them."
+            text += L("The model does push them to the bottom: leaving out the bottom deciles avoids most of them.",
+                      "模型确实把他们排到了底部：不接触最后几个十分位就能避开其中的大多数。")
         else:
-            text += ("The model does not concentrate them: leaving out the bottom deciles saves contact costs, but "
-                     "it does not keep the do-not-disturbs away — they are spread over every decile.")
+            text += L("The model does not concentrate them: leaving out the bottom deciles saves contact costs, but "
+                      "it does not keep the do-not-disturbs away — they are spread over every decile.",
+                      "模型没有把他们集中起来：不接触最后几个十分位可以节省接触成本，但挡不住勿扰者——"
+                      "他们分散在每一个十分位中。")
         out.append(text)
     return Markdown("\n\n".join(out))
 

@@ -231,3 +231,42 @@ META = {
         (mistake_of(_roi_no_fixed, rel=1e-3), "the cost includes the campaign's fixed cost "
                                               "(economics.campaign_fixed_cost) as well as the contacts")]},
 }
+
+ZH = {
+    "40.1": {"title": "手工计算响应率的绝对提升",
+             "hint": "rates = results.groupby('group')['responded'].mean(); rates['treatment'] - rates['control']"
+                     "（用小数表示：0.012 即1.2个百分点）",
+             "diagnoses": ["这看起来是百分点；请把提升写成小数（1.2个百分点即0.012）",
+                           "减反了：应为目标组响应率 − 对照组响应率",
+                           "这是相对提升（目标组 ÷ 对照组 − 1）；题目要的是两个比率的绝对差",
+                           "这只是目标组的响应率；还要减去对照组的响应率，即不做活动也会发生的购买"]},
+    "40.2": {"title": "手工计算提升的95%置信区间下限",
+             "hint": "Wald 区间：se = sqrt(p_t(1 − p_t)/n_t + p_c(1 − p_c)/n_c)，每个比率用它自己那一组的 n；区间为"
+                     "提升 ± z·se，95%时 z = 1.96。请给出下限，用小数表示。",
+             "diagnoses": ["两组都用了对照组的 n：每个比率的方差要除以它自己那一组的人数",
+                           "两组都用了目标组的 n：对照组较小，区间因此较宽，它的方差要除以它自己的 n",
+                           "这是区间的上限；题目要的是下限",
+                           "这是90%区间（z = 1.645）；95%区间用 z = 1.96",
+                           "这看起来是百分点；请把下限写成小数"]},
+    "40.3": {"title": "这个提升值得推广吗？",
+             "hint": "看提升的置信区间（compare_groups 的 ci_low 和 ci_high），而不是点估计：区间在零以上、跨过零，"
+                     "还是在零以下？",
+             "diagnoses": ["只看点估计说明不了这一点：区间的下限并不在零以上",
+                           "再看一遍区间：它并不包含零",
+                           "区间的上限并不在零以下：也没有证据表明活动有害"]},
+    "40.4": {"title": "增量响应",
+             "hint": "（目标组响应率 − 对照组响应率）× group == 'treatment' 的行数",
+             "diagnoses": ["你用了对照组的人数：多出来的响应发生在目标组中，应该用提升乘以目标组接触人数",
+                           "这是目标组的全部响应；还要减去按对照组响应率本来就会发生的那部分"]},
+    "40.5": {"title": "第一次邮件活动的打开率",
+             "hint": "先找到这次活动：ws.sql(\"SELECT campaign_id FROM campaigns WHERE channel = 'email' ORDER BY "
+                     "start_date LIMIT 1\")；然后在 email_events 中分别统计该活动 event IN ('opened','clicked') 和 "
+                     "event IN ('delivered','opened','clicked') 的 DISTINCT customer_id 数，再相除。",
+             "diagnoses": ["你除以的是发送的邮件数；打开率按送达的收件人计算（退信的邮件根本没有进入收件箱）"]},
+    "40.6": {"title": "活动的投资回报率",
+             "hint": "每位接触客户的毛利：r.groupby('group')['margin'].mean()；"
+                     "成本 = 目标组接触人数 × 其渠道的单次接触成本（ws.cfg.economics.cost_per_contact）"
+                     "+ ws.cfg.economics.campaign_fixed_cost",
+             "diagnoses": ["你算的是目标组的全部毛利；只有与对照组每位接触客户毛利之差才是活动带来的",
+                           "成本除了接触成本，还包括活动的固定成本（economics.campaign_fixed_cost）"]},
+}

@@ -201,3 +201,36 @@ META = {
         (_no_cost, "you counted the deciles whose lower bound is above zero; a decile pays only when "
                    "ci_low × margin per response exceeds the cost per contact")]},
 }
+
+ZH = {
+    "41.1": {"title": "手工计算A/B测试每个版本所需的样本量",
+             "hint": "n = (z₀.₉₇₅·sqrt(2·p̄(1−p̄)) + z₀.₈·sqrt(p₁(1−p₁) + p₂(1−p₂)))² / (p₂ − p₁)²，p₁ = 0.20，"
+                     "p₂ = 0.23，p̄ 为两者的平均值；向上取整（教科书上的非合并形式 (z₀.₉₇₅ + z₀.₈)²·(p₁(1−p₁) + "
+                     "p₂(1−p₂)) / (p₂ − p₁)² 也算正确）——然后与 dbm.evaluate.ab_sample_size(0.20, 0.03) 比较",
+             "diagnoses": ["请向上取整：接触人数不可能是小数，向下取整会达不到要求的检验功效",
+                           "这是两个版本加在一起的人数；题目问的是每个版本的接触人数",
+                           "你用了单侧的 z（1.645）；这是双侧检验，z₀.₉₇₅ = 1.96",
+                           "看起来提升被写成了百分点（3），而不是小数（0.03）"]},
+    "41.2": {"title": "邮件标题测试在打开率上的胜者",
+             "hint": "ab = dbm.evaluate.ab_test_data(ws, dbm.evaluate.find_ab_test(ws)); "
+                     "dbm.evaluate.ab_test(ab, 'cell', 'opened', 'A', 'B')['winner']",
+             "diagnoses": ["打开率更高还不等于胜出：在5%的显著性水平下差异不显著，所以答案是“无明显胜者”",
+                           "这是购买（responded）上的结果；题目问的是打开"]},
+    "41.3": {"title": "最近一年的流失率",
+             "hint": "r = dbm.evaluate.retention_rates(ws, 365); r['churn_rate'].iloc[-1]——或者手工计算：上一年购买过、"
+                     "最近一年没有购买的客户数 ÷ 上一年购买过的客户数",
+             "diagnoses": ["这是留存率；流失率 = 1 − 留存率",
+                           "这是按季度（91天为一期）计算的流失率；题目要的是按年（365天）计算的流失率"]},
+    "41.4": {"title": "收到“点击未购买”提醒的接触客户数",
+             "hint": "f = dbm.evaluate.follow_up_list(bundle, wait_days=3); "
+                     "(f['trigger'] == 'clicked, no purchase').sum()",
+             "diagnoses": ["这是名单上全部的跟进接触；只统计触发条件为 'clicked, no purchase' 的"]},
+    "41.5": {"title": "按置信区间下限，有几个增量十分位值得接触？",
+             "hint": "一个十分位值得接触的条件是：增量 × 每次响应的毛利 − 单次接触成本 > 0。"
+                     "按悲观的一端来决定：用每个十分位观测增量的下限（planned_deciles 中的 ci_low），"
+                     "配合本章的 margin_per_response 和 cost，数一数仍然有利可图的十分位。",
+             "diagnoses": ["你数的是模型会选中的十分位（预测增量）；应按观测增量的下限 ci_low 来决定",
+                           "你用的是观测增量的点估计；决策用的是其置信区间悲观的一端，即 ci_low",
+                           "你数的是下限大于零的十分位；只有当 ci_low × 每次响应的毛利超过单次接触成本时，"
+                           "这个十分位才有利可图"]},
+}

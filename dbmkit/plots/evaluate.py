@@ -27,7 +27,16 @@ add({
     "ev_funnel": ("E-mail funnel (unique recipients)", "邮件漏斗（按收件人去重）"),
     "ev_sent": ("Sent", "发送"), "ev_delivered": ("Delivered", "送达"), "ev_opened": ("Opened", "打开"),
     "ev_clicked": ("Clicked", "点击"),
-    "ev_converted": ("Bought in the window (any channel)", "窗口期内购买（任意渠道）"),
+    "ev_converted": ("Bought in the window (any channel)", "响应期内购买（任意渠道）"),
+    "ev_pts": (" pts", "个百分点"), "ev_ci95": ("95 % CI", "95%置信区间"), "ev_mde": ("MDE", "最小可检测提升"),
+    "ev_observed_abs": ("|observed|", "|观测值|"), "ev_top_predicted": ("1 = highest predicted", "1 = 预测增量最高"),
+    "uplift": ("Uplift", "增量"), "retention_rate": ("Retention rate", "留存率"),
+    "churn_rate": ("Churn rate", "流失率"),
+    "persuadable": ("Persuadables", "可说服者"), "sure_thing": ("Sure things", "必然购买者"),
+    "lost_cause": ("Lost causes", "无望者"), "do_not_disturb": ("Do-not-disturbs", "勿扰者"),
+    "ev_clv_cac": ("{m}-month CLV:CAC", "{m}个月CLV:CAC"),
+    "web_search": ("Web search", "搜索引擎"), "social": ("Social media", "社交媒体"),
+    "affiliate": ("Affiliate", "联盟推广"), "referral": ("Referral", "老客推荐"),
     "ev_power": ("What can this test detect? Power by true lift", "检验能发现多大的提升？不同真实提升下的检验功效"),
     "ev_power_y": ("Power (chance to detect)", "检验功效（发现的概率）"),
     "ev_true_lift_x": ("True lift (percentage points)", "真实提升（百分点）"),
@@ -80,12 +89,12 @@ def treatment_control_chart(comparison: pd.DataFrame, true_lift: float | None = 
     ax.bar(names, rates, color=colors, width=0.55)
     ax.errorbar(names, rates, yerr=[rates - lo, hi - rates], fmt="none", ecolor="#333333", capsize=6, lw=1.2)
     for i, (_, r) in enumerate(c.iterrows(), start=1):
-        ax.annotate(f"{100 * r['abs_lift']:+.2f} pts\n[{100 * r['ci_low']:+.2f}, {100 * r['ci_high']:+.2f}]\n"
+        ax.annotate(f"{100 * r['abs_lift']:+.2f}{t('ev_pts')}\n[{100 * r['ci_low']:+.2f}, {100 * r['ci_high']:+.2f}]\n"
                     f"p = {r['p_value']:.3g}", (i, hi[i]), xytext=(0, 6), textcoords="offset points", ha="center",
                     va="bottom", fontsize=8.5)
     if true_lift is not None and np.isfinite(true_lift):
         ax.axhline(first["control_value"] + true_lift, color="#c44e52", ls="--", lw=1,
-                   label=f"{t('control')} + {t('ev_true_lift')} ({100 * true_lift:+.2f} pts)")
+                   label=f"{t('control')} + {t('ev_true_lift')} ({100 * true_lift:+.2f}{t('ev_pts')})")
         ax.legend(loc="lower right", frameon=False, fontsize=8)
     ax.set_ylim(0, max(hi) * 1.35)
     pct_axis(ax, "y", 1)
@@ -155,7 +164,7 @@ def profit_bridge_chart(economics_row: pd.Series, currency: str = "", title: str
     ylo, yhi = min(tops) - 0.45 * span, max(tops) + 0.45 * span
     ax.errorbar([3], [prof], yerr=[[prof - max(lo_ci, ylo)], [min(hi_ci, yhi) - prof]], fmt="none",
                 ecolor="#333333", capsize=8 if ylo <= lo_ci and hi_ci <= yhi else 0)
-    ax.annotate(f"{t('ev_incremental_profit')} {money(prof)}\n95 % CI {money(lo_ci)} … {money(hi_ci)}",
+    ax.annotate(f"{t('ev_incremental_profit')} {money(prof)}\n{t('ev_ci95')} {money(lo_ci)} … {money(hi_ci)}",
                 (0.99, 0.97), xycoords="axes fraction", ha="right", va="top", fontsize=8.5,
                 bbox=dict(boxstyle="round,pad=0.25", fc="white", ec="#cccccc"))
     ax.set_ylim(ylo, yhi)
@@ -202,12 +211,13 @@ def ab_power_chart(curve: pd.DataFrame, observed_lift: float | None = None, mde:
     ax.axhline(0.8, color="#777777", ls=":", lw=1)
     if mde is not None and np.isfinite(mde):
         ax.axvline(100 * mde, color=MAIN, ls="--", lw=1)
-        ax.annotate(f"MDE {100 * mde:.2f} pts", (100 * mde, 0.05), xytext=(4, 0), textcoords="offset points",
-                    fontsize=8.5, color=MAIN)
+        ax.annotate(f"{t('ev_mde')} {100 * mde:.2f}{t('ev_pts')}", (100 * mde, 0.05), xytext=(4, 0),
+                    textcoords="offset points", fontsize=8.5, color=MAIN)
     if observed_lift is not None and np.isfinite(observed_lift):
         ax.axvline(100 * abs(observed_lift), color=ACCENT, lw=1.5)
-        ax.annotate(f"|observed| {100 * abs(observed_lift):.2f} pts", (100 * abs(observed_lift), 0.9),
-                    xytext=(4, 0), textcoords="offset points", fontsize=8.5, color=ACCENT)
+        ax.annotate(f"{t('ev_observed_abs')} {100 * abs(observed_lift):.2f}{t('ev_pts')}",
+                    (100 * abs(observed_lift), 0.9), xytext=(4, 0), textcoords="offset points", fontsize=8.5,
+                    color=ACCENT)
     pct_axis(ax, "y")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(t("ev_true_lift_x"))
@@ -251,8 +261,8 @@ def uplift_decile_chart(deciles: pd.DataFrame, title: str | None = None):
         ax.plot(x, 100 * d["true_uplift"], "s--", color=ACCENT, lw=2, label=t("ev_true_lift"))
     ax.axhline(0, color="#333333", lw=0.8)
     ax.set_xticks(x)
-    ax.set_xlabel(t("decile") + " (1 = " + t("ev_predicted") + " max)")
-    ax.set_ylabel(t("uplift") + " (pts)")
+    ax.set_xlabel(f"{t('decile')} ({t('ev_top_predicted')})")
+    ax.set_ylabel(f"{t('uplift')} ({t('ev_pts').strip()})")
     ax.legend(frameon=False, fontsize=8.5, loc="upper right")
     ax.set_title(title or t("ev_uplift_deciles"))
     return finish(fig)
@@ -296,7 +306,7 @@ def uplift_types_chart(deciles: pd.DataFrame, title: str | None = None):
         ax.bar(deciles["decile"], v, bottom=bottom, color=col, width=0.75, label=t(k))
         bottom += v
     ax.set_xticks(deciles["decile"])
-    ax.set_xlabel(t("decile") + " (1 = " + t("ev_predicted") + " max)")
+    ax.set_xlabel(f"{t('decile')} ({t('ev_top_predicted')})")
     pct_axis(ax, "y")
     ax.set_ylim(0, 1)
     ax.legend(frameon=False, fontsize=8.5, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.15))
@@ -338,10 +348,10 @@ def kpi_dashboard_chart(dashboard, currency: str = "", title: str | None = None)
     y = np.arange(len(cac))
     a.barh(y, cac["cac"], color=MAIN, height=0.6)
     a.set_yticks(y)
-    a.set_yticklabels([str(x) for x in cac["acquisition_channel"]])
+    a.set_yticklabels([t(str(x)) for x in cac["acquisition_channel"]])
     money_axis(a, "x", currency)
     months = int(dashboard.headline.get("clv_horizon_months", 0) or 0)
-    ratio = f"{months}-month CLV:CAC" if months else "CLV:CAC"           # a ratio always names its horizon
+    ratio = t("ev_clv_cac").format(m=months) if months else "CLV:CAC"           # a ratio always names its horizon
     for yi, (_, r) in zip(y, cac.iterrows()):
         a.annotate(f"{ratio} {r['clv_to_cac']:.1f}", (r["cac"], yi), xytext=(4, 0), textcoords="offset points",
                    va="center", fontsize=8)
