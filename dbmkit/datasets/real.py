@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..i18n import pick
+
 __all__ = ["data_dir", "cdnow", "cdnow_summary", "complete_journey", "COMPLETE_JOURNEY_TABLES",
            "CDNOW_CALIBRATION_END"]
 
@@ -50,16 +52,20 @@ def data_dir() -> Path:
     env = os.environ.get("DBMKIT_DATA_DIR")
     d = Path(env) if env else Path(__file__).resolve().parents[2] / "data"
     if not d.is_dir():
-        raise FileNotFoundError(f"the bundled data folder {d} does not exist; set DBMKIT_DATA_DIR to the folder "
-                                "holding cdnow/ and completejourney/ (see data/README.md)")
+        raise FileNotFoundError(pick((f"the bundled data folder {d} does not exist; set DBMKIT_DATA_DIR to the folder "
+                                      "holding cdnow/ and completejourney/ (see data/README.md)",
+                                      f"随书数据文件夹 {d} 不存在；请把 DBMKIT_DATA_DIR 设为包含 cdnow/ 和 "
+                                      "completejourney/ 的文件夹（见 data/README.md）")))
     return d
 
 
 def _file(*parts: str) -> Path:
     p = data_dir().joinpath(*parts)
     if not p.is_file():
-        raise FileNotFoundError(f"missing data file {p}; restore it from the repository (data/README.md lists "
-                                "every file with its checksum)")
+        raise FileNotFoundError(pick((f"missing data file {p}; restore it from the repository (data/README.md lists "
+                                      "every file with its checksum)",
+                                      f"缺少数据文件 {p}；请从代码仓库恢复它"
+                                      "（data/README.md 列出了每个文件及其校验和）")))
     return p
 
 
