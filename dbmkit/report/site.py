@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .. import chapters as _chapters
 from ..privacy import find_pii
-from .glossary import glossary_html
+from .glossary import glossary_body
 from .kpis import HEADLINE, KPI_INFO, format_kpi
 from .pages import mask_notebook
 from .style import REPORT_CSS
@@ -495,8 +495,7 @@ def build_site(report_dir: str | Path, out: str | Path, glossary: str | Path | N
             body = _notrun_body(e, got.get(e["file"], (None, None))[0])
             search.append({"t": e["title"], "h": e["title"], "u": e["page"], "x": visible_text(body), "k": "chapter"})
             write(e["page"], _page(e["title"], body + _pager(entries, i), side, lang))
-    gloss_body, gloss_entries = glossary_html(glossary.read_text(encoding="utf-8")) if glossary.exists() else (
-        "<p>No glossary found.</p>", [])
+    gloss_body, gloss_entries = glossary_body(glossary, lang)      # a Chinese site: docs/GLOSSARY_zh.md
     search += gloss_entries
     write("glossary.html", _page("Glossary · 术语表", gloss_body, _sidebar(entries, "glossary.html", lang), lang))
     write("downloads.html", _page("Notebooks · 下载笔记本", _downloads_page(entries, got),
