@@ -52,10 +52,8 @@ def data_dir() -> Path:
     env = os.environ.get("DBMKIT_DATA_DIR")
     d = Path(env) if env else Path(__file__).resolve().parents[2] / "data"
     if not d.is_dir():
-        raise FileNotFoundError(pick((f"the bundled data folder {d} does not exist; set DBMKIT_DATA_DIR to the folder "
-                                      "holding cdnow/ and completejourney/ (see data/README.md)",
-                                      f"随书数据文件夹 {d} 不存在；请把 DBMKIT_DATA_DIR 设为包含 cdnow/ 和 "
-                                      "completejourney/ 的文件夹（见 data/README.md）")))
+        raise FileNotFoundError(f"the bundled data folder {d} does not exist; set DBMKIT_DATA_DIR to the folder "
+                                "holding cdnow/ and completejourney/ (see data/README.md)")
     return d
 
 
