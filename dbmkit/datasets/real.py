@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..i18n import pick
+
 __all__ = ["data_dir", "cdnow", "cdnow_summary", "complete_journey", "COMPLETE_JOURNEY_TABLES",
            "CDNOW_CALIBRATION_END"]
 
@@ -59,8 +61,10 @@ def data_dir() -> Path:
 def _file(*parts: str) -> Path:
     p = data_dir().joinpath(*parts)
     if not p.is_file():
-        raise FileNotFoundError(f"missing data file {p}; restore it from the repository (data/README.md lists "
-                                "every file with its checksum)")
+        raise FileNotFoundError(pick((f"missing data file {p}; restore it from the repository (data/README.md lists "
+                                      "every file with its checksum)",
+                                      f"缺少数据文件 {p}；请从代码仓库恢复它"
+                                      "（data/README.md 列出了每个文件及其校验和）")))
     return p
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..i18n import add, t
+from ..i18n import add, t, value_label
 
 __all__ = ["tracking_chart", "redemption_chart", "redemption_grid_chart"]
 
@@ -17,11 +17,11 @@ add({
     "tracking_week_title": ("Weekly repeat transactions: actual vs BG/NBD", "每周重复交易：实际与BG/NBD预测"),
     "calibration_end": ("end of calibration", "校准期结束"),
     "redemption_rate": ("Redemption rate", "核销率"),
-    "redemption_title": ("Coupon redemption rate of household–campaign pairs", "家庭-活动对的优惠券核销率"),
+    "redemption_title": ("Coupon redemption rate of household–campaign pairs", "“家庭–活动”配对的优惠券核销率"),
     "average": ("average", "平均"),
     "dashed_average": ("dashed line: average", "虚线：平均"),
     "campaign_type": ("Campaign type", "活动类型"),
-    "pairs_n": ("pairs", "对"),
+    "pairs_n": ("pairs", "配对"),
     "age": ("Age", "年龄"), "income": ("Household income", "家庭收入"),
     "household_size": ("Household size", "家庭人数"),
     "kids_count": ("Children", "子女数"), "home_ownership": ("Home ownership", "住房情况"),
@@ -71,7 +71,7 @@ def redemption_chart(rates: pd.DataFrame, by: str, title: str | None = None, lab
         ax.annotate(f"{100 * r:.1f} %  (n={k:,})", (hi, y[yi]), xytext=(4, 0), textcoords="offset points",
                     va="center", fontsize=8, color="#333333")
     ax.axvline(overall, color="#555555", lw=1, ls="--")
-    ax.set_yticks(y, [str(v) for v in rates[by]])
+    ax.set_yticks(y, [str(value_label(v)) for v in rates[by]])   # segment, campaign type … in the page's language
     ax.set_xlim(0, float(rates["ci_high"].max()) * 1.35)
     pct_axis(ax, "x")
     ax.set_xlabel(f"{t('redemption_rate')} ({t('dashed_average')} {100 * overall:.1f} %)")
@@ -97,7 +97,7 @@ def redemption_grid_chart(tables: dict[str, pd.DataFrame], title: str | None = N
         err = np.vstack([tb["rate"] - tb["ci_low"], tb["ci_high"] - tb["rate"]])
         ax.errorbar(tb["rate"], y, xerr=err, fmt="none", ecolor="#444444", elinewidth=0.8, capsize=2)
         ax.axvline(overall, color="#555555", lw=1, ls="--")
-        ax.set_yticks(y, [str(v) for v in tb[tb.columns[0]]], fontsize=8)
+        ax.set_yticks(y, [str(value_label(v)) for v in tb[tb.columns[0]]], fontsize=8)
         ax.set_xlim(0, top)
         pct_axis(ax, "x")
         ax.grid(axis="y", visible=False)

@@ -30,7 +30,7 @@ from pathlib import Path
 from .. import chapters as _chapters
 from ..i18n import date_text
 from ..privacy import find_pii
-from .glossary import glossary_html
+from .glossary import glossary_body
 from .kpis import HEADLINE, KPI_INFO, format_kpi
 from .pages import mask_notebook
 from .site_text import LAUNCH_BODY, SITE_TEXT, downloads_body, home_body, notrun_body, site_text
@@ -460,8 +460,9 @@ def build_site(report_dir: str | Path, out: str | Path, glossary: str | Path | N
             body = _notrun_body(e, got.get(e["file"], (None, None))[0], lang)
             search.append({"t": e["title"], "h": e["title"], "u": e["page"], "x": visible_text(body), "k": "chapter"})
             write(e["page"], _page(e["title"], body + _pager(entries, i), side, lang))
-    gloss_body, gloss_entries = glossary_html(glossary.read_text(encoding="utf-8")) if glossary.exists() else (
-        site_text("no_glossary", lang), [])
+    gloss_body, gloss_entries = glossary_body(glossary, lang)      # a Chinese site: docs/GLOSSARY_zh.md
+    if not glossary.exists():
+        gloss_body, gloss_entries = site_text("no_glossary", lang), []
     search += gloss_entries
     write("glossary.html", _page(site_text("glossary", lang), gloss_body, _sidebar(entries, "glossary.html", lang),
                                  lang))
