@@ -167,3 +167,5 @@ def test_zh_share_counts_chinese_against_english_words():
     share, zh, en = zh_share.share(html)
     assert (zh, en) == (9, 4)                 # "and", "of", "the", "customers" count; RFM, CLV and code do not
     assert share == pytest.approx(9 / (9 + 1.7 * 4))
+    code = '<p>表 order_items 来自 ./crm_orders.csv（utf-8-sig），见 dbm.rfm 与 {"id": "C1"}；the file.</p>'
+    assert zh_share.english_words(zh_share.prose(code)) == ["the", "file"]

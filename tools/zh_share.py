@@ -5,7 +5,9 @@
 
 Prose is the page's visible text apart from code (``<pre>``, ``<code>``), scripts, styles, the navigation bar and
 the page's provenance footer. Proper names and codes do not count as English: words written in capitals (RFM, CLV,
-ROI, SMS), words with digits (R5F5M5, 11.11), and the names in :data:`NAMES` (library, method and data names).
+ROI, SMS), code (a token with an underscore, a slash, a brace, an inner dot or a digit: ``order_items``,
+``./crm_orders.csv``, ``dbm.rfm``, ``utf-8``, R5F5M5, 11.11) and the names in :data:`NAMES` (library, method and data
+names).
 One English word is counted as :data:`WORD_CHARS` Chinese characters — about what a translation from English to
 Chinese makes of it — so ``share = chinese / (chinese + WORD_CHARS · english_words)``: a page of only Chinese
 prose is 1.0, of only English 0.
@@ -64,13 +66,23 @@ def prose(html: str) -> str:
     return " ".join(p.parts)
 
 
+FULLWIDTH = re.compile(r"[\u3000-\u303f\uff00-\uffef“”‘’…—]")
+CODE_CHARS = re.compile(r"[_/\\{}\[\]=@<>|]|\w\.\w|\d")
+EDGE = ".,;:!?()\"'“”‘’（），。：；！？「」《》…"
+
+
 def english_words(text: str) -> list[str]:
-    """The English words of ``text`` that count (not capitals-only codes, not names)."""
+    """The English words of ``text`` that count: not capitals-only codes, not names, and not code — a token
+    holding ``_ / \\ { } [ ] = @ < > |``, a digit or an inner dot (``order_items``, ``./crm_orders.csv``,
+    ``dbm.rfm``, ``utf-8``, ``{"id": …}``)."""
     out = []
-    for w in WORD.findall(text):
-        if w.isupper() or w.lower() in NAMES or len(w) == 1:
+    for chunk in FULLWIDTH.sub(" ", CJK.sub(" ", text)).split():
+        if CODE_CHARS.search(chunk.strip(EDGE)):
             continue
-        out.append(w)
+        for w in WORD.findall(chunk):
+            if w.isupper() or w.lower() in NAMES or len(w) == 1:
+                continue
+            out.append(w)
     return out
 
 

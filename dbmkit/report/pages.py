@@ -146,12 +146,14 @@ def _page_outputs(outputs: list, language: str) -> list:
 
 
 def _zh_markdown(src: str) -> str:
-    """Headings with a Chinese term in brackets show it first ('RFM analysis (RFM分析)' → 'RFM分析（RFM analysis）');
-    the standard headings are translated."""
+    """English headings with a Chinese term in brackets show it first ('RFM analysis (RFM分析)' → 'RFM分析（RFM
+    analysis）'), a heading already in Chinese stays as it is; the standard headings are translated."""
     out = []
     for line in src.splitlines():
         m = re.match(r"^(#{1,6})\s+(\d{2} · )?(.+?)\s*[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]\s*$", line)
-        if m:
+        if m and re.search(r"[\u4e00-\u9fff]", m.group(3)):
+            pass                                          # a heading already in Chinese (the Chinese edition)
+        elif m:
             line = f"{m.group(1)} {m.group(2) or ''}{m.group(4)}（{m.group(3)}）"
         else:
             m = re.match(r"^(#{1,6})\s+(.+?)\s*$", line)
