@@ -102,7 +102,7 @@ def lab(tmp_path_factory):
 
 def _run_all(url: str, notebook: str, minutes: float = 8.0):
     """Open ``notebook`` in JupyterLab in Chromium, run all cells, return (page, browser, playwright, cells)."""
-    from playwright.sync_api import sync_playwright   # the test extra (browsers: the system Chromium)
+    from playwright.sync_api import sync_playwright  # the test extra (browsers: the system Chromium)
     pw = sync_playwright().start()
     browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
