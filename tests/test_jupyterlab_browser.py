@@ -3,7 +3,8 @@
 output, and moves a slider of chapter 31's break-even explorer: its readout and its chart change.
 
 JupyterLab lives in `.venv-lab` (`make test` sets it up; JupyterLab in the core env slows every notebook process);
-Playwright for Python is in the test extra and drives the system Chromium. Skips with the reason when that env or Chromium is missing.
+Playwright for Python is in the test extra and drives the system Chromium. Skips with the reason when that env or
+Chromium is missing.
 """
 from __future__ import annotations
 
@@ -60,8 +61,8 @@ def lab(tmp_path_factory):
     wb = d / "workbook"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBMKIT_", "JUPYTER"))}
     env.pop("MPLBACKEND", None)                         # the kernel's own inline backend
-    env.update(PYTHONPATH=str(ROOT), JUPYTER_TOKEN=TOKEN, JUPYTER_CONFIG_DIR=str(d / "jconfig"), JUPYTER_DATA_DIR=str(d / "jdata"),
-               JUPYTER_RUNTIME_DIR=str(d / "jruntime"), HOME=str(d))
+    env.update(PYTHONPATH=str(ROOT), JUPYTER_TOKEN=TOKEN, JUPYTER_CONFIG_DIR=str(d / "jconfig"),
+               JUPYTER_DATA_DIR=str(d / "jdata"), JUPYTER_RUNTIME_DIR=str(d / "jruntime"), HOME=str(d))
     (d / "jconfig").mkdir()
     (d / "jconfig" / "jupyter_server_config.json").write_text(json.dumps(
         {"LabApp": {"expose_app_in_browser": True}, "ServerApp": {"ip": "127.0.0.1"}}), encoding="utf-8")
