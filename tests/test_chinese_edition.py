@@ -169,3 +169,14 @@ def test_zh_share_counts_chinese_against_english_words():
     assert share == pytest.approx(9 / (9 + 1.7 * 4))
     code = '<p>表 order_items 来自 ./crm_orders.csv（utf-8-sig），见 dbm.rfm 与 {"id": "C1"}；the file.</p>'
     assert zh_share.english_words(zh_share.prose(code)) == ["the", "file"]
+
+
+def test_an_exercise_label_table_is_read_both_ways_and_other_counts_speak_chinese():
+    from dbmkit.exercises import feedback
+    from dbmkit.exercises.compare import Rule, same
+    rule = Rule("label", labels={"Electronics": "电子产品"})
+    assert same("电子产品", "Electronics", rule) and same("Electronics", "电子产品", rule)
+    assert not same("Books", "电子产品", rule)
+    from dbmkit.i18n import pick
+    text = feedback.message("other_count", "zh", name=pick(("orders", "订单"), "zh"))
+    assert "订单" in text and "orders" not in text

@@ -161,7 +161,7 @@ def _diagnose(answer, expected, ex: Exercise, rule: Rule, meta: dict, ws, contex
         try:
             value = fn(ws, **context) if callable(fn) else fn
             if same(answer, value, Rule("count")):
-                return "other_count", message("other_count", lang, name=name)
+                return "other_count", message("other_count", lang, name=pick(name, lang))
         except Exception:  # noqa: BLE001
             continue
     key = generic_diagnosis(answer, expected, rule.kind, rule.strict)

@@ -116,7 +116,8 @@ def _label_same(answer, expected, rule: Rule) -> bool:
         return True
     for spellings, other in rule.labels.items():            # the exercise's table, read both ways
         others = [other] if isinstance(other, str) else list(other)
-        if norm_label(spellings) == e and a in {norm_label(x) for x in others}:
+        names = {norm_label(x) for x in others}
+        if (norm_label(spellings) == e and a in names) or (norm_label(spellings) == a and e in names):
             return True
     return any(a in g and e in g for g in label_equivalents())
 
