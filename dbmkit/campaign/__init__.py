@@ -76,7 +76,7 @@ from .selection import (
     n_per,
     waterfall,
 )
-from .settings import CHANNELS, OFFERS, CampaignSettings, offer_table, parse_offer, smart_goal
+from .settings import CHANNELS, OFFERS, CampaignSettings, channel_rule_text, offer_table, parse_offer, smart_goal
 from .truth import plan_vs_truth, planted_rules_found, uplift_mix
 
 __all__ = [
@@ -92,7 +92,7 @@ __all__ = [
     "CampaignPlan", "plan_campaign", "plan_from_tables", "build_campaign_contacts", "save_plan", "CONTACT_COLUMNS",
     "STEPS", "customer_base", "gross_selection", "campaign_suppressions", "classify_reason", "waterfall",
     "channel_waterfall", "default_cells", "assign_cells", "apply_cell_limits", "n_per",
-    "CampaignSettings", "OFFERS", "offer_table", "parse_offer", "smart_goal", "CHANNELS",
+    "CampaignSettings", "OFFERS", "channel_rule_text", "offer_table", "parse_offer", "smart_goal", "CHANNELS",
     "uplift_mix", "planted_rules_found", "plan_vs_truth",
 ]
 

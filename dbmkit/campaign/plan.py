@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..i18n import pick
 from ..util import Notice
 from . import budget as _budget
 from . import control as _control
@@ -287,7 +288,8 @@ def plan_campaign(ws, cells: list[dict] | None = None, rules: pd.DataFrame | Non
             else:
                 rec = _pers.recommend_products(ws, s.as_of, rules)
         except Exception as e:  # noqa: BLE001 - a plan without recommendations is still a plan; say why
-            warnings.warn(f"no product recommendations ({type(e).__name__}: {e})", Notice, stacklevel=2)
+            warnings.warn(pick((f"no product recommendations ({type(e).__name__}: {e})",
+                                f"没有商品推荐（{type(e).__name__}: {e}）")), Notice, stacklevel=2)
     with ws.connect() as con:
         if cached is not None:
             history, sup = cached["history"], cached["suppressions"]
@@ -401,9 +403,10 @@ def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=
     if s.depth_deciles is not None:
         best = int(s.depth_deciles)
     elif not bool(depth.loc[depth["rule"] == "max_profit", "pays_back"].iloc[0]):
-        warnings.warn("the campaign is not expected to pay back its fixed cost at any depth; it is planned at the "
-                      "depth that loses least — reconsider the fixed cost, the offer or whether to run it",
-                      Notice, stacklevel=4)
+        warnings.warn(pick(("the campaign is not expected to pay back its fixed cost at any depth; it is planned at "
+                            "the depth that loses least — reconsider the fixed cost, the offer or whether to run it",
+                            "无论投放多深，预计本次活动都收不回固定成本；计划按亏损最小的深度制定——请重新考虑固定成本、"
+                            "活动内容，或者是否要开展这次活动")), Notice, stacklevel=4)
     below = live["decile"] > best
     rule_rem.append(pd.DataFrame({"customer_id": live.index[below.to_numpy()], "step": "below_depth"}))
     cand = live[~below.to_numpy()]

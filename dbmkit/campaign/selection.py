@@ -28,6 +28,7 @@ import pandas as pd
 
 from .. import sql as _sql
 from ..clv.formulas import value_tiers
+from ..i18n import pick
 from ..util import Notice, isin
 from .settings import CHANNELS, CampaignSettings
 
@@ -83,8 +84,10 @@ def _analysis_table(ws, name: str):
     try:
         return ws.table(name)
     except Exception as e:  # noqa: BLE001 - degrade to the fallback, with the reason in the warning
-        warnings.warn(f"campaign: the '{name}' table is not available ({type(e).__name__}: {e}); using a simple "
-                      "fallback computed from customer_summary", Notice, stacklevel=3)
+        warnings.warn(pick((f"campaign: the '{name}' table is not available ({type(e).__name__}: {e}); using a "
+                            "simple fallback computed from customer_summary",
+                            f"营销活动：'{name}' 表不可用（{type(e).__name__}: {e}）；改用由 customer_summary "
+                            "计算的简单替代")), Notice, stacklevel=3)
         return None
 
 

@@ -19,9 +19,21 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["CampaignSettings", "OFFERS", "offer_table", "smart_goal", "CHANNELS", "DEFAULT_COSTS"]
+__all__ = ["CampaignSettings", "OFFERS", "offer_table", "smart_goal", "CHANNELS", "DEFAULT_COSTS", "channel_rule_text"]
 
 CHANNELS = ("email", "sms", "mail", "phone")
+
+
+def channel_rule_text(rule: str, lang: str | None = None) -> str:
+    """The channel rule of the settings (``auto``, ``value`` or one channel) in the page's language.
+
+    >>> channel_rule_text("auto", "zh"), channel_rule_text("mail", "zh"), channel_rule_text("auto", "en")
+    ('自动（按预期利润）', '直邮', 'auto')
+    """
+    from ..i18n import get_language, t
+    if (lang or get_language()) != "zh":
+        return str(rule)
+    return {"auto": "自动（按预期利润）", "value": "按价值规则"}.get(str(rule)) or t(str(rule), "zh")
 DEFAULT_COSTS = {"email": 0.02, "sms": 0.06, "mail": 0.85, "phone": 4.50}
 
 # The offers of the default cells (个性化: one message per segment). Cost per response = discount × order value
