@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..i18n import pick
+from ..i18n import get_language, pick
 from ..util import Notice
 from . import budget as _budget
 from . import control as _control
@@ -77,7 +77,8 @@ class CampaignPlan:
         purchases in the window as ``gross_responses``), contact cost and expected profit."""
         s = self.selection
         t = s[s["group"] == "treatment"]
-        by = s.groupby("cell").agg(cell_name=("cell_name", "first"), cell_name_zh=("cell_name_zh", "first"),
+        name = "cell_name_zh" if get_language() == "zh" else "cell_name"    # the page's language
+        by = s.groupby("cell").agg(cell_name=(name, "first"), cell_name_zh=("cell_name_zh", "first"),
                                    offer=("offer_code", "first"),
                                    offer_text=("offer", "first"),
                                    people=("customer_id", "size"))
@@ -447,7 +448,8 @@ def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=
             planned[c] = None
     planned["campaign_id"] = s.campaign_id
     planned["offer_code"] = planned["offer"]
-    planned["offer"] = [s.offer_rule(o).get("name", o) for o in planned["offer_code"]]   # readable: "20 % off" …
+    name = "name_zh" if lang == "zh" else "name"                 # readable: "20 % off" …, on a Chinese page in Chinese
+    planned["offer"] = [s.offer_rule(o).get(name) or s.offer_rule(o).get("name", o) for o in planned["offer_code"]]
     planned = planned.sort_values(["cell", "customer_id"], kind="stable").reset_index(drop=True)
     contacts = planned[CONTACT_COLUMNS].copy()
     contacts["contact_ts"] = pd.to_datetime(contacts["contact_ts"]).astype("datetime64[us]")
