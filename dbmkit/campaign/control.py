@@ -112,8 +112,8 @@ def control_group_check(n_treatment: int, n_control: int, baseline_rate: float, 
     if ok:
         msg = pick((f"The control group of {n_control:,} gives {pw:.0%} power to detect +{min_detectable_lift:.1%} "
                     f"points over a {baseline_rate:.1%} response rate.",
-                    f"{n_control:,}人的对照组在{baseline_rate:.1%}的响应率上检测+{min_detectable_lift:.1%}个百分点提升的"
-                    f"统计功效为{pw:.0%}。"))
+                    f"{n_control:,}人的对照组在{baseline_rate:.1%}的响应率上检测"
+                    f"+{100 * min_detectable_lift:.1f}个百分点提升的统计功效为{pw:.0%}。"))
     else:
         need_txt = pick((f"about {need:,} control members would be needed", f"大约需要{need:,}名对照组成员")
                         if np.isfinite(need) else
@@ -123,8 +123,8 @@ def control_group_check(n_treatment: int, n_control: int, baseline_rate: float, 
                     f"+{min_detectable_lift:.1%} points (the plan asks {power:.0%}); it can detect about "
                     f"+{mde:.1%} points, and {need_txt}. Raise the control share, contact more people, or accept a "
                     f"larger detectable lift.",
-                    f"对照组太小：{n_control:,}人检测+{min_detectable_lift:.1%}个百分点提升的统计功效只有{pw:.0%}"
-                    f"（计划要求{power:.0%}）；它大约只能检测出+{mde:.1%}个百分点的提升，{need_txt}。"
+                    f"对照组太小：{n_control:,}人检测+{100 * min_detectable_lift:.1f}个百分点提升的统计功效只有{pw:.0%}"
+                    f"（计划要求{power:.0%}）；它大约只能检测出+{100 * mde:.1f}个百分点的提升，{need_txt}。"
                     "请提高对照组比例、联系更多人，或者接受更大的可检测提升。"))
         if warn:
             warnings.warn(msg, ControlGroupWarning, stacklevel=2)
