@@ -262,3 +262,24 @@ def test_profit_bounds_hand_computed():
     u = profit_bounds(p, nan, fixed_cost=1.0).set_index("case")
     assert u.loc["point", "expected_profit"] == pytest.approx(3.5)
     assert u.loc[["low", "high"], "expected_profit"].isna().all()
+
+
+def test_plan_texts_follow_the_page_language():
+    from dbmkit import i18n
+    from dbmkit.campaign import CampaignSettings, channel_rule_text, offer_table, smart_goal
+    s = CampaignSettings(as_of="2026-06-30", goal="Win back lapsing customers")
+    before = i18n.get_language()
+    try:
+        i18n.set_language("zh")
+        g = smart_goal(s, planned=dict(contacts=100, expected_response_rate=0.2), history_rate=0.18,
+                       breakeven=0.002, history_lift=0.012)
+        assert g["criterion"].tolist() == ["Specific", "Measurable", "Achievable", "Relevant", "Time-bound"]
+        assert "比其对照组高+1.2个百分点" in g.loc[2, "statement"] and "计划接触100人" in g.loc[0, "statement"]
+        assert offer_table().loc["WINBACK", "name"] == "老客召回：八折优惠"
+        assert channel_rule_text("auto") == "自动（按预期利润）"
+        i18n.set_language("en")
+        assert "+1.2% points over their control groups" in smart_goal(s, history_rate=0.18, history_lift=0.012).loc[
+            2, "statement"]
+        assert offer_table().loc["WINBACK", "name"] == "We miss you: 20 % off"
+    finally:
+        i18n.set_language(before)
