@@ -17,7 +17,7 @@ import os
 
 import pandas as pd
 
-from .i18n import money
+from .i18n import money, pick
 
 __all__ = ["widgets_available", "breakeven_explorer", "depth_explorer", "sample_size_explorer"]
 
@@ -72,8 +72,11 @@ def breakeven_explorer(cost_per_contact: float = 0.85, margin_per_response: floa
 
     def draw(cost, margin, rate, n, fixed):
         be = breakeven_response_rate(cost, margin)
-        title = (f"Break-even {be:.2%} per contact ({(cost + fixed / max(n, 1)) / margin:.2%} with the fixed cost) · "
-                 f"profit at {rate:.2%}: {money(n * (rate * margin - cost) - fixed, currency, chart=True)}")
+        with_fixed = (cost + fixed / max(n, 1)) / margin
+        profit = money(n * (rate * margin - cost) - fixed, currency, chart=True)
+        title = pick((f"Break-even {be:.2%} per contact ({with_fixed:.2%} with the fixed cost) · "
+                      f"profit at {rate:.2%}: {profit}",
+                      f"盈亏平衡响应率 {be:.2%}（含固定成本 {with_fixed:.2%}）· 响应率 {rate:.2%} 时利润：{profit}"))
         return profit_curve(cost, margin, n, fixed, rate, currency, title=title)
 
     if not _interactive(interactive):
@@ -82,17 +85,18 @@ def breakeven_explorer(cost_per_contact: float = 0.85, margin_per_response: floa
     style = {"description_width": "130px"}
     controls = {
         "cost": w.FloatSlider(value=cost_per_contact, min=0.0, max=max(10.0, cost_per_contact * 2), step=0.01,
-                              description="cost per contact", style=style),
+                              description=pick(("cost per contact", "单次接触成本")), style=style),
         "margin": w.FloatSlider(value=margin_per_response, min=1.0, max=max(200.0, margin_per_response * 2), step=0.5,
-                                description="margin / response", style=style),
+                                description=pick(("margin / response", "单次响应毛利")), style=style),
         "rate": w.FloatSlider(value=response_rate, min=0.0, max=max(0.3, response_rate * 2), step=0.001,
-                              readout_format=".1%", description="response rate", style=style),
-        "n": w.IntSlider(value=contacts, min=100, max=max(100_000, contacts * 2), step=100, description="contacts",
+                              readout_format=".1%", description=pick(("response rate", "响应率")), style=style),
+        "n": w.IntSlider(value=contacts, min=100, max=max(100_000, contacts * 2), step=100,
+                         description=pick(("contacts", "接触人数")),
                          style=style),
         "fixed": w.FloatSlider(value=fixed_cost, min=0.0, max=max(10_000.0, fixed_cost * 2), step=100,
-                               description="fixed cost", style=style),
+                               description=pick(("fixed cost", "固定成本")), style=style),
     }
-    return _live(controls, draw, "<b>Break-even calculator (盈亏平衡)</b>")
+    return _live(controls, draw, "<b>" + pick(("Break-even calculator (盈亏平衡)", "盈亏平衡计算器")) + "</b>")
 
 
 def depth_explorer(deciles: pd.DataFrame, budget: float | None = None, currency: str = "",
@@ -106,10 +110,12 @@ def depth_explorer(deciles: pd.DataFrame, budget: float | None = None, currency:
     def draw(response, margin, cost, fixed, cap):
         t = rescale_deciles(deciles, response, margin, cost, fixed)
         d = mailing_depth(t, cap if cap and cap > 0 else None).set_index("rule")
-        title = (f"Max profit at {int(d.loc['max_profit', 'deciles'])} deciles "
-                 f"({money(d.loc['max_profit', 'expected_profit'], currency, chart=True)})"
-                 + (f" · within {money(cap, currency, chart=True)}: {int(d.loc['within_budget', 'deciles'])} deciles"
-                    if cap else ""))
+        k_max, k_cap = int(d.loc["max_profit", "deciles"]), int(d.loc["within_budget", "deciles"])
+        best = money(d.loc["max_profit", "expected_profit"], currency, chart=True)
+        title = pick((f"Max profit at {k_max} deciles ({best})"
+                      + (f" · within {money(cap, currency, chart=True)}: {k_cap} deciles" if cap else ""),
+                      f"投放 {k_max} 个十分位时利润最大（{best}）"
+                      + (f" · 预算 {money(cap, currency, chart=True)} 内：{k_cap} 个十分位" if cap else "")))
         return decile_profit_chart(t, d.reset_index(), currency, title=title)
 
     if not _interactive(interactive):
@@ -118,15 +124,18 @@ def depth_explorer(deciles: pd.DataFrame, budget: float | None = None, currency:
     style = {"description_width": "110px"}
     total = float(deciles["cum_cost"].iloc[-1])
     controls = {
-        "response": w.FloatSlider(value=1.0, min=0.2, max=2.0, step=0.05, description="response ×", style=style),
-        "margin": w.FloatSlider(value=1.0, min=0.2, max=2.0, step=0.05, description="margin ×", style=style),
-        "cost": w.FloatSlider(value=1.0, min=0.2, max=5.0, step=0.05, description="cost ×", style=style),
+        "response": w.FloatSlider(value=1.0, min=0.2, max=2.0, step=0.05,
+                                  description=pick(("response ×", "响应 ×")), style=style),
+        "margin": w.FloatSlider(value=1.0, min=0.2, max=2.0, step=0.05,
+                                description=pick(("margin ×", "毛利 ×")), style=style),
+        "cost": w.FloatSlider(value=1.0, min=0.2, max=5.0, step=0.05,
+                              description=pick(("cost ×", "成本 ×")), style=style),
         "fixed": w.FloatSlider(value=fixed0, min=0.0, max=max(10_000.0, fixed0 * 3), step=100,
-                               description="fixed cost", style=style),
+                               description=pick(("fixed cost", "固定成本")), style=style),
         "cap": w.FloatSlider(value=float(budget or 0), min=0.0, max=max(total * 2, float(budget or 0), 1000.0),
-                             step=100, description="budget (0 = none)", style=style),
+                             step=100, description=pick(("budget (0 = none)", "预算（0 = 不限）")), style=style),
     }
-    return _live(controls, draw, "<b>Mailing-depth calculator (投放深度)</b>")
+    return _live(controls, draw, "<b>" + pick(("Mailing-depth calculator (投放深度)", "投放深度计算器")) + "</b>")
 
 
 def sample_size_explorer(baseline_rate: float = 0.10, min_detectable_lift: float = 0.01, significance: float = 0.05,
@@ -142,8 +151,11 @@ def sample_size_explorer(baseline_rate: float = 0.10, min_detectable_lift: float
         n_c = int(round(n * share)) if n else int(need["n_control"])
         n_t = (n - n_c) if n else int(need["n_treatment"])
         got = power_at(n_t, n_c, base, lift, alpha)
-        title = (f"Needed: {int(need['n_control']):,} control + {int(need['n_treatment']):,} treatment"
-                 + (f" · plan {n_c:,} + {n_t:,} → power {got:.0%}" if n else ""))
+        nc, nt = int(need["n_control"]), int(need["n_treatment"])
+        title = pick((f"Needed: {nc:,} control + {nt:,} treatment"
+                      + (f" · plan {n_c:,} + {n_t:,} → power {got:.0%}" if n else ""),
+                      f"需要：对照组 {nc:,} 人 + 目标组 {nt:,} 人"
+                      + (f" · 计划 {n_c:,} + {n_t:,} → 统计功效 {got:.0%}" if n else "")))
         return power_curve(n_t, base, lift, n_c, alpha, pw, title=title)
 
     if not _interactive(interactive):
@@ -152,15 +164,18 @@ def sample_size_explorer(baseline_rate: float = 0.10, min_detectable_lift: float
     style = {"description_width": "120px"}
     controls = {
         "base": w.FloatSlider(value=baseline_rate, min=0.005, max=0.6, step=0.005, readout_format=".1%",
-                              description="control response", style=style),
+                              description=pick(("control response", "对照组响应率")), style=style),
         "lift": w.FloatSlider(value=min_detectable_lift, min=0.001, max=0.1, step=0.001, readout_format=".1%",
-                              description="lift to detect", style=style),
-        "alpha": w.FloatSlider(value=significance, min=0.01, max=0.2, step=0.01, description="significance",
+                              description=pick(("lift to detect", "待检测提升")), style=style),
+        "alpha": w.FloatSlider(value=significance, min=0.01, max=0.2, step=0.01,
+                               description=pick(("significance", "显著性水平")),
                                style=style),
-        "pw": w.FloatSlider(value=power, min=0.5, max=0.99, step=0.01, description="power", style=style),
-        "share": w.FloatSlider(value=control_share, min=0.02, max=0.5, step=0.01, description="control share",
+        "pw": w.FloatSlider(value=power, min=0.5, max=0.99, step=0.01,
+                            description=pick(("power", "统计功效")), style=style),
+        "share": w.FloatSlider(value=control_share, min=0.02, max=0.5, step=0.01,
+                               description=pick(("control share", "对照组比例")),
                                style=style),
         "n": w.IntSlider(value=int(n_total or 0), min=0, max=max(200_000, int(n_total or 0) * 2), step=500,
-                         description="planned people", style=style),
+                         description=pick(("planned people", "计划人数")), style=style),
     }
-    return _live(controls, draw, "<b>Sample-size calculator (样本量)</b>")
+    return _live(controls, draw, "<b>" + pick(("Sample-size calculator (样本量)", "样本量计算器")) + "</b>")

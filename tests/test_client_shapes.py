@@ -293,6 +293,10 @@ def test_syn500x0_plans_without_campaign_history(syn500x0):
     assert "rfm_breakeven_customers" not in k                   # the RFM cell table needs past contacts
     assert k["planned_contacts"] > 0 and k["campaign_net"] <= k["campaign_gross"]
     assert chapters.NEEDS["campaigns"].what in syn500x0.page("21_analyze_rfm")
+    # no past campaigns: chapter 31's profit has no interval, and its page says why
+    assert k["expected_profit_ci_low"] is None and k["mailing_depth_deciles_ci_high"] is None
+    assert "No past campaigns with a control group to measure the response rates on" in \
+        syn500x0.page("31_plan_budget_test")
 
 
 @pytest.mark.slow

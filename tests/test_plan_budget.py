@@ -181,3 +181,105 @@ def test_balance_check_flags_an_unbalanced_feature():
     assert b.loc["biased", "smd"] == pytest.approx(0.5, abs=0.1)
     with pytest.raises(KeyError, match="nope"):
         balance_check(df, ["nope"])
+
+
+# ------------------------------------------------------------------------ intervals of the plan's rates and profit
+def _wilson(s, n, z=1.959963984540054):
+    """The Wilson score interval written out (Wilson 1927), to check the library against."""
+    p = s / n
+    d = 1 + z * z / n
+    c, h = (p + z * z / (2 * n)) / d, z / d * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return c - h, c + h
+
+
+def test_rate_bounds_hand_computed():
+    from dbmkit.campaign import rate_bounds
+    r = pd.DataFrame({"channel": ["email", "mail", "sms"], "treated": [1000, 400, 0],
+                      "treated_rate": [0.2, 0.1, np.nan],
+                      "control": [100, 0, 0], "control_rate": [0.15, np.nan, np.nan],
+                      "incremental_share": [0.25, 0.10, 0.10]})
+    # response basis: the Wilson interval of 200 of 1000 over the rate 0.2
+    lo, hi = _wilson(200, 1000)
+    assert (round(lo, 4), round(hi, 4)) == (0.1764, 0.2259)
+    b = rate_bounds(r, "response").set_index("channel")
+    assert b.loc["email", "k_low"] == pytest.approx(lo / 0.2) and b.loc["email", "k_high"] == pytest.approx(hi / 0.2)
+    assert b.loc["mail", "evidence"] == "own" and b.loc["sms", "evidence"] == "pooled"
+    lo_p, hi_p = _wilson(240, 1400)                       # sms: never used — every channel's contacts pooled
+    assert b.loc["sms", "k_high"] == pytest.approx(hi_p / (240 / 1400))
+    # incremental basis: Newcombe's interval of 0.2 − 0.15, divided by the treated rate
+    l0, u0 = _wilson(15, 100)
+    lift_lo = 0.05 - np.sqrt((0.2 - lo) ** 2 + (u0 - 0.15) ** 2)
+    lift_hi = 0.05 + np.sqrt((hi - 0.2) ** 2 + (0.15 - l0) ** 2)
+    assert (round(lift_lo, 4), round(lift_hi, 4)) == (-0.0361, 0.1126)
+    b = rate_bounds(r, "incremental").set_index("channel")
+    assert b.loc["email", "observed"] == pytest.approx(0.05)
+    assert b.loc["email", "k_low"] == 0.0 and b.loc["email", "k_high"] == pytest.approx(lift_hi / 0.2)
+    # mail has no control group of its own: the pooled evidence of the channels that have one (email only)
+    assert b.loc["mail", "evidence"] == "pooled" and b.loc["mail", "k_high"] == pytest.approx(lift_hi / 0.2)
+    assert (b["k_low"] <= b["k_point"]).all() and (b["k_point"] <= b["k_high"]).all()
+
+
+def test_rate_bounds_without_past_campaigns_give_no_interval():
+    from dbmkit.campaign import channel_response_rates, rate_bounds
+    empty = pd.DataFrame(columns=["channel", "campaign_id", "group", "people", "buyers", "revenue", "margin",
+                                  "tracked_responses"])
+    for basis in ("incremental", "response"):
+        b = rate_bounds(channel_response_rates(empty), basis)
+        assert (b["evidence"] == "none").all() and b["k_low"].isna().all() and b["k_high"].isna().all()
+    # past campaigns without any control group: the response rate has an interval, the lift has none
+    h = pd.DataFrame({"channel": ["email"], "campaign_id": ["C1"], "group": ["treatment"], "people": [500],
+                      "buyers": [50], "revenue": [0.0], "margin": [0.0], "tracked_responses": [0]})
+    assert rate_bounds(channel_response_rates(h), "incremental")["evidence"].eq("none").all()
+    assert rate_bounds(channel_response_rates(h), "response")["k_low"].notna().all()
+    with pytest.raises(ValueError, match="basis"):
+        rate_bounds(channel_response_rates(h), "gross")
+
+
+def test_profit_bounds_hand_computed():
+    from dbmkit.campaign import profit_bounds
+    # four people by mail, $1.50 a contact, $10 margin and $20 revenue a response; rates 0.4 … 0.1; no fixed cost
+    p = pd.DataFrame({"channel": "mail", "response_score": [0.4, 0.3, 0.2, 0.1],
+                      "expected_response": [0.8, 0.6, 0.4, 0.2],
+                      "planning_response": [0.4, 0.3, 0.2, 0.1], "revenue_per_response": 20.0,
+                      "margin_per_response": 10.0, "contact_cost": 1.5, "treated": [True, True, True, False]})
+    b = pd.DataFrame({"channel": ["mail"], "k_low": [0.25], "k_point": [0.5], "k_high": [0.8]})
+    u = profit_bounds(p, b, fixed_cost=1.0).set_index("case")
+    # point: margins 4, 3, 2 (the fourth is control) − 3 × 1.50 − 1 = 3.5; ROI 3.5 / 5.5
+    assert u.loc["point", "expected_profit"] == pytest.approx(3.5)
+    assert u.loc["point", "roi"] == pytest.approx(3.5 / 5.5)
+    # low: rates halved (0.25 / 0.5) → margins 2, 1.5, 1 → 4.5 − 4.5 − 1 = −1; high: × 1.6 → 14.4 − 5.5 = 8.9
+    assert u.loc["low", "expected_profit"] == pytest.approx(-1.0)
+    assert u.loc["high", "expected_profit"] == pytest.approx(8.9)
+    assert u.loc["low", "expected_responses"] == pytest.approx(0.45)
+    # depth (4 deciles of one person): low — decile 1 alone earns 2 − 1.5 − 1 = −0.5, the least loss, and does
+    # not pay back; point — deciles 1–3 (the 4th is control: adds nothing, the first maximum is kept)
+    assert (u.loc["low", "best_depth"], bool(u.loc["low", "pays_back"])) == (1, False)
+    assert (u.loc["point", "best_depth"], u.loc["high", "best_depth"]) == (3, 3)
+    # a budget of $4 covers the fixed cost and two contacts
+    assert profit_bounds(p, b, fixed_cost=1.0, budget=4.0).set_index("case").loc["high", "best_depth"] == 2
+    # no evidence: the point only
+    nan = b.assign(k_low=np.nan, k_high=np.nan)
+    u = profit_bounds(p, nan, fixed_cost=1.0).set_index("case")
+    assert u.loc["point", "expected_profit"] == pytest.approx(3.5)
+    assert u.loc[["low", "high"], "expected_profit"].isna().all()
+
+
+def test_plan_texts_follow_the_page_language():
+    from dbmkit import i18n
+    from dbmkit.campaign import CampaignSettings, channel_rule_text, offer_table, smart_goal
+    s = CampaignSettings(as_of="2026-06-30", goal="Win back lapsing customers")
+    before = i18n.get_language()
+    try:
+        i18n.set_language("zh")
+        g = smart_goal(s, planned=dict(contacts=100, expected_response_rate=0.2), history_rate=0.18,
+                       breakeven=0.002, history_lift=0.012)
+        assert g["criterion"].tolist() == ["Specific", "Measurable", "Achievable", "Relevant", "Time-bound"]
+        assert "比其对照组高+1.2个百分点" in g.loc[2, "statement"] and "计划接触100人" in g.loc[0, "statement"]
+        assert offer_table().loc["WINBACK", "name"] == "老客召回：八折优惠"
+        assert channel_rule_text("auto") == "自动（按预期利润）"
+        i18n.set_language("en")
+        assert "+1.2% points over their control groups" in smart_goal(s, history_rate=0.18, history_lift=0.012).loc[
+            2, "statement"]
+        assert offer_table().loc["WINBACK", "name"] == "We miss you: 20 % off"
+    finally:
+        i18n.set_language(before)

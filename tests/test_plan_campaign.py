@@ -265,3 +265,31 @@ def test_recommendations_are_kept_in_the_database_and_read_back_equal(small_ws, 
         database.erase_customer(con, victim, ws.workdir)
     _, rec4 = C.cached_recommendations(ws, ws.as_of, sequence_days=30)
     assert victim not in set(rec4["customer_id"])
+
+
+def test_the_plans_profit_roi_and_depth_carry_an_interval(plan, small_ws, monkeypatch):
+    k = plan.kpis()
+    u = plan.uncertainty.set_index("case")
+    # the point row is the plan itself; the bounds bracket it
+    assert u.loc["point", "expected_profit"] == pytest.approx(k["expected_profit"])
+    assert u.loc["point", "roi"] == pytest.approx(k["expected_roi"])
+    assert plan.has_interval() and (plan.bounds["evidence"] != "none").all()
+    assert k["expected_profit_ci_low"] <= k["expected_profit"] <= k["expected_profit_ci_high"]
+    assert k["expected_roi_ci_low"] <= k["expected_roi"] <= k["expected_roi_ci_high"]
+    assert k["mailing_depth_deciles_ci_low"] <= k["mailing_depth_deciles_ci_high"]
+    assert k["expected_profit_ci_low"] < k["expected_profit_ci_high"]
+    # the same people and costs at every bound: only the responses move
+    cost = k["expected_profit"] / k["expected_roi"]
+    assert k["expected_profit_ci_low"] / k["expected_roi_ci_low"] == pytest.approx(cost)
+    # no past campaigns: the rates are assumptions — no interval, and the key numbers say so with None
+    empty = pd.DataFrame(columns=["channel", "campaign_id", "group", "people", "buyers", "revenue", "margin",
+                                  "tracked_responses"])
+    monkeypatch.setattr(C.personalise, "channel_history", lambda *a, **kw: empty)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bare = C.plan_campaign(small_ws, recommend=False)
+    kb = bare.kpis()
+    assert not bare.has_interval() and (bare.bounds["evidence"] == "none").all()
+    assert all(kb[f"{n}_ci_{e}"] is None for n in ("expected_profit", "expected_roi", "mailing_depth_deciles")
+               for e in ("low", "high"))
+    assert np.isfinite(kb["expected_profit"])

@@ -50,6 +50,15 @@ def test_key_numbers_are_recorded_and_consistent(run, tmp_path):
         now = plan_campaign(ws, recommend=False)
     for name in names:
         assert got[name] == pytest.approx(k[name], rel=1e-6, abs=1e-6), name
+    # the plan's numbers carry their interval (response rates at the bounds of their 95 % intervals from the past
+    # campaigns): recorded beside them, bracketing them, and the same as the direct plan's
+    for name in ("expected_profit", "expected_roi", "mailing_depth_deciles"):
+        lo, hi = got[f"{name}_ci_low"], got[f"{name}_ci_high"]
+        assert lo is not None and hi is not None, name
+        assert round(lo, 2) == round(k[f"{name}_ci_low"], 2) and round(hi, 2) == round(k[f"{name}_ci_high"], 2)
+    assert got["expected_profit_ci_low"] <= got["expected_profit"] <= got["expected_profit_ci_high"]
+    assert got["expected_roi_ci_low"] <= got["expected_roi"] <= got["expected_roi_ci_high"]
+    assert 0 <= got["mailing_depth_deciles_ci_low"] <= got["mailing_depth_deciles_ci_high"] <= 10
     fb = ws.sql("SELECT DISTINCT customer_id, channel FROM campaign_feedback "
                 "WHERE kind IN ('unsubscribe', 'complaint', 'bounce')")
     assert len(fb) and now.kpis()["campaign_net"] < got["campaign_net"]

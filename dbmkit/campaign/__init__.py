@@ -12,9 +12,9 @@ become one plan::
 
 Sub-modules: ``settings`` (knobs, SMART goal, offers), ``selection`` (base, eligibility, suppressions, waterfall,
 cells, N-per), ``personalise`` (channel, offer economics, timing, recommendations, loyalty tiers, follow-ups),
-``budget`` (break-even, decile economics, mailing depth, sensitivity), ``control`` (groups, holdout, sample size,
-power, balance), ``export`` (send file), ``plan`` (the orchestration), ``truth`` (checks against the synthetic
-client's truth).
+``budget`` (break-even, decile economics, mailing depth, sensitivity, the rates' and profit's intervals),
+``control`` (groups, holdout, sample size, power, balance), ``export`` (send file), ``plan`` (the orchestration),
+``truth`` (checks against the synthetic client's truth).
 
 >>> round(breakeven_response_rate(cost_per_contact=0.85, margin_per_response=34.0), 4)
 0.025
@@ -28,6 +28,8 @@ from .budget import (
     breakeven_response_rate,
     decile_economics,
     mailing_depth,
+    profit_bounds,
+    rate_bounds,
     rescale_deciles,
     sensitivity_table,
     within_budget,
@@ -74,12 +76,12 @@ from .selection import (
     n_per,
     waterfall,
 )
-from .settings import CHANNELS, OFFERS, CampaignSettings, offer_table, parse_offer, smart_goal
+from .settings import CHANNELS, OFFERS, CampaignSettings, channel_rule_text, offer_table, parse_offer, smart_goal
 from .truth import plan_vs_truth, planted_rules_found, uplift_mix
 
 __all__ = [
     "breakeven_response_rate", "decile_economics", "mailing_depth", "rescale_deciles", "sensitivity_table",
-    "within_budget",
+    "within_budget", "rate_bounds", "profit_bounds",
     "assign_groups", "hash_uniform", "global_holdout", "sample_size", "power_at", "detectable_lift",
     "control_group_check", "balance_check", "ControlGroupWarning",
     "send_file", "export_list", "contact_details", "campaign_list_dir", "CONTACT_FIELDS", "export_campaign_list",
@@ -90,7 +92,7 @@ __all__ = [
     "CampaignPlan", "plan_campaign", "plan_from_tables", "build_campaign_contacts", "save_plan", "CONTACT_COLUMNS",
     "STEPS", "customer_base", "gross_selection", "campaign_suppressions", "classify_reason", "waterfall",
     "channel_waterfall", "default_cells", "assign_cells", "apply_cell_limits", "n_per",
-    "CampaignSettings", "OFFERS", "offer_table", "parse_offer", "smart_goal", "CHANNELS",
+    "CampaignSettings", "OFFERS", "channel_rule_text", "offer_table", "parse_offer", "smart_goal", "CHANNELS",
     "uplift_mix", "planted_rules_found", "plan_vs_truth",
 ]
 

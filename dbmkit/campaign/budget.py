@@ -8,6 +8,11 @@
 * ``mailing_depth`` — how many deciles to contact: the depth that maximises expected profit, and the best depth
   whose cost stays within a budget cap.
 * ``sensitivity_table`` — expected profit when cost, margin or response move by ± 20 %.
+* ``rate_bounds`` — how sure the plan's response rates are, from the past campaigns they come from: per channel the
+  95 % interval of the observed rate (Wilson for the treated rate, Newcombe for the lift over the control group) as
+  factors on the plan's expected response;
+* ``profit_bounds`` — the plan's expected profit, ROI and mailing depth with every rate at the lower and at the
+  upper bound of its interval.
 
 >>> round(breakeven_response_rate(0.85, 34.0), 4)
 0.025
@@ -17,8 +22,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..uncertainty import newcombe_interval, wilson_interval
+
 __all__ = ["breakeven_response_rate", "decile_economics", "rescale_deciles", "mailing_depth", "within_budget",
-           "sensitivity_table"]
+           "sensitivity_table", "rate_bounds", "profit_bounds"]
 
 
 def breakeven_response_rate(cost_per_contact, margin_per_response):
@@ -218,3 +225,125 @@ def sensitivity_table(contacts: int, response_rate: float, margin_per_response: 
     t = pd.DataFrame(rows)
     t["profit_change"] = t["expected_profit"] - t.loc[0, "expected_profit"]
     return t
+
+
+def rate_bounds(rates: pd.DataFrame, basis: str = "incremental", alpha: float = 0.05) -> pd.DataFrame:
+    """How sure the plan's response rates are: per channel, the ``1 − alpha`` interval of the rate observed in past
+    campaigns, as factors ``k_low`` / ``k_point`` / ``k_high`` on the person's expected response if contacted.
+
+    ``rates`` is ``personalise.channel_response_rates`` (treated and control people and rates per channel). The
+    planning response of a person is expected_response × k:
+
+    * basis ``incremental``: k is the share of the channel's responders who bought because of the contact. Its
+      bounds are the Newcombe interval of the past lift (treated rate − control rate) ÷ the past treated rate, kept
+      within 0–1; ``k_point`` is the plan's (shrunk) ``incremental_share``;
+    * basis ``response``: k = 1 and its bounds are the Wilson interval of the past treated rate ÷ that rate.
+
+    The interval never excludes the plan's own estimate (``k_low`` ≤ ``k_point`` ≤ ``k_high``). A channel without
+    its own evidence (no past contacts, or no control group for the lift) takes the pooled evidence of all channels
+    (``evidence`` = ``pooled``); with no past campaign at all (or no control group anywhere, for the incremental
+    basis) the bounds are NaN (``evidence`` = ``none``): the plan's rates are then an assumption, not a measurement.
+    Columns: channel, evidence, treated, control, observed, observed_low, observed_high, k_low, k_point, k_high.
+
+    >>> r = pd.DataFrame({"channel": ["email"], "treated": [1000], "treated_rate": [0.2], "control": [100],
+    ...                   "control_rate": [0.15], "incremental_share": [0.25]})
+    >>> b = rate_bounds(r).round(4)
+    >>> b[["evidence", "observed_low", "observed_high", "k_low", "k_high"]].values.tolist()
+    [['own', -0.0361, 0.1126, 0.0, 0.5628]]
+    >>> round(float(rate_bounds(r, "response").iloc[0]["k_high"]), 4)      # Wilson: 200 of 1000 → [17.6 %, 22.6 %]
+    1.1296
+    """
+    if basis not in ("incremental", "response"):
+        raise ValueError(f"basis must be 'incremental' or 'response' (got {basis!r})")
+    r = rates.copy()
+    n1 = r["treated"].fillna(0).astype(float)
+    n0 = r["control"].fillna(0).astype(float) if "control" in r else pd.Series(0.0, index=r.index)
+    s1 = (r["treated_rate"].fillna(0) * n1).round()
+    s0 = (r.get("control_rate", pd.Series(np.nan, index=r.index)).fillna(0) * n0).round()
+    own = (n1 > 0) & (s1 > 0) & ((n0 > 0) if basis == "incremental" else True)
+    N1, S1 = float(n1[own].sum()), float(s1[own].sum())
+    N0, S0 = float(n0[own].sum()), float(s0[own].sum())
+
+    def bounds(a1, m1, a0, m0):
+        if m1 <= 0 or a1 <= 0 or (basis == "incremental" and m0 <= 0):
+            return np.nan, np.nan, np.nan
+        if basis == "response":
+            lo, hi = wilson_interval(a1, m1, alpha)
+            return a1 / m1, lo, hi
+        lo, hi = newcombe_interval(a1, m1, a0, m0, alpha)
+        return a1 / m1 - a0 / m0, lo, hi
+
+    rows = []
+    for i in r.index:
+        ev = "own" if own[i] else ("pooled" if own.any() else "none")
+        a1, m1, a0, m0 = (s1[i], n1[i], s0[i], n0[i]) if own[i] else (S1, N1, S0, N0)
+        obs, lo, hi = bounds(a1, m1, a0, m0)
+        if basis == "incremental":
+            kp = float(r.at[i, "incremental_share"]) if "incremental_share" in r else np.nan
+            tr = a1 / m1 if m1 > 0 else np.nan
+            kl, kh = float(np.clip(lo / tr, 0, 1)), float(np.clip(hi / tr, 0, 1))
+        else:
+            kp = 1.0
+            kl, kh = lo / obs, hi / obs
+        if ev != "none":
+            kl, kh = min(kl, kp), max(kh, kp)
+        else:
+            kl = kh = np.nan
+        rows.append(dict(channel=r.at[i, "channel"], evidence=ev, treated=int(m1), control=int(m0),
+                         observed=float(obs), observed_low=float(lo), observed_high=float(hi), k_low=float(kl),
+                         k_point=float(kp), k_high=float(kh)))
+    return pd.DataFrame(rows)
+
+
+def profit_bounds(people: pd.DataFrame, bounds: pd.DataFrame, fixed_cost: float = 0.0, budget: float | None = None,
+                  planned: pd.Series | None = None, score_col: str = "response_score",
+                  treated_col: str = "treated") -> pd.DataFrame:
+    """The plan's expected profit, ROI and mailing depth at the lower bound, the point estimate and the upper bound
+    of the response rates (every channel's rate at the same end of its interval from ``rate_bounds`` — on the
+    safe side when several channels are mailed, as if their errors went together).
+
+    ``people``: the net list after the rules (one row per person, best score first as the plan orders it) with
+    ``channel``, ``expected_response`` (if contacted), ``planning_response``, ``revenue_per_response``,
+    ``margin_per_response``, ``contact_cost`` and ``treated``; ``planned`` marks the planned selection (all when
+    None). One row per ``case`` (``low``, ``point``, ``high``): ``response_rate`` (planning basis, planned
+    treatment group), ``expected_responses``, ``expected_profit`` and ``roi`` of the plan as planned (same people,
+    same cost), and ``best_depth`` / ``best_depth_profit`` / ``pays_back`` — the depth (deciles) that maximises the
+    expected profit at that end, within the budget (as ``mailing_depth``: when no depth pays back the fixed cost, the
+    one that loses least). NaN throughout (but the point row) when the bounds are NaN.
+
+    >>> p = pd.DataFrame({"channel": ["mail"] * 4, "response_score": [0.4, 0.3, 0.2, 0.1],
+    ...                   "expected_response": [0.4, 0.3, 0.2, 0.1], "planning_response": [0.4, 0.3, 0.2, 0.1],
+    ...                   "revenue_per_response": 20.0, "margin_per_response": 10.0, "contact_cost": 1.5,
+    ...                   "treated": True})
+    >>> b = pd.DataFrame({"channel": ["mail"], "k_low": [0.5], "k_point": [1.0], "k_high": [1.6]})
+    >>> profit_bounds(p, b).round(2)[["case", "expected_profit", "best_depth"]].values.tolist()
+    [['low', -1.0, 1], ['point', 4.0, 3], ['high', 10.0, 4]]
+    """
+    planned = pd.Series(True, index=people.index) if planned is None else planned.astype(bool)
+    k = bounds.set_index("channel")
+    ch = people["channel"]
+    rows = []
+    for case in ("low", "point", "high"):
+        if case == "point":
+            resp = people["planning_response"].astype(float)
+        else:
+            f = (ch.map(k[f"k_{case}"]) / ch.map(k["k_point"])).astype(float)
+            resp = people["planning_response"].astype(float) * f.where(ch.map(k["k_point"]) > 0)
+            zero = (ch.map(k["k_point"]) == 0)      # a share of 0 at the point: the bound applies to the response
+            resp = resp.where(~zero, people["expected_response"].astype(float) * ch.map(k[f"k_{case}"]))
+        if case != "point" and resp.isna().any():
+            rows.append(dict(case=case, response_rate=np.nan, expected_responses=np.nan, expected_profit=np.nan,
+                             roi=np.nan, best_depth=np.nan, best_depth_profit=np.nan, pays_back=False))
+            continue
+        d = people.assign(planning_response=resp, expected_revenue=resp * people["revenue_per_response"],
+                          expected_margin=resp * people["margin_per_response"])
+        t = d[planned.to_numpy() & d[treated_col].astype(bool).to_numpy()]
+        cost = float(t["contact_cost"].sum()) + fixed_cost
+        profit = float(t["expected_margin"].sum() - t["contact_cost"].sum()) - fixed_cost
+        dec = decile_economics(d, score_col, 10, fixed_cost, treated_col=treated_col, response_col="planning_response")
+        best = mailing_depth(dec, budget).set_index("rule").loc["within_budget"]
+        rows.append(dict(case=case, response_rate=float(t["planning_response"].mean()) if len(t) else np.nan,
+                         expected_responses=float(t["planning_response"].sum()), expected_profit=profit,
+                         roi=profit / cost if cost > 0 else np.nan, best_depth=int(best["deciles"]),
+                         best_depth_profit=float(best["expected_profit"]), pays_back=bool(best["pays_back"])))
+    return pd.DataFrame(rows)

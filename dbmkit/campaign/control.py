@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from ..i18n import pick
 from ..power import detectable_lift, power_at, sample_size  # the campaign's names for them (__all__)
 from ..util import Notice
 
@@ -109,15 +110,22 @@ def control_group_check(n_treatment: int, n_control: int, baseline_rate: float, 
             lambda n: power_at(n_treatment, n, baseline_rate, min_detectable_lift, significance) - power, 1, 10 ** 9))
     ok = pw >= power
     if ok:
-        msg = (f"The control group of {n_control:,} gives {pw:.0%} power to detect +{min_detectable_lift:.1%} points "
-               f"over a {baseline_rate:.1%} response rate.")
+        msg = pick((f"The control group of {n_control:,} gives {pw:.0%} power to detect +{min_detectable_lift:.1%} "
+                    f"points over a {baseline_rate:.1%} response rate.",
+                    f"{n_control:,}人的对照组在{baseline_rate:.1%}的响应率上检测"
+                    f"+{100 * min_detectable_lift:.1f}个百分点提升的统计功效为{pw:.0%}。"))
     else:
-        need_txt = (f"about {need:,} control members would be needed" if np.isfinite(need) else
-                    f"even an unlimited control group would not reach {power:.0%} with {n_treatment:,} treated")
-        msg = (f"Control group too small: {n_control:,} people give only {pw:.0%} power to detect "
-               f"+{min_detectable_lift:.1%} points (the plan asks {power:.0%}); it can detect about "
-               f"+{mde:.1%} points, and {need_txt}. Raise the control share, contact more people, or accept a "
-               f"larger detectable lift.")
+        need_txt = pick((f"about {need:,} control members would be needed", f"大约需要{need:,}名对照组成员")
+                        if np.isfinite(need) else
+                        (f"even an unlimited control group would not reach {power:.0%} with {n_treatment:,} treated",
+                         f"在{n_treatment:,}名目标组成员下，即使对照组无限大也达不到{power:.0%}"))
+        msg = pick((f"Control group too small: {n_control:,} people give only {pw:.0%} power to detect "
+                    f"+{min_detectable_lift:.1%} points (the plan asks {power:.0%}); it can detect about "
+                    f"+{mde:.1%} points, and {need_txt}. Raise the control share, contact more people, or accept a "
+                    f"larger detectable lift.",
+                    f"对照组太小：{n_control:,}人检测+{100 * min_detectable_lift:.1f}个百分点提升的统计功效只有{pw:.0%}"
+                    f"（计划要求{power:.0%}）；它大约只能检测出+{100 * mde:.1f}个百分点的提升，{need_txt}。"
+                    "请提高对照组比例、联系更多人，或者接受更大的可检测提升。"))
         if warn:
             warnings.warn(msg, ControlGroupWarning, stacklevel=2)
     return pd.Series({"n_treatment": int(n_treatment), "n_control": int(n_control), "baseline_rate": baseline_rate,

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .. import sql as _sql
 from ..clv.formulas import VALUE_TIERS
+from ..i18n import get_language, pick
 from .settings import CHANNELS, CampaignSettings
 
 __all__ = ["channel_history", "channel_response_rates", "expected_channel_profit", "channel_preferences",
@@ -300,6 +301,8 @@ LOYALTY_BENEFITS = {
     "silver": "members' prices, birthday greeting",
     "member": "points on every purchase",
 }
+LOYALTY_BENEFITS_ZH = {"platinum": "专属导购、免费快递、新品预览、生日礼物", "gold": "免运费、促销抢先购、生日礼券",
+                       "silver": "会员价、生日问候", "member": "每次购物积分"}
 
 
 def loyalty_tiers(value: pd.Series, shares: dict | None = None) -> pd.Series:
@@ -328,7 +331,8 @@ def loyalty_tier_table(value: pd.Series, tiers: pd.Series) -> pd.DataFrame:
     t = df.groupby("tier").agg(customers=("value", "size"), min_value=("value", "min"), mean_value=("value", "mean"))
     order = [k for k in ["platinum", "gold", "silver", "member"] if k in t.index]
     t = t.reindex(order)
-    t["benefits"] = [LOYALTY_BENEFITS.get(k, "") for k in t.index]
+    zh = get_language() == "zh"
+    t["benefits"] = [(LOYALTY_BENEFITS_ZH if zh else LOYALTY_BENEFITS).get(k, "") for k in t.index]
     return t.reset_index()
 
 
@@ -344,10 +348,13 @@ def follow_up_rules(selection: pd.DataFrame, suppressions: pd.DataFrame, costs: 
     chan = suppressions[suppressions["channel"] != "*"]
     blocked = set(zip(chan["customer_id"], chan["channel"]))
     t = selection[selection["group"] == "treatment"]
-    rules = [("E-mail not opened after %d days" % delay_days, "email", "sms", "SMS reminder of the offer"),
-             ("E-mail clicked, no purchase after %d days" % delay_days, "email", "email",
-              "E-mail with product details and the coupon again"),
-             ("Catalogue mailed", "mail", "email", "E-mail of the same offer on the drop day")]
+    rules = [(pick((f"E-mail not opened after {delay_days} days", f"邮件{delay_days}天未打开")), "email", "sms",
+              pick(("SMS reminder of the offer", "短信提醒活动"))),
+             (pick((f"E-mail clicked, no purchase after {delay_days} days", f"点击邮件后{delay_days}天未购买")),
+              "email", "email",
+              pick(("E-mail with product details and the coupon again", "再发一封附商品详情和优惠券的邮件"))),
+             (pick(("Catalogue mailed", "已寄出目录")), "mail", "email",
+              pick(("E-mail of the same offer on the drop day", "目录寄达当天发送同一活动的邮件")))]
     rows = []
     for trigger, first, follow, action in rules:
         who = t.loc[(t["channel"] == first).to_numpy(), "customer_id"]

@@ -7,7 +7,9 @@ Steps (each is a function of this package a chapter can also call on its own):
 3. cells with priority de-duplication, offers and their economics, loyalty tiers;
 4. channel preferences (rule by value, or expected profit), suppressions, the gross → net waterfall;
 5. rules: N-per household, cell limits; groups (global holdout, control, treatment) by hash;
-6. decile economics, mailing depth (max profit, budget cap) → the planned selection;
+6. decile economics, mailing depth (max profit, budget cap) → the planned selection; how sure the expected profit,
+   ROI and depth are, from the past campaigns' rates (``budget.rate_bounds`` / ``profit_bounds``: ``plan.bounds``,
+   ``plan.uncertainty``);
 7. timing, recommendations → ``contacts`` in the ``campaign_contacts`` format of docs/DATA_MODEL.md.
 
 ``build_campaign_contacts(ws)`` (the builder registered in ``client_workspace.DERIVED``) returns ``plan.contacts`` for
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..i18n import get_language, pick
 from ..util import Notice
 from . import budget as _budget
 from . import control as _control
@@ -61,6 +64,8 @@ class CampaignPlan:
     rules: pd.DataFrame | None = None
     fallbacks: list = field(default_factory=list)
     inputs: dict = field(default_factory=dict, repr=False)   # customer base, history, suppressions (for reuse)
+    bounds: pd.DataFrame | None = None        # budget.rate_bounds: each channel's rate interval from past campaigns
+    uncertainty: pd.DataFrame | None = None   # budget.profit_bounds: profit, ROI, best depth at low / point / high
 
     # -------------------------------------------------------------- summaries
     @property
@@ -72,7 +77,8 @@ class CampaignPlan:
         purchases in the window as ``gross_responses``), contact cost and expected profit."""
         s = self.selection
         t = s[s["group"] == "treatment"]
-        by = s.groupby("cell").agg(cell_name=("cell_name", "first"), cell_name_zh=("cell_name_zh", "first"),
+        name = "cell_name_zh" if get_language() == "zh" else "cell_name"    # the page's language
+        by = s.groupby("cell").agg(cell_name=(name, "first"), cell_name_zh=("cell_name_zh", "first"),
                                    offer=("offer_code", "first"),
                                    offer_text=("offer", "first"),
                                    people=("customer_id", "size"))
@@ -165,17 +171,74 @@ class CampaignPlan:
             warnings.warn(w.message, w.category, stacklevel=2)
         return out
 
+    def has_interval(self) -> bool:
+        """True when past campaigns give the plan's response rates an interval (``plan.uncertainty``)."""
+        u = self.uncertainty
+        return u is not None and bool(np.isfinite(u.set_index("case").loc["low", "expected_profit"]))
+
+    def interval_note(self, currency: str = "") -> tuple[str, str]:
+        """What the interval of the plan says, as a pair (English, 中文) for ``chapters.note``: the expected profit
+        and ROI with every response rate at its lower / upper bound, and the depth each bound would choose — or,
+        without past campaigns to measure the rates on, that the plan's rates are assumptions with no interval."""
+        from ..i18n import money, percent
+        if not self.has_interval():
+            what = ("past campaigns with a control group" if self.settings.basis == "incremental"
+                    else "past campaigns")
+            return (f"No {what} to measure the response rates on: the plan's rates are assumptions (the response "
+                    "score and a prior share of incremental buyers), so its profit has no interval. Test the "
+                    "campaign with a control group first.",
+                    "没有可用于测量响应率的" + ("带对照组的" if self.settings.basis == "incremental" else "")
+                    + "历史活动：计划中的响应率只是假设（响应得分和先验的增量购买者比例），预期利润无法给出区间。"
+                    "请先带对照组做一次测试。")
+        u = self.uncertainty.set_index("case")
+        lo, pt, hi = u.loc["low"], u.loc["point"], u.loc["high"]
+        m = {k: (money(v["expected_profit"], currency, lang="en"), money(v["expected_profit"], currency, lang="zh"))
+             for k, v in (("low", lo), ("point", pt), ("high", hi))}
+        d_lo, d_pt = int(lo["best_depth"]), int(pt["best_depth"])
+        en = (f"Expected profit {m['point'][0]} (ROI {percent(pt['roi'])}); with every channel's response rate at "
+              f"the lower bound of its 95 % interval {m['low'][0]} (ROI {percent(lo['roi'])}), at the upper bound "
+              f"{m['high'][0]} (ROI {percent(hi['roi'])}). ")
+        zh = (f"预期利润{m['point'][1]}（投资回报率{percent(pt['roi'])}）；各渠道响应率都取95%置信区间下限时为"
+              f"{m['low'][1]}（投资回报率{percent(lo['roi'])}），取上限时为{m['high'][1]}（投资回报率"
+              f"{percent(hi['roi'])}）。")
+        if not bool(lo["pays_back"]):
+            en += (f"At the lower bound no depth pays back: the best depth would be {d_lo} decile(s), still "
+                   f"losing {money(-lo['best_depth_profit'], currency, lang='en')} — the data cannot yet show that "
+                   "this campaign makes money; mail a smaller test with a control group, or accept the risk.")
+            zh += (f"按下限计算，任何投放深度都收不回成本：最优深度为{d_lo}个十分位，仍亏损"
+                   f"{money(-lo['best_depth_profit'], currency, lang='zh')}——现有数据还不能证明这次活动能赚钱；"
+                   "可以先带对照组做小规模测试，或者明确接受这个风险。")
+        elif d_lo < d_pt:
+            en += (f"On the lower bound the best depth is {d_lo} decile(s) instead of {d_pt}: the deciles in "
+                   "between pay only if the rates are as good as their point estimate.")
+            zh += (f"按下限计算，最优投放深度是{d_lo}个十分位，而不是{d_pt}个：中间那几个十分位只有在响应率达到"
+                   "点估计时才划算。")
+        else:
+            en += f"The best depth is {d_pt} decile(s) at the lower bound too: the depth does not rest on luck."
+            zh += f"按下限计算最优深度同样是{d_pt}个十分位：这个投放深度不靠运气。"
+        return en, zh
+
     def kpis(self) -> dict:
-        """The chapter's key numbers (names of ``report.KPI_INFO``)."""
+        """The chapter's key numbers (names of ``report.KPI_INFO``). ``expected_profit``, ``expected_roi`` and
+        ``mailing_depth_deciles`` have ``_ci_low`` / ``_ci_high`` beside them: the plan's profit and ROI with every
+        channel's response rate at the lower / upper bound of its 95 % interval from past campaigns, and the depth
+        that would maximise the profit at that bound (``None`` without past campaigns to measure them on)."""
         wf = self.waterfall
         tot = self.totals()
         used = self.depth.loc[self.depth["rule"] == "planned", "deciles"]
-        return dict(campaign_gross=int(wf.loc[wf["step"] == "gross", "remaining"].iloc[0]),
-                    campaign_net=int(wf.loc[wf["step"] == "net", "remaining"].iloc[0]),
-                    breakeven_response_rate=tot["breakeven_response_rate"], planned_contacts=tot["contacts"],
-                    control_size=int((self.selection["group"] == "control").sum()),
-                    expected_profit=tot["expected_profit"], expected_roi=tot["expected_roi"],
-                    mailing_depth_deciles=int(used.iloc[0]) if len(used) else 0)
+        out = dict(campaign_gross=int(wf.loc[wf["step"] == "gross", "remaining"].iloc[0]),
+                   campaign_net=int(wf.loc[wf["step"] == "net", "remaining"].iloc[0]),
+                   breakeven_response_rate=tot["breakeven_response_rate"], planned_contacts=tot["contacts"],
+                   control_size=int((self.selection["group"] == "control").sum()),
+                   expected_profit=tot["expected_profit"], expected_roi=tot["expected_roi"],
+                   mailing_depth_deciles=int(used.iloc[0]) if len(used) else 0)
+        u = self.uncertainty.set_index("case") if self.has_interval() else None
+        for name, col in (("expected_profit", "expected_profit"), ("expected_roi", "roi"),
+                          ("mailing_depth_deciles", "best_depth")):
+            for end in ("low", "high"):
+                v = None if u is None else float(u.loc[end, col])
+                out[f"{name}_ci_{end}"] = (int(v) if col == "best_depth" else v) if v is not None and v == v else None
+        return out
 
 
 # ------------------------------------------------------------------------------------------------ building
@@ -226,7 +289,8 @@ def plan_campaign(ws, cells: list[dict] | None = None, rules: pd.DataFrame | Non
             else:
                 rec = _pers.recommend_products(ws, s.as_of, rules)
         except Exception as e:  # noqa: BLE001 - a plan without recommendations is still a plan; say why
-            warnings.warn(f"no product recommendations ({type(e).__name__}: {e})", Notice, stacklevel=2)
+            warnings.warn(pick((f"no product recommendations ({type(e).__name__}: {e})",
+                                f"没有商品推荐（{type(e).__name__}: {e}）")), Notice, stacklevel=2)
     with ws.connect() as con:
         if cached is not None:
             history, sup = cached["history"], cached["suppressions"]
@@ -340,15 +404,19 @@ def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=
     if s.depth_deciles is not None:
         best = int(s.depth_deciles)
     elif not bool(depth.loc[depth["rule"] == "max_profit", "pays_back"].iloc[0]):
-        warnings.warn("the campaign is not expected to pay back its fixed cost at any depth; it is planned at the "
-                      "depth that loses least — reconsider the fixed cost, the offer or whether to run it",
-                      Notice, stacklevel=4)
+        warnings.warn(pick(("the campaign is not expected to pay back its fixed cost at any depth; it is planned at "
+                            "the depth that loses least — reconsider the fixed cost, the offer or whether to run it",
+                            "无论投放多深，预计本次活动都收不回固定成本；计划按亏损最小的深度制定——请重新考虑固定成本、"
+                            "活动内容，或者是否要开展这次活动")), Notice, stacklevel=4)
     below = live["decile"] > best
     rule_rem.append(pd.DataFrame({"customer_id": live.index[below.to_numpy()], "step": "below_depth"}))
     cand = live[~below.to_numpy()]
     fits = _budget.within_budget(cand["contact_cost"].where(cand["treated"], 0.0), s.budget, s.fixed_cost)
     rule_rem.append(pd.DataFrame({"customer_id": cand.index[~fits.to_numpy()], "step": "over_budget"}))
     planned = cand[fits.to_numpy()].copy()
+    bounds = _budget.rate_bounds(rates, s.basis)
+    uncertainty = _budget.profit_bounds(live, bounds, s.fixed_cost, s.budget,
+                                        planned=pd.Series(live.index.isin(planned.index), index=live.index))
     used = int(planned["decile"].max()) if len(planned) else 0
     depth = pd.concat([depth, pd.DataFrame([dict(
         rule="planned", deciles=used, contacts=int(planned["treated"].sum()),
@@ -380,7 +448,8 @@ def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=
             planned[c] = None
     planned["campaign_id"] = s.campaign_id
     planned["offer_code"] = planned["offer"]
-    planned["offer"] = [s.offer_rule(o).get("name", o) for o in planned["offer_code"]]   # readable: "20 % off" …
+    name = "name_zh" if lang == "zh" else "name"                 # readable: "20 % off" …, on a Chinese page in Chinese
+    planned["offer"] = [s.offer_rule(o).get(name) or s.offer_rule(o).get("name", o) for o in planned["offer_code"]]
     planned = planned.sort_values(["cell", "customer_id"], kind="stable").reset_index(drop=True)
     contacts = planned[CONTACT_COLUMNS].copy()
     contacts["contact_ts"] = pd.to_datetime(contacts["contact_ts"]).astype("datetime64[us]")
@@ -395,7 +464,8 @@ def _finish_plan(s, g, criteria, sup, rates, cells, fallbacks, lang="en", rules=
                       history_rate=_overall_rate(rates), history_lift=_overall_lift(rates), breakeven=be)
     return CampaignPlan(settings=s, goal=goal, criteria=criteria, people=g.reset_index(drop=True), waterfall=wf,
                         suppressions=sup, channel_rates=rates, deciles=deciles, depth=depth, selection=planned,
-                        contacts=contacts, cells=cells, rules=rules, fallbacks=fallbacks)
+                        contacts=contacts, cells=cells, rules=rules, fallbacks=fallbacks, bounds=bounds,
+                        uncertainty=uncertainty)
 
 
 def _overall_rate(rates: pd.DataFrame) -> float | None:

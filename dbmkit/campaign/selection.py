@@ -28,6 +28,8 @@ import pandas as pd
 
 from .. import sql as _sql
 from ..clv.formulas import value_tiers
+from ..i18n import pick
+from ..i18n import t as label_of
 from ..util import Notice, isin
 from .settings import CHANNELS, CampaignSettings
 
@@ -83,8 +85,10 @@ def _analysis_table(ws, name: str):
     try:
         return ws.table(name)
     except Exception as e:  # noqa: BLE001 - degrade to the fallback, with the reason in the warning
-        warnings.warn(f"campaign: the '{name}' table is not available ({type(e).__name__}: {e}); using a simple "
-                      "fallback computed from customer_summary", Notice, stacklevel=3)
+        warnings.warn(pick((f"campaign: the '{name}' table is not available ({type(e).__name__}: {e}); using a "
+                            "simple fallback computed from customer_summary",
+                            f"营销活动：'{name}' 表不可用（{type(e).__name__}: {e}）；改用由 customer_summary "
+                            "计算的简单替代")), Notice, stacklevel=3)
         return None
 
 
@@ -216,29 +220,37 @@ def gross_selection(base: pd.DataFrame, settings: CampaignSettings) -> tuple[pd.
     ``min_score_decile`` deciles of the response score.
     """
     s = settings
-    rows = [("everyone in the database", len(base))]
+    stages = "、".join(label_of(x, "zh") for x in s.lifecycle_stages)
+    rows = [(pick(("everyone in the database", "数据库中的全部人员")), len(base))]
     stage_ok = base["buyer"] & base["lifecycle_stage"].isin(list(s.lifecycle_stages))
     if s.include_prospects:
         signed = pd.to_datetime(base["signup_date"])
         new_reg = ~base["buyer"] & (signed > s.as_of - pd.Timedelta(days=s.prospect_days))
         stage_ok = stage_ok | new_reg
-        label = f"lifecycle stage in {list(s.lifecycle_stages)} or registered in the last {s.prospect_days} days"
+        label = pick((f"lifecycle stage in {list(s.lifecycle_stages)} or registered in the last {s.prospect_days} days",
+                      f"生命周期阶段为{stages}，或最近{s.prospect_days}天内注册"))
     else:
-        label = f"buyers in lifecycle stage {list(s.lifecycle_stages)}"
+        label = pick((f"buyers in lifecycle stage {list(s.lifecycle_stages)}", f"生命周期阶段为{stages}的购买者"))
     mask = stage_ok.fillna(False).astype(bool)
     rows.append((label, int(mask.sum())))
     if s.segments:
         mask &= base["segment"].isin(list(s.segments)) | ~base["buyer"]
-        rows.append((f"RFM segment in {list(s.segments)}", int(mask.sum())))
+        rows.append((pick((f"RFM segment in {list(s.segments)}", "RFM细分为" + "、".join(map(str, s.segments)))),
+                     int(mask.sum())))
     if s.min_value is not None:
         mask &= (base["clv"] >= s.min_value) | ~base["buyer"]
-        rows.append((f"value (clv) ≥ {s.min_value:,.0f}", int(mask.sum())))
+        rows.append((pick((f"value (clv) ≥ {s.min_value:,.0f}", f"客户终身价值 ≥ {s.min_value:,.0f}")),
+                     int(mask.sum())))
     if s.max_days_since_last is not None:
         mask &= (base["days_since_last"] <= s.max_days_since_last).fillna(True)
-        rows.append((f"bought in the last {s.max_days_since_last} days", int(mask.sum())))
+        rows.append((pick((f"bought in the last {s.max_days_since_last} days",
+                           f"最近{s.max_days_since_last}天内有购买")),
+                     int(mask.sum())))
     if s.min_score_decile is not None:
         mask &= (base["response_decile"] <= s.min_score_decile).fillna(False)
-        rows.append((f"response-score decile 1–{s.min_score_decile}", int(mask.sum())))
+        rows.append((pick((f"response-score decile 1–{s.min_score_decile}",
+                           f"响应得分第1–{s.min_score_decile}个十分位")),
+                     int(mask.sum())))
     table = pd.DataFrame(rows, columns=["criterion", "people"])
     return mask.astype(bool), table
 
@@ -386,7 +398,7 @@ def default_cells(settings: CampaignSettings) -> list[dict]:
     cells = [
         dict(cell="BDAY", name="Birthday care", name_zh="生日关怀", where="birthday_in_window and buyer",
              offer="BIRTHDAY"),
-        dict(cell="VIP", name="Gold & platinum preview", name_zh="金卡/白金卡专享",
+        dict(cell="VIP", name="Gold & platinum preview", name_zh="黄金/铂金会员专享",
              where="loyalty_tier in ['platinum', 'gold']", offer="PREVIEW"),
         dict(cell="NEW", name="Welcome", name_zh="新客欢迎", where="lifecycle_stage in ['new', 'prospect']",
              offer="WELCOME"),

@@ -19,34 +19,56 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["CampaignSettings", "OFFERS", "offer_table", "smart_goal", "CHANNELS", "DEFAULT_COSTS"]
+__all__ = ["CampaignSettings", "OFFERS", "offer_table", "smart_goal", "CHANNELS", "DEFAULT_COSTS", "channel_rule_text"]
 
 CHANNELS = ("email", "sms", "mail", "phone")
+
+
+def channel_rule_text(rule: str, lang: str | None = None) -> str:
+    """The channel rule of the settings (``auto``, ``value`` or one channel) in the page's language.
+
+    >>> channel_rule_text("auto", "zh"), channel_rule_text("mail", "zh"), channel_rule_text("auto", "en")
+    ('自动（按预期利润）', '直邮', 'auto')
+    """
+    from ..i18n import get_language, t
+    if (lang or get_language()) != "zh":
+        return str(rule)
+    return {"auto": "自动（按预期利润）", "value": "按价值规则"}.get(str(rule)) or t(str(rule), "zh")
 DEFAULT_COSTS = {"email": 0.02, "sms": 0.06, "mail": 0.85, "phone": 4.50}
 
 # The offers of the default cells (个性化: one message per segment). Cost per response = discount × order value
 # + a fixed amount (a voucher, free shipping). Names in English and Chinese.
 OFFERS: dict[str, dict] = {
     "BIRTHDAY": dict(name="Birthday treat: a $15 voucher", name_zh="生日关怀：15元礼券", discount=0.0, fixed=15.0,
-                     purpose="customer care (客户关怀) in the birthday month"),
+                     purpose="customer care (客户关怀) in the birthday month", purpose_zh="生日当月的客户关怀"),
     "PREVIEW": dict(name="Exclusive preview: early access + free shipping", name_zh="专享预览：抢先购 + 免运费",
-                    discount=0.0, fixed=6.0, purpose="reward the best customers (忠诚计划 gold/platinum)"),
+                    discount=0.0, fixed=6.0, purpose="reward the best customers (忠诚计划 gold/platinum)",
+                    purpose_zh="回馈最好的客户（忠诚计划的黄金/铂金会员）"),
     "WELCOME": dict(name="Welcome: 10 % off your next order", name_zh="欢迎礼：下单享九折", discount=0.10, fixed=0.0,
-                    purpose="turn new registrants and first-time buyers into repeat buyers"),
+                    purpose="turn new registrants and first-time buyers into repeat buyers",
+                    purpose_zh="把新注册用户和首次购买者变成回头客"),
     "WINBACK": dict(name="We miss you: 20 % off", name_zh="老客召回：八折优惠", discount=0.20, fixed=0.0,
-                    purpose="win back lapsing and lapsed customers"),
+                    purpose="win back lapsing and lapsed customers", purpose_zh="唤回即将流失和已沉睡的客户"),
     "XSELL": dict(name="Picked for you: 10 % off a recommended product", name_zh="为您推荐：推荐商品九折",
-                  discount=0.10, fixed=0.0, purpose="cross-sell to active customers with a personal recommendation"),
+                  discount=0.10, fixed=0.0, purpose="cross-sell to active customers with a personal recommendation",
+                  purpose_zh="以个性化推荐向活跃客户交叉销售"),
 }
 
 
 def offer_table(offers: dict | None = None) -> pd.DataFrame:
-    """The offers as a table: code, name, Chinese name, discount rate, fixed cost per response, purpose.
+    """The offers as a table: code, name, Chinese name, discount rate, fixed cost per response, purpose (on a
+    Chinese page ``name`` and ``purpose`` are the Chinese ones where the offer has them).
 
     >>> float(offer_table().loc["WINBACK", "discount"])
     0.2
     """
+    from ..i18n import get_language
+    zh = get_language() == "zh"
     rows = [dict(offer=k, **v) for k, v in (offers or OFFERS).items()]
+    if zh:
+        for r in rows:
+            r["name"] = r.get("name_zh") or r.get("name")
+            r["purpose"] = r.get("purpose_zh") or r.get("purpose")
     return pd.DataFrame(rows).set_index("offer")
 
 
@@ -195,6 +217,9 @@ def smart_goal(settings: CampaignSettings, planned: dict | None = None, history_
     >>> smart_goal(s)["criterion"].tolist()
     ['Specific', 'Measurable', 'Achievable', 'Relevant', 'Time-bound']
     """
+    from ..i18n import get_language, t
+    if get_language() == "zh":
+        return _smart_goal_zh(settings, planned, history_rate, breakeven, history_lift, t)
     p = planned or {}
     who = ", ".join(settings.lifecycle_stages) + (" customers and new registrants" if settings.include_prospects
                                                   else " customers")
@@ -222,5 +247,37 @@ def smart_goal(settings: CampaignSettings, planned: dict | None = None, history_
         ("Time-bound", "有时限", f"Contacts from {settings.start.date()} over {settings.n_waves} weekly waves; "
          f"responses counted until {(settings.end + pd.Timedelta(days=7 * (settings.n_waves - 1))).date()}.",
          "Campaign id " + settings.campaign_id + " in the contact history; results read after the window closes."),
+    ]
+    return pd.DataFrame(rows, columns=["criterion", "criterion_zh", "statement", "measured_by"])
+
+
+def _smart_goal_zh(settings: CampaignSettings, planned, history_rate, breakeven, history_lift, t) -> pd.DataFrame:
+    """``smart_goal`` on a Chinese page: the same statements in Chinese (same columns)."""
+    from ..i18n import date_text
+    p = planned or {}
+    who = "、".join(t(x, "zh") for x in settings.lifecycle_stages) + ("客户及新注册用户" if settings.include_prospects
+                                                                       else "客户")
+    n = p.get("contacts")
+    target = settings.target_response_rate or p.get("expected_response_rate")
+    lift = settings.min_detectable_lift
+    last = settings.end + pd.Timedelta(days=7 * (settings.n_waves - 1))
+    achievable = (f"以往活动中，被联系的客户有{history_rate:.1%}在窗口期内购买"
+                  + (f"，比其对照组高{100 * history_lift:+.1f}个百分点" if history_lift is not None else "")
+                  if history_rate is not None else "按响应模型的预期响应")
+    if breakeven is not None and breakeven == breakeven:
+        achievable += f"；一次接触在{'增量' if settings.basis == 'incremental' else ''}响应率达到{breakeven:.2%}时保本"
+    rows = [
+        ("Specific", "具体", f"{settings.goal}：面向{who}开展「{settings.name}」"
+         + (f"（计划接触{n:,}人）" if n else "") + "。", "计划的筛选规则和分组（谁通过哪个渠道收到哪个活动）。"),
+        ("Measurable", "可衡量",
+         f"{settings.response_window_days}天内目标组相对对照组的响应率"
+         + (f"，目标{target:.1%}，" if target else "，") + f"且比对照组至少高{100 * lift:.1f}个百分点"
+         + "；增量利润和投资回报率。", "把响应窗口内的购买与接触历史（campaign_contacts）关联，见第40章。"),
+        ("Achievable", "可实现", achievable + "。", "按十分位比较盈亏平衡响应率与预期响应率（第31章）。"),
+        ("Relevant", "相关", f"服务于业务目标「{settings.goal}」——保留客户、促成重复购买比获取新客户便宜（约1 : 7）。",
+         "活动后被唤回的客户及其价值。"),
+        ("Time-bound", "有时限", f"从{date_text(settings.start, 'zh')}起分{settings.n_waves}个每周波次接触；"
+         f"响应统计到{date_text(last, 'zh')}。",
+         f"接触历史中的活动编号 {settings.campaign_id}；窗口期结束后读取结果。"),
     ]
     return pd.DataFrame(rows, columns=["criterion", "criterion_zh", "statement", "measured_by"])

@@ -43,8 +43,14 @@ def planted_rules_found(ws, rules: pd.DataFrame) -> pd.DataFrame:
     our rules found for them (missing = not found)."""
     if ws.truth is None:
         raise ValueError("this comparison needs the synthetic client's truth; a real client has none")
-    planted = ws.truth["planted_rules"][["kind", "antecedent", "consequent", "probability"]]
+    from ..datasets.locale_words import CATALOG
+    planted = ws.truth["planted_rules"][["kind", "antecedent", "consequent", "probability"]].copy()
     r = rules.copy()
+    zh = {en: zh for _, (_, _, subs) in CATALOG.items() for en, zh, *_ in subs}
+    names = set(r["antecedent"]) | set(r["consequent"])
+    if len(names & set(zh.values())) > len(names & set(zh)):     # a Chinese client: the orders use the Chinese names
+        for c in ("antecedent", "consequent"):
+            planted[c] = planted[c].map(lambda x: zh.get(x, x))
     r["rank"] = r.groupby("kind")["lift"].rank(ascending=False, method="first").astype(int)
     return planted.merge(r[["kind", "antecedent", "consequent", "confidence", "lift", "rank"]],
                          on=["kind", "antecedent", "consequent"], how="left")

@@ -180,3 +180,38 @@ META = {
         (choice_mistake("c"), "the control group is drawn at random from the people we may contact; an opted-out "
                                  "person is not in that pool, and putting her there would bias the comparison")]},
 }
+
+ZH = {
+    "30.1": {"title": "初选中因排除而流失的比例",
+             "hint": "在 plan.waterfall 中读出 step 为 'gross' 和 'net' 两行的 'remaining'；"
+                     "流失比例 = 1 − 净名单 ÷ 初选。",
+             "diagnoses": ["这是保留下来的比例（净名单 ÷ 初选）；流失比例是 1 − 净名单 ÷ 初选"]},
+    "30.2": {"title": "优先级说了算：VIP分组优先",
+             "hint": "取 dbm.campaign.default_cells(plan.settings)，把 VIP 分组移到 BDAY 分组之前，运行 "
+                     "dbm.campaign.assign_cells(plan.selection, cells)，数一数 cell 为 'VIP' 的行。",
+             "diagnoses": ["这是计划原有顺序（生日分组在前）下的VIP人数；"
+                           "请先把VIP分组移到列表最前面，再调用 assign_cells"]},
+    "30.3": {"title": "短信的盈亏平衡响应率",
+             "hint": "盈亏平衡响应率 = 每次接触成本 ÷ 每次响应毛利：短信成本是 plan.settings.costs['sms']，"
+                     "计划的每次响应毛利是 plan.totals()['margin_per_response']。",
+             "diagnoses": ["你用毛利除以了成本：盈亏平衡响应率 = 每次接触成本 ÷ 每次响应毛利（一个很小的比例）",
+                           "这是计划在所有渠道上的平均盈亏平衡响应率；请使用短信的成本（plan.settings.costs['sms']）"]},
+    "30.4": {"title": "更严格的接触规则",
+             "hint": "用 dbm.campaign.plan_campaign(ws, recent_contact_days=60, recommend=False) 重新计划，"
+                     "读出其漏斗中 step 为 'recent' 的 'removed'（没有这一步则为0）。",
+             "diagnoses": ["这是配置中原有接触规则下的这一步；请用 recent_contact_days=60 重新计划",
+                           "这是该步骤之后剩下的人数（'remaining'）；题目问的是这一步排除了多少人"]},
+    "30.5": {"title": "换一组参数重新计划：更少的预算、更大的对照组",
+             "hint": "用 overrides={'campaign.budget': new_budget, 'campaign.control_share': 0.2} 打开一个工作区，"
+                     "再用 dbm.campaign.plan_campaign(ws2, recommend=False) 重新计划，读出 kpis()['planned_contacts']"
+                     "（计划将联系的目标组人数）。",
+             "diagnoses": ["这是当前计划的人数：请在设置了新预算和新对照组比例的工作区上重新计划",
+                           "你把对照组也算进去了：计划接触人数只算目标组（kpis()['planned_contacts']）",
+                           "这是排除后的净名单；预算和投放深度还会进一步削减它"]},
+    "30.6": {"title": "一位已退订的黄金等级客户",
+             "hint": "排除分两类：“不得联系”（删除、已故、该渠道没有同意或已退订）和“不宜联系”（近期接触、接触频率）。"
+                     "哪一类可以因为客户价值高而破例？在 plan.contacts 中查找 plan.suppressions 里已退订的人，"
+                     "看看他们是否出现在自己拒绝的渠道上。",
+             "diagnoses": ["退订属于“不得联系”的规则（法律和客户的信任）：任何价值、得分或等级都不能推翻它",
+                           "对照组是从我们可以联系的人中随机抽取的；已退订的人不在这个范围内，把她放进去会使比较产生偏差"]},
+}

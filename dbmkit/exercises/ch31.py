@@ -161,3 +161,38 @@ META = {
         (mistake_of(_depth_plan), "that is the plan's depth for its own channels' costs; redo it at the cost of a "
                                   "catalogue")]},
 }
+
+ZH = {
+    "31.1": {"title": "目录（直邮）的盈亏平衡响应率，手工计算",
+             "hint": "直邮的每次接触成本（ws.cfg.economics.cost_per_contact['mail']）÷ 计划的每次响应毛利"
+                     "（plan.totals()['margin_per_response']）。",
+             "diagnoses": ["你用毛利除以了成本：盈亏平衡响应率 = 每次接触成本 ÷ 每次响应毛利（一个很小的比例）",
+                           "这里用的是计划的平均每次接触成本（大部分是电子邮件）；"
+                           "请使用目录的成本 cost_per_contact['mail']",
+                           "你除以的是每次响应收入；一次响应靠的是它的毛利、而不是收入来支付接触成本"]},
+    "31.2": {"title": "对照组需要多大？",
+             "hint": "dbm.campaign.sample_size(baseline_rate=0.05, min_detectable_lift=0.02, significance=0.05, "
+                     "power=0.8, control_share=0.1) 返回 n_control、n_treatment 和 n_total。",
+             "diagnoses": ["这是目标组的人数；题目问的是对照组人数（n_control）",
+                           "这是两组合计；题目问的是对照组人数（n_control）"]},
+    "31.3": {"title": "接触预算减半时的投放深度",
+             "hint": "dbm.campaign.mailing_depth(plan.deciles, budget=...)，预算 = 固定成本 + 计划接触成本的一半"
+                     "（plan.settings.fixed_cost + plan.totals()['contact_cost'] / 2）；读出 rule 为 'within_budget' "
+                     "那一行的 'deciles'。",
+             "diagnoses": ["预算也要支付固定成本：上限 = 固定成本 + 一半的接触成本",
+                           "这是计划在全额预算下自己的投放深度；请把更小的预算上限传给 mailing_depth"]},
+    "31.4": {"title": "同一个人，同一个组",
+             "hint": "用 dbm.campaign.assign_groups(ids, plan.settings.control_share, plan.settings.campaign_id, "
+                     "plan.settings.seed) 按相反顺序重新分组，数一数分组与 plan.contacts 不同的人"
+                     "（只看目标组和对照组）。",
+             "diagnoses": ["这是对照组的人数；请数分组发生变化的人（分组对每个编号做哈希，与顺序无关）",
+                           "这是目标组的人数；请数分组发生变化的人"]},
+    "31.5": {"title": "目录投放到第几个十分位？",
+             "hint": "从第1个十分位往下，把 plan.deciles 中每个十分位的 response_rate（计划口径）与你在31.1算出的"
+                     "盈亏平衡响应率比较：不低于盈亏平衡就投放，遇到第一个低于它的十分位就停下。回答你投放的最后一个"
+                     "十分位（如果连第1个都不划算，回答0）。",
+             "diagnoses": ["你用的是计划的平均每次接触成本；按目录的成本，盈亏平衡响应率更高，划算的十分位更少",
+                           "你把所有高于盈亏平衡的十分位都算上了，包括第一个不划算的十分位之后的那些；应从第1个往下，"
+                           "遇到第一个不划算的就停",
+                           "这是计划按其各渠道成本得出的投放深度；请按目录的成本重新计算"]},
+}
