@@ -212,7 +212,8 @@ ZH = {
                            "你用了单侧的 z（1.645）；这是双侧检验，z₀.₉₇₅ = 1.96",
                            "看起来提升被写成了百分点（3），而不是小数（0.03）"]},
     "41.2": {"title": "邮件标题测试在打开率上的胜者",
-             "hint": "ab = dbm.evaluate.ab_test_data(ws, dbm.evaluate.find_ab_test(ws)); "
+             "hint": "取出A/B测试的数据，比较两个版本的打开率，并看差异是否显著："
+                     "ab = dbm.evaluate.ab_test_data(ws, dbm.evaluate.find_ab_test(ws)); "
                      "dbm.evaluate.ab_test(ab, 'cell', 'opened', 'A', 'B')['winner']",
              "diagnoses": ["打开率更高还不等于胜出：在5%的显著性水平下差异不显著，所以答案是“无明显胜者”",
                            "这是购买（responded）上的结果；题目问的是打开"]},
@@ -222,7 +223,8 @@ ZH = {
              "diagnoses": ["这是留存率；流失率 = 1 − 留存率",
                            "这是按季度（91天为一期）计算的流失率；题目要的是按年（365天）计算的流失率"]},
     "41.4": {"title": "收到“点击未购买”提醒的接触客户数",
-             "hint": "f = dbm.evaluate.follow_up_list(bundle, wait_days=3); "
+             "hint": "先生成跟进名单，再数触发条件为“点击未购买”的行："
+                     "f = dbm.evaluate.follow_up_list(bundle, wait_days=3); "
                      "(f['trigger'] == 'clicked, no purchase').sum()",
              "diagnoses": ["这是名单上全部的跟进接触；只统计触发条件为 'clicked, no purchase' 的"]},
     "41.5": {"title": "按置信区间下限，有几个增量十分位值得接触？",
