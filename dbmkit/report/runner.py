@@ -24,7 +24,7 @@ from .. import chapters as _chapters
 from .. import client_chapters, workbook
 from ..client_workspace import DERIVED, Workspace
 from ..config import ConfigError, load_config, to_yaml
-from ..i18n import t
+from ..i18n import date_text, t
 from ..messages import msg, translate
 from ..overrides import effective_overrides
 from ..preflight import PreflightError, workdir_lock, writable_dir
@@ -210,7 +210,9 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
                 f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items())))
         log.say(msg("report.chapters", lang, n=len(chs), files=" ".join(s.chapter.file for s in chs)), level=2)
         bar = tqdm(chs, desc=cfg.client, unit="chapter", disable=log.verbosity != 1, file=sys.stdout)
-        subtitle = f"{cfg.title or cfg.client} · {t('analysis_date', lang)}: {ws.as_of.date()}"
+        subtitle = (f"{cfg.title or cfg.client} · {t('analysis_date', lang)}："
+                    f"{date_text(ws.as_of.date(), lang)}" if lang == "zh"
+                    else f"{cfg.title or cfg.client} · {t('analysis_date', lang)}: {ws.as_of.date()}")
         for old in out.glob("*.html"):              # pages of an earlier run must not survive as stale links
             if old.stem in _chapters.BY_FILE or old.stem in {s.file for s in sources} or old.name == "index.html":
                 old.unlink()
