@@ -201,7 +201,10 @@ def show(df: pd.DataFrame | pd.Series, key=None, columns=None, money=(), pct=(),
                               for v in df[c]] for c in [*keys, *rest]}, dtype=object)
     if lang == "zh":          # a Chinese page: label values and column names in Chinese (the code keeps English)
         for c in cells.columns:
-            if not pd.api.types.is_numeric_dtype(df[c]):
+            if pd.api.types.is_bool_dtype(df[c]) or set(map(str, df[c].dropna().unique())) <= {"True", "False"} \
+                    and df[c].notna().any() and not pd.api.types.is_numeric_dtype(df[c]):
+                cells[c] = [{"True": "是", "False": "否"}.get(str(v), v) for v in cells[c]]
+            elif not pd.api.types.is_numeric_dtype(df[c]):
                 cells[c] = [value_label(v, lang) for v in cells[c]]
         names = {c: column_label(c, lang) for c in cells.columns}
         if len(set(names.values())) == len(names):

@@ -115,6 +115,9 @@ def test_tables_on_a_chinese_page_have_chinese_headers_and_labels():
     assert list(cells.columns) == ["细分", "客户数", "收入"]
     assert cells.iloc[0].tolist() == ["冠军客户", "1,200", "¥12.3万"]
     assert list(dbm.show(df, key="segment", lang="en").cells.columns) == ["segment", "customers", "revenue"]
+    flags = pd.DataFrame({"channel": ["email", "sms"], "pays": [True, False]})
+    assert dbm.show(flags, key="channel", lang="zh").cells.iloc[:, 1].tolist() == ["是", "否"]
+    assert dbm.show(flags, key="channel", lang="en").cells["pays"].tolist() == ["True", "False"]
 
 
 def test_every_exercise_speaks_chinese():
