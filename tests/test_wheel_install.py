@@ -39,9 +39,8 @@ def installed(tmp_path_factory):
         else:
             shutil.copy(p, src / name)
     assert _run([sys.executable, "tools/stage_workbook.py"], src).returncode == 0
-    r = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", d / "dist", "."], src)
-    if r.returncode != 0 and "Could not find a version" in r.stderr + r.stdout:
-        pytest.skip(f"the build backend (setuptools) cannot be downloaded here: {r.stderr[-300:]}")
+    r = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", d / "dist", "."],
+             src)
     assert r.returncode == 0, r.stderr[-2000:]
     wheel = next((d / "dist").glob("dbmkit-*.whl"))
     env_dir = d / "venv"
