@@ -101,7 +101,7 @@ def lab(tmp_path_factory):
     shutil.rmtree(d / "jruntime", ignore_errors=True)
 
 
-def _run_all(url: str, notebook: str, minutes: float = 8.0):
+def _run_all(url: str, notebook: str, minutes: float = 15.0):
     """Open ``notebook`` in JupyterLab in Chromium, run all cells, return (page, browser, playwright, cells)."""
     from playwright.sync_api import sync_playwright  # the test extra (browsers: the system Chromium)
     pw = sync_playwright().start()
