@@ -180,6 +180,10 @@ def test_an_exercise_label_table_is_read_both_ways_and_other_counts_speak_chines
     rule = Rule("label", labels={"Electronics": "电子产品"})
     assert same("电子产品", "Electronics", rule) and same("Electronics", "电子产品", rule)
     assert not same("Books", "电子产品", rule)
+    choice = Rule("choice", choices={"a": "Keep the raw rates", "b": "Use the shrunk rates"})
+    assert same("（b）", "b", choice) and same("b)", "b", choice) and not same("（a）", "b", choice)
+    from dbmkit.exercises.mistakes import choice_letter
+    assert choice_letter("使用收缩后的比率", {"a": "x", "b": "y"}, {"a": "保留", "b": "使用收缩后的比率"}) == "b"
     from dbmkit.i18n import pick
     text = feedback.message("other_count", "zh", name=pick(("orders", "订单"), "zh"))
     assert "订单" in text and "orders" not in text

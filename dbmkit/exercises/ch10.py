@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import exercise
+from .mistakes import choice_letter
 
 RECON_COLUMNS = ["source", "rows_loaded", "rows_quarantined"]
 
@@ -124,16 +125,7 @@ def refuse_log() -> pd.DataFrame:
 
 
 def _letter(answer) -> str | None:
-    """The letter of a choice answer given as "b", "(b)", "B)" or the option's text (never raises)."""
-    if not isinstance(answer, str):
-        return None
-    text = " ".join(answer.split()).lower()
-    for options in (REFUSE_CHOICES, REFUSE_CHOICES_ZH):
-        for k, option in options.items():
-            if text and text == " ".join(option.split()).lower():
-                return k
-    s = text.strip("()[]. （）")
-    return s if s in REFUSE_CHOICES else None
+    return choice_letter(answer, REFUSE_CHOICES, REFUSE_CHOICES_ZH)
 
 
 @exercise("10.3", "Which export would you refuse?",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import exercise
+from .mistakes import choice_letter
 
 
 def _n(ws, sql: str) -> int:
@@ -70,16 +71,7 @@ def pair_probability() -> float:
 
 
 def _letter(answer) -> str | None:
-    """The letter of a choice answer given as "b", "(b)", "B)" or the option's text (never raises)."""
-    if not isinstance(answer, str):
-        return None
-    text = " ".join(answer.split()).lower()
-    for options in (PAIR_CHOICES, PAIR_CHOICES_ZH):
-        for k, option in options.items():
-            if text and text == " ".join(option.split()).lower():
-                return k
-    s = text.strip("()[]. （）")
-    return s if s in PAIR_CHOICES else None
+    return choice_letter(answer, PAIR_CHOICES, PAIR_CHOICES_ZH)
 
 
 @exercise("11.1", "Same person? A match decision for one pair",

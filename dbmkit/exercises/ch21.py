@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import exercise
+from .mistakes import choice_letter
 
 SCORE_COLUMNS = ["r_score", "f_score", "m_score"]
 
@@ -166,15 +167,7 @@ WINNERS_CURSE_CHOICES = {
 
 
 def _letter(answer) -> str | None:
-    """The letter of a choice answer given as "b", "(b)", "B)" or the option's text (never raises)."""
-    if not isinstance(answer, str):
-        return None
-    text = " ".join(answer.split()).lower()
-    for k, option in WINNERS_CURSE_CHOICES.items():
-        if text and text == " ".join(option.split()).lower():
-            return k
-    s = text.strip("()[]. ")
-    return s if s in WINNERS_CURSE_CHOICES else None
+    return choice_letter(answer, WINNERS_CURSE_CHOICES)
 
 
 @exercise("21.4", "Raw or shrunk estimates: which cells to mail",

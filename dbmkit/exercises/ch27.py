@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import exercise
-from .mistakes import near
+from .mistakes import choice_letter, near
 
 
 def _profile_frame(ws, attribute: str):
@@ -177,15 +177,7 @@ def _last_month(answer, expected, ws=None, horizon=6, **ctx) -> bool:
 
 
 def _letter(answer) -> str | None:
-    if not isinstance(answer, str):
-        return None
-    a = answer.strip().lower().rstrip(").")
-    if a in CHOICES_27_4:
-        return a
-    for k, text in CHOICES_27_4.items():
-        if a == text.lower():
-            return k
-    return None
+    return choice_letter(answer, CHOICES_27_4)
 
 
 def _most_optimistic(answer, expected, ws=None, horizon=6, **ctx) -> bool:

@@ -124,7 +124,7 @@ def _label_same(answer, expected, rule: Rule) -> bool:
 
 def _choice_letter(answer, rule: Rule) -> str | None:
     text = str(unwrap(answer)).strip()
-    m = re.fullmatch(r"\(?([A-Za-z])[\).]?", text)
+    m = re.fullmatch(r"[(（]?([A-Za-z])[).）]?", text)
     if m and m.group(1).lower() in {k.lower() for k in rule.choices}:
         return m.group(1).lower()
     for k, option in rule.choices.items():

@@ -56,6 +56,29 @@ def letter(answer: Any) -> str:
     return answer.strip().lower()[:1] if isinstance(answer, str) and answer.strip() else ""
 
 
+def choice_letter(answer: Any, *choices: dict) -> str | None:
+    """The letter of a multiple-choice answer given as "b", "(b)", "（b）", "B)" or the text of an option of any of
+    ``choices`` (letter → option text, e.g. the English and the Chinese options); None for anything else (never
+    raises).
+
+    >>> opts = {"a": "Keep the raw rates", "b": "Use the shrunk rates"}
+    >>> zh = {"a": "保留原始比率", "b": "使用收缩后的比率"}
+    >>> choice_letter(" (B) ", opts), choice_letter("使用收缩后的比率", opts, zh), choice_letter("（a）", opts)
+    ('b', 'b', 'a')
+    >>> choice_letter("e", opts), choice_letter(3, opts)
+    (None, None)
+    """
+    if not isinstance(answer, str) or not choices:
+        return None
+    text = " ".join(answer.split()).lower()
+    for options in choices:
+        for k, option in options.items():
+            if text and text == " ".join(str(option).split()).lower():
+                return k
+    s = text.strip("()[]. （）)")
+    return s if s in choices[0] else None
+
+
 def never_raises(fn: Callable[..., bool]) -> Callable[..., bool]:
     """A diagnosis that answers False where ``fn`` would raise (a diagnosis must never break a notebook)."""
     def safe(*args, **kwargs) -> bool:
