@@ -27,6 +27,7 @@ from .i18n import MINUS, NO_VALUE, column_label, get_language, money, percent, v
 
 __all__ = ["show", "Table", "number", "install", "frame_html", "dict_html", "ROTATE_ROWS"]
 
+YES_NO_ZH = {"True": "是", "False": "否"}
 ROTATE_ROWS = 6        # a table this short that is too wide is turned on its side (rows become columns)
 
 
@@ -201,10 +202,13 @@ def show(df: pd.DataFrame | pd.Series, key=None, columns=None, money=(), pct=(),
                               for v in df[c]] for c in [*keys, *rest]}, dtype=object)
     if lang == "zh":          # a Chinese page: label values and column names in Chinese (the code keeps English)
         for c in cells.columns:
-            if pd.api.types.is_bool_dtype(df[c]) or set(map(str, df[c].dropna().unique())) <= {"True", "False"} \
-                    and df[c].notna().any() and not pd.api.types.is_numeric_dtype(df[c]):
-                cells[c] = [{"True": "是", "False": "否"}.get(str(v), v) for v in cells[c]]
-            elif not pd.api.types.is_numeric_dtype(df[c]):
+            numeric = pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+            if numeric:
+                continue
+            given = set(map(str, df[c].dropna().unique()))
+            if given and given <= {"True", "False"}:          # a yes/no column (bool, or its text)
+                cells[c] = [YES_NO_ZH.get(str(v), v) for v in cells[c]]
+            else:
                 cells[c] = [value_label(v, lang) for v in cells[c]]
         names = {c: column_label(c, lang) for c in cells.columns}
         if len(set(names.values())) == len(names):

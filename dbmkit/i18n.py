@@ -229,9 +229,8 @@ def column_label(name, lang: str | None = None) -> str:
     cols = catalogue()["columns"]
     if text in cols:
         return cols[text]
-    for key, label in (("n_", "数"), ):          # n_orders → 订单数 when "orders" is known
-        if text.startswith(key) and text[len(key):] in cols:
-            return cols[text[len(key):]] + label
+    if text.startswith("n_") and text[2:] in cols:     # n_orders → 订单数 when "orders" is known
+        return cols[text[2:]] + "数"
     return LABELS[text][1] if text in LABELS else text
 
 
