@@ -122,7 +122,8 @@ def save_translation(file: str, cells: dict, order: list[str]) -> None:
 
 
 def chapter_state(file: str) -> dict:
-    """{"ok": [...], "stale": [...], "missing": [...], "orphans": [...], "empty_ending": [...]} of cell ids."""
+    """The chapter's narrative cells by state — ``ok``, ``stale`` (English changed since), ``missing`` (no Chinese),
+    ``orphans`` (translated cells no longer in the notebook) — and ``ending``, the Chinese ending headings lacking."""
     nb = read_en(file)
     tr = load_translation(file)
     state = {"ok": [], "stale": [], "missing": [], "orphans": []}
@@ -180,7 +181,6 @@ def build_notebook(file: str):
                 cell.source = str(t["zh"])
         elif cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
             cell.source = cell.source.replace(DEMO_EN, DEMO_ZH)
-    nb.metadata["language_info"] = nb.metadata.get("language_info", {"name": "python"})
     nb.metadata.setdefault("dbmkit", {})
     nb.metadata["dbmkit"] = {**nb.metadata["dbmkit"], "language": "zh", "generated_from": f"notebooks/{file}.ipynb"}
     return nb

@@ -130,7 +130,6 @@ def _alternatives(meta: dict, ws, context) -> list:
 def zh_of(ex: Exercise) -> dict:
     """The Chinese texts of an exercise: its chapter module's ``ZH[id]`` — ``title``, ``hint`` and ``diagnoses`` (in
     the order of ``META[id]["diagnoses"]``)."""
-    import sys
     return dict((getattr(sys.modules.get(ex.module), "ZH", None) or {}).get(ex.id) or {})
 
 
