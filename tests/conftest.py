@@ -14,6 +14,20 @@ for _k in ("DBMKIT_WORKDIR", "DBMKIT_CONFIG", "DBMKIT_KPI_FILE", "DBMKIT_REPORT_
     os.environ.pop(_k, None)
 
 
+@pytest.fixture(autouse=True)
+def _language_stays_with_its_test():
+    """A test that opens a Chinese client (``open_workspace`` sets the notebook language, as it must in a kernel)
+    must not leave later tests on the same worker speaking Chinese: restore the language and DBMKIT_LANGUAGE."""
+    from dbmkit import i18n
+    before, env = i18n.get_language(), os.environ.get("DBMKIT_LANGUAGE")
+    yield
+    i18n.set_language(before)
+    if env is None:
+        os.environ.pop("DBMKIT_LANGUAGE", None)
+    else:
+        os.environ["DBMKIT_LANGUAGE"] = env
+
+
 @pytest.fixture(scope="session")
 def small_workdir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("small_client")
