@@ -75,7 +75,7 @@ def choice_letter(answer: Any, *choices: dict) -> str | None:
         for k, option in options.items():
             if text and text == " ".join(str(option).split()).lower():
                 return k
-    s = text.strip("()[]. （）)")
+    s = text.strip("()[]. （）")
     return s if s in choices[0] else None
 
 
