@@ -1,6 +1,7 @@
 # The workbook's commands. Each target creates .venv from the repo's files when it is missing or out of date.
 #   make report   set up, then run the demo client's full report (reports/demo/index.html)
-#   make test     set up, then lint and run every test (unit, golden, property, notebooks, CLI)
+#   make test     set up, then lint and run every test (unit, golden, property, notebooks, CLI); the long work units
+#                 first, in tests/conftest.py's order (LONG_FIRST); the 25 slowest tests listed at the end
 #   make lint     ruff over the code and the notebooks
 #   make lab      set up with JupyterLab, then open the notebooks on CLIENT (LAB_ARGS="--no-browser --port 8890")
 #   make bench    run the speed and memory benchmarks (SIZES="10k 100k 1m")
@@ -61,7 +62,7 @@ lint: $(VENV)/.core
 	$(BIN)/ruff check .
 
 test: $(VENV)/.core lint browser-env
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder --durations=25 $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.core
 	$(BIN)/python -m pytest -m "not notebooks and not slow" $(PYTEST_ARGS)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -93,9 +94,123 @@ def notebook_run(tmp_path_factory) -> NotebookRun:
     return NotebookRun(r.returncode, r.stdout + r.stderr, got, work)
 
 
+# ------------------------------------------------------------------------------------------ one Chinese report, shared
+@dataclass
+class SharedReport:
+    """One ``dbmkit report`` run: the config, what the shape writer knows about the data, the folders, the command's
+    exit code and output, and the run's :class:`~dbmkit.report.ReportResult`."""
+    config: Path
+    facts: dict
+    out: Path
+    work: Path
+    returncode: int
+    output: str
+    result: object
+
+
+@pytest.fixture(scope="session")
+def zh_shape_report(tmp_path_factory) -> SharedReport:
+    """The Chinese synthetic client (500 people, 8 past campaigns, ``locale: zh``, the writer of the client-shape
+    matrix) through ``dbmkit report --cases``: every chapter of notebooks_zh/ and the case studies, once per session.
+
+    It serves three test files, all in xdist group ``zh_report``: the shape matrix (tests/test_client_shapes.py,
+    ``syn500x8zh``), the whole Chinese edition (tests/test_chinese_report.py) and the Chinese pages in Chromium
+    (tests/test_report_browser.py). They used to run three reports of their own (1,500 people with the cases;
+    500 people; 500 people, three phases). The command runs in this process (``cli.main``), so the tests get both its
+    exit code and the run's ReportResult; kernels draw figures as in a real report (no ``MPLBACKEND``)."""
+    import contextlib
+    import io
+    import sys
+
+    import yaml
+
+    from dbmkit import cli, report
+    sys.path.insert(0, str(ROOT / "tests"))
+    import client_shapes as cs
+
+    d = tmp_path_factory.mktemp("zh_shape_report")
+    config, facts = cs.synthetic(d, 500, 8, "zh")
+    out, work = d / "report", d / "work"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    # a title of its own (the index page shows it) and the work folder, so that dbm.workspace(config) opens it
+    data.update(title="华东零售 — 数据库营销报告", workdir=str(work))
+    config.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    got: dict = {}
+    real = report.run_report
+
+    def keep(*args, **kwargs):
+        got["result"] = real(*args, **kwargs)
+        return got["result"]
+
+    buf = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report, "run_report", keep)
+        for k in ("MPLBACKEND", "DBMKIT_CONFIG", "DBMKIT_KPI_FILE", "DBMKIT_REPORT_OUT", "DBMKIT_WORKDIR",
+                  "DBMKIT_NOTEBOOKS", "DBMKIT_LANGUAGE"):
+            mp.delenv(k, raising=False)
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+            rc = cli.main(["report", str(config), "--out", str(out), "--workdir", str(work), "--cases"])
+    return SharedReport(config, facts, out, work, rc, buf.getvalue()[-12000:], got.get("result"))
+
+
+# ------------------------------------------------------------------------------------------ xdist: groups and order
+# The work units that take longest, longest first: an xdist group (its tests share one expensive fixture) or a test
+# file. `make test` hands units to the two workers in this order (--no-loadscope-reorder); groups not listed come
+# next, then every other test in collection order, so the short tests fill both workers at the end. A long unit that
+# starts last makes the run's tail. The CPU times behind the order: docs/ARCHITECTURE.md, "Where the test time goes".
+LONG_FIRST = (
+    "zh_report",                      # the Chinese report with the case studies, its pages in Chromium
+    "shape-syn20000x1",
+    "notebooks",                      # chapters 00–41 under nbval (notebook_run)
+    "shape-syn2000x4",
+    "shape-invoice_lines",
+    "shape-customers_orders",
+    "shape-orders_only",
+    "jupyterlab",
+    "shape-syn500x0",
+    "site",
+    "wheel",
+    "client_chapters",
+    "test_consultant_end_to_end.py",
+)
+
+
+def _xdist_group(item) -> str:
+    """The item's xdist group as pytest-xdist names it (several marks: their names sorted, joined by _)."""
+    names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in item.iter_markers("xdist_group")}
+    return "_".join(sorted(names))
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Tests that read the chapters' run share one worker, so the chapters execute once per test session."""
+    """Tests that read the chapters' run share one worker, so the chapters execute once per test session; the long
+    work units go first (LONG_FIRST); under ``--dist loadgroup`` every test id carries its group.
+
+    pytest 9 keeps a node's id in ``Node._id``; pytest-xdist 3.8 still appends the group to ``_nodeid``, which
+    pytest 9 no longer reads, so ``--dist loadgroup`` silently became ``--dist load``: the tests of one group went to
+    both workers, and each worker ran the group's expensive fixture (the chapters' run, each client shape's report)
+    again. The suffix is applied here as xdist would (``tests/test_project_files.py`` checks it on a tiny suite)."""
     for item in items:
         if "notebook_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.xdist_group("notebooks"))
             item.add_marker(pytest.mark.notebooks)
+        elif "zh_shape_report" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.notebooks)          # a whole report: not for `make test-fast`
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+    groups = {item: _xdist_group(item) for item in items}
+
+    def order(item) -> int:
+        g = groups[item]
+        if g in rank:
+            return rank[g]
+        if not g and item.path.name in rank:
+            return rank[item.path.name]
+        return len(rank) if g else len(rank) + 1
+
+    items.sort(key=order)                               # stable: collection order within a unit and among the rest
+    if getattr(config.option, "loadgroup", False):
+        for item in items:
+            g = groups[item]
+            if g and not item.nodeid.endswith(f"@{g}"):        # pytest < 9: xdist has added it already
+                from _pytest.nodeid import NodeId
+                item._id = NodeId.parse(f"{item.nodeid}@{g}")

@@ -1,6 +1,9 @@
 """The whole Chinese edition on a small Chinese client (issue 16): every chapter of notebooks_zh/ runs, every page
 of the report is Chinese prose (tools/zh_share.py: at least 90 % of the prose, code and names apart), no page shows
-a raw e-mail address or phone number, and the exercises answer in Chinese."""
+a raw e-mail address or phone number, and the exercises answer in Chinese.
+
+The report is the session's shared Chinese report (``zh_shape_report`` in tests/conftest.py: 500 people, 8 past
+campaigns, the case studies included), which the client-shape matrix and the browser tests read too."""
 from __future__ import annotations
 
 import re
@@ -9,26 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from dbmkit import privacy, report
+from dbmkit import privacy
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import zh_share  # noqa: E402
 
-pytestmark = [pytest.mark.xdist_group("zh_full_report"), pytest.mark.slow]
+pytestmark = [pytest.mark.xdist_group("zh_report"), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def zh_full(tmp_path_factory):
-    d = tmp_path_factory.mktemp("zh_full")
-    cfg = d / "xiaodian.yaml"
-    cfg.write_text("client: xiaodian\ntitle: 小店 — 数据库营销报告\nlanguage: zh\ncurrency: CNY\n"
-                   f"workdir: {d / 'work'}\n"
-                   "data:\n  synthetic: {n_people: 1500, seed: 8, locale: zh}\n"
-                   "campaign:\n  budget: 20000\n", encoding="utf-8")
-    out = d / "report"
-    res = report.run_report(cfg, out=out, progress=False, include_cases=True)
-    return res, out
+def zh_full(zh_shape_report):
+    """Every chapter and the case studies (``dbmkit report --cases``) on the shared Chinese client."""
+    assert zh_shape_report.result is not None, zh_shape_report.output
+    return zh_shape_report.result, zh_shape_report.out
 
 
 def test_every_chapter_of_the_chinese_edition_ran(zh_full):
@@ -57,12 +54,12 @@ def test_no_raw_contact_details_on_a_chinese_page(zh_full):
         assert privacy.find_pii(text) == [], (page.name, privacy.find_pii(text)[:3])
 
 
-def test_exercises_are_left_out_of_the_pages_and_answer_in_chinese(zh_full):
+def test_exercises_are_left_out_of_the_pages_and_answer_in_chinese(zh_full, zh_shape_report):
     import dbmkit as dbm
     res, out = zh_full
     page = zh_share.prose((out / "21_analyze_rfm.html").read_text(encoding="utf-8"))
     assert "Your turn" not in page and "✏" not in page and "有多少位客户是冠军客户" not in page   # no student exercises
-    ws = dbm.workspace(res.out.parent / "xiaodian.yaml")
+    ws = dbm.workspace(zh_shape_report.config)
     fb = dbm.exercises.check("21.2", None, ws)
     assert fb.correct is None and "提示" in fb.message and not re.search(r"\bHint\b", fb.message)
     wrong = dbm.exercises.check("21.2", 0.5, ws)

@@ -2,7 +2,9 @@
 that says why and what data would enable it — never a crash, never silently wrong numbers.
 
 Each shape is a client folder written by ``tests/client_shapes.py`` and run once through ``dbmkit report`` (a
-module-scoped fixture per shape; its tests share one xdist worker). Shapes:
+module-scoped fixture per shape; its tests share one xdist worker). The Chinese synthetic shape is the session's
+shared Chinese report (``zh_shape_report`` in tests/conftest.py, xdist group ``zh_report``), which the Chinese
+edition's tests and the browser tests read too. Shapes:
 
 =====================  ====================================================================  ===========
 shape                  what the client gave                                                  chapters
@@ -12,7 +14,8 @@ orders_only (zh)       one order-level CSV, report in Chinese                   
 customers_orders       two customer files (CRM, web) + two order files; no consents          all
 syn500x0               synthetic, 500 people, no past campaigns                              those that depend
                                                                                              on campaigns
-syn500x8 (zh)          synthetic, 500 people, 8 campaigns, ``locale: zh`` + ``language: zh``  all
+syn500x8 (zh)          synthetic, 500 people, 8 campaigns, ``locale: zh`` + ``language: zh``  all + the
+                       (the session's shared Chinese report, run with ``--cases``)          case studies
 syn2000x4              synthetic, 2,000 people, 4 campaigns (chapter 40 once failed here)    all
 syn20000x1 (slow)      synthetic, 20,000 people, 1 campaign                                  all
 =====================  ====================================================================  ===========
@@ -81,7 +84,12 @@ def _run_shape(tmp_path_factory, name: str, write, phases: list[str] | None = No
     if phases:
         cmd += ["--phases", *phases]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=3600)
-    run = ShapeRun(name, config, facts, out, work, r.returncode, r.stdout[-6000:] + r.stderr[-6000:])
+    return _read_run(ShapeRun(name, config, facts, out, work, r.returncode, r.stdout[-6000:] + r.stderr[-6000:]))
+
+
+def _read_run(run: ShapeRun) -> ShapeRun:
+    """The run's status.json and kpis.json, when the report wrote them."""
+    out = run.out
     if (out / "status.json").exists():
         run.status = json.loads((out / "status.json").read_text(encoding="utf-8"))
     if (out / "kpis.json").exists():
@@ -101,7 +109,15 @@ orders_only = _shape_fixture("orders_only", lambda d: cs.orders_only(d, language
 customers_orders = _shape_fixture("customers_orders", cs.customers_orders)
 syn500x0 = _shape_fixture("syn500x0", lambda d: cs.synthetic(d, 500, 0),
                           phases=["21", "26", "30", "31", "4"])       # the chapters a campaign history changes
-syn500x8zh = _shape_fixture("syn500x8zh", lambda d: cs.synthetic(d, 500, 8, "zh"))
+
+
+@pytest.fixture(scope="module")
+def syn500x8zh(zh_shape_report) -> ShapeRun:
+    """``cs.synthetic(d, 500, 8, "zh")`` through ``dbmkit report --cases``: the session's shared Chinese report."""
+    r = zh_shape_report
+    return _read_run(ShapeRun("syn500x8zh", r.config, r.facts, r.out, r.work, r.returncode, r.output))
+
+
 syn2000x4 = _shape_fixture("syn2000x4", lambda d: cs.synthetic(d, 2000, 4))
 syn20000x1 = _shape_fixture("syn20000x1", lambda d: cs.synthetic(d, 20000, 1))
 
@@ -113,14 +129,18 @@ SHAPES = {
     "orders_only": (WORKBOOK, NO_CAMPAIGNS | NO_CONTACTS | {"25_analyze_baskets"}),
     "customers_orders": (WORKBOOK, NO_CAMPAIGNS | NO_CONTACTS | {"25_analyze_baskets"}),
     "syn500x0": ([c.file for c in chapters.select(["21", "26", "30", "31", "4"])], NO_CAMPAIGNS),
-    "syn500x8zh": (WORKBOOK, set()),
+    "syn500x8zh": ([c.file for c in chapters.workbook_chapters(include_cases=True)], set()),   # run with --cases
     "syn2000x4": (WORKBOOK, set()),
     "syn20000x1": (WORKBOOK, set()),
 }
 
 
+# the xdist group of each shape's tests: the Chinese shape shares its report with the Chinese-edition tests
+GROUP = {name: "zh_report" if name == "syn500x8zh" else f"shape-{name}" for name in SHAPES}
+
+
 def _param(name: str):
-    marks = [pytest.mark.xdist_group(f"shape-{name}"), pytest.mark.notebooks]
+    marks = [pytest.mark.xdist_group(GROUP[name]), pytest.mark.notebooks]
     if name == "syn20000x1":
         marks.append(pytest.mark.slow)
     return pytest.param(name, marks=marks, id=name)
@@ -273,7 +293,7 @@ def _check_synthetic(run: ShapeRun):
 
 
 @pytest.mark.notebooks
-@pytest.mark.xdist_group("shape-syn500x8zh")
+@pytest.mark.xdist_group("zh_report")
 def test_syn500x8zh_numbers(syn500x8zh):
     _check_synthetic(syn500x8zh)
     assert syn500x8zh.ws.language == "zh" and syn500x8zh.ws.currency == "CNY"

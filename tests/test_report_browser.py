@@ -1,6 +1,9 @@
 """The HTML report of a Chinese-language client: every page loads in headless Chromium with all its images
 decoded, no page shows a raw e-mail address or phone number, headings and labels are Chinese, and matplotlib
-draws Chinese glyphs with the bundled CJK font."""
+draws Chinese glyphs with the bundled CJK font.
+
+The report is the session's shared Chinese report (``zh_shape_report`` in tests/conftest.py: every chapter and the
+case studies on 500 people with 8 past campaigns), which the Chinese-edition and client-shape tests read too."""
 from __future__ import annotations
 
 import html as _html
@@ -13,27 +16,20 @@ from pathlib import Path
 
 import pytest
 
-from dbmkit import privacy, report
+from dbmkit import privacy
 
 ROOT = Path(__file__).resolve().parents[1]
-# the tests share one expensive module fixture: keep them on one xdist worker (make test uses --dist loadgroup)
+# the tests share one expensive session fixture: keep them on one xdist worker (make test uses --dist loadgroup)
 pytestmark = pytest.mark.xdist_group("zh_report")
 CHROMIUM = Path("/usr/bin/chromium")
-# chapters in the test report: the start, phase 1 (which shows customer records: the PII scan matters there) and
-# the first analysis chapter (charts)
-PHASES = ["00", "1", "20"]
 
 
 @pytest.fixture(scope="module")
-def zh_report(tmp_path_factory):
-    d = tmp_path_factory.mktemp("zh_report")
-    cfg = d / "zh_client.yaml"
-    cfg.write_text("client: zh_client\ntitle: 华东零售 — 数据库营销报告\nlanguage: zh\ncurrency: CNY\n"
-                   f"workdir: {d / 'work'}\n"
-                   "data:\n  synthetic: {n_people: 500, n_campaigns: 1, seed: 21, locale: zh}\n", encoding="utf-8")
-    out = d / "report"
-    res = report.run_report(cfg, out=out, phases=PHASES, progress=False)
-    return res, out
+def zh_report(zh_shape_report):
+    """The shared Chinese report: every chapter (phase 1 shows customer records: the PII scan matters there; the
+    analysis chapters draw charts) and the case studies."""
+    assert zh_shape_report.result is not None, zh_shape_report.output
+    return zh_shape_report.result, zh_shape_report.out
 
 
 def _pages(out: Path) -> list[Path]:
