@@ -181,10 +181,11 @@ def _xdist_group(item) -> str:
     return "_".join(sorted(names))
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
     """Tests that read the chapters' run share one worker, so the chapters execute once per test session; the long
-    work units go first (LONG_FIRST); under ``--dist loadgroup`` every test id carries its group.
+    work units go first (LONG_FIRST); under ``--dist loadgroup`` every test id carries its group. The marks are set
+    before the other plugins' hooks run (``-m "not notebooks"`` sees them), the order and the ids after them.
 
     pytest 9 keeps a node's id in ``Node._id``; pytest-xdist 3.8 still appends the group to ``_nodeid``, which
     pytest 9 no longer reads, so ``--dist loadgroup`` silently became ``--dist load``: the tests of one group went to
@@ -196,6 +197,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.notebooks)
         elif "zh_shape_report" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.notebooks)          # a whole report: not for `make test-fast`
+    yield                                               # the other plugins: -m, -k, xdist
     rank = {name: i for i, name in enumerate(LONG_FIRST)}
     groups = {item: _xdist_group(item) for item in items}
 
