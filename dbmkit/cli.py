@@ -491,6 +491,8 @@ def run_command(func, a) -> int:
             text = messages.config_error_text(e.problems, e.source, lang)
         elif lang == "zh" and isinstance(e, IngestError):
             text = messages.ingest_error_text(str(e), e.file, e.column, e.row, e.fix, lang)
+        elif lang == "zh":                  # a folder, a busy work folder, an existing file, the erasure ledger
+            text = messages.error_text(e, lang)
         print("[dbmkit] " + messages.msg("error", lang, text=text), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -515,15 +517,7 @@ def cli_language(a) -> str:
     ('zh', 'en')
     """
     path = getattr(a, "config", None)
-    if isinstance(path, str) and path.endswith((".yaml", ".yml")):
-        try:
-            import yaml
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-            if isinstance(data, dict) and data.get("language") in ("en", "zh"):
-                return data["language"]
-        except (OSError, UnicodeError, yaml.YAMLError):
-            pass
-    return messages.language()
+    return (messages.config_language(path) if isinstance(path, str) else None) or messages.language()
 
 
 def _register_more(sub) -> None:

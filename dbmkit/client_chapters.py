@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, workbook
+from . import __version__, messages, workbook
 from . import chapters as _chapters
 from .chapters import Chapter
 
@@ -201,24 +201,30 @@ def chapter_rows(cfg) -> list[dict]:
     return rows
 
 
-def format_chapter_rows(rows: list[dict], cfg) -> str:
-    """The table ``dbmkit chapters`` prints."""
+def format_chapter_rows(rows: list[dict], cfg, lang: str | None = None) -> str:
+    """The table ``dbmkit chapters`` prints, in ``lang`` (default: the config's language)."""
+    lang = lang or messages.language(cfg)
+
+    def say(key, **kw):
+        return messages.msg(key, lang, **kw)
     d = client_dir(cfg)
     std = standard_dir(getattr(cfg, "language", None))
-    edition = "Chinese edition" if std.name.endswith("_zh") else "English edition"
-    lines = [f"Chapters of {cfg.client}: standard notebooks {std} ({edition}); client notebooks "
-             f"{d if d else '(none: the config has no file)'}" + ("" if d and d.is_dir() else " (no such folder)")]
+    edition = say("edition.zh" if std.name.endswith("_zh") else "edition.en")
+    lines = [say("chapters.head", client=cfg.client, std=std, edition=edition, own=d if d else say("chapters.no_file"),
+                 missing="" if d and d.is_dir() else say("chapters.no_folder"))]
+    width = 11 if lang != "zh" else 6
     for r in rows:
         where = "" if r["kind"] == "standard" else f"  {r['notebook']}"
-        lines.append(f"  {r['number']}  {r['file']:<34} {r['kind']:<11}{where}".rstrip())
+        kind = say(f"kind.{r['kind']}")
+        lines.append(f"  {r['number']}  {r['file']:<34} {kind:<{width}}{where}".rstrip())
         if r["kind"] == "overridden":
-            ed = {True: "; the copy was edited", False: "; the copy is unchanged", None: ""}[r["edited"]]
-            lines.append(f"        {r['message']}{ed}")
+            ed = {True: say("chapters.edited"), False: say("chapters.unchanged"), None: ""}[r["edited"]]
+            lines.append(f"        {messages.chapter_text(r['message'], lang)}{ed}")
     n = {k: sum(r["kind"] == k for r in rows) for k in KINDS}
-    lines.append(f"{n['standard']} standard, {n['overridden']} overridden, {n['added']} added")
+    lines.append(say("chapters.totals", **n))
     ignored = [p.name for p in client_notebooks(cfg) if not CHAPTER_NAME.match(p.stem)]
     if ignored:
-        lines.append("not chapters (name them NN_topic.ipynb to run them): " + ", ".join(ignored))
+        lines.append(say("chapters.ignored", names=say("check.sep").join(ignored)))
     return "\n".join(lines)
 
 
@@ -232,11 +238,18 @@ class Problem:
     cells: tuple = field(default_factory=tuple)
 
     def __str__(self) -> str:
+        return self.text("en")
+
+    def text(self, lang: str = "en") -> str:
+        """The problem as ``dbmkit check`` and ``dbmkit test`` print it, in ``lang`` (``str()`` is the English)."""
         where = ""
         if self.cells:
-            where = (f", cell {self.cells[0]}" if len(self.cells) == 1 else
-                     ", cells " + ", ".join(str(c) for c in self.cells[:8]) + (" …" if len(self.cells) > 8 else ""))
-        return f"{self.notebook}{where}: {self.what} — fix: {self.fix}"
+            sep = messages.msg("own.cells_sep", lang)
+            where = (messages.msg("own.cell", lang, cell=self.cells[0]) if len(self.cells) == 1 else
+                     messages.msg("own.cells", lang, cells=sep.join(str(c) for c in self.cells[:8])
+                                  + (" …" if len(self.cells) > 8 else "")))
+        return messages.msg("own.problem", lang, notebook=self.notebook, where=where,
+                            what=messages.chapter_text(self.what, lang), fix=messages.chapter_text(self.fix, lang))
 
 
 # absolute paths in code: Unix homes and system folders, Windows drives and shares, a home folder (~/)
@@ -570,7 +583,7 @@ def new_chapter(cfg, number: str | int, title: str, title_zh: str | None = None,
     return path
 
 
-def _standard_source(chapter: str) -> ChapterSource:
+def _standard_source(chapter: str, language: str | None = None) -> ChapterSource:
     try:
         chosen = _chapters.select([str(chapter)], include_cases=True)
     except ValueError:
@@ -579,7 +592,7 @@ def _standard_source(chapter: str) -> ChapterSource:
         raise ValueError(f"no single standard chapter {chapter!r}; give its number (21) or file name "
                          f"(21_analyze_rfm); chapters: {', '.join(c.number for c in _chapters.CHAPTERS)}")
     ch = chosen[0]
-    path = standard_dir() / f"{ch.file}.ipynb"
+    path = standard_dir(language) / f"{ch.file}.ipynb"
     if not path.exists():
         raise FileNotFoundError(f"the standard notebook {path} is missing")
     return ChapterSource(ch, "standard", path, path)
@@ -590,7 +603,7 @@ def override_chapter(cfg, chapter: str | int, force: bool = False, rehash: bool 
     ``config`` pointing at the client's config, and the standard's hash in ``metadata.dbmkit.standard`` ({name,
     sha256}), so :func:`drift` can tell when the standard changes. ``rehash``: after a re-merge, record the
     standard's current hash in the existing copy instead of copying. Returns the copy's path."""
-    std = _standard_source(str(chapter))
+    std = _standard_source(str(chapter), getattr(cfg, "language", None))   # the edition the client runs
     d = client_dir(cfg)
     if rehash:
         path = (d / f"{std.file}.ipynb") if d else None
@@ -614,31 +627,36 @@ def override_chapter(cfg, chapter: str | int, force: bool = False, rehash: bool 
     return path
 
 
-def check_lines(cfg, ws=None) -> tuple[list[str], bool]:
+def check_lines(cfg, ws=None, lang: str | None = None) -> tuple[list[str], bool]:
     """The client-chapter section of ``dbmkit check``: the client's overridden and added chapters, overrides whose
     standard changed, added chapters the report will skip (their ``metadata.dbmkit.needs`` unmet in the workspace
     ``ws``), and every problem of its notebooks (notebook, cell, fix). Returns (lines, ok); ok is False when a client
-    notebook breaks a rule."""
+    notebook breaks a rule. ``lang``: the language of the lines (default: the config's)."""
+    lang = lang or messages.language(cfg)
+
+    def say(key, **kw):
+        return messages.msg(key, lang, **kw)
     d = client_dir(cfg)
     paths = client_notebooks(cfg)
     if not paths:                 # nothing to say (`dbmkit chapters` names the folder they would be in)
         return [], True
     own = [s for s in resolve(cfg) if s.kind != "standard"]
-    lines = [f"Client chapters in {d}: "
-             + (", ".join(f"{s.file} ({s.kind})" for s in own) if own else "none that run")]
+    lines = [say("own.head", folder=d, chapters=say("own.sep").join(
+        say("own.item", file=s.file, kind=say(f"kind.{s.kind}")) for s in own) if own else say("own.none"))]
     for s in own:
         d_ = drift(s)
         if s.kind == "overridden" and d_["state"] != "in step":
-            lines.append(f"  note: {s.file}: {d_['message']}")
+            lines.append(say("own.note", file=s.file, text=messages.chapter_text(d_["message"], lang)))
         if s.kind == "added" and s.chapter.needs and ws is not None:
             with ws.connect() as con:
                 missing = _chapters.missing_inputs(s.chapter, con)
             if missing:
-                lines.append(f"  the report will skip {s.file}: it needs " + "; ".join(n.what for _, n in missing))
+                lines.append(say("own.skip", file=s.file, what=say("check.and").join(
+                    n.what_zh if lang == "zh" else n.what for _, n in missing)))
     problems = check_client(cfg)
     if problems:
-        lines.append(f"Client notebooks with problems ({len(problems)}; fix them, then run dbmkit check again):")
-        lines += [f"  {p}" for p in problems]
+        lines.append(say("own.problems", n=len(problems)))
+        lines += [f"  {p.text(lang)}" for p in problems]
     else:
-        lines.append("Client notebooks: every rule kept (parameters, no outputs, no absolute paths, public names).")
+        lines.append(say("own.ok"))
     return lines, not problems

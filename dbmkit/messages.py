@@ -20,10 +20,12 @@ from __future__ import annotations
 import os
 import re
 
+from . import phrases_zh
 from .i18n import date_text, get_language
 
 __all__ = ["MESSAGES", "FIXES", "PHRASES", "NEED_FIX_ZH", "msg", "fix_for", "translate", "language", "need_fix",
-           "day_text", "config_error_text", "CONFIG_PHRASES", "ingest_error_text", "INGEST_PHRASES"]
+           "day_text", "config_error_text", "CONFIG_PHRASES", "ingest_error_text", "INGEST_PHRASES", "config_language",
+           "draft_text", "chapter_text", "error_text", "config_problem_text"]
 
 # key → (English, 中文); str.format fields are the same in both
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -119,6 +121,101 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "erase.customer_id": ("customer id", "客户编号"),
     "erase.email": ("e-mail address", "电子邮件地址"),
     "erase.phone": ("phone number", "电话号码"),
+    # dbmkit new-client
+    "nc.wrote": ("wrote {path}", "已写好客户配置草稿：{path}"),
+    "nc.source": ("  {file}: {table} ({why})", "  {file}：{table}（{why}）"),
+    "nc.read": ("    format {fmt}, encoding {enc}, delimiter {dlm!r}, header row {header}",
+                "    格式 {fmt}，编码 {enc}，分隔符 {dlm!r}，表头行号 {header}"),
+    "nc.decimal_comma": (", decimal comma", "，小数点为逗号"),
+    "nc.dates": (", dates {fmt}", "，日期格式 {fmt}"),
+    "nc.not_placed": ("    not placed: {columns}", "    未映射的列：{columns}"),
+    "nc.note": ("    note: {text}", "    说明：{text}"),
+    "nc.next": ("next: check the guesses in {path}, then run  dbmkit check {path}",
+                "下一步：核对 {path} 中的推测，然后运行  dbmkit check {path}"),
+    # dbmkit batch
+    "batch.ok": ("{ok} of {n} client(s) ok", "{n} 个客户中 {ok} 个运行正常"),
+    "batch.not_ok": (", {bad} not: see the message column", "，{bad} 个未成功：见“说明”一列"),
+    "batch.summary": ("summary: {path}", "汇总：{path}"),
+    "batch.columns": ("client|status|ok|failed|skipped|seconds|persons|active|top20 %|message",
+                      "客户|状态|已运行|失败|已跳过|秒|人数|活跃客户|前20%收入占比|说明"),
+    "batch.status_ok": ("ok", "正常"),
+    "batch.status_failed": ("failed", "失败"),
+    "batch.status_error": ("error", "出错"),
+    "batch.config_error": ("config error: ", "配置错误："),
+    "batch.set_error": ("--set error: ", "--set 错误："),
+    "batch.exit_code": ("exit code {code}", "退出码 {code}"),
+    # dbmkit new-chapter, override-chapter
+    "chapter.wrote": ("wrote {path}", "已写好章节：{path}"),
+    "chapter.also_standard": ("note: chapter {number} is a standard chapter too; this one runs after it (to replace "
+                              "the standard one, use  dbmkit override-chapter {config} {number})",
+                              "说明：第 {number} 章也是一个标准章节；本章在它之后运行（若要替换标准章节，请用  "
+                              "dbmkit override-chapter {config} {number}）"),
+    "chapter.next": ("next: open it in JupyterLab (jupyter lab {path}), write the chapter, then  dbmkit check "
+                     "{config}  and  dbmkit test {config}",
+                     "下一步：在 JupyterLab 中打开它（jupyter lab {path}），写好本章，然后运行  dbmkit check "
+                     "{config}  和  dbmkit test {config}"),
+    "override.rehashed": ("{path}: recorded the standard {name} as it is now (sha256 {sha}…)",
+                          "{path}：已记录标准章节 {name} 的当前版本（sha256 {sha}…）"),
+    "override.wrote": ("wrote {path}: a copy of the standard {name} for {client} only (sha256 {sha}… kept in its "
+                       "metadata)", "已写好 {path}：标准章节 {name} 的副本，仅用于 {client}（sha256 {sha}… 记录在其"
+                                   "元数据中）"),
+    "override.next": ("next: edit it in JupyterLab; `dbmkit chapters {config}` says when the standard changes",
+                      "下一步：在 JupyterLab 中修改它；标准章节有变化时，`dbmkit chapters {config}` 会提示"),
+    # dbmkit chapters
+    "chapters.head": ("Chapters of {client}: standard notebooks {std} ({edition}); client notebooks {own}{missing}",
+                      "{client} 的章节：标准笔记本 {std}（{edition}）；客户笔记本 {own}{missing}"),
+    "chapters.no_file": ("(none: the config has no file)", "（无：该配置没有对应的文件）"),
+    "chapters.no_folder": (" (no such folder)", "（文件夹不存在）"),
+    "chapters.edited": ("; the copy was edited", "；副本已修改"),
+    "chapters.unchanged": ("; the copy is unchanged", "；副本未修改"),
+    "chapters.totals": ("{standard} standard, {overridden} overridden, {added} added",
+                        "标准章节 {standard} 章，客户修改版 {overridden} 章，客户专属章节 {added} 章"),
+    "chapters.ignored": ("not chapters (name them NN_topic.ipynb to run them): {names}",
+                         "不是章节（命名为 NN_topic.ipynb 才会运行）：{names}"),
+    "kind.standard": ("standard", "标准章节"),
+    "kind.overridden": ("overridden", "客户修改版"),
+    "kind.added": ("added", "客户专属章节"),
+    # the client-chapter section of dbmkit check (client_chapters.check_lines)
+    "own.head": ("Client chapters in {folder}: {chapters}", "客户章节（{folder}）：{chapters}"),
+    "own.item": ("{file} ({kind})", "{file}（{kind}）"),
+    "own.sep": (", ", "，"),
+    "own.none": ("none that run", "没有会运行的章节"),
+    "own.note": ("  note: {file}: {text}", "  说明：{file}：{text}"),
+    "own.skip": ("  the report will skip {file}: it needs {what}", "  报告将跳过 {file}：需要{what}"),
+    "own.problems": ("Client notebooks with problems ({n}; fix them, then run dbmkit check again):",
+                     "客户笔记本有问题（{n} 个；修正后请再次运行 dbmkit check）："),
+    "own.ok": ("Client notebooks: every rule kept (parameters, no outputs, no absolute paths, public names).",
+               "客户笔记本：全部规则均已遵守（参数单元格、无输出、无绝对路径、只用公开名称）。"),
+    "own.problem": ("{notebook}{where}: {what} — fix: {fix}", "{notebook}{where}：{what} — 修正：{fix}"),
+    "own.cell": (", cell {cell}", "，第 {cell} 个单元格"),
+    "own.cells": (", cells {cells}", "，第 {cells} 个单元格"),
+    "own.cells_sep": (", ", "、"),
+    # dbmkit test
+    "test.none": ("no client chapters to test in {folder} (the config's `notebooks:`, default <config folder>/<client>/"
+                  "notebooks); write one with dbmkit new-chapter",
+                  "{folder} 中没有可测试的客户章节（配置中的 `notebooks:`，默认是 <配置文件夹>/<client>/notebooks）；"
+                  "请用 dbmkit new-chapter 写一章"),
+    "test.problems": ("{n} problem(s) in the client notebooks (fix them, then test again):",
+                      "客户笔记本中有 {n} 个问题（修正后请再次测试）："),
+    "test.note": ("note: {file}: {text}", "说明：{file}：{text}"),
+    "test.head": ("client chapters of {client}:", "{client} 的客户章节："),
+    "test.line": ("  {status:<8} {file} ({kind}) {seconds:.0f} s{why}", "  {status:<4} {file}（{kind}）{seconds:.0f} 秒"
+                                                                     "{why}"),
+    "test.why": (": {message}", "：{message}"),
+    "test.ran": ("{ok} of {n} ran; executed notebooks in {path}", "{n} 章中 {ok} 章已运行；运行后的笔记本在 {path}"),
+    "test.status_ok": ("OK", "已运行"),
+    "test.status_failed": ("FAILED", "失败"),
+    "test.status_skipped": ("SKIPPED", "已跳过"),
+    "test.no_nbval": ("nbval is not installed (pip install nbval, the `test` extra of dbmkit); or run dbmkit test "
+                      "without --nbval (papermill)",
+                      "没有安装 nbval（pip install nbval，即 dbmkit 的 `test` 附加组件）；或者不加 --nbval 运行 "
+                      "dbmkit test（用 papermill）"),
+    "test.nbval_set": ("--set does not reach notebooks run by nbval (they run as saved); drop --nbval to test with "
+                       "changed settings", "--set 对 nbval 运行的笔记本不起作用（它们按保存时的样子运行）；"
+                                          "若要用修改后的设置测试，请去掉 --nbval"),
+    "test.nbval_every": ("nbval: every client chapter ran ({files})", "nbval：每个客户章节都已运行（{files}）"),
+    "test.nbval_not_every": ("nbval: NOT every client chapter ran ({files})",
+                             "nbval：并非每个客户章节都已运行（{files}）"),
     # errors
     "error": ("error: {text}", "错误：{text}"),
     "error.set": ("error: --set {text}", "错误：--set {text}"),
@@ -146,6 +243,26 @@ def language(cfg=None) -> str:
     """
     lang = getattr(cfg, "language", None) or os.environ.get("DBMKIT_LANGUAGE") or get_language()
     return "zh" if lang == "zh" else "en"
+
+
+def config_language(path) -> str | None:
+    """The ``language:`` of the client config at ``path`` (``en`` or ``zh``), read without validating the config
+    (so that an error in it is told in the client's language too); None when the file says none or cannot be read.
+
+    >>> config_language("no/such.yaml") is None
+    True
+    """
+    path = str(path)
+    if not path.endswith((".yaml", ".yml")):
+        return None
+    try:
+        import yaml
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except (OSError, UnicodeError, yaml.YAMLError):
+        return None
+    lang = data.get("language") if isinstance(data, dict) else None
+    return lang if lang in ("en", "zh") else None
 
 
 def msg(key: str, lang: str | None = None, **fields) -> str:
@@ -295,12 +412,17 @@ PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
      r"日期在未来（\1，晚于合理日期范围的终点 \2：`data.dates`）"),
     (r"date in the future \(([^()]+)\)", r"日期在未来（\1）"),
     (r"date in the future", "日期在未来"),
+    (r"date (before|after) the plausible dates \(([^():]+): they (start|end) ([\d-]+), `data\.dates`\)",
+     lambda m: "日期" + ("早于" if m.group(1) == "before" else "晚于") + f"合理日期范围（{m.group(2)}：合理日期"
+     + ("始于" if m.group(3) == "start" else "止于") + f" {m.group(4)}，`data.dates`）"),
     (r"date (before|after) the plausible dates \(", lambda m: "日期" + ("早于" if m.group(1) == "before" else "晚于")
      + "合理日期范围（"),
     (r"('[^']*'|…) is not a number \(its separators fit neither 1,234\.56 nor 1\.234,56\)",
      r"\1 不是数字（其分隔符既不符合 1,234.56 也不符合 1.234,56）"),
     (r"('[^']*'|…) is not a number", r"\1 不是数字"),
     (r"('[^']*'|…) is not a finite number", r"\1 不是有限数值"),
+    (r"is beyond the limit of ±([\d,.]+)(?: \((`[^`]+`)\))?: a typing error or a test value\?",
+     lambda m: f"超出上限 ±{m.group(1)}" + (f"（{m.group(2)}）" if m.group(2) else "") + "：是录入错误还是测试值？"),
     (r"is beyond the limit of ±", "超出上限 ±"),
     (r"('[^']*'|…) is not a known consent word \(counted as an opt-out\)", r"\1 不是已知的许可用词（按退订处理）"),
     (r"('[^']*'|…) is not a known consent word", r"\1 不是已知的许可用词"),
@@ -309,7 +431,10 @@ PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
      "，所在记录没有注册日期（视为最新记录）"),
     (r"repeated header line \(files concatenated\?\)", "重复的表头行（文件被拼接？）"),
     (r"^unreadable line: ", "无法读取的行："),
+    (r"value too long \((\d+) characters; the limit is (\d+)\) — a broken line or a note pasted into the field\?",
+     r"值过长（\1 个字符；上限为 \2）— 是断行，还是把备注粘贴进了该字段？"),
     (r"value too long \(", "值过长（"),
+    (r"invoice (\S+) has lines with different customers", r"发票 \1 的明细行属于不同客户"),
     (r" has lines with different customers", " 的明细行属于不同客户"),
     (r": missing \(counted on every channel\)", "：缺失（对所有渠道生效）"),
     (r": missing \(counted as the latest evidence\)", "：缺失（视为最新记录）"),
@@ -321,6 +446,7 @@ PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
     (r"^see value_issues\)$", "详见 value_issues）"),
     (r"^(\w+): ", r"\1："),
 ]]
+PHRASES = PHRASES[:-1] + phrases_zh.REASON_PHRASES + PHRASES[-1:]    # the rarer ones, before "column: " → "column："
 
 
 def translate(text: str, lang: str | None = None) -> str:
@@ -388,6 +514,8 @@ CONFIG_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^cannot set it: (\S+) is a value, not a section; use the field's full dotted name, e\.g\. (\S+)$",
      r"无法设置：\1 是一个值，不是一节；请写出字段的完整点号名称，例如 \2"),
     (r"^required field is missing; add it$", "缺少必填字段；请补上"),
+    (r"^use letters, digits, '-' and '_' only \(it names folders\), e\.g\. '([^']*)'$",
+     r"只能使用字母、数字、'-' 和 '_'（它用作文件夹名），例如 '\1'"),
     (r"^Input should be greater than or equal to (\S+)", r"输入值应大于或等于 \1"),
     (r"^Input should be less than or equal to (\S+)", r"输入值应小于或等于 \1"),
     (r"^Input should be greater than (\S+)", r"输入值应大于 \1"),
@@ -403,6 +531,20 @@ CONFIG_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r" or ('[^']*')", r" 或 \1"),
     (r" \(got (.*)\)$", r"（实际为 \1）"),
 ]]
+
+
+def config_problem_text(text: str, lang: str | None = None) -> str:
+    """One problem of a client config (the text after its field name) in ``lang``, as :func:`config_error_text`
+    words it.
+
+    >>> config_problem_text("required field is missing; add it", "zh")
+    '缺少必填字段；请补上'
+    """
+    text = " ".join(str(text).split())
+    if (lang or language()) == "zh":
+        for pattern, repl in CONFIG_PHRASES:
+            text = pattern.sub(repl, text)
+    return text
 
 
 def config_error_text(problems: list[tuple[str, str]], source: str | None, lang: str | None = None) -> str:
@@ -459,6 +601,7 @@ INGEST_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^no sheet named '([^']*)'$", r"没有名为 '\1' 的工作表"),
     (r"^use one of (.+)$", r"请使用以下之一：\1"),
 ]]
+INGEST_PHRASES += phrases_zh.SOURCE_PHRASES          # what new-client says of a file it cannot draft
 
 
 def ingest_error_text(text: str, file: str | None, column: str | None, row: int | None, fix: str | None,
@@ -486,3 +629,35 @@ def ingest_error_text(text: str, file: str | None, column: str | None, row: int 
         return s
     where = "，".join(p for p in (file, column and f"列 '{column}'", row is not None and f"第 {row} 行") if p)
     return (f"{where}：" if where else "") + zh(message) + (f"\n  修正：{zh(fix)}" if fix else "")
+
+
+def draft_text(text: str, lang: str | None = None) -> str:
+    """What ``dbmkit new-client`` says about a file (the table it feeds and why, a note) in ``lang`` (default
+    :func:`language`): :func:`dbmkit.phrases_zh.draft_text`.
+
+    >>> draft_text("one row per order: a date and an order amount", "zh")
+    '每行一笔订单：日期和订单金额'
+    """
+    return phrases_zh.draft_text(text, lang or language())
+
+
+def chapter_text(text: str, lang: str | None = None) -> str:
+    """A message about a client's own chapters (drift, a rule a notebook breaks and its fix, an error of new-chapter
+    or override-chapter) in ``lang`` (default :func:`language`): :func:`dbmkit.phrases_zh.chapter_text`.
+
+    >>> chapter_text("in step with the standard", "zh"), chapter_text("in step with the standard", "en")
+    ('与标准章节一致', 'in step with the standard')
+    """
+    return phrases_zh.chapter_text(text, lang or language())
+
+
+def error_text(text, lang: str | None = None) -> str:
+    """An error the command prints (a folder it cannot write, a busy work folder, an existing file, the erasure
+    ledger, an error about client chapters) in ``lang`` (default :func:`language`):
+    :func:`dbmkit.phrases_zh.error_text`.
+
+    >>> error_text("cannot write the work folder /x/w: /x is a file, not a folder; give --workdir a folder you can "
+    ...            "write to (or set `workdir:` in the config)", "zh")
+    '无法写入工作目录 /x/w：/x 是一个文件，不是文件夹；请用 --workdir 指定一个可写的文件夹（或在配置中设置 `workdir:`）'
+    """
+    return phrases_zh.error_text(text, lang or language())

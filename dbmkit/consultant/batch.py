@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import messages
 from ..config import ConfigError, OverrideError, load_config
 from ..preflight import writable_dir
 from ..report import KPI_INFO, REPORT_CSS, format_kpi
@@ -46,14 +47,19 @@ def _run_one(cfg_path: Path, out_root: Path, phases, timeout, workdir_root, extr
 
 
 def _run_client(row, t0, cfg_path: Path, out_root: Path, phases, timeout, workdir_root, extra_args, overrides):
+    lang = messages.config_language(cfg_path) or "en"      # a Chinese client's row speaks Chinese
     try:
         cfg = load_config(cfg_path, overrides=overrides or None)
         row["client"] = cfg.client
     except OverrideError as e:
-        row["message"] = _one_line("--set error: " + " | ".join(e.lines()))
+        row["message"] = _one_line(messages.msg("batch.set_error", lang) + " | ".join(
+            e.lines() if lang != "zh" else
+            [f"{k}：{messages.config_problem_text(t, lang)}" for k, _, t in (ln.partition(": ") for ln in e.lines())]))
         return
     except ConfigError as e:
-        row["message"] = _one_line("config error: " + " | ".join(f"{f}: {m}" for f, m in e.problems))
+        sep = "：" if lang == "zh" else ": "
+        row["message"] = _one_line(messages.msg("batch.config_error", lang) + " | ".join(
+            f"{f}{sep}{messages.config_problem_text(m, lang)}" for f, m in e.problems))
         return
     out = out_root / cfg.client
     out.mkdir(parents=True, exist_ok=True)
@@ -93,8 +99,9 @@ def _run_client(row, t0, cfg_path: Path, out_root: Path, phases, timeout, workdi
             row[k] = kpis.get(k)
     else:
         text = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        errs = [ln.removeprefix("[dbmkit] error: ") for ln in text if "error" in ln.lower()] or text[-3:]
-        row["message"] = _one_line(" ".join(errs[-3:]) or f"exit code {proc.returncode}")
+        errs = [ln.removeprefix("[dbmkit] error: ").removeprefix("[dbmkit] 错误：") for ln in text
+                if "error" in ln.lower() or ln.startswith("[dbmkit] 错误：")] or text[-3:]
+        row["message"] = _one_line(" ".join(errs[-3:]) or messages.msg("batch.exit_code", lang, code=proc.returncode))
         row["status"] = "error"
 
 
@@ -173,17 +180,20 @@ def batch_summary_html(df: pd.DataFrame, out_root: Path) -> str:
             "</table></main></body></html>")
 
 
-def format_batch_table(df: pd.DataFrame) -> str:
-    """The batch summary as plain text for the terminal."""
+def format_batch_table(df: pd.DataFrame, lang: str = "en") -> str:
+    """The batch summary as plain text for the terminal (headings and statuses in ``lang``)."""
     show = df[["client", "status", "chapters_ok", "chapters_failed", "chapters_skipped", "seconds",
                "persons", "customers_active", "top20_revenue_share", "message"]].copy()
     show["message"] = show["message"].fillna("").astype(str).str.slice(0, 160)
     for c in ("persons", "customers_active", "top20_revenue_share"):
         show[c] = pd.to_numeric(show[c], errors="coerce")
     show["top20_revenue_share"] = (100 * show["top20_revenue_share"]).round(1)
-    show.columns = ["client", "status", "ok", "failed", "skipped", "seconds", "persons", "active", "top20 %",
-                    "message"]
-    width = max([len("message"), *show["message"].str.len()])         # the reasons read left-aligned
-    show["message"] = show["message"].str.ljust(width)
-    show = show.rename(columns={"message": "message".ljust(width)})
+    heads = messages.msg("batch.columns", lang).split("|")
+    show["status"] = [messages.msg(f"batch.status_{x}", lang) if f"batch.status_{x}" in messages.MESSAGES else x
+                      for x in show["status"]]
+    show.columns = heads
+    last = heads[-1]
+    width = max([len(last), *show[last].str.len()])         # the reasons read left-aligned
+    show[last] = show[last].str.ljust(width)
+    show = show.rename(columns={last: last.ljust(width)})
     return show.to_string(index=False, na_rep="–")

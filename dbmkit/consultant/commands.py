@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .. import messages
 from ..chapters import CHAPTERS
 from ..overrides import parse_sets
 from .batch import format_batch_table, run_batch
@@ -17,25 +18,37 @@ __all__ = ["register_cli"]
 
 
 def _cmd_new_client(a) -> int:
+    lang = messages.language()            # no config yet: DBMKIT_LANGUAGE
     try:
         path = new_client(a.name, a.files, directory=a.dir, force=a.force)
     except FileExistsError as e:
-        print(f"[dbmkit] error: {e}", file=sys.stderr)
+        print("[dbmkit] " + messages.msg("error", lang, text=messages.error_text(e, lang)), file=sys.stderr)
         return 2
-    print(f"[dbmkit] wrote {path}")
+
+    def say(key, **kw):
+        return messages.msg(key, lang, **kw)
+    print("[dbmkit] " + say("nc.wrote", path=path))
     for d in new_client.last_drafts:
-        print(f"  {Path(d.path).name}: {d.table} ({d.table_why})")
-        print(f"    format {d.info.get('format')}, encoding {d.info.get('encoding') or '–'}, delimiter "
-              f"{d.info.get('delimiter')!r}, header row {d.info.get('header_row')}"
-              + (", decimal comma" if d.decimal == "," else "") + (f", dates {d.date_format}" if d.date_format else ""))
+        print(say("nc.source", file=Path(d.path).name, table=d.table, why=messages.draft_text(d.table_why, lang)))
+        print(say("nc.read", fmt=d.info.get("format"), enc=d.info.get("encoding") or "–", dlm=d.info.get("delimiter"),
+                  header=d.info.get("header_row"))
+              + (say("nc.decimal_comma") if d.decimal == "," else "")
+              + (say("nc.dates", fmt=d.date_format) if d.date_format else ""))
         for g in d.guesses:
             print(f"    {g.canonical:<16} ← {g.column}")
         if d.unplaced:
-            print("    not placed: " + ", ".join(c for c, _ in d.unplaced))
+            print(say("nc.not_placed", columns=say("check.sep").join(c for c, _ in d.unplaced)))
         for n in d.notes:
-            print(f"    note: {n}")
-    print(f"[dbmkit] next: check the guesses in {path}, then run  dbmkit check {path}")
+            print(say("nc.note", text=messages.draft_text(n, lang)))
+    print("[dbmkit] " + say("nc.next", path=path))
     return 0
+
+
+def _batch_language(configs) -> str:
+    """The language of the batch's lines: Chinese when every config given says ``language: zh``, else
+    ``DBMKIT_LANGUAGE`` (as a command without a config)."""
+    langs = {messages.config_language(c) for c in configs}
+    return "zh" if langs == {"zh"} else messages.language()
 
 
 def _cmd_batch(a) -> int:
@@ -43,17 +56,19 @@ def _cmd_batch(a) -> int:
     extra = ["--wait", str(a.wait)] if a.wait else []
     df = run_batch(a.configs, out=a.out, phases=a.phases, jobs=a.jobs, timeout=a.timeout,
                    workdir_root=a.workdir_root, overrides=sets or None, extra_args=extra)
+    lang = _batch_language(a.configs)
     if not getattr(a, "quiet", False):
-        print(format_batch_table(df))
+        print(format_batch_table(df, lang))
     n_bad = int((df["status"] != "ok").sum())
-    print(f"[dbmkit] {len(df) - n_bad} of {len(df)} client(s) ok" + (f", {n_bad} not: see the message column"
-                                                                     if n_bad else ""))
-    print(f"[dbmkit] summary: {Path(df.attrs['out']) / 'index.html'}")
+    print("[dbmkit] " + messages.msg("batch.ok", lang, ok=len(df) - n_bad, n=len(df))
+          + (messages.msg("batch.not_ok", lang, bad=n_bad) if n_bad else ""))
+    print("[dbmkit] " + messages.msg("batch.summary", lang, path=Path(df.attrs['out']) / 'index.html'))
     return 0 if n_bad == 0 else 1
 
 
-def _fail(e: Exception) -> int:
-    print(f"[dbmkit] error: {' '.join(str(e).split())}", file=sys.stderr)
+def _fail(e: Exception, lang: str = "en") -> int:
+    text = " ".join(str(e).split())
+    print("[dbmkit] " + messages.msg("error", lang, text=messages.error_text(text, lang)), file=sys.stderr)
     return 2
 
 
@@ -61,16 +76,15 @@ def _cmd_new_chapter(a) -> int:
     from .. import client_chapters as cc
     from ..config import load_config
     cfg = load_config(a.config)
+    lang = messages.language(cfg)
     try:
         path = cc.new_chapter(cfg, a.number, a.title, title_zh=a.zh, name=a.name, force=a.force)
     except (ValueError, FileExistsError) as e:
-        return _fail(e)
-    print(f"[dbmkit] wrote {path}")
+        return _fail(e, lang)
+    print("[dbmkit] " + messages.msg("chapter.wrote", lang, path=path))
     if any(c.number == path.stem[:2] for c in CHAPTERS):
-        print(f"[dbmkit] note: chapter {path.stem[:2]} is a standard chapter too; this one runs after it (to replace "
-              f"the standard one, use  dbmkit override-chapter {a.config} {path.stem[:2]})")
-    print(f"[dbmkit] next: open it in JupyterLab (jupyter lab {path}), write the chapter, then  dbmkit check "
-          f"{a.config}  and  dbmkit test {a.config}")
+        print("[dbmkit] " + messages.msg("chapter.also_standard", lang, number=path.stem[:2], config=a.config))
+    print("[dbmkit] " + messages.msg("chapter.next", lang, path=path, config=a.config))
     return 0
 
 
@@ -78,17 +92,19 @@ def _cmd_override_chapter(a) -> int:
     from .. import client_chapters as cc
     from ..config import load_config
     cfg = load_config(a.config)
+    lang = messages.language(cfg)
     try:
         path = cc.override_chapter(cfg, a.chapter, force=a.force, rehash=a.rehash)
     except (ValueError, FileExistsError, FileNotFoundError) as e:
-        return _fail(e)
+        return _fail(e, lang)
     std = cc.read_standard_record(path)
     if a.rehash:
-        print(f"[dbmkit] {path}: recorded the standard {std['name']} as it is now (sha256 {std['sha256'][:12]}…)")
+        print("[dbmkit] " + messages.msg("override.rehashed", lang, path=path, name=std["name"],
+                                         sha=std["sha256"][:12]))
     else:
-        print(f"[dbmkit] wrote {path}: a copy of the standard {std['name']} for {cfg.client} only "
-              f"(sha256 {std['sha256'][:12]}… kept in its metadata)")
-        print(f"[dbmkit] next: edit it in JupyterLab; `dbmkit chapters {a.config}` says when the standard changes")
+        print("[dbmkit] " + messages.msg("override.wrote", lang, path=path, name=std["name"], client=cfg.client,
+                                         sha=std["sha256"][:12]))
+        print("[dbmkit] " + messages.msg("override.next", lang, config=a.config))
     return 0
 
 
@@ -97,7 +113,7 @@ def _cmd_chapters(a) -> int:
     from ..config import load_config
     cfg = load_config(a.config)
     rows = cc.chapter_rows(cfg)
-    print(cc.format_chapter_rows(rows, cfg))
+    print(cc.format_chapter_rows(rows, cfg, messages.language(cfg)))
     stale = [r["file"] for r in rows if r["state"] in ("standard changed", "standard missing")]
     return 1 if a.fail_on_drift and stale else 0
 
@@ -106,53 +122,57 @@ def _cmd_test(a) -> int:
     from .. import client_chapters as cc
     from ..overrides import load_with_sets
     cfg, sets = load_with_sets(a.config, a.set)
+    lang = messages.language(cfg)
     own = [s for s in cc.resolve(cfg) if s.kind != "standard"]
     if not own:
-        return _fail(ValueError(f"no client chapters to test in {cc.client_dir(cfg)} (the config's `notebooks:`, "
-                                "default <config folder>/<client>/notebooks); write one with dbmkit new-chapter"))
+        return _fail(ValueError(messages.msg("test.none", lang, folder=cc.client_dir(cfg))))
     problems = cc.check_client(cfg)
     if problems:
-        print(f"[dbmkit] {len(problems)} problem(s) in the client notebooks (fix them, then test again):")
+        print("[dbmkit] " + messages.msg("test.problems", lang, n=len(problems)))
         for p in problems:
-            print(f"  {p}")
+            print(f"  {p.text(lang)}")
         return 1
     for s in own:                                     # an override whose standard moved on: say so, run it anyway
         if s.kind == "overridden" and (d := cc.drift(s))["state"] != "in step":
-            print(f"[dbmkit] note: {s.file}: {d['message']}")
+            print("[dbmkit] " + messages.msg("test.note", lang, file=s.file,
+                                             text=messages.chapter_text(d["message"], lang)))
     wd = Path(a.workdir).resolve() if a.workdir else cfg.workdir_path()
     out = Path(a.out) if a.out else wd / "client-chapter-tests"
     if a.nbval:
-        return _test_nbval(a, cfg, sets, own, wd, out)
+        return _test_nbval(a, cfg, sets, own, wd, out, lang)
     from ..report import run_report
     res = run_report(a.config, out=out, workdir=a.workdir, phases=[s.file for s in own], timeout=a.timeout,
                      overrides=sets or None, include_cases=True, wait=a.wait)
     failed = [r for r in res.runs if r.status == "failed"]
-    print(f"\n[dbmkit] client chapters of {cfg.client}:")
+    print("\n[dbmkit] " + messages.msg("test.head", lang, client=cfg.client))
     for r in res.runs:
-        why = f": {r.message}" if r.message else ""
-        print(f"  {r.status.upper():<8} {r.file} ({r.kind}) {r.seconds:.0f} s{why}")
-    print(f"[dbmkit] {len(res.runs) - len(failed)} of {len(res.runs)} ran; executed notebooks in {out / 'notebooks'}")
+        why = messages.msg("test.why", lang, message=r.message) if r.message else ""
+        status = messages.msg(f"test.status_{r.status}", lang) if f"test.status_{r.status}" in messages.MESSAGES \
+            else r.status.upper()
+        kind = messages.msg(f"kind.{r.kind}", lang) if f"kind.{r.kind}" in messages.MESSAGES else r.kind
+        print(messages.msg("test.line", lang, status=status, file=r.file, kind=kind, seconds=r.seconds, why=why))
+    print("[dbmkit] " + messages.msg("test.ran", lang, ok=len(res.runs) - len(failed), n=len(res.runs),
+                                     path=out / "notebooks"))
     return 1 if failed else 0
 
 
-def _test_nbval(a, cfg, sets, own, wd: Path, out: Path) -> int:
+def _test_nbval(a, cfg, sets, own, wd: Path, out: Path, lang: str = "en") -> int:
     """``dbmkit test --nbval``: the client's notebooks under ``pytest --nbval-lax``, as they are (their own
     ``config`` replaced by the config given through ``DBMKIT_CONFIG``), after building the database."""
     from ..client_workspace import Workspace
     from ..preflight import workdir_lock, writable_dir
     if importlib.util.find_spec("nbval") is None:
-        return _fail(ValueError("nbval is not installed (pip install nbval, the `test` extra of dbmkit); or run "
-                                "dbmkit test without --nbval (papermill)"))
+        return _fail(ValueError(messages.msg("test.no_nbval", lang)))
     if sets:
-        return _fail(ValueError("--set does not reach notebooks run by nbval (they run as saved); drop --nbval to "
-                                "test with changed settings"))
+        return _fail(ValueError(messages.msg("test.nbval_set", lang)))
     writable_dir(wd, "the work folder", "give --workdir a folder you can write to")
     out.mkdir(parents=True, exist_ok=True)
     saved = os.environ.get("DBMKIT_WORKDIR")
     os.environ["DBMKIT_WORKDIR"] = str(wd)
     try:
         with workdir_lock(wd, wait=a.wait, command=f"dbmkit test {cfg.client}"):
-            Workspace(cfg).ensure_built(progress=lambda m: print(f"[dbmkit] {m}", flush=True))
+            Workspace(cfg).ensure_built(progress=lambda m: print(f"[dbmkit] {messages.translate(m, lang)}",
+                                                                 flush=True))
     finally:
         if saved is None:
             os.environ.pop("DBMKIT_WORKDIR", None)
@@ -164,8 +184,8 @@ def _test_nbval(a, cfg, sets, own, wd: Path, out: Path) -> int:
     cmd = [sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env", "-p", "no:cacheprovider", "-q",
            f"--nbval-cell-timeout={a.timeout or cfg.report.timeout_per_notebook}", *[str(s.path) for s in own]]
     r = subprocess.run(cmd, env=env, cwd=str(own[0].path.parent))
-    print(f"[dbmkit] nbval: {'every' if r.returncode == 0 else 'NOT every'} client chapter ran "
-          f"({', '.join(s.file for s in own)})")
+    print("[dbmkit] " + messages.msg("test.nbval_every" if r.returncode == 0 else "test.nbval_not_every", lang,
+                                     files=", ".join(s.file for s in own)))
     return 0 if r.returncode == 0 else 1
 
 
