@@ -125,7 +125,7 @@ def _cmd_test(a) -> int:
     lang = messages.language(cfg)
     own = [s for s in cc.resolve(cfg) if s.kind != "standard"]
     if not own:
-        return _fail(ValueError(messages.msg("test.none", lang, folder=cc.client_dir(cfg))))
+        return _fail(ValueError(messages.msg("test.none", lang, folder=cc.client_dir(cfg))), lang)
     problems = cc.check_client(cfg)
     if problems:
         print("[dbmkit] " + messages.msg("test.problems", lang, n=len(problems)))
@@ -162,9 +162,9 @@ def _test_nbval(a, cfg, sets, own, wd: Path, out: Path, lang: str = "en") -> int
     from ..client_workspace import Workspace
     from ..preflight import workdir_lock, writable_dir
     if importlib.util.find_spec("nbval") is None:
-        return _fail(ValueError(messages.msg("test.no_nbval", lang)))
+        return _fail(ValueError(messages.msg("test.no_nbval", lang)), lang)
     if sets:
-        return _fail(ValueError(messages.msg("test.nbval_set", lang)))
+        return _fail(ValueError(messages.msg("test.nbval_set", lang)), lang)
     writable_dir(wd, "the work folder", "give --workdir a folder you can write to")
     out.mkdir(parents=True, exist_ok=True)
     saved = os.environ.get("DBMKIT_WORKDIR")
