@@ -162,14 +162,20 @@ def check_summary(ws) -> tuple[str, bool]:
     lines += _uncertain_consent_lines(lat, unsure, lang)
     build = ws.build_summary()
     if build.get("identity_large_blocks"):       # merge/purge never skips a large block silently
+        from .i18n import get_language, set_language
         from .identity import large_block_summary
         lines.append("")
-        lines += large_block_summary(build.get("identity_large_block_list") or [], n=10,
-                                     count=build["identity_large_blocks"],
-                                     not_compared=build.get("identity_not_compared"))
+        before = get_language()
+        set_language(lang)                         # its lines are i18n.pick's: in the client's language
+        try:
+            lines += large_block_summary(build.get("identity_large_block_list") or [], n=10,
+                                         count=build["identity_large_blocks"],
+                                         not_compared=build.get("identity_not_compared"))
+        finally:
+            set_language(before)
     if (build.get("identity_links") or {}).get("given"):     # the client's known id links (customer_links)
         from .database import BuildReport
-        lines += ["", BuildReport(build).summary().splitlines()[-1]]
+        lines += ["", messages.translate(BuildReport(build).summary().splitlines()[-1], lang)]
     skipped = {f: m for f, m in missing.items() if m}
     if skipped:
         lines.append("")

@@ -83,6 +83,10 @@ REASON_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"(^|; )read as UTF-8$", lambda m: ("；" if m.group(1) else "") + "已按 UTF-8 读取"),
     (r"(^|; )check them$", lambda m: ("；" if m.group(1) else "") + "请检查这些行"),
     (r"^the file is a ZIP archive: read ('[^']*') inside it$", r"该文件是 ZIP 压缩包：已读取其中的 \1"),
+    (r"^the file is (.+?): read unpacked$", lambda m: f"该文件是{_spaced(what_zh(m.group(1)))}：已解压读取"),
+    (r"^known id links: ([\d,]+) given, ([\d,]+) applied \(([\d,]+) joined records fuzzy matching kept apart\), "
+     r"([\d,]+) quarantined$", r"已知编号关联：给出 \1 条，应用 \2 条（其中 \3 条把模糊匹配分开的记录合并在一起），"
+                               r"隔离 \4 条"),
     (r"^column ('[^']*') holds time-zone-aware timestamps: converted to the local time of (\S+) \(the config's "
      r"`timezone`\) and kept without zone$", r"列 \1 含带时区的时间戳：已换算为 \2 的当地时间（配置中的 "
                                             r"`timezone`），并去掉时区保存"),

@@ -265,9 +265,16 @@ def broken_notebooks(tmp_path):
     return d
 
 
-def test_client_notebook_problems_are_chinese(broken_notebooks, tmp_path):
+def test_client_notebook_problems_are_chinese(broken_notebooks, tmp_path, capsys):
     d = broken_notebooks
-    cfg = load_config(_zh_client(tmp_path / "clients"), overrides={"notebooks": str(d)})
+    path = _zh_client(tmp_path / "clients")
+    path.write_text(path.read_text(encoding="utf-8") + f"notebooks: {d}\n", encoding="utf-8")
+    assert _main("check", path, "--workdir", tmp_path / "work", "-q") == 1       # dbmkit check ends with them
+    out = capsys.readouterr().out
+    own = out[out.index("\n客户章节（"):]
+    assert "可以生成报告。" in out and own.splitlines()[2].startswith("客户笔记本有问题（")
+    assert _share(own) >= 0.9, zh_cli_scan.english_lines(own, CLIENT)
+    cfg = load_config(path)
     lines, ok = cc.check_lines(cfg)
     text = "\n".join(lines)
     assert not ok
@@ -487,6 +494,8 @@ RARE = [
     "./orders.csv column net_amount: 2 value(s) in parentheses read as negative (e.g. (12.00) → -12.00)",
     "column 'ts' holds time-zone-aware timestamps: converted to the local time of Asia/Shanghai (the config's "
     "`timezone`) and kept without zone",
+    "the file is a gzip-compressed file: read unpacked",
+    "known id links: 1,200 given, 1,100 applied (30 joined records fuzzy matching kept apart), 100 quarantined",
 ]
 
 
