@@ -20,6 +20,7 @@ __all__ = ["REASON_PHRASES", "SOURCE_PHRASES", "DRAFT_PHRASES", "CHAPTER_PHRASES
            "what_zh", "draft_text", "chapter_text", "error_text"]
 
 _MARK_ZH = {"comma": "逗号", "point": "句点"}
+_WHO_ZH = {"customers": "客户", "orders": "订单", "products": "商品", "ids": "编号"}
 _STATUS_ZH = {"completed": "已完成", "cancelled": "已取消", "returned": "已退货"}
 
 # the rarer quarantine reasons, consent problems and load warnings (ingest, database.rules, .links, .consent,
@@ -119,7 +120,8 @@ WHAT_ZH = {"a PNG image": "PNG 图片", "a JPEG image": "JPEG 图片", "a GIF im
            "an Excel workbook (.xlsx)": "Excel 工作簿（.xlsx）", "a Word document": "Word 文档",
            "a PowerPoint presentation": "PowerPoint 演示文稿", "an OpenDocument file (.ods/.odt)":
            "OpenDocument 文件（.ods/.odt）", "an Excel workbook": "Excel 工作簿", "a table": "表格",
-           "a CSV (delimited text) file": "CSV（分隔文本）文件"}
+           "a CSV (delimited text) file": "CSV（分隔文本）文件",
+           "text (a CSV file?)": "文本（是 CSV 文件吗？）", "text": "文本", "UTF-16 text": "UTF-16 文本"}
 
 
 def _spaced(zh: str) -> str:
@@ -128,8 +130,17 @@ def _spaced(zh: str) -> str:
 
 
 def what_zh(what: str) -> str:
-    """The kind of a file ingest names ('a PNG image') in Chinese; unknown kinds unchanged."""
-    return WHAT_ZH.get(what, what)
+    """The kind of a file ingest names ('a PNG image') in Chinese; unknown kinds unchanged.
+
+    >>> what_zh("a PNG image"), what_zh("UTF-16 text (with a byte-order mark)")
+    ('PNG 图片', 'UTF-16 文本（带字节顺序标记）')
+    """
+    if what in WHAT_ZH:
+        return WHAT_ZH[what]
+    m = re.fullmatch(r"(\S+) text (\(with a byte-order mark\)|without a byte-order mark)", what)
+    if m:
+        return f"{m.group(1)} 文本（{'带' if m.group(2).startswith('(') else '无'}字节顺序标记）"
+    return what
 
 
 # what `dbmkit new-client` says of a file it cannot draft (consultant.mapping, .sniff, .draft) → 中文; part of
@@ -170,6 +181,81 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^export the data again$", "请重新导出数据"),
     (r"^the file is a Parquet file named as text$", "文件是 Parquet 文件，却用了文本文件的扩展名"),
     (r"^the file is a ZIP archive holding (\d+) file\(s\) \((.*)\)$", r"文件是 ZIP 压缩包，里面有 \1 个文件（\2）"),
+    # the rarer ones of a source in a config (ingest.files, .filetype, .load)
+    (r"^the file is (.+?), not (an? [^()]+?)(?: \(its name says '([^']*)'\))?$",
+     lambda m: f"文件是{_spaced(what_zh(m.group(1)))}，不是{_spaced(what_zh(m.group(2)))}"
+               + (f"（文件名写的是 '{m.group(3)}'）" if m.group(3) else "")),
+    (r"^the file is UTF-8 but the config says `encoding: ([^`]*)` \(reading it as \S+ would garble every accented "
+     r"or Chinese character\)$",
+     r"文件是 UTF-8，但配置写的是 `encoding: \1`（按 \1 读取会弄乱每个带重音的字符和汉字）"),
+    (r"^the file is not (\S+): byte (0x[0-9a-f]+) at position (\d+) cannot be decoded$",
+     r"文件不是 \1 编码：位置 \3 的字节 \2 无法解码"),
+    (r"^the file is not UTF-8: byte (0x[0-9a-f]+) cannot be decoded \(line (\d+), and (\d+) more lines\); it looks "
+     r"like (\S+)$", r"文件不是 UTF-8：字节 \1 无法解码（第 \2 行，另有 \3 行）；看起来是 \4"),
+    (r"^the file looks like (\S+) text \((.*)\), but bytes at position (\d+) cannot be read as \S+$",
+     r"文件看起来是 \1 文本（\2），但位置 \3 的字节无法按 \1 读取"),
+    (r"^save it again as UTF-8 text, or set `encoding:` to the file's encoding$",
+     "请另存为 UTF-8 文本，或把 `encoding:` 设为文件的编码"),
+    (r"^use utf-8, gb18030 \(Chinese, also for GBK/GB2312\), cp1252 \(Western\) or utf-16$",
+     "请使用 utf-8、gb18030（中文，也适用于 GBK/GB2312）、cp1252（西文）或 utf-16"),
+    (r"^分隔符不对：the header has 1 column with ('[^']*'|\S+) but (\d+) with ('[^']*'|\S+)$",
+     r"分隔符不对：表头按 \1 分只有 1 列，按 \3 分却有 \2 列"),
+    (r"^the delimiter must be one character, not (.+)$", r"分隔符必须是一个字符，而不是 \1"),
+    (r"^请使用以下之一：, ; \| or \\t \(tab\)$", lambda m: "请使用以下之一：, ; | 或 \\t（制表符）"),
+    (r"^the zip archive holds (\d+) CSV/TXT files \((.*)\)$", r"ZIP 压缩包里有 \1 个 CSV/TXT 文件（\2）"),
+    (r"^put exactly one CSV file in the archive, or unzip it and give one source per file$",
+     "压缩包里只能放一个 CSV 文件；或者解压，每个文件一个数据源"),
+    (r"^cannot decompress the file \((.*)\)$", r"无法解压该文件（\1）"),
+    (r"^check that the archive is complete \(download or export it again\)$", "请确认压缩包完整（重新下载或导出）"),
+    (r"^the workbook has (\d+) sheet\(s\); sheet index (\d+) does not exist$",
+     r"工作簿有 \1 个工作表；不存在序号为 \2 的工作表"),
+    (r"^old Excel format '\.xls' is not supported$", "不支持旧的 Excel 格式 '.xls'"),
+    (r"^open it in Excel and save as \.xlsx \(or export the sheet as CSV\)$",
+     "请在 Excel 中打开并另存为 .xlsx（或把工作表导出为 CSV）"),
+    (r"^unsupported file type '([^']*)'$", r"不支持的文件类型 '\1'"),
+    (r"^unsupported compressed file type '([^']*)'$", r"不支持的压缩文件类型 '\1'"),
+    (r"^export as CSV/TSV \(optionally \.gz/\.bz2/\.zip\), Excel \(\.xlsx\) or Parquet; or use `sql:` with `url:` "
+     r"for a database$",
+     "请导出为 CSV/TSV（可压缩为 .gz/.bz2/.zip）、Excel（.xlsx）或 Parquet；数据库则用 `sql:` 加 `url:`"),
+    (r"^compress only CSV/TSV text files, or use Excel/Parquet uncompressed$",
+     "只压缩 CSV/TSV 文本文件；Excel/Parquet 请不要压缩"),
+    (r"^the workbook is password-protected \(encrypted\), or an old \.xls renamed \.xlsx$",
+     "工作簿受密码保护（已加密），或者是改名为 .xlsx 的旧 .xls 文件"),
+    (r"^open it in Excel, remove the password \(File › Info › Protect Workbook\) and save it as \.xlsx, or export the "
+     r"sheet as CSV$", "请在 Excel 中打开，去掉密码（文件 › 信息 › 保护工作簿）后另存为 .xlsx，或把工作表导出为 CSV"),
+    (r"^export the data again, or remove this source from the config$", "请重新导出数据，或从配置中删除该数据源"),
+    (r"^export or download it again$", "请重新导出或下载"),
+    (r"^rename it to (\S+) and change `path:`, or set (`format: \w+`) for this source$",
+     r"请改名为 \1 并修改 `path:`，或为该数据源设置 \2"),
+    (r"^save the workbook again as \.xlsx from Excel, or export the sheet as CSV$",
+     "请用 Excel 把工作簿重新另存为 .xlsx，或把工作表导出为 CSV"),
+    (r"^save it again as (\S+), or export the data as CSV$", r"请重新另存为 \1，或把数据导出为 CSV"),
+    (r"^the file is a ZIP archive holding (.+), not (one CSV file|an? .+)$",
+     lambda m: f"文件是 ZIP 压缩包，里面有{m.group(1).replace(' file(s)', ' 个文件')}，而不是"
+               + ("一个 CSV 文件" if m.group(2) == "one CSV file" else _spaced(what_zh(m.group(2))))),
+    (r"^unpack it and give one source per table file \(a ZIP holding exactly one CSV can be given as it is\)$",
+     "请解压，每个表格文件一个数据源（只含一个 CSV 的 ZIP 可以直接给出）"),
+    (r"^the file holds binary data, not text \(an export from a program in its own format\?\)$",
+     "文件里是二进制数据，不是文本（是不是某个程序用自己的格式导出的？）"),
+    (r"^add them under `columns:` \(canonical column: column in the file\)",
+     "请在 `columns:` 下补上（标准列名: 文件中的列名）"),
+    (r"^(\w+) 的映射缺少 (.+) \(or (\w+)\)$", r"\1 的映射缺少 \2（或 \3）"),
+    (r"; candidates: ", "；候选："),
+    (r"; columns in the file: ", "；文件中的列："),
+    (r"columns in the file: ", "文件中的列："),
+    (r"^([\d,]+) value\(s\) of (\w+) are numbers in scientific notation \(e\.g\. ('[^']*')\): a spreadsheet rounded "
+     r"the long numbers, their last digits are lost and different (\w+) would become one$",
+     lambda m: f"{m.group(2)} 有 {m.group(1)} 个值是科学计数法的数字（例如 {m.group(3)}）：电子表格把长数字四舍五入了，"
+               f"末几位已经丢失，不同的{_WHO_ZH.get(m.group(4), m.group(4))}会被当成同一个"),
+    (r"^export the column ('[^']*') again as text \(in Excel: select the column, Format Cells → Text, before saving "
+     r"as CSV; or export from the (\w+) system directly\); the rounded values cannot be repaired$",
+     r"请把列 \1 重新按文本导出（在 Excel 中：先选中该列，设置单元格格式 → 文本，再另存为 CSV；或直接从 \2 "
+     r"系统导出）；已四舍五入的值无法修复"),
+    (r"^the path ('[^']*') leads outside the client's folder \((.*)\) and the project folder above it \((.*)\)$",
+     r"路径 \1 指向客户文件夹（\2）及其上一级的项目文件夹（\3）之外"),
+    (r"^put the client's files in the config's folder or in the project's data folder \(e\.g\. (\S+)\); a file "
+     r"elsewhere must be given as an absolute path, on purpose$",
+     r"请把客户的文件放在配置文件所在的文件夹或项目的数据文件夹中（例如 \1）；放在别处的文件必须有意写成绝对路径"),
     (r"^the file is (.+?) named '([^']*)'$",
      lambda m: f"文件是{_spaced(what_zh(m.group(1)))}，扩展名却是 '{m.group(2)}'"),
     (r"^the file is (.+?), not a table$", lambda m: f"文件是{_spaced(what_zh(m.group(1)))}，不是表格"),

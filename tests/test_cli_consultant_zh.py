@@ -415,6 +415,33 @@ def test_folder_errors_are_chinese(tmp_path, capsys):
                                        "write to (or set `workdir:` in the config)\n")
 
 
+@pytest.mark.parametrize("change, expected", [
+    (("net_amount: amount", "net_amount: amt"),
+     ["[dbmkit] 错误：orders.csv，列 'amt'：映射写的是 net_amount ← 'amt'，但文件中没有 'amt' 这一列",
+      "  修正：是否想写 'amount', 'date'？文件中的列：order, customer, date, amount"]),
+    (("path: orders.csv", "path: orders.csv\n        delimiter: ';'"),
+     ["[dbmkit] 错误：orders.csv：分隔符不对：表头按 ';' 分只有 1 列，按 ',' 分却有 4 列",
+      "  修正：为该数据源设置 `delimiter: ','`（或删除它以自动识别）"]),
+    (("path: orders.csv", "path: orders.xlsx"),
+     ["[dbmkit] 错误：orders.xlsx：文件是文本（是 CSV 文件吗？），不是 Excel 工作簿",
+      "  修正：请改名为 orders.csv 并修改 `path:`，或为该数据源设置 `format: csv`"]),
+    ((", net_amount: amount}", "}"),
+     ["[dbmkit] 错误：orders.csv：orders 的映射缺少 net_amount（或 gross_amount）",
+      "  修正：请在 `columns:` 下补上（标准列名: 文件中的列名）；候选：net_amount: 'amount'?；文件中的列：order, "
+      "customer, date, amount"]),
+])
+def test_source_errors_are_chinese(tmp_path, capsys, change, expected):
+    cfg = _zh_client(tmp_path)
+    (tmp_path / "orders.xlsx").write_bytes((tmp_path / "orders.csv").read_bytes())
+    text = cfg.read_text(encoding="utf-8")
+    assert change[0] in text
+    cfg.write_text(text.replace(change[0], change[1]), encoding="utf-8")
+    assert _main("check", cfg, "--workdir", tmp_path / "work", "-q") == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == expected
+    assert _share(err) >= 0.9, zh_cli_scan.english_lines(err, CLIENT)
+
+
 @pytest.mark.parametrize("en, zh", [
     ("cannot write the report folder /r/x (Permission denied); give --out a folder you can write to",
      "无法写入报告文件夹 /r/x（没有权限）；请用 --out 指定一个可写的文件夹"),

@@ -7,7 +7,8 @@ prose.
     python tools/zh_cli_scan.py --test          also `dbmkit test` (runs the client's chapters: a minute or more)
 
 Prose is a line without what is not translated on purpose: paths and file names, `code`, 'quoted values',
-[columns], canonical names (``order_id``), command lines (``dbmkit check …``), option names (``--force``) and what
+[columns], canonical names (``order_id``), command lines (``dbmkit check …``), option names (``--force``), the
+lists of a file's columns (after 文件中的列： and 未映射的列：) and what
 :func:`zh_share.english_words` leaves out (capitals, names, tokens with digits or underscores). The share is
 :func:`zh_share.share`'s: Chinese characters against English words × :data:`zh_share.WORD_CHARS`.
 """
@@ -26,7 +27,7 @@ import zh_share  # noqa: E402
 
 CODE = re.compile(r"`[^`]*`|'[^']*'|\"[^\"]*\"|\[[^\]]*\]|\S*[/\\]\S*|\S+\.(?:csv|tsv|xlsx|yaml|yml|json|html|ipynb|"
                   r"duckdb|parquet)\b|\b(?:dbmkit|jupyter) \w[\w-]*(?: [^\s，。；：）]+)*|--[\w-]+|\b\w+_\w+\b|"
-                  r"\b[A-Z]\w*\b")
+                  r"\b[A-Z]\w*\b|(?<=文件中的列：).*$|(?<=未映射的列：).*$")
 
 
 def _names() -> set[str]:
