@@ -98,8 +98,9 @@ def check_summary(ws) -> tuple[str, bool]:
             arg_min(problem, source_row) AS problem FROM value_issues GROUP BY ALL ORDER BY n DESC LIMIT 10""").df() \
             if "value_issues" in names else None
         missing = {c.file: _chapters.missing_inputs(c, con) for c in _chapters.workbook_chapters()}
-        from .database import latest_consents, uncertain_consents
+        from .database import channels_in_use, latest_consents, uncertain_consents
         lat = latest_consents(con)
+        lat = lat[lat["channel"].isin(channels_in_use(con))]      # WeChat / app push only where the client uses them
         unsure = uncertain_consents(con)
     lang = messages.language(ws.cfg)
 
@@ -232,7 +233,8 @@ def _uncertain_consent_lines(lat, unsure, lang: str = "en") -> list[str]:
     who = lat[lat["uncertain"].astype(bool)]
     per = who.groupby("channel")["customer_id"].nunique()
     chans = messages.msg("check.sep", lang).join(messages.msg("check.consent_chan", lang, channel=ch, n=int(per[ch]))
-                                                 for ch in ("email", "sms", "phone", "mail") if ch in per.index)
+                                                 for ch in ("email", "sms", "phone", "mail", "wechat", "app_push")
+                                                 if ch in per.index)
     out = ["", messages.msg("check.consent_head", lang, people=who["customer_id"].nunique(), chans=chans)]
     for r in unsure.itertuples():
         who_ = messages.msg("check.consent_people" if r.people == 1 else "check.consent_people_n", lang, n=r.people)

@@ -165,7 +165,11 @@ class Workspace:
     def generate_synthetic(self, force: bool = False) -> None:
         """Write the synthetic client's raw exports and truth into the workspace (skipped when current)."""
         syn = self.cfg.data.synthetic
-        key = _sha(syn.model_dump(mode="json"))
+        stamp_of = syn.model_dump(mode="json")
+        if syn.locale == "zh":          # the zh exports carry the app contact points (a new revision regenerates)
+            from .datasets.app_contacts import ZH_REVISION
+            stamp_of["zh_revision"] = ZH_REVISION
+        key = _sha(stamp_of)
         stamp = self.raw_dir / ".generated"
         if not force and stamp.exists() and stamp.read_text() == key and (self.truth_dir / "people.parquet").exists():
             return

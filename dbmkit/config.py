@@ -41,7 +41,7 @@ __all__ = [
     "CANONICAL_COLUMNS",
 ]
 
-CHANNELS = ("email", "sms", "mail", "phone")
+CHANNELS = ("email", "sms", "mail", "phone", "wechat", "app_push")
 
 # Canonical tables a source can feed, with the columns a mapping may target (dbmkit.schema, docs/DATA_MODEL.md).
 CANONICAL_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -211,7 +211,8 @@ class DataConfig(_Model):
     consent_words: dict[str, list[str]] = Field(
         default_factory=dict,
         description="the client's own consent words: {opt_in: [...], opt_out: [...]} for statuses, {email: [...], "
-                    "sms: [...], phone: [...], mail: [...]} for channels; matched ignoring case, spaces and "
+                    "sms: [...], phone: [...], mail: [...], wechat: [...], app_push: [...]} for channels; matched "
+                    "ignoring case, spaces and "
                     "punctuation, before the built-in vocabulary")
 
     @field_validator("consent_words")
@@ -272,11 +273,19 @@ class DataConfig(_Model):
 # Default contact costs and fixed campaign cost by currency, used for what a config does not set: rough market
 # prices of 2025–26 (e-mail service, bulk marketing SMS, a printed letter with postage, an agent's outbound call),
 # meant as a starting point to replace with the client's own. Another currency: the USD amounts (docs/CONFIG.md).
+# CNY also prices the two app channels of the Chinese market (a client elsewhere adds them in cost_per_contact):
+# * wechat 0.01 元 — an ASSUMPTION: Tencent charges nothing per message for service-account template messages or
+#   mini-program subscription messages (微信服务号模板消息/小程序订阅消息; a verified account pays 300 元 a year for
+#   认证), so the figure stands for the SCRM / third-party sending platform and operation per message;
+# * app_push 0.005 元 — an ASSUMPTION: the vendor channels (APNs, 华为/小米/OPPO/vivo 推送) are free, a paid push
+#   service (极光/个推 VIP plans) costs in the order of a thousandth of a 元 to a few per message at volume.
+# Replace both with the client's own contract prices.
 DEFAULT_CONTACT_COSTS = {
     "USD": ({"email": 0.02, "sms": 0.06, "mail": 0.85, "phone": 4.50}, 1500.0),
     "EUR": ({"email": 0.02, "sms": 0.07, "mail": 0.90, "phone": 4.00}, 1500.0),
     "GBP": ({"email": 0.02, "sms": 0.05, "mail": 0.80, "phone": 3.50}, 1300.0),
-    "CNY": ({"email": 0.03, "sms": 0.05, "mail": 3.00, "phone": 5.00}, 10000.0),     # 元: 短信约0.05元/条
+    "CNY": ({"email": 0.03, "sms": 0.05, "mail": 3.00, "phone": 5.00, "wechat": 0.01, "app_push": 0.005},
+            10000.0),                                                                 # 元: 短信约0.05元/条
     "JPY": ({"email": 3.0, "sms": 8.0, "mail": 120.0, "phone": 600.0}, 200000.0),
 }
 
@@ -324,7 +333,7 @@ class CampaignConfig(_Model):
     name: str = "Spring reactivation"
     goal: str = Field("Win back lapsing customers", description="the business goal in words")
     target_response_rate: float | None = Field(None, gt=0, lt=1)
-    channel: Literal["auto", "email", "sms", "mail", "phone"] = "auto"
+    channel: Literal["auto", "email", "sms", "mail", "phone", "wechat", "app_push"] = "auto"
     offer: str = "auto"
     start_date: dt.date | None = Field(None, description="default: a week after the analysis date")
     response_window_days: int = Field(30, ge=1, le=365)

@@ -55,6 +55,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "sms": ("SMS", "短信"),
     "mail": ("Direct mail", "直邮"),
     "phone": ("Phone", "电话"),
+    "wechat": ("WeChat", "微信"),                        # service-account / mini-program subscription messages
+    "app_push": ("App push", "App推送"),
     # report
     "report_title": ("Database marketing report", "数据库营销报告"),
     "key_numbers": ("Key numbers", "关键指标"),

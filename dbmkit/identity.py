@@ -406,8 +406,8 @@ def golden_records(linked: pd.DataFrame, source_priority: list[str] | None = Non
     """One row per person (survivorship). Birth date, gender, address: the most trusted source first
     (``source_priority``), then the most complete record, then the most recent. Names: the spelling the person's
     records agree on most (a typo or nickname is the odd one out), then the trusted source, then the first
-    registration. E-mail and phone: the most recent valid value. Sign-up: the earliest. Flags (test, staff,
-    deceased, gone away) are true if any record says so.
+    registration. E-mail, phone, WeChat openid and push token: the most recent valid value. Sign-up: the earliest.
+    Flags (test, staff, deceased, gone away) are true if any record says so.
 
     >>> recs = pd.DataFrame({"customer_id": ["P1"] * 3, "source_system": ["web"] * 3,
     ...     "first_name": ["Tyler", "Tuler", "Tyyler"], "signup_date": ["2024-01-01", "2024-05-01", "2025-01-01"],
@@ -434,6 +434,8 @@ def golden_records(linked: pd.DataFrame, source_priority: list[str] | None = Non
     recent = d.sort_values(["customer_id", "_recent"], ascending=[True, False]).groupby("customer_id")
     gold["email"] = recent["email"].first()
     gold["phone"] = recent["phone"].first()
+    for c in ("wechat_openid", "push_token"):          # the app contact points: the most recent valid one
+        gold[c] = recent[c].first() if c in d.columns else None
     gold["signup_date"] = g["signup_date"].min() if "signup_date" in d.columns else None
     first_rec = d.sort_values(["customer_id", "_recent"]).groupby("customer_id")
     for c in ("acquisition_channel", "acquisition_cost"):

@@ -2,7 +2,7 @@
 
 One place for what build, analysis and report share: finding raw e-mail addresses and phone numbers in text
 (``find_pii``; the report tests scan every page with it), masking them in text (``mask_pii``, ``mask_text``) and in
-tables of people (``mask_people``, ``mask_email``, ``mask_phone``).
+tables of people (``mask_people``, ``mask_email``, ``mask_phone``, ``mask_identifier``).
 
 What counts as a contact detail:
 
@@ -13,6 +13,11 @@ What counts as a contact detail:
   ``98765 43210`` … A number written without ``+``/``00`` counts when ``phonenumbers`` says it is a valid number of
   one of those countries *in the way it is written*: with the trunk prefix 0 (DE, GB, FR, JP, CN landlines, IN), or
   as a North American, Chinese mobile or Indian mobile number without it.
+
+* **app contact points**: a WeChat openid (``oUpF8uMuAJO_M2pxb1Q9zNjWeS6o``: 28 characters from ``o``, letters of
+  both cases, digits, ``-`` and ``_``) is found in text too; an app push token (an APNs token is 64 hex digits, like
+  a SHA-256 hash, so it cannot be told apart in text) is masked by its column — any column whose name says openid,
+  WeChat, push, token, device or registration id (微信, 推送, 令牌, 设备) is masked with ``mask_identifier``.
 
 Not contact details (kept as they are, so teaching pages stay readable): dates (2024-01-05, 05.01.2024,
 2024/01/05), times, ranges (1990–2024), amounts (1,234.56, 12 345 678), decimals (0.1234567), percentages, years,
@@ -31,7 +36,7 @@ import re
 import pandas as pd
 
 __all__ = ["PII_PATTERNS", "PHONE_REGIONS", "salted_hash", "find_pii", "mask_pii",
-           "mask_text", "mask_email", "mask_phone",
+           "mask_text", "mask_email", "mask_phone", "mask_identifier",
            "mask_people"]
 
 
@@ -55,9 +60,15 @@ _EMAIL = re.compile(
 _SEP = r"(?:[ \u00a0]?[\-./][ \u00a0]?|[ \u00a0]|&nbsp;|&#160;|\)[ \u00a0]?|[ \u00a0]?\(|[ \u00a0]?\(0\)[ \u00a0]?)"
 _PHONE = re.compile(rf"(?<![A-Za-z0-9_+\-.,/])(?:\+[ \u00a0]?|\()?\d(?:{_SEP}?\d){{6,16}}(?![A-Za-z0-9_]|[.,:]\d)")
 
+# a WeChat openid: 28 characters starting with "o", with an upper-case letter, a lower-case letter and a digit (so
+# that a word, a snake_case name or a hex hash never counts)
+_OPENID = re.compile(r"(?<![A-Za-z0-9_\-])(?=[A-Za-z0-9_\-]*[A-Z])(?=[A-Za-z0-9_\-]*[a-z])(?=[A-Za-z0-9_\-]*\d)"
+                     r"o[A-Za-z0-9_\-]{27}(?![A-Za-z0-9_\-])")
+
 PII_PATTERNS = {
     "email": _EMAIL,
     "phone": _PHONE,        # candidates: _is_phone decides (phonenumbers, per country)
+    "openid": _OPENID,
 }
 
 _US_SHAPE = re.compile(r"\(?\d{3}\)?[ .\-]\d{3}[ .\-]\d{4}")          # (212) 555-0342, 212.555.0342
@@ -170,6 +181,10 @@ def _pii_spans(text: str) -> list[tuple[int, int, str]]:
             spans.append((m.start(), m.end(), "email"))
             pos = m.end()
     spans += [(a, b, "phone") for a, b in _phone_spans(text, pos, len(text))]
+    if "o" in text:
+        ids = [(m.start(), m.end(), "openid") for m in _OPENID.finditer(text)]
+        if ids:
+            spans = sorted([s for s in spans if not any(a < s[1] and s[0] < b for a, b, _ in ids)] + ids)
     return spans
 
 
@@ -186,6 +201,8 @@ def find_pii(text: str) -> list[str]:
 
 
 def _mask_one(s: str) -> str:
+    if _OPENID.fullmatch(s):
+        return _mask_id(s)
     if _reserved(s):
         return s
     if "@" in s:
@@ -256,6 +273,27 @@ _EMAIL_ONLY = re.compile(r"\S*@\S*")
 _EMAIL_COL = re.compile(r"e-?mail|邮箱|邮件地址", re.I)
 
 
+def _mask_id(x: str) -> str:
+    x = x.strip()
+    return "*" * len(x) if len(x) <= 8 else x[:3] + "***" + x[-2:]
+
+
+def mask_identifier(s: pd.Series) -> pd.Series:
+    """Hide a WeChat openid or app push token but the first three and last two characters (enough to tell two apart
+    when checking a file, never enough to send to): ``oUpF8uMuAJO_M2pxb1Q9zNjWeS6o`` → ``oUp***6o``.
+
+    >>> mask_identifier(pd.Series(["oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "short", None])).tolist()
+    ['oUp***6o', '*****', None]
+    """
+    return pd.Series([_mask_id(str(x)) if isinstance(x, str) and x.strip() else None for x in s], index=s.index,
+                     dtype=object)
+
+
+_ID_COL = re.compile(r"openid|open_id|wechat|weixin|push|token|device|registration_?id|reg_?id|unionid"
+                     r"|微信|推送|令牌|设备", re.I)
+_NOT_ID_COL = re.compile(r"consent|valid|flag|allow|opt|允许|同意|(?:^|_)ok$", re.I)     # "token" has an "ok" in it
+
+
 def mask_text(s: pd.Series) -> pd.Series:
     """E-mails and phone numbers inside free text (a quarantined row, a reason) masked where they appear, with the
     patterns the report uses to check its pages (``find_pii``).
@@ -268,7 +306,9 @@ def mask_text(s: pd.Series) -> pd.Series:
 
 def mask_people(df: pd.DataFrame) -> pd.DataFrame:
     """A copy fit for a report: e-mail values masked with ``mask_email``, phone columns (phone, mobile, tel, 手机,
-    电话 — not their consent flags) with ``mask_phone``, e-mails and phones inside other text masked where they
+    电话 — not their consent flags) with ``mask_phone``, WeChat openid and app push token columns (openid, wechat,
+    push, token, device, registration id, 微信, 推送, 令牌, 设备 — not their consent or validity flags) with
+    ``mask_identifier``, e-mails and phones inside other text masked where they
     appear, house numbers removed from street and address columns.
 
     >>> mask_people(pd.DataFrame({"Mail": ["ann@x.com"], "Phone": ["(212) 555-0142"],
@@ -284,6 +324,9 @@ def mask_people(df: pd.DataFrame) -> pd.DataFrame:
         vals = s.astype(object).where(s.notna(), None)
         if _PHONE_COL.search(name) and not _NOT_CONTACT_COL.search(name):
             out[c] = mask_phone(vals.map(lambda x: None if x is None else str(x)))
+            continue
+        if _ID_COL.search(name) and not _NOT_ID_COL.search(name):
+            out[c] = mask_identifier(vals.map(lambda x: None if x is None else str(x)))
             continue
         mail_col = bool(_EMAIL_COL.search(name)) and not _NOT_CONTACT_COL.search(name)
         is_mail = vals.map(lambda x: isinstance(x, str) and (mail_col or bool(_EMAIL_ONLY.fullmatch(x.strip()))))

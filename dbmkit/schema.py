@@ -51,6 +51,11 @@ ENUMS: dict[str, dict[str, str]] = {
         "sms": "sms text mobile 短信",
         "phone": "phone telephone call tel 电话",
         "mail": "mail post postal dm direct_mail letter 邮寄 直邮 信件",
+        # WeChat service-account template / mini-program subscription messages (微信服务号消息, 小程序订阅消息)
+        "wechat": "wechat we_chat weixin wx wechat_message wechat_subscription mini_program miniprogram "
+                  "微信 微信消息 微信服务号 服务号 公众号 小程序 小程序订阅消息 订阅消息 微信订阅消息",
+        "app_push": "app_push push push_notification push_notifications notification notifications app_notification "
+                    "App推送 app推送 推送 消息推送 应用推送 推送通知",
     },
     # the consent vocabulary (docs/CONFIG.md, "Consent"): a word is matched ignoring case, spaces and punctuation
     # (write several words with "_"); any other word counts as an opt-out until the client's
@@ -74,6 +79,8 @@ ENUMS: dict[str, dict[str, str]] = {
         "sms": "sms text 短信",
         "mail": "mail dm direct_mail post postal letter catalogue catalog 直邮 邮寄",
         "phone": "phone telephone call telemarketing outbound 电话",
+        "wechat": "wechat weixin wx mini_program miniprogram 微信 服务号 公众号 小程序 订阅消息",
+        "app_push": "app_push push push_notification App推送 app推送 推送 消息推送",
     },
     "email_event": {
         "sent": "sent send processed 发送",
@@ -138,6 +145,10 @@ TABLES: dict[str, list[Col]] = {
         Col("is_staff", "bool", doc="company e-mail domain"), Col("deceased", "bool"),
         Col("gone_away", "bool", doc="post returned: do not mail"),
         Col("n_records", "int", doc="source records merged into this person"),
+        Col("wechat_openid", "text", doc="WeChat openid (微信OpenID) of the client's service account or mini-program: "
+                                         "the contact point of the `wechat` channel (the most recent valid one)"),
+        Col("push_token", "text", doc="app push device token / push id (App推送令牌): the contact point of the "
+                                      "`app_push` channel (the most recent valid one)"),
     ],
     "customer_records": [
         Col("record_id", "id", True, "the source system's customer id (with the source's id_prefix)"),
@@ -150,6 +161,12 @@ TABLES: dict[str, list[Col]] = {
         Col("email_valid", "bool", doc="false when an e-mail was given but invalid (it is then empty)"),
         Col("phone_valid", "bool", doc="false when a phone was given but invalid (it is then empty)"),
         Col("source_file", "text"), Col("source_row", "int", doc="line (CSV) or row (Excel) in the source file"),
+        Col("wechat_openid", "text", doc="WeChat openid: letters, digits, - and _ (16–64 characters)"),
+        Col("push_token", "text", doc="app push device token or push id: letters, digits, - _ : . (16–512 characters)"),
+        Col("wechat_openid_valid", "bool", doc="false when an openid was given but invalid (it is then empty, the "
+                                                "reason in `value_issues`)"),
+        Col("push_token_valid", "bool", doc="false when a push token was given but invalid (it is then empty, the "
+                                             "reason in `value_issues`)"),
     ],
     "consents": [
         Col("customer_id", "id", True), Col("channel", "enum", True, enum="consent_channel"),
@@ -208,7 +225,8 @@ TABLES: dict[str, list[Col]] = {
 # what a source may provide besides the canonical columns (used to derive other tables)
 SOURCE_ONLY = {
     "customers": [Col("full_name", "text"), Col("email_consent", "bool"), Col("sms_consent", "bool"),
-                  Col("phone_consent", "bool"), Col("mail_consent", "bool")],
+                  Col("phone_consent", "bool"), Col("mail_consent", "bool"), Col("wechat_consent", "bool"),
+                  Col("app_push_consent", "bool")],
     "consents": [Col("email", "text")],
     "orders": [Col("returned_at", "timestamp")],
     "email_events": [Col("email", "text")],

@@ -76,7 +76,16 @@ from .selection import (
     n_per,
     waterfall,
 )
-from .settings import CHANNELS, OFFERS, CampaignSettings, channel_rule_text, offer_table, parse_offer, smart_goal
+from .settings import (
+    CHANNELS,
+    CORE_CHANNELS,
+    OFFERS,
+    CampaignSettings,
+    channel_rule_text,
+    offer_table,
+    parse_offer,
+    smart_goal,
+)
 from .truth import plan_vs_truth, planted_rules_found, uplift_mix
 
 __all__ = [
@@ -95,6 +104,13 @@ __all__ = [
     "CampaignSettings", "OFFERS", "channel_rule_text", "offer_table", "parse_offer", "smart_goal", "CHANNELS",
     "uplift_mix", "planted_rules_found", "plan_vs_truth",
 ]
+
+
+def _send_channels(settings: CampaignSettings, contacts: pd.DataFrame) -> tuple:
+    """The channels whose suppressions are checked on the way out: the core four, the app channels the plan may use,
+    and any channel the contacts carry (fail safe: a row on a channel is always checked against that channel)."""
+    used = set(settings.channels) | (set(contacts["channel"].dropna()) if "channel" in contacts.columns else set())
+    return tuple(c for c in CHANNELS if c in CORE_CHANNELS or c in used)
 
 
 def export_campaign_list(ws, plan: CampaignPlan | None = None, filename: str = "campaign_list",
@@ -117,12 +133,13 @@ def export_campaign_list(ws, plan: CampaignPlan | None = None, filename: str = "
         names = ws.sql("SELECT product_id AS recommended_product, name AS recommended_product_name FROM products")
         contacts = contacts.merge(names, on="recommended_product", how="left")
         with ws.connect() as con:
-            sup = campaign_suppressions(con, CHANNELS, settings.as_of, settings.start, settings.recent_contact_days,
-                                        settings.max_contacts_30d)
+            sup = campaign_suppressions(con, _send_channels(settings, contacts), settings.as_of, settings.start,
+                                        settings.recent_contact_days, settings.max_contacts_30d)
     from ..database import suppressed_contact_points
+    chans = _send_channels(settings, contacts)
     with ws.connect() as con:                 # consent at send time: all the evidence there is now
-        sup = pd.concat([sup, campaign_suppressions(con, CHANNELS)], ignore_index=True)
-        points = suppressed_contact_points(con)
+        sup = pd.concat([sup, campaign_suppressions(con, chans)], ignore_index=True)
+        points = suppressed_contact_points(con, chans)
     people = contact_details(ws, set(contacts["customer_id"]))
     return export_list(contacts, people, sup, campaign_list_dir(ws), filename=filename, formats=formats,
                        offers=settings.offers, contact_points=points)

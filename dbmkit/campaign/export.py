@@ -2,9 +2,11 @@
 
 ``send_file`` keeps only the treatment group, drops anyone no longer in the database (erased) or suppressed for the
 channel they were planned on, and fills only the contact detail that channel needs (e-mail address for e-mail,
-phone for SMS and phone, name and postal address for mail) — data minimisation. Control and holdout members stay in
-the contact history (``campaign_contacts``), never in the send file. ``export_list`` writes it as CSV and Excel
-(one sheet per channel plus a summary).
+phone for SMS and phone, name and postal address for mail, the WeChat openid for WeChat service-account /
+mini-program subscription messages, the device push token for app push) — data minimisation. Control and holdout
+members stay in the contact history (``campaign_contacts``), never in the send file. ``export_list`` writes it as CSV
+and Excel (one sheet per channel plus a summary). An openid or token must be a valid one (``clean.standardise_openids``,
+``clean.standardise_push_tokens``), else the row has no contact detail and is dropped.
 
 The send file is opened in spreadsheets, so a text cell must never run as a formula (CSV injection): in the CSV a
 text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (``csv_safe``,
@@ -28,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import clean as _clean
 from ..database.consent import contact_point_hits
 from ..util import isin
 from ..xlsx import write_xlsx
@@ -37,13 +40,19 @@ __all__ = ["send_file", "export_list", "contact_details", "campaign_list_dir", "
 
 # the contact details each channel needs (and the only ones written for it)
 CONTACT_FIELDS = {"email": ["email"], "sms": ["phone"], "phone": ["phone"],
-                  "mail": ["last_name", "street", "postal_code", "city"]}
+                  "mail": ["last_name", "street", "postal_code", "city"],
+                  "wechat": ["wechat_openid"], "app_push": ["push_token"]}
 _ALL_FIELDS = ["email", "phone", "last_name", "street", "postal_code", "city"]
+_APP_FIELDS = ["wechat_openid", "push_token"]          # columns of the send file only when a row uses them
+_REQUIRED = ("email", "phone", "street", "wechat_openid", "push_token")     # a row without its channel's is dropped
 
 
 def contact_details(ws, customer_ids=None) -> pd.DataFrame:
     """First name and contact details from ``customers`` (for the send file only — never show them in a report)."""
-    df = ws.sql("SELECT customer_id, first_name, last_name, email, phone, street, postal_code, city FROM customers")
+    have = set(ws.sql("SELECT * FROM customers LIMIT 0").columns)
+    app = ", ".join(c for c in _APP_FIELDS if c in have)
+    df = ws.sql("SELECT customer_id, first_name, last_name, email, phone, street, postal_code, city"
+                + (", " + app if app else "") + " FROM customers")
     if customer_ids is not None:
         df = df[isin(df["customer_id"], set(customer_ids))]
     return df.reset_index(drop=True)
@@ -76,20 +85,28 @@ def send_file(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.
     bad = isin(c["customer_id"], everywhere) | on_channel["_sup"].notna().to_numpy()
     dropped["suppressed for the channel"] = int(bad.sum())
     c = c[~bad]
+    unknown = ~c["channel"].isin(list(CONTACT_FIELDS)).to_numpy()       # fail safe: no detail known for it
+    if unknown.any():
+        dropped["channel without contact rules"] = int(unknown.sum())
+    c = c[~unknown]
+    fields_all = _ALL_FIELDS + _APP_FIELDS
     det = customers.drop_duplicates("customer_id").set_index("customer_id")
-    for f in ["first_name"] + _ALL_FIELDS:
+    for f in ["first_name"] + fields_all:
         if f not in det.columns:
             det[f] = None
-    c = c.join(det[["first_name"] + _ALL_FIELDS], on="customer_id")
-    for f in _ALL_FIELDS:                                      # only the detail the channel needs
+    c = c.join(det[["first_name"] + fields_all], on="customer_id")
+    for f in fields_all:                                       # only the detail the channel needs
         used = c["channel"].isin([ch for ch, fields in CONTACT_FIELDS.items() if f in fields]).to_numpy()
         c[f] = c[f].astype(object).where(used, None)
     has = pd.Series(True, index=c.index)
     for ch, fields in CONTACT_FIELDS.items():
         on = (c["channel"] == ch).to_numpy()
         for f in fields:
-            if f in ("email", "phone", "street"):
-                has[on] &= c.loc[on, f].notna().to_numpy()
+            if f in _APP_FIELDS:             # an openid / token must be one (a stray value is no contact point)
+                std = _clean.standardise_openids if f == "wechat_openid" else _clean.standardise_push_tokens
+                has[on] &= std(c.loc[on, f]).notna().to_numpy(bool)
+            elif f in _REQUIRED:
+                has[on] &= c.loc[on, f].map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(bool)
     dropped["no contact detail for the channel"] = int((~has).sum())
     c = c[has]
     listed = contact_point_hits(c, contact_points)                 # by contact point, whoever carries it
@@ -98,8 +115,9 @@ def send_file(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.
     names = {k: v.get("name", k) for k, v in offers.items()}
     c["offer_text"] = c["offer"].map(lambda o: names.get(o, o))
     c["contact_date"] = pd.to_datetime(c["contact_ts"]).dt.date if "contact_ts" in c.columns else None
+    app = [f for f in _APP_FIELDS if c["channel"].isin([ch for ch, fs in CONTACT_FIELDS.items() if f in fs]).any()]
     cols = ["campaign_id", "customer_id", "cell", "channel", "offer", "offer_text", "contact_date", "first_name"] \
-        + _ALL_FIELDS + [x for x in ("recommended_product", "recommended_product_name") if x in c.columns]
+        + _ALL_FIELDS + app + [x for x in ("recommended_product", "recommended_product_name") if x in c.columns]
     out = c[cols].sort_values(["channel", "cell", "customer_id"], kind="stable").reset_index(drop=True)
     out.attrs["dropped"] = dropped
     return out

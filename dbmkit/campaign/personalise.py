@@ -23,13 +23,16 @@ import pandas as pd
 from .. import sql as _sql
 from ..clv.formulas import VALUE_TIERS
 from ..i18n import get_language, pick
-from .settings import CHANNELS, CampaignSettings
+from .settings import CHANNELS, CORE_CHANNELS, CampaignSettings
 
 __all__ = ["channel_history", "channel_response_rates", "expected_channel_profit", "channel_preferences",
            "value_rule_channels", "apply_capacity", "offer_economics", "contact_timing", "product_rules",
            "recommend_products", "loyalty_tiers", "loyalty_tier_table", "follow_up_rules", "CONTACT_HOUR"]
 
-CONTACT_HOUR = {"email": 10, "sms": 11, "phone": 17, "mail": 8}     # mail: the drop (posting) time
+# the hour a contact goes out (mail: the drop, posting, time). WeChat at 12: the lunch break, when service-account
+# messages are read most; app push at 20: the evening peak of app use — both rules of thumb of Chinese CRM
+# practice (assumptions, set your own).
+CONTACT_HOUR = {"email": 10, "sms": 11, "phone": 17, "mail": 8, "wechat": 12, "app_push": 20}
 MAX_RESPONSE = 0.95
 
 
@@ -59,7 +62,8 @@ def channel_response_rates(history: pd.DataFrame, costs: dict | None = None, shr
       prior ``default_incremental_share`` (10 %: an assumption) with ``shrink_prior`` pseudo control members, and
       kept within 0–1. Without any control group it is the prior.
 
-    One row per channel of ``CHANNELS``.
+    One row per core channel of ``CHANNELS``, and per app channel (WeChat, app push) when past campaigns used it or
+    ``costs`` prices it.
 
     >>> h = pd.DataFrame({"channel": ["email", "email"], "campaign_id": ["C1", "C1"], "group": ["treatment", "control"],
     ...                   "people": [1000, 100], "buyers": [200, 15], "revenue": [0, 0], "margin": [0, 0],
@@ -75,7 +79,9 @@ def channel_response_rates(history: pd.DataFrame, costs: dict | None = None, shr
                                                             tracked=("tracked_responses", "sum"),
                                                             revenue=("revenue", "sum"))
     c = h[h["group"] == "control"].groupby("channel").agg(control=("people", "sum"), control_buyers=("buyers", "sum"))
-    out = pd.DataFrame(index=pd.Index(list(CHANNELS), name="channel")).join(t).join(c)
+    used = set(t.index) | set(costs)
+    chans = [ch for ch in CHANNELS if ch in CORE_CHANNELS or ch in used]
+    out = pd.DataFrame(index=pd.Index(chans, name="channel")).join(t).join(c)
     for col in ("campaigns", "treated", "treated_buyers", "tracked", "control", "control_buyers", "revenue"):
         out[col] = out[col].fillna(0)
     out["treated_rate"] = out["treated_buyers"] / out["treated"].where(out["treated"] > 0)
@@ -160,13 +166,14 @@ def channel_preferences(df: pd.DataFrame, settings: CampaignSettings, index: dic
     ``settings.basis`` is "incremental".
     """
     inc = incremental if settings.basis == "incremental" else None
-    prof = expected_channel_profit(df, {c: index.get(c, 1.0) for c in CHANNELS}, settings.costs, inc)
+    priced = settings.priced_channels           # the core four; WeChat and app push where the costs price them
+    prof = expected_channel_profit(df, {c: index.get(c, 1.0) for c in priced}, settings.costs, inc)
     if settings.channel in CHANNELS:
         prefs = pd.Series([(settings.channel,)] * len(df), index=df.index, dtype=object)
     elif settings.channel == "value":
         prefs = value_rule_channels(df["clv"].astype(float), settings.value_rule)
     else:
-        cheap = sorted(CHANNELS, key=lambda c: settings.costs[c])
+        cheap = sorted(priced, key=lambda c: settings.costs[c])
         arr = prof[cheap].to_numpy()
         order = np.argsort(-arr, axis=1, kind="stable")
         names = np.array(cheap, dtype=object)

@@ -19,9 +19,15 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["CampaignSettings", "OFFERS", "offer_table", "smart_goal", "CHANNELS", "DEFAULT_COSTS", "channel_rule_text"]
+__all__ = ["CampaignSettings", "OFFERS", "offer_table", "smart_goal", "CHANNELS", "CORE_CHANNELS", "APP_CHANNELS",
+           "DEFAULT_COSTS", "DEFAULT_VALUE_RULE", "APP_VALUE_RULE", "channel_rule_text"]
 
-CHANNELS = ("email", "sms", "mail", "phone")
+# every channel a plan knows; the core four need a cost, an app channel (WeChat service-account / mini-program
+# subscription messages, app push) takes part in "auto" and "value" only when the costs price it (the CNY defaults
+# do, dbmkit.config.DEFAULT_CONTACT_COSTS) — so a client without them plans exactly as before
+CORE_CHANNELS = ("email", "sms", "mail", "phone")
+APP_CHANNELS = ("wechat", "app_push")
+CHANNELS = CORE_CHANNELS + APP_CHANNELS
 
 
 def channel_rule_text(rule: str, lang: str | None = None) -> str:
@@ -35,6 +41,15 @@ def channel_rule_text(rule: str, lang: str | None = None) -> str:
         return str(rule)
     return {"auto": "自动（按预期利润）", "value": "按价值规则"}.get(str(rule)) or t(str(rule), "zh")
 DEFAULT_COSTS = {"email": 0.02, "sms": 0.06, "mail": 0.85, "phone": 4.50}
+# channel preference by value rank (cumulative top share, channels best first): best customers phone, near-best
+# mail or SMS, the rest e-mail …
+DEFAULT_VALUE_RULE = ((0.02, ("phone", "mail", "sms", "email")), (0.20, ("mail", "sms", "email")),
+                      (1.0, ("email", "sms")))
+# … and where WeChat and app push are priced (the Chinese market): the best a call, then a WeChat message (the
+# channel Chinese customers read first), the rest WeChat, app push, SMS, e-mail — the cheap personal channels before
+# the paid SMS. A person without an openid or token falls through to the next channel of the list.
+APP_VALUE_RULE = ((0.02, ("phone", "wechat", "sms", "mail", "email")), (0.20, ("wechat", "sms", "app_push", "email")),
+                  (1.0, ("wechat", "app_push", "sms", "email")))
 
 # The offers of the default cells (个性化: one message per segment). Cost per response = discount × order value
 # + a fixed amount (a voucher, free shipping). Names in English and Chinese.
@@ -93,7 +108,7 @@ class CampaignSettings:
     as_of: pd.Timestamp
     name: str = "Spring reactivation"
     goal: str = "Win back lapsing customers"
-    # channel: auto (by expected profit) | value (rule by value) | email | sms | mail | phone
+    # channel: auto (by expected profit) | value (rule by value) | email | sms | mail | phone | wechat | app_push
     channel: str = "auto"
     offer: str = "auto"                   # auto (one offer per cell) | an offer code of OFFERS | an offer in words
     start_date: pd.Timestamp | None = None
@@ -130,8 +145,7 @@ class CampaignSettings:
     lead_days: int = 3                    # contact this many days before the expected next purchase
     wave_days: int = 7                    # contact waves every week …
     n_waves: int = 3                      # … for this many weeks
-    value_rule: tuple = ((0.02, ("phone", "mail", "sms", "email")), (0.20, ("mail", "sms", "email")),
-                         (1.0, ("email", "sms")))
+    value_rule: tuple = DEFAULT_VALUE_RULE
 
     def __post_init__(self):
         self.as_of = pd.Timestamp(self.as_of).normalize()
@@ -144,9 +158,15 @@ class CampaignSettings:
             raise ValueError(f"control_share must be between 0 and 0.9, not {self.control_share}")
         if not 0 <= self.global_holdout_share < 0.5:
             raise ValueError(f"global_holdout_share must be between 0 and 0.5, not {self.global_holdout_share}")
-        missing = [c for c in CHANNELS if c not in self.costs]
+        missing = [c for c in CORE_CHANNELS if c not in self.costs]
+        if self.channel in APP_CHANNELS and self.channel not in self.costs:
+            missing.append(self.channel)
         if missing:
             raise ValueError(f"costs needs a cost per contact for every channel; missing {missing}")
+        unpriced = sorted({c for _, chans in self.value_rule for c in chans if c not in self.costs})
+        if self.channel == "value" and unpriced:
+            raise ValueError(f"the value rule names {unpriced}, which have no cost per contact; add them to the costs "
+                             "(economics.cost_per_contact) or leave them out of the rule")
         if self.basis not in ("incremental", "response"):
             raise ValueError(f"basis must be 'incremental' (responses over control) or 'response' (every purchase in "
                              f"the window), not {self.basis!r}")
@@ -168,9 +188,15 @@ class CampaignSettings:
         return "NEW-" + self.start_date.strftime("%Y%m%d")
 
     @property
+    def priced_channels(self) -> tuple:
+        """The channels with a cost per contact, in ``CHANNELS`` order: the core four, and an app channel when the
+        costs price it."""
+        return tuple(c for c in CHANNELS if c in self.costs)
+
+    @property
     def channels(self) -> tuple:
         """The channels this campaign may use."""
-        return CHANNELS if self.channel in ("auto", "value") else (self.channel,)
+        return self.priced_channels if self.channel in ("auto", "value") else (self.channel,)
 
     def offer_rule(self, code: str) -> dict:
         if code in self.offers:
@@ -197,6 +223,8 @@ class CampaignSettings:
                   max_contacts_30d=c.max_contacts_30d, min_score_decile=c.min_score_decile,
                   costs={**DEFAULT_COSTS, **dict(e.cost_per_contact)}, fixed_cost=e.campaign_fixed_cost,
                   gross_margin=e.gross_margin, seed=seed, currency=getattr(cfg, "currency", "USD"))
+        if all(c in kw["costs"] for c in APP_CHANNELS):       # WeChat and app push priced: their value rule
+            kw["value_rule"] = APP_VALUE_RULE
         names = {f.name for f in dataclasses.fields(cls)}
         bad = [k for k in overrides if k not in names]
         if bad:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from .consent import (
                       CONTACT_FIELD,
+                      channels_in_use,
                       consent_summary,
                       consent_vocabulary,
                       contact_point_hits,
@@ -104,7 +105,8 @@ __all__ = ["build", "connect", "ddl", "table_overview", "table_counts", "table_f
            "value_issue_summary", "order_truth_check",
            "reason_kind", "reason_text", "Sandbox", "cleaning_settings", "clean_like_build", "BuildReport",
            "SCHEMA_VERSION", "PRIMARY_KEYS", "FOREIGN_KEYS", "SQL_TYPES", "VOLATILE_TABLES", "LOAD_ORDER",
-           "CONTACT_FIELD", "ERASED", "PERSON_TABLES", "DIRECT_IDENTIFIERS", "QUALITY_SQL", "TABLE_NOTES",
+           "CONTACT_FIELD", "channels_in_use", "ERASED", "PERSON_TABLES", "DIRECT_IDENTIFIERS", "QUALITY_SQL",
+           "TABLE_NOTES",
            "load_erasures", "erase_identifier", "find_persons", "apply_ledger", "load_ledger", "ledger_digest",
            "LedgerError",
            "uncertain_consents", "suppressed_contact_points", "contact_point_keys",

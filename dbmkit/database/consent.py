@@ -48,13 +48,19 @@ from .erasure import ERASED
 from .rules import quarantine_hits
 from .store import connection_of, quote_name, register_text, run_step, sql_literal, support_ddl
 
-__all__ = ["CONTACT_FIELD", "CHANNELS", "EARLIEST", "consent_vocabulary", "read_status", "read_channel",
+__all__ = ["CONTACT_FIELD", "CHANNELS", "CORE_CHANNELS", "APP_CHANNELS", "channels_in_use", "EARLIEST",
+           "consent_vocabulary", "read_status", "read_channel",
            "consent_flag_rows", "store_consents", "consent_evidence_sql", "latest_consents", "consent_summary",
            "uncertain_consents", "suppression_list", "suppressed_contact_points", "contact_point_keys",
            "contact_point_hits"]
 
-CONTACT_FIELD = {"email": "email", "sms": "phone", "phone": "phone", "mail": "street"}
+CONTACT_FIELD = {"email": "email", "sms": "phone", "phone": "phone", "mail": "street",
+                 "wechat": "wechat_openid", "app_push": "push_token"}
 CHANNELS = tuple(schema.ENUMS["consent_channel"])
+# the channels every client has, and the app channels of the Chinese market (WeChat service-account / mini-program
+# subscription messages, app push): a summary lists an app channel only where the client uses it
+CORE_CHANNELS = ("email", "sms", "phone", "mail")
+APP_CHANNELS = ("wechat", "app_push")
 EARLIEST = pd.Timestamp("1900-01-01")      # the time of an opt-in without a date: older than any dated change
 _ALL = {schema.normalise_word(w) for w in schema.CONSENT_ALL_CHANNELS.split()} - {""}
 # the latest evidence first: an unknown time counts as the latest, then the opt-out wins a tie
@@ -400,11 +406,12 @@ def consent_summary(ws_or_con, as_of=None) -> pd.DataFrame:
     try:
         lat = latest_consents(con, as_of)
         n = con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
+        chans = channels_in_use(con)
     finally:
         if close:
             con.close()
     rows = []
-    for ch in CHANNELS:
+    for ch in chans:
         d = lat[lat["channel"] == ch]
         opt_in = int((d["status"] == "opt_in").sum())
         opt_out = int((d["status"] == "opt_out").sum())
@@ -414,10 +421,45 @@ def consent_summary(ws_or_con, as_of=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def channels_in_use(ws_or_con) -> tuple:
+    """The channels a summary shows: the four core channels always, an app channel (WeChat, app push) when someone
+    carries its contact point or opted in to it — a client without WeChat or an app is not shown rows of nobody.
+    (Suppression never depends on this: every channel is checked.)
+
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE customers AS SELECT 'P1' AS customer_id, 'oAbcDEF1234567890ghijklmnopq' "
+    ...                 "AS wechat_openid, NULL AS push_token")
+    >>> _ = con.execute("CREATE TABLE consents AS SELECT 'P1' AS customer_id, 'app_push' AS channel, "
+    ...                 "'opt_out' AS status, TIMESTAMP '2024-01-01' AS updated_at")
+    >>> channels_in_use(con)
+    ('email', 'sms', 'phone', 'mail', 'wechat')
+    """
+    con, close = connection_of(ws_or_con)
+    try:
+        tables = _tables(con)
+        cols = {r[0] for r in con.execute("DESCRIBE customers").fetchall()} if "customers" in tables else set()
+        used = []
+        for ch in APP_CHANNELS:
+            field = CONTACT_FIELD[ch]
+            has = field in cols and con.execute(
+                f"SELECT count(*) FROM customers WHERE {quote_name(field)} IS NOT NULL").fetchall()[0][0] > 0
+            if not has and "consents" in tables:
+                has = con.execute(f"SELECT count(*) FROM consents WHERE channel = '{ch}' AND status = 'opt_in'"
+                                  ).fetchall()[0][0] > 0
+            if has:
+                used.append(ch)
+        return CORE_CHANNELS + tuple(used)
+    finally:
+        if close:
+            con.close()
+
+
 def uncertain_consents(ws_or_con, as_of=None) -> pd.DataFrame:
     """Where the consent evidence that could not be read with certainty is, and what it does: per source file and
     kind of problem, the rows, the people whose latest evidence it is (suppressed for uncertain consent), the
-    channels, the first rows (line numbers in the file) and an example. Empty when every row was read.
+    channels (WeChat and app push only where the client uses them, ``channels_in_use``), the first rows (line
+    numbers in the file) and an example. Empty when every row was read.
 
     >>> import duckdb
     >>> con = duckdb.connect(); _ = con.execute("CREATE TABLE consents (customer_id VARCHAR, channel VARCHAR, "
@@ -435,6 +477,7 @@ def uncertain_consents(ws_or_con, as_of=None) -> pd.DataFrame:
             return pd.DataFrame(columns=cols)
         lat = latest_consents(con, as_of)
         u = con.execute("SELECT * FROM consent_uncertain").df()
+        shown = channels_in_use(con)
     finally:
         if close:
             con.close()
@@ -448,7 +491,7 @@ def uncertain_consents(ws_or_con, as_of=None) -> pd.DataFrame:
         lines = sorted({int(x) for x in g["source_row"].dropna()})
         rows.append(dict(source=src, problem_kind=kind, rows=len(lines) or len(g.drop_duplicates("customer_id")),
                          people=int(g.loc[g["_deciding"].fillna(False).astype(bool), "customer_id"].nunique()),
-                         channels=", ".join(c for c in CHANNELS if c in set(g["channel"])),
+                         channels=", ".join(c for c in shown if c in set(g["channel"])),
                          first_rows=", ".join(str(x) for x in lines[:10]) + (" …" if len(lines) > 10 else ""),
                          example=g.sort_values("source_row")["problem"].iloc[0]))
     return pd.DataFrame(rows, columns=cols).sort_values(["people", "rows"], ascending=False).reset_index(drop=True)
@@ -456,7 +499,8 @@ def uncertain_consents(ws_or_con, as_of=None) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------ contact points
 _PUNCT = "[ \t\r\n.,;:#/，。、　'\"()-]+"          # the same characters are removed in SQL and in pandas
-_KIND = {"email": "e-mail address", "sms": "phone number", "phone": "phone number", "mail": "postal address"}
+_KIND = {"email": "e-mail address", "sms": "phone number", "phone": "phone number", "mail": "postal address",
+         "wechat": "WeChat openid", "app_push": "app push token"}
 
 
 def _point_sql(channel: str, cols: set[str], alias: str) -> str:
@@ -470,6 +514,8 @@ def _point_sql(channel: str, cols: set[str], alias: str) -> str:
         return f"nullif(regexp_replace(lower({c('email')}), '^[ ]*mailto:|[ \t]', '', 'g'), '')"
     if channel in ("sms", "phone"):
         return f"nullif(regexp_replace({c('phone')}, '[^0-9+]', '', 'g'), '')"
+    if channel in APP_CHANNELS:         # an openid is case-sensitive: kept as cleaned, only trimmed
+        return f"nullif(trim({c(CONTACT_FIELD[channel])}), '')"
     return (f"CASE WHEN {c('street')} IS NOT NULL AND {c('last_name')} IS NOT NULL THEN "
             f"{norm('coalesce(' + c('first_name') + ', ' + chr(39) * 2 + ')')} || '|' || "
             f"{norm(c('last_name'))} || '|' || "
@@ -479,7 +525,8 @@ def _point_sql(channel: str, cols: set[str], alias: str) -> str:
 def contact_point_keys(df: pd.DataFrame, channel: str) -> pd.Series:
     """The normalised contact point of each row for ``channel`` — the same key as the database side of
     ``suppressed_contact_points``: the e-mail address (lower case, no ``mailto:``, no spaces), the phone number
-    (digits and +), the postal address as the name at the address (first name, surname, street, postal code
+    (digits and +), the WeChat openid and the push token (trimmed, case kept), the postal address as the name at the
+    address (first name, surname, street, postal code
     without case, spaces and punctuation: another member of the household is another contact point). None where
     the row has no such detail.
 
@@ -496,6 +543,8 @@ def contact_point_keys(df: pd.DataFrame, channel: str) -> pd.Series:
         k = col("email").str.lower().str.replace(r"^[ ]*mailto:|[ \t]", "", regex=True)
     elif channel in ("sms", "phone"):
         k = col("phone").str.replace(r"[^0-9+]", "", regex=True)
+    elif channel in APP_CHANNELS:
+        k = col(CONTACT_FIELD[channel]).str.strip()
     else:
         ok = col("street").notna() & col("last_name").notna()
         k = (norm(col("first_name").fillna("")) + "|" + norm(col("last_name")) + "|" +

@@ -48,7 +48,8 @@ __all__ = ["ERASED", "PERSON_TABLES", "DIRECT_IDENTIFIERS", "privacy_file", "loa
 ERASED = "erased person (right to erasure): row withheld"
 PERSON_TABLES = ["consents", "contacts", "responses", "email_events", "sms_events", "order_items", "orders",
                  "test_orders", "customer_records", "customers"]
-DIRECT_IDENTIFIERS = ["first_name", "last_name", "full_name", "email", "phone", "street", "birth_date"]
+DIRECT_IDENTIFIERS = ["first_name", "last_name", "full_name", "email", "phone", "street", "birth_date",
+                      "wechat_openid", "push_token"]
 
 
 # ------------------------------------------------------------------------------------------------ privacy memory
@@ -217,7 +218,8 @@ def erased_values(values, sets, region: str = "US") -> set[str]:
 
 
 def erased_record_mask(recs: pd.DataFrame, sets, region: str = "US") -> np.ndarray:
-    """Which cleaned source customer records (``record_id``, ``email``, ``phone``, ``_raw_email``) match one of the
+    """Which cleaned source customer records (``record_id``, ``email``, ``phone``, ``_raw_email``, the WeChat openid
+    and push token) match one of the
     memories ``sets`` (every value tested once, in one batch).
 
     >>> recs = pd.DataFrame({"record_id": ["R1", "R2"], "email": ["ann@x.com", None], "phone": [None, None],
@@ -225,7 +227,8 @@ def erased_record_mask(recs: pd.DataFrame, sets, region: str = "US") -> np.ndarr
     >>> erased_record_mask(recs, [("s", erasure_keys(["R2"], "s"))]).tolist()
     [False, True]
     """
-    cols = [c for c in ("record_id", "email", "phone", "_raw_email") if c in recs.columns]
+    cols = [c for c in ("record_id", "email", "phone", "_raw_email", "wechat_openid", "push_token")
+            if c in recs.columns]
     hitting = erased_values({v for c in cols for v in recs[c]}, sets, region)
     mask = np.zeros(len(recs), dtype=bool)
     if hitting:
@@ -325,16 +328,17 @@ def _erase(con, customer_id, workdir, reason, ledger, also, log, client) -> dict
     reason = mask_pii(str(reason))[0]
     con.register("_erase_ids", pd.DataFrame({"customer_id": ids}, dtype=object))
     try:
-        recs = con.execute("SELECT customer_id, record_id, email, phone FROM customer_records WHERE customer_id IN "
-                           "(SELECT customer_id FROM _erase_ids)").df()
-        gold = con.execute("SELECT customer_id, email, phone FROM customers WHERE customer_id IN "
-                           "(SELECT customer_id FROM _erase_ids)").df()
+        recs = con.execute("SELECT customer_id, record_id, email, phone, wechat_openid, push_token FROM "
+                           "customer_records WHERE customer_id IN (SELECT customer_id FROM _erase_ids)").df()
+        gold = con.execute("SELECT customer_id, email, phone, wechat_openid, push_token FROM customers WHERE "
+                           "customer_id IN (SELECT customer_id FROM _erase_ids)").df()
         missing = sorted(set(ids) - set(gold["customer_id"]))
         if missing:
             raise KeyError(f"no customer {missing[0]!r} in the database" + (f" (and {len(missing) - 1} more)"
                                                                             if len(missing) > 1 else ""))
         values = {c: list(also) for c in ids}                # per person: every id, e-mail and phone they have
-        for df, cols in ((recs, ("record_id", "email", "phone")), (gold, ("email", "phone"))):
+        for df, cols in ((recs, ("record_id", "email", "phone", "wechat_openid", "push_token")),
+                         (gold, ("email", "phone", "wechat_openid", "push_token"))):
             for row in df.itertuples(index=False):
                 values[row.customer_id] += [getattr(row, c) for c in cols]
         keys = erasure_keys([v for vs in values.values() for v in vs], salt, region)

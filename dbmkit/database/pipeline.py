@@ -240,7 +240,38 @@ def _customer_records(con, cfg: ClientConfig, region: str, as_of) -> pd.DataFram
     recs = _clean.clean_customer_records(recs, region=region, as_of=as_of,
                                          test_patterns=cfg.data.test_email_patterns,
                                          staff_domains=cfg.data.staff_email_domains)
+    _note_invalid_identifiers(con, recs)
     return recs.rename(columns={"customer_id": "record_id"})
+
+
+def _note_invalid_identifiers(con, recs: pd.DataFrame) -> None:
+    """An invalid WeChat openid or app push token on a customer record (an e-mail typed into the openid column, a
+    placeholder, a truncated token) is left empty — the person has no such contact point — and listed in
+    ``value_issues`` with the reason; the raw value is masked (it may be someone's real identifier)."""
+    from ..privacy import mask_identifier
+    rows = []
+    for col in ("wechat_openid", "push_token"):
+        prob = recs.get(f"_{col}_problem")
+        if prob is None or not prob.notna().any():
+            continue
+        bad = recs[prob.notna()]
+        raw = con.execute(f"SELECT source_file, source_row, {col} AS v FROM src_customers WHERE {col} IS NOT NULL"
+                          ).df().drop_duplicates(["source_file", "source_row"]).set_index(["source_file", "source_row"])
+        keys = list(zip(bad["source_file"], bad["source_row"]))
+        vals = pd.Series([raw["v"].get(k) for k in keys], index=bad.index, dtype=object)
+        rows.append(pd.DataFrame({"table_name": "customers", "source": bad["source_file"].astype(object),
+                                  "source_row": pd.to_numeric(bad["source_row"], errors="coerce").astype("Int64"),
+                                  "column_name": col,
+                                  "problem": prob[prob.notna()] + " (left empty: no contact point for the channel)",
+                                  "raw_value": mask_identifier(vals).to_numpy()}))
+    if rows:
+        df = pd.concat(rows, ignore_index=True)
+        con.register("_bad_ids", df)
+        try:
+            con.execute("INSERT INTO value_issues SELECT table_name, source, source_row, column_name, problem, "
+                        "raw_value FROM _bad_ids")
+        finally:
+            con.unregister("_bad_ids")
 
 
 def _withhold_erased_people(con, recs, linked, scored, erased: np.ndarray, parts: np.ndarray):

@@ -32,7 +32,7 @@ __all__ = ["SCHEMA_VERSION", "SQL_TYPES", "PRIMARY_KEYS", "FOREIGN_KEYS", "VOLAT
            "table_counts", "table_fingerprints", "run_step", "register_text", "create_tables", "create_views",
            "write_meta", "enrich_customers"]
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 SQL_TYPES = schema.SQL_TYPES
 PRIMARY_KEYS = schema.PRIMARY_KEYS
 FOREIGN_KEYS = schema.FOREIGN_KEYS

@@ -39,6 +39,7 @@ import yaml
 
 from ..util import isin as _isin
 from ..xlsx import write_xlsx
+from .app_contacts import APP_FILE_SPECS, app_consent_file, app_contact_points, with_app_columns
 
 NULLISH = ["NULL", "N/A", "-", "null", "n/a"]
 SYSTEM_OF_CHANNEL = {"store": "pos", "web": "web", "app": "web", "catalog": "crm"}
@@ -406,15 +407,21 @@ def build_raw_exports(rng, world, ppl, ident, loc, locale, keys: dict | None = N
     rec, dirt = _customer_records(rng, world, ppl, ident, loc, locale, cust)
     ix = _OrderRecords(rng, rec, T, keys)
     raw = _Exports(int(world.params["seed"]), sink)
+    app = None
+    if locale == "zh":          # WeChat openids, app push tokens and their consent: own random stream, zh only
+        app = app_contact_points(int(world.params["seed"]), rec, world.params["end_date"])
+        world.truth["app_contacts"] = app["truth"]
     raw.add(_crm_customers(rng, rec, locale))
-    raw.add(_web_accounts(rng, rec, locale))
-    raw.add(_loyalty_members(rng, rec, locale))
+    raw.add(with_app_columns(_web_accounts(rng, rec, locale), app))
+    raw.add(with_app_columns(_loyalty_members(rng, rec, locale), app))
     raw.add(_sales(rng, world, rec, ix, keys, "$" if locale == "en" else "¥"))
     raw.add(_products_and_areas(T))
     real = rec[rec["pi"] >= 0]
     home_rec = real[~real["extra"]].set_index("person_id")      # each person's first record
     raw.add(_campaign_files(T, home_rec, cust, ix, locale))
     raw.add(_consent_files(T, home_rec))
+    if app is not None:
+        raw.add(app_consent_file(app))
     records, dirt_df = _record_truth(rec, dirt)
     return dict(raw), records, dirt_df
 
@@ -1008,7 +1015,7 @@ def _file_specs(locale: str) -> dict[str, dict]:
                 {"customer_id": "CardNo", "full_name": "Name", "phone": "Phone", "email": "Email", "street": "Address",
                  "postal_code": "Postcode", "birth_date": "BirthDate", "signup_date": "Joined", "city": "HomeStore",
                  "sms_consent": "SMS", "mail_consent": "Mail"})
-    return {
+    specs = {
         "crm_customers.csv": dict(table="customers", sep=";", encoding="gb18030" if zh else "cp1252",
                                   source_system="crm", date_format="%Y/%m/%d" if zh else "%d/%m/%Y", columns=crm_cols,
                                   constants={}),
@@ -1079,6 +1086,13 @@ def _file_specs(locale: str) -> dict[str, dict]:
                                    columns={"customer_id": "customer_ref", "channel": "channel", "status": "action",
                                             "updated_at": "changed_at"}),
     }
+    if zh:                      # the app contact points and their consent (dbmkit.datasets.app_contacts)
+        for fname, extra in APP_FILE_SPECS.items():
+            if fname in specs:
+                specs[fname]["columns"].update(extra)
+            else:
+                specs[fname] = dict(extra, columns=dict(extra["columns"]))
+    return specs
 
 
 def sources_mapping(locale: str, directory: str = "raw") -> dict:

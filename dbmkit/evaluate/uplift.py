@@ -50,6 +50,8 @@ __all__ = ["contact_features", "uplift_training_data", "feature_matrix", "TwoMod
            "compare_uplift_models", "score_uplift", "score_campaign"]
 
 UPLIFT_TYPES = ["persuadable", "sure_thing", "lost_cause", "do_not_disturb"]
+# the channels of past campaigns one-hot encoded (fixed columns: a model is fit and scored on the same features); a
+# WeChat or app-push contact reads as none of them until past campaigns on those channels exist to learn from
 CHANNELS = ["email", "sms", "mail", "phone"]
 NUMERIC_FEATURES = ["orders_total", "orders_365d", "orders_90d", "revenue_total", "revenue_365d", "avg_order_value",
                     "discount_share", "discounted_order_share", "returns_total", "channels_used", "days_since_last",

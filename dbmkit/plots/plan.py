@@ -130,7 +130,7 @@ def timing_chart(selection: pd.DataFrame, title: str | None = None):
     s = selection[selection["group"] == "treatment"]
     tab = s.assign(day=pd.to_datetime(s["contact_ts"]).dt.normalize()).pivot_table(
         index="day", columns="channel", values="customer_id", aggfunc="count").fillna(0)
-    tab = tab[[c for c in ("email", "sms", "mail", "phone") if c in tab.columns]]
+    tab = tab[[c for c in ("email", "sms", "mail", "phone", "wechat", "app_push") if c in tab.columns]]
     fig, ax = new_figure(7.5, 3.8)
     x = np.arange(len(tab))
     bottom = np.zeros(len(tab))

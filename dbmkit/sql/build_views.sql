@@ -28,7 +28,7 @@ SELECT c.*, a.households AS area_households, a.population AS area_population,
        a.age_35_54 AS area_age_35_54, a.age_55_plus AS area_age_55_plus,
        s.first_purchase, s.last_purchase, coalesce(s.orders, 0) AS orders, coalesce(s.revenue, 0) AS revenue,
        coalesce(s.margin, 0) AS margin, coalesce(s.channels, 0) AS channels,
-       k.email_consent, k.sms_consent, k.phone_consent, k.mail_consent
+       k.email_consent, k.sms_consent, k.phone_consent, k.mail_consent, k.wechat_consent, k.app_push_consent
 FROM customers c
 LEFT JOIN area_demographics a USING (postal_code)
 LEFT JOIN (SELECT customer_id, min(order_ts) FILTER (WHERE status = 'completed') AS first_purchase,
@@ -41,5 +41,7 @@ LEFT JOIN (SELECT customer_id, min(order_ts) FILTER (WHERE status = 'completed')
 LEFT JOIN (SELECT customer_id, any_value(status) FILTER (WHERE channel = 'email') AS email_consent,
                   any_value(status) FILTER (WHERE channel = 'sms') AS sms_consent,
                   any_value(status) FILTER (WHERE channel = 'phone') AS phone_consent,
-                  any_value(status) FILTER (WHERE channel = 'mail') AS mail_consent
+                  any_value(status) FILTER (WHERE channel = 'mail') AS mail_consent,
+                  any_value(status) FILTER (WHERE channel = 'wechat') AS wechat_consent,
+                  any_value(status) FILTER (WHERE channel = 'app_push') AS app_push_consent
            FROM consent_latest GROUP BY 1) k USING (customer_id);
