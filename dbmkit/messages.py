@@ -323,9 +323,10 @@ FIXES: list[tuple[str, str, str]] = [
      "counts as an opt-out",
      "若清楚该词的含义，请将其加入 `data.consent_words`（放在 opt_in 或 opt_out 下）；在此之前该行按退订处理"),
     (r"is not one of email/sms/phone/mail|is not a known channel",
-     "add the channel word to `data.consent_words` (under email, sms, phone or mail); until then the row "
-     "suppresses the person on every channel",
-     "请将该渠道词加入 `data.consent_words`（放在 email、sms、phone 或 mail 下）；在此之前该行会在所有渠道上抑制此人"),
+     "add the channel word to `data.consent_words` (under email, sms, phone, mail, wechat or app_push); until then "
+     "the row suppresses the person on every channel",
+     "请将该渠道词加入 `data.consent_words`（放在 email、sms、phone、mail、wechat 或 app_push 下）；在此之前该行会在"
+     "所有渠道上抑制此人"),
     (r"without a sign-up date", "map `signup_date` in the customers source (or fill it in the export); until then "
                                 "the flag 'no' counts as the latest evidence",
      "请在 customers 数据源中映射 `signup_date`（或在导出文件中补齐）；在此之前标记 'no' 视为最新记录"),
@@ -447,6 +448,21 @@ PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
     (r"^(\w+): ", r"\1："),
 ]]
 PHRASES = PHRASES[:-1] + phrases_zh.REASON_PHRASES + PHRASES[-1:]    # the rarer ones, before "column: " → "column："
+
+# … an invalid WeChat openid or app push token on a customer record (app_ids.identifier_problems, database.pipeline)
+for _what, _zh in (("a WeChat openid", "微信OpenID"), ("an app push token", "App推送令牌")):
+    PHRASES += [(re.compile(p), zh) for p, zh in [
+        (r"an e-mail address, not " + _what, f"是邮箱地址，不是{_zh}"),
+        (r"a phone number, not " + _what, f"是电话号码，不是{_zh}"),
+        (r"a placeholder \('(.*?)'\), not " + _what, r"是占位符（“\1”），不是" + _zh),
+        (r"contains spaces: not " + _what, f"含有空格，不是{_zh}"),
+        (r"too short for " + _what + r" \((\d+) characters, at least (\d+)\)",
+         _zh + r"太短（\1 个字符，至少 \2 个）"),
+        (r"too long for " + _what + r" \((\d+) characters, at most (\d+)\)", _zh + r"太长（\1 个字符，至多 \2 个）"),
+        (r"not " + _what + r" \(only letters, digits, [^)]*\)",
+         f"不是{_zh}（只允许字母、数字和 - _ 等符号，以字母或数字开头）"),
+    ]]
+PHRASES.append((re.compile(r" \(left empty: no contact point for the channel\)"), "（已留空：该渠道没有联系方式）"))
 
 
 def translate(text: str, lang: str | None = None) -> str:

@@ -5,8 +5,9 @@ channel they were planned on, and fills only the contact detail that channel nee
 phone for SMS and phone, name and postal address for mail, the WeChat openid for WeChat service-account /
 mini-program subscription messages, the device push token for app push) — data minimisation. Control and holdout
 members stay in the contact history (``campaign_contacts``), never in the send file. ``export_list`` writes it as CSV
-and Excel (one sheet per channel plus a summary). An openid or token must be a valid one (``clean.standardise_openids``,
-``clean.standardise_push_tokens``), else the row has no contact detail and is dropped.
+and Excel (one sheet per channel plus a summary). An openid or token must be a valid one
+(``app_ids.standardise_openids``, ``app_ids.standardise_push_tokens``), else the row has no contact detail and is
+dropped.
 
 The send file is opened in spreadsheets, so a text cell must never run as a formula (CSV injection): in the CSV a
 text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` (``csv_safe``,
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import clean as _clean
+from ..app_ids import standardise_openids, standardise_push_tokens
 from ..database.consent import contact_point_hits
 from ..util import isin
 from ..xlsx import write_xlsx
@@ -103,7 +104,7 @@ def send_file(contacts: pd.DataFrame, customers: pd.DataFrame, suppressions: pd.
         on = (c["channel"] == ch).to_numpy()
         for f in fields:
             if f in _APP_FIELDS:             # an openid / token must be one (a stray value is no contact point)
-                std = _clean.standardise_openids if f == "wechat_openid" else _clean.standardise_push_tokens
+                std = standardise_openids if f == "wechat_openid" else standardise_push_tokens
                 has[on] &= std(c.loc[on, f]).notna().to_numpy(bool)
             elif f in _REQUIRED:
                 has[on] &= c.loc[on, f].map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(bool)

@@ -112,7 +112,7 @@ def read_channel(values: pd.Series, words: dict | None = None) -> tuple[pd.Serie
 
     >>> ch, ok, every = read_channel(pd.Series(["E-Mail", "all", "carrier pigeon"]))
     >>> [len(c) for c in ch], ok.tolist(), every.tolist()
-    ([1, 4, 4], [True, True, False], [False, True, False])
+    ([1, 6, 6], [True, True, False], [False, True, False])
     """
     _, channel = consent_vocabulary(words)
     raw = values.astype(object).where(values.notna(), None)
@@ -422,34 +422,21 @@ def consent_summary(ws_or_con, as_of=None) -> pd.DataFrame:
 
 
 def channels_in_use(ws_or_con) -> tuple:
-    """The channels a summary shows: the four core channels always, an app channel (WeChat, app push) when someone
-    carries its contact point or opted in to it — a client without WeChat or an app is not shown rows of nobody.
-    (Suppression never depends on this: every channel is checked.)
-
-    >>> import duckdb
-    >>> con = duckdb.connect()
-    >>> _ = con.execute("CREATE TABLE customers AS SELECT 'P1' AS customer_id, 'oAbcDEF1234567890ghijklmnopq' "
-    ...                 "AS wechat_openid, NULL AS push_token")
-    >>> _ = con.execute("CREATE TABLE consents AS SELECT 'P1' AS customer_id, 'app_push' AS channel, "
-    ...                 "'opt_out' AS status, TIMESTAMP '2024-01-01' AS updated_at")
-    >>> channels_in_use(con)
-    ('email', 'sms', 'phone', 'mail', 'wechat')
-    """
+    """The channels a summary shows: the core four always, an app channel (WeChat, app push) when someone carries
+    its contact point or opted in to it — a client without WeChat or an app is shown no rows of nobody (suppression
+    never depends on this: every channel is checked; tests/test_app_channels.py)."""
     con, close = connection_of(ws_or_con)
     try:
         tables = _tables(con)
         cols = {r[0] for r in con.execute("DESCRIBE customers").fetchall()} if "customers" in tables else set()
-        used = []
-        for ch in APP_CHANNELS:
-            field = CONTACT_FIELD[ch]
-            has = field in cols and con.execute(
-                f"SELECT count(*) FROM customers WHERE {quote_name(field)} IS NOT NULL").fetchall()[0][0] > 0
-            if not has and "consents" in tables:
-                has = con.execute(f"SELECT count(*) FROM consents WHERE channel = '{ch}' AND status = 'opt_in'"
-                                  ).fetchall()[0][0] > 0
-            if has:
-                used.append(ch)
-        return CORE_CHANNELS + tuple(used)
+
+        def used(ch: str) -> bool:
+            sql = [f"SELECT 1 FROM customers WHERE {quote_name(CONTACT_FIELD[ch])} IS NOT NULL"] \
+                if CONTACT_FIELD[ch] in cols else []
+            if "consents" in tables:
+                sql.append(f"SELECT 1 FROM consents WHERE channel = '{ch}' AND status = 'opt_in'")
+            return bool(sql) and bool(con.execute(" UNION ALL ".join(sql) + " LIMIT 1").fetchall())
+        return CORE_CHANNELS + tuple(ch for ch in APP_CHANNELS if used(ch))
     finally:
         if close:
             con.close()
