@@ -252,8 +252,45 @@ def tables(res: dict) -> str:
     return "\n".join(out)
 
 
+def side_by_side_table(sbs: dict | None) -> str:
+    """The demo report by the reference commit and by the working tree (``run.py --side-by-side``)."""
+    if not sbs or not sbs.get("runs"):
+        return ""
+    R = sbs["runs"]
+    ref, tree = sbs["reference"], sbs["tree"]
+    out = ["### The demo report side by side: today's code vs this tree\n",
+           f"Run {sbs.get('started')} – {sbs.get('finished')}; reference {ref['commit']} ({ref.get('what', '')}), "
+           f"tree {tree['commit']}{' with uncommitted changes' if tree.get('dirty') else ''}"
+           f"{', --jobs ' + str(sbs['jobs']) if sbs.get('jobs') else ''}; load average at start "
+           f"{sbs['machine'].get('load_avg_1m')}, at the end {sbs.get('load_avg_1m_at_end')} "
+           f"({sbs['machine'].get('cores')} cores).\n",
+           "| work folder | code | wall | CPU | peak memory | mean load | chapters ok | speed-up |",
+           "|---|---|---|---|---|---|---|---|"]
+    for mode in ("fresh", "built"):
+        a, b = R.get(f"reference_{mode}"), R.get(f"tree_{mode}")
+        for who, m in (("reference", a), ("tree", b)):
+            if not m:
+                continue
+            ok = sum(c["status"] == "ok" for c in m.get("chapters", {}).values())
+            sp = f"{a['wall_s'] / b['wall_s']:.2f}×" if who == "tree" and a and b and b["wall_s"] else ""
+            out.append(f"| {mode} | {who} | {_cell(m)} | {_dur(m.get('cpu_s'))} | {_mem(m.get('peak_rss_mb'))} | "
+                       f"{m.get('load_mean')} | {ok}/{len(m.get('chapters', {}))} | {sp} |")
+    out.append("")
+    for mode, c in (sbs.get("checks") or {}).items():
+        if isinstance(c, dict):
+            out.append(f"* {mode}: kpis.json identical: {c.get('kpis_identical')}, send file identical: "
+                       f"{c.get('send_file_identical')}, same pages: {c.get('same_pages')} ({c.get('pages')} pages)")
+        else:
+            out.append(f"* {mode.replace('_', ' ')}: {c}")
+    out.append("")
+    return "\n".join(out)
+
+
 def render(res: dict, path: Path = HERE / "RESULTS.md") -> None:
     body = tables(res)
+    extra = side_by_side_table(res.get("side_by_side"))
+    if extra:
+        body += "\n" + extra
     text = path.read_text(encoding="utf-8") if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
     if BEGIN not in text or END not in text:
         text += f"\n{BEGIN}\n{END}\n"

@@ -20,6 +20,7 @@ Examples::
     python benchmarks/run.py 1m --steps report --reuse # one step again on existing data
     python benchmarks/run.py --compare-only --tx-sizes 1m 10m
     python benchmarks/run.py --render                  # only rewrite RESULTS.md from results.json
+    python benchmarks/run.py --side-by-side            # the demo report: merge-base main vs the working tree
 """
 from __future__ import annotations
 
@@ -227,11 +228,26 @@ def main(argv: list[str] | None = None) -> int:
                     help="implementations to compare (drop lifetimes if it is not installed)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per step before it is stopped")
     ap.add_argument("--render", action="store_true", help="only rewrite RESULTS.md from results.json")
+    ap.add_argument("--side-by-side", action="store_true",
+                    help="the demo report by a reference commit and by the working tree, fresh and built "
+                         "(side_by_side.py)")
+    ap.add_argument("--ref", help="the reference commit of --side-by-side (default: git merge-base HEAD main)")
+    ap.add_argument("--jobs", type=int, help="--jobs of the working tree's report in --side-by-side (default: its "
+                                             "own default)")
     a = ap.parse_args(argv)
 
     from render import render
     if a.render:
         render(load_results())
+        return 0
+    if a.side_by_side:
+        from side_by_side import side_by_side
+        new = side_by_side(ref=a.ref, jobs=a.jobs, timeout=a.timeout, log=_log)
+        results = load_results()
+        results["side_by_side"] = new
+        RESULTS_JSON.write_text(json.dumps(results, indent=1, sort_keys=False) + "\n")
+        render(results)
+        _log(f"results: {RESULTS_JSON.relative_to(ROOT)}, {(HERE / 'RESULTS.md').relative_to(ROOT)}")
         return 0
     steps = [s.strip() for s in a.steps.split(",") if s.strip()]
     bad = [s for s in steps if s not in STEPS]

@@ -45,7 +45,8 @@ def _cmd_report(a) -> int:
     from .report import run_report
     cfg, sets = load_with_sets(a.config, a.set)        # a bad --set stops here, before anything runs
     res = run_report(a.config, out=a.out, workdir=a.workdir, phases=a.phases, timeout=a.timeout,
-                     overrides=sets or None, include_cases=a.cases, wait=a.wait, progress=_verbosity(a))
+                     overrides=sets or None, include_cases=a.cases, wait=a.wait, progress=_verbosity(a),
+                     jobs=a.jobs)
     lang = messages.language(cfg)
     failed = [r for r in res.runs if r.status == "failed"]
     settings = messages.msg("report.settings", lang, settings=", ".join(res.overrides)) if res.overrides else ""
@@ -432,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     _common(r, report=True)
     r.add_argument("--phases", nargs="*", help="phases (1–4, 9) or chapter numbers (21) to run")
     r.add_argument("--timeout", type=int, help="seconds per notebook")
+    r.add_argument("--jobs", type=int, metavar="N",
+                   help="chapters run at a time when they do not depend on each other (default: report.jobs, or "
+                        "the cores, at most 4; 1 = one after another)")
     r.add_argument("--cases", action="store_true", help="also run the case-study chapters (9x)")
     r.set_defaults(func=_cmd_report)
     c = sub.add_parser("check", help="validate the config, the data and the client's own notebooks; run nothing "

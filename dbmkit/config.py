@@ -357,6 +357,7 @@ class EvaluateConfig(_Model):
 class ReportConfig(_Model):
     phases: list[str] | None = Field(None, description="chapters to run, e.g. ['1', '2', '30']; default all")
     timeout_per_notebook: int = Field(900, ge=30)
+    jobs: int | None = Field(None, ge=1, le=64, description="chapters run at a time; default: the cores, at most 4")
 
     @field_validator("phases", mode="before")
     @classmethod

@@ -93,6 +93,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "  分析设置自上次运行以来已更改：{tables} 将重新计算"),
     "report.set": ("  settings changed for this run: {settings}", "  本次运行修改的设置：{settings}"),
     "report.chapters": ("  {n} chapters: {files}", "  共 {n} 章：{files}"),
+    "report.jobs": ("  {jobs} chapters at a time (those that do not depend on each other)",
+                    "  同时运行 {jobs} 章（互不依赖的章节）"),
     "report.chapter_ok": ("  {file}: {status} in {seconds:.1f} s", "  {file}：{status}，用时 {seconds:.1f} 秒"),
     "report.chapter_line": ("  {file}: {status}", "  {file}：{status}"),
     "report.chapter_why": (" — {message}", " — {message}"),

@@ -46,7 +46,10 @@ class Sandbox:
         self.workdir = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="dbmkit_sandbox_"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.workdir / "marketing.duckdb"
-        shutil.copy(ws.db_path, self.db_path)
+        # copied while holding a read-only connection: no other process (another chapter of a report running at the
+        # same time) can be writing the file halfway through the copy
+        with closing(connect(ws.db_path, read_only=True)):
+            shutil.copy(ws.db_path, self.db_path)
         if privacy_file(ws.workdir).exists():
             shutil.copy(privacy_file(ws.workdir), privacy_file(self.workdir))
         self.cfg = ws.cfg

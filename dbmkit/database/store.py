@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from pathlib import Path
 
@@ -97,23 +98,35 @@ def support_ddl(table: str, replace: bool = False) -> str:
     return f"{verb} {table} (\n  " + ",\n  ".join(lines) + "\n)"
 
 
-def connect(path: str | Path, read_only: bool = True, retries: int = 40) -> duckdb.DuckDBPyConnection:
-    """Open the marketing database; waits a little when another process is writing it.
+def connect(path: str | Path, read_only: bool = True, wait: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the marketing database; waits when another process has it open for writing (or, to write, while
+    another has it open): up to ``wait`` seconds, default ``DBMKIT_DB_WAIT`` or 20 (the report runner sets 600
+    for its chapters, which run several at a time).
 
     >>> import os, tempfile
     >>> con = connect(os.path.join(tempfile.mkdtemp(), "x.duckdb"), read_only=False)
     >>> con.execute("SELECT 42").fetchall()
     [(42,)]
     """
+    if wait is None:
+        try:
+            wait = float(os.environ.get("DBMKIT_DB_WAIT") or 20)
+        except ValueError:
+            wait = 20.0
+    deadline = time.monotonic() + wait
     last = None
-    for k in range(retries):
+    k = 0
+    while True:
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             con.execute("SET enable_progress_bar = false")
             return con
-        except duckdb.IOException as e:       # locked by a writer
+        except duckdb.IOException as e:       # locked by a writer (or, to write: by a reader)
             last = e
-            time.sleep(min(0.05 * (k + 1), 0.5))
+            if time.monotonic() >= deadline:
+                break
+            k += 1
+            time.sleep(min(0.02 * k, 0.25))   # short: another process's connections are often brief
     raise RuntimeError(f"the database {path} is locked by another process (a notebook or report still running?): "
                        f"{last}")
 

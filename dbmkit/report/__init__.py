@@ -19,6 +19,8 @@ One concept per module:
 * :mod:`~dbmkit.report.result` — what a run returns (:class:`ReportResult`, :class:`ChapterRun`).
 * :mod:`~dbmkit.report.runner` — :func:`run_report`, and where the repository and the notebooks are
   (:func:`repo_root`, :func:`notebooks_dir`).
+* :mod:`~dbmkit.report.schedule` — which chapters may run at the same time (``--jobs``): what each chapter reads
+  and writes, the dependency graph that keeps the serial run's results, one database writer at a time.
 * :mod:`~dbmkit.report.site` — the course website from an executed report (:func:`build_site`, ``dbmkit site``).
 """
 from __future__ import annotations

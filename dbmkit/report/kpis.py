@@ -235,16 +235,33 @@ def key_numbers(names, ws=None, lang: str | None = None, currency: str | None = 
     return Table(cells)
 
 
+def _version_of(module: str, distribution: str) -> str:
+    """A library's version without importing it when the chapter did not (importing scikit-learn only to print
+    its version costs a chapter about a second).
+
+    >>> _version_of("numpy", "numpy") == np.__version__
+    True
+    """
+    import sys
+    if module in sys.modules:
+        return getattr(sys.modules[module], "__version__", "?")
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def provenance(ws=None, seed: int | None = None):
     """Versions, data fingerprint, seed and run time — the closing cell of every chapter (as Markdown)."""
     import duckdb
-    import sklearn
     from IPython.display import Markdown
 
     lang = ws.language if ws is not None and getattr(ws, "language", None) else get_language()
 
     rows = [("dbmkit", __version__), ("Python", platform.python_version()), ("pandas", pd.__version__),
-            ("NumPy", np.__version__), ("DuckDB", duckdb.__version__), ("scikit-learn", sklearn.__version__)]
+            ("NumPy", np.__version__), ("DuckDB", duckdb.__version__),
+            ("scikit-learn", _version_of("sklearn", "scikit-learn"))]
     if ws is not None:
         cfg = ws.cfg
         rows += [("client", cfg.client), ("config", Path(cfg.source_path).name if cfg.source_path else "(dict)"),

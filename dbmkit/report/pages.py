@@ -4,6 +4,7 @@ short page of a chapter the report skipped because the client's data lacks its i
 from __future__ import annotations
 
 import ast
+import functools
 import html
 import re
 from pathlib import Path
@@ -187,21 +188,37 @@ def _drop_your_turn(cells: list) -> list:
     return keep
 
 
-def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", language: str = "en",
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """The HTML exporter of the chapter pages, made once per process (loading the lab template and setting up the
+    preprocessor cost ~0.5 s, more than exporting a chapter's outputs)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    trp = TagRemovePreprocessor(remove_cell_tags={"parameters", "injected-parameters", "exercise", "remove",
+                                                  "solution", "nav"})
+    exporter.register_preprocessor(trp, enabled=True)
+    return exporter
+
+
+def export_html(nb_path, html_path: Path, title: str, nav: str = "", language: str = "en",
                 subtitle: str = "", currency: str = "") -> dict:
     """A chapter page without code: inputs, prompts, parameter/exercise cells, "Your turn" sections and stderr
     removed (dbmkit's notices shown as notes instead of warning boxes); tables styled for reading; raw e-mails and
     phone numbers masked; a bare number a cell ends on with ``dbm.record`` written as "**Label:** value" (money in
     ``currency``); with ``language="zh"`` the headings show their Chinese terms first. Links to other
-    chapters point at their HTML pages.
+    chapters point at their HTML pages. ``nb_path``: the executed notebook's file, or the notebook itself (the
+    runner passes the one papermill returns instead of reading it back; it is changed in place).
 
     Returns {"masked": number of contact details masked}.
     """
     import nbformat
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
 
-    nb = nbformat.read(str(nb_path), as_version=4)
+    nb = nbformat.read(str(nb_path), as_version=4) if isinstance(nb_path, (str, Path)) else nb_path
     masked = 0
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -219,14 +236,7 @@ def export_html(nb_path: Path, html_path: Path, title: str, nav: str = "", langu
             if language == "zh":
                 cell.source = _zh_markdown(cell.source)
     nb.cells = _drop_your_turn(nb.cells)
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    trp = TagRemovePreprocessor(remove_cell_tags={"parameters", "injected-parameters", "exercise", "remove",
-                                                  "solution", "nav"})
-    exporter.register_preprocessor(trp, enabled=True)
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _exporter().from_notebook_node(nb)
     banner = (f'<div class="dbm-banner">'
               f'<a href="index.html">← {html.escape(t("back_to_index", language))}</a> {nav}</div>')
     note = ""

@@ -28,6 +28,7 @@ from ..i18n import date_text, t
 from ..messages import msg, translate
 from ..overrides import effective_overrides
 from ..preflight import PreflightError, workdir_lock, writable_dir
+from . import schedule
 from .glossary import glossary_page
 from .index import data_summary, index_html
 from .pages import export_html, skipped_page_html
@@ -133,9 +134,143 @@ def _chapter_line(run: ChapterRun, lang: str = "en") -> str:
     return text + (msg("report.chapter_why", lang, message=run.message) if run.message and run.status != "ok" else "")
 
 
+# at most this many chapters at a time by default (a chapter's kernel needs ~0.5–1 GB at the demo's size, more
+# for a large client: give --jobs 1 when memory is short)
+DEFAULT_MAX_JOBS = 4
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):          # not on Linux
+        return os.cpu_count() or 1
+
+
+def resolve_jobs(jobs: int | None = None, cfg=None) -> int:
+    """How many chapters run at a time: ``jobs`` (``--jobs``), else the config's ``report.jobs``, else the cores
+    this process may use, at most :data:`DEFAULT_MAX_JOBS`.
+
+    >>> resolve_jobs(1), resolve_jobs(3), resolve_jobs(None) >= 1
+    (1, 3, True)
+    """
+    n = jobs if jobs is not None else (cfg.report.jobs if cfg is not None else None)
+    if n is None:
+        n = min(_cores(), DEFAULT_MAX_JOBS)
+    return max(1, int(n))
+
+
+def _kpi_part(out: Path, file: str) -> Path:
+    """The key numbers one chapter records (merged into ``kpis.json`` in reading order after the run)."""
+    return out / "notebooks" / f"{file}.kpis.json"
+
+
+def _merge_kpis(out: Path, files: list[str]) -> None:
+    """``kpis.json`` from the chapters' own key-number files, in reading order — a number two chapters record has
+    the later chapter's value, as when every chapter wrote into one file one after another."""
+    data, any_part = {}, False
+    for f in files:
+        part = _kpi_part(out, f)
+        if part.exists():
+            any_part = True
+            if part.stat().st_size:
+                data.update(json.loads(part.read_text(encoding="utf-8")))
+            part.unlink()
+    if any_part:
+        (out / "kpis.json").write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+def _execute_chapter(task: dict) -> dict:
+    """Run one chapter with papermill and write its page; the worker of :func:`_run_tasks` (in this process for
+    one job at a time, in a worker process otherwise). Returns status, message, failed cell, seconds and masked
+    contact details — never raises."""
+    import papermill as pm
+    got = {"status": "failed", "message": "", "cell": None, "seconds": 0.0, "masked": 0}
+    file, src, dst = task["file"], Path(task["src"]), Path(task["dst"])
+    saved = {k: os.environ.get(k) for k in ("DBMKIT_KPI_FILE", "DBMKIT_CHAPTER_KIND")}
+    os.environ["DBMKIT_KPI_FILE"] = task["kpi_file"]      # the chapter's own key numbers (see _merge_kpis)
+    os.environ["DBMKIT_CHAPTER_KIND"] = task["kind"]      # the chapter's provenance cell records it
+    Path(task["kpi_file"]).unlink(missing_ok=True)
+    nb = None
+    s = time.time()
+    try:
+        with _stderr_to(Path(task["kernels_log"])):      # kernel chatter goes to a log, not the terminal
+            nb = pm.execute_notebook(str(src), str(dst), parameters=task["params"], cwd=str(src.parent),
+                                     kernel_name="python3", language="python", execution_timeout=task["timeout"],
+                                     progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+        got["status"] = "ok"
+    except pm.PapermillExecutionError as e:
+        got["cell"], first_line = _failed_cell(dst)
+        where = f"cell {got['cell']} ({first_line!r})" if got["cell"] else f"cell {e.exec_count}"
+        got["message"] = f"{file}.ipynb, {where}: {e.ename}: {e.evalue}"
+    except Exception as e:  # noqa: BLE001 - kernel died, timeout …: report it and go on
+        got["message"] = f"{file}.ipynb: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    got["seconds"] = time.time() - s
+    if nb is not None or dst.exists():
+        try:                                             # the executed notebook as papermill returns it, not re-read
+            got["masked"] = export_html(nb if nb is not None else dst, Path(task["html"]), task["title"],
+                                        nav=task["nav"], language=task["language"], subtitle=task["subtitle"],
+                                        currency=task["currency"])["masked"]
+        except Exception as e:  # noqa: BLE001
+            got["message"] += f" (HTML export failed: {e})"
+    return got
+
+
+def _run_tasks(tasks: list, jobs: int, finished, log: RunLog, bar) -> None:
+    """Run the chapters ``tasks`` ((position, ChapterSource, task) in reading order), ``jobs`` at a time in worker
+    processes as :mod:`dbmkit.report.schedule` allows (one after another in this process for ``jobs`` 1); call
+    ``finished(position, result)`` as each one ends."""
+    if jobs <= 1:
+        for k, _, task in tasks:
+            bar.set_postfix_str(task["file"])
+            finished(k, _execute_chapter(task))
+        return
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    chapters = [(source.chapter.number, source.kind) for _, source, _ in tasks]
+    deps = schedule.dependencies(chapters)
+    done: set[int] = set()
+    running: dict = {}
+    # spawned workers (not forked): a fresh interpreter each, as the kernels they start expect
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        while len(done) < len(tasks):
+            while len(running) < jobs:
+                j = schedule.next_chapter(chapters, deps, done, set(running.values()))
+                if j is None:
+                    break
+                waited = ", ".join(tasks[i][2]["file"] for i in sorted(deps[j]))
+                log.say(f"  start {tasks[j][2]['file']}" + (f" (after {waited})" if waited else ""), level=3)
+                running[pool.submit(_execute_chapter, tasks[j][2])] = j
+            bar.set_postfix_str(" ".join(tasks[j][2]["file"] for j in sorted(running.values())))
+            ready, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in ready:
+                j = running.pop(fut)
+                try:
+                    got = fut.result()
+                except Exception as e:  # noqa: BLE001 - a worker process died: the chapter failed, the rest go on
+                    got = {"status": "failed", "cell": None, "seconds": 0.0, "masked": 0,
+                           "message": f"{tasks[j][2]['file']}.ipynb: {type(e).__name__}: {e}"}
+                done.add(j)
+                finished(tasks[j][0], got)
+
+
+def _say_done(log: RunLog, run: ChapterRun, lang: str) -> None:
+    if run.status == "failed" and run.notebook and Path(run.notebook).exists():
+        log.say(("\n" if log.verbosity == 1 else "") + msg("report.chapter_failed", lang, message=run.message))
+    else:
+        log.say(_chapter_line(run, lang), level=2)
+
+
 def run_report(config, out: str | Path | None = None, workdir: str | Path | None = None,
                phases: list[str] | None = None, timeout: int | None = None, overrides: dict | None = None,
-               progress: bool | int = True, include_cases: bool = False, wait: float = 0) -> ReportResult:
+               progress: bool | int = True, include_cases: bool = False, wait: float = 0,
+               jobs: int | None = None) -> ReportResult:
     """Execute the workbook for one client and write the report folder. Returns a :class:`ReportResult`.
 
     ``progress`` is the verbosity of the run's messages (False/0 quiet, True/1 steps and a progress bar, 2 a line per
@@ -146,6 +281,9 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
     ``overrides`` parameter); the index page and ``status.json`` list them. The report folder and the work folder
     must be writable (:class:`~dbmkit.preflight.PreflightError` otherwise), and the work folder is locked for the
     run: another build on it is waited for up to ``wait`` seconds (:class:`~dbmkit.preflight.WorkdirBusy`).
+
+    ``jobs``: chapters run at a time (:func:`resolve_jobs`; ``--jobs``, ``report.jobs``), as far as the chapters'
+    dependencies allow (:mod:`dbmkit.report.schedule`); the results are those of running them one after another.
     """
     t0 = time.time()
     cfg = load_config(config, overrides=overrides)
@@ -159,13 +297,13 @@ def run_report(config, out: str | Path | None = None, workdir: str | Path | None
         raise PreflightError(f"cannot write the database {db} (read-only file); give --workdir a folder you can "
                              "write to, or make the file writable")
     with workdir_lock(wd, wait=wait, command=f"dbmkit report {cfg.client}"):
-        res = _run(cfg, out, wd if workdir else None, phases, timeout, applied, progress, include_cases)
+        res = _run(cfg, out, wd if workdir else None, phases, timeout, applied, progress, include_cases, jobs)
     res.seconds = time.time() - t0
     return res
 
 
-def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bool | int, include_cases: bool):
-    import papermill as pm
+def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bool | int, include_cases: bool,
+         jobs: int | None = None):
     from tqdm.auto import tqdm
 
     t0 = time.time()
@@ -176,10 +314,13 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
         if (out / old).exists():
             (out / old).unlink()
     saved_env = {k: os.environ.get(k) for k in ("DBMKIT_KPI_FILE", "DBMKIT_WORKDIR", "DBMKIT_REPORT_OUT",
-                                                 "DBMKIT_CONFIG", "DBMKIT_LANGUAGE", "DBMKIT_CHAPTER_KIND")}
+                                                 "DBMKIT_CONFIG", "DBMKIT_LANGUAGE", "DBMKIT_CHAPTER_KIND",
+                                                 "DBMKIT_DB_WAIT")}
     os.environ["DBMKIT_KPI_FILE"] = str(out / "kpis.json")
     os.environ["DBMKIT_REPORT_OUT"] = str(out)
     os.environ["DBMKIT_LANGUAGE"] = cfg.language
+    # a chapter waits up to 10 minutes for a database another chapter has open for writing (several at a time)
+    os.environ["DBMKIT_DB_WAIT"] = os.environ.get("DBMKIT_DB_WAIT") or "600"
     os.environ.pop("DBMKIT_CONFIG", None)
     if workdir:
         os.environ["DBMKIT_WORKDIR"] = str(Path(workdir).resolve())
@@ -204,78 +345,78 @@ def _run(cfg, out: Path, workdir, phases, timeout, overrides: dict, progress: bo
         dropped = derived_follow_settings(ws)
         if dropped:
             log.say(msg("report.dropped", lang, tables=", ".join(dropped)))
+        for name in schedule.PREBUILT:      # the analysis tables every chapter reads, made once before any runs
+            try:
+                ws.ensure(name)
+            except Exception:  # noqa: BLE001 - a chapter that needs it fails with the reason, as without this
+                pass
         params = {"config": str(cfg_path), "overrides": dict(overrides) or None}   # each chapter's parameters
         if overrides:
             log.say(msg("report.set", lang, settings=", ".join(
                 f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in overrides.items())))
         log.say(msg("report.chapters", lang, n=len(chs), files=" ".join(s.chapter.file for s in chs)), level=2)
-        bar = tqdm(chs, desc=cfg.client, unit="chapter", disable=log.verbosity != 1, file=sys.stdout)
         subtitle = (f"{cfg.title or cfg.client} · {t('analysis_date', lang)}："
                     f"{date_text(ws.as_of.date(), lang)}" if lang == "zh"
                     else f"{cfg.title or cfg.client} · {t('analysis_date', lang)}: {ws.as_of.date()}")
         for old in out.glob("*.html"):              # pages of an earlier run must not survive as stale links
             if old.stem in _chapters.BY_FILE or old.stem in {s.file for s in sources} or old.name == "index.html":
                 old.unlink()
-        for source in bar:
-            ch = source.chapter
-            bar.set_postfix_str(ch.file)
-            run = ChapterRun(ch.file, ch.title, kind=source.kind, notebook=str(source.path))
-            res.runs.append(run)
-            res.chapters[ch.file] = ch
-            src = source.path
-            dst = out / "notebooks" / f"{ch.file}.ipynb"
-            prev, nxt = _neighbours_in(chs, source)
-            nav = " · ".join(x for x in (
-                f'<a style="color:white" href="{prev.file}.html">← {html.escape(t("previous", lang))}</a>'
-                if prev else "",
-                f'<a style="color:white" href="{nxt.file}.html">{html.escape(t("next", lang))} →</a>'
-                if nxt else "") if x) + _badge(source.kind, lang)
-            if not src.exists():                    # a standard chapter missing from the workbook: an error
-                run.status = "failed"
-                run.message = f"{ch.file}: " + msg("report.no_notebook", lang, name=str(src))
-                log.say(_chapter_line(run, lang), level=2)
-                continue
-            with ws.connect() as con:
+        # what each chapter needs, decided before any runs (a need is a base table: no chapter changes it)
+        tasks, runs = [], []
+        with ws.connect() as con:
+            for source in chs:
+                ch = source.chapter
+                run = ChapterRun(ch.file, ch.title, kind=source.kind, notebook=str(source.path))
+                runs.append(run)
+                res.chapters[ch.file] = ch
+                prev, nxt = _neighbours_in(chs, source)
+                nav = " · ".join(x for x in (
+                    f'<a style="color:white" href="{prev.file}.html">← {html.escape(t("previous", lang))}</a>'
+                    if prev else "",
+                    f'<a style="color:white" href="{nxt.file}.html">{html.escape(t("next", lang))} →</a>'
+                    if nxt else "") if x) + _badge(source.kind, lang)
+                dst = out / "notebooks" / f"{ch.file}.ipynb"
+                if not source.path.exists():           # a standard chapter missing from the workbook: an error
+                    run.status = "failed"
+                    run.message = f"{ch.file}: " + msg("report.no_notebook", lang, name=str(source.path))
+                    continue
                 missing = _chapters.missing_inputs(ch, con)
-            if missing:
-                run.status, run.missing = "skipped", [k for k, _ in missing]
-                run.message = msg("report.inputs_missing", lang) + msg("check.and", lang).join(
-                    (n.what_zh if lang == "zh" else n.what) for _, n in missing)
-                (out / f"{ch.file}.html").write_text(skipped_page_html(ch, missing, lang, nav, cfg.client),
-                                                      encoding="utf-8")
-                if dst.exists():
-                    dst.unlink()
-                log.say(_chapter_line(run, lang), level=2)
-                continue
-            s = time.time()
-            os.environ["DBMKIT_CHAPTER_KIND"] = source.kind      # the chapter's provenance cell records it
-            try:
-                with _stderr_to(out / "kernels.log"):      # kernel chatter goes to a log, not the terminal
-                    pm.execute_notebook(str(src), str(dst), parameters=params, cwd=str(src.parent),
-                                        kernel_name="python3",
-                                        language="python", execution_timeout=timeout or cfg.report.timeout_per_notebook,
-                                        progress_bar=False, log_output=False, request_save_on_cell_execute=False)
-                run.status = "ok"
-            except pm.PapermillExecutionError as e:
-                run.status = "failed"
-                run.cell, first_line = _failed_cell(dst)
-                where = f"cell {run.cell} ({first_line!r})" if run.cell else f"cell {e.exec_count}"
-                run.message = f"{ch.file}.ipynb, {where}: {e.ename}: {e.evalue}"
-            except Exception as e:  # noqa: BLE001 - kernel died, timeout …: report it and go on
-                run.status = "failed"
-                run.message = f"{ch.file}.ipynb: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-            run.seconds = time.time() - s
-            if dst.exists():
-                try:
-                    title = f"{ch.number} · {ch.title_zh if lang == 'zh' else ch.title}"
-                    run.masked = export_html(dst, out / f"{ch.file}.html", title, nav=nav, language=lang,
-                                             subtitle=subtitle, currency=ws.currency)["masked"]
-                except Exception as e:  # noqa: BLE001
-                    run.message += f" (HTML export failed: {e})"
-            if run.status == "failed":
-                log.say(("\n" if log.verbosity == 1 else "") + msg("report.chapter_failed", lang, message=run.message))
-            else:
-                log.say(_chapter_line(run, lang), level=2)
+                if missing:
+                    run.status, run.missing = "skipped", [k for k, _ in missing]
+                    run.message = msg("report.inputs_missing", lang) + msg("check.and", lang).join(
+                        (n.what_zh if lang == "zh" else n.what) for _, n in missing)
+                    (out / f"{ch.file}.html").write_text(skipped_page_html(ch, missing, lang, nav, cfg.client),
+                                                          encoding="utf-8")
+                    if dst.exists():
+                        dst.unlink()
+                    continue
+                tasks.append((len(runs) - 1, source, {
+                    "file": ch.file, "src": str(source.path), "dst": str(dst), "params": params,
+                    "timeout": timeout or cfg.report.timeout_per_notebook, "kind": source.kind,
+                    "kpi_file": str(_kpi_part(out, ch.file)), "html": str(out / f"{ch.file}.html"),
+                    "title": f"{ch.number} · {ch.title_zh if lang == 'zh' else ch.title}", "nav": nav,
+                    "language": lang, "subtitle": subtitle, "currency": ws.currency,
+                    "kernels_log": str(out / "kernels.log")}))
+        res.runs = runs
+        jobs = min(resolve_jobs(jobs, cfg), max(len(tasks), 1))
+        if jobs > 1:
+            log.say(msg("report.jobs", lang, jobs=jobs), level=2)
+        bar = tqdm(total=len(runs), desc=cfg.client, unit="chapter", disable=log.verbosity != 1, file=sys.stdout)
+        for run in runs:                               # the chapters decided already: missing notebook or inputs
+            if run.status != "pending":
+                _say_done(log, run, lang)
+                bar.update(1)
+
+        def finished(k: int, got: dict) -> None:
+            run = runs[k]
+            run.status, run.message, run.cell = got["status"], got["message"], got["cell"]
+            run.seconds, run.masked = got["seconds"], got["masked"]
+            _say_done(log, run, lang)
+            bar.update(1)
+
+        _run_tasks(tasks, jobs, finished, log, bar)
+        bar.close()
+        _merge_kpis(out, [run.file for run in runs])
         kp = out / "kpis.json"
         res.kpis = json.loads(kp.read_text(encoding="utf-8")) if kp.exists() else {}
         kp.write_text(json.dumps(res.kpis, indent=1, ensure_ascii=False, sort_keys=True), encoding="utf-8")
