@@ -276,6 +276,27 @@ def side_by_side_table(sbs: dict | None) -> str:
             out.append(f"| {mode} | {who} | {_cell(m)} | {_dur(m.get('cpu_s'))} | {_mem(m.get('peak_rss_mb'))} | "
                        f"{m.get('load_mean')} | {ok}/{len(m.get('chapters', {}))} | {sp} |")
     out.append("")
+    cols = [k for k in ("reference_fresh", "tree_fresh", "reference_built", "tree_built") if R.get(k)]
+    chapters = []
+    for k in cols:
+        chapters += [c for c in R[k].get("chapters", {}) if c not in chapters]
+    if chapters:
+        out.append("Seconds of each chapter (its kernel, start-up included; with several chapters at a time they share "
+                   "the cores, so a chapter's own seconds grow while the report's shrink), and in brackets the "
+                   "seconds its cells ran:\n")
+        out.append("| chapter | " + " | ".join(k.replace("_", " ") for k in cols) + " |")
+        out.append("|---|" + "---|" * len(cols))
+        for c in chapters:
+            vals = []
+            for k in cols:
+                x = R[k].get("chapters", {}).get(c)
+                if not x:
+                    vals.append("–")
+                    continue
+                cells = f" ({x['cells_s']:.1f})" if x.get("cells_s") is not None else ""
+                vals.append(f"{x['seconds']:.1f}{cells}" if x["status"] == "ok" else x["status"])
+            out.append(f"| {c} | " + " | ".join(vals) + " |")
+        out.append("")
     for mode, c in (sbs.get("checks") or {}).items():
         if isinstance(c, dict):
             out.append(f"* {mode}: kpis.json identical: {c.get('kpis_identical')}, send file identical: "

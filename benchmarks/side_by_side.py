@@ -53,12 +53,24 @@ def _pages(out: Path) -> list[str]:
 
 
 def _chapters(out: Path) -> dict:
+    """Status and seconds of each chapter (status.json), and the seconds its cells ran (papermill's durations in
+    the executed notebook): the difference is the kernel's start-up and papermill's own work."""
     import json
     p = out / "status.json"
     if not p.exists():
         return {}
-    return {c["file"]: {"status": c["status"], "seconds": round(c.get("seconds") or 0, 1)}
-            for c in json.loads(p.read_text(encoding="utf-8")).get("chapters", [])}
+    got = {}
+    for c in json.loads(p.read_text(encoding="utf-8")).get("chapters", []):
+        nb = out / "notebooks" / f"{c['file']}.ipynb"
+        cells = None
+        if nb.exists():
+            try:
+                cells = round(sum((x.get("metadata", {}).get("papermill", {}).get("duration") or 0)
+                                  for x in json.loads(nb.read_text(encoding="utf-8"))["cells"]), 1)
+            except (OSError, ValueError, KeyError):
+                cells = None
+        got[c["file"]] = {"status": c["status"], "seconds": round(c.get("seconds") or 0, 1), "cells_s": cells}
+    return got
 
 
 def side_by_side(ref: str | None = None, jobs: int | None = None, data: Path | None = None,

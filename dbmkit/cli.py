@@ -424,6 +424,18 @@ def _describe(p, sub) -> None:
                 action.help = "the client's config file (YAML), e.g. clients/acme.yaml — see docs/CONFIG.md"
 
 
+def _jobs(text: str) -> int:
+    """``--jobs N``: a whole number, 1 or more."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--jobs {text}: give a whole number of chapters to run at a time, 1 or "
+                                         "more (1 runs them one after another)")
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="dbmkit", description="Database marketing workbook: reports per client.")
     p.add_argument("--version", action="version", version=f"dbmkit {__version__}")
@@ -433,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     _common(r, report=True)
     r.add_argument("--phases", nargs="*", help="phases (1–4, 9) or chapter numbers (21) to run")
     r.add_argument("--timeout", type=int, help="seconds per notebook")
-    r.add_argument("--jobs", type=int, metavar="N",
+    r.add_argument("--jobs", type=_jobs, metavar="N",
                    help="chapters run at a time when they do not depend on each other (default: report.jobs, or "
                         "the cores, at most 4; 1 = one after another)")
     r.add_argument("--cases", action="store_true", help="also run the case-study chapters (9x)")

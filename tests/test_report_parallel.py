@@ -148,3 +148,14 @@ def test_two_jobs_give_the_serial_report(built, tmp_path):
     assert names(one / "notebooks") == names(two / "notebooks")
     log = (two / "report.log").read_text(encoding="utf-8")
     assert "2 chapters at a time" in log and "start 31_plan_budget_test (after 30_plan_campaign)" in log
+
+
+def test_jobs_below_one_is_a_clear_error(capsys):
+    from dbmkit import cli
+    for bad in ("0", "-2", "two"):
+        with pytest.raises(SystemExit) as e:
+            cli.main(["report", str(SMALL), "--jobs", bad])
+        assert e.value.code == 2
+        err = capsys.readouterr().err
+        assert f"--jobs {bad}: give a whole number of chapters to run at a time, 1 or more" in err
+        assert "Traceback" not in err
