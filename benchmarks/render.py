@@ -32,6 +32,61 @@ TARGETS = [
     ("generate 1M people with raw exports", "≲ 2 min"),
 ]
 
+# issue 18, second part: (step at 1M people, time limit s, memory limit GB)
+STEP_TARGETS_1M = [("generate", 90, 4), ("build", 240, 4), ("basket", 30, 2), ("report", 480, 6)]
+SHORT = {"generate": "generate (world + raw exports + truth)", "build": "build the database",
+         "basket": "basket + sequence rules", "report": "full report (process tree)"}
+MINIMAL_RATIO = 1.2          # customer_summary within 1.2× of the minimal hand-written DuckDB query
+
+
+def _ok_run(m: dict | None) -> bool:
+    return bool(m) and not m.get("returncode") and not m.get("timed_out")
+
+
+def _targets_18(res: dict) -> list[tuple[str, str, str, bool | None]]:
+    """Issue 18's targets at a million people and against the minimal DuckDB query."""
+    rows = []
+    steps = res.get("sizes", {}).get("1m", {}).get("steps", {})
+    for step, t_lim, m_lim in STEP_TARGETS_1M:
+        m = steps.get(step)
+        got = "–" if not m else f"{_cell(m)} (CPU {_dur(m.get('cpu_s'))}, mean load {m.get('load_mean', '–')})"
+        rows.append((f"1M people: {SHORT[step]}", f"≤ {_dur(t_lim)} · ≤ {m_lim} GB", got,
+                     None if not m else _ok_run(m) and m["wall_s"] <= t_lim and m["peak_rss_mb"] <= m_lim * 1024))
+    cs = (res.get("compare") or {}).get("customer_summary", {})
+    for ts in ("1m", "10m"):
+        impls = cs.get(ts, {}).get("impls", {})
+        ours, low = impls.get("ours"), impls.get("duckdb")
+        if _ok_run(ours) and _ok_run(low):
+            a, b = ours["inner"]["summary_s"], low["inner"]["summary_s"]
+            ca, cb = ours["inner"].get("summary_cpu_s"), low["inner"].get("summary_cpu_s")
+            cpu = f"; CPU {ca / cb:.2f}× ({_dur(ca)} vs {_dur(cb)})" if ca and cb else ""
+            rows.append((f"customer_summary on {ts.upper()} transactions vs the minimal DuckDB query",
+                         f"≤ {MINIMAL_RATIO}×", f"{a / b:.2f}× ({_dur(a)} vs {_dur(b)}){cpu}", a / b <= MINIMAL_RATIO))
+        else:
+            rows.append((f"customer_summary on {ts.upper()} transactions vs the minimal DuckDB query",
+                         f"≤ {MINIMAL_RATIO}×", "–", None))
+    return rows
+
+
+def growth(res: dict, small: str = "100k", big: str = "1m") -> list[str]:
+    """How each step's wall time, CPU time and peak memory grow from ``small`` to ``big`` people (10× people:
+    linear growth is ≈ 10×)."""
+    S = res.get("sizes", {})
+    a, b = S.get(small, {}).get("steps", {}), S.get(big, {}).get("steps", {})
+    common = [st for st in STEP_LABELS if _ok_run(a.get(st)) and _ok_run(b.get(st))]
+    if not common:
+        return []
+    n = (S[big].get("people") or 1) / (S[small].get("people") or 1)
+    out = [f"### Growth from {small} to {big} people ({n:.0f}× the people; linear ≈ {n:.0f}×)\n",
+           "| step | wall time | CPU time | peak memory | mean load (small · big) |", "|---|---|---|---|---|"]
+    for st in common:
+        x, y = a[st], b[st]
+        ratio = lambda k: f"{y[k] / x[k]:.1f}×" if x.get(k) else "–"  # noqa: E731
+        out.append(f"| {st} | {ratio('wall_s')} | {ratio('cpu_s')} | {ratio('peak_rss_mb')} | "
+                   f"{x.get('load_mean', '–')} · {y.get('load_mean', '–')} |")
+    out.append("")
+    return out
+
 
 def _size_key(s: str) -> float:
     s = s.lower()
@@ -141,6 +196,12 @@ def tables(res: dict) -> str:
     for what, limit, got, ok in _targets(res):
         out.append(f"| {what} | {limit} | {got} | {_ok(ok)} |")
     out.append("")
+    out.append("Issue 18 (a million people in less time and memory):\n")
+    out.append("| target | limit | measured | |")
+    out.append("|---|---|---|---|")
+    for what, limit, got, ok in _targets_18(res):
+        out.append(f"| {what} | {limit} | {got} | {_ok(ok)} |")
+    out.append("")
 
     if sizes:
         out.append("### The workbook's steps (each a separate process: wall time · peak memory of the process tree)\n")
@@ -162,6 +223,7 @@ def tables(res: dict) -> str:
                 continue
             out.append(f"| {STEP_LABELS[step]} | " + " | ".join(_cell(S[s]["steps"].get(step)) for s in sizes) + " |")
         out.append("")
+        out.extend(growth(res))
         out.append("Time inside the measured calls (without interpreter start-up, imports and reading inputs):\n")
         out.append("| step | part | " + " | ".join(sizes) + " |")
         out.append("|---|---|" + "---|" * len(sizes))
@@ -203,25 +265,32 @@ def tables(res: dict) -> str:
         out.append("### customer_summary vs plain pandas vs lifetimes\n")
         out.append("Seconds inside the call (input already in memory; `ours_parquet` reads the Parquet file itself), "
                    "and the whole process (start-up, reading the Parquet input, the call, writing the result):\n")
+        out.append("`duckdb` is the minimal hand-written DuckDB query on the same DataFrame (compare.py, "
+                   "`MINIMAL_DUCKDB`); *vs minimal* = call time ÷ its call time (CPU time ÷ its CPU time).\n")
         out.append("| transactions | implementation | customers | call | call CPU | whole process | peak memory | "
-                   "vs lifetimes |")
-        out.append("|---|---|---|---|---|---|---|---|")
+                   "vs lifetimes | vs minimal |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
         for ts in sorted(cs, key=_size_key):
             r = cs[ts]
             lt = r["impls"].get("lifetimes")
             lt_s = lt["inner"].get("summary_s") if lt and not lt.get("returncode") else None
+            low = r["impls"].get("duckdb")
+            low_s = low["inner"].get("summary_s") if _ok_run(low) else None
             for impl, m in r["impls"].items():
                 s_ = m["inner"].get("summary_s")
                 sp = f"{lt_s / s_:.0f}× faster" if lt_s and s_ and impl != "lifetimes" else ""
+                c_, low_c = m["inner"].get("summary_cpu_s"), (low or {}).get("inner", {}).get("summary_cpu_s")
+                vm = (f"{s_ / low_s:.2f}×" + (f" (CPU {c_ / low_c:.2f}×)" if c_ and low_c else "")
+                      if low_s and s_ else "")
                 status = "" if not m.get("returncode") else (" (timed out)" if m.get("timed_out") else " (failed)")
                 cust = m["inner"].get("customers")
                 out.append(f"| {r['rows']:,} | {impl}{status} | {'–' if cust is None else f'{cust:,}'} | {_dur(s_)} | "
                            f"{_dur(m['inner'].get('summary_cpu_s'))} | {_dur(m['wall_s'])} | "
-                           f"{_mem(m['peak_rss_mb'])} | {sp} |")
+                           f"{_mem(m['peak_rss_mb'])} | {sp} | {vm} |")
             chk = r.get("check") or {}
             if chk:
                 same = "identical" if chk.get("all_identical") else "NOT identical"
-                out.append(f"| | *outputs* | {same} | | | | | |")
+                out.append(f"| | *outputs* | {same} | | | | | | |")
         out.append("")
         for ts in sorted(cs, key=_size_key):
             chk = (cs[ts].get("check") or {}).get("checks") or {}

@@ -43,7 +43,7 @@ sys.path.insert(0, str(HERE))
 from measure import machine_info, run_measured  # noqa: E402
 
 STEPS = ["generate", "build", "customer_summary", "rfm", "clv", "basket", "report"]
-SUMMARY_IMPLS = ["ours", "ours_parquet", "pandas", "lifetimes"]
+SUMMARY_IMPLS = ["ours", "ours_parquet", "duckdb", "pandas", "lifetimes"]
 FIT_IMPLS = ["ours", "lifetimes"]
 
 

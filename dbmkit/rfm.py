@@ -79,19 +79,34 @@ def customer_summary(transactions: pd.DataFrame | str, customer_col: str = "cust
             as_of = con.execute(f'SELECT max(CAST("{date_col}" AS DATE)) FROM {table}').fetchall()[0][0]
             if as_of is None:
                 raise ValueError("transactions is empty: no customer summary to compute")
-        sql = _sql.render("customer_summary", tx=_sql.Raw(table), customer=customer_col, ts=date_col, amount=amount_col,
-                          cost=cost_col or _sql.Raw("0"), channel=channel_col or _sql.Raw("CAST(NULL AS VARCHAR)"))
-        out = con.execute(sql, {"as_of": pd.Timestamp(as_of).date(), "unit": TIME_UNITS[time_unit]}).df()
+        params = {"as_of": pd.Timestamp(as_of).date(), "unit": TIME_UNITS[time_unit]}
+        nothing = _sql.Raw("CAST(NULL AS DOUBLE)")
+        day_cost = _sql.Raw(f"sum(CAST({_sql.identifier(cost_col)} AS DOUBLE))") if cost_col else nothing
+        sql = _sql.render("customer_summary", tx=_sql.Raw(table), customer=customer_col, ts=date_col,
+                          amount=amount_col, day_cost=day_cost,
+                          margin=_sql.Raw("sum(amount - cost)") if cost_col else nothing)
+        out = con.execute(sql, params).df()
+        if channel_col:
+            ch = con.execute(_sql.render("customer_channels", tx=_sql.Raw(table), customer=customer_col, ts=date_col,
+                                         channel=channel_col), {"as_of": params["as_of"]}).df()
+            n = out["customer_id"].map(pd.Series(ch["channels_used"].to_numpy(), index=ch["customer_id"]))
+            out.insert(out.columns.get_loc("margin_total") + 1, "channels_used", n.fillna(0).astype("int64"))
     finally:
         if own:
             con.close()
-    drop = ([] if cost_col else ["margin_total"]) + ([] if channel_col else ["channels_used"])
-    return out.drop(columns=drop)
+    return out if cost_col else out.drop(columns=["margin_total"])
 
 
 def build_customer_summary(ws) -> pd.DataFrame:
     """The ``customer_summary`` table of the marketing database (days; as of the workspace's analysis date)."""
-    return _sql.run(ws, "customer_summary_db", {"as_of": ws.as_of.date()})
+    params = {"as_of": ws.as_of.date()}
+    with ws.connect() as con:
+        out = _sql.run(con, "customer_summary_db", params)
+        main = _sql.run(con, "customer_main_channel", params)
+    # the channel of most completed orders, ties to the first by name (not mode(): its ties vary from run to run)
+    main_channel = out["customer_id"].map(pd.Series(main["main_channel"].to_numpy(), index=main["customer_id"]))
+    out["main_channel"] = main_channel.astype(out["main_channel"].dtype).to_numpy()
+    return out
 
 
 # ============================================================================================ RFM scores

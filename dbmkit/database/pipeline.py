@@ -60,7 +60,17 @@ from .erasure import (
 from .links import hold_linked_opt_outs, id_prefixes, resolve_links, store_links
 from .quality import quality_after, quality_before
 from .rules import quarantine_hits, rules_and_duplicates
-from .store import SQL_TYPES, create_tables, create_views, quote_name, register_text, run_step, sql_literal, write_meta
+from .store import (
+    SQL_TYPES,
+    create_tables,
+    create_views,
+    limit_memory,
+    quote_name,
+    register_text,
+    run_step,
+    sql_literal,
+    write_meta,
+)
 
 __all__ = ["LOAD_ORDER", "BuildReport", "build", "cleaning_settings", "clean_like_build"]
 
@@ -117,6 +127,7 @@ def build(cfg: ClientConfig, db_path: str | Path, sources: dict[str, list[Source
     con = duckdb.connect(str(tmp))
     try:
         con.execute("SET preserve_insertion_order = true; SET enable_progress_bar = false")
+        limit_memory(con, stage_dir / "duckdb_spill")     # spill beyond the limit rather than grow
         ensure_ingest_tables(con)
         say("ingest")
         for table in LOAD_ORDER:

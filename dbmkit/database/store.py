@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from ..config import ClientConfig
 
 __all__ = ["SCHEMA_VERSION", "SQL_TYPES", "PRIMARY_KEYS", "FOREIGN_KEYS", "VOLATILE_TABLES", "CANONICAL_TABLES",
            "AUDIT_LOG_DDL", "quote_name", "sql_literal", "ddl", "support_ddl", "connect", "connection_of",
+           "limit_memory", "MEMORY_ENV", "DEFAULT_MEMORY_LIMIT",
            "base_tables",
            "table_counts", "table_fingerprints", "run_step", "register_text", "create_tables", "create_views",
            "write_meta", "enrich_customers"]
@@ -98,10 +100,39 @@ def support_ddl(table: str, replace: bool = False) -> str:
     return f"{verb} {table} (\n  " + ",\n  ".join(lines) + "\n)"
 
 
+MEMORY_ENV = "DBMKIT_DUCKDB_MEMORY"
+DEFAULT_MEMORY_LIMIT = "1.5GB"
+"""DuckDB's working memory per connection unless ``DBMKIT_DUCKDB_MEMORY`` says otherwise (e.g. ``4GB``; ``default``
+leaves DuckDB's own choice, 80 % of the machine's memory). Beyond it DuckDB spills its hash tables and sorts to the
+temporary folder instead of growing: at a million people the build and the basket rules need 2–3× less memory, for
+a few percent of time (benchmarks/RESULTS.md). The results do not depend on it."""
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, temp_dir: str | Path | None = None,
+                 limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """Cap DuckDB's memory on ``con`` (``limit``, else ``$DBMKIT_DUCKDB_MEMORY``, else ``DEFAULT_MEMORY_LIMIT``) and
+    let it spill to ``temp_dir`` (created when needed; DuckDB's default beside the database file when not given).
+
+    >>> con = limit_memory(duckdb.connect(), limit="1GB")
+    >>> con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    '953.6 MiB'
+    """
+    lim = (limit or os.environ.get(MEMORY_ENV) or DEFAULT_MEMORY_LIMIT).strip()
+    if lim.lower() != "default":
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", lim, flags=re.IGNORECASE):
+            raise ValueError(f"{MEMORY_ENV} must be an amount such as 2GB or 512MB (or 'default'); got {lim!r}")
+        con.execute(f"SET memory_limit = '{lim}'")
+    if temp_dir is not None:
+        Path(temp_dir).mkdir(parents=True, exist_ok=True)
+        con.execute(f"SET temp_directory = {sql_literal(str(temp_dir))}")
+    return con
+
+
 def connect(path: str | Path, read_only: bool = True, wait: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the marketing database; waits when another process has it open for writing (or, to write, while
     another has it open): up to ``wait`` seconds, default ``DBMKIT_DB_WAIT`` or 20 (the report runner sets 600
     for its chapters, which run several at a time).
+    DuckDB's memory is capped (:func:`limit_memory`): larger work spills to ``<file>.tmp`` beside the database.
 
     >>> import os, tempfile
     >>> con = connect(os.path.join(tempfile.mkdtemp(), "x.duckdb"), read_only=False)
@@ -120,7 +151,8 @@ def connect(path: str | Path, read_only: bool = True, wait: float | None = None)
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             con.execute("SET enable_progress_bar = false")
-            return con
+            # spill beside the database (DuckDB's default <file>.tmp), within the memory limit
+            return limit_memory(con)
         except duckdb.IOException as e:       # locked by a writer (or, to write: by a reader)
             last = e
             if time.monotonic() >= deadline:
