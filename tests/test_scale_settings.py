@@ -25,6 +25,9 @@ def test_memory_limit_from_argument_environment_and_default(monkeypatch, tmp_pat
     con = store.connect(tmp_path / "x.duckdb")
     assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] == "1.3 GiB"   # 1.5GB
     con.close()
+    con = store.connect(tmp_path / "x.duckdb", read_only=False)       # writes: DuckDB's own limit unless asked
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != "1.3 GiB"
+    con.close()
     monkeypatch.setenv(store.MEMORY_ENV, "default")                  # DuckDB's own choice: 80 % of the memory
     con = store.connect(tmp_path / "x.duckdb")
     assert con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0] != "1.3 GiB"

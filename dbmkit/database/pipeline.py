@@ -61,6 +61,7 @@ from .links import hold_linked_opt_outs, id_prefixes, resolve_links, store_links
 from .quality import quality_after, quality_before
 from .rules import quarantine_hits, rules_and_duplicates
 from .store import (
+    MEMORY_ENV,
     SQL_TYPES,
     create_tables,
     create_views,
@@ -127,7 +128,8 @@ def build(cfg: ClientConfig, db_path: str | Path, sources: dict[str, list[Source
     con = duckdb.connect(str(tmp))
     try:
         con.execute("SET preserve_insertion_order = true; SET enable_progress_bar = false")
-        limit_memory(con, stage_dir / "duckdb_spill")     # spill beyond the limit rather than grow
+        # capped only when DBMKIT_DUCKDB_MEMORY is set: under 1.5 GB the 1M build's order insert ran out of memory
+        limit_memory(con, stage_dir / "duckdb_spill", limit=None if os.environ.get(MEMORY_ENV) else "default")
         ensure_ingest_tables(con)
         say("ingest")
         for table in LOAD_ORDER:

@@ -102,10 +102,12 @@ def support_ddl(table: str, replace: bool = False) -> str:
 
 MEMORY_ENV = "DBMKIT_DUCKDB_MEMORY"
 DEFAULT_MEMORY_LIMIT = "1.5GB"
-"""DuckDB's working memory per connection unless ``DBMKIT_DUCKDB_MEMORY`` says otherwise (e.g. ``4GB``; ``default``
-leaves DuckDB's own choice, 80 % of the machine's memory). Beyond it DuckDB spills its hash tables and sorts to the
-temporary folder instead of growing: at a million people the build and the basket rules need 2–3× less memory, for
-a few percent of time (benchmarks/RESULTS.md). The results do not depend on it."""
+"""DuckDB's working memory on a read-only connection unless ``DBMKIT_DUCKDB_MEMORY`` says otherwise (e.g. ``4GB``;
+``default`` leaves DuckDB's own choice, 80 % of the machine's memory). Beyond it DuckDB spills its hash tables and
+sorts to the temporary folder instead of growing (the 100k basket rules: half the memory for 5 % more CPU,
+benchmarks/RESULTS.md). Writing connections and the build are capped only when the variable is set: at a million
+people the build's insert of the orders (insertion order kept) failed with "Out of Memory" under a 1.5 GB cap.
+The results do not depend on the limit."""
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, temp_dir: str | Path | None = None,
@@ -131,8 +133,8 @@ def limit_memory(con: duckdb.DuckDBPyConnection, temp_dir: str | Path | None = N
 def connect(path: str | Path, read_only: bool = True, wait: float | None = None) -> duckdb.DuckDBPyConnection:
     """Open the marketing database; waits when another process has it open for writing (or, to write, while
     another has it open): up to ``wait`` seconds, default ``DBMKIT_DB_WAIT`` or 20 (the report runner sets 600
-    for its chapters, which run several at a time).
-    DuckDB's memory is capped (:func:`limit_memory`): larger work spills to ``<file>.tmp`` beside the database.
+    for its chapters, which run several at a time). A read-only connection's DuckDB memory is capped
+    (:func:`limit_memory`): larger work spills to ``<file>.tmp`` beside the database.
 
     >>> import os, tempfile
     >>> con = connect(os.path.join(tempfile.mkdtemp(), "x.duckdb"), read_only=False)
@@ -151,8 +153,11 @@ def connect(path: str | Path, read_only: bool = True, wait: float | None = None)
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             con.execute("SET enable_progress_bar = false")
-            # spill beside the database (DuckDB's default <file>.tmp), within the memory limit
-            return limit_memory(con)
+            # reads spill beside the database (DuckDB's default <file>.tmp) within the memory limit; writes (inserts
+            # that keep insertion order cannot always spill) are capped only when DBMKIT_DUCKDB_MEMORY asks for it
+            if read_only or os.environ.get(MEMORY_ENV):
+                limit_memory(con)
+            return con
         except duckdb.IOException as e:       # locked by a writer (or, to write: by a reader)
             last = e
             if time.monotonic() >= deadline:
