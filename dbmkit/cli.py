@@ -40,10 +40,38 @@ from . import __version__, messages
 __all__ = ["main", "run_command"]
 
 
+def _engine_sets(a) -> None:
+    """``--engine spark [--spark-master URL]`` are the settings ``engine.kind`` and ``engine.master`` for this run."""
+    extra = []
+    if getattr(a, "engine", None):
+        extra.append(f"engine.kind={a.engine}")
+    if getattr(a, "spark_master", None):
+        extra.append(f"engine.master={a.spark_master}")
+    if extra:
+        a.set = list(a.set or []) + extra
+
+
+def _spark_ready(cfg) -> bool:
+    """With engine spark: say so, or say why Spark cannot start and how to install it (False)."""
+    if cfg.engine.kind != "spark":
+        return True
+    from .sql.spark import unavailable
+    lang = messages.language(cfg)
+    why = unavailable()
+    if why:
+        print("[dbmkit] " + messages.msg("engine.unavailable", lang, why=why), file=sys.stderr)
+        return False
+    print("[dbmkit] " + messages.msg("engine.spark", lang, master=cfg.engine.master), flush=True)
+    return True
+
+
 def _cmd_report(a) -> int:
     from .overrides import load_with_sets
     from .report import run_report
+    _engine_sets(a)
     cfg, sets = load_with_sets(a.config, a.set)        # a bad --set stops here, before anything runs
+    if not _spark_ready(cfg):
+        return 2
     res = run_report(a.config, out=a.out, workdir=a.workdir, phases=a.phases, timeout=a.timeout,
                      overrides=sets or None, include_cases=a.cases, wait=a.wait, progress=_verbosity(a),
                      jobs=a.jobs)
@@ -255,7 +283,10 @@ def edition_folder(cfg) -> str:
 
 def _cmd_check(a) -> int:
     from .client_chapters import check_lines
+    _engine_sets(a)
     with _built_workspace(a) as ws:
+        if not _spark_ready(ws.cfg):
+            return 1
         text, ok = check_summary(ws)
         own, own_ok = check_lines(ws.cfg, ws)         # the client's own chapters (docs/CONFIG.md, Adapting …)
     print(text + ("\n\n" + "\n".join(own) if own else ""))
@@ -346,6 +377,11 @@ def _common(p, report: bool = False) -> None:
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="change one config setting for this run, e.g. campaign.budget=5000 (repeatable; "
                         "names as in docs/CONFIG.md)")
+    p.add_argument("--engine", choices=["duckdb", "spark"],
+                   help="where the transaction-level SQL runs (default: the config's engine, else duckdb); "
+                        "docs/SCALE.md")
+    p.add_argument("--spark-master", metavar="URL",
+                   help="the Spark master with --engine spark: local[N], spark://host:7077, yarn or sc://host:15002")
     p.add_argument("--wait", type=float, default=0, metavar="S",
                    help="when another build runs on the work folder, wait up to S seconds (default: stop at once)")
 

@@ -233,6 +233,39 @@ class Workspace:
         finally:
             con.close()
 
+    # ------------------------------------------------------------------ the Spark engine (engine: spark)
+    @property
+    def spark_engine(self):
+        """The Spark engine of this workspace (``engine: {kind: spark}``), or None for DuckDB (the default)."""
+        eng = getattr(self.cfg, "engine", None)
+        if eng is None or eng.kind != "spark":
+            return None
+        if getattr(self, "_spark", None) is None:
+            from .sql.spark import SparkEngine
+            self._spark = SparkEngine(eng.master, export_dir=self.workdir / "spark", conf=eng.conf)
+        return self._spark
+
+    def runs_on_spark(self, name: str) -> bool:
+        """Whether ``dbmkit.sql.run(self, name, …)`` goes to Spark."""
+        eng = self.spark_engine
+        return eng is not None and eng.handles(name)
+
+    def run_on_spark(self, name: str, sql: str, params: dict) -> pd.DataFrame:
+        """Run a rendered query of the Spark set on Spark: the tables it reads exported from this database (base
+        tables once per build, stamped with the build's fingerprint), the result in DuckDB's dtypes."""
+        stable = set(database.PRIMARY_KEYS) | {"consents", "responses", "email_events", "sms_events", "purchases",
+                                               "customer_records", "customer_view", "sales", "consent_latest"}
+        with self.connect() as con:
+            # the build's fingerprint, the erasures applied and the audit log's length: an erasure (or any other
+            # audited change in place) after an export makes the next query export the tables again
+            meta = dict(con.execute("SELECT key, value FROM _meta").fetchall())
+            audited = con.execute("SELECT count(*) FROM audit_log").fetchone()[0] if "audit_log" in {
+                r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()} else 0
+            key = _sha([meta.get("fingerprint"), meta.get("erasure_ledger"), audited]) if meta.get("fingerprint") \
+                else None
+            return self.spark_engine.run(con, name, sql, params,
+                                         stamps={t: key for t in stable} if key else None)
+
     def sql(self, query: str, params=None) -> pd.DataFrame:
         """Run a read-only SQL query on the marketing database and return a DataFrame."""
         with self.connect() as con:

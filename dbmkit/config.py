@@ -368,6 +368,26 @@ class ReportConfig(_Model):
         return [str(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in v]
 
 
+class EngineConfig(_Model):
+    """Where the transaction-level SQL runs (docs/SCALE.md): ``duckdb`` (the default, in the client's database) or
+    ``spark`` (Apache Spark: ``local[N]``, a cluster URL such as ``spark://host:7077`` or ``yarn``, or Spark Connect
+    ``sc://host:15002``). The database build, merge/purge and the customer-level models stay on DuckDB either way.
+    Written ``engine: spark`` or ``engine: {kind: spark, master: "local[4]"}``; ``dbmkit report … --engine spark``."""
+
+    kind: Literal["duckdb", "spark"] = Field("duckdb", description="duckdb (default) or spark")
+    master: str = Field("local[2]", description="the Spark master: local[N], spark://host:port, yarn, sc://host:port")
+    conf: dict[str, str] = Field(default_factory=dict, description="extra Spark settings, e.g. "
+                                                                   "spark.executor.memory: 8g")
+
+    @field_validator("master")
+    @classmethod
+    def _master(cls, v):
+        if not re.fullmatch(r"local(\[(\d+|\*)\])?|(spark|sc|k8s)://\S+|yarn", v):
+            raise ValueError("use local[N] (e.g. local[4]), spark://host:7077, yarn, k8s://… or Spark Connect "
+                             "sc://host:15002")
+        return v
+
+
 class PrivacyConfig(_Model):
     """Privacy settings: where the client's erasure ledger lives.
 
@@ -397,6 +417,7 @@ class ClientConfig(_Model):
     evaluate: EvaluateConfig = Field(default_factory=EvaluateConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
     notebooks: str | None = Field(
         None, description="the client's own chapters (notebooks), relative to the config file; default "
                           "<config folder>/<client>/notebooks (docs/CONFIG.md, Adapting the workbook for a client)")
@@ -411,6 +432,12 @@ class ClientConfig(_Model):
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,63}", v):
             raise ValueError("use letters, digits, '-' and '_' only (it names folders), e.g. 'acme_retail'")
         return v
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _engine_kind(cls, v):
+        """``engine: spark`` is ``engine: {kind: spark}`` (the default master, local[2])."""
+        return {"kind": v} if isinstance(v, str) else v
 
     @field_validator("currency")
     @classmethod

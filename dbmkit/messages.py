@@ -109,6 +109,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.skipped": ("skipped", "已跳过"),
     # dbmkit build, erase, site, compare
     "build.built": ("built {path}", "数据库已建好：{path}"),
+    "engine.unavailable": ("engine spark was asked for, but Spark cannot start here: {why}",
+                           "已指定 Spark 引擎，但此机器无法启动 Spark：{why}"),
+    "engine.spark": ("engine: Spark ({master}) runs the transaction-level queries; the database stays DuckDB",
+                     "引擎：Spark（{master}）运行交易级查询；数据库仍为 DuckDB"),
     "site.built": ("course site: {pages} pages, {entries} search entries — open {uri} (or: python -m http.server "
                    "--directory {out})", "课程网站：{pages} 个页面，{entries} 条搜索条目 — 打开 {uri}（或运行："
                                          "python -m http.server --directory {out}）"),

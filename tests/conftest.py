@@ -216,3 +216,17 @@ def pytest_collection_modifyitems(config, items):
             if g and not item.nodeid.endswith(f"@{g}"):        # pytest < 9: xdist has added it already
                 from _pytest.nodeid import NodeId
                 item._id = NodeId.parse(f"{item.nodeid}@{g}")
+
+
+# ------------------------------------------------------------------------------------------ the Spark engine
+@pytest.fixture(scope="session")
+def spark_session():
+    """One local Spark session (local[2], 4 shuffle partitions, UI off) for the whole test session; the tests that
+    use it are skipped with the reason when pyspark, sqlglot or Java is missing. Tests using it carry
+    ``pytest.mark.xdist_group("spark")`` so that under ``-n 2 --dist loadgroup`` one worker starts one JVM."""
+    from dbmkit.sql.spark import session, stop_sessions, unavailable
+    why = unavailable()
+    if why:
+        pytest.skip(why)
+    yield session("local[2]")
+    stop_sessions()

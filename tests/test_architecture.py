@@ -151,7 +151,7 @@ COMES_WITH = {"IPython": "ipykernel", "threadpoolctl": "scikit-learn", "cycler":
 RUN_ONLY = {"ipykernel": "the kernel papermill starts for every chapter",
             "mplfonts": "the bundled CJK chart font, found with importlib.resources (plots)"}
 # Imported only where an optional extra is installed (the import is guarded and the error names the extra).
-OPTIONAL = {"psycopg": "postgres"}
+OPTIONAL = {"psycopg": "postgres", "pyspark": "spark", "sqlglot": "spark"}
 IMPORT_NAME = {"scikit-learn": "sklearn", "pyyaml": "yaml", "python-calamine": "python_calamine"}
 
 

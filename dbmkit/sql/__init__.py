@@ -53,8 +53,14 @@ def render(name: str, **identifiers) -> str:
 
 
 def run(target, name: str, params: dict | None = None, **identifiers):
-    """Run a named query on a Workspace or a DuckDB connection; returns a DataFrame."""
+    """Run a named query on a Workspace or a DuckDB connection; returns a DataFrame.
+
+    On a Workspace whose config says ``engine: spark``, the queries of ``dbmkit.sql.spark.SPARK_QUERIES`` run on
+    Spark (translated from this DuckDB SQL, the result in DuckDB's dtypes); a DuckDB connection always runs DuckDB."""
     sql = render(name, **identifiers)
+    spark = getattr(target, "runs_on_spark", None)
+    if spark is not None and spark(name):
+        return target.run_on_spark(name, sql, params or {})
     if hasattr(target, "connect") and hasattr(target, "cfg"):
         with target.connect() as con:
             return con.execute(sql, params or {}).df()

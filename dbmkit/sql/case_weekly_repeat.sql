@@ -12,5 +12,5 @@ WITH days AS (
 )
 SELECT w.week, coalesce(weekly.repeat_transactions, 0) AS repeat_transactions,
        sum(coalesce(weekly.repeat_transactions, 0)) OVER (ORDER BY w.week) AS cumulative
-FROM range(1, $weeks + 1) w(week) LEFT JOIN weekly USING (week)
+FROM (SELECT unnest(generate_series(1, $weeks)) AS week) w LEFT JOIN weekly USING (week)
 ORDER BY w.week

@@ -39,9 +39,11 @@ WITH days AS (
            sum(d_active) AS d_active, sum(d_inactive) AS d_inactive, sum(d_long_inactive) AS d_long_inactive
     FROM events WHERE day <= $as_of GROUP BY 1
 ), months AS (
+    -- generate_series (end included) in a subquery, not range() as a table: the portable form (Spark: sequence)
     SELECT CAST(m AS DATE) AS month
-    FROM range((SELECT min(date_trunc('month', d)) FROM days), date_trunc('month', CAST($as_of AS DATE)) + INTERVAL 1 MONTH,
-               INTERVAL 1 MONTH) t(m)
+    FROM (SELECT unnest(generate_series(CAST((SELECT min(date_trunc('month', d)) FROM days) AS TIMESTAMP),
+                                        CAST(date_trunc('month', CAST($as_of AS DATE)) AS TIMESTAMP),
+                                        INTERVAL 1 MONTH)) AS m) t
 )
 SELECT s.month,
        coalesce(m.new_customers, 0) AS new_customers,

@@ -25,17 +25,25 @@ WITH purchases AS (
            -sum(net_amount) FILTER (WHERE status = 'returned') AS returns_total,
            count(*) FILTER (WHERE status = 'returned') AS n_returns,
            count(DISTINCT channel) FILTER (WHERE status = 'completed') AS channels_used,
-           mode(channel) FILTER (WHERE status = 'completed') AS main_channel,
            sum(net_amount) FILTER (WHERE status <> 'cancelled' AND CAST(order_ts AS DATE) > $as_of - INTERVAL 365 DAY) AS revenue_12m,
            count(*) FILTER (WHERE status = 'completed' AND CAST(order_ts AS DATE) > $as_of - INTERVAL 365 DAY) AS orders_12m
     FROM orders WHERE CAST(order_ts AS DATE) <= $as_of GROUP BY 1
+), channel_orders AS (
+    SELECT customer_id, channel, count(*) AS n, min(order_ts) AS first_ts
+    FROM orders WHERE status = 'completed' AND channel IS NOT NULL AND CAST(order_ts AS DATE) <= $as_of
+    GROUP BY 1, 2
+), main AS (
+    -- the channel of most completed orders; ties: the one used first, then by name (not mode(), whose pick among
+    -- ties differs between engines and runs)
+    SELECT customer_id, arg_min(channel, (-n, first_ts, channel)) AS main_channel FROM channel_orders GROUP BY 1
 )
 SELECT b.customer_id, b.frequency, b.recency, b."T", b.days_since_last, b.n_orders,
        m.monetary_total, b.monetary_mean_repeat, m.margin_total, m.discount_total, m.gross_total,
-       coalesce(m.returns_total, 0) AS returns_total, m.n_returns, m.channels_used, m.main_channel,
+       coalesce(m.returns_total, 0) AS returns_total, m.n_returns, m.channels_used, mc.main_channel,
        m.channels_used > 1 AS is_multichannel, coalesce(m.revenue_12m, 0) AS revenue_12m,
        m.orders_12m, b.first_purchase, b.last_purchase,
        datediff('day', c.signup_date, $as_of) AS tenure_days, c.acquisition_channel
 FROM btyd b JOIN money m USING (customer_id) JOIN customers c USING (customer_id)
+LEFT JOIN main mc USING (customer_id)
 WHERE NOT coalesce(c.is_test, false)
 ORDER BY b.customer_id

@@ -31,9 +31,9 @@ WITH b0 AS (
     SELECT o.oid, o.cid, o.d, it.iid FROM b0 JOIN ords o USING (order_id) JOIN items it USING (item)
 ), w AS (
     SELECT within, row_number() OVER (ORDER BY within) AS idx
-    FROM (SELECT DISTINCT CAST(unnest($windows) AS INTEGER) AS within)
+    FROM (SELECT DISTINCT CAST(x AS INTEGER) AS within FROM (SELECT unnest($windows) AS x))
 ), wr AS (
-    SELECT min(within) AS wmin, max(within) AS wmax, list(within ORDER BY within) AS wl FROM w
+    SELECT min(within) AS wmin, max(within) AS wmax, list_sort(list(within)) AS wl FROM w
 ), bounds AS (
     SELECT min(d) AS lo FROM ords
 ), firsts AS (
@@ -45,7 +45,7 @@ WITH b0 AS (
     WHERE o.d > f.first_d
 ), anchors AS (                -- e_cls = how many windows fit before and after the anchor inside the history
     SELECT c.oid, c.cid, c.d, datediff('day', bounds.lo, c.d) // wr.wmax AS bucket,
-           len(list_filter(wr.wl, lambda x: x <= least(datediff('day', bounds.lo, c.d),
+           array_length(list_filter(wr.wl, lambda x: x <= least(datediff('day', bounds.lo, c.d),
                                                   datediff('day', c.d, CAST($as_of AS DATE))))) AS e_cls
     FROM candidates c CROSS JOIN bounds CROSS JOIN wr
     WHERE c.pick <= $max_anchors
@@ -64,7 +64,7 @@ WITH b0 AS (
     WHERE f.oid <> a.oid AND abs(datediff('day', a.d, f.d)) <= wr.wmax
     GROUP BY 1, 2
 ), lags AS (                   -- back_cls = how many windows are shorter than back (NULL: no order before)
-    SELECT n.oid, n.iid, n.fwd, len(list_filter(wr.wl, lambda x: x < n.back)) AS back_cls, a.e_cls
+    SELECT n.oid, n.iid, n.fwd, array_length(list_filter(wr.wl, lambda x: x < n.back)) AS back_cls, a.e_cls
     FROM near n JOIN anchors a USING (oid) CROSS JOIN wr
     WHERE n.back IS NOT NULL
     UNION ALL

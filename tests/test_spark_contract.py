@@ -1,0 +1,173 @@
+"""The dialect contract: every query the Spark engine runs gives the same result on Spark (local[2]) as on DuckDB,
+over the same data — the small synthetic client (tests/small_client.yaml, built once) and the CDNOW sample.
+
+Same result: the same rows in the same order for the query's ORDER BY (ties broken by every column), ids equal, the
+same NULLs, the same dtypes, numbers equal to 1e-9 relative. ``CALLS`` holds the parameters each query is run with
+(those the workbook passes); a query added to ``SPARK_QUERIES`` without a call here, or that does not give the same
+numbers, fails. Every query file is either in ``SPARK_QUERIES`` or in ``DUCKDB_ONLY`` with a reason.
+
+Skipped with the reason when pyspark, sqlglot or Java is missing (``pip install 'dbmkit[spark]'``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from dbmkit import sql as dsql
+from dbmkit.sql.spark import DUCKDB_ONLY, SPARK_QUERIES, SparkEngine, unavailable
+
+pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+
+R = dsql.Raw
+AS_OF = dt.date(2026, 6, 30)          # the small client's analysis date (tests/small_client.yaml)
+CDNOW_END = dt.date(1998, 6, 30)
+
+# query → [(data, params, identifiers), …]: data is "small" (the small client's database) or "cdnow" (a connection
+# holding the CDNOW sample as the table cdnow)
+CALLS: dict[str, list[tuple[str, dict, dict]]] = {
+    "customer_summary": [
+        ("cdnow", {"as_of": CDNOW_END, "unit": 7.0},
+         dict(tx=R("cdnow"), customer="customer_id", ts="date", amount="dollars", cost=R("0"),
+              channel=R("CAST(NULL AS VARCHAR)"))),
+        ("small", {"as_of": AS_OF, "unit": 1},
+         dict(tx=R("purchases"), customer="customer_id", ts="order_ts", amount="net_amount", cost="cost",
+              channel="channel")),
+    ],
+    "customer_summary_db": [("small", {"as_of": AS_OF}, {}), ("small", {"as_of": dt.date(2025, 3, 31)}, {})],
+    "rfm_inputs_as_of": [("small", {"dates": [dt.date(2025, 1, 31), dt.date(2026, 3, 1)]},
+                          dict(dates=R("(SELECT unnest($dates) AS as_of)")))],
+    "calibration_holdout": [
+        ("cdnow", {"cal_end": dt.date(1997, 9, 30), "holdout_end": CDNOW_END, "unit": 7.0},
+         dict(tx=R("cdnow"), customer="customer_id", ts="date", amount="dollars", cost=R("0"))),
+        ("small", {"cal_end": dt.date(2025, 6, 30), "holdout_end": AS_OF, "unit": 1},
+         dict(tx=R("purchases"), customer="customer_id", ts="order_ts", amount="net_amount", cost="cost")),
+    ],
+    "case_weekly_repeat": [("cdnow", {"start": dt.date(1997, 1, 1), "weeks": 78},
+                            dict(tx=R("cdnow"), customer="customer_id", ts="date"))],
+    "cohort_retention": [("small", {"as_of": AS_OF}, dict(period=R("'month'"))),
+                         ("small", {"as_of": AS_OF}, dict(period=R("'quarter'")))],
+    "monthly_revenue": [("small", {}, dict(by=R("'all'"))), ("small", {}, dict(by="channel"))],
+    "revenue_by_period": [("small", {"as_of": AS_OF}, dict(period=R("'month'"))),
+                          ("small", {"as_of": AS_OF}, dict(period=R("'week'")))],
+    "revenue_by_order": [
+        ("small", {"as_of": AS_OF, "start": dt.date(1900, 1, 1)},
+         dict(dim=R("o.channel"), period_expr=R("CAST(NULL AS DATE)"), segment_join=R(""))),
+        ("small", {"as_of": AS_OF, "start": dt.date(2025, 7, 1)},
+         dict(dim=R("c.city"), period_expr=R("CAST(date_trunc('quarter', o.order_ts) AS DATE)"), segment_join=R(""))),
+    ],
+    "revenue_by_product": [
+        ("small", {"as_of": AS_OF, "start": dt.date(1900, 1, 1)},
+         dict(dim=R("p.category"), period_expr=R("CAST(NULL AS DATE)"))),
+        ("small", {"as_of": AS_OF, "start": dt.date(2025, 7, 1)},
+         dict(dim=R("coalesce(p.name, l.product_id)"), period_expr=R("CAST(date_trunc('month', l.order_ts) AS DATE)"))),
+    ],
+    "yearly_retention": [("small", {"as_of": AS_OF}, {})],
+    "customer_period_value": [("small", {"start": dt.date(2025, 7, 1), "as_of": AS_OF}, {})],
+    "customer_profitability": [("small", {"as_of": AS_OF}, {})],
+    "category_purchases": [("small", {"as_of": AS_OF}, {})],
+    "churn_by_group": [("small", {"as_of": AS_OF, "start": dt.date(2025, 6, 30), "active_days": 365},
+                        dict(by=R("p.first_channel"))),
+                       ("small", {"as_of": AS_OF, "start": dt.date(2025, 6, 30), "active_days": 180},
+                        dict(by=R('c."acquisition_channel"')))],
+    "customer_states": [("small", {"as_of": AS_OF, "active_days": 365, "long_inactive_days": 730}, {})],
+    "order_span": [("small", {}, {})],
+    "buyers_before": [("small", {"before": dt.datetime(2025, 6, 30)}, {})],
+    "purchases_between": [("small", {"start": dt.datetime(2025, 6, 30), "end": dt.datetime(2026, 6, 30, 23, 59)}, {})],
+    "profile_attributes": [("small", {"as_of": AS_OF}, {})],
+    "association_pairs": [("small", {"start": dt.date(2024, 7, 1), "as_of": AS_OF, "min_count": 5},
+                           dict(baskets=R("SELECT DISTINCT CAST(o.order_id AS VARCHAR) AS basket, "
+                                          "CAST(p.subcategory AS VARCHAR) AS item FROM order_items i JOIN orders o "
+                                          "USING (order_id) LEFT JOIN products p USING (product_id) WHERE o.status = "
+                                          "'completed' AND CAST(o.order_ts AS DATE) BETWEEN $start AND $as_of AND "
+                                          "p.subcategory IS NOT NULL")))],
+    "basket_items": [("small", {"start": dt.date(2025, 7, 1), "as_of": AS_OF},
+                      dict(basket=R("o.customer_id"), item=R("p.category")))],
+    "sequence_pairs": [("small", {"as_of": AS_OF, "windows": [30, 90], "min_count": 5, "max_anchors": 3},
+                        dict(item=R("p.category")))],
+    "pair_counts": [("small", {"a": "Home", "c": "Beauty", "as_of": AS_OF}, dict(item=R("p.category")))],
+    "campaign_rf_response": [("small", {"as_of": AS_OF, "cutoff": dt.date(2025, 12, 31)}, {})],
+    "campaign_contact_pressure": [("small", {"start": dt.datetime(2026, 7, 1), "recent_days": 60}, {})],
+    "campaign_channel_history": [("small", {"as_of": AS_OF, "default_window": 30}, {})],
+    "campaign_product_rules": [("small", {"as_of": AS_OF, "lookback_days": 730, "sequence_days": 120,
+                                          "min_count": 5}, {})],
+    "rfm_contact_outcomes": [("small", {"as_of": AS_OF}, {})],
+    "retention_by_period": [("small", {"as_of": dt.datetime(2026, 6, 30), "days": 90}, {})],
+    "contact_responses": [("small", {"as_of": AS_OF}, {})],
+}
+
+
+@pytest.fixture(scope="module")
+def spark_engine(spark_session, tmp_path_factory):
+    return SparkEngine("local[2]", export_dir=tmp_path_factory.mktemp("spark_export"))
+
+
+@pytest.fixture(scope="module")
+def cdnow_con():
+    from dbmkit.datasets import cdnow
+    con = duckdb.connect()
+    con.register("_cdnow_df", cdnow("sample"))
+    con.execute("CREATE TABLE cdnow AS SELECT * FROM _cdnow_df")
+    con.unregister("_cdnow_df")
+    yield con
+    con.close()
+
+
+def assert_same(name: str, a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """The DuckDB result ``a`` and the Spark result ``b`` are the same table (see the module docstring)."""
+    assert list(a.columns) == list(b.columns), f"{name}: columns {list(a.columns)} vs {list(b.columns)}"
+    assert len(a) == len(b), f"{name}: {len(a)} rows on DuckDB, {len(b)} on Spark"
+    assert list(a.dtypes.astype(str)) == list(b.dtypes.astype(str)), f"{name}: dtypes {a.dtypes} vs {b.dtypes}"
+    for c in a.columns:
+        x, y = a[c], b[c]
+        na_x, na_y = x.isna().to_numpy(), y.isna().to_numpy()
+        assert (na_x == na_y).all(), f"{name}.{c}: NULLs differ in {int((na_x != na_y).sum())} rows"
+        if pd.api.types.is_float_dtype(x):
+            xv, yv = x.to_numpy()[~na_x], y.to_numpy()[~na_y]
+            bad = ~np.isclose(xv, yv, rtol=1e-9, atol=1e-12)
+            assert not bad.any(), f"{name}.{c}: {int(bad.sum())} values differ, e.g. {xv[bad][:3]} vs {yv[bad][:3]}"
+        else:
+            xv, yv = x[~na_x].to_numpy(), y[~na_y].to_numpy()
+            bad = xv != yv
+            assert not np.asarray(bad).any(), f"{name}.{c}: values differ, e.g. {xv[bad][:3]} vs {yv[bad][:3]}"
+
+
+def _ordered(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows tied on the query's ORDER BY come in any order on either engine: sort by every column."""
+    if df.empty:
+        return df
+    keys = [c for c in df.columns if not isinstance(df[c].iloc[0], (list, dict, np.ndarray))]
+    return df.sort_values(keys, kind="mergesort", na_position="last").reset_index(drop=True)
+
+
+def test_every_query_is_declared():
+    names = set(dsql.names())
+    undeclared = names - set(SPARK_QUERIES) - set(DUCKDB_ONLY)
+    assert not undeclared, f"query files neither in SPARK_QUERIES nor in DUCKDB_ONLY (with a reason): {undeclared}"
+    assert not set(SPARK_QUERIES) & set(DUCKDB_ONLY)
+    assert set(SPARK_QUERIES) <= names and set(DUCKDB_ONLY) <= names
+    assert all(len(why) > 20 for why in DUCKDB_ONLY.values())
+
+
+def test_every_spark_query_has_a_contract_call():
+    assert set(CALLS) == set(SPARK_QUERIES), f"no contract call for {sorted(set(SPARK_QUERIES) - set(CALLS))}"
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_same_result_on_spark_and_duckdb(name, spark_engine, small_ws, cdnow_con):
+    if unavailable():
+        pytest.skip(unavailable())
+    for data, params, idents in CALLS[name]:
+        q = dsql.render(name, **idents)
+        if data == "cdnow":
+            duck = cdnow_con.execute(q, params).df()
+            spark = spark_engine.run(cdnow_con, name, q, params, stamps="cdnow")
+        else:
+            with small_ws.connect() as con:
+                duck = con.execute(q, params).df()
+                spark = spark_engine.run(con, name, q, params, stamps="small")   # exported once
+        assert len(duck) > 0, f"{name} {params}: the contract call returns no rows on DuckDB; choose other parameters"
+        assert_same(f"{name}{params}", _ordered(duck), _ordered(spark))
