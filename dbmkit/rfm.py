@@ -99,14 +99,9 @@ def customer_summary(transactions: pd.DataFrame | str, customer_col: str = "cust
 
 def build_customer_summary(ws) -> pd.DataFrame:
     """The ``customer_summary`` table of the marketing database (days; as of the workspace's analysis date)."""
-    params = {"as_of": ws.as_of.date()}
     with ws.connect() as con:
-        out = _sql.run(con, "customer_summary_db", params)
-        main = _sql.run(con, "customer_main_channel", params)
-    # the channel of most completed orders, ties to the first by name (not mode(): its ties vary from run to run)
-    main_channel = out["customer_id"].map(pd.Series(main["main_channel"].to_numpy(), index=main["customer_id"]))
-    out["main_channel"] = main_channel.astype(out["main_channel"].dtype).to_numpy()
-    return out
+        # main_channel: the channel of most completed orders; ties to the one used first, then by name
+        return _sql.run(con, "customer_summary_db", {"as_of": ws.as_of.date()})
 
 
 # ============================================================================================ RFM scores

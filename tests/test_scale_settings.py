@@ -51,30 +51,37 @@ def test_a_query_that_spills_gives_the_same_result(tmp_path):
 
 
 def _main_channel(orders: pd.DataFrame) -> pd.DataFrame:
+    """main_channel of the customer summary query on these orders (amounts and the customers table made up)."""
+    orders = orders.assign(net_amount=10.0, gross_amount=10.0, discount=0.0, cost=4.0)
+    customers = pd.DataFrame({"customer_id": sorted(orders["customer_id"].unique())})
+    customers = customers.assign(signup_date=pd.Timestamp("2023-01-01"), acquisition_channel="web", is_test=False)
     con = duckdb.connect()
     con.register("orders", orders)
-    return _sql.run(con, "customer_main_channel", {"as_of": pd.Timestamp("2024-12-31").date()})
+    con.register("customers", customers)
+    out = _sql.run(con, "customer_summary_db", {"as_of": pd.Timestamp("2024-12-31").date()})
+    return out.loc[out["main_channel"].notna(), ["customer_id", "main_channel"]]
 
 
 def test_main_channel_hand_computed():
     orders = pd.DataFrame({
-        "customer_id": ["a", "a", "a", "a", "b", "b", "c", "c", "d"],
-        "channel": ["web", "store", "web", "store", "web", "app", "store", None, None],
+        "customer_id": ["a", "a", "a", "a", "b", "b", "c", "c", "d", "e", "e"],
+        "channel": ["web", "store", "web", "store", "web", "app", "store", None, None, "web", "app"],
         "status": ["completed", "completed", "completed", "cancelled", "completed", "completed", "completed",
-                   "completed", "completed"],
-        "order_ts": pd.to_datetime(["2024-01-01"] * 8 + ["2024-02-01"]),
+                   "completed", "completed", "completed", "completed"],
+        "order_ts": pd.to_datetime(["2024-01-01"] * 8 + ["2024-02-01", "2024-03-01", "2024-03-01"]),
     })
+    orders.loc[4, "order_ts"] = pd.Timestamp("2023-12-01")       # b: web was used first
     got = dict(_main_channel(orders).sort_values("customer_id").values.tolist())
-    # a: web twice, store once (its cancelled order does not count); b: a tie, app comes first by name;
-    # c: the order without a channel does not count; d: no channel at all, left out
-    assert got == {"a": "web", "b": "app", "c": "store"}
+    # a: web twice, store once (its cancelled order does not count); b: a tie, web was used first;
+    # c: the order without a channel does not count; d: no channel at all, none; e: a tie on the same day: by name
+    assert got == {"a": "web", "b": "web", "c": "store", "e": "app"}
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["web", "app", "store", "catalog", None]),
                           st.sampled_from(["completed", "completed", "cancelled", "returned"]),
                           st.integers(0, 400)), min_size=1, max_size=80))
-def test_main_channel_is_the_most_frequent_ties_by_name(rows):
+def test_main_channel_is_the_most_frequent_ties_to_the_first_used(rows):
     orders = pd.DataFrame(rows, columns=["customer_id", "channel", "status", "day"])
     orders["customer_id"] = "c" + orders["customer_id"].astype(str)
     orders["order_ts"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(orders.pop("day"), unit="D")
@@ -84,5 +91,6 @@ def test_main_channel_is_the_most_frequent_ties_by_name(rows):
     want = {}
     for cid, g in ok.groupby("customer_id"):
         n = g["channel"].value_counts()
-        want[cid] = sorted(n[n == n.max()].index)[0]
+        first = g.groupby("channel")["order_ts"].min()
+        want[cid] = min(n[n == n.max()].index, key=lambda c: (first[c], c))
     assert got == want

@@ -1,8 +1,7 @@
 -- The customer summary of the marketing database as of $as_of: BTYD fields in days from completed purchases,
 -- money net of returns, margin after product costs, discounts, channels. One row per customer who bought.
--- main_channel here is DuckDB's mode(), whose ties depend on the order its threads merge in: rfm.build_customer_summary
--- replaces it by customer_main_channel.sql (ties to the first channel by name). The query is otherwise kept as it
--- was: removing the mode() changes the plan and with it the order of DuckDB's floating-point sums (last digit).
+-- main_channel: the channel of most completed orders, a tie going to the channel used first, then to the first by
+-- name (deterministic on every engine, unlike mode(), whose ties depend on how DuckDB's threads merge).
 WITH purchases AS (
     SELECT customer_id, CAST(order_ts AS DATE) AS d, sum(net_amount) AS amount, count(*) AS n
     FROM orders WHERE status = 'completed' AND CAST(order_ts AS DATE) <= $as_of
