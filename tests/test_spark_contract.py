@@ -31,12 +31,14 @@ CDNOW_END = dt.date(1998, 6, 30)
 CALLS: dict[str, list[tuple[str, dict, dict]]] = {
     "customer_summary": [
         ("cdnow", {"as_of": CDNOW_END, "unit": 7.0},
-         dict(tx=R("cdnow"), customer="customer_id", ts="date", amount="dollars", cost=R("0"),
-              channel=R("CAST(NULL AS VARCHAR)"))),
+         dict(tx=R("cdnow"), customer="customer_id", ts="date", amount="dollars",
+              day_cost=R("CAST(NULL AS DOUBLE)"), margin=R("CAST(NULL AS DOUBLE)"))),
         ("small", {"as_of": AS_OF, "unit": 1},
-         dict(tx=R("purchases"), customer="customer_id", ts="order_ts", amount="net_amount", cost="cost",
-              channel="channel")),
+         dict(tx=R("purchases"), customer="customer_id", ts="order_ts", amount="net_amount",
+              day_cost=R('sum(CAST("cost" AS DOUBLE))'), margin=R("sum(amount - cost)"))),
     ],
+    "customer_channels": [("small", {"as_of": AS_OF},
+                           dict(tx=R("purchases"), customer="customer_id", ts="order_ts", channel="channel"))],
     "customer_summary_db": [("small", {"as_of": AS_OF}, {}), ("small", {"as_of": dt.date(2025, 3, 31)}, {})],
     "rfm_inputs_as_of": [("small", {"dates": [dt.date(2025, 1, 31), dt.date(2026, 3, 1)]},
                           dict(dates=R("(SELECT unnest($dates) AS as_of)")))],

@@ -40,6 +40,7 @@ INSTALL_HINT = ("the Spark engine needs pyspark>=4.0 and sqlglot (" + SQLGLOT_HI
 # the queries whose cost grows with the transactions: on Spark when the engine is spark
 SPARK_QUERIES: dict[str, str] = {
     "customer_summary": "BTYD summary of any transaction table",
+    "customer_channels": "channels each customer bought through (the summary's channels_used)",
     "customer_summary_db": "the customer summary of the database",
     "rfm_inputs_as_of": "RFM inputs as of several dates",
     "calibration_holdout": "calibration/holdout split",
