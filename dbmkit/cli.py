@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 import textwrap
@@ -327,7 +328,8 @@ def _cmd_compare(a) -> int:
     try:
         print(compare_reports(a.report_a, a.report_b, show_all=a.all, lang=a.language))
     except CompareError as e:
-        print(f"[dbmkit] error: {e}", file=sys.stderr)
+        lang = a.language or messages.language()
+        print("[dbmkit] " + messages.msg("error", lang, text=messages.error_text(e, lang)), file=sys.stderr)
         return 2
     return 0
 
@@ -335,9 +337,10 @@ def _cmd_compare(a) -> int:
 def _cmd_lab(a) -> int:
     from .lab import LabError, run_lab
     try:
-        return run_lab(a.config, port=a.port, browser=not a.no_browser)
+        return run_lab(a.config, port=a.port, browser=not a.no_browser, lang=cli_language(a))
     except LabError as e:
-        print(f"[dbmkit] error: {e}", file=sys.stderr)
+        lang = cli_language(a)
+        print("[dbmkit] " + messages.msg("error", lang, text=messages.error_text(e, lang)), file=sys.stderr)
         return 2
 
 
@@ -346,12 +349,22 @@ def _cmd_site(a) -> int:
     try:
         res = build_site(a.report_dir, a.out)
     except SiteError as e:
-        print(f"[dbmkit] error: {e}", file=sys.stderr)
+        lang = _report_language(a.report_dir) or cli_language(a)
+        print("[dbmkit] " + messages.msg("error", lang, text=messages.error_text(e, lang)), file=sys.stderr)
         return 2
     print("[dbmkit] " + messages.msg("site.built", res.get("language") or cli_language(a), pages=len(res["pages"]),
                                      entries=res["search_entries"], uri=(Path(res["out"]) / "index.html").resolve()
                                      .as_uri(), out=a.out))
     return 0
+
+
+def _report_language(report_dir) -> str | None:
+    """The language of the report in ``report_dir`` (its status.json), None when it has none or cannot be read."""
+    try:
+        lang = json.loads((Path(report_dir) / "status.json").read_text(encoding="utf-8")).get("language")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return lang if lang in ("en", "zh") else None
 
 
 def _verbosity(a) -> int:

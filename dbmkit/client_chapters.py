@@ -31,6 +31,7 @@ from pathlib import Path
 
 from . import __version__, messages, workbook
 from . import chapters as _chapters
+from .chapter_scaffold import NAV_WORDS, scaffold_cells
 from .chapters import Chapter
 
 __all__ = ["ChapterSource", "Problem", "standard_dir", "client_dir", "resolve", "select", "source_hash", "drift",
@@ -83,14 +84,17 @@ def _is_nav(cell) -> bool:
 
 
 def _title_of(nb, file: str) -> tuple[str, str]:
-    """(English, 中文) title from the title cell ``# NN · Title (中文)``; the file name's words without one (or
+    """(English, 中文) title from the title cell ``# NN · Title (中文)`` (or ``# NN · 中文（English）``); the file name's words without one (or
     without a readable notebook, ``nb`` None)."""
     for c in (nb.cells if nb is not None else []):
         if c.cell_type != "markdown" or _is_nav(c) or not c.source.startswith("# "):
             continue
         head = re.sub(r"^#\s+(\d{2}\s*·\s*)?", "", c.source.splitlines()[0]).strip()
         m = re.match(r"^(.*?)\s*[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]\s*$", head)
-        return (m.group(1), m.group(2)) if m else (head, head)
+        if m:
+            return m.group(1), m.group(2)
+        m = re.match(r"^(.*[\u4e00-\u9fff][^()（）]*?)\s*[(（]([^()（）\u4e00-\u9fff]+)[)）]\s*$", head)  # 中文（English）
+        return (m.group(2), m.group(1)) if m else (head, head)
     words = file.split("_", 1)[1].replace("_", " ").replace("-", " ") if "_" in file else file
     return words, words
 
@@ -449,24 +453,31 @@ def _rel(target: Path, start: Path) -> str:
         return target.name
 
 
-def _nav_markdown(sources: list[ChapterSource], file: str, here: Path, bottom: bool = False) -> str:
+def _nav_markdown(sources: list[ChapterSource], file: str, here: Path, bottom: bool = False,
+                  lang: str = "en") -> str:
     seq = [s for s in sources if (s.chapter.phase == "9") == (file.split("_")[0][0] == "9")]
     i = [s.file for s in seq].index(file)
     prev, nxt = (seq[i - 1] if i > 0 else None), (seq[i + 1] if i + 1 < len(seq) else None)
     link = {s.file: _rel(s.path, here) for s in sources}
     start = next((s for s in sources if s.file == "00_start_here"), None)
-    parts = [f"[← {prev.chapter.number} {prev.chapter.title}]({link[prev.file]})" if prev else "← (start)"]
+    first, index, end = NAV_WORDS["zh" if lang == "zh" else "en"]
+
+    def title(s: ChapterSource) -> str:
+        return s.chapter.title_zh if lang == "zh" else s.chapter.title
+    parts = [f"[← {prev.chapter.number} {title(prev)}]({link[prev.file]})" if prev else first]
     if start:
-        parts.append(f"[Index]({link[start.file]}#Chapters)")
-    parts.append(f"[{nxt.chapter.number} {nxt.chapter.title} →]({link[nxt.file]})" if nxt else "(end) →")
+        parts.append(f"[{index}]({link[start.file]}#Chapters)")
+    parts.append(f"[{nxt.chapter.number} {title(nxt)} →]({link[nxt.file]})" if nxt else end)
     return ("---\n" if bottom else "") + " · ".join(parts)
 
 
 def sync_navigation(cfg) -> list[Path]:
     """Rewrite the navigation cells (tag ``nav``, first and last) of the client's chapters for the client's chapter
-    order, links relative to the client folder; other cells are left as they are. Returns the notebooks changed."""
+    order, links relative to the client folder, words and titles in the client's language; other cells are left as
+    they are. Returns the notebooks changed."""
     import nbformat
     sources = resolve(cfg)
+    lang = getattr(cfg, "language", None) or "en"
     changed = []
     for s in sources:
         if s.kind == "standard":
@@ -478,8 +489,9 @@ def sync_navigation(cfg) -> list[Path]:
         before = nbformat.writes(nb)
         cells = [c for c in nb.cells if not _is_nav(c)]
         here = s.path.parent
-        nb.cells = ([nbformat.v4.new_markdown_cell(_nav_markdown(sources, s.file, here), metadata={"tags": ["nav"]})]
-                    + cells + [nbformat.v4.new_markdown_cell(_nav_markdown(sources, s.file, here, bottom=True),
+        nb.cells = ([nbformat.v4.new_markdown_cell(_nav_markdown(sources, s.file, here, lang=lang),
+                                                   metadata={"tags": ["nav"]})]
+                    + cells + [nbformat.v4.new_markdown_cell(_nav_markdown(sources, s.file, here, True, lang),
                                                              metadata={"tags": ["nav"]})])
         for k, c in enumerate(nb.cells):
             c["id"] = f"{s.file[:2]}-{k:03d}"
@@ -531,7 +543,8 @@ def new_chapter(cfg, number: str | int, title: str, title_zh: str | None = None,
                 force: bool = False) -> Path:
     """Write a client chapter ``<client folder>/NN_<client>_<title words>.ipynb`` (or ``name``) with the standard
     cells: navigation, title and objectives, parameters, setup through ``dbm.workspace``, one example query and chart,
-    "what this means for the marketer", provenance — without outputs, ready to open in JupyterLab. Returns its path.
+    "what this means for the marketer", provenance — without outputs, ready to open in JupyterLab; in Chinese for a
+    Chinese client (:func:`dbmkit.chapter_scaffold.scaffold_cells`). Returns its path.
     """
     import nbformat
     num = f"{int(number):02d}" if str(number).strip().isdigit() else str(number)
@@ -542,40 +555,8 @@ def new_chapter(cfg, number: str | int, title: str, title_zh: str | None = None,
     if not CHAPTER_NAME.match(file) or not file.startswith(num + "_"):
         raise ValueError(f"chapter name {file!r}: write it {num}_topic (letters, digits, _ and -)")
     path = _target(cfg, file, force)
-    zh = f" ({title_zh})" if title_zh else ""
-    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
-    cells = [
-        md(f"# {num} · {title}{zh}\n\n"
-           f"A chapter of {cfg.title or cfg.client} only (客户专属章节): it runs in this client's report after the "
-           f"chapters numbered below {num}, with the same parameters, setup and provenance as the standard chapters."
-           "\n\n**You will learn**\n\n"
-           "* how buyers and revenue moved month by month in this client's database (每月购买客户与收入);\n"
-           "* how to ask your own question of the database with one SQL query (`ws.sql`) and draw the answer.\n\n"
-           "Rewrite this cell with the question of the chapter and what the marketer will learn."),
-        code(f"{_config_line(cfg, path.parent)}\n{OVERRIDES_LINE}", metadata={"tags": ["parameters"]}),
-        code("import dbmkit as dbm\n\nws = dbm.workspace(config, overrides=overrides)\n"
-             'print(f"{ws.cfg.client}: analysis date {ws.as_of.date()}")'),
-        md("## Buyers and revenue per month (每月购买客户与收入)\n\n"
-           "One query on the marketing database: completed purchases (the `purchases` view) up to the analysis date, "
-           "per month — how many customers bought, how many orders and the net revenue. Anything that grows with "
-           "the transactions is computed in the database like this; pandas only sees one row per month."),
-        code('monthly = ws.sql("""\n'
-             "    SELECT date_trunc('month', order_ts) AS month, count(DISTINCT customer_id) AS buyers,\n"
-             "           count(*) AS orders, sum(net_amount) AS revenue\n"
-             "    FROM purchases\n"
-             "    WHERE CAST(order_ts AS DATE) <= CAST(? AS DATE)\n"
-             '    GROUP BY 1 ORDER BY 1""", [str(ws.as_of.date())])\n'
-             "monthly.tail(6)"),
-        code("fig, ax = dbm.plots.new_figure(9, 4)\n"
-             "ax.bar(monthly[\"month\"], monthly[\"revenue\"], width=20)\n"
-             "dbm.plots.money_axis(ax, \"y\", ws.currency)\n"
-             "ax.set_ylabel(\"net revenue (净收入)\")\n"
-             "dbm.plots.finish(fig, title=\"Revenue per month (每月收入)\")"),
-        md("**What this means for the marketer:** a month whose revenue falls while the buyers stay level means "
-           "smaller baskets; fewer buyers means customers lost or not won. Write here what the numbers of this "
-           "client say and what to do about them."),
-        code("dbm.provenance(ws)"),
-    ]
+    cells = scaffold_cells(num, title, title_zh, cfg.title or cfg.client, _config_line(cfg, path.parent),
+                           OVERRIDES_LINE, getattr(cfg, "language", None) or "en")
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["dbmkit"] = {"kind": "added", "needs": [], "made_by": f"dbmkit new-chapter ({__version__})"}
     _write(nb, path)

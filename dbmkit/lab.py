@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from . import messages
 from .config import load_config
 from .report.runner import notebooks_dir
 
@@ -51,11 +52,12 @@ def lab_command(config: str | os.PathLike, port: int | None = None, browser: boo
     return argv, env
 
 
-def run_lab(config: str | os.PathLike, port: int | None = None, browser: bool = True) -> int:
-    """Start JupyterLab (see :func:`lab_command`) and wait for it; Ctrl-C stops it. Returns its exit code."""
+def run_lab(config: str | os.PathLike, port: int | None = None, browser: bool = True, lang: str | None = None) -> int:
+    """Start JupyterLab (see :func:`lab_command`) and wait for it; Ctrl-C stops it. Returns its exit code. ``lang``:
+    the language of the line it prints first (default :func:`dbmkit.messages.language`)."""
     argv, env = lab_command(config, port=port, browser=browser)
-    print(f"[dbmkit] JupyterLab on {argv[3].split('=', 1)[1]} for the client of {env['DBMKIT_CONFIG']} "
-          "(every chapter opens on it); the URL follows — Ctrl-C stops the server", flush=True)
+    print("[dbmkit] " + messages.msg("lab.start", lang, folder=argv[3].split("=", 1)[1], config=env["DBMKIT_CONFIG"]),
+          flush=True)
     try:
         return subprocess.call(argv, env=env)
     except KeyboardInterrupt:

@@ -150,6 +150,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "batch.config_error": ("config error: ", "配置错误："),
     "batch.set_error": ("--set error: ", "--set 错误："),
     "batch.exit_code": ("exit code {code}", "退出码 {code}"),
+    "batch.log_line": ("{client}: {status} in {seconds:.0f} s", "{client}：{status}，用时 {seconds:.0f} 秒"),
+    "batch.seconds": ("{seconds:.0f} s", "{seconds:.0f} 秒"),
+    "batch.html_title": ("Batch report", "批量运行报告"),
+    "batch.html_h1": ("Batch run", "批量运行"),
+    "batch.html_heads": ("Client|Status|Chapters ok / failed / skipped|Time|Message",
+                         "客户|状态|章节：已运行 / 失败 / 已跳过|用时|说明"),
+    # dbmkit lab, init
+    "lab.start": ("JupyterLab on {folder} for the client of {config} (every chapter opens on it); the URL follows — "
+                  "Ctrl-C stops the server", "JupyterLab 已在 {folder} 上启动，客户配置为 {config}（每一章都以它打开）；"
+                                            "网址见下文 — 按 Ctrl-C 停止服务器"),
+    "init.written": ("workbook written to {dest}: notebooks/, notebooks_zh/, clients/, data/, docs/",
+                     "工作手册已写入 {dest}：notebooks/、notebooks_zh/、clients/、data/、docs/"),
+    "init.next": ("next: cd {dest} && dbmkit report clients/{client}.yaml   (or: dbmkit lab clients/{client}.yaml)",
+                  "下一步：cd {dest} && dbmkit report clients/{client}.yaml   （或：dbmkit lab clients/{client}.yaml）"),
     # dbmkit new-chapter, override-chapter
     "chapter.wrote": ("wrote {path}", "已写好章节：{path}"),
     "chapter.also_standard": ("note: chapter {number} is a standard chapter too; this one runs after it (to replace "

@@ -181,6 +181,106 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^export the data again$", "请重新导出数据"),
     (r"^the file is a Parquet file named as text$", "文件是 Parquet 文件，却用了文本文件的扩展名"),
     (r"^the file is a ZIP archive holding (\d+) file\(s\) \((.*)\)$", r"文件是 ZIP 压缩包，里面有 \1 个文件（\2）"),
+    # a source whose sheet, header row, path, format or query cannot be read (ingest.staging, .files, .sql_sources)
+    (r"^the file is empty \(only blank space\)$", "文件是空的（只有空白）"),
+    (r"^header_row (\d+) is beyond the end of the file \((\d+) lines\)$", r"header_row \1 超出了文件末尾（文件只有 \2 行）"),
+    (r"^header_row (\d+) is beyond the last row of the sheet \((\d+) rows\)$",
+     r"header_row \1 超出了工作表的最后一行（工作表只有 \2 行）"),
+    (r"^set header_row to the 0-based (?:line|row) of the column names$", "请把 header_row 设为列名所在的行（从 0 开始计数）"),
+    (r"^cannot parse the file as delimited text \((.*)\)$", r"无法把该文件解析为分隔文本（\1）"),
+    (r"^check the delimiter, quoting and header_row of this source$", "请检查该数据源的 `delimiter`（分隔符）、引号和 `header_row`"),
+    (r"^the sheet is empty$", "工作表是空的"),
+    (r"^check the `sheet` of this source$", "请检查该数据源的 `sheet`"),
+    (r"^cannot read the Parquet file \((.*)\)$", r"无法读取该 Parquet 文件（\1）"),
+    (r"^write the file again with pandas/pyarrow, or export CSV$", "请用 pandas/pyarrow 重新写出该文件，或导出为 CSV"),
+    (r"^the path is a folder, not a file$", "该路径是文件夹，不是文件"),
+    (r"^point `path` at one file$", "请让 `path` 指向一个文件"),
+    (r"^format ('[^']*') cannot be read from a file$", r"格式 \1 不能从文件读取"),
+    (r"^use format csv, excel or parquet for a file, or `sql:` with `url:` for a database$",
+     "文件请用 csv、excel 或 parquet 格式；数据库请用 `sql:` 加 `url:`"),
+    (r" \(did you mean ('[^']*')\?\)$", r"（是否想写 \1？）"),
+    (r"^sheet ('[^']*') \((the first sheet|the sheet the config names)\) holds (\d+) of the (\d+) mapped columns, sheet "
+     r"('[^']*') holds (\d+); the workbook's sheets \(mapped columns found\): (.*)$",
+     lambda m: f"工作表 {m.group(1)}（{'第一个工作表' if m.group(2) == 'the first sheet' else '配置指定的工作表'}）"
+               f"只含 {m.group(4)} 个映射列中的 {m.group(3)} 个，工作表 {m.group(5)} 含 {m.group(6)} 个；工作簿的各工作表"
+               "（找到的映射列）：" + re.sub(r" \((\d+) of (\d+)\)", r"（\1/\2）", m.group(7)).replace(", ", "，")),
+    (r"^set `sheet: (.*)` for this source \(under its `path:`\)$", r"为该数据源设置 `sheet: \1`（写在它的 `path:` 下面）"),
+    (r"^the header has the name ('[^']*') (twice|three times|\d+ times): columns (.+?)(, names compared ignoring case "
+     r"and spaces)?; (?:the mapping's (\w+) ← ('[^']*')|the mapped column ('[^']*')) cannot tell which one is meant$",
+     lambda m: f"表头中名称 {m.group(1)} 出现了"
+               + {"twice": "两次", "three times": "三次"}.get(m.group(2), m.group(2).replace(" times", " 次"))
+               + f"：第 {m.group(3).replace(' and ', ' 和 ')} 列" + ("（比较列名时忽略大小写和空格）" if m.group(4) else "")
+               + "；" + (f"映射 {m.group(5)} ← {m.group(6)}" if m.group(5) else f"映射的列 {m.group(7)} ")
+               + "无法确定指的是哪一列"),
+    (r"^rename one of them in the file so that each column name is unique \(e\.g\. ('[^']*') for column (\d+)\), or "
+     r"delete the column that is not needed$", r"请在文件中给其中一列改名，使每个列名都唯一（例如把第 \2 列改为 \1），"
+                                                r"或删除不需要的那一列"),
+    (r"^the file ('[^']*') in the ZIP archive holds (.+), not CSV text$",
+     lambda m: f"ZIP 压缩包中的文件 {m.group(1)} 是{_spaced(what_zh(m.group(2)))}，不是 CSV 文本"),
+    (r"^the (gzip|bzip2) file holds (.+), not CSV text$",
+     lambda m: f"该 {m.group(1)} 文件里是{_spaced(what_zh(m.group(2)))}，不是 CSV 文本"),
+    (r"^compress only the CSV/TSV export itself \(or give the file unpacked\)$",
+     "只压缩 CSV/TSV 导出文件本身（或直接给出未压缩的文件）"),
+    (r"\(its byte-order mark says so\)", "（由其字节顺序标记判断）"),
+    (r"\(no byte-order mark: told by the NUL bytes beside its characters\)", "（无字节顺序标记：由字符旁的 NUL 字节判断）"),
+    # a file that is something else (ingest.filetype), before the shorter "the file is …" ones below
+    (r"^the file is (.+?), not (an? .+?)(?: \(its name says '([^']*)'\))?$",
+     lambda m: f"文件是{_spaced(what_zh(m.group(1)))}，不是{_spaced(what_zh(m.group(2)))}"
+               + (f"（文件名写的是 '{m.group(3)}'）" if m.group(3) else "")),
+    (r"^a table in a PDF cannot be read; ", "PDF 中的表格无法读取；"),
+    (r"export the sheet or table as CSV \(or Excel \.xlsx\) with a header row, and point `path:` at that file$",
+     "请把工作表或表格导出为带表头行的 CSV（或 Excel .xlsx），并让 `path:` 指向该文件"),
+    (r"^open it in Excel and save it as \.xlsx \(or export the sheet as CSV\), and point `path:` at the new file$",
+     "请在 Excel 中打开并另存为 .xlsx（或把工作表导出为 CSV），并让 `path:` 指向新文件"),
+    (r"^read a table of it with `sql: SELECT … FROM <table>` and `url: sqlite:///<file>` instead of `path:`, or "
+     r"export the table as CSV$", "请改用 `sql: SELECT … FROM <table>` 和 `url: sqlite:///<file>`（代替 `path:`）读取其中的表，"
+                                  "或把表导出为 CSV"),
+    # a source query (ingest.sql_sources)
+    (r"^write one SELECT … FROM … query \(WITH … SELECT is fine\); a source query only reads the tables of its own "
+     r"database — it cannot write files \(COPY … TO, EXPORT\), attach other databases \(ATTACH\), load extensions "
+     r"\(INSTALL/LOAD\) or change settings \(SET, PRAGMA\): give another database its own source with `url:`, or "
+     r"export the data as CSV/Parquet$",
+     "请写一条 SELECT … FROM … 查询（WITH … SELECT 也可以）；数据源查询只能读取它自己数据库中的表 — 不能写文件"
+     "（COPY … TO、EXPORT）、不能挂载其他数据库（ATTACH）、不能加载扩展（INSTALL/LOAD），也不能修改设置（SET、PRAGMA）："
+     "其他数据库请用 `url:` 另设一个数据源，或把数据导出为 CSV/Parquet"),
+    (r"^the query is empty$", "查询是空的"),
+    (r"^the query holds (\d+) statements, but a source query is one SELECT$",
+     r"查询包含 \1 条语句，但数据源查询只能是一条 SELECT"),
+    (r"^the query is an? (.+?) statement, but a source query may only read \(one SELECT\)$",
+     lambda m: f"查询是 {m.group(1)} 语句" if m.group(1) != "empty" else "查询是空语句"),
+    (r"^(查询是 .+ 语句|查询是空语句)$", r"\1，但数据源查询只能读取（一条 SELECT）"),
+    (r"something a source may not do \((.*)\)", r"数据源不允许的操作（\1）"),
+    (r"^the query asks for (.+), but a source query may only read \(one SELECT\)$",
+     r"查询要求 \1，但数据源查询只能读取（一条 SELECT）"),
+    (r"^the query returns no table$", "查询没有返回表"),
+    (r"^the query reaches outside its database \(a file, another database or an extension\): ",
+     "查询越出了它自己的数据库（文件、其他数据库或扩展）："),
+    (r"^the SQL query failed: ", "SQL 查询失败："),
+    (r"^run the query in a SQL client first; check table and column names$", "请先在 SQL 客户端中运行该查询；并检查表名和列名"),
+    (r"^cannot open the DuckDB database \((.*)\)$", r"无法打开 DuckDB 数据库（\1）"),
+    (r"^check that `url` points at a DuckDB database file \((\S+)\)$", r"请确认 `url` 指向一个 DuckDB 数据库文件（\1）"),
+    (r"^the database URL holds a password, and a config file is no place for one$",
+     "数据库 URL 中含有密码，而配置文件不是存放密码的地方"),
+    (r"leave the password out of the config: write (\S+) and set PGPASSWORD \(or a ~/\.pgpass file, or a service in "
+     r"~/\.pg_service\.conf\) in the environment that runs dbmkit; any part of the URL may also name an environment "
+     r"variable as \$\{NAME\}, e\.g\. (\S+)$",
+     r"不要把密码写进配置：请写成 \1，并在运行 dbmkit 的环境中设置 PGPASSWORD（或使用 ~/.pgpass 文件，或 "
+     r"~/.pg_service.conf 中的服务）；URL 的任何部分也可以用 ${NAME} 引用环境变量，例如 \2"),
+    (r"^the database URL names the environment variable (\S+), which is not set$",
+     r"数据库 URL 引用了环境变量 \1，但它没有设置"),
+    (r"^set (\S+) in the environment that runs dbmkit \(export (\S+)\), or write the value into `url` if it is not a "
+     r"secret$", r"请在运行 dbmkit 的环境中设置 \1（export \2）；若它不是机密，也可以把值直接写进 `url`"),
+    (r"^unsupported database URL ('[^']*')$", r"不支持的数据库 URL \1"),
+    (r"^use (duckdb:///\S+), (sqlite:///\S+) or (postgresql://\S+) \(other databases: export the table as CSV or "
+     r"Parquet\)$", r"请使用 \1、\2 或 \3（其他数据库：请把表导出为 CSV 或 Parquet）"),
+    (r"^check the path in `url` \((duckdb:///\S+) is relative to the config file; use four slashes for an absolute "
+     r"path\)$", r"请检查 `url` 中的路径（\1 相对于配置文件所在的文件夹；绝对路径请用四个斜杠）"),
+    (r"^reading PostgreSQL needs the psycopg package$", "读取 PostgreSQL 需要 psycopg 包"),
+    (r"^pip install ('psycopg\[binary\]') in the workbook's environment, or export the table as CSV/Parquet$",
+     r"请在工作手册的环境中运行 pip install \1，或把表导出为 CSV/Parquet"),
+    (r"^cannot connect to the PostgreSQL server: ", "无法连接 PostgreSQL 服务器："),
+    (r"^check host, port, database and user in `url` and that the server accepts connections from this machine; ",
+     "请检查 `url` 中的主机、端口、数据库和用户，并确认服务器接受来自本机的连接；"),
     # the rarer ones of a source in a config (ingest.files, .filetype, .load)
     (r"^the file is (.+?), not (an? [^()]+?)(?: \(its name says '([^']*)'\))?$",
      lambda m: f"文件是{_spaced(what_zh(m.group(1)))}，不是{_spaced(what_zh(m.group(2)))}"
@@ -287,6 +387,10 @@ def _and_zh(m: re.Match) -> str:
     return m.group(1).replace(" and ", "和")
 
 
+_VALUES_ZH = {"dates with times": "带时间的日期", "dates": "日期", "whole numbers": "整数", "amounts": "金额",
+              "ids": "编号", "codes": "代码", "e-mail addresses": "电子邮件地址", "phone numbers": "电话号码",
+              "yes/no flags": "是/否标记", "text": "文本"}
+
 # what `dbmkit new-client` says about a file (consultant.mapping: the table it feeds and why, the notes) → 中文
 DRAFT_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in [
     (r"^one row per invoice line: product, quantity and unit price", "每行一条发票明细：商品、数量和单价"),
@@ -315,7 +419,32 @@ DRAFT_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in 
     (r"^dates: AMBIGUOUS: no day above 12 in the sample, day-first assumed; use (\S+(?: %H:%M)?) if the dates are "
      r"month-first$", r"日期：无法确定：样本中没有大于 12 的日，已按“日在前”读取；若日期是“月在前”，请用 \1"),
     (r"^required column `(\w+)` of (\w+) not found: map it by hand under `columns:`$",
-     r"未找到 \2 的必需列 `\1`：请在 `columns:` 下手动映射"),
+     r"未找到 \2 的必需列 `\1`：请在 `columns:` 下手动映射"),    # … and, in the draft config's comments, why each column was guessed and what the unplaced ones hold
+    (r"the header ('[^']*') is a usual name for (\w+)", r"表头 \1 是 \2 的常用名称"),
+    (r"the header ('[^']*') contains a usual name for (\w+)", r"表头 \1 含有 \2 的常用名称"),
+    (r"guessed from the values: the (only|first) date column",
+     lambda m: "根据值推测：" + ("唯一的" if m.group(1) == "only" else "第一个") + "日期列"),
+    (r"guessed from the values: small whole numbers", "根据值推测：较小的整数"),
+    (r"guessed from the values: amounts", "根据值推测：金额"),
+    (r"guessed from the values: (\d+) % distinct ids", r"根据值推测：\1 % 的编号互不相同"),
+    (r"guessed from the values: product codes", "根据值推测：商品代码"),
+    (r"guessed from the values: ids that repeat \(([\d,]+) distinct\)", r"根据值推测：重复出现的编号（\1 个不同值）"),
+    (r"(^|; )values are (dates with times|dates|whole numbers|amounts|ids|codes|e-mail addresses|phone numbers|"
+     r"yes/no flags|text) \(e\.g\. (.*?)\)(?=;|$)",
+     lambda m: ("；" if m.group(1) else "") + f"值为{_VALUES_ZH[m.group(2)]}（例如 {m.group(3)}）"),
+    (r"; ([\d.]+) % negative", r"；\1 % 为负数"),
+    (r"; ([\d.]+) % start with ('[^']*')", r"；\1 % 以 \2 开头"),
+    (r"; (\d+) distinct value\(s\)", r"；\1 个不同的值"),
+    (r"(^|; )empty in the sample", lambda m: ("；" if m.group(1) else "") + "样本中为空"),
+    (r"; an? (\w+) file could use it as (`\w+`)", r"；\1 文件可以把它用作 \2"),
+    (r"; personal data: map it in a `customers` source \(then it is cleaned, matched and masked in reports\)",
+     "；个人数据：请在 `customers` 数据源中映射它（这样它会被清洗、匹配，并在报告中遮盖）"),
+    (r"; no canonical column: ignored$", "；没有对应的标准列：忽略"),
+    (r"^month first \(a second number above 12 occurs\)$", "月在前（第二个数字出现了大于 12 的值）"),
+    (r"^day first \(a first number above 12 occurs\)$", "日在前（第一个数字出现了大于 12 的值）"),
+    (r"^AMBIGUOUS: no day above 12 in the sample, day-first assumed; use (\S+(?: %H:%M)?) if the dates are "
+     r"month-first$", r"无法确定：样本中没有大于 12 的日，已按“日在前”读取；若日期是“月在前”，请用 \1"),
+    (r"^detected from the values$", "根据值识别"),
 ]]
 
 
@@ -453,6 +582,44 @@ ERROR_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in 
     (r"^(.+) is the erasure ledger of client '([^']*)', not of '([^']*)'; give each client its own ledger "
      r"\(privacy\.erasure_ledger\)$",
      r"\1 是客户 '\2' 的删除台账，不是 '\3' 的；请为每个客户设置各自的台账（privacy.erasure_ledger）"),
+    # dbmkit compare (report.compare)
+    (r"^(.+): no kpis\.json there — give a report folder written by `dbmkit report` \(for example (\S+)\) or its "
+     r"kpis\.json$", r"\1：那里没有 kpis.json — 请给出 `dbmkit report` 写出的报告文件夹（例如 \2）或其中的 kpis.json"),
+    (r"^(.+): not a readable kpis\.json \((.*)\) — run the report again to rewrite it$",
+     r"\1：不是可读的 kpis.json（\2）— 请重新运行报告，让它重写该文件"),
+    (r"^(.+): kpis\.json should hold one object of named numbers$", r"\1：kpis.json 应当是一个对象，其中是带名称的数字"),
+    # dbmkit lab (lab)
+    (r"^JupyterLab is not installed in this environment — run `make lab` \(it installs the `notebooks` extra\), or "
+     r"(`pip install [^`]*`)$",
+     r"此环境中没有安装 JupyterLab — 请运行 `make lab`（它会安装 `notebooks` 附加组件），或运行 \1"),
+    (r"^no notebooks in (.+) — run from the workbook folder, or set DBMKIT_NOTEBOOKS to the folder that holds the "
+     r"chapters$", r"\1 中没有笔记本 — 请在工作手册文件夹中运行，或把 DBMKIT_NOTEBOOKS 设为存放章节的文件夹"),
+    # dbmkit site (report.site)
+    (r"^(.+): (\d+) raw contact detail\(s\) on the page \(e\.g\. (an e-mail address|a phone number)\); the site is not "
+     r"complete — mask them in the chapter \(dbmkit\.privacy\.mask_pii\) and run the report again$",
+     lambda m: f"{m.group(1)}：页面上有 {m.group(2)} 处未遮盖的联系方式（例如"
+               + ("电子邮件地址" if "e-mail" in m.group(3) else "电话号码") + "）；网站没有生成完整 — 请在该章中遮盖它们"
+               "（dbmkit.privacy.mask_pii），然后重新运行报告"),
+    (r"^(.+): (\d+) raw contact detail\(s\) left after masking; the executed notebook is not published — fix the "
+     r"chapter's output and run the report again$",
+     r"\1：遮盖之后仍有 \2 处未遮盖的联系方式；运行后的笔记本不予发布 — 请修正该章的输出，然后重新运行报告"),
+    (r"^(.+): a raw contact detail would go into the search index; the site is not complete — mask it in the chapter "
+     r"\(dbmkit\.privacy\.mask_pii\) and run the report again$",
+     r"\1：一处未遮盖的联系方式会进入搜索索引；网站没有生成完整 — 请在该章中遮盖它（dbmkit.privacy.mask_pii），"
+     r"然后重新运行报告"),
+    (r"^(.+) is not empty and is not a dbmkit site; give --out a new or empty folder$",
+     r"\1 不是空文件夹，也不是 dbmkit 网站；请用 --out 指定一个新的或空的文件夹"),
+    (r"^(.+) has no report \(status\.json missing\): run (`dbmkit report [^`]*`) first, or `make site`, which does "
+     r"both$", r"\1 中没有报告（缺少 status.json）：请先运行 \2，或运行 `make site`（两步都会做）"),
+    # dbmkit init (workbook)
+    (r"^no client config ('[^']*') in the workbook; choose one of: (.*)$",
+     r"工作手册中没有客户配置 \1；请从以下之中选择：\2"),
+    (r"^(.+) is a file — give a folder name$", r"\1 是一个文件 — 请给出文件夹名"),
+    (r"^(.+) is not empty — choose a new folder, or add --force to replace the workbook files in it$",
+     r"\1 不是空文件夹 — 请换一个新文件夹，或加 --force 替换其中的工作手册文件"),
+    (r"^(.+) is the workbook itself$", r"\1 就是工作手册本身"),
+    (r"^cannot write the workbook folder (.+?): (.+)$",
+     lambda m: f"无法写入工作手册文件夹 {m.group(1)}：{_OS_ZH.get(m.group(2), m.group(2))}"),
 ]]
 _FOLDER_ZH = {"work": "工作目录", "report": "报告文件夹", "batch": "批量运行文件夹"}
 _OS_ZH = {"Permission denied": "没有权限", "Read-only file system": "只读文件系统",

@@ -117,14 +117,16 @@ def init_workbook(dest: str | os.PathLike, client: str = "demo", force: bool = F
 
 def _cmd_init(a) -> int:
     import sys
+
+    from . import messages
+    lang = "zh" if a.client.endswith("_zh") else messages.language()     # the Chinese demo: Chinese lines
     try:
         dest = init_workbook(a.dir, client=a.client, force=a.force)
     except InitError as e:
-        print(f"[dbmkit] error: {e}", file=sys.stderr)
+        print("[dbmkit] " + messages.msg("error", lang, text=messages.error_text(e, lang)), file=sys.stderr)
         return 2
-    print(f"[dbmkit] workbook written to {dest}: notebooks/, notebooks_zh/, clients/, data/, docs/\n"
-          f"[dbmkit] next: cd {dest} && dbmkit report clients/{a.client}.yaml   "
-          f"(or: dbmkit lab clients/{a.client}.yaml)")
+    print("[dbmkit] " + messages.msg("init.written", lang, dest=dest) + "\n"
+          "[dbmkit] " + messages.msg("init.next", lang, dest=dest, client=a.client))
     return 0
 
 

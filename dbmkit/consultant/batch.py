@@ -21,7 +21,7 @@ from ..config import ConfigError, OverrideError, load_config
 from ..preflight import writable_dir
 from ..report import KPI_INFO, REPORT_CSS, format_kpi
 
-__all__ = ["BATCH_KPIS", "run_batch", "batch_summary_html", "format_batch_table"]
+__all__ = ["BATCH_KPIS", "run_batch", "batch_summary_html", "format_batch_table", "batch_language"]
 
 BATCH_KPIS = ["persons", "customers_active", "top20_revenue_share", "gini", "clv_total", "planned_contacts",
               "expected_roi", "campaign_lift"]
@@ -107,7 +107,8 @@ def _run_client(row, t0, cfg_path: Path, out_root: Path, phases, timeout, workdi
 
 def run_batch(configs: list, out: str | os.PathLike | None = None, phases: list[str] | None = None,
               jobs: int = 1, timeout: int | None = None, workdir_root: str | os.PathLike | None = None,
-              extra_args: list[str] | None = None, overrides: dict | None = None) -> pd.DataFrame:
+              extra_args: list[str] | None = None, overrides: dict | None = None,
+              lang: str | None = None) -> pd.DataFrame:
     """Run the report of several clients, each in its own process; return the summary table.
 
     A client that fails (bad config, unreadable data, a failing chapter, even a crashed process) is reported in
@@ -119,9 +120,13 @@ def run_batch(configs: list, out: str | os.PathLike | None = None, phases: list[
     ``overrides`` ({"campaign.budget": 500}, ``dbmkit batch --set``) apply to every client; a client whose config
     refuses them is an error row.
 
+    ``lang``: the language of ``batch.log`` and ``index.html`` (default :func:`batch_language`: Chinese when
+    every config says ``language: zh``).
+
     Columns: client, config, status (ok / failed / error), chapters_ok, chapters_failed, chapters_skipped,
     seconds, message (one line), report, and the key numbers in ``BATCH_KPIS``; ``df.attrs["out"]`` is the folder.
     """
+    lang = lang or batch_language(configs)
     paths = [Path(c).resolve() for c in configs]
     if not paths:
         raise ValueError("give at least one client config, e.g. dbmkit batch clients/a.yaml clients/b.yaml")
@@ -144,19 +149,21 @@ def run_batch(configs: list, out: str | os.PathLike | None = None, phases: list[
     df.to_csv(out_root / "batch_summary.csv", index=False)
     stamp = f"{dt.datetime.now():%Y-%m-%d %H:%M:%S}"
     (out_root / "batch.log").write_text(
-        "".join(f"{stamp}  {r['client']}: {r['status']} in {r['seconds']:.0f} s"
+        "".join(f"{stamp}  " + messages.msg("batch.log_line", lang, client=r["client"], seconds=r["seconds"],
+                                            status=_status(r["status"], lang))
                 + (f" — {r['message']}" if r.get("message") else "") + (f" — {r['report']}" if r.get("report") else "")
                 + "\n" for r in df.to_dict("records"))
-        + "\n" + format_batch_table(df) + "\n", encoding="utf-8")
-    (out_root / "index.html").write_text(batch_summary_html(df, out_root), encoding="utf-8")
+        + "\n" + format_batch_table(df, lang) + "\n", encoding="utf-8")
+    (out_root / "index.html").write_text(batch_summary_html(df, out_root, lang), encoding="utf-8")
     df.attrs["out"] = str(out_root)
     return df
 
 
-def batch_summary_html(df: pd.DataFrame, out_root: Path) -> str:
-    """The batch summary as an HTML page (one row per client, links to each report)."""
-    head = ["Client", "Status", "Chapters ok / failed / skipped", "Time"] + \
-        [KPI_INFO.get(k, (k,))[0] for k in BATCH_KPIS] + ["Message"]
+def batch_summary_html(df: pd.DataFrame, out_root: Path, lang: str = "en") -> str:
+    """The batch summary as an HTML page (one row per client, links to each report), its words in ``lang``."""
+    zh = lang == "zh"
+    head = messages.msg("batch.html_heads", lang).split("|")
+    head = head[:-1] + [KPI_INFO[k][1 if zh else 0] if k in KPI_INFO else k for k in BATCH_KPIS] + head[-1:]
     rows = []
     for r in df.to_dict("records"):
         link = _html.escape(str(r["client"]))
@@ -166,18 +173,34 @@ def batch_summary_html(df: pd.DataFrame, out_root: Path) -> str:
         kp = []
         for k in BATCH_KPIS:
             v = r.get(k)
-            kp.append("–" if v is None or (isinstance(v, float) and np.isnan(v)) else format_kpi(k, v, "en", "")[1])
+            kp.append("–" if v is None or (isinstance(v, float) and np.isnan(v)) else format_kpi(k, v, lang, "")[1])
         cls = {"ok": "ok", "failed": "failed", "error": "failed"}.get(r["status"], "")
-        rows.append(f"<tr><td>{link}</td><td class=\"{cls}\">{_html.escape(r['status'])}</td>"
+        rows.append(f"<tr><td>{link}</td><td class=\"{cls}\">{_html.escape(_status(r['status'], lang))}</td>"
                     f"<td>{r['chapters_ok']} / {r['chapters_failed']} / {r['chapters_skipped']}</td>"
-                    f"<td>{r['seconds']:.0f} s</td>" + "".join(f"<td>{x}</td>" for x in kp) +
+                    f"<td>{messages.msg('batch.seconds', lang, seconds=r['seconds'])}</td>"
+                    + "".join(f"<td>{x}</td>" for x in kp) +
                     f"<td class=\"msg\">{_html.escape(str(r['message'] or ''))}</td></tr>")
     n_ok = int((df["status"] == "ok").sum())
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Batch report</title>'
-            f"<style>{REPORT_CSS}</style></head><body><header><h1>Batch run</h1><p>{n_ok} of {len(df)} client(s) ok · "
+    return (f'<!doctype html><html lang="{"zh-CN" if zh else "en"}"><head><meta charset="utf-8"><title>'
+            f'{messages.msg("batch.html_title", lang)}</title>'
+            f"<style>{REPORT_CSS}</style></head><body><header><h1>{messages.msg('batch.html_h1', lang)}</h1><p>"
+            f"{messages.msg('batch.ok', lang, ok=n_ok, n=len(df))} · "
             f"{dt.datetime.now():%Y-%m-%d %H:%M}</p></header><main><table><tr>"
             + "".join(f"<th>{_html.escape(h)}</th>" for h in head) + "</tr>" + "".join(rows) +
             "</table></main></body></html>")
+
+
+def _status(status: str, lang: str) -> str:
+    """A row's status (ok / failed / error) in ``lang``."""
+    key = f"batch.status_{status}"
+    return messages.msg(key, lang) if key in messages.MESSAGES else status
+
+
+def batch_language(configs) -> str:
+    """The language of a batch's lines and pages: Chinese when every config given says ``language: zh``, else
+    :func:`dbmkit.messages.language` (``DBMKIT_LANGUAGE``)."""
+    langs = {messages.config_language(c) for c in configs}
+    return "zh" if langs == {"zh"} else messages.language()
 
 
 def format_batch_table(df: pd.DataFrame, lang: str = "en") -> str:
@@ -189,8 +212,7 @@ def format_batch_table(df: pd.DataFrame, lang: str = "en") -> str:
         show[c] = pd.to_numeric(show[c], errors="coerce")
     show["top20_revenue_share"] = (100 * show["top20_revenue_share"]).round(1)
     heads = messages.msg("batch.columns", lang).split("|")
-    show["status"] = [messages.msg(f"batch.status_{x}", lang) if f"batch.status_{x}" in messages.MESSAGES else x
-                      for x in show["status"]]
+    show["status"] = [_status(x, lang) for x in show["status"]]
     show.columns = heads
     last = heads[-1]
     width = max([len(last), *show[last].str.len()])         # the reasons read left-aligned

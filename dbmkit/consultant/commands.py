@@ -11,7 +11,7 @@ from pathlib import Path
 from .. import messages
 from ..chapters import CHAPTERS
 from ..overrides import parse_sets
-from .batch import format_batch_table, run_batch
+from .batch import batch_language, format_batch_table, run_batch
 from .draft import new_client
 
 __all__ = ["register_cli"]
@@ -20,7 +20,7 @@ __all__ = ["register_cli"]
 def _cmd_new_client(a) -> int:
     lang = messages.language()            # no config yet: DBMKIT_LANGUAGE
     try:
-        path = new_client(a.name, a.files, directory=a.dir, force=a.force)
+        path = new_client(a.name, a.files, directory=a.dir, force=a.force, lang=lang)
     except FileExistsError as e:
         print("[dbmkit] " + messages.msg("error", lang, text=messages.error_text(e, lang)), file=sys.stderr)
         return 2
@@ -44,19 +44,12 @@ def _cmd_new_client(a) -> int:
     return 0
 
 
-def _batch_language(configs) -> str:
-    """The language of the batch's lines: Chinese when every config given says ``language: zh``, else
-    ``DBMKIT_LANGUAGE`` (as a command without a config)."""
-    langs = {messages.config_language(c) for c in configs}
-    return "zh" if langs == {"zh"} else messages.language()
-
-
 def _cmd_batch(a) -> int:
     sets = parse_sets(a.set)
     extra = ["--wait", str(a.wait)] if a.wait else []
+    lang = batch_language(a.configs)
     df = run_batch(a.configs, out=a.out, phases=a.phases, jobs=a.jobs, timeout=a.timeout,
-                   workdir_root=a.workdir_root, overrides=sets or None, extra_args=extra)
-    lang = _batch_language(a.configs)
+                   workdir_root=a.workdir_root, overrides=sets or None, extra_args=extra, lang=lang)
     if not getattr(a, "quiet", False):
         print(format_batch_table(df, lang))
     n_bad = int((df["status"] != "ok").sum())
