@@ -84,8 +84,8 @@ def _is_nav(cell) -> bool:
 
 
 def _title_of(nb, file: str) -> tuple[str, str]:
-    """(English, 中文) title from the title cell ``# NN · Title (中文)`` (or ``# NN · 中文（English）``); the file name's words without one (or
-    without a readable notebook, ``nb`` None)."""
+    """(English, 中文) title from the title cell ``# NN · Title (中文)`` (or ``# NN · 中文（English）``); the file
+    name's words without one (or without a readable notebook, ``nb`` None)."""
     for c in (nb.cells if nb is not None else []):
         if c.cell_type != "markdown" or _is_nav(c) or not c.source.startswith("# "):
             continue
@@ -93,7 +93,8 @@ def _title_of(nb, file: str) -> tuple[str, str]:
         m = re.match(r"^(.*?)\s*[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]\s*$", head)
         if m:
             return m.group(1), m.group(2)
-        m = re.match(r"^(.*[\u4e00-\u9fff][^()（）]*?)\s*[(（]([^()（）\u4e00-\u9fff]+)[)）]\s*$", head)  # 中文（English）
+        # … or 中文（English）
+        m = re.match(r"^(.*[\u4e00-\u9fff][^()（）]*?)\s*[(（]([^()（）\u4e00-\u9fff]+)[)）]\s*$", head)
         return (m.group(2), m.group(1)) if m else (head, head)
     words = file.split("_", 1)[1].replace("_", " ").replace("-", " ") if "_" in file else file
     return words, words

@@ -183,12 +183,15 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^the file is a ZIP archive holding (\d+) file\(s\) \((.*)\)$", r"文件是 ZIP 压缩包，里面有 \1 个文件（\2）"),
     # a source whose sheet, header row, path, format or query cannot be read (ingest.staging, .files, .sql_sources)
     (r"^the file is empty \(only blank space\)$", "文件是空的（只有空白）"),
-    (r"^header_row (\d+) is beyond the end of the file \((\d+) lines\)$", r"header_row \1 超出了文件末尾（文件只有 \2 行）"),
+    (r"^header_row (\d+) is beyond the end of the file \((\d+) lines\)$",
+     r"header_row \1 超出了文件末尾（文件只有 \2 行）"),
     (r"^header_row (\d+) is beyond the last row of the sheet \((\d+) rows\)$",
      r"header_row \1 超出了工作表的最后一行（工作表只有 \2 行）"),
-    (r"^set header_row to the 0-based (?:line|row) of the column names$", "请把 header_row 设为列名所在的行（从 0 开始计数）"),
+    (r"^set header_row to the 0-based (?:line|row) of the column names$",
+     "请把 header_row 设为列名所在的行（从 0 开始计数）"),
     (r"^cannot parse the file as delimited text \((.*)\)$", r"无法把该文件解析为分隔文本（\1）"),
-    (r"^check the delimiter, quoting and header_row of this source$", "请检查该数据源的 `delimiter`（分隔符）、引号和 `header_row`"),
+    (r"^check the delimiter, quoting and header_row of this source$",
+     "请检查该数据源的 `delimiter`（分隔符）、引号和 `header_row`"),
     (r"^the sheet is empty$", "工作表是空的"),
     (r"^check the `sheet` of this source$", "请检查该数据源的 `sheet`"),
     (r"^cannot read the Parquet file \((.*)\)$", r"无法读取该 Parquet 文件（\1）"),
@@ -199,17 +202,20 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^use format csv, excel or parquet for a file, or `sql:` with `url:` for a database$",
      "文件请用 csv、excel 或 parquet 格式；数据库请用 `sql:` 加 `url:`"),
     (r" \(did you mean ('[^']*')\?\)$", r"（是否想写 \1？）"),
-    (r"^sheet ('[^']*') \((the first sheet|the sheet the config names)\) holds (\d+) of the (\d+) mapped columns, sheet "
-     r"('[^']*') holds (\d+); the workbook's sheets \(mapped columns found\): (.*)$",
+    (r"^sheet ('[^']*') \((the first sheet|the sheet the config names)\) holds (\d+) of the (\d+) mapped columns, "
+     r"sheet ('[^']*') holds (\d+); the workbook's sheets \(mapped columns found\): (.*)$",
      lambda m: f"工作表 {m.group(1)}（{'第一个工作表' if m.group(2) == 'the first sheet' else '配置指定的工作表'}）"
-               f"只含 {m.group(4)} 个映射列中的 {m.group(3)} 个，工作表 {m.group(5)} 含 {m.group(6)} 个；工作簿的各工作表"
-               "（找到的映射列）：" + re.sub(r" \((\d+) of (\d+)\)", r"（\1/\2）", m.group(7)).replace(", ", "，")),
-    (r"^set `sheet: (.*)` for this source \(under its `path:`\)$", r"为该数据源设置 `sheet: \1`（写在它的 `path:` 下面）"),
+               f"只含 {m.group(4)} 个映射列中的 {m.group(3)} 个，工作表 {m.group(5)} 含 {m.group(6)} 个；"
+               "工作簿的各工作表（找到的映射列）："
+               + re.sub(r" \((\d+) of (\d+)\)", r"（\1/\2）", m.group(7)).replace(", ", "，")),
+    (r"^set `sheet: (.*)` for this source \(under its `path:`\)$",
+     r"为该数据源设置 `sheet: \1`（写在它的 `path:` 下面）"),
     (r"^the header has the name ('[^']*') (twice|three times|\d+ times): columns (.+?)(, names compared ignoring case "
      r"and spaces)?; (?:the mapping's (\w+) ← ('[^']*')|the mapped column ('[^']*')) cannot tell which one is meant$",
      lambda m: f"表头中名称 {m.group(1)} 出现了"
                + {"twice": "两次", "three times": "三次"}.get(m.group(2), m.group(2).replace(" times", " 次"))
-               + f"：第 {m.group(3).replace(' and ', ' 和 ')} 列" + ("（比较列名时忽略大小写和空格）" if m.group(4) else "")
+               + f"：第 {m.group(3).replace(' and ', ' 和 ')} 列"
+               + ("（比较列名时忽略大小写和空格）" if m.group(4) else "")
                + "；" + (f"映射 {m.group(5)} ← {m.group(6)}" if m.group(5) else f"映射的列 {m.group(7)} ")
                + "无法确定指的是哪一列"),
     (r"^rename one of them in the file so that each column name is unique \(e\.g\. ('[^']*') for column (\d+)\), or "
@@ -222,7 +228,8 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^compress only the CSV/TSV export itself \(or give the file unpacked\)$",
      "只压缩 CSV/TSV 导出文件本身（或直接给出未压缩的文件）"),
     (r"\(its byte-order mark says so\)", "（由其字节顺序标记判断）"),
-    (r"\(no byte-order mark: told by the NUL bytes beside its characters\)", "（无字节顺序标记：由字符旁的 NUL 字节判断）"),
+    (r"\(no byte-order mark: told by the NUL bytes beside its characters\)",
+     "（无字节顺序标记：由字符旁的 NUL 字节判断）"),
     # a file that is something else (ingest.filetype), before the shorter "the file is …" ones below
     (r"^the file is (.+?), not (an? .+?)(?: \(its name says '([^']*)'\))?$",
      lambda m: f"文件是{_spaced(what_zh(m.group(1)))}，不是{_spaced(what_zh(m.group(2)))}"
@@ -233,15 +240,16 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^open it in Excel and save it as \.xlsx \(or export the sheet as CSV\), and point `path:` at the new file$",
      "请在 Excel 中打开并另存为 .xlsx（或把工作表导出为 CSV），并让 `path:` 指向新文件"),
     (r"^read a table of it with `sql: SELECT … FROM <table>` and `url: sqlite:///<file>` instead of `path:`, or "
-     r"export the table as CSV$", "请改用 `sql: SELECT … FROM <table>` 和 `url: sqlite:///<file>`（代替 `path:`）读取其中的表，"
-                                  "或把表导出为 CSV"),
+     r"export the table as CSV$",
+     "请改用 `sql: SELECT … FROM <table>` 和 `url: sqlite:///<file>`（代替 `path:`）读取其中的表，或把表导出为 CSV"),
     # a source query (ingest.sql_sources)
     (r"^write one SELECT … FROM … query \(WITH … SELECT is fine\); a source query only reads the tables of its own "
      r"database — it cannot write files \(COPY … TO, EXPORT\), attach other databases \(ATTACH\), load extensions "
      r"\(INSTALL/LOAD\) or change settings \(SET, PRAGMA\): give another database its own source with `url:`, or "
      r"export the data as CSV/Parquet$",
      "请写一条 SELECT … FROM … 查询（WITH … SELECT 也可以）；数据源查询只能读取它自己数据库中的表 — 不能写文件"
-     "（COPY … TO、EXPORT）、不能挂载其他数据库（ATTACH）、不能加载扩展（INSTALL/LOAD），也不能修改设置（SET、PRAGMA）："
+     "（COPY … TO、EXPORT）、不能挂载其他数据库（ATTACH）、不能加载扩展（INSTALL/LOAD），"
+     "也不能修改设置（SET、PRAGMA）："
      "其他数据库请用 `url:` 另设一个数据源，或把数据导出为 CSV/Parquet"),
     (r"^the query is empty$", "查询是空的"),
     (r"^the query holds (\d+) statements, but a source query is one SELECT$",
@@ -256,9 +264,11 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^the query reaches outside its database \(a file, another database or an extension\): ",
      "查询越出了它自己的数据库（文件、其他数据库或扩展）："),
     (r"^the SQL query failed: ", "SQL 查询失败："),
-    (r"^run the query in a SQL client first; check table and column names$", "请先在 SQL 客户端中运行该查询；并检查表名和列名"),
+    (r"^run the query in a SQL client first; check table and column names$",
+     "请先在 SQL 客户端中运行该查询；并检查表名和列名"),
     (r"^cannot open the DuckDB database \((.*)\)$", r"无法打开 DuckDB 数据库（\1）"),
-    (r"^check that `url` points at a DuckDB database file \((\S+)\)$", r"请确认 `url` 指向一个 DuckDB 数据库文件（\1）"),
+    (r"^check that `url` points at a DuckDB database file \((\S+)\)$",
+     r"请确认 `url` 指向一个 DuckDB 数据库文件（\1）"),
     (r"^the database URL holds a password, and a config file is no place for one$",
      "数据库 URL 中含有密码，而配置文件不是存放密码的地方"),
     (r"leave the password out of the config: write (\S+) and set PGPASSWORD \(or a ~/\.pgpass file, or a service in "
@@ -419,7 +429,8 @@ DRAFT_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in 
     (r"^dates: AMBIGUOUS: no day above 12 in the sample, day-first assumed; use (\S+(?: %H:%M)?) if the dates are "
      r"month-first$", r"日期：无法确定：样本中没有大于 12 的日，已按“日在前”读取；若日期是“月在前”，请用 \1"),
     (r"^required column `(\w+)` of (\w+) not found: map it by hand under `columns:`$",
-     r"未找到 \2 的必需列 `\1`：请在 `columns:` 下手动映射"),    # … and, in the draft config's comments, why each column was guessed and what the unplaced ones hold
+     r"未找到 \2 的必需列 `\1`：请在 `columns:` 下手动映射"),
+    # … and, in the draft config's comments, why each column was guessed and what the unplaced ones hold
     (r"the header ('[^']*') is a usual name for (\w+)", r"表头 \1 是 \2 的常用名称"),
     (r"the header ('[^']*') contains a usual name for (\w+)", r"表头 \1 含有 \2 的常用名称"),
     (r"guessed from the values: the (only|first) date column",
@@ -587,7 +598,8 @@ ERROR_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in 
      r"kpis\.json$", r"\1：那里没有 kpis.json — 请给出 `dbmkit report` 写出的报告文件夹（例如 \2）或其中的 kpis.json"),
     (r"^(.+): not a readable kpis\.json \((.*)\) — run the report again to rewrite it$",
      r"\1：不是可读的 kpis.json（\2）— 请重新运行报告，让它重写该文件"),
-    (r"^(.+): kpis\.json should hold one object of named numbers$", r"\1：kpis.json 应当是一个对象，其中是带名称的数字"),
+    (r"^(.+): kpis\.json should hold one object of named numbers$",
+     r"\1：kpis.json 应当是一个对象，其中是带名称的数字"),
     # dbmkit lab (lab)
     (r"^JupyterLab is not installed in this environment — run `make lab` \(it installs the `notebooks` extra\), or "
      r"(`pip install [^`]*`)$",
@@ -598,8 +610,8 @@ ERROR_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in 
     (r"^(.+): (\d+) raw contact detail\(s\) on the page \(e\.g\. (an e-mail address|a phone number)\); the site is not "
      r"complete — mask them in the chapter \(dbmkit\.privacy\.mask_pii\) and run the report again$",
      lambda m: f"{m.group(1)}：页面上有 {m.group(2)} 处未遮盖的联系方式（例如"
-               + ("电子邮件地址" if "e-mail" in m.group(3) else "电话号码") + "）；网站没有生成完整 — 请在该章中遮盖它们"
-               "（dbmkit.privacy.mask_pii），然后重新运行报告"),
+               + ("电子邮件地址" if "e-mail" in m.group(3) else "电话号码")
+               + "）；网站没有生成完整 — 请在该章中遮盖它们（dbmkit.privacy.mask_pii），然后重新运行报告"),
     (r"^(.+): (\d+) raw contact detail\(s\) left after masking; the executed notebook is not published — fix the "
      r"chapter's output and run the report again$",
      r"\1：遮盖之后仍有 \2 处未遮盖的联系方式；运行后的笔记本不予发布 — 请修正该章的输出，然后重新运行报告"),

@@ -81,7 +81,8 @@ TEXT: dict[str, tuple[str, str]] = {
                   "customers — 姓名、电子邮件、电话、地址：合并去重、家庭识别、可触达性"),
     "consents": ("consents — opt-in/opt-out per channel: who may be contacted",
                  "consents — 各渠道的订阅/退订：哪些人可以联系"),
-    "campaigns": ("campaigns — past campaigns with costs: response models", "campaigns — 历史营销活动及其成本：响应模型"),
+    "campaigns": ("campaigns — past campaigns with costs: response models",
+                  "campaigns — 历史营销活动及其成本：响应模型"),
     "contacts": ("contacts — who was mailed and who was held out: lift over control",
                  "contacts — 哪些人被接触、哪些人被留作对照：相对对照组的提升"),
     "email_events": ("email_events — sends, opens, clicks: e-mail KPIs", "email_events — 发送、打开、点击：邮件 KPI"),
@@ -172,7 +173,8 @@ def _source_yaml(d: SourceDraft, directory: Path, lang: str = "en") -> list[str]
     out.append(f"        format: {fmt}")
     if fmt == "csv":
         enc = i.get("encoding") or "utf-8"
-        out.append(f"        encoding: {_y(enc.replace('+mixed', ''))}" + (f"    # {_t('detected', lang)}" if enc else ""))
+        out.append(f"        encoding: {_y(enc.replace('+mixed', ''))}"
+                   + (f"    # {_t('detected', lang)}" if enc else ""))
         out.append(f"        delimiter: {_y(i.get('delimiter'))}     # {_t('detected', lang)}")
     if fmt == "excel" and i.get("sheets"):
         sheet = i.get("sheet") or i["sheets"][0]
