@@ -216,7 +216,7 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
                + {"twice": "两次", "three times": "三次"}.get(m.group(2), m.group(2).replace(" times", " 次"))
                + f"：第 {m.group(3).replace(' and ', ' 和 ')} 列"
                + ("（比较列名时忽略大小写和空格）" if m.group(4) else "")
-               + "；" + (f"映射 {m.group(5)} ← {m.group(6)}" if m.group(5) else f"映射的列 {m.group(7)} ")
+               + "；" + (f"映射 {m.group(5)} ← {m.group(6)} " if m.group(5) else f"映射的列 {m.group(7)} ")
                + "无法确定指的是哪一列"),
     (r"^rename one of them in the file so that each column name is unique \(e\.g\. ('[^']*') for column (\d+)\), or "
      r"delete the column that is not needed$", r"请在文件中给其中一列改名，使每个列名都唯一（例如把第 \2 列改为 \1），"
@@ -227,9 +227,6 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
      lambda m: f"该 {m.group(1)} 文件里是{_spaced(what_zh(m.group(2)))}，不是 CSV 文本"),
     (r"^compress only the CSV/TSV export itself \(or give the file unpacked\)$",
      "只压缩 CSV/TSV 导出文件本身（或直接给出未压缩的文件）"),
-    (r"\(its byte-order mark says so\)", "（由其字节顺序标记判断）"),
-    (r"\(no byte-order mark: told by the NUL bytes beside its characters\)",
-     "（无字节顺序标记：由字符旁的 NUL 字节判断）"),
     # a file that is something else (ingest.filetype), before the shorter "the file is …" ones below
     (r"^the file is (.+?), not (an? .+?)(?: \(its name says '([^']*)'\))?$",
      lambda m: f"文件是{_spaced(what_zh(m.group(1)))}，不是{_spaced(what_zh(m.group(2)))}"
@@ -257,9 +254,9 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^the query is an? (.+?) statement, but a source query may only read \(one SELECT\)$",
      lambda m: f"查询是 {m.group(1)} 语句" if m.group(1) != "empty" else "查询是空语句"),
     (r"^(查询是 .+ 语句|查询是空语句)$", r"\1，但数据源查询只能读取（一条 SELECT）"),
-    (r"something a source may not do \((.*)\)", r"数据源不允许的操作（\1）"),
     (r"^the query asks for (.+), but a source query may only read \(one SELECT\)$",
      r"查询要求 \1，但数据源查询只能读取（一条 SELECT）"),
+    (r"^查询要求 something a source may not do \((.*)\)，", r"查询要求数据源不允许的操作（\1），"),
     (r"^the query returns no table$", "查询没有返回表"),
     (r"^the query reaches outside its database \(a file, another database or an extension\): ",
      "查询越出了它自己的数据库（文件、其他数据库或扩展）："),
@@ -384,6 +381,14 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^(tables in a PDF cannot be read; )?export the data as CSV \(or Excel \.xlsx\) with a header row and give that "
      r"file$", lambda m: ("PDF 中的表格无法读取；" if m.group(1) else "")
      + "请把数据导出为带表头行的 CSV（或 Excel .xlsx），再给出该文件"),
+]]
+
+
+# how the encoding of UTF-16/32 text was told (ingest.files), once "the file looks like … text (…)" is Chinese
+SOURCE_PHRASES += [(re.compile(p), zh) for p, zh in [
+    (r"（its byte-order mark says so）", "（由其字节顺序标记判断）"),
+    (r"（no byte-order mark: told by the NUL bytes beside its characters）",
+     "（无字节顺序标记：由字符旁的 NUL 字节判断）"),
 ]]
 
 
