@@ -8,7 +8,22 @@ from __future__ import annotations
 
 from . import exercise
 
-CHANNELS = ("email", "sms", "mail")
+CHANNELS = ("email", "sms", "mail")       # 12.5's choices for every client; WeChat and app push where priced
+
+
+def channels(ws) -> tuple:
+    """The channels 12.5 compares: e-mail, SMS and mail, and the app channels (WeChat, app push) the client's
+    contact costs price (``economics.cost_per_contact``: the CNY defaults do), as the campaign plan would use them.
+
+    >>> from types import SimpleNamespace as NS
+    >>> channels(NS(cfg=NS(economics=NS(cost_per_contact={"email": 0.02, "sms": 0.06, "mail": 0.85}))))
+    ('email', 'sms', 'mail')
+    >>> channels(NS(cfg=NS(economics=NS(cost_per_contact={"email": 0.03, "wechat": 0.01, "app_push": 0.005}))))
+    ('email', 'sms', 'mail', 'wechat', 'app_push')
+    """
+    from ..campaign.settings import APP_CHANNELS
+    costs = ws.cfg.economics.cost_per_contact
+    return CHANNELS + tuple(c for c in APP_CHANNELS if c in costs)
 
 
 def _customers(ws) -> int:
@@ -89,11 +104,12 @@ def _no_purchase_2y(answer, expected, ws, **_):
 
 
 @exercise("12.5", "Decide: the channel that reaches the most customers today",
-          hint="For each of email, sms and mail, count the customers who may be contacted (everyone minus the "
-               "distinct customers of dbm.database.suppression_list(ws, channel)); answer with the channel "
-               "('email', 'sms' or 'mail' — or its Chinese name).")
+          hint="For each of email, sms and mail — and wechat and app_push where the client's contact costs price "
+               "them — count the customers who may be contacted (everyone minus the distinct customers of "
+               "dbm.database.suppression_list(ws, channel)); answer with the channel ('email', 'sms', 'mail', "
+               "'wechat' or 'app_push' — or its Chinese name).")
 def _best_channel(ws):
-    counts = {ch: reachable(ws, ch) for ch in CHANNELS}
+    counts = {ch: reachable(ws, ch) for ch in channels(ws)}
     return max(counts, key=counts.get)
 
 
@@ -101,7 +117,7 @@ def _smallest_list(answer, expected, ws, **_):
     """The student picked the channel with the shortest suppression list rows, not the most reachable people."""
     from ..database import suppression_list
     from .compare import norm_label
-    rows = {ch: len(suppression_list(ws, ch)) for ch in CHANNELS}
+    rows = {ch: len(suppression_list(ws, ch)) for ch in channels(ws)}
     fewest = min(rows, key=rows.get)
     return fewest != expected and norm_label(answer) == fewest
 
@@ -172,9 +188,10 @@ ZH = {
     },
     "12.5": {
         "title": "决策：今天能触达最多客户的渠道",
-        "hint": "分别对 email、sms 和 mail 统计可以联系的客户数（全部客户减去 "
-                "dbm.database.suppression_list(ws, channel) 中不同的客户）；回答渠道名称"
-                "（'email'、'sms' 或 'mail'——也可以用中文名称：邮件、短信、直邮）。",
+        "hint": "分别对 email、sms 和 mail（客户的接触成本为 wechat 和 app_push 定了价时，也包括这两个渠道）统计"
+                "可以联系的客户数（全部客户减去 dbm.database.suppression_list(ws, channel) 中不同的客户）；"
+                "回答渠道名称（'email'、'sms'、'mail'、'wechat' 或 'app_push'——也可以用中文名称：邮件、短信、直邮、"
+                "微信、App推送）。",
         "diagnoses": [
             "这个渠道的排除名单行数最少，但一位客户可能因多个原因被排除——要比较可以联系的不同客户数",
         ],
