@@ -48,7 +48,7 @@ def _chinese(num: str, title: str, title_zh: str | None, client: str) -> dict[st
     return {
         "intro": (f"# {num} · {head}\n\n"
                   f"这是 {client} 的客户专属章节：在该客户的报告中，它排在编号小于 {num} 的章节之后运行，参数单元格、"
-                  "初始化和数据来源（provenance）与标准章节相同。\n\n**本章你将学会**\n\n"
+                  "初始化和数据来源（`dbm.provenance`）与标准章节相同。\n\n**本章你将学会**\n\n"
                   "* 看清该客户数据库中每月的购买客户数和收入如何变化；\n"
                   "* 用一条 SQL 查询（`ws.sql`）向数据库提出你自己的问题，并把答案画成图。\n\n"
                   "请改写本单元格：写明本章要回答的问题，以及营销人员将从中学到什么。"),

@@ -137,7 +137,8 @@ def test_every_exercise_speaks_chinese():
 
 def test_a_chinese_client_gets_costs_in_its_own_money():
     cfg = dbm.load_config({"client": "x", "currency": "CNY", "language": "zh", "data": {"synthetic": {}}})
-    assert cfg.economics.cost_per_contact == {"email": 0.03, "sms": 0.05, "mail": 3.0, "phone": 5.0}
+    assert cfg.economics.cost_per_contact == {"email": 0.03, "sms": 0.05, "mail": 3.0, "phone": 5.0,
+                                              "wechat": 0.01, "app_push": 0.005}     # the app channels priced too
     assert cfg.economics.campaign_fixed_cost == 10000
     part = dbm.load_config({"client": "x", "currency": "CNY", "data": {"synthetic": {}},
                             "economics": {"cost_per_contact": {"sms": 0.1}}})

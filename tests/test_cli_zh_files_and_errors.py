@@ -59,7 +59,7 @@ def test_the_draft_config_is_commented_in_chinese(tmp_path, monkeypatch, capsys)
     got = text.splitlines()
     assert got[0].startswith("# 客户配置草稿，由 `dbmkit new-client` 于 ") and got[0].endswith("根据 2 个文件生成。")
     assert got[2] == "#     dbmkit check clients/shop.yaml"
-    assert "language: zh           # en 或 zh（中文标题、标签和图表）；根据表头推测" in got
+    assert "language: zh           # `en` 或 `zh`（中文标题、标签和图表）；根据表头推测" in got
     assert "      # 订单导出.csv：orders — 每行一笔订单：日期和订单金额" in got
     assert "            # 表头 '订单编号' 是 order_id 的常用名称；值为代码（例如 'SO100001', 'SO100002'）" in got
     assert any(re.fullmatch(r" {12}# 表头 'Quantity' 是 quantity 的常用名称；值为整数（例如 .*）；[\d.]+ % 为负数", ln)

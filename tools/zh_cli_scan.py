@@ -1,6 +1,7 @@
 """How Chinese the ``dbmkit`` command's own lines are for a Chinese client: run the consultant commands on a client
-drafted from Chinese files (and the checks that cost little), and list every printed line that still holds English
-prose.
+drafted from Chinese files (and the checks that cost little), read what they write (the draft config's comments,
+the new chapter's narrative, the batch's index.html and batch.log), run compare, site and init into their errors,
+and list every line that still holds English prose.
 
     python tools/zh_cli_scan.py                 the lines with English words, per command, and each command's share
     python tools/zh_cli_scan.py --all           every line printed
@@ -86,11 +87,18 @@ def commands(d: Path, test: bool = False) -> dict[str, str]:
     out = {}
     cfg = "clients/shop.yaml"
     out["new-client"] = _run(["new-client", "shop", str(sales), str(lines), "--dir", "clients"], d, env)
+    comments = [ln.rsplit("#", 1)[1] for ln in (d / cfg).read_text(encoding="utf-8").splitlines() if "#" in ln]
+    out["new-client (the draft's comments)"] = "\n".join(     # commented-out YAML (``#   - path: …``) is keys
+        c for c in comments if not re.match(r"\s*-?\s*[a-z_]+:(\s|$)", c))
     out["new-client (exists)"] = _run(["new-client", "shop", str(sales), "--dir", "clients"], d, env)
     out["new-client (no file)"] = _run(["new-client", "shop2", "nowhere.csv", "--dir", "clients"], d, env)
     (d / "picture.csv").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     out["new-client (an image)"] = _run(["new-client", "shop3", "picture.csv", "--dir", "clients"], d, env)
     out["new-chapter"] = _run(["new-chapter", cfg, "35", "Loyalty review", "--zh", "会员回顾"], d, env)
+    import nbformat
+    chapter = nbformat.read(str(d / "clients" / "shop" / "notebooks" / "35_shop_loyalty_review.ipynb"), as_version=4)
+    out["new-chapter (the chapter's narrative)"] = "\n".join(
+        re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", c.source) for c in chapter.cells if c.cell_type == "markdown")
     out["new-chapter (standard number)"] = _run(["new-chapter", cfg, "21", "RFM again"], d, env)
     out["new-chapter (bad number)"] = _run(["new-chapter", cfg, "3x5", "Bad"], d, env)
     out["new-chapter (exists)"] = _run(["new-chapter", cfg, "35", "Loyalty review"], d, env)
@@ -109,10 +117,17 @@ def commands(d: Path, test: bool = False) -> dict[str, str]:
     bad = d / "clients" / "bad.yaml"
     bad.write_text("client: bad\nlanguage: zh\nfoo: 1\n", encoding="utf-8")
     out["batch"] = _run(["batch", cfg, str(bad), "--out", "batch", "--phases", "10"], d, env)
+    page = (d / "batch" / "index.html").read_text(encoding="utf-8").split("<body>", 1)[1]
+    out["batch (index.html)"] = re.sub(r"\n\s*\n+", "\n", re.sub(r"<[^>]+>", "\n", page))
+    out["batch (batch.log)"] = (d / "batch" / "batch.log").read_text(encoding="utf-8")
+    (d / "no_report").mkdir()
+    out["compare (no report)"] = _run(["compare", "no_report", "no_report"], d, env)
+    out["site (no report)"] = _run(["site", "no_report", "--out", "site"], d, env)
+    out["init (a file)"] = _run(["init", "afile"], d, env)
     return out
 
 
-CLIENTS = {"shop", "Shop", "bad"}
+CLIENTS = {"shop", "Shop", "bad", "Loyalty", "review"}   # names: the clients', the chapter's English title
 
 
 def main(argv: list[str]) -> int:

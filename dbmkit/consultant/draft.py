@@ -43,7 +43,7 @@ TEXT: dict[str, tuple[str, str]] = {
              "# 每个推测都附有注释：请核对映射（标准列名: 文件中的列名），然后运行\n"
              "#     dbmkit check {path}\n"
              "# 并修正它报告的问题。每个字段的说明见 docs/CONFIG.md。"),
-    "language": ("en or zh (Chinese headings, labels and charts)", "en 或 zh（中文标题、标签和图表）"),
+    "language": ("en or zh (Chinese headings, labels and charts)", "`en` 或 `zh`（中文标题、标签和图表）"),
     "language_guessed": ("; guessed from the headers", "；根据表头推测"),
     "cur_found": ("found in the amounts", "从金额中识别"),
     "cur_headers": ("Chinese headers", "表头为中文"),
