@@ -158,9 +158,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "客户|状态|章节：已运行 / 失败 / 已跳过|用时|说明"),
     # dbmkit lab, init
     "lab.start": ("JupyterLab on {folder} for the client of {config} (every chapter opens on it); the URL follows — "
-                  "Ctrl-C stops the server",
-                  "JupyterLab 已在 {folder} 上启动，客户配置为 {config}（每一章都以它打开）；网址见下文 — "
-                  "按 Ctrl-C 停止服务器"),
+                  "Ctrl-C stops the server", "JupyterLab 已在 {folder} 上启动，客户配置为 {config}（每章都以它打开）；"
+                                            "网址见下文 — 按 Ctrl-C 停止服务器"),
     "init.written": ("workbook written to {dest}: notebooks/, notebooks_zh/, clients/, data/, docs/",
                      "工作手册已写入 {dest}：notebooks/、notebooks_zh/、clients/、data/、docs/"),
     "init.next": ("next: cd {dest} && dbmkit report clients/{client}.yaml   (or: dbmkit lab clients/{client}.yaml)",

@@ -247,7 +247,7 @@ def test_lab_speaks_the_clients_language(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(lab.subprocess, "call", lambda argv, env: 0)
     assert _main("lab", cfg, "--no-browser") == 0
     out = capsys.readouterr().out
-    assert out == (f"[dbmkit] JupyterLab 已在 {ROOT / 'notebooks_zh'} 上启动，客户配置为 {cfg.resolve()}（每一章都以它"
+    assert out == (f"[dbmkit] JupyterLab 已在 {ROOT / 'notebooks_zh'} 上启动，客户配置为 {cfg.resolve()}（每章都以它"
                    "打开）；网址见下文 — 按 Ctrl-C 停止服务器\n")
     en = tmp_path / "en.yaml"
     en.write_text(cfg.read_text(encoding="utf-8").replace("language: zh\n", "").replace(
@@ -412,3 +412,13 @@ def test_a_source_that_is_a_folder_and_a_header_row_beyond_the_file_are_told_in_
     err = capsys.readouterr().err.splitlines()
     assert re.fullmatch(r"\[dbmkit\] 错误：orders\.csv：header_row 900 超出了文件末尾（文件只有 \d+ 行）", err[0]), err
     assert err[1] == "  修正：请把 header_row 设为列名所在的行（从 0 开始计数）"
+
+
+def test_docstring_examples():
+    import doctest
+
+    from dbmkit import chapter_scaffold
+    from dbmkit.exercises import ch12
+    for mod in (chapter_scaffold, ch12):
+        res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert res.attempted > 0 and res.failed == 0, mod.__name__
