@@ -52,3 +52,23 @@ def test_exercise_12_5_compares_the_priced_app_channels():
         for name in names:
             assert name in text, (edition, name)
     assert all(f"'{c}'" in ch12.ZH["12.5"]["hint"] for c in ch12.channels(SimpleNamespace(cfg=cny)))
+
+
+def test_exercise_12_5_on_a_chinese_client_counts_wechat_and_app_push(tmp_path, monkeypatch):
+    import dbmkit as dbm
+    cfg = tmp_path / "zh_small.yaml"
+    cfg.write_text("client: zh_small\nlanguage: zh\ncurrency: CNY\n"
+                   "data:\n  synthetic: {n_people: 400, n_campaigns: 1, seed: 11, locale: zh}\n", encoding="utf-8")
+    monkeypatch.setenv("DBMKIT_WORKDIR", str(tmp_path / "work"))
+    ws = dbm.workspace(str(cfg))
+    n = int(ws.sql("SELECT count(*) AS n FROM customers")["n"].iloc[0])
+    reach = {ch: n - dbm.database.suppression_list(ws, ch)["customer_id"].nunique() for ch in ch12.channels(ws)}
+    assert set(reach) == {"email", "sms", "mail", "wechat", "app_push"}
+    assert all(0 <= v <= n for v in reach.values()) and reach["wechat"] > 0      # the demo's members carry openids
+    best = max(reach, key=reach.get)
+    zh = {"email": "邮件", "sms": "短信", "mail": "直邮", "wechat": "微信", "app_push": "App推送"}
+    assert dbm.exercises.check("12.5", best, ws).correct is True
+    assert dbm.exercises.check("12.5", zh[best], ws).correct is True
+    for other in set(reach) - {best}:
+        if reach[other] != reach[best]:
+            assert dbm.exercises.check("12.5", other, ws).correct is False
