@@ -353,7 +353,7 @@ def test_27_repeated_header_and_unknown_required_enum(tmp_path):
     q = quarantined(con)
     assert q["reason"].tolist() == ["repeated header line (files concatenated?)",
                                     "status: 'maybe' is not one of opt_in/opt_out",
-                                    "channel: 'carrier pigeon' is not one of email/sms/phone/mail"]
+                                    "channel: 'carrier pigeon' is not one of email/sms/phone/mail/wechat/app_push"]
     assert con.execute("SELECT channel, status FROM src_consents").fetchall() == [("email", "opt_in")]
 
 

@@ -15,7 +15,14 @@ MODULES = ["dbmkit.ingest", "dbmkit.ingest.errors", "dbmkit.ingest.filetype", "d
            "dbmkit.database.quality", "dbmkit.database.sandbox", "dbmkit.database.ledger", "dbmkit.schema"]
 
 
-@pytest.mark.parametrize("name", MODULES)
+# the modules whose examples build the same small workspace (tempdir/dbmkit_doc_database) run on one xdist worker,
+# one after the other: two workers building it at once swap each other's database file away
+SHARED_WORKSPACE = {"dbmkit.database.pipeline", "dbmkit.database.erasure", "dbmkit.database.quality",
+                    "dbmkit.database.sandbox"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(m, marks=pytest.mark.xdist_group("doc_database"))
+                                  if m in SHARED_WORKSPACE else m for m in MODULES])
 def test_docstring_examples(name):
     mod = importlib.import_module(name)
     res = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
