@@ -7,11 +7,12 @@ sends the queries in :data:`SPARK_QUERIES` here:
 
 1. the query (DuckDB SQL, the single source) is translated by :func:`dbmkit.sql.dialect.to_spark`;
 2. the tables it reads are exported from the DuckDB workspace as Parquet into ``<workdir>/spark/`` (base tables
-   once per database build — the export is stamped with the build's fingerprint; anything else at every run) and
-   registered as Spark temporary views of the same names;
+   once per database build — the export is stamped with the build's fingerprint and shared by the chapters of a
+   report; anything else at every run, into the process's own ``pid<N>/`` folder) and registered as Spark
+   temporary views of the same names;
 3. Spark runs it; the result comes back as Arrow and is cast, column by column, to the types DuckDB plans for the
    same query (``LIMIT 0`` on DuckDB binds the query without reading data), so a chapter cannot tell the engines
-   apart.
+   apart. Every query that ran is a line of ``<workdir>/spark/queries.log`` (:data:`QUERY_LOG`).
 
 Every query file is either in :data:`SPARK_QUERIES` or in :data:`DUCKDB_ONLY` with the reason;
 tests/test_spark_contract.py runs each Spark query on both engines over the same data and fails on any difference.
@@ -22,17 +23,22 @@ Spark Connect ``sc://host:15002``), UTC, TIMESTAMP without time zone (as DuckDB'
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from .dialect import SQLGLOT_HINT, tables_of, to_spark
 
-__all__ = ["SPARK_QUERIES", "DUCKDB_ONLY", "SparkEngine", "session", "unavailable", "stop_sessions", "INSTALL_HINT"]
+__all__ = ["SPARK_QUERIES", "DUCKDB_ONLY", "SparkEngine", "session", "unavailable", "stop_sessions", "INSTALL_HINT",
+           "QUERY_LOG"]
+
+QUERY_LOG = "queries.log"       # in the export folder (<workdir>/spark/): one line per query that ran on Spark
 
 INSTALL_HINT = ("the Spark engine needs pyspark>=4.0 and sqlglot (" + SQLGLOT_HINT + ") and a Java 17 runtime "
                 "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless) — or engine: duckdb")
@@ -147,6 +153,34 @@ def stop_sessions() -> None:
         _SESSIONS.clear()
 
 
+@contextmanager
+def _lock(path: Path):
+    """An exclusive lock on ``path`` among the processes of this machine (fcntl; without it, none)."""
+    try:
+        import fcntl
+    except ImportError:                            # pragma: no cover - Windows: one process exports at a time anyway
+        yield
+        return
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _copy(con, table: str, path: Path) -> None:
+    """``table`` of the DuckDB connection written to ``path`` as one Parquet file (a temporary file of this process
+    renamed into place)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
+    con.execute(f"COPY (SELECT * FROM \"{table}\") TO '{tmp.as_posix()}' (FORMAT parquet)")
+    if path.is_dir():                              # an export of an earlier version, written as a folder
+        shutil.rmtree(path)
+    os.replace(tmp, path)
+
+
 def _duckdb_types(con, sql: str, params: dict) -> tuple[list[str], list[str]]:
     """The column names and DuckDB types of a query's result, from binding it (no data is read)."""
     rel = con.sql(f"SELECT * FROM ({sql}) AS _q LIMIT 0", params=params or None)
@@ -166,6 +200,7 @@ class SparkEngine:
         self.export_dir = Path(export_dir) if export_dir else None
         self.queries = set(SPARK_QUERIES if queries is None else queries)
         self._registered: dict[str, str] = {}
+        self.ran: list[str] = []            # the queries this engine ran on Spark, in order
 
     def handles(self, name: str) -> bool:
         return name in self.queries
@@ -178,31 +213,45 @@ class SparkEngine:
     def expose(self, con, tables, stamps: dict[str, str] | str | None = None) -> None:
         """Export ``tables`` from the DuckDB connection to Parquet and register them as Spark views of the same
         names. A table with a stamp (the database build's fingerprint; a text for every table) is exported once per
-        stamp; one without (a table an analysis saved, a DataFrame registered on ``con``) at every call."""
+        stamp into ``export_dir`` and shared by every process of the work folder (the chapters of a report, several
+        at a time: one exports, under a lock, the others read it); one without (a table an analysis saved, a
+        DataFrame registered on ``con``) is exported at every call into this process's own folder
+        ``export_dir/pid<N>/``, so no other process replaces a file under it."""
         if self.export_dir is None:
             raise RuntimeError("SparkEngine needs an export_dir to hand tables to Spark")
         self.export_dir.mkdir(parents=True, exist_ok=True)
         for t in sorted(tables):
             key = stamps if isinstance(stamps, str) else (stamps or {}).get(t)
-            path = self.export_dir / f"{t}.parquet"
-            stamp = self.export_dir / f"{t}.stamp"
-            fresh = key is not None and path.exists() and stamp.exists() and stamp.read_text() == key
-            if not fresh:
-                tmp = self.export_dir / f"{t}.parquet.tmp"
-                if tmp.exists():
-                    shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
-                con.execute(f"COPY (SELECT * FROM \"{t}\") TO '{tmp.as_posix()}' (FORMAT parquet)")
-                if path.exists():
-                    shutil.rmtree(path) if path.is_dir() else path.unlink()
-                tmp.rename(path)
-                stamp.write_text(key or "")
+            file = ("t" + t if t[:1] in "_." else t) + ".parquet"     # Spark skips files named _… or .… as hidden
+            if key is None:
+                path = self.export_dir / f"pid{os.getpid()}" / file
+                path.parent.mkdir(exist_ok=True)
+                _copy(con, t, path)
                 self._registered.pop(t, None)
-            version = (key or "") + str(path.stat().st_mtime_ns)
+            else:
+                path = self.export_dir / file
+                with _lock(self.export_dir / f"{t}.lock"):
+                    stamp = self.export_dir / f"{t}.stamp"
+                    if not (path.exists() and stamp.exists() and stamp.read_text() == key):
+                        stamp.unlink(missing_ok=True)
+                        _copy(con, t, path)
+                        stamp.write_text(key)
+                        self._registered.pop(t, None)
+            version = f"{path}:{key or ''}:{path.stat().st_mtime_ns}"
             if self._registered.get(t) != version or not self.spark.catalog.tableExists(t):
                 self.spark.read.parquet(path.as_posix()).createOrReplaceTempView(t)
                 self._registered[t] = version
 
     # ------------------------------------------------------------------ queries
+    def log(self, name: str, rows: int) -> None:
+        """One line per query that ran on Spark (``ran``; and ``export_dir/queries.log``: time, process, master,
+        query, rows — appended by every process of the work folder), so a run shows what ran where."""
+        self.ran.append(name)
+        if self.export_dir is not None:
+            line = f"{dt.datetime.now().isoformat(timespec='seconds')}\t{os.getpid()}\t{self.master}\t{name}\t{rows}\n"
+            with open(self.export_dir / QUERY_LOG, "a", encoding="utf-8") as f:
+                f.write(line)
+
     def run(self, con, name: str, sql: str, params: dict | None = None,
             stamps: dict[str, str] | str | None = None) -> pd.DataFrame:
         """Run the rendered DuckDB query ``sql`` (file ``name``) on Spark; the result as DuckDB would return it."""
@@ -218,6 +267,7 @@ class SparkEngine:
         if table.num_columns != len(columns):
             raise RuntimeError(f"dbmkit/sql/{name}.sql: Spark returned {table.num_columns} columns, DuckDB plans "
                                f"{len(columns)}")
+        self.log(name, table.num_rows)
         arrow_names = [f"c{i}" for i in range(len(columns))]
         table = table.rename_columns(arrow_names)
         cols = ", ".join(f"CAST({a} AS {t}) AS \"{c.replace(chr(34), chr(34) * 2)}\""
