@@ -33,19 +33,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from .dialect import SQLGLOT_HINT, tables_of, to_spark
+from .dialect import tables_of, to_spark
 
-__all__ = ["SPARK_QUERIES", "DUCKDB_ONLY", "SparkEngine", "session", "unavailable", "stop_sessions", "INSTALL_HINT",
-           "QUERY_LOG"]
+__all__ = ["SPARK_QUERIES", "DUCKDB_ONLY", "SparkEngine", "session", "unavailable", "missing", "stop_sessions",
+           "INSTALL_HINT", "QUERY_LOG"]
 
 QUERY_LOG = "queries.log"       # in the export folder (<workdir>/spark/): one line per query that ran on Spark
 
-INSTALL_HINT = ("the Spark engine needs pyspark>=4.0 and sqlglot (" + SQLGLOT_HINT + ") and a Java 17 runtime "
-                "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless) — or engine: duckdb")
+INSTALL_HINT = ("install pip install 'dbmkit[spark]' (pyspark>=4.0 and sqlglot) and a Java 17 runtime "
+                "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless), or keep engine: duckdb")
 
-# the queries whose cost grows with the transactions: on Spark when the engine is spark
+# the queries whose cost grows with the transactions: on Spark when the engine is spark and they run over the
+# workspace (``dbmkit.sql.run(ws, …)``, an analysis given the Workspace); on a DuckDB connection (a caller's
+# DataFrame registered on it) they run DuckDB
 SPARK_QUERIES: dict[str, str] = {
-    "customer_summary": "BTYD summary of any transaction table",
+    "customer_summary": "BTYD summary of any transaction table (on Spark for a table of the workspace: "
+                        "rfm.customer_summary(table, con=ws))",
     "customer_channels": "channels each customer bought through (the summary's channels_used)",
     "customer_summary_db": "the customer summary of the database",
     "rfm_inputs_as_of": "RFM inputs as of several dates",
@@ -76,7 +79,6 @@ SPARK_QUERIES: dict[str, str] = {
     "rfm_contact_outcomes": "outcomes of past contacts",
     "retention_by_period": "retention by period",
     "contact_responses": "responses to contacts",
-    "case_weekly_repeat": "weekly repeat transactions",
 }
 
 # the queries that stay on DuckDB, with the reason
@@ -97,23 +99,36 @@ DUCKDB_ONLY: dict[str, str] = {
     "message_kpis": "reads the caller's outcome DataFrame registered on its DuckDB connection",
     "campaign_customer_base": "customer-level (one row per customer), no transactions",
     "campaign_recommendations": "reads the rules table the caller registers on its DuckDB connection",
+    "case_weekly_repeat": "the case study's own transactions (CDNOW, chapter 91), a DataFrame on a DuckDB connection "
+                          "of its own, never the workspace's database; written portably, the contract runs it on "
+                          "Spark too",
 }
 
 _LOCK = threading.Lock()
 _SESSIONS: dict[str, object] = {}
 
 
-def unavailable() -> str | None:
-    """Why the Spark engine cannot run on this machine (None when it can): pyspark/sqlglot missing, or no Java."""
-    try:
-        import pyspark  # noqa: F401
-        import sqlglot  # noqa: F401
-    except ImportError as e:
-        return f"{e.name or 'pyspark'} is not installed: {INSTALL_HINT}"
+def missing() -> tuple[str, str] | None:
+    """What the Spark engine lacks on this machine: ``("module", "pyspark")`` (or sqlglot), ``("java", "")``, or
+    None when it can run (the command says it in the client's language: ``dbmkit.messages``, ``engine.*``)."""
+    for module in ("pyspark", "sqlglot"):
+        try:
+            __import__(module)
+        except ImportError:
+            return ("module", module)
     java = Path(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else None
     if not ((java and java.exists()) or shutil.which("java")):
-        return f"no Java runtime found (java on PATH or JAVA_HOME): {INSTALL_HINT}"
+        return ("java", "")
     return None
+
+
+def unavailable() -> str | None:
+    """Why the Spark engine cannot run on this machine, with how to install it (None when it can)."""
+    lack = missing()
+    if lack is None:
+        return None
+    why = f"{lack[1]} is not installed" if lack[0] == "module" else "no Java runtime found (java on PATH or JAVA_HOME)"
+    return f"{why}: {INSTALL_HINT}"
 
 
 def session(master: str = "local[2]", conf: dict | None = None):
