@@ -171,7 +171,7 @@ LONG_FIRST = (
     "site",
     "wheel",
     "client_chapters",
-    "spark",                          # the dialect contract on a local Spark (one JVM, ~1.5 min quiet)
+    "spark",                          # the dialect contract, routing (one JVM) and a report on Spark (a JVM a chapter)
     "test_consultant_end_to_end.py",
 )
 
