@@ -56,10 +56,12 @@ def _spark_ready(cfg) -> bool:
     """With engine spark: say so, or say why Spark cannot start and how to install it (False)."""
     if cfg.engine.kind != "spark":
         return True
-    from .sql.spark import unavailable
+    from .sql.spark import missing
     lang = messages.language(cfg)
-    why = unavailable()
-    if why:
+    lack = missing()
+    if lack:
+        why = (messages.msg("engine.no_module", lang, module=lack[1]) if lack[0] == "module"
+               else messages.msg("engine.no_java", lang))
         print("[dbmkit] " + messages.msg("engine.unavailable", lang, why=why), file=sys.stderr)
         return False
     print("[dbmkit] " + messages.msg("engine.spark", lang, master=cfg.engine.master), flush=True)
@@ -284,10 +286,11 @@ def edition_folder(cfg) -> str:
 
 def _cmd_check(a) -> int:
     from .client_chapters import check_lines
+    from .overrides import load_with_sets
     _engine_sets(a)
+    if not _spark_ready(load_with_sets(a.config, a.set)[0]):     # before the build: say at once what is missing
+        return 1
     with _built_workspace(a) as ws:
-        if not _spark_ready(ws.cfg):
-            return 1
         text, ok = check_summary(ws)
         own, own_ok = check_lines(ws.cfg, ws)         # the client's own chapters (docs/CONFIG.md, Adapting …)
     print(text + ("\n\n" + "\n".join(own) if own else ""))

@@ -250,19 +250,22 @@ class Workspace:
         eng = self.spark_engine
         return eng is not None and eng.handles(name)
 
-    def run_on_spark(self, name: str, sql: str, params: dict) -> pd.DataFrame:
+    def run_on_spark(self, name: str, sql: str, params: dict, frames: dict | None = None) -> pd.DataFrame:
         """Run a rendered query of the Spark set on Spark: the tables it reads exported from this database (base
-        tables once per build, stamped with the build's fingerprint), the result in DuckDB's dtypes."""
+        tables once per build, stamped with the build's fingerprint; ``frames``, DataFrames the query reads besides
+        them, at every call), the result in DuckDB's dtypes."""
         stable = set(database.PRIMARY_KEYS) | {"consents", "responses", "email_events", "sms_events", "purchases",
                                                "customer_records", "customer_view", "sales", "consent_latest"}
         with self.connect() as con:
             # the build's fingerprint, the erasures applied and the audit log's length: an erasure (or any other
             # audited change in place) after an export makes the next query export the tables again
             meta = dict(con.execute("SELECT key, value FROM _meta").fetchall())
-            audited = con.execute("SELECT count(*) FROM audit_log").fetchone()[0] if "audit_log" in {
+            audited = con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0] if "audit_log" in {
                 r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()} else 0
             key = _sha([meta.get("fingerprint"), meta.get("erasure_ledger"), audited]) if meta.get("fingerprint") \
                 else None
+            for k, df in (frames or {}).items():
+                con.register(k, df)
             return self.spark_engine.run(con, name, sql, params,
                                          stamps={t: key for t in stable} if key else None)
 

@@ -277,10 +277,7 @@ def revenue_by(ws, by: str = "channel", period: str | None = None, segments: pd.
         seg = segments[["customer_id", segment_col]].rename(columns={segment_col: "segment"})
         seg = seg.drop_duplicates("customer_id").astype({"customer_id": str})
         idents["segment_join"] = _sql.Raw("LEFT JOIN _segments s USING (customer_id)")
-        with ws.connect() as con:
-            con.register("_segments", seg)
-            df = _sql.run(con, query, params, **idents)
-            con.unregister("_segments")
+        df = _sql.run(ws, query, params, frames={"_segments": seg}, **idents)     # on the workspace's engine
     else:
         df = _sql.run(ws, query, params, **idents)
     if period is None:

@@ -109,8 +109,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.skipped": ("skipped", "已跳过"),
     # dbmkit build, erase, site, compare
     "build.built": ("built {path}", "数据库已建好：{path}"),
-    "engine.unavailable": ("engine spark was asked for, but Spark cannot start here: {why}",
-                           "已指定 Spark 引擎，但此机器无法启动 Spark：{why}"),
+    "engine.unavailable": ("engine spark was asked for, but Spark cannot start here: {why}. Install it with "
+                           "pip install 'dbmkit[spark]' (pyspark 4 and sqlglot) and a Java 17 runtime (Debian/Ubuntu: "
+                           "apt-get install openjdk-17-jre-headless) — or run on DuckDB (engine: duckdb, no --engine "
+                           "spark)",
+                           "已指定 Spark 引擎，但此机器无法启动 Spark：{why}。请安装：pip install 'dbmkit[spark]'"
+                           "（pyspark 4 和 sqlglot）以及 Java 17 运行环境（Debian/Ubuntu：apt-get install "
+                           "openjdk-17-jre-headless）— 或改用 DuckDB（engine: duckdb，不加 --engine spark）"),
+    "engine.no_module": ("{module} is not installed", "未安装 {module}"),
+    "engine.no_java": ("no Java runtime found (no java on PATH, no JAVA_HOME)",
+                       "找不到 Java 运行环境（PATH 中没有 java，也没有设置 JAVA_HOME）"),
     "engine.spark": ("engine: Spark ({master}) runs the transaction-level queries; the database stays DuckDB",
                      "引擎：Spark（{master}）运行交易级查询；数据库仍为 DuckDB"),
     "site.built": ("course site: {pages} pages, {entries} search entries — open {uri} (or: python -m http.server "

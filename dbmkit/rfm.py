@@ -52,21 +52,29 @@ TIME_UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12, "Y": 365.25}
 
 def customer_summary(transactions: pd.DataFrame | str, customer_col: str = "customer_id", date_col: str = "order_ts",
                      amount_col: str = "net_amount", as_of=None, time_unit: str = "D",
-                     con: duckdb.DuckDBPyConnection | None = None, cost_col: str | None = None,
-                     channel_col: str | None = None) -> pd.DataFrame:
+                     con=None, cost_col: str | None = None, channel_col: str | None = None) -> pd.DataFrame:
     """One row per customer: frequency, recency, T (BTYD, in ``time_unit``), days_since_last, n_orders,
     monetary_total, monetary_mean_repeat, first_purchase, last_purchase — plus margin_total (amount − cost) when
     ``cost_col`` is given and channels_used when ``channel_col`` is given.
 
     ``transactions`` is a DataFrame (or the name of a table in ``con``); the work runs in DuckDB, so tens of
-    millions of rows take seconds. ``as_of`` defaults to the last transaction date; later rows are ignored.
+    millions of rows take seconds. ``con`` is a DuckDB connection or a Workspace: on a Workspace ``transactions``
+    names a table of its database (``customer_summary("purchases", con=ws)``) and the queries run on the
+    workspace's engine — Spark with ``engine: spark`` (docs/SCALE.md). ``as_of`` defaults to the last transaction
+    date; later rows are ignored.
     """
     if time_unit not in TIME_UNITS:
         raise ValueError(f"time_unit must be one of {list(TIME_UNITS)}, not {time_unit!r}")
+    on_ws = con is not None and not isinstance(con, duckdb.DuckDBPyConnection)
     own = con is None
     con = con or duckdb.connect()
     try:
-        if isinstance(transactions, pd.DataFrame):
+        if on_ws:
+            if not isinstance(transactions, str):
+                raise TypeError("customer_summary(con=<Workspace>) reads a table of the workspace's database: give "
+                                "its name (e.g. 'purchases'), or a DataFrame without con")
+            table = _sql.identifier(transactions)
+        elif isinstance(transactions, pd.DataFrame):
             cols = [customer_col, date_col, amount_col] + [c for c in (cost_col, channel_col) if c]
             missing = [c for c in cols if c not in transactions.columns]
             if missing:
@@ -76,19 +84,20 @@ def customer_summary(transactions: pd.DataFrame | str, customer_col: str = "cust
         else:
             table = transactions
         if as_of is None:
-            as_of = con.execute(f'SELECT max(CAST("{date_col}" AS DATE)) FROM {table}').fetchall()[0][0]
-            if as_of is None:
+            first = f'SELECT max(CAST("{date_col}" AS DATE)) FROM {table}'
+            as_of = con.sql(first).iloc[0, 0] if on_ws else con.execute(first).fetchall()[0][0]
+            if as_of is None or pd.isna(as_of):
                 raise ValueError("transactions is empty: no customer summary to compute")
         params = {"as_of": pd.Timestamp(as_of).date(), "unit": TIME_UNITS[time_unit]}
         nothing = _sql.Raw("CAST(NULL AS DOUBLE)")
         day_cost = _sql.Raw(f"sum(CAST({_sql.identifier(cost_col)} AS DOUBLE))") if cost_col else nothing
-        sql = _sql.render("customer_summary", tx=_sql.Raw(table), customer=customer_col, ts=date_col,
-                          amount=amount_col, day_cost=day_cost,
-                          margin=_sql.Raw("sum(amount - cost)") if cost_col else nothing)
-        out = con.execute(sql, params).df()
+        # dbmkit.sql.run: on a DuckDB connection it runs there; on a Workspace on the workspace's engine
+        out = _sql.run(con, "customer_summary", params, tx=_sql.Raw(table), customer=customer_col, ts=date_col,
+                       amount=amount_col, day_cost=day_cost,
+                       margin=_sql.Raw("sum(amount - cost)") if cost_col else nothing)
         if channel_col:
-            ch = con.execute(_sql.render("customer_channels", tx=_sql.Raw(table), customer=customer_col, ts=date_col,
-                                         channel=channel_col), {"as_of": params["as_of"]}).df()
+            ch = _sql.run(con, "customer_channels", {"as_of": params["as_of"]}, tx=_sql.Raw(table),
+                          customer=customer_col, ts=date_col, channel=channel_col)
             n = out["customer_id"].map(pd.Series(ch["channels_used"].to_numpy(), index=ch["customer_id"]))
             out.insert(out.columns.get_loc("margin_total") + 1, "channels_used", n.fillna(0).astype("int64"))
     finally:
@@ -98,10 +107,10 @@ def customer_summary(transactions: pd.DataFrame | str, customer_col: str = "cust
 
 
 def build_customer_summary(ws) -> pd.DataFrame:
-    """The ``customer_summary`` table of the marketing database (days; as of the workspace's analysis date)."""
-    with ws.connect() as con:
-        # main_channel: the channel of most completed orders; ties to the one used first, then by name
-        return _sql.run(con, "customer_summary_db", {"as_of": ws.as_of.date()})
+    """The ``customer_summary`` table of the marketing database (days; as of the workspace's analysis date), on the
+    workspace's engine (DuckDB, or Spark with ``engine: spark``)."""
+    # main_channel: the channel of most completed orders; ties to the one used first, then by name
+    return _sql.run(ws, "customer_summary_db", {"as_of": ws.as_of.date()})
 
 
 # ============================================================================================ RFM scores

@@ -162,6 +162,8 @@ LONG_FIRST = (
     "zh_report",                      # the Chinese report with the case studies, its pages in Chromium
     "shape-syn20000x1",
     "notebooks",                      # chapters 00–41 under nbval (notebook_run)
+    "spark",                          # contract + routing (one JVM), a report on each engine (a JVM a chapter):
+                                      # 346 + 256 + 530 s wall at load ~10 (2026-12-02), not measured quiet
     "shape-syn2000x4",
     "shape-invoice_lines",
     "shape-customers_orders",
@@ -171,7 +173,6 @@ LONG_FIRST = (
     "site",
     "wheel",
     "client_chapters",
-    "spark",                          # the dialect contract on a local Spark (one JVM, ~1.5 min quiet)
     "test_consultant_end_to_end.py",
 )
 

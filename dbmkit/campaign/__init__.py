@@ -132,9 +132,8 @@ def export_campaign_list(ws, plan: CampaignPlan | None = None, filename: str = "
         settings = CampaignSettings.from_config(ws.cfg, ws.as_of)
         names = ws.sql("SELECT product_id AS recommended_product, name AS recommended_product_name FROM products")
         contacts = contacts.merge(names, on="recommended_product", how="left")
-        with ws.connect() as con:
-            sup = campaign_suppressions(con, _send_channels(settings, contacts), settings.as_of, settings.start,
-                                        settings.recent_contact_days, settings.max_contacts_30d)
+        sup = campaign_suppressions(ws, _send_channels(settings, contacts), settings.as_of, settings.start,
+                                    settings.recent_contact_days, settings.max_contacts_30d)
     from ..database import suppressed_contact_points
     chans = _send_channels(settings, contacts)
     with ws.connect() as con:                 # consent at send time: all the evidence there is now

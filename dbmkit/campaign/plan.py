@@ -291,13 +291,12 @@ def plan_campaign(ws, cells: list[dict] | None = None, rules: pd.DataFrame | Non
         except Exception as e:  # noqa: BLE001 - a plan without recommendations is still a plan; say why
             warnings.warn(pick((f"no product recommendations ({type(e).__name__}: {e})",
                                 f"没有商品推荐（{type(e).__name__}: {e}）")), Notice, stacklevel=2)
+    if cached is not None:
+        history, sup = cached["history"], cached["suppressions"]
+    else:       # over the workspace: its queries of past campaigns run on its engine (Spark with engine: spark)
+        history = _pers.channel_history(ws, s.as_of, s.response_window_days)
+        sup = _sel.campaign_suppressions(ws, s.channels, s.as_of, s.start, s.recent_contact_days, s.max_contacts_30d)
     with ws.connect() as con:
-        if cached is not None:
-            history, sup = cached["history"], cached["suppressions"]
-        else:
-            history = _pers.channel_history(con, s.as_of, s.response_window_days)
-            sup = _sel.campaign_suppressions(con, s.channels, s.as_of, s.start, s.recent_contact_days,
-                                             s.max_contacts_30d)
         plan = plan_from_tables(con, base, s, cells=cells, history=history, recommendations=rec, rules=rules,
                                 language=language or getattr(ws, "language", "en"), fallbacks=fallbacks,
                                 suppressions=sup)

@@ -256,7 +256,7 @@ def gross_selection(base: pd.DataFrame, settings: CampaignSettings) -> tuple[pd.
 
 
 # ------------------------------------------------------------------------------------------------ suppressions
-def campaign_suppressions(con, channels=CHANNELS, as_of=None, start=None, recent_contact_days: int = 14,
+def campaign_suppressions(ws_or_con, channels=CHANNELS, as_of=None, start=None, recent_contact_days: int = 14,
                           max_contacts_30d: int = 4) -> pd.DataFrame:
     """Everyone who must not (or should not) get this campaign, with the reason and the waterfall step.
 
@@ -268,8 +268,22 @@ def campaign_suppressions(con, channels=CHANNELS, as_of=None, start=None, recent
     ``recent_contact_days`` days and the contact-pressure limit (``max_contacts_30d`` contacts in the 30 days before
     ``start`` across channels, so one more would exceed it). Person-level reasons have channel ``"*"``.
 
-    Returns columns ``customer_id``, ``channel``, ``reason``, ``step``.
+    ``ws_or_con`` is a Workspace or a DuckDB connection to its database; on a Workspace the contact-pressure query
+    runs on the workspace's engine (Spark with ``engine: spark``). Returns columns ``customer_id``, ``channel``,
+    ``reason``, ``step``.
     """
+    from ..database.store import connection_of
+    con, close = connection_of(ws_or_con)
+    try:
+        target = ws_or_con if close and hasattr(ws_or_con, "cfg") else con      # a Workspace: its engine
+        return _suppressions(target, con, channels, as_of, start, recent_contact_days, max_contacts_30d)
+    finally:
+        if close:
+            con.close()
+
+
+def _suppressions(target, con, channels, as_of, start, recent_contact_days, max_contacts_30d) -> pd.DataFrame:
+    """:func:`campaign_suppressions` on an open connection; the contact pressure through ``target``."""
     from ..database import suppression_list
     parts = []
     for ch in channels:
@@ -291,8 +305,8 @@ def campaign_suppressions(con, channels=CHANNELS, as_of=None, start=None, recent
     if start is not None:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if "contacts" in tables:
-            hist = _sql.run(con, "campaign_contact_pressure", {"start": pd.Timestamp(start),
-                                                                "recent_days": int(recent_contact_days)})
+            hist = _sql.run(target, "campaign_contact_pressure", {"start": pd.Timestamp(start),
+                                                                   "recent_days": int(recent_contact_days)})
             extra = []
             if recent_contact_days > 0:
                 r = hist[hist["contacts_recent"] > 0]

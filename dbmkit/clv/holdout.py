@@ -31,7 +31,9 @@ def calibration_holdout(transactions: pd.DataFrame | str, customer_col: str = "c
                         holdout_end=None, time_unit: str = "D", cost_col: str | None = None, con=None) -> pd.DataFrame:
     """Split a transaction table at ``calibration_end``: BTYD summary of the calibration period (frequency_cal,
     recency_cal, T_cal, monetary_value_cal …) and what the same customers did up to ``holdout_end``
-    (frequency_holdout = purchase days, monetary_holdout, margin_holdout, duration_holdout). Runs in DuckDB.
+    (frequency_holdout = purchase days, monetary_holdout, margin_holdout, duration_holdout). Runs in DuckDB; ``con``
+    is a DuckDB connection or a Workspace — on a Workspace ``transactions`` names a table of its database and the
+    query runs on the workspace's engine (Spark with ``engine: spark``).
 
     >>> tx = pd.DataFrame({"c": ["a", "a", "a", "b", "c"], "d": pd.to_datetime(["2024-01-01", "2024-01-20",
     ...                    "2024-03-05", "2024-01-10", "2024-02-15"]), "v": [10.0, 20.0, 30.0, 5.0, 8.0]})
@@ -46,10 +48,16 @@ def calibration_holdout(transactions: pd.DataFrame | str, customer_col: str = "c
     cal, hold = pd.Timestamp(calibration_end).date(), pd.Timestamp(holdout_end).date()
     if hold <= cal:
         raise ValueError(f"holdout_end ({hold}) must come after calibration_end ({cal})")
+    on_ws = con is not None and not isinstance(con, duckdb.DuckDBPyConnection)
     own = con is None
     con = con or duckdb.connect()
     try:
-        if isinstance(transactions, pd.DataFrame):
+        if on_ws:
+            if not isinstance(transactions, str):
+                raise TypeError("calibration_holdout(con=<Workspace>) reads a table of the workspace's database: give "
+                                "its name (e.g. 'purchases'), or a DataFrame without con")
+            table = _sql.identifier(transactions)
+        elif isinstance(transactions, pd.DataFrame):
             cols = [customer_col, date_col, amount_col] + ([cost_col] if cost_col else [])
             missing = [c for c in cols if c not in transactions.columns]
             if missing:
@@ -58,9 +66,10 @@ def calibration_holdout(transactions: pd.DataFrame | str, customer_col: str = "c
             table = "_ch_tx"
         else:
             table = transactions
-        sql = _sql.render("calibration_holdout", tx=_sql.Raw(table), customer=customer_col, ts=date_col,
-                          amount=amount_col, cost=cost_col if cost_col else _sql.Raw("0"))
-        out = con.execute(sql, {"cal_end": cal, "holdout_end": hold, "unit": TIME_UNITS[time_unit]}).df()
+        # dbmkit.sql.run: on a DuckDB connection it runs there; on a Workspace on the workspace's engine
+        out = _sql.run(con, "calibration_holdout", {"cal_end": cal, "holdout_end": hold, "unit": TIME_UNITS[time_unit]},
+                       tx=_sql.Raw(table), customer=customer_col, ts=date_col, amount=amount_col,
+                       cost=cost_col if cost_col else _sql.Raw("0"))
     finally:
         if own:
             con.close()
@@ -93,9 +102,8 @@ def holdout_summary(ws, holdout_days: int | None = None) -> pd.DataFrame:
                                "shorten analysis.calibration_weeks or give holdout_days",
                                f"校准期截至{cal.date()}，没有早于分析日期{end.date()}："
                                "请缩短 analysis.calibration_weeks 或给出 holdout_days")))
-    with ws.connect() as con:
-        return calibration_holdout("purchases", "customer_id", "order_ts", "net_amount", calibration_end=cal,
-                                   holdout_end=end, time_unit="D", cost_col="cost", con=con)
+    return calibration_holdout("purchases", "customer_id", "order_ts", "net_amount", calibration_end=cal,
+                               holdout_end=end, time_unit="D", cost_col="cost", con=ws)      # the workspace's engine
 
 
 # --------------------------------------------------------------------------------------------- model checks

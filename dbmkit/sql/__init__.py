@@ -52,16 +52,30 @@ def render(name: str, **identifiers) -> str:
     return "\n".join(lines)
 
 
-def run(target, name: str, params: dict | None = None, **identifiers):
+def run(target, name: str, params: dict | None = None, frames: dict | None = None, **identifiers):
     """Run a named query on a Workspace or a DuckDB connection; returns a DataFrame.
 
     On a Workspace whose config says ``engine: spark``, the queries of ``dbmkit.sql.spark.SPARK_QUERIES`` run on
-    Spark (translated from this DuckDB SQL, the result in DuckDB's dtypes); a DuckDB connection always runs DuckDB."""
+    Spark (translated from this DuckDB SQL, the result in DuckDB's dtypes); a DuckDB connection always runs DuckDB.
+    ``frames`` ({"_segments": df}) are DataFrames the query reads besides the database's tables: registered on the
+    connection for the query (and handed to Spark with the tables on a Spark workspace)."""
     sql = render(name, **identifiers)
+    frames = dict(frames or {})
     spark = getattr(target, "runs_on_spark", None)
     if spark is not None and spark(name):
-        return target.run_on_spark(name, sql, params or {})
+        return target.run_on_spark(name, sql, params or {}, frames=frames)
     if hasattr(target, "connect") and hasattr(target, "cfg"):
         with target.connect() as con:
-            return con.execute(sql, params or {}).df()
-    return target.execute(sql, params or {}).df()
+            return _with_frames(con, frames, sql, params)
+    return _with_frames(target, frames, sql, params)
+
+
+def _with_frames(con, frames: dict, sql: str, params: dict | None):
+    """The query's result on ``con`` with ``frames`` registered for it (and unregistered afterwards)."""
+    for k, df in frames.items():
+        con.register(k, df)
+    try:
+        return con.execute(sql, params or {}).df()
+    finally:
+        for k in frames:
+            con.unregister(k)

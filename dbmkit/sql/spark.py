@@ -7,11 +7,12 @@ sends the queries in :data:`SPARK_QUERIES` here:
 
 1. the query (DuckDB SQL, the single source) is translated by :func:`dbmkit.sql.dialect.to_spark`;
 2. the tables it reads are exported from the DuckDB workspace as Parquet into ``<workdir>/spark/`` (base tables
-   once per database build — the export is stamped with the build's fingerprint; anything else at every run) and
-   registered as Spark temporary views of the same names;
+   once per database build — the export is stamped with the build's fingerprint and shared by the chapters of a
+   report; anything else at every run, into the process's own ``pid<N>/`` folder) and registered as Spark
+   temporary views of the same names;
 3. Spark runs it; the result comes back as Arrow and is cast, column by column, to the types DuckDB plans for the
    same query (``LIMIT 0`` on DuckDB binds the query without reading data), so a chapter cannot tell the engines
-   apart.
+   apart. Every query that ran is a line of ``<workdir>/spark/queries.log`` (:data:`QUERY_LOG`).
 
 Every query file is either in :data:`SPARK_QUERIES` or in :data:`DUCKDB_ONLY` with the reason;
 tests/test_spark_contract.py runs each Spark query on both engines over the same data and fails on any difference.
@@ -22,24 +23,32 @@ Spark Connect ``sc://host:15002``), UTC, TIMESTAMP without time zone (as DuckDB'
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
-from .dialect import SQLGLOT_HINT, tables_of, to_spark
+from .dialect import tables_of, to_spark
 
-__all__ = ["SPARK_QUERIES", "DUCKDB_ONLY", "SparkEngine", "session", "unavailable", "stop_sessions", "INSTALL_HINT"]
+__all__ = ["SPARK_QUERIES", "DUCKDB_ONLY", "SparkEngine", "session", "unavailable", "missing", "stop_sessions",
+           "INSTALL_HINT", "QUERY_LOG"]
 
-INSTALL_HINT = ("the Spark engine needs pyspark>=4.0 and sqlglot (" + SQLGLOT_HINT + ") and a Java 17 runtime "
-                "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless) — or engine: duckdb")
+QUERY_LOG = "queries.log"       # in the export folder (<workdir>/spark/): one line per query that ran on Spark
 
-# the queries whose cost grows with the transactions: on Spark when the engine is spark
+INSTALL_HINT = ("install pip install 'dbmkit[spark]' (pyspark>=4.0 and sqlglot) and a Java 17 runtime "
+                "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless), or keep engine: duckdb")
+
+# the queries whose cost grows with the transactions: on Spark when the engine is spark and they run over the
+# workspace (``dbmkit.sql.run(ws, …)``, an analysis given the Workspace); on a DuckDB connection (a caller's
+# DataFrame registered on it) they run DuckDB
 SPARK_QUERIES: dict[str, str] = {
-    "customer_summary": "BTYD summary of any transaction table",
+    "customer_summary": "BTYD summary of any transaction table (on Spark for a table of the workspace: "
+                        "rfm.customer_summary(table, con=ws))",
     "customer_channels": "channels each customer bought through (the summary's channels_used)",
     "customer_summary_db": "the customer summary of the database",
     "rfm_inputs_as_of": "RFM inputs as of several dates",
@@ -70,7 +79,6 @@ SPARK_QUERIES: dict[str, str] = {
     "rfm_contact_outcomes": "outcomes of past contacts",
     "retention_by_period": "retention by period",
     "contact_responses": "responses to contacts",
-    "case_weekly_repeat": "weekly repeat transactions",
 }
 
 # the queries that stay on DuckDB, with the reason
@@ -91,23 +99,36 @@ DUCKDB_ONLY: dict[str, str] = {
     "message_kpis": "reads the caller's outcome DataFrame registered on its DuckDB connection",
     "campaign_customer_base": "customer-level (one row per customer), no transactions",
     "campaign_recommendations": "reads the rules table the caller registers on its DuckDB connection",
+    "case_weekly_repeat": "the case study's own transactions (CDNOW, chapter 91), a DataFrame on a DuckDB connection "
+                          "of its own, never the workspace's database; written portably, the contract runs it on "
+                          "Spark too",
 }
 
 _LOCK = threading.Lock()
 _SESSIONS: dict[str, object] = {}
 
 
-def unavailable() -> str | None:
-    """Why the Spark engine cannot run on this machine (None when it can): pyspark/sqlglot missing, or no Java."""
-    try:
-        import pyspark  # noqa: F401
-        import sqlglot  # noqa: F401
-    except ImportError as e:
-        return f"{e.name or 'pyspark'} is not installed: {INSTALL_HINT}"
+def missing() -> tuple[str, str] | None:
+    """What the Spark engine lacks on this machine: ``("module", "pyspark")`` (or sqlglot), ``("java", "")``, or
+    None when it can run (the command says it in the client's language: ``dbmkit.messages``, ``engine.*``)."""
+    for module in ("pyspark", "sqlglot"):
+        try:
+            __import__(module)
+        except ImportError:
+            return ("module", module)
     java = Path(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else None
     if not ((java and java.exists()) or shutil.which("java")):
-        return f"no Java runtime found (java on PATH or JAVA_HOME): {INSTALL_HINT}"
+        return ("java", "")
     return None
+
+
+def unavailable() -> str | None:
+    """Why the Spark engine cannot run on this machine, with how to install it (None when it can)."""
+    lack = missing()
+    if lack is None:
+        return None
+    why = f"{lack[1]} is not installed" if lack[0] == "module" else "no Java runtime found (java on PATH or JAVA_HOME)"
+    return f"{why}: {INSTALL_HINT}"
 
 
 def session(master: str = "local[2]", conf: dict | None = None):
@@ -147,6 +168,34 @@ def stop_sessions() -> None:
         _SESSIONS.clear()
 
 
+@contextmanager
+def _lock(path: Path):
+    """An exclusive lock on ``path`` among the processes of this machine (fcntl; without it, none)."""
+    try:
+        import fcntl
+    except ImportError:                            # pragma: no cover - Windows: one process exports at a time anyway
+        yield
+        return
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _copy(con, table: str, path: Path) -> None:
+    """``table`` of the DuckDB connection written to ``path`` as one Parquet file (a temporary file of this process
+    renamed into place)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
+    con.execute(f"COPY (SELECT * FROM \"{table}\") TO '{tmp.as_posix()}' (FORMAT parquet)")
+    if path.is_dir():                              # an export of an earlier version, written as a folder
+        shutil.rmtree(path)
+    os.replace(tmp, path)
+
+
 def _duckdb_types(con, sql: str, params: dict) -> tuple[list[str], list[str]]:
     """The column names and DuckDB types of a query's result, from binding it (no data is read)."""
     rel = con.sql(f"SELECT * FROM ({sql}) AS _q LIMIT 0", params=params or None)
@@ -166,6 +215,7 @@ class SparkEngine:
         self.export_dir = Path(export_dir) if export_dir else None
         self.queries = set(SPARK_QUERIES if queries is None else queries)
         self._registered: dict[str, str] = {}
+        self.ran: list[str] = []            # the queries this engine ran on Spark, in order
 
     def handles(self, name: str) -> bool:
         return name in self.queries
@@ -178,31 +228,45 @@ class SparkEngine:
     def expose(self, con, tables, stamps: dict[str, str] | str | None = None) -> None:
         """Export ``tables`` from the DuckDB connection to Parquet and register them as Spark views of the same
         names. A table with a stamp (the database build's fingerprint; a text for every table) is exported once per
-        stamp; one without (a table an analysis saved, a DataFrame registered on ``con``) at every call."""
+        stamp into ``export_dir`` and shared by every process of the work folder (the chapters of a report, several
+        at a time: one exports, under a lock, the others read it); one without (a table an analysis saved, a
+        DataFrame registered on ``con``) is exported at every call into this process's own folder
+        ``export_dir/pid<N>/``, so no other process replaces a file under it."""
         if self.export_dir is None:
             raise RuntimeError("SparkEngine needs an export_dir to hand tables to Spark")
         self.export_dir.mkdir(parents=True, exist_ok=True)
         for t in sorted(tables):
             key = stamps if isinstance(stamps, str) else (stamps or {}).get(t)
-            path = self.export_dir / f"{t}.parquet"
-            stamp = self.export_dir / f"{t}.stamp"
-            fresh = key is not None and path.exists() and stamp.exists() and stamp.read_text() == key
-            if not fresh:
-                tmp = self.export_dir / f"{t}.parquet.tmp"
-                if tmp.exists():
-                    shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
-                con.execute(f"COPY (SELECT * FROM \"{t}\") TO '{tmp.as_posix()}' (FORMAT parquet)")
-                if path.exists():
-                    shutil.rmtree(path) if path.is_dir() else path.unlink()
-                tmp.rename(path)
-                stamp.write_text(key or "")
+            file = ("t" + t if t[:1] in "_." else t) + ".parquet"     # Spark skips files named _… or .… as hidden
+            if key is None:
+                path = self.export_dir / f"pid{os.getpid()}" / file
+                path.parent.mkdir(exist_ok=True)
+                _copy(con, t, path)
                 self._registered.pop(t, None)
-            version = (key or "") + str(path.stat().st_mtime_ns)
+            else:
+                path = self.export_dir / file
+                with _lock(self.export_dir / f"{t}.lock"):
+                    stamp = self.export_dir / f"{t}.stamp"
+                    if not (path.exists() and stamp.exists() and stamp.read_text() == key):
+                        stamp.unlink(missing_ok=True)
+                        _copy(con, t, path)
+                        stamp.write_text(key)
+                        self._registered.pop(t, None)
+            version = f"{path}:{key or ''}:{path.stat().st_mtime_ns}"
             if self._registered.get(t) != version or not self.spark.catalog.tableExists(t):
                 self.spark.read.parquet(path.as_posix()).createOrReplaceTempView(t)
                 self._registered[t] = version
 
     # ------------------------------------------------------------------ queries
+    def log(self, name: str, rows: int) -> None:
+        """One line per query that ran on Spark (``ran``; and ``export_dir/queries.log``: time, process, master,
+        query, rows — appended by every process of the work folder), so a run shows what ran where."""
+        self.ran.append(name)
+        if self.export_dir is not None:
+            line = f"{dt.datetime.now().isoformat(timespec='seconds')}\t{os.getpid()}\t{self.master}\t{name}\t{rows}\n"
+            with open(self.export_dir / QUERY_LOG, "a", encoding="utf-8") as f:
+                f.write(line)
+
     def run(self, con, name: str, sql: str, params: dict | None = None,
             stamps: dict[str, str] | str | None = None) -> pd.DataFrame:
         """Run the rendered DuckDB query ``sql`` (file ``name``) on Spark; the result as DuckDB would return it."""
@@ -218,6 +282,7 @@ class SparkEngine:
         if table.num_columns != len(columns):
             raise RuntimeError(f"dbmkit/sql/{name}.sql: Spark returned {table.num_columns} columns, DuckDB plans "
                                f"{len(columns)}")
+        self.log(name, table.num_rows)
         arrow_names = [f"c{i}" for i in range(len(columns))]
         table = table.rename_columns(arrow_names)
         cols = ", ".join(f"CAST({a} AS {t}) AS \"{c.replace(chr(34), chr(34) * 2)}\""
