@@ -6,6 +6,9 @@ The language is the client's (``language:`` in its config); a command without a 
 (:func:`language`). English lines are the catalogue's English exactly, so what the command printed before stays
 byte for byte; Chinese lines keep file, column, table and setting names as they are.
 
+One concept: the catalogue of the command's messages; it grows with every command, not with the logic here (the
+phrase table of lower layers' English is in ``phrases_zh``).
+
 >>> msg("check.can_run", "zh"), msg("check.can_run", "en")
 ('可以生成报告。', 'A report can run.')
 >>> msg("report.summary", "zh", client="demo_zh", ok=3, n=4, seconds=12)
