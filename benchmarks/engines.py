@@ -146,7 +146,8 @@ def write_result(df: pd.DataFrame, out: Path) -> None:
 def cmd_run(engine: str, db: str, out_dir: str, queries: str = ",".join(QUERIES), repeats: str = "1") -> None:
     """Every query of ``queries`` (comma-separated) on ``engine`` in this process, one after another."""
     import duckdb
-    from measure import PeakMemory
+    import psutil
+    from measure import PeakMemory, tree_cpu
     if engine not in ENGINES:
         raise SystemExit(f"unknown engine {engine!r}; choose from {ENGINES}")
     names = [q for q in queries.split(",") if q]
@@ -183,6 +184,7 @@ def cmd_run(engine: str, db: str, out_dir: str, queries: str = ",".join(QUERIES)
             params, idents = QUERIES[name]
             sql = dsql.render(name, **idents)
             r: dict = {"load_1m_before": round(os.getloadavg()[0], 2)}
+            cpu0 = tree_cpu(psutil.Process())
             times = []
             with PeakMemory() as m:
                 if eng is None:
@@ -207,10 +209,12 @@ def cmd_run(engine: str, db: str, out_dir: str, queries: str = ",".join(QUERIES)
                         times.append(time.perf_counter() - t)
             r.update({"query_s": [round(v, 3) for v in times], "query_first_s": round(times[0], 3),
                       "query_best_s": round(min(times), 3), "peak_mb": m.peak_mb, "start_mb": m.start_mb,
-                      "rows": len(df), "load_1m_after": round(os.getloadavg()[0], 2)})
+                      "cpu_s": round(tree_cpu(psutil.Process()) - cpu0, 2), "rows": len(df),
+                      "load_1m_after": round(os.getloadavg()[0], 2)})
             write_result(df, out / f"{name}.{engine}.parquet")
             RESULT["queries"][name] = r
-            print(json.dumps({name: r}), flush=True)
+            RESULT["tree_cpu_s"] = round(tree_cpu(psutil.Process()), 2)      # the JVM's included
+            _save_result()                  # so far: a run stopped at its timeout keeps the queries it finished
     finally:
         con.close()
         if eng is not None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psutil
 
-__all__ = ["run_measured", "machine_info", "tree_rss", "PeakMemory"]
+__all__ = ["run_measured", "machine_info", "tree_rss", "tree_cpu", "PeakMemory"]
 
 
 def tree_rss(proc: psutil.Process) -> int:
@@ -35,6 +35,23 @@ def tree_rss(proc: psutil.Process) -> int:
     for p in procs:
         try:
             total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def tree_cpu(proc: psutil.Process) -> float:
+    """CPU seconds (user + system) used so far by ``proc`` and its living descendants (e.g. the JVM of a Spark
+    session, whose time ``wait4`` never reports: it is not a child the benchmark waits for)."""
+    total = 0.0
+    try:
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
         except psutil.Error:
             pass
     return total

@@ -11,7 +11,8 @@ and lifetimes on 1M and 10M transactions (outputs checked to be identical), and 
 lifetimes on CDNOW master and on 1M simulated customers; then DuckDB vs Spark local[2] on the same rendered SQL
 (``engines.py``: customer_summary, calibration_holdout, rfm_inputs_as_of, association_pairs on 1M and 10M
 transactions, outputs checked to be the same table) when pyspark, sqlglot and Java are there — otherwise skipped
-with the reason (``--no-spark`` skips it, ``--spark-only`` runs only it).
+with the reason (``--no-spark`` skips it, ``--spark-only`` runs only it); and the CLV chapter's customer-level
+work (fit + a 12-month CLV for everyone) on simulated customer tables (``--clv-sizes``, ``--clv-only``).
 
 Results are merged into ``benchmarks/results.json`` (sizes run at different times accumulate) and the tables in
 ``benchmarks/RESULTS.md`` are regenerated from it (between its ``results`` markers; the notes around them stay).
@@ -23,6 +24,7 @@ Examples::
     python benchmarks/run.py 1m --steps report --reuse # one step again on existing data
     python benchmarks/run.py --compare-only --tx-sizes 1m 10m
     python benchmarks/run.py --spark-only --tx-sizes 1m 10m   # DuckDB vs Spark local[2] only
+    python benchmarks/run.py --clv-only --clv-sizes 1m 10m    # BG/NBD + Gamma-Gamma fit and CLV, customer level
     python benchmarks/run.py --render                  # only rewrite RESULTS.md from results.json
     python benchmarks/run.py --side-by-side            # the demo report: merge-base main vs the working tree
 """
@@ -260,6 +262,30 @@ def run_engines(tx_sizes: list[str], queries: list[str], timeout: float, repeats
     return out
 
 
+def run_clv(sizes: list[str], timeout: float) -> dict:
+    """The CLV chapter's customer-level work (compare.py clv: fit_btyd + btyd_clv) on simulated customer tables of
+    each size, one process each: what stays on one machine whichever engine runs the transactions."""
+    py = sys.executable
+    d = DATA / "compare"
+    logs = d / "logs"
+    out: dict = {"started": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine_info(), "sizes": {}}
+    for cs in sizes:
+        data = d / f"clv_{cs}.parquet"
+        res: dict = {"customers": parse_size(cs)}
+        if not data.exists():
+            _log(f"clv: simulate {parse_size(cs):,} customers …")
+            res["make"] = run_measured([py, str(HERE / "compare.py"), "clv_data", str(data), str(parse_size(cs))],
+                                       logs / f"clv_data_{cs}.log", timeout=timeout, cwd=str(ROOT))
+        _log(f"clv: fit + predict on {cs} customers …")
+        m = run_measured([py, str(HERE / "compare.py"), "clv", str(data)], logs / f"clv_{cs}.log", timeout=timeout,
+                         cwd=str(ROOT))
+        res["clv"] = m
+        _log(f"clv: {_fmt(m)}; fit {m['inner'].get('fit_s')} s, predict {m['inner'].get('predict_s')} s")
+        out["sizes"][cs] = res
+    out["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    return out
+
+
 def load_results() -> dict:
     if RESULTS_JSON.exists():
         return json.loads(RESULTS_JSON.read_text())
@@ -296,6 +322,20 @@ def _run_engines_and_save(a) -> dict:
     return results
 
 
+def _run_clv_and_save(a) -> dict:
+    """The customer-level CLV step on ``a.clv_sizes``, merged into results.json under compare.clv."""
+    from render import render
+    new = run_clv(a.clv_sizes, a.timeout)
+    results = load_results()
+    old = results.setdefault("compare", {}).get("clv") or {}
+    old.setdefault("sizes", {}).update(new.pop("sizes"))
+    old.update(new)
+    results["compare"]["clv"] = old
+    RESULTS_JSON.write_text(json.dumps(results, indent=1, sort_keys=False) + "\n")
+    render(results)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("sizes", nargs="*", default=[], help="people per client: 10k 100k 1m demo …")
@@ -307,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fit-sizes", nargs="*", default=["cdnow", "1m"], help="'cdnow' and/or simulated customers")
     ap.add_argument("--impls", default=",".join(SUMMARY_IMPLS),
                     help="implementations to compare (drop lifetimes if it is not installed)")
+    ap.add_argument("--clv-sizes", nargs="*", default=["1m"],
+                    help="simulated customers for the customer-level CLV step (fit_btyd + btyd_clv), e.g. 1m 10m")
+    ap.add_argument("--clv-only", action="store_true", help="run only the customer-level CLV step on --clv-sizes")
     ap.add_argument("--no-spark", action="store_true", help="skip DuckDB vs Spark in the comparisons")
     ap.add_argument("--spark-only", action="store_true",
                     help="run only DuckDB vs Spark local[2] (engines.py) on --tx-sizes")
@@ -352,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     if a.spark_only:
         _run_engines_and_save(a)
         return 0
+    if a.clv_only:
+        _run_clv_and_save(a)
+        return 0
     if not a.compare_only:
         for size in a.sizes:
             new = run_size(size, steps, a.reuse, a.timeout)
@@ -372,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
         old.update({k: v for k, v in new.items() if k not in ("customer_summary", "bgnbd_fit")})
         results["compare"] = old
         results = save_results(results, compare=True)
+        if a.clv_sizes:
+            results = _run_clv_and_save(a)
         if not a.no_spark:
             results = _run_engines_and_save(a)
     render(results)
