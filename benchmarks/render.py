@@ -349,18 +349,20 @@ def engines_tables(eng: dict | None) -> list[str]:
     out = ["### DuckDB vs Spark local[2]: the same rendered SQL (engines.py)\n"]
     if eng.get("skipped"):
         return out + [f"Skipped: {eng['skipped']}", ""]
-    m0 = eng.get("machine") or {}
-    out.append(f"Run {eng.get('started', '')} – {eng.get('finished', '')}, commit {m0.get('commit')}, load average at "
-               f"start {m0.get('load_avg_1m')} (2 cores: above ~2 the machine was shared and every time is "
+    sizes = eng.get("sizes") or {}
+    runs = "; ".join(f"{ts} started {sizes[ts].get('started', '–')}, commit {sizes[ts].get('commit', '–')}, load "
+                     f"average at start {sizes[ts].get('load_at_start', '–')}" for ts in sorted(sizes, key=_size_key))
+    out.append(f"Runs: {runs or '–'} (2 cores: above ~2 the machine was shared and every time is "
                "pessimistic, Spark's more — it runs more threads). Query = execute and fetch into pandas (Spark: "
                "translation, planning, execution, Arrow back, cast to DuckDB's dtypes); hand-over = the tables the "
                "query reads exported from DuckDB as Parquet and registered in Spark; peak = resident memory of the "
-               "process tree during the query (Spark: the JVM included); load = 1-minute load average before → "
+               "process tree during the query (Spark: the JVM included, whose heap does not shrink between queries, so "
+               "it is the peak so far); CPU = seconds of the process tree (Spark: the JVM's) during the query; "
+               "load = 1-minute load average before → "
                "after the query.\n")
     out.append("| transactions | query | rows out | DuckDB query | DuckDB peak | Spark hand-over (MB) | Spark query | "
                "Spark peak | Spark / DuckDB (query) | CPU DuckDB · Spark | load | same result |")
     out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    sizes = eng.get("sizes") or {}
     for ts in sorted(sizes, key=_size_key):
         r = sizes[ts]
         duck = ((r.get("engines") or {}).get("duckdb") or {}).get("inner", {}).get("queries", {})
@@ -372,6 +374,8 @@ def engines_tables(eng: dict | None) -> list[str]:
             ratio = (f"{sp['query_best_s'] / d['query_best_s']:.0f}×" if sp.get("query_best_s") and
                      d.get("query_best_s") else "–")
             cpu = f"{_dur(d.get('cpu_s'))} · {_dur(sp.get('cpu_s'))}"
+            if d.get("cpu_s") and sp.get("cpu_s"):
+                cpu += f" ({sp['cpu_s'] / d['cpu_s']:.0f}×)"
             load = f"{d.get('load_1m_before', '–')}→{d.get('load_1m_after', '–')} · " \
                    f"{sp.get('load_1m_before', '–')}→{sp.get('load_1m_after', '–')}"
             ho = "–" if "handover_s" not in sp else f"{_dur(sp['handover_s'])} ({sp.get('handover_mb', 0):.0f})"

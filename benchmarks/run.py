@@ -232,7 +232,9 @@ def run_engines(tx_sizes: list[str], queries: list[str], timeout: float, repeats
                 _log(f"engines: making transactions failed (see {m['log']})")
                 continue
         db = d / f"engines_{ts}.duckdb"
-        res: dict = {"rows": n, "queries": queries, "repeats": repeats, "engines": {}, "check": {}}
+        res: dict = {"rows": n, "queries": queries, "repeats": repeats, "engines": {}, "check": {},
+                     "started": dt.datetime.now().isoformat(timespec="seconds"),
+                     "load_at_start": round(os.getloadavg()[0], 2), "commit": machine_info()["commit"]}
         _log(f"engines: {ts}: the order tables …")
         m = run_measured([py, str(HERE / "engines.py"), "prepare", str(tx), str(db)],
                          logs / f"engines_prepare_{ts}.log", timeout=timeout, cwd=str(ROOT), env=env)
