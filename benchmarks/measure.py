@@ -22,10 +22,11 @@ from pathlib import Path
 
 import psutil
 
-__all__ = ["run_measured", "machine_info"]
+__all__ = ["run_measured", "machine_info", "tree_rss", "tree_cpu", "PeakMemory"]
 
 
-def _tree_rss(proc: psutil.Process) -> int:
+def tree_rss(proc: psutil.Process) -> int:
+    """Resident bytes of ``proc`` and all its descendants now (a JVM started by a Python process included)."""
     total = 0
     try:
         procs = [proc] + proc.children(recursive=True)
@@ -37,6 +38,57 @@ def _tree_rss(proc: psutil.Process) -> int:
         except psutil.Error:
             pass
     return total
+
+
+def tree_cpu(proc: psutil.Process) -> float:
+    """CPU seconds (user + system) used so far by ``proc`` and its living descendants (e.g. the JVM of a Spark
+    session, whose time ``wait4`` never reports: it is not a child the benchmark waits for)."""
+    total = 0.0
+    try:
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+class PeakMemory:
+    """The peak resident memory of this process's tree while a block runs, sampled every ``interval`` seconds by a
+    thread (for the parts of one child process, e.g. one query of several)::
+
+        with PeakMemory() as m:
+            work()
+        m.peak_mb, m.start_mb
+    """
+
+    def __init__(self, interval: float = 0.05):
+        import threading
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._proc = psutil.Process()
+        self.start_mb = self.peak_mb = 0.0
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, tree_rss(self._proc) / 2**20)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "PeakMemory":
+        self.start_mb = self.peak_mb = tree_rss(self._proc) / 2**20
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = round(max(self.peak_mb, tree_rss(self._proc) / 2**20), 1)
+        self.start_mb = round(self.start_mb, 1)
 
 
 def run_measured(cmd: list[str], log: Path, timeout: float | None = None, env: dict | None = None,
@@ -64,7 +116,7 @@ def run_measured(cmd: list[str], log: Path, timeout: float | None = None, env: d
             pid, status, rusage = os.wait4(popen.pid, os.WNOHANG)
             if pid == popen.pid:
                 break
-            peak = max(peak, _tree_rss(proc))
+            peak = max(peak, tree_rss(proc))
             if time.perf_counter() >= next_load:          # the machine's load while the step runs, once a second
                 loads.append(os.getloadavg()[0])
                 next_load += 1.0

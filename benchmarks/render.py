@@ -318,7 +318,86 @@ def tables(res: dict) -> str:
                            f"{_dur(i.get('fit_cpu_s'))} | {_dur(m['wall_s'])} | {_mem(m['peak_rss_mb'])} | {ps} | "
                            f"{ll_s} |")
         out.append("")
+    clv = (comp.get("clv") or {}).get("sizes") or {}
+    if clv:
+        out.append("### Customer level: BG/NBD + Gamma-Gamma fit and a 12-month CLV for everyone (one machine)\n")
+        out.append("| customers | fit (BG/NBD vs MBG/NBD, Gamma-Gamma) | CLV of everyone | whole process | "
+                   "peak memory | mean load | model | r | alpha | a | b | p | q | gamma |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for cs in sorted(clv, key=_size_key):
+            m = clv[cs].get("clv") or {}
+            i = m.get("inner") or {}
+            p = i.get("params") or {}
+            ps = " | ".join(f"{p[k]:.3f}" if k in p else "–" for k in ("r", "alpha", "a", "b", "p", "q", "gamma"))
+            out.append(f"| {i.get('customers', clv[cs].get('customers', 0)):,} | {_dur(i.get('fit_s'))} | "
+                       f"{_dur(i.get('predict_s'))} | {_cell(m)} | {_mem(m.get('peak_rss_mb'))} | "
+                       f"{m.get('load_mean', '–')} | {i.get('model', '–')} | {ps} |")
+        out.append("")
+    out.extend(engines_tables(res.get("engines")))
     return "\n".join(out)
+
+
+ENGINE_QUERY_LABELS = {"customer_summary": "customer_summary", "calibration_holdout": "calibration_holdout",
+                       "rfm_inputs_as_of": "rfm_inputs_as_of (4 dates)",
+                       "association_pairs": "association_pairs (subcategories)", "sequence_pairs": "sequence_pairs"}
+
+
+def engines_tables(eng: dict | None) -> list[str]:
+    """DuckDB vs Spark local[2] on the same rendered SQL (benchmarks/engines.py)."""
+    if not eng:
+        return []
+    out = ["### DuckDB vs Spark local[2]: the same rendered SQL (engines.py)\n"]
+    if eng.get("skipped"):
+        return out + [f"Skipped: {eng['skipped']}", ""]
+    sizes = eng.get("sizes") or {}
+    runs = "; ".join(f"{ts} started {sizes[ts].get('started', '–')}, commit {sizes[ts].get('commit', '–')}, load "
+                     f"average at start {sizes[ts].get('load_at_start', '–')}" for ts in sorted(sizes, key=_size_key))
+    out.append(f"Runs: {runs or '–'} (2 cores: above ~2 the machine was shared and every time is "
+               "pessimistic, Spark's more — it runs more threads). Query = execute and fetch into pandas (Spark: "
+               "translation, planning, execution, Arrow back, cast to DuckDB's dtypes); hand-over = the tables the "
+               "query reads exported from DuckDB as Parquet and registered in Spark; peak = resident memory of the "
+               "process tree during the query (Spark: the JVM included, whose heap does not shrink between queries, so "
+               "it is the peak so far); CPU = seconds of the process tree (Spark: the JVM's) during the query; "
+               "load = 1-minute load average before → "
+               "after the query.\n")
+    out.append("| transactions | query | rows out | DuckDB query | DuckDB peak | Spark hand-over (MB) | Spark query | "
+               "Spark peak | Spark / DuckDB (query) | CPU DuckDB · Spark | load | same result |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for ts in sorted(sizes, key=_size_key):
+        r = sizes[ts]
+        duck = ((r.get("engines") or {}).get("duckdb") or {}).get("inner", {}).get("queries", {})
+        spark = ((r.get("engines") or {}).get("spark") or {}).get("inner", {}).get("queries", {})
+        for q in r.get("queries", []):
+            d, sp = duck.get(q) or {}, spark.get(q) or {}
+            chk = (r.get("check") or {}).get(q) or {}
+            same = "–" if not chk else ("yes" if chk.get("same") else "NO: " + "; ".join(chk.get("differences", [])))
+            ratio = (f"{sp['query_best_s'] / d['query_best_s']:.0f}×" if sp.get("query_best_s") and
+                     d.get("query_best_s") else "–")
+            cpu = f"{_dur(d.get('cpu_s'))} · {_dur(sp.get('cpu_s'))}"
+            if d.get("cpu_s") and sp.get("cpu_s"):
+                cpu += f" ({sp['cpu_s'] / d['cpu_s']:.0f}×)"
+            load = f"{d.get('load_1m_before', '–')}→{d.get('load_1m_after', '–')} · " \
+                   f"{sp.get('load_1m_before', '–')}→{sp.get('load_1m_after', '–')}"
+            ho = "–" if "handover_s" not in sp else f"{_dur(sp['handover_s'])} ({sp.get('handover_mb', 0):.0f})"
+            out.append(f"| {r.get('rows', 0):,} | {ENGINE_QUERY_LABELS.get(q, q)} | {d.get('rows', '–'):,} | "
+                       f"{_dur(d.get('query_best_s'))} | {_mem(d.get('peak_mb'))} | {ho} | "
+                       f"{_dur(sp.get('query_best_s'))} | {_mem(sp.get('peak_mb'))} | {ratio} | {cpu} | {load} | "
+                       f"{same} |")
+    out.append("")
+    out.append("| transactions | prepare the order tables | DuckDB process (all queries) | Spark process (all "
+               "queries) | JVM start | Spark's first job | Spark process CPU (JVM included) | mean load DuckDB · "
+               "Spark |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for ts in sorted(sizes, key=_size_key):
+        r = sizes[ts]
+        e = r.get("engines") or {}
+        d, sp = e.get("duckdb") or {}, e.get("spark") or {}
+        i = sp.get("inner") or {}
+        out.append(f"| {r.get('rows', 0):,} | {_cell(r.get('prepare'))} | {_cell(d)} | {_cell(sp)} | "
+                   f"{_dur(i.get('jvm_start_s'))} | {_dur(i.get('first_job_s'))} | {_dur(i.get('tree_cpu_s'))} | "
+                   f"{d.get('load_mean', '–')} · {sp.get('load_mean', '–')} |")
+    out.append("")
+    return out
 
 
 def side_by_side_table(sbs: dict | None) -> str:

@@ -8,7 +8,11 @@ child process, measured as a whole (wall time, CPU time, peak memory of the proc
 
 Then the side-by-side comparisons run once (skip with ``--no-compare``): customer summary by dbmkit, plain pandas
 and lifetimes on 1M and 10M transactions (outputs checked to be identical), and the BG/NBD fit by dbmkit and
-lifetimes on CDNOW master and on 1M simulated customers.
+lifetimes on CDNOW master and on 1M simulated customers; then DuckDB vs Spark local[2] on the same rendered SQL
+(``engines.py``: customer_summary, calibration_holdout, rfm_inputs_as_of, association_pairs on 1M and 10M
+transactions, outputs checked to be the same table) when pyspark, sqlglot and Java are there — otherwise skipped
+with the reason (``--no-spark`` skips it, ``--spark-only`` runs only it); and the CLV chapter's customer-level
+work (fit + a 12-month CLV for everyone) on simulated customer tables (``--clv-sizes``, ``--clv-only``).
 
 Results are merged into ``benchmarks/results.json`` (sizes run at different times accumulate) and the tables in
 ``benchmarks/RESULTS.md`` are regenerated from it (between its ``results`` markers; the notes around them stay).
@@ -19,6 +23,8 @@ Examples::
     python benchmarks/run.py 10k 100k 1m               # the full suite (≈ an hour on 2 cores)
     python benchmarks/run.py 1m --steps report --reuse # one step again on existing data
     python benchmarks/run.py --compare-only --tx-sizes 1m 10m
+    python benchmarks/run.py --spark-only --tx-sizes 1m 10m   # DuckDB vs Spark local[2] only
+    python benchmarks/run.py --clv-only --clv-sizes 1m 10m    # BG/NBD + Gamma-Gamma fit and CLV, customer level
     python benchmarks/run.py --render                  # only rewrite RESULTS.md from results.json
     python benchmarks/run.py --side-by-side            # the demo report: merge-base main vs the working tree
 """
@@ -197,6 +203,91 @@ def run_compare(tx_sizes: list[str], fit_sizes: list[str], timeout: float, impls
     return out
 
 
+ENGINE_QUERIES = ["customer_summary", "calibration_holdout", "rfm_inputs_as_of", "association_pairs"]
+
+
+def run_engines(tx_sizes: list[str], queries: list[str], timeout: float, repeats: int = 1) -> dict:
+    """DuckDB and Spark local[2] on the same rendered SQL (engines.py) over compare.py's synthetic transactions:
+    per size a database is prepared, each engine runs every query in one child process, the outputs are checked to
+    be the same table. Skipped, with the reason, when Spark cannot run here (no pyspark/sqlglot or no Java)."""
+    from dbmkit.sql.spark import unavailable
+    out: dict = {"started": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine_info(), "sizes": {}}
+    why = unavailable()
+    if why:
+        _log(f"engines: Spark skipped: {why}")
+        out["skipped"] = why
+        return out
+    py = sys.executable
+    d = DATA / "compare"
+    logs = d / "logs"
+    env = {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    for ts in tx_sizes:
+        n = parse_size(ts)
+        tx = d / f"tx_{ts}.parquet"
+        if not tx.exists():
+            _log(f"engines: make {n:,} transactions …")
+            m = run_measured([py, str(HERE / "compare.py"), "make_tx", str(n), str(tx)], logs / f"make_tx_{ts}.log",
+                             timeout=timeout)
+            if m["returncode"] != 0:
+                _log(f"engines: making transactions failed (see {m['log']})")
+                continue
+        db = d / f"engines_{ts}.duckdb"
+        res: dict = {"rows": n, "queries": queries, "repeats": repeats, "engines": {}, "check": {},
+                     "started": dt.datetime.now().isoformat(timespec="seconds"),
+                     "load_at_start": round(os.getloadavg()[0], 2), "commit": machine_info()["commit"]}
+        _log(f"engines: {ts}: the order tables …")
+        m = run_measured([py, str(HERE / "engines.py"), "prepare", str(tx), str(db)],
+                         logs / f"engines_prepare_{ts}.log", timeout=timeout, cwd=str(ROOT), env=env)
+        res["prepare"] = m
+        if m["returncode"] != 0:
+            _log(f"engines: preparing failed (see {m['log']})")
+            out["sizes"][ts] = res
+            continue
+        outs = d / f"engines_{ts}"
+        for engine in ("duckdb", "spark"):
+            _log(f"engines: {ts} on {engine} …")
+            m = run_measured([py, str(HERE / "engines.py"), "run", engine, str(db), str(outs), ",".join(queries),
+                              str(repeats)], logs / f"engines_{ts}_{engine}.log", timeout=timeout, cwd=str(ROOT),
+                             env=env)
+            res["engines"][engine] = m
+            per = {q: v.get("query_best_s") for q, v in m["inner"].get("queries", {}).items()}
+            _log(f"engines: {engine}: {_fmt(m)}; queries {per}")
+        for q in queries:
+            a, b = outs / f"{q}.duckdb.parquet", outs / f"{q}.spark.parquet"
+            if a.exists() and b.exists():
+                m = run_measured([py, str(HERE / "engines.py"), "check", str(a), str(b)],
+                                 logs / f"engines_check_{ts}_{q}.log", timeout=timeout, cwd=str(ROOT), env=env)
+                res["check"][q] = m["inner"]
+                _log(f"engines: {ts} {q}: same result {m['inner'].get('same')}")
+        out["sizes"][ts] = res
+    out["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    return out
+
+
+def run_clv(sizes: list[str], timeout: float) -> dict:
+    """The CLV chapter's customer-level work (compare.py clv: fit_btyd + btyd_clv) on simulated customer tables of
+    each size, one process each: what stays on one machine whichever engine runs the transactions."""
+    py = sys.executable
+    d = DATA / "compare"
+    logs = d / "logs"
+    out: dict = {"started": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine_info(), "sizes": {}}
+    for cs in sizes:
+        data = d / f"clv_{cs}.parquet"
+        res: dict = {"customers": parse_size(cs)}
+        if not data.exists():
+            _log(f"clv: simulate {parse_size(cs):,} customers …")
+            res["make"] = run_measured([py, str(HERE / "compare.py"), "clv_data", str(data), str(parse_size(cs))],
+                                       logs / f"clv_data_{cs}.log", timeout=timeout, cwd=str(ROOT))
+        _log(f"clv: fit + predict on {cs} customers …")
+        m = run_measured([py, str(HERE / "compare.py"), "clv", str(data)], logs / f"clv_{cs}.log", timeout=timeout,
+                         cwd=str(ROOT))
+        res["clv"] = m
+        _log(f"clv: {_fmt(m)}; fit {m['inner'].get('fit_s')} s, predict {m['inner'].get('predict_s')} s")
+        out["sizes"][cs] = res
+    out["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    return out
+
+
 def load_results() -> dict:
     if RESULTS_JSON.exists():
         return json.loads(RESULTS_JSON.read_text())
@@ -215,6 +306,38 @@ def save_results(res: dict, sizes: list[str] = (), compare: bool = False) -> dic
     return disk
 
 
+def _run_engines_and_save(a) -> dict:
+    """DuckDB vs Spark on ``a.tx_sizes``, merged into results.json (sizes run at different times accumulate)."""
+    from render import render
+    queries = [q.strip() for q in a.spark_queries.split(",") if q.strip()]
+    new = run_engines(a.tx_sizes, queries, a.timeout, a.spark_repeats)
+    results = load_results()
+    old = results.get("engines") or {}
+    old.setdefault("sizes", {}).update(new.pop("sizes"))
+    if "skipped" not in new:
+        old.pop("skipped", None)
+    old.update(new)
+    results["engines"] = old
+    RESULTS_JSON.write_text(json.dumps(results, indent=1, sort_keys=False) + "\n")
+    render(results)
+    _log(f"results: {RESULTS_JSON.relative_to(ROOT)}, {(HERE / 'RESULTS.md').relative_to(ROOT)}")
+    return results
+
+
+def _run_clv_and_save(a) -> dict:
+    """The customer-level CLV step on ``a.clv_sizes``, merged into results.json under compare.clv."""
+    from render import render
+    new = run_clv(a.clv_sizes, a.timeout)
+    results = load_results()
+    old = results.setdefault("compare", {}).get("clv") or {}
+    old.setdefault("sizes", {}).update(new.pop("sizes"))
+    old.update(new)
+    results["compare"]["clv"] = old
+    RESULTS_JSON.write_text(json.dumps(results, indent=1, sort_keys=False) + "\n")
+    render(results)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("sizes", nargs="*", default=[], help="people per client: 10k 100k 1m demo …")
@@ -226,6 +349,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fit-sizes", nargs="*", default=["cdnow", "1m"], help="'cdnow' and/or simulated customers")
     ap.add_argument("--impls", default=",".join(SUMMARY_IMPLS),
                     help="implementations to compare (drop lifetimes if it is not installed)")
+    ap.add_argument("--clv-sizes", nargs="*", default=["1m"],
+                    help="simulated customers for the customer-level CLV step (fit_btyd + btyd_clv), e.g. 1m 10m")
+    ap.add_argument("--clv-only", action="store_true", help="run only the customer-level CLV step on --clv-sizes")
+    ap.add_argument("--no-spark", action="store_true", help="skip DuckDB vs Spark in the comparisons")
+    ap.add_argument("--spark-only", action="store_true",
+                    help="run only DuckDB vs Spark local[2] (engines.py) on --tx-sizes")
+    ap.add_argument("--spark-queries", default=",".join(ENGINE_QUERIES),
+                    help="the queries of DuckDB vs Spark (keys of engines.QUERIES, e.g. add sequence_pairs)")
+    ap.add_argument("--spark-repeats", type=int, default=1, help="runs of each query in its engine's process")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per step before it is stopped")
     ap.add_argument("--render", action="store_true", help="only rewrite RESULTS.md from results.json")
     ap.add_argument("--side-by-side", action="store_true",
@@ -262,6 +394,12 @@ def main(argv: list[str] | None = None) -> int:
             impls.remove("lifetimes")
     _log(f"machine: {machine_info()['cores']} cores, {machine_info()['memory_gb']} GB, load {os.getloadavg()[0]:.2f}")
     results = load_results()
+    if a.spark_only:
+        _run_engines_and_save(a)
+        return 0
+    if a.clv_only:
+        _run_clv_and_save(a)
+        return 0
     if not a.compare_only:
         for size in a.sizes:
             new = run_size(size, steps, a.reuse, a.timeout)
@@ -282,6 +420,10 @@ def main(argv: list[str] | None = None) -> int:
         old.update({k: v for k, v in new.items() if k not in ("customer_summary", "bgnbd_fit")})
         results["compare"] = old
         results = save_results(results, compare=True)
+        if a.clv_sizes:
+            results = _run_clv_and_save(a)
+        if not a.no_spark:
+            results = _run_engines_and_save(a)
     render(results)
     _log(f"results: {RESULTS_JSON.relative_to(ROOT)}, {(HERE / 'RESULTS.md').relative_to(ROOT)}")
     return 0

@@ -14,11 +14,10 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
-import numpy as np
-import pandas as pd
 import pytest
 
 from dbmkit import sql as dsql
+from dbmkit.sql.same_result import assert_same, ordered
 from dbmkit.sql.spark import DUCKDB_ONLY, SPARK_QUERIES, SparkEngine, unavailable
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
@@ -119,33 +118,6 @@ def cdnow_con():
     con.close()
 
 
-def assert_same(name: str, a: pd.DataFrame, b: pd.DataFrame) -> None:
-    """The DuckDB result ``a`` and the Spark result ``b`` are the same table (see the module docstring)."""
-    assert list(a.columns) == list(b.columns), f"{name}: columns {list(a.columns)} vs {list(b.columns)}"
-    assert len(a) == len(b), f"{name}: {len(a)} rows on DuckDB, {len(b)} on Spark"
-    assert list(a.dtypes.astype(str)) == list(b.dtypes.astype(str)), f"{name}: dtypes {a.dtypes} vs {b.dtypes}"
-    for c in a.columns:
-        x, y = a[c], b[c]
-        na_x, na_y = x.isna().to_numpy(), y.isna().to_numpy()
-        assert (na_x == na_y).all(), f"{name}.{c}: NULLs differ in {int((na_x != na_y).sum())} rows"
-        if pd.api.types.is_float_dtype(x):
-            xv, yv = x.to_numpy()[~na_x], y.to_numpy()[~na_y]
-            bad = ~np.isclose(xv, yv, rtol=1e-9, atol=1e-12)
-            assert not bad.any(), f"{name}.{c}: {int(bad.sum())} values differ, e.g. {xv[bad][:3]} vs {yv[bad][:3]}"
-        else:
-            xv, yv = x[~na_x].to_numpy(), y[~na_y].to_numpy()
-            bad = xv != yv
-            assert not np.asarray(bad).any(), f"{name}.{c}: values differ, e.g. {xv[bad][:3]} vs {yv[bad][:3]}"
-
-
-def _ordered(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows tied on the query's ORDER BY come in any order on either engine: sort by every column."""
-    if df.empty:
-        return df
-    keys = [c for c in df.columns if not isinstance(df[c].iloc[0], (list, dict, np.ndarray))]
-    return df.sort_values(keys, kind="mergesort", na_position="last").reset_index(drop=True)
-
-
 def test_every_query_is_declared():
     names = set(dsql.names())
     undeclared = names - set(SPARK_QUERIES) - set(DUCKDB_ONLY)
@@ -180,4 +152,4 @@ def test_same_result_on_spark_and_duckdb(name, spark_engine, small_ws, cdnow_con
                 duck = con.execute(q, params).df()
                 spark = spark_engine.run(con, name, q, params, stamps="small")   # exported once
         assert len(duck) > 0, f"{name} {params}: the contract call returns no rows on DuckDB; choose other parameters"
-        assert_same(f"{name}{params}", _ordered(duck), _ordered(spark))
+        assert_same(f"{name}{params}", ordered(duck), ordered(spark))
