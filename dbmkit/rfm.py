@@ -69,20 +69,8 @@ def customer_summary(transactions: pd.DataFrame | str, customer_col: str = "cust
     own = con is None
     con = con or duckdb.connect()
     try:
-        if on_ws:
-            if not isinstance(transactions, str):
-                raise TypeError("customer_summary(con=<Workspace>) reads a table of the workspace's database: give "
-                                "its name (e.g. 'purchases'), or a DataFrame without con")
-            table = _sql.identifier(transactions)
-        elif isinstance(transactions, pd.DataFrame):
-            cols = [customer_col, date_col, amount_col] + [c for c in (cost_col, channel_col) if c]
-            missing = [c for c in cols if c not in transactions.columns]
-            if missing:
-                raise KeyError(f"transactions has no column(s) {missing}; it has {list(transactions.columns)}")
-            con.register("_cs_tx", transactions[cols])
-            table = "_cs_tx"
-        else:
-            table = transactions
+        cols = [customer_col, date_col, amount_col] + [c for c in (cost_col, channel_col) if c]
+        table = _sql.transaction_table(con, transactions, cols, "customer_summary", "_cs_tx")
         if as_of is None:
             first = f'SELECT max(CAST("{date_col}" AS DATE)) FROM {table}'
             as_of = con.sql(first).iloc[0, 0] if on_ws else con.execute(first).fetchall()[0][0]

@@ -74,9 +74,13 @@ def test_the_workspace_analyses_run_on_spark_and_give_duckdbs_result(spark_ws, s
     assert small_ws.spark_engine is None
 
 
+SAME = dict(check_exact=False, rtol=1e-12, atol=0)
+
+
 def test_on_duckdb_the_routed_analyses_give_what_they_gave_on_a_connection(small_ws):
-    """Routing through the workspace changes nothing on DuckDB: the same frames, to the bit, as the calls on a
-    DuckDB connection the analyses made before."""
+    """Routing through the workspace changes nothing on DuckDB: the same frames as the calls on a DuckDB connection
+    the analyses made before — ids, counts, dates and texts exactly, sums to 1e-12 relative (DuckDB adds a column's
+    values in the order its threads finish, so two runs of one query can differ in the last bit)."""
     with small_ws.connect() as con:
         summary = dsql.run(con, "customer_summary_db", {"as_of": small_ws.as_of.date()})
         cal = clv.calibration_end(small_ws)
@@ -86,12 +90,12 @@ def test_on_duckdb_the_routed_analyses_give_what_they_gave_on_a_connection(small
         s = CampaignSettings.from_config(small_ws.cfg, small_ws.as_of)
         sup = selection.campaign_suppressions(con, s.channels, s.as_of, s.start, s.recent_contact_days,
                                               s.max_contacts_30d)
-    pd.testing.assert_frame_equal(rfm.build_customer_summary(small_ws), summary, check_exact=True)
-    pd.testing.assert_frame_equal(clv.holdout_summary(small_ws), holdout, check_exact=True)
+    pd.testing.assert_frame_equal(rfm.build_customer_summary(small_ws), summary, **SAME)
+    pd.testing.assert_frame_equal(clv.holdout_summary(small_ws), holdout, **SAME)
     pd.testing.assert_frame_equal(rfm.customer_summary("purchases", con=small_ws, cost_col="cost",
-                                                       channel_col="channel"), by_table, check_exact=True)
+                                                       channel_col="channel"), by_table, **SAME)
     pd.testing.assert_frame_equal(selection.campaign_suppressions(
-        small_ws, s.channels, s.as_of, s.start, s.recent_contact_days, s.max_contacts_30d), sup, check_exact=True)
+        small_ws, s.channels, s.as_of, s.start, s.recent_contact_days, s.max_contacts_30d), sup, **SAME)
 
 
 def test_a_dataframe_stays_on_duckdb_and_a_workspace_needs_a_table_name(spark_ws):

@@ -48,24 +48,11 @@ def calibration_holdout(transactions: pd.DataFrame | str, customer_col: str = "c
     cal, hold = pd.Timestamp(calibration_end).date(), pd.Timestamp(holdout_end).date()
     if hold <= cal:
         raise ValueError(f"holdout_end ({hold}) must come after calibration_end ({cal})")
-    on_ws = con is not None and not isinstance(con, duckdb.DuckDBPyConnection)
     own = con is None
     con = con or duckdb.connect()
     try:
-        if on_ws:
-            if not isinstance(transactions, str):
-                raise TypeError("calibration_holdout(con=<Workspace>) reads a table of the workspace's database: give "
-                                "its name (e.g. 'purchases'), or a DataFrame without con")
-            table = _sql.identifier(transactions)
-        elif isinstance(transactions, pd.DataFrame):
-            cols = [customer_col, date_col, amount_col] + ([cost_col] if cost_col else [])
-            missing = [c for c in cols if c not in transactions.columns]
-            if missing:
-                raise KeyError(f"transactions has no column(s) {missing}; it has {list(transactions.columns)}")
-            con.register("_ch_tx", transactions[cols])
-            table = "_ch_tx"
-        else:
-            table = transactions
+        cols = [customer_col, date_col, amount_col] + ([cost_col] if cost_col else [])
+        table = _sql.transaction_table(con, transactions, cols, "calibration_holdout", "_ch_tx")
         # dbmkit.sql.run: on a DuckDB connection it runs there; on a Workspace on the workspace's engine
         out = _sql.run(con, "calibration_holdout", {"cal_end": cal, "holdout_end": hold, "unit": TIME_UNITS[time_unit]},
                        tx=_sql.Raw(table), customer=customer_col, ts=date_col, amount=amount_col,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from importlib.resources import files
 
-__all__ = ["load", "render", "run", "names", "Raw", "identifier"]
+__all__ = ["load", "render", "run", "names", "Raw", "identifier", "transaction_table"]
 
 
 def names() -> list[str]:
@@ -68,6 +68,33 @@ def run(target, name: str, params: dict | None = None, frames: dict | None = Non
         with target.connect() as con:
             return _with_frames(con, frames, sql, params)
     return _with_frames(target, frames, sql, params)
+
+
+def transaction_table(con, transactions, columns: list[str], caller: str, view: str) -> str:
+    """The table a transaction-level query of ``caller`` reads, as SQL text. On a Workspace (``con=ws``):
+    ``transactions`` names a table of its database. On a DuckDB connection: a DataFrame is registered as ``view``
+    (only ``columns``, each checked to exist), a text is a table of that connection.
+
+    >>> import duckdb, pandas as pd
+    >>> con = duckdb.connect()
+    >>> transaction_table(con, pd.DataFrame({"c": ["a"], "d": [1]}), ["c"], "f", "_f_tx")
+    '_f_tx'
+    >>> transaction_table(con, pd.DataFrame({"c": ["a"]}), ["c", "x"], "f", "_f_tx")
+    Traceback (most recent call last):
+    KeyError: "transactions has no column(s) ['x']; it has ['c']"
+    """
+    if hasattr(con, "connect") and hasattr(con, "cfg"):           # a Workspace
+        if not isinstance(transactions, str):
+            raise TypeError(f"{caller}(con=<Workspace>) reads a table of the workspace's database: give its name "
+                            "(e.g. 'purchases'), or a DataFrame without con")
+        return identifier(transactions)
+    if hasattr(transactions, "columns"):                            # a DataFrame
+        missing = [c for c in columns if c not in transactions.columns]
+        if missing:
+            raise KeyError(f"transactions has no column(s) {missing}; it has {list(transactions.columns)}")
+        con.register(view, transactions[columns])
+        return view
+    return transactions
 
 
 def _with_frames(con, frames: dict, sql: str, params: dict | None):
