@@ -164,3 +164,11 @@ def sales_only_client(d: Path, n: int = 120) -> Path:
     cfg.write_text("client: shop\ndata:\n  sources:\n    orders:\n      - path: orders.csv\n"
                    "        columns: {order_id: order, customer_id: customer, order_ts: date, net_amount: amount}\n")
     return cfg
+
+
+def zh_sales_only_client(d: Path) -> Path:
+    """:func:`sales_only_client` with ``language: zh`` (30 customers, 120 orders): the Chinese consultant tests."""
+    d.mkdir(parents=True, exist_ok=True)
+    cfg = sales_only_client(d)
+    cfg.write_text("language: zh\n" + cfg.read_text(encoding="utf-8"), encoding="utf-8")
+    return cfg

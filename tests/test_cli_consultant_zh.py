@@ -41,11 +41,7 @@ def _share(text: str) -> float:
 
 
 def _zh_client(d: Path) -> Path:
-    """The sales-only client of tests/consultant_files.py (30 customers, 120 orders) with `language: zh`."""
-    d.mkdir(parents=True, exist_ok=True)
-    cfg = cf.sales_only_client(d)
-    cfg.write_text("language: zh\n" + cfg.read_text(encoding="utf-8"), encoding="utf-8")
-    return cfg
+    return cf.zh_sales_only_client(d)
 
 
 def test_the_measure_counts_english_prose_and_not_names():

@@ -36,10 +36,7 @@ def _share(text: str) -> float:
 
 
 def _zh_client(d: Path) -> Path:
-    d.mkdir(parents=True, exist_ok=True)
-    cfg = cf.sales_only_client(d)
-    cfg.write_text("language: zh\n" + cfg.read_text(encoding="utf-8"), encoding="utf-8")
-    return cfg
+    return cf.zh_sales_only_client(d)
 
 
 def _comments(text: str) -> str:
