@@ -207,8 +207,8 @@ def evaluate(y_true, score, n_bins: int = 10) -> dict:
 # ------------------------------------------------------------------------------------------------ features
 def model_features(ws, snapshots: pd.DataFrame) -> pd.DataFrame:
     """Features of customers as of a moment: one row per row of ``snapshots`` (columns customer_id, snapshot_ts;
-    optional snapshot_id), computed in DuckDB from orders, contacts, responses and e-mail events strictly before
-    ``snapshot_ts``.
+    optional snapshot_id), computed in the workspace's engine (DuckDB, or Spark) from orders, contacts, responses and
+    e-mail events strictly before ``snapshot_ts``.
 
     Columns: snapshot_id, customer_id, snapshot_ts and :data:`NUMERIC_FEATURES` / :data:`CATEGORICAL_FEATURES`
     (days_since_last is missing for people who never bought; :func:`design_matrix` fills it).
@@ -227,10 +227,7 @@ def model_features(ws, snapshots: pd.DataFrame) -> pd.DataFrame:
     snap = pd.DataFrame({"snapshot_id": snap["snapshot_id"].to_numpy(),
                          "customer_id": snap["customer_id"].astype(str).to_numpy(),
                          "snapshot_ts": pd.to_datetime(snap["snapshot_ts"]).to_numpy()})
-    with ws.connect() as con:
-        con.register("_snapshots", snap)
-        out = _sql.run(con, "features_as_of")
-        con.unregister("_snapshots")
+    out = _sql.run(ws, "features_as_of", frames={"_snapshots": snap})
     out["never_bought"] = out["never_bought"].astype(int)
     out["age_known"] = out["age"].notna().astype(int)
     return out

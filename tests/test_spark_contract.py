@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from dbmkit import sql as dsql
+from dbmkit.sql.dialect import tables_of
 from dbmkit.sql.same_result import assert_same, ordered
 from dbmkit.sql.spark import DUCKDB_ONLY, SPARK_QUERIES, SparkEngine, unavailable
 
@@ -26,9 +27,18 @@ R = dsql.Raw
 AS_OF = dt.date(2026, 6, 30)          # the small client's analysis date (tests/small_client.yaml)
 CDNOW_END = dt.date(1998, 6, 30)
 
-# query → [(data, params, identifiers), …]: data is "small" (the small client's database) or "cdnow" (a connection
-# holding the CDNOW sample as the table cdnow)
-CALLS: dict[str, list[tuple[str, dict, dict]]] = {
+# query → [(data, params, identifiers[, frames]), …]: data is "small" (the small client's database) or "cdnow" (a
+# connection holding the CDNOW sample as the table cdnow); frames ({name: SQL over that data}) are the DataFrames a
+# caller hands the query besides the tables (contacts, snapshots, segments), made once on DuckDB and given to both
+CONTACTS = ("SELECT campaign_id, customer_id, \"group\", contact_ts, "     # two response windows, one of 14.5 days
+            "CASE WHEN right(customer_id, 1) IN ('1', '4', '7') THEN 14.5 ELSE 30.0 END AS window_days FROM contacts")
+SNAPSHOTS = ("SELECT row_number() OVER (ORDER BY customer_id, d) AS snapshot_id, customer_id, d AS snapshot_ts "
+             "FROM customers CROSS JOIN (VALUES (TIMESTAMP '2025-07-01 00:00:00'), (TIMESTAMP '2026-03-15 12:30:00')) "
+             "t(d)")
+KPI_FRAMES = {"_kpi_outcomes": "SELECT DISTINCT campaign_id, customer_id, 1 AS responded FROM responses",
+              "_kpi_segments": "SELECT customer_id, CAST(gender AS VARCHAR) AS seg FROM customers",
+              "_kpi_ids": "SELECT DISTINCT campaign_id FROM sms_events ORDER BY 1 LIMIT 2"}
+CALLS: dict[str, list[tuple]] = {
     "customer_summary": [
         ("cdnow", {"as_of": CDNOW_END, "unit": 7.0},
          dict(tx=R("cdnow"), customer="customer_id", ts="date", amount="dollars",
@@ -99,6 +109,25 @@ CALLS: dict[str, list[tuple[str, dict, dict]]] = {
     "rfm_contact_outcomes": [("small", {"as_of": AS_OF}, {})],
     "retention_by_period": [("small", {"as_of": dt.datetime(2026, 6, 30), "days": 90}, {})],
     "contact_responses": [("small", {"as_of": AS_OF}, {})],
+    "features_as_of": [("small", {}, {}, {"_snapshots": SNAPSHOTS})],
+    "attribute_responses": [("small", {"rule": rule}, dict(contacts=R("_att_contacts"), orders=R("orders")),
+                             {"_att_contacts": CONTACTS}) for rule in ("most_recent", "first", "all")],
+    "contact_outcomes": [("small", {"rule": rule},
+                          dict(contacts=R("_att_contacts"),
+                               attributed=R(dsql.render("attribute_responses", contacts=R("_att_contacts"),
+                                                        orders=R("orders")))),
+                          {"_att_contacts": CONTACTS}) for rule in ("all", "most_recent")],
+    "contact_features": [("small", {}, dict(contacts=R("_feat_contacts")),
+                          {"_feat_contacts": "SELECT campaign_id, customer_id, contact_ts FROM contacts"})],
+    "contact_categories": [("small", {}, {}, {"_cat_contacts": CONTACTS})],
+    "message_kpis": [
+        ("small", {}, dict(keys=R('p."campaign_id" AS "campaign_id"'), events=R("(SELECT * FROM email_events)"),
+                           outcomes=R("_kpi_outcomes"), segments=R("_kpi_segments")), KPI_FRAMES),
+        ("small", {}, dict(keys=R('p."campaign_id" AS "campaign_id", s."seg" AS "seg"'),
+                           events=R("(SELECT * FROM sms_events WHERE campaign_id IN "
+                                    "(SELECT campaign_id FROM _kpi_ids))"),
+                           outcomes=R("_kpi_outcomes"), segments=R("_kpi_segments")), KPI_FRAMES),
+    ],
 }
 
 
@@ -142,14 +171,38 @@ def test_every_spark_query_has_a_contract_call():
 def test_same_result_on_spark_and_duckdb(name, spark_engine, small_ws, cdnow_con):
     if unavailable():
         pytest.skip(unavailable())
-    for data, params, idents in CALLS[name]:
+    for data, params, idents, *given in CALLS[name]:
         q = dsql.render(name, **idents)
         if data == "cdnow":
             duck = cdnow_con.execute(q, params).df()
             spark = spark_engine.run(cdnow_con, name, q, params, stamps="cdnow")
         else:
             with small_ws.connect() as con:
+                frames = {k: con.execute(f).df() for k, f in (given[0] if given else {}).items()}
+                for k, df in frames.items():
+                    con.register(k, df)
                 duck = con.execute(q, params).df()
-                spark = spark_engine.run(con, name, q, params, stamps="small")   # exported once
+                # the database's tables exported once; the frames at every call
+                stamps = {t: "small" for t in tables_of(q) if t not in frames}
+                spark = spark_engine.run(con, name, q, params, stamps=stamps)
         assert len(duck) > 0, f"{name} {params}: the contract call returns no rows on DuckDB; choose other parameters"
         assert_same(f"{name}{params}", ordered(duck), ordered(spark))
+
+
+def test_clock_differences_and_second_intervals_mean_the_same_on_both_engines(spark_engine):
+    """datediff in seconds/minutes/hours counts boundaries on both (Spark's own DATEDIFF counts whole units:
+    00:00:00.9 → 00:00:01.1 would be 0 seconds there), before 1970 too; to_seconds(n) adds n seconds."""
+    if unavailable():
+        pytest.skip(unavailable())
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE clock AS SELECT * FROM (VALUES
+        (TIMESTAMP '2024-03-01 00:00:00.9', TIMESTAMP '2024-03-01 00:00:01.1', 1.5),
+        (TIMESTAMP '2024-03-01 10:59:59.999', TIMESTAMP '2024-03-01 11:00:00', 0.25),
+        (TIMESTAMP '1969-12-31 23:59:59.5', TIMESTAMP '1970-01-01 01:00:00.5', 86400.0),
+        (TIMESTAMP '2024-03-02 12:00:00', TIMESTAMP '2024-03-01 11:30:00', 2.0)) t(a, b, days)""")
+    q = ("SELECT a, date_diff('second', a, b) AS s, date_diff('minute', a, b) AS m, date_diff('hour', a, b) AS h, "
+         "a + to_seconds(CAST(round(days * 86400) AS BIGINT)) AS later FROM clock ORDER BY a")
+    duck = con.execute(q).df()
+    assert duck["s"].tolist() == [3601, 1, 1, -88200] and duck["h"].tolist() == [2, 0, 1, -25]
+    assert_same("clock", ordered(duck), ordered(spark_engine.run(con, "clock", q, {}, stamps=None)))
+    con.close()

@@ -1,7 +1,8 @@
 """What runs where with ``engine: spark``: the analyses that read the workspace's database go through its engine —
 the customer summary table, the calibration/holdout split, ``rfm.customer_summary`` of a table of the workspace, the
-campaign's channel history and contact pressure, revenue by segment (a DataFrame handed to Spark beside the
-tables) — and give what DuckDB gives; on DuckDB they give exactly what they gave before they were routed. The
+campaign's channel history and contact pressure, revenue by segment, the attribution of orders to contacts, the
+contacts' features, outcomes and categories, model features as of snapshots, e-mail KPIs by segment (the caller's
+DataFrames handed to Spark beside the tables) — and give what DuckDB gives; on DuckDB they give exactly what they gave before they were routed. The
 engine's query log says which ran on Spark.
 
 Skipped with the reason when pyspark, sqlglot or Java is missing (the ``spark_session`` fixture)."""
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 from conftest import SMALL_CONFIG
 
-from dbmkit import clv, explore, rfm, segments
+from dbmkit import clv, evaluate, explore, models, rfm, segments
 from dbmkit import sql as dsql
 from dbmkit.campaign import personalise, selection
 from dbmkit.campaign.settings import CampaignSettings
@@ -51,6 +52,8 @@ def _ran(ws, before: int) -> list[str]:
 def test_the_workspace_analyses_run_on_spark_and_give_duckdbs_result(spark_ws, small_ws):
     s = CampaignSettings.from_config(small_ws.cfg, small_ws.as_of)
     stages = segments.lifecycle_stage(rfm.build_customer_summary(small_ws))
+    first_campaign = small_ws.sql("SELECT min(campaign_id) AS c FROM campaigns")["c"].iloc[0]
+    snapshots = small_ws.sql("SELECT customer_id, TIMESTAMP '2026-01-01 08:00:00' AS snapshot_ts FROM customers")
     calls = {
         ("customer_summary_db",): lambda ws: rfm.build_customer_summary(ws),
         ("calibration_holdout",): lambda ws: clv.holdout_summary(ws),
@@ -61,6 +64,15 @@ def test_the_workspace_analyses_run_on_spark_and_give_duckdbs_result(spark_ws, s
             ws, s.channels, s.as_of, s.start, s.recent_contact_days, s.max_contacts_30d),
         ("revenue_by_order",): lambda ws: explore.revenue_by(ws, "segment", segments=stages,
                                                              segment_col="lifecycle_stage"),
+        # the caller's contacts, snapshots, outcomes and segments handed to Spark beside the tables
+        ("contact_outcomes",): lambda ws: evaluate.campaign_outcomes(ws, rule="most_recent"),
+        ("attribute_responses",): lambda ws: evaluate.attribute_responses(
+            ws.sql("SELECT campaign_id, customer_id, contact_ts FROM contacts"), ws, window_days=21),
+        ("contact_outcomes", "contact_features"): lambda ws: evaluate.uplift_training_data(ws),
+        ("contact_outcomes", "contact_categories"): lambda ws: evaluate.category_outcomes(ws, first_campaign),
+        ("features_as_of",): lambda ws: models.model_features(ws, snapshots),
+        ("message_kpis",): lambda ws: evaluate.email_kpis(ws, by=["campaign_id", "lifecycle_stage"],
+                                                          segments=stages[["customer_id", "lifecycle_stage"]]),
     }
     spark_ws.spark_engine           # made before the first call, so its log starts empty
     for names, call in calls.items():

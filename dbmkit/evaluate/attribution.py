@@ -66,15 +66,12 @@ def _check_rule(rule: str) -> str:
     return rule
 
 
-def _run(contacts: pd.DataFrame, orders, query: str, params: dict) -> pd.DataFrame:
-    """Run an attribution query with the contacts registered; orders is a DataFrame or a Workspace."""
+def _run(contacts: pd.DataFrame, orders, name: str, params: dict) -> pd.DataFrame:
+    """Run the attribution query ``name`` with the contacts as ``_att_contacts``; orders is a DataFrame or a
+    Workspace (its ``orders`` table; on Spark when the workspace's engine is Spark)."""
     if hasattr(orders, "connect") and hasattr(orders, "cfg"):
-        with orders.connect() as con:
-            con.register("_att_contacts", contacts)
-            try:
-                return con.execute(query.replace("{orders}", "orders"), params).df()
-            finally:
-                con.unregister("_att_contacts")
+        return _sql.run(orders, name, params, frames={"_att_contacts": contacts},
+                        **_identifiers(name, "orders"))
     if not isinstance(orders, pd.DataFrame):
         raise TypeError("orders must be a DataFrame (order_id, customer_id, order_ts, net_amount, cost, status) "
                         "or a Workspace")
@@ -89,16 +86,19 @@ def _run(contacts: pd.DataFrame, orders, query: str, params: dict) -> pd.DataFra
     o["order_ts"] = pd.to_datetime(o["order_ts"])
     con = duckdb.connect()
     try:
-        con.register("_att_contacts", contacts)
-        con.register("_att_orders", o[_ORDER_COLS])
-        return con.execute(query.replace("{orders}", "_att_orders"), params).df()
+        return _sql.run(con, name, params, frames={"_att_contacts": contacts, "_att_orders": o[_ORDER_COLS]},
+                        **_identifiers(name, "_att_orders"))
     finally:
         con.close()
 
 
-def _attribution_sql() -> str:
-    return _sql.render("attribute_responses", contacts=_sql.Raw("_att_contacts")).replace(
-        '"{orders}"', "{orders}")
+def _identifiers(name: str, orders: str) -> dict:
+    """The placeholders of the attribution query ``name``: the contacts, and the orders table (attribute_responses)
+    or the attribute_responses query over it (contact_outcomes)."""
+    ids = {"contacts": _sql.Raw("_att_contacts"), "orders": _sql.Raw(orders)}
+    if name == "contact_outcomes":
+        return {"contacts": ids["contacts"], "attributed": _sql.Raw(_sql.render("attribute_responses", **ids))}
+    return ids
 
 
 def attribute_responses(contacts: pd.DataFrame, orders, window_days: float | None = 30,
@@ -120,7 +120,7 @@ def attribute_responses(contacts: pd.DataFrame, orders, window_days: float | Non
     """
     rule = _check_rule(rule)
     c = _contacts_frame(contacts, window_days)
-    out = _run(c, orders, _attribution_sql(), {"rule": rule})
+    out = _run(c, orders, "attribute_responses", {"rule": rule})
     out["n_candidates"] = out["n_candidates"].astype(int)
     out["ambiguous"] = out["ambiguous"].astype(bool)
     out.attrs["rule"] = rule
@@ -157,9 +157,7 @@ def contact_outcomes(contacts: pd.DataFrame, orders, window_days: float | None =
     """
     rule = _check_rule(rule)
     c = _contacts_frame(contacts, window_days)
-    q = _sql.render("contact_outcomes", contacts=_sql.Raw("_att_contacts"),
-                    attributed=_sql.Raw(_attribution_sql()))
-    res = _run(c, orders, q, {"rule": rule})
+    res = _run(c, orders, "contact_outcomes", {"rule": rule})
     keep = contacts.drop(columns=[x for x in ("responded", "response_ts", "order_id", "revenue", "margin",
                                                "n_orders", "ambiguous") if x in contacts.columns])
     out = keep.merge(res, on=["campaign_id", "customer_id"], how="left", validate="one_to_one")

@@ -97,28 +97,24 @@ def message_counts(events, table: str = "email_events", by="campaign_id", segmen
         filt = " WHERE campaign_id IN (SELECT campaign_id FROM _kpi_ids)"
     else:
         ids = []
-    q = _sql.render("message_kpis", keys=_sql.Raw(select), outcomes=_sql.Raw("_kpi_outcomes"),
-                    segments=_sql.Raw("_kpi_segments"))
-
-    def run(con, events_rel):
-        con.register("_kpi_outcomes", out[["campaign_id", "customer_id", "responded"]])
-        con.register("_kpi_segments", seg)
-        con.register("_kpi_ids", pd.DataFrame({"campaign_id": pd.Series(ids, dtype=object)}))
-        return con.execute(q.replace('"{events}"', events_rel).replace("{events}", events_rel)).df()
-
-    rel = f"(SELECT * FROM {table}{filt})" if ws is not None else f"(SELECT * FROM _kpi_events{filt})"
-    if ws is not None:
-        with ws.connect() as con:
-            res = run(con, rel)
+    frames = {"_kpi_outcomes": out[["campaign_id", "customer_id", "responded"]], "_kpi_segments": seg,
+              "_kpi_ids": pd.DataFrame({"campaign_id": pd.Series(ids, dtype=object)})}
+    names = dict(keys=_sql.Raw(select), outcomes=_sql.Raw("_kpi_outcomes"), segments=_sql.Raw("_kpi_segments"))
+    if ws is not None:          # the workspace's table, on Spark when its engine is Spark
+        events = _sql.Raw(f"(SELECT * FROM {_sql.identifier(table)}{filt})")
+        res = _sql.run(ws, "message_kpis", frames=frames, events=events, **names)
     else:
         con = duckdb.connect()
         try:
-            con.register("_kpi_events", ev)
-            res = run(con, rel)
+            res = _sql.run(con, "message_kpis", frames={**frames, "_kpi_events": ev},
+                           events=_sql.Raw(f"(SELECT * FROM _kpi_events{filt})"), **names)
         finally:
             con.close()
     for c in _COUNTS:
         res[c] = res[c].fillna(0).astype(int)
+    if bys:     # a segment given as a pandas Categorical sorts in its categories' order (lifecycle stages: new,
+        # active, …) on DuckDB, as text on Spark: the groups in the same order on both
+        res = res.sort_values(bys, kind="stable", na_position="last", ignore_index=True)
     return res
 
 

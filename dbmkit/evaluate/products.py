@@ -22,12 +22,7 @@ def category_outcomes(ws, campaign_id: str) -> pd.DataFrame:
     the response window."""
     out = campaign_outcomes(ws, campaign_id, rule="all")
     c = out[["campaign_id", "customer_id", "contact_ts", "window_days"]].copy()
-    with ws.connect() as con:
-        con.register("_cat_contacts", c)
-        try:
-            cats = con.execute(_sql.load("contact_categories")).df()
-        finally:
-            con.unregister("_cat_contacts")
+    cats = _sql.run(ws, "contact_categories", frames={"_cat_contacts": c})
     wide = pd.crosstab([cats["campaign_id"], cats["customer_id"]], cats["category"]).clip(upper=1)
     wide.columns = [str(x) for x in wide.columns]
     res = out[["campaign_id", "customer_id", "group", "cell", "channel", "responded"]].merge(

@@ -62,19 +62,14 @@ NUMERIC_FEATURES = ["orders_total", "orders_365d", "orders_90d", "revenue_total"
 
 
 def contact_features(ws, contacts: pd.DataFrame) -> pd.DataFrame:
-    """Point-in-time features of each contact (campaign_id, customer_id, contact_ts), computed in DuckDB."""
+    """Point-in-time features of each contact (campaign_id, customer_id, contact_ts), computed in the workspace's
+    engine (DuckDB, or Spark with ``engine: spark``)."""
     missing = [c for c in ("campaign_id", "customer_id", "contact_ts") if c not in contacts.columns]
     if missing:
         raise KeyError(f"contacts has no column(s) {missing}; it has {list(contacts.columns)}")
     c = contacts[["campaign_id", "customer_id", "contact_ts"]].copy()
     c["contact_ts"] = pd.to_datetime(c["contact_ts"])
-    q = _sql.render("contact_features", contacts=_sql.Raw("_feat_contacts"))
-    with ws.connect() as con:
-        con.register("_feat_contacts", c)
-        try:
-            return con.execute(q).df()
-        finally:
-            con.unregister("_feat_contacts")
+    return _sql.run(ws, "contact_features", frames={"_feat_contacts": c}, contacts=_sql.Raw("_feat_contacts"))
 
 
 def uplift_training_data(ws, campaign_ids=None, window_days: float | None = None) -> pd.DataFrame:

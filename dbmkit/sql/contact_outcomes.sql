@@ -6,7 +6,7 @@ per AS (
     SELECT campaign_id, customer_id,
            count(*) AS n_orders,
            min(order_ts) AS response_ts,
-           arg_min(order_id, order_ts) AS order_id,
+           arg_min(order_id, (order_ts, order_id)) AS order_id,   -- the first order; same time: the smaller id
            sum(revenue) AS revenue,
            sum(margin) AS margin,
            bool_or(ambiguous) AS ambiguous

@@ -7,7 +7,8 @@ sqlglot does the grammar (quoting, ``//`` → ``DIV``, lambdas, ``generate_serie
 * **datediff**: DuckDB counts unit boundaries crossed; Spark's three-argument DATEDIFF counts whole units (on
   timestamps whole 24-hour days) — day/month/quarter/year differences are written out from dates.
 * **arg_min/arg_max**: DuckDB skips rows whose value is NULL, Spark's min_by/max_by do not — guarded; a tuple key
-  becomes a struct. ``to_days(n)`` becomes ``make_dt_interval(n)``.
+  becomes a struct. ``to_days(n)`` becomes ``make_dt_interval(n)``, ``to_seconds(n)`` ``make_dt_interval(0, 0, 0, n)``.
+* **datediff in seconds, minutes, hours**: boundaries again, from ``unix_micros``.
 
 * **Named parameters** (``$as_of``): replaced by typed literals — a ``date`` by ``DATE '…'``, a ``datetime`` by
   ``TIMESTAMP '…'`` (the Spark session reads TIMESTAMP without time zone, as DuckDB does), a float by a DOUBLE, a
@@ -119,6 +120,8 @@ def _portable(node):
         unit = (node.unit.name if node.unit is not None else "DAY").upper()
         if unit in ("DAY", "MONTH", "QUARTER", "YEAR"):
             return _boundaries(unit, node.this, node.expression)
+        if unit in _CLOCK_UNITS:
+            return _clock_boundaries(_CLOCK_UNITS[unit], node.this, node.expression)
     if isinstance(node, (exp.ArgMin, exp.ArgMax)):
         # DuckDB's arg_min(x, key) skips rows whose x is NULL (Spark's min_by does not); a tuple key is a struct
         key = node.expression
@@ -131,7 +134,25 @@ def _portable(node):
                              expressions=[node.this.copy(), guarded])
     if isinstance(node, exp.ToDays):        # DuckDB's to_days(n): an interval of n days
         return exp.Anonymous(this="make_dt_interval", expressions=[node.this.copy()])
+    if isinstance(node, exp.Anonymous) and str(node.this).upper() == "TO_SECONDS" and len(node.expressions) == 1:
+        zero = exp.Literal.number(0)            # DuckDB's to_seconds(n): an interval of n seconds
+        return exp.Anonymous(this="make_dt_interval", expressions=[zero, zero.copy(), zero.copy(),
+                                                                   node.expressions[0].copy()])
     return node
+
+
+_CLOCK_UNITS = {"SECOND": 1_000_000, "MINUTE": 60_000_000, "HOUR": 3_600_000_000}
+
+
+def _clock_boundaries(micros: int, end, start):
+    """DuckDB's ``datediff('second'|'minute'|'hour', start, end)``: the unit boundaries between the two (Spark's
+    counts whole units elapsed: 00:00:00.9 → 00:00:01.1 is 1 second on DuckDB, 0 on Spark), from microseconds."""
+    exp = _sqlglot().exp
+
+    def floor_units(x):
+        us = exp.Anonymous(this="unix_micros", expressions=[exp.cast(x.copy(), "TIMESTAMP")])
+        return exp.Anonymous(this="floor", expressions=[exp.Div(this=us, expression=exp.Literal.number(micros))])
+    return exp.Paren(this=exp.Sub(this=floor_units(end), expression=floor_units(start)))
 
 
 def tables_of(sql: str) -> set[str]:

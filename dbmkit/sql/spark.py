@@ -79,6 +79,14 @@ SPARK_QUERIES: dict[str, str] = {
     "rfm_contact_outcomes": "outcomes of past contacts",
     "retention_by_period": "retention by period",
     "contact_responses": "responses to contacts",
+    # the caller's own DataFrame (contacts, snapshots) read beside the transactions: handed to Spark with them
+    "features_as_of": "model features as of each snapshot (the caller's snapshots)",
+    "attribute_responses": "orders attributed to contacts (the caller's contacts; on Spark when the orders are the "
+                           "workspace's)",
+    "contact_outcomes": "each contact's outcome (the caller's contacts, with attribute_responses)",
+    "contact_features": "point-in-time features of contacts (the caller's contacts)",
+    "contact_categories": "categories bought after each contact (the caller's contacts)",
+    "message_kpis": "e-mail/SMS KPIs of the workspace's events (the caller's outcomes and segments)",
 }
 
 # the queries that stay on DuckDB, with the reason
@@ -91,12 +99,6 @@ DUCKDB_ONLY: dict[str, str] = {
         "build_store_orders", "build_store_people", "build_store_reference", "build_store_sms_events",
         "build_views")},
     "address_changes": "customer-level (one row per customer record), no transactions",
-    "features_as_of": "reads the caller's snapshots DataFrame registered on its DuckDB connection",
-    "attribute_responses": "reads the caller's contacts DataFrame registered on its DuckDB connection",
-    "contact_features": "reads the caller's contacts DataFrame registered on its DuckDB connection",
-    "contact_outcomes": "reads the caller's contacts DataFrame registered on its DuckDB connection",
-    "contact_categories": "reads the caller's contacts DataFrame registered on its DuckDB connection",
-    "message_kpis": "reads the caller's outcome DataFrame registered on its DuckDB connection",
     "campaign_customer_base": "customer-level (one row per customer), no transactions",
     "campaign_recommendations": "reads the rules table the caller registers on its DuckDB connection",
     "case_weekly_repeat": "the case study's own transactions (CDNOW, chapter 91), a DataFrame on a DuckDB connection "
