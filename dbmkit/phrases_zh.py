@@ -291,7 +291,7 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
      r"the data as Parquet or CSV files and give them as `path:` sources$",
      lambda m: f"请安装：{m.group(1)}（{m.group(2).replace(' and ', ' 和 ')}）以及 Java 17 运行环境（Debian/Ubuntu："
                f"{m.group(3)}）；或把数据导出为 Parquet 或 CSV 文件，作为 `path:` 数据源"),
-    (r"^the Spark query failed on (\S+): ", r"在 \1 上运行的 Spark 查询失败："),
+    (r"^the Spark query failed on (\S+) \((.*)\)$", r"在 \1 上运行的 Spark 查询失败（\2）"),
     (r"^the Spark query failed: ", "Spark 查询失败："),
     (r"^the Spark SQL query does not parse: ", "Spark SQL 查询无法解析："),
     (r"^the query calls (\w+)\(\), but a source query may only read \(one SELECT\)$",
@@ -308,9 +308,10 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
                f"目录中（{m.group(1)}），文件写成 {m.group(2)} 或 {m.group(3)}；在集群或 Spark Connect 上，路径必须"
                f"在集群的存储中（{m.group(4).replace(', a shared folder', '、共享文件夹').replace(', ', '、')}），"
                "而不是本机的路径"),
-    (r"^check that the Spark master answers \((.+?); engine\.master for url: spark\) and run the query in spark-sql "
-     r"or pyspark first$",
-     r"请确认 Spark master 可以连接（\1；url: spark 时为 engine.master），并先用 spark-sql 或 pyspark 运行该查询"),
+    (r"^check that the Spark master answers — the one in `url` \((.+?)\) or `engine\.master` for `url: spark` — and "
+     r"run the query in spark-sql or pyspark first$",
+     lambda m: "请确认 Spark master 可以连接（`url: spark` 时为 `engine.master`，否则为 `url` 中的 master："
+               f"{m.group(1).replace(', ', '、')}），并先用 spark-sql 或 pyspark 运行该查询"),
     (r"^check the path in `url` \((duckdb:///\S+) is relative to the config file; use four slashes for an absolute "
      r"path\)$", r"请检查 `url` 中的路径（\1 相对于配置文件所在的文件夹；绝对路径请用四个斜杠）"),
     (r"^reading PostgreSQL needs the psycopg package$", "读取 PostgreSQL 需要 psycopg 包"),

@@ -1,10 +1,11 @@
-"""A client whose sources are Spark SQL queries (``url: spark``): Parquet and CSV files named in the query
-(``parquet.`path` ``, ``csv.`path` WITH ('header' = 'true')``) and a table of the Spark session give the same
-database as the same data given as files — ids keep their leading zeros, amounts their cents; the fingerprint
-follows the Parquet file's content; a missing path or table, a write, a parse error and a machine without Spark are
-one message naming the source and the fix, never a traceback.
+"""A client whose sources are Spark SQL queries (``url: spark``) — Parquet and CSV files named in the query
+(``parquet.`path` ``, ``csv.`path` WITH ('header' = 'true', 'sep' = ';')``: Spark 4's table options; without them
+Spark reads a CSV file without its header) and a table of the Spark session — gives the same database as the same
+data given as files: ids keep their leading zeros, amounts their cents, instants become the source zone's local
+time. The fingerprint follows the Parquet file's content; a missing path, table or column, a write, a parse error
+and a machine without Spark are one message naming the source and the fix, never a traceback.
 
-One module-scoped local Spark session (the ``spark_session`` fixture of conftest.py), tiny data.
+One local Spark session for all (the session-scoped ``spark_session`` fixture of conftest.py), tiny data.
 """
 from __future__ import annotations
 
@@ -58,12 +59,13 @@ def client(tmp_path_factory):
     """The same customers (CSV) and orders (Parquet) as file sources and as Spark sources."""
     d = tmp_path_factory.mktemp("spark_sources")
     (d / "data").mkdir()
-    _customers().to_csv(d / "data" / "crm.csv", index=False)
+    _customers().to_csv(d / "data" / "crm.csv", index=False, sep=";")      # dbmkit detects it; Spark is told
     _orders().to_parquet(d / "data" / "orders.parquet", index=False)
     files = _config(d, "spark_src_files", {"path": "data/crm.csv"}, {"path": "data/orders.parquet"})
     data = (d / "data").as_posix()
     spark = _config(d, "spark_src_spark",
-                    {"sql": f"SELECT * FROM csv.`{data}/crm.csv` WITH ('header' = 'true')", "url": "spark"},
+                    {"sql": f"SELECT * FROM csv.`{data}/crm.csv` WITH ('header' = 'true', 'sep' = ';')",
+                     "url": "spark"},
                     {"sql": f"SELECT * FROM parquet.`{data}/orders.parquet`", "url": "spark:"})
     return {"dir": d, "files": files, "spark": spark}
 
@@ -91,7 +93,7 @@ def test_spark_sources_build_the_database_the_files_build(spark_session, client)
     assert len(from_spark["customers"]) == len(from_files["customers"]) == 12
     assert len(from_spark["quarantine"]) == 0
     assert set(records.pop("source_file")) == {f"sql: SELECT * FROM csv.`{(d / 'data').as_posix()}/crm.csv` "
-                                               "WITH ('header' = 'true')"[:65]}
+                                               "WITH ('header' = 'true', 'sep' = ';')"[:65]}
     assert sorted(records.pop("source_row")) == list(range(1, 13))               # a query's rows from 1
     file_records = from_files["customer_records"]
     assert set(file_records.pop("source_file")) == {"data/crm.csv"}
@@ -208,6 +210,15 @@ def test_without_spark_the_message_names_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(spark, "missing", lambda: ("module", "pyspark"))
     with pytest.raises(IngestError, match="pyspark is not installed"):
         source_fingerprint(spec, tmp_path)
+
+
+def test_a_master_may_name_environment_variables_and_hides_a_token(monkeypatch, tmp_path):
+    from dbmkit.ingest.sql_sources import shown_url
+    monkeypatch.delenv("SPARK_HOST", raising=False)
+    spec = SourceFile(sql="SELECT * FROM lake.orders", url="sc://${SPARK_HOST}:15002", columns=ORDER_COLUMNS)
+    with pytest.raises(IngestError, match="SPARK_HOST, which is not set"):
+        source_fingerprint(spec, tmp_path)
+    assert shown_url("sc://h:15002/;token=abc123") == "sc://h:15002/;token=***"
 
 
 def test_the_master_comes_from_the_url_or_the_client_engine():

@@ -317,9 +317,10 @@ def _spark_errors(label: str, master: str):
                               fix=_SPARK_QUERY_FIX) from None
         if isinstance(e, AnalysisException):
             raise IngestError(f"the Spark query failed: {first}", file=label, fix=_SPARK_ANALYSIS_FIX) from None
-        raise IngestError(f"the Spark query failed on {master}: {type(e).__name__}: {first}", file=label,
-                          fix="check that the Spark master answers (spark://host:7077, sc://host:15002; "
-                              "engine.master for url: spark) and run the query in spark-sql or pyspark first"
+        raise IngestError(f"the Spark query failed on {master} ({type(e).__name__}: {first})", file=label,
+                          fix="check that the Spark master answers — the one in `url` (spark://host:7077, "
+                              "sc://host:15002) or `engine.master` for `url: spark` — and run the query in spark-sql "
+                              "or pyspark first"
                           ) from None
     finally:
         for lg, w in zip(loggers, was):
@@ -337,8 +338,8 @@ def _spark_session(spec: SourceFile, label: str):
         raise IngestError(f"a Spark source needs Spark, which cannot start here: {why}", file=label,
                           fix=f"install {INSTALL_COMMANDS}; or export the data as Parquet or CSV files and give "
                               "them as `path:` sources")
-    master = spec.spark_master
-    with _spark_errors(label, master):
+    master = resolve_url(spec.spark_master, label)          # sc://host:15002/;token=${SPARK_TOKEN}
+    with _spark_errors(label, shown_url(master)):
         return session(master, spec.spark_conf)
 
 
@@ -370,7 +371,7 @@ def _stage_spark(con, spec: SourceFile, label: str, stg: str, res) -> None:
     import pyarrow as pa
     query = _spark_query(spec.sql, label)
     spark = _spark_session(spec, label)
-    with _spark_errors(label, spec.spark_master):
+    with _spark_errors(label, shown_url(spec.spark_master)):
         # wrapped in a subquery: Spark runs a command (INSERT, CACHE …) as soon as it is parsed, a subquery
         # cannot hold one; analysed here (tables, paths, columns), read only by toArrow
         df = spark.sql(f"SELECT * FROM (\n{query}\n) AS _dbmkit_source")
