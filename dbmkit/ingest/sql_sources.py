@@ -340,7 +340,21 @@ def _spark_session(spec: SourceFile, label: str):
                               "them as `path:` sources")
     master = resolve_url(spec.spark_master, label)          # sc://host:15002/;token=${SPARK_TOKEN}
     with _spark_errors(label, shown_url(master)):
-        return session(master, spec.spark_conf)
+        spark = session(master, spec.spark_conf)
+    _quiet_missing_paths(spark)
+    return spark
+
+
+def _quiet_missing_paths(spark) -> None:
+    """Spark logs a missing path as a warning with the JVM's whole stack trace (FileStreamSink) before it raises
+    PATH_NOT_FOUND; the source's message says it in one line, so that logger only speaks of errors. A session
+    without a JVM here (Spark Connect) logs on its server: nothing to do."""
+    try:
+        jvm = spark.sparkContext._jvm
+        jvm.org.apache.logging.log4j.core.config.Configurator.setLevel(
+            "org.apache.spark.sql.execution.streaming.sinks.FileStreamSink", jvm.org.apache.logging.log4j.Level.ERROR)
+    except Exception:  # noqa: BLE001 - Spark Connect (no sparkContext), another logging backend: leave it
+        pass
 
 
 def _spark_text(df, zone: str):
@@ -453,6 +467,8 @@ def source_fingerprint(spec: SourceFile, base_dir: str | Path = ".") -> str:
     scratch = duckdb.connect()
     try:
         res = LoadResult(table="fingerprint", source="sql", source_system=None)
+        if kind == "spark":               # the query itself is checked, not only the wrapper around it
+            _spark_query(spec.sql, f"sql source ({shown_url(spec.url)})")
         if wrapper:
             query = re.sub(r"[\s;]+$", "", spec.sql or "")
             try:
@@ -460,6 +476,8 @@ def source_fingerprint(spec: SourceFile, base_dir: str | Path = ".") -> str:
                 n, h = scratch.execute("SELECT n, h FROM _fp").fetchall()[0]
                 return f"sql:{n}:{h}"
             except IngestError:
+                if kind == "spark":       # a Spark source is always read as a subquery: the error is the source's
+                    raise
                 pass                      # e.g. a query that cannot stand in a subquery: read it whole below
         stage_sql(scratch, spec, base_dir, "_fp", res)
         n, h = scratch.execute("SELECT count(*), coalesce(sum(hash(t)), 0) FROM "
