@@ -237,11 +237,6 @@ def stage_sql(con, spec, base_dir, stg, res):
                               file=label, fix=_QUERY_FIX) from None
         raise IngestError(f"the SQL query failed: {type(e).__name__}: {str(e).splitlines()[0]}", file=label,
                           fix="run the query in a SQL client first; check table and column names") from None
-    _stage_rows(con, rows, names, stg, res)
-
-
-def _stage_rows(con, rows: list, names: list, stg: str, res) -> None:
-    """Rows fetched from a database staged as text, ``_row`` numbering them from 1."""
     names = dedupe_names([str(n) for n in names])
     out = pd.DataFrame({n: pd.array([None if r[k] is None else str(r[k]) for r in rows], dtype="str")
                         for k, n in enumerate(names)})
@@ -478,7 +473,7 @@ def source_fingerprint(spec: SourceFile, base_dir: str | Path = ".") -> str:
             except IngestError:
                 if kind == "spark":       # a Spark source is always read as a subquery: the error is the source's
                     raise
-                pass                      # e.g. a query that cannot stand in a subquery: read it whole below
+                # e.g. a query that cannot stand in a subquery: read it whole below
         stage_sql(scratch, spec, base_dir, "_fp", res)
         n, h = scratch.execute("SELECT count(*), coalesce(sum(hash(t)), 0) FROM "
                                "(SELECT * EXCLUDE (_row) FROM _fp) AS t").fetchall()[0]
