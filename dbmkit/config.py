@@ -128,7 +128,9 @@ class SourceFile(_Model):
 
     path: str | None = Field(None, description="file path, relative to the config file")
     sql: str | None = Field(None, description="SQL query, run against `url`")
-    url: str | None = Field(None, description="database URL for `sql`: duckdb:///file.duckdb, sqlite:///file.db, postgresql://…")
+    url: str | None = Field(None, description="database URL for `sql`: duckdb:///file.duckdb, sqlite:///file.db, "
+                                              "postgresql://…, or spark (the client's Spark session; also "
+                                              "spark://host:7077, sc://host:15002) for a Spark SQL query")
     format: Literal["auto", "csv", "excel", "parquet", "sql"] = "auto"
     delimiter: str | None = None
     encoding: str | None = None
@@ -144,18 +146,40 @@ class SourceFile(_Model):
     timezone: TimeZone | None = Field(None, description="zone whose local time time-zone-aware timestamps are "
                                                         "converted to (e.g. Europe/Berlin); default: `data.timezone`")
     _client_timezone: str = PrivateAttr("UTC")
+    _engine_master: str = PrivateAttr("local[2]")        # the client's engine.master when its engine is spark
+    _engine_conf: dict = PrivateAttr(default_factory=dict)
 
     @property
     def zone(self) -> str:
         """The zone of this source's local time: its own `timezone`, else the client's `data.timezone` (UTC)."""
         return self.timezone or self._client_timezone
 
+    @property
+    def spark_master(self) -> str:
+        """The Spark master a ``url: spark`` source's query runs on: the master written in the URL
+        (``spark://host:7077``, Spark Connect ``sc://host:15002``), else the client's ``engine.master`` when its
+        engine is spark, else ``local[2]``.
+
+        >>> SourceFile(sql="SELECT * FROM lake.orders", url="spark").spark_master
+        'local[2]'
+        >>> SourceFile(sql="SELECT * FROM lake.orders", url="sc://spark.acme.internal:15002").spark_master
+        'sc://spark.acme.internal:15002'
+        """
+        url = (self.url or "").strip()
+        return url if url.startswith(("spark://", "sc://")) else self._engine_master
+
+    @property
+    def spark_conf(self) -> dict[str, str]:
+        """The extra Spark settings of the client's engine (``engine.conf``) for the session a Spark source starts."""
+        return dict(self._engine_conf)
+
     @model_validator(mode="after")
     def _one_of_path_or_sql(self):
         if bool(self.path) == bool(self.sql):
             raise ValueError("give exactly one of `path` (a file) or `sql` (a query with `url`)")
         if self.sql and not self.url:
-            raise ValueError("`sql` needs `url`, the database to run it against (e.g. duckdb:///data/client.duckdb)")
+            raise ValueError("`sql` needs `url`, the database to run it against (e.g. duckdb:///data/client.duckdb, "
+                             "or spark for a Spark SQL query on the client's Spark session)")
         return self
 
 
@@ -448,6 +472,10 @@ class ClientConfig(_Model):
 
     @model_validator(mode="after")
     def _defaults(self):
+        for files in (self.data.sources or {}).values():
+            for f in files:                     # a `url: spark` source runs on the engine's Spark session
+                f._engine_master = self.engine.master if self.engine.kind == "spark" else "local[2]"
+                f._engine_conf = dict(self.engine.conf)
         if self.title is None:
             self.title = self.client.replace("_", " ").replace("-", " ").title()
         costs, fixed = DEFAULT_CONTACT_COSTS.get(self.currency, DEFAULT_CONTACT_COSTS["USD"])

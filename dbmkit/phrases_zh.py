@@ -278,8 +278,40 @@ SOURCE_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), zh) for p, zh in
     (r"^set (\S+) in the environment that runs dbmkit \(export (\S+)\), or write the value into `url` if it is not a "
      r"secret$", r"请在运行 dbmkit 的环境中设置 \1（export \2）；若它不是机密，也可以把值直接写进 `url`"),
     (r"^unsupported database URL ('[^']*')$", r"不支持的数据库 URL \1"),
-    (r"^use (duckdb:///\S+), (sqlite:///\S+) or (postgresql://\S+) \(other databases: export the table as CSV or "
-     r"Parquet\)$", r"请使用 \1、\2 或 \3（其他数据库：请把表导出为 CSV 或 Parquet）"),
+    (r"^use (duckdb:///\S+), (sqlite:///\S+), (postgresql://\S+) or spark \(a Spark SQL query; other databases: "
+     r"export the table as CSV or Parquet\)$",
+     r"请使用 \1、\2、\3 或 spark（Spark SQL 查询；其他数据库：请把表导出为 CSV 或 Parquet）"),
+    # a Spark source (url: spark)
+    (r"^a Spark source needs Spark, which cannot start here: (.+)$",
+     lambda m: "Spark 数据源需要 Spark，但此机器无法启动 Spark："
+               + re.sub(r"^(\S+) is not installed$", r"未安装 \1", m.group(1)).replace(
+                   "no Java runtime found (no java on PATH, no JAVA_HOME)",
+                   "找不到 Java 运行环境（PATH 中没有 java，也没有设置 JAVA_HOME）")),
+    (r"^install (pip install \S+) \((.+?)\) and a Java 17 runtime \(Debian/Ubuntu: (apt-get install \S+)\); or export "
+     r"the data as Parquet or CSV files and give them as `path:` sources$",
+     lambda m: f"请安装：{m.group(1)}（{m.group(2).replace(' and ', ' 和 ')}）以及 Java 17 运行环境（Debian/Ubuntu："
+               f"{m.group(3)}）；或把数据导出为 Parquet 或 CSV 文件，作为 `path:` 数据源"),
+    (r"^the Spark query failed on (\S+) \((.*)\)$", r"在 \1 上运行的 Spark 查询失败（\2）"),
+    (r"^the Spark query failed: ", "Spark 查询失败："),
+    (r"^the Spark SQL query does not parse: ", "Spark SQL 查询无法解析："),
+    (r"^the query calls (\w+)\(\), but a source query may only read \(one SELECT\)$",
+     r"查询调用了 \1()，但数据源查询只能读取（一条 SELECT）"),
+    (r"^write one Spark SQL SELECT … FROM … query \(WITH … SELECT is fine\) over the tables and files the Spark "
+     r"session sees, e\.g\. (.+?) or (.+?); a source query only reads — no INSERT, CREATE, CACHE, SET, ADD JAR or "
+     r"reflect\(\)$",
+     r"请写一条 Spark SQL SELECT … FROM … 查询（WITH … SELECT 也可以），读取 Spark 会话能看到的表和文件，例如 \1 或 "
+     r"\2；数据源查询只能读取 — 不能 INSERT、CREATE、CACHE、SET、ADD JAR，也不能调用 reflect()"),
+    (r"^check the table names, paths and column names of the query \(run it in spark-sql or pyspark on the same "
+     r"master first\): a table is one of the session's catalog \((.+?)\), a file is named as (.+?) or (.+?), and on "
+     r"a cluster or Spark Connect a path is one of the cluster's storage \((.+?)\), not of this machine$",
+     lambda m: f"请检查查询中的表名、路径和列名（先在同一 master 上用 spark-sql 或 pyspark 运行该查询）：表必须在会话的"
+               f"目录中（{m.group(1)}），文件写成 {m.group(2)} 或 {m.group(3)}；在集群或 Spark Connect 上，路径必须"
+               f"在集群的存储中（{m.group(4).replace(', a shared folder', '、共享文件夹').replace(', ', '、')}），"
+               "而不是本机的路径"),
+    (r"^check that the Spark master answers — the one in `url` \((.+?)\) or `engine\.master` for `url: spark` — and "
+     r"run the query in spark-sql or pyspark first$",
+     lambda m: "请确认 Spark master 可以连接（`url: spark` 时为 `engine.master`，否则为 `url` 中的 master："
+               f"{m.group(1).replace(', ', '、')}），并先用 spark-sql 或 pyspark 运行该查询"),
     (r"^check the path in `url` \((duckdb:///\S+) is relative to the config file; use four slashes for an absolute "
      r"path\)$", r"请检查 `url` 中的路径（\1 相对于配置文件所在的文件夹；绝对路径请用四个斜杠）"),
     (r"^reading PostgreSQL needs the psycopg package$", "读取 PostgreSQL 需要 psycopg 包"),

@@ -24,7 +24,8 @@ import zh_cli_scan  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("cli_consultant_zh")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-NAMES = {"shop", "Shop", "bad", "gzip", "xz", "psycopg", "pip", "install", "xls"}   # names, not English prose
+NAMES = {"shop", "Shop", "bad", "gzip", "xz", "psycopg", "pip", "install", "xls",   # names, not English prose
+         "pyspark", "spark-sql", "master", "lake", "reflect"}
 
 
 def _main(*args) -> int:
@@ -353,8 +354,35 @@ SOURCE_ERRORS = [
     ("the database URL names the environment variable SHOP_DB_HOST, which is not set", "set SHOP_DB_HOST in the "
      "environment that runs dbmkit (export SHOP_DB_HOST=…), or write the value into `url` if it is not a secret",
      "环境变量"),
-    ("unsupported database URL 'mysql://u@h/db'", "use duckdb:///path/file.duckdb, sqlite:///path/file.db or "
-     "postgresql://user@host/db (other databases: export the table as CSV or Parquet)", "不支持的数据库"),
+    ("unsupported database URL 'mysql://u@h/db'", "use duckdb:///path/file.duckdb, sqlite:///path/file.db, "
+     "postgresql://user@host/db or spark (a Spark SQL query; other databases: export the table as CSV or Parquet)",
+     "不支持的数据库"),
+    # a Spark source (url: spark)
+    ("a Spark source needs Spark, which cannot start here: no Java runtime found (no java on PATH, no JAVA_HOME)",
+     "install pip install 'dbmkit[spark]' (pyspark>=4.0 and sqlglot) and a Java 17 runtime (Debian/Ubuntu: apt-get "
+     "install openjdk-17-jre-headless); or export the data as Parquet or CSV files and give them as `path:` sources",
+     "无法启动 Spark"),
+    ("a Spark source needs Spark, which cannot start here: pyspark is not installed",
+     "install pip install 'dbmkit[spark]' (pyspark>=4.0 and sqlglot) and a Java 17 runtime (Debian/Ubuntu: apt-get "
+     "install openjdk-17-jre-headless); or export the data as Parquet or CSV files and give them as `path:` sources",
+     "未安装 pyspark"),
+    # Spark's own first line stays as Spark wrote it (English): here only its error class
+    ("the Spark query failed: [TABLE_OR_VIEW_NOT_FOUND] `lake`.`orders`",
+     "check the table names, paths and column names of the query (run it in spark-sql or pyspark on the same master "
+     "first): a table is one of the session's catalog (SHOW TABLES IN lake), a file is named as parquet.`/path/` or "
+     "csv.`/path.csv` WITH ('header' = 'true'), and on a cluster or Spark Connect a path is one of the cluster's "
+     "storage (hdfs://, s3a://, a shared folder), not of this machine", "Spark 查询失败"),
+    ("the Spark SQL query does not parse: [PARSE_SYNTAX_ERROR] 'INSERT'",
+     "write one Spark SQL SELECT … FROM … query (WITH … SELECT is fine) over the tables and files the Spark session "
+     "sees, e.g. SELECT * FROM lake.orders or SELECT * FROM parquet.`/data/orders/`; a source query only reads — no "
+     "INSERT, CREATE, CACHE, SET, ADD JAR or reflect()", "无法解析"),
+    ("the query calls reflect(), but a source query may only read (one SELECT)",
+     "write one Spark SQL SELECT … FROM … query (WITH … SELECT is fine) over the tables and files the Spark session "
+     "sees, e.g. SELECT * FROM lake.orders or SELECT * FROM parquet.`/data/orders/`; a source query only reads — no "
+     "INSERT, CREATE, CACHE, SET, ADD JAR or reflect()", "调用了"),
+    ("the Spark query failed on sc://h:15002 (SparkConnectGrpcException: timeout)", "check that the Spark master "
+     "answers — the one in `url` (spark://host:7077, sc://host:15002) or `engine.master` for `url: spark` — "
+     "and run the query in spark-sql or pyspark first", "上运行的"),
     ("database file not found: /data/shop.duckdb", "check the path in `url` (duckdb:///relative/path.duckdb is "
      "relative to the config file; use four slashes for an absolute path)", "四个斜杠"),
     ("reading PostgreSQL needs the psycopg package", "pip install 'psycopg[binary]' in the workbook's environment, or "

@@ -38,12 +38,14 @@ import pandas as pd
 from .dialect import shared_ctes, tables_of, to_spark
 
 __all__ = ["SPARK_QUERIES", "DUCKDB_ONLY", "SparkEngine", "session", "unavailable", "missing", "stop_sessions",
-           "INSTALL_HINT", "QUERY_LOG"]
+           "INSTALL_HINT", "INSTALL_COMMANDS", "QUERY_LOG"]
 
 QUERY_LOG = "queries.log"       # in the export folder (<workdir>/spark/): one line per query that ran on Spark
 
-INSTALL_HINT = ("install pip install 'dbmkit[spark]' (pyspark>=4.0 and sqlglot) and a Java 17 runtime "
-                "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless), or keep engine: duckdb")
+# what to install for Spark (the engine, and a client's `url: spark` sources)
+INSTALL_COMMANDS = ("pip install 'dbmkit[spark]' (pyspark>=4.0 and sqlglot) and a Java 17 runtime "
+                    "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless)")
+INSTALL_HINT = f"install {INSTALL_COMMANDS}, or keep engine: duckdb"
 
 # the queries whose cost grows with the transactions: on Spark when the engine is spark and they run over the
 # workspace (``dbmkit.sql.run(ws, …)``, an analysis given the Workspace); on a DuckDB connection (a caller's
