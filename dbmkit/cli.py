@@ -394,8 +394,8 @@ def _common(p, report: bool = False) -> None:
                    help="change one config setting for this run, e.g. campaign.budget=5000 (repeatable; "
                         "names as in docs/CONFIG.md)")
     p.add_argument("--engine", choices=["duckdb", "spark"],
-                   help="where the transaction-level SQL runs (default: the config's engine, else duckdb); "
-                        "docs/SCALE.md")
+                   help="where the transaction-level SQL runs, and the session of `url: spark` sources (default: "
+                        "the config's engine, else duckdb; the build itself always runs on DuckDB); docs/SCALE.md")
     p.add_argument("--spark-master", metavar="URL",
                    help="the Spark master with --engine spark: local[N], spark://host:7077, yarn or sc://host:15002")
     p.add_argument("--wait", type=float, default=0, metavar="S",

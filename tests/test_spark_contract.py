@@ -35,6 +35,10 @@ CONTACTS = ("SELECT campaign_id, customer_id, \"group\", contact_ts, "     # two
 SNAPSHOTS = ("SELECT row_number() OVER (ORDER BY customer_id, d) AS snapshot_id, customer_id, d AS snapshot_ts "
              "FROM customers CROSS JOIN (VALUES (TIMESTAMP '2025-07-01 00:00:00'), (TIMESTAMP '2026-03-15 12:30:00')) "
              "t(d)")
+RULES = ("SELECT CASE WHEN length(a.s) % 3 = 0 THEN 'sequence' ELSE 'basket' END AS kind, a.s AS antecedent, "
+         "b.s AS consequent, (length(a.s) + length(b.s)) / 40.0 AS confidence, 1 + length(b.s) / 10.0 AS lift "
+         "FROM (SELECT DISTINCT subcategory AS s FROM products) a, (SELECT DISTINCT subcategory AS s FROM products) b "
+         "WHERE a.s <> b.s AND a.s IS NOT NULL AND b.s IS NOT NULL")
 KPI_FRAMES = {"_kpi_outcomes": "SELECT DISTINCT campaign_id, customer_id, 1 AS responded FROM responses",
               "_kpi_segments": "SELECT customer_id, CAST(gender AS VARCHAR) AS seg FROM customers",
               "_kpi_ids": "SELECT DISTINCT campaign_id FROM sms_events ORDER BY 1 LIMIT 2"}
@@ -120,6 +124,8 @@ CALLS: dict[str, list[tuple]] = {
     "contact_features": [("small", {}, dict(contacts=R("_feat_contacts")),
                           {"_feat_contacts": "SELECT campaign_id, customer_id, contact_ts FROM contacts"})],
     "contact_categories": [("small", {}, {}, {"_cat_contacts": CONTACTS})],
+    "campaign_recommendations": [("small", {"as_of": AS_OF, "lookback_days": 730, "sequence_days": 90}, dict(
+        rules=R("_campaign_rules")), {"_campaign_rules": RULES})],
     "message_kpis": [
         ("small", {}, dict(keys=R('p."campaign_id" AS "campaign_id"'), events=R("(SELECT * FROM email_events)"),
                            outcomes=R("_kpi_outcomes"), segments=R("_kpi_segments")), KPI_FRAMES),

@@ -1,9 +1,9 @@
 """What runs where with ``engine: spark``: the analyses that read the workspace's database go through its engine —
 the customer summary table, the calibration/holdout split, ``rfm.customer_summary`` of a table of the workspace, the
 campaign's channel history and contact pressure, revenue by segment, the attribution of orders to contacts, the
-contacts' features, outcomes and categories, model features as of snapshots, e-mail KPIs by segment (the caller's
-DataFrames handed to Spark beside the tables) — and give what DuckDB gives; on DuckDB they give exactly what they gave before they were routed. The
-engine's query log says which ran on Spark.
+contacts' features, outcomes and categories, model features as of snapshots, e-mail KPIs by segment, product
+recommendations (the caller's DataFrames handed to Spark beside the tables) — and give what DuckDB gives; on DuckDB
+they give exactly what they gave before they were routed. The engine's query log says which ran on Spark.
 
 Skipped with the reason when pyspark, sqlglot or Java is missing (the ``spark_session`` fixture)."""
 from __future__ import annotations
@@ -53,6 +53,7 @@ def test_the_workspace_analyses_run_on_spark_and_give_duckdbs_result(spark_ws, s
     s = CampaignSettings.from_config(small_ws.cfg, small_ws.as_of)
     stages = segments.lifecycle_stage(rfm.build_customer_summary(small_ws))
     first_campaign = small_ws.sql("SELECT min(campaign_id) AS c FROM campaigns")["c"].iloc[0]
+    rules = personalise.product_rules(small_ws, s.as_of)
     snapshots = small_ws.sql("SELECT customer_id, TIMESTAMP '2026-01-01 08:00:00' AS snapshot_ts FROM customers")
     calls = {
         ("customer_summary_db",): lambda ws: rfm.build_customer_summary(ws),
@@ -71,6 +72,7 @@ def test_the_workspace_analyses_run_on_spark_and_give_duckdbs_result(spark_ws, s
         ("contact_outcomes", "contact_features"): lambda ws: evaluate.uplift_training_data(ws),
         ("contact_outcomes", "contact_categories"): lambda ws: evaluate.category_outcomes(ws, first_campaign),
         ("features_as_of",): lambda ws: models.model_features(ws, snapshots),
+        ("campaign_recommendations",): lambda ws: personalise.recommend_products(ws, s.as_of, rules=rules),
         ("message_kpis",): lambda ws: evaluate.email_kpis(ws, by=["campaign_id", "lifecycle_stage"],
                                                           segments=stages[["customer_id", "lifecycle_stage"]]),
     }

@@ -257,16 +257,12 @@ def recommend_products(ws, as_of, rules: pd.DataFrame | None = None, lookback_da
     need = {"kind", "antecedent", "consequent", "confidence", "lift"}
     if not need <= set(rules.columns):
         raise KeyError(f"rules need the columns {sorted(need)}; got {list(rules.columns)}")
-    r = rules[list(need)].copy()
-    with ws.connect() as con:
-        con.register("_campaign_rules", r)
-        try:
-            return _sql.run(con, "campaign_recommendations", {"as_of": pd.Timestamp(as_of).date(),
-                                                              "lookback_days": int(lookback_days),
-                                                              "sequence_days": int(sequence_days)},
-                            rules=_sql.Raw("_campaign_rules"))
-        finally:
-            con.unregister("_campaign_rules")
+    r = rules[sorted(need)].copy()
+    # two years of order lines: on the workspace's engine (Spark with engine: spark), the rules handed over beside them
+    return _sql.run(ws, "campaign_recommendations", {"as_of": pd.Timestamp(as_of).date(),
+                                                     "lookback_days": int(lookback_days),
+                                                     "sequence_days": int(sequence_days)},
+                    frames={"_campaign_rules": r}, rules=_sql.Raw("_campaign_rules"))
 
 
 RULES_TABLE, RECOMMENDATIONS_TABLE = "product_rules", "product_recommendations"

@@ -91,6 +91,7 @@ SPARK_QUERIES: dict[str, str] = {
     "contact_features": "point-in-time features of contacts (the caller's contacts)",
     "contact_categories": "categories bought after each contact (the caller's contacts)",
     "message_kpis": "e-mail/SMS KPIs of the workspace's events (the caller's outcomes and segments)",
+    "campaign_recommendations": "a product per customer from two years of order lines (the caller's rules)",
 }
 
 # the queries that stay on DuckDB, with the reason
@@ -104,7 +105,6 @@ DUCKDB_ONLY: dict[str, str] = {
         "build_views")},
     "address_changes": "customer-level (one row per customer record), no transactions",
     "campaign_customer_base": "customer-level (one row per customer), no transactions",
-    "campaign_recommendations": "reads the rules table the caller registers on its DuckDB connection",
     "case_weekly_repeat": "the case study's own transactions (CDNOW, chapter 91), a DataFrame on a DuckDB connection "
                           "of its own, never the workspace's database; written portably, the contract runs it on "
                           "Spark too",
