@@ -1,12 +1,14 @@
 """End to end on Spark (issue 19): ``dbmkit report tests/small_client.yaml --engine spark`` gives the key numbers and
 the send file of the same report on DuckDB.
 
-The chapters: 23 (CLV, with the calibration/holdout split) and 31 (the plan and the send file). 31 builds what it
-reads and no chapter of the run made — RFM, CLV's table, segments, the response model's scores, the plan — in its
-own kernel, so the run goes from the database to the send file through every analysis. The whole chain 20–31 gave
-the same kpis.json and send file byte for byte too (2026-12-02), but with a JVM per chapter (``local[2]``) it took
-1,612 s on Spark against 199 s on DuckDB on the shared 2-core machine (load 10–16): too long for the suite; its
-queries are held to DuckDB's results one by one by the dialect contract (tests/test_spark_contract.py).
+The chapters: 23 (CLV, with the calibration/holdout split), 25 (basket and sequence rules), 31 (the plan and the
+send file), 40 (the campaign's results, with the past campaigns attributed) and 41 (uplift from the past campaigns'
+contact features, the lessons). 31 builds what it reads and no chapter of the run made — RFM, CLV's table,
+segments, the response model's scores, the plan — in its own kernel, so the run goes from the database to the send
+file through every analysis. The whole report of the small client (17 chapters, 65 queries of 33 kinds on Spark)
+gave byte-identical kpis.json and send file on both engines by hand (2026-12-02, quiet machine: 84 s on DuckDB,
+333 s on Spark local[2], a JVM per chapter): too long for the suite; every query is held to DuckDB's result one by
+one by the dialect contract (tests/test_spark_contract.py).
 
 * ``kpis.json``: the same names and structure; counts, texts, flags and missing values exactly, numbers to 1e-9
   relative — sums of money add up in another order on Spark (869.1500000000001 vs 869.1500000000002 in the customer
@@ -18,9 +20,8 @@ queries are held to DuckDB's results one by one by the dialect contract (tests/t
   summary, each chapter's kernel its own); the test checks that each step's queries ran there and that the Parquet
   export holds the base tables. A run with Spark silently unused fails.
 
-Time (2026-12-02, shared 2-core machine at load ~10): 530 s for this file — the DuckDB report 66 s, the Spark report
-424 s (the runner's customer summary with its JVM ~120 s, chapter 23 136 s, chapter 31 166 s). Marked ``notebooks``
-and ``slow``: ``make test-fast`` skips it.
+Time: 173 s on a quiet machine (2026-12-02, after the shared-CTE split); chapters 23 and 31 alone took 80 s, and
+251 s in CI before the split. Marked ``notebooks`` and ``slow``: ``make test-fast`` skips it.
 
 Skipped with the reason when pyspark, sqlglot or Java is missing."""
 from __future__ import annotations
@@ -40,7 +41,7 @@ from dbmkit.report.schedule import CHAPTER_IO
 from dbmkit.sql.spark import QUERY_LOG, unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
-PHASES = ["23", "31"]
+PHASES = ["23", "25", "31", "40", "41"]
 
 # the queries each step sends to Spark (at least these)
 EXPECTED_ON_SPARK = {
@@ -49,6 +50,9 @@ EXPECTED_ON_SPARK = {
     "purchases_between", "contact_responses",                # 31: the response model's scores it builds
     "campaign_product_rules",                                # 31: the product recommendations
     "campaign_channel_history", "campaign_contact_pressure",     # 31: the plan and the send file
+    "association_pairs", "sequence_pairs",                   # 25 baskets and sequences
+    "attribute_responses", "contact_outcomes", "contact_categories", "message_kpis",   # 40 the results
+    "contact_features", "retention_by_period",               # 41 uplift and the lessons
 }
 
 
@@ -134,7 +138,9 @@ def test_the_spark_report_gives_the_duckdb_report(work_copy, tmp_path):
 
     def chapters(out):
         return [(c["file"], c["status"]) for c in json.loads((out / "status.json").read_text("utf-8"))["chapters"]]
-    assert chapters(duck_out) == chapters(spark_out) == [("23_analyze_clv", "ok"), ("31_plan_budget_test", "ok")]
+    assert chapters(duck_out) == chapters(spark_out) == [
+        ("23_analyze_clv", "ok"), ("25_analyze_baskets", "ok"), ("31_plan_budget_test", "ok"),
+        ("40_evaluate_results", "ok"), ("41_evaluate_learn", "ok")]
     a = json.loads((duck_out / "kpis.json").read_text(encoding="utf-8"))
     b = json.loads((spark_out / "kpis.json").read_text(encoding="utf-8"))
     assert {"clv_total", "clv_holdout_error", "planned_contacts", "expected_roi"} <= set(a)
