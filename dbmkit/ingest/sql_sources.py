@@ -325,11 +325,12 @@ def _spark_errors(label: str, master: str):
 def _spark_session(spec: SourceFile, label: str):
     """The Spark session of a Spark source (:func:`dbmkit.sql.spark.session`), or an IngestError saying what Spark
     lacks here and how to install it."""
+    from ..messages import msg
     from ..sql.spark import INSTALL_COMMANDS, missing, session
     lack = missing()
     if lack is not None:
-        why = f"{lack[1]} is not installed" if lack[0] == "module" else \
-            "no Java runtime found (no java on PATH, no JAVA_HOME)"
+        # the command's own words (English here: the Chinese of the whole message is made from it, phrases_zh)
+        why = msg("engine.no_module", "en", module=lack[1]) if lack[0] == "module" else msg("engine.no_java", "en")
         raise IngestError(f"a Spark source needs Spark, which cannot start here: {why}", file=label,
                           fix=f"install {INSTALL_COMMANDS}; or export the data as Parquet or CSV files and give "
                               "them as `path:` sources")
